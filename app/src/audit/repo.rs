@@ -1,0 +1,106 @@
+//! Writing and reading the audit log.
+
+use super::model::{AuditEntry, AuditFilter};
+use crate::{auth::model::UserId, auth::server::Actor, error::AppError, paging::Page};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{PgExecutor, PgPool};
+
+/// A change to record. `before`/`after` are the record's serialised state (never secrets).
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl<'a> Change<'a> {
+    pub fn new(action: &'a str, entity_type: &'a str, entity_id: impl ToString) -> Self {
+        Self { action, entity_type, entity_id: entity_id.to_string(), before: None, after: None }
+    }
+
+    pub fn before(mut self, state: &impl Serialize) -> Self {
+        self.before = serde_json::to_value(state).ok();
+        self
+    }
+
+    pub fn after(mut self, state: &impl Serialize) -> Self {
+        self.after = serde_json::to_value(state).ok();
+        self
+    }
+}
+
+/// Appends an entry. Pass the transaction of the change itself so both commit or neither does.
+pub async fn record(
+    executor: impl PgExecutor<'_>,
+    actor: Actor,
+    change: Change<'_>,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "insert into audit_log (actor_id, action, entity_type, entity_id, before, after, client_ip)
+         values ($1, $2, $3, $4, $5, $6, $7::text::inet)",
+        actor.user_id.map(|id| id.0),
+        change.action,
+        change.entity_type,
+        change.entity_id,
+        change.before,
+        change.after,
+        actor.client_ip.map(|ip| ip.to_string()),
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Newest first, continuing below `before_id`.
+pub async fn list(
+    pool: &PgPool,
+    filter: &AuditFilter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Page<AuditEntry>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        select a.id, a.at as "at: DateTime<Utc>", a.actor_id, u.display_name as "actor_name?", a.action, a.entity_type,
+               a.entity_id, a.before, a.after, host(a.client_ip) as client_ip
+        from audit_log a
+        left join app_user u on u.id = a.actor_id
+        where ($1::bigint is null or a.id < $1)
+          and ($2::text is null or a.entity_type = $2)
+          and ($3::text is null or a.entity_id = $3)
+          and ($4::bigint is null or a.actor_id = $4)
+          and ($5::text is null or a.action = $5)
+          and ($6::date is null or a.at >= $6::date)
+          and ($7::date is null or a.at < $7::date + 1)
+        order by a.id desc
+        limit $8
+        "#,
+        before_id,
+        filter.entity_type.as_deref(),
+        filter.entity_id.as_deref(),
+        filter.actor_id.map(|id| id.0),
+        filter.action.as_deref(),
+        filter.from as _,
+        filter.to as _,
+        limit + 1,
+    )
+    .fetch_all(pool)
+    .await?;
+    let entries = rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            id: r.id,
+            at: r.at,
+            actor_id: r.actor_id.map(UserId),
+            actor_name: r.actor_name,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            before: r.before,
+            after: r.after,
+            client_ip: r.client_ip,
+        })
+        .collect();
+    Ok(Page::from_overfetch(entries, limit, |e: &AuditEntry| e.id))
+}

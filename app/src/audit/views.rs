@@ -1,0 +1,164 @@
+//! `/admin/audit`: the audit log with filters.
+
+use super::{
+    api::list_audit_log,
+    model::{AuditEntry, AuditFilter, changed_fields},
+};
+use crate::{
+    i18n::{AdminText, CommonText, audit_action_label, entity_type_label, use_i18n},
+    ui::{ErrorNotice, Loading, MoreButton, PagedList, SelectField, TextField, Timestamp},
+};
+use leptos::prelude::*;
+
+const ENTITY_TYPES: [&str; 4] = ["user", "team", "role", "job"];
+const ACTIONS: [&str; 14] = [
+    "create",
+    "update",
+    "rename",
+    "activate",
+    "deactivate",
+    "sign_in",
+    "sign_in_failed",
+    "sign_out",
+    "sign_out_others",
+    "password_change",
+    "password_reset",
+    "scope_change",
+    "start",
+    "retry",
+];
+
+fn non_empty(value: String) -> Option<String> {
+    let value = value.trim().to_owned();
+    (!value.is_empty()).then_some(value)
+}
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let entity_type = RwSignal::new(String::new());
+    let entity_id = RwSignal::new(String::new());
+    let action = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let list = PagedList::new(
+        move || AuditFilter {
+            entity_type: non_empty(entity_type.get()),
+            entity_id: non_empty(entity_id.get()),
+            actor_id: None,
+            action: non_empty(action.get()),
+            from: from.get().parse().ok(),
+            to: to.get().parse().ok(),
+        },
+        list_audit_log,
+    );
+    let type_options = move || {
+        let locale = i18n.locale();
+        let mut options = vec![(String::new(), i18n.text(AdminText::AnyEntity).to_owned())];
+        options.extend(ENTITY_TYPES.map(|t| (t.to_owned(), entity_type_label(t, locale))));
+        options
+    };
+    let action_options = move || {
+        let locale = i18n.locale();
+        let mut options = vec![(String::new(), i18n.text(AdminText::AnyAction).to_owned())];
+        options.extend(ACTIONS.map(|a| (a.to_owned(), audit_action_label(a, locale))));
+        options
+    };
+    let table = move || {
+        list.rows().map(|rows| match rows {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(entries) if entries.is_empty() => {
+                view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any()
+            }
+            Ok(entries) => view! { <AuditTable entries/> }.into_any(),
+        })
+    };
+    view! {
+        <section class="page">
+            <h1>{i18n.t(AdminText::AuditTitle)}</h1>
+            <form class="filters" on:submit=|ev| ev.prevent_default()>
+                <SelectField label=i18n.t(AdminText::EntityType) name="entity_type" value=entity_type options=Signal::derive(type_options)/>
+                <TextField label=i18n.t(AdminText::EntityId) name="entity_id" value=entity_id/>
+                <SelectField label=i18n.t(AdminText::Action) name="action" value=action options=Signal::derive(action_options)/>
+                <TextField label=i18n.t(AdminText::From) name="from" input_type="date" value=from/>
+                <TextField label=i18n.t(AdminText::To) name="to" input_type="date" value=to/>
+            </form>
+            <Transition fallback=|| view! { <Loading/> }>{table}</Transition>
+            {move || list.failure().map(|error| view! { <ErrorNotice error/> })}
+            <MoreButton
+                visible=Signal::derive(move || list.has_more())
+                pending=Signal::derive(move || list.loading_more())
+                on_click=move || list.load_more()
+            />
+        </section>
+    }
+}
+
+fn show_value(value: Option<serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => "-".to_owned(),
+        Some(serde_json::Value::String(s)) => s,
+        Some(other) => other.to_string(),
+    }
+}
+
+#[component]
+fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="table-wrap">
+            <table class="table" data-testid="audit">
+                <thead>
+                    <tr>
+                        <th>{i18n.t(AdminText::When)}</th>
+                        <th>{i18n.t(AdminText::Who)}</th>
+                        <th>{i18n.t(AdminText::Action)}</th>
+                        <th>{i18n.t(AdminText::EntityType)}</th>
+                        <th>{i18n.t(AdminText::Changes)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {entries
+                        .into_iter()
+                        .map(|entry| {
+                            let changes = changed_fields(entry.before.as_ref(), entry.after.as_ref());
+                            let action = entry.action.clone();
+                            let entity = entry.entity_type.clone();
+                            view! {
+                                <tr>
+                                    <td><Timestamp at=entry.at/></td>
+                                    <td>
+                                        {entry.actor_name.clone().unwrap_or_else(|| "-".into())}
+                                        <div class="muted small">{entry.client_ip.clone()}</div>
+                                    </td>
+                                    <td>{move || audit_action_label(&action, i18n.locale())}</td>
+                                    <td>
+                                        {move || entity_type_label(&entity, i18n.locale())}
+                                        " #"
+                                        {entry.entity_id.clone()}
+                                    </td>
+                                    <td>
+                                        <ul class="diff">
+                                            {changes
+                                                .into_iter()
+                                                .map(|(field, before, after)| view! {
+                                                    <li>
+                                                        <code>{field}</code>
+                                                        ": "
+                                                        <span class="before">{show_value(before)}</span>
+                                                        " → "
+                                                        <span class="after">{show_value(after)}</span>
+                                                    </li>
+                                                })
+                                                .collect_view()}
+                                        </ul>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

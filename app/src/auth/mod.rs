@@ -1,0 +1,11 @@
+//! Sign-in and sign-out, sessions, the role guard and data scopes.
+
+pub mod api;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod views;

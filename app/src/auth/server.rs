@@ -1,0 +1,212 @@
+//! Server side of authentication: who is calling, the role guard, data scopes, password hashing.
+
+use super::model::{CurrentUser, Role, ScopeKind, TeamId, UserId};
+use super::repo;
+use crate::{error::AppError, i18n::Locale};
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use std::{net::IpAddr, sync::Arc, sync::OnceLock};
+use uuid::Uuid;
+
+/// Key under which the tower-sessions session stores the id of our `user_session` row.
+pub const SESSION_KEY: &str = "guanxi.user_session";
+/// Cookie that remembers the language chosen before signing in.
+pub const LOCALE_COOKIE: &str = "guanxi_locale";
+
+/// What the server's middleware resolved for this request, once, before any handler runs.
+/// Server functions read it through [`request_context`].
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    pub user: Option<Arc<Authenticated>>,
+    pub locale: Locale,
+    pub client_ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+/// A signed-in caller: the user, their session row and the records they may see.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    pub user: CurrentUser,
+    pub session_id: Uuid,
+    pub scope: DataScope,
+    pub client_ip: Option<IpAddr>,
+}
+
+impl Authenticated {
+    pub fn id(&self) -> UserId {
+        self.user.id
+    }
+
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+
+    /// The author of audit entries written on this caller's behalf.
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: Some(self.user.id), client_ip: self.client_ip }
+    }
+}
+
+/// Who an audited change is attributed to.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Actor {
+    pub user_id: Option<UserId>,
+    pub client_ip: Option<IpAddr>,
+}
+
+impl Actor {
+    /// Changes made by the system itself (jobs, start-up seeding).
+    pub fn system() -> Self {
+        Self::default()
+    }
+}
+
+/// The rows of other people a caller may see, resolved from their role's configured scope.
+///
+/// Every list and fetch of an owned table binds [`DataScope::visible_owners`] as a `bigint[]`
+/// parameter and filters with `($n::bigint[] is null or owner_id = any($n))`, so the rule lives in
+/// the SQL and a changed id in a request cannot reach a record outside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataScope {
+    pub kind: ScopeKind,
+    pub user_id: UserId,
+    pub team_id: Option<TeamId>,
+    /// Everyone in the caller's team (the caller included); empty unless the scope is `Team`.
+    pub team_member_ids: Vec<i64>,
+}
+
+impl DataScope {
+    /// Owner ids whose records are visible, or `None` when every record is.
+    pub fn visible_owners(&self) -> Option<Vec<i64>> {
+        match self.kind {
+            ScopeKind::All => None,
+            ScopeKind::Team if !self.team_member_ids.is_empty() => {
+                Some(self.team_member_ids.clone())
+            }
+            // A "team" scope without a team sees only what the user owns.
+            ScopeKind::Team | ScopeKind::Own => Some(vec![self.user_id.0]),
+        }
+    }
+
+    /// Whether a record owned by `owner` is visible: the in-memory twin of the SQL filter, for
+    /// checks on records that were already loaded (e.g. the new owner of a reassignment).
+    pub fn can_see_owner(&self, owner: Option<UserId>) -> bool {
+        match self.visible_owners() {
+            None => true,
+            Some(ids) => owner.is_some_and(|o| ids.contains(&o.0)),
+        }
+    }
+}
+
+/// This request's context, as resolved by the server's middleware.
+///
+/// Errors: `Internal` when called outside a request (a wiring bug).
+pub fn request_context() -> Result<RequestContext, AppError> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<RequestContext>().cloned())
+        .ok_or_else(|| AppError::internal("request context missing: middleware not installed"))
+}
+
+/// The guard every server function calls first: the signed-in caller, if their role includes
+/// `required`.
+///
+/// Errors: `Unauthorized` without a valid session, `Forbidden` when the role is too low.
+pub fn require(required: Role) -> Result<Arc<Authenticated>, AppError> {
+    let caller = request_context()?.user.ok_or(AppError::Unauthorized)?;
+    if caller.role().includes(required) { Ok(caller) } else { Err(AppError::Forbidden) }
+}
+
+/// Resolves the session's user, refreshing its last-seen time. `None` when the session row is
+/// gone (signed out elsewhere), past its absolute expiry, or the account is inactive.
+pub async fn authenticate(
+    pool: &sqlx::PgPool,
+    session_id: Uuid,
+    client_ip: Option<IpAddr>,
+) -> Result<Option<Authenticated>, AppError> {
+    Ok(repo::load_session_user(pool, session_id).await?.map(|loaded| Authenticated {
+        scope: DataScope {
+            kind: loaded.user.scope,
+            user_id: loaded.user.id,
+            team_id: loaded.user.team_id,
+            team_member_ids: loaded.team_member_ids,
+        },
+        user: loaded.user,
+        session_id,
+        client_ip,
+    }))
+}
+
+/// Hashes a password with argon2id and a fresh salt, off the async threads.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| AppError::internal(format_args!("hashing password: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::internal(format_args!("hashing task: {e}")))?
+}
+
+/// Checks a password against a stored hash. With no hash (unknown account) it still spends the
+/// time of a real check, so response times do not reveal which emails exist.
+pub async fn verify_password(password: String, stored_hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let is_real = stored_hash.is_some();
+        let hash = stored_hash.unwrap_or_else(|| dummy_hash().to_owned());
+        let Ok(parsed) = PasswordHash::new(&hash) else { return false };
+        let matched = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        is_real && matched
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(Uuid::new_v4().to_string().as_bytes(), &salt)
+            .expect("argon2 hashes a uuid")
+            .to_string()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(kind: ScopeKind, team: Vec<i64>) -> DataScope {
+        DataScope { kind, user_id: UserId(7), team_id: Some(TeamId(1)), team_member_ids: team }
+    }
+
+    #[test]
+    fn visible_owners_follow_the_scope_kind() {
+        assert_eq!(scope(ScopeKind::All, vec![]).visible_owners(), None);
+        assert_eq!(scope(ScopeKind::Own, vec![7, 8]).visible_owners(), Some(vec![7]));
+        assert_eq!(scope(ScopeKind::Team, vec![7, 8]).visible_owners(), Some(vec![7, 8]));
+        assert_eq!(scope(ScopeKind::Team, vec![]).visible_owners(), Some(vec![7]));
+    }
+
+    #[test]
+    fn can_see_owner_matches_visible_owners() {
+        let team = scope(ScopeKind::Team, vec![7, 8]);
+        assert!(team.can_see_owner(Some(UserId(8))));
+        assert!(!team.can_see_owner(Some(UserId(9))));
+        assert!(!team.can_see_owner(None));
+        assert!(scope(ScopeKind::All, vec![]).can_see_owner(None));
+    }
+
+    #[tokio::test]
+    async fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await);
+        assert!(!verify_password("wrong horse battery".into(), Some(hash)).await);
+        assert!(!verify_password("anything at all".into(), None).await);
+    }
+}

@@ -1,0 +1,130 @@
+//! Demo data: teams, one account per role, and a sales force with realistic names. Later domains
+//! add their records here so a fresh install shows a living CRM.
+
+pub mod names;
+
+use crate::{
+    audit::repo::{Change, record},
+    auth::{
+        model::{Role, TeamId},
+        server::{Actor, hash_password},
+    },
+    error::AppError,
+};
+use rand::{SeedableRng, rngs::StdRng};
+use sqlx::PgPool;
+
+/// The password of every demo account (stated in the README).
+pub const DEMO_PASSWORD: &str = "guanxi-demo-2026";
+
+/// A demo account anyone can sign in with.
+pub struct DemoAccount {
+    pub email: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    /// Index into `DEMO_TEAMS`.
+    pub team: Option<usize>,
+}
+
+pub const DEMO_TEAMS: [&str; 3] = ["华东销售部", "华南销售部", "客户服务部"];
+
+pub const DEMO_ACCOUNTS: [DemoAccount; 5] = [
+    DemoAccount {
+        email: "admin@guanxi.demo", display_name: "王磊", role: Role::Admin, team: None
+    },
+    DemoAccount {
+        email: "manager@guanxi.demo",
+        display_name: "李娜",
+        role: Role::Manager,
+        team: Some(0),
+    },
+    DemoAccount {
+        email: "member@guanxi.demo",
+        display_name: "张伟",
+        role: Role::Member,
+        team: Some(0),
+    },
+    DemoAccount {
+        email: "emily.chen@guanxi.demo",
+        display_name: "Emily Chen",
+        role: Role::Member,
+        team: Some(1),
+    },
+    DemoAccount {
+        email: "service@guanxi.demo",
+        display_name: "刘洋",
+        role: Role::Member,
+        team: Some(2),
+    },
+];
+
+/// Generated sales reps beside the named demo accounts.
+const EXTRA_REPS: usize = 9;
+
+/// Seeds the demo data when the database has no users yet; returns whether it did.
+pub async fn seed_if_empty(pool: &PgPool) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await?;
+    // Two processes starting together must not both seed.
+    sqlx::query!("select pg_advisory_xact_lock(hashtext('guanxi.demo_seed'))")
+        .execute(&mut *tx)
+        .await?;
+    let has_users: bool = sqlx::query_scalar!(r#"select exists(select 1 from app_user) as "e!""#)
+        .fetch_one(&mut *tx)
+        .await?;
+    if has_users {
+        return Ok(false);
+    }
+
+    let mut teams = Vec::new();
+    for name in DEMO_TEAMS {
+        let id = sqlx::query_scalar!("insert into team (name) values ($1) returning id", name)
+            .fetch_one(&mut *tx)
+            .await?;
+        teams.push(TeamId(id));
+    }
+    // One hash for all demo accounts: argon2 is slow on purpose and they share the password.
+    let hash = hash_password(DEMO_PASSWORD.to_owned()).await?;
+    for account in &DEMO_ACCOUNTS {
+        insert_user(
+            &mut tx,
+            account.email,
+            account.display_name,
+            account.role,
+            account.team.map(|t| teams[t]),
+            &hash,
+        )
+        .await?;
+    }
+    let mut rng = StdRng::seed_from_u64(2026);
+    for n in 0..EXTRA_REPS {
+        let person = names::person(&mut rng);
+        let email = format!("{}.{}@guanxi.demo", person.email_local, n + 1);
+        let team = teams[n % 2];
+        insert_user(&mut tx, &email, &person.display_name, Role::Member, Some(team), &hash).await?;
+    }
+    record(&mut *tx, Actor::system(), Change::new("seed", "demo", "foundation")).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn insert_user(
+    tx: &mut sqlx::PgConnection,
+    email: &str,
+    display_name: &str,
+    role: Role,
+    team: Option<TeamId>,
+    hash: &str,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "insert into app_user (email, display_name, password_hash, role, team_id)
+         values ($1, $2, $3, $4, $5)",
+        email,
+        display_name,
+        hash,
+        role.as_str(),
+        team.map(|t| t.0),
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! The one error type that crosses the wire between server and client.
+//!
+//! Every server function returns `Result<T, AppError>`. Variants carry message *keys* and
+//! parameters, never display text, so the client renders them in the reader's language. Internal
+//! details (SQL errors, panics) are logged on the server with a short reference that the user
+//! can quote; they never reach the browser.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Why a single input field was refused. Translated by `i18n::field_error_text`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FieldError {
+    Required,
+    TooLong {
+        max: u32,
+    },
+    InvalidEmail,
+    AlreadyTaken,
+    PasswordTooShort {
+        min: u32,
+    },
+    PasswordsDiffer,
+    WrongCurrentPassword,
+    InvalidChoice,
+    /// An id in the request points at nothing the caller may use (a deleted team, say).
+    UnknownReference,
+    /// An admin may not lock themselves out (deactivate or demote their own account).
+    CannotChangeOwnAccess,
+}
+
+/// Field name -> reasons. A `BTreeMap` keeps the wire format and test output stable.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors(pub BTreeMap<String, Vec<FieldError>>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn single(field: &str, error: FieldError) -> Self {
+        let mut errors = Self::new();
+        errors.add(field, error);
+        errors
+    }
+
+    pub fn add(&mut self, field: &str, error: FieldError) {
+        self.0.entry(field.to_owned()).or_default().push(error);
+    }
+
+    /// Records the error of a validation step, keeping the validated value when it passed.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.add(field, error);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> &[FieldError] {
+        self.0.get(field).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// `Ok(())` when nothing was refused, otherwise the whole set as one error.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() { Ok(()) } else { Err(AppError::Validation(self)) }
+    }
+}
+
+/// Errors every server function may return. See each function's doc for which ones it uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// No valid session: signed out, expired, or the account was deactivated.
+    #[error("sign-in required")]
+    Unauthorized,
+    /// Signed in, but the role does not allow this.
+    #[error("not allowed")]
+    Forbidden,
+    /// The record does not exist or is outside the caller's data scope; the two are
+    /// deliberately indistinguishable.
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input")]
+    Validation(FieldErrors),
+    /// Someone else saved the record since the caller loaded it (optimistic concurrency).
+    #[error("edit conflict")]
+    Conflict,
+    #[error("wrong email or password")]
+    BadCredentials,
+    /// Too many failed sign-ins for this account or client address.
+    #[error("too many attempts")]
+    Throttled { retry_after_secs: u64 },
+    /// A cross-site or non-POST request reached a server function.
+    #[error("request refused")]
+    CrossSiteRefused,
+    /// Something broke on the server; `reference` finds the log entry.
+    #[error("internal error (ref {reference})")]
+    Internal { reference: String },
+    /// The request never completed: network down, server restarting, undecodable reply.
+    #[error("transport error: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// HTTP status for the response carrying this error.
+    pub fn status_code(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::CrossSiteRefused => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict => StatusCode::CONFLICT,
+            AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal { .. } | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn validation(field: &str, error: FieldError) -> Self {
+        AppError::Validation(FieldErrors::single(field, error))
+    }
+
+    /// Field errors when this is a validation error, else none.
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Validation(errors) => Some(errors),
+            _ => None,
+        }
+    }
+
+    /// Logs `detail` with a fresh reference and returns the opaque error the user sees.
+    #[cfg(feature = "ssr")]
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+        tracing::error!(%reference, "{detail}");
+        AppError::Internal { reference }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::RowNotFound => AppError::NotFound,
+            other => AppError::internal(format_args!("database: {other}")),
+        }
+    }
+}
+
+/// The name of the constraint a database error violated, for mapping to field errors.
+#[cfg(feature = "ssr")]
+pub fn violated_constraint(error: &sqlx::Error) -> Option<&str> {
+    error.as_database_error().and_then(|e| e.constraint())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_collect_per_field_and_fail_as_validation() {
+        let mut errors = FieldErrors::new();
+        assert_eq!(errors.check("email", Ok::<_, FieldError>(5)), Some(5));
+        errors.check::<()>("email", Err(FieldError::InvalidEmail));
+        errors.add("password", FieldError::PasswordTooShort { min: 12 });
+        assert_eq!(errors.get("email"), &[FieldError::InvalidEmail]);
+        assert!(errors.get("name").is_empty());
+        let error = errors.into_result().unwrap_err();
+        assert_eq!(error.status_code(), http::StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error.field_errors().unwrap().0.len(), 2);
+    }
+
+    #[test]
+    fn app_error_survives_the_wire_encoding() {
+        let error = AppError::Throttled { retry_after_secs: 90 };
+        let bytes = error.ser();
+        assert_eq!(AppError::de(bytes), error);
+    }
+}

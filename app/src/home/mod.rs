@@ -1,0 +1,3 @@
+//! The start page after signing in.
+
+pub mod views;

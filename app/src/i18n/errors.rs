@@ -1,0 +1,91 @@
+//! Error messages, translated from the keys that travel in `AppError`.
+
+use super::{Locale, Text, fill, messages};
+use crate::error::{AppError, FieldError};
+
+messages! {
+    /// Every error the user can see.
+    ErrorText {
+        Unauthorized => "请先登录，或您的会话已过期。", "Please sign in; your session may have expired.";
+        Forbidden => "您没有权限执行此操作或查看此页面。", "You do not have permission to do this or to see this page.";
+        NotFound => "找不到该记录，或您无权查看。", "The record does not exist, or you may not see it.";
+        Validation => "请修正标出的字段。", "Please correct the marked fields.";
+        Conflict => "其他人刚刚修改了这条记录。请重新加载后再保存，您的修改尚未保存。", "Someone else changed this record just now. Reload it and save again; your change was not saved.";
+        BadCredentials => "邮箱或密码不正确。", "The email or password is incorrect.";
+        Throttled => "登录失败次数过多，请 {minutes} 分钟后再试。", "Too many failed sign-ins. Try again in {minutes} minutes.";
+        CrossSiteRefused => "请求来自其他网站，已被拒绝。", "The request came from another site and was refused.";
+        Internal => "服务器出错了（参考编号 {reference}），请稍后再试。", "Something went wrong on the server (reference {reference}). Please try again later.";
+        Transport => "无法连接服务器，请检查网络后重试。", "The server could not be reached. Check the connection and try again.";
+        Required => "必填。", "Required.";
+        TooLong => "最多 {max} 个字符。", "At most {max} characters.";
+        InvalidEmail => "请输入有效的邮箱地址。", "Enter a valid email address.";
+        AlreadyTaken => "已被使用。", "Already in use.";
+        PasswordTooShort => "密码至少需要 {min} 个字符。", "Passwords need at least {min} characters.";
+        PasswordsDiffer => "两次输入的密码不一致。", "The two passwords differ.";
+        WrongCurrentPassword => "当前密码不正确。", "The current password is wrong.";
+        InvalidChoice => "请选择一个有效的选项。", "Choose one of the options.";
+        UnknownReference => "所选项目不存在或已被删除。", "The chosen item does not exist or was deleted.";
+        CannotChangeOwnAccess => "不能停用自己的账户或降低自己的角色。", "You cannot deactivate your own account or lower your own role.";
+    }
+}
+
+/// The message for an error, in `locale`.
+pub fn error_text(error: &AppError, locale: Locale) -> String {
+    match error {
+        AppError::Unauthorized => ErrorText::Unauthorized.text(locale).to_owned(),
+        AppError::Forbidden => ErrorText::Forbidden.text(locale).to_owned(),
+        AppError::NotFound => ErrorText::NotFound.text(locale).to_owned(),
+        AppError::Validation(_) => ErrorText::Validation.text(locale).to_owned(),
+        AppError::Conflict => ErrorText::Conflict.text(locale).to_owned(),
+        AppError::BadCredentials => ErrorText::BadCredentials.text(locale).to_owned(),
+        AppError::Throttled { retry_after_secs } => {
+            let minutes = retry_after_secs.div_ceil(60).max(1);
+            fill(ErrorText::Throttled.text(locale), &[("minutes", &minutes)])
+        }
+        AppError::CrossSiteRefused => ErrorText::CrossSiteRefused.text(locale).to_owned(),
+        AppError::Internal { reference } => {
+            fill(ErrorText::Internal.text(locale), &[("reference", reference)])
+        }
+        AppError::Transport(_) => ErrorText::Transport.text(locale).to_owned(),
+    }
+}
+
+/// The message for one refused field, in `locale`.
+pub fn field_error_text(error: &FieldError, locale: Locale) -> String {
+    match error {
+        FieldError::Required => ErrorText::Required.text(locale).to_owned(),
+        FieldError::TooLong { max } => fill(ErrorText::TooLong.text(locale), &[("max", max)]),
+        FieldError::InvalidEmail => ErrorText::InvalidEmail.text(locale).to_owned(),
+        FieldError::AlreadyTaken => ErrorText::AlreadyTaken.text(locale).to_owned(),
+        FieldError::PasswordTooShort { min } => {
+            fill(ErrorText::PasswordTooShort.text(locale), &[("min", min)])
+        }
+        FieldError::PasswordsDiffer => ErrorText::PasswordsDiffer.text(locale).to_owned(),
+        FieldError::WrongCurrentPassword => ErrorText::WrongCurrentPassword.text(locale).to_owned(),
+        FieldError::InvalidChoice => ErrorText::InvalidChoice.text(locale).to_owned(),
+        FieldError::UnknownReference => ErrorText::UnknownReference.text(locale).to_owned(),
+        FieldError::CannotChangeOwnAccess => {
+            ErrorText::CannotChangeOwnAccess.text(locale).to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttled_rounds_up_to_whole_minutes() {
+        let text = error_text(&AppError::Throttled { retry_after_secs: 61 }, Locale::En);
+        assert_eq!(text, "Too many failed sign-ins. Try again in 2 minutes.");
+        let zh = error_text(&AppError::Throttled { retry_after_secs: 5 }, Locale::ZhCn);
+        assert!(zh.contains("1 分钟"), "{zh}");
+    }
+
+    #[test]
+    fn error_table_is_complete() {
+        for key in ErrorText::ALL {
+            assert!(!key.text(Locale::ZhCn).is_empty() && !key.text(Locale::En).is_empty());
+        }
+    }
+}

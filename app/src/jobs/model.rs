@@ -1,0 +1,101 @@
+//! Jobs as the UI sees them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where a job is in its life.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "queued" => JobStatus::Queued,
+            "running" => JobStatus::Running,
+            "succeeded" => JobStatus::Succeeded,
+            "failed" => JobStatus::Failed,
+            "cancelled" => JobStatus::Cancelled,
+            _ => return None,
+        })
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(self, JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled)
+    }
+}
+
+/// Kinds of job; each has a handler in `jobs::worker::handler_for`.
+pub mod kinds {
+    /// Purges expired sessions, old sign-in failures and old finished jobs.
+    pub const MAINTENANCE: &str = "maintenance";
+}
+
+/// A job with its progress.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobSummary {
+    pub id: i64,
+    pub kind: String,
+    pub status: JobStatus,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub progress_done: i64,
+    pub progress_total: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_by_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl JobSummary {
+    /// Completion in percent, when the total is known.
+    pub fn percent(&self) -> Option<u8> {
+        let total = self.progress_total.filter(|t| *t > 0)?;
+        Some(((self.progress_done.clamp(0, total) * 100) / total) as u8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_needs_a_total_and_is_clamped() {
+        let mut job = JobSummary {
+            id: 1,
+            kind: kinds::MAINTENANCE.into(),
+            status: JobStatus::Running,
+            attempts: 1,
+            max_attempts: 5,
+            progress_done: 3,
+            progress_total: None,
+            last_error: None,
+            created_by_name: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            finished_at: None,
+        };
+        assert_eq!(job.percent(), None);
+        job.progress_total = Some(4);
+        assert_eq!(job.percent(), Some(75));
+        job.progress_done = 9;
+        assert_eq!(job.percent(), Some(100));
+    }
+}

@@ -1,0 +1,204 @@
+//! Workers that run queued jobs, in every server process.
+
+use super::{
+    maintenance,
+    model::kinds,
+    queue::{self, ClaimedJob, LEASE_SECS, NewJob},
+};
+use crate::{error::AppError, events::Topic, events::publish, state::AppState};
+use futures::future::BoxFuture;
+use serde::de::DeserializeOwned;
+use std::time::{Duration, Instant};
+
+/// How a job attempt ended badly.
+#[derive(Debug)]
+pub enum JobError {
+    /// Worth another attempt (database unreachable, a deadlock...).
+    Retry(String),
+    /// Will fail the same way again (bad payload): no retry.
+    Fatal(String),
+    /// The job was cancelled or taken over by another worker; stop without recording anything.
+    Stopped,
+}
+
+impl From<AppError> for JobError {
+    fn from(error: AppError) -> Self {
+        JobError::Retry(error.to_string())
+    }
+}
+
+impl From<sqlx::Error> for JobError {
+    fn from(error: sqlx::Error) -> Self {
+        JobError::Retry(error.to_string())
+    }
+}
+
+/// What a handler gets: the state, the job, and a way to report progress.
+pub struct JobContext {
+    pub state: AppState,
+    pub job: ClaimedJob,
+    worker: String,
+    last_event: Option<Instant>,
+}
+
+impl JobContext {
+    /// The job's payload, decoded. A payload that does not decode is a fatal error.
+    pub fn payload<T: DeserializeOwned>(&self) -> Result<T, JobError> {
+        serde_json::from_value(self.job.payload.clone())
+            .map_err(|e| JobError::Fatal(format!("bad payload: {e}")))
+    }
+
+    /// Where a previous attempt stopped, if it recorded a checkpoint.
+    pub fn checkpoint<T: DeserializeOwned>(&self) -> Option<T> {
+        self.job.checkpoint.clone().and_then(|c| serde_json::from_value(c).ok())
+    }
+
+    /// Records progress and, optionally, a checkpoint to resume from. Returns `Stopped` when the
+    /// job was cancelled or is no longer ours, so handlers simply `?` it.
+    pub async fn progress(
+        &mut self,
+        done: i64,
+        total: Option<i64>,
+        checkpoint: Option<serde_json::Value>,
+    ) -> Result<(), JobError> {
+        let pool = &self.state.pool;
+        let still_ours = queue::report_progress(
+            pool,
+            self.job.id,
+            &self.worker,
+            done,
+            total,
+            checkpoint.as_ref(),
+        )
+        .await?;
+        if !still_ours {
+            return Err(JobError::Stopped);
+        }
+        // Browsers need a few updates a second at most, however fast the job reports.
+        let due = self.last_event.is_none_or(|at| at.elapsed() >= Duration::from_millis(250));
+        if due || total == Some(done) {
+            self.last_event = Some(Instant::now());
+            publish(pool, &queue::job_event(self.job.id, self.job.created_by)).await?;
+        }
+        Ok(())
+    }
+}
+
+type Handler = fn(JobContext) -> BoxFuture<'static, Result<(), JobError>>;
+
+/// The handler of each job kind. Domains add their long work here.
+pub fn handler_for(kind: &str) -> Option<Handler> {
+    match kind {
+        kinds::MAINTENANCE => Some(|ctx| Box::pin(maintenance::run(ctx))),
+        _ => None,
+    }
+}
+
+/// Starts `count` workers and the maintenance scheduler for this process.
+pub fn spawn(state: AppState, process: &str, count: usize) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut handles: Vec<_> =
+        (0..count).map(|n| tokio::spawn(work(state.clone(), format!("{process}/{n}")))).collect();
+    if count > 0 {
+        handles.push(tokio::spawn(schedule_maintenance(state)));
+    }
+    handles
+}
+
+async fn work(state: AppState, worker: String) {
+    let mut closing = state.events.closing();
+    let mut wake = state.events.subscribe();
+    loop {
+        if *closing.borrow() {
+            return;
+        }
+        match queue::claim(&state.pool, &worker).await {
+            Ok(Some(job)) => run(&state, &worker, job).await,
+            Ok(None) => {
+                // Sleep until a job event (a new job may be queued) or a periodic look, since
+                // retries come due without any event.
+                let wait = async {
+                    loop {
+                        match wake.recv().await {
+                            Ok(event) if event.topic == Topic::Job => return,
+                            Ok(_) => continue,
+                            Err(_) => return,
+                        }
+                    }
+                };
+                tokio::select! {
+                    _ = wait => {}
+                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                    _ = closing.changed() => return,
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, %worker, "claiming a job failed");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}
+
+async fn run(state: &AppState, worker: &str, job: ClaimedJob) {
+    let (id, created_by, kind) = (job.id, job.created_by, job.kind.clone());
+    let pool = &state.pool;
+    let _ = publish(pool, &queue::job_event(id, created_by)).await;
+    let Some(handler) = handler_for(&kind) else {
+        let _ =
+            queue::fail(pool, id, worker, &format!("no handler for job kind {kind}"), false).await;
+        return;
+    };
+    tracing::info!(id, %kind, attempt = job.attempts, %worker, "job started");
+    let context =
+        JobContext { state: state.clone(), job, worker: worker.to_owned(), last_event: None };
+
+    // The heartbeat keeps the lease while the handler works between progress reports, and stops
+    // the handler (by dropping it) when the job was cancelled or taken over.
+    let heartbeat = async {
+        loop {
+            tokio::time::sleep(Duration::from_secs_f64(LEASE_SECS / 3.0)).await;
+            if let Ok(false) = queue::heartbeat(pool, id, worker).await {
+                return;
+            }
+        }
+    };
+    let outcome = tokio::select! {
+        outcome = handler(context) => outcome,
+        _ = heartbeat => Err(JobError::Stopped),
+    };
+    let result = match &outcome {
+        Ok(()) => queue::complete(pool, id, worker).await,
+        Err(JobError::Retry(error)) => queue::fail(pool, id, worker, error, true).await.map(|_| ()),
+        Err(JobError::Fatal(error)) => {
+            queue::fail(pool, id, worker, error, false).await.map(|_| ())
+        }
+        Err(JobError::Stopped) => Ok(()),
+    };
+    if let Err(error) = result {
+        tracing::warn!(%error, id, "recording the job outcome failed; its lease will lapse");
+    }
+    tracing::info!(id, %kind, outcome = ?outcome.as_ref().map_err(|e| format!("{e:?}")), "job ended");
+    let _ = publish(pool, &queue::job_event(id, created_by)).await;
+}
+
+/// Queues the hourly maintenance job. Every process runs this; the dedupe key makes one job per
+/// hour however many processes there are.
+async fn schedule_maintenance(state: AppState) {
+    let mut closing = state.events.closing();
+    loop {
+        let key = format!("maintenance:{}", chrono::Utc::now().format("%Y-%m-%dT%H"));
+        let queued = async {
+            let mut connection = state.pool.acquire().await?;
+            let mut job = NewJob::new(kinds::MAINTENANCE, serde_json::json!({}));
+            job.dedupe_key = Some(key);
+            queue::enqueue(&mut connection, job).await
+        };
+        if let Err(error) = queued.await {
+            tracing::warn!(%error, "scheduling maintenance failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = closing.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Guanxi's application: every page, component and typed server function, shared by the WASM
+//! client (`hydrate`) and the axum server (`ssr`). Each domain is a folder of the same shape:
+//! `model` (shared types, pure rules), `api` (server functions), `repo`/`service` (server-only
+//! SQL and transactions) and `views` (components).
+// Release builds (no `erase_components`) nest view types deeply enough to need more than 128.
+#![recursion_limit = "256"]
+
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod events;
+pub mod home;
+pub mod i18n;
+pub mod jobs;
+pub mod paging;
+mod shell;
+pub mod ui;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod demo;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use i18n::{CommonText, Locale, provide_i18n, use_i18n};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+/// The language to render in: on the server the one the request resolved (account, cookie or
+/// `Accept-Language`); in the browser the one the server rendered, read back from `<html lang>`.
+fn initial_locale() -> Locale {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<auth::server::RequestContext>().cloned())
+            .map(|context| context.locale)
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        #[cfg(feature = "hydrate")]
+        {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+                .and_then(|root| root.get_attribute("lang"))
+                .and_then(|tag| Locale::from_tag(&tag))
+                .unwrap_or_default()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        Locale::default()
+    }
+}
+
+/// The HTML document around the app, rendered by the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = initial_locale().tag();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" id="leptos" href="/pkg/guanxi.css"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: contexts shared by every page, and the routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = provide_i18n(initial_locale());
+    ui::Toasts::provide();
+    events::ServerEvents::provide();
+    auth::views::AuthSession::provide();
+    // Marks the page live once the WASM has hydrated it (end-to-end tests wait for this).
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
+
+    view! {
+        <Title text=move || i18n.text(CommonText::AppTitle)/>
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/login") view=auth::views::SignInPage/>
+                // Signed-in pages render in Async mode: the response waits for the session check,
+                // so a signed-out visitor gets a real 302 rather than a streamed page that only
+                // redirects once it runs in the browser.
+                <ParentRoute path=path!("") view=shell::AppShell>
+                    <Route path=path!("") view=home::views::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("account") view=auth::views::AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("jobs") view=jobs::views::JobsPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/users") view=users::views::UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/teams") view=users::views::TeamsPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/access") view=users::views::AccessPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/audit") view=audit::views::AuditLogPage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+        <ui::Toaster/>
+    }
+}
+
+/// Any path no route matches.
+#[component]
+fn NotFoundPage() -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <main class="auth-page">
+            <div class="auth-card">
+                <h1>{i18n.t(CommonText::NotFoundTitle)}</h1>
+                <p><a href="/">{i18n.t(CommonText::BackHome)}</a></p>
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,114 @@
+//! The signed-in frame: sidebar navigation, top bar, and the page outlet.
+
+use crate::{
+    auth::{
+        api::sign_out,
+        model::{CurrentUser, Role},
+        views::{LocaleSwitch, role_label, use_auth_session},
+    },
+    events::use_server_events,
+    i18n::{AdminText, AuthText, CommonText, use_i18n},
+    ui::{ErrorNotice, Loading},
+};
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet, Redirect};
+
+/// Every signed-in page sits in here; signed-out visitors are sent to `/login`.
+#[component]
+pub fn AppShell() -> impl IntoView {
+    let session = use_auth_session();
+    view! {
+        <Suspense fallback=|| view! { <div class="boot"><Loading/></div> }>
+            {move || Suspend::new(async move {
+                match session.user.await {
+                    Ok(Some(user)) => view! { <Layout user/> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
+                    Err(error) => view! { <div class="boot"><ErrorNotice error/></div> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Layout(user: CurrentUser) -> impl IntoView {
+    let i18n = use_i18n();
+    let nav_open = RwSignal::new(false);
+
+    #[cfg(feature = "hydrate")]
+    {
+        let events = use_server_events();
+        Effect::new(move |_| crate::events::connect_server_events(events));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = use_server_events;
+
+    let signing_out = Action::new(|_: &()| sign_out());
+    Effect::new(move |_| {
+        if signing_out.value().get().is_some() {
+            // A full load drops every piece of the signed-in state (resources, event stream).
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().set_href("/login");
+            }
+        }
+    });
+
+    let is_admin = user.role.includes(Role::Admin);
+    let name = user.display_name.clone();
+    let role = user.role;
+    view! {
+        <div class="shell" class:nav-open=move || nav_open.get()>
+            <aside class="sidebar" id="sidebar" aria-label=move || i18n.text(CommonText::Navigation)>
+                <div class="brand">
+                    <span class="brand-mark">"关系"</span>
+                    <span class="brand-name">"Guanxi"</span>
+                </div>
+                // Choosing a page from the slide-over menu (tablets) also closes it.
+                <nav class="nav" on:click=move |_| nav_open.set(false)>
+                    <A href="/" exact=true>{i18n.t(CommonText::NavHome)}</A>
+                    <A href="/jobs">{i18n.t(CommonText::NavJobs)}</A>
+                    <A href="/account">{i18n.t(CommonText::NavAccount)}</A>
+                    {is_admin.then(|| view! {
+                        <div class="nav-section">{i18n.t(CommonText::NavAdmin)}</div>
+                        <A href="/admin/users">{i18n.t(AdminText::UsersTitle)}</A>
+                        <A href="/admin/teams">{i18n.t(AdminText::TeamsTitle)}</A>
+                        <A href="/admin/access">{i18n.t(AdminText::AccessTitle)}</A>
+                        <A href="/admin/audit">{i18n.t(AdminText::AuditTitle)}</A>
+                    })}
+                </nav>
+            </aside>
+            <div class="scrim" on:click=move |_| nav_open.set(false)></div>
+            <div class="main">
+                <header class="topbar">
+                    <button
+                        type="button"
+                        class="nav-toggle"
+                        aria-controls="sidebar"
+                        aria-expanded=move || nav_open.get().to_string()
+                        aria-label=move || i18n.text(CommonText::Menu)
+                        on:click=move |_| nav_open.update(|open| *open = !*open)
+                    >
+                        <span></span><span></span><span></span>
+                    </button>
+                    <div class="topbar-fill"></div>
+                    <LocaleSwitch/>
+                    <div class="user-chip">
+                        <span class="user-name" data-testid="user-name">{name}</span>
+                        <span class="user-role">{i18n.t(role_label(role))}</span>
+                    </div>
+                    <button
+                        type="button"
+                        class="button ghost"
+                        on:click=move |_| { signing_out.dispatch(()); }
+                    >
+                        {i18n.t(AuthText::SignOut)}
+                    </button>
+                </header>
+                <main class="content">
+                    <Outlet/>
+                </main>
+            </div>
+        </div>
+    }
+}

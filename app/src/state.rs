@@ -1,0 +1,47 @@
+//! What the server hands to every request: the pool, the settings and the event bus.
+
+use crate::events::EventBus;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+/// Shared by all requests of one server process; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub settings: Arc<Settings>,
+    pub events: EventBus,
+}
+
+/// Security and session settings, read from the environment by the server binary.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Longest a sign-in lasts however active the user is.
+    pub session_absolute: chrono::Duration,
+    /// Failed sign-ins allowed per account within `throttle_window`.
+    pub max_failures_per_account: i64,
+    /// Failed sign-ins allowed per client address within `throttle_window`.
+    pub max_failures_per_address: i64,
+    pub throttle_window: chrono::Duration,
+    /// Mark cookies `Secure` (the site is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_absolute: chrono::Duration::days(7),
+            max_failures_per_account: 5,
+            max_failures_per_address: 20,
+            throttle_window: chrono::Duration::minutes(15),
+            secure_cookies: false,
+        }
+    }
+}
+
+impl AppState {
+    /// The state the server provided to this request's server functions.
+    pub fn from_context() -> Result<Self, crate::error::AppError> {
+        leptos::prelude::use_context::<AppState>()
+            .ok_or_else(|| crate::error::AppError::internal("AppState missing from context"))
+    }
+}

@@ -1,0 +1,200 @@
+//! Integration-test support: a fresh database per test, cloned from a migrated template.
+//!
+//! Migrating once and cloning (`create database ... template`) takes milliseconds per test where
+//! migrating each database would take far longer as the schema grows. The template's name carries
+//! a hash of the migrations, so a changed migration builds a new template.
+
+use crate::{
+    auth::model::{Role, TeamId, UserId},
+    auth::server::{Authenticated, DataScope, hash_password},
+    db::MIGRATOR,
+    error::AppError,
+    events::EventBus,
+    state::{AppState, Settings},
+};
+use sqlx::{Connection, Executor, PgConnection, PgPool, postgres::PgPoolOptions};
+use std::{
+    hash::{Hash, Hasher},
+    sync::{
+        Arc,
+        atomic::{AtomicU32, Ordering},
+    },
+};
+use tokio::sync::OnceCell;
+
+/// The server where test databases are created. `GUANXI_TEST_ADMIN_URL` overrides it.
+pub fn admin_url() -> String {
+    std::env::var("GUANXI_TEST_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn with_database(url: &str, database: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("a database URL has a path");
+    format!("{base}/{database}")
+}
+
+fn template_name() -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for migration in MIGRATOR.iter() {
+        migration.version.hash(&mut hasher);
+        migration.checksum.hash(&mut hasher);
+    }
+    format!("guanxi_template_{:016x}", hasher.finish())
+}
+
+/// Builds the template once per process; an advisory lock keeps concurrent test binaries from
+/// building it twice.
+async fn ensure_template() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = template_name();
+            let mut admin = PgConnection::connect(&admin_url())
+                .await
+                .expect("tests need Postgres: set GUANXI_TEST_ADMIN_URL or start one on :5432");
+            admin.execute("select pg_advisory_lock(4242)").await.expect("lock");
+            let exists: bool =
+                sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut admin)
+                    .await
+                    .expect("query pg_database");
+            if !exists {
+                let building = format!("{name}_building");
+                admin
+                    .execute(format!("drop database if exists {building} with (force)").as_str())
+                    .await
+                    .expect("drop half-built template");
+                admin
+                    .execute(format!("create database {building}").as_str())
+                    .await
+                    .expect("create template");
+                {
+                    let mut conn = PgConnection::connect(&with_database(&admin_url(), &building))
+                        .await
+                        .expect("connect to template");
+                    MIGRATOR.run(&mut conn).await.expect("migrations apply to an empty database");
+                    conn.close().await.expect("close template connection");
+                }
+                admin
+                    .execute(format!("alter database {building} rename to {name}").as_str())
+                    .await
+                    .expect("publish template");
+            }
+            admin.execute("select pg_advisory_unlock(4242)").await.expect("unlock");
+            name
+        })
+        .await
+}
+
+/// A database of its own for one test, dropped when the value is dropped.
+pub struct TestDatabase {
+    pub pool: PgPool,
+    pub url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// A freshly migrated, empty database.
+    pub async fn new() -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let template = ensure_template().await;
+        let name = format!(
+            "guanxi_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            uuid::Uuid::new_v4().simple().to_string().get(..6).unwrap_or_default()
+        );
+        let mut admin = PgConnection::connect(&admin_url()).await.expect("connect admin");
+        admin
+            .execute(format!("create database {name} template {template}").as_str())
+            .await
+            .expect("clone template");
+        let url = with_database(&admin_url(), &name);
+        let pool = PgPoolOptions::new().max_connections(8).connect(&url).await.expect("connect");
+        TestDatabase { pool, url, name }
+    }
+
+    /// App state over this database with default settings.
+    pub fn state(&self) -> AppState {
+        AppState {
+            pool: self.pool.clone(),
+            settings: Arc::new(Settings::default()),
+            events: EventBus::new(),
+        }
+    }
+
+    /// Creates a team and returns its id.
+    pub async fn team(&self, name: &str) -> TeamId {
+        let id: i64 = sqlx::query_scalar("insert into team (name) values ($1) returning id")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .expect("insert team");
+        TeamId(id)
+    }
+
+    /// Creates an active user with `password` and returns its id.
+    pub async fn user(
+        &self,
+        email: &str,
+        role: Role,
+        team: Option<TeamId>,
+        password: &str,
+    ) -> UserId {
+        let hash = hash_password(password.to_owned()).await.expect("hash");
+        let id: i64 = sqlx::query_scalar(
+            "insert into app_user (email, display_name, password_hash, role, team_id)
+             values ($1, $1, $2, $3, $4) returning id",
+        )
+        .bind(email)
+        .bind(hash)
+        .bind(role.as_str())
+        .bind(team.map(|t| t.0))
+        .fetch_one(&self.pool)
+        .await
+        .expect("insert user");
+        UserId(id)
+    }
+
+    /// The caller a signed-in `user` would be, with the data scope of their role: what the
+    /// server's middleware resolves, for testing services and repos without HTTP.
+    pub async fn caller(&self, user: UserId) -> Result<Authenticated, AppError> {
+        let session = crate::auth::repo::create_session(
+            &self.pool,
+            user,
+            chrono::Utc::now() + chrono::Duration::hours(1),
+            Some("test"),
+            None,
+        )
+        .await?;
+        crate::auth::server::authenticate(&self.pool, session, None)
+            .await?
+            .ok_or(AppError::Unauthorized)
+    }
+}
+
+/// A scope for tests that need one without a database round trip.
+pub fn scope_of(kind: crate::auth::model::ScopeKind, user: UserId, team: Vec<i64>) -> DataScope {
+    DataScope { kind, user_id: user, team_id: None, team_member_ids: team }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime, which cannot be blocked on; a short-lived thread
+        // with its own runtime does the clean-up.
+        let dropped = std::thread::spawn(move || {
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url()).await.ok()?;
+                admin
+                    .execute(format!("drop database if exists {name} with (force)").as_str())
+                    .await
+                    .ok()
+            })
+        });
+        let _ = dropped.join();
+    }
+}

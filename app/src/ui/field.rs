@@ -1,0 +1,115 @@
+//! Labelled form fields that show their own validation message.
+
+use crate::{
+    error::AppError,
+    i18n::{field_error_text, use_i18n},
+};
+use leptos::prelude::*;
+
+/// The translated message for `field` from the last failed submission, if it concerned it.
+pub fn field_message(
+    failure: Signal<Option<AppError>>,
+    field: &'static str,
+) -> Signal<Option<String>> {
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        let locale = i18n.locale();
+        failure.with(|failure| {
+            let errors = failure.as_ref()?.field_errors()?.get(field);
+            (!errors.is_empty()).then(|| {
+                errors.iter().map(|e| field_error_text(e, locale)).collect::<Vec<_>>().join(" ")
+            })
+        })
+    })
+}
+
+/// A text input with label and inline error.
+#[component]
+pub fn TextField(
+    #[prop(into)] label: Signal<&'static str>,
+    name: &'static str,
+    value: RwSignal<String>,
+    #[prop(into, optional)] error: Signal<Option<String>>,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    /// Distinguishes the ids of two forms with the same field names on one page.
+    #[prop(optional)]
+    scope: &'static str,
+) -> impl IntoView {
+    let id = format!("field-{scope}{name}");
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field" class:field-invalid=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=input_type
+                autocomplete=autocomplete
+                required=required
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=error_id.clone()
+            />
+            <span class="field-error" id=error_id>{move || error.get()}</span>
+        </div>
+    }
+}
+
+/// A select with label and inline error. `options` are (value, label) pairs.
+#[component]
+pub fn SelectField(
+    #[prop(into)] label: Signal<&'static str>,
+    name: &'static str,
+    value: RwSignal<String>,
+    #[prop(into)] options: Signal<Vec<(String, String)>>,
+    #[prop(into, optional)] error: Signal<Option<String>>,
+    #[prop(optional)] scope: &'static str,
+) -> impl IntoView {
+    let id = format!("field-{scope}{name}");
+    view! {
+        <div class="field" class:field-invalid=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <select
+                id=id
+                name=name
+                on:change=move |ev| value.set(event_target_value(&ev))
+                prop:value=move || value.get()
+            >
+                {move || {
+                    options
+                        .get()
+                        .into_iter()
+                        .map(|(option, text)| {
+                            let selected = value.get_untracked() == option;
+                            view! { <option value=option selected=selected>{text}</option> }
+                        })
+                        .collect_view()
+                }}
+            </select>
+            <span class="field-error">{move || error.get()}</span>
+        </div>
+    }
+}
+
+/// A checkbox with label.
+#[component]
+pub fn CheckboxField(
+    #[prop(into)] label: Signal<&'static str>,
+    name: &'static str,
+    checked: RwSignal<bool>,
+) -> impl IntoView {
+    view! {
+        <label class="field field-checkbox">
+            <input
+                type="checkbox"
+                name=name
+                prop:checked=move || checked.get()
+                on:change=move |ev| checked.set(event_target_checked(&ev))
+            />
+            <span>{label}</span>
+        </label>
+    }
+}

@@ -1,0 +1,13 @@
+//! Domain-free widgets: toasts, form fields, notices, loading states. Never imports a domain.
+
+mod field;
+mod notice;
+mod paged;
+mod time;
+mod toast;
+
+pub use field::{CheckboxField, SelectField, TextField, field_message};
+pub use notice::{ErrorNotice, Loading, MoreButton};
+pub use paged::PagedList;
+pub use time::Timestamp;
+pub use toast::{ToastKind, Toaster, Toasts, use_toasts};

@@ -1,0 +1,63 @@
+// Creates a fresh database and starts the built server on it, with demo data.
+import { spawn } from "node:child_process";
+import { openSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import { port } from "../playwright.config";
+
+const root = join(__dirname, "..", "..");
+
+export function adminUrl(): string {
+  return process.env.GUANXI_TEST_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+}
+
+export function databaseName(): string {
+  return process.env.GUANXI_E2E_DATABASE ?? `guanxi_e2e_${process.pid}`;
+}
+
+function withDatabase(url: string, name: string): string {
+  return url.replace(/\/[^/]*$/, `/${name}`);
+}
+
+async function waitFor(url: string, seconds: number) {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${seconds} s (see end2end/test-results/server.log)`);
+}
+
+export default async function globalSetup() {
+  const name = databaseName();
+  process.env.GUANXI_E2E_DATABASE = name;
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+
+  const log = openSync(join(__dirname, "..", "test-results-server.log"), "w");
+  const server = spawn(join(root, "target", "debug", "server"), [], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: withDatabase(adminUrl(), name),
+      GUANXI_ADDR: `127.0.0.1:${port}`,
+      GUANXI_DEMO_DATA: "1",
+      LEPTOS_SITE_ROOT: "target/site",
+      RUST_LOG: process.env.RUST_LOG ?? "info,sqlx=warn",
+    },
+    stdio: ["ignore", log, log],
+  });
+  process.env.GUANXI_E2E_SERVER_PID = String(server.pid);
+  server.on("exit", (code) => {
+    if (code !== null && code !== 0) console.error(`server exited with ${code}; see end2end/test-results-server.log`);
+  });
+  await waitFor(`http://127.0.0.1:${port}/login`, 90);
+}

@@ -1,0 +1,19 @@
+// Stops the server and drops the run's database.
+import pg from "pg";
+import { adminUrl, databaseName } from "./global-setup";
+
+export default async function globalTeardown() {
+  const pid = Number(process.env.GUANXI_E2E_SERVER_PID);
+  if (pid) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`drop database if exists ${databaseName()} with (force)`);
+  await admin.end();
+}

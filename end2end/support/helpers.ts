@@ -1,0 +1,30 @@
+import { expect, Page } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+export const DEMO_PASSWORD = "guanxi-demo-2026";
+export const ADMIN = "admin@guanxi.demo";
+export const MANAGER = "manager@guanxi.demo";
+export const MEMBER = "member@guanxi.demo";
+
+const shots = join(__dirname, "..", "screenshots");
+mkdirSync(shots, { recursive: true });
+
+/** Saves a full-page screenshot under end2end/screenshots for a person to look at. */
+export async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+/** Waits until the WASM has hydrated the page: the body gets `data-hydrated` from the app. */
+export async function hydrated(page: Page) {
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1, { timeout: 30_000 });
+}
+
+/** Signs in through the sign-in form, the way a person would. */
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel(/邮箱|Email/).fill(email);
+  await page.getByLabel(/^(密码|Password)$/).fill(password);
+  await page.locator("form.auth-form button[type=submit]").click();
+}

@@ -1,0 +1,44 @@
+// Administration: creating a user (with a field error first), the audit log, background jobs.
+import { expect, test } from "@playwright/test";
+import { ADMIN, screenshot, signIn } from "../support/helpers";
+
+test("an admin creates a user after fixing a field error and finds it in the audit log", async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.getByRole("link", { name: "用户" }).first().click();
+  await expect(page.getByTestId("users")).toContainText("member@guanxi.demo");
+
+  await page.getByRole("button", { name: "新建用户" }).click();
+  const form = page.getByTestId("create-user");
+  await form.getByLabel("邮箱").fill("zhou.min@guanxi.demo");
+  await form.getByLabel("姓名").fill("周敏");
+  await form.getByLabel("初始密码").fill("short");
+  await form.getByRole("button", { name: "创建" }).click();
+  await expect(form).toContainText("密码至少需要 12 个字符");
+  await screenshot(page, "06-create-user-error");
+
+  await form.getByLabel("初始密码").fill("zhou-min-password-1");
+  await form.getByRole("button", { name: "创建" }).click();
+  await expect(page.getByTestId("create-user")).toHaveCount(0);
+  // The list refreshes from the server's change event.
+  await expect(page.getByTestId("users")).toContainText("zhou.min@guanxi.demo");
+  await screenshot(page, "07-users");
+
+  await page.getByRole("link", { name: "审计日志" }).click();
+  const audit = page.getByTestId("audit");
+  await expect(audit).toContainText("zhou.min@guanxi.demo");
+  await expect(audit).toContainText("创建");
+  await screenshot(page, "08-audit-log");
+});
+
+test("maintenance runs as a background job whose progress shows live", async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.getByRole("link", { name: "后台任务" }).first().click();
+  await expect(page.getByRole("heading", { name: "后台任务" })).toBeVisible();
+  const before = await page.locator("[data-testid=jobs] tbody tr").count();
+  await page.getByRole("button", { name: "立即运行维护" }).click();
+  // No reload: the new job appears and finishes through server-sent events.
+  await expect(page.locator("[data-testid=jobs] tbody tr")).toHaveCount(before + 1);
+  await expect(page.locator("[data-testid=jobs] tbody tr").first()).toHaveAttribute("data-status", "succeeded");
+  await expect(page.locator("[data-testid=jobs] tbody tr").first()).toContainText("已完成");
+  await screenshot(page, "09-jobs");
+});

@@ -1,0 +1,130 @@
+//! The axum server as a library, so integration tests run the very router `main` serves.
+// Release builds (no `erase_components`) nest view types deeply enough to need more than 128.
+#![recursion_limit = "256"]
+
+pub mod config;
+pub mod database;
+pub mod middleware;
+
+use app::{App, events::EventBus, shell, state::AppState};
+use axum::{Extension, Router, routing::get};
+use config::Config;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use middleware::MiddlewareState;
+use sqlx::{PgPool, postgres::PgPoolOptions};
+use std::{sync::Arc, time::Duration};
+use tower_http::compression::CompressionLayer;
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+use tower_sessions_sqlx_store::PostgresStore;
+
+/// The cookie holding the session id.
+pub const SESSION_COOKIE: &str = "guanxi_session";
+
+/// A pool that rides out a Postgres restart: connections are checked before use, acquiring
+/// gives up after a few seconds (a request fails fast instead of hanging), and dead connections
+/// are replaced on demand, so requests succeed again as soon as Postgres is back.
+pub fn pool_options(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(3))
+        .test_before_acquire(true)
+        .idle_timeout(Duration::from_secs(300))
+        .max_lifetime(Duration::from_secs(1800))
+}
+
+/// Connects, retrying for up to a minute while the database starts.
+pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    let mut attempt = 0;
+    loop {
+        match pool_options(max_connections).connect(url).await {
+            Ok(pool) => return Ok(pool),
+            Err(error) if attempt < 30 => {
+                attempt += 1;
+                tracing::warn!(%error, attempt, "database not reachable yet");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Applies Guanxi's migrations and the session store's table.
+pub async fn migrate(pool: &PgPool) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    app::db::MIGRATOR.run(pool).await?;
+    PostgresStore::new(pool.clone()).migrate().await?;
+    Ok(())
+}
+
+/// The shared state for `config` over `pool`.
+pub fn app_state(pool: PgPool, config: &Config) -> AppState {
+    let settings = app::state::Settings {
+        session_absolute: chrono::Duration::from_std(config.session_absolute)
+            .unwrap_or(chrono::Duration::days(7)),
+        secure_cookies: config.secure_cookies,
+        ..Default::default()
+    };
+    AppState { pool, settings: Arc::new(settings), events: EventBus::new() }
+}
+
+/// The site's Leptos options. A binary built by cargo-leptos knows its output name; a plain
+/// `cargo build` does not, so the name is filled in here.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    let mut options = get_configuration(None)
+        .map(|c| c.leptos_options)
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("guanxi").build());
+    if options.output_name.is_empty() {
+        options.output_name = "guanxi".into();
+    }
+    if options.site_root.as_ref() == "." {
+        options.site_root = "target/site".into();
+    }
+    options.site_addr = config.addr;
+    options
+}
+
+/// Every route, with sessions, the per-request user, cross-site refusal and compression.
+pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Router {
+    let sessions = SessionManagerLayer::new(PostgresStore::new(state.pool.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::try_from(config.session_idle)
+                .unwrap_or(tower_sessions::cookie::time::Duration::hours(8)),
+        ));
+    let middleware_state = MiddlewareState {
+        pool: state.pool.clone(),
+        trust_proxy: config.trust_proxy,
+        public_origin: config.public_origin.clone(),
+    };
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    Router::new()
+        .route("/events", get(app::events::server::stream_events))
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+        .layer(axum::middleware::from_fn_with_state(
+            middleware_state.clone(),
+            middleware::resolve_request,
+        ))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn(middleware::error_status))
+        .layer(axum::middleware::from_fn_with_state(
+            middleware_state,
+            middleware::refuse_cross_site,
+        ))
+        .layer(Extension(state.events.clone()))
+        .layer(CompressionLayer::new())
+}

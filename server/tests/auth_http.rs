@@ -1,0 +1,357 @@
+//! Sign-in, sessions, roles and cross-site refusal, exercised over HTTP against the real router.
+
+mod common;
+
+use app::{
+    auth::{
+        api::{ChangePassword, GetCurrentUser, ListMySessions, SignOut, SignOutOtherSessions},
+        model::{CurrentUser, Role},
+    },
+    error::{AppError, FieldError},
+    users::{
+        api::{CreateUser, ListUsers, SetUserActive},
+        model::{NewUser, UserFilter},
+    },
+};
+use common::{PASSWORD, TestServer, app_error, session_cookie, set_cookie_header, test_config};
+use leptos::server_fn::ServerFn;
+use reqwest::{StatusCode, header};
+
+fn new_user(email: &str) -> CreateUser {
+    CreateUser {
+        input: NewUser {
+            email: email.into(),
+            display_name: "New Person".into(),
+            role: Some(Role::Member),
+            team_id: None,
+            password: "a perfectly long password".into(),
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_member_calling_an_admin_function_is_refused() {
+    let server = TestServer::start().await;
+    server.user("member@example.com", Role::Member).await;
+    let member = server.signed_in("member@example.com").await;
+    let users_before = server.count("select count(*) from app_user").await;
+
+    let (status, error) = app_error(member.call(&new_user("sneaky@example.com")).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error, AppError::Forbidden);
+    let (status, _) =
+        app_error(member.call(&ListUsers { filter: UserFilter::default(), after_id: None }).await)
+            .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(server.count("select count(*) from app_user").await, users_before);
+}
+
+#[tokio::test]
+async fn a_manager_is_refused_admin_functions_and_an_admin_is_not() {
+    let server = TestServer::start().await;
+    server.user("manager@example.com", Role::Manager).await;
+    server.user("admin@example.com", Role::Admin).await;
+    let manager = server.signed_in("manager@example.com").await;
+    let (status, _) = app_error(manager.call(&new_user("x@example.com")).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let admin = server.signed_in("admin@example.com").await;
+    let created: app::users::model::UserSummary = admin.ok(&new_user("ok@example.com")).await;
+    assert_eq!(created.email, "ok@example.com");
+    let audit = server
+        .count("select count(*) from audit_log where action = 'create' and entity_type = 'user'")
+        .await;
+    assert_eq!(audit, 1, "the creation is audited");
+}
+
+#[tokio::test]
+async fn calls_without_a_session_are_unauthorized() {
+    let server = TestServer::start().await;
+    let anonymous = server.browser();
+    let (status, error) = app_error(
+        anonymous.call(&ListUsers { filter: UserFilter::default(), after_id: None }).await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error, AppError::Unauthorized);
+    let current: Option<CurrentUser> = anonymous.ok(&GetCurrentUser {}).await;
+    assert_eq!(current, None);
+}
+
+#[tokio::test]
+async fn the_session_id_changes_at_sign_in() {
+    let server = TestServer::start().await;
+    server.user("li.na@example.com", Role::Member).await;
+    let browser = server.browser();
+
+    // An attacker-chosen cookie value must not become the signed-in session.
+    let planted = "plantedsessionidplantedsessionid";
+    let response = browser
+        .client
+        .post(format!("{}{}", server.base, app::auth::api::SignIn::PATH))
+        .header(header::COOKIE, format!("{}={planted}", server::SESSION_COOKIE))
+        .form(&[("email", "li.na@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let first = session_cookie(&response).expect("sign-in sets the session cookie");
+    assert_ne!(first, planted);
+
+    // Signing in again from a signed-in browser cycles the id again; the old one is dead.
+    let again = browser.sign_in("li.na@example.com", PASSWORD).await;
+    let second = session_cookie(&again).expect("a new cookie");
+    assert_ne!(second, first);
+    let stale = reqwest::Client::new()
+        .post(format!("{}{}", server.base, GetCurrentUser::PATH))
+        .header(header::COOKIE, format!("{}={first}", server::SESSION_COOKIE))
+        .json(&GetCurrentUser {})
+        .send()
+        .await
+        .unwrap()
+        .json::<Option<CurrentUser>>()
+        .await
+        .unwrap();
+    assert_eq!(stale, None, "the pre-sign-in id no longer authenticates");
+    let current: Option<CurrentUser> = browser.ok(&GetCurrentUser {}).await;
+    assert_eq!(current.unwrap().email, "li.na@example.com");
+}
+
+#[tokio::test]
+async fn session_cookies_are_http_only_and_same_site_lax() {
+    let server = TestServer::start().await;
+    server.user("a@example.com", Role::Member).await;
+    let response = server.browser().sign_in("a@example.com", PASSWORD).await;
+    let cookie = set_cookie_header(&response, server::SESSION_COOKIE).unwrap();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain HTTP in tests: {cookie}");
+
+    let https = TestServer::start_with(test_config(true)).await;
+    https.user("a@example.com", Role::Member).await;
+    let response = https.browser().sign_in("a@example.com", PASSWORD).await;
+    let cookie = set_cookie_header(&response, server::SESSION_COOKIE).unwrap();
+    assert!(cookie.contains("Secure"), "configured for HTTPS: {cookie}");
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_even_with_a_valid_session() {
+    let server = TestServer::start().await;
+    server.user("admin@example.com", Role::Admin).await;
+    let admin = server.signed_in("admin@example.com").await;
+    let users_before = server.count("select count(*) from app_user").await;
+
+    let from_evil = admin
+        .client
+        .post(format!("{}{}", server.base, CreateUser::PATH))
+        .header(header::ORIGIN, "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .json(&new_user("planted@example.com"))
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = app_error(from_evil).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error, AppError::CrossSiteRefused);
+
+    // A form posted from another site (no JSON, only an Origin) is refused too.
+    let form = admin
+        .client
+        .post(format!("{}{}", server.base, SignOut::PATH))
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&[("x", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::FORBIDDEN);
+
+    // Server functions never answer GET, so a link or image cannot trigger one.
+    let get = admin.client.get(format!("{}{}", server.base, ListUsers::PATH)).send().await.unwrap();
+    assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
+
+    assert_eq!(server.count("select count(*) from app_user").await, users_before);
+    let still_signed_in: Option<CurrentUser> = admin.ok(&GetCurrentUser {}).await;
+    assert!(still_signed_in.is_some(), "the refused sign-out did nothing");
+}
+
+#[tokio::test]
+async fn repeated_bad_passwords_throttle_the_account() {
+    let server = TestServer::start().await;
+    server.user("wang.lei@example.com", Role::Member).await;
+    let browser = server.browser();
+    for attempt in 1..=5 {
+        let (status, error) =
+            app_error(browser.sign_in("wang.lei@example.com", "wrong password!").await).await;
+        assert_eq!(
+            (status, error),
+            (StatusCode::UNAUTHORIZED, AppError::BadCredentials),
+            "attempt {attempt}"
+        );
+    }
+    // Now even the right password is refused, with a time to wait.
+    let (status, error) = app_error(browser.sign_in("wang.lei@example.com", PASSWORD).await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    match error {
+        AppError::Throttled { retry_after_secs } => {
+            assert!((1..=15 * 60).contains(&retry_after_secs), "{retry_after_secs}")
+        }
+        other => panic!("expected throttling, got {other:?}"),
+    }
+    // Another account from the same address is not locked by this one's failures.
+    server.user("other@example.com", Role::Member).await;
+    assert_eq!(browser.sign_in("other@example.com", PASSWORD).await.status(), StatusCode::OK);
+    // Failures are audited.
+    let failures =
+        server.count("select count(*) from audit_log where action = 'sign_in_failed'").await;
+    assert_eq!(failures, 5);
+}
+
+#[tokio::test]
+async fn repeated_failures_from_one_address_throttle_every_account() {
+    let server = TestServer::start().await;
+    server.user("target@example.com", Role::Member).await;
+    let browser = server.browser();
+    // Twenty guesses spread over many accounts, none reaching the per-account limit.
+    for n in 0..20 {
+        let response =
+            browser.sign_in(&format!("guess{}@example.com", n % 10), "nope nope nope").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let (status, _) = app_error(browser.sign_in("target@example.com", PASSWORD).await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_successful_sign_in_clears_the_account_failures() {
+    let server = TestServer::start().await;
+    server.user("zhao@example.com", Role::Member).await;
+    let browser = server.browser();
+    for _ in 0..4 {
+        browser.sign_in("zhao@example.com", "wrong password!").await;
+    }
+    assert_eq!(browser.sign_in("zhao@example.com", PASSWORD).await.status(), StatusCode::OK);
+    for _ in 0..4 {
+        browser.sign_in("zhao@example.com", "wrong password!").await;
+    }
+    assert_eq!(browser.sign_in("zhao@example.com", PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_the_other_sessions() {
+    let server = TestServer::start().await;
+    server.user("chen@example.com", Role::Member).await;
+    let laptop = server.signed_in("chen@example.com").await;
+    let phone = server.signed_in("chen@example.com").await;
+    let sessions: Vec<app::auth::model::SessionSummary> = laptop.ok(&ListMySessions {}).await;
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions.iter().filter(|s| s.is_current).count(), 1);
+
+    let wrong = laptop
+        .call(&ChangePassword {
+            current_password: "not my password".into(),
+            new_password: "short".into(),
+            confirm_password: "different".into(),
+        })
+        .await;
+    let (status, error) = app_error(wrong).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = error.field_errors().unwrap();
+    assert_eq!(fields.get("current_password"), &[FieldError::WrongCurrentPassword]);
+    assert_eq!(fields.get("new_password"), &[FieldError::PasswordTooShort { min: 12 }]);
+    assert_eq!(fields.get("confirm_password"), &[FieldError::PasswordsDiffer]);
+
+    let ended: u64 = laptop
+        .ok(&ChangePassword {
+            current_password: PASSWORD.into(),
+            new_password: "a brand new passphrase".into(),
+            confirm_password: "a brand new passphrase".into(),
+        })
+        .await;
+    assert_eq!(ended, 1);
+    let phone_user: Option<CurrentUser> = phone.ok(&GetCurrentUser {}).await;
+    assert_eq!(phone_user, None, "the other session was ended");
+    let laptop_user: Option<CurrentUser> = laptop.ok(&GetCurrentUser {}).await;
+    assert!(laptop_user.is_some(), "this session stays");
+    assert_eq!(
+        server.browser().sign_in("chen@example.com", "a brand new passphrase").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn signing_out_other_sessions_keeps_this_one() {
+    let server = TestServer::start().await;
+    server.user("sun@example.com", Role::Member).await;
+    let desk = server.signed_in("sun@example.com").await;
+    let tablet = server.signed_in("sun@example.com").await;
+    let ended: u64 = desk.ok(&SignOutOtherSessions {}).await;
+    assert_eq!(ended, 1);
+    assert_eq!(tablet.ok::<_, Option<CurrentUser>>(&GetCurrentUser {}).await, None);
+    assert!(desk.ok::<_, Option<CurrentUser>>(&GetCurrentUser {}).await.is_some());
+}
+
+#[tokio::test]
+async fn deactivating_a_user_signs_them_out_at_once() {
+    let server = TestServer::start().await;
+    server.user("admin@example.com", Role::Admin).await;
+    let member_id = server.user("leaver@example.com", Role::Member).await;
+    let admin = server.signed_in("admin@example.com").await;
+    let leaver = server.signed_in("leaver@example.com").await;
+
+    let deactivated: app::users::model::UserSummary =
+        admin.ok(&SetUserActive { id: member_id, version: 1, active: false }).await;
+    assert!(!deactivated.active);
+    assert_eq!(leaver.ok::<_, Option<CurrentUser>>(&GetCurrentUser {}).await, None);
+    let (status, error) =
+        app_error(server.browser().sign_in("leaver@example.com", PASSWORD).await).await;
+    assert_eq!((status, error), (StatusCode::UNAUTHORIZED, AppError::BadCredentials));
+
+    // The same stale version again is a conflict, not a silent overwrite.
+    let (status, error) =
+        app_error(admin.call(&SetUserActive { id: member_id, version: 1, active: true }).await)
+            .await;
+    assert_eq!((status, error), (StatusCode::CONFLICT, AppError::Conflict));
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let server = TestServer::start().await;
+    server.user("qian@example.com", Role::Member).await;
+    let browser = server.signed_in("qian@example.com").await;
+    let response = browser.call(&SignOut {}).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(browser.ok::<_, Option<CurrentUser>>(&GetCurrentUser {}).await, None);
+    assert_eq!(server.count("select count(*) from user_session").await, 0);
+}
+
+#[tokio::test]
+async fn pages_render_on_the_server_and_signed_out_visitors_are_redirected() {
+    let server = TestServer::start().await;
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = client.get(format!("{}/login", server.base)).send().await.unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let html = login.text().await.unwrap();
+    assert!(html.contains("<form") && html.contains("name=\"password\""), "SSR sign-in form");
+
+    let home = client
+        .get(format!("{}/", server.base))
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert!(home.status().is_redirection(), "got {}", home.status());
+    assert_eq!(home.headers().get(header::LOCATION).unwrap(), "/login");
+
+    let english = client
+        .get(format!("{}/login", server.base))
+        .header(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("<html lang=\"en\"") && english.contains("Sign in"));
+}

@@ -1,0 +1,143 @@
+//! Runs the real router on a free port over a fresh database, and talks to it like a browser.
+#![allow(dead_code)] // each test binary uses a different part of this
+
+use app::{auth::model::Role, testing::TestDatabase};
+use leptos::server_fn::ServerFn;
+use reqwest::{Client, Response, StatusCode, header};
+use serde::{Serialize, de::DeserializeOwned};
+use server::config::Config;
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A server running in this test process.
+pub struct TestServer {
+    pub db: TestDatabase,
+    pub base: String,
+}
+
+pub fn test_config(secure_cookies: bool) -> Config {
+    Config {
+        database_url: None,
+        addr: "127.0.0.1:0".parse().unwrap(),
+        data_dir: PathBuf::from("target/test-data"),
+        local_pg_port: 5432,
+        secure_cookies,
+        public_origin: None,
+        trust_proxy: false,
+        demo_data: false,
+        session_idle: Duration::from_secs(3600),
+        session_absolute: Duration::from_secs(7 * 24 * 3600),
+        workers: 0,
+        db_max_connections: 8,
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(test_config(false)).await
+    }
+
+    pub async fn start_with(config: Config) -> Self {
+        let db = TestDatabase::new().await;
+        server::migrate(&db.pool).await.expect("migrate");
+        let state = server::app_state(db.pool.clone(), &config);
+        let router = server::router(state, &config, server::leptos_options(&config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .await
+                .unwrap();
+        });
+        TestServer { db, base: format!("http://{addr}") }
+    }
+
+    pub async fn user(&self, email: &str, role: Role) -> app::auth::model::UserId {
+        self.db.user(email, role, None, PASSWORD).await
+    }
+
+    /// A browser-like client (keeps cookies) that is not signed in.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            client: Client::builder().cookie_store(true).build().unwrap(),
+            base: self.base.clone(),
+        }
+    }
+
+    /// A browser signed in as `email`.
+    pub async fn signed_in(&self, email: &str) -> Browser {
+        let browser = self.browser();
+        let response = browser.sign_in(email, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "signing in {email}");
+        browser
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.db.pool).await.unwrap()
+    }
+}
+
+pub struct Browser {
+    pub client: Client,
+    pub base: String,
+}
+
+impl Browser {
+    /// Posts the form-encoded sign-in, as the sign-in page does.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(format!("{}{}", self.base, app::auth::api::SignIn::PATH))
+            .header(header::ORIGIN, &self.base)
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Calls a JSON-encoded server function from this site's origin.
+    pub async fn call<F: ServerFn + Serialize>(&self, args: &F) -> Response {
+        self.client
+            .post(format!("{}{}", self.base, F::PATH))
+            .header(header::ORIGIN, &self.base)
+            .header("sec-fetch-site", "same-origin")
+            .json(args)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Calls and decodes a successful result.
+    pub async fn ok<F: ServerFn + Serialize, T: DeserializeOwned>(&self, args: &F) -> T {
+        let response = self.call(args).await;
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert!(status.is_success(), "{} failed with {status}: {body}", F::PATH);
+        serde_json::from_str(&body).unwrap()
+    }
+}
+
+/// The `AppError` in an error response.
+pub async fn app_error(response: Response) -> (StatusCode, app::error::AppError) {
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    let error = serde_json::from_str(&body).unwrap_or_else(|_| panic!("not an AppError: {body}"));
+    (status, error)
+}
+
+/// The value of the session cookie set by a response, if any.
+pub fn session_cookie(response: &Response) -> Option<String> {
+    set_cookie_header(response, server::SESSION_COOKIE)
+        .and_then(|h| h.split(';').next().map(|kv| kv.split_once('=').unwrap().1.to_owned()))
+}
+
+/// The whole `Set-Cookie` header for `name`.
+pub fn set_cookie_header(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
