@@ -31,6 +31,28 @@ pub enum FieldError {
     UnknownReference,
     /// An admin may not lock themselves out (deactivate or demote their own account).
     CannotChangeOwnAccess,
+    /// A number outside the allowed range.
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
+    InvalidNumber,
+    InvalidPhone,
+    InvalidDate,
+    /// More items than allowed (tags, lines...).
+    TooMany {
+        max: u32,
+    },
+    /// The chosen owner is outside the caller's data scope: they could not see the record.
+    OwnerOutOfScope,
+    /// A list that needs at least one item (an order's lines).
+    Empty,
+    /// A product priced in another currency than the customer's orders.
+    CurrencyMismatch,
+    /// A date that cannot be in the future (an order's date).
+    InFuture,
+    /// A file that is not readable text in the chosen encoding, or not CSV.
+    BadEncoding,
 }
 
 /// Field name -> reasons. A `BTreeMap` keeps the wire format and test output stable.

@@ -7,13 +7,18 @@
 
 pub mod audit;
 pub mod auth;
+pub mod customers;
 pub mod error;
 pub mod events;
 pub mod home;
 pub mod i18n;
+pub mod imports;
+pub mod interactions;
 pub mod jobs;
+pub mod orders;
 pub mod paging;
 mod shell;
+pub mod timeline;
 pub mod ui;
 pub mod users;
 
@@ -111,6 +116,15 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=shell::AppShell>
                     <Route path=path!("") view=home::views::HomePage ssr=SsrMode::Async/>
                     <Route path=path!("account") view=auth::views::AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("customers") view=customers::views::CustomersPage ssr=SsrMode::Async/>
+                    <Route path=path!("customers/new") view=customers::views::NewCustomerPage ssr=SsrMode::Async/>
+                    <Route path=path!("customers/import") view=imports::views::ImportPage ssr=SsrMode::Async/>
+                    <Route path=path!("customers/duplicates") view=customers::views::DuplicatesPage ssr=SsrMode::Async/>
+                    <Route path=path!("customers/:id") view=customers::views::CustomerPage ssr=SsrMode::Async/>
+                    <Route path=path!("customers/:id/edit") view=customers::views::EditCustomerPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/products") view=orders::views::ProductsPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/customers") view=customers::views::CustomerSettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/recycle-bin") view=customers::views::RecycleBinPage ssr=SsrMode::Async/>
                     <Route path=path!("jobs") view=jobs::views::JobsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/users") view=users::views::UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/teams") view=users::views::TeamsPage ssr=SsrMode::Async/>

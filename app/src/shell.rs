@@ -7,7 +7,7 @@ use crate::{
         views::{LocaleSwitch, role_label, use_auth_session},
     },
     events::use_server_events,
-    i18n::{AdminText, AuthText, CommonText, use_i18n},
+    i18n::{AdminText, AuthText, CommonText, CustomerText, use_i18n},
     ui::{ErrorNotice, Loading},
 };
 use leptos::prelude::*;
@@ -67,6 +67,7 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                 // Choosing a page from the slide-over menu (tablets) also closes it.
                 <nav class="nav" on:click=move |_| nav_open.set(false)>
                     <A href="/" exact=true>{i18n.t(CommonText::NavHome)}</A>
+                    <A href="/customers">{i18n.t(CustomerText::Customers)}</A>
                     <A href="/jobs">{i18n.t(CommonText::NavJobs)}</A>
                     <A href="/account">{i18n.t(CommonText::NavAccount)}</A>
                     {is_admin.then(|| view! {
@@ -75,6 +76,9 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                         <A href="/admin/teams">{i18n.t(AdminText::TeamsTitle)}</A>
                         <A href="/admin/access">{i18n.t(AdminText::AccessTitle)}</A>
                         <A href="/admin/audit">{i18n.t(AdminText::AuditTitle)}</A>
+                        <A href="/admin/customers">{i18n.t(CustomerText::Settings)}</A>
+                        <A href="/admin/products">{i18n.t(CustomerText::Products)}</A>
+                        <A href="/admin/recycle-bin">{i18n.t(CustomerText::RecycleBin)}</A>
                     })}
                 </nav>
             </aside>

@@ -174,6 +174,31 @@ impl TestDatabase {
     }
 }
 
+/// The event listener and one job worker over a test database, as a server process runs them.
+/// Dropping it stops both.
+pub struct Background {
+    state: AppState,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Background {
+    pub fn start(state: &AppState) -> Self {
+        let mut tasks =
+            vec![crate::events::server::spawn_listener(state.pool.clone(), state.events.clone())];
+        tasks.extend(crate::jobs::worker::spawn(state.clone(), "test", 1));
+        Background { state: state.clone(), tasks }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.state.events.close();
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
 /// A scope for tests that need one without a database round trip.
 pub fn scope_of(kind: crate::auth::model::ScopeKind, user: UserId, team: Vec<i64>) -> DataScope {
     DataScope { kind, user_id: user, team_id: None, team_member_ids: team }

@@ -181,7 +181,7 @@ async fn the_maintenance_job_runs_end_to_end_through_a_worker() {
         .unwrap();
     let id = enqueue(&db, NewJob::new(kinds::MAINTENANCE, json!({}))).await.unwrap();
 
-    let workers = app::jobs::worker::spawn(state.clone(), "test", 1);
+    let background = app::testing::Background::start(&state);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while status(&db, id).await.0 != "succeeded" {
         assert!(
@@ -191,10 +191,7 @@ async fn the_maintenance_job_runs_end_to_end_through_a_worker() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    state.events.close();
-    for worker in workers {
-        worker.abort();
-    }
+    drop(background);
     let sessions: i64 =
         sqlx::query_scalar("select count(*) from user_session").fetch_one(&db.pool).await.unwrap();
     let failures: i64 =

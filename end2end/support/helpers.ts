@@ -20,11 +20,15 @@ export async function hydrated(page: Page) {
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1, { timeout: 30_000 });
 }
 
-/** Signs in through the sign-in form, the way a person would. */
+/** Signs in through the sign-in form, the way a person would. With the right password it
+ * waits for the start page, so the session cookie is set before the test navigates on. */
 export async function signIn(page: Page, email: string, password = DEMO_PASSWORD) {
   await page.goto("/login");
   await hydrated(page);
   await page.getByLabel(/邮箱|Email/).fill(email);
   await page.getByLabel(/^(密码|Password)$/).fill(password);
   await page.locator("form.auth-form button[type=submit]").click();
+  if (password === DEMO_PASSWORD) {
+    await page.waitForURL((url) => url.pathname === "/");
+  }
 }

@@ -7,7 +7,11 @@ pub mod database;
 pub mod middleware;
 
 use app::{App, events::EventBus, shell, state::AppState};
-use axum::{Extension, Router, routing::get};
+use axum::{
+    Extension, Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+};
 use config::Config;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -104,6 +108,13 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
     let context_state = state.clone();
     Router::new()
         .route("/events", get(app::events::server::stream_events))
+        .route(
+            "/api/import-upload",
+            post(app::imports::routes::upload)
+                .layer(DefaultBodyLimit::max(app::imports::process::MAX_FILE_BYTES)),
+        )
+        .route("/files/imports/{id}/rejected.csv", get(app::imports::routes::rejected))
+        .route("/files/customers.csv", get(app::imports::routes::export))
         .leptos_routes_with_context(
             &options,
             routes,
@@ -126,5 +137,6 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
             middleware::refuse_cross_site,
         ))
         .layer(Extension(state.events.clone()))
+        .layer(Extension(state.clone()))
         .layer(CompressionLayer::new())
 }

@@ -10,8 +10,21 @@ use crate::{
 };
 use leptos::prelude::*;
 
-const ENTITY_TYPES: [&str; 4] = ["user", "team", "role", "job"];
-const ACTIONS: [&str; 14] = [
+const ENTITY_TYPES: [&str; 12] = [
+    "user",
+    "team",
+    "role",
+    "job",
+    "customer",
+    "order",
+    "interaction",
+    "import",
+    "product",
+    "custom_field",
+    "customer_settings",
+    "duplicate_pair",
+];
+const ACTIONS: [&str; 28] = [
     "create",
     "update",
     "rename",
@@ -26,6 +39,20 @@ const ACTIONS: [&str; 14] = [
     "scope_change",
     "start",
     "retry",
+    "delete",
+    "restore",
+    "assign_owner",
+    "tag",
+    "merge",
+    "merge_undone",
+    "dismiss",
+    "upload",
+    "import",
+    "imported",
+    "revert",
+    "reverted",
+    "export",
+    "save",
 ];
 
 fn non_empty(value: String) -> Option<String> {

@@ -138,6 +138,21 @@ pub async fn authenticate(
     }))
 }
 
+/// The data scope a user has now, for work done on their behalf outside a request (an
+/// import running as a job sees what its creator may see).
+pub async fn scope_of_user(pool: &sqlx::PgPool, user_id: UserId) -> Result<DataScope, AppError> {
+    let user = repo::load_user(pool, user_id).await?;
+    let team_member_ids = match (user.scope, user.team_id) {
+        (ScopeKind::Team, Some(team)) => {
+            sqlx::query_scalar!("select id from app_user where team_id = $1 order by id", team.0)
+                .fetch_all(pool)
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    Ok(DataScope { kind: user.scope, user_id, team_id: user.team_id, team_member_ids })
+}
+
 /// Hashes a password with argon2id and a fresh salt, off the async threads.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {

@@ -1,6 +1,7 @@
 //! Demo data: teams, one account per role, and a sales force with realistic names. Later domains
 //! add their records here so a fresh install shows a living CRM.
 
+pub mod customers;
 pub mod names;
 
 use crate::{
@@ -61,6 +62,9 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 5] = [
 /// Generated sales reps beside the named demo accounts.
 const EXTRA_REPS: usize = 9;
 
+/// Demo customers (with their orders and interactions).
+const DEMO_CUSTOMERS: usize = 240;
+
 /// Seeds the demo data when the database has no users yet; returns whether it did.
 pub async fn seed_if_empty(pool: &PgPool) -> Result<bool, AppError> {
     let mut tx = pool.begin().await?;
@@ -104,7 +108,46 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool, AppError> {
     }
     record(&mut *tx, Actor::system(), Change::new("seed", "demo", "foundation")).await?;
     tx.commit().await?;
+    seed_customers(pool, &mut rng).await?;
     Ok(true)
+}
+
+/// Products, customers owned by the sales team, orders, interactions; then the product
+/// affinities and one planted duplicate so every 360 section and the review queue show data.
+async fn seed_customers(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
+    let owners: Vec<i64> = sqlx::query_scalar!(
+        "select id from app_user where role <> 'admin' and team_id is not null
+           and team_id in (select id from team where name <> $1) order by id",
+        DEMO_TEAMS[2]
+    )
+    .fetch_all(pool)
+    .await?;
+    let products = customers::seed_products(pool).await?;
+    customers::seed_customers(pool, rng, DEMO_CUSTOMERS, &owners, &products).await?;
+    let mut tx = pool.begin().await?;
+    crate::orders::repo::recompute_affinity(&mut tx).await?;
+    // A second record of an existing customer, as a sales rep might type it in again.
+    let twin = sqlx::query_scalar!(
+        r#"
+        insert into customer (kind, name, phone, phone_normalized, region, industry, source,
+                              owner_id, search_text, search_grams, name_key, created_by)
+        select kind, name || '（重复录入）', phone, phone_normalized, region, industry, 'sales_visit',
+               owner_id, search_text, search_grams, name_key, owner_id
+        from customer where kind = 'company' order by id limit 1
+        returning id
+        "#
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(id) = twin {
+        crate::customers::repo::refresh_search(&mut tx, crate::customers::model::CustomerId(id))
+            .await?;
+        crate::customers::dedupe::detect_for(&mut tx, crate::customers::model::CustomerId(id))
+            .await?;
+    }
+    record(&mut *tx, Actor::system(), Change::new("seed", "demo", "customers")).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn insert_user(

@@ -16,7 +16,7 @@ pub use client::connect_server_events;
 #[cfg(feature = "ssr")]
 pub use server::{EventBus, publish};
 
-use crate::auth::model::{CurrentUser, Role, UserId};
+use crate::auth::model::{CurrentUser, Role, ScopeKind, TeamId, UserId};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +28,10 @@ pub enum Topic {
     Job,
     /// A user account changed (role, team, active).
     User,
+    /// A customer or something on its 360 page changed (orders, interactions, merges).
+    Customer,
+    /// An import progressed or finished.
+    Import,
     /// Events may have been missed (a reconnect): every view should refetch.
     Resync,
 }
@@ -39,6 +43,8 @@ pub enum Audience {
     RoleAtLeast(Role),
     /// These users, and anyone whose role includes `or_role`.
     Users { ids: Vec<UserId>, or_role: Role },
+    /// Whoever may see a record with this owner under their data scope.
+    OwnedBy { owner: Option<UserId>, owner_team: Option<TeamId> },
 }
 
 impl Audience {
@@ -48,6 +54,13 @@ impl Audience {
             Audience::Users { ids, or_role } => {
                 ids.contains(&user.id) || user.role.includes(*or_role)
             }
+            Audience::OwnedBy { owner, owner_team } => match user.scope {
+                ScopeKind::All => true,
+                ScopeKind::Own => *owner == Some(user.id),
+                ScopeKind::Team => {
+                    *owner == Some(user.id) || (owner_team.is_some() && *owner_team == user.team_id)
+                }
+            },
         }
     }
 }
@@ -112,7 +125,7 @@ pub fn use_server_events() -> ServerEvents {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{auth::model::ScopeKind, i18n::Locale};
+    use crate::i18n::Locale;
 
     fn user(id: i64, role: Role) -> CurrentUser {
         CurrentUser {
@@ -136,5 +149,23 @@ mod tests {
         assert!(creator.admits(&user(5, Role::Member)));
         assert!(!creator.admits(&user(6, Role::Member)));
         assert!(creator.admits(&user(6, Role::Admin)));
+    }
+
+    #[test]
+    fn owned_records_reach_only_those_whose_scope_covers_the_owner() {
+        let audience = Audience::OwnedBy { owner: Some(UserId(5)), owner_team: Some(TeamId(1)) };
+        let mut owner = user(5, Role::Member);
+        assert!(audience.admits(&owner));
+        owner.id = UserId(6);
+        assert!(!audience.admits(&owner), "own scope, someone else's record");
+        let mut teammate = user(6, Role::Manager);
+        teammate.scope = ScopeKind::Team;
+        teammate.team_id = Some(TeamId(1));
+        assert!(audience.admits(&teammate));
+        teammate.team_id = Some(TeamId(2));
+        assert!(!audience.admits(&teammate));
+        let mut admin = user(7, Role::Admin);
+        admin.scope = ScopeKind::All;
+        assert!(audience.admits(&admin));
     }
 }

@@ -72,11 +72,35 @@ messages! {
         Retry => "重试", "Retried";
         Cancel => "取消", "Cancelled";
         Seed => "生成演示数据", "Created demo data";
+        Delete => "删除", "Deleted";
+        Restore => "恢复", "Restored";
+        AssignOwner => "分配负责人", "Assigned owner";
+        Tag => "添加标签", "Tagged";
+        Merge => "合并", "Merged";
+        MergeUndone => "撤销合并", "Undid merge";
+        Dismiss => "标记为不重复", "Marked not duplicates";
+        Upload => "上传", "Uploaded";
+        Check => "开始检查", "Started check";
+        Import => "开始导入", "Started import";
+        Checked => "检查完成", "Checked";
+        Imported => "导入完成", "Imported";
+        Revert => "撤销导入", "Started revert";
+        Reverted => "导入已撤销", "Reverted";
+        Export => "导出", "Exported";
+        Save => "保存", "Saved";
         User => "用户", "User";
         Team => "团队", "Team";
         RoleEntity => "角色", "Role";
         Job => "任务", "Job";
         Demo => "演示数据", "Demo data";
+        Customer => "客户", "Customer";
+        Order => "订单", "Order";
+        Interaction => "互动", "Interaction";
+        ImportEntity => "导入", "Import";
+        Product => "产品", "Product";
+        CustomField => "自定义字段", "Custom field";
+        CustomerSettings => "客户设置", "Customer settings";
+        DuplicatePair => "重复客户", "Duplicate pair";
     }
 }
 
@@ -99,6 +123,22 @@ pub fn audit_action_label(action: &str, locale: Locale) -> String {
         "retry" => AuditText::Retry,
         "cancel" => AuditText::Cancel,
         "seed" => AuditText::Seed,
+        "delete" => AuditText::Delete,
+        "restore" => AuditText::Restore,
+        "assign_owner" => AuditText::AssignOwner,
+        "tag" => AuditText::Tag,
+        "merge" => AuditText::Merge,
+        "merge_undone" => AuditText::MergeUndone,
+        "dismiss" => AuditText::Dismiss,
+        "upload" => AuditText::Upload,
+        "check" => AuditText::Check,
+        "import" => AuditText::Import,
+        "checked" => AuditText::Checked,
+        "imported" => AuditText::Imported,
+        "revert" => AuditText::Revert,
+        "reverted" => AuditText::Reverted,
+        "export" => AuditText::Export,
+        "save" => AuditText::Save,
         other => return other.to_owned(),
     };
     key.text(locale).to_owned()
@@ -112,6 +152,14 @@ pub fn entity_type_label(entity_type: &str, locale: Locale) -> String {
         "role" => AuditText::RoleEntity,
         "job" => AuditText::Job,
         "demo" => AuditText::Demo,
+        "customer" => AuditText::Customer,
+        "order" => AuditText::Order,
+        "interaction" => AuditText::Interaction,
+        "import" => AuditText::ImportEntity,
+        "product" => AuditText::Product,
+        "custom_field" => AuditText::CustomField,
+        "customer_settings" => AuditText::CustomerSettings,
+        "duplicate_pair" => AuditText::DuplicatePair,
         other => return other.to_owned(),
     };
     key.text(locale).to_owned()

@@ -26,6 +26,16 @@ messages! {
         InvalidChoice => "请选择一个有效的选项。", "Choose one of the options.";
         UnknownReference => "所选项目不存在或已被删除。", "The chosen item does not exist or was deleted.";
         CannotChangeOwnAccess => "不能停用自己的账户或降低自己的角色。", "You cannot deactivate your own account or lower your own role.";
+        OutOfRange => "请输入 {min} 到 {max} 之间的数。", "Enter a number from {min} to {max}.";
+        InvalidNumber => "请输入有效的数字。", "Enter a valid number.";
+        InvalidPhone => "请输入有效的电话号码。", "Enter a valid phone number.";
+        InvalidDate => "请输入有效的日期（年-月-日）。", "Enter a valid date (year-month-day).";
+        TooMany => "最多 {max} 项。", "At most {max} items.";
+        OwnerOutOfScope => "您不能把记录分配给您无权查看其记录的人。", "You cannot assign the record to someone whose records you may not see.";
+        Empty => "至少需要一项。", "At least one item is needed.";
+        CurrencyMismatch => "该产品的币种与客户的订单币种不同。", "This product is priced in another currency than the customer's orders.";
+        InFuture => "日期不能晚于现在。", "The date cannot be in the future.";
+        BadEncoding => "无法读取该文件：请确认它是 CSV，并选择正确的编码（UTF-8 或 GBK）。", "The file could not be read: check it is CSV and choose the right encoding (UTF-8 or GBK).";
     }
 }
 
@@ -67,6 +77,18 @@ pub fn field_error_text(error: &FieldError, locale: Locale) -> String {
         FieldError::CannotChangeOwnAccess => {
             ErrorText::CannotChangeOwnAccess.text(locale).to_owned()
         }
+        FieldError::OutOfRange { min, max } => {
+            fill(ErrorText::OutOfRange.text(locale), &[("min", min), ("max", max)])
+        }
+        FieldError::InvalidNumber => ErrorText::InvalidNumber.text(locale).to_owned(),
+        FieldError::InvalidPhone => ErrorText::InvalidPhone.text(locale).to_owned(),
+        FieldError::InvalidDate => ErrorText::InvalidDate.text(locale).to_owned(),
+        FieldError::TooMany { max } => fill(ErrorText::TooMany.text(locale), &[("max", max)]),
+        FieldError::OwnerOutOfScope => ErrorText::OwnerOutOfScope.text(locale).to_owned(),
+        FieldError::Empty => ErrorText::Empty.text(locale).to_owned(),
+        FieldError::CurrencyMismatch => ErrorText::CurrencyMismatch.text(locale).to_owned(),
+        FieldError::InFuture => ErrorText::InFuture.text(locale).to_owned(),
+        FieldError::BadEncoding => ErrorText::BadEncoding.text(locale).to_owned(),
     }
 }
 

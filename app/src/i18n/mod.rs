@@ -8,11 +8,17 @@
 mod admin;
 mod auth;
 mod common;
+mod customers;
 mod errors;
 
 pub use admin::{AdminText, AuditText, audit_action_label, entity_type_label};
 pub use auth::AuthText;
 pub use common::CommonText;
+pub use customers::{
+    CustomerText, ImportText, OrderText, TimelineText, customer_kind_label, customer_stage_label,
+    customer_status_label, customer_type_label, field_label, field_type_label, source_label,
+    timeline_text,
+};
 pub use errors::{ErrorText, error_text, field_error_text};
 
 use leptos::prelude::*;
@@ -189,6 +195,10 @@ mod tests {
         assert_complete(AdminText::ALL);
         assert_complete(AuditText::ALL);
         assert_complete(ErrorText::ALL);
+        assert_complete(CustomerText::ALL);
+        assert_complete(OrderText::ALL);
+        assert_complete(TimelineText::ALL);
+        assert_complete(ImportText::ALL);
     }
 
     #[test]

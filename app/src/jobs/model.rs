@@ -45,6 +45,14 @@ impl JobStatus {
 pub mod kinds {
     /// Purges expired sessions, old sign-in failures and old finished jobs.
     pub const MAINTENANCE: &str = "maintenance";
+    /// Scans every customer for likely duplicates.
+    pub const DUPLICATE_SCAN: &str = "duplicate_scan";
+    /// Rebuilds product affinities for recommendations.
+    pub const PRODUCT_AFFINITY: &str = "product_affinity";
+    /// Checks or runs a customer import.
+    pub const CUSTOMER_IMPORT: &str = "customer_import";
+    /// Reverts a customer import.
+    pub const IMPORT_REVERT: &str = "import_revert";
 }
 
 /// A job with its progress.

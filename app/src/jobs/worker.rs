@@ -90,6 +90,12 @@ type Handler = fn(JobContext) -> BoxFuture<'static, Result<(), JobError>>;
 pub fn handler_for(kind: &str) -> Option<Handler> {
     match kind {
         kinds::MAINTENANCE => Some(|ctx| Box::pin(maintenance::run(ctx))),
+        kinds::DUPLICATE_SCAN => Some(|ctx| Box::pin(crate::customers::dedupe::scan(ctx))),
+        kinds::PRODUCT_AFFINITY => {
+            Some(|ctx| Box::pin(crate::orders::service::recompute_affinity(ctx)))
+        }
+        kinds::CUSTOMER_IMPORT => Some(|ctx| Box::pin(crate::imports::service::run(ctx))),
+        kinds::IMPORT_REVERT => Some(|ctx| Box::pin(crate::imports::service::revert(ctx))),
         _ => None,
     }
 }

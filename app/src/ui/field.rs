@@ -9,13 +9,14 @@ use leptos::prelude::*;
 /// The translated message for `field` from the last failed submission, if it concerned it.
 pub fn field_message(
     failure: Signal<Option<AppError>>,
-    field: &'static str,
+    field: impl Into<String>,
 ) -> Signal<Option<String>> {
     let i18n = use_i18n();
+    let field = field.into();
     Signal::derive(move || {
         let locale = i18n.locale();
         failure.with(|failure| {
-            let errors = failure.as_ref()?.field_errors()?.get(field);
+            let errors = failure.as_ref()?.field_errors()?.get(&field);
             (!errors.is_empty()).then(|| {
                 errors.iter().map(|e| field_error_text(e, locale)).collect::<Vec<_>>().join(" ")
             })
@@ -26,8 +27,8 @@ pub fn field_message(
 /// A text input with label and inline error.
 #[component]
 pub fn TextField(
-    #[prop(into)] label: Signal<&'static str>,
-    name: &'static str,
+    #[prop(into)] label: TextProp,
+    #[prop(into)] name: String,
     value: RwSignal<String>,
     #[prop(into, optional)] error: Signal<Option<String>>,
     #[prop(default = "text")] input_type: &'static str,
@@ -41,7 +42,7 @@ pub fn TextField(
     let error_id = format!("{id}-error");
     view! {
         <div class="field" class:field-invalid=move || error.get().is_some()>
-            <label for=id.clone()>{label}</label>
+            <label for=id.clone()>{move || label.get()}</label>
             <input
                 id=id
                 name=name
@@ -61,8 +62,8 @@ pub fn TextField(
 /// A select with label and inline error. `options` are (value, label) pairs.
 #[component]
 pub fn SelectField(
-    #[prop(into)] label: Signal<&'static str>,
-    name: &'static str,
+    #[prop(into)] label: TextProp,
+    #[prop(into)] name: String,
     value: RwSignal<String>,
     #[prop(into)] options: Signal<Vec<(String, String)>>,
     #[prop(into, optional)] error: Signal<Option<String>>,
@@ -71,7 +72,7 @@ pub fn SelectField(
     let id = format!("field-{scope}{name}");
     view! {
         <div class="field" class:field-invalid=move || error.get().is_some()>
-            <label for=id.clone()>{label}</label>
+            <label for=id.clone()>{move || label.get()}</label>
             <select
                 id=id
                 name=name
@@ -97,8 +98,8 @@ pub fn SelectField(
 /// A checkbox with label.
 #[component]
 pub fn CheckboxField(
-    #[prop(into)] label: Signal<&'static str>,
-    name: &'static str,
+    #[prop(into)] label: TextProp,
+    #[prop(into)] name: String,
     checked: RwSignal<bool>,
 ) -> impl IntoView {
     view! {
@@ -109,7 +110,7 @@ pub fn CheckboxField(
                 prop:checked=move || checked.get()
                 on:change=move |ev| checked.set(event_target_checked(&ev))
             />
-            <span>{label}</span>
+            <span>{move || label.get()}</span>
         </label>
     }
 }

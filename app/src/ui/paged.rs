@@ -5,59 +5,63 @@ use leptos::{prelude::*, task::spawn_local};
 use serde::{Serialize, de::DeserializeOwned};
 use std::{future::Future, sync::Arc};
 
-type Fetch<S, T> = Arc<
+type Fetch<S, T, K> = Arc<
     dyn Fn(
             S,
-            Option<i64>,
-        ) -> std::pin::Pin<Box<dyn Future<Output = Result<Page<T>, AppError>> + Send>>
+            Option<K>,
+        ) -> std::pin::Pin<Box<dyn Future<Output = Result<Page<T, K>, AppError>> + Send>>
         + Send
         + Sync,
 >;
 
 /// A list whose first page reloads whenever its source (filters, change events) changes, and
 /// whose "more" button appends the pages after it.
-pub struct PagedList<S, T>
+pub struct PagedList<S, T, K = i64>
 where
     S: Clone + PartialEq + Send + Sync + 'static,
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    K: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
 {
-    first: Resource<Result<Page<T>, AppError>>,
+    first: Resource<Result<Page<T, K>, AppError>>,
     more: RwSignal<Vec<T>>,
-    next: RwSignal<Option<i64>>,
+    next: RwSignal<Option<K>>,
     loading_more: RwSignal<bool>,
     failure: RwSignal<Option<AppError>>,
     source: Memo<S>,
-    fetch: StoredValue<Fetch<S, T>>,
+    fetch: StoredValue<Fetch<S, T, K>>,
 }
 
-impl<S, T> Clone for PagedList<S, T>
+impl<S, T, K> Clone for PagedList<S, T, K>
 where
     S: Clone + PartialEq + Send + Sync + 'static,
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    K: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
 {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<S, T> Copy for PagedList<S, T>
+impl<S, T, K> Copy for PagedList<S, T, K>
 where
     S: Clone + PartialEq + Send + Sync + 'static,
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    K: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
 {
 }
 
-impl<S, T> PagedList<S, T>
+impl<S, T, K> PagedList<S, T, K>
 where
     S: Clone + PartialEq + Send + Sync + 'static,
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    K: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
 {
     pub fn new<F, Fut>(source: impl Fn() -> S + Send + Sync + 'static, fetch: F) -> Self
     where
-        F: Fn(S, Option<i64>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Page<T>, AppError>> + Send + 'static,
+        F: Fn(S, Option<K>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Page<T, K>, AppError>> + Send + 'static,
     {
-        let fetch: Fetch<S, T> = Arc::new(move |s, after| Box::pin(fetch(s, after)));
+        let fetch: Fetch<S, T, K> = Arc::new(move |s, after| Box::pin(fetch(s, after)));
         let source = Memo::new(move |_| source());
         let first = {
             let fetch = fetch.clone();
@@ -66,7 +70,8 @@ where
         let more = RwSignal::new(Vec::new());
         let next = RwSignal::new(None);
         Effect::new(move |_| {
-            let first_next = first.with(|page| page.as_ref().and_then(|p| p.as_ref().ok()?.next));
+            let first_next =
+                first.with(|page| page.as_ref().and_then(|p| p.as_ref().ok()?.next.clone()));
             more.set(Vec::new());
             next.set(first_next);
         });

@@ -109,10 +109,13 @@ pub fn UsersPage() -> impl IntoView {
                 <SelectField label=i18n.t(AuthText::Role) name="role_filter" value=role options=Signal::derive(role_options)/>
                 <SelectField label=i18n.t(AdminText::Status) name="status_filter" value=status options=Signal::derive(status_options)/>
             </form>
-            <Show when=move || creating.get()>
-                <CreateUserForm teams creating/>
-            </Show>
-            {move || editing.get().map(|user| view! { <EditUserForm user teams editing/> })}
+            // The forms' team menus read a resource: a Transition lets the server wait for it.
+            <Transition fallback=|| view! { <Loading/> }>
+                <Show when=move || creating.get()>
+                    <CreateUserForm teams creating/>
+                </Show>
+                {move || editing.get().map(|user| view! { <EditUserForm user teams editing/> })}
+            </Transition>
             <Transition fallback=|| view! { <Loading/> }>{table}</Transition>
             {move || list.failure().map(|error| view! { <ErrorNotice error/> })}
             <MoreButton

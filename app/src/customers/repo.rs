@@ -1,0 +1,911 @@
+//! SQL for customers, contacts, settings, custom fields and saved views.
+//!
+//! Every read of a customer takes the caller's visible owner ids (`DataScope::visible_owners`)
+//! and filters with `($n::bigint[] is null or owner_id = any($n))`, so an id from a request can
+//! never reach a customer outside the caller's scope.
+
+use super::model::*;
+use crate::{
+    auth::model::UserId,
+    error::{AppError, FieldError, violated_constraint},
+    paging::Page,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder, Row, postgres::PgRow};
+
+/// The admin's status and stage rules.
+pub async fn settings(executor: impl PgExecutor<'_>) -> Result<CustomerSettings, AppError> {
+    let r = sqlx::query!(
+        "select active_window_days, loyal_min_orders, loyal_min_span_days, default_currency,
+                version
+         from customer_settings"
+    )
+    .fetch_one(executor)
+    .await?;
+    Ok(CustomerSettings {
+        active_window_days: r.active_window_days,
+        loyal_min_orders: r.loyal_min_orders,
+        loyal_min_span_days: r.loyal_min_span_days,
+        default_currency: r.default_currency,
+        version: r.version,
+    })
+}
+
+/// Saves the rules if `settings.version` is current; `false` on a conflict.
+pub async fn save_settings(
+    executor: impl PgExecutor<'_>,
+    settings: &CustomerSettings,
+    by: UserId,
+) -> Result<bool, AppError> {
+    let done = sqlx::query!(
+        "update customer_settings set active_window_days = $1, loyal_min_orders = $2,
+                loyal_min_span_days = $3, updated_at = now(), updated_by = $4,
+                version = version + 1
+         where version = $5",
+        settings.active_window_days,
+        settings.loyal_min_orders,
+        settings.loyal_min_span_days,
+        by.0,
+        settings.version,
+    )
+    .execute(executor)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn custom_fields(executor: impl PgExecutor<'_>) -> Result<Vec<CustomFieldDef>, AppError> {
+    let rows = sqlx::query!(
+        "select id, key, label_zh, label_en, field_type, choices, position, active, version
+         from custom_field order by position, id"
+    )
+    .fetch_all(executor)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(CustomFieldDef {
+                id: r.id,
+                key: r.key,
+                label_zh: r.label_zh,
+                label_en: r.label_en,
+                field_type: CustomFieldType::parse(&r.field_type)
+                    .map_err(|_| AppError::internal("unknown custom field type"))?,
+                choices: r.choices,
+                position: r.position,
+                active: r.active,
+                version: r.version,
+            })
+        })
+        .collect()
+}
+
+/// Creates or (with an id) updates a custom field definition.
+pub async fn save_custom_field(
+    executor: impl PgExecutor<'_>,
+    def: &CustomFieldDef,
+) -> Result<Option<i64>, AppError> {
+    let result = if def.id == 0 {
+        sqlx::query_scalar!(
+            "insert into custom_field (key, label_zh, label_en, field_type, choices, position, active)
+             values ($1, $2, $3, $4, $5, $6, $7) returning id",
+            def.key,
+            def.label_zh,
+            def.label_en,
+            def.field_type.as_str(),
+            &def.choices,
+            def.position,
+            def.active,
+        )
+        .fetch_optional(executor)
+        .await
+    } else {
+        sqlx::query_scalar!(
+            "update custom_field set label_zh = $2, label_en = $3, choices = $4, position = $5,
+                    active = $6, version = version + 1, updated_at = now()
+             where id = $1 and version = $7 returning id",
+            def.id,
+            def.label_zh,
+            def.label_en,
+            &def.choices,
+            def.position,
+            def.active,
+            def.version,
+        )
+        .fetch_optional(executor)
+        .await
+    };
+    result.map_err(|error| match violated_constraint(&error) {
+        Some("custom_field_key_key") => AppError::validation("key", FieldError::AlreadyTaken),
+        Some("custom_field_key_format") => AppError::validation("key", FieldError::InvalidChoice),
+        _ => error.into(),
+    })
+}
+
+/// The searchable forms of a customer, computed from its fields and contacts.
+pub struct SearchFields {
+    pub text: String,
+    pub grams: Vec<String>,
+    pub name_key: String,
+}
+
+/// Recomputes and stores `search_text`, `search_grams` and `name_key` from what is saved now
+/// (name, phone, email and live contacts).
+pub async fn refresh_search(conn: &mut PgConnection, id: CustomerId) -> Result<(), AppError> {
+    let row = sqlx::query!("select name, phone, email from customer where id = $1", id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let contacts = sqlx::query!(
+        "select name, phone from contact where customer_id = $1 and deleted_at is null",
+        id.0
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let text = search_text(
+        &row.name,
+        row.phone.as_deref(),
+        row.email.as_deref(),
+        contacts.iter().map(|c| (c.name.as_str(), c.phone.as_deref())),
+    );
+    let grams = index_grams(&text);
+    sqlx::query!(
+        "update customer set search_text = $2, search_grams = $3, name_key = $4 where id = $1",
+        id.0,
+        text,
+        &grams,
+        name_key(&row.name),
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    customer: &ValidCustomer,
+    currency: &str,
+    created_by: UserId,
+) -> Result<CustomerId, AppError> {
+    let id = sqlx::query_scalar!(
+        r#"
+        insert into customer (kind, name, customer_type, churn_reason, churned_at, phone,
+            phone_normalized, email, email_normalized, address, region, industry, source,
+            owner_id, tags, birthday, anniversary, notes, custom_fields, currency, created_by)
+        values ($1, $2, $3, $4, case when $3 = 'former' then now() end, $5, $6, $7, $8, $9, $10,
+            $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+        returning id
+        "#,
+        customer.kind.as_str(),
+        customer.name,
+        customer.customer_type.as_str(),
+        customer.churn_reason,
+        customer.phone,
+        customer.phone_normalized,
+        customer.email,
+        customer.email_normalized,
+        customer.address,
+        customer.region,
+        customer.industry,
+        customer.source.as_str(),
+        customer.owner_id.map(|o| o.0),
+        &customer.tags,
+        customer.birthday as _,
+        customer.anniversary as _,
+        customer.notes,
+        serde_json::Value::Object(customer.custom_fields.clone()),
+        currency,
+        created_by.0,
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(owner_error)?;
+    Ok(CustomerId(id))
+}
+
+fn owner_error(error: sqlx::Error) -> AppError {
+    match violated_constraint(&error) {
+        Some("customer_owner_id_fkey") => {
+            AppError::validation("owner_id", FieldError::UnknownReference)
+        }
+        _ => error.into(),
+    }
+}
+
+/// Saves an edit if `version` is current; `false` when someone saved first.
+pub async fn update(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    version: i32,
+    customer: &ValidCustomer,
+) -> Result<bool, AppError> {
+    let done = sqlx::query!(
+        r#"
+        update customer set kind = $3, name = $4, customer_type = $5, churn_reason = $6,
+            churned_at = case when $5 = 'former' then coalesce(churned_at, now()) end,
+            phone = $7, phone_normalized = $8, email = $9, email_normalized = $10, address = $11,
+            region = $12, industry = $13, source = $14, owner_id = $15, tags = $16,
+            birthday = $17, anniversary = $18, notes = $19, custom_fields = $20,
+            version = version + 1, updated_at = now()
+        where id = $1 and version = $2 and deleted_at is null
+        "#,
+        id.0,
+        version,
+        customer.kind.as_str(),
+        customer.name,
+        customer.customer_type.as_str(),
+        customer.churn_reason,
+        customer.phone,
+        customer.phone_normalized,
+        customer.email,
+        customer.email_normalized,
+        customer.address,
+        customer.region,
+        customer.industry,
+        customer.source.as_str(),
+        customer.owner_id.map(|o| o.0),
+        &customer.tags,
+        customer.birthday as _,
+        customer.anniversary as _,
+        customer.notes,
+        serde_json::Value::Object(customer.custom_fields.clone()),
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(owner_error)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The fields of a live customer in scope that writes need, locked for the transaction.
+pub struct Locked {
+    pub version: i32,
+    pub owner_id: Option<UserId>,
+    pub customer_type: CustomerType,
+    pub order_count: i32,
+    pub first_order_at: Option<DateTime<Utc>>,
+    pub last_order_at: Option<DateTime<Utc>>,
+    pub currency: String,
+    pub tags: Vec<String>,
+    pub name: String,
+}
+
+/// Locks a live customer the caller may see. `None` when missing, deleted or out of scope
+/// (indistinguishable on purpose).
+pub async fn lock(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    visible_owners: Option<&[i64]>,
+) -> Result<Option<Locked>, AppError> {
+    let row = sqlx::query!(
+        r#"
+        select version, owner_id, customer_type, order_count,
+               first_order_at as "first_order_at: DateTime<Utc>",
+               last_order_at as "last_order_at: DateTime<Utc>", currency, tags, name
+        from customer
+        where id = $1 and deleted_at is null and ($2::bigint[] is null or owner_id = any($2))
+        for update
+        "#,
+        id.0,
+        visible_owners as _,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok(Locked {
+            version: r.version,
+            owner_id: r.owner_id.map(UserId),
+            customer_type: CustomerType::parse(&r.customer_type)
+                .map_err(|_| AppError::internal("unknown customer type"))?,
+            order_count: r.order_count,
+            first_order_at: r.first_order_at,
+            last_order_at: r.last_order_at,
+            currency: r.currency,
+            tags: r.tags,
+            name: r.name,
+        })
+    })
+    .transpose()
+}
+
+pub async fn contacts(
+    executor: impl PgExecutor<'_>,
+    id: CustomerId,
+) -> Result<Vec<Contact>, AppError> {
+    let rows = sqlx::query!(
+        "select id, name, title, phone, email, is_primary from contact
+         where customer_id = $1 and deleted_at is null
+         order by is_primary desc, id",
+        id.0
+    )
+    .fetch_all(executor)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Contact {
+            id: ContactId(r.id),
+            name: r.name,
+            title: r.title,
+            phone: r.phone,
+            email: r.email,
+            is_primary: r.is_primary,
+        })
+        .collect())
+}
+
+/// Makes the live contacts exactly `contacts`: updates those with ids, inserts the rest, and
+/// soft-deletes the ones no longer listed.
+pub async fn replace_contacts(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    contacts: &[ContactInput],
+) -> Result<(), AppError> {
+    let keep: Vec<i64> = contacts.iter().filter_map(|c| c.id.map(|i| i.0)).collect();
+    sqlx::query!(
+        "update contact set deleted_at = now() where customer_id = $1 and deleted_at is null
+         and not (id = any($2))",
+        id.0,
+        &keep
+    )
+    .execute(&mut *conn)
+    .await?;
+    for contact in contacts {
+        let name = contact.name.trim();
+        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let phone = text(&contact.phone);
+        let phone_normalized = phone.as_deref().and_then(normalize_phone);
+        let email = text(&contact.email).map(|e| e.to_lowercase());
+        match contact.id {
+            Some(contact_id) => {
+                sqlx::query!(
+                    "update contact set name = $3, title = $4, phone = $5, phone_normalized = $6,
+                            email = $7, email_normalized = $7, is_primary = $8,
+                            version = version + 1, updated_at = now()
+                     where id = $1 and customer_id = $2",
+                    contact_id.0,
+                    id.0,
+                    name,
+                    text(&contact.title),
+                    phone,
+                    phone_normalized,
+                    email,
+                    contact.is_primary,
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
+            None => {
+                sqlx::query!(
+                    "insert into contact (customer_id, name, title, phone, phone_normalized,
+                            email, email_normalized, is_primary)
+                     values ($1, $2, $3, $4, $5, $6, $6, $7)",
+                    id.0,
+                    name,
+                    text(&contact.title),
+                    phone,
+                    phone_normalized,
+                    email,
+                    contact.is_primary,
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One live customer the caller may see, with its contacts.
+pub async fn detail(
+    pool: &PgPool,
+    id: CustomerId,
+    visible_owners: Option<&[i64]>,
+    settings: &CustomerSettings,
+) -> Result<Option<CustomerDetail>, AppError> {
+    let row = sqlx::query!(
+        r#"
+        select c.id, c.kind, c.name, c.customer_type, c.churn_reason, c.phone, c.email,
+               c.address, c.region, c.industry, c.source, c.owner_id, u.display_name as "owner_name?",
+               c.tags, c.birthday as "birthday: NaiveDate", c.anniversary as "anniversary: NaiveDate",
+               c.notes, c.custom_fields, c.order_count, c.total_spend_minor, c.currency,
+               c.first_order_at as "first_order_at: DateTime<Utc>",
+               c.last_order_at as "last_order_at: DateTime<Utc>",
+               c.created_at as "created_at: DateTime<Utc>", c.version
+        from customer c
+        left join app_user u on u.id = c.owner_id
+        where c.id = $1 and c.deleted_at is null
+          and ($2::bigint[] is null or c.owner_id = any($2))
+        "#,
+        id.0,
+        visible_owners as _,
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let now = Utc::now();
+    let bad = |what: &str| AppError::internal(format_args!("stored customer has a bad {what}"));
+    Ok(Some(CustomerDetail {
+        id: CustomerId(r.id),
+        kind: CustomerKind::parse(&r.kind).map_err(|_| bad("kind"))?,
+        name: r.name,
+        customer_type: CustomerType::parse(&r.customer_type).map_err(|_| bad("type"))?,
+        churn_reason: r.churn_reason,
+        status: activity_status(r.last_order_at, now, settings.active_window_days),
+        stage: lifecycle_stage(r.order_count, r.first_order_at, r.last_order_at, settings),
+        phone: r.phone,
+        email: r.email,
+        address: r.address,
+        region: r.region,
+        industry: r.industry,
+        source: Source::parse(&r.source).map_err(|_| bad("source"))?,
+        owner_id: r.owner_id.map(UserId),
+        owner_name: r.owner_name,
+        tags: r.tags,
+        birthday: r.birthday,
+        anniversary: r.anniversary,
+        notes: r.notes,
+        custom_fields: match r.custom_fields {
+            serde_json::Value::Object(map) => map,
+            _ => Default::default(),
+        },
+        order_count: r.order_count,
+        total_spend: Money { minor: r.total_spend_minor, currency: r.currency },
+        first_order_at: r.first_order_at,
+        last_order_at: r.last_order_at,
+        contacts: contacts(pool, id).await?,
+        created_at: r.created_at,
+        version: r.version,
+    }))
+}
+
+/// Escapes LIKE wildcards so a search fragment matches literally.
+fn like_contains(fragment: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in fragment.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Appends the `where` conditions of `filter` and the caller's scope (after `where true`).
+/// Shared by the list, the export and bulk actions on "everything matching".
+pub fn push_filters(
+    query: &mut QueryBuilder<'_, Postgres>,
+    filter: &CustomerFilter,
+    visible_owners: Option<&[i64]>,
+    settings: &CustomerSettings,
+) {
+    query.push(" and c.deleted_at is null");
+    if let Some(owners) = visible_owners {
+        query.push(" and c.owner_id = any(").push_bind(owners.to_vec()).push(")");
+    }
+    if let Some(search) = filter.search.as_deref().map(normalize_query).filter(|s| !s.is_empty()) {
+        let grams = query_grams(&search);
+        if !grams.is_empty() {
+            query.push(" and c.search_grams @> ").push_bind(grams);
+        }
+        query.push(" and c.search_text like ").push_bind(like_contains(&search));
+    }
+    if let Some(kind) = filter.customer_type {
+        query.push(" and c.customer_type = ").push_bind(kind.as_str());
+    }
+    let window = settings.active_window_days;
+    match filter.status {
+        Some(ActivityStatus::Potential) => {
+            query.push(" and c.last_order_at is null");
+        }
+        Some(ActivityStatus::Active) => {
+            query
+                .push(" and c.last_order_at >= now() - make_interval(days => ")
+                .push_bind(window)
+                .push(")");
+        }
+        Some(ActivityStatus::Silent) => {
+            query
+                .push(" and c.last_order_at < now() - make_interval(days => ")
+                .push_bind(window)
+                .push(")");
+        }
+        None => {}
+    }
+    let loyal = |query: &mut QueryBuilder<'_, Postgres>| {
+        query
+            .push("(c.order_count >= ")
+            .push_bind(settings.loyal_min_orders)
+            .push(" and c.last_order_at - c.first_order_at >= make_interval(days => ")
+            .push_bind(settings.loyal_min_span_days)
+            .push("))");
+    };
+    match filter.stage {
+        Some(LifecycleStage::Potential) => {
+            query.push(" and c.order_count = 0");
+        }
+        Some(LifecycleStage::New) => {
+            query.push(" and c.order_count = 1");
+        }
+        Some(LifecycleStage::Repeat) => {
+            query.push(" and c.order_count >= 2 and not ");
+            loyal(query);
+        }
+        Some(LifecycleStage::Loyal) => {
+            query.push(" and ");
+            loyal(query);
+        }
+        None => {}
+    }
+    if let Some(region) = filter.region.as_deref().filter(|r| !r.is_empty()) {
+        query.push(" and c.region = ").push_bind(region.to_owned());
+    }
+    if let Some(industry) = filter.industry.as_deref().filter(|r| !r.is_empty()) {
+        query.push(" and c.industry = ").push_bind(industry.to_owned());
+    }
+    if let Some(owner) = filter.owner_id {
+        query.push(" and c.owner_id = ").push_bind(owner.0);
+    }
+    if let Some(tag) = filter.tag.as_deref().filter(|t| !t.is_empty()) {
+        query.push(" and c.tags @> array[").push_bind(tag.to_owned()).push("]::text[]");
+    }
+    if let Some(min) = filter.min_spend_minor {
+        query.push(" and c.total_spend_minor >= ").push_bind(min);
+    }
+    if let Some(max) = filter.max_spend_minor {
+        query.push(" and c.total_spend_minor <= ").push_bind(max);
+    }
+    if let Some(from) = filter.last_order_from {
+        query
+            .push(" and c.last_order_at >= ")
+            .push_bind(from.and_time(Default::default()).and_utc());
+    }
+    if let Some(to) = filter.last_order_to {
+        let end = (to + chrono::Duration::days(1)).and_time(Default::default()).and_utc();
+        query.push(" and c.last_order_at < ").push_bind(end);
+    }
+    for custom in &filter.custom {
+        if !custom.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        if let Some(value) = custom.equals.as_deref().filter(|v| !v.is_empty()) {
+            let mut object = serde_json::Map::new();
+            object.insert(custom.key.clone(), serde_json::Value::String(value.to_owned()));
+            query.push(" and c.custom_fields @> ").push_bind(serde_json::Value::Object(object));
+        }
+        // Ranges compare numbers numerically and ISO dates as text (which orders them).
+        for (bound, op) in [(&custom.from, ">="), (&custom.to, "<=")] {
+            let Some(bound) = bound.as_deref().filter(|v| !v.is_empty()) else { continue };
+            query.push(" and c.custom_fields ? ").push_bind(custom.key.clone());
+            if let Ok(number) = bound.parse::<f64>() {
+                query
+                    .push(" and jsonb_typeof(c.custom_fields -> ")
+                    .push_bind(custom.key.clone())
+                    .push(") = 'number' and (c.custom_fields ->> ")
+                    .push_bind(custom.key.clone())
+                    .push(format!(")::float8 {op} "))
+                    .push_bind(number);
+            } else {
+                query
+                    .push(" and (c.custom_fields ->> ")
+                    .push_bind(custom.key.clone())
+                    .push(format!(") {op} "))
+                    .push_bind(bound.to_owned());
+            }
+        }
+    }
+}
+
+const LIST_COLUMNS: &str = "c.id, c.kind, c.name, c.customer_type, c.phone, c.email, c.region, \
+    c.industry, u.display_name as owner_name, c.tags, c.order_count, c.total_spend_minor, \
+    c.currency, c.first_order_at, c.last_order_at";
+
+fn list_row(
+    row: &PgRow,
+    settings: &CustomerSettings,
+    now: DateTime<Utc>,
+) -> Result<CustomerRow, sqlx::Error> {
+    let last: Option<DateTime<Utc>> = row.try_get("last_order_at")?;
+    let first: Option<DateTime<Utc>> = row.try_get("first_order_at")?;
+    let order_count: i32 = row.try_get("order_count")?;
+    let kind: String = row.try_get("kind")?;
+    let customer_type: String = row.try_get("customer_type")?;
+    Ok(CustomerRow {
+        id: CustomerId(row.try_get("id")?),
+        kind: CustomerKind::parse(&kind).unwrap_or_default(),
+        name: row.try_get("name")?,
+        customer_type: CustomerType::parse(&customer_type).unwrap_or_default(),
+        status: activity_status(last, now, settings.active_window_days),
+        stage: lifecycle_stage(order_count, first, last, settings),
+        phone: row.try_get("phone")?,
+        email: row.try_get("email")?,
+        region: row.try_get("region")?,
+        industry: row.try_get("industry")?,
+        owner_name: row.try_get("owner_name")?,
+        tags: row.try_get("tags")?,
+        order_count,
+        total_spend: Money {
+            minor: row.try_get("total_spend_minor")?,
+            currency: row.try_get("currency")?,
+        },
+        last_order_at: last,
+    })
+}
+
+/// One page of the list in the filter's order, continuing after `cursor`.
+pub async fn list(
+    pool: &PgPool,
+    filter: &CustomerFilter,
+    visible_owners: Option<&[i64]>,
+    cursor: Option<&CustomerCursor>,
+    limit: i64,
+    settings: &CustomerSettings,
+) -> Result<Page<CustomerRow, CustomerCursor>, AppError> {
+    let mut query = QueryBuilder::new(format!(
+        "select {LIST_COLUMNS} from customer c left join app_user u on u.id = c.owner_id where true"
+    ));
+    push_filters(&mut query, filter, visible_owners, settings);
+    push_keyset(&mut query, filter.sort, cursor);
+    query.push(" limit ").push_bind(limit + 1);
+    let now = Utc::now();
+    let rows = query.build().fetch_all(pool).await?;
+    let rows =
+        rows.iter().map(|row| list_row(row, settings, now)).collect::<Result<Vec<_>, _>>()?;
+    let sort = filter.sort;
+    Ok(Page::from_overfetch(rows, limit, move |row: &CustomerRow| CustomerCursor {
+        id: row.id.0,
+        value: match sort {
+            CustomerSort::Newest => None,
+            CustomerSort::Spend => Some(row.total_spend.minor),
+            CustomerSort::LastOrder => row.last_order_at.map(|t| t.timestamp_millis()),
+        },
+    }))
+}
+
+/// The keyset condition and order of each sort; every order ends with the id.
+pub fn push_keyset(
+    query: &mut QueryBuilder<'_, Postgres>,
+    sort: CustomerSort,
+    cursor: Option<&CustomerCursor>,
+) {
+    match (sort, cursor) {
+        (CustomerSort::Newest, Some(cursor)) => {
+            query.push(" and c.id < ").push_bind(cursor.id);
+        }
+        (CustomerSort::Spend, Some(cursor)) => {
+            query
+                .push(" and (c.total_spend_minor, c.id) < (")
+                .push_bind(cursor.value.unwrap_or(0))
+                .push(", ")
+                .push_bind(cursor.id)
+                .push(")");
+        }
+        (CustomerSort::LastOrder, Some(cursor)) => match cursor.value {
+            Some(millis) => {
+                let at = DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default();
+                query
+                    .push(" and ((c.last_order_at, c.id) < (")
+                    .push_bind(at)
+                    .push(", ")
+                    .push_bind(cursor.id)
+                    .push(") or c.last_order_at is null)");
+            }
+            None => {
+                query.push(" and c.last_order_at is null and c.id < ").push_bind(cursor.id);
+            }
+        },
+        (_, None) => {}
+    }
+    query.push(match sort {
+        CustomerSort::Newest => " order by c.id desc",
+        CustomerSort::Spend => " order by c.total_spend_minor desc, c.id desc",
+        CustomerSort::LastOrder => " order by c.last_order_at desc nulls last, c.id desc",
+    });
+}
+
+/// Ids of every live customer matching `filter` in scope, up to `limit` (bulk actions).
+pub async fn matching_ids(
+    pool: &PgPool,
+    filter: &CustomerFilter,
+    visible_owners: Option<&[i64]>,
+    settings: &CustomerSettings,
+    limit: i64,
+) -> Result<Vec<i64>, AppError> {
+    let mut query = QueryBuilder::new("select c.id from customer c where true");
+    push_filters(&mut query, filter, visible_owners, settings);
+    query.push(" order by c.id limit ").push_bind(limit);
+    Ok(query.build_query_scalar().fetch_all(pool).await?)
+}
+
+/// Soft-deletes (to the recycle bin); `false` when not found in scope.
+pub async fn soft_delete(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    by: UserId,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "update customer set deleted_at = now(), deleted_by = $2, version = version + 1
+         where id = $1",
+        id.0,
+        by.0
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Brings a deleted (not merged) customer back; `false` when there is nothing to restore.
+pub async fn restore(conn: &mut PgConnection, id: CustomerId) -> Result<bool, AppError> {
+    let done = sqlx::query!(
+        "update customer set deleted_at = null, deleted_by = null, version = version + 1
+         where id = $1 and deleted_at is not null and merged_into is null",
+        id.0
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn deleted(
+    pool: &PgPool,
+    before: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> Result<Vec<DeletedCustomer>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        select c.id, c.name, c.deleted_at as "deleted_at!: DateTime<Utc>",
+               u.display_name as "deleted_by_name?"
+        from customer c left join app_user u on u.id = c.deleted_by
+        where c.deleted_at is not null and c.merged_into is null
+          and ($1::timestamptz is null or (c.deleted_at, c.id) < ($1, $2))
+        order by c.deleted_at desc, c.id desc
+        limit $3
+        "#,
+        before.map(|b| b.0) as _,
+        before.map(|b| b.1).unwrap_or(i64::MAX),
+        limit,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| DeletedCustomer {
+            id: CustomerId(r.id),
+            name: r.name,
+            deleted_at: r.deleted_at,
+            deleted_by_name: r.deleted_by_name,
+        })
+        .collect())
+}
+
+pub async fn set_owner(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    owner: UserId,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "update customer set owner_id = $2, version = version + 1, updated_at = now() where id = $1",
+        id.0,
+        owner.0
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(owner_error)?;
+    Ok(())
+}
+
+pub async fn set_tags(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    tags: &[String],
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "update customer set tags = $2, version = version + 1, updated_at = now() where id = $1",
+        id.0,
+        tags
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn saved_views(
+    pool: &PgPool,
+    user: UserId,
+    page: &str,
+) -> Result<Vec<SavedView>, AppError> {
+    let rows = sqlx::query!(
+        "select id, name, filter from saved_view where user_id = $1 and page = $2 order by name",
+        user.0,
+        page
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(SavedView {
+                id: r.id,
+                name: r.name,
+                filter: serde_json::from_value(r.filter).ok()?,
+            })
+        })
+        .collect())
+}
+
+pub async fn save_view(
+    pool: &PgPool,
+    user: UserId,
+    page: &str,
+    name: &str,
+    filter: &CustomerFilter,
+) -> Result<i64, AppError> {
+    let filter = serde_json::to_value(filter).map_err(AppError::internal)?;
+    let id = sqlx::query_scalar!(
+        "insert into saved_view (user_id, page, name, filter) values ($1, $2, $3, $4)
+         on conflict (user_id, page, name) do update set filter = excluded.filter
+         returning id",
+        user.0,
+        page,
+        name,
+        filter
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(id)
+}
+
+pub async fn delete_view(pool: &PgPool, user: UserId, id: i64) -> Result<(), AppError> {
+    sqlx::query!("delete from saved_view where id = $1 and user_id = $2", id, user.0)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Distinct regions and industries in use, for the filter menus.
+pub async fn facet_values(pool: &PgPool) -> Result<(Vec<String>, Vec<String>), AppError> {
+    // Loose index scans (recursive skip) keep this fast on a million rows.
+    let regions = sqlx::query_scalar!(
+        r#"
+        with recursive r(v) as (
+            (select region from customer where deleted_at is null and region is not null
+             order by region limit 1)
+            union all
+            select (select region from customer where deleted_at is null and region > r.v
+                    order by region limit 1)
+            from r where r.v is not null
+        )
+        select v as "v!" from r where v is not null
+        "#
+    )
+    .fetch_all(pool)
+    .await?;
+    let industries = sqlx::query_scalar!(
+        r#"
+        with recursive r(v) as (
+            (select industry from customer where deleted_at is null and industry is not null
+             order by industry limit 1)
+            union all
+            select (select industry from customer where deleted_at is null and industry > r.v
+                    order by industry limit 1)
+            from r where r.v is not null
+        )
+        select v as "v!" from r where v is not null
+        "#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok((regions, industries))
+}
+
+/// Whether a live customer exists in the caller's scope.
+pub async fn visible(
+    pool: &PgPool,
+    id: CustomerId,
+    visible_owners: Option<&[i64]>,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select exists(select 1 from customer where id = $1 and deleted_at is null
+               and ($2::bigint[] is null or owner_id = any($2))) as "e!""#,
+        id.0,
+        visible_owners as _,
+    )
+    .fetch_one(pool)
+    .await?)
+}

@@ -1,0 +1,1499 @@
+//! Customer pages: the list, the form, the 360 view, duplicates and merging, the recycle bin
+//! and the customer settings.
+
+use super::{
+    api::*,
+    dedupe_model::{DuplicatePair, MergeRequest},
+    model::*,
+};
+use crate::{
+    auth::{
+        model::{Role, UserId},
+        views::use_auth_session,
+    },
+    error::AppError,
+    events::{Topic, use_server_events},
+    i18n::{
+        CommonText, CustomerText, ImportText, Locale, OrderText, Text, TimelineText,
+        customer_kind_label, customer_stage_label, customer_status_label, customer_type_label,
+        field_type_label, fill, source_label, timeline_text, use_i18n,
+    },
+    interactions::views::{InteractionList, LogInteractionForm},
+    orders::views::{AddOrderForm, OrderList, Recommendations},
+    ui::{
+        CheckboxField, ErrorNotice, Loading, MoreButton, PagedList, SelectField, TextField,
+        Timestamp, ToastKind, field_message, use_toasts,
+    },
+};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_params_map},
+};
+use std::sync::Arc;
+
+/// `(value, label)` options for a text enum, optionally led by an "any" choice.
+pub fn enum_options<T: Copy + 'static>(
+    all: &'static [T],
+    value: fn(T) -> &'static str,
+    label: fn(T, Locale) -> &'static str,
+    any: Option<&'static str>,
+    locale: Locale,
+) -> Vec<(String, String)> {
+    any.map(|a| (String::new(), a.to_owned()))
+        .into_iter()
+        .chain(all.iter().map(|t| (value(*t).to_owned(), label(*t, locale).to_owned())))
+        .collect()
+}
+
+fn text_options(values: &[String], any: &str) -> Vec<(String, String)> {
+    std::iter::once((String::new(), any.to_owned()))
+        .chain(values.iter().map(|v| (v.clone(), v.clone())))
+        .collect()
+}
+
+fn non_empty(value: String) -> Option<String> {
+    let value = value.trim().to_owned();
+    (!value.is_empty()).then_some(value)
+}
+
+/// A badge for type, status or stage, coloured by value.
+#[component]
+pub fn StatusBadges(
+    customer_type: CustomerType,
+    status: ActivityStatus,
+    stage: LifecycleStage,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <span class=format!("badge type-{}", customer_type.as_str())>{move || customer_type_label(customer_type, i18n.locale())}</span>
+        <span class=format!("badge status-{}", status.as_str()) data-testid="status">{move || customer_status_label(status, i18n.locale())}</span>
+        <span class=format!("badge stage-{}", stage.as_str()) data-testid="stage">{move || customer_stage_label(stage, i18n.locale())}</span>
+    }
+}
+
+/// The list's filter state, one signal per control.
+#[derive(Copy, Clone)]
+struct FilterState {
+    search: RwSignal<String>,
+    customer_type: RwSignal<String>,
+    status: RwSignal<String>,
+    stage: RwSignal<String>,
+    region: RwSignal<String>,
+    industry: RwSignal<String>,
+    owner: RwSignal<String>,
+    tag: RwSignal<String>,
+    min_spend: RwSignal<String>,
+    max_spend: RwSignal<String>,
+    last_from: RwSignal<String>,
+    last_to: RwSignal<String>,
+    sort: RwSignal<String>,
+    custom: RwSignal<Vec<CustomFilter>>,
+}
+
+impl FilterState {
+    fn new() -> Self {
+        let s = || RwSignal::new(String::new());
+        FilterState {
+            search: s(),
+            customer_type: s(),
+            status: s(),
+            stage: s(),
+            region: s(),
+            industry: s(),
+            owner: s(),
+            tag: s(),
+            min_spend: s(),
+            max_spend: s(),
+            last_from: s(),
+            last_to: s(),
+            sort: RwSignal::new(CustomerSort::Newest.as_str().to_owned()),
+            custom: RwSignal::new(Vec::new()),
+        }
+    }
+
+    fn filter(self) -> CustomerFilter {
+        CustomerFilter {
+            search: non_empty(self.search.get()),
+            customer_type: CustomerType::parse(&self.customer_type.get()).ok(),
+            status: ActivityStatus::parse(&self.status.get()).ok(),
+            stage: LifecycleStage::parse(&self.stage.get()).ok(),
+            region: non_empty(self.region.get()),
+            industry: non_empty(self.industry.get()),
+            owner_id: self.owner.get().parse().ok().map(UserId),
+            tag: non_empty(self.tag.get()),
+            min_spend_minor: parse_money(&self.min_spend.get()).ok(),
+            max_spend_minor: parse_money(&self.max_spend.get()).ok(),
+            last_order_from: self.last_from.get().parse().ok(),
+            last_order_to: self.last_to.get().parse().ok(),
+            custom: self
+                .custom
+                .get()
+                .into_iter()
+                .filter(|c| c.equals.is_some() || c.from.is_some() || c.to.is_some())
+                .collect(),
+            sort: CustomerSort::parse(&self.sort.get()).unwrap_or_default(),
+        }
+    }
+
+    fn load(self, filter: &CustomerFilter) {
+        let money =
+            |m: Option<i64>| m.map(|m| format!("{}.{:02}", m / 100, m % 100)).unwrap_or_default();
+        self.search.set(filter.search.clone().unwrap_or_default());
+        self.customer_type
+            .set(filter.customer_type.map(|t| t.as_str().to_owned()).unwrap_or_default());
+        self.status.set(filter.status.map(|t| t.as_str().to_owned()).unwrap_or_default());
+        self.stage.set(filter.stage.map(|t| t.as_str().to_owned()).unwrap_or_default());
+        self.region.set(filter.region.clone().unwrap_or_default());
+        self.industry.set(filter.industry.clone().unwrap_or_default());
+        self.owner.set(filter.owner_id.map(|o| o.0.to_string()).unwrap_or_default());
+        self.tag.set(filter.tag.clone().unwrap_or_default());
+        self.min_spend.set(money(filter.min_spend_minor));
+        self.max_spend.set(money(filter.max_spend_minor));
+        self.last_from.set(filter.last_order_from.map(|d| d.to_string()).unwrap_or_default());
+        self.last_to.set(filter.last_order_to.map(|d| d.to_string()).unwrap_or_default());
+        self.sort.set(filter.sort.as_str().to_owned());
+        self.custom.set(filter.custom.clone());
+    }
+}
+
+/// `/customers`: search, filter, sort, saved views, bulk actions, export.
+#[component]
+pub fn CustomersPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_auth_session();
+    let changes = use_server_events().changes(Topic::Customer);
+    let options = Resource::new(|| (), |_| get_customer_options());
+    let state = FilterState::new();
+    // The search box applies on Enter (or after a pause), not on every keystroke.
+    let typed = RwSignal::new(String::new());
+    let list = PagedList::new(
+        move || (state.filter(), changes.get()),
+        |(filter, _), cursor| list_customers(filter, cursor),
+    );
+    let selected = RwSignal::new(Vec::<CustomerId>::new());
+    let all_matching = RwSignal::new(false);
+    let is_manager = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
+
+    let opt = move |pick: fn(&CustomerOptions) -> Vec<String>, any: CustomerText| {
+        let values = options.get().and_then(Result::ok).map(|o| pick(&o)).unwrap_or_default();
+        text_options(&values, i18n.text(any))
+    };
+    let owner_options = move || {
+        let mut list = vec![(String::new(), i18n.text(CustomerText::AnyOwner).to_owned())];
+        if let Some(Ok(o)) = options.get() {
+            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
+        }
+        list
+    };
+    let export_href = move |encoding: &'static str| {
+        let filter = serde_json::to_string(&state.filter()).unwrap_or_default();
+        format!("/files/customers.csv?encoding={encoding}&filter={}", urlencode(&filter))
+    };
+
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>{i18n.t(CustomerText::Customers)}</h1>
+                <div class="actions">
+                    <Show when=is_manager>
+                        <A href="/customers/import" attr:class="button">{i18n.t(CustomerText::Import)}</A>
+                        <A href="/customers/duplicates" attr:class="button">{i18n.t(CustomerText::Duplicates)}</A>
+                    </Show>
+                    <a class="button" href=move || export_href("utf-8") download="">{i18n.t(CustomerText::Export)}</a>
+                    <A href="/customers/new" attr:class="button primary">{i18n.t(CustomerText::NewCustomer)}</A>
+                </div>
+            </div>
+            <form class="search-bar" on:submit=move |ev| { ev.prevent_default(); state.search.set(typed.get_untracked()); }>
+                <input
+                    type="search"
+                    name="q"
+                    class="search-input"
+                    aria-label=move || i18n.text(CommonText::Search)
+                    placeholder=move || i18n.text(CustomerText::SearchPlaceholder)
+                    prop:value=move || typed.get()
+                    on:input=move |ev| {
+                        let value = event_target_value(&ev);
+                        typed.set(value.clone());
+                        set_timeout(move || if typed.get_untracked() == value { state.search.set(value) }, std::time::Duration::from_millis(350));
+                    }
+                />
+                <button type="submit" class="button">{i18n.t(CommonText::Search)}</button>
+            </form>
+            // Menus read the options resource: inside a Transition so the server waits for it
+            // and the browser hydrates the same options.
+            <Transition fallback=|| view! { <Loading/> }>
+            <div class="filters">
+                <SelectField label=i18n.t(CustomerText::Type) name="f_type" value=state.customer_type
+                    options=Signal::derive(move || enum_options(CustomerType::ALL, CustomerType::as_str, customer_type_label, Some(i18n.text(CustomerText::AnyType)), i18n.locale()))/>
+                <SelectField label=i18n.t(CustomerText::Status) name="f_status" value=state.status
+                    options=Signal::derive(move || enum_options(ActivityStatus::ALL, ActivityStatus::as_str, customer_status_label, Some(i18n.text(CustomerText::AnyStatus)), i18n.locale()))/>
+                <SelectField label=i18n.t(CustomerText::Stage) name="f_stage" value=state.stage
+                    options=Signal::derive(move || enum_options(LifecycleStage::ALL, LifecycleStage::as_str, customer_stage_label, Some(i18n.text(CustomerText::AnyStage)), i18n.locale()))/>
+                <SelectField label=i18n.t(CustomerText::Region) name="f_region" value=state.region
+                    options=Signal::derive(move || opt(|o| o.regions.clone(), CustomerText::AnyRegion))/>
+                <SelectField label=i18n.t(CustomerText::Industry) name="f_industry" value=state.industry
+                    options=Signal::derive(move || opt(|o| o.industries.clone(), CustomerText::AnyIndustry))/>
+                <SelectField label=i18n.t(CustomerText::Owner) name="f_owner" value=state.owner options=Signal::derive(owner_options)/>
+                <TextField label=i18n.t(CustomerText::Tags) name="f_tag" value=state.tag/>
+                <SelectField label=i18n.t(CustomerText::Sort) name="f_sort" value=state.sort
+                    options=Signal::derive(move || vec![
+                        ("newest".to_owned(), i18n.text(CustomerText::SortNewest).to_owned()),
+                        ("spend".to_owned(), i18n.text(CustomerText::SortSpend).to_owned()),
+                        ("last_order".to_owned(), i18n.text(CustomerText::SortLastOrder).to_owned()),
+                    ])/>
+                <details class="more-filters">
+                    <summary>{i18n.t(CustomerText::CustomFields)}" / "{i18n.t(CustomerText::TotalSpend)}</summary>
+                    <div class="filters-inner">
+                        <TextField label=i18n.t(CustomerText::MinSpend) name="f_min" value=state.min_spend/>
+                        <TextField label=i18n.t(CustomerText::MaxSpend) name="f_max" value=state.max_spend/>
+                        <TextField label=i18n.t(CustomerText::LastOrderFrom) name="f_from" input_type="date" value=state.last_from/>
+                        <TextField label=i18n.t(CustomerText::LastOrderTo) name="f_to" input_type="date" value=state.last_to/>
+                        {move || options.get().and_then(Result::ok).map(|o| view! { <CustomFilterFields defs=o.custom_fields custom=state.custom/> })}
+                    </div>
+                </details>
+            </div>
+            <BulkBar selected all_matching state options/>
+            </Transition>
+            <SavedViews state typed/>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || list.rows().map(|rows| match rows {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(rows) if rows.is_empty() => view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any(),
+                    Ok(rows) => view! { <CustomerTable rows selected/> }.into_any(),
+                })}
+            </Transition>
+            {move || list.failure().map(|error| view! { <ErrorNotice error/> })}
+            <MoreButton visible=Signal::derive(move || list.has_more()) pending=Signal::derive(move || list.loading_more()) on_click=move || list.load_more()/>
+            <p class="muted small">
+                <a href=move || export_href("gbk") download="">{i18n.t(CustomerText::ExportGbk)}</a>
+            </p>
+        </section>
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+fn CustomFilterFields(
+    defs: Vec<CustomFieldDef>,
+    custom: RwSignal<Vec<CustomFilter>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    defs.into_iter()
+        .filter(|d| d.active)
+        .map(|def| {
+            let key = def.key.clone();
+            let label = move || if i18n.locale() == Locale::ZhCn { def.label_zh.clone() } else { def.label_en.clone() };
+            let set = {
+                let key = key.clone();
+                move |which: &'static str, value: String| {
+                    custom.update(|list| {
+                        let entry = match list.iter().position(|c| c.key == key) {
+                            Some(i) => &mut list[i],
+                            None => {
+                                list.push(CustomFilter { key: key.clone(), equals: None, from: None, to: None });
+                                list.last_mut().expect("just pushed")
+                            }
+                        };
+                        let value = non_empty(value);
+                        match which {
+                            "equals" => entry.equals = value,
+                            "from" => entry.from = value,
+                            _ => entry.to = value,
+                        }
+                    })
+                }
+            };
+            let input_type = if def.field_type == CustomFieldType::Date { "date" } else { "text" };
+            match def.field_type {
+                CustomFieldType::Text | CustomFieldType::Choice => {
+                    let set = set.clone();
+                    view! {
+                        <div class="field">
+                            <label>{label.clone()}</label>
+                            <input type="text" name=format!("f_custom_{key}") on:change=move |ev| set("equals", event_target_value(&ev))/>
+                        </div>
+                    }
+                    .into_any()
+                }
+                CustomFieldType::Number | CustomFieldType::Date => {
+                    let (from, to) = (set.clone(), set.clone());
+                    view! {
+                        <div class="field">
+                            <label>{label.clone()}" ≥"</label>
+                            <input type=input_type name=format!("f_custom_{key}_from") on:change=move |ev| from("from", event_target_value(&ev))/>
+                        </div>
+                        <div class="field">
+                            <label>{label}" ≤"</label>
+                            <input type=input_type name=format!("f_custom_{key}_to") on:change=move |ev| to("to", event_target_value(&ev))/>
+                        </div>
+                    }
+                    .into_any()
+                }
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+fn SavedViews(state: FilterState, typed: RwSignal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let version = RwSignal::new(0);
+    let views = Resource::new(move || version.get(), |_| list_saved_views());
+    let name = RwSignal::new(String::new());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let filter = state.filter();
+        let view_name = name.get_untracked();
+        spawn_local(async move {
+            match save_view(view_name, filter).await {
+                Ok(_) => {
+                    toasts.success(CustomerText::ViewSaved);
+                    name.set(String::new());
+                    version.update(|v| *v += 1);
+                }
+                Err(error) => toasts.error(error),
+            }
+        });
+    };
+    view! {
+        <div class="saved-views">
+            <span class="muted">{i18n.t(CustomerText::SavedViews)}":"</span>
+            <Transition fallback=|| ()>
+                {move || views.get().and_then(Result::ok).map(|list| list.into_iter().map(|saved| {
+                    let filter = saved.filter.clone();
+                    let id = saved.id;
+                    view! {
+                        <span class="chip">
+                            <button type="button" class="link" on:click=move |_| { state.load(&filter); typed.set(filter.search.clone().unwrap_or_default()); }>{saved.name.clone()}</button>
+                            <button type="button" class="chip-x" aria-label="×" on:click=move |_| spawn_local(async move {
+                                if delete_view(id).await.is_ok() { version.update(|v| *v += 1); }
+                            })>"×"</button>
+                        </span>
+                    }
+                }).collect_view())}
+            </Transition>
+            <button type="button" class="link" on:click=move |_| { state.load(&CustomerFilter::default()); typed.set(String::new()); }>{i18n.t(CustomerText::ClearFilters)}</button>
+            <form class="inline-form compact" on:submit=save>
+                <input type="text" name="view_name" placeholder=move || i18n.text(CustomerText::ViewName) prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                <button type="submit" class="button small">{i18n.t(CustomerText::SaveView)}</button>
+            </form>
+        </div>
+    }
+}
+
+#[component]
+fn BulkBar(
+    selected: RwSignal<Vec<CustomerId>>,
+    all_matching: RwSignal<bool>,
+    state: FilterState,
+    options: Resource<Result<CustomerOptions, AppError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let owner = RwSignal::new(String::new());
+    let tag = RwSignal::new(String::new());
+    let selection = move || {
+        if all_matching.get_untracked() {
+            Selection::Matching(state.filter())
+        } else {
+            Selection::Ids(selected.get_untracked())
+        }
+    };
+    let done = move |result: Result<u64, AppError>| match result {
+        Ok(count) => {
+            toasts.show(ToastKind::Success, move |locale| {
+                fill(CustomerText::BulkDone.text(locale), &[("count", &count)])
+            });
+            selected.set(Vec::new());
+            all_matching.set(false);
+        }
+        Err(error) => toasts.error(error),
+    };
+    let assign = move |_| {
+        let Ok(id) = owner.get_untracked().parse::<i64>() else { return };
+        let sel = selection();
+        spawn_local(async move { done(assign_owner(sel, UserId(id)).await) });
+    };
+    let add = move |_| {
+        let sel = selection();
+        let t = tag.get_untracked();
+        spawn_local(async move { done(tag_customers(sel, t).await) });
+    };
+    let owner_options = move || {
+        let mut list = vec![(String::new(), "—".to_owned())];
+        if let Some(Ok(o)) = options.get() {
+            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
+        }
+        list
+    };
+    view! {
+        <Show when=move || !selected.get().is_empty() || all_matching.get()>
+            <div class="bulk-bar" data-testid="bulk-bar">
+                <span>{move || if all_matching.get() { i18n.text(CustomerText::AllMatching).to_owned() } else { fill(i18n.text(CustomerText::Selected), &[("count", &selected.get().len())]) }}</span>
+                <CheckboxField label=i18n.t(CustomerText::AllMatching) name="all_matching" checked=all_matching/>
+                <SelectField label=i18n.t(CustomerText::AssignOwner) name="bulk_owner" value=owner options=Signal::derive(owner_options)/>
+                <button type="button" class="button small" on:click=assign>{i18n.t(CustomerText::AssignOwner)}</button>
+                <TextField label=i18n.t(CustomerText::AddTag) name="bulk_tag" value=tag/>
+                <button type="button" class="button small" on:click=add>{i18n.t(CustomerText::AddTag)}</button>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn CustomerTable(rows: Vec<CustomerRow>, selected: RwSignal<Vec<CustomerId>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ids: Vec<CustomerId> = rows.iter().map(|r| r.id).collect();
+    let toggle_all = move |ev: leptos::ev::Event| {
+        let ids = ids.clone();
+        selected.set(if event_target_checked(&ev) { ids } else { Vec::new() });
+    };
+    view! {
+        <div class="table-wrap">
+            <table class="table customer-table" data-testid="customers">
+                <thead>
+                    <tr>
+                        <th><input type="checkbox" aria-label=move || i18n.text(CustomerText::SelectAll) on:change=toggle_all/></th>
+                        <th>{i18n.t(CustomerText::Name)}</th>
+                        <th>{i18n.t(CustomerText::Status)}</th>
+                        <th>{i18n.t(CustomerText::Phone)}</th>
+                        <th>{i18n.t(CustomerText::Region)}</th>
+                        <th>{i18n.t(CustomerText::Owner)}</th>
+                        <th class="num">{i18n.t(CustomerText::TotalSpend)}</th>
+                        <th>{i18n.t(CustomerText::LastOrder)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|row| {
+                        let id = row.id;
+                        view! {
+                            <tr>
+                                <td>
+                                    <input type="checkbox" aria-label=row.name.clone()
+                                        prop:checked=move || selected.get().contains(&id)
+                                        on:change=move |ev| selected.update(|s| if event_target_checked(&ev) { s.push(id) } else { s.retain(|x| *x != id) })/>
+                                </td>
+                                <td>
+                                    <A href=format!("/customers/{}", id.0)>{row.name.clone()}</A>
+                                    <div class="tags">{row.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</div>
+                                </td>
+                                <td><StatusBadges customer_type=row.customer_type status=row.status stage=row.stage/></td>
+                                <td>{row.phone.clone().unwrap_or_default()}</td>
+                                <td>{row.region.clone().unwrap_or_default()}</td>
+                                <td>{row.owner_name.clone().unwrap_or_default()}</td>
+                                <td class="num">{row.total_spend.display()}</td>
+                                <td>{row.last_order_at.map(|at| view! { <Timestamp at/> })}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn param_id() -> Signal<Option<CustomerId>> {
+    let params = use_params_map();
+    Signal::derive(move || params.read().get("id").and_then(|v| v.parse().ok()).map(CustomerId))
+}
+
+/// `/customers/new`.
+#[component]
+pub fn NewCustomerPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="page">
+            <h1>{i18n.t(CustomerText::NewCustomer)}</h1>
+            <CustomerForm existing=None/>
+        </section>
+    }
+}
+
+/// `/customers/:id/edit`.
+#[component]
+pub fn EditCustomerPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let id = param_id();
+    let customer = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_customer(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <section class="page">
+            <h1>{i18n.t(CustomerText::EditCustomer)}</h1>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || customer.get().map(|result| match result {
+                    Ok(detail) => view! { <CustomerForm existing=Some(detail)/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The create/edit form with contacts and custom fields. Field errors show at their field;
+/// a conflict says someone saved first and keeps what the user typed.
+#[component]
+fn CustomerForm(existing: Option<CustomerDetail>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let options = Resource::new(|| (), |_| get_customer_options());
+    let start = existing.as_ref().map(CustomerDetail::to_input).unwrap_or_default();
+    let editing = existing.as_ref().map(|d| (d.id, d.version));
+    let s = |v: &str| RwSignal::new(v.to_owned());
+    let kind = s(start.kind.as_str());
+    let name = s(&start.name);
+    let customer_type = s(start.customer_type.as_str());
+    let churn_reason = s(&start.churn_reason);
+    let phone = s(&start.phone);
+    let email = s(&start.email);
+    let address = s(&start.address);
+    let region = s(&start.region);
+    let industry = s(&start.industry);
+    let source = s(start.source.as_str());
+    let owner = s(&start.owner_id.map(|o| o.0.to_string()).unwrap_or_default());
+    let tags = s(&start.tags.join(", "));
+    let birthday = s(&start.birthday.map(|d| d.to_string()).unwrap_or_default());
+    let anniversary = s(&start.anniversary.map(|d| d.to_string()).unwrap_or_default());
+    let notes = s(&start.notes);
+    let custom = RwSignal::new(start.custom_fields.clone());
+    let contacts = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|d| {
+                d.contacts
+                    .iter()
+                    .map(|c| ContactInput {
+                        id: Some(c.id),
+                        name: c.name.clone(),
+                        title: c.title.clone().unwrap_or_default(),
+                        phone: c.phone.clone().unwrap_or_default(),
+                        email: c.email.clone().unwrap_or_default(),
+                        is_primary: c.is_primary,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
+    );
+    let failure = RwSignal::new(None::<AppError>);
+    let pending = RwSignal::new(false);
+    let fail = Signal::from(failure);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = CustomerInput {
+            kind: CustomerKind::parse(&kind.get_untracked()).unwrap_or_default(),
+            name: name.get_untracked(),
+            customer_type: CustomerType::parse(&customer_type.get_untracked()).unwrap_or_default(),
+            churn_reason: churn_reason.get_untracked(),
+            phone: phone.get_untracked(),
+            email: email.get_untracked(),
+            address: address.get_untracked(),
+            region: region.get_untracked(),
+            industry: industry.get_untracked(),
+            source: Source::parse(&source.get_untracked()).unwrap_or_default(),
+            owner_id: owner.get_untracked().parse().ok().map(UserId),
+            tags: tags.get_untracked().split([',', '，', ';']).map(str::to_owned).collect(),
+            birthday: birthday.get_untracked().parse().ok(),
+            anniversary: anniversary.get_untracked().parse().ok(),
+            notes: notes.get_untracked(),
+            custom_fields: custom.get_untracked(),
+        };
+        let list = contacts.get_untracked();
+        let navigate = navigate.clone();
+        pending.set(true);
+        spawn_local(async move {
+            let result = match editing {
+                Some((id, version)) => update_customer(id, version, input, list).await.map(|_| id),
+                None => create_customer(input, list).await,
+            };
+            pending.set(false);
+            match result {
+                Ok(id) => {
+                    failure.set(None);
+                    toasts.success(if editing.is_some() {
+                        CustomerText::Saved
+                    } else {
+                        CustomerText::Created
+                    });
+                    navigate(&format!("/customers/{}", id.0), Default::default());
+                }
+                Err(error) => {
+                    if error.field_errors().is_none() {
+                        toasts.error(error.clone());
+                    }
+                    failure.set(Some(error));
+                }
+            }
+        });
+    };
+    let owner_options = move || {
+        let mut list = vec![(String::new(), "—".to_owned())];
+        if let Some(Ok(o)) = options.get() {
+            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
+        }
+        list
+    };
+    view! {
+        <Transition fallback=|| view! { <Loading/> }>
+        <form class="card form customer-form" on:submit=submit data-testid="customer-form">
+            {move || failure.get().filter(|e| e.field_errors().is_none()).map(|error| view! { <ErrorNotice error/> })}
+            <div class="grid-3">
+                <TextField label=i18n.t(CustomerText::Name) name="name" value=name error=field_message(fail, "name") required=true/>
+                <SelectField label=i18n.t(CustomerText::Kind) name="kind" value=kind
+                    options=Signal::derive(move || enum_options(CustomerKind::ALL, CustomerKind::as_str, customer_kind_label, None, i18n.locale()))/>
+                <SelectField label=i18n.t(CustomerText::Type) name="customer_type" value=customer_type
+                    options=Signal::derive(move || enum_options(CustomerType::ALL, CustomerType::as_str, customer_type_label, None, i18n.locale()))/>
+                <Show when=move || customer_type.get() == "former">
+                    <TextField label=i18n.t(CustomerText::ChurnReason) name="churn_reason" value=churn_reason error=field_message(fail, "churn_reason")/>
+                </Show>
+                <TextField label=i18n.t(CustomerText::Phone) name="phone" input_type="tel" value=phone error=field_message(fail, "phone")/>
+                <TextField label=i18n.t(CustomerText::Email) name="email" input_type="email" value=email error=field_message(fail, "email")/>
+                <TextField label=i18n.t(CustomerText::Region) name="region" value=region error=field_message(fail, "region")/>
+                <TextField label=i18n.t(CustomerText::Industry) name="industry" value=industry error=field_message(fail, "industry")/>
+                <SelectField label=i18n.t(CustomerText::Source) name="source" value=source
+                    options=Signal::derive(move || enum_options(Source::ALL, Source::as_str, source_label, None, i18n.locale()))/>
+                <SelectField label=i18n.t(CustomerText::Owner) name="owner_id" value=owner options=Signal::derive(owner_options) error=field_message(fail, "owner_id")/>
+                <TextField label=i18n.t(CustomerText::Tags) name="tags" value=tags error=field_message(fail, "tags")/>
+                <TextField label=i18n.t(CustomerText::Address) name="address" value=address error=field_message(fail, "address")/>
+                <TextField label=i18n.t(CustomerText::Birthday) name="birthday" input_type="date" value=birthday/>
+                <TextField label=i18n.t(CustomerText::Anniversary) name="anniversary" input_type="date" value=anniversary/>
+            </div>
+            <TextField label=i18n.t(CustomerText::Notes) name="notes" value=notes error=field_message(fail, "notes")/>
+            {move || options.get().and_then(Result::ok).map(|o| view! { <CustomFieldInputs defs=o.custom_fields values=custom failure=fail/> })}
+            <ContactsEditor contacts failure=fail/>
+            <div class="actions">
+                <button type="submit" class="button primary" disabled=move || pending.get()>{i18n.t(CommonText::Save)}</button>
+            </div>
+        </form>
+        </Transition>
+    }
+}
+
+#[component]
+fn CustomFieldInputs(
+    defs: Vec<CustomFieldDef>,
+    values: RwSignal<serde_json::Map<String, serde_json::Value>>,
+    failure: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let active: Vec<CustomFieldDef> = defs.into_iter().filter(|d| d.active).collect();
+    (!active.is_empty()).then(|| view! {
+        <fieldset class="fieldset">
+            <legend>{i18n.t(CustomerText::CustomFields)}</legend>
+            <div class="grid-3">
+                {active.into_iter().map(|def| {
+                    let key = def.key.clone();
+                    let current = values.with_untracked(|v| match v.get(&key) {
+                        Some(serde_json::Value::String(s)) => s.clone(),
+                        Some(serde_json::Value::Null) | None => String::new(),
+                        Some(other) => other.to_string(),
+                    });
+                    let value = RwSignal::new(current);
+                    let k = key.clone();
+                    Effect::new(move |_| {
+                        let v = value.get();
+                        values.update(|map| { map.insert(k.clone(), serde_json::Value::String(v)); });
+                    });
+                    let (label_zh, label_en) = (def.label_zh.clone(), def.label_en.clone());
+                    let label = move || if i18n.locale() == Locale::ZhCn { label_zh.clone() } else { label_en.clone() };
+                    let name = format!("custom_{key}");
+                    let error = field_message(failure, format!("custom.{key}"));
+                    match def.field_type {
+                        CustomFieldType::Choice => {
+                            let choices = std::iter::once((String::new(), "—".to_owned())).chain(def.choices.iter().map(|c| (c.clone(), c.clone()))).collect::<Vec<_>>();
+                            view! { <SelectField label=label name=name value=value options=Signal::derive(move || choices.clone()) error=error/> }.into_any()
+                        }
+                        CustomFieldType::Date => view! { <TextField label=label name=name input_type="date" value=value error=error/> }.into_any(),
+                        _ => view! { <TextField label=label name=name value=value error=error/> }.into_any(),
+                    }
+                }).collect_view()}
+            </div>
+        </fieldset>
+    })
+}
+
+#[component]
+fn ContactsEditor(
+    contacts: RwSignal<Vec<ContactInput>>,
+    failure: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let error_at = move |index: usize, field: &str| {
+        let key = format!("contacts.{index}.{field}");
+        failure.with(|f| {
+            f.as_ref()
+                .and_then(|e| e.field_errors())
+                .map(|errors| {
+                    errors
+                        .get(&key)
+                        .iter()
+                        .map(|e| crate::i18n::field_error_text(e, i18n.locale()))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .filter(|s| !s.is_empty())
+        })
+    };
+    view! {
+        <fieldset class="fieldset">
+            <legend>{i18n.t(CustomerText::Contacts)}</legend>
+            {move || contacts.get().into_iter().enumerate().map(|(index, contact)| {
+                let set = move |f: fn(&mut ContactInput, String), value: String| contacts.update(|list| if let Some(c) = list.get_mut(index) { f(c, value) });
+                view! {
+                    <div class="contact-row" data-testid="contact-row">
+                        <div class="field">
+                            <label>{i18n.t(CustomerText::ContactName)}</label>
+                            <input type="text" name=format!("contact_name_{index}") prop:value=contact.name.clone() on:change=move |ev| set(|c, v| c.name = v, event_target_value(&ev))/>
+                            <span class="field-error">{move || error_at(index, "name")}</span>
+                        </div>
+                        <div class="field">
+                            <label>{i18n.t(CustomerText::ContactTitle)}</label>
+                            <input type="text" prop:value=contact.title.clone() on:change=move |ev| set(|c, v| c.title = v, event_target_value(&ev))/>
+                        </div>
+                        <div class="field">
+                            <label>{i18n.t(CustomerText::Phone)}</label>
+                            <input type="tel" prop:value=contact.phone.clone() on:change=move |ev| set(|c, v| c.phone = v, event_target_value(&ev))/>
+                            <span class="field-error">{move || error_at(index, "phone")}</span>
+                        </div>
+                        <div class="field">
+                            <label>{i18n.t(CustomerText::Email)}</label>
+                            <input type="email" prop:value=contact.email.clone() on:change=move |ev| set(|c, v| c.email = v, event_target_value(&ev))/>
+                            <span class="field-error">{move || error_at(index, "email")}</span>
+                        </div>
+                        <label class="field-checkbox">
+                            <input type="checkbox" prop:checked=contact.is_primary on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                contacts.update(|list| if let Some(c) = list.get_mut(index) { c.is_primary = on });
+                            }/>
+                            {i18n.t(CustomerText::PrimaryContact)}
+                        </label>
+                        <button type="button" class="button small ghost" on:click=move |_| contacts.update(|list| { if index < list.len() { list.remove(index); } })>
+                            {i18n.t(CustomerText::Remove)}
+                        </button>
+                    </div>
+                }
+            }).collect_view()}
+            <button type="button" class="button small" on:click=move |_| contacts.update(|list| list.push(ContactInput::default()))>
+                {i18n.t(CustomerText::AddContact)}
+            </button>
+        </fieldset>
+    }
+}
+
+/// The sections of the 360 page below the header, in tab order. A domain adds its tab here.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Tab {
+    Timeline,
+    Contacts,
+    Orders,
+    Interactions,
+}
+
+impl Tab {
+    const ALL: [Tab; 4] = [Tab::Timeline, Tab::Contacts, Tab::Orders, Tab::Interactions];
+
+    fn label(self) -> &'static dyn Fn(Locale) -> &'static str {
+        match self {
+            Tab::Timeline => &|l| CustomerText::Timeline.text(l),
+            Tab::Contacts => &|l| CustomerText::Contacts.text(l),
+            Tab::Orders => &|l| OrderText::Order.text(l),
+            Tab::Interactions => &|l| OrderText::Interactions.text(l),
+        }
+    }
+}
+
+/// `/customers/:id`: the customer 360 view.
+#[component]
+pub fn CustomerPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let session = use_auth_session();
+    let navigate = use_navigate();
+    let id = param_id();
+    let changes = use_server_events().changes(Topic::Customer);
+    // Local writes refresh at once; other people's arrive through the change events.
+    let local = RwSignal::new(0u32);
+    let version = Memo::new(move |_| (changes.get(), local.get()));
+    let customer = Resource::new(
+        move || (id.get(), version.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_customer(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let tab = RwSignal::new(Tab::Timeline);
+    let action = RwSignal::new(None::<&'static str>);
+    let refresh = Callback::new(move |_: ()| {
+        local.update(|v| *v += 1);
+        action.set(None);
+    });
+    let can_delete = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
+    let delete = Callback::new(move |_: ()| {
+        let Some(id) = id.get_untracked() else { return };
+        let confirmed =
+            cfg!(not(feature = "hydrate")) || web_confirm(i18n.text(CustomerText::ConfirmDelete));
+        if !confirmed {
+            return;
+        }
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match delete_customer(id).await {
+                Ok(()) => {
+                    toasts.success(CustomerText::Deleted);
+                    navigate("/customers", Default::default());
+                }
+                Err(error) => toasts.error(error),
+            }
+        });
+    });
+
+    let header = move || {
+        customer.get().map(|result| match result {
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Ok(c) => {
+                let id = c.id;
+                let detail = Arc::new(c);
+                let d = detail.clone();
+                view! {
+                    <div class="page-head">
+                        <div>
+                            <h1 data-testid="customer-name">{d.name.clone()}</h1>
+                            <div class="badges"><StatusBadges customer_type=d.customer_type status=d.status stage=d.stage/></div>
+                        </div>
+                        <div class="actions">
+                            <A href=format!("/customers/{}/edit", id.0) attr:class="button">{i18n.t(CommonText::Edit)}</A>
+                            <Show when=can_delete><button type="button" class="button ghost" on:click=move |_| delete.run(())>{i18n.t(CustomerText::Delete)}</button></Show>
+                        </div>
+                    </div>
+                    <KeyFacts detail=detail.clone()/>
+                    <div class="card quick-actions">
+                        <h2>{i18n.t(CustomerText::QuickActions)}</h2>
+                        <div class="actions">
+                            <button type="button" class="button" on:click=move |_| action.set(Some("interaction"))>{i18n.t(CustomerText::LogInteraction)}</button>
+                            <button type="button" class="button" on:click=move |_| action.set(Some("order"))>{i18n.t(CustomerText::AddOrder)}</button>
+                            <button type="button" class="button" on:click=move |_| action.set(Some("owner"))>{i18n.t(CustomerText::ChangeOwner)}</button>
+                            <button type="button" class="button" on:click=move |_| action.set(Some("tag"))>{i18n.t(CustomerText::AddTag)}</button>
+                        </div>
+                        {move || match action.get() {
+                            Some("interaction") => view! { <LogInteractionForm customer_id=id contacts=detail.contacts.clone() on_done=refresh/> }.into_any(),
+                            Some("order") => view! { <AddOrderForm customer_id=id on_done=refresh/> }.into_any(),
+                            Some("owner") => view! { <OwnerForm customer_id=id on_done=refresh/> }.into_any(),
+                            Some("tag") => view! { <TagForm customer_id=id on_done=refresh/> }.into_any(),
+                            _ => ().into_any(),
+                        }}
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    };
+
+    view! {
+        <section class="page customer-360">
+            <Transition fallback=|| view! { <Loading/> }>{header}</Transition>
+            <div class="grid-360">
+                <div class="card">
+                    <div class="tabs" role="tablist">
+                        {Tab::ALL.into_iter().map(|t| view! {
+                            <button type="button" role="tab" class="tab" aria-selected=move || (tab.get() == t).to_string() on:click=move |_| tab.set(t)>
+                                {move || (t.label())(i18n.locale())}
+                            </button>
+                        }).collect_view()}
+                    </div>
+                    {move || id.get().map(|id| match tab.get() {
+                        Tab::Timeline => view! { <TimelineView customer_id=id version/> }.into_any(),
+                        Tab::Contacts => view! { <ContactsView customer=customer/> }.into_any(),
+                        Tab::Orders => view! { <OrderList customer_id=id version/> }.into_any(),
+                        Tab::Interactions => view! { <InteractionList customer_id=id version/> }.into_any(),
+                    })}
+                </div>
+                <aside>
+                    {move || id.get().map(|id| view! { <Recommendations customer_id=id version/> })}
+                </aside>
+            </div>
+        </section>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn web_confirm(message: &str) -> bool {
+    web_sys::window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn web_confirm(_message: &str) -> bool {
+    false
+}
+
+#[component]
+fn KeyFacts(detail: Arc<CustomerDetail>) -> impl IntoView {
+    let i18n = use_i18n();
+    let d = detail;
+    let never = move || i18n.text(CustomerText::Never).to_owned();
+    view! {
+        <div class="card">
+            <dl class="facts key-facts" data-testid="key-facts">
+                <div><dt>{i18n.t(CustomerText::TotalSpend)}</dt><dd data-testid="total-spend">{d.total_spend.display()}</dd></div>
+                <div><dt>{i18n.t(CustomerText::Orders)}</dt><dd data-testid="order-count">{d.order_count}</dd></div>
+                <div><dt>{i18n.t(CustomerText::LastOrder)}</dt><dd>{match d.last_order_at { Some(at) => view! { <Timestamp at/> }.into_any(), None => never.into_any() }}</dd></div>
+                <div><dt>{i18n.t(CustomerText::FirstOrder)}</dt><dd>{match d.first_order_at { Some(at) => view! { <Timestamp at/> }.into_any(), None => never.into_any() }}</dd></div>
+                <div><dt>{i18n.t(CustomerText::Owner)}</dt><dd data-testid="owner">{d.owner_name.clone().unwrap_or_else(|| "—".into())}</dd></div>
+                <div><dt>{i18n.t(CustomerText::Kind)}</dt><dd>{let k = d.kind; move || customer_kind_label(k, i18n.locale())}</dd></div>
+                <div><dt>{i18n.t(CustomerText::Phone)}</dt><dd>{d.phone.clone().unwrap_or_else(|| "—".into())}</dd></div>
+                <div><dt>{i18n.t(CustomerText::Email)}</dt><dd>{d.email.clone().unwrap_or_else(|| "—".into())}</dd></div>
+                <div><dt>{i18n.t(CustomerText::Region)}</dt><dd>{d.region.clone().unwrap_or_else(|| "—".into())}</dd></div>
+                <div><dt>{i18n.t(CustomerText::Industry)}</dt><dd>{d.industry.clone().unwrap_or_else(|| "—".into())}</dd></div>
+                <div><dt>{i18n.t(CustomerText::Source)}</dt><dd>{let s = d.source; move || source_label(s, i18n.locale())}</dd></div>
+                <div><dt>{i18n.t(CustomerText::Tags)}</dt><dd class="tags" data-testid="tags">{d.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</dd></div>
+                {d.churn_reason.clone().map(|reason| view! { <div><dt>{i18n.t(CustomerText::ChurnReason)}</dt><dd>{reason}</dd></div> })}
+                {d.custom_fields.iter().map(|(k, v)| {
+                    let value = match v { serde_json::Value::String(s) => s.clone(), other => other.to_string() };
+                    view! { <div><dt>{k.clone()}</dt><dd>{value}</dd></div> }
+                }).collect_view()}
+            </dl>
+            {d.notes.clone().map(|notes| view! { <p class="notes">{notes}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn ContactsView(customer: Resource<Result<CustomerDetail, AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        customer.get().and_then(Result::ok).map(|c| {
+            if c.contacts.is_empty() {
+                return view! { <p class="empty">{i18n.t(CustomerText::NothingYet)}</p> }.into_any();
+            }
+            view! {
+                <table class="table">
+                    <thead><tr><th>{i18n.t(CustomerText::ContactName)}</th><th>{i18n.t(CustomerText::ContactTitle)}</th><th>{i18n.t(CustomerText::Phone)}</th><th>{i18n.t(CustomerText::Email)}</th></tr></thead>
+                    <tbody>
+                        {c.contacts.into_iter().map(|ct| view! {
+                            <tr>
+                                <td>{ct.name}{ct.is_primary.then(|| view! { <span class="badge">{i18n.t(CustomerText::PrimaryContact)}</span> })}</td>
+                                <td>{ct.title.unwrap_or_default()}</td>
+                                <td>{ct.phone.unwrap_or_default()}</td>
+                                <td>{ct.email.unwrap_or_default()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any()
+        })
+    }
+}
+
+#[component]
+fn TimelineView(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl IntoView {
+    let i18n = use_i18n();
+    let entries = RwSignal::new(Vec::<crate::timeline::model::TimelineEntry>::new());
+    let next = RwSignal::new(None::<crate::timeline::model::TimelineCursor>);
+    let first = Resource::new(move || version.get(), move |_| get_timeline(customer_id, None));
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = first.get() {
+            entries.set(page.items);
+            next.set(page.next);
+        }
+    });
+    let older = move |_| {
+        let Some(cursor) = next.get_untracked() else { return };
+        spawn_local(async move {
+            if let Ok(page) = get_timeline(customer_id, Some(cursor)).await {
+                entries.update(|e| e.extend(page.items));
+                next.set(page.next);
+            }
+        });
+    };
+    let render = move |list: Vec<crate::timeline::model::TimelineEntry>| {
+        if list.is_empty() {
+            return view! { <p class="empty">{i18n.t(CustomerText::NothingYet)}</p> }.into_any();
+        }
+        view! {
+            <ol class="timeline" data-testid="timeline">
+                {list.into_iter().map(|entry| {
+                    let data = entry.data.clone();
+                    let kind = entry.kind.clone();
+                    let text = move || timeline_text(&kind, &data, i18n.locale());
+                    view! {
+                        <li class=format!("timeline-entry kind-{}", entry.kind)>
+                            <span class="timeline-dot"></span>
+                            <div>
+                                <div class="timeline-text">{text}</div>
+                                <div class="muted small">
+                                    <Timestamp at=entry.at/>" · "
+                                    {entry.actor_name.clone().unwrap_or_else(|| TimelineText::System.text(i18n.locale()).to_owned())}
+                                </div>
+                            </div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        }
+        .into_any()
+    };
+    view! {
+        <Transition fallback=|| view! { <Loading/> }>
+            {move || first.get().map(|result| match result {
+                Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                Ok(page) => {
+                    // Before the effect has copied the page (server render), show it directly.
+                    let list = if entries.with(Vec::is_empty) { page.items } else { entries.get() };
+                    render(list)
+                }
+            })}
+        </Transition>
+        <Show when=move || next.get().is_some()>
+            <button type="button" class="button small" on:click=older>{i18n.t(TimelineText::LoadOlder)}</button>
+        </Show>
+    }
+}
+
+#[component]
+fn OwnerForm(customer_id: CustomerId, on_done: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let options = Resource::new(|| (), |_| get_customer_options());
+    let owner = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<AppError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(id) = owner.get_untracked().parse::<i64>() else { return };
+        spawn_local(async move {
+            match assign_owner(Selection::Ids(vec![customer_id]), UserId(id)).await {
+                Ok(_) => {
+                    toasts.success(CustomerText::Saved);
+                    on_done.run(());
+                }
+                Err(error) => failure.set(Some(error)),
+            }
+        });
+    };
+    let owner_options = move || {
+        let mut list = vec![(String::new(), "—".to_owned())];
+        if let Some(Ok(o)) = options.get() {
+            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
+        }
+        list
+    };
+    view! {
+        <Transition fallback=|| view! { <Loading/> }>
+            <form class="inline-form" on:submit=submit>
+                <SelectField label=i18n.t(CustomerText::Owner) name="new_owner" value=owner options=Signal::derive(owner_options) error=field_message(failure.into(), "owner_id")/>
+                <button type="submit" class="button primary">{i18n.t(CommonText::Save)}</button>
+            </form>
+        </Transition>
+    }
+}
+
+#[component]
+fn TagForm(customer_id: CustomerId, on_done: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let tag = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<AppError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = tag.get_untracked();
+        spawn_local(async move {
+            match tag_customers(Selection::Ids(vec![customer_id]), value).await {
+                Ok(_) => {
+                    toasts.success(CustomerText::Saved);
+                    on_done.run(());
+                }
+                Err(error) => failure.set(Some(error)),
+            }
+        });
+    };
+    view! {
+        <form class="inline-form" on:submit=submit>
+            <TextField label=i18n.t(CustomerText::AddTag) name="new_tag" value=tag error=field_message(failure.into(), "tag")/>
+            <button type="submit" class="button primary">{i18n.t(CommonText::Save)}</button>
+        </form>
+    }
+}
+
+/// `/customers/duplicates`: the review queue, the merge screen and recent merges.
+#[component]
+pub fn DuplicatesPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let session = use_auth_session();
+    let version = RwSignal::new(0u32);
+    let changes = use_server_events().changes(Topic::Customer);
+    let pairs = Resource::new(move || (version.get(), changes.get()), |_| list_duplicates(None));
+    let merges = Resource::new(move || (version.get(), changes.get()), |_| list_merges());
+    let merging = RwSignal::new(None::<DuplicatePair>);
+    let bump = move || version.update(|v| *v += 1);
+    let is_admin = move || session.current().is_some_and(|u| u.role.includes(Role::Admin));
+    let scan = move |_| {
+        spawn_local(async move {
+            match start_duplicate_scan().await {
+                Ok(_) => toasts.success(ImportText::ScanStarted),
+                Err(error) => toasts.error(error),
+            }
+        })
+    };
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>{i18n.t(ImportText::DuplicatesTitle)}</h1>
+                <Show when=is_admin><button type="button" class="button" on:click=scan>{i18n.t(ImportText::ScanAll)}</button></Show>
+            </div>
+            {move || merging.get().map(|pair| view! { <MergePanel pair merging on_done=Callback::new(move |_| bump())/> })}
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || pairs.get().map(|result| match result {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(page) if page.items.is_empty() => view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any(),
+                    Ok(page) => view! {
+                        <div class="table-wrap">
+                            <table class="table" data-testid="duplicates">
+                                <thead><tr><th>{i18n.t(CustomerText::Name)}</th><th>{i18n.t(CustomerText::Name)}</th><th>{i18n.t(ImportText::Reason)}</th><th></th></tr></thead>
+                                <tbody>
+                                    {page.items.into_iter().map(|pair| {
+                                        let reason = match pair.reason.as_str() { "phone" => ImportText::ReasonPhone, "email" => ImportText::ReasonEmail, _ => ImportText::ReasonName };
+                                        let p = pair.clone();
+                                        let id = pair.id;
+                                        view! {
+                                            <tr>
+                                                <td><A href=format!("/customers/{}", pair.a.id.0)>{pair.a.name.clone()}</A><div class="muted small">{pair.a.phone.clone()}" "{pair.a.region.clone()}</div></td>
+                                                <td><A href=format!("/customers/{}", pair.b.id.0)>{pair.b.name.clone()}</A><div class="muted small">{pair.b.phone.clone()}" "{pair.b.region.clone()}</div></td>
+                                                <td>{i18n.t(reason)}" "<span class="muted small">{format!("{:.0}%", pair.score * 100.0)}</span></td>
+                                                <td class="row-actions">
+                                                    <button type="button" class="button small primary" on:click=move |_| merging.set(Some(p.clone()))>{i18n.t(ImportText::Merge)}</button>
+                                                    <button type="button" class="button small ghost" on:click=move |_| spawn_local(async move {
+                                                        match dismiss_duplicate(id).await { Ok(()) => { toasts.success(ImportText::Dismissed); bump(); } Err(e) => toasts.error(e) }
+                                                    })>{i18n.t(ImportText::NotDuplicates)}</button>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                })}
+            </Transition>
+            <h2>{i18n.t(ImportText::RecentMerges)}</h2>
+            <Transition fallback=|| ()>
+                {move || merges.get().and_then(Result::ok).map(|list| view! {
+                    <ul class="plain-list" data-testid="merges">
+                        {list.into_iter().map(|m| {
+                            let id = m.id;
+                            view! {
+                                <li>
+                                    <A href=format!("/customers/{}", m.survivor_id.0)>{m.survivor_name.clone()}</A>
+                                    " ← "{m.merged_name.clone()}" · "<Timestamp at=m.merged_at/>
+                                    <button type="button" class="button small" on:click=move |_| spawn_local(async move {
+                                        match undo_merge(id).await { Ok(()) => { toasts.success(ImportText::Undone); bump(); } Err(e) => toasts.error(e) }
+                                    })>{i18n.t(ImportText::Undo)}</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The side-by-side merge screen: one survivor, and per field which record's value to keep.
+#[component]
+fn MergePanel(
+    pair: DuplicatePair,
+    merging: RwSignal<Option<DuplicatePair>>,
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let a = Resource::new(move || (), move |_| get_customer(pair.a.id));
+    let b = Resource::new(move || (), move |_| get_customer(pair.b.id));
+    // Which side survives, and for each field which side's value is kept.
+    let survivor_is_a = RwSignal::new(pair.a.order_count >= pair.b.order_count);
+    let picks = RwSignal::new(std::collections::BTreeMap::<&'static str, bool>::new());
+    type Getter = fn(&CustomerDetail) -> String;
+    let fields: Vec<(&'static str, CustomerText, Getter)> = vec![
+        ("name", CustomerText::Name, |d| d.name.clone()),
+        ("phone", CustomerText::Phone, |d| d.phone.clone().unwrap_or_default()),
+        ("email", CustomerText::Email, |d| d.email.clone().unwrap_or_default()),
+        ("address", CustomerText::Address, |d| d.address.clone().unwrap_or_default()),
+        ("region", CustomerText::Region, |d| d.region.clone().unwrap_or_default()),
+        ("industry", CustomerText::Industry, |d| d.industry.clone().unwrap_or_default()),
+        ("owner_id", CustomerText::Owner, |d| d.owner_name.clone().unwrap_or_default()),
+        ("notes", CustomerText::Notes, |d| d.notes.clone().unwrap_or_default()),
+    ];
+    let submit = move |_| {
+        let a_survives = survivor_is_a.get_untracked();
+        let (survivor, merged) =
+            if a_survives { (pair.a.id, pair.b.id) } else { (pair.b.id, pair.a.id) };
+        // A pick of the side that is not the survivor takes that field from the merged record.
+        let take_from_merged = picks
+            .get_untracked()
+            .into_iter()
+            .filter(|(_, pick_a)| *pick_a != a_survives)
+            .map(|(field, _)| field.to_owned())
+            .collect();
+        spawn_local(async move {
+            match merge_customers(MergeRequest { survivor, merged, take_from_merged }).await {
+                Ok(_) => {
+                    toasts.success(ImportText::Merged);
+                    merging.set(None);
+                    on_done.run(());
+                }
+                Err(error) => toasts.error(error),
+            }
+        });
+    };
+    view! {
+        <div class="card panel merge-panel" data-testid="merge-panel">
+            <h2>{i18n.t(ImportText::MergeTitle)}</h2>
+            <p class="muted">{i18n.t(ImportText::MergeHelp)}</p>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || match (a.get(), b.get()) {
+                    (Some(Ok(a)), Some(Ok(b))) => {
+                        let rows = fields.clone();
+                        view! {
+                            <table class="table merge-table">
+                                <thead>
+                                    <tr>
+                                        <th>{i18n.t(ImportText::Field)}</th>
+                                        <th><label><input type="radio" name="survivor" prop:checked=move || survivor_is_a.get() on:change=move |_| survivor_is_a.set(true)/>" "{i18n.t(ImportText::Keep)}</label></th>
+                                        <th><label><input type="radio" name="survivor" prop:checked=move || !survivor_is_a.get() on:change=move |_| survivor_is_a.set(false)/>" "{i18n.t(ImportText::Keep)}</label></th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {rows.into_iter().map(|(field, label, get)| {
+                                        let (va, vb) = (get(&a), get(&b));
+                                        let chosen_a = move || picks.with(|p| p.get(field).copied()).unwrap_or_else(|| survivor_is_a.get());
+                                        view! {
+                                            <tr class:differs=va != vb>
+                                                <th>{i18n.t(label)}</th>
+                                                <td><label><input type="radio" name=format!("pick_{field}") prop:checked=chosen_a on:change=move |_| picks.update(|p| { p.insert(field, true); })/>" "{va.clone()}</label></td>
+                                                <td><label><input type="radio" name=format!("pick_{field}") prop:checked=move || !chosen_a() on:change=move |_| picks.update(|p| { p.insert(field, false); })/>" "{vb.clone()}</label></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                        .into_any()
+                    }
+                    (Some(Err(error)), _) | (_, Some(Err(error))) => view! { <ErrorNotice error/> }.into_any(),
+                    _ => view! { <Loading/> }.into_any(),
+                }}
+            </Transition>
+            <div class="actions">
+                <button type="button" class="button primary" on:click=submit>{i18n.t(ImportText::Merge)}</button>
+                <button type="button" class="button ghost" on:click=move |_| merging.set(None)>{i18n.t(CommonText::Cancel)}</button>
+            </div>
+        </div>
+    }
+}
+
+/// `/admin/recycle-bin`: deleted customers, restorable by admins.
+#[component]
+pub fn RecycleBinPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let version = RwSignal::new(0u32);
+    let deleted = Resource::new(move || version.get(), |_| list_deleted_customers());
+    view! {
+        <section class="page">
+            <h1>{i18n.t(CustomerText::RecycleBin)}</h1>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || deleted.get().map(|result| match result {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-wrap">
+                            <table class="table" data-testid="recycle-bin">
+                                <thead><tr><th>{i18n.t(CustomerText::Name)}</th><th>{i18n.t(CustomerText::DeletedAt)}</th><th>{i18n.t(CustomerText::DeletedBy)}</th><th></th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|c| {
+                                        let id = c.id;
+                                        view! {
+                                            <tr>
+                                                <td>{c.name.clone()}</td>
+                                                <td><Timestamp at=c.deleted_at/></td>
+                                                <td>{c.deleted_by_name.clone().unwrap_or_default()}</td>
+                                                <td><button type="button" class="button small" on:click=move |_| spawn_local(async move {
+                                                    match restore_customer(id).await { Ok(()) => { toasts.success(CustomerText::Restored); version.update(|v| *v += 1); } Err(e) => toasts.error(e) }
+                                                })>{i18n.t(CustomerText::Restore)}</button></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// `/admin/customers`: the status and stage rules, and the custom fields.
+#[component]
+pub fn CustomerSettingsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let version = RwSignal::new(0u32);
+    let options = Resource::new(move || version.get(), |_| get_customer_options());
+    view! {
+        <section class="page">
+            <h1>{i18n.t(CustomerText::Settings)}</h1>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || options.get().map(|result| match result {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(o) => {
+                        let settings = o.settings.clone();
+                        let window = RwSignal::new(settings.active_window_days.to_string());
+                        let orders = RwSignal::new(settings.loyal_min_orders.to_string());
+                        let span = RwSignal::new(settings.loyal_min_span_days.to_string());
+                        let failure = RwSignal::new(None::<AppError>);
+                        let save = move |ev: leptos::ev::SubmitEvent| {
+                            ev.prevent_default();
+                            let number = |s: RwSignal<String>| s.get_untracked().trim().parse().unwrap_or(-1);
+                            let next = CustomerSettings {
+                                active_window_days: number(window),
+                                loyal_min_orders: number(orders),
+                                loyal_min_span_days: number(span),
+                                ..settings.clone()
+                            };
+                            spawn_local(async move {
+                                match save_customer_settings(next).await {
+                                    Ok(()) => { toasts.success(CustomerText::SettingsSaved); version.update(|v| *v += 1); }
+                                    Err(error) => { if error.field_errors().is_none() { toasts.error(error.clone()); } failure.set(Some(error)); }
+                                }
+                            });
+                        };
+                        let fail = Signal::from(failure);
+                        view! {
+                            <form class="card form" on:submit=save data-testid="customer-settings">
+                                <TextField label=i18n.t(CustomerText::ActiveWindow) name="active_window_days" input_type="number" value=window error=field_message(fail, "active_window_days")/>
+                                <p class="hint">{i18n.t(CustomerText::ActiveWindowHelp)}</p>
+                                <div class="grid-2">
+                                    <TextField label=i18n.t(CustomerText::LoyalOrders) name="loyal_min_orders" input_type="number" value=orders error=field_message(fail, "loyal_min_orders")/>
+                                    <TextField label=i18n.t(CustomerText::LoyalSpan) name="loyal_min_span_days" input_type="number" value=span error=field_message(fail, "loyal_min_span_days")/>
+                                </div>
+                                <p class="hint">{i18n.t(CustomerText::LoyalHelp)}</p>
+                                <div class="actions"><button type="submit" class="button primary">{i18n.t(CommonText::Save)}</button></div>
+                            </form>
+                            <CustomFieldsEditor defs=o.custom_fields on_saved=Callback::new(move |_| version.update(|v| *v += 1))/>
+                        }
+                        .into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn CustomFieldsEditor(defs: Vec<CustomFieldDef>, on_saved: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let key = RwSignal::new(String::new());
+    let label_zh = RwSignal::new(String::new());
+    let label_en = RwSignal::new(String::new());
+    let field_type = RwSignal::new("text".to_owned());
+    let choices = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<AppError>);
+    let fail = Signal::from(failure);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let def = CustomFieldDef {
+            id: 0,
+            key: key.get_untracked().trim().to_owned(),
+            label_zh: label_zh.get_untracked(),
+            label_en: label_en.get_untracked(),
+            field_type: CustomFieldType::parse(&field_type.get_untracked())
+                .unwrap_or(CustomFieldType::Text),
+            choices: choices
+                .get_untracked()
+                .split([',', '，'])
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .collect(),
+            position: 0,
+            active: true,
+            version: 1,
+        };
+        spawn_local(async move {
+            match save_custom_field(def).await {
+                Ok(_) => {
+                    toasts.success(CustomerText::FieldSaved);
+                    failure.set(None);
+                    on_saved.run(());
+                }
+                Err(error) => {
+                    if error.field_errors().is_none() {
+                        toasts.error(error.clone());
+                    }
+                    failure.set(Some(error));
+                }
+            }
+        });
+    };
+    view! {
+        <div class="card">
+            <h2>{i18n.t(CustomerText::CustomFields)}</h2>
+            <table class="table">
+                <thead><tr><th>{i18n.t(CustomerText::FieldKey)}</th><th>{i18n.t(CustomerText::FieldLabelZh)}</th><th>{i18n.t(CustomerText::FieldLabelEn)}</th><th>{i18n.t(CustomerText::FieldType)}</th><th>{i18n.t(CustomerText::Active)}</th></tr></thead>
+                <tbody>
+                    {defs.into_iter().map(|d| {
+                        let t = d.field_type;
+                        let toggled = CustomFieldDef { active: !d.active, ..d.clone() };
+                        view! {
+                            <tr>
+                                <td><code>{d.key.clone()}</code></td>
+                                <td>{d.label_zh.clone()}</td>
+                                <td>{d.label_en.clone()}</td>
+                                <td>{move || field_type_label(t, i18n.locale())}{(!d.choices.is_empty()).then(|| format!(" ({})", d.choices.join(", ")))}</td>
+                                <td><input type="checkbox" prop:checked=d.active on:change=move |_| {
+                                    let def = toggled.clone();
+                                    spawn_local(async move { match save_custom_field(def).await { Ok(_) => on_saved.run(()), Err(e) => toasts.error(e) } });
+                                }/></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <form class="form" on:submit=create>
+                <h3>{i18n.t(CustomerText::NewField)}</h3>
+                <div class="grid-3">
+                    <TextField label=i18n.t(CustomerText::FieldKey) name="key" value=key error=field_message(fail, "key")/>
+                    <TextField label=i18n.t(CustomerText::FieldLabelZh) name="label_zh" value=label_zh error=field_message(fail, "label_zh")/>
+                    <TextField label=i18n.t(CustomerText::FieldLabelEn) name="label_en" value=label_en error=field_message(fail, "label_en")/>
+                    <SelectField label=i18n.t(CustomerText::FieldType) name="field_type" value=field_type
+                        options=Signal::derive(move || enum_options(CustomFieldType::ALL, CustomFieldType::as_str, field_type_label, None, i18n.locale()))/>
+                    <TextField label=i18n.t(CustomerText::FieldChoices) name="choices" value=choices error=field_message(fail, "choices")/>
+                </div>
+                <div class="actions"><button type="submit" class="button primary">{i18n.t(CustomerText::NewField)}</button></div>
+            </form>
+        </div>
+    }
+}

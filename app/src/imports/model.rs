@@ -1,0 +1,299 @@
+//! CSV imports as the wizard sees them: columns, mapping, mode, results.
+
+use crate::customers::model::{CustomerKind, CustomerType, Source, text_enum};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What a column of the file fills in.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    Name,
+    Kind,
+    CustomerType,
+    Phone,
+    Email,
+    Address,
+    Region,
+    Industry,
+    Source,
+    OwnerEmail,
+    Tags,
+    Birthday,
+    Anniversary,
+    Notes,
+    ContactName,
+    ContactPhone,
+    ContactEmail,
+    Custom(String),
+}
+
+impl Target {
+    pub const STANDARD: [Target; 17] = [
+        Target::Name,
+        Target::Kind,
+        Target::CustomerType,
+        Target::Phone,
+        Target::Email,
+        Target::Address,
+        Target::Region,
+        Target::Industry,
+        Target::Source,
+        Target::OwnerEmail,
+        Target::Tags,
+        Target::Birthday,
+        Target::Anniversary,
+        Target::Notes,
+        Target::ContactName,
+        Target::ContactPhone,
+        Target::ContactEmail,
+    ];
+
+    /// The stable name used in the wizard's menus and in stored mappings.
+    pub fn key(&self) -> String {
+        match self {
+            Target::Custom(key) => format!("custom.{key}"),
+            other => serde_json::to_value(other)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Target> {
+        if let Some(custom) = key.strip_prefix("custom.") {
+            return Some(Target::Custom(custom.to_owned()));
+        }
+        serde_json::from_value(serde_json::Value::String(key.to_owned())).ok()
+    }
+
+    /// The target a column header most likely means, in Chinese or English.
+    pub fn suggest(header: &str) -> Option<Target> {
+        let h = header.trim().to_lowercase().replace([' ', '_', '-'], "");
+        let any = |words: &[&str]| words.iter().any(|w| h == *w);
+        Some(
+            if any(&[
+                "name",
+                "customer",
+                "customername",
+                "company",
+                "companyname",
+                "客户",
+                "客户名称",
+                "名称",
+                "公司",
+                "公司名称",
+                "姓名",
+            ]) {
+                Target::Name
+            } else if any(&[
+                "phone",
+                "mobile",
+                "tel",
+                "telephone",
+                "电话",
+                "手机",
+                "手机号",
+                "联系电话",
+            ]) {
+                Target::Phone
+            } else if any(&["email", "e-mail", "mail", "邮箱", "电子邮件", "电子邮箱"]) {
+                Target::Email
+            } else if any(&["address", "地址"]) {
+                Target::Address
+            } else if any(&["region", "city", "province", "area", "地区", "区域", "城市", "省份"])
+            {
+                Target::Region
+            } else if any(&["industry", "行业"]) {
+                Target::Industry
+            } else if any(&["source", "channel", "来源", "渠道"]) {
+                Target::Source
+            } else if any(&["owner", "owneremail", "salesrep", "负责人", "负责人邮箱", "销售"])
+            {
+                Target::OwnerEmail
+            } else if any(&["tags", "tag", "标签"]) {
+                Target::Tags
+            } else if any(&["birthday", "生日"]) {
+                Target::Birthday
+            } else if any(&["anniversary", "纪念日"]) {
+                Target::Anniversary
+            } else if any(&["notes", "note", "remark", "remarks", "备注"]) {
+                Target::Notes
+            } else if any(&["kind", "customerkind", "客户性质", "性质"]) {
+                Target::Kind
+            } else if any(&["type", "customertype", "客户类型", "类型"]) {
+                Target::CustomerType
+            } else if any(&["contact", "contactname", "联系人"]) {
+                Target::ContactName
+            } else if any(&["contactphone", "联系人电话"]) {
+                Target::ContactPhone
+            } else if any(&["contactemail", "联系人邮箱"]) {
+                Target::ContactEmail
+            } else {
+                return None;
+            },
+        )
+    }
+}
+
+/// What happens to the good rows when some rows are bad.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Import the good rows, report the bad ones.
+    #[default]
+    SkipBad,
+    /// Import nothing unless every row is good.
+    AllOrNothing,
+}
+
+text_enum!(ImportMode { SkipBad => "skip_bad", AllOrNothing => "all_or_nothing" });
+
+/// How the file's bytes become text.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// UTF-8 when the bytes are valid UTF-8, else GBK (what Excel saves on Chinese Windows).
+    #[default]
+    Auto,
+    Utf8,
+    Gbk,
+}
+
+text_enum!(Encoding { Auto => "auto", Utf8 => "utf-8", Gbk => "gbk" });
+
+/// Where an import is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    Uploaded,
+    Checking,
+    Checked,
+    Importing,
+    Imported,
+    Failed,
+    Reverted,
+}
+
+text_enum!(ImportStatus {
+    Uploaded => "uploaded", Checking => "checking", Checked => "checked",
+    Importing => "importing", Imported => "imported", Failed => "failed", Reverted => "reverted",
+});
+
+/// An import with its file's shape and its counts so far.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportRun {
+    pub id: i64,
+    pub file_name: String,
+    /// The encoding the file was read with (`utf-8` or `gbk`).
+    pub encoding: String,
+    pub headers: Vec<String>,
+    /// The first rows, for the mapping screen.
+    pub sample: Vec<Vec<String>>,
+    pub row_count: i32,
+    /// Column index -> target key (`name`, `phone`, `custom.level`...).
+    pub mapping: Vec<Option<String>>,
+    pub mode: ImportMode,
+    pub status: ImportStatus,
+    /// The counts are of a check (what would happen) rather than an import.
+    pub dry_run: bool,
+    pub created: i32,
+    pub updated: i32,
+    pub unchanged: i32,
+    pub rejected: i32,
+    pub job_id: Option<i64>,
+    pub progress_done: i64,
+    pub progress_total: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One refused row and why, for the screen (the full report is a CSV download).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RejectedRow {
+    /// 1-based line of data (the header is line 0).
+    pub row_number: i32,
+    pub errors: Vec<(String, crate::error::FieldError)>,
+}
+
+/// Customer kinds, types and sources as people write them in spreadsheets.
+pub fn parse_kind(text: &str) -> Option<CustomerKind> {
+    match text.trim().to_lowercase().as_str() {
+        "" => Some(CustomerKind::Company),
+        "company" | "企业" | "公司" | "b2b" => Some(CustomerKind::Company),
+        "individual" | "person" | "个人" | "b2c" => Some(CustomerKind::Individual),
+        _ => None,
+    }
+}
+
+pub fn parse_customer_type(text: &str) -> Option<CustomerType> {
+    match text.trim().to_lowercase().as_str() {
+        "" | "potential" | "潜在" | "潜在客户" => Some(CustomerType::Potential),
+        "existing" | "现有" | "现有客户" | "老客户" => Some(CustomerType::Existing),
+        "former" | "流失" | "流失客户" | "前客户" => Some(CustomerType::Former),
+        _ => None,
+    }
+}
+
+pub fn parse_source(text: &str) -> Option<Source> {
+    let t = text.trim().to_lowercase();
+    Some(match t.as_str() {
+        "" | "import" | "导入" => Source::Import,
+        "website" | "web" | "网站" | "官网" => Source::Website,
+        "social" | "social media" | "社交媒体" | "微信" | "微博" => Source::Social,
+        "referral" | "推荐" | "转介绍" => Source::Referral,
+        "event" | "展会" | "活动" => Source::Event,
+        "sales visit" | "sales_visit" | "拜访" | "销售拜访" => Source::SalesVisit,
+        "service desk" | "service_desk" | "客服" => Source::ServiceDesk,
+        "other" | "其他" => Source::Other,
+        _ => return None,
+    })
+}
+
+/// `2026-11-22`, `2026/11/22` or `2026年11月22日`.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim().replace(['年', '月', '/', '.'], "-").replace('日', "");
+    NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok()
+}
+
+/// Tags separated by `;`, `,`, `、` or `|`.
+pub fn split_tags(text: &str) -> Vec<String> {
+    text.split([';', ',', '、', '|', '；', '，'])
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_in_either_language_suggest_their_field() {
+        assert_eq!(Target::suggest("客户名称"), Some(Target::Name));
+        assert_eq!(Target::suggest("Company Name"), Some(Target::Name));
+        assert_eq!(Target::suggest("手机"), Some(Target::Phone));
+        assert_eq!(Target::suggest("E-mail"), Some(Target::Email));
+        assert_eq!(Target::suggest("负责人"), Some(Target::OwnerEmail));
+        assert_eq!(Target::suggest("Favourite colour"), None);
+    }
+
+    #[test]
+    fn target_keys_round_trip() {
+        for target in Target::STANDARD.iter().cloned().chain([Target::Custom("level".into())]) {
+            assert_eq!(Target::from_key(&target.key()), Some(target));
+        }
+        assert_eq!(Target::Name.key(), "name");
+        assert_eq!(Target::OwnerEmail.key(), "owner_email");
+    }
+
+    #[test]
+    fn spreadsheet_values_parse_in_either_language() {
+        assert_eq!(parse_kind("个人"), Some(CustomerKind::Individual));
+        assert_eq!(parse_customer_type("流失客户"), Some(CustomerType::Former));
+        assert_eq!(parse_source("展会"), Some(Source::Event));
+        assert_eq!(parse_source("carrier pigeon"), None);
+        assert_eq!(parse_date("2026年11月22日"), NaiveDate::from_ymd_opt(2026, 11, 22));
+        assert_eq!(parse_date("2026/2/3"), NaiveDate::from_ymd_opt(2026, 2, 3));
+        assert_eq!(split_tags("VIP；华东, 老客户"), vec!["VIP", "华东", "老客户"]);
+    }
+}

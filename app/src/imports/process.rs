@@ -1,0 +1,921 @@
+//! Reading a CSV (UTF-8 or GBK), checking every row, and importing in batches.
+//!
+//! Re-running a file creates no duplicates: each row is matched to an existing customer by its
+//! natural keys (phone, then email, then the reduced company name), also against rows created
+//! earlier in the same run, and then updates that customer instead.
+
+use super::model::*;
+use crate::{
+    auth::{
+        model::UserId,
+        server::{DataScope, scope_of_user},
+    },
+    customers::model::{
+        CustomFieldDef, CustomerId, CustomerKind, CustomerType, Source, clean_tags, index_grams,
+        name_key, normalize_phone, search_text, validate_custom_fields, validate_phone,
+    },
+    error::{AppError, FieldError, FieldErrors},
+    timeline::model::kinds,
+};
+use chrono::NaiveDate;
+use sqlx::{PgConnection, PgPool};
+use std::collections::HashMap;
+
+/// The largest file accepted.
+pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
+/// The most data rows accepted.
+pub const MAX_ROWS: usize = 200_000;
+/// Rows per transaction when bad rows are skipped (the checkpoint unit when resuming).
+pub const BATCH: usize = 1000;
+
+/// A file read into text cells.
+pub struct Decoded {
+    pub encoding: Encoding,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Decodes (UTF-8, with or without BOM, or GBK) and parses a CSV. The delimiter is a comma
+/// unless the header line has more tabs or semicolons.
+///
+/// Errors: `Validation` on `file` (empty, too big, too many rows, undecodable as chosen).
+pub fn decode(bytes: &[u8], requested: Encoding) -> Result<Decoded, AppError> {
+    let refuse = |e| AppError::validation("file", e);
+    if bytes.is_empty() {
+        return Err(refuse(FieldError::Empty));
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(refuse(FieldError::TooLong { max: MAX_FILE_BYTES as u32 }));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let (text, encoding) = match requested {
+        Encoding::Utf8 => (
+            std::str::from_utf8(bytes).map_err(|_| refuse(FieldError::BadEncoding))?.to_owned(),
+            Encoding::Utf8,
+        ),
+        Encoding::Gbk => {
+            (encoding_rs::GBK.decode_without_bom_handling(bytes).0.into_owned(), Encoding::Gbk)
+        }
+        Encoding::Auto => match std::str::from_utf8(bytes) {
+            Ok(text) => (text.to_owned(), Encoding::Utf8),
+            Err(_) => {
+                (encoding_rs::GBK.decode_without_bom_handling(bytes).0.into_owned(), Encoding::Gbk)
+            }
+        },
+    };
+    let first_line = text.lines().next().unwrap_or_default();
+    let count = |c| first_line.matches(c).count();
+    let delimiter = if count('\t') > count(',') {
+        b'\t'
+    } else if count(';') > count(',') {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| refuse(FieldError::BadEncoding))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|_| refuse(FieldError::BadEncoding))?;
+        if record.iter().all(|cell| cell.is_empty()) {
+            continue;
+        }
+        rows.push(record.iter().map(str::to_owned).collect());
+        if rows.len() > MAX_ROWS {
+            return Err(refuse(FieldError::TooMany { max: MAX_ROWS as u32 }));
+        }
+    }
+    Ok(Decoded { encoding, headers, rows })
+}
+
+/// A contact given by an import row: name, phone, email.
+pub type RowContact = (String, Option<String>, Option<String>);
+
+/// A row checked and ready to write. `None` fields were not mapped or left empty.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Prepared {
+    pub name: String,
+    pub kind: Option<CustomerKind>,
+    pub customer_type: Option<CustomerType>,
+    pub phone: Option<String>,
+    pub phone_normalized: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub source: Option<Source>,
+    pub owner_id: Option<i64>,
+    pub tags: Vec<String>,
+    pub birthday: Option<NaiveDate>,
+    pub anniversary: Option<NaiveDate>,
+    pub notes: Option<String>,
+    pub custom: serde_json::Map<String, serde_json::Value>,
+    pub contact: Option<RowContact>,
+    pub name_key: String,
+}
+
+/// What the rows are checked against.
+pub struct Context {
+    pub mapping: Vec<(usize, Target)>,
+    pub definitions: Vec<CustomFieldDef>,
+    /// Active users by email, limited to the importer's scope.
+    pub owners: HashMap<String, i64>,
+    pub default_owner: i64,
+}
+
+fn cell(row: &[String], index: usize) -> &str {
+    row.get(index).map(String::as_str).unwrap_or_default().trim()
+}
+
+/// Checks one row against the mapping, naming each problem by its column's header.
+pub fn prepare(
+    row: &[String],
+    headers: &[String],
+    context: &Context,
+) -> Result<Prepared, Vec<(String, FieldError)>> {
+    let mut errors: Vec<(String, FieldError)> = Vec::new();
+    let mut prepared = Prepared { owner_id: Some(context.default_owner), ..Default::default() };
+    let mut contact = (None::<String>, None::<String>, None::<String>);
+    let mut custom = serde_json::Map::new();
+    let mut custom_columns = HashMap::new();
+    for (index, target) in &context.mapping {
+        let value = cell(row, *index);
+        let header = headers.get(*index).cloned().unwrap_or_else(|| target.key());
+        let mut fail = |e| errors.push((header.clone(), e));
+        let text = |max: usize, fail: &mut dyn FnMut(FieldError)| -> Option<String> {
+            if value.is_empty() {
+                None
+            } else if value.chars().count() > max {
+                fail(FieldError::TooLong { max: max as u32 });
+                None
+            } else {
+                Some(value.to_owned())
+            }
+        };
+        match target {
+            Target::Name => prepared.name = text(200, &mut fail).unwrap_or_default(),
+            Target::Kind => match parse_kind(value) {
+                Some(kind) => prepared.kind = (!value.is_empty()).then_some(kind),
+                None => fail(FieldError::InvalidChoice),
+            },
+            Target::CustomerType => match parse_customer_type(value) {
+                Some(CustomerType::Former) => fail(FieldError::InvalidChoice),
+                Some(kind) => prepared.customer_type = (!value.is_empty()).then_some(kind),
+                None => fail(FieldError::InvalidChoice),
+            },
+            Target::Phone => match validate_phone(value) {
+                Ok(phone) => {
+                    prepared.phone_normalized = phone.as_deref().and_then(normalize_phone);
+                    prepared.phone = phone;
+                }
+                Err(e) => fail(e),
+            },
+            Target::Email if value.is_empty() => {}
+            Target::Email => match crate::auth::model::validate_email(value) {
+                Ok(email) => prepared.email = Some(email),
+                Err(e) => fail(e),
+            },
+            Target::Address => prepared.address = text(300, &mut fail),
+            Target::Region => prepared.region = text(100, &mut fail),
+            Target::Industry => prepared.industry = text(100, &mut fail),
+            Target::Source if value.is_empty() => {}
+            Target::Source => match parse_source(value) {
+                Some(source) => prepared.source = Some(source),
+                None => fail(FieldError::InvalidChoice),
+            },
+            Target::OwnerEmail if value.is_empty() => {}
+            Target::OwnerEmail => match context.owners.get(&value.to_lowercase()) {
+                Some(id) => prepared.owner_id = Some(*id),
+                None => fail(FieldError::OwnerOutOfScope),
+            },
+            Target::Tags => match clean_tags(&split_tags(value)) {
+                Ok(tags) => prepared.tags = tags,
+                Err(e) => fail(e),
+            },
+            Target::Birthday | Target::Anniversary if value.is_empty() => {}
+            Target::Birthday | Target::Anniversary => match parse_date(value) {
+                Some(date) if *target == Target::Birthday => prepared.birthday = Some(date),
+                Some(date) => prepared.anniversary = Some(date),
+                None => fail(FieldError::InvalidDate),
+            },
+            Target::Notes => prepared.notes = text(5000, &mut fail),
+            Target::ContactName => contact.0 = text(100, &mut fail),
+            Target::ContactPhone => match validate_phone(value) {
+                Ok(phone) => contact.1 = phone,
+                Err(e) => fail(e),
+            },
+            Target::ContactEmail if value.is_empty() => {}
+            Target::ContactEmail => match crate::auth::model::validate_email(value) {
+                Ok(email) => contact.2 = Some(email),
+                Err(e) => fail(e),
+            },
+            Target::Custom(key) => {
+                custom.insert(key.clone(), serde_json::Value::String(value.to_owned()));
+                custom_columns.insert(format!("custom.{key}"), header.clone());
+            }
+        }
+    }
+    if prepared.name.is_empty()
+        && !errors.iter().any(|(_, e)| matches!(e, FieldError::TooLong { .. }))
+    {
+        let header = context
+            .mapping
+            .iter()
+            .find(|(_, t)| *t == Target::Name)
+            .and_then(|(i, _)| headers.get(*i).cloned())
+            .unwrap_or_else(|| "name".into());
+        errors.push((header, FieldError::Required));
+    }
+    let mut custom_errors = FieldErrors::new();
+    prepared.custom = validate_custom_fields(&custom, &context.definitions, &mut custom_errors);
+    for (field, field_errors) in custom_errors.0 {
+        let header = custom_columns.get(&field).cloned().unwrap_or(field);
+        errors.extend(field_errors.into_iter().map(|e| (header.clone(), e)));
+    }
+    if let (Some(name), phone, email) = contact {
+        prepared.contact = Some((name, phone, email));
+    }
+    prepared.name_key = name_key(&prepared.name);
+    if errors.is_empty() { Ok(prepared) } else { Err(errors) }
+}
+
+/// The importer's context: mapping resolved, custom fields, the owners they may assign.
+pub async fn context(
+    pool: &PgPool,
+    mapping: &[Option<String>],
+    importer: UserId,
+) -> Result<(Context, DataScope), AppError> {
+    let scope = scope_of_user(pool, importer).await?;
+    let visible = scope.visible_owners();
+    let owners = sqlx::query!(
+        "select id, email from app_user where active and ($1::bigint[] is null or id = any($1))",
+        visible.as_deref() as _
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.email, r.id))
+    .collect();
+    let mapping = mapping
+        .iter()
+        .enumerate()
+        .filter_map(|(i, key)| Some((i, Target::from_key(key.as_deref()?)?)))
+        .collect();
+    let definitions = crate::customers::repo::custom_fields(pool).await?;
+    Ok((Context { mapping, definitions, owners, default_owner: importer.0 }, scope))
+}
+
+/// The outcome of one row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Created(i64),
+    Updated { id: i64, before: serde_json::Value },
+    Unchanged(i64),
+    Rejected(Vec<(String, FieldError)>),
+}
+
+/// The stored fields of a matched customer that an import may change.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Existing {
+    pub id: i64,
+    pub owner_id: Option<i64>,
+    pub kind: String,
+    pub customer_type: String,
+    pub phone: Option<String>,
+    pub phone_normalized: Option<String>,
+    pub email: Option<String>,
+    pub email_normalized: Option<String>,
+    pub address: Option<String>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub source: String,
+    pub tags: Vec<String>,
+    pub birthday: Option<NaiveDate>,
+    pub anniversary: Option<NaiveDate>,
+    pub notes: Option<String>,
+    pub custom_fields: serde_json::Value,
+    pub name: String,
+    pub name_key: String,
+}
+
+/// What a matched customer becomes when the row's non-empty values are applied.
+pub fn apply(existing: &Existing, row: &Prepared) -> Existing {
+    let mut next = existing.clone();
+    let set = |field: &mut Option<String>, value: &Option<String>| {
+        if value.is_some() {
+            field.clone_from(value);
+        }
+    };
+    if let Some(kind) = row.kind {
+        next.kind = kind.as_str().into();
+    }
+    // An import never demotes: potential may become existing, not the other way round.
+    if row.customer_type == Some(CustomerType::Existing) {
+        next.customer_type = "existing".into();
+    }
+    if row.phone.is_some() {
+        next.phone.clone_from(&row.phone);
+        next.phone_normalized.clone_from(&row.phone_normalized);
+    }
+    if row.email.is_some() {
+        next.email.clone_from(&row.email);
+        next.email_normalized.clone_from(&row.email);
+    }
+    set(&mut next.address, &row.address);
+    set(&mut next.region, &row.region);
+    set(&mut next.industry, &row.industry);
+    set(&mut next.notes, &row.notes);
+    if let Some(source) = row.source {
+        next.source = source.as_str().into();
+    }
+    if row.birthday.is_some() {
+        next.birthday = row.birthday;
+    }
+    if row.anniversary.is_some() {
+        next.anniversary = row.anniversary;
+    }
+    let mut tags = next.tags.clone();
+    tags.extend(row.tags.iter().cloned());
+    next.tags = clean_tags(&tags).unwrap_or(next.tags);
+    if let serde_json::Value::Object(map) = &mut next.custom_fields {
+        for (k, v) in &row.custom {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+    next
+}
+
+fn same(a: &Existing, b: &Existing) -> bool {
+    serde_json::to_value(a).ok() == serde_json::to_value(b).ok()
+}
+
+/// Finds the live customers matching a batch's natural keys.
+async fn existing_for(
+    conn: &mut PgConnection,
+    rows: &[&Prepared],
+) -> Result<Vec<Existing>, AppError> {
+    let phones: Vec<String> = rows.iter().filter_map(|r| r.phone_normalized.clone()).collect();
+    let emails: Vec<String> = rows.iter().filter_map(|r| r.email.clone()).collect();
+    let names: Vec<String> =
+        rows.iter().map(|r| r.name_key.clone()).filter(|k| !k.is_empty()).collect();
+    let found = sqlx::query_as!(
+        Existing,
+        r#"
+        select id, owner_id, kind, customer_type, phone, phone_normalized, email, email_normalized,
+               address, region, industry, source, tags, birthday as "birthday: NaiveDate",
+               anniversary as "anniversary: NaiveDate", notes, custom_fields, name, name_key
+        from customer
+        where deleted_at is null
+          and (phone_normalized = any($1) or email_normalized = any($2) or name_key = any($3))
+        "#,
+        &phones,
+        &emails,
+        &names,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(found)
+}
+
+/// The in-run index of customers by natural key, so a file's later rows find earlier ones.
+#[derive(Default)]
+pub struct KeyIndex {
+    phone: HashMap<String, i64>,
+    email: HashMap<String, i64>,
+    name: HashMap<String, i64>,
+    records: HashMap<i64, Existing>,
+}
+
+impl KeyIndex {
+    fn insert(&mut self, record: Existing) {
+        if let Some(p) = &record.phone_normalized {
+            self.phone.insert(p.clone(), record.id);
+        }
+        if let Some(e) = &record.email_normalized {
+            self.email.insert(e.clone(), record.id);
+        }
+        if !record.name_key.is_empty() {
+            self.name.entry(record.name_key.clone()).or_insert(record.id);
+        }
+        self.records.insert(record.id, record);
+    }
+
+    fn find(&self, row: &Prepared) -> Option<&Existing> {
+        let by_phone = row.phone_normalized.as_ref().and_then(|p| self.phone.get(p));
+        let by_email = row.email.as_ref().and_then(|e| self.email.get(e));
+        let by_name = (!row.name_key.is_empty()).then(|| self.name.get(&row.name_key)).flatten();
+        by_phone.or(by_email).or(by_name).and_then(|id| self.records.get(id))
+    }
+}
+
+/// Counts of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub created: i32,
+    pub updated: i32,
+    pub unchanged: i32,
+    pub rejected: i32,
+}
+
+/// Decides and (when `write`) applies one batch. Rows out of the importer's scope that match
+/// an existing customer are refused rather than updated.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_batch(
+    conn: &mut PgConnection,
+    import_id: i64,
+    first_row: usize,
+    rows: &[Result<Prepared, Vec<(String, FieldError)>>],
+    index: &mut KeyIndex,
+    scope: &DataScope,
+    importer: UserId,
+    currency: &str,
+    write: bool,
+    next_fake_id: &mut i64,
+) -> Result<Counts, AppError> {
+    let good: Vec<&Prepared> = rows.iter().filter_map(|r| r.as_ref().ok()).collect();
+    for record in existing_for(conn, &good).await? {
+        if !index.records.contains_key(&record.id) {
+            index.insert(record);
+        }
+    }
+    let mut outcomes = Vec::with_capacity(rows.len());
+    let mut to_create: Vec<(usize, Prepared)> = Vec::new();
+    for (offset, row) in rows.iter().enumerate() {
+        let row = match row {
+            Err(errors) => {
+                outcomes.push(Outcome::Rejected(errors.clone()));
+                continue;
+            }
+            Ok(row) => row,
+        };
+        match index.find(row).cloned() {
+            Some(existing) if !scope.can_see_owner(existing.owner_id.map(UserId)) => {
+                outcomes
+                    .push(Outcome::Rejected(vec![("name".into(), FieldError::OwnerOutOfScope)]));
+            }
+            Some(existing) => {
+                let next = apply(&existing, row);
+                if same(&existing, &next) {
+                    outcomes.push(Outcome::Unchanged(existing.id));
+                } else {
+                    let before = serde_json::to_value(&existing).map_err(AppError::internal)?;
+                    index.insert(next);
+                    outcomes.push(Outcome::Updated { id: existing.id, before });
+                }
+            }
+            None => {
+                // The id is reserved now so later rows of the file match this one.
+                let id = if write {
+                    sqlx::query_scalar!(
+                        r#"select nextval(pg_get_serial_sequence('customer', 'id')) as "id!""#
+                    )
+                    .fetch_one(&mut *conn)
+                    .await?
+                } else {
+                    *next_fake_id -= 1;
+                    *next_fake_id
+                };
+                index.insert(Existing {
+                    id,
+                    owner_id: row.owner_id,
+                    kind: row.kind.unwrap_or_default().as_str().into(),
+                    customer_type: row.customer_type.unwrap_or_default().as_str().into(),
+                    phone: row.phone.clone(),
+                    phone_normalized: row.phone_normalized.clone(),
+                    email: row.email.clone(),
+                    email_normalized: row.email.clone(),
+                    address: row.address.clone(),
+                    region: row.region.clone(),
+                    industry: row.industry.clone(),
+                    source: row.source.unwrap_or(Source::Import).as_str().into(),
+                    tags: row.tags.clone(),
+                    birthday: row.birthday,
+                    anniversary: row.anniversary,
+                    notes: row.notes.clone(),
+                    custom_fields: serde_json::Value::Object(row.custom.clone()),
+                    name: row.name.clone(),
+                    name_key: row.name_key.clone(),
+                });
+                to_create.push((offset, row.clone()));
+                outcomes.push(Outcome::Created(id));
+            }
+        }
+    }
+    if write {
+        write_batch(conn, import_id, &outcomes, &to_create, index, importer, currency).await?;
+    }
+    record_rows(conn, import_id, first_row, &outcomes).await?;
+    let mut counts = Counts::default();
+    for outcome in &outcomes {
+        match outcome {
+            Outcome::Created(_) => counts.created += 1,
+            Outcome::Updated { .. } => counts.updated += 1,
+            Outcome::Unchanged(_) => counts.unchanged += 1,
+            Outcome::Rejected(_) => counts.rejected += 1,
+        }
+    }
+    Ok(counts)
+}
+
+fn join(parts: &[String]) -> String {
+    parts.join("\u{1f}")
+}
+
+async fn write_batch(
+    conn: &mut PgConnection,
+    import_id: i64,
+    outcomes: &[Outcome],
+    to_create: &[(usize, Prepared)],
+    index: &KeyIndex,
+    importer: UserId,
+    currency: &str,
+) -> Result<(), AppError> {
+    // New customers: one insert for the batch, ids reserved above.
+    let mut c = CreateColumns::default();
+    for (offset, row) in to_create {
+        let Outcome::Created(id) = outcomes[*offset] else { continue };
+        let contacts = row.contact.iter().map(|(n, p, _)| (n.as_str(), p.as_deref()));
+        let text = search_text(&row.name, row.phone.as_deref(), row.email.as_deref(), contacts);
+        c.id.push(id);
+        c.kind.push(row.kind.unwrap_or_default().as_str().into());
+        c.name.push(row.name.clone());
+        c.customer_type.push(row.customer_type.unwrap_or_default().as_str().into());
+        c.phone.push(row.phone.clone());
+        c.phone_normalized.push(row.phone_normalized.clone());
+        c.email.push(row.email.clone());
+        c.address.push(row.address.clone());
+        c.region.push(row.region.clone());
+        c.industry.push(row.industry.clone());
+        c.source.push(row.source.unwrap_or(Source::Import).as_str().into());
+        c.owner_id.push(row.owner_id);
+        c.tags.push(join(&row.tags));
+        c.birthday.push(row.birthday);
+        c.anniversary.push(row.anniversary);
+        c.notes.push(row.notes.clone());
+        c.custom.push(serde_json::Value::Object(row.custom.clone()));
+        c.grams.push(join(&index_grams(&text)));
+        c.search.push(text);
+        c.name_key.push(row.name_key.clone());
+    }
+    if !c.id.is_empty() {
+        sqlx::query!(
+            r#"
+            insert into customer (id, kind, name, customer_type, phone, phone_normalized, email,
+                email_normalized, address, region, industry, source, owner_id, tags, birthday,
+                anniversary, notes, custom_fields, search_text, search_grams, name_key, currency,
+                created_by)
+            overriding system value
+            select u.id, u.kind, u.name, u.customer_type, u.phone, u.phone_normalized, u.email,
+                u.email, u.address, u.region, u.industry, u.source, u.owner_id,
+                case when u.tags = '' then '{}' else string_to_array(u.tags, E'\x1f') end,
+                u.birthday, u.anniversary, u.notes, u.custom,
+                u.search, case when u.grams = '' then '{}' else string_to_array(u.grams, E'\x1f') end,
+                u.name_key, $21, $22
+            from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],
+                        $13::text[], $14::date[], $15::date[], $16::text[], $17::jsonb[], $18::text[],
+                        $19::text[], $20::text[])
+                 as u(id, kind, name, customer_type, phone, phone_normalized, email, address, region,
+                      industry, source, owner_id, tags, birthday, anniversary, notes, custom, search,
+                      grams, name_key)
+            "#,
+            &c.id,
+            &c.kind,
+            &c.name,
+            &c.customer_type,
+            &c.phone as &[Option<String>],
+            &c.phone_normalized as &[Option<String>],
+            &c.email as &[Option<String>],
+            &c.address as &[Option<String>],
+            &c.region as &[Option<String>],
+            &c.industry as &[Option<String>],
+            &c.source,
+            &c.owner_id as &[Option<i64>],
+            &c.tags,
+            &c.birthday as &[Option<NaiveDate>] as _,
+            &c.anniversary as &[Option<NaiveDate>] as _,
+            &c.notes as &[Option<String>],
+            &c.custom,
+            &c.search,
+            &c.grams,
+            &c.name_key,
+            currency,
+            importer.0,
+        )
+        .execute(&mut *conn)
+        .await?;
+        let contacts: Vec<(i64, &RowContact)> = to_create
+            .iter()
+            .filter_map(|(offset, row)| match (&outcomes[*offset], &row.contact) {
+                (Outcome::Created(id), Some(contact)) => Some((*id, contact)),
+                _ => None,
+            })
+            .collect();
+        if !contacts.is_empty() {
+            let ids: Vec<i64> = contacts.iter().map(|c| c.0).collect();
+            let names: Vec<String> = contacts.iter().map(|c| c.1.0.clone()).collect();
+            let phones: Vec<Option<String>> = contacts.iter().map(|c| c.1.1.clone()).collect();
+            let normalized: Vec<Option<String>> =
+                phones.iter().map(|p| p.as_deref().and_then(normalize_phone)).collect();
+            let emails: Vec<Option<String>> = contacts.iter().map(|c| c.1.2.clone()).collect();
+            sqlx::query!(
+                "insert into contact (customer_id, name, phone, phone_normalized, email, email_normalized, is_primary)
+                 select u.id, u.name, u.phone, u.normalized, u.email, u.email, true
+                 from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])
+                      as u(id, name, phone, normalized, email)",
+                &ids,
+                &names,
+                &phones as &[Option<String>],
+                &normalized as &[Option<String>],
+                &emails as &[Option<String>],
+            )
+            .execute(&mut *conn)
+            .await?;
+        }
+        let data = serde_json::json!({ "import_id": import_id });
+        sqlx::query!(
+            "insert into timeline_event (customer_id, at, kind, ref_id, data, actor_id)
+             select id, now(), $2, $3, $4, $5 from unnest($1::bigint[]) as id",
+            &c.id,
+            kinds::IMPORTED,
+            import_id,
+            data,
+            importer.0,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // Matched customers that change: their new state, one statement for the batch.
+    let updated: Vec<&Existing> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Updated { id, .. } => index.records.get(id),
+            _ => None,
+        })
+        .collect();
+    if !updated.is_empty() {
+        let mut u = UpdateColumns::default();
+        for record in &updated {
+            u.id.push(record.id);
+            u.kind.push(record.kind.clone());
+            u.customer_type.push(record.customer_type.clone());
+            u.phone.push(record.phone.clone());
+            u.phone_normalized.push(record.phone_normalized.clone());
+            u.email.push(record.email.clone());
+            u.address.push(record.address.clone());
+            u.region.push(record.region.clone());
+            u.industry.push(record.industry.clone());
+            u.source.push(record.source.clone());
+            u.tags.push(join(&record.tags));
+            u.birthday.push(record.birthday);
+            u.anniversary.push(record.anniversary);
+            u.notes.push(record.notes.clone());
+            u.custom.push(record.custom_fields.clone());
+        }
+        sqlx::query!(
+            r#"
+            update customer c set kind = u.kind, customer_type = u.customer_type, phone = u.phone,
+                phone_normalized = u.phone_normalized, email = u.email, email_normalized = u.email,
+                address = u.address, region = u.region, industry = u.industry, source = u.source,
+                tags = case when u.tags = '' then '{}' else string_to_array(u.tags, E'\x1f') end,
+                birthday = u.birthday, anniversary = u.anniversary, notes = u.notes,
+                custom_fields = u.custom, version = c.version + 1, updated_at = now()
+            from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::date[],
+                        $13::date[], $14::text[], $15::jsonb[])
+                 as u(id, kind, customer_type, phone, phone_normalized, email, address, region,
+                      industry, source, tags, birthday, anniversary, notes, custom)
+            where c.id = u.id
+            "#,
+            &u.id,
+            &u.kind,
+            &u.customer_type,
+            &u.phone as &[Option<String>],
+            &u.phone_normalized as &[Option<String>],
+            &u.email as &[Option<String>],
+            &u.address as &[Option<String>],
+            &u.region as &[Option<String>],
+            &u.industry as &[Option<String>],
+            &u.source,
+            &u.tags,
+            &u.birthday as &[Option<NaiveDate>] as _,
+            &u.anniversary as &[Option<NaiveDate>] as _,
+            &u.notes as &[Option<String>],
+            &u.custom,
+        )
+        .execute(&mut *conn)
+        .await?;
+        let ids: Vec<i64> = updated.iter().map(|r| r.id).collect();
+        for id in &ids {
+            crate::customers::repo::refresh_search(conn, CustomerId(*id)).await?;
+        }
+        let data = serde_json::json!({ "import_id": import_id, "updated": true });
+        sqlx::query!(
+            "insert into timeline_event (customer_id, at, kind, ref_id, data, actor_id)
+             select id, now(), $2, $3, $4, $5 from unnest($1::bigint[]) as id",
+            &ids,
+            kinds::IMPORTED,
+            import_id,
+            data,
+            importer.0,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct CreateColumns {
+    id: Vec<i64>,
+    kind: Vec<String>,
+    name: Vec<String>,
+    customer_type: Vec<String>,
+    phone: Vec<Option<String>>,
+    phone_normalized: Vec<Option<String>>,
+    email: Vec<Option<String>>,
+    address: Vec<Option<String>>,
+    region: Vec<Option<String>>,
+    industry: Vec<Option<String>>,
+    source: Vec<String>,
+    owner_id: Vec<Option<i64>>,
+    tags: Vec<String>,
+    birthday: Vec<Option<NaiveDate>>,
+    anniversary: Vec<Option<NaiveDate>>,
+    notes: Vec<Option<String>>,
+    custom: Vec<serde_json::Value>,
+    search: Vec<String>,
+    grams: Vec<String>,
+    name_key: Vec<String>,
+}
+
+#[derive(Default)]
+struct UpdateColumns {
+    id: Vec<i64>,
+    kind: Vec<String>,
+    customer_type: Vec<String>,
+    phone: Vec<Option<String>>,
+    phone_normalized: Vec<Option<String>>,
+    email: Vec<Option<String>>,
+    address: Vec<Option<String>>,
+    region: Vec<Option<String>>,
+    industry: Vec<Option<String>>,
+    source: Vec<String>,
+    tags: Vec<String>,
+    birthday: Vec<Option<NaiveDate>>,
+    anniversary: Vec<Option<NaiveDate>>,
+    notes: Vec<Option<String>>,
+    custom: Vec<serde_json::Value>,
+}
+
+/// Stores each row's outcome (replacing a previous check's).
+async fn record_rows(
+    conn: &mut PgConnection,
+    import_id: i64,
+    first_row: usize,
+    outcomes: &[Outcome],
+) -> Result<(), AppError> {
+    let mut numbers = Vec::new();
+    let mut kinds_ = Vec::new();
+    let mut ids: Vec<Option<i64>> = Vec::new();
+    let mut errors: Vec<Option<serde_json::Value>> = Vec::new();
+    let mut befores: Vec<Option<serde_json::Value>> = Vec::new();
+    for (offset, outcome) in outcomes.iter().enumerate() {
+        numbers.push((first_row + offset + 1) as i32);
+        let (kind, id, error, before) = match outcome {
+            Outcome::Created(id) => ("created", Some(*id), None, None),
+            Outcome::Updated { id, before } => ("updated", Some(*id), None, Some(before.clone())),
+            Outcome::Unchanged(id) => ("unchanged", Some(*id), None, None),
+            Outcome::Rejected(list) => ("rejected", None, serde_json::to_value(list).ok(), None),
+        };
+        kinds_.push(kind.to_owned());
+        // Ids of customers only simulated by a check are not stored.
+        ids.push(id.filter(|i| *i > 0));
+        errors.push(error);
+        befores.push(before);
+    }
+    sqlx::query!(
+        r#"
+        insert into import_row (import_id, row_number, outcome, customer_id, errors, before)
+        select $1, u.n, u.outcome, u.id, u.errors, u.before
+        from unnest($2::int[], $3::text[], $4::bigint[], $5::jsonb[], $6::jsonb[])
+             as u(n, outcome, id, errors, before)
+        on conflict (import_id, row_number) do update
+            set outcome = excluded.outcome, customer_id = excluded.customer_id,
+                errors = excluded.errors, before = excluded.before
+        "#,
+        import_id,
+        &numbers,
+        &kinds_,
+        &ids as &[Option<i64>],
+        &errors as &[Option<serde_json::Value>],
+        &befores as &[Option<serde_json::Value>],
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gbk_files_from_excel_are_detected_and_decoded() {
+        let (bytes, _, _) =
+            encoding_rs::GBK.encode("客户名称,电话\n上海华信科技有限公司,13800138000\n");
+        let decoded = decode(&bytes, Encoding::Auto).unwrap();
+        assert_eq!(decoded.encoding, Encoding::Gbk);
+        assert_eq!(decoded.headers, vec!["客户名称", "电话"]);
+        assert_eq!(decoded.rows[0][0], "上海华信科技有限公司");
+        let utf8 = decode("\u{feff}name;phone\n李娜;138\n".as_bytes(), Encoding::Auto).unwrap();
+        assert_eq!(utf8.encoding, Encoding::Utf8);
+        assert_eq!(utf8.headers, vec!["name", "phone"], "BOM dropped, semicolons detected");
+        assert!(decode(&bytes, Encoding::Utf8).is_err(), "GBK bytes are not UTF-8");
+    }
+
+    fn context() -> Context {
+        Context {
+            mapping: vec![
+                (0, Target::Name),
+                (1, Target::Phone),
+                (2, Target::Email),
+                (3, Target::OwnerEmail),
+            ],
+            definitions: vec![],
+            owners: HashMap::from([("li.na@example.com".to_owned(), 7)]),
+            default_owner: 1,
+        }
+    }
+
+    #[test]
+    fn rows_are_checked_and_errors_name_their_column() {
+        let headers: Vec<String> = ["名称", "电话", "邮箱", "负责人"].map(String::from).to_vec();
+        let good = prepare(
+            &["华信科技".into(), "138 0013 8000".into(), "".into(), "LI.NA@example.com".into()],
+            &headers,
+            &context(),
+        )
+        .unwrap();
+        assert_eq!(good.phone_normalized.as_deref(), Some("13800138000"));
+        assert_eq!(good.owner_id, Some(7));
+        let bad = prepare(
+            &["".into(), "call me".into(), "nope".into(), "stranger@example.com".into()],
+            &headers,
+            &context(),
+        )
+        .unwrap_err();
+        let columns: Vec<&str> = bad.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(columns, vec!["电话", "邮箱", "负责人", "名称"]);
+    }
+
+    #[test]
+    fn applying_a_row_changes_only_its_non_empty_values() {
+        let existing = Existing {
+            id: 1,
+            owner_id: Some(1),
+            kind: "company".into(),
+            customer_type: "existing".into(),
+            phone: Some("13800138000".into()),
+            phone_normalized: Some("13800138000".into()),
+            email: None,
+            email_normalized: None,
+            address: Some("上海".into()),
+            region: None,
+            industry: None,
+            source: "manual".into(),
+            tags: vec!["VIP".into()],
+            birthday: None,
+            anniversary: None,
+            notes: None,
+            custom_fields: serde_json::json!({}),
+            name: "华信".into(),
+            name_key: "华信".into(),
+        };
+        let same_row = Prepared {
+            name: "华信".into(),
+            tags: vec!["vip".into()],
+            customer_type: Some(CustomerType::Potential),
+            ..Default::default()
+        };
+        assert!(
+            same(&existing, &apply(&existing, &same_row)),
+            "nothing new: unchanged, never demoted"
+        );
+        let richer = Prepared { region: Some("上海".into()), ..same_row };
+        let next = apply(&existing, &richer);
+        assert_eq!(next.region.as_deref(), Some("上海"));
+        assert_eq!(next.address.as_deref(), Some("上海"));
+        assert!(!same(&existing, &next));
+    }
+}

@@ -1,0 +1,643 @@
+//! The import life cycle: upload, mapping, check, import, revert; the rejected-rows report and
+//! the customer export.
+
+use super::{model::*, process};
+use crate::{
+    audit::repo::{Change, record},
+    auth::{
+        model::{Role, UserId},
+        server::{Actor, Authenticated},
+    },
+    customers::model::{CustomerFilter, CustomerId, CustomerRow, CustomerSort, Money},
+    error::{AppError, FieldError},
+    events::{Audience, ServerEvent, Topic, publish},
+    i18n::{Locale, Text, field_error_text},
+    jobs::{
+        model::kinds,
+        queue::{self, NewJob},
+        worker::{JobContext, JobError},
+    },
+    state::AppState,
+};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+fn import_event(id: i64, owner: Option<UserId>) -> ServerEvent {
+    ServerEvent {
+        topic: Topic::Import,
+        id,
+        audience: Audience::Users { ids: owner.into_iter().collect(), or_role: Role::Admin },
+    }
+}
+
+/// Stores an uploaded file and proposes a mapping from its headers.
+///
+/// Errors: `Validation` on `file`.
+pub async fn upload(
+    state: &AppState,
+    caller: &Authenticated,
+    file_name: &str,
+    encoding: Encoding,
+    bytes: &[u8],
+) -> Result<i64, AppError> {
+    let decoded = process::decode(bytes, encoding)?;
+    let mut used = Vec::new();
+    let mapping: Vec<Option<String>> = decoded
+        .headers
+        .iter()
+        .map(|header| {
+            let target = Target::suggest(header).filter(|t| !used.contains(t))?;
+            used.push(target.clone());
+            Some(target.key())
+        })
+        .collect();
+    let sample: Vec<Vec<String>> = decoded.rows.iter().take(5).cloned().collect();
+    let name: String = file_name.chars().take(200).collect();
+    let mut tx = state.pool.begin().await?;
+    let id = sqlx::query_scalar!(
+        "insert into import_run (file_name, encoding, content, headers, sample, row_count, mapping, created_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+        name,
+        decoded.encoding.as_str(),
+        bytes,
+        &decoded.headers,
+        serde_json::to_value(&sample).map_err(AppError::internal)?,
+        decoded.rows.len() as i32,
+        serde_json::to_value(&mapping).map_err(AppError::internal)?,
+        caller.id().0,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let summary = serde_json::json!({ "file": name, "rows": decoded.rows.len() });
+    record(&mut *tx, caller.actor(), Change::new("upload", "import", id).after(&summary)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Imports of the caller (all imports for admins), newest first.
+pub async fn list(state: &AppState, caller: &Authenticated) -> Result<Vec<ImportRun>, AppError> {
+    let only = (!caller.role().includes(Role::Admin)).then(|| caller.id().0);
+    let ids: Vec<i64> = sqlx::query_scalar!(
+        "select id from import_run where ($1::bigint is null or created_by = $1) order by id desc limit 20",
+        only
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let mut runs = Vec::new();
+    for id in ids {
+        runs.push(load(&state.pool, id).await?);
+    }
+    Ok(runs)
+}
+
+/// One import the caller may see (their own, or any for admins).
+///
+/// Errors: `NotFound`.
+pub async fn get(state: &AppState, caller: &Authenticated, id: i64) -> Result<ImportRun, AppError> {
+    let run = load(&state.pool, id).await?;
+    let owner = owner_of(&state.pool, id).await?;
+    if owner != Some(caller.id()) && !caller.role().includes(Role::Admin) {
+        return Err(AppError::NotFound);
+    }
+    Ok(run)
+}
+
+async fn owner_of(pool: &PgPool, id: i64) -> Result<Option<UserId>, AppError> {
+    Ok(sqlx::query_scalar!("select created_by from import_run where id = $1", id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .map(UserId))
+}
+
+async fn load(pool: &PgPool, id: i64) -> Result<ImportRun, AppError> {
+    let r = sqlx::query!(
+        r#"
+        select i.id, i.file_name, i.encoding, i.headers, i.sample, i.row_count, i.mapping, i.mode,
+               i.status, i.dry_run, i.created_count, i.updated_count, i.unchanged_count,
+               i.rejected_count, i.job_id, j.progress_done as "progress_done?",
+               j.progress_total, i.created_at as "created_at: DateTime<Utc>"
+        from import_run i left join job j on j.id = i.job_id
+        where i.id = $1
+        "#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(ImportRun {
+        id: r.id,
+        file_name: r.file_name,
+        encoding: r.encoding,
+        headers: r.headers,
+        sample: serde_json::from_value(r.sample).unwrap_or_default(),
+        row_count: r.row_count,
+        mapping: serde_json::from_value(r.mapping).unwrap_or_default(),
+        mode: ImportMode::parse(&r.mode).unwrap_or_default(),
+        status: ImportStatus::parse(&r.status)
+            .map_err(|_| AppError::internal("bad import status"))?,
+        dry_run: r.dry_run,
+        created: r.created_count,
+        updated: r.updated_count,
+        unchanged: r.unchanged_count,
+        rejected: r.rejected_count,
+        job_id: r.job_id,
+        progress_done: r.progress_done.unwrap_or(0),
+        progress_total: r.progress_total,
+        created_at: r.created_at,
+    })
+}
+
+/// Saves the column mapping and the mode, then starts a check (`dry_run`) or the import.
+///
+/// Errors: `Validation` (`mapping`: no name column, a target twice, an unknown target),
+/// `Conflict` (the import is running or finished), `NotFound`.
+pub async fn start(
+    state: &AppState,
+    caller: &Authenticated,
+    id: i64,
+    mapping: Vec<Option<String>>,
+    mode: ImportMode,
+    dry_run: bool,
+) -> Result<i64, AppError> {
+    get(state, caller, id).await?;
+    let targets: Vec<Target> =
+        mapping.iter().flatten().filter_map(|k| Target::from_key(k)).collect();
+    if mapping.iter().flatten().count() != targets.len() {
+        return Err(AppError::validation("mapping", FieldError::InvalidChoice));
+    }
+    if !targets.contains(&Target::Name) {
+        return Err(AppError::validation("mapping", FieldError::Required));
+    }
+    let mut seen = targets.clone();
+    seen.sort();
+    seen.dedup();
+    if seen.len() != targets.len() {
+        return Err(AppError::validation("mapping", FieldError::AlreadyTaken));
+    }
+    let mut tx = state.pool.begin().await?;
+    let status = if dry_run { ImportStatus::Checking } else { ImportStatus::Importing };
+    let updated = sqlx::query!(
+        "update import_run set mapping = $2, mode = $3, status = $4, dry_run = $5,
+                updated_at = now(), version = version + 1
+         where id = $1 and status in ('uploaded', 'checked', 'failed')",
+        id,
+        serde_json::to_value(&mapping).map_err(AppError::internal)?,
+        mode.as_str(),
+        status.as_str(),
+        dry_run,
+    )
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(AppError::Conflict);
+    }
+    let mut job = NewJob::new(
+        kinds::CUSTOMER_IMPORT,
+        serde_json::json!({ "import_id": id, "dry_run": dry_run }),
+    );
+    job.created_by = Some(caller.id());
+    job.max_attempts = 3;
+    let job_id = queue::enqueue(&mut tx, job).await?.ok_or(AppError::Conflict)?;
+    sqlx::query!("update import_run set job_id = $2 where id = $1", id, job_id)
+        .execute(&mut *tx)
+        .await?;
+    let action = if dry_run { "check" } else { "import" };
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new(action, "import", id)
+            .after(&serde_json::json!({ "mapping": mapping, "mode": mode })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(job_id)
+}
+
+#[derive(serde::Deserialize)]
+struct ImportPayload {
+    import_id: i64,
+    dry_run: bool,
+}
+
+/// The job: checks or imports every row, in batches, resuming after the last committed batch.
+pub async fn run(mut ctx: JobContext) -> Result<(), JobError> {
+    let payload: ImportPayload = ctx.payload()?;
+    let pool = ctx.state.pool.clone();
+    let id = payload.import_id;
+    let row = sqlx::query!(
+        "select content, encoding, mapping, mode, created_by from import_run where id = $1",
+        id
+    )
+    .fetch_one(&pool)
+    .await?;
+    let importer =
+        UserId(row.created_by.ok_or_else(|| JobError::Fatal("import has no creator".into()))?);
+    let encoding = Encoding::parse(&row.encoding).unwrap_or_default();
+    let decoded =
+        process::decode(&row.content, encoding).map_err(|e| JobError::Fatal(e.to_string()))?;
+    let mapping: Vec<Option<String>> = serde_json::from_value(row.mapping).unwrap_or_default();
+    let mode = ImportMode::parse(&row.mode).unwrap_or_default();
+    let (context, scope) = process::context(&pool, &mapping, importer).await?;
+    let prepared: Vec<_> =
+        decoded.rows.iter().map(|r| process::prepare(r, &decoded.headers, &context)).collect();
+    let total = prepared.len() as i64;
+    let rejected = prepared.iter().filter(|p| p.is_err()).count();
+    let currency = crate::customers::repo::settings(&pool).await?.default_currency;
+    let mut index = process::KeyIndex::default();
+    let mut fake_id = 0;
+
+    let all_or_nothing_refused = mode == ImportMode::AllOrNothing && rejected > 0;
+    let write = !payload.dry_run && !all_or_nothing_refused;
+    if !payload.dry_run && !write {
+        // All or nothing with bad rows: record what was wrong, import nothing.
+        let mut tx = pool.begin().await?;
+        sqlx::query!("delete from import_row where import_id = $1", id).execute(&mut *tx).await?;
+        for (n, batch) in prepared.chunks(process::BATCH).enumerate() {
+            process::run_batch(
+                &mut tx,
+                id,
+                n * process::BATCH,
+                batch,
+                &mut index,
+                &scope,
+                importer,
+                &currency,
+                false,
+                &mut fake_id,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        return finish(&mut ctx, id, ImportStatus::Failed, true, importer).await;
+    }
+
+    let start: usize =
+        if write && mode == ImportMode::SkipBad { ctx.checkpoint().unwrap_or(0) } else { 0 };
+    if start == 0 {
+        sqlx::query!("delete from import_row where import_id = $1", id).execute(&pool).await?;
+    }
+    if write && mode == ImportMode::AllOrNothing {
+        let mut tx = pool.begin().await?;
+        for (n, batch) in prepared.chunks(process::BATCH).enumerate() {
+            process::run_batch(
+                &mut tx,
+                id,
+                n * process::BATCH,
+                batch,
+                &mut index,
+                &scope,
+                importer,
+                &currency,
+                true,
+                &mut fake_id,
+            )
+            .await?;
+            ctx.progress(((n + 1) * process::BATCH).min(prepared.len()) as i64, Some(total), None)
+                .await?;
+        }
+        tx.commit().await?;
+    } else {
+        let mut first = start;
+        while first < prepared.len() {
+            let end = (first + process::BATCH).min(prepared.len());
+            let mut tx = pool.begin().await?;
+            process::run_batch(
+                &mut tx,
+                id,
+                first,
+                &prepared[first..end],
+                &mut index,
+                &scope,
+                importer,
+                &currency,
+                write,
+                &mut fake_id,
+            )
+            .await?;
+            tx.commit().await?;
+            first = end;
+            ctx.progress(first as i64, Some(total), Some(serde_json::json!(first))).await?;
+        }
+    }
+    let status = if payload.dry_run { ImportStatus::Checked } else { ImportStatus::Imported };
+    finish(&mut ctx, id, status, payload.dry_run, importer).await?;
+    if write {
+        let mut conn = pool.acquire().await?;
+        let mut job = NewJob::new(kinds::DUPLICATE_SCAN, serde_json::json!({ "import_id": id }));
+        job.created_by = Some(importer);
+        queue::enqueue(&mut conn, job).await?;
+    }
+    Ok(())
+}
+
+async fn finish(
+    ctx: &mut JobContext,
+    id: i64,
+    status: ImportStatus,
+    dry_run: bool,
+    importer: UserId,
+) -> Result<(), JobError> {
+    let pool = ctx.state.pool.clone();
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        r#"
+        update import_run i set status = $2, dry_run = $3,
+            created_count = coalesce(c.created, 0), updated_count = coalesce(c.updated, 0),
+            unchanged_count = coalesce(c.unchanged, 0), rejected_count = coalesce(c.rejected, 0),
+            updated_at = now(), version = i.version + 1
+        from (
+            select count(*) filter (where outcome = 'created')::int as created,
+                   count(*) filter (where outcome = 'updated')::int as updated,
+                   count(*) filter (where outcome = 'unchanged')::int as unchanged,
+                   count(*) filter (where outcome = 'rejected')::int as rejected
+            from import_row where import_id = $1
+        ) c
+        where i.id = $1
+        "#,
+        id,
+        status.as_str(),
+        dry_run,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let counts = sqlx::query!(
+        "select created_count, updated_count, unchanged_count, rejected_count from import_run where id = $1",
+        id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let summary = serde_json::json!({
+        "status": status.as_str(), "created": counts.created_count, "updated": counts.updated_count,
+        "unchanged": counts.unchanged_count, "rejected": counts.rejected_count,
+    });
+    let actor = Actor { user_id: Some(importer), client_ip: None };
+    let action = if dry_run { "checked" } else { "imported" };
+    record(&mut *tx, actor, Change::new(action, "import", id).after(&summary)).await?;
+    publish(&mut *tx, &import_event(id, Some(importer))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Starts reverting a finished import.
+///
+/// Errors: `Conflict` (not an imported import), `NotFound`.
+pub async fn start_revert(
+    state: &AppState,
+    caller: &Authenticated,
+    id: i64,
+) -> Result<i64, AppError> {
+    get(state, caller, id).await?;
+    let mut tx = state.pool.begin().await?;
+    let status: String =
+        sqlx::query_scalar!("select status from import_run where id = $1 for update", id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if status != "imported" {
+        return Err(AppError::Conflict);
+    }
+    let mut job = NewJob::new(kinds::IMPORT_REVERT, serde_json::json!({ "import_id": id }));
+    job.created_by = Some(caller.id());
+    job.dedupe_key = Some(format!("revert:{id}"));
+    let job_id = queue::enqueue(&mut tx, job).await?.ok_or(AppError::Conflict)?;
+    sqlx::query!("update import_run set job_id = $2 where id = $1", id, job_id)
+        .execute(&mut *tx)
+        .await?;
+    record(&mut *tx, caller.actor(), Change::new("revert", "import", id)).await?;
+    tx.commit().await?;
+    Ok(job_id)
+}
+
+#[derive(serde::Deserialize)]
+struct RevertPayload {
+    import_id: i64,
+}
+
+/// The revert job: customers the import created go to the recycle bin; customers it updated
+/// get back the fields they had. Idempotent, so a retried attempt redoes nothing twice.
+pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
+    let payload: RevertPayload = ctx.payload()?;
+    let id = payload.import_id;
+    let pool = ctx.state.pool.clone();
+    let importer = sqlx::query_scalar!("select created_by from import_run where id = $1", id)
+        .fetch_one(&pool)
+        .await?
+        .map(UserId);
+    let mut tx = pool.begin().await?;
+    let created: Vec<i64> = sqlx::query_scalar!(
+        r#"select customer_id as "id!" from import_row
+           where import_id = $1 and outcome = 'created' and customer_id is not null"#,
+        id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update customer set deleted_at = now(), deleted_by = $2, version = version + 1
+         where id = any($1) and deleted_at is null",
+        &created,
+        importer.map(|u| u.0)
+    )
+    .execute(&mut *tx)
+    .await?;
+    ctx.progress(1, Some(2), None).await?;
+    let updated = sqlx::query!(
+        r#"select customer_id as "id!", before as "before!" from import_row
+           where import_id = $1 and outcome = 'updated' and customer_id is not null and before is not null"#,
+        id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in &updated {
+        let before: process::Existing = serde_json::from_value(row.before.clone())
+            .map_err(|e| JobError::Fatal(format!("bad stored state: {e}")))?;
+        sqlx::query!(
+            r#"
+            update customer set kind = $2, customer_type = $3, phone = $4, phone_normalized = $5,
+                email = $6, email_normalized = $7, address = $8, region = $9, industry = $10,
+                source = $11, tags = $12, birthday = $13, anniversary = $14, notes = $15,
+                custom_fields = $16, version = version + 1, updated_at = now()
+            where id = $1
+            "#,
+            row.id,
+            before.kind,
+            before.customer_type,
+            before.phone,
+            before.phone_normalized,
+            before.email,
+            before.email_normalized,
+            before.address,
+            before.region,
+            before.industry,
+            before.source,
+            &before.tags,
+            before.birthday as _,
+            before.anniversary as _,
+            before.notes,
+            before.custom_fields,
+        )
+        .execute(&mut *tx)
+        .await?;
+        crate::customers::repo::refresh_search(&mut tx, CustomerId(row.id)).await?;
+    }
+    sqlx::query!(
+        "update import_run set status = 'reverted', updated_at = now(), version = version + 1 where id = $1",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let actor = Actor { user_id: importer, client_ip: None };
+    let summary = serde_json::json!({ "deleted": created.len(), "restored": updated.len() });
+    record(&mut *tx, actor, Change::new("reverted", "import", id).after(&summary)).await?;
+    publish(&mut *tx, &import_event(id, importer)).await?;
+    tx.commit().await?;
+    ctx.progress(2, Some(2), None).await?;
+    Ok(())
+}
+
+fn encode(text: &str, encoding: &str) -> Vec<u8> {
+    if encoding == "gbk" {
+        encoding_rs::GBK.encode(text).0.into_owned()
+    } else {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(text.as_bytes());
+        bytes
+    }
+}
+
+fn csv_text(rows: &[Vec<String>]) -> Result<String, AppError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer.write_record(row).map_err(AppError::internal)?;
+    }
+    let bytes = writer.into_inner().map_err(AppError::internal)?;
+    String::from_utf8(bytes).map_err(AppError::internal)
+}
+
+/// The rejected rows as a CSV in the file's own encoding: the original columns plus the reasons.
+///
+/// Errors: `NotFound`.
+pub async fn rejected_report(
+    state: &AppState,
+    caller: &Authenticated,
+    id: i64,
+    locale: Locale,
+) -> Result<(String, Vec<u8>), AppError> {
+    get(state, caller, id).await?;
+    let run = sqlx::query!("select file_name, content, encoding from import_run where id = $1", id)
+        .fetch_one(&state.pool)
+        .await?;
+    let decoded =
+        process::decode(&run.content, Encoding::parse(&run.encoding).unwrap_or_default())?;
+    let rejected = sqlx::query!(
+        r#"select row_number, errors as "errors!" from import_row
+           where import_id = $1 and outcome = 'rejected' and errors is not null order by row_number"#,
+        id
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let mut header = vec![crate::i18n::ImportText::Row.text(locale).to_owned()];
+    header.extend(decoded.headers.iter().cloned());
+    header.push(crate::i18n::ImportText::Reasons.text(locale).to_owned());
+    let mut rows = vec![header];
+    for r in rejected {
+        let errors: Vec<(String, FieldError)> =
+            serde_json::from_value(r.errors).unwrap_or_default();
+        let reasons: Vec<String> = errors
+            .iter()
+            .map(|(column, error)| format!("{column}: {}", field_error_text(error, locale)))
+            .collect();
+        let mut row = vec![r.row_number.to_string()];
+        row.extend(decoded.rows.get(r.row_number as usize - 1).cloned().unwrap_or_default());
+        row.push(reasons.join("; "));
+        rows.push(row);
+    }
+    let stem = run.file_name.trim_end_matches(".csv");
+    Ok((format!("{stem}-rejected.csv"), encode(&csv_text(&rows)?, &run.encoding)))
+}
+
+/// The filtered customer list as CSV (UTF-8 with a BOM for Excel, or GBK), in the caller's
+/// scope, read in keyset batches.
+pub async fn export(
+    state: &AppState,
+    caller: &Authenticated,
+    mut filter: CustomerFilter,
+    encoding: Encoding,
+    locale: Locale,
+) -> Result<Vec<u8>, AppError> {
+    use crate::i18n::{
+        CustomerText as T, customer_stage_label, customer_status_label, customer_type_label,
+    };
+    filter.sort = CustomerSort::Newest;
+    let settings = crate::customers::repo::settings(&state.pool).await?;
+    let scope = caller.scope.visible_owners();
+    let columns = [
+        T::Id,
+        T::Name,
+        T::Type,
+        T::Status,
+        T::Stage,
+        T::Phone,
+        T::Email,
+        T::Region,
+        T::Industry,
+        T::Owner,
+        T::Tags,
+        T::Orders,
+        T::TotalSpend,
+        T::LastOrder,
+    ];
+    let mut rows = vec![columns.iter().map(|c| c.text(locale).to_owned()).collect::<Vec<_>>()];
+    let mut cursor = None;
+    loop {
+        let page = crate::customers::repo::list(
+            &state.pool,
+            &filter,
+            scope.as_deref(),
+            cursor.as_ref(),
+            5000,
+            &settings,
+        )
+        .await?;
+        for c in &page.items {
+            rows.push(export_row(
+                c,
+                locale,
+                customer_type_label,
+                customer_status_label,
+                customer_stage_label,
+            ));
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let text = csv_text(&rows)?;
+    Ok(encode(&text, if encoding == Encoding::Gbk { "gbk" } else { "utf-8" }))
+}
+
+fn export_row(
+    c: &CustomerRow,
+    locale: Locale,
+    type_label: fn(crate::customers::model::CustomerType, Locale) -> &'static str,
+    status_label: fn(crate::customers::model::ActivityStatus, Locale) -> &'static str,
+    stage_label: fn(crate::customers::model::LifecycleStage, Locale) -> &'static str,
+) -> Vec<String> {
+    let money = |m: &Money| format!("{}.{:02}", m.minor / 100, (m.minor % 100).abs());
+    vec![
+        c.id.0.to_string(),
+        c.name.clone(),
+        type_label(c.customer_type, locale).to_owned(),
+        status_label(c.status, locale).to_owned(),
+        stage_label(c.stage, locale).to_owned(),
+        c.phone.clone().unwrap_or_default(),
+        c.email.clone().unwrap_or_default(),
+        c.region.clone().unwrap_or_default(),
+        c.industry.clone().unwrap_or_default(),
+        c.owner_name.clone().unwrap_or_default(),
+        c.tags.join(";"),
+        c.order_count.to_string(),
+        money(&c.total_spend),
+        c.last_order_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+    ]
+}

@@ -1,0 +1,326 @@
+//! `/customers/import`: upload, map columns, check, import with progress, reports, revert.
+
+use super::{api::*, model::*};
+use crate::{
+    customers::api::get_customer_options,
+    error::AppError,
+    events::{Topic, use_server_events},
+    i18n::{ImportText, Locale, field_label, fill, use_i18n},
+    ui::{ErrorNotice, Loading, SelectField, Timestamp, field_message, use_toasts},
+};
+use leptos::{prelude::*, task::spawn_local};
+
+fn status_label(status: ImportStatus) -> ImportText {
+    match status {
+        ImportStatus::Uploaded => ImportText::StatusUploaded,
+        ImportStatus::Checking => ImportText::StatusChecking,
+        ImportStatus::Checked => ImportText::StatusChecked,
+        ImportStatus::Importing => ImportText::StatusImporting,
+        ImportStatus::Imported => ImportText::StatusImported,
+        ImportStatus::Failed => ImportText::StatusFailed,
+        ImportStatus::Reverted => ImportText::StatusReverted,
+    }
+}
+
+fn target_label(target: &Target, locale: Locale) -> String {
+    use crate::i18n::{CustomerText as C, Text};
+    let key = match target {
+        Target::Name => C::Name,
+        Target::Kind => C::Kind,
+        Target::CustomerType => C::Type,
+        Target::Phone => C::Phone,
+        Target::Email => C::Email,
+        Target::Address => C::Address,
+        Target::Region => C::Region,
+        Target::Industry => C::Industry,
+        Target::Source => C::Source,
+        Target::OwnerEmail => C::Owner,
+        Target::Tags => C::Tags,
+        Target::Birthday => C::Birthday,
+        Target::Anniversary => C::Anniversary,
+        Target::Notes => C::Notes,
+        Target::ContactName => C::ContactName,
+        Target::ContactPhone => {
+            return format!("{} · {}", C::Contacts.text(locale), C::Phone.text(locale));
+        }
+        Target::ContactEmail => {
+            return format!("{} · {}", C::Contacts.text(locale), C::Email.text(locale));
+        }
+        Target::Custom(key) => return format!("{} · {key}", field_label("custom", locale)),
+    };
+    key.text(locale).to_owned()
+}
+
+/// Sends the chosen file to `/api/import-upload`; the answer is the new import's id.
+#[cfg(feature = "hydrate")]
+async fn upload(input: web_sys::HtmlInputElement, encoding: String) -> Result<i64, AppError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let transport = |e: wasm_bindgen::JsValue| AppError::Transport(format!("{e:?}"));
+    let file = input
+        .files()
+        .and_then(|files| files.get(0))
+        .ok_or_else(|| AppError::validation("file", crate::error::FieldError::Required))?;
+    let url = format!(
+        "/api/import-upload?name={}&encoding={}",
+        crate::customers::views::urlencode(&file.name()),
+        encoding
+    );
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&file);
+    let window = web_sys::window().ok_or_else(|| AppError::Transport("no window".into()))?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        .await
+        .map_err(transport)?
+        .dyn_into()
+        .map_err(transport)?;
+    let text = JsFuture::from(response.text().map_err(transport)?).await.map_err(transport)?;
+    let body = text.as_string().unwrap_or_default();
+    if response.ok() {
+        let value: serde_json::Value =
+            serde_json::from_str(&body).map_err(|e| AppError::Transport(e.to_string()))?;
+        value["id"].as_i64().ok_or_else(|| AppError::Transport("no id".into()))
+    } else {
+        Err(serde_json::from_str(&body).unwrap_or(AppError::Transport(body)))
+    }
+}
+
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let encoding = RwSignal::new("auto".to_owned());
+    let uploading = RwSignal::new(false);
+    let upload_failure = RwSignal::new(None::<AppError>);
+    let current = RwSignal::new(None::<i64>);
+    let version = RwSignal::new(0u32);
+    let jobs = use_server_events().changes(Topic::Job);
+    let imports = use_server_events().changes(Topic::Import);
+    let recent = Resource::new(move || (version.get(), imports.get()), |_| list_imports());
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(input) = file_input.get() else { return };
+            let chosen = encoding.get_untracked();
+            uploading.set(true);
+            spawn_local(async move {
+                let result = upload(input, chosen).await;
+                uploading.set(false);
+                match result {
+                    Ok(id) => {
+                        upload_failure.set(None);
+                        current.set(Some(id));
+                        version.update(|v| *v += 1);
+                    }
+                    Err(error) => {
+                        if error.field_errors().is_none() {
+                            toasts.error(error.clone());
+                        }
+                        upload_failure.set(Some(error));
+                    }
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (file_input, toasts, encoding);
+    };
+
+    view! {
+        <section class="page">
+            <h1>{i18n.t(ImportText::ImportTitle)}</h1>
+            <p class="muted">{i18n.t(ImportText::ImportHelp)}</p>
+            <form class="card inline-form" on:submit=submit data-testid="upload-form">
+                <div class="field">
+                    <label for="import-file">{i18n.t(ImportText::File)}</label>
+                    <input id="import-file" type="file" accept=".csv,text/csv" node_ref=file_input/>
+                    <span class="field-error">{field_message(upload_failure.into(), "file")}</span>
+                </div>
+                <SelectField label=i18n.t(ImportText::Encoding) name="encoding" value=encoding
+                    options=Signal::derive(move || vec![
+                        ("auto".to_owned(), i18n.text(ImportText::EncodingAuto).to_owned()),
+                        ("utf-8".to_owned(), "UTF-8".to_owned()),
+                        ("gbk".to_owned(), "GBK".to_owned()),
+                    ])/>
+                <button type="submit" class="button primary" disabled=move || uploading.get()>
+                    {move || if uploading.get() { i18n.text(ImportText::Uploading) } else { i18n.text(ImportText::Upload) }}
+                </button>
+            </form>
+            {move || current.get().map(|id| view! { <ImportPanel id jobs imports on_change=Callback::new(move |_| version.update(|v| *v += 1))/> })}
+            <h2>{i18n.t(ImportText::RecentImports)}</h2>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || recent.get().map(|result| match result {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="plain-list" data-testid="recent-imports">
+                            {list.into_iter().map(|run| {
+                                let id = run.id;
+                                view! {
+                                    <li>
+                                        <button type="button" class="link" on:click=move |_| current.set(Some(id))>{format!("#{} {}", run.id, run.file_name)}</button>
+                                        " · "{i18n.t(status_label(run.status))}" · "<Timestamp at=run.created_at/>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ImportPanel(
+    id: i64,
+    jobs: Memo<u64>,
+    imports: Memo<u64>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let run = Resource::new(move || (jobs.get(), imports.get()), move |_| get_import(id));
+    let options = Resource::new(|| (), |_| get_customer_options());
+    let mapping = RwSignal::new(None::<Vec<Option<String>>>);
+    let mode = RwSignal::new(ImportMode::SkipBad.as_str().to_owned());
+    let failure = RwSignal::new(None::<AppError>);
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = run.get()
+            && mapping.with_untracked(Option::is_none)
+        {
+            mapping.set(Some(r.mapping.clone()));
+            mode.set(r.mode.as_str().to_owned());
+        }
+    });
+    let start = move |dry_run: bool| {
+        let Some(map) = mapping.get_untracked() else { return };
+        let chosen = ImportMode::parse(&mode.get_untracked()).unwrap_or_default();
+        spawn_local(async move {
+            match start_import(id, map, chosen, dry_run).await {
+                Ok(_) => {
+                    failure.set(None);
+                    on_change.run(());
+                }
+                Err(error) => {
+                    if error.field_errors().is_none() {
+                        toasts.error(error.clone());
+                    }
+                    failure.set(Some(error));
+                }
+            }
+        });
+    };
+    let revert = move |_| {
+        spawn_local(async move {
+            match revert_import(id).await {
+                Ok(_) => {
+                    toasts.success(ImportText::Reverted);
+                    on_change.run(());
+                }
+                Err(error) => toasts.error(error),
+            }
+        })
+    };
+    let targets = move || {
+        let locale = i18n.locale();
+        let mut list = vec![(String::new(), i18n.text(ImportText::Ignore).to_owned())];
+        list.extend(Target::STANDARD.iter().map(|t| (t.key(), target_label(t, locale))));
+        if let Some(Ok(o)) = options.get() {
+            list.extend(o.custom_fields.into_iter().filter(|d| d.active).map(|d| {
+                let label = if locale == Locale::ZhCn { d.label_zh } else { d.label_en };
+                (format!("custom.{}", d.key), label)
+            }));
+        }
+        list
+    };
+    view! {
+        <Transition fallback=|| view! { <Loading/> }>
+            {move || run.get().map(|result| match result {
+                Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                Ok(r) => {
+                    let editable = matches!(r.status, ImportStatus::Uploaded | ImportStatus::Checked | ImportStatus::Failed);
+                    let running = matches!(r.status, ImportStatus::Checking | ImportStatus::Importing);
+                    let percent = r.progress_total.filter(|t| *t > 0).map(|t| r.progress_done * 100 / t).unwrap_or(0);
+                    let status = r.status;
+                    let counts_label = if r.dry_run { (ImportText::WouldCreate, ImportText::WouldUpdate) } else { (ImportText::CreatedCount, ImportText::UpdatedCount) };
+                    let show_counts = !matches!(r.status, ImportStatus::Uploaded);
+                    let headers = r.headers.clone();
+                    let sample = r.sample.clone();
+                    let row_count = r.row_count;
+                    view! {
+                        <div class="card import-panel" data-testid="import-panel" data-status=status.as_str()>
+                            <div class="card-head">
+                                <h2>{format!("#{} {}", r.id, r.file_name)}</h2>
+                                <span class="badge" data-testid="import-status">{i18n.t(status_label(status))}</span>
+                            </div>
+                            <p class="muted">{move || fill(i18n.text(ImportText::Rows), &[("count", &row_count)])}" · "{r.encoding.to_uppercase()}</p>
+                            {running.then(|| view! {
+                                <div class="progress" role="progressbar" aria-valuenow=percent aria-valuemin="0" aria-valuemax="100"><div class="progress-bar" style=format!("width: {percent}%")></div></div>
+                                <p class="small">{r.progress_done}" / "{r.progress_total.unwrap_or(row_count as i64)}</p>
+                            })}
+                            {show_counts.then(|| view! {
+                                <dl class="facts counts" data-testid="import-counts">
+                                    <div><dt>{i18n.t(counts_label.0)}</dt><dd data-testid="count-created">{r.created}</dd></div>
+                                    <div><dt>{i18n.t(counts_label.1)}</dt><dd data-testid="count-updated">{r.updated}</dd></div>
+                                    <div><dt>{i18n.t(ImportText::UnchangedCount)}</dt><dd data-testid="count-unchanged">{r.unchanged}</dd></div>
+                                    <div><dt>{i18n.t(ImportText::RejectedCount)}</dt><dd data-testid="count-rejected">{r.rejected}</dd></div>
+                                </dl>
+                            })}
+                            {(r.rejected > 0).then(|| view! {
+                                <p><a class="button" href=format!("/files/imports/{}/rejected.csv", r.id) download="" data-testid="rejected-report">{i18n.t(ImportText::DownloadRejected)}</a></p>
+                            })}
+                            {editable.then(|| view! {
+                                <h3>{i18n.t(ImportText::Mapping)}</h3>
+                                <span class="field-error">{field_message(failure.into(), "mapping")}</span>
+                                <table class="table mapping">
+                                    <thead><tr><th>{i18n.t(ImportText::Column)}</th><th>{i18n.t(ImportText::Example)}</th><th>{i18n.t(ImportText::MapsTo)}</th></tr></thead>
+                                    <tbody>
+                                        {headers.iter().enumerate().map(|(index, header)| {
+                                            let example = sample.first().and_then(|row| row.get(index)).cloned().unwrap_or_default();
+                                            view! {
+                                                <tr>
+                                                    <td>{header.clone()}</td>
+                                                    <td class="muted">{example}</td>
+                                                    <td>
+                                                        <select name=format!("map_{index}") aria-label=header.clone() on:change=move |ev| {
+                                                            let value = event_target_value(&ev);
+                                                            mapping.update(|m| if let Some(slot) = m.as_mut().and_then(|m| m.get_mut(index)) { *slot = (!value.is_empty()).then_some(value); });
+                                                        }>
+                                                            {move || {
+                                                                let chosen = mapping.with(|m| m.as_ref().and_then(|m| m.get(index).cloned().flatten())).unwrap_or_default();
+                                                                targets().into_iter().map(|(value, label)| {
+                                                                    let selected = value == chosen;
+                                                                    view! { <option value=value selected=selected>{label}</option> }
+                                                                }).collect_view()
+                                                            }}
+                                                        </select>
+                                                    </td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <fieldset class="fieldset">
+                                    <legend>{i18n.t(ImportText::Mode)}</legend>
+                                    <label class="field-checkbox"><input type="radio" name="mode" prop:checked=move || mode.get() == "skip_bad" on:change=move |_| mode.set("skip_bad".into())/>{i18n.t(ImportText::ModeSkip)}</label>
+                                    <label class="field-checkbox"><input type="radio" name="mode" prop:checked=move || mode.get() == "all_or_nothing" on:change=move |_| mode.set("all_or_nothing".into())/>{i18n.t(ImportText::ModeAll)}</label>
+                                </fieldset>
+                                <div class="actions">
+                                    <button type="button" class="button" on:click=move |_| start(true)>{i18n.t(ImportText::Check)}</button>
+                                    <button type="button" class="button primary" on:click=move |_| start(false)>{i18n.t(ImportText::RunImport)}</button>
+                                </div>
+                            })}
+                            {(status == ImportStatus::Imported).then(|| view! {
+                                <button type="button" class="button ghost" on:click=revert>{i18n.t(ImportText::Revert)}</button>
+                            })}
+                        </div>
+                    }
+                    .into_any()
+                }
+            })}
+        </Transition>
+    }
+}

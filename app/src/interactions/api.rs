@@ -1,0 +1,33 @@
+//! Server functions for logging and listing interactions.
+
+use super::model::*;
+use crate::{customers::model::CustomerId, error::AppError, paging::Page};
+use chrono::{DateTime, Utc};
+use leptos::{prelude::*, server_fn::codec::Json};
+
+/// Logs an interaction on a customer in scope.
+///
+/// Any signed-in user. Errors: `Unauthorized`, `Validation`, `NotFound`.
+#[server(input = Json)]
+pub async fn log_interaction(input: InteractionInput) -> Result<i64, AppError> {
+    let caller = crate::auth::server::require(crate::auth::model::Role::Member)?;
+    let state = crate::state::AppState::from_context()?;
+    super::service::log(&state, &caller, input).await
+}
+
+/// A customer's interactions, newest first.
+///
+/// Any signed-in user. Errors: `Unauthorized`, `NotFound`.
+#[server(input = Json)]
+pub async fn list_interactions(
+    customer_id: CustomerId,
+    before: Option<(DateTime<Utc>, i64)>,
+) -> Result<Page<Interaction, (DateTime<Utc>, i64)>, AppError> {
+    let caller = crate::auth::server::require(crate::auth::model::Role::Member)?;
+    let state = crate::state::AppState::from_context()?;
+    let scope = caller.scope.visible_owners();
+    if !crate::customers::repo::visible(&state.pool, customer_id, scope.as_deref()).await? {
+        return Err(AppError::NotFound);
+    }
+    super::service::list(&state, customer_id, before, 20).await
+}

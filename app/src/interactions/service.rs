@@ -1,0 +1,128 @@
+//! Logging and listing interactions.
+
+use super::model::*;
+use crate::{
+    audit::repo::{Change, record},
+    auth::server::Authenticated,
+    customers::{model::CustomerId, repo as customers, service::customer_event},
+    error::{AppError, FieldError},
+    events::publish,
+    paging::Page,
+    state::AppState,
+    timeline::{
+        model::kinds,
+        repo::{NewEntry, append},
+    },
+};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Logs an interaction on a customer the caller may see.
+///
+/// Errors: `Validation` (`subject`, `outcome`, `next_step`, `contact_id`), `NotFound`.
+pub async fn log(
+    state: &AppState,
+    caller: &Authenticated,
+    input: InteractionInput,
+) -> Result<i64, AppError> {
+    let (subject, outcome, next_step) = input.validate()?;
+    let scope = caller.scope.visible_owners();
+    let mut tx = state.pool.begin().await?;
+    customers::lock(&mut tx, input.customer_id, scope.as_deref())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(contact) = input.contact_id {
+        let belongs = sqlx::query_scalar!(
+            r#"select exists(select 1 from contact where id = $1 and customer_id = $2 and deleted_at is null) as "e!""#,
+            contact.0,
+            input.customer_id.0
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if !belongs {
+            return Err(AppError::validation("contact_id", FieldError::UnknownReference));
+        }
+    }
+    let occurred_at = input.occurred_at.unwrap_or_else(Utc::now);
+    let id = sqlx::query_scalar!(
+        "insert into interaction (customer_id, contact_id, kind, direction, occurred_at, subject,
+                outcome, next_step, next_step_due, created_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
+        input.customer_id.0,
+        input.contact_id.map(|c| c.0),
+        input.kind.as_str(),
+        input.direction.as_str(),
+        occurred_at as _,
+        subject,
+        outcome,
+        next_step,
+        input.next_step_due as _,
+        caller.id().0,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let data = serde_json::json!({
+        "kind": input.kind.as_str(),
+        "direction": input.direction.as_str(),
+        "subject": subject,
+        "outcome": outcome,
+        "next_step": next_step,
+    });
+    append(
+        &mut *tx,
+        NewEntry::now(input.customer_id, kinds::INTERACTION, Some(caller.id()))
+            .at(occurred_at)
+            .reference(id)
+            .data(data.clone()),
+    )
+    .await?;
+    record(&mut *tx, caller.actor(), Change::new("create", "interaction", id).after(&data)).await?;
+    let event = customer_event(&mut tx, input.customer_id).await?;
+    publish(&mut *tx, &event).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A customer's interactions, newest first. The caller has checked the customer is in scope.
+pub async fn list(
+    state: &AppState,
+    customer_id: CustomerId,
+    before: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> Result<Page<Interaction, (DateTime<Utc>, i64)>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        select i.id, i.customer_id, c.name as "contact_name?", i.kind, i.direction,
+               i.occurred_at as "occurred_at: DateTime<Utc>", i.subject, i.outcome, i.next_step,
+               i.next_step_due as "next_step_due: NaiveDate", u.display_name as "created_by_name?"
+        from interaction i
+        left join contact c on c.id = i.contact_id
+        left join app_user u on u.id = i.created_by
+        where i.customer_id = $1 and ($2::timestamptz is null or (i.occurred_at, i.id) < ($2, $3))
+        order by i.occurred_at desc, i.id desc
+        limit $4
+        "#,
+        customer_id.0,
+        before.map(|b| b.0) as _,
+        before.map(|b| b.1).unwrap_or(i64::MAX),
+        limit + 1,
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| Interaction {
+            id: r.id,
+            customer_id: CustomerId(r.customer_id),
+            contact_name: r.contact_name,
+            kind: InteractionKind::parse(&r.kind).unwrap_or_default(),
+            direction: Direction::parse(&r.direction).unwrap_or_default(),
+            occurred_at: r.occurred_at,
+            subject: r.subject,
+            outcome: r.outcome,
+            next_step: r.next_step,
+            next_step_due: r.next_step_due,
+            created_by_name: r.created_by_name,
+        })
+        .collect();
+    Ok(Page::from_overfetch(items, limit, |i: &Interaction| (i.occurred_at, i.id)))
+}

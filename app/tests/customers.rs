@@ -1,0 +1,481 @@
+//! Customers against a real database: derived status and stage at their boundaries, version
+//! conflicts, the data scope (id swaps), search, orders' effects, duplicates, merge and undo.
+
+use app::{
+    auth::{model::Role, server::Authenticated},
+    customers::{dedupe, dedupe_model::MergeRequest, model::*, repo, service},
+    error::{AppError, FieldError},
+    interactions::model::InteractionInput,
+    orders::model::{OrderInput, OrderLineInput, ProductId},
+    state::AppState,
+    testing::TestDatabase,
+};
+use chrono::{Duration, Utc};
+
+const PASSWORD: &str = "a long enough password";
+
+struct World {
+    db: TestDatabase,
+    state: AppState,
+    product: ProductId,
+}
+
+impl World {
+    async fn new() -> Self {
+        let db = TestDatabase::new().await;
+        let state = db.state();
+        let product: i64 = sqlx::query_scalar(
+            "insert into product (sku, name, unit_price_minor) values ('P1', '软件年费', 100000) returning id",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        World { db, state, product: ProductId(product) }
+    }
+
+    async fn caller(
+        &self,
+        email: &str,
+        role: Role,
+        team: Option<app::auth::model::TeamId>,
+    ) -> Authenticated {
+        let id = self.db.user(email, role, team, PASSWORD).await;
+        self.db.caller(id).await.unwrap()
+    }
+
+    async fn customer(&self, caller: &Authenticated, name: &str, phone: &str) -> CustomerId {
+        let input = CustomerInput {
+            name: name.into(),
+            phone: phone.into(),
+            region: "上海".into(),
+            ..Default::default()
+        };
+        service::create(&self.state, caller, input, vec![]).await.unwrap()
+    }
+
+    async fn order(
+        &self,
+        caller: &Authenticated,
+        customer: CustomerId,
+        days_ago: i64,
+    ) -> Result<(), AppError> {
+        let input = OrderInput {
+            customer_id: customer,
+            ordered_at: Some(Utc::now() - Duration::days(days_ago)),
+            lines: vec![OrderLineInput {
+                product_id: Some(self.product),
+                quantity: "1".into(),
+                unit_price: String::new(),
+            }],
+            ..Default::default()
+        };
+        app::orders::service::add_order(&self.state, caller, input).await.map(|_| ())
+    }
+
+    async fn detail(&self, caller: &Authenticated, id: CustomerId) -> Option<CustomerDetail> {
+        let settings = repo::settings(&self.db.pool).await.unwrap();
+        let scope = caller.scope.visible_owners();
+        repo::detail(&self.db.pool, id, scope.as_deref(), &settings).await.unwrap()
+    }
+
+    async fn listed(&self, caller: &Authenticated, filter: CustomerFilter) -> Vec<CustomerId> {
+        let settings = repo::settings(&self.db.pool).await.unwrap();
+        let scope = caller.scope.visible_owners();
+        repo::list(&self.db.pool, &filter, scope.as_deref(), None, 200, &settings)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn status_and_stage_follow_orders_and_the_window_boundary() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let fresh = w.customer(&admin, "新客户", "").await;
+    let detail = w.detail(&admin, fresh).await.unwrap();
+    assert_eq!(
+        (detail.status, detail.stage, detail.customer_type),
+        (ActivityStatus::Potential, LifecycleStage::Potential, CustomerType::Potential)
+    );
+
+    // Ordered 179 days ago: active; the order moves it to existing and new.
+    w.order(&admin, fresh, 179).await.unwrap();
+    let detail = w.detail(&admin, fresh).await.unwrap();
+    assert_eq!(
+        (detail.status, detail.stage, detail.customer_type),
+        (ActivityStatus::Active, LifecycleStage::New, CustomerType::Existing)
+    );
+    assert_eq!(detail.total_spend.minor, 100_000);
+
+    // Ordered 181 days ago only: silent.
+    let old = w.customer(&admin, "老客户", "").await;
+    w.order(&admin, old, 181).await.unwrap();
+    assert_eq!(w.detail(&admin, old).await.unwrap().status, ActivityStatus::Silent);
+
+    // The list's status and stage filters agree with the computed values.
+    let active = w
+        .listed(
+            &admin,
+            CustomerFilter { status: Some(ActivityStatus::Active), ..Default::default() },
+        )
+        .await;
+    let silent = w
+        .listed(
+            &admin,
+            CustomerFilter { status: Some(ActivityStatus::Silent), ..Default::default() },
+        )
+        .await;
+    assert_eq!((active, silent), (vec![fresh], vec![old]));
+
+    // A narrower window (admin setting) makes the first one silent too, with no recompute.
+    sqlx::query("update customer_settings set active_window_days = 90")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(w.detail(&admin, fresh).await.unwrap().status, ActivityStatus::Silent);
+
+    // Five orders spanning a year make it loyal (the default rule), four do not.
+    for days in [10, 100, 200] {
+        w.order(&admin, old, days).await.unwrap();
+    }
+    assert_eq!(w.detail(&admin, old).await.unwrap().stage, LifecycleStage::Repeat);
+    w.order(&admin, old, 546).await.unwrap();
+    let loyal = w.detail(&admin, old).await.unwrap();
+    assert_eq!((loyal.order_count, loyal.stage), (5, LifecycleStage::Loyal));
+    let listed = w
+        .listed(&admin, CustomerFilter { stage: Some(LifecycleStage::Loyal), ..Default::default() })
+        .await;
+    assert_eq!(listed, vec![old]);
+
+    // The timeline recorded the stage changes and the type change.
+    let kinds: Vec<String> =
+        sqlx::query_scalar("select kind from timeline_event where customer_id = $1 order by id")
+            .bind(fresh.0)
+            .fetch_all(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(kinds, vec!["created", "order", "stage_changed", "type_changed"]);
+}
+
+#[tokio::test]
+async fn a_former_customer_is_won_back_by_a_new_order() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let id = w.customer(&admin, "回头客", "").await;
+    w.order(&admin, id, 400).await.unwrap();
+    let detail = w.detail(&admin, id).await.unwrap();
+    let mut input = detail.to_input();
+    input.customer_type = CustomerType::Former;
+    let error = service::update(&w.state, &admin, id, detail.version, input.clone(), vec![])
+        .await
+        .unwrap_err();
+    assert_eq!(error.field_errors().unwrap().get("churn_reason"), &[FieldError::Required]);
+    input.churn_reason = "价格原因".into();
+    service::update(&w.state, &admin, id, detail.version, input, vec![]).await.unwrap();
+    assert_eq!(w.detail(&admin, id).await.unwrap().customer_type, CustomerType::Former);
+
+    w.order(&admin, id, 0).await.unwrap();
+    let back = w.detail(&admin, id).await.unwrap();
+    assert_eq!((back.customer_type, back.churn_reason), (CustomerType::Existing, None));
+    let won: i64 = sqlx::query_scalar(
+        "select count(*) from timeline_event where customer_id = $1 and kind = 'won_back'",
+    )
+    .bind(id.0)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(won, 1);
+}
+
+#[tokio::test]
+async fn concurrent_edits_are_detected_and_the_second_writer_is_told() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let id = w.customer(&admin, "华信科技", "13800138000").await;
+    let loaded = w.detail(&admin, id).await.unwrap();
+
+    let mut first = loaded.to_input();
+    first.region = "北京".into();
+    let mut second = loaded.to_input();
+    second.industry = "制造业".into();
+    service::update(&w.state, &admin, id, loaded.version, first, vec![]).await.unwrap();
+    let error =
+        service::update(&w.state, &admin, id, loaded.version, second, vec![]).await.unwrap_err();
+    assert_eq!(error, AppError::Conflict);
+
+    let stored = w.detail(&admin, id).await.unwrap();
+    assert_eq!(stored.region.as_deref(), Some("北京"), "the first write is kept");
+    assert_eq!(stored.industry, None, "the second was not silently applied");
+    assert_eq!(stored.version, loaded.version + 1);
+}
+
+#[tokio::test]
+async fn a_member_cannot_reach_another_teams_customer_by_its_id() {
+    let w = World::new().await;
+    let east = w.db.team("East").await;
+    let west = w.db.team("West").await;
+    let alice = w.caller("alice@example.com", Role::Member, Some(east)).await;
+    let bob = w.caller("bob@example.com", Role::Member, Some(west)).await;
+    let manager = w.caller("manager@example.com", Role::Manager, Some(east)).await;
+    let alices = w.customer(&alice, "东方贸易", "13911112222").await;
+    let bobs = w.customer(&bob, "西部物流", "13933334444").await;
+
+    // Bob's id in Alice's requests: not found, exactly like a missing customer.
+    assert!(w.detail(&alice, bobs).await.is_none());
+    assert!(!w.listed(&alice, CustomerFilter::default()).await.contains(&bobs));
+    let edit = service::update(
+        &w.state,
+        &alice,
+        bobs,
+        1,
+        CustomerInput { name: "x".into(), ..Default::default() },
+        vec![],
+    )
+    .await;
+    assert_eq!(edit.unwrap_err(), AppError::NotFound);
+    assert_eq!(w.order(&alice, bobs, 0).await.unwrap_err(), AppError::NotFound);
+    let interaction =
+        InteractionInput { customer_id: bobs, subject: "探听".into(), ..Default::default() };
+    assert_eq!(
+        app::interactions::service::log(&w.state, &alice, interaction).await.unwrap_err(),
+        AppError::NotFound
+    );
+    let tagged = service::add_tag(&w.state, &alice, &[bobs], "hijacked").await;
+    assert_eq!(tagged.unwrap_err(), AppError::NotFound);
+    // Nor can she hand her customer to someone outside her scope.
+    let handed = service::assign_owner(&w.state, &alice, &[alices], bob.id()).await.unwrap_err();
+    assert_eq!(handed.field_errors().unwrap().get("owner_id"), &[FieldError::OwnerOutOfScope]);
+
+    // The East manager sees Alice's customer (team scope) but not Bob's.
+    assert!(w.detail(&manager, alices).await.is_some());
+    assert!(w.detail(&manager, bobs).await.is_none());
+    assert_eq!(w.listed(&manager, CustomerFilter::default()).await, vec![alices]);
+    // Bob's customer is untouched.
+    assert!(w.detail(&bob, bobs).await.unwrap().tags.is_empty());
+}
+
+#[tokio::test]
+async fn search_finds_chinese_fragments_phones_and_emails_within_scope() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let hx = w.customer(&admin, "上海华信科技有限公司", "+86 138-0013-8000").await;
+    let person = w.customer(&admin, "王秀英", "13912345678").await;
+    let other = w.customer(&admin, "Northwind Trading", "02162345678").await;
+    let detail = w.detail(&admin, other).await.unwrap();
+    let mut input = detail.to_input();
+    input.email = "Orders@Northwind.example".into();
+    let contact = ContactInput { name: "李秀兰".into(), ..Default::default() };
+    service::update(&w.state, &admin, other, detail.version, input, vec![contact]).await.unwrap();
+
+    let search = |text: &str| CustomerFilter { search: Some(text.into()), ..Default::default() };
+    assert_eq!(w.listed(&admin, search("华信")).await, vec![hx]);
+    assert_eq!(w.listed(&admin, search("秀英")).await, vec![person]);
+    let mut xiu = w.listed(&admin, search("秀")).await;
+    xiu.sort();
+    assert_eq!(xiu, vec![person, other], "one character; the contact's name counts");
+    assert_eq!(w.listed(&admin, search("0013")).await, vec![hx], "a phone fragment");
+    assert_eq!(w.listed(&admin, search("138-0013-8000")).await, vec![hx], "typed with dashes");
+    assert_eq!(w.listed(&admin, search("northwind.EXAMPLE")).await, vec![other], "email, any case");
+    assert!(w.listed(&admin, search("100%")).await.is_empty(), "wildcards match literally");
+}
+
+#[tokio::test]
+async fn orders_refuse_unknown_products_and_future_dates_field_by_field() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let id = w.customer(&admin, "测试客户", "").await;
+    let input = OrderInput {
+        customer_id: id,
+        lines: vec![
+            OrderLineInput {
+                product_id: Some(w.product),
+                quantity: "2".into(),
+                unit_price: "99.5".into(),
+            },
+            OrderLineInput {
+                product_id: Some(ProductId(999_999)),
+                quantity: "1".into(),
+                unit_price: String::new(),
+            },
+        ],
+        ..Default::default()
+    };
+    let error = app::orders::service::add_order(&w.state, &admin, input.clone()).await.unwrap_err();
+    assert_eq!(
+        error.field_errors().unwrap().get("lines.1.product_id"),
+        &[FieldError::UnknownReference]
+    );
+    let future = OrderInput { ordered_at: Some(Utc::now() + Duration::days(2)), ..input.clone() };
+    let error = app::orders::service::add_order(&w.state, &admin, future).await.unwrap_err();
+    assert_eq!(error.field_errors().unwrap().get("ordered_at"), &[FieldError::InFuture]);
+    // Nothing was written by the refused orders.
+    assert_eq!(w.detail(&admin, id).await.unwrap().order_count, 0);
+
+    let good = OrderInput { lines: vec![input.lines[0].clone()], ..input };
+    app::orders::service::add_order(&w.state, &admin, good).await.unwrap();
+    assert_eq!(
+        w.detail(&admin, id).await.unwrap().total_spend.minor,
+        19_900,
+        "typed price × quantity"
+    );
+}
+
+#[tokio::test]
+async fn duplicates_are_found_by_phone_email_and_similar_names_and_dismissals_stick() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let a = w.customer(&admin, "上海华信科技有限公司", "13800138000").await;
+    let b = w.customer(&admin, "华信（另一个）", "138 0013 8000").await;
+    let c = w.customer(&admin, "上海华新科技", "").await;
+    let d = w.customer(&admin, "北京远方物流", "").await;
+    let pairs: Vec<(i64, i64, String)> = sqlx::query_as(
+        "select customer_a, customer_b, reason from duplicate_pair order by customer_a, customer_b",
+    )
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    assert!(pairs.contains(&(a.0, b.0, "phone".into())), "{pairs:?}");
+    assert!(pairs.contains(&(a.0, c.0, "name".into())), "one typo, same region: {pairs:?}");
+    assert!(!pairs.iter().any(|p| p.0 == d.0 || p.1 == d.0));
+
+    let page = dedupe::open_pairs(&w.state, &admin, None, 50).await.unwrap();
+    let phone_pair = page.items.iter().find(|p| p.reason == "phone").unwrap().id;
+    dedupe::dismiss(&w.state, &admin, phone_pair).await.unwrap();
+    // Editing either customer re-runs detection; the dismissal stays.
+    let detail = w.detail(&admin, b).await.unwrap();
+    service::update(&w.state, &admin, b, detail.version, detail.to_input(), vec![]).await.unwrap();
+    let status: String = sqlx::query_scalar("select status from duplicate_pair where id = $1")
+        .bind(phone_pair)
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "dismissed");
+}
+
+#[tokio::test]
+async fn a_merge_moves_everything_to_the_survivor_and_can_be_undone() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let survivor = w.customer(&admin, "华信科技", "13800138000").await;
+    let merged = w.customer(&admin, "华信科技有限公司", "13800138000").await;
+    // The merged record carries its own orders, contact, interaction, tag and email.
+    w.order(&admin, merged, 30).await.unwrap();
+    w.order(&admin, survivor, 5).await.unwrap();
+    let m = w.detail(&admin, merged).await.unwrap();
+    let mut input = m.to_input();
+    input.email = "sales@huaxin.example".into();
+    input.tags = vec!["VIP".into()];
+    let contact = ContactInput { name: "李娜".into(), ..Default::default() };
+    service::update(&w.state, &admin, merged, m.version, input, vec![contact]).await.unwrap();
+    app::interactions::service::log(
+        &w.state,
+        &admin,
+        InteractionInput { customer_id: merged, subject: "拜访".into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
+
+    let request =
+        MergeRequest { survivor, merged, take_from_merged: vec!["email".into(), "name".into()] };
+    let merge_id = dedupe::merge(&w.state, &admin, &request).await.unwrap();
+
+    let s = w.detail(&admin, survivor).await.unwrap();
+    assert_eq!(s.name, "华信科技有限公司", "name taken from the merged record");
+    assert_eq!(s.email.as_deref(), Some("sales@huaxin.example"));
+    assert_eq!(s.phone.as_deref(), Some("13800138000"));
+    assert_eq!((s.order_count, s.total_spend.minor), (2, 200_000), "aggregates recomputed");
+    assert_eq!(s.tags, vec!["VIP".to_owned()]);
+    assert_eq!(s.contacts.len(), 1);
+    assert!(w.detail(&admin, merged).await.is_none(), "the merged record is gone from view");
+    let merged_into: Option<i64> =
+        sqlx::query_scalar("select merged_into from customer where id = $1")
+            .bind(merged.0)
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(merged_into, Some(survivor.0));
+    let interactions: i64 =
+        sqlx::query_scalar("select count(*) from interaction where customer_id = $1")
+            .bind(survivor.0)
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(interactions, 1);
+    let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'merge'")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+
+    // Work continues on the survivor before the undo; that order stays with it.
+    w.order(&admin, survivor, 0).await.unwrap();
+    dedupe::undo(&w.state, &admin, merge_id).await.unwrap();
+
+    let s = w.detail(&admin, survivor).await.unwrap();
+    let m = w.detail(&admin, merged).await.expect("the merged record is back");
+    assert_eq!(s.name, "华信科技");
+    assert_eq!(s.email, None);
+    assert_eq!(
+        (s.order_count, m.order_count),
+        (2, 1),
+        "moved orders went back, the new one stayed"
+    );
+    assert_eq!(m.email.as_deref(), Some("sales@huaxin.example"));
+    assert_eq!(m.contacts.len(), 1);
+    assert_eq!(m.tags, vec!["VIP".to_owned()]);
+    assert_eq!(
+        dedupe::undo(&w.state, &admin, merge_id).await.unwrap_err(),
+        AppError::NotFound,
+        "only once"
+    );
+}
+
+#[tokio::test]
+async fn recommendations_come_from_what_similar_customers_bought() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let other: i64 = sqlx::query_scalar("insert into product (sku, name, unit_price_minor) values ('P2', '短信包', 5000) returning id")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    let buyer = w.customer(&admin, "甲公司", "").await;
+    let peer = w.customer(&admin, "乙公司", "").await;
+    w.order(&admin, buyer, 3).await.unwrap();
+    w.order(&admin, peer, 3).await.unwrap();
+    let both = OrderInput {
+        customer_id: peer,
+        lines: vec![OrderLineInput {
+            product_id: Some(ProductId(other)),
+            quantity: "1".into(),
+            unit_price: String::new(),
+        }],
+        ..Default::default()
+    };
+    app::orders::service::add_order(&w.state, &admin, both).await.unwrap();
+    let mut tx = w.db.pool.begin().await.unwrap();
+    app::orders::repo::recompute_affinity(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let recommended = app::orders::repo::recommendations(&w.db.pool, buyer, 5).await.unwrap();
+    assert_eq!(recommended.len(), 1);
+    assert_eq!(recommended[0].product.id.0, other);
+    assert!(
+        app::orders::repo::recommendations(&w.db.pool, peer, 5).await.unwrap().is_empty(),
+        "already bought everything"
+    );
+}
+
+#[tokio::test]
+async fn deleted_customers_wait_in_the_recycle_bin_and_come_back() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let id = w.customer(&admin, "待删除", "").await;
+    service::delete(&w.state, &admin, id).await.unwrap();
+    assert!(w.detail(&admin, id).await.is_none());
+    assert_eq!(repo::deleted(&w.db.pool, None, 10).await.unwrap()[0].id, id);
+    service::restore(&w.state, &admin, id).await.unwrap();
+    assert!(w.detail(&admin, id).await.is_some());
+}

@@ -1,0 +1,208 @@
+//! CSV imports end to end through the job queue: checks, skip-bad and all-or-nothing modes,
+//! idempotent re-runs, GBK files, the rejected-rows report and reverting.
+
+use app::{
+    auth::{model::Role, server::Authenticated},
+    i18n::Locale,
+    imports::{
+        model::{Encoding, ImportMode, ImportRun, ImportStatus},
+        service,
+    },
+    state::AppState,
+    testing::TestDatabase,
+};
+use std::time::{Duration, Instant};
+
+const FILE: &str = "客户名称,电话,邮箱,地区,标签,负责人\n\
+上海华信科技有限公司,13800138000,info@huaxin.example,上海,VIP;华东,\n\
+北京远方物流,13900139000,,北京,,\n\
+王秀英,139-1234-5678,xiuying@example.com,广东·深圳,,\n\
+坏行,not a phone,nope,上海,,nobody@example.com\n";
+
+async fn wait_for(
+    db: &TestDatabase,
+    state: &AppState,
+    caller: &Authenticated,
+    id: i64,
+) -> ImportRun {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let run = service::get(state, caller, id).await.unwrap();
+        if !matches!(run.status, ImportStatus::Checking | ImportStatus::Importing) {
+            return run;
+        }
+        assert!(Instant::now() < deadline, "import {id} stuck in {:?}", run.status);
+        let _ = db;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn run_import(
+    db: &TestDatabase,
+    state: &AppState,
+    caller: &Authenticated,
+    bytes: &[u8],
+    mode: ImportMode,
+    dry_run: bool,
+) -> ImportRun {
+    let id = service::upload(state, caller, "customers.csv", Encoding::Auto, bytes).await.unwrap();
+    let run = service::get(state, caller, id).await.unwrap();
+    service::start(state, caller, id, run.mapping.clone(), mode, dry_run).await.unwrap();
+    wait_for(db, state, caller, id).await
+}
+
+async fn live_customers(db: &TestDatabase) -> i64 {
+    sqlx::query_scalar("select count(*) from customer where deleted_at is null")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn importing_the_same_file_twice_creates_no_duplicates_and_reports_bad_rows() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let _background = app::testing::Background::start(&state);
+    let admin = db
+        .caller(db.user("admin@example.com", Role::Admin, None, "a long enough password").await)
+        .await
+        .unwrap();
+
+    // The headers were recognised in Chinese.
+    let id =
+        service::upload(&state, &admin, "c.csv", Encoding::Auto, FILE.as_bytes()).await.unwrap();
+    let uploaded = service::get(&state, &admin, id).await.unwrap();
+    assert_eq!(
+        uploaded.mapping,
+        vec![
+            Some("name".into()),
+            Some("phone".into()),
+            Some("email".into()),
+            Some("region".into()),
+            Some("tags".into()),
+            Some("owner_email".into())
+        ]
+    );
+    assert_eq!(uploaded.row_count, 4);
+
+    // A check writes nothing but reports what would happen.
+    let checked = run_import(&db, &state, &admin, FILE.as_bytes(), ImportMode::SkipBad, true).await;
+    assert_eq!((checked.status, checked.created, checked.rejected), (ImportStatus::Checked, 3, 1));
+    assert_eq!(live_customers(&db).await, 0);
+
+    let first = run_import(&db, &state, &admin, FILE.as_bytes(), ImportMode::SkipBad, false).await;
+    assert_eq!(
+        (first.status, first.created, first.updated, first.rejected),
+        (ImportStatus::Imported, 3, 0, 1)
+    );
+    assert_eq!(live_customers(&db).await, 3);
+    let tags: Vec<String> =
+        sqlx::query_scalar("select unnest(tags) from customer where name = '上海华信科技有限公司'")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(tags, vec!["VIP", "华东"]);
+
+    // Again: every row matches its customer by phone, email or name; nothing new.
+    let again = run_import(&db, &state, &admin, FILE.as_bytes(), ImportMode::SkipBad, false).await;
+    assert_eq!((again.created, again.updated, again.unchanged, again.rejected), (0, 0, 3, 1));
+    assert_eq!(live_customers(&db).await, 3);
+
+    // A changed value updates the matched customer instead of adding one.
+    let changed = FILE.replace("北京远方物流,13900139000,,北京", "北京远方物流,13900139000,,天津");
+    let update =
+        run_import(&db, &state, &admin, changed.as_bytes(), ImportMode::SkipBad, false).await;
+    assert_eq!((update.created, update.updated), (0, 1));
+
+    // The report names the bad row's columns and reasons, in the reader's language.
+    let (name, bytes) =
+        service::rejected_report(&state, &admin, first.id, Locale::En).await.unwrap();
+    assert_eq!(name, "customers-rejected.csv");
+    let report = String::from_utf8(bytes).unwrap();
+    assert!(
+        report.contains("坏行") && report.contains("电话: Enter a valid phone number."),
+        "{report}"
+    );
+    assert!(report.contains("负责人: You cannot assign"), "{report}");
+
+    // Reverting the update restores the region; reverting the first import removes its rows.
+    service::start_revert(&state, &admin, update.id).await.unwrap();
+    let reverted = wait_until_status(&state, &admin, update.id, ImportStatus::Reverted).await;
+    assert_eq!(reverted.status, ImportStatus::Reverted);
+    let region: String =
+        sqlx::query_scalar("select region from customer where name = '北京远方物流'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(region, "北京");
+    service::start_revert(&state, &admin, first.id).await.unwrap();
+    wait_until_status(&state, &admin, first.id, ImportStatus::Reverted).await;
+    assert_eq!(live_customers(&db).await, 0, "one click took the import back out");
+}
+
+async fn wait_until_status(
+    state: &AppState,
+    caller: &Authenticated,
+    id: i64,
+    status: ImportStatus,
+) -> ImportRun {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let run = service::get(state, caller, id).await.unwrap();
+        if run.status == status {
+            return run;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "import {id} is {:?}, waiting for {status:?}",
+            run.status
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn all_or_nothing_imports_nothing_when_a_row_is_bad() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let _background = app::testing::Background::start(&state);
+    let admin = db
+        .caller(db.user("admin@example.com", Role::Admin, None, "a long enough password").await)
+        .await
+        .unwrap();
+    let run =
+        run_import(&db, &state, &admin, FILE.as_bytes(), ImportMode::AllOrNothing, false).await;
+    assert_eq!((run.status, run.rejected), (ImportStatus::Failed, 1));
+    assert_eq!(live_customers(&db).await, 0);
+
+    let good: String = FILE.lines().take(4).map(|l| format!("{l}\n")).collect();
+    let run =
+        run_import(&db, &state, &admin, good.as_bytes(), ImportMode::AllOrNothing, false).await;
+    assert_eq!((run.status, run.created), (ImportStatus::Imported, 3));
+}
+
+#[tokio::test]
+async fn gbk_files_saved_by_excel_import_with_their_chinese_intact() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let _background = app::testing::Background::start(&state);
+    let admin = db
+        .caller(db.user("admin@example.com", Role::Admin, None, "a long enough password").await)
+        .await
+        .unwrap();
+    let (gbk, _, _) = encoding_rs::GBK.encode("客户名称,地区\n杭州鼎盛科技有限公司,浙江·杭州\n");
+    let run = run_import(&db, &state, &admin, &gbk, ImportMode::SkipBad, false).await;
+    assert_eq!((run.encoding.as_str(), run.created), ("gbk", 1));
+    let name: String =
+        sqlx::query_scalar("select name from customer").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(name, "杭州鼎盛科技有限公司");
+
+    // Export in GBK round-trips the same text.
+    let filter = app::customers::model::CustomerFilter::default();
+    let bytes = service::export(&state, &admin, filter, Encoding::Gbk, Locale::ZhCn).await.unwrap();
+    let (text, _, had_errors) = encoding_rs::GBK.decode(&bytes);
+    assert!(
+        !had_errors && text.contains("杭州鼎盛科技有限公司") && text.contains("名称"),
+        "{text}"
+    );
+}

@@ -1,0 +1,116 @@
+// The customer journey: create, log an interaction, add an order (status and stage change on
+// the 360 page), find by fragments, import a CSV with a bad row, merge two duplicates.
+import { expect, test } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { ADMIN, MANAGER, MEMBER, hydrated, screenshot, signIn } from "../support/helpers";
+
+const NAME = "杭州云栖纺织有限公司";
+const PHONE = "137 1234 5678";
+
+test("a sales rep creates a customer, logs an interaction and an order, and finds it again", async ({ page }) => {
+  await signIn(page, MEMBER);
+  await page.locator("nav.nav").getByRole("link", { name: "客户" }).click();
+  await page.getByRole("link", { name: "新建客户" }).click();
+  await hydrated(page);
+  const form = page.getByTestId("customer-form");
+  await form.getByLabel("名称").fill(NAME);
+  await form.getByLabel("电话").fill("not a phone");
+  await form.getByRole("button", { name: "保存" }).click();
+  await expect(form).toContainText("请输入有效的电话号码");
+  await expect(form.getByLabel("名称")).toHaveValue(NAME);
+  await form.getByLabel("电话").fill(PHONE);
+  await form.getByLabel("地区").fill("浙江·杭州");
+  await form.getByRole("button", { name: "添加联系人" }).click();
+  await form.locator("input[name=contact_name_0]").fill("周晓东");
+  await form.getByRole("button", { name: "保存" }).click();
+
+  await expect(page.getByTestId("customer-name")).toHaveText(NAME);
+  await expect(page.getByTestId("status")).toHaveText("未下单");
+  await expect(page.getByTestId("stage")).toHaveText("潜在");
+
+  await page.getByRole("button", { name: "记录互动" }).click();
+  const interaction = page.getByTestId("interaction-form");
+  await interaction.getByLabel("主题").fill("电话沟通采购需求");
+  await interaction.getByLabel("结果").fill("客户需要报价");
+  await interaction.getByRole("button", { name: "记录互动" }).click();
+  await expect(page.getByTestId("timeline")).toContainText("电话沟通采购需求");
+
+  await page.getByRole("button", { name: "添加订单" }).click();
+  const order = page.getByTestId("order-form");
+  await order.locator("select[name=line_product_0]").selectOption({ label: "关系 CRM 专业版（年） · ¥4,980.00" });
+  await order.locator("input[name=line_quantity_0]").fill("2");
+  await order.getByRole("button", { name: "添加订单" }).click();
+
+  await expect(page.getByTestId("status")).toHaveText("活跃");
+  await expect(page.getByTestId("stage")).toHaveText("新客户");
+  await expect(page.getByTestId("order-count")).toHaveText("1");
+  await expect(page.getByTestId("total-spend")).toHaveText("¥9,960.00");
+  await expect(page.getByTestId("timeline")).toContainText("生命周期：潜在 → 新客户");
+  await screenshot(page, "13-customer-360");
+
+  // Find it by a fragment of its Chinese name, and of its phone number.
+  await page.locator("nav.nav").getByRole("link", { name: "客户" }).click();
+  await hydrated(page);
+  const search = page.getByRole("searchbox", { name: "搜索" });
+  await search.fill("云栖");
+  await search.press("Enter");
+  await expect(page.getByTestId("customers").locator("tbody tr")).toHaveCount(1);
+  await expect(page.getByTestId("customers")).toContainText(NAME);
+  await search.fill("1234567");
+  await search.press("Enter");
+  await expect(page.getByTestId("customers").locator("tbody tr")).toHaveCount(1);
+  await expect(page.getByTestId("customers")).toContainText(NAME);
+  await screenshot(page, "14-customer-search");
+});
+
+test("a manager imports a CSV with a bad row and downloads its error report", async ({ page }) => {
+  await signIn(page, MANAGER);
+  await page.goto("/customers/import");
+  await hydrated(page);
+  const csv = [
+    "客户名称,电话,邮箱,地区",
+    "宁波海晨贸易有限公司,13588880001,hello@haichen.example,浙江·宁波",
+    "苏州澄湖电子有限公司,13588880002,,江苏·苏州",
+    "这一行是坏的,call me maybe,not-an-email,上海",
+  ].join("\n");
+  await page.locator("#import-file").setInputFiles({ name: "客户导入.csv", mimeType: "text/csv", buffer: Buffer.from(csv, "utf-8") });
+  await page.getByRole("button", { name: "上传" }).click();
+  const panel = page.getByTestId("import-panel");
+  await expect(panel.getByTestId("import-status")).toHaveText("待对应");
+  await expect(panel.locator("select[name=map_0]")).toHaveValue("name");
+
+  await panel.getByRole("button", { name: "检查（不写入）" }).click();
+  await expect(panel.getByTestId("import-status")).toHaveText("已检查");
+  await expect(panel.getByTestId("count-created")).toHaveText("2");
+  await expect(panel.getByTestId("count-rejected")).toHaveText("1");
+
+  await panel.getByRole("button", { name: "开始导入" }).click();
+  await expect(panel.getByTestId("import-status")).toHaveText("已导入");
+  await expect(panel.getByTestId("count-created")).toHaveText("2");
+  await screenshot(page, "15-import-done");
+
+  const [download] = await Promise.all([page.waitForEvent("download"), panel.getByTestId("rejected-report").click()]);
+  const report = readFileSync((await download.path())!, "utf-8");
+  expect(report).toContain("这一行是坏的");
+  expect(report).toContain("请输入有效的电话号码");
+  expect(report).toContain("请输入有效的邮箱地址");
+});
+
+test("an admin merges two duplicate customers side by side", async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto("/customers/duplicates");
+  await hydrated(page);
+  const row = page.getByTestId("duplicates").locator("tbody tr").filter({ hasText: "重复录入" }).first();
+  await expect(row).toBeVisible();
+  const survivorName = (await row.locator("td").first().locator("a").textContent())!.trim();
+  await row.getByRole("button", { name: "合并" }).click();
+  const panel = page.getByTestId("merge-panel");
+  await expect(panel.locator("input[name=pick_name]")).toHaveCount(2);
+  await screenshot(page, "16-merge-screen");
+  await panel.getByRole("button", { name: "合并" }).click();
+  await expect(page.getByTestId("merges")).toContainText(survivorName);
+
+  await page.getByTestId("merges").getByRole("link", { name: survivorName }).click();
+  await expect(page.getByTestId("timeline")).toContainText("合并了重复客户");
+  await screenshot(page, "17-merged-360");
+});
