@@ -479,3 +479,39 @@ async fn deleted_customers_wait_in_the_recycle_bin_and_come_back() {
     service::restore(&w.state, &admin, id).await.unwrap();
     assert!(w.detail(&admin, id).await.is_some());
 }
+
+#[tokio::test]
+async fn the_bulk_loader_writes_consistent_customers_orders_and_indexes() {
+    let db = TestDatabase::new().await;
+    let plan = app::demo::bulk::Plan { customers: 3000, orders: 15_000, seed: 1 };
+    let report = app::demo::bulk::load(&db.pool, plan, |_| {}).await.unwrap();
+    assert_eq!(report.customers, 3000);
+    assert!((12_000..=15_000).contains(&report.orders), "about the planned orders: {}", report.orders);
+    // Every customer's aggregates agree with its orders.
+    let mismatched: i64 = sqlx::query_scalar(
+        "select count(*) from customer c left join lateral (
+             select count(*)::int as n, coalesce(sum(total_minor), 0)::bigint as total, max(ordered_at) as last
+             from sales_order o where o.customer_id = c.id) a on true
+         where c.order_count <> a.n or c.total_spend_minor <> a.total or c.last_order_at is distinct from a.last",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(mismatched, 0);
+    // The secondary indexes are back, and search and new writes work on the loaded data.
+    let indexes: i64 = sqlx::query_scalar("select count(*) from pg_indexes where indexname = 'customer_grams_idx'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(indexes, 1);
+    let name: String = sqlx::query_scalar("select name from customer where kind = 'company' order by id limit 1").fetch_one(&db.pool).await.unwrap();
+    let fragment: String = name.chars().skip(2).take(2).collect();
+    let settings = repo::settings(&db.pool).await.unwrap();
+    let filter = CustomerFilter { search: Some(fragment), ..Default::default() };
+    let found = repo::list(&db.pool, &filter, None, None, 50, &settings).await.unwrap();
+    assert!(!found.items.is_empty());
+    let state = db.state();
+    let admin = db.caller(sqlx::query_scalar::<_, i64>("select id from app_user where role = 'admin'").fetch_one(&db.pool).await.map(app::auth::model::UserId).unwrap()).await.unwrap();
+    let id = service::create(&state, &admin, CustomerInput { name: "新客户".into(), ..Default::default() }, vec![]).await.unwrap();
+    assert!(id.0 > 3000, "identity continues after the loaded ids");
+}

@@ -1,6 +1,7 @@
 //! Demo data: teams, one account per role, and a sales force with realistic names. Later domains
 //! add their records here so a fresh install shows a living CRM.
 
+pub mod bulk;
 pub mod customers;
 pub mod names;
 
@@ -67,6 +68,16 @@ const DEMO_CUSTOMERS: usize = 240;
 
 /// Seeds the demo data when the database has no users yet; returns whether it did.
 pub async fn seed_if_empty(pool: &PgPool) -> Result<bool, AppError> {
+    if !seed_users_only(pool).await? {
+        return Ok(false);
+    }
+    let mut rng = StdRng::seed_from_u64(2027);
+    seed_customers(pool, &mut rng).await?;
+    Ok(true)
+}
+
+/// Teams and demo accounts only, when there are no users yet; returns whether it created them.
+pub async fn seed_users_only(pool: &PgPool) -> Result<bool, AppError> {
     let mut tx = pool.begin().await?;
     // Two processes starting together must not both seed.
     sqlx::query!("select pg_advisory_xact_lock(hashtext('guanxi.demo_seed'))")
@@ -108,7 +119,6 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool, AppError> {
     }
     record(&mut *tx, Actor::system(), Change::new("seed", "demo", "foundation")).await?;
     tx.commit().await?;
-    seed_customers(pool, &mut rng).await?;
     Ok(true)
 }
 

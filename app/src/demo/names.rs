@@ -75,18 +75,36 @@ const ENGLISH_LAST: [&str; 16] = [
 ];
 
 /// (zh, en) pairs of regions a Chinese SME sells into.
-pub const REGIONS: [(&str, &str); 12] = [
+pub const REGIONS: [(&str, &str); 30] = [
     ("上海", "Shanghai"),
     ("北京", "Beijing"),
     ("广东·深圳", "Shenzhen, Guangdong"),
     ("广东·广州", "Guangzhou, Guangdong"),
+    ("广东·东莞", "Dongguan, Guangdong"),
+    ("广东·佛山", "Foshan, Guangdong"),
     ("浙江·杭州", "Hangzhou, Zhejiang"),
+    ("浙江·宁波", "Ningbo, Zhejiang"),
+    ("浙江·温州", "Wenzhou, Zhejiang"),
     ("江苏·苏州", "Suzhou, Jiangsu"),
+    ("江苏·南京", "Nanjing, Jiangsu"),
+    ("江苏·无锡", "Wuxi, Jiangsu"),
     ("四川·成都", "Chengdu, Sichuan"),
+    ("重庆", "Chongqing"),
     ("湖北·武汉", "Wuhan, Hubei"),
+    ("湖南·长沙", "Changsha, Hunan"),
     ("福建·厦门", "Xiamen, Fujian"),
+    ("福建·福州", "Fuzhou, Fujian"),
     ("山东·青岛", "Qingdao, Shandong"),
+    ("山东·济南", "Jinan, Shandong"),
+    ("天津", "Tianjin"),
+    ("河南·郑州", "Zhengzhou, Henan"),
+    ("陕西·西安", "Xi'an, Shaanxi"),
+    ("安徽·合肥", "Hefei, Anhui"),
+    ("辽宁·大连", "Dalian, Liaoning"),
+    ("云南·昆明", "Kunming, Yunnan"),
+    ("广西·南宁", "Nanning, Guangxi"),
     ("香港", "Hong Kong"),
+    ("台湾·台北", "Taipei, Taiwan"),
     ("新加坡", "Singapore"),
 ];
 
@@ -104,7 +122,7 @@ pub const INDUSTRIES: [(&str, &str); 10] = [
     ("能源", "Energy"),
 ];
 
-const COMPANY_WORDS: [&str; 16] = [
+const COMPANY_WORDS: [&str; 64] = [
     "华信",
     "联创",
     "恒通",
@@ -121,10 +139,70 @@ const COMPANY_WORDS: [&str; 16] = [
     "佳和",
     "锦程",
     "星辰",
+    "云栖",
+    "海晨",
+    "澄湖",
+    "远方",
+    "长风",
+    "青禾",
+    "明德",
+    "百川",
+    "万象",
+    "同创",
+    "信达",
+    "永安",
+    "凯旋",
+    "盛世",
+    "嘉禾",
+    "鸿运",
+    "德润",
+    "启航",
+    "越秀",
+    "润泽",
+    "天和",
+    "安泰",
+    "华夏",
+    "卓越",
+    "腾飞",
+    "众合",
+    "九州",
+    "正源",
+    "朗润",
+    "翠微",
+    "蓝海",
+    "紫光",
+    "金鼎",
+    "银河",
+    "宝丰",
+    "龙腾",
+    "凤翔",
+    "松柏",
+    "梧桐",
+    "清源",
+    "致远",
+    "博雅",
+    "和信",
+    "聚贤",
+    "兴业",
+    "晨光",
+    "海纳",
+    "乐融",
 ];
 
-const COMPANY_SUFFIX: [&str; 8] =
-    ["科技", "贸易", "实业", "电子", "物流", "餐饮管理", "医疗器械", "教育咨询"];
+const COMPANY_SUFFIX: [&str; 12] = [
+    "科技",
+    "贸易",
+    "实业",
+    "电子",
+    "物流",
+    "餐饮管理",
+    "医疗器械",
+    "教育咨询",
+    "纺织",
+    "食品",
+    "建材",
+    "信息技术",
+];
 
 const ENGLISH_COMPANY_WORDS: [&str; 12] = [
     "Northwind",
@@ -175,8 +253,11 @@ pub fn company(rng: &mut impl Rng) -> String {
         let (region, _) = *REGIONS.choose(rng).expect("non-empty");
         let city = region.rsplit('·').next().unwrap_or(region);
         let word = COMPANY_WORDS.choose(rng).expect("non-empty");
+        // Half the names join two words, as many real trading names do ("华信鼎盛").
+        let second =
+            if rng.gen_bool(0.5) { *COMPANY_WORDS.choose(rng).expect("non-empty") } else { "" };
         let suffix = COMPANY_SUFFIX.choose(rng).expect("non-empty");
-        format!("{city}{word}{suffix}有限公司")
+        format!("{city}{word}{second}{suffix}有限公司")
     } else {
         let word = ENGLISH_COMPANY_WORDS.choose(rng).expect("non-empty");
         let suffix = ENGLISH_COMPANY_SUFFIX.choose(rng).expect("non-empty");

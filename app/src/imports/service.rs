@@ -220,11 +220,68 @@ struct ImportPayload {
     dry_run: bool,
 }
 
+/// Where a long import reports progress and finds where to resume: the job in production, nothing
+/// in the benchmark.
+pub trait Progress: Send {
+    /// The row a previous attempt committed up to.
+    fn resume_from(&self) -> usize;
+    fn report(
+        &mut self,
+        done: i64,
+        total: i64,
+        checkpoint: Option<serde_json::Value>,
+    ) -> impl std::future::Future<Output = Result<(), JobError>> + Send;
+}
+
+impl Progress for JobContext {
+    fn resume_from(&self) -> usize {
+        self.checkpoint().unwrap_or(0)
+    }
+
+    async fn report(
+        &mut self,
+        done: i64,
+        total: i64,
+        checkpoint: Option<serde_json::Value>,
+    ) -> Result<(), JobError> {
+        self.progress(done, Some(total), checkpoint).await
+    }
+}
+
+/// Progress that goes nowhere (benchmarks, tools).
+pub struct Unreported;
+
+impl Progress for Unreported {
+    fn resume_from(&self) -> usize {
+        0
+    }
+
+    async fn report(
+        &mut self,
+        _: i64,
+        _: i64,
+        _: Option<serde_json::Value>,
+    ) -> Result<(), JobError> {
+        Ok(())
+    }
+}
+
 /// The job: checks or imports every row, in batches, resuming after the last committed batch.
 pub async fn run(mut ctx: JobContext) -> Result<(), JobError> {
     let payload: ImportPayload = ctx.payload()?;
     let pool = ctx.state.pool.clone();
-    let id = payload.import_id;
+    execute(&pool, payload.import_id, payload.dry_run, &mut ctx).await
+}
+
+/// Checks (`dry_run`) or imports an uploaded file whose mapping is saved.
+pub async fn execute(
+    pool: &PgPool,
+    id: i64,
+    dry_run: bool,
+    progress: &mut impl Progress,
+) -> Result<(), JobError> {
+    let pool = pool.clone();
+    let payload = ImportPayload { import_id: id, dry_run };
     let row = sqlx::query!(
         "select content, encoding, mapping, mode, created_by from import_run where id = $1",
         id
@@ -269,11 +326,11 @@ pub async fn run(mut ctx: JobContext) -> Result<(), JobError> {
             .await?;
         }
         tx.commit().await?;
-        return finish(&mut ctx, id, ImportStatus::Failed, true, importer).await;
+        return finish(&pool, id, ImportStatus::Failed, true, importer).await;
     }
 
     let start: usize =
-        if write && mode == ImportMode::SkipBad { ctx.checkpoint().unwrap_or(0) } else { 0 };
+        if write && mode == ImportMode::SkipBad { progress.resume_from() } else { 0 };
     if start == 0 {
         sqlx::query!("delete from import_row where import_id = $1", id).execute(&pool).await?;
     }
@@ -293,7 +350,8 @@ pub async fn run(mut ctx: JobContext) -> Result<(), JobError> {
                 &mut fake_id,
             )
             .await?;
-            ctx.progress(((n + 1) * process::BATCH).min(prepared.len()) as i64, Some(total), None)
+            progress
+                .report(((n + 1) * process::BATCH).min(prepared.len()) as i64, total, None)
                 .await?;
         }
         tx.commit().await?;
@@ -317,11 +375,11 @@ pub async fn run(mut ctx: JobContext) -> Result<(), JobError> {
             .await?;
             tx.commit().await?;
             first = end;
-            ctx.progress(first as i64, Some(total), Some(serde_json::json!(first))).await?;
+            progress.report(first as i64, total, Some(serde_json::json!(first))).await?;
         }
     }
     let status = if payload.dry_run { ImportStatus::Checked } else { ImportStatus::Imported };
-    finish(&mut ctx, id, status, payload.dry_run, importer).await?;
+    finish(&pool, id, status, payload.dry_run, importer).await?;
     if write {
         let mut conn = pool.acquire().await?;
         let mut job = NewJob::new(kinds::DUPLICATE_SCAN, serde_json::json!({ "import_id": id }));
@@ -332,13 +390,12 @@ pub async fn run(mut ctx: JobContext) -> Result<(), JobError> {
 }
 
 async fn finish(
-    ctx: &mut JobContext,
+    pool: &PgPool,
     id: i64,
     status: ImportStatus,
     dry_run: bool,
     importer: UserId,
 ) -> Result<(), JobError> {
-    let pool = ctx.state.pool.clone();
     let mut tx = pool.begin().await?;
     sqlx::query!(
         r#"

@@ -1,0 +1,356 @@
+//! Customer benchmarks at a million customers and five million orders:
+//!
+//!     cargo bench -p server --bench customers
+//!
+//! The first run creates `guanxi_bench_<n>` on the test Postgres (GUANXI_TEST_ADMIN_URL) and
+//! loads it with COPY; later runs reuse it. Every figure is server time: the repository and
+//! service calls a request makes, measured in-process, without HTTP or rendering.
+//! `GUANXI_BENCH_CUSTOMERS` / `GUANXI_BENCH_ORDERS` change the size.
+
+use app::{
+    auth::{model::Role, server::Authenticated},
+    customers::{model::*, repo},
+    imports::{model::Encoding, service as imports},
+};
+use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
+use sqlx::{Connection, Executor, PgConnection, PgPool, postgres::PgPoolOptions};
+use std::time::{Duration, Instant};
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    format!("{}/{name}", url.rsplit_once('/').expect("a URL with a database").0)
+}
+
+struct Stats {
+    name: String,
+    samples: Vec<Duration>,
+}
+
+impl Stats {
+    fn percentile(&self, p: f64) -> f64 {
+        let mut sorted = self.samples.clone();
+        sorted.sort();
+        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted[index].as_secs_f64() * 1000.0
+    }
+}
+
+async fn time<F, Fut, T>(name: &str, inputs: usize, mut call: F) -> Stats
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    // One untimed pass warms the caches the way a running server has them warm.
+    for i in 0..inputs.min(20) {
+        call(i).await;
+    }
+    let mut samples = Vec::with_capacity(inputs);
+    for i in 0..inputs {
+        let started = Instant::now();
+        call(i).await;
+        samples.push(started.elapsed());
+    }
+    Stats { name: name.to_owned(), samples }
+}
+
+async fn admin_caller(pool: &PgPool) -> Authenticated {
+    let id: i64 =
+        sqlx::query_scalar("select id from app_user where role = 'admin' order by id limit 1")
+            .fetch_one(pool)
+            .await
+            .expect("an admin");
+    let session = app::auth::repo::create_session(
+        pool,
+        app::auth::model::UserId(id),
+        chrono::Utc::now() + chrono::Duration::hours(1),
+        Some("bench"),
+        None,
+    )
+    .await
+    .unwrap();
+    app::auth::server::authenticate(pool, session, None).await.unwrap().unwrap()
+}
+
+async fn caller_with_role(pool: &PgPool, role: Role) -> Authenticated {
+    let id: i64 = sqlx::query_scalar(
+        "select id from app_user where role = $1 and team_id is not null order by id limit 1",
+    )
+    .bind(role.as_str())
+    .fetch_one(pool)
+    .await
+    .expect("a user of that role");
+    let session = app::auth::repo::create_session(
+        pool,
+        app::auth::model::UserId(id),
+        chrono::Utc::now() + chrono::Duration::hours(1),
+        Some("bench"),
+        None,
+    )
+    .await
+    .unwrap();
+    app::auth::server::authenticate(pool, session, None).await.unwrap().unwrap()
+}
+
+#[tokio::main]
+async fn main() {
+    let customers = env_number("GUANXI_BENCH_CUSTOMERS", 1_000_000);
+    let orders = env_number("GUANXI_BENCH_ORDERS", 5_000_000);
+    let admin_url = app::testing::admin_url();
+    let name = format!("guanxi_bench_{customers}");
+    let url = with_database(&admin_url, &name);
+
+    let mut admin = PgConnection::connect(&admin_url).await.expect("Postgres for the benchmark");
+    let exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    let loaded = if exists {
+        let pool = PgPool::connect(&url).await.unwrap();
+        let count: i64 =
+            sqlx::query_scalar("select count(*) from customer").fetch_one(&pool).await.unwrap_or(0);
+        count >= customers as i64
+    } else {
+        false
+    };
+    if !loaded {
+        admin
+            .execute(format!("drop database if exists {name} with (force)").as_str())
+            .await
+            .unwrap();
+        admin.execute(format!("create database {name}").as_str()).await.unwrap();
+        let pool = PgPool::connect(&url).await.unwrap();
+        server::migrate(&pool).await.unwrap();
+        println!("loading {customers} customers and {orders} orders into {name} ...");
+        let report = app::demo::bulk::load(
+            &pool,
+            app::demo::bulk::Plan { customers, orders, seed: 7 },
+            |line| eprintln!("  {line}"),
+        )
+        .await
+        .unwrap();
+        println!(
+            "\n| bulk load | figure |\n| --- | --- |\n| customers / orders / order lines | {} / {} / {} |\n| COPY (rows, no secondary indexes) | {:.0} s |\n| index build + analyze | {:.0} s |\n| product affinity rebuild | {:.1} s |\n",
+            report.customers,
+            report.orders,
+            report.lines,
+            report.load_secs,
+            report.index_secs,
+            report.affinity_secs
+        );
+    }
+
+    let pool = PgPoolOptions::new().max_connections(8).connect(&url).await.unwrap();
+    let settings = repo::settings(&pool).await.unwrap();
+    let admin_caller = admin_caller(&pool).await;
+    let member = caller_with_role(&pool, Role::Member).await;
+    let manager = caller_with_role(&pool, Role::Manager).await;
+    let mut rng = StdRng::seed_from_u64(42);
+
+    // Fragments people type: two to four characters of a name, four to seven digits of a phone.
+    let sample: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as("select id, name, phone from customer tablesample system (1) limit 400")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let name_fragments: Vec<String> = sample
+        .iter()
+        .map(|(_, name, _)| {
+            let chars: Vec<char> = name.chars().filter(|c| !c.is_whitespace()).collect();
+            let len = rng.gen_range(2..=4).min(chars.len());
+            let start = rng.gen_range(0..=chars.len() - len);
+            chars[start..start + len].iter().collect()
+        })
+        .collect();
+    let phone_fragments: Vec<String> = sample
+        .iter()
+        .filter_map(|(_, _, phone)| {
+            let phone = phone.as_ref()?;
+            let len = rng.gen_range(4..=7);
+            let start = rng.gen_range(0..=phone.len() - len);
+            Some(phone[start..start + len].to_owned())
+        })
+        .collect();
+    let ids: Vec<CustomerId> = sample.iter().map(|(id, _, _)| CustomerId(*id)).collect();
+    let regions: Vec<String> =
+        sqlx::query_scalar("select distinct region from customer where region is not null")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+
+    let list = |filter: CustomerFilter, caller: &Authenticated| {
+        let pool = pool.clone();
+        let settings = settings.clone();
+        let scope = caller.scope.visible_owners();
+        async move { repo::list(&pool, &filter, scope.as_deref(), None, 50, &settings).await.unwrap() }
+    };
+    let mut results = Vec::new();
+    results.push(
+        time("search: name fragment (admin, all)", name_fragments.len(), |i| {
+            list(
+                CustomerFilter { search: Some(name_fragments[i].clone()), ..Default::default() },
+                &admin_caller,
+            )
+        })
+        .await,
+    );
+    results.push(
+        time("search: phone fragment (admin, all)", phone_fragments.len(), |i| {
+            list(
+                CustomerFilter { search: Some(phone_fragments[i].clone()), ..Default::default() },
+                &admin_caller,
+            )
+        })
+        .await,
+    );
+    results.push(
+        time("search: name fragment (member, own)", name_fragments.len(), |i| {
+            list(
+                CustomerFilter { search: Some(name_fragments[i].clone()), ..Default::default() },
+                &member,
+            )
+        })
+        .await,
+    );
+    let filters: Vec<CustomerFilter> = (0..200)
+        .map(|i| {
+            let region = regions.choose(&mut rng).cloned();
+            match i % 5 {
+                0 => CustomerFilter {
+                    status: Some(ActivityStatus::Active),
+                    region,
+                    ..Default::default()
+                },
+                1 => CustomerFilter {
+                    stage: Some(LifecycleStage::Repeat),
+                    sort: CustomerSort::Spend,
+                    ..Default::default()
+                },
+                2 => CustomerFilter {
+                    customer_type: Some(CustomerType::Existing),
+                    region,
+                    sort: CustomerSort::LastOrder,
+                    ..Default::default()
+                },
+                3 => CustomerFilter {
+                    tag: Some("VIP".into()),
+                    min_spend_minor: Some(500_000),
+                    ..Default::default()
+                },
+                _ => CustomerFilter {
+                    status: Some(ActivityStatus::Silent),
+                    last_order_from: Some(
+                        chrono::Utc::now().date_naive() - chrono::Duration::days(400),
+                    ),
+                    ..Default::default()
+                },
+            }
+        })
+        .collect();
+    results.push(
+        time("filtered list page (admin, all)", filters.len(), |i| {
+            list(filters[i].clone(), &admin_caller)
+        })
+        .await,
+    );
+    results.push(
+        time("filtered list page (manager, team)", filters.len(), |i| {
+            list(filters[i].clone(), &manager)
+        })
+        .await,
+    );
+    results.push(
+        time("customer 360 data (detail, timeline, orders, recommendations)", ids.len(), |i| {
+            let pool = pool.clone();
+            let settings = settings.clone();
+            let id = ids[i];
+            async move {
+                repo::detail(&pool, id, None, &settings).await.unwrap();
+                app::timeline::repo::list(&pool, id, None, 30).await.unwrap();
+                app::orders::repo::orders(&pool, id, None, 20).await.unwrap();
+                app::orders::repo::recommendations(&pool, id, 5).await.unwrap();
+            }
+        })
+        .await,
+    );
+
+    println!("| operation (server time, {customers} customers) | samples | p50 ms | p95 ms |");
+    println!("| --- | --- | --- | --- |");
+    for stats in &results {
+        println!(
+            "| {} | {} | {:.1} | {:.1} |",
+            stats.name,
+            stats.samples.len(),
+            stats.percentile(0.5),
+            stats.percentile(0.95)
+        );
+    }
+
+    // Import: 100,000 rows, half of them new customers and half matching existing ones by phone
+    // (a quarter of those with a changed region), checked and then imported.
+    let rows = env_number("GUANXI_BENCH_IMPORT_ROWS", 100_000);
+    let existing: Vec<(String, String)> = sqlx::query_as(&format!(
+        "select name, phone from customer tablesample system (10) where phone is not null limit {}",
+        rows / 2
+    ))
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut csv = String::from("客户名称,电话,邮箱,地区,行业,标签\n");
+    let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let mut import_rng = StdRng::seed_from_u64(run);
+    for n in 0..rows {
+        let region = regions.choose(&mut import_rng).cloned().unwrap_or_default();
+        match existing.get(n / 2).filter(|_| n % 2 == 1) {
+            Some((name, phone)) => {
+                let region = if n % 8 == 1 { region } else { String::new() };
+                csv.push_str(&format!("{name},{phone},,{region},,\n"));
+            }
+            None => {
+                let company = app::demo::names::company(&mut import_rng);
+                csv.push_str(&format!(
+                    "{company}{n},{},b{run}x{n}@import.example,{region},制造业,导入;{run}\n",
+                    15_000_000_000u64 + import_rng.gen_range(0..9_999_999_999u64)
+                ));
+            }
+        }
+    }
+    let id = imports::upload(
+        &app::state::AppState {
+            pool: pool.clone(),
+            settings: Default::default(),
+            events: app::events::EventBus::new(),
+        },
+        &admin_caller,
+        "bench.csv",
+        Encoding::Auto,
+        csv.as_bytes(),
+    )
+    .await
+    .unwrap();
+    let started = Instant::now();
+    imports::execute(&pool, id, true, &mut imports::Unreported).await.unwrap();
+    let checked = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    imports::execute(&pool, id, false, &mut imports::Unreported).await.unwrap();
+    let imported = started.elapsed().as_secs_f64();
+    let counts: (i32, i32, i32, i32) = sqlx::query_as("select created_count, updated_count, unchanged_count, rejected_count from import_run where id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    println!("\n| import of {rows} rows | seconds | rows/s |\n| --- | --- | --- |");
+    println!("| check (dry run) | {checked:.1} | {:.0} |", rows as f64 / checked);
+    println!(
+        "| import (created {}, updated {}, unchanged {}, rejected {}) | {imported:.1} | {:.0} |",
+        counts.0,
+        counts.1,
+        counts.2,
+        counts.3,
+        rows as f64 / imported
+    );
+}
