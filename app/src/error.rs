@@ -53,6 +53,19 @@ pub enum FieldError {
     InFuture,
     /// A file that is not readable text in the chosen encoding, or not CSV.
     BadEncoding,
+    /// Fewer items than needed (tiers...).
+    TooFew {
+        min: u32,
+    },
+    /// A tier rule that does not parse: where, and what was expected there.
+    BadRule {
+        position: u32,
+        expected: String,
+    },
+    /// More points than the customer has.
+    NotEnoughPoints {
+        available: i64,
+    },
 }
 
 /// Field name -> reasons. A `BTreeMap` keeps the wire format and test output stable.

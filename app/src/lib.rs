@@ -15,9 +15,11 @@ pub mod i18n;
 pub mod imports;
 pub mod interactions;
 pub mod jobs;
+pub mod loyalty;
 pub mod orders;
 pub mod paging;
 mod shell;
+pub mod tiers;
 pub mod timeline;
 pub mod ui;
 pub mod users;
@@ -125,6 +127,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/products") view=orders::views::ProductsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/customers") view=customers::views::CustomerSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/recycle-bin") view=customers::views::RecycleBinPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/tiers") view=tiers::views::TiersPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/loyalty") view=loyalty::views::LoyaltySettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("segments") view=tiers::views::SegmentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("insights/customers") view=tiers::views::DistributionPage ssr=SsrMode::Async/>
                     <Route path=path!("jobs") view=jobs::views::JobsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/users") view=users::views::UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/teams") view=users::views::TeamsPage ssr=SsrMode::Async/>

@@ -7,7 +7,7 @@ use crate::{
         views::{LocaleSwitch, role_label, use_auth_session},
     },
     events::use_server_events,
-    i18n::{AdminText, AuthText, CommonText, CustomerText, use_i18n},
+    i18n::{AdminText, AuthText, CommonText, CustomerText, LoyaltyText, TierText, use_i18n},
     ui::{ErrorNotice, Loading},
 };
 use leptos::prelude::*;
@@ -55,6 +55,7 @@ fn Layout(user: CurrentUser) -> impl IntoView {
     });
 
     let is_admin = user.role.includes(Role::Admin);
+    let is_manager = user.role.includes(Role::Manager);
     let name = user.display_name.clone();
     let role = user.role;
     view! {
@@ -68,6 +69,8 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                 <nav class="nav" on:click=move |_| nav_open.set(false)>
                     <A href="/" exact=true>{i18n.t(CommonText::NavHome)}</A>
                     <A href="/customers">{i18n.t(CustomerText::Customers)}</A>
+                    <A href="/segments">{i18n.t(TierText::Segments)}</A>
+                    {is_manager.then(|| view! { <A href="/insights/customers">{i18n.t(TierText::Distribution)}</A> })}
                     <A href="/jobs">{i18n.t(CommonText::NavJobs)}</A>
                     <A href="/account">{i18n.t(CommonText::NavAccount)}</A>
                     {is_admin.then(|| view! {
@@ -77,6 +80,8 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                         <A href="/admin/access">{i18n.t(AdminText::AccessTitle)}</A>
                         <A href="/admin/audit">{i18n.t(AdminText::AuditTitle)}</A>
                         <A href="/admin/customers">{i18n.t(CustomerText::Settings)}</A>
+                        <A href="/admin/tiers">{i18n.t(TierText::Tiers)}</A>
+                        <A href="/admin/loyalty">{i18n.t(LoyaltyText::Settings)}</A>
                         <A href="/admin/products">{i18n.t(CustomerText::Products)}</A>
                         <A href="/admin/recycle-bin">{i18n.t(CustomerText::RecycleBin)}</A>
                     })}

@@ -151,14 +151,15 @@ async fn status_and_stage_follow_orders_and_the_window_boundary() {
         .await;
     assert_eq!(listed, vec![old]);
 
-    // The timeline recorded the stage changes and the type change.
+    // The timeline recorded the stage changes and the type change (and, from the loyalty
+    // domain, the points the order earned; a first tier is a grading, not a move).
     let kinds: Vec<String> =
         sqlx::query_scalar("select kind from timeline_event where customer_id = $1 order by id")
             .bind(fresh.0)
             .fetch_all(&w.db.pool)
             .await
             .unwrap();
-    assert_eq!(kinds, vec!["created", "order", "stage_changed", "type_changed"]);
+    assert_eq!(kinds, vec!["created", "order", "stage_changed", "type_changed", "points"]);
 }
 
 #[tokio::test]
@@ -486,7 +487,11 @@ async fn the_bulk_loader_writes_consistent_customers_orders_and_indexes() {
     let plan = app::demo::bulk::Plan { customers: 3000, orders: 15_000, seed: 1 };
     let report = app::demo::bulk::load(&db.pool, plan, |_| {}).await.unwrap();
     assert_eq!(report.customers, 3000);
-    assert!((12_000..=15_000).contains(&report.orders), "about the planned orders: {}", report.orders);
+    assert!(
+        (12_000..=15_000).contains(&report.orders),
+        "about the planned orders: {}",
+        report.orders
+    );
     // Every customer's aggregates agree with its orders.
     let mismatched: i64 = sqlx::query_scalar(
         "select count(*) from customer c left join lateral (
@@ -499,19 +504,41 @@ async fn the_bulk_loader_writes_consistent_customers_orders_and_indexes() {
     .unwrap();
     assert_eq!(mismatched, 0);
     // The secondary indexes are back, and search and new writes work on the loaded data.
-    let indexes: i64 = sqlx::query_scalar("select count(*) from pg_indexes where indexname = 'customer_grams_idx'")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let indexes: i64 = sqlx::query_scalar(
+        "select count(*) from pg_indexes where indexname = 'customer_grams_idx'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
     assert_eq!(indexes, 1);
-    let name: String = sqlx::query_scalar("select name from customer where kind = 'company' order by id limit 1").fetch_one(&db.pool).await.unwrap();
+    let name: String =
+        sqlx::query_scalar("select name from customer where kind = 'company' order by id limit 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     let fragment: String = name.chars().skip(2).take(2).collect();
     let settings = repo::settings(&db.pool).await.unwrap();
     let filter = CustomerFilter { search: Some(fragment), ..Default::default() };
     let found = repo::list(&db.pool, &filter, None, None, 50, &settings).await.unwrap();
     assert!(!found.items.is_empty());
     let state = db.state();
-    let admin = db.caller(sqlx::query_scalar::<_, i64>("select id from app_user where role = 'admin'").fetch_one(&db.pool).await.map(app::auth::model::UserId).unwrap()).await.unwrap();
-    let id = service::create(&state, &admin, CustomerInput { name: "新客户".into(), ..Default::default() }, vec![]).await.unwrap();
+    let admin = db
+        .caller(
+            sqlx::query_scalar::<_, i64>("select id from app_user where role = 'admin'")
+                .fetch_one(&db.pool)
+                .await
+                .map(app::auth::model::UserId)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let id = service::create(
+        &state,
+        &admin,
+        CustomerInput { name: "新客户".into(), ..Default::default() },
+        vec![],
+    )
+    .await
+    .unwrap();
     assert!(id.0 > 3000, "identity continues after the loaded ids");
 }

@@ -114,6 +114,13 @@ async fn importing_the_same_file_twice_creates_no_duplicates_and_reports_bad_row
         run_import(&db, &state, &admin, changed.as_bytes(), ImportMode::SkipBad, false).await;
     assert_eq!((update.created, update.updated), (0, 1));
 
+    // A company name alone identifies a row that has no phone or email; a row with a new phone
+    // is another firm of the same name, so it is created.
+    let by_name = "客户名称,电话,行业\n北京远方物流,,物流\n北京远方物流,13700137000,\n";
+    let named =
+        run_import(&db, &state, &admin, by_name.as_bytes(), ImportMode::SkipBad, true).await;
+    assert_eq!((named.created, named.updated), (1, 1));
+
     // The report names the bad row's columns and reasons, in the reader's language.
     let (name, bytes) =
         service::rejected_report(&state, &admin, first.id, Locale::En).await.unwrap();

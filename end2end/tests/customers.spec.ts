@@ -9,7 +9,7 @@ const PHONE = "137 1234 5678";
 
 test("a sales rep creates a customer, logs an interaction and an order, and finds it again", async ({ page }) => {
   await signIn(page, MEMBER);
-  await page.locator("nav.nav").getByRole("link", { name: "客户" }).click();
+  await page.locator("nav.nav").getByRole("link", { name: "客户", exact: true }).click();
   await page.getByRole("link", { name: "新建客户" }).click();
   await hydrated(page);
   const form = page.getByTestId("customer-form");
@@ -49,7 +49,7 @@ test("a sales rep creates a customer, logs an interaction and an order, and find
   await screenshot(page, "13-customer-360");
 
   // Find it by a fragment of its Chinese name, and of its phone number.
-  await page.locator("nav.nav").getByRole("link", { name: "客户" }).click();
+  await page.locator("nav.nav").getByRole("link", { name: "客户", exact: true }).click();
   await hydrated(page);
   const search = page.getByRole("searchbox", { name: "搜索" });
   await search.fill("云栖");

@@ -216,53 +216,67 @@ async fn main() {
         })
         .await,
     );
-    let filters: Vec<CustomerFilter> = (0..200)
-        .map(|i| {
-            let region = regions.choose(&mut rng).cloned();
-            match i % 5 {
-                0 => CustomerFilter {
-                    status: Some(ActivityStatus::Active),
-                    region,
-                    ..Default::default()
-                },
-                1 => CustomerFilter {
-                    stage: Some(LifecycleStage::Repeat),
-                    sort: CustomerSort::Spend,
-                    ..Default::default()
-                },
-                2 => CustomerFilter {
-                    customer_type: Some(CustomerType::Existing),
-                    region,
-                    sort: CustomerSort::LastOrder,
-                    ..Default::default()
-                },
-                3 => CustomerFilter {
-                    tag: Some("VIP".into()),
-                    min_spend_minor: Some(500_000),
-                    ..Default::default()
-                },
-                _ => CustomerFilter {
-                    status: Some(ActivityStatus::Silent),
-                    last_order_from: Some(
-                        chrono::Utc::now().date_naive() - chrono::Duration::days(400),
-                    ),
-                    ..Default::default()
-                },
-            }
-        })
-        .collect();
-    results.push(
-        time("filtered list page (admin, all)", filters.len(), |i| {
-            list(filters[i].clone(), &admin_caller)
-        })
-        .await,
-    );
-    results.push(
-        time("filtered list page (manager, team)", filters.len(), |i| {
-            list(filters[i].clone(), &manager)
-        })
-        .await,
-    );
+    let today = chrono::Utc::now().date_naive();
+    type MakeFilter = Box<dyn Fn(Option<String>) -> CustomerFilter>;
+    let kinds: Vec<(&str, MakeFilter)> = vec![
+        (
+            "active in a region, newest first",
+            Box::new(|region| CustomerFilter {
+                status: Some(ActivityStatus::Active),
+                region,
+                ..Default::default()
+            }),
+        ),
+        (
+            "VIP tag and spend over 5,000, newest first",
+            Box::new(|_| CustomerFilter {
+                tag: Some("VIP".into()),
+                min_spend_minor: Some(500_000),
+                ..Default::default()
+            }),
+        ),
+        (
+            "silent, last order in 400 days, newest first",
+            Box::new(move |_| CustomerFilter {
+                status: Some(ActivityStatus::Silent),
+                last_order_from: Some(today - chrono::Duration::days(400)),
+                ..Default::default()
+            }),
+        ),
+        (
+            "existing in a region, by last order",
+            Box::new(|region| CustomerFilter {
+                customer_type: Some(CustomerType::Existing),
+                region,
+                sort: CustomerSort::LastOrder,
+                ..Default::default()
+            }),
+        ),
+        (
+            "repeat stage, by spend",
+            Box::new(|_| CustomerFilter {
+                stage: Some(LifecycleStage::Repeat),
+                sort: CustomerSort::Spend,
+                ..Default::default()
+            }),
+        ),
+    ];
+    for (label, make) in &kinds {
+        let filters: Vec<CustomerFilter> =
+            (0..60).map(|_| make(regions.choose(&mut rng).cloned())).collect();
+        results.push(
+            time(&format!("list: {label} (admin, all)"), filters.len(), |i| {
+                list(filters[i].clone(), &admin_caller)
+            })
+            .await,
+        );
+        results.push(
+            time(&format!("list: {label} (manager, team)"), filters.len(), |i| {
+                list(filters[i].clone(), &manager)
+            })
+            .await,
+        );
+    }
     results.push(
         time("customer 360 data (detail, timeline, orders, recommendations)", ids.len(), |i| {
             let pool = pool.clone();
@@ -352,5 +366,62 @@ async fn main() {
         counts.2,
         counts.3,
         rows as f64 / imported
+    );
+
+    // Tiers: the nightly recompute as the job runs it (cut points, then 50,000-customer ranges),
+    // then a rule change: its preview, and the recompute that moves customers.
+    let recompute = |tiers: Vec<(app::tiers::model::Tier, Option<app::tiers::rule::Expr>)>| {
+        let pool = pool.clone();
+        async move {
+            let window = app::tiers::service::settings(&pool).await.unwrap().window_days;
+            let started = Instant::now();
+            let mut conn = pool.acquire().await.unwrap();
+            app::tiers::service::compute_cut_points(&mut conn, window).await.unwrap();
+            let cut = started.elapsed().as_secs_f64();
+            let max_id: i64 =
+                sqlx::query_scalar("select max(id) from customer").fetch_one(&pool).await.unwrap();
+            let (mut from, mut moves) = (1, 0);
+            while from <= max_id {
+                let mut tx = pool.begin().await.unwrap();
+                moves +=
+                    app::tiers::service::grade_range(&mut tx, &tiers, window, from, from + 49_999)
+                        .await
+                        .unwrap();
+                tx.commit().await.unwrap();
+                from += 50_000;
+            }
+            (cut, started.elapsed().as_secs_f64(), moves)
+        }
+    };
+    let tiers_before = app::tiers::service::tiers(&pool).await.unwrap();
+    sqlx::query("truncate customer_score").execute(&pool).await.unwrap();
+    let first = recompute(tiers_before.clone()).await;
+    let nightly = recompute(tiers_before.clone()).await;
+    let mut proposed = tiers_before.clone();
+    proposed[0].0.rule = "M >= 5 and F >= 4".into();
+    proposed[0].1 = app::tiers::rule::parse("M >= 5 and F >= 4").unwrap();
+    let preview = time("tier rule preview (counts, moves, samples)", 10, |_| {
+        let pool = pool.clone();
+        let proposed = proposed.clone();
+        async move { app::tiers::service::preview(&pool, &proposed).await.unwrap() }
+    })
+    .await;
+    let changed = recompute(proposed.clone()).await;
+    // Back to the stored rules, so the next run starts from the same place.
+    let restored = recompute(tiers_before.clone()).await;
+    println!("\n| tiers at {customers} customers | cut points | whole recompute | moves |");
+    println!("| --- | --- | --- | --- |");
+    for (name, (cut, total, moves)) in [
+        ("first grading (no scores yet)", first),
+        ("nightly recompute, rules unchanged", nightly),
+        ("after a rule change (High: M >= 5 and F >= 4)", changed),
+        ("rule changed back", restored),
+    ] {
+        println!("| {name} | {cut:.1} s | {total:.1} s | {moves} |");
+    }
+    println!(
+        "\n| rule-change preview | p50 {:.0} ms | p95 {:.0} ms |",
+        preview.percentile(0.5),
+        preview.percentile(0.95)
     );
 }

@@ -33,6 +33,8 @@ pub const CUSTOMER_REFERENCES: &[(&str, &str)] = &[
     ("sales_order", "customer_id"),
     ("interaction", "customer_id"),
     ("timeline_event", "customer_id"),
+    ("points_entry", "customer_id"),
+    ("tier_change", "customer_id"),
 ];
 
 /// Fields a merge may take from the merged record instead of the survivor.
@@ -350,6 +352,7 @@ pub async fn merge(
     moved.insert("duplicate_pair".into(), serde_json::json!(closed));
 
     orders::repo::recompute_aggregates(&mut tx, request.survivor).await?;
+    crate::tiers::service::rescore_one(&mut tx, request.survivor).await?;
     sqlx::query!(
         "update customer set deleted_at = now(), deleted_by = $2, merged_into = $3, version = version + 1
          where id = $1",

@@ -363,8 +363,9 @@ fn runs(text: &str) -> Vec<(bool, Vec<char>)> {
     out
 }
 
-/// The n-grams a record is indexed by: every CJK character and pair of characters, and every
-/// trigram of other words (so phone and email fragments of three or more characters match).
+/// The n-grams a record is indexed by: every CJK character and pair of characters, every
+/// trigram of other words, and every 4-gram of digit runs (phone numbers are all digits: their
+/// trigrams are too common to narrow a million customers down).
 pub fn index_grams(text: &str) -> Vec<String> {
     let mut grams = BTreeSet::new();
     for (cjk, chars) in runs(text) {
@@ -376,7 +377,7 @@ pub fn index_grams(text: &str) -> Vec<String> {
                 }
             }
         } else {
-            for window in chars.windows(3) {
+            for window in chars.windows(word_gram(&chars)) {
                 grams.insert(window.iter().collect());
             }
         }
@@ -384,8 +385,13 @@ pub fn index_grams(text: &str) -> Vec<String> {
     grams.into_iter().collect()
 }
 
-/// The n-grams a search fragment must all have: CJK pairs (or the single character), and
-/// trigrams of words. Empty when the fragment is too short to use the index.
+/// The n-gram length of a non-CJK run: 4 for digits only, else 3.
+fn word_gram(chars: &[char]) -> usize {
+    if chars.iter().all(char::is_ascii_digit) { 4 } else { 3 }
+}
+
+/// The n-grams a search fragment must all have: CJK pairs (or the single character), trigrams
+/// of words, 4-grams of digits. Empty when the fragment is too short to use the index.
 pub fn query_grams(fragment: &str) -> Vec<String> {
     let mut grams = BTreeSet::new();
     for (cjk, chars) in runs(fragment) {
@@ -396,7 +402,7 @@ pub fn query_grams(fragment: &str) -> Vec<String> {
                 grams.insert(pair.iter().collect());
             }
         } else {
-            for window in chars.windows(3) {
+            for window in chars.windows(word_gram(&chars)) {
                 grams.insert(window.iter().collect());
             }
         }
@@ -812,6 +818,16 @@ pub struct CustomerFilter {
     pub last_order_from: Option<NaiveDate>,
     pub last_order_to: Option<NaiveDate>,
     pub custom: Vec<CustomFilter>,
+    /// The tier in force (override or computed), by tier id.
+    #[serde(default)]
+    pub tier_id: Option<i64>,
+    /// Minimum R, F and M scores (1 to 5).
+    #[serde(default)]
+    pub min_r: Option<i16>,
+    #[serde(default)]
+    pub min_f: Option<i16>,
+    #[serde(default)]
+    pub min_m: Option<i16>,
     pub sort: CustomerSort,
 }
 
@@ -938,6 +954,8 @@ mod tests {
         assert_eq!(query_grams("秀"), vec!["秀".to_owned()]);
         assert!(query_grams("ab").is_empty(), "too short for trigrams: no index filter");
         assert_eq!(query_grams("华信科技").len(), 3);
+        assert_eq!(query_grams("1380013"), vec!["0013", "1380", "3800", "8001"], "digits by fours");
+        assert!(query_grams("138").is_empty(), "three digits: no index filter");
     }
 
     #[test]

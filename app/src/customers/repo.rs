@@ -560,6 +560,24 @@ pub fn push_filters(
         let end = (to + chrono::Duration::days(1)).and_time(Default::default()).and_utc();
         query.push(" and c.last_order_at < ").push_bind(end);
     }
+    if filter.tier_id.is_some()
+        || filter.min_r.is_some()
+        || filter.min_f.is_some()
+        || filter.min_m.is_some()
+    {
+        query.push(" and exists (select 1 from customer_score s where s.customer_id = c.id");
+        if let Some(tier) = filter.tier_id {
+            query
+                .push(" and case when s.override_tier_id is not null and (s.override_until is null or s.override_until >= current_date) then s.override_tier_id else s.computed_tier_id end = ")
+                .push_bind(tier);
+        }
+        for (column, min) in [("r", filter.min_r), ("f", filter.min_f), ("m", filter.min_m)] {
+            if let Some(min) = min {
+                query.push(format!(" and s.{column} >= ")).push_bind(min);
+            }
+        }
+        query.push(")");
+    }
     for custom in &filter.custom {
         if !custom.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             continue;
@@ -629,6 +647,11 @@ fn list_row(
 }
 
 /// One page of the list in the filter's order, continuing after `cursor`.
+///
+/// A search by a common fragment matches thousands of customers; ordering all of them to show
+/// the newest fifty would visit every match. For the default order the search therefore looks
+/// in windows of recent ids first (20,000, then 200,000, then all), which the planner combines
+/// with the n-gram index, and widens only when a window holds too few matches.
 pub async fn list(
     pool: &PgPool,
     filter: &CustomerFilter,
@@ -637,10 +660,52 @@ pub async fn list(
     limit: i64,
     settings: &CustomerSettings,
 ) -> Result<Page<CustomerRow, CustomerCursor>, AppError> {
+    let indexed_search =
+        filter.search.as_deref().map(normalize_query).is_some_and(|s| !query_grams(&s).is_empty());
+    if indexed_search && filter.sort == CustomerSort::Newest {
+        let upper = match cursor {
+            Some(cursor) => cursor.id,
+            None => {
+                sqlx::query_scalar!(r#"select coalesce(max(id), 0) + 1 as "m!" from customer"#)
+                    .fetch_one(pool)
+                    .await?
+            }
+        };
+        for window in [20_000, 200_000] {
+            let page = list_in(
+                pool,
+                filter,
+                visible_owners,
+                cursor,
+                limit,
+                settings,
+                Some(upper - window),
+            )
+            .await?;
+            if page.next.is_some() || upper - window <= 1 {
+                return Ok(page);
+            }
+        }
+    }
+    list_in(pool, filter, visible_owners, cursor, limit, settings, None).await
+}
+
+async fn list_in(
+    pool: &PgPool,
+    filter: &CustomerFilter,
+    visible_owners: Option<&[i64]>,
+    cursor: Option<&CustomerCursor>,
+    limit: i64,
+    settings: &CustomerSettings,
+    lowest_id: Option<i64>,
+) -> Result<Page<CustomerRow, CustomerCursor>, AppError> {
     let mut query = QueryBuilder::new(format!(
         "select {LIST_COLUMNS} from customer c left join app_user u on u.id = c.owner_id where true"
     ));
     push_filters(&mut query, filter, visible_owners, settings);
+    if let Some(lowest) = lowest_id {
+        query.push(" and c.id >= ").push_bind(lowest);
+    }
     push_keyset(&mut query, filter.sort, cursor);
     query.push(" limit ").push_bind(limit + 1);
     let now = Utc::now();

@@ -72,9 +72,9 @@ pub fn StatusBadges(
     }
 }
 
-/// The list's filter state, one signal per control.
+/// The list's filter state, one signal per control (the segment editor uses it too).
 #[derive(Copy, Clone)]
-struct FilterState {
+pub struct FilterState {
     search: RwSignal<String>,
     customer_type: RwSignal<String>,
     status: RwSignal<String>,
@@ -89,10 +89,20 @@ struct FilterState {
     last_to: RwSignal<String>,
     sort: RwSignal<String>,
     custom: RwSignal<Vec<CustomFilter>>,
+    tier: RwSignal<String>,
+    min_r: RwSignal<String>,
+    min_f: RwSignal<String>,
+    min_m: RwSignal<String>,
+}
+
+impl Default for FilterState {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl FilterState {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let s = || RwSignal::new(String::new());
         FilterState {
             search: s(),
@@ -109,10 +119,14 @@ impl FilterState {
             last_to: s(),
             sort: RwSignal::new(CustomerSort::Newest.as_str().to_owned()),
             custom: RwSignal::new(Vec::new()),
+            tier: s(),
+            min_r: s(),
+            min_f: s(),
+            min_m: s(),
         }
     }
 
-    fn filter(self) -> CustomerFilter {
+    pub fn filter(self) -> CustomerFilter {
         CustomerFilter {
             search: non_empty(self.search.get()),
             customer_type: CustomerType::parse(&self.customer_type.get()).ok(),
@@ -132,11 +146,15 @@ impl FilterState {
                 .into_iter()
                 .filter(|c| c.equals.is_some() || c.from.is_some() || c.to.is_some())
                 .collect(),
+            tier_id: self.tier.get().parse().ok(),
+            min_r: self.min_r.get().parse().ok(),
+            min_f: self.min_f.get().parse().ok(),
+            min_m: self.min_m.get().parse().ok(),
             sort: CustomerSort::parse(&self.sort.get()).unwrap_or_default(),
         }
     }
 
-    fn load(self, filter: &CustomerFilter) {
+    pub fn load(self, filter: &CustomerFilter) {
         let money =
             |m: Option<i64>| m.map(|m| format!("{}.{:02}", m / 100, m % 100)).unwrap_or_default();
         self.search.set(filter.search.clone().unwrap_or_default());
@@ -154,6 +172,11 @@ impl FilterState {
         self.last_to.set(filter.last_order_to.map(|d| d.to_string()).unwrap_or_default());
         self.sort.set(filter.sort.as_str().to_owned());
         self.custom.set(filter.custom.clone());
+        let number = |n: Option<i16>| n.map(|n| n.to_string()).unwrap_or_default();
+        self.tier.set(filter.tier_id.map(|t| t.to_string()).unwrap_or_default());
+        self.min_r.set(number(filter.min_r));
+        self.min_f.set(number(filter.min_f));
+        self.min_m.set(number(filter.min_m));
     }
 }
 
@@ -163,7 +186,6 @@ pub fn CustomersPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_auth_session();
     let changes = use_server_events().changes(Topic::Customer);
-    let options = Resource::new(|| (), |_| get_customer_options());
     let state = FilterState::new();
     // The search box applies on Enter (or after a pause), not on every keystroke.
     let typed = RwSignal::new(String::new());
@@ -175,17 +197,6 @@ pub fn CustomersPage() -> impl IntoView {
     let all_matching = RwSignal::new(false);
     let is_manager = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
 
-    let opt = move |pick: fn(&CustomerOptions) -> Vec<String>, any: CustomerText| {
-        let values = options.get().and_then(Result::ok).map(|o| pick(&o)).unwrap_or_default();
-        text_options(&values, i18n.text(any))
-    };
-    let owner_options = move || {
-        let mut list = vec![(String::new(), i18n.text(CustomerText::AnyOwner).to_owned())];
-        if let Some(Ok(o)) = options.get() {
-            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
-        }
-        list
-    };
     let export_href = move |encoding: &'static str| {
         let filter = serde_json::to_string(&state.filter()).unwrap_or_default();
         format!("/files/customers.csv?encoding={encoding}&filter={}", urlencode(&filter))
@@ -220,9 +231,59 @@ pub fn CustomersPage() -> impl IntoView {
                 />
                 <button type="submit" class="button">{i18n.t(CommonText::Search)}</button>
             </form>
-            // Menus read the options resource: inside a Transition so the server waits for it
-            // and the browser hydrates the same options.
+            <FilterControls state/>
+            <BulkBar selected all_matching state/>
+            <SavedViews state typed/>
             <Transition fallback=|| view! { <Loading/> }>
+                {move || list.rows().map(|rows| match rows {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(rows) if rows.is_empty() => view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any(),
+                    Ok(rows) => view! { <CustomerTable rows selected/> }.into_any(),
+                })}
+            </Transition>
+            {move || list.failure().map(|error| view! { <ErrorNotice error/> })}
+            <MoreButton visible=Signal::derive(move || list.has_more()) pending=Signal::derive(move || list.loading_more()) on_click=move || list.load_more()/>
+            <p class="muted small">
+                <a href=move || export_href("gbk") download="">{i18n.t(CustomerText::ExportGbk)}</a>
+            </p>
+        </section>
+    }
+}
+
+/// The list's filter controls, shared with the segment editor. Its menus read resources, so it
+/// sits in a Transition: the server waits for them and the browser hydrates the same options.
+#[component]
+pub fn FilterControls(state: FilterState) -> impl IntoView {
+    let i18n = use_i18n();
+    let options = Resource::new(|| (), |_| get_customer_options());
+    let tiers = Resource::new(|| (), |_| crate::tiers::api::list_tiers());
+    let opt = move |pick: fn(&CustomerOptions) -> Vec<String>, any: CustomerText| {
+        let values = options.get().and_then(Result::ok).map(|o| pick(&o)).unwrap_or_default();
+        text_options(&values, i18n.text(any))
+    };
+    let owner_options = move || {
+        let mut list = vec![(String::new(), i18n.text(CustomerText::AnyOwner).to_owned())];
+        if let Some(Ok(o)) = options.get() {
+            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
+        }
+        list
+    };
+    let tier_options = move || {
+        let mut list = vec![(String::new(), i18n.text(crate::i18n::TierText::AnyTier).to_owned())];
+        if let Some(Ok((tiers, _))) = tiers.get() {
+            list.extend(
+                tiers.into_iter().map(|t| (t.id.0.to_string(), t.name(i18n.locale()).to_owned())),
+            );
+        }
+        list
+    };
+    let score_options = move || {
+        std::iter::once((String::new(), "—".to_owned()))
+            .chain((1..=5).map(|n| (n.to_string(), format!("≥ {n}"))))
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <Transition fallback=|| view! { <Loading/> }>
             <div class="filters">
                 <SelectField label=i18n.t(CustomerText::Type) name="f_type" value=state.customer_type
                     options=Signal::derive(move || enum_options(CustomerType::ALL, CustomerType::as_str, customer_type_label, Some(i18n.text(CustomerText::AnyType)), i18n.locale()))/>
@@ -242,6 +303,7 @@ pub fn CustomersPage() -> impl IntoView {
                         ("spend".to_owned(), i18n.text(CustomerText::SortSpend).to_owned()),
                         ("last_order".to_owned(), i18n.text(CustomerText::SortLastOrder).to_owned()),
                     ])/>
+                <SelectField label=i18n.t(crate::i18n::TierText::Tier) name="f_tier" value=state.tier options=Signal::derive(tier_options)/>
                 <details class="more-filters">
                     <summary>{i18n.t(CustomerText::CustomFields)}" / "{i18n.t(CustomerText::TotalSpend)}</summary>
                     <div class="filters-inner">
@@ -249,26 +311,14 @@ pub fn CustomersPage() -> impl IntoView {
                         <TextField label=i18n.t(CustomerText::MaxSpend) name="f_max" value=state.max_spend/>
                         <TextField label=i18n.t(CustomerText::LastOrderFrom) name="f_from" input_type="date" value=state.last_from/>
                         <TextField label=i18n.t(CustomerText::LastOrderTo) name="f_to" input_type="date" value=state.last_to/>
+                        <SelectField label="R" name="f_min_r" value=state.min_r options=Signal::derive(score_options)/>
+                        <SelectField label="F" name="f_min_f" value=state.min_f options=Signal::derive(score_options)/>
+                        <SelectField label="M" name="f_min_m" value=state.min_m options=Signal::derive(score_options)/>
                         {move || options.get().and_then(Result::ok).map(|o| view! { <CustomFilterFields defs=o.custom_fields custom=state.custom/> })}
                     </div>
                 </details>
             </div>
-            <BulkBar selected all_matching state options/>
-            </Transition>
-            <SavedViews state typed/>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || list.rows().map(|rows| match rows {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(rows) if rows.is_empty() => view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any(),
-                    Ok(rows) => view! { <CustomerTable rows selected/> }.into_any(),
-                })}
-            </Transition>
-            {move || list.failure().map(|error| view! { <ErrorNotice error/> })}
-            <MoreButton visible=Signal::derive(move || list.has_more()) pending=Signal::derive(move || list.loading_more()) on_click=move || list.load_more()/>
-            <p class="muted small">
-                <a href=move || export_href("gbk") download="">{i18n.t(CustomerText::ExportGbk)}</a>
-            </p>
-        </section>
+        </Transition>
     }
 }
 
@@ -400,9 +450,9 @@ fn BulkBar(
     selected: RwSignal<Vec<CustomerId>>,
     all_matching: RwSignal<bool>,
     state: FilterState,
-    options: Resource<Result<CustomerOptions, AppError>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let options = Resource::new(|| (), |_| get_customer_options());
     let toasts = use_toasts();
     let owner = RwSignal::new(String::new());
     let tag = RwSignal::new(String::new());
@@ -441,6 +491,7 @@ fn BulkBar(
         list
     };
     view! {
+        <Transition fallback=|| ()>
         <Show when=move || !selected.get().is_empty() || all_matching.get()>
             <div class="bulk-bar" data-testid="bulk-bar">
                 <span>{move || if all_matching.get() { i18n.text(CustomerText::AllMatching).to_owned() } else { fill(i18n.text(CustomerText::Selected), &[("count", &selected.get().len())]) }}</span>
@@ -451,6 +502,7 @@ fn BulkBar(
                 <button type="button" class="button small" on:click=add>{i18n.t(CustomerText::AddTag)}</button>
             </div>
         </Show>
+        </Transition>
     }
 }
 
@@ -930,8 +982,13 @@ pub fn CustomerPage() -> impl IntoView {
                         Tab::Interactions => view! { <InteractionList customer_id=id version/> }.into_any(),
                     })}
                 </div>
-                <aside>
-                    {move || id.get().map(|id| view! { <Recommendations customer_id=id version/> })}
+                // Sections other domains add to the 360 page, beside the tabs.
+                <aside class="side-sections">
+                    {move || id.get().map(|id| view! {
+                        <crate::tiers::views::CustomerTierCard customer_id=id version/>
+                        <crate::loyalty::views::MembershipCard customer_id=id version/>
+                        <Recommendations customer_id=id version/>
+                    })}
                 </aside>
             </div>
         </section>

@@ -136,6 +136,18 @@ async fn seed_customers(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError>
     customers::seed_customers(pool, rng, DEMO_CUSTOMERS, &owners, &products).await?;
     let mut tx = pool.begin().await?;
     crate::orders::repo::recompute_affinity(&mut tx).await?;
+    // Points the demo orders earned, at today's rate (older ones expire on the next run).
+    sqlx::query!(
+        "insert into points_entry (customer_id, at, delta, kind, order_id, expires_at, remaining)
+         select o.customer_id, o.ordered_at, (o.total_minor / 10000) * s.points_per_hundred, 'earn', o.id,
+                case when s.expiry_days > 0 then o.ordered_at + make_interval(days => s.expiry_days) end,
+                (o.total_minor / 10000) * s.points_per_hundred
+         from sales_order o cross join loyalty_settings s
+         where o.total_minor >= 10000 and s.points_per_hundred > 0"
+    )
+    .execute(&mut *tx)
+    .await?;
+    crate::tiers::service::grade_everyone(&mut tx).await?;
     // A second record of an existing customer, as a sales rep might type it in again.
     let twin = sqlx::query_scalar!(
         r#"

@@ -236,7 +236,7 @@ messages! {
         Undo => "撤销", "Undo";
         Undone => "合并已撤销", "Merge undone";
         ImportTitle => "导入客户", "Import customers";
-        ImportHelp => "上传 CSV 文件（UTF-8 或 Excel 保存的 GBK）。按电话、邮箱、公司名称匹配已有客户，重复导入不会产生重复客户。", "Upload a CSV file (UTF-8, or GBK as saved by Excel). Rows are matched to existing customers by phone, email and company name, so importing the same file again creates no duplicates.";
+        ImportHelp => "上传 CSV 文件（UTF-8 或 Excel 保存的 GBK）。按电话、邮箱匹配已有客户（两者都没有时按公司名称），重复导入不会产生重复客户。", "Upload a CSV file (UTF-8, or GBK as saved by Excel). Rows are matched to existing customers by phone or email (by company name when a row has neither), so importing the same file again creates no duplicates.";
         File => "文件", "File";
         Encoding => "编码", "Encoding";
         EncodingAuto => "自动识别", "Detect";
@@ -405,7 +405,57 @@ pub fn timeline_text(kind: &str, data: &serde_json::Value, locale: Locale) -> St
         kinds::DELETED => TimelineText::Deleted.text(locale).to_owned(),
         kinds::RESTORED => TimelineText::Restored.text(locale).to_owned(),
         kinds::INTERACTION => s("subject"),
+        "tier_changed" => tier_text(data, locale),
+        "points" => points_text(data, locale),
         other => other.to_owned(),
+    }
+}
+
+/// "tier Medium → High because M=5, F=4" (tier names resolved by the page; ids here fall back to
+/// numbers) or the override set / cleared.
+fn tier_text(data: &serde_json::Value, locale: Locale) -> String {
+    use super::TierText;
+    let suffix = match locale {
+        Locale::ZhCn => "zh",
+        Locale::En => "en",
+    };
+    let name = |key: &str| match &data[format!("{key}_{suffix}")] {
+        serde_json::Value::String(s) => s.clone(),
+        _ => "—".to_owned(),
+    };
+    if data.get("override").is_some() {
+        return if data["override"].is_null() {
+            TierText::OverrideCleared.text(locale).to_owned()
+        } else {
+            let reason = data["reason"].as_str().unwrap_or_default();
+            fill(TierText::OverrideSet.text(locale), &[("to", &name("to")), ("reason", &reason)])
+        };
+    }
+    let because = data["because"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "))
+        .unwrap_or_default();
+    fill(
+        TierText::Changed.text(locale),
+        &[("from", &name("from")), ("to", &name("to")), ("because", &because)],
+    )
+}
+
+fn points_text(data: &serde_json::Value, locale: Locale) -> String {
+    use super::LoyaltyText;
+    let delta = data["delta"].as_i64().unwrap_or_default();
+    let reason = data["reason"].as_str().unwrap_or_default();
+    match data["kind"].as_str().unwrap_or_default() {
+        "earn" => fill(LoyaltyText::TimelineEarn.text(locale), &[("delta", &delta)]),
+        "redeem" => fill(
+            LoyaltyText::TimelineRedeem.text(locale),
+            &[("points", &-delta), ("reason", &reason)],
+        ),
+        "expire" => fill(LoyaltyText::TimelineExpire.text(locale), &[("points", &-delta)]),
+        _ => fill(
+            LoyaltyText::TimelineAdjust.text(locale),
+            &[("delta", &delta), ("reason", &reason)],
+        ),
     }
 }
 

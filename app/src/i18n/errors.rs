@@ -36,6 +36,9 @@ messages! {
         CurrencyMismatch => "该产品的币种与客户的订单币种不同。", "This product is priced in another currency than the customer's orders.";
         InFuture => "日期不能晚于现在。", "The date cannot be in the future.";
         BadEncoding => "无法读取该文件：请确认它是 CSV，并选择正确的编码（UTF-8 或 GBK）。", "The file could not be read: check it is CSV and choose the right encoding (UTF-8 or GBK).";
+        TooFew => "至少需要 {min} 项。", "At least {min} items are needed.";
+        BadRule => "规则第 {position} 个字符处应为：{expected}", "At character {position} the rule expects: {expected}";
+        NotEnoughPoints => "积分不足：当前可用 {available} 分。", "Not enough points: {available} available.";
     }
 }
 
@@ -89,6 +92,14 @@ pub fn field_error_text(error: &FieldError, locale: Locale) -> String {
         FieldError::CurrencyMismatch => ErrorText::CurrencyMismatch.text(locale).to_owned(),
         FieldError::InFuture => ErrorText::InFuture.text(locale).to_owned(),
         FieldError::BadEncoding => ErrorText::BadEncoding.text(locale).to_owned(),
+        FieldError::TooFew { min } => fill(ErrorText::TooFew.text(locale), &[("min", min)]),
+        FieldError::BadRule { position, expected } => fill(
+            ErrorText::BadRule.text(locale),
+            &[("position", &(position + 1)), ("expected", expected)],
+        ),
+        FieldError::NotEnoughPoints { available } => {
+            fill(ErrorText::NotEnoughPoints.text(locale), &[("available", available)])
+        }
     }
 }
 

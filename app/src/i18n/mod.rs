@@ -10,6 +10,7 @@ mod auth;
 mod common;
 mod customers;
 mod errors;
+mod tiers;
 
 pub use admin::{AdminText, AuditText, audit_action_label, entity_type_label};
 pub use auth::AuthText;
@@ -20,6 +21,7 @@ pub use customers::{
     timeline_text,
 };
 pub use errors::{ErrorText, error_text, field_error_text};
+pub use tiers::{LoyaltyText, TierText};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -199,6 +201,8 @@ mod tests {
         assert_complete(OrderText::ALL);
         assert_complete(TimelineText::ALL);
         assert_complete(ImportText::ALL);
+        assert_complete(TierText::ALL);
+        assert_complete(LoyaltyText::ALL);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Reading a CSV (UTF-8 or GBK), checking every row, and importing in batches.
 //!
 //! Re-running a file creates no duplicates: each row is matched to an existing customer by its
-//! natural keys (phone, then email, then the reduced company name), also against rows created
-//! earlier in the same run, and then updates that customer instead.
+//! natural keys (phone, then email, then the reduced company name for rows with neither), also
+//! against rows created earlier in the same run, and then updates that customer instead.
 
 use super::model::*;
 use crate::{
@@ -358,6 +358,12 @@ fn same(a: &Existing, b: &Existing) -> bool {
     serde_json::to_value(a).ok() == serde_json::to_value(b).ok()
 }
 
+/// A company name is a weak key (many firms share one), so it only identifies a row that gives
+/// neither phone nor email; a row whose phone or email is new is a new customer.
+fn matches_by_name(row: &Prepared) -> bool {
+    row.phone_normalized.is_none() && row.email.is_none() && !row.name_key.is_empty()
+}
+
 /// Finds the live customers matching a batch's natural keys.
 async fn existing_for(
     conn: &mut PgConnection,
@@ -366,7 +372,7 @@ async fn existing_for(
     let phones: Vec<String> = rows.iter().filter_map(|r| r.phone_normalized.clone()).collect();
     let emails: Vec<String> = rows.iter().filter_map(|r| r.email.clone()).collect();
     let names: Vec<String> =
-        rows.iter().map(|r| r.name_key.clone()).filter(|k| !k.is_empty()).collect();
+        rows.iter().filter(|r| matches_by_name(r)).map(|r| r.name_key.clone()).collect();
     let found = sqlx::query_as!(
         Existing,
         r#"
@@ -412,7 +418,7 @@ impl KeyIndex {
     fn find(&self, row: &Prepared) -> Option<&Existing> {
         let by_phone = row.phone_normalized.as_ref().and_then(|p| self.phone.get(p));
         let by_email = row.email.as_ref().and_then(|e| self.email.get(e));
-        let by_name = (!row.name_key.is_empty()).then(|| self.name.get(&row.name_key)).flatten();
+        let by_name = matches_by_name(row).then(|| self.name.get(&row.name_key)).flatten();
         by_phone.or(by_email).or(by_name).and_then(|id| self.records.get(id))
     }
 }

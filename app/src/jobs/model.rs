@@ -53,6 +53,10 @@ pub mod kinds {
     pub const CUSTOMER_IMPORT: &str = "customer_import";
     /// Reverts a customer import.
     pub const IMPORT_REVERT: &str = "import_revert";
+    /// Recomputes RFM scores and tiers of every customer.
+    pub const TIER_RECOMPUTE: &str = "tier_recompute";
+    /// Expires points past their date.
+    pub const POINTS_EXPIRY: &str = "points_expiry";
 }
 
 /// A job with its progress.

@@ -96,6 +96,9 @@ pub fn handler_for(kind: &str) -> Option<Handler> {
         }
         kinds::CUSTOMER_IMPORT => Some(|ctx| Box::pin(crate::imports::service::run(ctx))),
         kinds::IMPORT_REVERT => Some(|ctx| Box::pin(crate::imports::service::revert(ctx))),
+        kinds::TIER_RECOMPUTE => Some(|ctx| Box::pin(crate::tiers::service::recompute(ctx))),
+        kinds::POINTS_EXPIRY => Some(|ctx| Box::pin(crate::loyalty::service::expire(ctx))),
+
         _ => None,
     }
 }
@@ -187,20 +190,31 @@ async fn run(state: &AppState, worker: &str, job: ClaimedJob) {
     let _ = publish(pool, &queue::job_event(id, created_by)).await;
 }
 
-/// Queues the hourly maintenance job. Every process runs this; the dedupe key makes one job per
-/// hour however many processes there are.
+/// Work that runs on a schedule: (job kind, period key). Every process runs the scheduler;
+/// the dedupe key (kind and period) makes one job per period however many processes there are.
+fn scheduled(now: chrono::DateTime<chrono::Utc>) -> [(&'static str, String); 3] {
+    [
+        (kinds::MAINTENANCE, now.format("%Y-%m-%dT%H").to_string()),
+        (kinds::POINTS_EXPIRY, now.format("%Y-%m-%dT%H").to_string()),
+        // Scores age with time (recency), so tiers are recomputed nightly.
+        (kinds::TIER_RECOMPUTE, now.format("%Y-%m-%d").to_string()),
+    ]
+}
+
+/// Queues the scheduled jobs of the current period, every ten minutes.
 async fn schedule_maintenance(state: AppState) {
     let mut closing = state.events.closing();
     loop {
-        let key = format!("maintenance:{}", chrono::Utc::now().format("%Y-%m-%dT%H"));
-        let queued = async {
-            let mut connection = state.pool.acquire().await?;
-            let mut job = NewJob::new(kinds::MAINTENANCE, serde_json::json!({}));
-            job.dedupe_key = Some(key);
-            queue::enqueue(&mut connection, job).await
-        };
-        if let Err(error) = queued.await {
-            tracing::warn!(%error, "scheduling maintenance failed");
+        for (kind, period) in scheduled(chrono::Utc::now()) {
+            let queued = async {
+                let mut connection = state.pool.acquire().await?;
+                let mut job = NewJob::new(kind, serde_json::json!({}));
+                job.dedupe_key = Some(format!("{kind}:{period}"));
+                queue::enqueue(&mut connection, job).await
+            };
+            if let Err(error) = queued.await {
+                tracing::warn!(%error, kind, "scheduling a job failed");
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}

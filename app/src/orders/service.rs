@@ -141,6 +141,15 @@ pub async fn add_order(
         CustomerType::Existing => {}
     }
     record(&mut *tx, caller.actor(), Change::new("create", "order", order_id).after(&data)).await?;
+    crate::loyalty::service::earn_for_order(
+        &mut tx,
+        input.customer_id,
+        order_id.0,
+        total,
+        ordered_at,
+    )
+    .await?;
+    crate::tiers::service::rescore_one(&mut tx, input.customer_id).await?;
     let event = customer_event(&mut tx, input.customer_id).await?;
     publish(&mut *tx, &event).await?;
     tx.commit().await?;

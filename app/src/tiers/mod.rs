@@ -1,0 +1,9 @@
+//! Value tiers: RFM scores, admin-defined tiers with explainable rules and a live preview,
+//! manual overrides, saved segments, and the distribution of customers across them.
+
+pub mod api;
+pub mod model;
+pub mod rule;
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod views;
