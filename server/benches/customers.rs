@@ -182,246 +182,274 @@ async fn main() {
             .await
             .unwrap();
 
-    let list = |filter: CustomerFilter, caller: &Authenticated| {
-        let pool = pool.clone();
-        let settings = settings.clone();
-        let scope = caller.scope.visible_owners();
-        async move { repo::list(&pool, &filter, scope.as_deref(), None, 50, &settings).await.unwrap() }
-    };
-    let mut results = Vec::new();
-    results.push(
-        time("search: name fragment (admin, all)", name_fragments.len(), |i| {
-            list(
-                CustomerFilter { search: Some(name_fragments[i].clone()), ..Default::default() },
-                &admin_caller,
-            )
-        })
-        .await,
-    );
-    results.push(
-        time("search: phone fragment (admin, all)", phone_fragments.len(), |i| {
-            list(
-                CustomerFilter { search: Some(phone_fragments[i].clone()), ..Default::default() },
-                &admin_caller,
-            )
-        })
-        .await,
-    );
-    results.push(
-        time("search: name fragment (member, own)", name_fragments.len(), |i| {
-            list(
-                CustomerFilter { search: Some(name_fragments[i].clone()), ..Default::default() },
-                &member,
-            )
-        })
-        .await,
-    );
-    let today = chrono::Utc::now().date_naive();
-    type MakeFilter = Box<dyn Fn(Option<String>) -> CustomerFilter>;
-    let kinds: Vec<(&str, MakeFilter)> = vec![
-        (
-            "active in a region, newest first",
-            Box::new(|region| CustomerFilter {
-                status: Some(ActivityStatus::Active),
-                region,
-                ..Default::default()
-            }),
-        ),
-        (
-            "VIP tag and spend over 5,000, newest first",
-            Box::new(|_| CustomerFilter {
-                tag: Some("VIP".into()),
-                min_spend_minor: Some(500_000),
-                ..Default::default()
-            }),
-        ),
-        (
-            "silent, last order in 400 days, newest first",
-            Box::new(move |_| CustomerFilter {
-                status: Some(ActivityStatus::Silent),
-                last_order_from: Some(today - chrono::Duration::days(400)),
-                ..Default::default()
-            }),
-        ),
-        (
-            "existing in a region, by last order",
-            Box::new(|region| CustomerFilter {
-                customer_type: Some(CustomerType::Existing),
-                region,
-                sort: CustomerSort::LastOrder,
-                ..Default::default()
-            }),
-        ),
-        (
-            "repeat stage, by spend",
-            Box::new(|_| CustomerFilter {
-                stage: Some(LifecycleStage::Repeat),
-                sort: CustomerSort::Spend,
-                ..Default::default()
-            }),
-        ),
-    ];
-    for (label, make) in &kinds {
-        let filters: Vec<CustomerFilter> =
-            (0..60).map(|_| make(regions.choose(&mut rng).cloned())).collect();
-        results.push(
-            time(&format!("list: {label} (admin, all)"), filters.len(), |i| {
-                list(filters[i].clone(), &admin_caller)
-            })
-            .await,
-        );
-        results.push(
-            time(&format!("list: {label} (manager, team)"), filters.len(), |i| {
-                list(filters[i].clone(), &manager)
-            })
-            .await,
-        );
-    }
-    results.push(
-        time("customer 360 data (detail, timeline, orders, recommendations)", ids.len(), |i| {
+    // GUANXI_BENCH_ONLY=reads,import,tiers picks parts (all by default).
+    let only = std::env::var("GUANXI_BENCH_ONLY").unwrap_or_default();
+    let wants = |part: &str| only.is_empty() || only.split(',').any(|p| p.trim() == part);
+    if wants("reads") {
+        let list = |filter: CustomerFilter, caller: &Authenticated| {
             let pool = pool.clone();
             let settings = settings.clone();
-            let id = ids[i];
+            let scope = caller.scope.visible_owners();
             async move {
-                repo::detail(&pool, id, None, &settings).await.unwrap();
-                app::timeline::repo::list(&pool, id, None, 30).await.unwrap();
-                app::orders::repo::orders(&pool, id, None, 20).await.unwrap();
-                app::orders::repo::recommendations(&pool, id, 5).await.unwrap();
+                repo::list(&pool, &filter, scope.as_deref(), None, 50, &settings).await.unwrap()
             }
-        })
-        .await,
-    );
-
-    println!("| operation (server time, {customers} customers) | samples | p50 ms | p95 ms |");
-    println!("| --- | --- | --- | --- |");
-    for stats in &results {
-        println!(
-            "| {} | {} | {:.1} | {:.1} |",
-            stats.name,
-            stats.samples.len(),
-            stats.percentile(0.5),
-            stats.percentile(0.95)
+        };
+        let mut results = Vec::new();
+        results.push(
+            time("search: name fragment (admin, all)", name_fragments.len(), |i| {
+                list(
+                    CustomerFilter {
+                        search: Some(name_fragments[i].clone()),
+                        ..Default::default()
+                    },
+                    &admin_caller,
+                )
+            })
+            .await,
         );
+        results.push(
+            time("search: phone fragment (admin, all)", phone_fragments.len(), |i| {
+                list(
+                    CustomerFilter {
+                        search: Some(phone_fragments[i].clone()),
+                        ..Default::default()
+                    },
+                    &admin_caller,
+                )
+            })
+            .await,
+        );
+        results.push(
+            time("search: name fragment (member, own)", name_fragments.len(), |i| {
+                list(
+                    CustomerFilter {
+                        search: Some(name_fragments[i].clone()),
+                        ..Default::default()
+                    },
+                    &member,
+                )
+            })
+            .await,
+        );
+        let today = chrono::Utc::now().date_naive();
+        type MakeFilter = Box<dyn Fn(Option<String>) -> CustomerFilter>;
+        let kinds: Vec<(&str, MakeFilter)> = vec![
+            (
+                "active in a region, newest first",
+                Box::new(|region| CustomerFilter {
+                    status: Some(ActivityStatus::Active),
+                    region,
+                    ..Default::default()
+                }),
+            ),
+            (
+                "VIP tag and spend over 5,000, newest first",
+                Box::new(|_| CustomerFilter {
+                    tag: Some("VIP".into()),
+                    min_spend_minor: Some(500_000),
+                    ..Default::default()
+                }),
+            ),
+            (
+                "silent, last order in 400 days, newest first",
+                Box::new(move |_| CustomerFilter {
+                    status: Some(ActivityStatus::Silent),
+                    last_order_from: Some(today - chrono::Duration::days(400)),
+                    ..Default::default()
+                }),
+            ),
+            (
+                "existing in a region, by last order",
+                Box::new(|region| CustomerFilter {
+                    customer_type: Some(CustomerType::Existing),
+                    region,
+                    sort: CustomerSort::LastOrder,
+                    ..Default::default()
+                }),
+            ),
+            (
+                "repeat stage, by spend",
+                Box::new(|_| CustomerFilter {
+                    stage: Some(LifecycleStage::Repeat),
+                    sort: CustomerSort::Spend,
+                    ..Default::default()
+                }),
+            ),
+        ];
+        for (label, make) in &kinds {
+            let filters: Vec<CustomerFilter> =
+                (0..60).map(|_| make(regions.choose(&mut rng).cloned())).collect();
+            results.push(
+                time(&format!("list: {label} (admin, all)"), filters.len(), |i| {
+                    list(filters[i].clone(), &admin_caller)
+                })
+                .await,
+            );
+            results.push(
+                time(&format!("list: {label} (manager, team)"), filters.len(), |i| {
+                    list(filters[i].clone(), &manager)
+                })
+                .await,
+            );
+        }
+        results.push(
+            time("customer 360 data (detail, timeline, orders, recommendations)", ids.len(), |i| {
+                let pool = pool.clone();
+                let settings = settings.clone();
+                let id = ids[i];
+                async move {
+                    repo::detail(&pool, id, None, &settings).await.unwrap();
+                    app::timeline::repo::list(&pool, id, None, 30).await.unwrap();
+                    app::orders::repo::orders(&pool, id, None, 20).await.unwrap();
+                    app::orders::repo::recommendations(&pool, id, 5).await.unwrap();
+                }
+            })
+            .await,
+        );
+
+        println!("| operation (server time, {customers} customers) | samples | p50 ms | p95 ms |");
+        println!("| --- | --- | --- | --- |");
+        for stats in &results {
+            println!(
+                "| {} | {} | {:.1} | {:.1} |",
+                stats.name,
+                stats.samples.len(),
+                stats.percentile(0.5),
+                stats.percentile(0.95)
+            );
+        }
     }
 
-    // Import: 100,000 rows, half of them new customers and half matching existing ones by phone
-    // (a quarter of those with a changed region), checked and then imported.
-    let rows = env_number("GUANXI_BENCH_IMPORT_ROWS", 100_000);
-    let existing: Vec<(String, String)> = sqlx::query_as(&format!(
+    if wants("import") {
+        // Import: 100,000 rows, half of them new customers and half matching existing ones by phone
+        // (a quarter of those with a changed region), checked and then imported.
+        let rows = env_number("GUANXI_BENCH_IMPORT_ROWS", 100_000);
+        let existing: Vec<(String, String)> = sqlx::query_as(&format!(
         "select name, phone from customer tablesample system (10) where phone is not null limit {}",
         rows / 2
     ))
     .fetch_all(&pool)
     .await
     .unwrap();
-    let mut csv = String::from("客户名称,电话,邮箱,地区,行业,标签\n");
-    let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let mut import_rng = StdRng::seed_from_u64(run);
-    for n in 0..rows {
-        let region = regions.choose(&mut import_rng).cloned().unwrap_or_default();
-        match existing.get(n / 2).filter(|_| n % 2 == 1) {
-            Some((name, phone)) => {
-                let region = if n % 8 == 1 { region } else { String::new() };
-                csv.push_str(&format!("{name},{phone},,{region},,\n"));
-            }
-            None => {
-                let company = app::demo::names::company(&mut import_rng);
-                csv.push_str(&format!(
-                    "{company}{n},{},b{run}x{n}@import.example,{region},制造业,导入;{run}\n",
-                    15_000_000_000u64 + import_rng.gen_range(0..9_999_999_999u64)
-                ));
+        let mut csv = String::from("客户名称,电话,邮箱,地区,行业,标签\n");
+        let run =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let mut import_rng = StdRng::seed_from_u64(run);
+        for n in 0..rows {
+            let region = regions.choose(&mut import_rng).cloned().unwrap_or_default();
+            match existing.get(n / 2).filter(|_| n % 2 == 1) {
+                Some((name, phone)) => {
+                    let region = if n % 8 == 1 { region } else { String::new() };
+                    csv.push_str(&format!("{name},{phone},,{region},,\n"));
+                }
+                None => {
+                    let company = app::demo::names::company(&mut import_rng);
+                    csv.push_str(&format!(
+                        "{company}{n},{},b{run}x{n}@import.example,{region},制造业,导入;{run}\n",
+                        15_000_000_000u64 + import_rng.gen_range(0..9_999_999_999u64)
+                    ));
+                }
             }
         }
-    }
-    let id = imports::upload(
-        &app::state::AppState {
-            pool: pool.clone(),
-            settings: Default::default(),
-            events: app::events::EventBus::new(),
-        },
-        &admin_caller,
-        "bench.csv",
-        Encoding::Auto,
-        csv.as_bytes(),
-    )
-    .await
-    .unwrap();
-    let started = Instant::now();
-    imports::execute(&pool, id, true, &mut imports::Unreported).await.unwrap();
-    let checked = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    imports::execute(&pool, id, false, &mut imports::Unreported).await.unwrap();
-    let imported = started.elapsed().as_secs_f64();
-    let counts: (i32, i32, i32, i32) = sqlx::query_as("select created_count, updated_count, unchanged_count, rejected_count from import_run where id = $1")
+        let id = imports::upload(
+            &app::state::AppState {
+                pool: pool.clone(),
+                settings: Default::default(),
+                events: app::events::EventBus::new(),
+            },
+            &admin_caller,
+            "bench.csv",
+            Encoding::Auto,
+            csv.as_bytes(),
+        )
+        .await
+        .unwrap();
+        let started = Instant::now();
+        imports::execute(&pool, id, true, &mut imports::Unreported).await.unwrap();
+        let checked = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        imports::execute(&pool, id, false, &mut imports::Unreported).await.unwrap();
+        let imported = started.elapsed().as_secs_f64();
+        let counts: (i32, i32, i32, i32) = sqlx::query_as("select created_count, updated_count, unchanged_count, rejected_count from import_run where id = $1")
         .bind(id)
         .fetch_one(&pool)
         .await
         .unwrap();
-    println!("\n| import of {rows} rows | seconds | rows/s |\n| --- | --- | --- |");
-    println!("| check (dry run) | {checked:.1} | {:.0} |", rows as f64 / checked);
-    println!(
-        "| import (created {}, updated {}, unchanged {}, rejected {}) | {imported:.1} | {:.0} |",
-        counts.0,
-        counts.1,
-        counts.2,
-        counts.3,
-        rows as f64 / imported
-    );
-
-    // Tiers: the nightly recompute as the job runs it (cut points, then 50,000-customer ranges),
-    // then a rule change: its preview, and the recompute that moves customers.
-    let recompute = |tiers: Vec<(app::tiers::model::Tier, Option<app::tiers::rule::Expr>)>| {
-        let pool = pool.clone();
-        async move {
-            let window = app::tiers::service::settings(&pool).await.unwrap().window_days;
-            let started = Instant::now();
-            let mut conn = pool.acquire().await.unwrap();
-            app::tiers::service::compute_cut_points(&mut conn, window).await.unwrap();
-            let cut = started.elapsed().as_secs_f64();
-            let max_id: i64 =
-                sqlx::query_scalar("select max(id) from customer").fetch_one(&pool).await.unwrap();
-            let (mut from, mut moves) = (1, 0);
-            while from <= max_id {
-                let mut tx = pool.begin().await.unwrap();
-                moves +=
-                    app::tiers::service::grade_range(&mut tx, &tiers, window, from, from + 49_999)
-                        .await
-                        .unwrap();
-                tx.commit().await.unwrap();
-                from += 50_000;
-            }
-            (cut, started.elapsed().as_secs_f64(), moves)
-        }
-    };
-    let tiers_before = app::tiers::service::tiers(&pool).await.unwrap();
-    sqlx::query("truncate customer_score").execute(&pool).await.unwrap();
-    let first = recompute(tiers_before.clone()).await;
-    let nightly = recompute(tiers_before.clone()).await;
-    let mut proposed = tiers_before.clone();
-    proposed[0].0.rule = "M >= 5 and F >= 4".into();
-    proposed[0].1 = app::tiers::rule::parse("M >= 5 and F >= 4").unwrap();
-    let preview = time("tier rule preview (counts, moves, samples)", 10, |_| {
-        let pool = pool.clone();
-        let proposed = proposed.clone();
-        async move { app::tiers::service::preview(&pool, &proposed).await.unwrap() }
-    })
-    .await;
-    let changed = recompute(proposed.clone()).await;
-    // Back to the stored rules, so the next run starts from the same place.
-    let restored = recompute(tiers_before.clone()).await;
-    println!("\n| tiers at {customers} customers | cut points | whole recompute | moves |");
-    println!("| --- | --- | --- | --- |");
-    for (name, (cut, total, moves)) in [
-        ("first grading (no scores yet)", first),
-        ("nightly recompute, rules unchanged", nightly),
-        ("after a rule change (High: M >= 5 and F >= 4)", changed),
-        ("rule changed back", restored),
-    ] {
-        println!("| {name} | {cut:.1} s | {total:.1} s | {moves} |");
+        println!("\n| import of {rows} rows | seconds | rows/s |\n| --- | --- | --- |");
+        println!("| check (dry run) | {checked:.1} | {:.0} |", rows as f64 / checked);
+        println!(
+            "| import (created {}, updated {}, unchanged {}, rejected {}) | {imported:.1} | {:.0} |",
+            counts.0,
+            counts.1,
+            counts.2,
+            counts.3,
+            rows as f64 / imported
+        );
     }
-    println!(
-        "\n| rule-change preview | p50 {:.0} ms | p95 {:.0} ms |",
-        preview.percentile(0.5),
-        preview.percentile(0.95)
-    );
+
+    if wants("tiers") {
+        // Tiers: the nightly recompute as the job runs it (cut points, then 50,000-customer ranges),
+        // then a rule change: its preview, and the recompute that moves customers.
+        let recompute = |tiers: Vec<(app::tiers::model::Tier, Option<app::tiers::rule::Expr>)>| {
+            let pool = pool.clone();
+            async move {
+                let window = app::tiers::service::settings(&pool).await.unwrap().window_days;
+                let started = Instant::now();
+                let mut conn = pool.acquire().await.unwrap();
+                app::tiers::service::compute_cut_points(&mut conn, window).await.unwrap();
+                let cut = started.elapsed().as_secs_f64();
+                let max_id: i64 = sqlx::query_scalar("select max(id) from customer")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                let (mut from, mut moves) = (1, 0);
+                while from <= max_id {
+                    let mut tx = pool.begin().await.unwrap();
+                    moves += app::tiers::service::grade_range(
+                        &mut tx,
+                        &tiers,
+                        window,
+                        from,
+                        from + 49_999,
+                    )
+                    .await
+                    .unwrap();
+                    tx.commit().await.unwrap();
+                    from += 50_000;
+                }
+                (cut, started.elapsed().as_secs_f64(), moves)
+            }
+        };
+        let tiers_before = app::tiers::service::tiers(&pool).await.unwrap();
+        sqlx::query("truncate customer_score").execute(&pool).await.unwrap();
+        let first = recompute(tiers_before.clone()).await;
+        let nightly = recompute(tiers_before.clone()).await;
+        let mut proposed = tiers_before.clone();
+        proposed[0].0.rule = "M >= 5 and F >= 4".into();
+        proposed[0].1 = app::tiers::rule::parse("M >= 5 and F >= 4").unwrap();
+        let preview = time("tier rule preview (counts, moves, samples)", 10, |_| {
+            let pool = pool.clone();
+            let proposed = proposed.clone();
+            async move { app::tiers::service::preview(&pool, &proposed).await.unwrap() }
+        })
+        .await;
+        let changed = recompute(proposed.clone()).await;
+        // Back to the stored rules, so the next run starts from the same place.
+        let restored = recompute(tiers_before.clone()).await;
+        println!("\n| tiers at {customers} customers | cut points | whole recompute | moves |");
+        println!("| --- | --- | --- | --- |");
+        for (name, (cut, total, moves)) in [
+            ("first grading (no scores yet)", first),
+            ("nightly recompute, rules unchanged", nightly),
+            ("after a rule change (High: M >= 5 and F >= 4)", changed),
+            ("rule changed back", restored),
+        ] {
+            println!("| {name} | {cut:.1} s | {total:.1} s | {moves} |");
+        }
+        println!(
+            "\n| rule-change preview | p50 {:.0} ms | p95 {:.0} ms |",
+            preview.percentile(0.5),
+            preview.percentile(0.95)
+        );
+    }
 }

@@ -11,8 +11,8 @@ use crate::{
         server::{DataScope, scope_of_user},
     },
     customers::model::{
-        CustomFieldDef, CustomerId, CustomerKind, CustomerType, Source, clean_tags, index_grams,
-        name_key, normalize_phone, search_text, validate_custom_fields, validate_phone,
+        CustomFieldDef, CustomerKind, CustomerType, Source, clean_tags, index_grams, name_key,
+        normalize_phone, search_text, validate_custom_fields, validate_phone,
     },
     error::{AppError, FieldError, FieldErrors},
     timeline::model::kinds,
@@ -453,6 +453,21 @@ pub async fn run_batch(
             index.insert(record);
         }
     }
+    // Ids for the new customers, reserved in one round trip: rows that match nothing yet (an
+    // upper bound, as a row may match one created earlier in the batch; unused ids are gaps).
+    let mut reserved: Vec<i64> = if write {
+        let wanted = good.iter().filter(|r| index.find(r).is_none()).count() as i64;
+        sqlx::query_scalar!(
+            r#"select nextval(pg_get_serial_sequence('customer', 'id')) as "id!"
+               from generate_series(1, $1::bigint)"#,
+            wanted
+        )
+        .fetch_all(&mut *conn)
+        .await?
+    } else {
+        Vec::new()
+    };
+    reserved.reverse();
     let mut outcomes = Vec::with_capacity(rows.len());
     let mut to_create: Vec<(usize, Prepared)> = Vec::new();
     for (offset, row) in rows.iter().enumerate() {
@@ -481,11 +496,14 @@ pub async fn run_batch(
             None => {
                 // The id is reserved now so later rows of the file match this one.
                 let id = if write {
-                    sqlx::query_scalar!(
-                        r#"select nextval(pg_get_serial_sequence('customer', 'id')) as "id!""#
-                    )
-                    .fetch_one(&mut *conn)
-                    .await?
+                    match reserved.pop() {
+                        Some(id) => id,
+                        None => sqlx::query_scalar!(
+                            r#"select nextval(pg_get_serial_sequence('customer', 'id')) as "id!""#
+                        )
+                        .fetch_one(&mut *conn)
+                        .await?,
+                    }
                 } else {
                     *next_fake_id -= 1;
                     *next_fake_id
@@ -722,9 +740,7 @@ async fn write_batch(
         .execute(&mut *conn)
         .await?;
         let ids: Vec<i64> = updated.iter().map(|r| r.id).collect();
-        for id in &ids {
-            crate::customers::repo::refresh_search(conn, CustomerId(*id)).await?;
-        }
+        crate::customers::repo::refresh_search_of(conn, &ids).await?;
         let data = serde_json::json!({ "import_id": import_id, "updated": true });
         sqlx::query!(
             "insert into timeline_event (customer_id, at, kind, ref_id, data, actor_id)
