@@ -66,6 +66,10 @@ pub enum FieldError {
     NotEnoughPoints {
         available: i64,
     },
+    /// A pipeline needs exactly one won and one lost stage.
+    FinalStages,
+    /// A stage still holds opportunities, so it cannot be removed.
+    StageInUse,
 }
 
 /// Field name -> reasons. A `BTreeMap` keeps the wire format and test output stable.
@@ -180,6 +184,13 @@ impl AppError {
         tracing::error!(%reference, "{detail}");
         AppError::Internal { reference }
     }
+}
+
+/// A value read back from the database that fails its own check (a text column outside its
+/// enum): a bug or a hand edit, reported as an internal error rather than shown to the user.
+#[cfg(feature = "ssr")]
+pub fn stored<T>(value: Result<T, FieldError>) -> Result<T, AppError> {
+    value.map_err(|error| AppError::internal(format_args!("unexpected stored value: {error:?}")))
 }
 
 impl FromServerFnError for AppError {

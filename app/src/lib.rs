@@ -15,10 +15,13 @@ pub mod i18n;
 pub mod imports;
 pub mod interactions;
 pub mod jobs;
+pub mod leads;
 pub mod loyalty;
 pub mod orders;
 pub mod paging;
+pub mod pipeline;
 mod shell;
+pub mod tasks;
 pub mod tiers;
 pub mod timeline;
 pub mod ui;
@@ -132,6 +135,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("segments") view=tiers::views::SegmentsPage ssr=SsrMode::Async/>
                     <Route path=path!("insights/customers") view=tiers::views::DistributionPage ssr=SsrMode::Async/>
                     <Route path=path!("jobs") view=jobs::views::JobsPage ssr=SsrMode::Async/>
+                    <Route path=path!("pipeline") view=pipeline::views::PipelinePage ssr=SsrMode::Async/>
+                    <Route path=path!("opportunities/:id") view=pipeline::views::OpportunityPage ssr=SsrMode::Async/>
+                    <Route path=path!("forecast") view=pipeline::views::ForecastPage ssr=SsrMode::Async/>
+                    <Route path=path!("leads") view=leads::views::LeadsPage ssr=SsrMode::Async/>
+                    <Route path=path!("tasks") view=tasks::views::MyDayPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/pipelines") view=pipeline::views::PipelinesPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/leads") view=leads::views::LeadSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/users") view=users::views::UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/teams") view=users::views::TeamsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/access") view=users::views::AccessPage ssr=SsrMode::Async/>

@@ -7,7 +7,10 @@ use crate::{
         views::{LocaleSwitch, role_label, use_auth_session},
     },
     events::use_server_events,
-    i18n::{AdminText, AuthText, CommonText, CustomerText, LoyaltyText, TierText, use_i18n},
+    i18n::{
+        AdminText, AuthText, CommonText, CustomerText, LeadText, LoyaltyText, SalesText, TaskText,
+        TierText, use_i18n,
+    },
     ui::{ErrorNotice, Loading},
 };
 use leptos::prelude::*;
@@ -69,6 +72,10 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                 <nav class="nav" on:click=move |_| nav_open.set(false)>
                     <A href="/" exact=true>{i18n.t(CommonText::NavHome)}</A>
                     <A href="/customers">{i18n.t(CustomerText::Customers)}</A>
+                    <A href="/leads">{i18n.t(LeadText::Leads)}</A>
+                    <A href="/pipeline">{i18n.t(SalesText::Pipeline)}</A>
+                    <A href="/forecast">{i18n.t(SalesText::Forecast)}</A>
+                    <A href="/tasks">{i18n.t(TaskText::MyDay)}</A>
                     <A href="/segments">{i18n.t(TierText::Segments)}</A>
                     {is_manager.then(|| view! { <A href="/insights/customers">{i18n.t(TierText::Distribution)}</A> })}
                     <A href="/jobs">{i18n.t(CommonText::NavJobs)}</A>
@@ -80,6 +87,8 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                         <A href="/admin/access">{i18n.t(AdminText::AccessTitle)}</A>
                         <A href="/admin/audit">{i18n.t(AdminText::AuditTitle)}</A>
                         <A href="/admin/customers">{i18n.t(CustomerText::Settings)}</A>
+                        <A href="/admin/pipelines">{i18n.t(SalesText::Pipelines)}</A>
+                        <A href="/admin/leads">{i18n.t(LeadText::Settings)}</A>
                         <A href="/admin/tiers">{i18n.t(TierText::Tiers)}</A>
                         <A href="/admin/loyalty">{i18n.t(LoyaltyText::Settings)}</A>
                         <A href="/admin/products">{i18n.t(CustomerText::Products)}</A>
@@ -116,6 +125,7 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                 </header>
                 <main class="content">
                     <Outlet/>
+                    <crate::tasks::views::TaskReminders/>
                 </main>
             </div>
         </div>

@@ -7,6 +7,8 @@
 //! service calls a request makes, measured in-process, without HTTP or rendering.
 //! `GUANXI_BENCH_CUSTOMERS` / `GUANXI_BENCH_ORDERS` change the size.
 
+mod common;
+
 use app::{
     auth::{model::Role, server::Authenticated},
     customers::{model::*, repo},
@@ -14,85 +16,9 @@ use app::{
 };
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use sqlx::{Connection, Executor, PgConnection, PgPool, postgres::PgPoolOptions};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    format!("{}/{name}", url.rsplit_once('/').expect("a URL with a database").0)
-}
-
-struct Stats {
-    name: String,
-    samples: Vec<Duration>,
-}
-
-impl Stats {
-    fn percentile(&self, p: f64) -> f64 {
-        let mut sorted = self.samples.clone();
-        sorted.sort();
-        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-        sorted[index].as_secs_f64() * 1000.0
-    }
-}
-
-async fn time<F, Fut, T>(name: &str, inputs: usize, mut call: F) -> Stats
-where
-    F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = T>,
-{
-    // One untimed pass warms the caches the way a running server has them warm.
-    for i in 0..inputs.min(20) {
-        call(i).await;
-    }
-    let mut samples = Vec::with_capacity(inputs);
-    for i in 0..inputs {
-        let started = Instant::now();
-        call(i).await;
-        samples.push(started.elapsed());
-    }
-    Stats { name: name.to_owned(), samples }
-}
-
-async fn admin_caller(pool: &PgPool) -> Authenticated {
-    let id: i64 =
-        sqlx::query_scalar("select id from app_user where role = 'admin' order by id limit 1")
-            .fetch_one(pool)
-            .await
-            .expect("an admin");
-    let session = app::auth::repo::create_session(
-        pool,
-        app::auth::model::UserId(id),
-        chrono::Utc::now() + chrono::Duration::hours(1),
-        Some("bench"),
-        None,
-    )
-    .await
-    .unwrap();
-    app::auth::server::authenticate(pool, session, None).await.unwrap().unwrap()
-}
-
-async fn caller_with_role(pool: &PgPool, role: Role) -> Authenticated {
-    let id: i64 = sqlx::query_scalar(
-        "select id from app_user where role = $1 and team_id is not null order by id limit 1",
-    )
-    .bind(role.as_str())
-    .fetch_one(pool)
-    .await
-    .expect("a user of that role");
-    let session = app::auth::repo::create_session(
-        pool,
-        app::auth::model::UserId(id),
-        chrono::Utc::now() + chrono::Duration::hours(1),
-        Some("bench"),
-        None,
-    )
-    .await
-    .unwrap();
-    app::auth::server::authenticate(pool, session, None).await.unwrap().unwrap()
-}
+use common::{admin_caller, caller_with_role, env_number, time, with_database};
 
 #[tokio::main]
 async fn main() {

@@ -35,6 +35,9 @@ pub const CUSTOMER_REFERENCES: &[(&str, &str)] = &[
     ("timeline_event", "customer_id"),
     ("points_entry", "customer_id"),
     ("tier_change", "customer_id"),
+    ("opportunity", "customer_id"),
+    ("lead", "customer_id"),
+    ("task", "customer_id"),
 ];
 
 /// Fields a merge may take from the merged record instead of the survivor.

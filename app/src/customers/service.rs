@@ -90,17 +90,29 @@ pub async fn create(
     contacts: Vec<ContactInput>,
 ) -> Result<CustomerId, AppError> {
     let mut tx = state.pool.begin().await?;
-    let valid = validate(&mut tx, caller, &input, &contacts).await?;
+    let id = create_in(&mut tx, caller, &input, &contacts).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// `create` inside the caller's transaction (lead conversion creates a customer and an
+/// opportunity together).
+pub async fn create_in(
+    tx: &mut PgConnection,
+    caller: &Authenticated,
+    input: &CustomerInput,
+    contacts: &[ContactInput],
+) -> Result<CustomerId, AppError> {
+    let valid = validate(&mut *tx, caller, input, contacts).await?;
     let settings = repo::settings(&mut *tx).await?;
-    let id = repo::insert(&mut tx, &valid, &settings.default_currency, caller.id()).await?;
-    repo::replace_contacts(&mut tx, id, &contacts).await?;
-    repo::refresh_search(&mut tx, id).await?;
+    let id = repo::insert(&mut *tx, &valid, &settings.default_currency, caller.id()).await?;
+    repo::replace_contacts(&mut *tx, id, contacts).await?;
+    repo::refresh_search(&mut *tx, id).await?;
     append(&mut *tx, NewEntry::now(id, kinds::CREATED, Some(caller.id()))).await?;
     record(&mut *tx, caller.actor(), Change::new("create", "customer", id).after(&valid)).await?;
-    dedupe::detect_for(&mut tx, id).await?;
-    let event = customer_event(&mut tx, id).await?;
+    dedupe::detect_for(&mut *tx, id).await?;
+    let event = customer_event(&mut *tx, id).await?;
     publish(&mut *tx, &event).await?;
-    tx.commit().await?;
     Ok(id)
 }
 

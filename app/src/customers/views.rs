@@ -199,7 +199,7 @@ pub fn CustomersPage() -> impl IntoView {
 
     let export_href = move |encoding: &'static str| {
         let filter = serde_json::to_string(&state.filter()).unwrap_or_default();
-        format!("/files/customers.csv?encoding={encoding}&filter={}", urlencode(&filter))
+        format!("/files/customers.csv?encoding={encoding}&filter={}", crate::ui::urlencode(&filter))
     };
 
     view! {
@@ -320,19 +320,6 @@ pub fn FilterControls(state: FilterState) -> impl IntoView {
             </div>
         </Transition>
     }
-}
-
-/// Percent-encodes a query value.
-pub fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]
@@ -985,6 +972,8 @@ pub fn CustomerPage() -> impl IntoView {
                 // Sections other domains add to the 360 page, beside the tabs.
                 <aside class="side-sections">
                     {move || id.get().map(|id| view! {
+                        <crate::pipeline::views::CustomerOpportunities customer_id=id version/>
+                        <crate::tasks::views::TaskSection opportunity_id=None customer_id=Some(id)/>
                         <crate::tiers::views::CustomerTierCard customer_id=id version/>
                         <crate::loyalty::views::MembershipCard customer_id=id version/>
                         <Recommendations customer_id=id version/>
@@ -1551,6 +1540,43 @@ fn CustomFieldsEditor(defs: Vec<CustomFieldDef>, on_saved: Callback<()>) -> impl
                 </div>
                 <div class="actions"><button type="submit" class="button primary">{i18n.t(CustomerText::NewField)}</button></div>
             </form>
+        </div>
+    }
+}
+
+/// Finds a customer by a fragment of name, phone or email and keeps the one picked. Other
+/// domains' forms (opportunities, tickets) use it.
+#[component]
+pub fn CustomerPicker(
+    #[prop(into)] label: TextProp,
+    chosen: RwSignal<Option<(CustomerId, String)>>,
+    #[prop(into, optional)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let matches = Resource::new(
+        move || search.get(),
+        |search| async move {
+            if search.trim().chars().count() < 2 {
+                return Ok(Vec::new());
+            }
+            let filter = CustomerFilter { search: Some(search), ..Default::default() };
+            list_customers(filter, None).await.map(|page| {
+                page.items.into_iter().take(8).map(|c| (c.id, c.name)).collect::<Vec<_>>()
+            })
+        },
+    );
+    view! {
+        <div class="field customer-picker">
+            <TextField label name="customer_search" value=search error/>
+            {move || chosen.get().map(|(_, name)| view! { <p class="chosen" data-testid="chosen-customer">"✓ "{name}</p> })}
+            <Transition fallback=|| ()>
+                <ul class="plain-list picker-results">
+                    {move || matches.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|(id, name)| {
+                        let label = name.clone();
+                        view! { <li><button type="button" class="button small ghost" on:click=move |_| { chosen.set(Some((id, name.clone()))); search.set(String::new()); }>{label}</button></li> }
+                    }).collect_view()}
+                </ul>
+            </Transition>
         </div>
     }
 }

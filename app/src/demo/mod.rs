@@ -4,6 +4,7 @@
 pub mod bulk;
 pub mod customers;
 pub mod names;
+mod sales;
 
 use crate::{
     audit::repo::{Change, record},
@@ -73,6 +74,7 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool, AppError> {
     }
     let mut rng = StdRng::seed_from_u64(2027);
     seed_customers(pool, &mut rng).await?;
+    sales::seed(pool, &mut rng).await?;
     Ok(true)
 }
 

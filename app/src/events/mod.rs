@@ -32,6 +32,12 @@ pub enum Topic {
     Customer,
     /// An import progressed or finished.
     Import,
+    /// An opportunity was created, edited or moved (the board moves its card).
+    Opportunity,
+    /// A lead arrived or changed.
+    Lead,
+    /// A task was created, changed or fell due (its assignee is reminded).
+    Task,
     /// Events may have been missed (a reconnect): every view should refetch.
     Resync,
 }

@@ -39,6 +39,8 @@ messages! {
         TooFew => "至少需要 {min} 项。", "At least {min} items are needed.";
         BadRule => "规则第 {position} 个字符处应为：{expected}", "At character {position} the rule expects: {expected}";
         NotEnoughPoints => "积分不足：当前可用 {available} 分。", "Not enough points: {available} available.";
+        FinalStages => "需要且只能有一个“赢单”阶段和一个“输单”阶段。", "Exactly one won stage and one lost stage are needed.";
+        StageInUse => "该阶段还有商机，请先移走再删除。", "This stage still holds opportunities; move them first.";
     }
 }
 
@@ -97,6 +99,8 @@ pub fn field_error_text(error: &FieldError, locale: Locale) -> String {
             ErrorText::BadRule.text(locale),
             &[("position", &(position + 1)), ("expected", expected)],
         ),
+        FieldError::FinalStages => ErrorText::FinalStages.text(locale).to_owned(),
+        FieldError::StageInUse => ErrorText::StageInUse.text(locale).to_owned(),
         FieldError::NotEnoughPoints { available } => {
             fill(ErrorText::NotEnoughPoints.text(locale), &[("available", available)])
         }

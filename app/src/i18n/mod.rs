@@ -10,6 +10,7 @@ mod auth;
 mod common;
 mod customers;
 mod errors;
+mod sales;
 mod tiers;
 
 pub use admin::{AdminText, AuditText, audit_action_label, entity_type_label};
@@ -21,6 +22,7 @@ pub use customers::{
     timeline_text,
 };
 pub use errors::{ErrorText, error_text, field_error_text};
+pub use sales::{LeadText, SalesText, TaskText, sales_timeline_text};
 pub use tiers::{LoyaltyText, TierText};
 
 use leptos::prelude::*;
@@ -203,6 +205,9 @@ mod tests {
         assert_complete(ImportText::ALL);
         assert_complete(TierText::ALL);
         assert_complete(LoyaltyText::ALL);
+        assert_complete(SalesText::ALL);
+        assert_complete(LeadText::ALL);
+        assert_complete(TaskText::ALL);
     }
 
     #[test]

@@ -54,36 +54,9 @@ fn target_label(target: &Target, locale: Locale) -> String {
 /// Sends the chosen file to `/api/import-upload`; the answer is the new import's id.
 #[cfg(feature = "hydrate")]
 async fn upload(input: web_sys::HtmlInputElement, encoding: String) -> Result<i64, AppError> {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
-    let transport = |e: wasm_bindgen::JsValue| AppError::Transport(format!("{e:?}"));
-    let file = input
-        .files()
-        .and_then(|files| files.get(0))
-        .ok_or_else(|| AppError::validation("file", crate::error::FieldError::Required))?;
-    let url = format!(
-        "/api/import-upload?name={}&encoding={}",
-        crate::customers::views::urlencode(&file.name()),
-        encoding
-    );
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&file);
-    let window = web_sys::window().ok_or_else(|| AppError::Transport("no window".into()))?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
-        .await
-        .map_err(transport)?
-        .dyn_into()
-        .map_err(transport)?;
-    let text = JsFuture::from(response.text().map_err(transport)?).await.map_err(transport)?;
-    let body = text.as_string().unwrap_or_default();
-    if response.ok() {
-        let value: serde_json::Value =
-            serde_json::from_str(&body).map_err(|e| AppError::Transport(e.to_string()))?;
-        value["id"].as_i64().ok_or_else(|| AppError::Transport("no id".into()))
-    } else {
-        Err(serde_json::from_str(&body).unwrap_or(AppError::Transport(body)))
-    }
+    let (_, value) =
+        crate::ui::post_file(&format!("/api/import-upload?encoding={encoding}"), &input).await?;
+    value["id"].as_i64().ok_or_else(|| AppError::Transport("no id".into()))
 }
 
 #[component]

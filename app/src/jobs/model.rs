@@ -57,6 +57,8 @@ pub mod kinds {
     pub const TIER_RECOMPUTE: &str = "tier_recompute";
     /// Expires points past their date.
     pub const POINTS_EXPIRY: &str = "points_expiry";
+    /// Stores this week's sales forecast, to measure forecast accuracy later.
+    pub const FORECAST_SNAPSHOT: &str = "forecast_snapshot";
 }
 
 /// A job with its progress.

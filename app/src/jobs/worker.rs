@@ -98,6 +98,9 @@ pub fn handler_for(kind: &str) -> Option<Handler> {
         kinds::IMPORT_REVERT => Some(|ctx| Box::pin(crate::imports::service::revert(ctx))),
         kinds::TIER_RECOMPUTE => Some(|ctx| Box::pin(crate::tiers::service::recompute(ctx))),
         kinds::POINTS_EXPIRY => Some(|ctx| Box::pin(crate::loyalty::service::expire(ctx))),
+        kinds::FORECAST_SNAPSHOT => {
+            Some(|ctx| Box::pin(crate::pipeline::service::snapshot_job(ctx)))
+        }
 
         _ => None,
     }
@@ -108,6 +111,7 @@ pub fn spawn(state: AppState, process: &str, count: usize) -> Vec<tokio::task::J
     let mut handles: Vec<_> =
         (0..count).map(|n| tokio::spawn(work(state.clone(), format!("{process}/{n}")))).collect();
     if count > 0 {
+        handles.push(tokio::spawn(crate::tasks::service::remind_due(state.clone())));
         handles.push(tokio::spawn(schedule_maintenance(state)));
     }
     handles
@@ -192,12 +196,13 @@ async fn run(state: &AppState, worker: &str, job: ClaimedJob) {
 
 /// Work that runs on a schedule: (job kind, period key). Every process runs the scheduler;
 /// the dedupe key (kind and period) makes one job per period however many processes there are.
-fn scheduled(now: chrono::DateTime<chrono::Utc>) -> [(&'static str, String); 3] {
+fn scheduled(now: chrono::DateTime<chrono::Utc>) -> [(&'static str, String); 4] {
     [
         (kinds::MAINTENANCE, now.format("%Y-%m-%dT%H").to_string()),
         (kinds::POINTS_EXPIRY, now.format("%Y-%m-%dT%H").to_string()),
         // Scores age with time (recency), so tiers are recomputed nightly.
         (kinds::TIER_RECOMPUTE, now.format("%Y-%m-%d").to_string()),
+        (kinds::FORECAST_SNAPSHOT, now.format("%G-W%V").to_string()),
     ]
 }
 

@@ -5,9 +5,13 @@ mod notice;
 mod paged;
 mod time;
 mod toast;
+mod upload;
 
 pub use field::{CheckboxField, SelectField, TextField, field_message};
 pub use notice::{ErrorNotice, Loading, MoreButton};
 pub use paged::PagedList;
 pub use time::Timestamp;
 pub use toast::{ToastKind, Toaster, Toasts, use_toasts};
+#[cfg(feature = "hydrate")]
+pub use upload::post_file;
+pub use upload::urlencode;

@@ -1,0 +1,736 @@
+//! Leads: capture (manual and web forms), routing, follow-up, qualification and conversion
+//! (server only).
+
+use super::model::*;
+use crate::{
+    audit::repo::{Change, record},
+    auth::{model::UserId, server::Authenticated},
+    customers::model::{ContactInput, CustomerId, CustomerInput, CustomerKind, name_key},
+    error::{AppError, FieldError, stored},
+    events::{Audience, ServerEvent, Topic, publish},
+    paging::Page,
+    pipeline::model::{OpportunityId, OpportunityInput},
+    state::AppState,
+};
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor, PgPool};
+use std::net::IpAddr;
+
+/// Web-form submissions allowed per client address and form in ten minutes.
+pub const FORM_SUBMISSIONS_PER_10_MIN: i64 = 5;
+
+const LEAD_COLUMNS: &str =
+    "l.id, l.name, l.company, l.phone, l.email, l.region, l.source, l.status,
+    l.disqualify_reason, l.owner_id, u.display_name as owner_name, l.message, l.created_at,
+    l.first_contacted_at, l.customer_id, l.opportunity_id, l.version,
+    (l.status = 'new' and l.first_contacted_at is null
+        and l.created_at < now() - make_interval(hours => r.follow_up_hours)) as overdue";
+
+#[derive(sqlx::FromRow)]
+struct LeadRow {
+    id: i64,
+    name: String,
+    company: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    region: Option<String>,
+    source: String,
+    status: String,
+    disqualify_reason: Option<String>,
+    owner_id: Option<i64>,
+    owner_name: Option<String>,
+    message: Option<String>,
+    created_at: DateTime<Utc>,
+    first_contacted_at: Option<DateTime<Utc>>,
+    customer_id: Option<i64>,
+    opportunity_id: Option<i64>,
+    version: i32,
+    overdue: Option<bool>,
+}
+
+impl TryFrom<LeadRow> for Lead {
+    type Error = AppError;
+
+    fn try_from(r: LeadRow) -> Result<Self, AppError> {
+        Ok(Lead {
+            id: LeadId(r.id),
+            name: r.name,
+            company: r.company,
+            phone: r.phone,
+            email: r.email,
+            region: r.region,
+            source: stored(LeadSource::parse(&r.source))?,
+            status: stored(LeadStatus::parse(&r.status))?,
+            disqualify_reason: r.disqualify_reason,
+            owner_id: r.owner_id.map(UserId),
+            owner_name: r.owner_name,
+            message: r.message,
+            created_at: r.created_at,
+            first_contacted_at: r.first_contacted_at,
+            overdue: r.overdue.unwrap_or(false),
+            customer_id: r.customer_id.map(CustomerId),
+            opportunity_id: r.opportunity_id.map(OpportunityId),
+            version: r.version,
+        })
+    }
+}
+
+/// Leads in scope, newest first, filtered.
+pub async fn list(
+    pool: &PgPool,
+    visible_owners: Option<&[i64]>,
+    filter: &LeadFilter,
+    before: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> Result<Page<Lead, (DateTime<Utc>, i64)>, AppError> {
+    let search =
+        filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| format!("%{s}%"));
+    let sql = format!(
+        "select {LEAD_COLUMNS}
+         from lead l cross join lead_routing r
+         left join app_user u on u.id = l.owner_id
+         where ($1::bigint[] is null or l.owner_id = any($1))
+           and ($2::text is null or l.status = $2)
+           and ($3::bigint is null or l.owner_id = $3)
+           and (not $4 or (l.status = 'new' and l.first_contacted_at is null
+                and l.created_at < now() - make_interval(hours => r.follow_up_hours)))
+           and ($5::text is null or l.name ilike $5 or l.company ilike $5 or l.phone ilike $5 or l.email ilike $5)
+           and ($6::timestamptz is null or (l.created_at, l.id) < ($6, $7))
+         order by l.created_at desc, l.id desc
+         limit $8"
+    );
+    let rows: Vec<LeadRow> = sqlx::query_as(&sql)
+        .bind(visible_owners)
+        .bind(filter.status.map(LeadStatus::as_str))
+        .bind(filter.owner_id.map(|o| o.0))
+        .bind(filter.overdue)
+        .bind(search)
+        .bind(before.map(|b| b.0))
+        .bind(before.map(|b| b.1))
+        .bind(limit + 1)
+        .fetch_all(pool)
+        .await?;
+    let leads = rows.into_iter().map(Lead::try_from).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_overfetch(leads, limit, |l: &Lead| (l.created_at, l.id.0)))
+}
+
+pub async fn get(
+    executor: impl PgExecutor<'_>,
+    visible_owners: Option<&[i64]>,
+    id: LeadId,
+) -> Result<Lead, AppError> {
+    let sql = format!(
+        "select {LEAD_COLUMNS}
+         from lead l cross join lead_routing r
+         left join app_user u on u.id = l.owner_id
+         where l.id = $1 and ($2::bigint[] is null or l.owner_id = any($2))"
+    );
+    let row: Option<LeadRow> =
+        sqlx::query_as(&sql).bind(id.0).bind(visible_owners).fetch_optional(executor).await?;
+    row.ok_or(AppError::NotFound)?.try_into()
+}
+
+/// Who gets a new lead: a region rule, else the next member of the round-robin (the pointer
+/// advances under a row lock, so concurrent leads go to different people), else nobody.
+pub async fn route(
+    conn: &mut PgConnection,
+    region: Option<&str>,
+) -> Result<Option<UserId>, AppError> {
+    if let Some(region) = region {
+        let ruled = sqlx::query_scalar!(
+            "select r.user_id from lead_routing_rule r join app_user u on u.id = r.user_id
+             where u.active and $1 like r.region || '%' order by length(r.region) desc limit 1",
+            region
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(user) = ruled {
+            return Ok(Some(UserId(user)));
+        }
+    }
+    let members: Vec<i64> = sqlx::query_scalar!(
+        "select m.user_id from lead_routing_member m join app_user u on u.id = m.user_id
+         where u.active order by m.position, m.user_id"
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if members.is_empty() {
+        return Ok(None);
+    }
+    let position = sqlx::query_scalar!("select next_position from lead_routing for update")
+        .fetch_one(&mut *conn)
+        .await?;
+    let chosen = members[(position.max(0) as usize) % members.len()];
+    sqlx::query!(
+        "update lead_routing set next_position = $1",
+        ((position.max(0) as usize + 1) % members.len()) as i32
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(Some(UserId(chosen)))
+}
+
+fn lead_event(id: LeadId, owner: Option<UserId>, owner_team: Option<i64>) -> ServerEvent {
+    ServerEvent {
+        topic: Topic::Lead,
+        id: id.0,
+        audience: Audience::OwnedBy {
+            owner,
+            owner_team: owner_team.map(crate::auth::model::TeamId),
+        },
+    }
+}
+
+async fn publish_lead(conn: &mut PgConnection, id: LeadId) -> Result<(), AppError> {
+    let row = sqlx::query!(
+        "select l.owner_id, u.team_id from lead l left join app_user u on u.id = l.owner_id where l.id = $1",
+        id.0
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    publish(&mut *conn, &lead_event(id, row.owner_id.map(UserId), row.team_id)).await
+}
+
+async fn insert(
+    conn: &mut PgConnection,
+    lead: &ValidLead,
+    owner: Option<UserId>,
+    form: Option<i64>,
+    client_ip: Option<IpAddr>,
+    created_by: Option<UserId>,
+) -> Result<LeadId, AppError> {
+    let id = sqlx::query_scalar!(
+        "insert into lead (name, company, phone, phone_normalized, email, region, source, message,
+             owner_id, form_id, client_ip, created_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::inet, $12) returning id",
+        lead.name,
+        lead.company,
+        lead.phone,
+        lead.phone_normalized,
+        lead.email,
+        lead.region,
+        lead.source.as_str(),
+        lead.message,
+        owner.map(|o| o.0),
+        form,
+        client_ip.map(|ip| ip.to_string()),
+        created_by.map(|u| u.0),
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(LeadId(id))
+}
+
+/// A lead typed in by a user; without an owner the routing decides, else the caller.
+///
+/// Errors: `Validation`.
+pub async fn create(
+    state: &AppState,
+    caller: &Authenticated,
+    input: LeadInput,
+) -> Result<LeadId, AppError> {
+    let valid = input.validate()?;
+    let mut tx = state.pool.begin().await?;
+    let owner = match valid.owner_id {
+        Some(owner) if caller.scope.can_see_owner(Some(owner)) => owner,
+        Some(_) => return Err(AppError::validation("owner_id", FieldError::OwnerOutOfScope)),
+        None => route(&mut tx, valid.region.as_deref())
+            .await?
+            .filter(|o| caller.scope.can_see_owner(Some(*o)))
+            .unwrap_or(caller.id()),
+    };
+    let id =
+        insert(&mut tx, &valid, Some(owner), None, caller.client_ip, Some(caller.id())).await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("create", "lead", id.0).after(&serde_json::json!({
+            "name": valid.name, "company": valid.company, "owner_id": owner.0,
+        })),
+    )
+    .await?;
+    publish_lead(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Why a web-form submission was not taken.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FormRefusal {
+    UnknownForm,
+    /// Too many submissions from this address.
+    Throttled,
+    Invalid(AppError),
+}
+
+/// A lead from a public web form. A filled honeypot field is accepted silently and dropped,
+/// so a bot learns nothing; a flood from one address is refused.
+pub async fn submit_form(
+    pool: &PgPool,
+    key: &str,
+    submission: WebFormSubmission,
+    client_ip: Option<IpAddr>,
+) -> Result<Option<LeadId>, FormRefusal> {
+    let internal = |e: AppError| FormRefusal::Invalid(e);
+    let form = sqlx::query_scalar!("select id from lead_form where key = $1 and active", key)
+        .fetch_optional(pool)
+        .await
+        .map_err(|e| internal(e.into()))?
+        .ok_or(FormRefusal::UnknownForm)?;
+    if !submission.website.trim().is_empty() {
+        return Ok(None);
+    }
+    let input = LeadInput {
+        name: submission.name,
+        company: submission.company,
+        phone: submission.phone,
+        email: submission.email,
+        region: submission.region,
+        message: submission.message,
+        source: LeadSource::WebForm,
+        owner_id: None,
+    };
+    let valid = input.validate().map_err(FormRefusal::Invalid)?;
+    let mut tx = pool.begin().await.map_err(|e| internal(e.into()))?;
+    let recent = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from lead
+           where form_id = $1 and client_ip is not distinct from $2::text::inet
+             and created_at > now() - interval '10 minutes'"#,
+        form,
+        client_ip.map(|ip| ip.to_string()),
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| internal(e.into()))?;
+    if recent >= FORM_SUBMISSIONS_PER_10_MIN {
+        return Err(FormRefusal::Throttled);
+    }
+    let owner = route(&mut tx, valid.region.as_deref()).await.map_err(internal)?;
+    let id = insert(&mut tx, &valid, owner, Some(form), client_ip, None).await.map_err(internal)?;
+    publish_lead(&mut tx, id).await.map_err(internal)?;
+    tx.commit().await.map_err(|e| internal(e.into()))?;
+    Ok(Some(id))
+}
+
+/// Locks a lead in scope at `version`.
+async fn lock(
+    conn: &mut PgConnection,
+    caller: &Authenticated,
+    id: LeadId,
+    version: i32,
+) -> Result<Lead, AppError> {
+    let scope = caller.scope.visible_owners();
+    sqlx::query!("select id from lead where id = $1 for update", id.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let lead = get(&mut *conn, scope.as_deref(), id).await?;
+    if lead.version != version {
+        return Err(AppError::Conflict);
+    }
+    Ok(lead)
+}
+
+/// Moves a lead along: contacted (the follow-up clock stops), qualified, or disqualified with
+/// a reason. Converted leads are final.
+///
+/// Errors: `Validation` (`status`, `reason`), `Conflict`, `NotFound`.
+pub async fn set_status(
+    state: &AppState,
+    caller: &Authenticated,
+    id: LeadId,
+    version: i32,
+    status: LeadStatus,
+    reason: Option<String>,
+) -> Result<Lead, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let lead = lock(&mut tx, caller, id, version).await?;
+    if lead.status == LeadStatus::Converted || status == LeadStatus::Converted {
+        return Err(AppError::validation("status", FieldError::InvalidChoice));
+    }
+    let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    if status == LeadStatus::Disqualified && reason.is_none() {
+        return Err(AppError::validation("reason", FieldError::Required));
+    }
+    sqlx::query!(
+        "update lead set status = $2, disqualify_reason = case when $2 = 'disqualified' then $3 end,
+             first_contacted_at = coalesce(first_contacted_at, case when $2 <> 'new' then now() end),
+             version = version + 1, updated_at = now()
+         where id = $1",
+        id.0,
+        status.as_str(),
+        reason,
+    )
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("update", "lead", id.0)
+            .before(&serde_json::json!({ "status": lead.status.as_str() }))
+            .after(&serde_json::json!({ "status": status.as_str(), "reason": reason })),
+    )
+    .await?;
+    publish_lead(&mut tx, id).await?;
+    let scope = caller.scope.visible_owners();
+    let updated = get(&mut *tx, scope.as_deref(), id).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Customers the lead may already be: same phone or email, or the same reduced company name.
+pub async fn possible_customers(
+    pool: &PgPool,
+    caller: &Authenticated,
+    id: LeadId,
+) -> Result<Vec<PossibleCustomer>, AppError> {
+    let scope = caller.scope.visible_owners();
+    let lead = get(pool, scope.as_deref(), id).await?;
+    let phone = lead.phone.as_deref().and_then(crate::customers::model::normalize_phone);
+    let key = name_key(lead.company.as_deref().unwrap_or(&lead.name));
+    let rows = sqlx::query!(
+        r#"
+        select id, name, phone, email,
+               case when phone_normalized = $2 then 'phone' when email_normalized = $3 then 'email'
+                    else 'name' end as "matched_on!"
+        from customer
+        where deleted_at is null and ($1::bigint[] is null or owner_id = any($1))
+          and (phone_normalized = $2 or email_normalized = $3 or (name_key = $4 and $4 <> ''))
+        order by id limit 10
+        "#,
+        scope.as_deref() as _,
+        phone,
+        lead.email,
+        key,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PossibleCustomer {
+            id: CustomerId(r.id),
+            name: r.name,
+            phone: r.phone,
+            email: r.email,
+            matched_on: r.matched_on,
+        })
+        .collect())
+}
+
+/// Converts a lead: the customer (created from the lead, or the existing one chosen) and an
+/// opportunity, in one transaction with the lead's new status.
+///
+/// Errors: `Validation` (lead already converted or disqualified: `status`; opportunity
+/// fields), `Conflict`, `NotFound`.
+pub async fn convert(
+    state: &AppState,
+    caller: &Authenticated,
+    id: LeadId,
+    version: i32,
+    input: ConvertInput,
+) -> Result<Converted, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let lead = lock(&mut tx, caller, id, version).await?;
+    if !lead.status.is_open() {
+        return Err(AppError::validation("status", FieldError::InvalidChoice));
+    }
+    let customer_id = match input.existing_customer {
+        Some(existing) => {
+            let scope = caller.scope.visible_owners();
+            crate::customers::repo::lock(&mut tx, existing, scope.as_deref()).await?.ok_or_else(
+                || AppError::validation("existing_customer", FieldError::UnknownReference),
+            )?;
+            existing
+        }
+        None => {
+            let company = lead.company.clone().filter(|c| !c.trim().is_empty());
+            let customer = CustomerInput {
+                kind: if company.is_some() {
+                    CustomerKind::Company
+                } else {
+                    CustomerKind::Individual
+                },
+                name: company.clone().unwrap_or_else(|| lead.name.clone()),
+                phone: lead.phone.clone().unwrap_or_default(),
+                email: lead.email.clone().unwrap_or_default(),
+                region: lead.region.clone().unwrap_or_default(),
+                source: match lead.source {
+                    LeadSource::WebForm => crate::customers::model::Source::Website,
+                    LeadSource::Event => crate::customers::model::Source::Event,
+                    LeadSource::Referral => crate::customers::model::Source::Referral,
+                    LeadSource::Social => crate::customers::model::Source::Social,
+                    _ => crate::customers::model::Source::Manual,
+                },
+                owner_id: lead.owner_id,
+                ..Default::default()
+            };
+            let contacts: Vec<ContactInput> = company
+                .map(|_| ContactInput {
+                    name: lead.name.clone(),
+                    phone: lead.phone.clone().unwrap_or_default(),
+                    email: lead.email.clone().unwrap_or_default(),
+                    is_primary: true,
+                    ..Default::default()
+                })
+                .into_iter()
+                .collect();
+            crate::customers::service::create_in(&mut tx, caller, &customer, &contacts).await?
+        }
+    };
+    let opportunity = OpportunityInput {
+        customer_id: Some(customer_id),
+        title: input.opportunity_title,
+        amount: input.amount,
+        expected_close: input.expected_close,
+        owner_id: lead.owner_id,
+        ..Default::default()
+    };
+    let opportunity_id =
+        crate::pipeline::service::create_in(&mut tx, caller, &opportunity, Some(id.0)).await?;
+    sqlx::query!(
+        "update lead set status = 'converted', customer_id = $2, opportunity_id = $3,
+             first_contacted_at = coalesce(first_contacted_at, now()),
+             version = version + 1, updated_at = now()
+         where id = $1",
+        id.0,
+        customer_id.0,
+        opportunity_id.0,
+    )
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("convert", "lead", id.0).after(&serde_json::json!({
+            "customer_id": customer_id.0, "opportunity_id": opportunity_id.0,
+        })),
+    )
+    .await?;
+    publish_lead(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Converted { customer_id, opportunity_id })
+}
+
+pub async fn routing(executor: impl PgExecutor<'_> + Copy) -> Result<Routing, AppError> {
+    let settings = sqlx::query!("select follow_up_hours, version from lead_routing")
+        .fetch_one(executor)
+        .await?;
+    let members = sqlx::query!(
+        "select m.user_id, u.display_name from lead_routing_member m join app_user u on u.id = m.user_id
+         order by m.position, m.user_id"
+    )
+    .fetch_all(executor)
+    .await?
+    .into_iter()
+    .map(|r| (UserId(r.user_id), r.display_name))
+    .collect();
+    let rules = sqlx::query!("select region, user_id from lead_routing_rule order by region")
+        .fetch_all(executor)
+        .await?
+        .into_iter()
+        .map(|r| (r.region, UserId(r.user_id)))
+        .collect();
+    Ok(Routing {
+        follow_up_hours: settings.follow_up_hours,
+        members,
+        rules,
+        version: settings.version,
+    })
+}
+
+/// Replaces the routing (admins).
+///
+/// Errors: `Validation` (`follow_up_hours`, `rules.N`), `Conflict`.
+pub async fn save_routing(
+    state: &AppState,
+    caller: &Authenticated,
+    routing: Routing,
+) -> Result<(), AppError> {
+    if !(1..=720).contains(&routing.follow_up_hours) {
+        return Err(AppError::validation(
+            "follow_up_hours",
+            FieldError::OutOfRange { min: 1, max: 720 },
+        ));
+    }
+    for (n, (region, _)) in routing.rules.iter().enumerate() {
+        if region.trim().is_empty() {
+            return Err(AppError::validation(&format!("rules.{n}"), FieldError::Required));
+        }
+    }
+    let mut tx = state.pool.begin().await?;
+    let updated = sqlx::query!(
+        "update lead_routing set follow_up_hours = $1, version = version + 1, next_position = 0 where version = $2",
+        routing.follow_up_hours,
+        routing.version,
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Err(AppError::Conflict);
+    }
+    sqlx::query!("delete from lead_routing_member").execute(&mut *tx).await?;
+    for (n, (user, _)) in routing.members.iter().enumerate() {
+        sqlx::query!(
+            "insert into lead_routing_member (user_id, position) values ($1, $2) on conflict do nothing",
+            user.0,
+            n as i32
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query!("delete from lead_routing_rule").execute(&mut *tx).await?;
+    for (region, user) in &routing.rules {
+        sqlx::query!(
+            "insert into lead_routing_rule (region, user_id) values ($1, $2)
+             on conflict (region) do update set user_id = excluded.user_id",
+            region.trim(),
+            user.0
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    record(&mut *tx, caller.actor(), Change::new("update", "lead_routing", 1).after(&routing))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn forms(pool: &PgPool) -> Result<Vec<LeadForm>, AppError> {
+    Ok(sqlx::query!(
+        r#"select f.id, f.name, f.key, f.active, (select count(*) from lead l where l.form_id = f.id) as "leads!"
+           from lead_form f order by f.id"#
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| LeadForm { id: r.id, name: r.name, key: r.key, active: r.active, leads: r.leads })
+    .collect())
+}
+
+/// A new web form with an unguessable key (admins).
+///
+/// Errors: `Validation` (`name`).
+pub async fn create_form(
+    state: &AppState,
+    caller: &Authenticated,
+    name: &str,
+) -> Result<LeadForm, AppError> {
+    use rand::RngCore;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::validation("name", FieldError::Required));
+    }
+    let mut bytes = [0u8; 18];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut tx = state.pool.begin().await?;
+    let id = sqlx::query_scalar!(
+        "insert into lead_form (name, key, created_by) values ($1, $2, $3) returning id",
+        name,
+        key,
+        caller.id().0
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("create", "lead_form", id).after(&serde_json::json!({ "name": name })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(LeadForm { id, name: name.to_owned(), key, active: true, leads: 0 })
+}
+
+/// Imports leads from a CSV (UTF-8 or GBK): every valid row not already on file becomes a
+/// lead, routed like one typed in; nothing is written unless the whole file was read.
+///
+/// Errors: `Validation` (`file`: unreadable, no name column, too many rows).
+pub async fn import(
+    state: &AppState,
+    caller: &Authenticated,
+    bytes: &[u8],
+) -> Result<LeadImportReport, AppError> {
+    let decoded = crate::imports::process::decode(bytes, crate::imports::model::Encoding::Auto)?;
+    let columns: Vec<Option<&str>> = decoded.headers.iter().map(|h| lead_column(h)).collect();
+    if !columns.contains(&Some("name")) {
+        return Err(AppError::validation("file", FieldError::Required));
+    }
+    if decoded.rows.len() > MAX_LEAD_IMPORT_ROWS {
+        return Err(AppError::validation(
+            "file",
+            FieldError::TooMany { max: MAX_LEAD_IMPORT_ROWS as u32 },
+        ));
+    }
+    let mut report = LeadImportReport::default();
+    let mut valid = Vec::new();
+    for (n, row) in decoded.rows.iter().enumerate() {
+        let mut input = LeadInput { source: LeadSource::Import, ..Default::default() };
+        for (column, value) in columns.iter().zip(row) {
+            let value = value.clone();
+            match column {
+                Some("name") => input.name = value,
+                Some("company") => input.company = value,
+                Some("phone") => input.phone = value,
+                Some("email") => input.email = value,
+                Some("region") => input.region = value,
+                Some("message") => input.message = value,
+                _ => {}
+            }
+        }
+        match input.validate() {
+            Ok(lead) => valid.push(lead),
+            Err(error) => {
+                for (field, reasons) in
+                    error.field_errors().map(|e| e.0.clone()).unwrap_or_default()
+                {
+                    for reason in reasons {
+                        report.rejected.push((n as u32 + 2, field.clone(), reason));
+                    }
+                }
+            }
+        }
+    }
+    let phones: Vec<String> = valid.iter().filter_map(|l| l.phone_normalized.clone()).collect();
+    let emails: Vec<String> = valid.iter().filter_map(|l| l.email.clone()).collect();
+    let mut tx = state.pool.begin().await?;
+    let known = sqlx::query!(
+        "select phone_normalized, email from lead where phone_normalized = any($1) or email = any($2)",
+        &phones,
+        &emails
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut seen_phones: std::collections::HashSet<String> =
+        known.iter().filter_map(|r| r.phone_normalized.clone()).collect();
+    let mut seen_emails: std::collections::HashSet<String> =
+        known.iter().filter_map(|r| r.email.clone()).collect();
+    for lead in &valid {
+        let duplicate = lead.phone_normalized.as_ref().is_some_and(|p| seen_phones.contains(p))
+            || lead.email.as_ref().is_some_and(|e| seen_emails.contains(e));
+        if duplicate {
+            report.duplicates += 1;
+            continue;
+        }
+        seen_phones.extend(lead.phone_normalized.clone());
+        seen_emails.extend(lead.email.clone());
+        let owner = route(&mut tx, lead.region.as_deref())
+            .await?
+            .filter(|o| caller.scope.can_see_owner(Some(*o)))
+            .unwrap_or(caller.id());
+        let id =
+            insert(&mut tx, lead, Some(owner), None, caller.client_ip, Some(caller.id())).await?;
+        publish_lead(&mut tx, id).await?;
+        report.created += 1;
+    }
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("import", "lead", "csv").after(&serde_json::json!({
+            "created": report.created, "duplicates": report.duplicates, "rejected": report.rejected.len(),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(report)
+}

@@ -1,0 +1,64 @@
+//! Server functions of tasks.
+
+use super::model::*;
+use crate::{customers::model::CustomerId, error::AppError, pipeline::model::OpportunityId};
+use chrono::{DateTime, Utc};
+use leptos::{prelude::*, server_fn::codec::Json};
+
+#[cfg(feature = "ssr")]
+fn caller(
+    role: crate::auth::model::Role,
+) -> Result<(std::sync::Arc<crate::auth::server::Authenticated>, crate::state::AppState), AppError>
+{
+    Ok((crate::auth::server::require(role)?, crate::state::AppState::from_context()?))
+}
+
+/// The caller's overdue, today's and upcoming tasks; `today_end` is the end of the caller's
+/// day in their own time zone.
+///
+/// Any signed-in user. Errors: `Unauthorized`.
+#[server(input = Json)]
+pub async fn get_my_day(today_end: DateTime<Utc>) -> Result<MyDay, AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    super::service::my_day(&state.pool, caller.id(), today_end).await
+}
+
+/// Open tasks of an opportunity (or, without one, of a customer).
+///
+/// Any signed-in user. Errors: `Unauthorized`.
+#[server(input = Json)]
+pub async fn list_record_tasks(
+    customer_id: Option<CustomerId>,
+    opportunity_id: Option<OpportunityId>,
+) -> Result<Vec<Task>, AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    let scope = caller.scope.visible_owners();
+    super::service::for_record(&state.pool, scope.as_deref(), customer_id, opportunity_id).await
+}
+
+/// Creates a task.
+///
+/// Any signed-in user. Errors: `Unauthorized`, `Validation`.
+#[server(input = Json)]
+pub async fn create_task(input: TaskInput) -> Result<TaskId, AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    super::service::create(&state, &caller, input).await
+}
+
+/// Marks a task done; returns the next occurrence of a recurring one.
+///
+/// Any signed-in user. Errors: `Unauthorized`, `Conflict`, `NotFound`.
+#[server(input = Json)]
+pub async fn complete_task(id: TaskId, version: i32) -> Result<Option<TaskId>, AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    super::service::complete(&state, &caller, id, version).await
+}
+
+/// The caller's tasks that just fell due (for the in-app reminder).
+///
+/// Any signed-in user. Errors: `Unauthorized`.
+#[server(input = Json)]
+pub async fn get_due_reminders() -> Result<Vec<Task>, AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    super::service::due_unannounced(&state.pool, caller.id()).await
+}

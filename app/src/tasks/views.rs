@@ -1,0 +1,261 @@
+//! "My day", the task form, a record's tasks, and the in-app reminder when a task falls due.
+
+use super::{api::*, model::*};
+use crate::{
+    customers::model::CustomerId,
+    error::AppError,
+    events::{Topic, use_server_events},
+    i18n::{TaskText, Text, fill, use_i18n},
+    pipeline::model::OpportunityId,
+    ui::{
+        ErrorNotice, Loading, SelectField, TextField, Timestamp, ToastKind, field_message,
+        use_toasts,
+    },
+};
+use chrono::{DateTime, Utc};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::components::A;
+
+/// A `datetime-local` value read in the browser's time zone.
+fn local_to_utc(value: &str) -> Option<DateTime<Utc>> {
+    if value.trim().is_empty() {
+        return None;
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let millis = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value)).get_time();
+        (!millis.is_nan()).then(|| DateTime::from_timestamp_millis(millis as i64)).flatten()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M").ok().map(|t| t.and_utc())
+    }
+}
+
+/// The end of today in the browser's time zone.
+fn end_of_today() -> DateTime<Utc> {
+    #[cfg(feature = "hydrate")]
+    {
+        let date = js_sys::Date::new_0();
+        date.set_hours(23);
+        date.set_minutes(59);
+        date.set_seconds(59);
+        DateTime::from_timestamp_millis(date.get_time() as i64).unwrap_or_else(Utc::now)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let today = Utc::now().date_naive();
+        today.and_hms_opt(23, 59, 59).map(|t| t.and_utc()).unwrap_or_else(Utc::now)
+    }
+}
+
+fn priority_label(priority: Priority) -> TaskText {
+    match priority {
+        Priority::Low => TaskText::PriorityLow,
+        Priority::Normal => TaskText::PriorityNormal,
+        Priority::High => TaskText::PriorityHigh,
+    }
+}
+
+#[component]
+fn TaskItem(task: Task, on_done: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let (id, version) = (task.id, task.version);
+    let done = move |_| {
+        spawn_local(async move {
+            match complete_task(id, version).await {
+                Ok(next) => {
+                    if next.is_some() {
+                        toasts.success(TaskText::DoneAndRepeated);
+                    } else {
+                        toasts.success(TaskText::Done);
+                    }
+                    on_done.run(());
+                }
+                Err(error) => toasts.error(error),
+            }
+        });
+    };
+    let priority = task.priority;
+    view! {
+        <li class="task" data-testid="task" class:high=priority == Priority::High>
+            <label class="field-checkbox">
+                <input type="checkbox" aria-label=move || i18n.text(TaskText::MarkDone) on:change=done/>
+                <span class="task-title">{task.title.clone()}</span>
+            </label>
+            <span class="muted small"><Timestamp at=task.due_at/></span>
+            {(priority != Priority::Normal).then(|| view! { <span class="badge">{move || priority_label(priority).text(i18n.locale())}</span> })}
+            {task.repeat_days.map(|d| view! { <span class="muted small">{move || fill(i18n.text(TaskText::EveryDays), &[("n", &d)])}</span> })}
+            {task.customer_id.zip(task.customer_name.clone()).map(|(id, name)| view! { <A href=format!("/customers/{}", id.0)>{name}</A> })}
+            {task.opportunity_id.zip(task.opportunity_title.clone()).map(|(id, title)| view! { <A href=format!("/opportunities/{}", id.0)>{title}</A> })}
+        </li>
+    }
+}
+
+/// The form for a new task, optionally tied to a customer and an opportunity.
+#[component]
+pub fn TaskForm(
+    customer_id: Option<CustomerId>,
+    opportunity_id: Option<OpportunityId>,
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let title = RwSignal::new(String::new());
+    let due = RwSignal::new(String::new());
+    let repeat = RwSignal::new(String::new());
+    let priority = RwSignal::new(Priority::Normal.as_str().to_owned());
+    let failure = RwSignal::new(None::<AppError>);
+    let priorities = Signal::derive(move || {
+        Priority::ALL
+            .iter()
+            .map(|p| (p.as_str().to_owned(), priority_label(*p).text(i18n.locale()).to_owned()))
+            .collect::<Vec<_>>()
+    });
+    let save = move |_| {
+        let input = TaskInput {
+            title: title.get_untracked(),
+            customer_id,
+            opportunity_id,
+            due_at: local_to_utc(&due.get_untracked()),
+            priority: Priority::parse(&priority.get_untracked()).unwrap_or_default(),
+            repeat_days: repeat.get_untracked(),
+            ..Default::default()
+        };
+        spawn_local(async move {
+            match create_task(input).await {
+                Ok(_) => {
+                    title.set(String::new());
+                    failure.set(None);
+                    toasts.success(TaskText::Created);
+                    on_done.run(());
+                }
+                Err(error) => {
+                    if error.field_errors().is_none() {
+                        toasts.error(error.clone());
+                    }
+                    failure.set(Some(error));
+                }
+            }
+        });
+    };
+    view! {
+        <div class="form task-form" data-testid="task-form">
+            <div class="grid-2">
+                <TextField label=i18n.t(TaskText::Title) name="task_title" value=title error=field_message(failure.into(), "title")/>
+                <TextField label=i18n.t(TaskText::Due) name="task_due" input_type="datetime-local" value=due error=field_message(failure.into(), "due_at")/>
+                <SelectField label=i18n.t(TaskText::Priority) name="task_priority" value=priority options=priorities/>
+                <TextField label=i18n.t(TaskText::RepeatDays) name="task_repeat" input_type="number" value=repeat error=field_message(failure.into(), "repeat_days")/>
+            </div>
+            <div class="actions">
+                <button type="button" class="button primary" on:click=save>{i18n.t(TaskText::AddTask)}</button>
+            </div>
+        </div>
+    }
+}
+
+/// `/tasks`: my day.
+#[component]
+pub fn MyDayPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let changes = use_server_events().changes(Topic::Task);
+    let local = RwSignal::new(0u32);
+    let day = Resource::new(move || (changes.get(), local.get()), |_| get_my_day(end_of_today()));
+    let refresh = Callback::new(move |_| local.update(|n| *n += 1));
+    let section = move |label: TaskText, tasks: Vec<Task>, testid: &'static str| {
+        view! {
+            <div class="card">
+                <h2>{move || label.text(i18n.locale())}" "<span class="muted small">{tasks.len()}</span></h2>
+                {if tasks.is_empty() {
+                    view! { <p class="muted small">{i18n.t(TaskText::Nothing)}</p> }.into_any()
+                } else {
+                    view! { <ul class="plain-list tasks" data-testid=testid>{tasks.into_iter().map(|task| view! { <TaskItem task on_done=refresh/> }).collect_view()}</ul> }.into_any()
+                }}
+            </div>
+        }
+    };
+    view! {
+        <section class="page">
+            <h1>{i18n.t(TaskText::MyDay)}</h1>
+            <div class="card"><TaskForm customer_id=None opportunity_id=None on_done=refresh/></div>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || day.get().map(|result| match result {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(day) => view! {
+                        <div class="grid-3">
+                            {section(TaskText::Overdue, day.overdue, "tasks-overdue")}
+                            {section(TaskText::Today, day.today, "tasks-today")}
+                            {section(TaskText::Upcoming, day.upcoming, "tasks-upcoming")}
+                        </div>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// A record's open tasks with a way to add one (opportunity page, customer 360).
+#[component]
+pub fn TaskSection(
+    opportunity_id: Option<OpportunityId>,
+    customer_id: Option<CustomerId>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let changes = use_server_events().changes(Topic::Task);
+    let local = RwSignal::new(0u32);
+    let adding = RwSignal::new(false);
+    let tasks = Resource::new(
+        move || (changes.get(), local.get()),
+        move |_| list_record_tasks(customer_id, opportunity_id),
+    );
+    let refresh = Callback::new(move |_| {
+        local.update(|n| *n += 1);
+        adding.set(false);
+    });
+    view! {
+        <div class="card" data-testid="record-tasks">
+            <div class="card-head">
+                <h2>{i18n.t(TaskText::Tasks)}</h2>
+                <button type="button" class="button small" on:click=move |_| adding.update(|a| *a = !*a)>{i18n.t(TaskText::AddTask)}</button>
+            </div>
+            <Show when=move || adding.get()>
+                <TaskForm customer_id opportunity_id on_done=refresh/>
+            </Show>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || tasks.get().map(|result| match result {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted small">{i18n.t(TaskText::Nothing)}</p> }.into_any(),
+                    Ok(list) => view! { <ul class="plain-list tasks">{list.into_iter().map(|task| view! { <TaskItem task on_done=refresh/> }).collect_view()}</ul> }.into_any(),
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// Shows a reminder when one of the user's tasks falls due (the server announces it once).
+#[component]
+pub fn TaskReminders() -> impl IntoView {
+    let toasts = use_toasts();
+    let events = use_server_events().last();
+    let shown = StoredValue::new(Vec::<TaskId>::new());
+    Effect::new(move |_| {
+        let Some(event) = events.get() else { return };
+        if event.topic != Topic::Task {
+            return;
+        }
+        spawn_local(async move {
+            let Ok(due) = get_due_reminders().await else { return };
+            for task in due {
+                if shown.with_value(|s| s.contains(&task.id)) {
+                    continue;
+                }
+                shown.update_value(|s| s.push(task.id));
+                let title = task.title.clone();
+                toasts.show(ToastKind::Success, move |locale| {
+                    fill(TaskText::Reminder.text(locale), &[("title", &title)])
+                });
+            }
+        });
+    });
+}

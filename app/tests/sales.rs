@@ -1,0 +1,546 @@
+//! Leads, the pipeline board, stage moves, the forecast and tasks against real Postgres.
+
+use app::{
+    auth::{model::Role, server::Authenticated},
+    customers::{
+        model::{CustomerId, CustomerInput},
+        service as customers,
+    },
+    error::{AppError, FieldError},
+    leads::{
+        model::{ConvertInput, LeadInput, LeadStatus, WebFormSubmission},
+        service as leads,
+    },
+    pipeline::{
+        model::{BoardFilter, OpportunityInput, StageId, StageKind},
+        service as pipeline,
+    },
+    state::AppState,
+    tasks::{model::TaskInput, service as tasks},
+    testing::TestDatabase,
+};
+use chrono::{Duration, NaiveDate, Utc};
+
+struct World {
+    db: TestDatabase,
+    state: AppState,
+}
+
+impl World {
+    async fn new() -> Self {
+        let db = TestDatabase::new().await;
+        let state = db.state();
+        World { db, state }
+    }
+
+    async fn caller(
+        &self,
+        email: &str,
+        role: Role,
+        team: Option<app::auth::model::TeamId>,
+    ) -> Authenticated {
+        let id = self.db.user(email, role, team, "a long enough password").await;
+        self.db.caller(id).await.unwrap()
+    }
+
+    async fn customer(&self, caller: &Authenticated, name: &str, phone: &str) -> CustomerId {
+        customers::create(
+            &self.state,
+            caller,
+            CustomerInput { name: name.into(), phone: phone.into(), ..Default::default() },
+            vec![],
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn stages(&self) -> Vec<(StageId, StageKind, i32)> {
+        pipeline::pipeline(&self.db.pool, None)
+            .await
+            .unwrap()
+            .stages
+            .into_iter()
+            .map(|s| (s.id, s.kind, s.probability))
+            .collect()
+    }
+
+    async fn opportunity(
+        &self,
+        caller: &Authenticated,
+        customer: CustomerId,
+        title: &str,
+        yuan: i64,
+        close: NaiveDate,
+    ) -> app::pipeline::model::OpportunityId {
+        pipeline::create(
+            &self.state,
+            caller,
+            OpportunityInput {
+                customer_id: Some(customer),
+                title: title.into(),
+                amount: yuan.to_string(),
+                expected_close: Some(close),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_board_sums_columns_pages_them_and_moves_are_versioned() {
+    let w = World::new().await;
+    let rep = w.caller("rep@example.com", Role::Member, None).await;
+    let customer = w.customer(&rep, "杭州云栖纺织", "13700000001").await;
+    let close = Utc::now().date_naive() + Duration::days(20);
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(w.opportunity(&rep, customer, &format!("商机{n}"), 1000 * (n + 1), close).await);
+    }
+    let stages = w.stages().await;
+    let (first, second, lost) =
+        (stages[0].0, stages[1].0, stages.iter().find(|s| s.1 == StageKind::Lost).unwrap().0);
+    let scope = rep.scope.visible_owners();
+
+    // All five sit in the first stage: 15,000 in total, weighted at its 10 %.
+    let board =
+        pipeline::board(&w.db.pool, scope.as_deref(), &BoardFilter::default(), 2).await.unwrap();
+    assert_eq!(board.columns[0].count, 5);
+    assert_eq!(board.columns[0].total_minor, 1_500_000);
+    assert_eq!(board.columns[0].weighted_minor, 150_000);
+    assert_eq!(board.cards[0].len(), 2, "first page of the column");
+    let page = pipeline::column_page(
+        &w.db.pool,
+        scope.as_deref(),
+        &BoardFilter::default(),
+        first,
+        board.next[0],
+        2,
+    )
+    .await
+    .unwrap();
+    let rest = pipeline::column_page(
+        &w.db.pool,
+        scope.as_deref(),
+        &BoardFilter::default(),
+        first,
+        page.next,
+        2,
+    )
+    .await
+    .unwrap();
+    let mut seen: Vec<_> =
+        board.cards[0].iter().chain(&page.items).chain(&rest.items).map(|c| c.id).collect();
+    seen.sort();
+    assert_eq!(seen, ids, "every card once, none twice");
+    assert_eq!(rest.next, None);
+
+    // Two people move the same card from the same version: one wins, one is told.
+    let card = pipeline::card(&w.db.pool, None, ids[0]).await.unwrap().unwrap();
+    let moved =
+        pipeline::move_to(&w.state, &rep, ids[0], card.version, second, None).await.unwrap();
+    assert_eq!((moved.stage_id, moved.version), (second, card.version + 1));
+    let late =
+        pipeline::move_to(&w.state, &rep, ids[0], card.version, lost, Some("价格".into())).await;
+    assert_eq!(late.unwrap_err(), AppError::Conflict);
+    let saved = pipeline::card(&w.db.pool, None, ids[0]).await.unwrap().unwrap();
+    assert_eq!(saved.stage_id, second, "the first move stands");
+
+    // Lost needs a reason; the history records the time spent in each stage.
+    let no_reason =
+        pipeline::move_to(&w.state, &rep, ids[0], saved.version, lost, Some(" ".into())).await;
+    assert_eq!(
+        no_reason.unwrap_err().field_errors().unwrap().get("lost_reason"),
+        &[FieldError::Required]
+    );
+    let detail = pipeline::detail(&w.db.pool, None, ids[0]).await.unwrap();
+    assert_eq!(detail.history.len(), 2);
+    assert_eq!(detail.history[0].from_stage_id, Some(first));
+    assert!(detail.history[0].seconds_in_stage.is_some());
+    let timeline: Vec<String> = sqlx::query_scalar(
+        "select kind from timeline_event where customer_id = $1 and ref_id = $2 order by id",
+    )
+    .bind(customer.0)
+    .bind(ids[0].0)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(timeline, vec!["opportunity_created", "opportunity_stage"]);
+
+    // Filters: by amount.
+    let big = BoardFilter { min_amount_minor: Some(400_000), ..Default::default() };
+    let board = pipeline::board(&w.db.pool, scope.as_deref(), &big, 10).await.unwrap();
+    assert_eq!(board.columns.iter().map(|c| c.count).sum::<i64>(), 2);
+}
+
+#[tokio::test]
+async fn a_member_cannot_reach_another_members_opportunity_by_its_id() {
+    let w = World::new().await;
+    let east = w.db.team("East").await;
+    let west = w.db.team("West").await;
+    let alice = w.caller("alice@example.com", Role::Member, Some(east)).await;
+    let bob = w.caller("bob@example.com", Role::Member, Some(west)).await;
+    let customer = w.customer(&bob, "西部物流", "13900000002").await;
+    let close = Utc::now().date_naive();
+    let bobs = w.opportunity(&bob, customer, "西部项目", 5000, close).await;
+    let stage = w.stages().await[1].0;
+    let card = pipeline::card(&w.db.pool, None, bobs).await.unwrap().unwrap();
+    let scope = alice.scope.visible_owners();
+    assert_eq!(
+        pipeline::detail(&w.db.pool, scope.as_deref(), bobs).await.unwrap_err(),
+        AppError::NotFound
+    );
+    assert_eq!(
+        pipeline::move_to(&w.state, &alice, bobs, card.version, stage, None).await.unwrap_err(),
+        AppError::NotFound
+    );
+    let board =
+        pipeline::board(&w.db.pool, scope.as_deref(), &BoardFilter::default(), 10).await.unwrap();
+    assert_eq!(board.columns.iter().map(|c| c.count).sum::<i64>(), 0);
+    // Nor create one on Bob's customer.
+    let stolen = pipeline::create(
+        &w.state,
+        &alice,
+        OpportunityInput {
+            customer_id: Some(customer),
+            title: "x".into(),
+            expected_close: Some(close),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        stolen.unwrap_err().field_errors().unwrap().get("customer_id"),
+        &[FieldError::UnknownReference]
+    );
+}
+
+#[tokio::test]
+async fn leads_are_routed_in_turn_followed_up_and_converted() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let a = w.caller("a@example.com", Role::Member, None).await;
+    let b = w.caller("b@example.com", Role::Member, None).await;
+    let routing = leads::routing(&w.db.pool).await.unwrap();
+    leads::save_routing(
+        &w.state,
+        &admin,
+        app::leads::model::Routing {
+            members: vec![(a.id(), String::new()), (b.id(), String::new())],
+            rules: vec![("广东".into(), b.id())],
+            ..routing
+        },
+    )
+    .await
+    .unwrap();
+
+    let lead = |name: &str, region: &str| LeadInput {
+        name: name.into(),
+        phone: "13800138000".into(),
+        region: region.into(),
+        ..Default::default()
+    };
+    let first = leads::create(&w.state, &admin, lead("一号", "浙江")).await.unwrap();
+    let second = leads::create(&w.state, &admin, lead("二号", "浙江")).await.unwrap();
+    let third = leads::create(&w.state, &admin, lead("三号", "浙江")).await.unwrap();
+    let guangdong = leads::create(&w.state, &admin, lead("四号", "广东·深圳")).await.unwrap();
+    let pool = &w.db.pool;
+    let owner = |id| async move { leads::get(pool, None, id).await.unwrap().owner_id };
+    assert_eq!(owner(first).await, Some(a.id()));
+    assert_eq!(owner(second).await, Some(b.id()));
+    assert_eq!(owner(third).await, Some(a.id()));
+    assert_eq!(owner(guangdong).await, Some(b.id()), "the region rule comes first");
+
+    // Not followed up within 24 hours: flagged, and the filter finds it.
+    sqlx::query("update lead set created_at = now() - interval '25 hours' where id = $1")
+        .bind(first.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let overdue = app::leads::model::LeadFilter { overdue: true, ..Default::default() };
+    let page = leads::list(&w.db.pool, None, &overdue, None, 50).await.unwrap();
+    assert_eq!(page.items.iter().map(|l| l.id).collect::<Vec<_>>(), vec![first]);
+    let contacted =
+        leads::set_status(&w.state, &a, first, 1, LeadStatus::Contacted, None).await.unwrap();
+    assert!(!contacted.overdue && contacted.first_contacted_at.is_some());
+    let stale = leads::set_status(&w.state, &a, first, 1, LeadStatus::Qualified, None).await;
+    assert_eq!(stale.unwrap_err(), AppError::Conflict);
+    let no_reason = leads::set_status(&w.state, &a, first, 2, LeadStatus::Disqualified, None).await;
+    assert_eq!(
+        no_reason.unwrap_err().field_errors().unwrap().get("reason"),
+        &[FieldError::Required]
+    );
+
+    // A's own member scope cannot see B's lead.
+    let scope = a.scope.visible_owners();
+    assert_eq!(
+        leads::get(&w.db.pool, scope.as_deref(), second).await.unwrap_err(),
+        AppError::NotFound
+    );
+
+    // Converting: the existing customer with the same phone is offered; attaching to it
+    // creates no second customer.
+    let existing = w.customer(&a, "老客户", "138-0013-8000").await;
+    let offered = leads::possible_customers(&w.db.pool, &a, third).await.unwrap();
+    assert_eq!(
+        offered.iter().map(|c| (c.id, c.matched_on.as_str())).collect::<Vec<_>>(),
+        vec![(existing, "phone")]
+    );
+    let close = Some(Utc::now().date_naive() + Duration::days(30));
+    let converted = leads::convert(
+        &w.state,
+        &a,
+        third,
+        1,
+        ConvertInput {
+            existing_customer: Some(existing),
+            opportunity_title: "年度采购".into(),
+            amount: "8000".into(),
+            expected_close: close,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(converted.customer_id, existing);
+    let lead = leads::get(&w.db.pool, None, third).await.unwrap();
+    assert_eq!(
+        (lead.status, lead.opportunity_id),
+        (LeadStatus::Converted, Some(converted.opportunity_id))
+    );
+    let again = leads::convert(&w.state, &a, third, lead.version, ConvertInput::default()).await;
+    assert_eq!(
+        again.unwrap_err().field_errors().unwrap().get("status"),
+        &[FieldError::InvalidChoice]
+    );
+
+    // Without a match, conversion creates the customer; a bad opportunity rolls it all back.
+    let company = leads::create(
+        &w.state,
+        &admin,
+        LeadInput {
+            name: "周敏".into(),
+            company: "宁波海晨贸易有限公司".into(),
+            email: "zhou@haichen.example".into(),
+            owner_id: Some(a.id()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let customers_before: i64 =
+        sqlx::query_scalar("select count(*) from customer").fetch_one(&w.db.pool).await.unwrap();
+    let bad = leads::convert(
+        &w.state,
+        &a,
+        company,
+        1,
+        ConvertInput { opportunity_title: " ".into(), expected_close: close, ..Default::default() },
+    )
+    .await;
+    assert_eq!(bad.unwrap_err().field_errors().unwrap().get("title"), &[FieldError::Required]);
+    let customers_after: i64 =
+        sqlx::query_scalar("select count(*) from customer").fetch_one(&w.db.pool).await.unwrap();
+    assert_eq!(customers_before, customers_after, "nothing half-converted");
+    let done = leads::convert(
+        &w.state,
+        &a,
+        company,
+        1,
+        ConvertInput {
+            opportunity_title: "外贸软件".into(),
+            expected_close: close,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let name: String = sqlx::query_scalar("select name from customer where id = $1")
+        .bind(done.customer_id.0)
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "宁波海晨贸易有限公司");
+    let contact: String = sqlx::query_scalar("select name from contact where customer_id = $1")
+        .bind(done.customer_id.0)
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(contact, "周敏");
+}
+
+#[tokio::test]
+async fn web_forms_take_leads_drop_bots_and_slow_down_floods() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let form = leads::create_form(&w.state, &admin, "官网").await.unwrap();
+    assert_eq!(form.key.len(), 36);
+    let ip = Some("203.0.113.9".parse().unwrap());
+    let submission = |name: &str| WebFormSubmission {
+        name: name.into(),
+        email: "visitor@example.com".into(),
+        ..Default::default()
+    };
+    let id = leads::submit_form(&w.db.pool, &form.key, submission("访客"), ip).await.unwrap();
+    assert!(id.is_some());
+    let bot = WebFormSubmission { website: "http://spam.example".into(), ..submission("bot") };
+    assert_eq!(leads::submit_form(&w.db.pool, &form.key, bot, ip).await.unwrap(), None, "honeypot");
+    assert_eq!(
+        leads::submit_form(&w.db.pool, "no-such-form", submission("x"), ip).await.unwrap_err(),
+        leads::FormRefusal::UnknownForm
+    );
+    let invalid = leads::submit_form(&w.db.pool, &form.key, WebFormSubmission::default(), ip).await;
+    assert!(matches!(invalid, Err(leads::FormRefusal::Invalid(AppError::Validation(_)))));
+    for n in 1..leads::FORM_SUBMISSIONS_PER_10_MIN {
+        leads::submit_form(&w.db.pool, &form.key, submission(&format!("访客{n}")), ip)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        leads::submit_form(&w.db.pool, &form.key, submission("再来"), ip).await.unwrap_err(),
+        leads::FormRefusal::Throttled
+    );
+    let other = Some("198.51.100.7".parse().unwrap());
+    assert!(
+        leads::submit_form(&w.db.pool, &form.key, submission("别人"), other).await.is_ok(),
+        "per address"
+    );
+    let count: i64 = sqlx::query_scalar("select count(*) from lead where source = 'web_form'")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, leads::FORM_SUBMISSIONS_PER_10_MIN + 1);
+}
+
+#[tokio::test]
+async fn the_forecast_weighs_by_stage_and_by_history_and_snapshots_compare_with_won() {
+    let w = World::new().await;
+    let rep = w.caller("rep@example.com", Role::Member, None).await;
+    let customer = w.customer(&rep, "年度客户", "13600000003").await;
+    let today = Utc::now().date_naive();
+    let this_month = NaiveDate::from_ymd_opt(
+        chrono::Datelike::year(&today),
+        chrono::Datelike::month(&today),
+        28,
+    )
+    .unwrap();
+    let stages = w.stages().await;
+    let proposal = stages.iter().find(|s| s.2 == 50).unwrap().0;
+    let negotiation = stages.iter().find(|s| s.2 == 75).unwrap().0;
+    let won = stages.iter().find(|s| s.1 == StageKind::Won).unwrap().0;
+    let lost = stages.iter().find(|s| s.1 == StageKind::Lost).unwrap().0;
+
+    // History: from Proposal, the rep won 1 of 4 (25 % instead of the stage's 50 %).
+    for (n, outcome) in [won, lost, lost, lost].into_iter().enumerate() {
+        let id = w.opportunity(&rep, customer, &format!("旧{n}"), 100, this_month).await;
+        let card = pipeline::move_to(&w.state, &rep, id, 1, proposal, None).await.unwrap();
+        pipeline::move_to(&w.state, &rep, id, card.version, outcome, Some("预算".into()))
+            .await
+            .unwrap();
+    }
+    let open = w.opportunity(&rep, customer, "新项目", 10_000, this_month).await;
+    pipeline::move_to(&w.state, &rep, open, 1, proposal, None).await.unwrap();
+    let big = w.opportunity(&rep, customer, "大项目", 20_000, this_month).await;
+    pipeline::move_to(&w.state, &rep, big, 1, negotiation, None).await.unwrap();
+
+    let forecast = pipeline::forecast(&w.db.pool, None, today, 3).await.unwrap();
+    let cell = forecast.cells.iter().find(|c| c.owner_id == Some(rep.id())).unwrap();
+    assert_eq!(cell.won_minor, 10_000, "the one old win");
+    assert_eq!(cell.weighted_minor, 500_000 + 1_500_000, "50 % of 10,000 + 75 % of 20,000");
+    assert_eq!(cell.historical_minor, 250_000 + 1_500_000, "25 % from history; no history at 75 %");
+    assert_eq!(cell.committed_minor, 2_000_000 + 10_000, "at 70 % or more, plus won");
+    assert_eq!(cell.best_case_minor, 3_000_000 + 10_000);
+    let lines =
+        pipeline::forecast_lines(&w.db.pool, None, this_month, Some(rep.id())).await.unwrap();
+    assert_eq!(
+        lines.iter().map(|l| (l.title.as_str(), l.historical_probability)).collect::<Vec<_>>(),
+        vec![("大项目", 75), ("新项目", 25)]
+    );
+
+    // A snapshot of a past month is compared with what was won in it.
+    let last_month = this_month.checked_sub_months(chrono::Months::new(1)).unwrap();
+    sqlx::query("insert into forecast_snapshot values ($1, $2, $3, 50000, 50000, 50000, 50000)")
+        .bind(last_month - Duration::days(20))
+        .bind(
+            NaiveDate::from_ymd_opt(
+                chrono::Datelike::year(&last_month),
+                chrono::Datelike::month(&last_month),
+                1,
+            )
+            .unwrap(),
+        )
+        .bind(rep.id().0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let forecast = pipeline::forecast(&w.db.pool, None, today, 3).await.unwrap();
+    assert_eq!(forecast.accuracy.len(), 1);
+    assert_eq!((forecast.accuracy[0].forecast_minor, forecast.accuracy[0].won_minor), (50_000, 0));
+    assert_eq!(forecast.accuracy[0].percent(), Some(0));
+    assert!(pipeline::snapshot_forecast(&w.db.pool, today).await.unwrap() >= 1);
+}
+
+#[tokio::test]
+async fn recurring_tasks_come_back_and_reminders_go_out_once() {
+    let w = World::new().await;
+    let rep = w.caller("rep@example.com", Role::Member, None).await;
+    let customer = w.customer(&rep, "回访客户", "13500000004").await;
+    let id = tasks::create(
+        &w.state,
+        &rep,
+        TaskInput {
+            title: "季度回访".into(),
+            customer_id: Some(customer),
+            due_at: Some(Utc::now() - Duration::minutes(1)),
+            repeat_days: "30".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(tasks::remind_due_once(&w.db.pool).await.unwrap(), 1);
+    assert_eq!(tasks::remind_due_once(&w.db.pool).await.unwrap(), 0, "once");
+    assert_eq!(tasks::due_unannounced(&w.db.pool, rep.id()).await.unwrap().len(), 1);
+    let day = tasks::my_day(&w.db.pool, rep.id(), Utc::now() + Duration::hours(1)).await.unwrap();
+    assert_eq!(day.overdue.iter().map(|t| t.id).collect::<Vec<_>>(), vec![id]);
+
+    let next = tasks::complete(&w.state, &rep, id, 1).await.unwrap().expect("a next occurrence");
+    assert_eq!(tasks::complete(&w.state, &rep, id, 1).await.unwrap_err(), AppError::Conflict);
+    let due: chrono::DateTime<Utc> = sqlx::query_scalar("select due_at from task where id = $1")
+        .bind(next.0)
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert!((due - Utc::now() - Duration::days(30)).num_minutes().abs() < 2);
+    let open = tasks::for_record(&w.db.pool, None, Some(customer), None).await.unwrap();
+    assert_eq!(open.iter().map(|t| t.id).collect::<Vec<_>>(), vec![next]);
+
+    // Someone else's task is not the caller's to complete.
+    let other = w.caller("other@example.com", Role::Member, None).await;
+    assert_eq!(tasks::complete(&w.state, &other, next, 1).await.unwrap_err(), AppError::NotFound);
+}
+
+#[tokio::test]
+async fn a_lead_csv_imports_once_and_reports_its_bad_rows() {
+    let w = World::new().await;
+    let rep = w.caller("rep@example.com", Role::Member, None).await;
+    let file = "姓名,公司,电话,邮箱,地区\n\
+                陈静,厦门海晨科技,13912345678,,福建·厦门\n\
+                李强,,12,,\n\
+                王芳,广州致远,,wang@zhiyuan.example,广东·广州\n\
+                陈静（重复）,厦门海晨科技,139-1234-5678,,\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(file);
+    let report = leads::import(&w.state, &rep, &gbk).await.unwrap();
+    assert_eq!((report.created, report.duplicates), (2, 1), "the same phone later in the file");
+    assert_eq!(report.rejected, vec![(3, "phone".to_owned(), FieldError::InvalidPhone)]);
+    let again = leads::import(&w.state, &rep, file.as_bytes()).await.unwrap();
+    assert_eq!((again.created, again.duplicates), (0, 3), "importing twice adds nothing");
+    let names: Vec<String> =
+        sqlx::query_scalar("select name from lead where source = 'import' order by id")
+            .fetch_all(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(names, vec!["陈静", "王芳"]);
+    let no_names = leads::import(&w.state, &rep, "电话\n13900000000\n".as_bytes()).await;
+    assert_eq!(no_names.unwrap_err().field_errors().unwrap().get("file"), &[FieldError::Required]);
+}

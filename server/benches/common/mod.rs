@@ -1,0 +1,83 @@
+//! What the benchmarks share: sizes from the environment, database names, timing and callers.
+
+#![allow(dead_code)]
+
+use app::auth::{model::Role, server::Authenticated};
+use sqlx::PgPool;
+use std::time::{Duration, Instant};
+
+pub fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+}
+
+pub fn with_database(url: &str, name: &str) -> String {
+    format!("{}/{name}", url.rsplit_once('/').expect("a URL with a database").0)
+}
+
+pub struct Stats {
+    pub name: String,
+    pub samples: Vec<Duration>,
+}
+
+impl Stats {
+    pub fn percentile(&self, p: f64) -> f64 {
+        let mut sorted = self.samples.clone();
+        sorted.sort();
+        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted[index].as_secs_f64() * 1000.0
+    }
+}
+
+pub async fn time<F, Fut, T>(name: &str, inputs: usize, mut call: F) -> Stats
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    // One untimed pass warms the caches the way a running server has them warm.
+    for i in 0..inputs.min(20) {
+        call(i).await;
+    }
+    let mut samples = Vec::with_capacity(inputs);
+    for i in 0..inputs {
+        let started = Instant::now();
+        call(i).await;
+        samples.push(started.elapsed());
+    }
+    Stats { name: name.to_owned(), samples }
+}
+
+/// The first admin, signed in.
+pub async fn admin_caller(pool: &PgPool) -> Authenticated {
+    let id: i64 =
+        sqlx::query_scalar("select id from app_user where role = 'admin' order by id limit 1")
+            .fetch_one(pool)
+            .await
+            .expect("an admin");
+    signed_in(pool, id).await
+}
+
+/// The first user of `role` in a team, signed in (their scope is the role's).
+pub async fn caller_with_role(pool: &PgPool, role: Role) -> Authenticated {
+    let id: i64 = sqlx::query_scalar(
+        "select id from app_user where role = $1 and team_id is not null order by id limit 1",
+    )
+    .bind(role.as_str())
+    .fetch_one(pool)
+    .await
+    .expect("a user of that role");
+    signed_in(pool, id).await
+}
+
+/// The caller a session of user `id` resolves to, as the middleware would.
+pub async fn signed_in(pool: &PgPool, id: i64) -> Authenticated {
+    let session = app::auth::repo::create_session(
+        pool,
+        app::auth::model::UserId(id),
+        chrono::Utc::now() + chrono::Duration::hours(1),
+        Some("bench"),
+        None,
+    )
+    .await
+    .unwrap();
+    app::auth::server::authenticate(pool, session, None).await.unwrap().unwrap()
+}
