@@ -148,6 +148,15 @@ pub enum AppError {
     /// The request never completed: network down, server restarting, undecodable reply.
     #[error("transport error: {0}")]
     Transport(String),
+    /// Someone else took the ticket first.
+    #[error("already claimed by {by}")]
+    AlreadyClaimed { by: String },
+    /// A single-use link that was already used.
+    #[error("link already used")]
+    LinkUsed,
+    /// A link past its expiry.
+    #[error("link expired")]
+    LinkExpired,
 }
 
 impl AppError {
@@ -159,7 +168,8 @@ impl AppError {
             AppError::Forbidden | AppError::CrossSiteRefused => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict => StatusCode::CONFLICT,
+            AppError::Conflict | AppError::AlreadyClaimed { .. } => StatusCode::CONFLICT,
+            AppError::LinkUsed | AppError::LinkExpired => StatusCode::GONE,
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal { .. } | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

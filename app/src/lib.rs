@@ -21,7 +21,9 @@ pub mod orders;
 pub mod paging;
 pub mod pipeline;
 mod shell;
+pub mod surveys;
 pub mod tasks;
+pub mod tickets;
 pub mod tiers;
 pub mod timeline;
 pub mod ui;
@@ -115,6 +117,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=auth::views::SignInPage/>
+                // A customer's survey link: public, no sign-in.
+                <Route path=path!("/s/:token") view=surveys::views::PublicSurveyPage ssr=SsrMode::Async/>
                 // Signed-in pages render in Async mode: the response waits for the session check,
                 // so a signed-out visitor gets a real 302 rather than a streamed page that only
                 // redirects once it runs in the browser.
@@ -140,6 +144,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("forecast") view=pipeline::views::ForecastPage ssr=SsrMode::Async/>
                     <Route path=path!("leads") view=leads::views::LeadsPage ssr=SsrMode::Async/>
                     <Route path=path!("tasks") view=tasks::views::MyDayPage ssr=SsrMode::Async/>
+                    <Route path=path!("tickets") view=tickets::views::TicketsPage ssr=SsrMode::Async/>
+                    <Route path=path!("tickets/:id") view=tickets::views::TicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("service") view=tickets::views::ServiceReportPage ssr=SsrMode::Async/>
+                    <Route path=path!("surveys") view=surveys::views::SurveysPage ssr=SsrMode::Async/>
+                    <Route path=path!("surveys/:id") view=surveys::views::SurveyPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/service") view=tickets::views::ServiceSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/pipelines") view=pipeline::views::PipelinesPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/leads") view=leads::views::LeadSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/users") view=users::views::UsersPage ssr=SsrMode::Async/>

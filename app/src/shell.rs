@@ -8,8 +8,8 @@ use crate::{
     },
     events::use_server_events,
     i18n::{
-        AdminText, AuthText, CommonText, CustomerText, LeadText, LoyaltyText, SalesText, TaskText,
-        TierText, use_i18n,
+        AdminText, AuthText, CommonText, CustomerText, LeadText, LoyaltyText, SalesText,
+        SurveyText, TaskText, TicketText, TierText, use_i18n,
     },
     ui::{ErrorNotice, Loading},
 };
@@ -76,6 +76,9 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                     <A href="/pipeline">{i18n.t(SalesText::Pipeline)}</A>
                     <A href="/forecast">{i18n.t(SalesText::Forecast)}</A>
                     <A href="/tasks">{i18n.t(TaskText::MyDay)}</A>
+                    <A href="/tickets">{i18n.t(TicketText::Tickets)}</A>
+                    <A href="/surveys">{i18n.t(SurveyText::Surveys)}</A>
+                    {is_manager.then(|| view! { <A href="/service">{i18n.t(TicketText::Report)}</A> })}
                     <A href="/segments">{i18n.t(TierText::Segments)}</A>
                     {is_manager.then(|| view! { <A href="/insights/customers">{i18n.t(TierText::Distribution)}</A> })}
                     <A href="/jobs">{i18n.t(CommonText::NavJobs)}</A>
@@ -88,6 +91,7 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                         <A href="/admin/audit">{i18n.t(AdminText::AuditTitle)}</A>
                         <A href="/admin/customers">{i18n.t(CustomerText::Settings)}</A>
                         <A href="/admin/pipelines">{i18n.t(SalesText::Pipelines)}</A>
+                        <A href="/admin/service">{i18n.t(TicketText::Settings)}</A>
                         <A href="/admin/leads">{i18n.t(LeadText::Settings)}</A>
                         <A href="/admin/tiers">{i18n.t(TierText::Tiers)}</A>
                         <A href="/admin/loyalty">{i18n.t(LoyaltyText::Settings)}</A>

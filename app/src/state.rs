@@ -24,6 +24,13 @@ pub struct Settings {
     pub throttle_window: chrono::Duration,
     /// Mark cookies `Secure` (the site is served over HTTPS).
     pub secure_cookies: bool,
+    /// Where email goes (`smtp://host:port`, `?tls=required` for STARTTLS, `smtps://` for TLS);
+    /// none: emails fail with a clear reason per recipient.
+    pub smtp_url: Option<String>,
+    /// The sender of emails.
+    pub mail_from: String,
+    /// The site's address as customers reach it, for links in emails.
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -34,6 +41,9 @@ impl Default for Settings {
             max_failures_per_address: 20,
             throttle_window: chrono::Duration::minutes(15),
             secure_cookies: false,
+            smtp_url: None,
+            mail_from: "Guanxi <noreply@guanxi.localhost>".to_owned(),
+            public_url: "http://127.0.0.1:3000".to_owned(),
         }
     }
 }

@@ -117,11 +117,12 @@ impl TestDatabase {
 
     /// App state over this database with default settings.
     pub fn state(&self) -> AppState {
-        AppState {
-            pool: self.pool.clone(),
-            settings: Arc::new(Settings::default()),
-            events: EventBus::new(),
-        }
+        self.state_with(Settings::default())
+    }
+
+    /// App state over this database with `settings` (e.g. an SMTP server).
+    pub fn state_with(&self, settings: Settings) -> AppState {
+        AppState { pool: self.pool.clone(), settings: Arc::new(settings), events: EventBus::new() }
     }
 
     /// Creates a team and returns its id.
@@ -221,5 +222,105 @@ impl Drop for TestDatabase {
             })
         });
         let _ = dropped.join();
+    }
+}
+
+/// A real SMTP server that keeps what it receives: MailDev from the end-to-end suite's
+/// packages (`npm ci` in `end2end/`, which `./guanxi test` runs), on free ports, stopped on drop.
+pub struct SmtpSink {
+    pub smtp_url: String,
+    web: std::net::SocketAddr,
+    child: std::process::Child,
+    _mail_dir: std::path::PathBuf,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl SmtpSink {
+    pub async fn start() -> Self {
+        let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../end2end/node_modules/.bin/maildev");
+        assert!(
+            bin.exists(),
+            "the SMTP sink (MailDev) is missing: run `npm ci` in end2end/ (./guanxi test does)"
+        );
+        let (smtp, web) = (free_port(), free_port());
+        let mail_dir =
+            std::env::temp_dir().join(format!("guanxi-mail-{}-{smtp}", std::process::id()));
+        let child = std::process::Command::new(bin)
+            .args(["--smtp", &smtp.to_string(), "--web", &web.to_string()])
+            .args(["--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--silent"])
+            .arg("--mail-directory")
+            .arg(&mail_dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start MailDev");
+        let sink = SmtpSink {
+            smtp_url: format!("smtp://127.0.0.1:{smtp}"),
+            web: std::net::SocketAddr::from(([127, 0, 0, 1], web)),
+            child,
+            _mail_dir: mail_dir,
+        };
+        for _ in 0..100 {
+            if sink.get("/api/healthz").await.is_ok()
+                && tokio::net::TcpStream::connect(("127.0.0.1", smtp)).await.is_ok()
+            {
+                return sink;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("MailDev did not start within 10 s");
+    }
+
+    async fn get(&self, path: &str) -> std::io::Result<String> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(self.web).await?;
+        stream
+            .write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())
+            .await?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await?;
+        match response.split_once("\r\n\r\n") {
+            Some((head, body))
+                if head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200") =>
+            {
+                Ok(body.to_owned())
+            }
+            _ => Err(std::io::Error::other(format!("unexpected answer: {response:.200}"))),
+        }
+    }
+
+    /// Every message received so far: subject, recipients and text as MailDev parsed them.
+    pub async fn messages(&self) -> Vec<serde_json::Value> {
+        let body = self.get("/api/email").await.expect("read MailDev's messages");
+        serde_json::from_str(&body).expect("MailDev answers JSON")
+    }
+
+    /// Waits up to `seconds` for a message to `to`.
+    pub async fn message_to(&self, to: &str, seconds: u64) -> serde_json::Value {
+        for _ in 0..seconds * 10 {
+            let found = self.messages().await.into_iter().find(|m| {
+                m["to"].as_array().is_some_and(|list| list.iter().any(|a| a["address"] == to))
+            });
+            if let Some(message) = found {
+                return message;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no email to {to} arrived within {seconds} s");
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self._mail_dir);
     }
 }

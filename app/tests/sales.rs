@@ -512,7 +512,7 @@ async fn recurring_tasks_come_back_and_reminders_go_out_once() {
         .await
         .unwrap();
     assert!((due - Utc::now() - Duration::days(30)).num_minutes().abs() < 2);
-    let open = tasks::for_record(&w.db.pool, None, Some(customer), None).await.unwrap();
+    let open = tasks::for_record(&w.db.pool, None, Some(customer), None, None).await.unwrap();
     assert_eq!(open.iter().map(|t| t.id).collect::<Vec<_>>(), vec![next]);
 
     // Someone else's task is not the caller's to complete.

@@ -1,6 +1,7 @@
 // Creates a fresh database and starts the built server on it, with demo data.
 import { spawn } from "node:child_process";
-import { openSync } from "node:fs";
+import { mkdtempSync, openSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { port } from "../playwright.config";
@@ -33,7 +34,24 @@ async function waitFor(url: string, seconds: number) {
   throw new Error(`${url} did not answer within ${seconds} s (see end2end/test-results/server.log)`);
 }
 
+/** The SMTP sink's ports: MailDev receives what the server sends and shows it over HTTP. */
+export const smtpPort = Number(process.env.GUANXI_E2E_SMTP_PORT ?? 2526);
+export const mailApi = `http://127.0.0.1:${Number(process.env.GUANXI_E2E_MAIL_WEB_PORT ?? 2581)}/api/email`;
+
+async function startSmtpSink() {
+  const mailDir = mkdtempSync(join(tmpdir(), "guanxi-e2e-mail-"));
+  const webPort = new URL(mailApi).port;
+  const sink = spawn(
+    join(__dirname, "..", "node_modules", ".bin", "maildev"),
+    ["--smtp", String(smtpPort), "--web", webPort, "--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--silent", "--mail-directory", mailDir],
+    { stdio: "ignore" },
+  );
+  process.env.GUANXI_E2E_SMTP_PID = String(sink.pid);
+  await waitFor(mailApi, 30);
+}
+
 export default async function globalSetup() {
+  await startSmtpSink();
   const name = databaseName();
   process.env.GUANXI_E2E_DATABASE = name;
   const admin = new pg.Client({ connectionString: adminUrl() });
@@ -50,6 +68,7 @@ export default async function globalSetup() {
       DATABASE_URL: withDatabase(adminUrl(), name),
       GUANXI_ADDR: `127.0.0.1:${port}`,
       GUANXI_DEMO_DATA: "1",
+      GUANXI_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       LEPTOS_SITE_ROOT: "target/site",
       RUST_LOG: process.env.RUST_LOG ?? "info,sqlx=warn",
     },

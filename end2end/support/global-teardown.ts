@@ -3,6 +3,14 @@ import pg from "pg";
 import { adminUrl, databaseName } from "./global-setup";
 
 export default async function globalTeardown() {
+  const sink = Number(process.env.GUANXI_E2E_SMTP_PID);
+  if (sink) {
+    try {
+      process.kill(sink, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
   const pid = Number(process.env.GUANXI_E2E_SERVER_PID);
   if (pid) {
     try {

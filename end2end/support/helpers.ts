@@ -32,3 +32,16 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
     await page.waitForURL((url) => url.pathname === "/");
   }
 }
+
+/** Runs SQL against the run's database, for setting up what a test starts from. */
+export async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+  const { default: pg } = await import("pg");
+  const { adminUrl, databaseName } = await import("./global-setup");
+  const client = new pg.Client({ connectionString: adminUrl().replace(/\/[^/]*$/, `/${databaseName()}`) });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

@@ -19,6 +19,9 @@ pub struct Config {
     pub session_absolute: Duration,
     pub workers: usize,
     pub db_max_connections: u32,
+    /// The SMTP server survey emails go through.
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -58,6 +61,8 @@ impl Config {
             ),
             workers: number("GUANXI_WORKERS", 2)?,
             db_max_connections: number("GUANXI_DB_MAX_CONNECTIONS", 20)?,
+            smtp_url: var("GUANXI_SMTP_URL"),
+            mail_from: var("GUANXI_MAIL_FROM"),
         })
     }
 }

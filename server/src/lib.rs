@@ -67,6 +67,16 @@ pub fn app_state(pool: PgPool, config: &Config) -> AppState {
         session_absolute: chrono::Duration::from_std(config.session_absolute)
             .unwrap_or(chrono::Duration::days(7)),
         secure_cookies: config.secure_cookies,
+        smtp_url: config.smtp_url.clone(),
+        mail_from: config
+            .mail_from
+            .clone()
+            .unwrap_or_else(|| app::state::Settings::default().mail_from),
+        // Links in emails point where customers reach the site.
+        public_url: config
+            .public_origin
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.addr)),
         ..Default::default()
     };
     AppState { pool, settings: Arc::new(settings), events: EventBus::new() }
@@ -115,6 +125,17 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
         )
         .route("/files/imports/{id}/rejected.csv", get(app::imports::routes::rejected))
         .route("/files/customers.csv", get(app::imports::routes::export))
+        .route(
+            "/api/lead-import",
+            post(app::leads::routes::import)
+                .layer(DefaultBodyLimit::max(app::imports::process::MAX_FILE_BYTES)),
+        )
+        .route(
+            "/forms/{key}/leads",
+            post(app::leads::routes::submit)
+                .options(app::leads::routes::preflight)
+                .layer(DefaultBodyLimit::max(64 * 1024)),
+        )
         .leptos_routes_with_context(
             &options,
             routes,

@@ -38,6 +38,9 @@ pub const CUSTOMER_REFERENCES: &[(&str, &str)] = &[
     ("opportunity", "customer_id"),
     ("lead", "customer_id"),
     ("task", "customer_id"),
+    ("ticket", "customer_id"),
+    ("survey_recipient", "customer_id"),
+    ("survey_answer", "customer_id"),
 ];
 
 /// Fields a merge may take from the merged record instead of the survivor.

@@ -974,6 +974,7 @@ pub fn CustomerPage() -> impl IntoView {
                     {move || id.get().map(|id| view! {
                         <crate::pipeline::views::CustomerOpportunities customer_id=id version/>
                         <crate::tasks::views::TaskSection opportunity_id=None customer_id=Some(id)/>
+                        <crate::tickets::views::CustomerService customer_id=id version/>
                         <crate::tiers::views::CustomerTierCard customer_id=id version/>
                         <crate::loyalty::views::MembershipCard customer_id=id version/>
                         <Recommendations customer_id=id version/>

@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod customers;
 pub mod names;
 mod sales;
+mod service;
 
 use crate::{
     audit::repo::{Change, record},
@@ -75,6 +76,7 @@ pub async fn seed_if_empty(pool: &PgPool) -> Result<bool, AppError> {
     let mut rng = StdRng::seed_from_u64(2027);
     seed_customers(pool, &mut rng).await?;
     sales::seed(pool, &mut rng).await?;
+    service::seed(pool, &mut rng).await?;
     Ok(true)
 }
 

@@ -38,6 +38,10 @@ pub enum Topic {
     Lead,
     /// A task was created, changed or fell due (its assignee is reminded).
     Task,
+    /// A ticket was opened, claimed, assigned, answered or changed status.
+    Ticket,
+    /// A survey changed, was sent, or got an answer.
+    Survey,
     /// Events may have been missed (a reconnect): every view should refetch.
     Resync,
 }

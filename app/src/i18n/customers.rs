@@ -407,9 +407,9 @@ pub fn timeline_text(kind: &str, data: &serde_json::Value, locale: Locale) -> St
         kinds::INTERACTION => s("subject"),
         "tier_changed" => tier_text(data, locale),
         "points" => points_text(data, locale),
-        other => {
-            super::sales_timeline_text(other, data, locale).unwrap_or_else(|| other.to_owned())
-        }
+        other => super::sales_timeline_text(other, data, locale)
+            .or_else(|| super::service_timeline_text(other, data, locale))
+            .unwrap_or_else(|| other.to_owned()),
     }
 }
 

@@ -41,6 +41,9 @@ messages! {
         NotEnoughPoints => "积分不足：当前可用 {available} 分。", "Not enough points: {available} available.";
         FinalStages => "需要且只能有一个“赢单”阶段和一个“输单”阶段。", "Exactly one won stage and one lost stage are needed.";
         StageInUse => "该阶段还有商机，请先移走再删除。", "This stage still holds opportunities; move them first.";
+        AlreadyClaimed => "{name} 刚刚认领了这张工单，它已不在未分配队列中。", "{name} claimed this ticket just now; it is no longer unassigned.";
+        LinkUsed => "这个链接已经用过了：每个链接只能作答一次。感谢您的反馈！", "This link has already been used: each link can be answered once. Thank you for your feedback!";
+        LinkExpired => "这个链接已过期。如仍想反馈，请直接联系我们。", "This link has expired. If you still want to tell us something, please contact us directly.";
     }
 }
 
@@ -62,6 +65,11 @@ pub fn error_text(error: &AppError, locale: Locale) -> String {
             fill(ErrorText::Internal.text(locale), &[("reference", reference)])
         }
         AppError::Transport(_) => ErrorText::Transport.text(locale).to_owned(),
+        AppError::AlreadyClaimed { by } => {
+            fill(ErrorText::AlreadyClaimed.text(locale), &[("name", by)])
+        }
+        AppError::LinkUsed => ErrorText::LinkUsed.text(locale).to_owned(),
+        AppError::LinkExpired => ErrorText::LinkExpired.text(locale).to_owned(),
     }
 }
 

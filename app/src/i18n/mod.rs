@@ -11,6 +11,7 @@ mod common;
 mod customers;
 mod errors;
 mod sales;
+mod service;
 mod tiers;
 
 pub use admin::{AdminText, AuditText, audit_action_label, entity_type_label};
@@ -23,6 +24,7 @@ pub use customers::{
 };
 pub use errors::{ErrorText, error_text, field_error_text};
 pub use sales::{LeadText, SalesText, TaskText, sales_timeline_text};
+pub use service::{SurveyText, TicketText, service_timeline_text};
 pub use tiers::{LoyaltyText, TierText};
 
 use leptos::prelude::*;
@@ -208,6 +210,8 @@ mod tests {
         assert_complete(SalesText::ALL);
         assert_complete(LeadText::ALL);
         assert_complete(TaskText::ALL);
+        assert_complete(TicketText::ALL);
+        assert_complete(SurveyText::ALL);
     }
 
     #[test]

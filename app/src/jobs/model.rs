@@ -59,6 +59,8 @@ pub mod kinds {
     pub const POINTS_EXPIRY: &str = "points_expiry";
     /// Stores this week's sales forecast, to measure forecast accuracy later.
     pub const FORECAST_SNAPSHOT: &str = "forecast_snapshot";
+    /// Emails a survey sending's recipients their links.
+    pub const SURVEY_SEND: &str = "survey_send";
 }
 
 /// A job with its progress.

@@ -101,7 +101,7 @@ pub fn handler_for(kind: &str) -> Option<Handler> {
         kinds::FORECAST_SNAPSHOT => {
             Some(|ctx| Box::pin(crate::pipeline::service::snapshot_job(ctx)))
         }
-
+        kinds::SURVEY_SEND => Some(|ctx| Box::pin(crate::surveys::service::deliver(ctx))),
         _ => None,
     }
 }
@@ -112,6 +112,7 @@ pub fn spawn(state: AppState, process: &str, count: usize) -> Vec<tokio::task::J
         (0..count).map(|n| tokio::spawn(work(state.clone(), format!("{process}/{n}")))).collect();
     if count > 0 {
         handles.push(tokio::spawn(crate::tasks::service::remind_due(state.clone())));
+        handles.push(tokio::spawn(crate::tickets::service::sweep_breaches(state.clone())));
         handles.push(tokio::spawn(schedule_maintenance(state)));
     }
     handles

@@ -1,7 +1,10 @@
 //! Server functions of tasks.
 
 use super::model::*;
-use crate::{customers::model::CustomerId, error::AppError, pipeline::model::OpportunityId};
+use crate::{
+    customers::model::CustomerId, error::AppError, pipeline::model::OpportunityId,
+    tickets::model::TicketId,
+};
 use chrono::{DateTime, Utc};
 use leptos::{prelude::*, server_fn::codec::Json};
 
@@ -23,17 +26,25 @@ pub async fn get_my_day(today_end: DateTime<Utc>) -> Result<MyDay, AppError> {
     super::service::my_day(&state.pool, caller.id(), today_end).await
 }
 
-/// Open tasks of an opportunity (or, without one, of a customer).
+/// Open tasks of a ticket, an opportunity, or (without either) a customer.
 ///
 /// Any signed-in user. Errors: `Unauthorized`.
 #[server(input = Json)]
 pub async fn list_record_tasks(
     customer_id: Option<CustomerId>,
     opportunity_id: Option<OpportunityId>,
+    ticket_id: Option<TicketId>,
 ) -> Result<Vec<Task>, AppError> {
     let (caller, state) = caller(crate::auth::model::Role::Member)?;
     let scope = caller.scope.visible_owners();
-    super::service::for_record(&state.pool, scope.as_deref(), customer_id, opportunity_id).await
+    super::service::for_record(
+        &state.pool,
+        scope.as_deref(),
+        customer_id,
+        opportunity_id,
+        ticket_id,
+    )
+    .await
 }
 
 /// Creates a task.

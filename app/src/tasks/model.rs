@@ -5,6 +5,7 @@ use crate::{
     customers::model::{CustomerId, text_enum},
     error::{AppError, FieldError, FieldErrors},
     pipeline::model::OpportunityId,
+    tickets::model::TicketId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,8 @@ pub struct Task {
     pub lead_id: Option<i64>,
     pub opportunity_id: Option<OpportunityId>,
     pub opportunity_title: Option<String>,
+    pub ticket_id: Option<TicketId>,
+    pub ticket_subject: Option<String>,
     pub assignee_id: UserId,
     pub assignee_name: String,
     pub due_at: DateTime<Utc>,
@@ -51,6 +54,8 @@ pub struct TaskInput {
     pub customer_id: Option<CustomerId>,
     pub lead_id: Option<i64>,
     pub opportunity_id: Option<OpportunityId>,
+    /// A ticket to follow up; its customer becomes the task's when none is given.
+    pub ticket_id: Option<TicketId>,
     /// Empty: the caller.
     pub assignee_id: Option<UserId>,
     pub due_at: Option<DateTime<Utc>>,

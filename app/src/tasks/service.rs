@@ -12,19 +12,22 @@ use crate::{
     events::{Audience, ServerEvent, Topic, publish},
     pipeline::model::OpportunityId,
     state::AppState,
+    tickets::model::TicketId,
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 
 const TASK_COLUMNS: &str =
     "t.id, t.title, t.notes, t.customer_id, c.name as customer_name, t.lead_id,
-    t.opportunity_id, o.title as opportunity_title, t.assignee_id, u.display_name as assignee_name,
+    t.opportunity_id, o.title as opportunity_title, t.ticket_id, tk.subject as ticket_subject,
+    t.assignee_id, u.display_name as assignee_name,
     t.due_at, t.priority, t.repeat_days, t.done_at, t.version";
 
 const TASK_JOINS: &str = "from task t
     join app_user u on u.id = t.assignee_id
     left join customer c on c.id = t.customer_id
-    left join opportunity o on o.id = t.opportunity_id";
+    left join opportunity o on o.id = t.opportunity_id
+    left join ticket tk on tk.id = t.ticket_id";
 
 #[derive(sqlx::FromRow)]
 struct TaskRow {
@@ -36,6 +39,8 @@ struct TaskRow {
     lead_id: Option<i64>,
     opportunity_id: Option<i64>,
     opportunity_title: Option<String>,
+    ticket_id: Option<i64>,
+    ticket_subject: Option<String>,
     assignee_id: i64,
     assignee_name: String,
     due_at: DateTime<Utc>,
@@ -58,6 +63,8 @@ impl TryFrom<TaskRow> for Task {
             lead_id: r.lead_id,
             opportunity_id: r.opportunity_id.map(OpportunityId),
             opportunity_title: r.opportunity_title,
+            ticket_id: r.ticket_id.map(TicketId),
+            ticket_subject: r.ticket_subject,
             assignee_id: UserId(r.assignee_id),
             assignee_name: r.assignee_name,
             due_at: r.due_at,
@@ -108,18 +115,23 @@ pub async fn my_day(
     Ok(day)
 }
 
-/// Open tasks of a customer or an opportunity the caller may see.
+/// Open tasks of a ticket, an opportunity or (without either) a customer, that the caller may
+/// see.
 pub async fn for_record(
     pool: &PgPool,
     visible_owners: Option<&[i64]>,
     customer: Option<CustomerId>,
     opportunity: Option<OpportunityId>,
+    ticket: Option<TicketId>,
 ) -> Result<Vec<Task>, AppError> {
     let sql = format!(
         "select {TASK_COLUMNS} {TASK_JOINS}
          where t.done_at is null
-           and (($1::bigint is not null and t.opportunity_id = $1) or ($1::bigint is null and t.customer_id = $2))
-           and ($3::bigint[] is null or t.assignee_id = any($3) or c.owner_id = any($3) or o.owner_id = any($3))
+           and case when $4::bigint is not null then t.ticket_id = $4
+                    when $1::bigint is not null then t.opportunity_id = $1
+                    else t.customer_id = $2 end
+           and ($3::bigint[] is null or t.assignee_id = any($3) or c.owner_id = any($3)
+                or o.owner_id = any($3) or tk.assignee_id = any($3))
          order by t.due_at, t.id limit 50"
     );
     rows_to_tasks(
@@ -127,6 +139,7 @@ pub async fn for_record(
             .bind(opportunity.map(|o| o.0))
             .bind(customer.map(|c| c.0))
             .bind(visible_owners)
+            .bind(ticket.map(|t| t.0))
             .fetch_all(pool)
             .await?,
     )
@@ -150,6 +163,11 @@ async fn check_links(
     {
         return Err(AppError::validation("opportunity_id", FieldError::UnknownReference));
     }
+    if let Some(ticket) = input.ticket_id
+        && crate::tickets::service::visible_customer(&mut *conn, caller, ticket).await?.is_none()
+    {
+        return Err(AppError::validation("ticket_id", FieldError::UnknownReference));
+    }
     Ok(())
 }
 
@@ -168,6 +186,11 @@ pub async fn create(
     }
     let mut tx = state.pool.begin().await?;
     check_links(&mut tx, caller, &input).await?;
+    let ticket_customer = match input.ticket_id {
+        Some(ticket) => crate::tickets::service::visible_customer(&mut tx, caller, ticket).await?,
+        None => None,
+    };
+    let customer = input.customer_id.or(ticket_customer);
     let notes = Some(input.notes.trim()).filter(|n| !n.is_empty());
     let id = TaskId(
         sqlx::query_scalar!(
@@ -176,7 +199,7 @@ pub async fn create(
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
             input.title.trim(),
             notes,
-            input.customer_id.map(|c| c.0),
+            customer.map(|c| c.0),
             input.lead_id,
             input.opportunity_id.map(|o| o.0),
             assignee.0,
@@ -188,8 +211,16 @@ pub async fn create(
         .fetch_one(&mut *tx)
         .await?,
     );
+    if let Some(ticket) = input.ticket_id {
+        sqlx::query("update task set ticket_id = $2 where id = $1")
+            .bind(id.0)
+            .bind(ticket.0)
+            .execute(&mut *tx)
+            .await?;
+    }
     record(&mut *tx, caller.actor(), Change::new("create", "task", id.0).after(&serde_json::json!({
         "title": input.title.trim(), "assignee_id": assignee.0, "due_at": input.due_at, "repeat_days": repeat,
+        "ticket_id": input.ticket_id.map(|t| t.0),
     })))
     .await?;
     publish(&mut *tx, &task_event(id, assignee)).await?;
@@ -252,6 +283,16 @@ pub async fn complete(
         )),
         None => None,
     };
+    if let Some(next) = next {
+        // The next occurrence follows the same ticket.
+        sqlx::query(
+            "update task set ticket_id = (select ticket_id from task where id = $2) where id = $1",
+        )
+        .bind(next.0)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+    }
     record(
         &mut *tx,
         caller.actor(),

@@ -7,6 +7,7 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{TaskText, Text, fill, use_i18n},
     pipeline::model::OpportunityId,
+    tickets::model::TicketId,
     ui::{
         ErrorNotice, Loading, SelectField, TextField, Timestamp, ToastKind, field_message,
         use_toasts,
@@ -89,6 +90,7 @@ fn TaskItem(task: Task, on_done: Callback<()>) -> impl IntoView {
             {task.repeat_days.map(|d| view! { <span class="muted small">{move || fill(i18n.text(TaskText::EveryDays), &[("n", &d)])}</span> })}
             {task.customer_id.zip(task.customer_name.clone()).map(|(id, name)| view! { <A href=format!("/customers/{}", id.0)>{name}</A> })}
             {task.opportunity_id.zip(task.opportunity_title.clone()).map(|(id, title)| view! { <A href=format!("/opportunities/{}", id.0)>{title}</A> })}
+            {task.ticket_id.zip(task.ticket_subject.clone()).map(|(id, subject)| view! { <A href=format!("/tickets/{}", id.0)>{subject}</A> })}
         </li>
     }
 }
@@ -98,6 +100,7 @@ fn TaskItem(task: Task, on_done: Callback<()>) -> impl IntoView {
 pub fn TaskForm(
     customer_id: Option<CustomerId>,
     opportunity_id: Option<OpportunityId>,
+    #[prop(default = None)] ticket_id: Option<TicketId>,
     on_done: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -118,6 +121,7 @@ pub fn TaskForm(
             title: title.get_untracked(),
             customer_id,
             opportunity_id,
+            ticket_id,
             due_at: local_to_utc(&due.get_untracked()),
             priority: Priority::parse(&priority.get_untracked()).unwrap_or_default(),
             repeat_days: repeat.get_untracked(),
@@ -200,6 +204,7 @@ pub fn MyDayPage() -> impl IntoView {
 pub fn TaskSection(
     opportunity_id: Option<OpportunityId>,
     customer_id: Option<CustomerId>,
+    #[prop(default = None)] ticket_id: Option<TicketId>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let changes = use_server_events().changes(Topic::Task);
@@ -207,7 +212,7 @@ pub fn TaskSection(
     let adding = RwSignal::new(false);
     let tasks = Resource::new(
         move || (changes.get(), local.get()),
-        move |_| list_record_tasks(customer_id, opportunity_id),
+        move |_| list_record_tasks(customer_id, opportunity_id, ticket_id),
     );
     let refresh = Callback::new(move |_| {
         local.update(|n| *n += 1);
@@ -220,7 +225,7 @@ pub fn TaskSection(
                 <button type="button" class="button small" on:click=move |_| adding.update(|a| *a = !*a)>{i18n.t(TaskText::AddTask)}</button>
             </div>
             <Show when=move || adding.get()>
-                <TaskForm customer_id opportunity_id on_done=refresh/>
+                <TaskForm customer_id opportunity_id ticket_id on_done=refresh/>
             </Show>
             <Transition fallback=|| view! { <Loading/> }>
                 {move || tasks.get().map(|result| match result {

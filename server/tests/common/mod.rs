@@ -30,6 +30,8 @@ pub fn test_config(secure_cookies: bool) -> Config {
         session_absolute: Duration::from_secs(7 * 24 * 3600),
         workers: 0,
         db_max_connections: 8,
+        smtp_url: None,
+        mail_from: None,
     }
 }
 

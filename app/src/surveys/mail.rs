@@ -1,0 +1,45 @@
+//! Email through the configured SMTP server (lettre).
+
+use crate::state::Settings;
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, header::ContentType},
+};
+
+/// A connection pool to the SMTP server, and the sender address.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    /// The mailer `settings` describe, or why there is none (the reason is stored per recipient).
+    pub fn from_settings(settings: &Settings) -> Result<Self, String> {
+        let url = settings.smtp_url.as_deref().ok_or_else(|| {
+            "no SMTP server configured (set GUANXI_SMTP_URL, e.g. smtp://mail.example.com:587?tls=required)"
+                .to_owned()
+        })?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("bad GUANXI_SMTP_URL: {e}"))?
+            .timeout(Some(std::time::Duration::from_secs(20)))
+            .build();
+        let from = settings
+            .mail_from
+            .parse::<Mailbox>()
+            .map_err(|e| format!("bad GUANXI_MAIL_FROM: {e}"))?;
+        Ok(Mailer { transport, from })
+    }
+
+    /// Sends a plain-text email; the error text says what the server or the address refused.
+    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), String> {
+        let to = to.parse::<Mailbox>().map_err(|e| format!("bad address {to}: {e}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| e.to_string())?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,832 @@
+//! Surveys: the builder's storage, sending with single-use links by email, the public answer
+//! with its follow-up ticket for detractors, and the results (server only).
+
+use super::model::*;
+use crate::{
+    audit::repo::{Change, record},
+    auth::server::{Actor, Authenticated},
+    customers::model::CustomerId,
+    error::{AppError, FieldError},
+    events::{Audience, ServerEvent, Topic, publish},
+    i18n::Locale,
+    jobs::{
+        model::kinds as job_kinds,
+        queue::{NewJob, enqueue},
+        worker::{JobContext, JobError},
+    },
+    state::AppState,
+    tickets::model::{Category, Channel, TicketId, TicketInput, TicketPriority},
+    timeline::repo::{NewEntry, append},
+};
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgExecutor, PgPool};
+
+/// Timeline kind of an answer.
+pub const SURVEY_ANSWERED: &str = "survey_answered";
+/// Attempts per recipient before the address is marked failed.
+pub const MAX_SEND_ATTEMPTS: i32 = 3;
+
+fn survey_event(id: i64) -> ServerEvent {
+    ServerEvent {
+        topic: Topic::Survey,
+        id,
+        audience: Audience::RoleAtLeast(crate::auth::model::Role::Manager),
+    }
+}
+
+fn locale_of(tag: &str) -> Locale {
+    Locale::from_tag(tag).unwrap_or_default()
+}
+
+/// Every active survey with its counts.
+pub async fn list(pool: &PgPool) -> Result<Vec<SurveySummary>, AppError> {
+    let found: Vec<(i64, String, String, bool, i64, i64)> = sqlx::query_as(
+        "select s.id, s.name_zh, s.name_en, s.send_on_ticket_resolved,
+                (select count(*) from survey_recipient r where r.survey_id = s.id and r.status in ('sent', 'answered')),
+                (select count(*) from survey_recipient r where r.survey_id = s.id and r.status = 'answered')
+         from survey s where s.active order by s.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(found
+        .into_iter()
+        .map(|(id, name_zh, name_en, send_on_ticket_resolved, sent, answered)| SurveySummary {
+            id,
+            name_zh,
+            name_en,
+            send_on_ticket_resolved,
+            sent,
+            answered,
+        })
+        .collect())
+}
+
+/// One survey with its questions.
+pub async fn load(conn: &mut PgConnection, id: i64) -> Result<Survey, AppError> {
+    let (name_zh, name_en, intro_zh, intro_en, send_on_ticket_resolved, link_valid_days, version): (
+        String,
+        String,
+        String,
+        String,
+        bool,
+        i32,
+        i32,
+    ) = sqlx::query_as(
+        "select name_zh, name_en, intro_zh, intro_en, send_on_ticket_resolved, link_valid_days, version
+         from survey where id = $1 and active",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let questions: Vec<(String, String, String, serde_json::Value, bool)> = sqlx::query_as(
+        "select kind, text_zh, text_en, options, required from survey_question
+         where survey_id = $1 order by position",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Survey {
+        id: Some(id),
+        name_zh,
+        name_en,
+        intro_zh,
+        intro_en,
+        send_on_ticket_resolved,
+        link_valid_days,
+        version,
+        questions: questions
+            .into_iter()
+            .map(|(kind, text_zh, text_en, options, required)| {
+                Ok(Question {
+                    kind: crate::error::stored(QuestionKind::parse(&kind))?,
+                    text_zh,
+                    text_en,
+                    options: serde_json::from_value(options).map_err(AppError::internal)?,
+                    required,
+                })
+            })
+            .collect::<Result<_, AppError>>()?,
+    })
+}
+
+/// Creates or updates a survey and replaces its questions. Answers keep a copy of the
+/// questions they answered, so editing never garbles past results.
+///
+/// Errors: `Validation`, `Conflict`, `NotFound`.
+pub async fn save(
+    state: &AppState,
+    caller: &Authenticated,
+    survey: Survey,
+) -> Result<i64, AppError> {
+    survey.validate()?;
+    let mut tx = state.pool.begin().await?;
+    if survey.send_on_ticket_resolved {
+        // Only one survey goes out after resolved tickets: the new choice replaces the old.
+        sqlx::query(
+            "update survey set send_on_ticket_resolved = false, version = version + 1
+             where send_on_ticket_resolved and id is distinct from $1",
+        )
+        .bind(survey.id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let id = match survey.id {
+        Some(id) => {
+            let before = load(&mut tx, id).await?;
+            let updated = sqlx::query(
+                "update survey set name_zh = $2, name_en = $3, intro_zh = $4, intro_en = $5,
+                     send_on_ticket_resolved = $6, link_valid_days = $7, version = version + 1, updated_at = now()
+                 where id = $1 and version = $8 and active",
+            )
+            .bind(id)
+            .bind(survey.name_zh.trim())
+            .bind(survey.name_en.trim())
+            .bind(survey.intro_zh.trim())
+            .bind(survey.intro_en.trim())
+            .bind(survey.send_on_ticket_resolved)
+            .bind(survey.link_valid_days)
+            .bind(survey.version)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return Err(AppError::Conflict);
+            }
+            record(
+                &mut *tx,
+                caller.actor(),
+                Change::new("update", "survey", id).before(&before).after(&survey),
+            )
+            .await?;
+            sqlx::query("delete from survey_question where survey_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            id
+        }
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "insert into survey (name_zh, name_en, intro_zh, intro_en, send_on_ticket_resolved,
+                     link_valid_days, created_by)
+                 values ($1, $2, $3, $4, $5, $6, $7) returning id",
+            )
+            .bind(survey.name_zh.trim())
+            .bind(survey.name_en.trim())
+            .bind(survey.intro_zh.trim())
+            .bind(survey.intro_en.trim())
+            .bind(survey.send_on_ticket_resolved)
+            .bind(survey.link_valid_days)
+            .bind(caller.id().0)
+            .fetch_one(&mut *tx)
+            .await?;
+            record(&mut *tx, caller.actor(), Change::new("create", "survey", id).after(&survey))
+                .await?;
+            id
+        }
+    };
+    for (n, q) in survey.questions.iter().enumerate() {
+        sqlx::query(
+            "insert into survey_question (survey_id, position, kind, text_zh, text_en, options, required)
+             values ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(n as i32 + 1)
+        .bind(q.kind.as_str())
+        .bind(q.text_zh.trim())
+        .bind(q.text_en.trim())
+        .bind(serde_json::to_value(&q.options).map_err(AppError::internal)?)
+        .bind(q.required)
+        .execute(&mut *tx)
+        .await?;
+    }
+    publish(&mut *tx, &survey_event(id)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The address a customer is surveyed at: their own, else their primary contact's.
+const RECIPIENT_EMAIL: &str = "coalesce(nullif(c.email, ''),
+    (select ct.email from contact ct where ct.customer_id = c.id and nullif(ct.email, '') is not null
+     order by ct.is_primary desc, ct.id limit 1))";
+
+/// Queues a survey to one customer or to every customer of a segment (in the caller's scope),
+/// and the job that emails them.
+///
+/// Errors: `NotFound` (survey, customer or segment), `Validation` (`target`: nobody to send to).
+pub async fn send(
+    state: &AppState,
+    caller: &Authenticated,
+    survey_id: i64,
+    target: SendTarget,
+) -> Result<SendOutcome, AppError> {
+    let mut tx = state.pool.begin().await?;
+    load(&mut tx, survey_id).await?;
+    let scope = caller.scope.visible_owners();
+    let (target_name, segment_id, customer_ids): (&str, Option<i64>, Vec<i64>) = match &target {
+        SendTarget::Customer(customer) => {
+            if !crate::customers::repo::visible(&state.pool, *customer, scope.as_deref()).await? {
+                return Err(AppError::NotFound);
+            }
+            ("customer", None, vec![customer.0])
+        }
+        SendTarget::Segment(segment) => {
+            let filter: serde_json::Value =
+                sqlx::query_scalar("select filter from segment where id = $1")
+                    .bind(segment)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+            let filter: crate::customers::model::CustomerFilter =
+                serde_json::from_value(filter).map_err(AppError::internal)?;
+            let settings = crate::customers::repo::settings(&state.pool).await?;
+            let mut query =
+                sqlx::QueryBuilder::new("select c.id from customer c where c.deleted_at is null");
+            crate::customers::repo::push_filters(&mut query, &filter, scope.as_deref(), &settings);
+            let ids: Vec<i64> = query.build_query_scalar().fetch_all(&mut *tx).await?;
+            ("segment", Some(*segment), ids)
+        }
+    };
+    let send_id: i64 = sqlx::query_scalar(
+        "insert into survey_send (survey_id, target, segment_id, created_by) values ($1, $2, $3, $4) returning id",
+    )
+    .bind(survey_id)
+    .bind(target_name)
+    .bind(segment_id)
+    .bind(caller.id().0)
+    .fetch_one(&mut *tx)
+    .await?;
+    let outcome = add_recipients(&mut tx, send_id, survey_id, &customer_ids, None).await?;
+    if outcome.recipients == 0 {
+        return Err(AppError::validation("target", FieldError::Empty));
+    }
+    let job_id = queue_delivery(&mut tx, send_id, Some(caller.id())).await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("send", "survey", survey_id).after(&serde_json::json!({
+            "send_id": send_id, "target": target_name, "segment_id": segment_id,
+            "recipients": outcome.recipients, "skipped_without_email": outcome.skipped_without_email,
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(SendOutcome { job_id, ..outcome })
+}
+
+async fn add_recipients(
+    conn: &mut PgConnection,
+    send_id: i64,
+    survey_id: i64,
+    customers: &[i64],
+    ticket: Option<TicketId>,
+) -> Result<SendOutcome, AppError> {
+    let inserted = sqlx::query(&format!(
+        "insert into survey_recipient (send_id, survey_id, customer_id, ticket_id, email, locale)
+         select $1, $2, c.id, $4, e.email, c.locale
+         from customer c cross join lateral (select {RECIPIENT_EMAIL} as email) e
+         where c.id = any($3) and c.deleted_at is null and e.email is not null
+         on conflict do nothing"
+    ))
+    .bind(send_id)
+    .bind(survey_id)
+    .bind(customers)
+    .bind(ticket.map(|t| t.0))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected() as i32;
+    let skipped = customers.len() as i32 - inserted;
+    sqlx::query("update survey_send set recipients = $2, skipped_without_email = $3 where id = $1")
+        .bind(send_id)
+        .bind(inserted)
+        .bind(skipped.max(0))
+        .execute(&mut *conn)
+        .await?;
+    Ok(SendOutcome { recipients: inserted, skipped_without_email: skipped.max(0), job_id: None })
+}
+
+async fn queue_delivery(
+    conn: &mut PgConnection,
+    send_id: i64,
+    created_by: Option<crate::auth::model::UserId>,
+) -> Result<Option<i64>, AppError> {
+    let mut job = NewJob::new(job_kinds::SURVEY_SEND, serde_json::json!({ "send_id": send_id }));
+    job.created_by = created_by;
+    job.dedupe_key = Some(format!("survey_send:{send_id}"));
+    let job_id = enqueue(&mut *conn, job).await?;
+    sqlx::query("update survey_send set job_id = $2 where id = $1")
+        .bind(send_id)
+        .bind(job_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(job_id)
+}
+
+/// Inside a ticket's resolution: queues the survey set to follow resolved tickets, once per
+/// ticket, when the customer has an address.
+pub async fn send_after_resolution(
+    conn: &mut PgConnection,
+    actor: Actor,
+    ticket: TicketId,
+) -> Result<(), AppError> {
+    let survey: Option<i64> = sqlx::query_scalar(
+        "select id from survey where send_on_ticket_resolved and active limit 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(survey_id) = survey else { return Ok(()) };
+    let already: bool = sqlx::query_scalar(
+        "select exists(select 1 from survey_recipient where survey_id = $1 and ticket_id = $2)",
+    )
+    .bind(survey_id)
+    .bind(ticket.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    if already {
+        return Ok(());
+    }
+    let customer: i64 = sqlx::query_scalar("select customer_id from ticket where id = $1")
+        .bind(ticket.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let send_id: i64 = sqlx::query_scalar(
+        "insert into survey_send (survey_id, target, ticket_id, created_by) values ($1, 'ticket', $2, $3) returning id",
+    )
+    .bind(survey_id)
+    .bind(ticket.0)
+    .bind(actor.user_id.map(|u| u.0))
+    .fetch_one(&mut *conn)
+    .await?;
+    let outcome = add_recipients(conn, send_id, survey_id, &[customer], Some(ticket)).await?;
+    if outcome.recipients > 0 {
+        queue_delivery(conn, send_id, actor.user_id).await?;
+    }
+    Ok(())
+}
+
+/// Gives a recipient a fresh link valid for `days`, replacing any earlier one, and returns
+/// its token (stored only as a hash) and expiry.
+pub async fn issue_link(
+    executor: impl PgExecutor<'_>,
+    recipient: i64,
+    days: i32,
+) -> Result<(String, DateTime<Utc>), AppError> {
+    let (token, hash) = new_token();
+    let expires = Utc::now() + Duration::days(days as i64);
+    sqlx::query("update survey_recipient set token_hash = $2, expires_at = $3 where id = $1")
+        .bind(recipient)
+        .bind(&hash)
+        .bind(expires)
+        .execute(executor)
+        .await?;
+    Ok((token, expires))
+}
+
+/// A new unguessable token (256 random bits, hex) and the hash that is stored.
+fn new_token() -> (String, Vec<u8>) {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.trim().as_bytes()).to_vec()
+}
+
+/// The email a recipient gets.
+fn message_text(
+    survey: &Survey,
+    locale: Locale,
+    link: &str,
+    expires: DateTime<Utc>,
+) -> (String, String) {
+    let date = expires.format("%Y-%m-%d");
+    match locale {
+        Locale::ZhCn => (
+            format!("{}：请告诉我们您的评价", survey.name_zh),
+            format!(
+                "您好，\n\n{}\n\n请点击以下链接作答（约一分钟，链接仅可使用一次，{date} 前有效）：\n{link}\n\n谢谢！",
+                survey.intro_zh
+            ),
+        ),
+        Locale::En => (
+            format!("{}: tell us how we did", survey.name_en),
+            format!(
+                "Hello,\n\n{}\n\nPlease answer at this link (about a minute; it works once and until {date}):\n{link}\n\nThank you!",
+                survey.intro_en
+            ),
+        ),
+    }
+}
+
+/// The job that emails a sending's queued recipients. Each recipient is tried up to
+/// `MAX_SEND_ATTEMPTS` times across job attempts; a fresh token is stored before each email,
+/// so only the link in the email that went out works.
+pub async fn deliver(mut ctx: JobContext) -> Result<(), JobError> {
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        send_id: i64,
+    }
+    let Payload { send_id } = ctx.payload()?;
+    let pool = ctx.state.pool.clone();
+    let settings = ctx.state.settings.clone();
+    let mailer = super::mail::Mailer::from_settings(&settings);
+    let survey_id: i64 = sqlx::query_scalar("select survey_id from survey_send where id = $1")
+        .bind(send_id)
+        .fetch_optional(&pool)
+        .await?
+        .ok_or_else(|| JobError::Fatal(format!("no survey sending {send_id}")))?;
+    let survey = {
+        let mut conn = pool.acquire().await?;
+        match load(&mut conn, survey_id).await {
+            Ok(survey) => survey,
+            Err(AppError::NotFound) => return Err(JobError::Fatal("survey deleted".into())),
+            Err(other) => return Err(other.into()),
+        }
+    };
+    let total: i64 = sqlx::query_scalar("select count(*) from survey_recipient where send_id = $1")
+        .bind(send_id)
+        .fetch_one(&pool)
+        .await?;
+    let mut retry_later = 0;
+    let mut last_id = 0i64;
+    loop {
+        let batch: Vec<(i64, String, String, i32)> = sqlx::query_as(
+            "select id, email, locale, attempts from survey_recipient
+             where send_id = $1 and status = 'queued' and id > $2 order by id limit 50",
+        )
+        .bind(send_id)
+        .bind(last_id)
+        .fetch_all(&pool)
+        .await?;
+        if batch.is_empty() {
+            break;
+        }
+        for (id, email, locale, attempts) in batch {
+            last_id = id;
+            let locale = locale_of(&locale);
+            let (token, expires) = issue_link(&pool, id, survey.link_valid_days).await?;
+            let link = format!("{}/s/{token}", settings.public_url.trim_end_matches('/'));
+            let (subject, body) = message_text(&survey, locale, &link, expires);
+            let outcome = match &mailer {
+                Ok(mailer) => mailer.send(&email, &subject, body).await,
+                Err(error) => Err(error.clone()),
+            };
+            match outcome {
+                Ok(()) => {
+                    sqlx::query(
+                        "update survey_recipient set status = 'sent', sent_at = now(),
+                             attempts = attempts + 1, last_error = null
+                         where id = $1",
+                    )
+                    .bind(id)
+                    .execute(&pool)
+                    .await?;
+                }
+                Err(error) => {
+                    let give_up = attempts + 1 >= MAX_SEND_ATTEMPTS;
+                    tracing::warn!(%error, recipient = id, give_up, "survey email failed");
+                    if !give_up {
+                        retry_later += 1;
+                    }
+                    sqlx::query(
+                        "update survey_recipient set attempts = attempts + 1, last_error = $2,
+                             token_hash = null, status = case when $3 then 'failed' else 'queued' end
+                         where id = $1",
+                    )
+                    .bind(id)
+                    .bind(error.chars().take(500).collect::<String>())
+                    .bind(give_up)
+                    .execute(&pool)
+                    .await?;
+                }
+            }
+            let done: i64 = sqlx::query_scalar(
+                "select count(*) from survey_recipient where send_id = $1 and (status <> 'queued' or attempts > 0)",
+            )
+            .bind(send_id)
+            .fetch_one(&pool)
+            .await?;
+            ctx.progress(done, Some(total), None).await?;
+        }
+        publish(&pool, &survey_event(survey_id)).await?;
+    }
+    publish(&pool, &survey_event(survey_id)).await?;
+    if retry_later > 0 {
+        // The queue retries the job with back-off; recipients that were sent are not resent.
+        return Err(JobError::Retry(format!("{retry_later} emails failed and will be retried")));
+    }
+    Ok(())
+}
+
+struct Recipient {
+    id: i64,
+    survey_id: i64,
+    customer_id: i64,
+    ticket_id: Option<i64>,
+    locale: Locale,
+}
+
+/// Finds a recipient by their token and checks the link still works.
+async fn recipient_by_token(
+    executor: impl PgExecutor<'_>,
+    token: &str,
+    lock: bool,
+) -> Result<Recipient, AppError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let sql = format!(
+        "select id, survey_id, customer_id, ticket_id, locale, expires_at, answered_at
+         from survey_recipient where token_hash = $1{}",
+        if lock { " for update" } else { "" }
+    );
+    // (id, survey, customer, ticket, locale, expires, answered)
+    type LinkRow =
+        (i64, i64, i64, Option<i64>, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let row: Option<LinkRow> =
+        sqlx::query_as(&sql).bind(token_hash(token)).fetch_optional(executor).await?;
+    let (id, survey_id, customer_id, ticket_id, locale, expires_at, answered_at) =
+        row.ok_or(AppError::NotFound)?;
+    if answered_at.is_some() {
+        return Err(AppError::LinkUsed);
+    }
+    if expires_at.is_none_or(|at| at <= Utc::now()) {
+        return Err(AppError::LinkExpired);
+    }
+    Ok(Recipient { id, survey_id, customer_id, ticket_id, locale: locale_of(&locale) })
+}
+
+/// The survey behind a link, in the recipient's language.
+///
+/// Errors: `NotFound` (no such link), `LinkUsed`, `LinkExpired`.
+pub async fn public_survey(pool: &PgPool, token: &str) -> Result<PublicSurvey, AppError> {
+    let recipient = recipient_by_token(pool, token, false).await?;
+    let mut conn = pool.acquire().await?;
+    Ok(PublicSurvey {
+        locale: recipient.locale,
+        survey: load(&mut conn, recipient.survey_id).await?,
+    })
+}
+
+/// Records an answer once. A detractor's answer opens a follow-up ticket for the customer's
+/// owner, linked to the answer, in the same transaction.
+///
+/// Errors: `NotFound`, `LinkUsed`, `LinkExpired`, `Validation` (`q{n}`).
+pub async fn answer(
+    state: &AppState,
+    token: &str,
+    answers: Vec<AnswerValue>,
+) -> Result<Option<TicketId>, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let recipient = recipient_by_token(&mut *tx, token, true).await?;
+    let survey = load(&mut tx, recipient.survey_id).await?;
+    validate_answers(&survey.questions, &answers)?;
+    let (csat, nps) = headline_scores(&survey.questions, &answers);
+    let customer = CustomerId(recipient.customer_id);
+    let tier = crate::tiers::service::tier_of(&mut *tx, customer).await?;
+    let (agent, owner): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "select (select assignee_id from ticket where id = $2), (select owner_id from customer where id = $1)",
+    )
+    .bind(customer.0)
+    .bind(recipient.ticket_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let stored_answers: Vec<serde_json::Value> = survey
+        .questions
+        .iter()
+        .zip(answers.iter().chain(std::iter::repeat(&AnswerValue::Skipped)))
+        .map(|(q, a)| {
+            serde_json::json!({
+                "kind": q.kind.as_str(), "text_zh": q.text_zh, "text_en": q.text_en,
+                "options": q.options, "value": a,
+            })
+        })
+        .collect();
+    let answer_id: i64 = sqlx::query_scalar(
+        "insert into survey_answer (recipient_id, survey_id, customer_id, ticket_id, agent_id, tier_id, csat, nps, answers)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
+    )
+    .bind(recipient.id)
+    .bind(recipient.survey_id)
+    .bind(customer.0)
+    .bind(recipient.ticket_id)
+    .bind(agent)
+    .bind(tier.as_ref().map(|t| t.id.0))
+    .bind(csat)
+    .bind(nps)
+    .bind(serde_json::Value::Array(stored_answers))
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "update survey_recipient set status = 'answered', answered_at = now() where id = $1",
+    )
+    .bind(recipient.id)
+    .execute(&mut *tx)
+    .await?;
+    let comments: Vec<String> = survey
+        .questions
+        .iter()
+        .zip(&answers)
+        .filter_map(|(q, a)| match (q.kind, a) {
+            (QuestionKind::Text, AnswerValue::Text(t)) if !t.trim().is_empty() => {
+                Some(t.trim().to_owned())
+            }
+            _ => None,
+        })
+        .collect();
+    append(
+        &mut *tx,
+        NewEntry::now(customer, SURVEY_ANSWERED, None).reference(answer_id).data(
+            serde_json::json!({
+                "survey_zh": survey.name_zh, "survey_en": survey.name_en, "csat": csat, "nps": nps,
+                "comment": comments.first(),
+            }),
+        ),
+    )
+    .await?;
+    let followup = if is_detractor(csat, nps) {
+        let score = match (csat, nps) {
+            (Some(c), _) if c <= 2 => format!("CSAT {c}"),
+            (_, Some(n)) => format!("NPS {n}"),
+            _ => String::new(),
+        };
+        let customer_locale = recipient.locale;
+        let subject = match customer_locale {
+            Locale::ZhCn => format!("满意度回访：{}（{score}）", survey.name_zh),
+            Locale::En => format!("Satisfaction follow-up: {} ({score})", survey.name_en),
+        };
+        let input = TicketInput {
+            customer_id: Some(customer),
+            channel: Channel::Survey,
+            category: Category::Complaint,
+            priority: TicketPriority::High,
+            subject,
+            description: comments.join("\n\n"),
+            assignee_id: owner.map(crate::auth::model::UserId),
+            ..Default::default()
+        };
+        let (ticket, _) = crate::tickets::service::create_in(
+            &mut tx,
+            Actor::system(),
+            None,
+            input,
+            Some(answer_id),
+        )
+        .await?;
+        sqlx::query("update survey_answer set followup_ticket_id = $2 where id = $1")
+            .bind(answer_id)
+            .bind(ticket.0)
+            .execute(&mut *tx)
+            .await?;
+        Some(ticket)
+    } else {
+        let event = crate::customers::service::customer_event(&mut tx, customer).await?;
+        publish(&mut *tx, &event).await?;
+        None
+    };
+    publish(&mut *tx, &survey_event(recipient.survey_id)).await?;
+    tx.commit().await?;
+    Ok(followup)
+}
+
+/// A survey's results.
+pub async fn results(pool: &PgPool, survey_id: i64) -> Result<SurveyResults, AppError> {
+    let survey = {
+        let mut conn = pool.acquire().await?;
+        load(&mut conn, survey_id).await?
+    };
+    let (queued, sent, failed, answered): (i64, i64, i64, i64) = sqlx::query_as(
+        "select count(*) filter (where status = 'queued'), count(*) filter (where status in ('sent', 'answered')),
+                count(*) filter (where status = 'failed'), count(*) filter (where status = 'answered')
+         from survey_recipient where survey_id = $1",
+    )
+    .bind(survey_id)
+    .fetch_one(pool)
+    .await?;
+    // (group key, week, answers, csat answers, satisfied, promoters, passives, detractors)
+    type GroupCounts = (Option<String>, Option<chrono::NaiveDate>, i64, i64, i64, i64, i64, i64);
+    const COUNTS: &str = "count(*), count(a.csat), count(*) filter (where a.csat >= 4),
+        count(*) filter (where a.nps >= 9), count(*) filter (where a.nps between 7 and 8),
+        count(*) filter (where a.nps <= 6)";
+    let group = |rows: Vec<GroupCounts>| -> Vec<ScoreGroup> {
+        rows.into_iter()
+            .map(|(label, week, answers, csat_n, satisfied, pro, pas, det)| ScoreGroup {
+                label: label.unwrap_or_default(),
+                week,
+                answers,
+                csat_percent: csat_percent(satisfied, csat_n),
+                nps: net_promoter_score(pro, pas, det),
+            })
+            .collect()
+    };
+    let overall_counts: GroupCounts = sqlx::query_as(&format!(
+        "select null::text, null::date, {COUNTS} from survey_answer a where a.survey_id = $1"
+    ))
+    .bind(survey_id)
+    .fetch_one(pool)
+    .await?;
+    let by_week: Vec<GroupCounts> = sqlx::query_as(&format!(
+        "select null::text, date_trunc('week', a.created_at)::date, {COUNTS}
+         from survey_answer a where a.survey_id = $1 group by 2 order by 2 desc limit 26"
+    ))
+    .bind(survey_id)
+    .fetch_all(pool)
+    .await?;
+    let by_agent: Vec<GroupCounts> = sqlx::query_as(&format!(
+        "select coalesce(u.display_name, '—'), null::date, {COUNTS}
+         from survey_answer a left join app_user u on u.id = a.agent_id
+         where a.survey_id = $1 group by u.display_name order by count(*) desc limit 50"
+    ))
+    .bind(survey_id)
+    .fetch_all(pool)
+    .await?;
+    let by_tier: Vec<GroupCounts> = sqlx::query_as(&format!(
+        "select coalesce(t.name_zh || ' / ' || t.name_en, '—'), null::date, {COUNTS}
+         from survey_answer a left join tier t on t.id = a.tier_id
+         where a.survey_id = $1 group by t.name_zh, t.name_en, t.position order by t.position nulls last"
+    ))
+    .bind(survey_id)
+    .fetch_all(pool)
+    .await?;
+    let texts: Vec<(i64, String, String, String, DateTime<Utc>)> = sqlx::query_as(
+        "select a.customer_id, c.name, e->>'text_zh' || ' / ' || (e->>'text_en'), e->'value'->>'Text', a.created_at
+         from survey_answer a join customer c on c.id = a.customer_id
+         cross join lateral jsonb_array_elements(a.answers) e
+         where a.survey_id = $1 and e->>'kind' = 'text' and coalesce(e->'value'->>'Text', '') <> ''
+         order by a.created_at desc limit 50",
+    )
+    .bind(survey_id)
+    .fetch_all(pool)
+    .await?;
+    #[derive(sqlx::FromRow)]
+    struct RecipientDbRow {
+        id: i64,
+        customer_id: i64,
+        customer_name: String,
+        email: String,
+        status: String,
+        attempts: i32,
+        last_error: Option<String>,
+        sent_at: Option<DateTime<Utc>>,
+        answered_at: Option<DateTime<Utc>>,
+        followup_ticket_id: Option<i64>,
+    }
+    let recipients: Vec<RecipientDbRow> = sqlx::query_as(
+        "select r.id, r.customer_id, c.name as customer_name, r.email, r.status, r.attempts, r.last_error,
+                r.sent_at, r.answered_at, a.followup_ticket_id
+         from survey_recipient r join customer c on c.id = r.customer_id
+         left join survey_answer a on a.recipient_id = r.id
+         where r.survey_id = $1 order by r.id desc limit 100",
+    )
+    .bind(survey_id)
+    .fetch_all(pool)
+    .await?;
+    let (_, _, _, csat_answers, _, promoters, passives, detractors) = overall_counts.clone();
+    let overall = group(vec![overall_counts]).pop().unwrap_or_default();
+    Ok(SurveyResults {
+        survey,
+        queued,
+        sent,
+        failed,
+        answered,
+        response_rate_percent: (sent > 0).then(|| answered as f64 * 100.0 / sent as f64),
+        csat_answers,
+        csat_percent: overall.csat_percent,
+        promoters,
+        passives,
+        detractors,
+        nps: overall.nps,
+        by_week: group(by_week),
+        by_agent: group(by_agent),
+        by_tier: group(by_tier),
+        texts: texts
+            .into_iter()
+            .map(|(customer_id, customer_name, question, text, at)| TextAnswer {
+                customer_id: CustomerId(customer_id),
+                customer_name,
+                question,
+                text,
+                at,
+            })
+            .collect(),
+        recipients: recipients
+            .into_iter()
+            .map(|r| RecipientRow {
+                id: r.id,
+                customer_id: CustomerId(r.customer_id),
+                customer_name: r.customer_name,
+                email: r.email,
+                status: r.status,
+                attempts: r.attempts,
+                last_error: r.last_error,
+                sent_at: r.sent_at,
+                answered_at: r.answered_at,
+                followup_ticket_id: r.followup_ticket_id,
+            })
+            .collect(),
+    })
+}

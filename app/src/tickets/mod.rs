@@ -1,0 +1,8 @@
+//! The service desk: tickets in queues with SLA clocks over business hours, the conversation,
+//! claiming and assignment, and the service quality report.
+
+pub mod api;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod views;

@@ -1,0 +1,550 @@
+//! Tickets, SLA policies and the business-hours clock, as both sides of the wire see them.
+
+use crate::{
+    auth::model::{TeamId, UserId, id_type},
+    customers::model::{CustomerId, text_enum},
+    error::{AppError, FieldError, FieldErrors},
+};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+id_type!(
+    /// A service ticket.
+    TicketId
+);
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    #[default]
+    Phone,
+    Email,
+    WebForm,
+    Wechat,
+    WalkIn,
+    /// Opened by the system for a detractor's survey answer.
+    Survey,
+}
+text_enum!(Channel {
+    Phone => "phone", Email => "email", WebForm => "web_form", Wechat => "wechat",
+    WalkIn => "walk_in", Survey => "survey",
+});
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    #[default]
+    Question,
+    Fault,
+    Complaint,
+    Suggestion,
+}
+text_enum!(Category {
+    Question => "question", Fault => "fault", Complaint => "complaint", Suggestion => "suggestion",
+});
+
+#[derive(
+    Copy, Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketPriority {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Urgent,
+}
+text_enum!(TicketPriority { Low => "low", Normal => "normal", High => "high", Urgent => "urgent" });
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    #[default]
+    New,
+    Open,
+    /// Waiting on the customer: the resolution clock is paused.
+    Waiting,
+    Resolved,
+    Closed,
+    Reopened,
+}
+text_enum!(TicketStatus {
+    New => "new", Open => "open", Waiting => "waiting", Resolved => "resolved",
+    Closed => "closed", Reopened => "reopened",
+});
+
+impl TicketStatus {
+    pub fn is_done(self) -> bool {
+        matches!(self, TicketStatus::Resolved | TicketStatus::Closed)
+    }
+
+    /// The statuses an agent may move a ticket to from this one.
+    pub fn next_choices(self) -> &'static [TicketStatus] {
+        use TicketStatus::*;
+        match self {
+            New | Open | Reopened => &[Waiting, Resolved, Closed],
+            Waiting => &[Open, Resolved, Closed],
+            Resolved => &[Reopened, Closed],
+            Closed => &[Reopened],
+        }
+    }
+}
+
+/// The queues of the service desk.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Queue {
+    /// Assigned to me, running clocks.
+    #[default]
+    Mine,
+    Unassigned,
+    /// My team's, running clocks.
+    Team,
+    /// Due within the hour or already late, anyone's in my scope.
+    BreachingSoon,
+    /// Waiting on the customer (clock paused), mine.
+    Waiting,
+    /// Every running ticket in my scope.
+    AllOpen,
+}
+text_enum!(Queue {
+    Mine => "mine", Unassigned => "unassigned", Team => "team", BreachingSoon => "breaching",
+    Waiting => "waiting", AllOpen => "all",
+});
+
+/// Where the next page of a queue starts: the sort time (deadline, or pause time) and the id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueCursor {
+    pub at: DateTime<Utc>,
+    pub id: TicketId,
+}
+
+/// How a clock stands, for the colours: green, amber when under a quarter of the time is left,
+/// red once late.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SlaState {
+    OnTrack,
+    AtRisk,
+    Breached,
+    Met,
+    Paused,
+}
+
+/// The state of a clock that started at `started` and is due at `due`, at `now`.
+pub fn sla_state(started: DateTime<Utc>, due: DateTime<Utc>, now: DateTime<Utc>) -> SlaState {
+    if now >= due {
+        return SlaState::Breached;
+    }
+    let total = (due - started).num_seconds().max(1);
+    let left = (due - now).num_seconds();
+    if left * 4 < total { SlaState::AtRisk } else { SlaState::OnTrack }
+}
+
+/// A ticket as a queue row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRow {
+    pub id: TicketId,
+    pub subject: String,
+    pub customer_id: CustomerId,
+    pub customer_name: String,
+    pub category: Category,
+    pub priority: TicketPriority,
+    pub status: TicketStatus,
+    pub assignee_id: Option<UserId>,
+    pub assignee_name: Option<String>,
+    pub tier_name_zh: Option<String>,
+    pub tier_name_en: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sla_due_at: Option<DateTime<Utc>>,
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub first_response_due: DateTime<Utc>,
+    pub resolution_due: DateTime<Utc>,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub version: i32,
+}
+
+impl TicketRow {
+    /// The clock that matters now and its state.
+    pub fn sla(&self, now: DateTime<Utc>) -> SlaState {
+        match self.sla_due_at {
+            Some(due) => sla_state(self.created_at, due, now),
+            None if self.paused_at.is_some() => SlaState::Paused,
+            None => SlaState::Met,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketMessage {
+    pub id: i64,
+    pub kind: MessageKind,
+    pub author_name: Option<String>,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// To the customer: it is the first response.
+    #[default]
+    Reply,
+    /// Internal only.
+    Note,
+    /// From the customer.
+    Customer,
+}
+text_enum!(MessageKind { Reply => "reply", Note => "note", Customer => "customer" });
+
+/// One ticket with its conversation and SLA details.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketDetail {
+    pub row: TicketRow,
+    pub channel: Channel,
+    pub contact_name: Option<String>,
+    pub team_name: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub reopen_count: i32,
+    pub first_response_breached: bool,
+    pub resolution_breached: bool,
+    /// The policy's targets in minutes and whether they count business hours only.
+    pub first_response_minutes: Option<i32>,
+    pub resolution_minutes: Option<i32>,
+    pub business_hours: bool,
+    pub survey_answer_id: Option<i64>,
+    pub messages: Vec<TicketMessage>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketInput {
+    pub customer_id: Option<CustomerId>,
+    pub contact_id: Option<i64>,
+    pub channel: Channel,
+    pub category: Category,
+    pub priority: TicketPriority,
+    pub subject: String,
+    /// The customer's words, as the first message.
+    pub description: String,
+    /// Empty: unassigned (it lands in the unassigned queue).
+    pub assignee_id: Option<UserId>,
+}
+
+impl TicketInput {
+    pub fn validate(&self) -> Result<(), AppError> {
+        let mut errors = FieldErrors::new();
+        if self.customer_id.is_none() {
+            errors.add("customer_id", FieldError::Required);
+        }
+        let subject = self.subject.trim();
+        if subject.is_empty() {
+            errors.add("subject", FieldError::Required);
+        } else if subject.chars().count() > 200 {
+            errors.add("subject", FieldError::TooLong { max: 200 });
+        }
+        if self.description.chars().count() > 20_000 {
+            errors.add("description", FieldError::TooLong { max: 20_000 });
+        }
+        errors.into_result()
+    }
+}
+
+/// A ticket on the customer 360 page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerService {
+    pub open_tickets: i64,
+    pub recent: Vec<TicketRow>,
+    /// The latest CSAT (1-5) or NPS (0-10) answer, with which it was.
+    pub last_csat: Option<i32>,
+    pub last_nps: Option<i32>,
+    pub last_answer_at: Option<DateTime<Utc>>,
+}
+
+/// An SLA target row as the admin edits it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaPolicy {
+    pub id: Option<i64>,
+    pub priority: TicketPriority,
+    /// `None`: every tier without a row of its own.
+    pub tier_id: Option<i64>,
+    pub first_response_minutes: i32,
+    pub resolution_minutes: i32,
+    pub business_hours: bool,
+}
+
+/// When the desk works: the SLA clock counts only these minutes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessCalendar {
+    pub utc_offset_minutes: i32,
+    /// ISO weekdays, 1 = Monday.
+    pub work_days: Vec<u32>,
+    pub day_start_minute: i32,
+    pub day_end_minute: i32,
+    pub holidays: Vec<NaiveDate>,
+    pub version: i32,
+}
+
+impl Default for BusinessCalendar {
+    fn default() -> Self {
+        Self {
+            utc_offset_minutes: 480,
+            work_days: vec![1, 2, 3, 4, 5],
+            day_start_minute: 9 * 60,
+            day_end_minute: 18 * 60,
+            holidays: Vec::new(),
+            version: 1,
+        }
+    }
+}
+
+/// Far enough to cover any target an admin can set, short enough to stop on a broken calendar.
+const MAX_DAYS_AHEAD: i64 = 3 * 366;
+
+impl BusinessCalendar {
+    pub fn validate(&self) -> Result<(), AppError> {
+        let mut errors = FieldErrors::new();
+        if self.work_days.is_empty() || self.work_days.iter().any(|d| !(1..=7).contains(d)) {
+            errors.add("work_days", FieldError::TooFew { min: 1 });
+        }
+        if !(0..1440).contains(&self.day_start_minute)
+            || self.day_end_minute <= self.day_start_minute
+            || self.day_end_minute > 1440
+        {
+            errors.add("day_end_minute", FieldError::OutOfRange { min: 1, max: 1440 });
+        }
+        if !(-720..=840).contains(&self.utc_offset_minutes) {
+            errors.add("utc_offset_minutes", FieldError::OutOfRange { min: -720, max: 840 });
+        }
+        errors.into_result()
+    }
+
+    fn is_work_day(&self, day: NaiveDate) -> bool {
+        self.work_days.contains(&day.weekday().number_from_monday())
+            && !self.holidays.contains(&day)
+    }
+
+    /// The moment `minutes` of business time after `start`. A start outside business hours
+    /// counts from the next opening.
+    pub fn add_business_minutes(&self, start: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
+        let offset = Duration::minutes(self.utc_offset_minutes as i64);
+        let local = start.naive_utc() + offset;
+        let mut remaining = Duration::minutes(minutes.max(0));
+        let mut day = local.date();
+        let mut cursor = local;
+        for _ in 0..MAX_DAYS_AHEAD {
+            if self.is_work_day(day) {
+                let midnight = day.and_hms_opt(0, 0, 0).unwrap_or(cursor);
+                let open = midnight + Duration::minutes(self.day_start_minute as i64);
+                let close = midnight + Duration::minutes(self.day_end_minute as i64);
+                let from = cursor.max(open);
+                if from < close {
+                    let available = close - from;
+                    if remaining <= available {
+                        return (from + remaining - offset).and_utc();
+                    }
+                    remaining -= available;
+                }
+            }
+            day = day.succ_opt().unwrap_or(day);
+            cursor = day.and_hms_opt(0, 0, 0).unwrap_or(cursor);
+        }
+        start + Duration::minutes(minutes)
+    }
+
+    /// Business minutes between two moments (zero when `to` is not after `from`).
+    pub fn business_minutes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        let offset = Duration::minutes(self.utc_offset_minutes as i64);
+        let (start, end) = (from.naive_utc() + offset, to.naive_utc() + offset);
+        let mut total = Duration::zero();
+        let mut day = start.date();
+        while day <= end.date() {
+            if self.is_work_day(day)
+                && let Some(midnight) = day.and_hms_opt(0, 0, 0)
+            {
+                let open = (midnight + Duration::minutes(self.day_start_minute as i64)).max(start);
+                let close = (midnight + Duration::minutes(self.day_end_minute as i64)).min(end);
+                if close > open {
+                    total += close - open;
+                }
+            }
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+        }
+        total.num_minutes()
+    }
+
+    /// The deadline `minutes` after `start`, in business time or calendar time.
+    pub fn deadline(
+        &self,
+        start: DateTime<Utc>,
+        minutes: i64,
+        business_hours: bool,
+    ) -> DateTime<Utc> {
+        if business_hours {
+            self.add_business_minutes(start, minutes)
+        } else {
+            start + Duration::minutes(minutes)
+        }
+    }
+}
+
+/// Service quality over a period.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceReport {
+    pub days: i32,
+    pub created: i64,
+    pub resolved: i64,
+    /// Median and mean minutes from opening to the first public reply.
+    pub first_response_median_minutes: Option<f64>,
+    pub first_response_mean_minutes: Option<f64>,
+    pub resolution_median_minutes: Option<f64>,
+    pub resolution_mean_minutes: Option<f64>,
+    /// Share of tickets whose clocks came due in the period that met them, in percent.
+    pub sla_attainment_percent: Option<f64>,
+    pub breaches: i64,
+    /// Reopened among resolved, in percent.
+    pub reopen_rate_percent: Option<f64>,
+    pub backlog: Vec<AgentBacklog>,
+    pub by_category: Vec<CategoryWeek>,
+    /// The latest complaints and suggestions.
+    pub feedback: Vec<TicketRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentBacklog {
+    pub agent_id: Option<UserId>,
+    pub agent_name: Option<String>,
+    pub open: i64,
+    pub breaching: i64,
+    pub waiting: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryWeek {
+    pub week: NaiveDate,
+    pub category: Category,
+    pub count: i64,
+}
+
+/// The service desk's admin settings page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSettings {
+    pub calendar: BusinessCalendar,
+    pub policies: Vec<SlaPolicy>,
+    /// (tier id, zh name, en name) for the policy table.
+    pub tiers: Vec<(i64, String, String)>,
+}
+
+/// People a ticket can be assigned to (the bulk assign menu).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    pub id: UserId,
+    pub name: String,
+    pub team_id: Option<TeamId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// Shanghai wall-clock time, as UTC.
+    fn cst(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        chrono::FixedOffset::east_opt(8 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn business_minutes_skip_nights_weekends_and_holidays() {
+        let calendar = BusinessCalendar::default();
+        // Friday 2026-11-20 17:00 + 2 h: one hour on Friday, one on Monday morning.
+        assert_eq!(
+            calendar.add_business_minutes(cst(2026, 11, 20, 17, 0), 120),
+            cst(2026, 11, 23, 10, 0)
+        );
+        // Saturday counts from Monday's opening.
+        assert_eq!(
+            calendar.add_business_minutes(cst(2026, 11, 21, 12, 0), 30),
+            cst(2026, 11, 23, 9, 30)
+        );
+        // Before opening on a weekday.
+        assert_eq!(
+            calendar.add_business_minutes(cst(2026, 11, 24, 7, 0), 60),
+            cst(2026, 11, 24, 10, 0)
+        );
+        // Exactly filling the day ends at closing, not the next morning.
+        assert_eq!(
+            calendar.add_business_minutes(cst(2026, 11, 24, 9, 0), 540),
+            cst(2026, 11, 24, 18, 0)
+        );
+        // A holiday Monday pushes to Tuesday.
+        let holiday = BusinessCalendar {
+            holidays: vec![NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()],
+            ..BusinessCalendar::default()
+        };
+        assert_eq!(
+            holiday.add_business_minutes(cst(2026, 11, 20, 17, 0), 120),
+            cst(2026, 11, 24, 10, 0)
+        );
+        // A three-day target (24 business hours) spans a weekend.
+        assert_eq!(
+            calendar.add_business_minutes(cst(2026, 11, 19, 9, 0), 24 * 60),
+            cst(2026, 11, 23, 15, 0)
+        );
+    }
+
+    #[test]
+    fn business_minutes_between_counts_only_open_hours() {
+        let calendar = BusinessCalendar::default();
+        assert_eq!(
+            calendar.business_minutes_between(cst(2026, 11, 20, 17, 0), cst(2026, 11, 23, 10, 0)),
+            120
+        );
+        assert_eq!(
+            calendar.business_minutes_between(cst(2026, 11, 21, 8, 0), cst(2026, 11, 22, 20, 0)),
+            0
+        );
+        assert_eq!(
+            calendar.business_minutes_between(cst(2026, 11, 23, 10, 0), cst(2026, 11, 23, 9, 0)),
+            0
+        );
+        // Adding then measuring gives back the minutes.
+        let start = cst(2026, 11, 18, 16, 45);
+        for minutes in [1, 59, 540, 1000, 5000] {
+            let due = calendar.add_business_minutes(start, minutes);
+            assert_eq!(calendar.business_minutes_between(start, due), minutes, "{minutes}");
+        }
+    }
+
+    #[test]
+    fn calendar_time_policies_ignore_business_hours() {
+        let calendar = BusinessCalendar::default();
+        let start = cst(2026, 11, 21, 23, 0);
+        assert_eq!(calendar.deadline(start, 60, false), cst(2026, 11, 22, 0, 0));
+    }
+
+    #[test]
+    fn clocks_turn_amber_in_the_last_quarter_and_red_when_late() {
+        let start = cst(2026, 11, 23, 9, 0);
+        let due = cst(2026, 11, 23, 13, 0);
+        assert_eq!(sla_state(start, due, cst(2026, 11, 23, 11, 0)), SlaState::OnTrack);
+        assert_eq!(sla_state(start, due, cst(2026, 11, 23, 12, 30)), SlaState::AtRisk);
+        assert_eq!(sla_state(start, due, due), SlaState::Breached);
+    }
+
+    #[test]
+    fn a_ticket_needs_a_customer_and_a_subject() {
+        let error = TicketInput::default().validate().unwrap_err();
+        let errors = error.field_errors().unwrap();
+        assert_eq!(errors.get("customer_id"), &[FieldError::Required]);
+        assert_eq!(errors.get("subject"), &[FieldError::Required]);
+        let calendar = BusinessCalendar { work_days: vec![], ..Default::default() };
+        assert!(calendar.validate().is_err());
+    }
+}

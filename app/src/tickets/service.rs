@@ -1,0 +1,1172 @@
+//! Tickets: opening with the SLA of the customer's tier, queues, claiming, replies, status
+//! changes with paused clocks, breach recording, the 360 section and the quality report
+//! (server only).
+
+use super::model::*;
+use crate::{
+    audit::repo::{Change, record},
+    auth::{
+        model::{Role, TeamId, UserId},
+        server::{Actor, Authenticated},
+    },
+    customers::model::CustomerId,
+    error::{AppError, FieldError, stored},
+    events::{Audience, ServerEvent, Topic, publish},
+    state::AppState,
+    timeline::repo::{NewEntry, append},
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
+
+/// Timeline kinds of the service desk.
+pub mod kinds {
+    pub const TICKET_OPENED: &str = "ticket_opened";
+    pub const TICKET_RESOLVED: &str = "ticket_resolved";
+    pub const TICKET_REOPENED: &str = "ticket_reopened";
+}
+
+const ROW_COLUMNS: &str = "t.id, t.subject, t.customer_id, c.name as customer_name, t.category,
+    t.priority, t.status, t.assignee_id, u.display_name as assignee_name,
+    tr.name_zh as tier_name_zh, tr.name_en as tier_name_en, t.created_at, t.sla_due_at,
+    t.first_responded_at, t.first_response_due, t.resolution_due, t.paused_at, t.version";
+
+const ROW_JOINS: &str = "from ticket t
+    join customer c on c.id = t.customer_id
+    left join app_user u on u.id = t.assignee_id
+    left join tier tr on tr.id = t.tier_id";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    subject: String,
+    customer_id: i64,
+    customer_name: String,
+    category: String,
+    priority: String,
+    status: String,
+    assignee_id: Option<i64>,
+    assignee_name: Option<String>,
+    tier_name_zh: Option<String>,
+    tier_name_en: Option<String>,
+    created_at: DateTime<Utc>,
+    sla_due_at: Option<DateTime<Utc>>,
+    first_responded_at: Option<DateTime<Utc>>,
+    first_response_due: DateTime<Utc>,
+    resolution_due: DateTime<Utc>,
+    paused_at: Option<DateTime<Utc>>,
+    version: i32,
+}
+
+impl TryFrom<Row> for TicketRow {
+    type Error = AppError;
+
+    fn try_from(r: Row) -> Result<Self, AppError> {
+        Ok(TicketRow {
+            id: TicketId(r.id),
+            subject: r.subject,
+            customer_id: CustomerId(r.customer_id),
+            customer_name: r.customer_name,
+            category: stored(Category::parse(&r.category))?,
+            priority: stored(TicketPriority::parse(&r.priority))?,
+            status: stored(TicketStatus::parse(&r.status))?,
+            assignee_id: r.assignee_id.map(UserId),
+            assignee_name: r.assignee_name,
+            tier_name_zh: r.tier_name_zh,
+            tier_name_en: r.tier_name_en,
+            created_at: r.created_at,
+            sla_due_at: r.sla_due_at,
+            first_responded_at: r.first_responded_at,
+            first_response_due: r.first_response_due,
+            resolution_due: r.resolution_due,
+            paused_at: r.paused_at,
+            version: r.version,
+        })
+    }
+}
+
+fn rows(rows: Vec<Row>) -> Result<Vec<TicketRow>, AppError> {
+    rows.into_iter().map(TicketRow::try_from).collect()
+}
+
+/// Who may see which tickets: those assigned to someone in scope, those of customers owned by
+/// someone in scope, and unassigned ones of the caller's team (or of no team), so agents can
+/// claim them.
+struct TicketScope {
+    owners: Option<Vec<i64>>,
+    team: Option<i64>,
+}
+
+impl TicketScope {
+    fn of(caller: &Authenticated) -> Self {
+        TicketScope {
+            owners: caller.scope.visible_owners(),
+            team: caller.scope.team_id.map(|t| t.0),
+        }
+    }
+
+    fn push(&self, query: &mut QueryBuilder<'_, Postgres>) {
+        if let Some(owners) = &self.owners {
+            query.push(" and (t.assignee_id = any(");
+            query.push_bind(owners.clone());
+            query.push(") or c.owner_id = any(");
+            query.push_bind(owners.clone());
+            query.push(") or (t.assignee_id is null and (t.team_id is null or t.team_id = ");
+            query.push_bind(self.team);
+            query.push(")))");
+        }
+    }
+}
+
+fn ticket_event(id: TicketId, assignee: Option<UserId>) -> ServerEvent {
+    ServerEvent {
+        topic: Topic::Ticket,
+        id: id.0,
+        audience: match assignee {
+            Some(user) => Audience::Users { ids: vec![user], or_role: Role::Manager },
+            // Unassigned tickets concern every agent who could claim them.
+            None => Audience::RoleAtLeast(Role::Member),
+        },
+    }
+}
+
+/// Publishes a ticket change to its assignee (or every agent while unassigned), the queues,
+/// and the customer's 360 page.
+async fn announce(
+    conn: &mut PgConnection,
+    id: TicketId,
+    assignee: Option<UserId>,
+    customer: CustomerId,
+) -> Result<(), AppError> {
+    publish(&mut *conn, &ticket_event(id, assignee)).await?;
+    let event = crate::customers::service::customer_event(&mut *conn, customer).await?;
+    publish(&mut *conn, &event).await
+}
+
+/// The desk's business hours.
+pub async fn calendar(conn: &mut PgConnection) -> Result<BusinessCalendar, AppError> {
+    let (utc_offset_minutes, work_days, day_start_minute, day_end_minute, version): (
+        i32,
+        Vec<i32>,
+        i32,
+        i32,
+        i32,
+    ) = sqlx::query_as(
+        "select utc_offset_minutes, work_days, day_start_minute, day_end_minute, version
+         from service_calendar where id = 1",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let holidays: Vec<NaiveDate> =
+        sqlx::query_scalar("select day from service_holiday order by day")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(BusinessCalendar {
+        utc_offset_minutes,
+        work_days: work_days.into_iter().map(|d| d as u32).collect(),
+        day_start_minute,
+        day_end_minute,
+        holidays,
+        version,
+    })
+}
+
+/// The policy for a priority and a tier: the tier's own row, else the general one.
+async fn policy_for(
+    conn: &mut PgConnection,
+    priority: TicketPriority,
+    tier: Option<i64>,
+) -> Result<(i64, i32, i32, bool), AppError> {
+    sqlx::query_as(
+        "select id, first_response_minutes, resolution_minutes, business_hours from sla_policy
+         where priority = $1 and (tier_id = $2 or tier_id is null)
+         order by tier_id is null limit 1",
+    )
+    .bind(priority.as_str())
+    .bind(tier)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| AppError::internal(format!("no SLA policy for priority {}", priority.as_str())))
+}
+
+/// Opens a ticket with the SLA of the customer's tier.
+///
+/// Errors: `Validation` (`customer_id`, `subject`, `assignee_id`...).
+pub async fn create(
+    state: &AppState,
+    caller: &Authenticated,
+    input: TicketInput,
+) -> Result<TicketId, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let (id, _) = create_in(&mut tx, caller.actor(), Some(&caller.scope), input, None).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Opens a ticket inside `conn`'s transaction. `scope` is the caller's (a system-opened
+/// follow-up passes `None`); `survey_answer` links a detractor's answer.
+pub async fn create_in(
+    conn: &mut PgConnection,
+    actor: Actor,
+    scope: Option<&crate::auth::server::DataScope>,
+    input: TicketInput,
+    survey_answer: Option<i64>,
+) -> Result<(TicketId, Option<UserId>), AppError> {
+    input.validate()?;
+    let customer =
+        input.customer_id.ok_or(AppError::validation("customer_id", FieldError::Required))?;
+    let visible = scope.and_then(|s| s.visible_owners());
+    // Locked, so a merge or delete of the customer waits for the ticket to be written.
+    if crate::customers::repo::lock(&mut *conn, customer, visible.as_deref()).await?.is_none() {
+        return Err(AppError::validation("customer_id", FieldError::UnknownReference));
+    }
+    if let Some(contact) = input.contact_id {
+        let belongs: bool = sqlx::query_scalar(
+            "select exists(select 1 from contact where id = $1 and customer_id = $2)",
+        )
+        .bind(contact)
+        .bind(customer.0)
+        .fetch_one(&mut *conn)
+        .await?;
+        if !belongs {
+            return Err(AppError::validation("contact_id", FieldError::UnknownReference));
+        }
+    }
+    let team: Option<i64> = match input.assignee_id.or(actor.user_id) {
+        Some(user) => {
+            let row: Option<(Option<i64>, bool)> =
+                sqlx::query_as("select team_id, active from app_user where id = $1")
+                    .bind(user.0)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            match row {
+                Some((team, true)) => team,
+                _ if input.assignee_id.is_some() => {
+                    return Err(AppError::validation("assignee_id", FieldError::UnknownReference));
+                }
+                _ => None,
+            }
+        }
+        None => None,
+    };
+    if let (Some(scope), Some(assignee)) = (scope, input.assignee_id)
+        && !scope.can_see_owner(Some(assignee))
+    {
+        return Err(AppError::validation("assignee_id", FieldError::OwnerOutOfScope));
+    }
+    let tier = crate::tiers::service::tier_of(&mut *conn, customer).await?;
+    let tier_id = tier.as_ref().map(|t| t.id.0);
+    let (policy_id, first_minutes, resolution_minutes, business_hours) =
+        policy_for(conn, input.priority, tier_id).await?;
+    let calendar = calendar(conn).await?;
+    let now = Utc::now();
+    let first_due = calendar.deadline(now, first_minutes as i64, business_hours);
+    let resolution_due = calendar.deadline(now, resolution_minutes as i64, business_hours);
+    let subject = input.subject.trim();
+    let status = if input.assignee_id.is_some() { TicketStatus::Open } else { TicketStatus::New };
+    let id: i64 = sqlx::query_scalar(
+        "insert into ticket (customer_id, contact_id, channel, category, priority, status, assignee_id,
+             team_id, subject, tier_id, sla_policy_id, first_response_due, resolution_due,
+             survey_answer_id, created_by, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning id",
+    )
+    .bind(customer.0)
+    .bind(input.contact_id)
+    .bind(input.channel.as_str())
+    .bind(input.category.as_str())
+    .bind(input.priority.as_str())
+    .bind(status.as_str())
+    .bind(input.assignee_id.map(|a| a.0))
+    .bind(team)
+    .bind(subject)
+    .bind(tier_id)
+    .bind(policy_id)
+    .bind(first_due)
+    .bind(resolution_due)
+    .bind(survey_answer)
+    .bind(actor.user_id.map(|u| u.0))
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let id = TicketId(id);
+    let description = input.description.trim();
+    if !description.is_empty() {
+        sqlx::query(
+            "insert into ticket_message (ticket_id, kind, body) values ($1, 'customer', $2)",
+        )
+        .bind(id.0)
+        .bind(description)
+        .execute(&mut *conn)
+        .await?;
+    }
+    record(
+        &mut *conn,
+        actor,
+        Change::new("create", "ticket", id.0).after(&serde_json::json!({
+            "customer_id": customer.0, "subject": subject, "priority": input.priority.as_str(),
+            "category": input.category.as_str(), "assignee_id": input.assignee_id.map(|a| a.0),
+            "tier_id": tier_id, "first_response_due": first_due, "resolution_due": resolution_due,
+        })),
+    )
+    .await?;
+    append(
+        &mut *conn,
+        NewEntry::now(customer, kinds::TICKET_OPENED, actor.user_id).reference(id.0).data(
+            serde_json::json!({
+                "subject": subject, "category": input.category.as_str(),
+                "priority": input.priority.as_str(),
+                "tier_zh": tier.as_ref().map(|t| t.name_zh.clone()),
+                "tier_en": tier.as_ref().map(|t| t.name_en.clone()),
+            }),
+        ),
+    )
+    .await?;
+    announce(conn, id, input.assignee_id, customer).await?;
+    Ok((id, input.assignee_id))
+}
+
+/// One page of a queue, in deadline order (the waiting queue in order of pausing).
+pub async fn queue(
+    pool: &PgPool,
+    caller: &Authenticated,
+    queue: Queue,
+    after: Option<QueueCursor>,
+    limit: i64,
+) -> Result<crate::paging::Page<TicketRow, QueueCursor>, AppError> {
+    let me = caller.id().0;
+    let sort = if queue == Queue::Waiting { "t.paused_at" } else { "t.sla_due_at" };
+    let mut query =
+        QueryBuilder::<Postgres>::new(format!("select {ROW_COLUMNS} {ROW_JOINS} where "));
+    match queue {
+        Queue::Mine => {
+            query.push("t.sla_due_at is not null and t.assignee_id = ").push_bind(me);
+        }
+        Queue::Unassigned => {
+            query.push("t.sla_due_at is not null and t.assignee_id is null");
+        }
+        Queue::Team => match caller.scope.team_id {
+            Some(team) => {
+                query.push("t.sla_due_at is not null and t.team_id = ").push_bind(team.0);
+            }
+            None => {
+                query.push("t.sla_due_at is not null and t.assignee_id = ").push_bind(me);
+            }
+        },
+        Queue::BreachingSoon => {
+            query.push("t.sla_due_at < now() + interval '1 hour'");
+        }
+        Queue::Waiting => {
+            query.push("t.paused_at is not null and t.assignee_id = ").push_bind(me);
+        }
+        Queue::AllOpen => {
+            query.push("t.sla_due_at is not null");
+        }
+    }
+    TicketScope::of(caller).push(&mut query);
+    if let Some(cursor) = &after {
+        query
+            .push(format_args!(" and ({sort}, t.id) > ("))
+            .push_bind(cursor.at)
+            .push(", ")
+            .push_bind(cursor.id.0)
+            .push(")");
+    }
+    query.push(format_args!(" order by {sort}, t.id limit ")).push_bind(limit + 1);
+    let found = rows(query.build_query_as::<Row>().fetch_all(pool).await?)?;
+    Ok(crate::paging::Page::from_overfetch(found, limit, |t: &TicketRow| QueueCursor {
+        at: if queue == Queue::Waiting {
+            t.paused_at.unwrap_or(t.created_at)
+        } else {
+            t.sla_due_at.unwrap_or(t.created_at)
+        },
+        id: t.id,
+    }))
+}
+
+async fn row_in_scope(
+    executor: impl PgExecutor<'_>,
+    caller: &Authenticated,
+    id: TicketId,
+    lock: bool,
+) -> Result<TicketRow, AppError> {
+    let mut query =
+        QueryBuilder::<Postgres>::new(format!("select {ROW_COLUMNS} {ROW_JOINS} where t.id = "));
+    query.push_bind(id.0);
+    TicketScope::of(caller).push(&mut query);
+    if lock {
+        query.push(" for update of t");
+    }
+    let row = query.build_query_as::<Row>().fetch_optional(executor).await?;
+    row.ok_or(AppError::NotFound)?.try_into()
+}
+
+/// The customer of a ticket the caller may see (tasks link to tickets through this).
+pub async fn visible_customer(
+    conn: &mut PgConnection,
+    caller: &Authenticated,
+    id: TicketId,
+) -> Result<Option<CustomerId>, AppError> {
+    match row_in_scope(&mut *conn, caller, id, false).await {
+        Ok(row) => Ok(Some(row.customer_id)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// A ticket with its conversation, if the caller may see it.
+pub async fn detail(
+    pool: &PgPool,
+    caller: &Authenticated,
+    id: TicketId,
+) -> Result<TicketDetail, AppError> {
+    let row = row_in_scope(pool, caller, id, false).await?;
+    #[derive(sqlx::FromRow)]
+    struct Extra {
+        channel: String,
+        contact_name: Option<String>,
+        team_name: Option<String>,
+        resolved_at: Option<DateTime<Utc>>,
+        closed_at: Option<DateTime<Utc>>,
+        reopen_count: i32,
+        first_response_breached: bool,
+        resolution_breached: bool,
+        first_response_minutes: Option<i32>,
+        resolution_minutes: Option<i32>,
+        business_hours: Option<bool>,
+        survey_answer_id: Option<i64>,
+    }
+    let extra: Extra = sqlx::query_as(
+        "select t.channel, ct.name as contact_name, tm.name as team_name, t.resolved_at, t.closed_at,
+                t.reopen_count, t.first_response_breached, t.resolution_breached,
+                p.first_response_minutes, p.resolution_minutes, p.business_hours, t.survey_answer_id
+         from ticket t
+         left join contact ct on ct.id = t.contact_id
+         left join team tm on tm.id = t.team_id
+         left join sla_policy p on p.id = t.sla_policy_id
+         where t.id = $1",
+    )
+    .bind(id.0)
+    .fetch_one(pool)
+    .await?;
+    // (id, kind, author, body, at)
+    type MessageRow = (i64, String, Option<String>, String, DateTime<Utc>);
+    let messages: Vec<MessageRow> = sqlx::query_as(
+        "select m.id, m.kind, u.display_name, m.body, m.created_at from ticket_message m
+         left join app_user u on u.id = m.author_id
+         where m.ticket_id = $1 order by m.id limit 500",
+    )
+    .bind(id.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(TicketDetail {
+        row,
+        channel: stored(Channel::parse(&extra.channel))?,
+        contact_name: extra.contact_name,
+        team_name: extra.team_name,
+        resolved_at: extra.resolved_at,
+        closed_at: extra.closed_at,
+        reopen_count: extra.reopen_count,
+        first_response_breached: extra.first_response_breached,
+        resolution_breached: extra.resolution_breached,
+        first_response_minutes: extra.first_response_minutes,
+        resolution_minutes: extra.resolution_minutes,
+        business_hours: extra.business_hours.unwrap_or(true),
+        survey_answer_id: extra.survey_answer_id,
+        messages: messages
+            .into_iter()
+            .map(|(id, kind, author_name, body, created_at)| {
+                Ok(TicketMessage {
+                    id,
+                    kind: stored(MessageKind::parse(&kind))?,
+                    author_name,
+                    body,
+                    created_at,
+                })
+            })
+            .collect::<Result<_, AppError>>()?,
+    })
+}
+
+/// Records breaches of running clocks past their deadline: of one ticket (inside its write),
+/// or of every ticket (the sweep). Each breach is recorded once.
+pub async fn record_breaches(
+    conn: &mut PgConnection,
+    ticket: Option<TicketId>,
+) -> Result<u64, AppError> {
+    let first = sqlx::query(
+        "with late as (
+             update ticket set first_response_breached = true
+             where first_responded_at is null and not first_response_breached and sla_due_at is not null
+               and first_response_due < now() and ($1::bigint is null or id = $1)
+             returning id, first_response_due)
+         insert into sla_breach (ticket_id, kind, due_at)
+         select id, 'first_response', first_response_due from late on conflict do nothing",
+    )
+    .bind(ticket.map(|t| t.0))
+    .execute(&mut *conn)
+    .await?;
+    let resolution = sqlx::query(
+        "with late as (
+             update ticket set resolution_breached = true
+             where not resolution_breached and sla_due_at is not null
+               and resolution_due < now() and ($1::bigint is null or id = $1)
+             returning id, resolution_due)
+         insert into sla_breach (ticket_id, kind, due_at)
+         select id, 'resolution', resolution_due from late on conflict do nothing",
+    )
+    .bind(ticket.map(|t| t.0))
+    .execute(&mut *conn)
+    .await?;
+    Ok(first.rows_affected() + resolution.rows_affected())
+}
+
+/// Records breaches every half minute, in every server process (the updates are idempotent).
+pub async fn sweep_breaches(state: AppState) {
+    let mut closing = state.events.closing();
+    loop {
+        let swept = async {
+            let mut conn = state.pool.acquire().await?;
+            record_breaches(&mut conn, None).await
+        };
+        match swept.await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "SLA breaches recorded"),
+            Err(error) => tracing::warn!(%error, "recording SLA breaches failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+            _ = closing.changed() => return,
+        }
+    }
+}
+
+/// Adds a public reply, an internal note or the customer's message. The first public reply
+/// stops the first-response clock and opens the ticket.
+///
+/// Errors: `Validation` (`body`), `NotFound`.
+pub async fn reply(
+    state: &AppState,
+    caller: &Authenticated,
+    id: TicketId,
+    kind: MessageKind,
+    body: &str,
+) -> Result<(), AppError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(AppError::validation("body", FieldError::Required));
+    }
+    if body.chars().count() > 20_000 {
+        return Err(AppError::validation("body", FieldError::TooLong { max: 20_000 }));
+    }
+    let mut tx = state.pool.begin().await?;
+    let ticket = row_in_scope(&mut *tx, caller, id, true).await?;
+    // A late reply is a breach even if the sweep has not seen it yet.
+    record_breaches(&mut tx, Some(id)).await?;
+    sqlx::query(
+        "insert into ticket_message (ticket_id, kind, author_id, body) values ($1, $2, $3, $4)",
+    )
+    .bind(id.0)
+    .bind(kind.as_str())
+    .bind(match kind {
+        MessageKind::Customer => None,
+        _ => Some(caller.id().0),
+    })
+    .bind(body)
+    .execute(&mut *tx)
+    .await?;
+    match kind {
+        MessageKind::Reply => {
+            sqlx::query(
+                "update ticket set first_responded_at = coalesce(first_responded_at, now()),
+                     status = case when status in ('new', 'reopened') then 'open' else status end,
+                     assignee_id = coalesce(assignee_id, $2),
+                     updated_at = now(), version = version + 1
+                 where id = $1",
+            )
+            .bind(id.0)
+            .bind(caller.id().0)
+            .execute(&mut *tx)
+            .await?;
+        }
+        MessageKind::Customer if ticket.status == TicketStatus::Waiting => {
+            // The customer answered: the clock runs again.
+            resume(&mut tx, id, TicketStatus::Open).await?;
+        }
+        _ => {
+            sqlx::query(
+                "update ticket set updated_at = now(), version = version + 1 where id = $1",
+            )
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let assignee = ticket.assignee_id.or((kind == MessageKind::Reply).then(|| caller.id()));
+    announce(&mut tx, id, assignee, ticket.customer_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Leaves the waiting status: the resolution deadline moves by the business time spent waiting.
+async fn resume(conn: &mut PgConnection, id: TicketId, to: TicketStatus) -> Result<(), AppError> {
+    let (paused_at, business_hours): (Option<DateTime<Utc>>, Option<bool>) = sqlx::query_as(
+        "select t.paused_at, p.business_hours from ticket t
+         left join sla_policy p on p.id = t.sla_policy_id where t.id = $1",
+    )
+    .bind(id.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    let paused_minutes = match paused_at {
+        Some(at) if business_hours.unwrap_or(true) => {
+            calendar(conn).await?.business_minutes_between(at, Utc::now())
+        }
+        Some(at) => (Utc::now() - at).num_minutes(),
+        None => 0,
+    };
+    let due: DateTime<Utc> = sqlx::query_scalar("select resolution_due from ticket where id = $1")
+        .bind(id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let new_due = match business_hours {
+        Some(false) => due + chrono::Duration::minutes(paused_minutes),
+        _ => calendar(conn).await?.add_business_minutes(due, paused_minutes),
+    };
+    sqlx::query(
+        "update ticket set status = $2, paused_at = null, resolution_due = $3,
+             updated_at = now(), version = version + 1
+         where id = $1",
+    )
+    .bind(id.0)
+    .bind(to.as_str())
+    .bind(new_due)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves a ticket to another status. Resolving sends the satisfaction survey when one is set
+/// to go out after resolved tickets; reopening restarts the resolution clock.
+///
+/// Errors: `Conflict` (stale version), `Validation` (`status`: not a move from here), `NotFound`.
+pub async fn set_status(
+    state: &AppState,
+    caller: &Authenticated,
+    id: TicketId,
+    version: i32,
+    to: TicketStatus,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let ticket = row_in_scope(&mut *tx, caller, id, true).await?;
+    if ticket.version != version {
+        return Err(AppError::Conflict);
+    }
+    let from = ticket.status;
+    if !from.next_choices().contains(&to) {
+        return Err(AppError::validation("status", FieldError::InvalidChoice));
+    }
+    record_breaches(&mut tx, Some(id)).await?;
+    if from == TicketStatus::Waiting && !to.is_done() {
+        resume(&mut tx, id, to).await?;
+    } else {
+        let restart = if to == TicketStatus::Reopened {
+            let (minutes, business_hours): (i32, bool) = sqlx::query_as(
+                "select p.resolution_minutes, p.business_hours from ticket t
+                 join sla_policy p on p.id = t.sla_policy_id where t.id = $1",
+            )
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or((1440, true));
+            Some(calendar(&mut tx).await?.deadline(Utc::now(), minutes as i64, business_hours))
+        } else {
+            None
+        };
+        sqlx::query(
+            "update ticket set status = $2,
+                 paused_at = case when $2 = 'waiting' then now() else null end,
+                 resolved_at = case when $2 = 'resolved' then now() when $2 = 'reopened' then null else resolved_at end,
+                 closed_at = case when $2 = 'closed' then now() when $2 = 'reopened' then null else closed_at end,
+                 reopen_count = reopen_count + case when $2 = 'reopened' then 1 else 0 end,
+                 resolution_due = coalesce($3, resolution_due),
+                 resolution_breached = case when $3 is null then resolution_breached else false end,
+                 assignee_id = case when $2 in ('resolved', 'closed') then coalesce(assignee_id, $4) else assignee_id end,
+                 updated_at = now(), version = version + 1
+             where id = $1",
+        )
+        .bind(id.0)
+        .bind(to.as_str())
+        .bind(restart)
+        .bind(caller.id().0)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if from == TicketStatus::Waiting && to.is_done() {
+        sqlx::query(
+            "update ticket set paused_at = null, resolved_at = case when $2 = 'resolved' then now() else resolved_at end,
+                 closed_at = case when $2 = 'closed' then now() else closed_at end
+             where id = $1",
+        )
+        .bind(id.0)
+        .bind(to.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("status", "ticket", id.0)
+            .before(&serde_json::json!({ "status": from.as_str() }))
+            .after(&serde_json::json!({ "status": to.as_str() })),
+    )
+    .await?;
+    let timeline_kind = match to {
+        TicketStatus::Resolved => Some(kinds::TICKET_RESOLVED),
+        TicketStatus::Reopened => Some(kinds::TICKET_REOPENED),
+        _ => None,
+    };
+    if let Some(kind) = timeline_kind {
+        append(
+            &mut *tx,
+            NewEntry::now(ticket.customer_id, kind, Some(caller.id()))
+                .reference(id.0)
+                .data(serde_json::json!({ "subject": ticket.subject })),
+        )
+        .await?;
+    }
+    if to == TicketStatus::Resolved {
+        crate::surveys::service::send_after_resolution(&mut tx, caller.actor(), id).await?;
+    }
+    let assignee = ticket.assignee_id.or(to.is_done().then(|| caller.id()));
+    announce(&mut tx, id, assignee, ticket.customer_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes an unassigned ticket. Of two agents claiming at once, one gets it and the other is
+/// told who did.
+///
+/// Errors: `AlreadyClaimed` (someone else has it), `NotFound`.
+pub async fn claim(state: &AppState, caller: &Authenticated, id: TicketId) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    // Locked first, without the scope filter: once a colleague's claim commits, the ticket may
+    // fall outside this caller's scope, and they should hear who took it rather than "not found".
+    let (assignee, team): (Option<i64>, Option<i64>) =
+        sqlx::query_as("select assignee_id, team_id from ticket where id = $1 for update")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let visible = row_in_scope(&mut *tx, caller, id, false).await;
+    // Where the caller could have seen it unassigned: no team, or their own.
+    let claimable_here = team.is_none() || team == caller.scope.team_id.map(|t| t.0);
+    let ticket = match (assignee, visible) {
+        (Some(owner), _) if owner == caller.id().0 => return Ok(()),
+        (Some(owner), visible) if claimable_here || visible.is_ok() => {
+            let by: String = sqlx::query_scalar("select display_name from app_user where id = $1")
+                .bind(owner)
+                .fetch_one(&mut *tx)
+                .await?;
+            return Err(AppError::AlreadyClaimed { by });
+        }
+        (Some(_), _) => return Err(AppError::NotFound),
+        (None, visible) => visible?,
+    };
+    sqlx::query(
+        "update ticket set assignee_id = $2, team_id = coalesce(team_id, $3),
+             status = case when status = 'new' then 'open' else status end,
+             updated_at = now(), version = version + 1
+         where id = $1",
+    )
+    .bind(id.0)
+    .bind(caller.id().0)
+    .bind(caller.scope.team_id.map(|t| t.0))
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("claim", "ticket", id.0)
+            .after(&serde_json::json!({ "assignee_id": caller.id().0 })),
+    )
+    .await?;
+    announce(&mut tx, id, Some(caller.id()), ticket.customer_id).await?;
+    // Everyone else's unassigned queue loses the ticket.
+    publish(&mut *tx, &ticket_event(id, None)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Assigns tickets to an agent in one transaction (managers).
+///
+/// Errors: `Validation` (`assignee_id`), `NotFound` (a ticket outside the caller's scope).
+pub async fn assign(
+    state: &AppState,
+    caller: &Authenticated,
+    ids: &[TicketId],
+    assignee: UserId,
+) -> Result<u64, AppError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    if ids.len() > 500 {
+        return Err(AppError::validation("ids", FieldError::TooMany { max: 500 }));
+    }
+    if !caller.scope.can_see_owner(Some(assignee)) {
+        return Err(AppError::validation("assignee_id", FieldError::OwnerOutOfScope));
+    }
+    let mut tx = state.pool.begin().await?;
+    let team: Option<Option<i64>> =
+        sqlx::query_scalar("select team_id from app_user where id = $1 and active")
+            .bind(assignee.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(team) = team else {
+        return Err(AppError::validation("assignee_id", FieldError::UnknownReference));
+    };
+    let mut count = 0;
+    for id in ids {
+        let ticket = row_in_scope(&mut *tx, caller, *id, true).await?;
+        sqlx::query(
+            "update ticket set assignee_id = $2, team_id = $3,
+                 status = case when status = 'new' then 'open' else status end,
+                 updated_at = now(), version = version + 1
+             where id = $1",
+        )
+        .bind(id.0)
+        .bind(assignee.0)
+        .bind(team)
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut *tx,
+            caller.actor(),
+            Change::new("assign", "ticket", id.0)
+                .before(&serde_json::json!({ "assignee_id": ticket.assignee_id.map(|a| a.0) }))
+                .after(&serde_json::json!({ "assignee_id": assignee.0 })),
+        )
+        .await?;
+        publish(&mut *tx, &ticket_event(*id, Some(assignee))).await?;
+        if let Some(previous) = ticket.assignee_id {
+            publish(&mut *tx, &ticket_event(*id, Some(previous))).await?;
+        }
+        count += 1;
+    }
+    publish(&mut *tx, &ticket_event(TicketId(0), None)).await?;
+    tx.commit().await?;
+    Ok(count)
+}
+
+/// The service section of a customer's 360 page.
+pub async fn customer_service(
+    pool: &PgPool,
+    caller: &Authenticated,
+    customer: CustomerId,
+) -> Result<CustomerService, AppError> {
+    let visible = caller.scope.visible_owners();
+    if !crate::customers::repo::visible(pool, customer, visible.as_deref()).await? {
+        return Err(AppError::NotFound);
+    }
+    let recent = rows(
+        sqlx::query_as::<_, Row>(&format!(
+            "select {ROW_COLUMNS} {ROW_JOINS} where t.customer_id = $1
+             order by t.created_at desc, t.id desc limit 10"
+        ))
+        .bind(customer.0)
+        .fetch_all(pool)
+        .await?,
+    )?;
+    let open_tickets: i64 = sqlx::query_scalar(
+        "select count(*) from ticket where customer_id = $1 and status not in ('resolved', 'closed')",
+    )
+    .bind(customer.0)
+    .fetch_one(pool)
+    .await?;
+    let last: Option<(Option<i32>, Option<i32>, DateTime<Utc>)> = sqlx::query_as(
+        "select csat, nps, created_at from survey_answer
+         where customer_id = $1 and (csat is not null or nps is not null)
+         order by created_at desc limit 1",
+    )
+    .bind(customer.0)
+    .fetch_optional(pool)
+    .await?;
+    Ok(CustomerService {
+        open_tickets,
+        recent,
+        last_csat: last.as_ref().and_then(|l| l.0),
+        last_nps: last.as_ref().and_then(|l| l.1),
+        last_answer_at: last.map(|l| l.2),
+    })
+}
+
+/// People tickets can go to, within the caller's scope.
+pub async fn agents(pool: &PgPool, caller: &Authenticated) -> Result<Vec<Agent>, AppError> {
+    let scope = caller.scope.visible_owners();
+    let found: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+        "select id, display_name, team_id from app_user
+         where active and ($1::bigint[] is null or id = any($1)) order by display_name",
+    )
+    .bind(scope)
+    .fetch_all(pool)
+    .await?;
+    Ok(found
+        .into_iter()
+        .map(|(id, name, team)| Agent { id: UserId(id), name, team_id: team.map(TeamId) })
+        .collect())
+}
+
+/// Service quality over the last `days` days, over the tickets the caller may see.
+pub async fn report(
+    pool: &PgPool,
+    caller: &Authenticated,
+    days: i32,
+) -> Result<ServiceReport, AppError> {
+    let days = days.clamp(1, 366);
+    let scope = caller.scope.visible_owners();
+    // The scope filter of every statement below, on `t` joined to customer `c`.
+    const IN_SCOPE: &str =
+        "($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))";
+    #[derive(sqlx::FromRow)]
+    struct Totals {
+        created: i64,
+        resolved: i64,
+        fr_median: Option<f64>,
+        fr_mean: Option<f64>,
+        res_median: Option<f64>,
+        res_mean: Option<f64>,
+        reopened: i64,
+        due: i64,
+        met: i64,
+    }
+    let totals: Totals = sqlx::query_as(&format!(
+        "select count(*) as created,
+                count(*) filter (where t.resolved_at is not null) as resolved,
+                percentile_cont(0.5) within group (order by extract(epoch from t.first_responded_at - t.created_at) / 60) as fr_median,
+                avg(extract(epoch from t.first_responded_at - t.created_at) / 60)::float8 as fr_mean,
+                percentile_cont(0.5) within group (order by extract(epoch from t.resolved_at - t.created_at) / 60) as res_median,
+                avg(extract(epoch from t.resolved_at - t.created_at) / 60)::float8 as res_mean,
+                count(*) filter (where t.reopen_count > 0) as reopened,
+                count(*) filter (where t.resolved_at is not null or t.resolution_due < now()) as due,
+                count(*) filter (where (t.resolved_at is not null or t.resolution_due < now())
+                                   and not t.first_response_breached and not t.resolution_breached) as met
+         from ticket t join customer c on c.id = t.customer_id
+         where t.created_at >= now() - make_interval(days => $2) and {IN_SCOPE}"
+    ))
+    .bind(scope.clone())
+    .bind(days)
+    .fetch_one(pool)
+    .await?;
+    let breaches: i64 = sqlx::query_scalar(&format!(
+        "select count(*) from sla_breach b join ticket t on t.id = b.ticket_id
+         join customer c on c.id = t.customer_id
+         where b.recorded_at >= now() - make_interval(days => $2) and {IN_SCOPE}"
+    ))
+    .bind(scope.clone())
+    .bind(days)
+    .fetch_one(pool)
+    .await?;
+    // (agent, name, open, breaching, waiting)
+    type BacklogRow = (Option<i64>, Option<String>, i64, i64, i64);
+    let backlog: Vec<BacklogRow> = sqlx::query_as(&format!(
+        "select t.assignee_id, u.display_name,
+                count(*) filter (where t.sla_due_at is not null),
+                count(*) filter (where t.sla_due_at < now() + interval '1 hour'),
+                count(*) filter (where t.paused_at is not null)
+         from ticket t join customer c on c.id = t.customer_id
+         left join app_user u on u.id = t.assignee_id
+         where t.status not in ('resolved', 'closed') and {IN_SCOPE}
+         group by t.assignee_id, u.display_name
+         order by count(*) desc limit 100"
+    ))
+    .bind(scope.clone())
+    .fetch_all(pool)
+    .await?;
+    let by_category: Vec<(NaiveDate, String, i64)> = sqlx::query_as(&format!(
+        "select date_trunc('week', t.created_at)::date, t.category, count(*)
+         from ticket t join customer c on c.id = t.customer_id
+         where t.created_at >= now() - make_interval(days => $2) and {IN_SCOPE}
+         group by 1, 2 order by 1, 2"
+    ))
+    .bind(scope.clone())
+    .bind(days)
+    .fetch_all(pool)
+    .await?;
+    let feedback = rows(
+        sqlx::query_as::<_, Row>(&format!(
+            "select {ROW_COLUMNS} {ROW_JOINS}
+             where t.category in ('complaint', 'suggestion')
+               and t.created_at >= now() - make_interval(days => $2) and {IN_SCOPE}
+             order by t.created_at desc, t.id desc limit 20"
+        ))
+        .bind(scope)
+        .bind(days)
+        .fetch_all(pool)
+        .await?,
+    )?;
+    let percent = |part: i64, whole: i64| (whole > 0).then(|| part as f64 * 100.0 / whole as f64);
+    Ok(ServiceReport {
+        days,
+        created: totals.created,
+        resolved: totals.resolved,
+        first_response_median_minutes: totals.fr_median,
+        first_response_mean_minutes: totals.fr_mean,
+        resolution_median_minutes: totals.res_median,
+        resolution_mean_minutes: totals.res_mean,
+        sla_attainment_percent: percent(totals.met, totals.due),
+        breaches,
+        reopen_rate_percent: percent(totals.reopened, totals.resolved),
+        backlog: backlog
+            .into_iter()
+            .map(|(id, name, open, breaching, waiting)| AgentBacklog {
+                agent_id: id.map(UserId),
+                agent_name: name,
+                open,
+                breaching,
+                waiting,
+            })
+            .collect(),
+        by_category: by_category
+            .into_iter()
+            .map(|(week, category, count)| {
+                Ok(CategoryWeek { week, category: stored(Category::parse(&category))?, count })
+            })
+            .collect::<Result<_, AppError>>()?,
+        feedback,
+    })
+}
+
+/// The calendar, the policies and the tiers they can name.
+pub async fn settings(pool: &PgPool) -> Result<ServiceSettings, AppError> {
+    let mut conn = pool.acquire().await?;
+    let calendar = calendar(&mut conn).await?;
+    let policies: Vec<(i64, String, Option<i64>, i32, i32, bool)> = sqlx::query_as(
+        "select p.id, p.priority, p.tier_id, p.first_response_minutes, p.resolution_minutes, p.business_hours
+         from sla_policy p left join tier t on t.id = p.tier_id
+         order by t.position nulls last,
+                  array_position(array['urgent', 'high', 'normal', 'low'], p.priority)",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let tiers: Vec<(i64, String, String)> =
+        sqlx::query_as("select id, name_zh, name_en from tier where active order by position")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(ServiceSettings {
+        calendar,
+        policies: policies
+            .into_iter()
+            .map(|(id, priority, tier_id, first, resolution, business_hours)| {
+                Ok(SlaPolicy {
+                    id: Some(id),
+                    priority: stored(TicketPriority::parse(&priority))?,
+                    tier_id,
+                    first_response_minutes: first,
+                    resolution_minutes: resolution,
+                    business_hours,
+                })
+            })
+            .collect::<Result<_, AppError>>()?,
+        tiers,
+    })
+}
+
+/// Saves business hours, holidays and every policy row in one transaction (admins). Rows for
+/// a tier that are left out are removed, so the tier falls back to the general targets.
+///
+/// Errors: `Conflict` (calendar version), `Validation` (`policy.{n}`, calendar fields).
+pub async fn save_settings(
+    state: &AppState,
+    caller: &Authenticated,
+    calendar: BusinessCalendar,
+    policies: Vec<SlaPolicy>,
+) -> Result<(), AppError> {
+    calendar.validate()?;
+    let mut errors = crate::error::FieldErrors::new();
+    for (n, policy) in policies.iter().enumerate() {
+        if policy.first_response_minutes < 1 || policy.first_response_minutes > 525_600 {
+            errors.add(
+                &format!("policy.{n}.first_response_minutes"),
+                FieldError::OutOfRange { min: 1, max: 525_600 },
+            );
+        }
+        if policy.resolution_minutes < policy.first_response_minutes
+            || policy.resolution_minutes > 525_600
+        {
+            errors.add(
+                &format!("policy.{n}.resolution_minutes"),
+                FieldError::OutOfRange {
+                    min: policy.first_response_minutes.max(1) as i64,
+                    max: 525_600,
+                },
+            );
+        }
+    }
+    for priority in TicketPriority::ALL {
+        if !policies.iter().any(|p| p.priority == *priority && p.tier_id.is_none()) {
+            errors.add("policies", FieldError::Required);
+            break;
+        }
+    }
+    errors.into_result()?;
+    let mut tx = state.pool.begin().await?;
+    let before = settings(&state.pool).await?;
+    let updated = sqlx::query(
+        "update service_calendar set utc_offset_minutes = $1, work_days = $2, day_start_minute = $3,
+             day_end_minute = $4, version = version + 1, updated_at = now()
+         where id = 1 and version = $5",
+    )
+    .bind(calendar.utc_offset_minutes)
+    .bind(calendar.work_days.iter().map(|d| *d as i32).collect::<Vec<_>>())
+    .bind(calendar.day_start_minute)
+    .bind(calendar.day_end_minute)
+    .bind(calendar.version)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(AppError::Conflict);
+    }
+    sqlx::query("delete from service_holiday").execute(&mut *tx).await?;
+    sqlx::query("insert into service_holiday (day, name) select d, '' from unnest($1::date[]) d on conflict do nothing")
+        .bind(&calendar.holidays)
+        .execute(&mut *tx)
+        .await?;
+    // Tickets keep the policy they were opened under, so rows are updated in place and only
+    // unreferenced ones removed.
+    for policy in &policies {
+        sqlx::query(
+            "insert into sla_policy (priority, tier_id, first_response_minutes, resolution_minutes, business_hours)
+             values ($1, $2, $3, $4, $5)
+             on conflict (priority, coalesce(tier_id, 0)) do update set
+                 first_response_minutes = excluded.first_response_minutes,
+                 resolution_minutes = excluded.resolution_minutes,
+                 business_hours = excluded.business_hours, updated_at = now()",
+        )
+        .bind(policy.priority.as_str())
+        .bind(policy.tier_id)
+        .bind(policy.first_response_minutes)
+        .bind(policy.resolution_minutes)
+        .bind(policy.business_hours)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let kept: Vec<(String, i64)> =
+        policies.iter().map(|p| (p.priority.as_str().to_owned(), p.tier_id.unwrap_or(0))).collect();
+    let (kept_priorities, kept_tiers): (Vec<String>, Vec<i64>) = kept.into_iter().unzip();
+    sqlx::query(
+        "delete from sla_policy p
+         where (p.priority, coalesce(p.tier_id, 0)) not in (select * from unnest($1::text[], $2::bigint[]))
+           and not exists (select 1 from ticket t where t.sla_policy_id = p.id)",
+    )
+    .bind(kept_priorities)
+    .bind(kept_tiers)
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("update", "service_settings", 1)
+            .before(&before)
+            .after(&serde_json::json!({ "calendar": calendar, "policies": policies })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,912 @@
+//! The queues, a ticket with its conversation and SLA clocks, the new-ticket form, the 360
+//! section, the service quality report and the SLA settings page.
+
+use super::{api::*, model::*};
+use crate::{
+    auth::{model::Role, views::use_auth_session},
+    customers::model::CustomerId,
+    error::AppError,
+    events::{Topic, use_server_events},
+    i18n::{CommonText, SalesText, Text, TicketText, fill, use_i18n},
+    pipeline::model::time_in_stage,
+    ui::{
+        CheckboxField, ErrorNotice, Loading, MoreButton, PagedList, SelectField, TextField,
+        Timestamp, field_message, use_toasts,
+    },
+};
+use chrono::{DateTime, Utc};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{components::A, hooks::use_params_map};
+
+pub fn status_label(status: TicketStatus) -> TicketText {
+    match status {
+        TicketStatus::New => TicketText::StatusNew,
+        TicketStatus::Open => TicketText::StatusOpen,
+        TicketStatus::Waiting => TicketText::StatusWaiting,
+        TicketStatus::Resolved => TicketText::StatusResolved,
+        TicketStatus::Closed => TicketText::StatusClosed,
+        TicketStatus::Reopened => TicketText::StatusReopened,
+    }
+}
+
+pub fn priority_label(priority: TicketPriority) -> TicketText {
+    match priority {
+        TicketPriority::Low => TicketText::PriorityLow,
+        TicketPriority::Normal => TicketText::PriorityNormal,
+        TicketPriority::High => TicketText::PriorityHigh,
+        TicketPriority::Urgent => TicketText::PriorityUrgent,
+    }
+}
+
+pub fn category_label(category: Category) -> TicketText {
+    match category {
+        Category::Question => TicketText::CategoryQuestion,
+        Category::Fault => TicketText::CategoryFault,
+        Category::Complaint => TicketText::CategoryComplaint,
+        Category::Suggestion => TicketText::CategorySuggestion,
+    }
+}
+
+pub fn channel_label(channel: Channel) -> TicketText {
+    match channel {
+        Channel::Phone => TicketText::ChannelPhone,
+        Channel::Email => TicketText::ChannelEmail,
+        Channel::WebForm => TicketText::ChannelWebForm,
+        Channel::Wechat => TicketText::ChannelWechat,
+        Channel::WalkIn => TicketText::ChannelWalkIn,
+        Channel::Survey => TicketText::ChannelSurvey,
+    }
+}
+
+fn queue_label(queue: Queue) -> TicketText {
+    match queue {
+        Queue::Mine => TicketText::QueueMine,
+        Queue::Unassigned => TicketText::QueueUnassigned,
+        Queue::Team => TicketText::QueueTeam,
+        Queue::BreachingSoon => TicketText::QueueBreaching,
+        Queue::Waiting => TicketText::QueueWaiting,
+        Queue::AllOpen => TicketText::QueueAll,
+    }
+}
+
+/// Options of a select from an enum's values and their labels.
+fn options<T: Copy + Send + Sync + 'static, K: Text>(
+    all: &'static [T],
+    value: fn(T) -> &'static str,
+    label: fn(T) -> K,
+) -> Signal<Vec<(String, String)>> {
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        all.iter()
+            .map(|v| (value(*v).to_owned(), label(*v).text(i18n.locale()).to_owned()))
+            .collect()
+    })
+}
+
+/// "3 h" / "2 d": a span of time in the largest whole unit.
+fn span_text(seconds: i64, locale: crate::i18n::Locale) -> String {
+    let now = Utc::now();
+    let (count, unit) = time_in_stage(now - chrono::Duration::seconds(seconds.max(0)), now);
+    let unit = match unit {
+        "d" => SalesText::Days,
+        "h" => SalesText::Hours,
+        _ => SalesText::Minutes,
+    };
+    fill(unit.text(locale), &[("n", &count)])
+}
+
+/// The current time, ticking every half minute in the browser so countdowns move.
+fn use_clock() -> Signal<DateTime<Utc>> {
+    let now = RwSignal::new(Utc::now());
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(handle) = set_interval_with_handle(
+            move || now.set(Utc::now()),
+            std::time::Duration::from_secs(30),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    now.into()
+}
+
+/// The ticket's running clock as a coloured badge: green, amber, red, paused or met.
+#[component]
+fn SlaBadge(row: TicketRow, now: Signal<DateTime<Utc>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = {
+        let row = row.clone();
+        Memo::new(move |_| row.sla(now.get()))
+    };
+    let text = {
+        move || {
+            let locale = i18n.locale();
+            let now = now.get();
+            match (row.sla(now), row.sla_due_at) {
+                (SlaState::Paused, _) => i18n.text(TicketText::Paused).to_owned(),
+                (SlaState::Breached, Some(due)) => fill(
+                    TicketText::LateBy.text(locale),
+                    &[("time", &span_text((now - due).num_seconds(), locale))],
+                ),
+                (_, Some(due)) => fill(
+                    TicketText::DueIn.text(locale),
+                    &[("time", &span_text((due - now).num_seconds(), locale))],
+                ),
+                _ => "—".to_owned(),
+            }
+        }
+    };
+    let class = move || match state.get() {
+        SlaState::OnTrack => "sla sla-ok",
+        SlaState::AtRisk => "sla sla-risk",
+        SlaState::Breached => "sla sla-late",
+        SlaState::Paused => "sla sla-paused",
+        SlaState::Met => "sla sla-met",
+    };
+    let name = move || format!("{:?}", state.get()).to_lowercase();
+    view! { <span class=class data-testid="sla" data-state=name>{text}</span> }
+}
+
+fn tier_name(row: &TicketRow, locale: crate::i18n::Locale) -> String {
+    match locale {
+        crate::i18n::Locale::ZhCn => row.tier_name_zh.clone(),
+        crate::i18n::Locale::En => row.tier_name_en.clone(),
+    }
+    .unwrap_or_else(|| "—".into())
+}
+
+/// `/tickets`: the queues.
+#[component]
+pub fn TicketsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let session = use_auth_session();
+    let queue = RwSignal::new(Queue::Mine);
+    let changes = use_server_events().changes(Topic::Ticket);
+    let local = RwSignal::new(0u32);
+    let creating = RwSignal::new(false);
+    let selected = RwSignal::new(Vec::<TicketId>::new());
+    let assignee = RwSignal::new(String::new());
+    let now = use_clock();
+    let pages = PagedList::new(
+        move || (queue.get(), changes.get(), local.get()),
+        |(queue, _, _), after| list_queue(queue, after),
+    );
+    let agents = Resource::new(|| (), |_| list_agents());
+    let is_manager = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
+    let agent_options = Signal::derive(move || {
+        let mut list = vec![(String::new(), "—".to_owned())];
+        list.extend(
+            agents
+                .get()
+                .and_then(Result::ok)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| (a.id.0.to_string(), a.name)),
+        );
+        list
+    });
+    let assign = move |_| {
+        let ids = selected.get_untracked();
+        let Ok(to) = assignee.get_untracked().parse::<i64>() else { return };
+        spawn_local(async move {
+            match assign_tickets(ids, crate::auth::model::UserId(to)).await {
+                Ok(n) => {
+                    selected.set(Vec::new());
+                    local.update(|v| *v += 1);
+                    toasts.show(crate::ui::ToastKind::Success, move |l| {
+                        fill(TicketText::Assigned.text(l), &[("n", &n)])
+                    });
+                }
+                Err(error) => toasts.error(error),
+            }
+        });
+    };
+    view! {
+        <section class="page tickets-page">
+            <div class="page-head">
+                <h1>{i18n.t(TicketText::Tickets)}</h1>
+                <div class="actions">
+                    <button type="button" class="button primary" on:click=move |_| creating.update(|c| *c = !*c)>{i18n.t(TicketText::NewTicket)}</button>
+                </div>
+            </div>
+            <Show when=move || creating.get()>
+                <TicketForm customer=None on_done=Callback::new(move |_| { creating.set(false); local.update(|v| *v += 1); })/>
+            </Show>
+            <div class="tabs" role="tablist">
+                {[Queue::Mine, Queue::Unassigned, Queue::Team, Queue::BreachingSoon, Queue::Waiting, Queue::AllOpen].into_iter().map(|q| view! {
+                    <button type="button" role="tab" class="tab" data-queue=q.as_str() aria-selected=move || (queue.get() == q).to_string()
+                        on:click=move |_| { selected.set(Vec::new()); queue.set(q); }>
+                        {move || queue_label(q).text(i18n.locale())}
+                    </button>
+                }).collect_view()}
+            </div>
+            // The agents arrive with the page: read inside a transition so the server waits for
+            // them and the hydrated options match.
+            <Transition fallback=|| ()>
+                <Show when=is_manager>
+                    <div class="card inline-form bulk-bar">
+                        <SelectField label=i18n.t(TicketText::AssignTo) name="bulk_assignee" value=assignee options=agent_options/>
+                        <button type="button" class="button" disabled=move || selected.with(Vec::is_empty) on:click=assign>
+                            {i18n.t(TicketText::AssignSelected)}" ("{move || selected.with(Vec::len)}")"
+                        </button>
+                    </div>
+                </Show>
+            </Transition>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || pages.rows().map(|rows| match rows {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(rows) if rows.is_empty() => view! { <p class="muted empty">{i18n.t(TicketText::NoTickets)}</p> }.into_any(),
+                    Ok(rows) => view! {
+                        <div class="card table-wrap">
+                            <table class="table" data-testid="queue">
+                                <thead><tr>
+                                    <th></th>
+                                    <th>{i18n.t(TicketText::Subject)}</th><th>{i18n.t(TicketText::Customer)}</th>
+                                    <th>{i18n.t(TicketText::Tier)}</th><th>{i18n.t(TicketText::Priority)}</th>
+                                    <th>{i18n.t(TicketText::Status)}</th><th>{i18n.t(TicketText::Assignee)}</th>
+                                    <th>{i18n.t(TicketText::Sla)}</th><th></th>
+                                </tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|row| view! {
+                                        <QueueRow row now selected on_change=Callback::new(move |_| local.update(|v| *v += 1))/>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                })}
+            </Transition>
+            <MoreButton visible=Signal::derive(move || pages.has_more()) pending=Signal::derive(move || pages.loading_more()) on_click=move || pages.load_more()/>
+        </section>
+    }
+}
+
+#[component]
+fn QueueRow(
+    row: TicketRow,
+    now: Signal<DateTime<Utc>>,
+    selected: RwSignal<Vec<TicketId>>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let id = row.id;
+    let claim = move |_| {
+        spawn_local(async move {
+            match claim_ticket(id).await {
+                Ok(()) => {
+                    toasts.success(TicketText::Claimed);
+                    on_change.run(());
+                }
+                Err(error) => {
+                    toasts.error(error);
+                    on_change.run(());
+                }
+            }
+        });
+    };
+    let (priority, status) = (row.priority, row.status);
+    let tier = row.clone();
+    let badge_row = row.clone();
+    view! {
+        <tr data-testid="ticket-row" data-id=id.0.to_string() data-due=row.sla_due_at.map(|d| d.timestamp().to_string())>
+            <td><input type="checkbox" aria-label=move || i18n.text(TicketText::SelectTicket)
+                prop:checked=move || selected.with(|s| s.contains(&id))
+                on:change=move |ev| { let on = event_target_checked(&ev); selected.update(|s| { s.retain(|x| *x != id); if on { s.push(id); } }); }/></td>
+            <td><A href=format!("/tickets/{}", id.0)>{row.subject.clone()}</A></td>
+            <td><A href=format!("/customers/{}", row.customer_id.0)>{row.customer_name.clone()}</A></td>
+            <td>{move || tier_name(&tier, i18n.locale())}</td>
+            <td><span class=format!("badge priority-{}", priority.as_str())>{move || priority_label(priority).text(i18n.locale())}</span></td>
+            <td>{move || status_label(status).text(i18n.locale())}</td>
+            <td>{row.assignee_name.clone().unwrap_or_else(|| "—".into())}</td>
+            <td><SlaBadge row=badge_row now/></td>
+            <td>{row.assignee_id.is_none().then(|| view! {
+                <button type="button" class="button small" data-testid="claim" on:click=claim>{i18n.t(TicketText::Claim)}</button>
+            })}</td>
+        </tr>
+    }
+}
+
+/// The new-ticket form; from the 360 page the customer is fixed.
+#[component]
+pub fn TicketForm(customer: Option<(CustomerId, String)>, on_done: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let navigate = leptos_router::hooks::use_navigate();
+    let fixed = customer.is_some();
+    let chosen = RwSignal::new(customer);
+    let subject = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let channel = RwSignal::new(Channel::Phone.as_str().to_owned());
+    let category = RwSignal::new(Category::Question.as_str().to_owned());
+    let priority = RwSignal::new(TicketPriority::Normal.as_str().to_owned());
+    let assign_me = RwSignal::new(false);
+    let failure = RwSignal::new(None::<AppError>);
+    let session = use_auth_session();
+    let channels: &'static [Channel] =
+        &[Channel::Phone, Channel::Email, Channel::WebForm, Channel::Wechat, Channel::WalkIn];
+    let save = move |_| {
+        let input = TicketInput {
+            customer_id: chosen.get_untracked().map(|c| c.0),
+            channel: Channel::parse(&channel.get_untracked()).unwrap_or_default(),
+            category: Category::parse(&category.get_untracked()).unwrap_or_default(),
+            priority: TicketPriority::parse(&priority.get_untracked()).unwrap_or_default(),
+            subject: subject.get_untracked(),
+            description: description.get_untracked(),
+            assignee_id: assign_me
+                .get_untracked()
+                .then(|| session.current().map(|u| u.id))
+                .flatten(),
+            ..Default::default()
+        };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match create_ticket(input).await {
+                Ok(id) => {
+                    toasts.success(TicketText::Created);
+                    on_done.run(());
+                    navigate(&format!("/tickets/{}", id.0), Default::default());
+                }
+                Err(error) => {
+                    if error.field_errors().is_none() {
+                        toasts.error(error.clone());
+                    }
+                    failure.set(Some(error));
+                }
+            }
+        });
+    };
+    view! {
+        <div class="card form panel" data-testid="ticket-form">
+            <h2>{i18n.t(TicketText::NewTicket)}</h2>
+            {(!fixed).then(|| view! {
+                <crate::customers::views::CustomerPicker label=i18n.t(TicketText::Customer) chosen error=field_message(failure.into(), "customer_id")/>
+            })}
+            <TextField label=i18n.t(TicketText::Subject) name="subject" value=subject error=field_message(failure.into(), "subject")/>
+            <div class="grid-2">
+                <SelectField label=i18n.t(TicketText::Channel) name="channel" value=channel options=options(channels, Channel::as_str, channel_label)/>
+                <SelectField label=i18n.t(TicketText::Category) name="category" value=category options=options(Category::ALL, Category::as_str, category_label)/>
+                <SelectField label=i18n.t(TicketText::Priority) name="priority" value=priority options=options(TicketPriority::ALL, TicketPriority::as_str, priority_label)/>
+                <CheckboxField label=i18n.t(TicketText::Claim) name="assign_me" checked=assign_me/>
+            </div>
+            <div class="field">
+                <label for="field-description">{i18n.t(TicketText::Description)}</label>
+                <textarea id="field-description" name="description" rows="4" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                <span class="field-error">{field_message(failure.into(), "description")}</span>
+            </div>
+            <div class="actions">
+                <button type="button" class="button primary" on:click=save>{i18n.t(CommonText::Save)}</button>
+            </div>
+        </div>
+    }
+}
+
+/// `/tickets/:id`: the conversation, the SLA clocks, and the status actions.
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let params = use_params_map();
+    let id =
+        Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse().ok()).map(TicketId)));
+    let changes = use_server_events().changes(Topic::Ticket);
+    let local = RwSignal::new(0u32);
+    let now = use_clock();
+    let ticket = Resource::new(
+        move || (id.get(), changes.get(), local.get()),
+        |(id, _, _)| async move {
+            match id {
+                Some(id) => get_ticket(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let refresh = Callback::new(move |_| local.update(|v| *v += 1));
+    view! {
+        <section class="page ticket-page">
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || ticket.get().map(|result| match result {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(detail) => {
+                        let row = detail.row.clone();
+                        let (tier_row, badge_row) = (row.clone(), row.clone());
+                        let (id, version, status, priority) = (row.id, row.version, row.status, row.priority);
+                        let claim = move |_| spawn_local(async move {
+                            match claim_ticket(id).await {
+                                Ok(()) => toasts.success(TicketText::Claimed),
+                                Err(error) => toasts.error(error),
+                            }
+                            refresh.run(());
+                        });
+                        let move_to = move |to: TicketStatus| spawn_local(async move {
+                            match set_ticket_status(id, version, to).await {
+                                Ok(()) => toasts.success(TicketText::StatusChanged),
+                                Err(error) => toasts.error(error),
+                            }
+                            refresh.run(());
+                        });
+                        let targets = match (detail.first_response_minutes, detail.resolution_minutes) {
+                            (Some(first), Some(resolution)) => Some((first, resolution, detail.business_hours)),
+                            _ => None,
+                        };
+                        view! {
+                            <div class="page-head">
+                                <div>
+                                    <h1 data-testid="ticket-subject">{row.subject.clone()}</h1>
+                                    <div class="badges">
+                                        <span class="badge" data-testid="ticket-status">{move || status_label(status).text(i18n.locale())}</span>
+                                        <span class=format!("badge priority-{}", priority.as_str())>{move || priority_label(priority).text(i18n.locale())}</span>
+                                        <span class="badge">{let c = detail.row.category; move || category_label(c).text(i18n.locale())}</span>
+                                        <span class="badge">{let c = detail.channel; move || channel_label(c).text(i18n.locale())}</span>
+                                    </div>
+                                </div>
+                                <div class="actions">
+                                    {row.assignee_id.is_none().then(|| view! { <button type="button" class="button" data-testid="claim" on:click=claim>{i18n.t(TicketText::Claim)}</button> })}
+                                    {status.next_choices().iter().map(|to| {
+                                        let to = *to;
+                                        view! {
+                                            <button type="button" class="button" data-status=to.as_str() on:click=move |_| move_to(to)>
+                                                {move || fill(TicketText::SetStatus.text(i18n.locale()), &[("status", &status_label(to).text(i18n.locale()))])}
+                                            </button>
+                                        }
+                                    }).collect_view()}
+                                </div>
+                            </div>
+                            <div class="grid-360">
+                                <div class="card">
+                                    <h2>{i18n.t(TicketText::Conversation)}</h2>
+                                    {detail.survey_answer_id.map(|_| view! { <p class="notice">{i18n.t(TicketText::FollowsSurvey)}</p> })}
+                                    <ol class="plain-list conversation" data-testid="conversation">
+                                        {detail.messages.into_iter().map(|m| {
+                                            let kind = m.kind;
+                                            view! {
+                                                <li class=format!("message message-{}", kind.as_str())>
+                                                    <div class="muted small">
+                                                        {match kind {
+                                                            MessageKind::Customer => view! { <strong>{i18n.t(TicketText::FromCustomer)}</strong> }.into_any(),
+                                                            _ => view! { <strong>{m.author_name.clone().unwrap_or_default()}</strong> }.into_any(),
+                                                        }}
+                                                        {(kind == MessageKind::Note).then(|| view! { <span class="badge">{i18n.t(TicketText::NoteBadge)}</span> })}
+                                                        " · "<Timestamp at=m.created_at/>
+                                                    </div>
+                                                    <p class="message-body">{m.body.clone()}</p>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ol>
+                                    <ReplyForm id on_done=refresh/>
+                                </div>
+                                <aside class="side-sections">
+                                    <div class="card" data-testid="sla-panel">
+                                        <h2>{i18n.t(TicketText::Sla)}</h2>
+                                        <dl class="facts">
+                                            <div><dt>{i18n.t(TicketText::Customer)}</dt><dd><A href=format!("/customers/{}", row.customer_id.0)>{row.customer_name.clone()}</A></dd></div>
+                                            <div><dt>{i18n.t(TicketText::Tier)}</dt><dd data-testid="ticket-tier">{move || tier_name(&tier_row, i18n.locale())}</dd></div>
+                                            <div><dt>{i18n.t(TicketText::Assignee)}</dt><dd data-testid="ticket-assignee">{row.assignee_name.clone().unwrap_or_else(|| "—".into())}</dd></div>
+                                            <div><dt>{i18n.t(TicketText::FirstResponse)}</dt><dd data-testid="first-response-due">
+                                                {match row.first_responded_at {
+                                                    Some(at) => view! { <span class="sla sla-met">{move || i18n.text(TicketText::Sla)}" ✓ "<Timestamp at/></span> }.into_any(),
+                                                    None => view! { <Timestamp at=row.first_response_due/> }.into_any(),
+                                                }}
+                                                {detail.first_response_breached.then(|| view! { <span class="sla sla-late">{i18n.t(TicketText::Breached)}</span> })}
+                                            </dd></div>
+                                            <div><dt>{i18n.t(TicketText::Resolution)}</dt><dd data-testid="resolution-due">
+                                                <Timestamp at=row.resolution_due/>
+                                                {detail.resolution_breached.then(|| view! { <span class="sla sla-late">{i18n.t(TicketText::Breached)}</span> })}
+                                            </dd></div>
+                                            <div><dt>{i18n.t(TicketText::Status)}</dt><dd><SlaBadge row=badge_row now/></dd></div>
+                                        </dl>
+                                        {targets.map(|(first, resolution, business)| view! {
+                                            <p class="muted small" data-testid="sla-targets">
+                                                {move || {
+                                                    let l = i18n.locale();
+                                                    format!("{} {}",
+                                                        fill(TicketText::Policy.text(l), &[("first", &span_text(first as i64 * 60, l)), ("resolution", &span_text(resolution as i64 * 60, l))]),
+                                                        if business { TicketText::BusinessHoursOnly.text(l) } else { TicketText::AroundTheClock.text(l) })
+                                                }}
+                                            </p>
+                                        })}
+                                        {(detail.reopen_count > 0).then(|| { let n = detail.reopen_count; view! { <p class="muted small">{move || fill(TicketText::Reopens.text(i18n.locale()), &[("n", &n)])}</p> } })}
+                                    </div>
+                                </aside>
+                            </div>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+            // Outside the transition: the task section loads its own list.
+            {move || id.get().map(|id| view! {
+                <div class="ticket-tasks"><crate::tasks::views::TaskSection ticket_id=Some(id) customer_id=None opportunity_id=None/></div>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn ReplyForm(id: TicketId, on_done: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let body = RwSignal::new(String::new());
+    let kind = RwSignal::new(MessageKind::Reply.as_str().to_owned());
+    let failure = RwSignal::new(None::<AppError>);
+    let kinds: &'static [MessageKind] =
+        &[MessageKind::Reply, MessageKind::Note, MessageKind::Customer];
+    let kind_label = |k: MessageKind| match k {
+        MessageKind::Reply => TicketText::Reply,
+        MessageKind::Note => TicketText::InternalNote,
+        MessageKind::Customer => TicketText::CustomerMessage,
+    };
+    let send = move |_| {
+        let text = body.get_untracked();
+        let message_kind = MessageKind::parse(&kind.get_untracked()).unwrap_or_default();
+        spawn_local(async move {
+            match reply_to_ticket(id, message_kind, text).await {
+                Ok(()) => {
+                    body.set(String::new());
+                    failure.set(None);
+                    toasts.success(TicketText::Sent);
+                    on_done.run(());
+                }
+                Err(error) => {
+                    if error.field_errors().is_none() {
+                        toasts.error(error.clone());
+                    }
+                    failure.set(Some(error));
+                }
+            }
+        });
+    };
+    view! {
+        <div class="form reply-form" data-testid="reply-form">
+            <SelectField label=i18n.t(TicketText::MessageType) name="message_kind" value=kind options=options(kinds, MessageKind::as_str, kind_label)/>
+            <div class="field" class:field-invalid=move || failure.with(|f| f.is_some())>
+                <label for="field-reply">{i18n.t(TicketText::Reply)}</label>
+                <textarea id="field-reply" name="reply" rows="4" prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>
+                <span class="field-error">{field_message(failure.into(), "body")}</span>
+            </div>
+            <button type="button" class="button primary" on:click=send>{i18n.t(TicketText::Send)}</button>
+        </div>
+    }
+}
+
+/// The service section of the customer 360 page: open tickets, recent ones, the last score.
+#[component]
+pub fn CustomerService(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl IntoView {
+    let i18n = use_i18n();
+    let changes = use_server_events().changes(Topic::Ticket);
+    let local = RwSignal::new(0u32);
+    let adding = RwSignal::new(false);
+    let now = use_clock();
+    let service = Resource::new(
+        move || (customer_id, version.get(), changes.get(), local.get()),
+        |(id, _, _, _)| get_customer_service(id),
+    );
+    let name = Resource::new(move || customer_id, crate::customers::api::get_customer);
+    view! {
+        <div class="card" data-testid="customer-service">
+            <div class="card-head">
+                <h2>{i18n.t(TicketText::ServiceTickets)}</h2>
+                <button type="button" class="button small" on:click=move |_| adding.update(|a| *a = !*a)>{i18n.t(TicketText::NewTicket)}</button>
+            </div>
+            {move || adding.get().then(|| name.get().and_then(Result::ok).map(|c| view! {
+                <TicketForm customer=Some((customer_id, c.name.clone())) on_done=Callback::new(move |_| { adding.set(false); local.update(|v| *v += 1); })/>
+            }))}
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || service.get().map(|result| match result {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(s) => {
+                        let score = match (s.last_csat, s.last_nps) {
+                            (None, None) => None,
+                            (csat, nps) => Some(format!(
+                                "CSAT {} · NPS {}",
+                                csat.map(|c| c.to_string()).unwrap_or_else(|| "—".into()),
+                                nps.map(|n| n.to_string()).unwrap_or_else(|| "—".into())
+                            )),
+                        };
+                        view! {
+                            <dl class="facts">
+                                <div><dt>{i18n.t(TicketText::OpenTickets)}</dt><dd data-testid="open-tickets">{s.open_tickets}</dd></div>
+                                <div><dt>{i18n.t(TicketText::LastSatisfaction)}</dt><dd data-testid="last-satisfaction">
+                                    {match score { Some(text) => view! { <span>{text}</span> }.into_any(), None => view! { <span>{i18n.t(TicketText::NoneYet)}</span> }.into_any() }}
+                                </dd></div>
+                            </dl>
+                            <ul class="plain-list">
+                                {s.recent.into_iter().map(|row| {
+                                    let status = row.status;
+                                    let badge_row = row.clone();
+                                    view! {
+                                        <li data-testid="customer-ticket">
+                                            <A href=format!("/tickets/{}", row.id.0)>{row.subject.clone()}</A>
+                                            " "<span class="badge">{move || status_label(status).text(i18n.locale())}</span>
+                                            " "<SlaBadge row=badge_row now/>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+fn minutes_text(minutes: Option<f64>, locale: crate::i18n::Locale) -> String {
+    minutes.map(|m| span_text((m * 60.0) as i64, locale)).unwrap_or_else(|| "—".into())
+}
+
+fn percent_text(value: Option<f64>) -> String {
+    value.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "—".into())
+}
+
+/// `/service`: service quality (managers).
+#[component]
+pub fn ServiceReportPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let days = RwSignal::new("30".to_owned());
+    let changes = use_server_events().changes(Topic::Ticket);
+    let report = Resource::new(
+        move || (days.get(), changes.get()),
+        |(days, _)| get_service_report(days.parse().unwrap_or(30)),
+    );
+    let day_options = Signal::derive(move || {
+        [7, 30, 90, 365]
+            .into_iter()
+            .map(|n| (n.to_string(), fill(TicketText::LastDays.text(i18n.locale()), &[("n", &n)])))
+            .collect::<Vec<_>>()
+    });
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>{i18n.t(TicketText::Report)}</h1>
+                <SelectField label=i18n.t(TicketText::Week) name="days" value=days options=day_options/>
+            </div>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || report.get().map(|result| match result {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(r) => view! {
+                        <div class="card">
+                            <dl class="facts key-facts" data-testid="service-report">
+                                <div><dt>{i18n.t(TicketText::CreatedCount)}</dt><dd>{r.created}</dd></div>
+                                <div><dt>{i18n.t(TicketText::ResolvedCount)}</dt><dd>{r.resolved}</dd></div>
+                                <div><dt>{i18n.t(TicketText::FirstResponseTime)}</dt><dd>{move || format!("{} / {}", minutes_text(r.first_response_median_minutes, i18n.locale()), minutes_text(r.first_response_mean_minutes, i18n.locale()))}</dd></div>
+                                <div><dt>{i18n.t(TicketText::ResolutionTime)}</dt><dd>{move || format!("{} / {}", minutes_text(r.resolution_median_minutes, i18n.locale()), minutes_text(r.resolution_mean_minutes, i18n.locale()))}</dd></div>
+                                <div><dt>{i18n.t(TicketText::Attainment)}</dt><dd data-testid="attainment">{percent_text(r.sla_attainment_percent)}</dd></div>
+                                <div><dt>{i18n.t(TicketText::Breaches)}</dt><dd>{r.breaches}</dd></div>
+                                <div><dt>{i18n.t(TicketText::ReopenRate)}</dt><dd>{percent_text(r.reopen_rate_percent)}</dd></div>
+                            </dl>
+                        </div>
+                        <div class="grid-2">
+                            <div class="card table-wrap">
+                                <h2>{i18n.t(TicketText::Backlog)}</h2>
+                                <table class="table">
+                                    <thead><tr><th>{i18n.t(TicketText::Assignee)}</th><th>{i18n.t(TicketText::OpenCount)}</th><th>{i18n.t(TicketText::BreachingCount)}</th><th>{i18n.t(TicketText::WaitingCount)}</th></tr></thead>
+                                    <tbody>{r.backlog.into_iter().map(|b| view! {
+                                        <tr><td>{b.agent_name.unwrap_or_else(|| i18n.text(TicketText::Unassigned).to_owned())}</td><td>{b.open}</td><td>{b.breaching}</td><td>{b.waiting}</td></tr>
+                                    }).collect_view()}</tbody>
+                                </table>
+                            </div>
+                            <div class="card table-wrap">
+                                <h2>{i18n.t(TicketText::ComplaintsSuggestions)}</h2>
+                                <table class="table">
+                                    <thead><tr><th>{i18n.t(TicketText::Week)}</th><th>{i18n.t(TicketText::Category)}</th><th>{i18n.t(TicketText::Count)}</th></tr></thead>
+                                    <tbody>{r.by_category.into_iter().map(|w| { let c = w.category; view! {
+                                        <tr><td>{w.week.to_string()}</td><td>{move || category_label(c).text(i18n.locale())}</td><td>{w.count}</td></tr>
+                                    } }).collect_view()}</tbody>
+                                </table>
+                                <ul class="plain-list">{r.feedback.into_iter().map(|t| view! {
+                                    <li><A href=format!("/tickets/{}", t.id.0)>{t.subject.clone()}</A>" · "{t.customer_name.clone()}</li>
+                                }).collect_view()}</ul>
+                            </div>
+                        </div>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn weekday_label(day: u32) -> TicketText {
+    match day {
+        1 => TicketText::Mon,
+        2 => TicketText::Tue,
+        3 => TicketText::Wed,
+        4 => TicketText::Thu,
+        5 => TicketText::Fri,
+        6 => TicketText::Sat,
+        _ => TicketText::Sun,
+    }
+}
+
+fn clock_text(minute: i32) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+fn parse_clock(text: &str) -> Option<i32> {
+    let (h, m) = text.trim().split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    ((0..=24).contains(&h) && (0..60).contains(&m) && h * 60 + m <= 1440).then_some(h * 60 + m)
+}
+
+/// `/admin/service`: business hours, holidays and SLA targets per priority and tier (admins).
+#[component]
+pub fn ServiceSettingsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let settings = Resource::new(|| (), |_| get_service_settings());
+    view! {
+        <section class="page">
+            <h1>{i18n.t(TicketText::Settings)}</h1>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || settings.get().map(|result| match result {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(s) => view! { <ServiceSettingsForm settings=s/> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ServiceSettingsForm(settings: ServiceSettings) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let calendar = settings.calendar.clone();
+    let days = RwSignal::new(calendar.work_days.clone());
+    let opens = RwSignal::new(clock_text(calendar.day_start_minute));
+    let closes = RwSignal::new(clock_text(calendar.day_end_minute));
+    let offset = RwSignal::new(calendar.utc_offset_minutes.to_string());
+    let holidays = RwSignal::new(
+        calendar.holidays.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
+    );
+    let version = RwSignal::new(calendar.version);
+    // Rows as text while editing: (priority, tier, first, resolution, business hours).
+    let rows = RwSignal::new(
+        settings
+            .policies
+            .iter()
+            .map(|p| {
+                (
+                    p.priority,
+                    p.tier_id,
+                    p.first_response_minutes.to_string(),
+                    p.resolution_minutes.to_string(),
+                    p.business_hours,
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let tiers = settings.tiers.clone();
+    let failure = RwSignal::new(None::<AppError>);
+    let save = move |_| {
+        let mut errors = crate::error::FieldErrors::new();
+        let start = parse_clock(&opens.get_untracked());
+        let end = parse_clock(&closes.get_untracked());
+        if start.is_none() {
+            errors.add("day_start_minute", crate::error::FieldError::InvalidNumber);
+        }
+        if end.is_none() {
+            errors.add("day_end_minute", crate::error::FieldError::InvalidNumber);
+        }
+        let holiday_list: Vec<_> = holidays
+            .get_untracked()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| chrono::NaiveDate::parse_from_str(l.trim(), "%Y-%m-%d"))
+            .collect();
+        if holiday_list.iter().any(Result::is_err) {
+            errors.add("holidays", crate::error::FieldError::InvalidDate);
+        }
+        let policies: Vec<SlaPolicy> = rows
+            .get_untracked()
+            .into_iter()
+            .map(|(priority, tier_id, first, resolution, business_hours)| SlaPolicy {
+                id: None,
+                priority,
+                tier_id,
+                first_response_minutes: first.trim().parse().unwrap_or(0),
+                resolution_minutes: resolution.trim().parse().unwrap_or(0),
+                business_hours,
+            })
+            .collect();
+        if let Err(error) = errors.into_result() {
+            failure.set(Some(error));
+            return;
+        }
+        let calendar = BusinessCalendar {
+            utc_offset_minutes: offset.get_untracked().trim().parse().unwrap_or(480),
+            work_days: days.get_untracked(),
+            day_start_minute: start.unwrap_or(540),
+            day_end_minute: end.unwrap_or(1080),
+            holidays: holiday_list.into_iter().filter_map(Result::ok).collect(),
+            version: version.get_untracked(),
+        };
+        spawn_local(async move {
+            match save_service_settings(calendar, policies).await {
+                Ok(()) => {
+                    failure.set(None);
+                    version.update(|v| *v += 1);
+                    toasts.success(TicketText::Saved);
+                }
+                Err(error) => {
+                    toasts.error(error.clone());
+                    failure.set(Some(error));
+                }
+            }
+        });
+    };
+    let tier_label = {
+        let tiers = tiers.clone();
+        move |tier: Option<i64>, locale: crate::i18n::Locale| match tier {
+            None => TicketText::AllTiers.text(locale).to_owned(),
+            Some(id) => tiers
+                .iter()
+                .find(|(t, _, _)| *t == id)
+                .map(
+                    |(_, zh, en)| {
+                        if locale == crate::i18n::Locale::ZhCn { zh.clone() } else { en.clone() }
+                    },
+                )
+                .unwrap_or_else(|| id.to_string()),
+        }
+    };
+    view! {
+        <div class="card form" data-testid="service-settings">
+            <h2>{i18n.t(TicketText::BusinessHours)}</h2>
+            <fieldset class="inline-form">
+                <legend>{i18n.t(TicketText::WorkDays)}</legend>
+                {(1..=7u32).map(|d| view! {
+                    <label class="field-checkbox">
+                        <input type="checkbox" prop:checked=move || days.with(|s| s.contains(&d))
+                            on:change=move |ev| { let on = event_target_checked(&ev); days.update(|s| { s.retain(|x| *x != d); if on { s.push(d); s.sort_unstable(); } }); }/>
+                        <span>{move || weekday_label(d).text(i18n.locale())}</span>
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <div class="grid-2">
+                <TextField label=i18n.t(TicketText::OpensAt) name="opens" input_type="time" value=opens error=field_message(failure.into(), "day_start_minute")/>
+                <TextField label=i18n.t(TicketText::ClosesAt) name="closes" input_type="time" value=closes error=field_message(failure.into(), "day_end_minute")/>
+                <TextField label=i18n.t(TicketText::UtcOffset) name="utc_offset" value=offset error=field_message(failure.into(), "utc_offset_minutes")/>
+            </div>
+            <div class="field">
+                <label for="field-holidays">{i18n.t(TicketText::Holidays)}</label>
+                <textarea id="field-holidays" rows="3" prop:value=move || holidays.get() on:input=move |ev| holidays.set(event_target_value(&ev))></textarea>
+                <span class="field-error">{field_message(failure.into(), "holidays")}</span>
+            </div>
+            <h2>{i18n.t(TicketText::Policies)}</h2>
+            <table class="table" data-testid="sla-policies">
+                <thead><tr>
+                    <th>{i18n.t(TicketText::Tier)}</th><th>{i18n.t(TicketText::Priority)}</th>
+                    <th>{i18n.t(TicketText::FirstResponseMinutes)}</th><th>{i18n.t(TicketText::ResolutionMinutes)}</th>
+                    <th>{i18n.t(TicketText::CountBusinessHours)}</th>
+                </tr></thead>
+                <tbody>
+                    {move || rows.get().into_iter().enumerate().map(|(n, (priority, tier, first, resolution, business))| {
+                        let tier_label = tier_label.clone();
+                        view! {
+                            <tr data-tier=tier.map(|t| t.to_string()).unwrap_or_default() data-priority=priority.as_str()>
+                                <td>{move || tier_label(tier, i18n.locale())}</td>
+                                <td>{move || priority_label(priority).text(i18n.locale())}</td>
+                                <td>
+                                    <input type="number" min="1" name=format!("first_{n}") prop:value=first aria-label=move || i18n.text(TicketText::FirstResponseMinutes)
+                                        on:change=move |ev| rows.update(|r| r[n].2 = event_target_value(&ev))/>
+                                    <span class="field-error">{field_message(failure.into(), format!("policy.{n}.first_response_minutes"))}</span>
+                                </td>
+                                <td>
+                                    <input type="number" min="1" name=format!("resolution_{n}") prop:value=resolution aria-label=move || i18n.text(TicketText::ResolutionMinutes)
+                                        on:change=move |ev| rows.update(|r| r[n].3 = event_target_value(&ev))/>
+                                    <span class="field-error">{field_message(failure.into(), format!("policy.{n}.resolution_minutes"))}</span>
+                                </td>
+                                <td><input type="checkbox" prop:checked=business aria-label=move || i18n.text(TicketText::CountBusinessHours)
+                                    on:change=move |ev| rows.update(|r| r[n].4 = event_target_checked(&ev))/></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <div class="actions">
+                <button type="button" class="button primary" on:click=save>{i18n.t(CommonText::Save)}</button>
+            </div>
+        </div>
+    }
+}

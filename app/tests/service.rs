@@ -1,0 +1,494 @@
+//! Tickets, SLA clocks, claiming, and surveys by email through a real SMTP sink, against real
+//! Postgres.
+
+use app::{
+    auth::{model::Role, server::Authenticated},
+    customers::{
+        model::{CustomerId, CustomerInput},
+        service as customers,
+    },
+    error::{AppError, FieldError},
+    state::Settings,
+    surveys::{
+        model::{AnswerValue, SendTarget},
+        service as surveys,
+    },
+    testing::{Background, SmtpSink, TestDatabase},
+    tickets::{
+        model::{
+            BusinessCalendar, MessageKind, Queue, TicketId, TicketInput, TicketPriority,
+            TicketStatus,
+        },
+        service as tickets,
+    },
+};
+use chrono::{DateTime, Duration, Utc};
+
+async fn caller(
+    db: &TestDatabase,
+    email: &str,
+    role: Role,
+    team: Option<app::auth::model::TeamId>,
+) -> Authenticated {
+    let id = db.user(email, role, team, "a long enough password").await;
+    db.caller(id).await.unwrap()
+}
+
+async fn customer(
+    state: &app::state::AppState,
+    owner: &Authenticated,
+    name: &str,
+    email: &str,
+) -> CustomerId {
+    customers::create(
+        state,
+        owner,
+        CustomerInput { name: name.into(), email: email.into(), ..Default::default() },
+        vec![],
+    )
+    .await
+    .unwrap()
+}
+
+/// Puts a customer in the top tier by a manual override, as an admin would.
+async fn make_top_tier(db: &TestDatabase, id: CustomerId) {
+    sqlx::query(
+        "insert into customer_score (customer_id, override_tier_id, override_reason)
+         select $1, id, 'VIP' from tier where position = 1 and active
+         on conflict (customer_id) do update set override_tier_id = excluded.override_tier_id,
+             override_reason = excluded.override_reason",
+    )
+    .bind(id.0)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+}
+
+async fn due_times(
+    db: &TestDatabase,
+    id: TicketId,
+) -> (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>) {
+    sqlx::query_as(
+        "select created_at, first_response_due, resolution_due from ticket where id = $1",
+    )
+    .bind(id.0)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+async fn calendar(db: &TestDatabase) -> BusinessCalendar {
+    let mut conn = db.pool.acquire().await.unwrap();
+    tickets::calendar(&mut conn).await.unwrap()
+}
+
+fn ticket_for(customer: CustomerId, subject: &str, priority: TicketPriority) -> TicketInput {
+    TicketInput {
+        customer_id: Some(customer),
+        subject: subject.into(),
+        priority,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn top_tier_customers_get_the_tighter_sla_counted_in_business_hours() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let agent = caller(&db, "agent@example.com", Role::Admin, None).await;
+    let vip = customer(&state, &agent, "华为技术", "").await;
+    let plain = customer(&state, &agent, "小张便利店", "").await;
+    make_top_tier(&db, vip).await;
+
+    let vip_ticket =
+        tickets::create(&state, &agent, ticket_for(vip, "无法登录", TicketPriority::Normal))
+            .await
+            .unwrap();
+    let plain_ticket =
+        tickets::create(&state, &agent, ticket_for(plain, "无法登录", TicketPriority::Normal))
+            .await
+            .unwrap();
+    let calendar = calendar(&db).await;
+    // Normal priority: 60 / 480 business minutes for the top tier, 240 / 1440 for the rest.
+    let (created, first, resolution) = due_times(&db, vip_ticket).await;
+    assert_eq!(first, calendar.add_business_minutes(created, 60));
+    assert_eq!(resolution, calendar.add_business_minutes(created, 480));
+    let (created, first, resolution) = due_times(&db, plain_ticket).await;
+    assert_eq!(first, calendar.add_business_minutes(created, 240));
+    assert_eq!(resolution, calendar.add_business_minutes(created, 1440));
+    assert_eq!(calendar.business_minutes_between(created, first), 240);
+
+    // Urgent tickets run around the clock.
+    let urgent =
+        tickets::create(&state, &agent, ticket_for(plain, "机房断电", TicketPriority::Urgent))
+            .await
+            .unwrap();
+    let (created, first, _) = due_times(&db, urgent).await;
+    assert_eq!(first - created, Duration::minutes(30));
+
+    let detail = tickets::detail(&db.pool, &agent, vip_ticket).await.unwrap();
+    assert!(detail.row.tier_name_en.is_some());
+    assert_eq!(detail.first_response_minutes, Some(60));
+}
+
+#[tokio::test]
+async fn replies_stop_the_first_response_clock_and_waiting_pauses_resolution() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let agent = caller(&db, "agent@example.com", Role::Manager, None).await;
+    let id = customer(&state, &agent, "远东贸易", "").await;
+    // Around the clock, so the arithmetic below does not depend on the hour the test runs.
+    sqlx::query("update sla_policy set business_hours = false").execute(&db.pool).await.unwrap();
+    let ticket = tickets::create(&state, &agent, ticket_for(id, "发票错误", TicketPriority::High))
+        .await
+        .unwrap();
+    tickets::reply(&state, &agent, ticket, MessageKind::Note, "查一下开票系统").await.unwrap();
+    let detail = tickets::detail(&db.pool, &agent, ticket).await.unwrap();
+    assert!(detail.row.first_responded_at.is_none(), "an internal note is not a response");
+    tickets::reply(&state, &agent, ticket, MessageKind::Reply, "您好，我们正在处理").await.unwrap();
+    let detail = tickets::detail(&db.pool, &agent, ticket).await.unwrap();
+    assert!(detail.row.first_responded_at.is_some());
+    assert_eq!(detail.row.status, TicketStatus::Open);
+    assert_eq!(detail.row.sla_due_at, Some(detail.row.resolution_due));
+    let error = tickets::reply(&state, &agent, ticket, MessageKind::Reply, "  ").await.unwrap_err();
+    assert_eq!(error.field_errors().unwrap().get("body"), &[FieldError::Required]);
+
+    // Waiting on the customer for two hours moves the resolution deadline by two hours.
+    let before = detail.row.resolution_due;
+    tickets::set_status(&state, &agent, ticket, detail.row.version, TicketStatus::Waiting)
+        .await
+        .unwrap();
+    let paused = tickets::detail(&db.pool, &agent, ticket).await.unwrap();
+    assert_eq!(paused.row.sla_due_at, None);
+    sqlx::query("update ticket set paused_at = paused_at - interval '2 hours' where id = $1")
+        .bind(ticket.0)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    tickets::reply(&state, &agent, ticket, MessageKind::Customer, "我补充了发票号").await.unwrap();
+    let resumed = tickets::detail(&db.pool, &agent, ticket).await.unwrap();
+    assert_eq!(resumed.row.status, TicketStatus::Open);
+    let moved = resumed.row.resolution_due - before;
+    assert!((moved - Duration::hours(2)).num_seconds().abs() < 5, "moved by {moved}");
+
+    // A follow-up task on the ticket carries the ticket's customer.
+    let task = app::tasks::model::TaskInput {
+        title: "回访发票问题".into(),
+        ticket_id: Some(ticket),
+        due_at: Some(Utc::now() + Duration::days(1)),
+        ..Default::default()
+    };
+    app::tasks::service::create(&state, &agent, task).await.unwrap();
+    let on_ticket =
+        app::tasks::service::for_record(&db.pool, None, None, None, Some(ticket)).await.unwrap();
+    assert_eq!(on_ticket.len(), 1);
+    assert_eq!(on_ticket[0].customer_id, Some(id));
+    assert_eq!(on_ticket[0].ticket_subject.as_deref(), Some("发票错误"));
+
+    // A stale version is refused; a move that is not allowed from here too.
+    let stale =
+        tickets::set_status(&state, &agent, ticket, paused.row.version, TicketStatus::Resolved)
+            .await;
+    assert_eq!(stale.unwrap_err(), AppError::Conflict);
+    let wrong =
+        tickets::set_status(&state, &agent, ticket, resumed.row.version, TicketStatus::Reopened)
+            .await;
+    assert_eq!(
+        wrong.unwrap_err().field_errors().unwrap().get("status"),
+        &[FieldError::InvalidChoice]
+    );
+}
+
+#[tokio::test]
+async fn late_clocks_are_recorded_as_breaches_once() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let agent = caller(&db, "agent@example.com", Role::Admin, None).await;
+    let id = customer(&state, &agent, "迟到客户", "").await;
+    let ticket = tickets::create(&state, &agent, ticket_for(id, "没人回", TicketPriority::Low))
+        .await
+        .unwrap();
+    sqlx::query(
+        "update ticket set first_response_due = now() - interval '1 minute',
+             resolution_due = now() - interval '1 minute', created_at = now() - interval '1 hour'
+         where id = $1",
+    )
+    .bind(ticket.0)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    assert_eq!(tickets::record_breaches(&mut conn, None).await.unwrap(), 2);
+    assert_eq!(tickets::record_breaches(&mut conn, None).await.unwrap(), 0);
+    let detail = tickets::detail(&db.pool, &agent, ticket).await.unwrap();
+    assert!(detail.first_response_breached && detail.resolution_breached);
+    let breaching = tickets::queue(&db.pool, &agent, Queue::BreachingSoon, None, 50).await.unwrap();
+    assert_eq!(breaching.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![ticket]);
+    let report = tickets::report(&db.pool, &agent, 30).await.unwrap();
+    assert_eq!(report.breaches, 2);
+    assert_eq!(report.sla_attainment_percent, Some(0.0));
+}
+
+#[tokio::test]
+async fn two_agents_claiming_at_once_end_with_one_owner_and_a_clear_refusal() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let team = db.team("客服一组").await;
+    let lin = caller(&db, "lin@example.com", Role::Member, Some(team)).await;
+    let wang = caller(&db, "wang@example.com", Role::Member, Some(team)).await;
+    let admin = caller(&db, "admin@example.com", Role::Admin, None).await;
+    let id = customer(&state, &admin, "抢单客户", "").await;
+    let ticket = tickets::create(&state, &admin, ticket_for(id, "退货", TicketPriority::Normal))
+        .await
+        .unwrap();
+    // Unassigned tickets are visible to agents so they can claim them.
+    let unassigned = tickets::queue(&db.pool, &lin, Queue::Unassigned, None, 50).await.unwrap();
+    assert_eq!(unassigned.items.len(), 1);
+
+    for _ in 0..20 {
+        sqlx::query("update ticket set assignee_id = null where id = $1")
+            .bind(ticket.0)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            tickets::claim(&state, &lin, ticket),
+            tickets::claim(&state, &wang, ticket)
+        );
+        let owner: Option<i64> = sqlx::query_scalar("select assignee_id from ticket where id = $1")
+            .bind(ticket.0)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        match (a, b) {
+            (Ok(()), Err(AppError::AlreadyClaimed { by })) => {
+                assert_eq!(by, "lin@example.com");
+                assert_eq!(owner, Some(lin.id().0));
+            }
+            (Err(AppError::AlreadyClaimed { by }), Ok(())) => {
+                assert_eq!(by, "wang@example.com");
+                assert_eq!(owner, Some(wang.id().0));
+            }
+            other => panic!("expected one claim and one refusal, got {other:?}"),
+        }
+    }
+    // The winner's own queue has it; a second claim by the owner is harmless.
+    let owner = if tickets::claim(&state, &lin, ticket).await.is_ok() { &lin } else { &wang };
+    let mine = tickets::queue(&db.pool, owner, Queue::Mine, None, 50).await.unwrap();
+    assert_eq!(mine.items.len(), 1);
+}
+
+#[tokio::test]
+async fn members_never_reach_another_teams_ticket_by_id() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let east = db.team("East").await;
+    let west = db.team("West").await;
+    let alice = caller(&db, "alice@example.com", Role::Member, Some(east)).await;
+    let bob = caller(&db, "bob@example.com", Role::Member, Some(west)).await;
+    let id = customer(&state, &bob, "西部客户", "").await;
+    let input = TicketInput {
+        assignee_id: Some(bob.id()),
+        ..ticket_for(id, "西部问题", TicketPriority::Normal)
+    };
+    let ticket = tickets::create(&state, &bob, input).await.unwrap();
+    assert_eq!(tickets::detail(&db.pool, &alice, ticket).await.unwrap_err(), AppError::NotFound);
+    assert_eq!(tickets::claim(&state, &alice, ticket).await.unwrap_err(), AppError::NotFound);
+    let reply = tickets::reply(&state, &alice, ticket, MessageKind::Reply, "hi").await;
+    assert_eq!(reply.unwrap_err(), AppError::NotFound);
+    let all = tickets::queue(&db.pool, &alice, Queue::AllOpen, None, 50).await.unwrap();
+    assert!(all.items.is_empty());
+    // Nor can she open a ticket on Bob's customer.
+    let foreign = tickets::create(&state, &alice, ticket_for(id, "x", TicketPriority::Low))
+        .await
+        .unwrap_err();
+    assert_eq!(foreign.field_errors().unwrap().get("customer_id"), &[FieldError::UnknownReference]);
+}
+
+fn token_in(text: &str) -> String {
+    let start = text.find("/s/").expect("a survey link") + 3;
+    text[start..].chars().take_while(|c| c.is_ascii_hexdigit()).collect()
+}
+
+#[tokio::test]
+async fn resolving_emails_a_single_use_survey_and_a_detractor_opens_a_follow_up() {
+    let sink = SmtpSink::start().await;
+    let db = TestDatabase::new().await;
+    let state = db.state_with(Settings {
+        smtp_url: Some(sink.smtp_url.clone()),
+        public_url: "http://crm.example.com".into(),
+        ..Settings::default()
+    });
+    let _workers = Background::start(&state);
+    let owner = caller(&db, "owner@example.com", Role::Manager, None).await;
+    let agent = caller(&db, "agent@example.com", Role::Admin, None).await;
+    let id = customer(&state, &owner, "不满意客户", "buyer@example.com").await;
+    sqlx::query("update customer set locale = 'en' where id = $1")
+        .bind(id.0)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let ticket =
+        tickets::create(&state, &agent, ticket_for(id, "Broken delivery", TicketPriority::Normal))
+            .await
+            .unwrap();
+    tickets::reply(&state, &agent, ticket, MessageKind::Reply, "Sorry, sending a new one")
+        .await
+        .unwrap();
+    let version = tickets::detail(&db.pool, &agent, ticket).await.unwrap().row.version;
+    tickets::set_status(&state, &agent, ticket, version, TicketStatus::Resolved).await.unwrap();
+
+    let message = sink.message_to("buyer@example.com", 20).await;
+    assert!(message["subject"].as_str().unwrap().contains("Service satisfaction"), "{message}");
+    let text = message["text"].as_str().unwrap();
+    assert!(text.contains("http://crm.example.com/s/"), "{text}");
+    let token = token_in(text);
+    assert_eq!(token.len(), 64);
+
+    let public = surveys::public_survey(&db.pool, &token).await.unwrap();
+    assert_eq!(public.locale, app::i18n::Locale::En);
+    // A required question left out is refused, and the link still works afterwards.
+    let refused = surveys::answer(&state, &token, vec![]).await.unwrap_err();
+    assert_eq!(refused.field_errors().unwrap().get("q0"), &[FieldError::Required]);
+    let followup = surveys::answer(
+        &state,
+        &token,
+        vec![AnswerValue::Score(1), AnswerValue::Skipped, AnswerValue::Text("Took a week".into())],
+    )
+    .await
+    .unwrap()
+    .expect("a detractor's answer opens a follow-up ticket");
+    let follow = tickets::detail(&db.pool, &agent, followup).await.unwrap();
+    assert_eq!(follow.row.assignee_id, Some(owner.id()), "the customer's owner follows up");
+    assert!(follow.survey_answer_id.is_some());
+    assert_eq!(follow.messages[0].body, "Took a week");
+
+    // Single use.
+    assert_eq!(
+        surveys::answer(&state, &token, vec![AnswerValue::Score(5)]).await.unwrap_err(),
+        AppError::LinkUsed
+    );
+    assert_eq!(surveys::public_survey(&db.pool, &token).await.unwrap_err(), AppError::LinkUsed);
+    // Unknown or malformed tokens learn nothing.
+    assert_eq!(
+        surveys::public_survey(&db.pool, &"0".repeat(64)).await.unwrap_err(),
+        AppError::NotFound
+    );
+    assert_eq!(
+        surveys::public_survey(&db.pool, "../../etc").await.unwrap_err(),
+        AppError::NotFound
+    );
+
+    // The answer is on the customer's timeline and in the results.
+    let timeline = app::timeline::repo::list(&db.pool, id, None, 50).await.unwrap();
+    assert!(timeline.items.iter().any(|e| e.kind == "survey_answered" && e.data["csat"] == 1));
+    let service = tickets::customer_service(&db.pool, &owner, id).await.unwrap();
+    assert_eq!(service.last_csat, Some(1));
+    let survey_id: i64 = sqlx::query_scalar("select survey_id from survey_recipient limit 1")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let results = surveys::results(&db.pool, survey_id).await.unwrap();
+    assert_eq!((results.sent, results.answered, results.csat_percent), (1, 1, Some(0.0)));
+    assert_eq!(results.texts[0].text, "Took a week");
+
+    // Resolving again (after a reopen) does not survey the same ticket twice.
+    let version = tickets::detail(&db.pool, &agent, ticket).await.unwrap().row.version;
+    tickets::set_status(&state, &agent, ticket, version, TicketStatus::Reopened).await.unwrap();
+    let version = tickets::detail(&db.pool, &agent, ticket).await.unwrap().row.version;
+    tickets::set_status(&state, &agent, ticket, version, TicketStatus::Resolved).await.unwrap();
+    let recipients: i64 = sqlx::query_scalar("select count(*) from survey_recipient")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(recipients, 1);
+}
+
+#[tokio::test]
+async fn expired_links_are_refused_and_happy_answers_open_nothing() {
+    let sink = SmtpSink::start().await;
+    let db = TestDatabase::new().await;
+    let state =
+        db.state_with(Settings { smtp_url: Some(sink.smtp_url.clone()), ..Settings::default() });
+    let _workers = Background::start(&state);
+    let owner = caller(&db, "owner@example.com", Role::Admin, None).await;
+    let happy = customer(&state, &owner, "满意客户", "happy@example.com").await;
+    let late = customer(&state, &owner, "迟到客户", "late@example.com").await;
+    let survey_id: i64 =
+        sqlx::query_scalar("select id from survey limit 1").fetch_one(&db.pool).await.unwrap();
+    for id in [happy, late] {
+        let outcome =
+            surveys::send(&state, &owner, survey_id, SendTarget::Customer(id)).await.unwrap();
+        assert_eq!(outcome.recipients, 1);
+    }
+    let happy_token =
+        token_in(sink.message_to("happy@example.com", 20).await["text"].as_str().unwrap());
+    let late_token =
+        token_in(sink.message_to("late@example.com", 20).await["text"].as_str().unwrap());
+    // The Chinese-speaking customer gets a Chinese email.
+    assert!(
+        sink.message_to("happy@example.com", 1).await["subject"]
+            .as_str()
+            .unwrap()
+            .contains("服务满意度")
+    );
+
+    sqlx::query("update survey_recipient set expires_at = now() - interval '1 second' where email = 'late@example.com'")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        surveys::public_survey(&db.pool, &late_token).await.unwrap_err(),
+        AppError::LinkExpired
+    );
+    let expired = surveys::answer(&state, &late_token, vec![AnswerValue::Score(5)]).await;
+    assert_eq!(expired.unwrap_err(), AppError::LinkExpired);
+
+    let followup =
+        surveys::answer(&state, &happy_token, vec![AnswerValue::Score(5), AnswerValue::Score(10)])
+            .await
+            .unwrap();
+    assert_eq!(followup, None);
+    let results = surveys::results(&db.pool, survey_id).await.unwrap();
+    assert_eq!(
+        (results.promoters, results.nps, results.csat_percent),
+        (1, Some(100.0), Some(100.0))
+    );
+
+    // A customer without any email is skipped, and sending to nobody is refused.
+    let silent = customer(&state, &owner, "无邮箱客户", "").await;
+    let refused =
+        surveys::send(&state, &owner, survey_id, SendTarget::Customer(silent)).await.unwrap_err();
+    assert_eq!(refused.field_errors().unwrap().get("target"), &[FieldError::Empty]);
+}
+
+#[tokio::test]
+async fn without_an_smtp_server_each_recipient_records_why_it_was_not_sent() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let _workers = Background::start(&state);
+    let owner = caller(&db, "owner@example.com", Role::Admin, None).await;
+    let id = customer(&state, &owner, "无法发送", "nobody@example.com").await;
+    let survey_id: i64 =
+        sqlx::query_scalar("select id from survey limit 1").fetch_one(&db.pool).await.unwrap();
+    surveys::send(&state, &owner, survey_id, SendTarget::Customer(id)).await.unwrap();
+    for _ in 0..100 {
+        let (attempts, error): (i32, Option<String>) =
+            sqlx::query_as("select attempts, last_error from survey_recipient")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        if attempts > 0 {
+            assert!(error.unwrap().contains("no SMTP server configured"));
+            let token: Option<Vec<u8>> =
+                sqlx::query_scalar("select token_hash from survey_recipient")
+                    .fetch_one(&db.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(token, None, "an unsent link must not work");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the sending job never tried");
+}
