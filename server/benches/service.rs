@@ -46,7 +46,7 @@ async fn main() {
     // those), the rest resolved over the last two years.
     sqlx::query(
         "with a as (select array_agg(id order by id) as ids, array_agg(team_id order by id) as teams,
-                           count(*)::int as n from app_user where role <> 'admin'),
+                           count(*)::int as size from app_user where role <> 'admin'),
               p as (select id from sla_policy where priority = 'normal' and tier_id is null)
          insert into ticket (customer_id, channel, category, priority, status, assignee_id, team_id, subject,
                              sla_policy_id, first_response_due, resolution_due, first_responded_at, resolved_at,
@@ -54,8 +54,8 @@ async fn main() {
          select 1 + n % 50000, 'phone', (array['question','fault','complaint','suggestion'])[1 + n % 4],
                 'normal',
                 case when n % 50 = 0 then (case when n % 250 = 0 then 'new' else 'open' end) else 'resolved' end,
-                case when n % 250 = 0 then null else a.ids[1 + n % a.n] end,
-                case when n % 250 = 0 then null else a.teams[1 + n % a.n] end,
+                case when n % 250 = 0 then null else a.ids[1 + n % a.size] end,
+                case when n % 250 = 0 then null else a.teams[1 + n % a.size] end,
                 '工单 ' || n, p.id,
                 t.created + interval '4 hours', t.created + interval '1 day',
                 case when n % 50 = 0 and n % 100 <> 0 then null else t.created + interval '1 hour' end,
