@@ -13,22 +13,14 @@ use app::{
     auth::model::Role,
     pipeline::{api::CARDS_PER_COLUMN, model::BoardFilter, service as pipeline},
 };
-use common::{admin_caller, caller_with_role, env_number, time, with_database};
-use sqlx::{Connection, Executor, PgConnection, postgres::PgPoolOptions};
+use common::{admin_caller, caller_with_role, env_number, fresh_database_with_accounts, time};
+use sqlx::Executor;
 use std::time::Instant;
 
 #[tokio::main]
 async fn main() {
     let open = env_number("GUANXI_BENCH_OPEN", 10_000) as i64;
-    let admin_url = app::testing::admin_url();
-    let name = "guanxi_bench_pipeline";
-    let url = with_database(&admin_url, name);
-    let mut admin = PgConnection::connect(&admin_url).await.expect("Postgres for the benchmark");
-    admin.execute(format!("drop database if exists {name} with (force)").as_str()).await.unwrap();
-    admin.execute(format!("create database {name}").as_str()).await.unwrap();
-    let pool = PgPoolOptions::new().max_connections(8).connect(&url).await.unwrap();
-    server::migrate(&pool).await.unwrap();
-    app::demo::seed_users_only(&pool).await.unwrap();
+    let pool = fresh_database_with_accounts("guanxi_bench_pipeline").await;
 
     let started = Instant::now();
     pool.execute(

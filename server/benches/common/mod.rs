@@ -10,6 +10,25 @@ pub fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
 }
 
+/// A new, migrated database `name` on the test Postgres with the demo accounts (any previous
+/// one of that name is dropped), and a pool over it.
+pub async fn fresh_database_with_accounts(name: &str) -> PgPool {
+    use sqlx::{Connection, Executor};
+    let admin_url = app::testing::admin_url();
+    let mut admin =
+        sqlx::PgConnection::connect(&admin_url).await.expect("Postgres for the benchmark");
+    admin.execute(format!("drop database if exists {name} with (force)").as_str()).await.unwrap();
+    admin.execute(format!("create database {name}").as_str()).await.unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(8)
+        .connect(&with_database(&admin_url, name))
+        .await
+        .unwrap();
+    server::migrate(&pool).await.unwrap();
+    app::demo::seed_users_only(&pool).await.unwrap();
+    pool
+}
+
 pub fn with_database(url: &str, name: &str) -> String {
     format!("{}/{name}", url.rsplit_once('/').expect("a URL with a database").0)
 }
