@@ -677,12 +677,7 @@ fn CustomerForm(existing: Option<CustomerDetail>) -> impl IntoView {
                     });
                     navigate(&format!("/customers/{}", id.0), Default::default());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
@@ -1433,7 +1428,7 @@ pub fn CustomerSettingsPage() -> impl IntoView {
                             spawn_local(async move {
                                 match save_customer_settings(next).await {
                                     Ok(()) => { toasts.success(CustomerText::SettingsSaved); version.update(|v| *v += 1); }
-                                    Err(error) => { if error.field_errors().is_none() { toasts.error(error.clone()); } failure.set(Some(error)); }
+                                    Err(error) => toasts.form_failed(failure, error),
                                 }
                             });
                         };
@@ -1496,12 +1491,7 @@ fn CustomFieldsEditor(defs: Vec<CustomFieldDef>, on_saved: Callback<()>) -> impl
                     failure.set(None);
                     on_saved.run(());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };

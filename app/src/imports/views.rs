@@ -89,12 +89,7 @@ pub fn ImportPage() -> impl IntoView {
                         current.set(Some(id));
                         version.update(|v| *v += 1);
                     }
-                    Err(error) => {
-                        if error.field_errors().is_none() {
-                            toasts.error(error.clone());
-                        }
-                        upload_failure.set(Some(error));
-                    }
+                    Err(error) => toasts.form_failed(upload_failure, error),
                 }
             });
         }
@@ -177,12 +172,7 @@ fn ImportPanel(
                     failure.set(None);
                     on_change.run(());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };

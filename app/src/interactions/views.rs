@@ -65,12 +65,7 @@ pub fn LogInteractionForm(
                     toasts.success(OrderText::InteractionLogged);
                     on_done.run(());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };

@@ -204,12 +204,7 @@ fn LeadForm(on_done: Callback<()>) -> impl IntoView {
                     toasts.success(LeadText::Created);
                     on_done.run(());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
@@ -316,12 +311,7 @@ fn ConvertPanel(lead: Lead, on_done: Callback<()>) -> impl IntoView {
                         Default::default(),
                     );
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
@@ -413,12 +403,7 @@ fn RoutingEditor(
                     toasts.success(SalesText::Saved);
                     version.update(|v| *v += 1);
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
@@ -501,12 +486,7 @@ fn FormsEditor() -> impl IntoView {
                     failure.set(None);
                     version.update(|v| *v += 1);
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };

@@ -59,12 +59,7 @@ pub fn MembershipCard(customer_id: CustomerId, version: Memo<(u64, u32)>) -> imp
                     });
                     local.update(|v| *v += 1);
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
@@ -164,12 +159,7 @@ fn RateForm(settings: LoyaltySettings, on_saved: Callback<()>) -> impl IntoView 
                     toasts.success(LoyaltyText::Saved);
                     on_saved.run(());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
@@ -216,12 +206,7 @@ fn LevelForm(level: Level, on_saved: Callback<()>) -> impl IntoView {
                     toasts.success(LoyaltyText::Saved);
                     on_saved.run(());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };

@@ -56,12 +56,7 @@ pub fn AddOrderForm(customer_id: CustomerId, on_done: Callback<()>) -> impl Into
                     toasts.success(OrderText::OrderAdded);
                     on_done.run(());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
@@ -314,12 +309,7 @@ fn ProductForm(input: ProductInput, on_saved: Callback<()>) -> impl IntoView {
                     toasts.success(OrderText::ProductSaved);
                     on_saved.run(());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };

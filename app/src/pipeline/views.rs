@@ -723,12 +723,7 @@ pub fn OpportunityForm(
                     on_done.run(());
                     navigate(&format!("/opportunities/{}", id.0), Default::default());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
@@ -1185,12 +1180,7 @@ fn PipelineEditor(pipeline: Pipeline, version: RwSignal<u32>) -> impl IntoView {
                     toasts.success(SalesText::Saved);
                     version.update(|v| *v += 1);
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };

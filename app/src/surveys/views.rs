@@ -176,12 +176,7 @@ fn SurveyBuilder(survey: Survey, on_done: Callback<()>) -> impl IntoView {
                     toasts.success(SurveyText::Saved);
                     on_done.run(());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
@@ -350,12 +345,7 @@ fn SendPanel(survey_id: i64) -> impl IntoView {
                         )
                     });
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };

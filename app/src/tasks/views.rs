@@ -135,12 +135,7 @@ pub fn TaskForm(
                     toasts.success(TaskText::Created);
                     on_done.run(());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };

@@ -348,12 +348,7 @@ pub fn TicketForm(customer: Option<(CustomerId, String)>, on_done: Callback<()>)
                     on_done.run(());
                     navigate(&format!("/tickets/{}", id.0), Default::default());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
@@ -548,12 +543,7 @@ fn ReplyForm(id: TicketId, on_done: Callback<()>) -> impl IntoView {
                     toasts.success(TicketText::Sent);
                     on_done.run(());
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };

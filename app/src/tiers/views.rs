@@ -64,12 +64,7 @@ pub fn CustomerTierCard(customer_id: CustomerId, version: Memo<(u64, u32)>) -> i
                     toasts.success(CustomerText::Saved);
                     local.update(|v| *v += 1);
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
@@ -211,12 +206,7 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings) -> impl IntoView {
                     failure.set(None);
                     saving_job.set(Some(id));
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
@@ -375,12 +365,7 @@ pub fn SegmentsPage() -> impl IntoView {
                     editing.set(None);
                     version.update(|x| *x += 1);
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };

@@ -44,6 +44,15 @@ impl Toasts {
         self.show(ToastKind::Error, move |locale| error_text(&error, locale));
     }
 
+    /// A failed form submission: `failure` carries it to the fields it names; an error that
+    /// names no field is also shown as a toast, so nothing fails silently.
+    pub fn form_failed(self, failure: RwSignal<Option<AppError>>, error: AppError) {
+        if error.field_errors().is_none() {
+            self.error(error.clone());
+        }
+        failure.set(Some(error));
+    }
+
     pub fn show(self, kind: ToastKind, render: impl Fn(Locale) -> String + Send + Sync + 'static) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);

@@ -272,12 +272,7 @@ fn EditUserForm(
                     editing.set(None);
                 }
             }
-            Err(error) => {
-                if error.field_errors().is_none() {
-                    toasts.error(error.clone());
-                }
-                failure.set(Some(error));
-            }
+            Err(error) => toasts.form_failed(failure, error),
         }
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -435,12 +430,7 @@ fn TeamRow(team: TeamSummary, on_saved: impl Fn() + Copy + Send + Sync + 'static
                     toasts.success(AdminText::TeamSaved);
                     on_saved();
                 }
-                Err(error) => {
-                    if error.field_errors().is_none() {
-                        toasts.error(error.clone());
-                    }
-                    failure.set(Some(error));
-                }
+                Err(error) => toasts.form_failed(failure, error),
             }
         });
     };
