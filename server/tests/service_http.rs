@@ -26,7 +26,8 @@ async fn service_refuses_lesser_roles_and_ids_do_not_cross_teams() {
     let east = server.db.team("East").await;
     let west = server.db.team("West").await;
     server.db.user("alice@example.com", Role::Member, Some(east), common::PASSWORD).await;
-    server.db.user("bob@example.com", Role::Member, Some(west), common::PASSWORD).await;
+    let bob_id =
+        server.db.user("bob@example.com", Role::Member, Some(west), common::PASSWORD).await;
     server.db.user("manager@example.com", Role::Manager, Some(east), common::PASSWORD).await;
     let alice = server.signed_in("alice@example.com").await;
     let bob = server.signed_in("bob@example.com").await;
@@ -76,7 +77,7 @@ async fn service_refuses_lesser_roles_and_ids_do_not_cross_teams() {
             input: TicketInput {
                 customer_id: Some(customer),
                 subject: "货物破损".into(),
-                assignee_id: Some(server_user(&server, "bob@example.com").await),
+                assignee_id: Some(bob_id),
                 ..Default::default()
             },
         })
@@ -90,16 +91,6 @@ async fn service_refuses_lesser_roles_and_ids_do_not_cross_teams() {
         AppError::NotFound
     );
     let _: app::tickets::model::TicketDetail = bob.ok(&GetTicket { id: ticket }).await;
-}
-
-async fn server_user(server: &TestServer, email: &str) -> UserId {
-    UserId(
-        sqlx::query_scalar("select id from app_user where email = $1")
-            .bind(email)
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap(),
-    )
 }
 
 #[tokio::test]

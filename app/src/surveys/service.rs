@@ -451,6 +451,13 @@ pub async fn deliver(mut ctx: JobContext) -> Result<(), JobError> {
         .bind(send_id)
         .fetch_one(&pool)
         .await?;
+    // Recipients already tried by an earlier attempt count as done; each one tried now adds one.
+    let mut done: i64 = sqlx::query_scalar(
+        "select count(*) from survey_recipient where send_id = $1 and (status <> 'queued' or attempts > 0)",
+    )
+    .bind(send_id)
+    .fetch_one(&pool)
+    .await?;
     let mut retry_later = 0;
     let mut last_id = 0i64;
     loop {
@@ -504,12 +511,9 @@ pub async fn deliver(mut ctx: JobContext) -> Result<(), JobError> {
                     .await?;
                 }
             }
-            let done: i64 = sqlx::query_scalar(
-                "select count(*) from survey_recipient where send_id = $1 and (status <> 'queued' or attempts > 0)",
-            )
-            .bind(send_id)
-            .fetch_one(&pool)
-            .await?;
+            if attempts == 0 {
+                done += 1;
+            }
             ctx.progress(done, Some(total), None).await?;
         }
         publish(&pool, &survey_event(survey_id)).await?;

@@ -608,27 +608,22 @@ pub async fn reply(
 
 /// Leaves the waiting status: the resolution deadline moves by the business time spent waiting.
 async fn resume(conn: &mut PgConnection, id: TicketId, to: TicketStatus) -> Result<(), AppError> {
-    let (paused_at, business_hours): (Option<DateTime<Utc>>, Option<bool>) = sqlx::query_as(
-        "select t.paused_at, p.business_hours from ticket t
-         left join sla_policy p on p.id = t.sla_policy_id where t.id = $1",
-    )
-    .bind(id.0)
-    .fetch_one(&mut *conn)
-    .await?;
-    let paused_minutes = match paused_at {
-        Some(at) if business_hours.unwrap_or(true) => {
-            calendar(conn).await?.business_minutes_between(at, Utc::now())
-        }
-        Some(at) => (Utc::now() - at).num_minutes(),
-        None => 0,
-    };
-    let due: DateTime<Utc> = sqlx::query_scalar("select resolution_due from ticket where id = $1")
+    let (paused_at, due, business_hours): (Option<DateTime<Utc>>, DateTime<Utc>, Option<bool>) =
+        sqlx::query_as(
+            "select t.paused_at, t.resolution_due, p.business_hours from ticket t
+             left join sla_policy p on p.id = t.sla_policy_id where t.id = $1",
+        )
         .bind(id.0)
         .fetch_one(&mut *conn)
         .await?;
-    let new_due = match business_hours {
-        Some(false) => due + chrono::Duration::minutes(paused_minutes),
-        _ => calendar(conn).await?.add_business_minutes(due, paused_minutes),
+    let new_due = match (paused_at, business_hours) {
+        (None, _) => due,
+        (Some(at), Some(false)) => due + (Utc::now() - at),
+        (Some(at), _) => {
+            let calendar = calendar(conn).await?;
+            let paused = calendar.business_minutes_between(at, Utc::now());
+            calendar.add_business_minutes(due, paused)
+        }
     };
     sqlx::query(
         "update ticket set status = $2, paused_at = null, resolution_due = $3,
