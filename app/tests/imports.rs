@@ -19,6 +19,18 @@ const FILE: &str = "客户名称,电话,邮箱,地区,标签,负责人\n\
 王秀英,139-1234-5678,xiuying@example.com,广东·深圳,,\n\
 坏行,not a phone,nope,上海,,nobody@example.com\n";
 
+/// A fresh database, its state with the job runner going, and an admin to act as.
+async fn with_admin() -> (TestDatabase, AppState, app::testing::Background, Authenticated) {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let background = app::testing::Background::start(&state);
+    let admin = db
+        .caller(db.user("admin@example.com", Role::Admin, None, "a long enough password").await)
+        .await
+        .unwrap();
+    (db, state, background, admin)
+}
+
 async fn wait_for(
     db: &TestDatabase,
     state: &AppState,
@@ -60,13 +72,7 @@ async fn live_customers(db: &TestDatabase) -> i64 {
 
 #[tokio::test]
 async fn importing_the_same_file_twice_creates_no_duplicates_and_reports_bad_rows() {
-    let db = TestDatabase::new().await;
-    let state = db.state();
-    let _background = app::testing::Background::start(&state);
-    let admin = db
-        .caller(db.user("admin@example.com", Role::Admin, None, "a long enough password").await)
-        .await
-        .unwrap();
+    let (db, state, _background, admin) = with_admin().await;
 
     // The headers were recognised in Chinese.
     let id =
@@ -170,13 +176,7 @@ async fn wait_until_status(
 
 #[tokio::test]
 async fn all_or_nothing_imports_nothing_when_a_row_is_bad() {
-    let db = TestDatabase::new().await;
-    let state = db.state();
-    let _background = app::testing::Background::start(&state);
-    let admin = db
-        .caller(db.user("admin@example.com", Role::Admin, None, "a long enough password").await)
-        .await
-        .unwrap();
+    let (db, state, _background, admin) = with_admin().await;
     let run =
         run_import(&db, &state, &admin, FILE.as_bytes(), ImportMode::AllOrNothing, false).await;
     assert_eq!((run.status, run.rejected), (ImportStatus::Failed, 1));
@@ -190,13 +190,7 @@ async fn all_or_nothing_imports_nothing_when_a_row_is_bad() {
 
 #[tokio::test]
 async fn gbk_files_saved_by_excel_import_with_their_chinese_intact() {
-    let db = TestDatabase::new().await;
-    let state = db.state();
-    let _background = app::testing::Background::start(&state);
-    let admin = db
-        .caller(db.user("admin@example.com", Role::Admin, None, "a long enough password").await)
-        .await
-        .unwrap();
+    let (db, state, _background, admin) = with_admin().await;
     let (gbk, _, _) = encoding_rs::GBK.encode("客户名称,地区\n杭州鼎盛科技有限公司,浙江·杭州\n");
     let run = run_import(&db, &state, &admin, &gbk, ImportMode::SkipBad, false).await;
     assert_eq!((run.encoding.as_str(), run.created), ("gbk", 1));
@@ -212,4 +206,28 @@ async fn gbk_files_saved_by_excel_import_with_their_chinese_intact() {
         !had_errors && text.contains("杭州鼎盛科技有限公司") && text.contains("名称"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_phone_changed_by_an_import_is_what_finds_the_customer() {
+    use app::customers::{model::CustomerFilter, repo};
+    let (db, state, _background, admin) = with_admin().await;
+    let settings = repo::settings(&db.pool).await.unwrap();
+    let found = |fragment: &'static str| {
+        let (pool, settings) = (db.pool.clone(), settings.clone());
+        async move {
+            let filter = CustomerFilter { search: Some(fragment.into()), ..Default::default() };
+            let page = repo::list(&pool, &filter, None, None, 10, &settings).await.unwrap();
+            page.items.into_iter().map(|r| r.name).collect::<Vec<_>>()
+        }
+    };
+    run_import(&db, &state, &admin, FILE.as_bytes(), ImportMode::SkipBad, false).await;
+    assert_eq!(found("1234-5678").await, vec!["王秀英"]);
+    // Matched by email, she gets a new phone: the old one no longer finds her, the new one does.
+    let phone = "客户名称,电话,邮箱\n王秀英,136 0000 1111,xiuying@example.com\n";
+    let changed =
+        run_import(&db, &state, &admin, phone.as_bytes(), ImportMode::SkipBad, false).await;
+    assert_eq!((changed.created, changed.updated), (0, 1));
+    assert_eq!(found("0000-1111").await, vec!["王秀英"]);
+    assert!(found("1234-5678").await.is_empty());
 }

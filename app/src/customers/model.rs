@@ -410,6 +410,50 @@ pub fn query_grams(fragment: &str) -> Vec<String> {
     grams.into_iter().collect()
 }
 
+/// The 32-bit key an n-gram is stored under in `customer.search_keys` (FNV-1a of its UTF-8).
+///
+/// Integer keys keep the GIN index small and cheap to maintain: an import writes about fifty
+/// grams per customer, and comparing integers costs far less than comparing text under a
+/// collation. Two grams may share a key; the `search_text` check after the index removes the
+/// rare extra match. The migration that introduced the keys computes the same function in SQL
+/// (`gram_key`), and a test holds the two equal.
+pub fn gram_key(gram: &str) -> i32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in gram.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash as i32
+}
+
+/// The sorted, distinct keys of `index_grams(text)`.
+pub fn index_keys(text: &str) -> Vec<i32> {
+    keys_of(index_grams(text))
+}
+
+/// The sorted, distinct keys of `query_grams(fragment)`; empty when the index cannot help.
+pub fn query_keys(fragment: &str) -> Vec<i32> {
+    keys_of(query_grams(fragment))
+}
+
+fn keys_of(grams: Vec<String>) -> Vec<i32> {
+    let keys: BTreeSet<i32> = grams.iter().map(|g| gram_key(g)).collect();
+    keys.into_iter().collect()
+}
+
+/// Keys as one comma-separated text, for statements that write many customers at once
+/// (Postgres arrays cannot be ragged, so each customer's keys travel as one string).
+pub fn keys_text(keys: &[i32]) -> String {
+    let mut out = String::with_capacity(keys.len() * 11);
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&key.to_string());
+    }
+    out
+}
+
 /// Separates fields in `search_text` so a fragment never matches across two of them.
 pub const SEARCH_SEPARATOR: &str = " \u{1f} ";
 
@@ -835,7 +879,7 @@ pub struct CustomerFilter {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerCursor {
     pub id: i64,
-    /// Spend in minor units or last-order time in epoch milliseconds, per the sort.
+    /// Spend in minor units or last-order time in epoch microseconds, per the sort.
     pub value: Option<i64>,
 }
 
@@ -956,6 +1000,23 @@ mod tests {
         assert_eq!(query_grams("华信科技").len(), 3);
         assert_eq!(query_grams("1380013"), vec!["0013", "1380", "3800", "8001"], "digits by fours");
         assert!(query_grams("138").is_empty(), "three digits: no index filter");
+    }
+
+    #[test]
+    fn gram_keys_are_fnv1a_and_keep_every_query_key_in_the_index() {
+        // Reference values of 32-bit FNV-1a, which the SQL `gram_key` also computes.
+        assert_eq!(gram_key(""), 0x811c_9dc5_u32 as i32);
+        assert_eq!(gram_key("a"), 0xe40c_292c_u32 as i32);
+        assert_eq!(gram_key("foobar"), 0xbf9c_f968_u32 as i32);
+        let keys = index_keys("王秀英 13800138000 wang@example.com");
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
+        for fragment in ["秀英", "秀", "0013", "wang@ex"] {
+            for key in query_keys(fragment) {
+                assert!(keys.binary_search(&key).is_ok(), "{fragment}: {key} missing");
+            }
+        }
+        assert!(query_keys("ab").is_empty());
+        assert_eq!(keys_text(&[3, -1, 20]), "3,-1,20");
     }
 
     #[test]

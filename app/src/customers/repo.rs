@@ -127,7 +127,7 @@ pub struct SearchFields {
     pub name_key: String,
 }
 
-/// Recomputes and stores `search_text`, `search_grams` and `name_key` from what is saved now
+/// Recomputes and stores `search_text`, `search_keys` and `name_key` from what is saved now
 /// (name, phone, email and live contacts).
 pub async fn refresh_search(conn: &mut PgConnection, id: CustomerId) -> Result<(), AppError> {
     refresh_search_of(conn, &[id.0]).await
@@ -152,33 +152,46 @@ pub async fn refresh_search_of(conn: &mut PgConnection, ids: &[i64]) -> Result<(
     )
     .fetch_all(&mut *conn)
     .await?;
-    let (mut texts, mut grams, mut keys, mut found) = (vec![], vec![], vec![], vec![]);
+    let (mut texts, mut search_keys, mut name_keys, mut found) = (vec![], vec![], vec![], vec![]);
     for row in rows {
         let contacts =
             row.contact_names.iter().zip(&row.contact_phones).map(|(name, phone)| {
                 (name.as_str(), (!phone.is_empty()).then_some(phone.as_str()))
             });
         let text = search_text(&row.name, row.phone.as_deref(), row.email.as_deref(), contacts);
-        // Grams travel as one unit-separated string per customer: Postgres has no ragged arrays.
-        grams.push(index_grams(&text).join("\u{1f}"));
+        search_keys.push(keys_text(&index_keys(&text)));
         texts.push(text);
-        keys.push(name_key(&row.name));
+        name_keys.push(name_key(&row.name));
         found.push(row.id);
     }
     sqlx::query!(
         r#"
         update customer c set search_text = u.text,
-            search_grams = case when u.grams = '' then '{}' else string_to_array(u.grams, E'\x1f') end,
+            search_keys = string_to_array(u.keys, ',')::integer[],
             name_key = u.name_key
-        from unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) as u(id, text, grams, name_key)
+        from unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) as u(id, text, keys, name_key)
         where c.id = u.id
         "#,
         &found,
         &texts,
-        &grams,
-        &keys,
+        &search_keys,
+        &name_keys,
     )
     .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves the entries waiting in the pending lists of the customer's GIN indexes into the
+/// indexes. Bulk writers call this every few thousand rows: merging many entries at once costs a
+/// fraction of merging a few at a time, and searches read the whole pending list.
+pub async fn merge_pending_index_entries(conn: &mut PgConnection) -> Result<(), AppError> {
+    sqlx::query(
+        "select gin_clean_pending_list(index_name::regclass)
+         from unnest(array['customer_search_keys_idx', 'customer_name_key_trgm_idx',
+                           'customer_tags_idx', 'customer_custom_idx']) as index_name",
+    )
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -505,9 +518,9 @@ pub fn push_filters(
         query.push(" and c.owner_id = any(").push_bind(owners.to_vec()).push(")");
     }
     if let Some(search) = filter.search.as_deref().map(normalize_query).filter(|s| !s.is_empty()) {
-        let grams = query_grams(&search);
-        if !grams.is_empty() {
-            query.push(" and c.search_grams @> ").push_bind(grams);
+        let keys = query_keys(&search);
+        if !keys.is_empty() {
+            query.push(" and c.search_keys @> ").push_bind(keys);
         }
         query.push(" and c.search_text like ").push_bind(like_contains(&search));
     }
@@ -515,19 +528,22 @@ pub fn push_filters(
         query.push(" and c.customer_type = ").push_bind(kind.as_str());
     }
     let window = settings.active_window_days;
+    // Conditions on the last order are written on LAST_ORDER_KEY, so that its indexes serve them.
     match filter.status {
         Some(ActivityStatus::Potential) => {
-            query.push(" and c.last_order_at is null");
+            query.push(format!(" and {LAST_ORDER_KEY} = '-infinity'"));
         }
         Some(ActivityStatus::Active) => {
             query
-                .push(" and c.last_order_at >= now() - make_interval(days => ")
+                .push(format!(" and {LAST_ORDER_KEY} >= now() - make_interval(days => "))
                 .push_bind(window)
                 .push(")");
         }
         Some(ActivityStatus::Silent) => {
             query
-                .push(" and c.last_order_at < now() - make_interval(days => ")
+                .push(format!(
+                    " and {LAST_ORDER_KEY} > '-infinity' and {LAST_ORDER_KEY} < now() - make_interval(days => "
+                ))
                 .push_bind(window)
                 .push(")");
         }
@@ -578,12 +594,14 @@ pub fn push_filters(
     }
     if let Some(from) = filter.last_order_from {
         query
-            .push(" and c.last_order_at >= ")
+            .push(format!(" and {LAST_ORDER_KEY} >= "))
             .push_bind(from.and_time(Default::default()).and_utc());
     }
     if let Some(to) = filter.last_order_to {
         let end = (to + chrono::Duration::days(1)).and_time(Default::default()).and_utc();
-        query.push(" and c.last_order_at < ").push_bind(end);
+        query
+            .push(format!(" and {LAST_ORDER_KEY} > '-infinity' and {LAST_ORDER_KEY} < "))
+            .push_bind(end);
     }
     if filter.tier_id.is_some()
         || filter.min_r.is_some()
@@ -674,9 +692,9 @@ fn list_row(
 /// One page of the list in the filter's order, continuing after `cursor`.
 ///
 /// A search by a common fragment matches thousands of customers; ordering all of them to show
-/// the newest fifty would visit every match. For the default order the search therefore looks
-/// in windows of recent ids first (20,000, then 200,000, then all), which the planner combines
-/// with the n-gram index, and widens only when a window holds too few matches.
+/// the newest fifty would visit every match. For the default order and a wide scope the search
+/// therefore looks in windows of recent ids first (20,000, then 200,000, then all), which the
+/// planner combines with the n-gram index, and widens only when a window holds too few matches.
 pub async fn list(
     pool: &PgPool,
     filter: &CustomerFilter,
@@ -686,8 +704,11 @@ pub async fn list(
     settings: &CustomerSettings,
 ) -> Result<Page<CustomerRow, CustomerCursor>, AppError> {
     let indexed_search =
-        filter.search.as_deref().map(normalize_query).is_some_and(|s| !query_grams(&s).is_empty());
-    if indexed_search && filter.sort == CustomerSort::Newest {
+        filter.search.as_deref().map(normalize_query).is_some_and(|s| !query_keys(&s).is_empty());
+    // A member's or small team's search is already narrowed to their customers by the
+    // owner-led search index: windows would only repeat the query.
+    let wide_scope = visible_owners.is_none_or(|owners| owners.len() > 3);
+    if indexed_search && wide_scope && filter.sort == CustomerSort::Newest {
         let upper = match cursor {
             Some(cursor) => cursor.id,
             None => {
@@ -724,15 +745,21 @@ async fn list_in(
     settings: &CustomerSettings,
     lowest_id: Option<i64>,
 ) -> Result<Page<CustomerRow, CustomerCursor>, AppError> {
-    let mut query = QueryBuilder::new(format!(
-        "select {LIST_COLUMNS} from customer c left join app_user u on u.id = c.owner_id where true"
-    ));
+    // The page's ids first, then their columns: the filter and sort can then be answered from an
+    // index alone (the spend and last-order indexes carry the columns that stage, status, type and
+    // scope filters read), instead of reading every skipped customer's row.
+    let mut query = QueryBuilder::new("with page as (select c.id from customer c where true");
     push_filters(&mut query, filter, visible_owners, settings);
     if let Some(lowest) = lowest_id {
         query.push(" and c.id >= ").push_bind(lowest);
     }
     push_keyset(&mut query, filter.sort, cursor);
     query.push(" limit ").push_bind(limit + 1);
+    query.push(format!(
+        ") select {LIST_COLUMNS} from page join customer c on c.id = page.id \
+         left join app_user u on u.id = c.owner_id{}",
+        order_clause(filter.sort)
+    ));
     let now = Utc::now();
     let rows = query.build().fetch_all(pool).await?;
     let rows =
@@ -743,10 +770,15 @@ async fn list_in(
         value: match sort {
             CustomerSort::Newest => None,
             CustomerSort::Spend => Some(row.total_spend.minor),
-            CustomerSort::LastOrder => row.last_order_at.map(|t| t.timestamp_millis()),
+            CustomerSort::LastOrder => row.last_order_at.map(|t| t.timestamp_micros()),
         },
     }))
 }
+
+/// The last order's time with "never" as the earliest possible time: customers who never ordered
+/// sort after everyone else, and a keyset position is one comparison that an index on
+/// `(region, LAST_ORDER_KEY, id)` or `(LAST_ORDER_KEY, id)` answers as a range.
+pub const LAST_ORDER_KEY: &str = "coalesce(c.last_order_at, '-infinity'::timestamptz)";
 
 /// The keyset condition and order of each sort; every order ends with the id.
 pub fn push_keyset(
@@ -766,27 +798,28 @@ pub fn push_keyset(
                 .push_bind(cursor.id)
                 .push(")");
         }
-        (CustomerSort::LastOrder, Some(cursor)) => match cursor.value {
-            Some(millis) => {
-                let at = DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default();
-                query
-                    .push(" and ((c.last_order_at, c.id) < (")
-                    .push_bind(at)
-                    .push(", ")
-                    .push_bind(cursor.id)
-                    .push(") or c.last_order_at is null)");
-            }
-            None => {
-                query.push(" and c.last_order_at is null and c.id < ").push_bind(cursor.id);
-            }
-        },
+        (CustomerSort::LastOrder, Some(cursor)) => {
+            let at = cursor.value.and_then(DateTime::<Utc>::from_timestamp_micros);
+            query
+                .push(format!(" and ({LAST_ORDER_KEY}, c.id) < (coalesce("))
+                .push_bind(at)
+                .push("::timestamptz, '-infinity'), ")
+                .push_bind(cursor.id)
+                .push(")");
+        }
         (_, None) => {}
     }
-    query.push(match sort {
+    query.push(order_clause(sort));
+}
+
+fn order_clause(sort: CustomerSort) -> &'static str {
+    match sort {
         CustomerSort::Newest => " order by c.id desc",
         CustomerSort::Spend => " order by c.total_spend_minor desc, c.id desc",
-        CustomerSort::LastOrder => " order by c.last_order_at desc nulls last, c.id desc",
-    });
+        CustomerSort::LastOrder => {
+            " order by coalesce(c.last_order_at, '-infinity'::timestamptz) desc, c.id desc"
+        }
+    }
 }
 
 /// Ids of every live customer matching `filter` in scope, up to `limit` (bulk actions).

@@ -3,7 +3,7 @@
 
 use super::names::{self, INDUSTRIES, REGIONS};
 use crate::{
-    customers::model::{index_grams, name_key, normalize_phone, search_text},
+    customers::model::{index_keys, name_key, normalize_phone, search_text},
     error::AppError,
 };
 use chrono::{DateTime, Duration, Utc};
@@ -192,7 +192,7 @@ pub async fn seed_customers(
             insert into customer (kind, name, customer_type, churn_reason, churned_at, phone,
                 phone_normalized, email, email_normalized, region, industry, source, owner_id, tags,
                 order_count, total_spend_minor, first_order_at, last_order_at, search_text,
-                search_grams, name_key, created_by, created_at)
+                search_keys, name_key, created_by, created_at)
             values ($1, $2, $3, case when $3 = 'former' then '价格原因转向竞品' end,
                 case when $3 = 'former' then now() end, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12,
                 $13, $14, $15, $16, $17, $18, $10, $19)
@@ -214,7 +214,7 @@ pub async fn seed_customers(
             c.orders.first().map(|o| o.0) as _,
             c.orders.last().map(|o| o.0) as _,
             text,
-            &index_grams(&text),
+            &index_keys(&text),
             name_key(&c.name),
             created_at as _,
         )

@@ -156,9 +156,9 @@ async fn seed_customers(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError>
     let twin = sqlx::query_scalar!(
         r#"
         insert into customer (kind, name, phone, phone_normalized, region, industry, source,
-                              owner_id, search_text, search_grams, name_key, created_by)
+                              owner_id, search_text, search_keys, name_key, created_by)
         select kind, name || '（重复录入）', phone, phone_normalized, region, industry, 'sales_visit',
-               owner_id, search_text, search_grams, name_key, owner_id
+               owner_id, search_text, search_keys, name_key, owner_id
         from customer where kind = 'company' order by id limit 1
         returning id
         "#

@@ -11,8 +11,8 @@ use crate::{
         server::{DataScope, scope_of_user},
     },
     customers::model::{
-        CustomFieldDef, CustomerKind, CustomerType, Source, clean_tags, index_grams, name_key,
-        normalize_phone, search_text, validate_custom_fields, validate_phone,
+        CustomFieldDef, CustomerKind, CustomerType, Source, clean_tags, index_keys, keys_text,
+        name_key, normalize_phone, search_text, validate_custom_fields, validate_phone,
     },
     error::{AppError, FieldError, FieldErrors},
     timeline::model::kinds,
@@ -27,6 +27,9 @@ pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
 pub const MAX_ROWS: usize = 200_000;
 /// Rows per transaction when bad rows are skipped (the checkpoint unit when resuming).
 pub const BATCH: usize = 1000;
+/// Rows written between merges of the customer's GIN pending lists: large enough that each
+/// merge is cheap per entry, small enough that searches during an import stay fast.
+pub const MERGE_EVERY: usize = 10_000;
 
 /// A file read into text cells.
 pub struct Decoded {
@@ -278,7 +281,12 @@ pub async fn context(
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
     Created(i64),
-    Updated { id: i64, before: serde_json::Value },
+    /// `searchable_changed`: the phone or email changed, so the search keys must be recomputed.
+    Updated {
+        id: i64,
+        before: serde_json::Value,
+        searchable_changed: bool,
+    },
     Unchanged(i64),
     Rejected(Vec<(String, FieldError)>),
 }
@@ -489,8 +497,10 @@ pub async fn run_batch(
                     outcomes.push(Outcome::Unchanged(existing.id));
                 } else {
                     let before = serde_json::to_value(&existing).map_err(AppError::internal)?;
+                    let searchable_changed =
+                        existing.phone != next.phone || existing.email != next.email;
                     index.insert(next);
-                    outcomes.push(Outcome::Updated { id: existing.id, before });
+                    outcomes.push(Outcome::Updated { id: existing.id, before, searchable_changed });
                 }
             }
             None => {
@@ -586,7 +596,7 @@ async fn write_batch(
         c.anniversary.push(row.anniversary);
         c.notes.push(row.notes.clone());
         c.custom.push(serde_json::Value::Object(row.custom.clone()));
-        c.grams.push(join(&index_grams(&text)));
+        c.search_keys.push(keys_text(&index_keys(&text)));
         c.search.push(text);
         c.name_key.push(row.name_key.clone());
     }
@@ -595,14 +605,14 @@ async fn write_batch(
             r#"
             insert into customer (id, kind, name, customer_type, phone, phone_normalized, email,
                 email_normalized, address, region, industry, source, owner_id, tags, birthday,
-                anniversary, notes, custom_fields, search_text, search_grams, name_key, currency,
+                anniversary, notes, custom_fields, search_text, search_keys, name_key, currency,
                 created_by)
             overriding system value
             select u.id, u.kind, u.name, u.customer_type, u.phone, u.phone_normalized, u.email,
                 u.email, u.address, u.region, u.industry, u.source, u.owner_id,
                 case when u.tags = '' then '{}' else string_to_array(u.tags, E'\x1f') end,
                 u.birthday, u.anniversary, u.notes, u.custom,
-                u.search, case when u.grams = '' then '{}' else string_to_array(u.grams, E'\x1f') end,
+                u.search, string_to_array(u.keys, ',')::integer[],
                 u.name_key, $21, $22
             from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],
@@ -610,7 +620,7 @@ async fn write_batch(
                         $19::text[], $20::text[])
                  as u(id, kind, name, customer_type, phone, phone_normalized, email, address, region,
                       industry, source, owner_id, tags, birthday, anniversary, notes, custom, search,
-                      grams, name_key)
+                      keys, name_key)
             "#,
             &c.id,
             &c.kind,
@@ -630,7 +640,7 @@ async fn write_batch(
             &c.notes as &[Option<String>],
             &c.custom,
             &c.search,
-            &c.grams,
+            &c.search_keys,
             &c.name_key,
             currency,
             importer.0,
@@ -740,7 +750,16 @@ async fn write_batch(
         .execute(&mut *conn)
         .await?;
         let ids: Vec<i64> = updated.iter().map(|r| r.id).collect();
-        crate::customers::repo::refresh_search_of(conn, &ids).await?;
+        // Only a new phone or email changes what a customer is found by (names are match keys,
+        // never changed by an import); most updates fill in other fields.
+        let research: Vec<i64> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Updated { id, searchable_changed: true, .. } => Some(*id),
+                _ => None,
+            })
+            .collect();
+        crate::customers::repo::refresh_search_of(conn, &research).await?;
         let data = serde_json::json!({ "import_id": import_id, "updated": true });
         sqlx::query!(
             "insert into timeline_event (customer_id, at, kind, ref_id, data, actor_id)
@@ -777,7 +796,7 @@ struct CreateColumns {
     notes: Vec<Option<String>>,
     custom: Vec<serde_json::Value>,
     search: Vec<String>,
-    grams: Vec<String>,
+    search_keys: Vec<String>,
     name_key: Vec<String>,
 }
 
@@ -816,7 +835,9 @@ async fn record_rows(
         numbers.push((first_row + offset + 1) as i32);
         let (kind, id, error, before) = match outcome {
             Outcome::Created(id) => ("created", Some(*id), None, None),
-            Outcome::Updated { id, before } => ("updated", Some(*id), None, Some(before.clone())),
+            Outcome::Updated { id, before, .. } => {
+                ("updated", Some(*id), None, Some(before.clone()))
+            }
             Outcome::Unchanged(id) => ("unchanged", Some(*id), None, None),
             Outcome::Rejected(list) => ("rejected", None, serde_json::to_value(list).ok(), None),
         };

@@ -350,9 +350,11 @@ pub async fn execute(
                 &mut fake_id,
             )
             .await?;
-            progress
-                .report(((n + 1) * process::BATCH).min(prepared.len()) as i64, total, None)
-                .await?;
+            let done = ((n + 1) * process::BATCH).min(prepared.len());
+            if done.is_multiple_of(process::MERGE_EVERY) || done == prepared.len() {
+                crate::customers::repo::merge_pending_index_entries(&mut tx).await?;
+            }
+            progress.report(done as i64, total, None).await?;
         }
         tx.commit().await?;
     } else {
@@ -375,6 +377,10 @@ pub async fn execute(
             .await?;
             tx.commit().await?;
             first = end;
+            if write && (first.is_multiple_of(process::MERGE_EVERY) || first == prepared.len()) {
+                let mut conn = pool.acquire().await?;
+                crate::customers::repo::merge_pending_index_entries(&mut conn).await?;
+            }
             progress.report(first as i64, total, Some(serde_json::json!(first))).await?;
         }
     }
