@@ -444,14 +444,7 @@ fn keys_of(grams: Vec<String>) -> Vec<i32> {
 /// Keys as one comma-separated text, for statements that write many customers at once
 /// (Postgres arrays cannot be ragged, so each customer's keys travel as one string).
 pub fn keys_text(keys: &[i32]) -> String {
-    let mut out = String::with_capacity(keys.len() * 11);
-    for (i, key) in keys.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&key.to_string());
-    }
-    out
+    keys.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
 }
 
 /// Separates fields in `search_text` so a fragment never matches across two of them.

@@ -120,13 +120,6 @@ pub async fn save_custom_field(
     })
 }
 
-/// The searchable forms of a customer, computed from its fields and contacts.
-pub struct SearchFields {
-    pub text: String,
-    pub grams: Vec<String>,
-    pub name_key: String,
-}
-
 /// Recomputes and stores `search_text`, `search_keys` and `name_key` from what is saved now
 /// (name, phone, email and live contacts).
 pub async fn refresh_search(conn: &mut PgConnection, id: CustomerId) -> Result<(), AppError> {
@@ -186,10 +179,13 @@ pub async fn refresh_search_of(conn: &mut PgConnection, ids: &[i64]) -> Result<(
 /// indexes. Bulk writers call this every few thousand rows: merging many entries at once costs a
 /// fraction of merging a few at a time, and searches read the whole pending list.
 pub async fn merge_pending_index_entries(conn: &mut PgConnection) -> Result<(), AppError> {
+    // Every GIN index on the table, read from the catalog so a new one is never left out.
     sqlx::query(
-        "select gin_clean_pending_list(index_name::regclass)
-         from unnest(array['customer_search_keys_idx', 'customer_name_key_trgm_idx',
-                           'customer_tags_idx', 'customer_custom_idx']) as index_name",
+        "select gin_clean_pending_list(i.indexrelid::regclass)
+         from pg_index i
+         join pg_class ic on ic.oid = i.indexrelid
+         join pg_am am on am.oid = ic.relam
+         where i.indrelid = 'customer'::regclass and am.amname = 'gin'",
     )
     .execute(conn)
     .await?;
@@ -812,13 +808,11 @@ pub fn push_keyset(
     query.push(order_clause(sort));
 }
 
-fn order_clause(sort: CustomerSort) -> &'static str {
+fn order_clause(sort: CustomerSort) -> String {
     match sort {
-        CustomerSort::Newest => " order by c.id desc",
-        CustomerSort::Spend => " order by c.total_spend_minor desc, c.id desc",
-        CustomerSort::LastOrder => {
-            " order by coalesce(c.last_order_at, '-infinity'::timestamptz) desc, c.id desc"
-        }
+        CustomerSort::Newest => " order by c.id desc".into(),
+        CustomerSort::Spend => " order by c.total_spend_minor desc, c.id desc".into(),
+        CustomerSort::LastOrder => format!(" order by {LAST_ORDER_KEY} desc, c.id desc"),
     }
 }
 

@@ -31,6 +31,12 @@ pub const BATCH: usize = 1000;
 /// merge is cheap per entry, small enough that searches during an import stay fast.
 pub const MERGE_EVERY: usize = 10_000;
 
+/// Whether the pending index entries are due for a merge once `done` of `total` rows are
+/// written: every `MERGE_EVERY` rows, and at the end so an import leaves the indexes clean.
+pub fn merge_due(done: usize, total: usize) -> bool {
+    done.is_multiple_of(MERGE_EVERY) || done == total
+}
+
 /// A file read into text cells.
 pub struct Decoded {
     pub encoding: Encoding,

@@ -351,7 +351,7 @@ pub async fn execute(
             )
             .await?;
             let done = ((n + 1) * process::BATCH).min(prepared.len());
-            if done.is_multiple_of(process::MERGE_EVERY) || done == prepared.len() {
+            if process::merge_due(done, prepared.len()) {
                 crate::customers::repo::merge_pending_index_entries(&mut tx).await?;
             }
             progress.report(done as i64, total, None).await?;
@@ -377,7 +377,7 @@ pub async fn execute(
             .await?;
             tx.commit().await?;
             first = end;
-            if write && (first.is_multiple_of(process::MERGE_EVERY) || first == prepared.len()) {
+            if write && process::merge_due(first, prepared.len()) {
                 let mut conn = pool.acquire().await?;
                 crate::customers::repo::merge_pending_index_entries(&mut conn).await?;
             }
