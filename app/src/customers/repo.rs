@@ -192,6 +192,47 @@ pub async fn merge_pending_index_entries(conn: &mut PgConnection) -> Result<(), 
     Ok(())
 }
 
+/// Merges the customer's GIN pending lists on a connection of its own while a bulk writer goes
+/// on writing. The merge is a large share of an import's database work; run beside the inserts
+/// it takes the second core instead of stopping the writer. (Inserts only append to the pending
+/// list, which a merge leaves open to them.)
+pub struct BackgroundIndexMerge {
+    wake: tokio::sync::mpsc::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), AppError>>,
+    pool: PgPool,
+}
+
+impl BackgroundIndexMerge {
+    pub fn start(pool: &PgPool) -> Self {
+        // Capacity one: a request made while a merge runs is served by one more merge after it.
+        let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
+        let merging_pool = pool.clone();
+        let task = tokio::spawn(async move {
+            while woken.recv().await.is_some() {
+                let mut conn = merging_pool.acquire().await?;
+                merge_pending_index_entries(&mut conn).await?;
+            }
+            Ok(())
+        });
+        Self { wake, task, pool: pool.clone() }
+    }
+
+    /// Asks for a merge without waiting for it.
+    pub fn request(&self) {
+        // Full means a merge is already asked for and will see these entries too.
+        let _ = self.wake.try_send(());
+    }
+
+    /// Waits for the merges asked for, then merges what was written since, so the writer leaves
+    /// the indexes clean. Errors: the first failed merge.
+    pub async fn finish(self) -> Result<(), AppError> {
+        drop(self.wake);
+        self.task.await.map_err(AppError::internal)??;
+        let mut conn = self.pool.acquire().await?;
+        merge_pending_index_entries(&mut conn).await
+    }
+}
+
 pub async fn insert(
     conn: &mut PgConnection,
     customer: &ValidCustomer,

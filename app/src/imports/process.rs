@@ -28,14 +28,9 @@ pub const MAX_ROWS: usize = 200_000;
 /// Rows per transaction when bad rows are skipped (the checkpoint unit when resuming).
 pub const BATCH: usize = 1000;
 /// Rows written between merges of the customer's GIN pending lists: large enough that each
-/// merge is cheap per entry, small enough that searches during an import stay fast.
+/// merge is cheap per entry, small enough that searches during an import stay fast. (The import
+/// also merges once at the end, so it leaves the indexes clean.)
 pub const MERGE_EVERY: usize = 10_000;
-
-/// Whether the pending index entries are due for a merge once `done` of `total` rows are
-/// written: every `MERGE_EVERY` rows, and at the end so an import leaves the indexes clean.
-pub fn merge_due(done: usize, total: usize) -> bool {
-    done.is_multiple_of(MERGE_EVERY) || done == total
-}
 
 /// A file read into text cells.
 pub struct Decoded {
@@ -298,7 +293,7 @@ pub enum Outcome {
 }
 
 /// The stored fields of a matched customer that an import may change.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Existing {
     pub id: i64,
     pub owner_id: Option<i64>,
@@ -366,10 +361,6 @@ pub fn apply(existing: &Existing, row: &Prepared) -> Existing {
         }
     }
     next
-}
-
-fn same(a: &Existing, b: &Existing) -> bool {
-    serde_json::to_value(a).ok() == serde_json::to_value(b).ok()
 }
 
 /// A company name is a weak key (many firms share one), so it only identifies a row that gives
@@ -499,7 +490,7 @@ pub async fn run_batch(
             }
             Some(existing) => {
                 let next = apply(&existing, row);
-                if same(&existing, &next) {
+                if existing == next {
                     outcomes.push(Outcome::Unchanged(existing.id));
                 } else {
                     let before = serde_json::to_value(&existing).map_err(AppError::internal)?;
@@ -957,14 +948,11 @@ mod tests {
             customer_type: Some(CustomerType::Potential),
             ..Default::default()
         };
-        assert!(
-            same(&existing, &apply(&existing, &same_row)),
-            "nothing new: unchanged, never demoted"
-        );
+        assert_eq!(existing, apply(&existing, &same_row), "nothing new: unchanged, never demoted");
         let richer = Prepared { region: Some("上海".into()), ..same_row };
         let next = apply(&existing, &richer);
         assert_eq!(next.region.as_deref(), Some("上海"));
         assert_eq!(next.address.as_deref(), Some("上海"));
-        assert!(!same(&existing, &next));
+        assert_ne!(existing, next);
     }
 }

@@ -334,6 +334,7 @@ pub async fn execute(
     if start == 0 {
         sqlx::query!("delete from import_row where import_id = $1", id).execute(&pool).await?;
     }
+    let merge = write.then(|| crate::customers::repo::BackgroundIndexMerge::start(&pool));
     if write && mode == ImportMode::AllOrNothing {
         let mut tx = pool.begin().await?;
         for (n, batch) in prepared.chunks(process::BATCH).enumerate() {
@@ -351,8 +352,10 @@ pub async fn execute(
             )
             .await?;
             let done = ((n + 1) * process::BATCH).min(prepared.len());
-            if process::merge_due(done, prepared.len()) {
-                crate::customers::repo::merge_pending_index_entries(&mut tx).await?;
+            if let Some(merge) =
+                merge.as_ref().filter(|_| done.is_multiple_of(process::MERGE_EVERY))
+            {
+                merge.request();
             }
             progress.report(done as i64, total, None).await?;
         }
@@ -377,12 +380,16 @@ pub async fn execute(
             .await?;
             tx.commit().await?;
             first = end;
-            if write && process::merge_due(first, prepared.len()) {
-                let mut conn = pool.acquire().await?;
-                crate::customers::repo::merge_pending_index_entries(&mut conn).await?;
+            if let Some(merge) =
+                merge.as_ref().filter(|_| first.is_multiple_of(process::MERGE_EVERY))
+            {
+                merge.request();
             }
             progress.report(first as i64, total, Some(serde_json::json!(first))).await?;
         }
+    }
+    if let Some(merge) = merge {
+        merge.finish().await?;
     }
     let status = if payload.dry_run { ImportStatus::Checked } else { ImportStatus::Imported };
     finish(&pool, id, status, payload.dry_run, importer).await?;
