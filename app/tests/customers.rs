@@ -285,6 +285,67 @@ async fn search_finds_chinese_fragments_phones_and_emails_within_scope() {
 }
 
 #[tokio::test]
+async fn a_common_fragment_pages_the_same_whether_the_newest_rows_hold_a_page_or_not() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let member = w.caller("member@example.com", Role::Member, None).await;
+    // Matches by two owners, spread between customers that do not match.
+    let mut matching = Vec::new();
+    for n in 0..24 {
+        let owner = if n % 3 == 0 { &member } else { &admin };
+        matching.push((w.customer(owner, &format!("常见科技{n}号"), "").await, n % 3 == 0));
+        if n % 4 == 0 {
+            w.customer(&admin, &format!("别家{n}"), "").await;
+        }
+    }
+    w.customer(&admin, "独一无二", "").await;
+    sqlx::query("analyze customer").execute(&w.db.pool).await.unwrap();
+    let settings = repo::settings(&w.db.pool).await.unwrap();
+    let common = query_keys(&normalize_query("科技"));
+    assert!(
+        repo::search_keys_are_common(&w.db.pool, &common, 0.05).await.unwrap(),
+        "in most customers: read in id order first"
+    );
+    let rare = query_keys(&normalize_query("无二"));
+    assert!(!repo::search_keys_are_common(&w.db.pool, &rare, 0.05).await.unwrap());
+
+    let filter = CustomerFilter { search: Some("科技".into()), ..Default::default() };
+    for (caller, only_member) in [(&admin, false), (&member, true)] {
+        let mut expected: Vec<CustomerId> = matching
+            .iter()
+            .filter(|(_, of_member)| !only_member || *of_member)
+            .map(|(id, _)| *id)
+            .collect();
+        expected.reverse();
+        let scope = caller.scope.visible_owners();
+        // The fragment is in 24 of 31 customers: a window of 6 is too small for a page of 4 (the
+        // index answers at once), one of 7 holds one at times (else the index answers), 100 does.
+        for window in [6, 7, 100] {
+            let (mut seen, mut cursor) = (Vec::new(), None);
+            loop {
+                let page = repo::list_with_scan_window(
+                    &w.db.pool,
+                    &filter,
+                    scope.as_deref(),
+                    cursor.as_ref(),
+                    4,
+                    &settings,
+                    window,
+                )
+                .await
+                .unwrap();
+                seen.extend(page.items.iter().map(|r| r.id));
+                match page.next {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, expected, "window {window}, member only: {only_member}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn every_sort_pages_through_all_customers_once_in_order() {
     let w = World::new().await;
     let admin = w.caller("admin@example.com", Role::Admin, None).await;
