@@ -568,8 +568,17 @@ fn push_filters_but_search(
     settings: &CustomerSettings,
 ) {
     query.push(" and c.deleted_at is null");
-    if let Some(owners) = visible_owners {
-        query.push(" and c.owner_id = any(").push_bind(owners.to_vec()).push(")");
+    match visible_owners {
+        // A single owner as a plain equality, so the planner sees that `(owner_id, id)` gives
+        // that owner's customers in id order (with `= any` it walks the primary key instead,
+        // past every other owner's newer customers).
+        Some([owner]) => {
+            query.push(" and c.owner_id = ").push_bind(*owner);
+        }
+        Some(owners) => {
+            query.push(" and c.owner_id = any(").push_bind(owners.to_vec()).push(")");
+        }
+        None => {}
     }
     if let Some(kind) = filter.customer_type {
         query.push(" and c.customer_type = ").push_bind(kind.as_str());
@@ -740,11 +749,11 @@ fn list_row(
 ///
 /// A search by a common fragment ("有限公司", "科技") matches a large share of all customers:
 /// collecting every match through the n-gram index to show the newest fifty costs tens of
-/// milliseconds, while the newest customers in scope hold fifty matches within a few thousand
-/// rows. So when every n-gram of the fragment is common enough (Postgres' column
-/// statistics say which), the newest `SCANNED_FOR_COMMON_SEARCH` customers are read in id order
-/// first; only if they hold too few matches does the index answer. Fragments too rare to fill a
-/// page there go to the index at once: it finds their few matches in a millisecond or two.
+/// milliseconds, while the newest customers in scope hold fifty matches within a few hundred
+/// rows. So when every n-gram of the fragment is common enough (Postgres' column statistics say
+/// which), the newest `SCANNED_FOR_COMMON_SEARCH` customers in scope are read in id order first;
+/// only if they hold too few matches does the index answer. Fragments too rare to fill a page
+/// there go to the index at once: it finds their few matches in a millisecond or two.
 pub async fn list(
     pool: &PgPool,
     filter: &CustomerFilter,
@@ -768,23 +777,38 @@ pub async fn list_with_scan_window(
     window: i64,
 ) -> Result<Page<CustomerRow, CustomerCursor>, AppError> {
     let search = filter.search.as_deref().map(normalize_query).unwrap_or_default();
+    if search.is_empty() || filter.sort != CustomerSort::Newest {
+        return list_in(pool, filter, visible_owners, cursor, limit, settings, SearchPlan::Planner)
+            .await;
+    }
+    // A fragment too short for the index (two Latin letters) is tested row by row wherever it
+    // is looked for: the newest customers are the likeliest to hold a page soon.
     let keys = query_keys(&search);
-    if !keys.is_empty()
-        && filter.sort == CustomerSort::Newest
-        && search_keys_are_common(pool, &keys, (limit + 1) as f64 / window as f64).await?
+    if keys.is_empty()
+        || search_keys_are_common(pool, &keys, (limit + 1) as f64 / window as f64).await?
     {
-        let scan = Some(window);
-        let page = list_in(pool, filter, visible_owners, cursor, limit, settings, scan).await?;
+        let plan = SearchPlan::ScanNewest(window);
+        let page = list_in(pool, filter, visible_owners, cursor, limit, settings, plan).await?;
         if page.next.is_some() {
             return Ok(page);
         }
     }
-    list_in(pool, filter, visible_owners, cursor, limit, settings, None).await
+    list_in(pool, filter, visible_owners, cursor, limit, settings, SearchPlan::Planner).await
 }
 
 /// Customers read in id order before a common search fragment falls back to the n-gram index
-/// (about 8 ms when no row is cached, measured at a million customers).
+/// (about 8 ms when none of their rows is cached, measured at a million customers).
 pub const SCANNED_FOR_COMMON_SEARCH: i64 = 20_000;
+
+/// How a page is found.
+#[derive(Clone, Copy)]
+enum SearchPlan {
+    /// One query; the planner picks the indexes.
+    Planner,
+    /// The search fragment looked for only among this many newest customers matching the other
+    /// filters (a complete page only if they hold `limit + 1` matches), without the n-gram index.
+    ScanNewest(i64),
+}
 
 /// Whether every key is in at least `min_share` of all customers, by the planner's statistics
 /// (their most common elements: at a million customers, keys in more than about 3,000).
@@ -812,9 +836,7 @@ pub async fn search_keys_are_common(
     Ok(common.unwrap_or(false))
 }
 
-/// One page. `scan_newest`: look for the search fragment only among that many newest customers
-/// matching the other filters (a complete page only if they hold `limit + 1` matches), without
-/// the n-gram index.
+/// One page, found as `plan` says.
 async fn list_in(
     pool: &PgPool,
     filter: &CustomerFilter,
@@ -822,26 +844,29 @@ async fn list_in(
     cursor: Option<&CustomerCursor>,
     limit: i64,
     settings: &CustomerSettings,
-    scan_newest: Option<i64>,
+    plan: SearchPlan,
 ) -> Result<Page<CustomerRow, CustomerCursor>, AppError> {
     // The page's ids first, then their columns: the filter and sort can then be answered from an
     // index alone (the spend and last-order indexes carry the columns that stage, status, type and
     // scope filters read), instead of reading every skipped customer's row.
     let mut query = QueryBuilder::new("with page as (");
-    if let Some(window) = scan_newest {
-        let search = filter.search.as_deref().map(normalize_query).unwrap_or_default();
-        // The limit inside keeps the fragment's test out of the scan, so it stays a walk down
-        // the id order that stops after the window.
-        query.push("select w.id from (select c.id, c.search_text from customer c where true");
-        push_filters_but_search(&mut query, filter, visible_owners, settings);
-        push_keyset(&mut query, filter.sort, cursor);
-        query.push(" limit ").push_bind(window);
-        query.push(") w where w.search_text like ").push_bind(like_contains(&search));
-        query.push(" order by w.id desc");
-    } else {
-        query.push("select c.id from customer c where true");
-        push_filters(&mut query, filter, visible_owners, settings);
-        push_keyset(&mut query, filter.sort, cursor);
+    match plan {
+        SearchPlan::Planner => {
+            query.push("select c.id from customer c where true");
+            push_filters(&mut query, filter, visible_owners, settings);
+            push_keyset(&mut query, filter.sort, cursor);
+        }
+        SearchPlan::ScanNewest(window) => {
+            let search = filter.search.as_deref().map(normalize_query).unwrap_or_default();
+            // The window's ids come from an index in id order; the limit inside keeps the
+            // fragment's test out of that scan, so it stops after the window.
+            query.push("select w.id from (select c.id from customer c where true");
+            push_filters_but_search(&mut query, filter, visible_owners, settings);
+            push_keyset(&mut query, filter.sort, cursor);
+            query.push(" limit ").push_bind(window);
+            query.push(") w join customer s on s.id = w.id where s.search_text like ");
+            query.push_bind(like_contains(&search)).push(" order by w.id desc");
+        }
     }
     query.push(" limit ").push_bind(limit + 1);
     query.push(format!(
