@@ -752,8 +752,9 @@ fn list_row(
 /// milliseconds, while the newest customers in scope hold fifty matches within a few hundred
 /// rows. So when every n-gram of the fragment is common enough (Postgres' column statistics say
 /// which), the newest `SCANNED_FOR_COMMON_SEARCH` customers in scope are read in id order first;
-/// only if they hold too few matches does the index answer. Fragments too rare to fill a page
-/// there go to the index at once: it finds their few matches in a millisecond or two.
+/// only if they hold too few matches does the index answer. So is a fragment too short for the
+/// index (two Latin letters). Fragments too rare to fill a page there go to the index at once:
+/// it finds their few matches in a millisecond or two.
 pub async fn list(
     pool: &PgPool,
     filter: &CustomerFilter,
