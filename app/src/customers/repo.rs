@@ -178,7 +178,7 @@ pub async fn refresh_search_of(conn: &mut PgConnection, ids: &[i64]) -> Result<(
 /// Moves the entries waiting in the pending lists of the customer's GIN indexes into the
 /// indexes. Bulk writers call this every few thousand rows: merging many entries at once costs a
 /// fraction of merging a few at a time, and searches read the whole pending list.
-pub async fn merge_pending_index_entries(conn: &mut PgConnection) -> Result<(), AppError> {
+async fn merge_pending_index_entries(conn: &mut PgConnection) -> Result<(), AppError> {
     // Every GIN index on the table, read from the catalog so a new one is never left out.
     sqlx::query(
         "select gin_clean_pending_list(i.indexrelid::regclass)
@@ -777,10 +777,10 @@ pub async fn list_with_scan_window(
     settings: &CustomerSettings,
     window: i64,
 ) -> Result<Page<CustomerRow, CustomerCursor>, AppError> {
+    let request = PageRequest { filter, visible_owners, cursor, limit, settings };
     let search = filter.search.as_deref().map(normalize_query).unwrap_or_default();
     if search.is_empty() || filter.sort != CustomerSort::Newest {
-        return list_in(pool, filter, visible_owners, cursor, limit, settings, SearchPlan::Planner)
-            .await;
+        return list_in(pool, &request, SearchPlan::Planner).await;
     }
     // A fragment too short for the index (two Latin letters) is tested row by row wherever it
     // is looked for: the newest customers are the likeliest to hold a page soon.
@@ -788,27 +788,37 @@ pub async fn list_with_scan_window(
     if keys.is_empty()
         || search_keys_are_common(pool, &keys, (limit + 1) as f64 / window as f64).await?
     {
-        let plan = SearchPlan::ScanNewest(window);
-        let page = list_in(pool, filter, visible_owners, cursor, limit, settings, plan).await?;
+        let plan = SearchPlan::ScanNewest { window, fragment: &search };
+        let page = list_in(pool, &request, plan).await?;
         if page.next.is_some() {
             return Ok(page);
         }
     }
-    list_in(pool, filter, visible_owners, cursor, limit, settings, SearchPlan::Planner).await
+    list_in(pool, &request, SearchPlan::Planner).await
 }
 
 /// Customers read in id order before a common search fragment falls back to the n-gram index
 /// (about 8 ms when none of their rows is cached, measured at a million customers).
 pub const SCANNED_FOR_COMMON_SEARCH: i64 = 20_000;
 
+/// What a page of the list is asked for with.
+struct PageRequest<'a> {
+    filter: &'a CustomerFilter,
+    visible_owners: Option<&'a [i64]>,
+    cursor: Option<&'a CustomerCursor>,
+    limit: i64,
+    settings: &'a CustomerSettings,
+}
+
 /// How a page is found.
 #[derive(Clone, Copy)]
-enum SearchPlan {
+enum SearchPlan<'a> {
     /// One query; the planner picks the indexes.
     Planner,
-    /// The search fragment looked for only among this many newest customers matching the other
-    /// filters (a complete page only if they hold `limit + 1` matches), without the n-gram index.
-    ScanNewest(i64),
+    /// The (normalised) fragment looked for only among `window` newest customers matching the
+    /// other filters (a complete page only if they hold `limit + 1` matches), without the n-gram
+    /// index.
+    ScanNewest { window: i64, fragment: &'a str },
 }
 
 /// Whether every key is in at least `min_share` of all customers, by the planner's statistics
@@ -840,13 +850,10 @@ pub async fn search_keys_are_common(
 /// One page, found as `plan` says.
 async fn list_in(
     pool: &PgPool,
-    filter: &CustomerFilter,
-    visible_owners: Option<&[i64]>,
-    cursor: Option<&CustomerCursor>,
-    limit: i64,
-    settings: &CustomerSettings,
-    plan: SearchPlan,
+    request: &PageRequest<'_>,
+    plan: SearchPlan<'_>,
 ) -> Result<Page<CustomerRow, CustomerCursor>, AppError> {
+    let PageRequest { filter, visible_owners, cursor, limit, settings } = *request;
     // The page's ids first, then their columns: the filter and sort can then be answered from an
     // index alone (the spend and last-order indexes carry the columns that stage, status, type and
     // scope filters read), instead of reading every skipped customer's row.
@@ -857,8 +864,7 @@ async fn list_in(
             push_filters(&mut query, filter, visible_owners, settings);
             push_keyset(&mut query, filter.sort, cursor);
         }
-        SearchPlan::ScanNewest(window) => {
-            let search = filter.search.as_deref().map(normalize_query).unwrap_or_default();
+        SearchPlan::ScanNewest { window, fragment } => {
             // The window's ids come from an index in id order; the limit inside keeps the
             // fragment's test out of that scan, so it stops after the window.
             query.push("select w.id from (select c.id from customer c where true");
@@ -866,7 +872,7 @@ async fn list_in(
             push_keyset(&mut query, filter.sort, cursor);
             query.push(" limit ").push_bind(window);
             query.push(") w join customer s on s.id = w.id where s.search_text like ");
-            query.push_bind(like_contains(&search)).push(" order by w.id desc");
+            query.push_bind(like_contains(fragment)).push(" order by w.id desc");
         }
     }
     query.push(" limit ").push_bind(limit + 1);
