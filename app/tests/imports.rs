@@ -114,11 +114,19 @@ async fn importing_the_same_file_twice_creates_no_duplicates_and_reports_bad_row
     assert_eq!((again.created, again.updated, again.unchanged, again.rejected), (0, 0, 3, 1));
     assert_eq!(live_customers(&db).await, 3);
 
-    // A changed value updates the matched customer instead of adding one.
-    let changed = FILE.replace("北京远方物流,13900139000,,北京", "北京远方物流,13900139000,,天津");
+    // A changed value updates the matched customer instead of adding one; a later line that
+    // changes it again is a second update of the same customer.
+    let changed = FILE.replace("北京远方物流,13900139000,,北京", "北京远方物流,13900139000,,天津")
+        + "北京远方物流,13900139000,,重庆,,\n";
     let update =
         run_import(&db, &state, &admin, changed.as_bytes(), ImportMode::SkipBad, false).await;
-    assert_eq!((update.created, update.updated), (0, 1));
+    assert_eq!((update.created, update.updated), (0, 2));
+    let region: String =
+        sqlx::query_scalar("select region from customer where name = '北京远方物流'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(region, "重庆");
 
     // A company name alone identifies a row that has no phone or email; a row with a new phone
     // is another firm of the same name, so it is created.
@@ -138,7 +146,8 @@ async fn importing_the_same_file_twice_creates_no_duplicates_and_reports_bad_row
     );
     assert!(report.contains("负责人: You cannot assign"), "{report}");
 
-    // Reverting the update restores the region; reverting the first import removes its rows.
+    // Reverting the updates restores the region the customer had before the file's first
+    // change; reverting the first import removes its rows.
     service::start_revert(&state, &admin, update.id).await.unwrap();
     let reverted = wait_until_status(&state, &admin, update.id, ImportStatus::Reverted).await;
     assert_eq!(reverted.status, ImportStatus::Reverted);

@@ -136,27 +136,27 @@ pub async fn scan(mut ctx: JobContext) -> Result<(), JobError> {
     const BATCH: i64 = 2000;
     let payload: ScanPayload = ctx.payload().unwrap_or_default();
     let pool = ctx.state.pool.clone();
-    let total: i64 = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from customer c where c.deleted_at is null
-           and ($1::bigint is null or exists (select 1 from import_row r
-                where r.import_id = $1 and r.customer_id = c.id and r.outcome in ('created', 'updated')))"#,
-        payload.import_id
+    let total: i64 = sqlx::query_scalar(
+        "select count(*) from customer c where c.deleted_at is null
+           and ($1::bigint is null or c.id in (select unnest(b.created_ids || b.updated_ids)
+                                              from import_batch b where b.import_id = $1))",
     )
+    .bind(payload.import_id)
     .fetch_one(&pool)
     .await?;
     let mut after: i64 = ctx.checkpoint().unwrap_or(0);
     let mut done: i64 = 0;
     loop {
         let mut tx = pool.begin().await?;
-        let ids: Vec<i64> = sqlx::query_scalar!(
-            r#"select c.id from customer c where c.deleted_at is null and c.id > $1
-               and ($3::bigint is null or exists (select 1 from import_row r
-                    where r.import_id = $3 and r.customer_id = c.id and r.outcome in ('created', 'updated')))
-               order by c.id limit $2"#,
-            after,
-            BATCH,
-            payload.import_id
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "select c.id from customer c where c.deleted_at is null and c.id > $1
+               and ($3::bigint is null or c.id in (select unnest(b.created_ids || b.updated_ids)
+                                                  from import_batch b where b.import_id = $3))
+             order by c.id limit $2",
         )
+        .bind(after)
+        .bind(BATCH)
+        .bind(payload.import_id)
         .fetch_all(&mut *tx)
         .await?;
         let Some(&last) = ids.last() else { break };

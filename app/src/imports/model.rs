@@ -207,14 +207,6 @@ pub struct ImportRun {
     pub created_at: DateTime<Utc>,
 }
 
-/// One refused row and why, for the screen (the full report is a CSV download).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RejectedRow {
-    /// 1-based line of data (the header is line 0).
-    pub row_number: i32,
-    pub errors: Vec<(String, crate::error::FieldError)>,
-}
-
 /// Customer kinds, types and sources as people write them in spreadsheets.
 pub fn parse_kind(text: &str) -> Option<CustomerKind> {
     match text.trim().to_lowercase().as_str() {

@@ -544,7 +544,6 @@ pub async fn run_batch(
     if write {
         write_batch(conn, import_id, &outcomes, &to_create, index, importer, currency).await?;
     }
-    record_rows(conn, import_id, first_row, &outcomes).await?;
     let mut counts = Counts::default();
     for outcome in &outcomes {
         match outcome {
@@ -554,6 +553,7 @@ pub async fn run_batch(
             Outcome::Rejected(_) => counts.rejected += 1,
         }
     }
+    record_batch(conn, import_id, first_row, &outcomes, &counts).await?;
     Ok(counts)
 }
 
@@ -816,51 +816,53 @@ struct UpdateColumns {
     custom: Vec<serde_json::Value>,
 }
 
-/// Stores each row's outcome (replacing a previous check's).
-async fn record_rows(
+/// Stores what a batch's rows did (replacing a previous attempt's record of the same batch).
+async fn record_batch(
     conn: &mut PgConnection,
     import_id: i64,
     first_row: usize,
     outcomes: &[Outcome],
+    counts: &Counts,
 ) -> Result<(), AppError> {
-    let mut numbers = Vec::new();
-    let mut kinds_ = Vec::new();
-    let mut ids: Vec<Option<i64>> = Vec::new();
-    let mut errors: Vec<Option<serde_json::Value>> = Vec::new();
-    let mut befores: Vec<Option<serde_json::Value>> = Vec::new();
+    let mut created_ids = Vec::new();
+    let mut updated_ids = Vec::new();
+    let mut updated_before = Vec::new();
+    let mut rejected = Vec::new();
     for (offset, outcome) in outcomes.iter().enumerate() {
-        numbers.push((first_row + offset + 1) as i32);
-        let (kind, id, error, before) = match outcome {
-            Outcome::Created(id) => ("created", Some(*id), None, None),
+        match outcome {
+            // Ids of customers only simulated by a check are not stored.
+            Outcome::Created(id) if *id > 0 => created_ids.push(*id),
+            Outcome::Created(_) | Outcome::Unchanged(_) => {}
             Outcome::Updated { id, before, .. } => {
-                ("updated", Some(*id), None, Some(before.clone()))
+                updated_ids.push(*id);
+                updated_before.push(before);
             }
-            Outcome::Unchanged(id) => ("unchanged", Some(*id), None, None),
-            Outcome::Rejected(list) => ("rejected", None, serde_json::to_value(list).ok(), None),
-        };
-        kinds_.push(kind.to_owned());
-        // Ids of customers only simulated by a check are not stored.
-        ids.push(id.filter(|i| *i > 0));
-        errors.push(error);
-        befores.push(before);
+            Outcome::Rejected(errors) => {
+                rejected.push(serde_json::json!([first_row + offset + 1, errors]))
+            }
+        }
     }
-    sqlx::query!(
-        r#"
-        insert into import_row (import_id, row_number, outcome, customer_id, errors, before)
-        select $1, u.n, u.outcome, u.id, u.errors, u.before
-        from unnest($2::int[], $3::text[], $4::bigint[], $5::jsonb[], $6::jsonb[])
-             as u(n, outcome, id, errors, before)
-        on conflict (import_id, row_number) do update
-            set outcome = excluded.outcome, customer_id = excluded.customer_id,
-                errors = excluded.errors, before = excluded.before
-        "#,
-        import_id,
-        &numbers,
-        &kinds_,
-        &ids as &[Option<i64>],
-        &errors as &[Option<serde_json::Value>],
-        &befores as &[Option<serde_json::Value>],
+    sqlx::query(
+        "insert into import_batch (import_id, first_row, created_count, updated_count,
+             unchanged_count, rejected_count, created_ids, updated_ids, updated_before, rejected)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         on conflict (import_id, first_row) do update
+             set created_count = excluded.created_count, updated_count = excluded.updated_count,
+                 unchanged_count = excluded.unchanged_count,
+                 rejected_count = excluded.rejected_count, created_ids = excluded.created_ids,
+                 updated_ids = excluded.updated_ids, updated_before = excluded.updated_before,
+                 rejected = excluded.rejected",
     )
+    .bind(import_id)
+    .bind(first_row as i32)
+    .bind(counts.created)
+    .bind(counts.updated)
+    .bind(counts.unchanged)
+    .bind(counts.rejected)
+    .bind(&created_ids)
+    .bind(&updated_ids)
+    .bind(serde_json::to_value(&updated_before).map_err(AppError::internal)?)
+    .bind(serde_json::Value::Array(rejected))
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -309,7 +309,10 @@ pub async fn execute(
     if !payload.dry_run && !write {
         // All or nothing with bad rows: record what was wrong, import nothing.
         let mut tx = pool.begin().await?;
-        sqlx::query!("delete from import_row where import_id = $1", id).execute(&mut *tx).await?;
+        sqlx::query("delete from import_batch where import_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         for (n, batch) in prepared.chunks(process::BATCH).enumerate() {
             process::run_batch(
                 &mut tx,
@@ -332,7 +335,10 @@ pub async fn execute(
     let start: usize =
         if write && mode == ImportMode::SkipBad { progress.resume_from() } else { 0 };
     if start == 0 {
-        sqlx::query!("delete from import_row where import_id = $1", id).execute(&pool).await?;
+        sqlx::query("delete from import_batch where import_id = $1")
+            .bind(id)
+            .execute(&pool)
+            .await?;
     }
     let merge = write.then(|| crate::customers::repo::BackgroundIndexMerge::start(&pool));
     if write && mode == ImportMode::AllOrNothing {
@@ -410,25 +416,21 @@ async fn finish(
     importer: UserId,
 ) -> Result<(), JobError> {
     let mut tx = pool.begin().await?;
-    sqlx::query!(
-        r#"
-        update import_run i set status = $2, dry_run = $3,
-            created_count = coalesce(c.created, 0), updated_count = coalesce(c.updated, 0),
-            unchanged_count = coalesce(c.unchanged, 0), rejected_count = coalesce(c.rejected, 0),
-            updated_at = now(), version = i.version + 1
-        from (
-            select count(*) filter (where outcome = 'created')::int as created,
-                   count(*) filter (where outcome = 'updated')::int as updated,
-                   count(*) filter (where outcome = 'unchanged')::int as unchanged,
-                   count(*) filter (where outcome = 'rejected')::int as rejected
-            from import_row where import_id = $1
-        ) c
-        where i.id = $1
-        "#,
-        id,
-        status.as_str(),
-        dry_run,
+    sqlx::query(
+        "update import_run i set status = $2, dry_run = $3,
+             created_count = coalesce(c.created, 0), updated_count = coalesce(c.updated, 0),
+             unchanged_count = coalesce(c.unchanged, 0), rejected_count = coalesce(c.rejected, 0),
+             updated_at = now(), version = i.version + 1
+         from (
+             select sum(created_count)::int as created, sum(updated_count)::int as updated,
+                    sum(unchanged_count)::int as unchanged, sum(rejected_count)::int as rejected
+             from import_batch where import_id = $1
+         ) c
+         where i.id = $1",
     )
+    .bind(id)
+    .bind(status.as_str())
+    .bind(dry_run)
     .execute(&mut *tx)
     .await?;
     let counts = sqlx::query!(
@@ -494,11 +496,10 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
         .await?
         .map(UserId);
     let mut tx = pool.begin().await?;
-    let created: Vec<i64> = sqlx::query_scalar!(
-        r#"select customer_id as "id!" from import_row
-           where import_id = $1 and outcome = 'created' and customer_id is not null"#,
-        id
+    let created: Vec<i64> = sqlx::query_scalar(
+        "select id from import_batch, unnest(created_ids) as id where import_id = $1",
     )
+    .bind(id)
     .fetch_all(&mut *tx)
     .await?;
     sqlx::query!(
@@ -510,15 +511,21 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     .execute(&mut *tx)
     .await?;
     ctx.progress(1, Some(2), None).await?;
-    let updated = sqlx::query!(
-        r#"select customer_id as "id!", before as "before!" from import_row
-           where import_id = $1 and outcome = 'updated' and customer_id is not null and before is not null"#,
-        id
+    // Latest change first, so a customer the file changed twice ends with what it had before
+    // the first change.
+    let updated: Vec<(i64, serde_json::Value)> = sqlx::query_as(
+        "select u.id, u.before
+         from import_batch b,
+              rows from (unnest(b.updated_ids), jsonb_array_elements(b.updated_before))
+                  with ordinality as u(id, before, position)
+         where b.import_id = $1
+         order by b.first_row desc, u.position desc",
     )
+    .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    for row in &updated {
-        let before: process::Existing = serde_json::from_value(row.before.clone())
+    for (customer_id, before) in &updated {
+        let before: process::Existing = serde_json::from_value(before.clone())
             .map_err(|e| JobError::Fatal(format!("bad stored state: {e}")))?;
         sqlx::query!(
             r#"
@@ -528,7 +535,7 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
                 custom_fields = $16, version = version + 1, updated_at = now()
             where id = $1
             "#,
-            row.id,
+            *customer_id,
             before.kind,
             before.customer_type,
             before.phone,
@@ -547,7 +554,7 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
         )
         .execute(&mut *tx)
         .await?;
-        crate::customers::repo::refresh_search(&mut tx, CustomerId(row.id)).await?;
+        crate::customers::repo::refresh_search(&mut tx, CustomerId(*customer_id)).await?;
     }
     sqlx::query!(
         "update import_run set status = 'reverted', updated_at = now(), version = version + 1 where id = $1",
@@ -598,26 +605,27 @@ pub async fn rejected_report(
         .await?;
     let decoded =
         process::decode(&run.content, Encoding::parse(&run.encoding).unwrap_or_default())?;
-    let rejected = sqlx::query!(
-        r#"select row_number, errors as "errors!" from import_row
-           where import_id = $1 and outcome = 'rejected' and errors is not null order by row_number"#,
-        id
+    let rejected: Vec<(i32, serde_json::Value)> = sqlx::query_as(
+        "select (r ->> 0)::int, r -> 1
+         from import_batch b, jsonb_array_elements(b.rejected) as r
+         where b.import_id = $1
+         order by 1",
     )
+    .bind(id)
     .fetch_all(&state.pool)
     .await?;
     let mut header = vec![crate::i18n::ImportText::Row.text(locale).to_owned()];
     header.extend(decoded.headers.iter().cloned());
     header.push(crate::i18n::ImportText::Reasons.text(locale).to_owned());
     let mut rows = vec![header];
-    for r in rejected {
-        let errors: Vec<(String, FieldError)> =
-            serde_json::from_value(r.errors).unwrap_or_default();
+    for (row_number, errors) in rejected {
+        let errors: Vec<(String, FieldError)> = serde_json::from_value(errors).unwrap_or_default();
         let reasons: Vec<String> = errors
             .iter()
             .map(|(column, error)| format!("{column}: {}", field_error_text(error, locale)))
             .collect();
-        let mut row = vec![r.row_number.to_string()];
-        row.extend(decoded.rows.get(r.row_number as usize - 1).cloned().unwrap_or_default());
+        let mut row = vec![row_number.to_string()];
+        row.extend(decoded.rows.get(row_number as usize - 1).cloned().unwrap_or_default());
         row.push(reasons.join("; "));
         rows.push(row);
     }
