@@ -437,8 +437,25 @@ pub struct Counts {
     pub rejected: i32,
 }
 
-/// Decides and (when `write`) applies one batch. Rows out of the importer's scope that match
-/// an existing customer are refused rather than updated.
+impl Counts {
+    /// The rows counted.
+    pub fn total(&self) -> usize {
+        (self.created + self.updated + self.unchanged + self.rejected) as usize
+    }
+}
+
+/// What one batch of rows will do.
+pub struct BatchPlan {
+    /// 0-based offset of the batch's first row in the file.
+    pub first_row: usize,
+    outcomes: Vec<Outcome>,
+    to_create: Vec<(usize, Prepared)>,
+    /// The new state of each customer the batch changes.
+    updated: Vec<Existing>,
+    pub counts: Counts,
+}
+
+/// Decides and (when `write`) applies one batch on one connection.
 #[allow(clippy::too_many_arguments)]
 pub async fn run_batch(
     conn: &mut PgConnection,
@@ -452,6 +469,25 @@ pub async fn run_batch(
     write: bool,
     next_fake_id: &mut i64,
 ) -> Result<Counts, AppError> {
+    let plan = plan_batch(conn, first_row, rows, index, scope, write, next_fake_id).await?;
+    write_plan(conn, import_id, &plan, importer, currency, write).await?;
+    Ok(plan.counts)
+}
+
+/// Decides what each row of a batch does, against the customers in the database and those the
+/// run has created or changed so far (`index`, which is always the newer, so the batch may be
+/// decided before earlier batches are written). New customers' ids are reserved when `write`.
+/// Rows out of the importer's scope that match an existing customer are refused rather than
+/// updated.
+pub async fn plan_batch(
+    conn: &mut PgConnection,
+    first_row: usize,
+    rows: &[Result<Prepared, Vec<(String, FieldError)>>],
+    index: &mut KeyIndex,
+    scope: &DataScope,
+    write: bool,
+    next_fake_id: &mut i64,
+) -> Result<BatchPlan, AppError> {
     let good: Vec<&Prepared> = rows.iter().filter_map(|r| r.as_ref().ok()).collect();
     for record in existing_for(conn, &good).await? {
         if !index.records.contains_key(&record.id) {
@@ -541,9 +577,6 @@ pub async fn run_batch(
             }
         }
     }
-    if write {
-        write_batch(conn, import_id, &outcomes, &to_create, index, importer, currency).await?;
-    }
     let mut counts = Counts::default();
     for outcome in &outcomes {
         match outcome {
@@ -553,8 +586,29 @@ pub async fn run_batch(
             Outcome::Rejected(_) => counts.rejected += 1,
         }
     }
-    record_batch(conn, import_id, first_row, &outcomes, &counts).await?;
-    Ok(counts)
+    let updated = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Updated { id, .. } => index.records.get(id).cloned(),
+            _ => None,
+        })
+        .collect();
+    Ok(BatchPlan { first_row, outcomes, to_create, updated, counts })
+}
+
+/// Applies a decided batch (when `write`) and records what its rows did.
+pub async fn write_plan(
+    conn: &mut PgConnection,
+    import_id: i64,
+    plan: &BatchPlan,
+    importer: UserId,
+    currency: &str,
+    write: bool,
+) -> Result<(), AppError> {
+    if write {
+        write_batch(conn, import_id, plan, importer, currency).await?;
+    }
+    record_batch(conn, import_id, plan.first_row, &plan.outcomes, &plan.counts).await
 }
 
 fn join(parts: &[String]) -> String {
@@ -564,12 +618,11 @@ fn join(parts: &[String]) -> String {
 async fn write_batch(
     conn: &mut PgConnection,
     import_id: i64,
-    outcomes: &[Outcome],
-    to_create: &[(usize, Prepared)],
-    index: &KeyIndex,
+    plan: &BatchPlan,
     importer: UserId,
     currency: &str,
 ) -> Result<(), AppError> {
+    let BatchPlan { outcomes, to_create, updated, .. } = plan;
     // New customers: one insert for the batch, ids reserved above.
     let mut c = CreateColumns::default();
     for (offset, row) in to_create {
@@ -687,16 +740,9 @@ async fn write_batch(
     }
 
     // Matched customers that change: their new state, one statement for the batch.
-    let updated: Vec<&Existing> = outcomes
-        .iter()
-        .filter_map(|o| match o {
-            Outcome::Updated { id, .. } => index.records.get(id),
-            _ => None,
-        })
-        .collect();
     if !updated.is_empty() {
         let mut u = UpdateColumns::default();
-        for record in &updated {
+        for record in updated {
             u.id.push(record.id);
             u.kind.push(record.kind.clone());
             u.customer_type.push(record.customer_type.clone());

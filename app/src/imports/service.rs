@@ -266,6 +266,12 @@ impl Progress for Unreported {
     }
 }
 
+/// A decided batch on its way to the writer, or the end of the file.
+enum Planned {
+    Batch(process::BatchPlan),
+    Done,
+}
+
 /// The job: checks or imports every row, in batches, resuming after the last committed batch.
 pub async fn run(mut ctx: JobContext) -> Result<(), JobError> {
     let payload: ImportPayload = ctx.payload()?;
@@ -341,59 +347,67 @@ pub async fn execute(
             .await?;
     }
     let merge = write.then(|| crate::customers::repo::BackgroundIndexMerge::start(&pool));
-    if write && mode == ImportMode::AllOrNothing {
-        let mut tx = pool.begin().await?;
-        for (n, batch) in prepared.chunks(process::BATCH).enumerate() {
-            process::run_batch(
-                &mut tx,
-                id,
-                n * process::BATCH,
-                batch,
+    // Batches are decided one ahead of the writes, on a connection of their own, so looking up
+    // matches and preparing the next batch overlap the database's work on the current one.
+    let (planned, to_write) = tokio::sync::mpsc::channel::<Planned>(2);
+    let decide = async {
+        // Owned here, so the writer sees the channel close if deciding fails.
+        let planned = planned;
+        let mut lookups = pool.acquire().await?;
+        let mut first = start;
+        while first < prepared.len() {
+            let end = (first + process::BATCH).min(prepared.len());
+            let plan = process::plan_batch(
+                &mut lookups,
+                first,
+                &prepared[first..end],
                 &mut index,
                 &scope,
-                importer,
-                &currency,
-                true,
+                write,
                 &mut fake_id,
             )
             .await?;
-            let done = ((n + 1) * process::BATCH).min(prepared.len());
+            if planned.send(Planned::Batch(plan)).await.is_err() {
+                // The writer stopped; its error is the one reported.
+                return Ok(());
+            }
+            first = end;
+        }
+        let _ = planned.send(Planned::Done).await;
+        Ok::<(), JobError>(())
+    };
+    let apply = async {
+        // Owned here, so the decider sees the channel close if writing fails.
+        let mut to_write = to_write;
+        let all_or_nothing = write && mode == ImportMode::AllOrNothing;
+        let mut tx = pool.begin().await?;
+        loop {
+            let plan = match to_write.recv().await {
+                Some(Planned::Batch(plan)) => plan,
+                Some(Planned::Done) => break,
+                // Deciding failed: nothing more is written, and an all-or-nothing run rolls back.
+                None => return Ok(()),
+            };
+            process::write_plan(&mut tx, id, &plan, importer, &currency, write).await?;
+            let done = plan.first_row + plan.counts.total();
+            if !all_or_nothing {
+                tx.commit().await?;
+                tx = pool.begin().await?;
+            }
             if let Some(merge) =
                 merge.as_ref().filter(|_| done.is_multiple_of(process::MERGE_EVERY))
             {
                 merge.request();
             }
-            progress.report(done as i64, total, None).await?;
+            let checkpoint = (!all_or_nothing).then(|| serde_json::json!(done));
+            progress.report(done as i64, total, checkpoint).await?;
         }
         tx.commit().await?;
-    } else {
-        let mut first = start;
-        while first < prepared.len() {
-            let end = (first + process::BATCH).min(prepared.len());
-            let mut tx = pool.begin().await?;
-            process::run_batch(
-                &mut tx,
-                id,
-                first,
-                &prepared[first..end],
-                &mut index,
-                &scope,
-                importer,
-                &currency,
-                write,
-                &mut fake_id,
-            )
-            .await?;
-            tx.commit().await?;
-            first = end;
-            if let Some(merge) =
-                merge.as_ref().filter(|_| first.is_multiple_of(process::MERGE_EVERY))
-            {
-                merge.request();
-            }
-            progress.report(first as i64, total, Some(serde_json::json!(first))).await?;
-        }
-    }
+        Ok::<(), JobError>(())
+    };
+    let (decided, applied) = tokio::join!(decide, apply);
+    decided?;
+    applied?;
     if let Some(merge) = merge {
         merge.finish().await?;
     }
