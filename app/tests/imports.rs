@@ -283,3 +283,57 @@ async fn later_batches_update_customers_created_by_earlier_ones_in_either_mode()
         assert_eq!(live_customers(&db).await, 2489, "{mode:?}");
     }
 }
+
+/// Progress that fails once `rows` rows are written, as a process stopped between committing a
+/// batch and saving how far it got would.
+struct StopsAfter(i64);
+
+impl service::Progress for StopsAfter {
+    async fn report(&mut self, done: i64, _total: i64) -> Result<(), app::jobs::worker::JobError> {
+        if done >= self.0 {
+            return Err(app::jobs::worker::JobError::Retry("stopped".into()));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_retried_import_goes_on_after_its_last_committed_batch() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let admin = db
+        .caller(db.user("admin@example.com", Role::Admin, None, "a long enough password").await)
+        .await
+        .unwrap();
+    let file = cross_batch_file();
+    let id = service::upload(&state, &admin, "customers.csv", Encoding::Auto, file.as_bytes())
+        .await
+        .unwrap();
+    let run = service::get(&state, &admin, id).await.unwrap();
+    // No job runner here: the test plays the job's two attempts itself.
+    service::start(&state, &admin, id, run.mapping.clone(), ImportMode::SkipBad, false)
+        .await
+        .unwrap();
+    let first = service::execute(&db.pool, id, false, &mut StopsAfter(2000)).await;
+    assert!(first.is_err(), "the first attempt stops after two batches");
+    // Batch 1's last row changes a customer instead of adding one.
+    assert_eq!(live_customers(&db).await, 1999);
+
+    service::execute(&db.pool, id, false, &mut service::Unreported).await.unwrap();
+    let done = service::get(&state, &admin, id).await.unwrap();
+    assert_eq!(
+        (done.status, done.created, done.updated, done.unchanged),
+        (ImportStatus::Imported, 2489, 11, 0),
+        "the second attempt neither redid nor re-counted the committed batches"
+    );
+    assert_eq!(live_customers(&db).await, 2489);
+    // What a revert deletes: every customer the import created, across both attempts.
+    let recorded: i64 = sqlx::query_scalar(
+        "select sum(cardinality(created_ids))::bigint from import_batch where import_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(recorded, 2489);
+}

@@ -192,6 +192,7 @@ pub async fn start(
     if updated.rows_affected() == 0 {
         return Err(AppError::Conflict);
     }
+    forget_outcomes(&mut *tx, id).await?;
     let mut job = NewJob::new(
         kinds::CUSTOMER_IMPORT,
         serde_json::json!({ "import_id": id, "dry_run": dry_run }),
@@ -214,6 +215,28 @@ pub async fn start(
     Ok(job_id)
 }
 
+/// Clears what an earlier check or import of this file recorded, so a run begins with none.
+pub async fn forget_outcomes(executor: impl sqlx::PgExecutor<'_>, id: i64) -> Result<(), AppError> {
+    sqlx::query("delete from import_batch where import_id = $1").bind(id).execute(executor).await?;
+    Ok(())
+}
+
+/// Where an import that skips bad rows goes on: after the last batch it recorded, since each
+/// batch's rows and its record are committed together (a checkpoint saved afterwards could
+/// lag behind, and redoing a committed batch would record its new customers as unchanged, so a
+/// revert would leave them behind).
+async fn recorded_end(pool: &PgPool, id: i64) -> Result<usize, AppError> {
+    let end: i64 = sqlx::query_scalar(
+        "select coalesce(max(first_row + created_count + updated_count + unchanged_count
+                             + rejected_count), 0)::bigint
+         from import_batch where import_id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(end as usize)
+}
+
 #[derive(serde::Deserialize)]
 struct ImportPayload {
     import_id: i64,
@@ -223,28 +246,16 @@ struct ImportPayload {
 /// Where a long import reports progress and finds where to resume: the job in production, nothing
 /// in the benchmark.
 pub trait Progress: Send {
-    /// The row a previous attempt committed up to.
-    fn resume_from(&self) -> usize;
     fn report(
         &mut self,
         done: i64,
         total: i64,
-        checkpoint: Option<serde_json::Value>,
     ) -> impl std::future::Future<Output = Result<(), JobError>> + Send;
 }
 
 impl Progress for JobContext {
-    fn resume_from(&self) -> usize {
-        self.checkpoint().unwrap_or(0)
-    }
-
-    async fn report(
-        &mut self,
-        done: i64,
-        total: i64,
-        checkpoint: Option<serde_json::Value>,
-    ) -> Result<(), JobError> {
-        self.progress(done, Some(total), checkpoint).await
+    async fn report(&mut self, done: i64, total: i64) -> Result<(), JobError> {
+        self.progress(done, Some(total), None).await
     }
 }
 
@@ -252,16 +263,7 @@ impl Progress for JobContext {
 pub struct Unreported;
 
 impl Progress for Unreported {
-    fn resume_from(&self) -> usize {
-        0
-    }
-
-    async fn report(
-        &mut self,
-        _: i64,
-        _: i64,
-        _: Option<serde_json::Value>,
-    ) -> Result<(), JobError> {
+    async fn report(&mut self, _: i64, _: i64) -> Result<(), JobError> {
         Ok(())
     }
 }
@@ -315,10 +317,7 @@ pub async fn execute(
     if !payload.dry_run && !write {
         // All or nothing with bad rows: record what was wrong, import nothing.
         let mut tx = pool.begin().await?;
-        sqlx::query("delete from import_batch where import_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        forget_outcomes(&mut *tx, id).await?;
         for (n, batch) in prepared.chunks(process::BATCH).enumerate() {
             process::run_batch(
                 &mut tx,
@@ -338,14 +337,14 @@ pub async fn execute(
         return finish(&pool, id, ImportStatus::Failed, true, importer).await;
     }
 
-    let start: usize =
-        if write && mode == ImportMode::SkipBad { progress.resume_from() } else { 0 };
-    if start == 0 {
-        sqlx::query("delete from import_batch where import_id = $1")
-            .bind(id)
-            .execute(&pool)
-            .await?;
-    }
+    // A check (whose simulated customers exist only in memory) and an all-or-nothing import
+    // (one transaction) start over; an import that skips bad rows goes on from its record.
+    let start = if write && mode == ImportMode::SkipBad {
+        recorded_end(&pool, id).await?
+    } else {
+        forget_outcomes(&pool, id).await?;
+        0
+    };
     let merge = write.then(|| crate::customers::repo::BackgroundIndexMerge::start(&pool));
     // Batches are decided one ahead of the writes, on a connection of their own, so looking up
     // matches and preparing the next batch overlap the database's work on the current one.
@@ -399,8 +398,7 @@ pub async fn execute(
             {
                 merge.request();
             }
-            let checkpoint = (!all_or_nothing).then(|| serde_json::json!(done));
-            progress.report(done as i64, total, checkpoint).await?;
+            progress.report(done as i64, total).await?;
         }
         tx.commit().await?;
         Ok::<(), JobError>(())
