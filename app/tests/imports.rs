@@ -239,6 +239,11 @@ async fn a_phone_changed_by_an_import_is_what_finds_the_customer() {
     assert_eq!((changed.created, changed.updated), (0, 1));
     assert_eq!(found("0000-1111").await, vec!["王秀英"]);
     assert!(found("1234-5678").await.is_empty());
+    // Reverting gives her old phone back, and search follows.
+    service::start_revert(&state, &admin, changed.id).await.unwrap();
+    wait_until_status(&state, &admin, changed.id, ImportStatus::Reverted).await;
+    assert_eq!(found("1234-5678").await, vec!["王秀英"]);
+    assert!(found("0000-1111").await.is_empty());
 }
 
 /// A file of several batches whose later rows change customers created by earlier batches:

@@ -8,7 +8,7 @@ use crate::{
         model::{Role, UserId},
         server::{Actor, Authenticated},
     },
-    customers::model::{CustomerFilter, CustomerId, CustomerRow, CustomerSort, Money},
+    customers::model::{CustomerFilter, CustomerRow, CustomerSort, Money},
     error::{AppError, FieldError},
     events::{Audience, ServerEvent, Topic, publish},
     i18n::{Locale, Text, field_error_text},
@@ -523,51 +523,65 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     .execute(&mut *tx)
     .await?;
     ctx.progress(1, Some(2), None).await?;
-    // Latest change first, so a customer the file changed twice ends with what it had before
-    // the first change.
-    let updated: Vec<(i64, serde_json::Value)> = sqlx::query_as(
+    // Each changed customer gets back what it had before the import's first change of it (a
+    // file may change one customer on several lines), all in one statement.
+    let changes: Vec<(i64, serde_json::Value)> = sqlx::query_as(
         "select u.id, u.before
          from import_batch b,
               rows from (unnest(b.updated_ids), jsonb_array_elements(b.updated_before))
                   with ordinality as u(id, before, position)
          where b.import_id = $1
-         order by b.first_row desc, u.position desc",
+         order by b.first_row, u.position",
     )
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    for (customer_id, before) in &updated {
-        let before: process::Existing = serde_json::from_value(before.clone())
+    let mut seen = std::collections::HashSet::new();
+    let mut restore = RestoreColumns::default();
+    for (customer_id, before) in changes {
+        if !seen.insert(customer_id) {
+            continue;
+        }
+        let before: process::Existing = serde_json::from_value(before)
             .map_err(|e| JobError::Fatal(format!("bad stored state: {e}")))?;
-        sqlx::query!(
-            r#"
-            update customer set kind = $2, customer_type = $3, phone = $4, phone_normalized = $5,
-                email = $6, email_normalized = $7, address = $8, region = $9, industry = $10,
-                source = $11, tags = $12, birthday = $13, anniversary = $14, notes = $15,
-                custom_fields = $16, version = version + 1, updated_at = now()
-            where id = $1
-            "#,
-            *customer_id,
-            before.kind,
-            before.customer_type,
-            before.phone,
-            before.phone_normalized,
-            before.email,
-            before.email_normalized,
-            before.address,
-            before.region,
-            before.industry,
-            before.source,
-            &before.tags,
-            before.birthday as _,
-            before.anniversary as _,
-            before.notes,
-            before.custom_fields,
-        )
-        .execute(&mut *tx)
-        .await?;
-        crate::customers::repo::refresh_search(&mut tx, CustomerId(*customer_id)).await?;
+        restore.push(customer_id, before);
     }
+    sqlx::query(
+        r#"
+        update customer c set kind = u.kind, customer_type = u.customer_type, phone = u.phone,
+            phone_normalized = u.phone_normalized, email = u.email,
+            email_normalized = u.email_normalized, address = u.address, region = u.region,
+            industry = u.industry, source = u.source,
+            tags = case when u.tags = '' then '{}' else string_to_array(u.tags, E'') end,
+            birthday = u.birthday, anniversary = u.anniversary, notes = u.notes,
+            custom_fields = u.custom, version = c.version + 1, updated_at = now()
+        from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                    $13::date[], $14::date[], $15::text[], $16::jsonb[])
+             as u(id, kind, customer_type, phone, phone_normalized, email, email_normalized,
+                  address, region, industry, source, tags, birthday, anniversary, notes, custom)
+        where c.id = u.id
+        "#,
+    )
+    .bind(&restore.id)
+    .bind(&restore.kind)
+    .bind(&restore.customer_type)
+    .bind(&restore.phone)
+    .bind(&restore.phone_normalized)
+    .bind(&restore.email)
+    .bind(&restore.email_normalized)
+    .bind(&restore.address)
+    .bind(&restore.region)
+    .bind(&restore.industry)
+    .bind(&restore.source)
+    .bind(&restore.tags)
+    .bind(&restore.birthday)
+    .bind(&restore.anniversary)
+    .bind(&restore.notes)
+    .bind(&restore.custom)
+    .execute(&mut *tx)
+    .await?;
+    crate::customers::repo::refresh_search_of(&mut tx, &restore.id).await?;
     sqlx::query!(
         "update import_run set status = 'reverted', updated_at = now(), version = version + 1 where id = $1",
         id
@@ -575,12 +589,55 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     .execute(&mut *tx)
     .await?;
     let actor = Actor { user_id: importer, client_ip: None };
-    let summary = serde_json::json!({ "deleted": created.len(), "restored": updated.len() });
+    let summary = serde_json::json!({ "deleted": created.len(), "restored": restore.id.len() });
     record(&mut *tx, actor, Change::new("reverted", "import", id).after(&summary)).await?;
     publish(&mut *tx, &import_event(id, importer)).await?;
     tx.commit().await?;
     ctx.progress(2, Some(2), None).await?;
     Ok(())
+}
+
+/// Customers' previous fields as one array per column, for a single update.
+#[derive(Default)]
+struct RestoreColumns {
+    id: Vec<i64>,
+    kind: Vec<String>,
+    customer_type: Vec<String>,
+    phone: Vec<Option<String>>,
+    phone_normalized: Vec<Option<String>>,
+    email: Vec<Option<String>>,
+    email_normalized: Vec<Option<String>>,
+    address: Vec<Option<String>>,
+    region: Vec<Option<String>>,
+    industry: Vec<Option<String>>,
+    source: Vec<String>,
+    /// Each customer's tags joined by U+001F (Postgres arrays cannot be ragged).
+    tags: Vec<String>,
+    birthday: Vec<Option<chrono::NaiveDate>>,
+    anniversary: Vec<Option<chrono::NaiveDate>>,
+    notes: Vec<Option<String>>,
+    custom: Vec<serde_json::Value>,
+}
+
+impl RestoreColumns {
+    fn push(&mut self, id: i64, before: process::Existing) {
+        self.id.push(id);
+        self.kind.push(before.kind);
+        self.customer_type.push(before.customer_type);
+        self.phone.push(before.phone);
+        self.phone_normalized.push(before.phone_normalized);
+        self.email.push(before.email);
+        self.email_normalized.push(before.email_normalized);
+        self.address.push(before.address);
+        self.region.push(before.region);
+        self.industry.push(before.industry);
+        self.source.push(before.source);
+        self.tags.push(before.tags.join("\u{1f}"));
+        self.birthday.push(before.birthday);
+        self.anniversary.push(before.anniversary);
+        self.notes.push(before.notes);
+        self.custom.push(before.custom_fields);
+    }
 }
 
 fn encode(text: &str, encoding: &str) -> Vec<u8> {
