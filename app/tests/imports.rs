@@ -19,16 +19,30 @@ const FILE: &str = "客户名称,电话,邮箱,地区,标签,负责人\n\
 王秀英,139-1234-5678,xiuying@example.com,广东·深圳,,\n\
 坏行,not a phone,nope,上海,,nobody@example.com\n";
 
-/// A fresh database, its state with the job runner going, and an admin to act as.
-async fn with_admin() -> (TestDatabase, AppState, app::testing::Background, Authenticated) {
+/// A fresh database, its state (no job runner) and an admin to act as.
+async fn with_admin_only() -> (TestDatabase, AppState, Authenticated) {
     let db = TestDatabase::new().await;
     let state = db.state();
-    let background = app::testing::Background::start(&state);
     let admin = db
         .caller(db.user("admin@example.com", Role::Admin, None, "a long enough password").await)
         .await
         .unwrap();
+    (db, state, admin)
+}
+
+/// `with_admin_only`, with the job runner going.
+async fn with_admin() -> (TestDatabase, AppState, app::testing::Background, Authenticated) {
+    let (db, state, admin) = with_admin_only().await;
+    let background = app::testing::Background::start(&state);
     (db, state, background, admin)
+}
+
+async fn region_of(db: &TestDatabase, name: &str) -> String {
+    sqlx::query_scalar("select region from customer where name = $1")
+        .bind(name)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
 }
 
 async fn wait_for(
@@ -121,12 +135,7 @@ async fn importing_the_same_file_twice_creates_no_duplicates_and_reports_bad_row
     let update =
         run_import(&db, &state, &admin, changed.as_bytes(), ImportMode::SkipBad, false).await;
     assert_eq!((update.created, update.updated), (0, 2));
-    let region: String =
-        sqlx::query_scalar("select region from customer where name = '北京远方物流'")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-    assert_eq!(region, "重庆");
+    assert_eq!(region_of(&db, "北京远方物流").await, "重庆");
 
     // A company name alone identifies a row that has no phone or email; a row with a new phone
     // is another firm of the same name, so it is created.
@@ -151,12 +160,7 @@ async fn importing_the_same_file_twice_creates_no_duplicates_and_reports_bad_row
     service::start_revert(&state, &admin, update.id).await.unwrap();
     let reverted = wait_until_status(&state, &admin, update.id, ImportStatus::Reverted).await;
     assert_eq!(reverted.status, ImportStatus::Reverted);
-    let region: String =
-        sqlx::query_scalar("select region from customer where name = '北京远方物流'")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-    assert_eq!(region, "北京");
+    assert_eq!(region_of(&db, "北京远方物流").await, "北京");
     service::start_revert(&state, &admin, first.id).await.unwrap();
     wait_until_status(&state, &admin, first.id, ImportStatus::Reverted).await;
     assert_eq!(live_customers(&db).await, 0, "one click took the import back out");
@@ -304,12 +308,7 @@ impl service::Progress for StopsAfter {
 
 #[tokio::test]
 async fn a_retried_import_goes_on_after_its_last_committed_batch() {
-    let db = TestDatabase::new().await;
-    let state = db.state();
-    let admin = db
-        .caller(db.user("admin@example.com", Role::Admin, None, "a long enough password").await)
-        .await
-        .unwrap();
+    let (db, state, admin) = with_admin_only().await;
     let file = cross_batch_file();
     let id = service::upload(&state, &admin, "customers.csv", Encoding::Auto, file.as_bytes())
         .await

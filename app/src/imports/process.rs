@@ -741,57 +741,7 @@ async fn write_batch(
 
     // Matched customers that change: their new state, one statement for the batch.
     if !updated.is_empty() {
-        let mut u = UpdateColumns::default();
-        for record in updated {
-            u.id.push(record.id);
-            u.kind.push(record.kind.clone());
-            u.customer_type.push(record.customer_type.clone());
-            u.phone.push(record.phone.clone());
-            u.phone_normalized.push(record.phone_normalized.clone());
-            u.email.push(record.email.clone());
-            u.address.push(record.address.clone());
-            u.region.push(record.region.clone());
-            u.industry.push(record.industry.clone());
-            u.source.push(record.source.clone());
-            u.tags.push(join(&record.tags));
-            u.birthday.push(record.birthday);
-            u.anniversary.push(record.anniversary);
-            u.notes.push(record.notes.clone());
-            u.custom.push(record.custom_fields.clone());
-        }
-        sqlx::query!(
-            r#"
-            update customer c set kind = u.kind, customer_type = u.customer_type, phone = u.phone,
-                phone_normalized = u.phone_normalized, email = u.email, email_normalized = u.email,
-                address = u.address, region = u.region, industry = u.industry, source = u.source,
-                tags = case when u.tags = '' then '{}' else string_to_array(u.tags, E'\x1f') end,
-                birthday = u.birthday, anniversary = u.anniversary, notes = u.notes,
-                custom_fields = u.custom, version = c.version + 1, updated_at = now()
-            from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::date[],
-                        $13::date[], $14::text[], $15::jsonb[])
-                 as u(id, kind, customer_type, phone, phone_normalized, email, address, region,
-                      industry, source, tags, birthday, anniversary, notes, custom)
-            where c.id = u.id
-            "#,
-            &u.id,
-            &u.kind,
-            &u.customer_type,
-            &u.phone as &[Option<String>],
-            &u.phone_normalized as &[Option<String>],
-            &u.email as &[Option<String>],
-            &u.address as &[Option<String>],
-            &u.region as &[Option<String>],
-            &u.industry as &[Option<String>],
-            &u.source,
-            &u.tags,
-            &u.birthday as &[Option<NaiveDate>] as _,
-            &u.anniversary as &[Option<NaiveDate>] as _,
-            &u.notes as &[Option<String>],
-            &u.custom,
-        )
-        .execute(&mut *conn)
-        .await?;
+        store_fields(conn, updated).await?;
         let ids: Vec<i64> = updated.iter().map(|r| r.id).collect();
         // Only a new phone or email changes what a customer is found by (names are match keys,
         // never changed by an import); most updates fill in other fields.
@@ -843,23 +793,95 @@ struct CreateColumns {
     name_key: Vec<String>,
 }
 
+/// Stores the fields an import may change for many customers in one statement: an import's
+/// updates, and a revert putting back what they had before.
+pub async fn store_fields(conn: &mut PgConnection, records: &[Existing]) -> Result<(), AppError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let mut u = FieldColumns::default();
+    for record in records {
+        u.push(record);
+    }
+    sqlx::query(
+        r#"
+        update customer c set kind = u.kind, customer_type = u.customer_type, phone = u.phone,
+            phone_normalized = u.phone_normalized, email = u.email,
+            email_normalized = u.email_normalized, address = u.address, region = u.region,
+            industry = u.industry, source = u.source,
+            tags = case when u.tags = '' then '{}' else string_to_array(u.tags, E'\x1f') end,
+            birthday = u.birthday, anniversary = u.anniversary, notes = u.notes,
+            custom_fields = u.custom, version = c.version + 1, updated_at = now()
+        from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                    $13::date[], $14::date[], $15::text[], $16::jsonb[])
+             as u(id, kind, customer_type, phone, phone_normalized, email, email_normalized,
+                  address, region, industry, source, tags, birthday, anniversary, notes, custom)
+        where c.id = u.id
+        "#,
+    )
+    .bind(&u.id)
+    .bind(&u.kind)
+    .bind(&u.customer_type)
+    .bind(&u.phone)
+    .bind(&u.phone_normalized)
+    .bind(&u.email)
+    .bind(&u.email_normalized)
+    .bind(&u.address)
+    .bind(&u.region)
+    .bind(&u.industry)
+    .bind(&u.source)
+    .bind(&u.tags)
+    .bind(&u.birthday)
+    .bind(&u.anniversary)
+    .bind(&u.notes)
+    .bind(&u.custom)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// `Existing` records as one array per column, for `store_fields`.
 #[derive(Default)]
-struct UpdateColumns {
+struct FieldColumns {
     id: Vec<i64>,
     kind: Vec<String>,
     customer_type: Vec<String>,
     phone: Vec<Option<String>>,
     phone_normalized: Vec<Option<String>>,
     email: Vec<Option<String>>,
+    email_normalized: Vec<Option<String>>,
     address: Vec<Option<String>>,
     region: Vec<Option<String>>,
     industry: Vec<Option<String>>,
     source: Vec<String>,
+    /// Each customer's tags joined by U+001F (Postgres arrays cannot be ragged).
     tags: Vec<String>,
     birthday: Vec<Option<NaiveDate>>,
     anniversary: Vec<Option<NaiveDate>>,
     notes: Vec<Option<String>>,
     custom: Vec<serde_json::Value>,
+}
+
+impl FieldColumns {
+    fn push(&mut self, record: &Existing) {
+        self.id.push(record.id);
+        self.kind.push(record.kind.clone());
+        self.customer_type.push(record.customer_type.clone());
+        self.phone.push(record.phone.clone());
+        self.phone_normalized.push(record.phone_normalized.clone());
+        self.email.push(record.email.clone());
+        self.email_normalized.push(record.email_normalized.clone());
+        self.address.push(record.address.clone());
+        self.region.push(record.region.clone());
+        self.industry.push(record.industry.clone());
+        self.source.push(record.source.clone());
+        self.tags.push(join(&record.tags));
+        self.birthday.push(record.birthday);
+        self.anniversary.push(record.anniversary);
+        self.notes.push(record.notes.clone());
+        self.custom.push(record.custom_fields.clone());
+    }
 }
 
 /// Stores what a batch's rows did (replacing a previous attempt's record of the same batch).

@@ -243,8 +243,8 @@ struct ImportPayload {
     dry_run: bool,
 }
 
-/// Where a long import reports progress and finds where to resume: the job in production, nothing
-/// in the benchmark.
+/// Where a long import reports progress: the job in production, nothing in the benchmark. (A
+/// retry finds where to go on from the import's own record, `recorded_end`.)
 pub trait Progress: Send {
     fn report(
         &mut self,
@@ -537,51 +537,19 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     .fetch_all(&mut *tx)
     .await?;
     let mut seen = std::collections::HashSet::new();
-    let mut restore = RestoreColumns::default();
+    let mut restore = Vec::new();
     for (customer_id, before) in changes {
         if !seen.insert(customer_id) {
             continue;
         }
-        let before: process::Existing = serde_json::from_value(before)
+        let mut before: process::Existing = serde_json::from_value(before)
             .map_err(|e| JobError::Fatal(format!("bad stored state: {e}")))?;
-        restore.push(customer_id, before);
+        before.id = customer_id;
+        restore.push(before);
     }
-    sqlx::query(
-        r#"
-        update customer c set kind = u.kind, customer_type = u.customer_type, phone = u.phone,
-            phone_normalized = u.phone_normalized, email = u.email,
-            email_normalized = u.email_normalized, address = u.address, region = u.region,
-            industry = u.industry, source = u.source,
-            tags = case when u.tags = '' then '{}' else string_to_array(u.tags, E'') end,
-            birthday = u.birthday, anniversary = u.anniversary, notes = u.notes,
-            custom_fields = u.custom, version = c.version + 1, updated_at = now()
-        from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                    $13::date[], $14::date[], $15::text[], $16::jsonb[])
-             as u(id, kind, customer_type, phone, phone_normalized, email, email_normalized,
-                  address, region, industry, source, tags, birthday, anniversary, notes, custom)
-        where c.id = u.id
-        "#,
-    )
-    .bind(&restore.id)
-    .bind(&restore.kind)
-    .bind(&restore.customer_type)
-    .bind(&restore.phone)
-    .bind(&restore.phone_normalized)
-    .bind(&restore.email)
-    .bind(&restore.email_normalized)
-    .bind(&restore.address)
-    .bind(&restore.region)
-    .bind(&restore.industry)
-    .bind(&restore.source)
-    .bind(&restore.tags)
-    .bind(&restore.birthday)
-    .bind(&restore.anniversary)
-    .bind(&restore.notes)
-    .bind(&restore.custom)
-    .execute(&mut *tx)
-    .await?;
-    crate::customers::repo::refresh_search_of(&mut tx, &restore.id).await?;
+    process::store_fields(&mut tx, &restore).await?;
+    let restored: Vec<i64> = restore.iter().map(|r| r.id).collect();
+    crate::customers::repo::refresh_search_of(&mut tx, &restored).await?;
     sqlx::query!(
         "update import_run set status = 'reverted', updated_at = now(), version = version + 1 where id = $1",
         id
@@ -589,55 +557,12 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     .execute(&mut *tx)
     .await?;
     let actor = Actor { user_id: importer, client_ip: None };
-    let summary = serde_json::json!({ "deleted": created.len(), "restored": restore.id.len() });
+    let summary = serde_json::json!({ "deleted": created.len(), "restored": restored.len() });
     record(&mut *tx, actor, Change::new("reverted", "import", id).after(&summary)).await?;
     publish(&mut *tx, &import_event(id, importer)).await?;
     tx.commit().await?;
     ctx.progress(2, Some(2), None).await?;
     Ok(())
-}
-
-/// Customers' previous fields as one array per column, for a single update.
-#[derive(Default)]
-struct RestoreColumns {
-    id: Vec<i64>,
-    kind: Vec<String>,
-    customer_type: Vec<String>,
-    phone: Vec<Option<String>>,
-    phone_normalized: Vec<Option<String>>,
-    email: Vec<Option<String>>,
-    email_normalized: Vec<Option<String>>,
-    address: Vec<Option<String>>,
-    region: Vec<Option<String>>,
-    industry: Vec<Option<String>>,
-    source: Vec<String>,
-    /// Each customer's tags joined by U+001F (Postgres arrays cannot be ragged).
-    tags: Vec<String>,
-    birthday: Vec<Option<chrono::NaiveDate>>,
-    anniversary: Vec<Option<chrono::NaiveDate>>,
-    notes: Vec<Option<String>>,
-    custom: Vec<serde_json::Value>,
-}
-
-impl RestoreColumns {
-    fn push(&mut self, id: i64, before: process::Existing) {
-        self.id.push(id);
-        self.kind.push(before.kind);
-        self.customer_type.push(before.customer_type);
-        self.phone.push(before.phone);
-        self.phone_normalized.push(before.phone_normalized);
-        self.email.push(before.email);
-        self.email_normalized.push(before.email_normalized);
-        self.address.push(before.address);
-        self.region.push(before.region);
-        self.industry.push(before.industry);
-        self.source.push(before.source);
-        self.tags.push(before.tags.join("\u{1f}"));
-        self.birthday.push(before.birthday);
-        self.anniversary.push(before.anniversary);
-        self.notes.push(before.notes);
-        self.custom.push(before.custom_fields);
-    }
 }
 
 fn encode(text: &str, encoding: &str) -> Vec<u8> {
