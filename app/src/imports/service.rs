@@ -379,7 +379,7 @@ pub async fn execute(
         // Owned here, so the decider sees the channel close if writing fails.
         let mut to_write = to_write;
         let all_or_nothing = write && mode == ImportMode::AllOrNothing;
-        let mut tx = pool.begin().await?;
+        let mut tx = begin_batch(&pool, all_or_nothing).await?;
         loop {
             let plan = match to_write.recv().await {
                 Some(Planned::Batch(plan)) => plan,
@@ -391,7 +391,7 @@ pub async fn execute(
             let done = plan.first_row + plan.counts.total();
             if !all_or_nothing {
                 tx.commit().await?;
-                tx = pool.begin().await?;
+                tx = begin_batch(&pool, false).await?;
             }
             if let Some(merge) =
                 merge.as_ref().filter(|_| done.is_multiple_of(process::MERGE_EVERY))
@@ -418,6 +418,22 @@ pub async fn execute(
         queue::enqueue(&mut conn, job).await?;
     }
     Ok(())
+}
+
+/// The transaction that writes a batch (or, all or nothing, the whole file). A skip-bad batch's
+/// commit does not wait for its WAL to reach the disk (100 waits were 0.6 s of a 10 s import):
+/// a crash can lose only the last few batches, each together with its `import_batch` record, so
+/// a retry goes on from the last batch that survived. The import's final status is committed
+/// normally, which flushes every batch before it.
+async fn begin_batch(
+    pool: &PgPool,
+    all_or_nothing: bool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, AppError> {
+    let mut tx = pool.begin().await?;
+    if !all_or_nothing {
+        sqlx::query("set local synchronous_commit = off").execute(&mut *tx).await?;
+    }
+    Ok(tx)
 }
 
 async fn finish(
