@@ -341,3 +341,45 @@ async fn a_retried_import_goes_on_after_its_last_committed_batch() {
     .unwrap();
     assert_eq!(recorded, 2489);
 }
+
+#[tokio::test]
+async fn members_see_their_own_imports_and_admins_see_all() {
+    let (db, state, admin) = with_admin_only().await;
+    let member = db
+        .caller(db.user("member@example.com", Role::Member, None, "a long enough password").await)
+        .await
+        .unwrap();
+    let upload = |caller: &Authenticated, name: &str| {
+        let (state, caller, name) = (state.clone(), caller.clone(), name.to_owned());
+        async move {
+            service::upload(&state, &caller, &name, Encoding::Auto, FILE.as_bytes()).await.unwrap()
+        }
+    };
+    let admins = upload(&admin, "admin.csv").await;
+    let members_first = upload(&member, "member-1.csv").await;
+    let members_second = upload(&member, "member-2.csv").await;
+
+    let names = |runs: Vec<ImportRun>| runs.into_iter().map(|r| r.file_name).collect::<Vec<_>>();
+    assert_eq!(
+        names(service::list(&state, &member).await.unwrap()),
+        ["member-2.csv", "member-1.csv"],
+        "a member lists their own imports, newest first"
+    );
+    assert_eq!(
+        names(service::list(&state, &admin).await.unwrap()),
+        ["member-2.csv", "member-1.csv", "admin.csv"]
+    );
+    let run = service::get(&state, &member, members_first).await.unwrap();
+    assert_eq!(
+        (run.file_name.as_str(), run.row_count, run.status),
+        ("member-1.csv", 4, ImportStatus::Uploaded)
+    );
+    assert!(
+        matches!(service::get(&state, &member, admins).await, Err(app::error::AppError::NotFound)),
+        "another user's import is not the member's to see"
+    );
+    assert_eq!(
+        service::get(&state, &admin, members_second).await.unwrap().file_name,
+        "member-2.csv"
+    );
+}

@@ -19,8 +19,7 @@ use crate::{
     },
     state::AppState,
 };
-use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgPool, Row};
 
 fn import_event(id: i64, owner: Option<UserId>) -> ServerEvent {
     ServerEvent {
@@ -77,75 +76,73 @@ pub async fn upload(
 /// Imports of the caller (all imports for admins), newest first.
 pub async fn list(state: &AppState, caller: &Authenticated) -> Result<Vec<ImportRun>, AppError> {
     let only = (!caller.role().includes(Role::Admin)).then(|| caller.id().0);
-    let ids: Vec<i64> = sqlx::query_scalar!(
-        "select id from import_run where ($1::bigint is null or created_by = $1) order by id desc limit 20",
-        only
-    )
-    .fetch_all(&state.pool)
-    .await?;
-    let mut runs = Vec::new();
-    for id in ids {
-        runs.push(load(&state.pool, id).await?);
-    }
-    Ok(runs)
+    let runs = load(&state.pool, None, only, 20).await?;
+    Ok(runs.into_iter().map(|(run, _)| run).collect())
 }
 
 /// One import the caller may see (their own, or any for admins).
 ///
 /// Errors: `NotFound`.
 pub async fn get(state: &AppState, caller: &Authenticated, id: i64) -> Result<ImportRun, AppError> {
-    let run = load(&state.pool, id).await?;
-    let owner = owner_of(&state.pool, id).await?;
+    let (run, owner) =
+        load(&state.pool, Some(id), None, 1).await?.pop().ok_or(AppError::NotFound)?;
     if owner != Some(caller.id()) && !caller.role().includes(Role::Admin) {
         return Err(AppError::NotFound);
     }
     Ok(run)
 }
 
-async fn owner_of(pool: &PgPool, id: i64) -> Result<Option<UserId>, AppError> {
-    Ok(sqlx::query_scalar!("select created_by from import_run where id = $1", id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .map(UserId))
-}
-
-async fn load(pool: &PgPool, id: i64) -> Result<ImportRun, AppError> {
-    let r = sqlx::query!(
-        r#"
-        select i.id, i.file_name, i.encoding, i.headers, i.sample, i.row_count, i.mapping, i.mode,
-               i.status, i.dry_run, i.created_count, i.updated_count, i.unchanged_count,
-               i.rejected_count, i.job_id, j.progress_done as "progress_done?",
-               j.progress_total, i.created_at as "created_at: DateTime<Utc>"
-        from import_run i left join job j on j.id = i.job_id
-        where i.id = $1
-        "#,
-        id
+/// Imports newest first with who started them: one (`id`), or up to `limit` of one user's
+/// (`created_by`) or of everyone's.
+async fn load(
+    pool: &PgPool,
+    id: Option<i64>,
+    created_by: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(ImportRun, Option<UserId>)>, AppError> {
+    let rows = sqlx::query(
+        "select i.id, i.file_name, i.encoding, i.headers, i.sample, i.row_count, i.mapping,
+                i.mode, i.status, i.dry_run, i.created_count, i.updated_count, i.unchanged_count,
+                i.rejected_count, i.job_id, j.progress_done, j.progress_total, i.created_at,
+                i.created_by
+         from import_run i left join job j on j.id = i.job_id
+         where ($1::bigint is null or i.id = $1) and ($2::bigint is null or i.created_by = $2)
+         order by i.id desc
+         limit $3",
     )
-    .fetch_optional(pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    Ok(ImportRun {
-        id: r.id,
-        file_name: r.file_name,
-        encoding: r.encoding,
-        headers: r.headers,
-        sample: serde_json::from_value(r.sample).unwrap_or_default(),
-        row_count: r.row_count,
-        mapping: serde_json::from_value(r.mapping).unwrap_or_default(),
-        mode: ImportMode::parse(&r.mode).unwrap_or_default(),
-        status: ImportStatus::parse(&r.status)
-            .map_err(|_| AppError::internal("bad import status"))?,
-        dry_run: r.dry_run,
-        created: r.created_count,
-        updated: r.updated_count,
-        unchanged: r.unchanged_count,
-        rejected: r.rejected_count,
-        job_id: r.job_id,
-        progress_done: r.progress_done.unwrap_or(0),
-        progress_total: r.progress_total,
-        created_at: r.created_at,
-    })
+    .bind(id)
+    .bind(created_by)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let status: String = r.try_get("status")?;
+            let run = ImportRun {
+                id: r.try_get("id")?,
+                file_name: r.try_get("file_name")?,
+                encoding: r.try_get("encoding")?,
+                headers: r.try_get("headers")?,
+                sample: serde_json::from_value(r.try_get("sample")?).unwrap_or_default(),
+                row_count: r.try_get("row_count")?,
+                mapping: serde_json::from_value(r.try_get("mapping")?).unwrap_or_default(),
+                mode: ImportMode::parse(r.try_get("mode")?).unwrap_or_default(),
+                status: ImportStatus::parse(&status)
+                    .map_err(|_| AppError::internal("bad import status"))?,
+                dry_run: r.try_get("dry_run")?,
+                created: r.try_get("created_count")?,
+                updated: r.try_get("updated_count")?,
+                unchanged: r.try_get("unchanged_count")?,
+                rejected: r.try_get("rejected_count")?,
+                job_id: r.try_get("job_id")?,
+                progress_done: r.try_get::<Option<i64>, _>("progress_done")?.unwrap_or(0),
+                progress_total: r.try_get("progress_total")?,
+                created_at: r.try_get("created_at")?,
+            };
+            let owner: Option<i64> = r.try_get("created_by")?;
+            Ok((run, owner.map(UserId)))
+        })
+        .collect()
 }
 
 /// Saves the column mapping and the mode, then starts a check (`dry_run`) or the import.
