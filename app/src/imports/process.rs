@@ -449,7 +449,8 @@ pub struct BatchPlan {
     /// 0-based offset of the batch's first row in the file.
     pub first_row: usize,
     outcomes: Vec<Outcome>,
-    to_create: Vec<(usize, Prepared)>,
+    /// Each new customer as first created, with the row's contact.
+    created: Vec<(Existing, Option<RowContact>)>,
     /// The new state of each customer the batch changes.
     updated: Vec<Existing>,
     pub counts: Counts,
@@ -510,8 +511,8 @@ pub async fn plan_batch(
     };
     reserved.reverse();
     let mut outcomes = Vec::with_capacity(rows.len());
-    let mut to_create: Vec<(usize, Prepared)> = Vec::new();
-    for (offset, row) in rows.iter().enumerate() {
+    let mut created: Vec<(Existing, Option<RowContact>)> = Vec::new();
+    for row in rows {
         let row = match row {
             Err(errors) => {
                 outcomes.push(Outcome::Rejected(errors.clone()));
@@ -551,7 +552,7 @@ pub async fn plan_batch(
                     *next_fake_id -= 1;
                     *next_fake_id
                 };
-                index.insert(Existing {
+                let record = Existing {
                     id,
                     owner_id: row.owner_id,
                     kind: row.kind.unwrap_or_default().as_str().into(),
@@ -571,8 +572,9 @@ pub async fn plan_batch(
                     custom_fields: serde_json::Value::Object(row.custom.clone()),
                     name: row.name.clone(),
                     name_key: row.name_key.clone(),
-                });
-                to_create.push((offset, row.clone()));
+                };
+                created.push((record.clone(), row.contact.clone()));
+                index.insert(record);
                 outcomes.push(Outcome::Created(id));
             }
         }
@@ -593,7 +595,7 @@ pub async fn plan_batch(
             _ => None,
         })
         .collect();
-    Ok(BatchPlan { first_row, outcomes, to_create, updated, counts })
+    Ok(BatchPlan { first_row, outcomes, created, updated, counts })
 }
 
 /// Applies a decided batch (when `write`) and records what its rows did.
@@ -622,87 +624,56 @@ async fn write_batch(
     importer: UserId,
     currency: &str,
 ) -> Result<(), AppError> {
-    let BatchPlan { outcomes, to_create, updated, .. } = plan;
+    let BatchPlan { outcomes, created, updated, .. } = plan;
     // New customers: one insert for the batch, ids reserved above.
     let mut c = CreateColumns::default();
-    for (offset, row) in to_create {
-        let Outcome::Created(id) = outcomes[*offset] else { continue };
-        let contacts = row.contact.iter().map(|(n, p, _)| (n.as_str(), p.as_deref()));
-        let text = search_text(&row.name, row.phone.as_deref(), row.email.as_deref(), contacts);
-        c.id.push(id);
-        c.kind.push(row.kind.unwrap_or_default().as_str().into());
-        c.name.push(row.name.clone());
-        c.customer_type.push(row.customer_type.unwrap_or_default().as_str().into());
-        c.phone.push(row.phone.clone());
-        c.phone_normalized.push(row.phone_normalized.clone());
-        c.email.push(row.email.clone());
-        c.address.push(row.address.clone());
-        c.region.push(row.region.clone());
-        c.industry.push(row.industry.clone());
-        c.source.push(row.source.unwrap_or(Source::Import).as_str().into());
-        c.owner_id.push(row.owner_id);
-        c.tags.push(join(&row.tags));
-        c.birthday.push(row.birthday);
-        c.anniversary.push(row.anniversary);
-        c.notes.push(row.notes.clone());
-        c.custom.push(serde_json::Value::Object(row.custom.clone()));
+    for (record, contact) in created {
+        let contacts = contact.iter().map(|(n, p, _)| (n.as_str(), p.as_deref()));
+        let text =
+            search_text(&record.name, record.phone.as_deref(), record.email.as_deref(), contacts);
+        c.fields.push(record);
+        c.name.push(record.name.clone());
+        c.owner_id.push(record.owner_id);
         c.search_keys.push(keys_text(&index_keys(&text)));
         c.search.push(text);
-        c.name_key.push(row.name_key.clone());
+        c.name_key.push(record.name_key.clone());
     }
-    if !c.id.is_empty() {
-        sqlx::query!(
+    if !c.fields.id.is_empty() {
+        let insert = sqlx::query(
             r#"
-            insert into customer (id, kind, name, customer_type, phone, phone_normalized, email,
-                email_normalized, address, region, industry, source, owner_id, tags, birthday,
-                anniversary, notes, custom_fields, search_text, search_keys, name_key, currency,
-                created_by)
+            insert into customer (id, kind, customer_type, phone, phone_normalized, email,
+                email_normalized, address, region, industry, source, tags, birthday,
+                anniversary, notes, custom_fields, name, owner_id, search_text, search_keys,
+                name_key, currency, created_by)
             overriding system value
-            select u.id, u.kind, u.name, u.customer_type, u.phone, u.phone_normalized, u.email,
-                u.email, u.address, u.region, u.industry, u.source, u.owner_id,
+            select u.id, u.kind, u.customer_type, u.phone, u.phone_normalized, u.email,
+                u.email_normalized, u.address, u.region, u.industry, u.source,
                 case when u.tags = '' then '{}' else string_to_array(u.tags, E'\x1f') end,
-                u.birthday, u.anniversary, u.notes, u.custom,
-                u.search, string_to_array(u.keys, ',')::integer[],
-                u.name_key, $21, $22
+                u.birthday, u.anniversary, u.notes, u.custom, u.name, u.owner_id, u.search,
+                string_to_array(u.keys, ',')::integer[], u.name_key, $22, $23
             from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],
-                        $13::text[], $14::date[], $15::date[], $16::text[], $17::jsonb[], $18::text[],
-                        $19::text[], $20::text[])
-                 as u(id, kind, name, customer_type, phone, phone_normalized, email, address, region,
-                      industry, source, owner_id, tags, birthday, anniversary, notes, custom, search,
-                      keys, name_key)
+                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                        $13::date[], $14::date[], $15::text[], $16::jsonb[], $17::text[],
+                        $18::bigint[], $19::text[], $20::text[], $21::text[])
+                 as u(id, kind, customer_type, phone, phone_normalized, email, email_normalized,
+                      address, region, industry, source, tags, birthday, anniversary, notes,
+                      custom, name, owner_id, search, keys, name_key)
             "#,
-            &c.id,
-            &c.kind,
-            &c.name,
-            &c.customer_type,
-            &c.phone as &[Option<String>],
-            &c.phone_normalized as &[Option<String>],
-            &c.email as &[Option<String>],
-            &c.address as &[Option<String>],
-            &c.region as &[Option<String>],
-            &c.industry as &[Option<String>],
-            &c.source,
-            &c.owner_id as &[Option<i64>],
-            &c.tags,
-            &c.birthday as &[Option<NaiveDate>] as _,
-            &c.anniversary as &[Option<NaiveDate>] as _,
-            &c.notes as &[Option<String>],
-            &c.custom,
-            &c.search,
-            &c.search_keys,
-            &c.name_key,
-            currency,
-            importer.0,
-        )
-        .execute(&mut *conn)
-        .await?;
-        let contacts: Vec<(i64, &RowContact)> = to_create
+        );
+        c.fields
+            .bind_to(insert)
+            .bind(&c.name)
+            .bind(&c.owner_id)
+            .bind(&c.search)
+            .bind(&c.search_keys)
+            .bind(&c.name_key)
+            .bind(currency)
+            .bind(importer.0)
+            .execute(&mut *conn)
+            .await?;
+        let contacts: Vec<(i64, &RowContact)> = created
             .iter()
-            .filter_map(|(offset, row)| match (&outcomes[*offset], &row.contact) {
-                (Outcome::Created(id), Some(contact)) => Some((*id, contact)),
-                _ => None,
-            })
+            .filter_map(|(record, contact)| Some((record.id, contact.as_ref()?)))
             .collect();
         if !contacts.is_empty() {
             let ids: Vec<i64> = contacts.iter().map(|c| c.0).collect();
@@ -729,7 +700,7 @@ async fn write_batch(
         sqlx::query!(
             "insert into timeline_event (customer_id, at, kind, ref_id, data, actor_id)
              select id, now(), $2, $3, $4, $5 from unnest($1::bigint[]) as id",
-            &c.id,
+            &c.fields.id,
             kinds::IMPORTED,
             import_id,
             data,
@@ -769,25 +740,12 @@ async fn write_batch(
     Ok(())
 }
 
+/// New customers as one array per column: the fields an import may change, and the rest.
 #[derive(Default)]
 struct CreateColumns {
-    id: Vec<i64>,
-    kind: Vec<String>,
+    fields: FieldColumns,
     name: Vec<String>,
-    customer_type: Vec<String>,
-    phone: Vec<Option<String>>,
-    phone_normalized: Vec<Option<String>>,
-    email: Vec<Option<String>>,
-    address: Vec<Option<String>>,
-    region: Vec<Option<String>>,
-    industry: Vec<Option<String>>,
-    source: Vec<String>,
     owner_id: Vec<Option<i64>>,
-    tags: Vec<String>,
-    birthday: Vec<Option<NaiveDate>>,
-    anniversary: Vec<Option<NaiveDate>>,
-    notes: Vec<Option<String>>,
-    custom: Vec<serde_json::Value>,
     search: Vec<String>,
     search_keys: Vec<String>,
     name_key: Vec<String>,
@@ -803,7 +761,7 @@ pub async fn store_fields(conn: &mut PgConnection, records: &[Existing]) -> Resu
     for record in records {
         u.push(record);
     }
-    sqlx::query(
+    let update = sqlx::query(
         r#"
         update customer c set kind = u.kind, customer_type = u.customer_type, phone = u.phone,
             phone_normalized = u.phone_normalized, email = u.email,
@@ -819,25 +777,8 @@ pub async fn store_fields(conn: &mut PgConnection, records: &[Existing]) -> Resu
                   address, region, industry, source, tags, birthday, anniversary, notes, custom)
         where c.id = u.id
         "#,
-    )
-    .bind(&u.id)
-    .bind(&u.kind)
-    .bind(&u.customer_type)
-    .bind(&u.phone)
-    .bind(&u.phone_normalized)
-    .bind(&u.email)
-    .bind(&u.email_normalized)
-    .bind(&u.address)
-    .bind(&u.region)
-    .bind(&u.industry)
-    .bind(&u.source)
-    .bind(&u.tags)
-    .bind(&u.birthday)
-    .bind(&u.anniversary)
-    .bind(&u.notes)
-    .bind(&u.custom)
-    .execute(&mut *conn)
-    .await?;
+    );
+    u.bind_to(update).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -863,7 +804,30 @@ struct FieldColumns {
     custom: Vec<serde_json::Value>,
 }
 
+type Statement<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
 impl FieldColumns {
+    /// Binds the columns as `$1`..`$16`, in the order of the fields.
+    fn bind_to<'q>(&'q self, query: Statement<'q>) -> Statement<'q> {
+        query
+            .bind(&self.id)
+            .bind(&self.kind)
+            .bind(&self.customer_type)
+            .bind(&self.phone)
+            .bind(&self.phone_normalized)
+            .bind(&self.email)
+            .bind(&self.email_normalized)
+            .bind(&self.address)
+            .bind(&self.region)
+            .bind(&self.industry)
+            .bind(&self.source)
+            .bind(&self.tags)
+            .bind(&self.birthday)
+            .bind(&self.anniversary)
+            .bind(&self.notes)
+            .bind(&self.custom)
+    }
+
     fn push(&mut self, record: &Existing) {
         self.id.push(record.id);
         self.kind.push(record.kind.clone());
