@@ -383,3 +383,47 @@ async fn members_see_their_own_imports_and_admins_see_all() {
         "member-2.csv"
     );
 }
+
+#[tokio::test]
+async fn the_scan_after_an_import_proposes_its_duplicates_within_the_file_and_outside() {
+    let (db, state, _background, admin) = with_admin().await;
+    let before = "客户名称,电话,地区\n远方物流集团,13500135000,北京\n";
+    run_import(&db, &state, &admin, before.as_bytes(), ImportMode::SkipBad, false).await;
+    // Each line has its own phone, so each is a new customer. One repeats the name already
+    // there, two share a name in one region, and the same name elsewhere is another firm.
+    let file = "客户名称,电话,地区\n远方物流集团,13500135001,北京\n\
+                深圳市腾达电子有限公司,13500135002,深圳\n深圳市腾达电子有限公司,13500135003,深圳\n\
+                深圳市腾达电子有限公司,13500135004,广州\n";
+    let run = run_import(&db, &state, &admin, file.as_bytes(), ImportMode::SkipBad, false).await;
+    assert_eq!(run.created, 4);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let pending: i64 = sqlx::query_scalar(
+            "select count(*) from job where kind = 'duplicate_scan' and status <> 'succeeded'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the duplicate scan did not finish");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pairs: Vec<(String, String, String)> = sqlx::query_as(
+        "select a.phone, b.phone, p.reason from duplicate_pair p
+         join customer a on a.id = p.customer_a join customer b on b.id = p.customer_b
+         order by 1, 2",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        pairs,
+        [
+            ("13500135000".into(), "13500135001".into(), "name".into()),
+            ("13500135002".into(), "13500135003".into(), "name".into()),
+        ],
+        "one pair inside the file, one with the customer before it; another region is no pair"
+    );
+}

@@ -62,66 +62,72 @@ pub const MERGEABLE_FIELDS: &[&str] = &[
 /// Records likely duplicates of one customer: the same phone or email, or a very similar name
 /// in the same region. Pairs already dismissed stay dismissed.
 pub async fn detect_for(conn: &mut PgConnection, id: CustomerId) -> Result<u64, AppError> {
-    let exact = sqlx::query!(
+    detect_among(conn, &[id.0]).await
+}
+
+/// `detect_for` many customers in three statements, whatever their number (the scan after an
+/// import runs it on thousands at a time).
+pub async fn detect_among(conn: &mut PgConnection, ids: &[i64]) -> Result<u64, AppError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    // Two customers of the same batch that match each other would propose their pair twice.
+    let exact = sqlx::query(
         r#"
         insert into duplicate_pair (customer_a, customer_b, reason, score)
-        select least(me.id, c.id), greatest(me.id, c.id),
+        select distinct on (least(me.id, c.id), greatest(me.id, c.id))
+               least(me.id, c.id), greatest(me.id, c.id),
                case when c.phone_normalized = me.phone_normalized then 'phone' else 'email' end, 1
         from customer me
         join customer c on c.id <> me.id and c.deleted_at is null
              and (c.phone_normalized = me.phone_normalized or c.email_normalized = me.email_normalized)
-        where me.id = $1 and me.deleted_at is null
+        where me.id = any($1) and me.deleted_at is null
         on conflict (customer_a, customer_b) do nothing
         "#,
-        id.0
     )
+    .bind(ids)
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    // `%` proposes candidates at pg_trgm's default similarity (0.3); the edit-distance check
-    // below decides.
-    let candidates = sqlx::query!(
+    // `%` proposes candidates at pg_trgm's default similarity (0.3), at most 50 per customer;
+    // the edit-distance check below decides.
+    let candidates: Vec<(i64, String, i64, String)> = sqlx::query_as(
         r#"
-        select c.id, c.name_key, me.name_key as my_key
+        select me.id, me.name_key, c.id, c.name_key
         from customer me
-        join customer c on c.id <> me.id and c.deleted_at is null
-             and c.region is not distinct from me.region and c.name_key % me.name_key
-        where me.id = $1 and me.deleted_at is null and me.name_key <> ''
-        limit 50
+        cross join lateral (
+            select c.id, c.name_key from customer c
+            where c.id <> me.id and c.deleted_at is null
+              and c.region is not distinct from me.region and c.name_key % me.name_key
+            limit 50
+        ) c
+        where me.id = any($1) and me.deleted_at is null and me.name_key <> ''
         "#,
-        id.0
     )
+    .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
-    let mut similar = 0;
-    for candidate in candidates {
-        let score = name_similarity(&candidate.my_key, &candidate.name_key);
+    let mut pairs: std::collections::BTreeMap<(i64, i64), f32> = Default::default();
+    for (me, my_key, other, other_key) in candidates {
+        let score = name_similarity(&my_key, &other_key);
         if score >= NAME_SIMILARITY {
-            similar += insert_pair(conn, id.0, candidate.id, "name", score).await?;
+            pairs.insert((me.min(other), me.max(other)), score);
         }
     }
-    Ok(exact + similar)
-}
-
-async fn insert_pair(
-    conn: &mut PgConnection,
-    a: i64,
-    b: i64,
-    reason: &str,
-    score: f32,
-) -> Result<u64, AppError> {
-    Ok(sqlx::query!(
+    let (a, b): (Vec<i64>, Vec<i64>) = pairs.keys().copied().unzip();
+    let scores: Vec<f32> = pairs.values().copied().collect();
+    let similar = sqlx::query(
         "insert into duplicate_pair (customer_a, customer_b, reason, score)
-         values (least($1::bigint, $2::bigint), greatest($1::bigint, $2::bigint), $3, $4)
+         select a, b, 'name', score from unnest($1::bigint[], $2::bigint[], $3::real[]) as p(a, b, score)
          on conflict (customer_a, customer_b) do nothing",
-        a,
-        b,
-        reason,
-        score
     )
+    .bind(&a)
+    .bind(&b)
+    .bind(&scores)
     .execute(&mut *conn)
     .await?
-    .rows_affected())
+    .rows_affected();
+    Ok(exact + similar)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -160,9 +166,7 @@ pub async fn scan(mut ctx: JobContext) -> Result<(), JobError> {
         .fetch_all(&mut *tx)
         .await?;
         let Some(&last) = ids.last() else { break };
-        for id in &ids {
-            detect_for(&mut tx, CustomerId(*id)).await?;
-        }
+        detect_among(&mut tx, &ids).await?;
         tx.commit().await?;
         after = last;
         done += ids.len() as i64;
