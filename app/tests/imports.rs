@@ -161,9 +161,60 @@ async fn importing_the_same_file_twice_creates_no_duplicates_and_reports_bad_row
     let reverted = wait_until_status(&state, &admin, update.id, ImportStatus::Reverted).await;
     assert_eq!(reverted.status, ImportStatus::Reverted);
     assert_eq!(region_of(&db, "北京远方物流").await, "北京");
+    // Reverting the first import removes its rows, except the one a later import changed:
+    // its version moved on, so the revert leaves it and says so.
     service::start_revert(&state, &admin, first.id).await.unwrap();
-    wait_until_status(&state, &admin, first.id, ImportStatus::Reverted).await;
-    assert_eq!(live_customers(&db).await, 0, "one click took the import back out");
+    let reverted = wait_until_status(&state, &admin, first.id, ImportStatus::Reverted).await;
+    assert_eq!(live_customers(&db).await, 1, "one click took the import back out");
+    assert_eq!(reverted.kept_count, 1);
+    assert_eq!(reverted.kept.iter().map(|k| k.1.as_str()).collect::<Vec<_>>(), ["北京远方物流"]);
+}
+
+#[tokio::test]
+async fn a_revert_leaves_customers_people_changed_after_the_import() {
+    let (db, state, _background, admin) = with_admin().await;
+    let existing = "客户名称,电话,地区\n老客户甲,13600136000,上海\n老客户乙,13600136001,上海\n";
+    run_import(&db, &state, &admin, existing.as_bytes(), ImportMode::SkipBad, false).await;
+    let file = "客户名称,电话,地区\n老客户甲,13600136000,北京\n老客户乙,13600136001,北京\n\
+                新客户丙,13600136002,北京\n新客户丁,13600136003,北京\n";
+    let run = run_import(&db, &state, &admin, file.as_bytes(), ImportMode::SkipBad, false).await;
+    assert_eq!((run.created, run.updated), (2, 2));
+
+    // After the import, someone tags one updated and one created customer.
+    let id_of = |name: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            let id: i64 = sqlx::query_scalar("select id from customer where name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            app::customers::model::CustomerId(id)
+        }
+    };
+    let touched = [id_of("老客户乙").await, id_of("新客户丁").await];
+    app::customers::service::add_tag(&state, &admin, &touched, "跟进中").await.unwrap();
+
+    service::start_revert(&state, &admin, run.id).await.unwrap();
+    let reverted = wait_until_status(&state, &admin, run.id, ImportStatus::Reverted).await;
+    assert_eq!(region_of(&db, "老客户甲").await, "上海", "untouched since: restored");
+    assert_eq!(region_of(&db, "老客户乙").await, "北京", "tagged since: left as it is");
+    let live: Vec<String> =
+        sqlx::query_scalar("select name from customer where deleted_at is null order by name")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(live, ["新客户丁", "老客户乙", "老客户甲"], "丙 deleted, 丁 kept");
+    assert_eq!(reverted.kept_count, 2);
+    let mut kept: Vec<&str> = reverted.kept.iter().map(|k| k.1.as_str()).collect();
+    kept.sort();
+    assert_eq!(kept, ["新客户丁", "老客户乙"]);
+    let tags: Vec<String> =
+        sqlx::query_scalar("select unnest(tags) from customer where name = '老客户乙'")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(tags, ["跟进中"], "the edit made after the import survives");
 }
 
 async fn wait_until_status(

@@ -94,6 +94,29 @@ test("a manager imports a CSV with a bad row and downloads its error report", as
   expect(report).toContain("这一行是坏的");
   expect(report).toContain("请输入有效的电话号码");
   expect(report).toContain("请输入有效的邮箱地址");
+
+  // A colleague tags one of the new customers; reverting the import then takes out the other
+  // and leaves the tagged one, naming it.
+  const colleague = await page.context().newPage();
+  await colleague.goto("/customers");
+  await hydrated(colleague);
+  const search = colleague.getByRole("searchbox", { name: "搜索" });
+  await search.fill("澄湖电子");
+  await search.press("Enter");
+  await colleague.getByTestId("customers").getByRole("link", { name: "苏州澄湖电子有限公司" }).click();
+  await expect(colleague.getByTestId("customer-name")).toHaveText("苏州澄湖电子有限公司");
+  await colleague.getByRole("button", { name: "添加标签" }).click();
+  await colleague.locator("input[name=new_tag]").fill("重点跟进");
+  await colleague.locator("form.inline-form").getByRole("button", { name: "保存" }).click();
+  await expect(colleague.getByTestId("tags")).toContainText("重点跟进");
+  await colleague.close();
+
+  await panel.getByRole("button", { name: "撤销此次导入" }).click();
+  await expect(panel.getByTestId("import-status")).toHaveText("已撤销");
+  const kept = panel.getByTestId("revert-kept");
+  await expect(kept).toContainText("1 位客户在导入之后有过改动");
+  await expect(kept.getByRole("link")).toHaveText(["苏州澄湖电子有限公司"]);
+  await screenshot(page, "15b-import-reverted");
 });
 
 test("an admin merges two duplicate customers side by side", async ({ page }) => {

@@ -263,6 +263,7 @@ messages! {
         DownloadRejected => "下载错误行报告", "Download the rejected rows";
         Revert => "撤销此次导入", "Revert this import";
         Reverted => "导入已撤销", "Import reverted";
+        KeptChanged => "{count} 位客户在导入之后有过改动，撤销时保持原样：", "{count} customers changed after the import, so the revert left them as they are:";
         RecentImports => "最近的导入", "Recent imports";
         StatusUploaded => "待对应", "Awaiting mapping";
         StatusChecking => "检查中", "Checking";

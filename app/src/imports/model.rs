@@ -205,6 +205,10 @@ pub struct ImportRun {
     pub progress_done: i64,
     pub progress_total: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// Customers a revert left as they were because they changed after the import.
+    pub kept_count: i32,
+    /// The first of them, as (id, name), to link to.
+    pub kept: Vec<(i64, String)>,
 }
 
 /// Customer kinds, types and sources as people write them in spreadsheets.

@@ -18,7 +18,7 @@ use crate::{
     timeline::model::kinds,
 };
 use chrono::NaiveDate;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Row};
 use std::collections::HashMap;
 
 /// The largest file accepted.
@@ -607,23 +607,26 @@ pub async fn write_plan(
     currency: &str,
     write: bool,
 ) -> Result<(), AppError> {
-    if write {
-        write_batch(conn, import_id, plan, importer, currency).await?;
-    }
-    record_batch(conn, import_id, plan.first_row, &plan.outcomes, &plan.counts).await
+    let versions = if write {
+        Some(write_batch(conn, import_id, plan, importer, currency).await?)
+    } else {
+        None
+    };
+    record_batch(conn, import_id, plan, versions.as_ref()).await
 }
 
 fn join(parts: &[String]) -> String {
     parts.join("\u{1f}")
 }
 
+/// Writes the batch; returns the version each updated customer was left with.
 async fn write_batch(
     conn: &mut PgConnection,
     import_id: i64,
     plan: &BatchPlan,
     importer: UserId,
     currency: &str,
-) -> Result<(), AppError> {
+) -> Result<HashMap<i64, i32>, AppError> {
     let BatchPlan { outcomes, created, updated, .. } = plan;
     // New customers: one insert for the batch, ids reserved above.
     let mut c = CreateColumns::default();
@@ -711,8 +714,9 @@ async fn write_batch(
     }
 
     // Matched customers that change: their new state, one statement for the batch.
+    let mut versions = HashMap::new();
     if !updated.is_empty() {
-        store_fields(conn, updated).await?;
+        versions = store_fields(conn, updated).await?;
         let ids: Vec<i64> = updated.iter().map(|r| r.id).collect();
         // Only a new phone or email changes what a customer is found by (names are match keys,
         // never changed by an import); most updates fill in other fields.
@@ -737,7 +741,7 @@ async fn write_batch(
         .execute(&mut *conn)
         .await?;
     }
-    Ok(())
+    Ok(versions)
 }
 
 /// New customers as one array per column: the fields an import may change, and the rest.
@@ -752,10 +756,13 @@ struct CreateColumns {
 }
 
 /// Stores the fields an import may change for many customers in one statement: an import's
-/// updates, and a revert putting back what they had before.
-pub async fn store_fields(conn: &mut PgConnection, records: &[Existing]) -> Result<(), AppError> {
+/// updates, and a revert putting back what they had before. Returns each customer's new version.
+pub async fn store_fields(
+    conn: &mut PgConnection,
+    records: &[Existing],
+) -> Result<HashMap<i64, i32>, AppError> {
     if records.is_empty() {
-        return Ok(());
+        return Ok(HashMap::new());
     }
     let mut u = FieldColumns::default();
     for record in records {
@@ -776,10 +783,11 @@ pub async fn store_fields(conn: &mut PgConnection, records: &[Existing]) -> Resu
              as u(id, kind, customer_type, phone, phone_normalized, email, email_normalized,
                   address, region, industry, source, tags, birthday, anniversary, notes, custom)
         where c.id = u.id
+        returning c.id, c.version
         "#,
     );
-    u.bind_to(update).execute(&mut *conn).await?;
-    Ok(())
+    let rows = u.bind_to(update).fetch_all(&mut *conn).await?;
+    rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i32, _>(1)?))).collect()
 }
 
 /// `Existing` records as one array per column, for `store_fields`.
@@ -848,14 +856,15 @@ impl FieldColumns {
     }
 }
 
-/// Stores what a batch's rows did (replacing a previous attempt's record of the same batch).
+/// Stores what a batch's rows did (replacing a previous attempt's record of the same batch), with
+/// the versions an import left updated customers at (`None` for a check, which writes nothing).
 async fn record_batch(
     conn: &mut PgConnection,
     import_id: i64,
-    first_row: usize,
-    outcomes: &[Outcome],
-    counts: &Counts,
+    plan: &BatchPlan,
+    versions: Option<&HashMap<i64, i32>>,
 ) -> Result<(), AppError> {
+    let BatchPlan { first_row, outcomes, counts, .. } = plan;
     let mut created_ids = Vec::new();
     let mut updated_ids = Vec::new();
     let mut updated_before = Vec::new();
@@ -874,19 +883,30 @@ async fn record_batch(
             }
         }
     }
+    let updated_versions = versions
+        .map(|versions| {
+            updated_ids
+                .iter()
+                .map(|id| {
+                    versions.get(id).copied().ok_or_else(|| AppError::internal("update not stored"))
+                })
+                .collect::<Result<Vec<i32>, _>>()
+        })
+        .transpose()?;
     sqlx::query(
         "insert into import_batch (import_id, first_row, created_count, updated_count,
-             unchanged_count, rejected_count, created_ids, updated_ids, updated_before, rejected)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             unchanged_count, rejected_count, created_ids, updated_ids, updated_before, rejected,
+             updated_versions)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          on conflict (import_id, first_row) do update
              set created_count = excluded.created_count, updated_count = excluded.updated_count,
                  unchanged_count = excluded.unchanged_count,
                  rejected_count = excluded.rejected_count, created_ids = excluded.created_ids,
                  updated_ids = excluded.updated_ids, updated_before = excluded.updated_before,
-                 rejected = excluded.rejected",
+                 rejected = excluded.rejected, updated_versions = excluded.updated_versions",
     )
     .bind(import_id)
-    .bind(first_row as i32)
+    .bind(*first_row as i32)
     .bind(counts.created)
     .bind(counts.updated)
     .bind(counts.unchanged)
@@ -895,6 +915,7 @@ async fn record_batch(
     .bind(&updated_ids)
     .bind(serde_json::to_value(&updated_before).map_err(AppError::internal)?)
     .bind(serde_json::Value::Array(rejected))
+    .bind(updated_versions)
     .execute(&mut *conn)
     .await?;
     Ok(())

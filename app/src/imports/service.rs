@@ -92,6 +92,9 @@ pub async fn get(state: &AppState, caller: &Authenticated, id: i64) -> Result<Im
     Ok(run)
 }
 
+/// How many of the customers a revert kept are named on the import; the count gives the rest.
+const KEPT_SHOWN: i32 = 20;
+
 /// Imports newest first with who started them: one (`id`), or up to `limit` of one user's
 /// (`created_by`) or of everyone's.
 async fn load(
@@ -104,8 +107,14 @@ async fn load(
         "select i.id, i.file_name, i.encoding, i.headers, i.sample, i.row_count, i.mapping,
                 i.mode, i.status, i.dry_run, i.created_count, i.updated_count, i.unchanged_count,
                 i.rejected_count, i.job_id, j.progress_done, j.progress_total, i.created_at,
-                i.created_by
-         from import_run i left join job j on j.id = i.job_id
+                i.created_by, cardinality(i.revert_kept_ids) as kept_count, kept.customers
+         from import_run i
+         left join job j on j.id = i.job_id
+         left join lateral (
+             select jsonb_agg(jsonb_build_array(c.id, c.name) order by k.position) as customers
+             from unnest(i.revert_kept_ids[1:$4]) with ordinality as k(id, position)
+             join customer c on c.id = k.id
+         ) kept on true
          where ($1::bigint is null or i.id = $1) and ($2::bigint is null or i.created_by = $2)
          order by i.id desc
          limit $3",
@@ -113,6 +122,7 @@ async fn load(
     .bind(id)
     .bind(created_by)
     .bind(limit)
+    .bind(KEPT_SHOWN)
     .fetch_all(pool)
     .await?;
     rows.into_iter()
@@ -138,6 +148,13 @@ async fn load(
                 progress_done: r.try_get::<Option<i64>, _>("progress_done")?.unwrap_or(0),
                 progress_total: r.try_get("progress_total")?,
                 created_at: r.try_get("created_at")?,
+                kept_count: r.try_get("kept_count")?,
+                kept: r
+                    .try_get::<Option<serde_json::Value>, _>("customers")?
+                    .map(serde_json::from_value)
+                    .transpose()
+                    .map_err(AppError::internal)?
+                    .unwrap_or_default(),
             };
             let owner: Option<i64> = r.try_get("created_by")?;
             Ok((run, owner.map(UserId)))
@@ -511,7 +528,9 @@ struct RevertPayload {
 }
 
 /// The revert job: customers the import created go to the recycle bin; customers it updated
-/// get back the fields they had. Idempotent, so a retried attempt redoes nothing twice.
+/// get back the fields they had. A customer changed since the import (its version moved on: an
+/// edit, an order, a merge) is left as it is and listed on the import, so nothing people did
+/// afterwards is overwritten. One transaction, so a retried attempt redoes nothing twice.
 pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     let payload: RevertPayload = ctx.payload()?;
     let id = payload.import_id;
@@ -521,12 +540,57 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
         .await?
         .map(UserId);
     let mut tx = pool.begin().await?;
-    let created: Vec<i64> = sqlx::query_scalar(
-        "select id from import_batch, unnest(created_ids) as id where import_id = $1",
+    // Every customer the import touched, with the version its last write there left it at
+    // (created customers start at 1; an update later in the file supersedes that). A null
+    // version comes from a batch recorded before versions were kept: reverted unchecked.
+    let touched: Vec<(i64, Option<i32>, bool)> = sqlx::query_as(
+        "with touched as (
+             select id, 1 as version, b.first_row, 0::bigint as position, true as created
+             from import_batch b, unnest(b.created_ids) as id
+             where b.import_id = $1
+             union all
+             select u.id, u.version, b.first_row, u.position, false
+             from import_batch b,
+                  rows from (unnest(b.updated_ids), unnest(b.updated_versions))
+                      with ordinality as u(id, version, position)
+             where b.import_id = $1
+         )
+         select distinct on (id) id, version, bool_or(created) over (partition by id)
+         from touched
+         order by id, first_row desc, position desc",
     )
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
+    // Locked, so an edit cannot slip in between the check and the write; an edit waiting on
+    // the lock then fails its own version check and its author is told.
+    let ids: Vec<i64> = touched.iter().map(|t| t.0).collect();
+    let locked: Vec<(i64, i32, bool)> = sqlx::query_as(
+        "select id, version, deleted_at is not null from customer
+         where id = any($1) order by id for update",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    let current: std::collections::HashMap<i64, (i32, bool)> =
+        locked.into_iter().map(|(id, version, deleted)| (id, (version, deleted))).collect();
+    let mut restorable = std::collections::HashSet::new();
+    let mut created = Vec::new();
+    let mut kept = Vec::new();
+    for (customer_id, expected, was_created) in touched {
+        let Some(&(version, deleted)) = current.get(&customer_id) else { continue };
+        if deleted {
+            // Already in the recycle bin or merged away: nothing to revert.
+            continue;
+        }
+        if expected.is_some_and(|expected| expected != version) {
+            kept.push(customer_id);
+        } else if was_created {
+            created.push(customer_id);
+        } else {
+            restorable.insert(customer_id);
+        }
+    }
     sqlx::query!(
         "update customer set deleted_at = now(), deleted_by = $2, version = version + 1
          where id = any($1) and deleted_at is null",
@@ -549,10 +613,10 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    let mut seen = std::collections::HashSet::new();
     let mut restore = Vec::new();
     for (customer_id, before) in changes {
-        if !seen.insert(customer_id) {
+        // Removed once restored: the first change's `before` is what it had.
+        if !restorable.remove(&customer_id) {
             continue;
         }
         let mut before: process::Existing = serde_json::from_value(before)
@@ -563,14 +627,21 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     process::store_fields(&mut tx, &restore).await?;
     let restored: Vec<i64> = restore.iter().map(|r| r.id).collect();
     crate::customers::repo::refresh_search_of(&mut tx, &restored).await?;
-    sqlx::query!(
-        "update import_run set status = 'reverted', updated_at = now(), version = version + 1 where id = $1",
-        id
+    sqlx::query(
+        "update import_run set status = 'reverted', revert_kept_ids = $2, updated_at = now(),
+                version = version + 1
+         where id = $1",
     )
+    .bind(id)
+    .bind(&kept)
     .execute(&mut *tx)
     .await?;
     let actor = Actor { user_id: importer, client_ip: None };
-    let summary = serde_json::json!({ "deleted": created.len(), "restored": restored.len() });
+    let summary = serde_json::json!({
+        "deleted": created.len(),
+        "restored": restored.len(),
+        "kept_changed": kept.len(),
+    });
     record(&mut *tx, actor, Change::new("reverted", "import", id).after(&summary)).await?;
     publish(&mut *tx, &import_event(id, importer)).await?;
     tx.commit().await?;

@@ -276,6 +276,19 @@ fn ImportPanel(
                                     <button type="button" class="button primary" on:click=move |_| start(false)>{i18n.t(ImportText::RunImport)}</button>
                                 </div>
                             })}
+                            {(r.kept_count > 0).then(|| {
+                                let kept_count = r.kept_count;
+                                view! {
+                                    <div class="notice notice-warn" data-testid="revert-kept">
+                                        <p>{move || fill(i18n.text(ImportText::KeptChanged), &[("count", &kept_count)])}</p>
+                                        <ul class="kept-list">
+                                            {r.kept.iter().map(|(customer, name)| view! {
+                                                <li><a href=format!("/customers/{customer}")>{name.clone()}</a></li>
+                                            }).collect_view()}
+                                        </ul>
+                                    </div>
+                                }
+                            })}
                             {(status == ImportStatus::Imported).then(|| view! {
                                 <button type="button" class="button ghost" on:click=revert>{i18n.t(ImportText::Revert)}</button>
                             })}
