@@ -318,7 +318,7 @@ async fn main() {
         );
 
         // The duplicate scan that follows an import, over its first customers, in the scan's
-        // batches of 2,000 (the whole import's would take minutes; the rate is what matters).
+        // batches (the whole import's would take minutes; the rate is what matters).
         let scanned = env_number("GUANXI_BENCH_SCAN_CUSTOMERS", 4_000) as i64;
         let ids: Vec<i64> = sqlx::query_scalar(
             "select id from import_batch, unnest(created_ids || updated_ids) as id
@@ -331,7 +331,7 @@ async fn main() {
         .unwrap();
         let started = Instant::now();
         let mut pairs = 0;
-        for batch in ids.chunks(2_000) {
+        for batch in ids.chunks(app::customers::dedupe::SCAN_BATCH) {
             let mut tx = pool.begin().await.unwrap();
             pairs += app::customers::dedupe::detect_among(&mut tx, batch).await.unwrap();
             tx.commit().await.unwrap();

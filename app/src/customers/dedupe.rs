@@ -116,6 +116,10 @@ pub async fn detect_among(conn: &mut PgConnection, ids: &[i64]) -> Result<u64, A
             pairs.insert((me.min(other), me.max(other)), score);
         }
     }
+    // Most saves of one customer find no similar name: no statement for them.
+    if pairs.is_empty() {
+        return Ok(exact);
+    }
     let (a, b): (Vec<i64>, Vec<i64>) = pairs.keys().copied().unzip();
     let scores: Vec<f32> = pairs.values().copied().collect();
     let similar = sqlx::query(
@@ -132,6 +136,9 @@ pub async fn detect_among(conn: &mut PgConnection, ids: &[i64]) -> Result<u64, A
     Ok(exact + similar)
 }
 
+/// Customers the scan checks per transaction (and per `detect_among`).
+pub const SCAN_BATCH: usize = 2000;
+
 #[derive(serde::Deserialize, Default)]
 struct ScanPayload {
     /// Only the customers an import created or updated.
@@ -141,7 +148,6 @@ struct ScanPayload {
 /// The background scan for duplicates that predate detection (imports, data loads): every
 /// customer, or those of one import, in id batches with a checkpoint.
 pub async fn scan(mut ctx: JobContext) -> Result<(), JobError> {
-    const BATCH: i64 = 2000;
     let payload: ScanPayload = ctx.payload().unwrap_or_default();
     let pool = ctx.state.pool.clone();
     let total: i64 = sqlx::query_scalar(
@@ -163,7 +169,7 @@ pub async fn scan(mut ctx: JobContext) -> Result<(), JobError> {
              order by c.id limit $2",
         )
         .bind(after)
-        .bind(BATCH)
+        .bind(SCAN_BATCH as i64)
         .bind(payload.import_id)
         .fetch_all(&mut *tx)
         .await?;
