@@ -215,6 +215,33 @@ async fn concurrent_edits_are_detected_and_the_second_writer_is_told() {
 }
 
 #[tokio::test]
+async fn a_customers_language_is_kept_and_changing_it_is_on_the_timeline() {
+    let w = World::new().await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let id = w.customer(&admin, "华信科技", "13800138000").await;
+    let loaded = w.detail(&admin, id).await.unwrap();
+    assert_eq!(loaded.locale, app::i18n::Locale::ZhCn, "Chinese unless told otherwise");
+
+    let mut input = loaded.to_input();
+    input.locale = app::i18n::Locale::En;
+    service::update(&w.state, &admin, id, loaded.version, input, vec![]).await.unwrap();
+    let stored = w.detail(&admin, id).await.unwrap();
+    assert_eq!(stored.locale, app::i18n::Locale::En);
+    let (fields, before): (serde_json::Value, serde_json::Value) = sqlx::query_as(
+        "select t.data -> 'fields', a.before -> 'locale'
+         from timeline_event t, audit_log a
+         where t.customer_id = $1 and t.kind = 'updated'
+           and a.entity_type = 'customer' and a.entity_id = $1::text and a.action = 'update'",
+    )
+    .bind(id.0)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(fields, serde_json::json!(["locale"]));
+    assert_eq!(before, serde_json::json!("zh-CN"));
+}
+
+#[tokio::test]
 async fn a_member_cannot_reach_another_teams_customer_by_its_id() {
     let w = World::new().await;
     let east = w.db.team("East").await;

@@ -322,12 +322,20 @@ async fn resolving_emails_a_single_use_survey_and_a_detractor_opens_a_follow_up(
     let _workers = Background::start(&state);
     let owner = caller(&db, "owner@example.com", Role::Manager, None).await;
     let agent = caller(&db, "agent@example.com", Role::Admin, None).await;
-    let id = customer(&state, &owner, "不满意客户", "buyer@example.com").await;
-    sqlx::query("update customer set locale = 'en' where id = $1")
-        .bind(id.0)
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    // The owner records that this customer reads English, as on the customer form.
+    let id = customers::create(
+        &state,
+        &owner,
+        CustomerInput {
+            name: "不满意客户".into(),
+            email: "buyer@example.com".into(),
+            locale: app::i18n::Locale::En,
+            ..Default::default()
+        },
+        vec![],
+    )
+    .await
+    .unwrap();
     let ticket =
         tickets::create(&state, &agent, ticket_for(id, "Broken delivery", TicketPriority::Normal))
             .await

@@ -22,9 +22,12 @@ test("a sales rep creates a customer, logs an interaction and an order, and find
   await form.getByLabel("地区").fill("浙江·杭州");
   await form.getByRole("button", { name: "添加联系人" }).click();
   await form.locator("input[name=contact_name_0]").fill("周晓东");
+  // This buyer reads English: survey emails to the customer go out in English.
+  await form.getByLabel("沟通语言").selectOption({ label: "English" });
   await form.getByRole("button", { name: "保存" }).click();
 
   await expect(page.getByTestId("customer-name")).toHaveText(NAME);
+  await expect(page.getByTestId("customer-locale")).toHaveText("English");
   await expect(page.getByTestId("status")).toHaveText("未下单");
   await expect(page.getByTestId("stage")).toHaveText("潜在");
 

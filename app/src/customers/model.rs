@@ -4,6 +4,7 @@
 use crate::{
     auth::model::{UserId, id_type},
     error::{AppError, FieldError, FieldErrors},
+    i18n::Locale,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -533,6 +534,8 @@ pub struct CustomerInput {
     pub anniversary: Option<NaiveDate>,
     pub notes: String,
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
+    /// The language the customer reads: survey emails and answer pages use it.
+    pub locale: Locale,
 }
 
 /// A customer input after validation: trimmed, empty strings as `None`, normalised keys.
@@ -556,6 +559,7 @@ pub struct ValidCustomer {
     pub anniversary: Option<NaiveDate>,
     pub notes: Option<String>,
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
+    pub locale: Locale,
 }
 
 fn optional(text: &str, max: usize) -> Result<Option<String>, FieldError> {
@@ -638,6 +642,7 @@ impl CustomerInput {
             anniversary: self.anniversary,
             notes,
             custom_fields: self.custom_fields.clone(),
+            locale: self.locale,
         })
     }
 }
@@ -781,6 +786,7 @@ pub struct CustomerDetail {
     pub anniversary: Option<NaiveDate>,
     pub notes: Option<String>,
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
+    pub locale: Locale,
     pub order_count: i32,
     pub total_spend: Money,
     pub first_order_at: Option<DateTime<Utc>>,
@@ -810,6 +816,7 @@ impl CustomerDetail {
             anniversary: self.anniversary,
             notes: self.notes.clone().unwrap_or_default(),
             custom_fields: self.custom_fields.clone(),
+            locale: self.locale,
         }
     }
 }

@@ -8,6 +8,7 @@ use super::model::*;
 use crate::{
     auth::model::UserId,
     error::{AppError, FieldError, violated_constraint},
+    i18n::Locale,
     paging::Page,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -243,9 +244,10 @@ pub async fn insert(
         r#"
         insert into customer (kind, name, customer_type, churn_reason, churned_at, phone,
             phone_normalized, email, email_normalized, address, region, industry, source,
-            owner_id, tags, birthday, anniversary, notes, custom_fields, currency, created_by)
+            owner_id, tags, birthday, anniversary, notes, custom_fields, currency, created_by,
+            locale)
         values ($1, $2, $3, $4, case when $3 = 'former' then now() end, $5, $6, $7, $8, $9, $10,
-            $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+            $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
         returning id
         "#,
         customer.kind.as_str(),
@@ -268,6 +270,7 @@ pub async fn insert(
         serde_json::Value::Object(customer.custom_fields.clone()),
         currency,
         created_by.0,
+        customer.locale.tag(),
     )
     .fetch_one(&mut *conn)
     .await
@@ -297,7 +300,7 @@ pub async fn update(
             churned_at = case when $5 = 'former' then coalesce(churned_at, now()) end,
             phone = $7, phone_normalized = $8, email = $9, email_normalized = $10, address = $11,
             region = $12, industry = $13, source = $14, owner_id = $15, tags = $16,
-            birthday = $17, anniversary = $18, notes = $19, custom_fields = $20,
+            birthday = $17, anniversary = $18, notes = $19, custom_fields = $20, locale = $21,
             version = version + 1, updated_at = now()
         where id = $1 and version = $2 and deleted_at is null
         "#,
@@ -321,6 +324,7 @@ pub async fn update(
         customer.anniversary as _,
         customer.notes,
         serde_json::Value::Object(customer.custom_fields.clone()),
+        customer.locale.tag(),
     )
     .execute(&mut *conn)
     .await
@@ -478,7 +482,7 @@ pub async fn detail(
         select c.id, c.kind, c.name, c.customer_type, c.churn_reason, c.phone, c.email,
                c.address, c.region, c.industry, c.source, c.owner_id, u.display_name as "owner_name?",
                c.tags, c.birthday as "birthday: NaiveDate", c.anniversary as "anniversary: NaiveDate",
-               c.notes, c.custom_fields, c.order_count, c.total_spend_minor, c.currency,
+               c.notes, c.custom_fields, c.locale, c.order_count, c.total_spend_minor, c.currency,
                c.first_order_at as "first_order_at: DateTime<Utc>",
                c.last_order_at as "last_order_at: DateTime<Utc>",
                c.created_at as "created_at: DateTime<Utc>", c.version
@@ -519,6 +523,7 @@ pub async fn detail(
             serde_json::Value::Object(map) => map,
             _ => Default::default(),
         },
+        locale: Locale::from_tag(&r.locale).ok_or_else(|| bad("language"))?,
         order_count: r.order_count,
         total_spend: Money { minor: r.total_spend_minor, currency: r.currency },
         first_order_at: r.first_order_at,

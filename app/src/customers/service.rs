@@ -146,7 +146,7 @@ pub async fn update(
     let mut changed: Vec<&str> = Vec::new();
     if let Some(before) = &before {
         let after = &valid;
-        let pairs: [(&str, bool); 9] = [
+        let pairs: [(&str, bool); 10] = [
             ("name", before.name != after.name),
             ("phone", before.phone != after.phone),
             ("email", before.email != after.email),
@@ -156,6 +156,7 @@ pub async fn update(
             ("tags", before.tags != after.tags),
             ("notes", before.notes != after.notes),
             ("custom_fields", before.custom_fields != after.custom_fields),
+            ("locale", before.locale != after.locale),
         ];
         changed.extend(pairs.iter().filter(|(_, c)| *c).map(|(f, _)| *f));
         if before.customer_type != after.customer_type {

@@ -616,6 +616,7 @@ fn CustomerForm(existing: Option<CustomerDetail>) -> impl IntoView {
     let anniversary = s(&start.anniversary.map(|d| d.to_string()).unwrap_or_default());
     let notes = s(&start.notes);
     let custom = RwSignal::new(start.custom_fields.clone());
+    let locale = s(start.locale.tag());
     let contacts = RwSignal::new(
         existing
             .as_ref()
@@ -657,6 +658,7 @@ fn CustomerForm(existing: Option<CustomerDetail>) -> impl IntoView {
             anniversary: anniversary.get_untracked().parse().ok(),
             notes: notes.get_untracked(),
             custom_fields: custom.get_untracked(),
+            locale: Locale::from_tag(&locale.get_untracked()).unwrap_or_default(),
         };
         let list = contacts.get_untracked();
         let navigate = navigate.clone();
@@ -712,6 +714,8 @@ fn CustomerForm(existing: Option<CustomerDetail>) -> impl IntoView {
                 <TextField label=i18n.t(CustomerText::Address) name="address" value=address error=field_message(fail, "address")/>
                 <TextField label=i18n.t(CustomerText::Birthday) name="birthday" input_type="date" value=birthday/>
                 <TextField label=i18n.t(CustomerText::Anniversary) name="anniversary" input_type="date" value=anniversary/>
+                <SelectField label=i18n.t(CustomerText::Language) name="locale" value=locale
+                    options=Signal::derive(|| Locale::ALL.iter().map(|l| (l.tag().to_owned(), l.endonym().to_owned())).collect())/>
             </div>
             <TextField label=i18n.t(CustomerText::Notes) name="notes" value=notes error=field_message(fail, "notes")/>
             {move || options.get().and_then(Result::ok).map(|o| view! { <CustomFieldInputs defs=o.custom_fields values=custom failure=fail/> })}
@@ -1009,6 +1013,7 @@ fn KeyFacts(detail: Arc<CustomerDetail>) -> impl IntoView {
                 <div><dt>{i18n.t(CustomerText::Region)}</dt><dd>{d.region.clone().unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{i18n.t(CustomerText::Industry)}</dt><dd>{d.industry.clone().unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{i18n.t(CustomerText::Source)}</dt><dd>{let s = d.source; move || source_label(s, i18n.locale())}</dd></div>
+                <div><dt>{i18n.t(CustomerText::Language)}</dt><dd data-testid="customer-locale">{d.locale.endonym()}</dd></div>
                 <div><dt>{i18n.t(CustomerText::Tags)}</dt><dd class="tags" data-testid="tags">{d.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</dd></div>
                 {d.churn_reason.clone().map(|reason| view! { <div><dt>{i18n.t(CustomerText::ChurnReason)}</dt><dd>{reason}</dd></div> })}
                 {d.custom_fields.iter().map(|(k, v)| {

@@ -51,6 +51,7 @@ messages! {
         Birthday => "生日", "Birthday";
         Anniversary => "纪念日", "Anniversary";
         Notes => "备注", "Notes";
+        Language => "沟通语言", "Preferred language";
         Orders => "订单数", "Orders";
         TotalSpend => "累计消费", "Total spend";
         LastOrder => "最近下单", "Last order";
@@ -485,6 +486,7 @@ pub fn field_label(field: &str, locale: Locale) -> &'static str {
         "owner_id" => CustomerText::Owner,
         "birthday" => CustomerText::Birthday,
         "anniversary" => CustomerText::Anniversary,
+        "locale" => CustomerText::Language,
         _ => CustomerText::CustomFields,
     }
     .text(locale)
