@@ -342,6 +342,16 @@ async fn main() {
             ids.len(),
             ids.len() as f64 / scan
         );
+
+        let floor = bare_writes(&pool, counts.0 as i64, counts.1 as i64).await;
+        println!(
+            "| floor: its customer inserts + updates + index merges as bare SQL, one connection | {:.1} ({:.1} + {:.1} + {:.1}) | {:.0} |",
+            floor.total(),
+            floor.insert,
+            floor.update,
+            floor.merge,
+            rows as f64 / floor.total()
+        );
     }
 
     if wants("tiers") {
@@ -409,4 +419,100 @@ async fn main() {
             preview.percentile(0.95)
         );
     }
+}
+
+/// Seconds the bare customer writes of an import take.
+struct BareWrites {
+    insert: f64,
+    update: f64,
+    merge: f64,
+}
+
+impl BareWrites {
+    fn total(&self) -> f64 {
+        self.insert + self.update + self.merge
+    }
+}
+
+/// The floor under an import: as many new customers (copies of the import's, with natural keys
+/// of their own) and updated regions as the import wrote, as bare SQL statements over its 100
+/// batches, each committed, with the GIN pending lists merged as often as the import merges them
+/// (which keeps searches during an import fast), all on one connection. Nothing else an import
+/// does (lookups, decisions, its records, the timeline) is in it; the import runs its merges
+/// beside its writes, on the second core.
+async fn bare_writes(pool: &PgPool, created: i64, updated: i64) -> BareWrites {
+    let mut conn = pool.acquire().await.unwrap();
+    let batches = 100;
+    let merge_every = app::imports::process::MERGE_EVERY / app::imports::process::BATCH;
+    sqlx::raw_sql(&format!(
+        // Started clean like the import (the runs here start after a checkpoint): otherwise the
+        // first write of each page after the checkpoint the import's WAL set off is logged whole.
+        "checkpoint;
+         set synchronous_commit = off;
+         create temp table bare_new as
+             select * from customer where deleted_at is null order by id desc limit {created};
+         update bare_new set id = nextval(pg_get_serial_sequence('customer', 'id')),
+             phone_normalized = '199' || lpad((random() * 1e8)::bigint::text, 8, '0'),
+             email = 'bare' || id || '@import.example',
+             email_normalized = 'bare' || id || '@import.example',
+             name = name || 'B', name_key = name_key || 'b', version = 1;
+         update bare_new set phone = phone_normalized;
+         alter table bare_new add column batch integer;
+         update bare_new set batch = id % {batches};
+         create temp table bare_updated as
+             select id, id % {batches} as batch from customer tablesample system (5)
+             where deleted_at is null limit {updated};
+         analyze bare_new; analyze bare_updated;"
+    ))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    let mut floor = BareWrites { insert: 0.0, update: 0.0, merge: 0.0 };
+    for batch in 0..batches {
+        let started = Instant::now();
+        sqlx::query(
+            "insert into customer overriding system value
+             select id, kind, name, customer_type, churn_reason, churned_at, phone,
+                    phone_normalized, email, email_normalized, address, region, industry, source,
+                    owner_id, tags, birthday, anniversary, notes, custom_fields, order_count,
+                    total_spend_minor, currency, first_order_at, last_order_at, search_text,
+                    name_key, merged_into, created_by, created_at, updated_at, version,
+                    deleted_at, deleted_by, locale, search_keys
+             from bare_new where batch = $1",
+        )
+        .bind(batch as i32)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        floor.insert += started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        sqlx::query(
+            "update customer c set region = '浙江·杭州', version = c.version + 1, updated_at = now()
+             from bare_updated u where c.id = u.id and u.batch = $1",
+        )
+        .bind(batch as i64)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        floor.update += started.elapsed().as_secs_f64();
+        if (batch + 1) % merge_every == 0 || batch + 1 == batches {
+            let started = Instant::now();
+            sqlx::query(
+                "select gin_clean_pending_list(i.indexrelid::regclass)
+                 from pg_index i
+                 join pg_class ic on ic.oid = i.indexrelid
+                 join pg_am am on am.oid = ic.relam
+                 where i.indrelid = 'customer'::regclass and am.amname = 'gin'",
+            )
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+            floor.merge += started.elapsed().as_secs_f64();
+        }
+    }
+    sqlx::raw_sql("drop table bare_new; drop table bare_updated")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    floor
 }
