@@ -217,6 +217,52 @@ async fn a_revert_leaves_customers_people_changed_after_the_import() {
     assert_eq!(tags, ["跟进中"], "the edit made after the import survives");
 }
 
+#[tokio::test]
+async fn a_language_column_sets_new_and_matched_customers_and_a_revert_puts_it_back() {
+    let (db, state, _background, admin) = with_admin().await;
+    let first = "客户名称,电话\n甲公司,13600136000\n乙公司,13600136001\n";
+    run_import(&db, &state, &admin, first.as_bytes(), ImportMode::SkipBad, false).await;
+    let file = "客户名称,电话,语言\n甲公司,13600136000,English\n乙公司,13600136001,en\n\
+                丙公司,13600136002,英文\n丁公司,13600136003,\n戊公司,13600136004,Klingon\n";
+    let run = run_import(&db, &state, &admin, file.as_bytes(), ImportMode::SkipBad, false).await;
+    assert_eq!((run.created, run.updated, run.rejected), (2, 2, 1));
+    let locales = || async {
+        sqlx::query_as::<_, (String, String)>(
+            "select name, locale from customer where deleted_at is null order by name",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+    };
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter().map(|(n, l)| (n.to_string(), l.to_string())).collect()
+    };
+    assert_eq!(
+        locales().await,
+        pairs(&[("丁公司", "zh-CN"), ("丙公司", "en"), ("乙公司", "en"), ("甲公司", "en")]),
+        "an empty cell gives the default, a bad one rejects the row"
+    );
+
+    // 乙's record as a batch stored before imports could set a language: no language in it.
+    sqlx::query(
+        "update import_batch set updated_before = (
+             select jsonb_agg(case when e ->> 'name' = '乙公司' then e - 'locale' else e end)
+             from jsonb_array_elements(updated_before) e)
+         where import_id = $1 and updated_count > 0",
+    )
+    .bind(run.id)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    service::start_revert(&state, &admin, run.id).await.unwrap();
+    wait_until_status(&state, &admin, run.id, ImportStatus::Reverted).await;
+    assert_eq!(
+        locales().await,
+        pairs(&[("乙公司", "en"), ("甲公司", "zh-CN")]),
+        "甲 restored; 乙's old record says nothing of its language, so it is left as it is"
+    );
+}
+
 async fn wait_until_status(
     state: &AppState,
     caller: &Authenticated,

@@ -1,6 +1,9 @@
 //! CSV imports as the wizard sees them: columns, mapping, mode, results.
 
-use crate::customers::model::{CustomerKind, CustomerType, Source, text_enum};
+use crate::{
+    customers::model::{CustomerKind, CustomerType, Source, text_enum},
+    i18n::Locale,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +25,7 @@ pub enum Target {
     Birthday,
     Anniversary,
     Notes,
+    Language,
     ContactName,
     ContactPhone,
     ContactEmail,
@@ -29,7 +33,7 @@ pub enum Target {
 }
 
 impl Target {
-    pub const STANDARD: [Target; 17] = [
+    pub const STANDARD: [Target; 18] = [
         Target::Name,
         Target::Kind,
         Target::CustomerType,
@@ -44,6 +48,7 @@ impl Target {
         Target::Birthday,
         Target::Anniversary,
         Target::Notes,
+        Target::Language,
         Target::ContactName,
         Target::ContactPhone,
         Target::ContactEmail,
@@ -119,6 +124,8 @@ impl Target {
                 Target::Anniversary
             } else if any(&["notes", "note", "remark", "remarks", "备注"]) {
                 Target::Notes
+            } else if any(&["language", "lang", "locale", "语言", "沟通语言"]) {
+                Target::Language
             } else if any(&["kind", "customerkind", "客户性质", "性质"]) {
                 Target::Kind
             } else if any(&["type", "customertype", "客户类型", "类型"]) {
@@ -230,6 +237,15 @@ pub fn parse_customer_type(text: &str) -> Option<CustomerType> {
     }
 }
 
+/// A language as people write it in a spreadsheet: a tag ("en", "zh-CN") or its name.
+pub fn parse_language(text: &str) -> Option<Locale> {
+    match text.trim().to_lowercase().as_str() {
+        "中文" | "汉语" | "简体中文" | "chinese" => Some(Locale::ZhCn),
+        "英文" | "英语" | "english" => Some(Locale::En),
+        other => Locale::from_tag(other),
+    }
+}
+
 pub fn parse_source(text: &str) -> Option<Source> {
     let t = text.trim().to_lowercase();
     Some(match t.as_str() {
@@ -270,6 +286,7 @@ mod tests {
         assert_eq!(Target::suggest("手机"), Some(Target::Phone));
         assert_eq!(Target::suggest("E-mail"), Some(Target::Email));
         assert_eq!(Target::suggest("负责人"), Some(Target::OwnerEmail));
+        assert_eq!(Target::suggest("Language"), Some(Target::Language));
         assert_eq!(Target::suggest("Favourite colour"), None);
     }
 

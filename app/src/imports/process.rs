@@ -15,6 +15,7 @@ use crate::{
         name_key, normalize_phone, search_text, validate_custom_fields, validate_phone,
     },
     error::{AppError, FieldError, FieldErrors},
+    i18n::Locale,
     timeline::model::kinds,
 };
 use chrono::NaiveDate;
@@ -122,6 +123,7 @@ pub struct Prepared {
     pub birthday: Option<NaiveDate>,
     pub anniversary: Option<NaiveDate>,
     pub notes: Option<String>,
+    pub locale: Option<Locale>,
     pub custom: serde_json::Map<String, serde_json::Value>,
     pub contact: Option<RowContact>,
     pub name_key: String,
@@ -212,6 +214,11 @@ pub fn prepare(
                 None => fail(FieldError::InvalidDate),
             },
             Target::Notes => prepared.notes = text(5000, &mut fail),
+            Target::Language if value.is_empty() => {}
+            Target::Language => match parse_language(value) {
+                Some(locale) => prepared.locale = Some(locale),
+                None => fail(FieldError::InvalidChoice),
+            },
             Target::ContactName => contact.0 = text(100, &mut fail),
             Target::ContactPhone => match validate_phone(value) {
                 Ok(phone) => contact.1 = phone,
@@ -314,6 +321,10 @@ pub struct Existing {
     pub custom_fields: serde_json::Value,
     pub name: String,
     pub name_key: String,
+    /// The customer's language tag. `None` only in what batches recorded before imports could
+    /// set it: a revert then leaves the language as it is.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 /// What a matched customer becomes when the row's non-empty values are applied.
@@ -349,6 +360,9 @@ pub fn apply(existing: &Existing, row: &Prepared) -> Existing {
     if row.birthday.is_some() {
         next.birthday = row.birthday;
     }
+    if let Some(locale) = row.locale {
+        next.locale = Some(locale.tag().into());
+    }
     if row.anniversary.is_some() {
         next.anniversary = row.anniversary;
     }
@@ -383,7 +397,8 @@ async fn existing_for(
         r#"
         select id, owner_id, kind, customer_type, phone, phone_normalized, email, email_normalized,
                address, region, industry, source, tags, birthday as "birthday: NaiveDate",
-               anniversary as "anniversary: NaiveDate", notes, custom_fields, name, name_key
+               anniversary as "anniversary: NaiveDate", notes, custom_fields, name, name_key,
+               locale as "locale?"
         from customer
         where deleted_at is null
           and (phone_normalized = any($1) or email_normalized = any($2) or name_key = any($3))
@@ -572,6 +587,7 @@ pub async fn plan_batch(
                     custom_fields: serde_json::Value::Object(row.custom.clone()),
                     name: row.name.clone(),
                     name_key: row.name_key.clone(),
+                    locale: Some(row.locale.unwrap_or_default().tag().into()),
                 };
                 created.push((record.clone(), row.contact.clone()));
                 index.insert(record);
@@ -646,21 +662,21 @@ async fn write_batch(
             r#"
             insert into customer (id, kind, customer_type, phone, phone_normalized, email,
                 email_normalized, address, region, industry, source, tags, birthday,
-                anniversary, notes, custom_fields, name, owner_id, search_text, search_keys,
-                name_key, currency, created_by)
+                anniversary, notes, custom_fields, locale, name, owner_id, search_text,
+                search_keys, name_key, currency, created_by)
             overriding system value
             select u.id, u.kind, u.customer_type, u.phone, u.phone_normalized, u.email,
                 u.email_normalized, u.address, u.region, u.industry, u.source,
                 case when u.tags = '' then '{}' else string_to_array(u.tags, E'\x1f') end,
-                u.birthday, u.anniversary, u.notes, u.custom, u.name, u.owner_id, u.search,
-                string_to_array(u.keys, ',')::integer[], u.name_key, $22, $23
+                u.birthday, u.anniversary, u.notes, u.custom, u.locale, u.name, u.owner_id,
+                u.search, string_to_array(u.keys, ',')::integer[], u.name_key, $23, $24
             from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
                         $13::date[], $14::date[], $15::text[], $16::jsonb[], $17::text[],
-                        $18::bigint[], $19::text[], $20::text[], $21::text[])
+                        $18::text[], $19::bigint[], $20::text[], $21::text[], $22::text[])
                  as u(id, kind, customer_type, phone, phone_normalized, email, email_normalized,
                       address, region, industry, source, tags, birthday, anniversary, notes,
-                      custom, name, owner_id, search, keys, name_key)
+                      custom, locale, name, owner_id, search, keys, name_key)
             "#,
         );
         c.fields
@@ -776,12 +792,14 @@ pub async fn store_fields(
             industry = u.industry, source = u.source,
             tags = case when u.tags = '' then '{}' else string_to_array(u.tags, E'\x1f') end,
             birthday = u.birthday, anniversary = u.anniversary, notes = u.notes,
-            custom_fields = u.custom, version = c.version + 1, updated_at = now()
+            custom_fields = u.custom, locale = coalesce(u.locale, c.locale),
+            version = c.version + 1, updated_at = now()
         from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                    $13::date[], $14::date[], $15::text[], $16::jsonb[])
+                    $13::date[], $14::date[], $15::text[], $16::jsonb[], $17::text[])
              as u(id, kind, customer_type, phone, phone_normalized, email, email_normalized,
-                  address, region, industry, source, tags, birthday, anniversary, notes, custom)
+                  address, region, industry, source, tags, birthday, anniversary, notes, custom,
+                  locale)
         where c.id = u.id
         returning c.id, c.version
         "#,
@@ -810,12 +828,13 @@ struct FieldColumns {
     anniversary: Vec<Option<NaiveDate>>,
     notes: Vec<Option<String>>,
     custom: Vec<serde_json::Value>,
+    locale: Vec<Option<String>>,
 }
 
 type Statement<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 impl FieldColumns {
-    /// Binds the columns as `$1`..`$16`, in the order of the fields.
+    /// Binds the columns as `$1`..`$17`, in the order of the fields.
     fn bind_to<'q>(&'q self, query: Statement<'q>) -> Statement<'q> {
         query
             .bind(&self.id)
@@ -834,6 +853,7 @@ impl FieldColumns {
             .bind(&self.anniversary)
             .bind(&self.notes)
             .bind(&self.custom)
+            .bind(&self.locale)
     }
 
     fn push(&mut self, record: &Existing) {
@@ -853,6 +873,7 @@ impl FieldColumns {
         self.anniversary.push(record.anniversary);
         self.notes.push(record.notes.clone());
         self.custom.push(record.custom_fields.clone());
+        self.locale.push(record.locale.clone());
     }
 }
 
@@ -946,6 +967,7 @@ mod tests {
                 (1, Target::Phone),
                 (2, Target::Email),
                 (3, Target::OwnerEmail),
+                (4, Target::Language),
             ],
             definitions: vec![],
             owners: HashMap::from([("li.na@example.com".to_owned(), 7)]),
@@ -955,23 +977,28 @@ mod tests {
 
     #[test]
     fn rows_are_checked_and_errors_name_their_column() {
-        let headers: Vec<String> = ["名称", "电话", "邮箱", "负责人"].map(String::from).to_vec();
+        let headers: Vec<String> =
+            ["名称", "电话", "邮箱", "负责人", "语言"].map(String::from).to_vec();
+        let row = |cells: [&str; 5]| cells.map(String::from).to_vec();
         let good = prepare(
-            &["华信科技".into(), "138 0013 8000".into(), "".into(), "LI.NA@example.com".into()],
+            &row(["华信科技", "138 0013 8000", "", "LI.NA@example.com", "English"]),
             &headers,
             &context(),
         )
         .unwrap();
         assert_eq!(good.phone_normalized.as_deref(), Some("13800138000"));
         assert_eq!(good.owner_id, Some(7));
+        assert_eq!(good.locale, Some(Locale::En));
+        let unsaid = prepare(&row(["华信科技", "", "", "", ""]), &headers, &context()).unwrap();
+        assert_eq!(unsaid.locale, None, "an empty cell leaves the language as it is");
         let bad = prepare(
-            &["".into(), "call me".into(), "nope".into(), "stranger@example.com".into()],
+            &row(["", "call me", "nope", "stranger@example.com", "Klingon"]),
             &headers,
             &context(),
         )
         .unwrap_err();
         let columns: Vec<&str> = bad.iter().map(|(c, _)| c.as_str()).collect();
-        assert_eq!(columns, vec!["电话", "邮箱", "负责人", "名称"]);
+        assert_eq!(columns, vec!["电话", "邮箱", "负责人", "语言", "名称"]);
     }
 
     #[test]
@@ -996,6 +1023,7 @@ mod tests {
             custom_fields: serde_json::json!({}),
             name: "华信".into(),
             name_key: "华信".into(),
+            locale: Some("zh-CN".into()),
         };
         let same_row = Prepared {
             name: "华信".into(),
@@ -1009,5 +1037,7 @@ mod tests {
         assert_eq!(next.region.as_deref(), Some("上海"));
         assert_eq!(next.address.as_deref(), Some("上海"));
         assert_ne!(existing, next);
+        let english = Prepared { locale: Some(Locale::En), ..Default::default() };
+        assert_eq!(apply(&existing, &english).locale.as_deref(), Some("en"));
     }
 }

@@ -39,6 +39,7 @@ fn target_label(target: &Target, locale: Locale) -> String {
         Target::Birthday => C::Birthday,
         Target::Anniversary => C::Anniversary,
         Target::Notes => C::Notes,
+        Target::Language => C::Language,
         Target::ContactName => C::ContactName,
         Target::ContactPhone => {
             return format!("{} · {}", C::Contacts.text(locale), C::Phone.text(locale));
