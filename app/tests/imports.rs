@@ -5,7 +5,7 @@ use app::{
     auth::{model::Role, server::Authenticated},
     i18n::Locale,
     imports::{
-        model::{Encoding, ImportMode, ImportRun, ImportStatus},
+        model::{Encoding, ImportMode, ImportRun, ImportStatus, Target},
         service,
     },
     state::AppState,
@@ -242,6 +242,20 @@ async fn a_language_column_sets_new_and_matched_customers_and_a_revert_puts_it_b
         pairs(&[("丁公司", "zh-CN"), ("丙公司", "en"), ("乙公司", "en"), ("甲公司", "en")]),
         "an empty cell gives the default, a bad one rejects the row"
     );
+
+    // The export says who reads what, in words the import takes back.
+    let filter = app::customers::model::CustomerFilter::default();
+    let bytes =
+        service::export(&state, &admin, filter, Encoding::Utf8, Locale::ZhCn).await.unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let header: Vec<&str> =
+        text.trim_start_matches('\u{feff}').lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "沟通语言").expect("a language column");
+    assert_eq!(Target::suggest(header[column]), Some(Target::Language));
+    let row_of = |name: &str| {
+        text.lines().find(|l| l.contains(name)).unwrap().split(',').nth(column).unwrap().to_owned()
+    };
+    assert_eq!((row_of("甲公司"), row_of("丁公司")), ("English".to_owned(), "中文".to_owned()));
 
     // 乙's record as a batch stored before imports could set a language: no language in it.
     sqlx::query(

@@ -761,6 +761,7 @@ pub struct CustomerRow {
     pub order_count: i32,
     pub total_spend: Money,
     pub last_order_at: Option<DateTime<Utc>>,
+    pub locale: Locale,
 }
 
 /// One customer with everything the 360 header and the edit form need.

@@ -716,7 +716,7 @@ fn push_filters_but_search(
 
 const LIST_COLUMNS: &str = "c.id, c.kind, c.name, c.customer_type, c.phone, c.email, c.region, \
     c.industry, u.display_name as owner_name, c.tags, c.order_count, c.total_spend_minor, \
-    c.currency, c.first_order_at, c.last_order_at";
+    c.currency, c.first_order_at, c.last_order_at, c.locale";
 
 fn list_row(
     row: &PgRow,
@@ -747,6 +747,7 @@ fn list_row(
             currency: row.try_get("currency")?,
         },
         last_order_at: last,
+        locale: Locale::from_tag(row.try_get("locale")?).unwrap_or_default(),
     })
 }
 
