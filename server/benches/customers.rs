@@ -251,7 +251,9 @@ async fn main() {
 
     if wants("import") {
         // Import: 100,000 rows, half of them new customers and half matching existing ones by phone
-        // (a quarter of those with a changed region), checked and then imported.
+        // (a quarter of those with a changed region), checked and then imported. New customers
+        // are named as the demo names companies (names recur, as in real files; they match by
+        // phone or email, so a shared name does not merge them).
         let rows = env_number("GUANXI_BENCH_IMPORT_ROWS", 100_000);
         let existing: Vec<(String, String)> = sqlx::query_as(&format!(
         "select name, phone from customer tablesample system (10) where phone is not null limit {}",
@@ -274,7 +276,7 @@ async fn main() {
                 None => {
                     let company = app::demo::names::company(&mut import_rng);
                     csv.push_str(&format!(
-                        "{company}{n},{},b{run}x{n}@import.example,{region},制造业,导入;{run}\n",
+                        "{company},{},b{run}x{n}@import.example,{region},制造业,导入;{run}\n",
                         15_000_000_000u64 + import_rng.gen_range(0..9_999_999_999u64)
                     ));
                 }
