@@ -499,16 +499,7 @@ async fn bare_writes(pool: &PgPool, created: i64, updated: i64) -> BareWrites {
         floor.update += started.elapsed().as_secs_f64();
         if (batch + 1) % merge_every == 0 || batch + 1 == batches {
             let started = Instant::now();
-            sqlx::query(
-                "select gin_clean_pending_list(i.indexrelid::regclass)
-                 from pg_index i
-                 join pg_class ic on ic.oid = i.indexrelid
-                 join pg_am am on am.oid = ic.relam
-                 where i.indrelid = 'customer'::regclass and am.amname = 'gin'",
-            )
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+            repo::merge_pending_index_entries(&mut conn).await.unwrap();
             floor.merge += started.elapsed().as_secs_f64();
         }
     }

@@ -179,7 +179,7 @@ pub async fn refresh_search_of(conn: &mut PgConnection, ids: &[i64]) -> Result<(
 /// Moves the entries waiting in the pending lists of the customer's GIN indexes into the
 /// indexes. Bulk writers call this every few thousand rows: merging many entries at once costs a
 /// fraction of merging a few at a time, and searches read the whole pending list.
-async fn merge_pending_index_entries(conn: &mut PgConnection) -> Result<(), AppError> {
+pub async fn merge_pending_index_entries(conn: &mut PgConnection) -> Result<(), AppError> {
     // Every GIN index on the table, read from the catalog so a new one is never left out.
     sqlx::query(
         "select gin_clean_pending_list(i.indexrelid::regclass)
