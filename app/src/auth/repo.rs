@@ -21,10 +21,6 @@ pub(crate) fn parse_scope(value: &str) -> Result<ScopeKind, AppError> {
     ScopeKind::parse(value).map_err(|_| AppError::internal(format_args!("unknown scope {value:?}")))
 }
 
-pub(crate) fn parse_locale(value: &str) -> Locale {
-    Locale::from_tag(value).unwrap_or_default()
-}
-
 /// The user behind a session row, refreshing `last_seen_at` at most once a minute.
 pub async fn load_session_user(
     pool: &PgPool,
@@ -65,7 +61,7 @@ pub async fn load_session_user(
                 role: parse_role(&r.role)?,
                 team_id: r.team_id.map(TeamId),
                 team_name: r.team_name,
-                locale: parse_locale(&r.locale),
+                locale: Locale::from_stored(&r.locale),
                 scope: parse_scope(&r.scope)?,
             },
             team_member_ids: r.team_member_ids,
@@ -96,7 +92,7 @@ pub async fn load_user(pool: &PgPool, user_id: UserId) -> Result<CurrentUser, Ap
         role: parse_role(&r.role)?,
         team_id: r.team_id.map(TeamId),
         team_name: r.team_name,
-        locale: parse_locale(&r.locale),
+        locale: Locale::from_stored(&r.locale),
         scope: parse_scope(&r.scope)?,
     })
 }

@@ -747,7 +747,7 @@ fn list_row(
             currency: row.try_get("currency")?,
         },
         last_order_at: last,
-        locale: Locale::from_tag(row.try_get("locale")?).unwrap_or_default(),
+        locale: Locale::from_stored(row.try_get("locale")?),
     })
 }
 

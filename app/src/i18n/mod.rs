@@ -51,6 +51,11 @@ impl Locale {
         }
     }
 
+    /// A tag read back from the database, where a check constraint allows only known tags.
+    pub fn from_stored(tag: &str) -> Self {
+        Self::from_tag(tag).unwrap_or_default()
+    }
+
     pub fn from_tag(tag: &str) -> Option<Self> {
         let tag = tag.trim().to_ascii_lowercase();
         if tag.starts_with("zh") {

@@ -360,11 +360,11 @@ pub fn apply(existing: &Existing, row: &Prepared) -> Existing {
     if row.birthday.is_some() {
         next.birthday = row.birthday;
     }
-    if let Some(locale) = row.locale {
-        next.locale = Some(locale.tag().into());
-    }
     if row.anniversary.is_some() {
         next.anniversary = row.anniversary;
+    }
+    if let Some(locale) = row.locale {
+        next.locale = Some(locale.tag().into());
     }
     let mut tags = next.tags.clone();
     tags.extend(row.tags.iter().cloned());

@@ -35,10 +35,6 @@ fn survey_event(id: i64) -> ServerEvent {
     }
 }
 
-fn locale_of(tag: &str) -> Locale {
-    Locale::from_tag(tag).unwrap_or_default()
-}
-
 /// Every active survey with its counts.
 pub async fn list(pool: &PgPool) -> Result<Vec<SurveySummary>, AppError> {
     let found: Vec<(i64, String, String, bool, i64, i64)> = sqlx::query_as(
@@ -474,7 +470,7 @@ pub async fn deliver(mut ctx: JobContext) -> Result<(), JobError> {
         }
         for (id, email, locale, attempts) in batch {
             last_id = id;
-            let locale = locale_of(&locale);
+            let locale = Locale::from_stored(&locale);
             let (token, expires) = issue_link(&pool, id, survey.link_valid_days).await?;
             let link = format!("{}/s/{token}", settings.public_url.trim_end_matches('/'));
             let (subject, body) = message_text(&survey, locale, &link, expires);
@@ -561,7 +557,7 @@ async fn recipient_by_token(
     if expires_at.is_none_or(|at| at <= Utc::now()) {
         return Err(AppError::LinkExpired);
     }
-    Ok(Recipient { id, survey_id, customer_id, ticket_id, locale: locale_of(&locale) })
+    Ok(Recipient { id, survey_id, customer_id, ticket_id, locale: Locale::from_stored(&locale) })
 }
 
 /// The survey behind a link, in the recipient's language.

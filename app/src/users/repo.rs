@@ -4,9 +4,10 @@ use super::model::{RoleScope, TeamSummary, UserFilter, UserSummary, ValidNewUser
 use crate::{
     auth::{
         model::{TeamId, UserId},
-        repo::{parse_locale, parse_role, parse_scope},
+        repo::{parse_role, parse_scope},
     },
     error::{AppError, FieldError, violated_constraint},
+    i18n::Locale,
     paging::Page,
 };
 use chrono::{DateTime, Utc};
@@ -78,7 +79,7 @@ pub async fn list(
                 team_id: r.team_id.map(TeamId),
                 team_name: r.team_name,
                 active: r.active,
-                locale: parse_locale(&r.locale),
+                locale: Locale::from_stored(&r.locale),
                 created_at: r.created_at,
                 version: r.version,
             })
@@ -112,7 +113,7 @@ pub async fn get(executor: impl PgExecutor<'_>, id: UserId) -> Result<UserSummar
         team_id: r.team_id.map(TeamId),
         team_name: r.team_name,
         active: r.active,
-        locale: parse_locale(&r.locale),
+        locale: Locale::from_stored(&r.locale),
         created_at: r.created_at,
         version: r.version,
     })
