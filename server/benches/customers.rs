@@ -345,7 +345,7 @@ async fn main() {
             ids.len() as f64 / scan
         );
 
-        let floor = bare_writes(&pool, counts.0 as i64, counts.1 as i64).await;
+        let floor = bare_writes(&pool, rows, counts.0 as i64, counts.1 as i64).await;
         println!(
             "| floor: its customer inserts + updates + index merges as bare SQL, one connection | {:.1} ({:.1} + {:.1} + {:.1}) | {:.0} |",
             floor.total(),
@@ -436,31 +436,32 @@ impl BareWrites {
     }
 }
 
-/// The floor under an import: as many new customers (copies of the import's, with natural keys
-/// of their own) and updated regions as the import wrote, as bare SQL statements over its 100
-/// batches, each committed, with the GIN pending lists merged as often as the import merges them
-/// (which keeps searches during an import fast), all on one connection. Nothing else an import
-/// does (lookups, decisions, its records, the timeline) is in it; the import runs its merges
-/// beside its writes, on the second core.
-async fn bare_writes(pool: &PgPool, created: i64, updated: i64) -> BareWrites {
+/// The floor under an import of `rows` rows: as many new customers (copies of the import's, with
+/// natural keys of their own) and updated regions as the import wrote, as bare SQL statements
+/// over as many batches as the import's, each committed, with the GIN pending lists merged as
+/// often as the import merges them (which keeps searches during an import fast), all on one
+/// connection. Nothing else an import does (lookups, decisions, its records, the timeline) is in
+/// it; the import runs its merges beside its writes, on the second core.
+async fn bare_writes(pool: &PgPool, rows: usize, created: i64, updated: i64) -> BareWrites {
+    use app::imports::process::{BATCH, MERGE_EVERY};
     let mut conn = pool.acquire().await.unwrap();
-    let batches = 100;
-    let merge_every = app::imports::process::MERGE_EVERY / app::imports::process::BATCH;
+    let batches = rows.div_ceil(BATCH) as i64;
+    let merge_every = (MERGE_EVERY / BATCH) as i64;
     sqlx::raw_sql(&format!(
         // Started clean like the import (the runs here start after a checkpoint): otherwise the
         // first write of each page after the checkpoint the import's WAL set off is logged whole.
         "checkpoint;
          set synchronous_commit = off;
          create temp table bare_new as
-             select * from customer where deleted_at is null order by id desc limit {created};
+             select *, row_number() over () % {batches} as batch from (
+                 select * from customer where deleted_at is null order by id desc limit {created}
+             ) newest;
          update bare_new set id = nextval(pg_get_serial_sequence('customer', 'id')),
              phone_normalized = '199' || lpad((random() * 1e8)::bigint::text, 8, '0'),
              email = 'bare' || id || '@import.example',
              email_normalized = 'bare' || id || '@import.example',
              name = name || 'B', name_key = name_key || 'b', version = 1;
          update bare_new set phone = phone_normalized;
-         alter table bare_new add column batch integer;
-         update bare_new set batch = id % {batches};
          create temp table bare_updated as
              select id, id % {batches} as batch from customer tablesample system (5)
              where deleted_at is null limit {updated};
@@ -482,7 +483,7 @@ async fn bare_writes(pool: &PgPool, created: i64, updated: i64) -> BareWrites {
                     deleted_at, deleted_by, locale, search_keys
              from bare_new where batch = $1",
         )
-        .bind(batch as i32)
+        .bind(batch)
         .execute(&mut *conn)
         .await
         .unwrap();
@@ -492,7 +493,7 @@ async fn bare_writes(pool: &PgPool, created: i64, updated: i64) -> BareWrites {
             "update customer c set region = '浙江·杭州', version = c.version + 1, updated_at = now()
              from bare_updated u where c.id = u.id and u.batch = $1",
         )
-        .bind(batch as i64)
+        .bind(batch)
         .execute(&mut *conn)
         .await
         .unwrap();
