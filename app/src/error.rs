@@ -70,6 +70,25 @@ pub enum FieldError {
     FinalStages,
     /// A stage still holds opportunities, so it cannot be removed.
     StageInUse,
+    /// An import row's customer matches nobody the importer may see.
+    NoCustomerMatch,
+    /// An import row's key matches several customers: which one is meant cannot be told.
+    AmbiguousMatch {
+        count: u32,
+    },
+    /// An import row names a product the catalogue does not have.
+    UnknownProduct,
+    /// Another line of the same order (that row of the file) was refused, so the order is not
+    /// imported at all: a partial order would have the wrong total.
+    SiblingRejected {
+        row: u32,
+    },
+    /// The row disagrees with an earlier row of the same order (that row of the file).
+    ConflictsWithRow {
+        row: u32,
+    },
+    /// The value disagrees with what is stored for the matched record (another external id).
+    Mismatch,
 }
 
 /// Field name -> reasons. A `BTreeMap` keeps the wire format and test output stable.

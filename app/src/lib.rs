@@ -7,9 +7,11 @@
 
 pub mod audit;
 pub mod auth;
+pub mod company;
 pub mod customers;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod home;
 pub mod i18n;
 pub mod imports;
@@ -73,12 +75,38 @@ fn initial_locale() -> Locale {
     }
 }
 
+/// The company's time zone: on the server the one the request resolved; in the browser the
+/// one the server rendered, read back from `<html data-zone>`.
+fn initial_time_zone() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<auth::server::RequestContext>().cloned())
+            .map(|context| context.time_zone.name().to_owned())
+            .unwrap_or_else(|| company::model::DEFAULT_TIME_ZONE.to_owned())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        #[cfg(feature = "hydrate")]
+        {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+                .and_then(|root| root.get_attribute("data-zone"))
+                .unwrap_or_else(|| company::model::DEFAULT_TIME_ZONE.to_owned())
+        }
+        #[cfg(not(feature = "hydrate"))]
+        company::model::DEFAULT_TIME_ZONE.to_owned()
+    }
+}
+
 /// The HTML document around the app, rendered by the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = initial_locale().tag();
+    let zone = initial_time_zone();
     view! {
         <!DOCTYPE html>
-        <html lang=lang>
+        <html lang=lang data-zone=zone>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -101,6 +129,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = provide_i18n(initial_locale());
+    ui::provide_company_zone(initial_time_zone());
     ui::Toasts::provide();
     events::ServerEvents::provide();
     auth::views::AuthSession::provide();
@@ -128,6 +157,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers") view=customers::views::CustomersPage ssr=SsrMode::Async/>
                     <Route path=path!("customers/new") view=customers::views::NewCustomerPage ssr=SsrMode::Async/>
                     <Route path=path!("customers/import") view=imports::views::ImportPage ssr=SsrMode::Async/>
+                    <Route path=path!("imports") view=imports::views::ImportPage ssr=SsrMode::Async/>
                     <Route path=path!("customers/duplicates") view=customers::views::DuplicatesPage ssr=SsrMode::Async/>
                     <Route path=path!("customers/:id") view=customers::views::CustomerPage ssr=SsrMode::Async/>
                     <Route path=path!("customers/:id/edit") view=customers::views::EditCustomerPage ssr=SsrMode::Async/>
@@ -139,6 +169,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("segments") view=tiers::views::SegmentsPage ssr=SsrMode::Async/>
                     <Route path=path!("insights/customers") view=tiers::views::DistributionPage ssr=SsrMode::Async/>
                     <Route path=path!("jobs") view=jobs::views::JobsPage ssr=SsrMode::Async/>
+                    <Route path=path!("exports") view=exports::views::ExportsPage ssr=SsrMode::Async/>
                     <Route path=path!("pipeline") view=pipeline::views::PipelinePage ssr=SsrMode::Async/>
                     <Route path=path!("opportunities/:id") view=pipeline::views::OpportunityPage ssr=SsrMode::Async/>
                     <Route path=path!("forecast") view=pipeline::views::ForecastPage ssr=SsrMode::Async/>
@@ -156,6 +187,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/teams") view=users::views::TeamsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/access") view=users::views::AccessPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/audit") view=audit::views::AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/company") view=company::views::CompanySettingsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -8,8 +8,8 @@ use crate::{
     },
     events::use_server_events,
     i18n::{
-        AdminText, AuthText, CommonText, CustomerText, LeadText, LoyaltyText, SalesText,
-        SurveyText, TaskText, TicketText, TierText, use_i18n,
+        AdminText, AuthText, CommonText, CompanyText, CustomerText, ExportText, LeadText,
+        LoyaltyText, SalesText, SurveyText, TaskText, TicketText, TierText, use_i18n,
     },
     ui::{ErrorNotice, Loading},
 };
@@ -81,10 +81,12 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                     {is_manager.then(|| view! { <A href="/service">{i18n.t(TicketText::Report)}</A> })}
                     <A href="/segments">{i18n.t(TierText::Segments)}</A>
                     {is_manager.then(|| view! { <A href="/insights/customers">{i18n.t(TierText::Distribution)}</A> })}
+                    <A href="/exports">{i18n.t(ExportText::Exports)}</A>
                     <A href="/jobs">{i18n.t(CommonText::NavJobs)}</A>
                     <A href="/account">{i18n.t(CommonText::NavAccount)}</A>
                     {is_admin.then(|| view! {
                         <div class="nav-section">{i18n.t(CommonText::NavAdmin)}</div>
+                        <A href="/admin/company">{i18n.t(CompanyText::Title)}</A>
                         <A href="/admin/users">{i18n.t(AdminText::UsersTitle)}</A>
                         <A href="/admin/teams">{i18n.t(AdminText::TeamsTitle)}</A>
                         <A href="/admin/access">{i18n.t(AdminText::AccessTitle)}</A>

@@ -1,6 +1,6 @@
 //! What the server hands to every request: the pool, the settings and the event bus.
 
-use crate::events::EventBus;
+use crate::{company::clock::CompanyClock, events::EventBus};
 use sqlx::PgPool;
 use std::sync::Arc;
 
@@ -10,6 +10,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
     pub events: EventBus,
+    /// The company's time zone, cached for this process.
+    pub clock: CompanyClock,
 }
 
 /// Security and session settings, read from the environment by the server binary.
@@ -49,6 +51,16 @@ impl Default for Settings {
 }
 
 impl AppState {
+    /// The state of a process over `pool`, with a fresh event bus and zone cache.
+    pub fn new(pool: PgPool, settings: Settings) -> Self {
+        Self {
+            pool,
+            settings: Arc::new(settings),
+            events: EventBus::new(),
+            clock: CompanyClock::default(),
+        }
+    }
+
     /// The state the server provided to this request's server functions.
     pub fn from_context() -> Result<Self, crate::error::AppError> {
         leptos::prelude::use_context::<AppState>()

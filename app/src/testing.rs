@@ -9,16 +9,12 @@ use crate::{
     auth::server::{Authenticated, DataScope, hash_password},
     db::MIGRATOR,
     error::AppError,
-    events::EventBus,
     state::{AppState, Settings},
 };
 use sqlx::{Connection, Executor, PgConnection, PgPool, postgres::PgPoolOptions};
 use std::{
     hash::{Hash, Hasher},
-    sync::{
-        Arc,
-        atomic::{AtomicU32, Ordering},
-    },
+    sync::atomic::{AtomicU32, Ordering},
 };
 use tokio::sync::OnceCell;
 
@@ -122,7 +118,7 @@ impl TestDatabase {
 
     /// App state over this database with `settings` (e.g. an SMTP server).
     pub fn state_with(&self, settings: Settings) -> AppState {
-        AppState { pool: self.pool.clone(), settings: Arc::new(settings), events: EventBus::new() }
+        AppState::new(self.pool.clone(), settings)
     }
 
     /// Creates a team and returns its id.

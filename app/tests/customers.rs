@@ -451,6 +451,7 @@ async fn the_sql_gram_key_equals_the_applications() {
         "上海华信科技有限公司",
         Some("+86 138 0013 8000"),
         Some("Wang.Xiuying@Example.com"),
+        None,
         [("王秀英", Some("021-5555 0101"))],
     );
     let grams = index_grams(&text);

@@ -3,15 +3,54 @@
 
 use app::{
     auth::{model::Role, server::Authenticated},
+    exports::sheet::CsvEncoding,
     i18n::Locale,
     imports::{
-        model::{Encoding, ImportMode, ImportRun, ImportStatus, Target},
+        model::{Encoding, ImportKind, ImportMode, ImportOptions, ImportRun, ImportStatus, Target},
         service,
     },
     state::AppState,
     testing::TestDatabase,
 };
+use chrono_tz::Tz;
 use std::time::{Duration, Instant};
+
+/// The customer list as the CSV a user downloads.
+async fn export_csv(
+    state: &AppState,
+    caller: &Authenticated,
+    filter: app::customers::model::CustomerFilter,
+    encoding: CsvEncoding,
+) -> Vec<u8> {
+    use app::exports::{model::*, routes, sources};
+    let who = sources::Who {
+        user_id: caller.id(),
+        visible_owners: caller.scope.visible_owners(),
+        admin: caller.role().includes(Role::Admin),
+    };
+    let request = sources::Request {
+        filter: Some(serde_json::to_value(filter).unwrap()),
+        ..Default::default()
+    };
+    let output = routes::Output {
+        format: ExportFormat::Csv,
+        encoding,
+        locale: Locale::ZhCn,
+        zone: Tz::Asia__Shanghai,
+    };
+    let (_, bytes) = routes::write_export(
+        &state.pool,
+        &who,
+        ExportEntity::Customers,
+        &request,
+        output,
+        "",
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    bytes
+}
 
 const FILE: &str = "客户名称,电话,邮箱,地区,标签,负责人\n\
 上海华信科技有限公司,13800138000,info@huaxin.example,上海,VIP;华东,\n\
@@ -71,9 +110,20 @@ async fn run_import(
     mode: ImportMode,
     dry_run: bool,
 ) -> ImportRun {
-    let id = service::upload(state, caller, "customers.csv", Encoding::Auto, bytes).await.unwrap();
+    let id = service::upload(
+        state,
+        caller,
+        ImportKind::Customers,
+        "customers.csv",
+        Encoding::Auto,
+        bytes,
+    )
+    .await
+    .unwrap();
     let run = service::get(state, caller, id).await.unwrap();
-    service::start(state, caller, id, run.mapping.clone(), mode, dry_run).await.unwrap();
+    service::start(state, caller, id, run.mapping.clone(), mode, ImportOptions::default(), dry_run)
+        .await
+        .unwrap();
     wait_for(db, state, caller, id).await
 }
 
@@ -89,8 +139,16 @@ async fn importing_the_same_file_twice_creates_no_duplicates_and_reports_bad_row
     let (db, state, _background, admin) = with_admin().await;
 
     // The headers were recognised in Chinese.
-    let id =
-        service::upload(&state, &admin, "c.csv", Encoding::Auto, FILE.as_bytes()).await.unwrap();
+    let id = service::upload(
+        &state,
+        &admin,
+        ImportKind::Customers,
+        "c.csv",
+        Encoding::Auto,
+        FILE.as_bytes(),
+    )
+    .await
+    .unwrap();
     let uploaded = service::get(&state, &admin, id).await.unwrap();
     assert_eq!(
         uploaded.mapping,
@@ -145,8 +203,10 @@ async fn importing_the_same_file_twice_creates_no_duplicates_and_reports_bad_row
     assert_eq!((named.created, named.updated), (1, 1));
 
     // The report names the bad row's columns and reasons, in the reader's language.
-    let (name, bytes) =
-        service::rejected_report(&state, &admin, first.id, Locale::En).await.unwrap();
+    let (name, _, bytes) =
+        service::rejected_report(&state, &admin, first.id, Locale::En, Tz::Asia__Shanghai)
+            .await
+            .unwrap();
     assert_eq!(name, "customers-rejected.csv");
     let report = String::from_utf8(bytes).unwrap();
     assert!(
@@ -245,8 +305,7 @@ async fn a_language_column_sets_new_and_matched_customers_and_a_revert_puts_it_b
 
     // The export says who reads what, in words the import takes back.
     let filter = app::customers::model::CustomerFilter::default();
-    let bytes =
-        service::export(&state, &admin, filter, Encoding::Utf8, Locale::ZhCn).await.unwrap();
+    let bytes = export_csv(&state, &admin, filter, CsvEncoding::Utf8).await;
     let text = String::from_utf8(bytes).unwrap();
     let header: Vec<&str> =
         text.trim_start_matches('\u{feff}').lines().next().unwrap().split(',').collect();
@@ -324,7 +383,7 @@ async fn gbk_files_saved_by_excel_import_with_their_chinese_intact() {
 
     // Export in GBK round-trips the same text.
     let filter = app::customers::model::CustomerFilter::default();
-    let bytes = service::export(&state, &admin, filter, Encoding::Gbk, Locale::ZhCn).await.unwrap();
+    let bytes = export_csv(&state, &admin, filter, CsvEncoding::Gbk).await;
     let (text, _, had_errors) = encoding_rs::GBK.decode(&bytes);
     assert!(
         !had_errors && text.contains("杭州鼎盛科技有限公司") && text.contains("名称"),
@@ -421,14 +480,29 @@ impl service::Progress for StopsAfter {
 async fn a_retried_import_goes_on_after_its_last_committed_batch() {
     let (db, state, admin) = with_admin_only().await;
     let file = cross_batch_file();
-    let id = service::upload(&state, &admin, "customers.csv", Encoding::Auto, file.as_bytes())
-        .await
-        .unwrap();
+    let id = service::upload(
+        &state,
+        &admin,
+        ImportKind::Customers,
+        "customers.csv",
+        Encoding::Auto,
+        file.as_bytes(),
+    )
+    .await
+    .unwrap();
     let run = service::get(&state, &admin, id).await.unwrap();
     // No job runner here: the test plays the job's two attempts itself.
-    service::start(&state, &admin, id, run.mapping.clone(), ImportMode::SkipBad, false)
-        .await
-        .unwrap();
+    service::start(
+        &state,
+        &admin,
+        id,
+        run.mapping.clone(),
+        ImportMode::SkipBad,
+        ImportOptions::default(),
+        false,
+    )
+    .await
+    .unwrap();
     let first = service::execute(&db.pool, id, false, &mut StopsAfter(2000)).await;
     assert!(first.is_err(), "the first attempt stops after two batches");
     // Batch 1's last row changes a customer instead of adding one.
@@ -460,15 +534,35 @@ async fn members_see_their_own_imports_and_admins_see_all() {
         .caller(db.user("member@example.com", Role::Member, None, "a long enough password").await)
         .await
         .unwrap();
+    // Members bring in their customers' history; customers themselves are a manager's.
     let upload = |caller: &Authenticated, name: &str| {
         let (state, caller, name) = (state.clone(), caller.clone(), name.to_owned());
+        let kind = if caller.role().includes(Role::Manager) {
+            ImportKind::Customers
+        } else {
+            ImportKind::Orders
+        };
         async move {
-            service::upload(&state, &caller, &name, Encoding::Auto, FILE.as_bytes()).await.unwrap()
+            service::upload(&state, &caller, kind, &name, Encoding::Auto, FILE.as_bytes())
+                .await
+                .unwrap()
         }
     };
     let admins = upload(&admin, "admin.csv").await;
     let members_first = upload(&member, "member-1.csv").await;
     let members_second = upload(&member, "member-2.csv").await;
+    assert!(matches!(
+        service::upload(
+            &state,
+            &member,
+            ImportKind::Customers,
+            "c.csv",
+            Encoding::Auto,
+            FILE.as_bytes()
+        )
+        .await,
+        Err(app::error::AppError::Forbidden)
+    ));
 
     let names = |runs: Vec<ImportRun>| runs.into_iter().map(|r| r.file_name).collect::<Vec<_>>();
     assert_eq!(

@@ -283,12 +283,9 @@ async fn main() {
             }
         }
         let id = imports::upload(
-            &app::state::AppState {
-                pool: pool.clone(),
-                settings: Default::default(),
-                events: app::events::EventBus::new(),
-            },
+            &app::state::AppState::new(pool.clone(), Default::default()),
             &admin_caller,
+            app::imports::model::ImportKind::Customers,
             "bench.csv",
             Encoding::Auto,
             csv.as_bytes(),

@@ -114,11 +114,7 @@ async fn main() {
     // the saved card, commit. Cards shuttle between the first two open stages.
     let stages: Vec<_> = board.pipeline.stages.iter().map(|s| s.id).collect();
     let cards: Vec<_> = board.cards[0].iter().map(|c| (c.id, c.version, c.stage_id)).collect();
-    let state = app::state::AppState {
-        pool: pool.clone(),
-        settings: Default::default(),
-        events: app::events::EventBus::new(),
-    };
+    let state = app::state::AppState::new(pool.clone(), Default::default());
     let versions = std::sync::Arc::new(std::sync::Mutex::new(cards.clone()));
     results.push(
         time("move a card (round trip, one transaction)", 400, |i| {

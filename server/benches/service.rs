@@ -137,11 +137,7 @@ async fn main() {
         tokens.push(surveys::issue_link(&pool, id, 14).await.unwrap().0);
     }
     let tokens = std::sync::Arc::new(tokens);
-    let state = app::state::AppState {
-        pool: pool.clone(),
-        settings: Default::default(),
-        events: app::events::EventBus::new(),
-    };
+    let state = app::state::AppState::new(pool.clone(), Default::default());
     // The warm-up calls take links too: hand them out in order so each is answered once.
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     results.push(

@@ -6,7 +6,7 @@ pub mod config;
 pub mod database;
 pub mod middleware;
 
-use app::{App, events::EventBus, shell, state::AppState};
+use app::{App, shell, state::AppState};
 use axum::{
     Extension, Router,
     extract::DefaultBodyLimit,
@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use middleware::MiddlewareState;
 use sqlx::{PgPool, postgres::PgPoolOptions};
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tower_sessions_sqlx_store::PostgresStore;
@@ -79,7 +79,7 @@ pub fn app_state(pool: PgPool, config: &Config) -> AppState {
             .unwrap_or_else(|| format!("http://{}", config.addr)),
         ..Default::default()
     };
-    AppState { pool, settings: Arc::new(settings), events: EventBus::new() }
+    AppState::new(pool, settings)
 }
 
 /// The site's Leptos options. A binary built by cargo-leptos knows its output name; a plain
@@ -111,6 +111,7 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
         ));
     let middleware_state = MiddlewareState {
         pool: state.pool.clone(),
+        clock: state.clock.clone(),
         trust_proxy: config.trust_proxy,
         public_origin: config.public_origin.clone(),
     };
@@ -121,14 +122,17 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
         .route(
             "/api/import-upload",
             post(app::imports::routes::upload)
-                .layer(DefaultBodyLimit::max(app::imports::process::MAX_FILE_BYTES)),
+                .layer(DefaultBodyLimit::max(app::imports::read::MAX_FILE_BYTES)),
         )
+        .route("/files/imports/{id}/rejected", get(app::imports::routes::rejected))
         .route("/files/imports/{id}/rejected.csv", get(app::imports::routes::rejected))
-        .route("/files/customers.csv", get(app::imports::routes::export))
+        .route("/files/customers.csv", get(app::exports::routes::customers_csv))
+        .route("/files/export/{file}", get(app::exports::routes::download))
+        .route("/files/archives/{id}", get(app::exports::routes::archive))
         .route(
             "/api/lead-import",
             post(app::leads::routes::import)
-                .layer(DefaultBodyLimit::max(app::imports::process::MAX_FILE_BYTES)),
+                .layer(DefaultBodyLimit::max(app::leads::routes::MAX_FILE_BYTES)),
         )
         .route(
             "/forms/{key}/leads",

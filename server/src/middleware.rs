@@ -23,6 +23,7 @@ use tower_sessions::Session;
 #[derive(Clone)]
 pub struct MiddlewareState {
     pub pool: sqlx::PgPool,
+    pub clock: app::company::clock::CompanyClock,
     pub trust_proxy: bool,
     pub public_origin: Option<String>,
 }
@@ -94,7 +95,14 @@ pub async fn resolve_request(
         .unwrap_or_default();
     let user_agent =
         headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    request.extensions_mut().insert(RequestContext { user, locale, client_ip, user_agent });
+    let time_zone = state.clock.zone(&state.pool).await;
+    request.extensions_mut().insert(RequestContext {
+        user,
+        locale,
+        client_ip,
+        user_agent,
+        time_zone,
+    });
     next.run(request).await
 }
 

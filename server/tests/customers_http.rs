@@ -77,14 +77,37 @@ async fn upload_and_downloads_check_the_caller() {
     assert_eq!(ok.status(), StatusCode::OK);
     let id = ok.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
 
-    // The member cannot read the manager's import report; anonymous export is refused.
+    // The member cannot read the manager's import report (it is not theirs to know of);
+    // anonymous export is refused.
     let report = member
         .client
         .get(format!("{}/files/imports/{id}/rejected.csv", server.base))
         .send()
         .await
         .unwrap();
-    assert_eq!(report.status(), StatusCode::FORBIDDEN);
+    assert_eq!(report.status(), StatusCode::NOT_FOUND);
+    // A member brings in their customers' order history, and reads their own report.
+    let orders = member
+        .client
+        .post(format!("{}/api/import-upload?name=o.csv&kind=orders", server.base))
+        .header(header::ORIGIN, server.base.clone())
+        .body(
+            "订单号,下单时间,手机,订单金额
+SO-1,2026-01-01,13800000000,100
+",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(orders.status(), StatusCode::OK);
+    let own = orders.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    let report = member
+        .client
+        .get(format!("{}/files/imports/{own}/rejected", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.status(), StatusCode::OK);
     let anonymous = reqwest::get(format!("{}/files/customers.csv", server.base)).await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     let export = member
@@ -95,4 +118,30 @@ async fn upload_and_downloads_check_the_caller() {
         .unwrap();
     assert_eq!(export.status(), StatusCode::OK);
     assert_eq!(export.headers()[header::CONTENT_TYPE], "text/csv");
+    let workbook = member
+        .client
+        .get(format!("{}/files/export/orders.xlsx?from=2026-01-01&to=2026-12-31", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(workbook.status(), StatusCode::OK);
+    assert_eq!(
+        workbook.headers()[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(workbook.bytes().await.unwrap().starts_with(b"PK"), "a zip: an Excel workbook");
+    let audit = member
+        .client
+        .get(format!("{}/files/export/audit_log.csv", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(audit.status(), StatusCode::FORBIDDEN, "the audit log is an admin's");
+    let unknown = member
+        .client
+        .get(format!("{}/files/export/salaries.csv", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }

@@ -68,17 +68,15 @@ pub fn AuditLogPage() -> impl IntoView {
     let action = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let list = PagedList::new(
-        move || AuditFilter {
-            entity_type: non_empty(entity_type.get()),
-            entity_id: non_empty(entity_id.get()),
-            actor_id: None,
-            action: non_empty(action.get()),
-            from: from.get().parse().ok(),
-            to: to.get().parse().ok(),
-        },
-        list_audit_log,
-    );
+    let filter = move || AuditFilter {
+        entity_type: non_empty(entity_type.get()),
+        entity_id: non_empty(entity_id.get()),
+        actor_id: None,
+        action: non_empty(action.get()),
+        from: from.get().parse().ok(),
+        to: to.get().parse().ok(),
+    };
+    let list = PagedList::new(filter, list_audit_log);
     let type_options = move || {
         let locale = i18n.locale();
         let mut options = vec![(String::new(), i18n.text(AdminText::AnyEntity).to_owned())];
@@ -102,7 +100,13 @@ pub fn AuditLogPage() -> impl IntoView {
     };
     view! {
         <section class="page">
-            <h1>{i18n.t(AdminText::AuditTitle)}</h1>
+            <div class="page-head">
+                <h1>{i18n.t(AdminText::AuditTitle)}</h1>
+                <div class="actions">
+                    <crate::exports::views::ExportLinks entity=crate::exports::model::ExportEntity::AuditLog
+                        filter=Signal::derive(move || serde_json::to_value(filter()).ok())/>
+                </div>
+            </div>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
                 <SelectField label=i18n.t(AdminText::EntityType) name="entity_type" value=entity_type options=Signal::derive(type_options)/>
                 <TextField label=i18n.t(AdminText::EntityId) name="entity_id" value=entity_id/>

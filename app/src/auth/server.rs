@@ -23,6 +23,8 @@ pub struct RequestContext {
     pub locale: Locale,
     pub client_ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// The company's time zone, in which the page shows times.
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// A signed-in caller: the user, their session row and the records they may see.

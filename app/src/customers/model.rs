@@ -114,6 +114,14 @@ pub struct CustomerSettings {
     pub loyal_min_span_days: i32,
     pub default_currency: String,
     pub version: i32,
+    /// The company's zone, in which the activity window's days are counted (set on the company
+    /// page, read here so status needs no second lookup).
+    #[serde(default = "default_zone")]
+    pub time_zone: String,
+}
+
+fn default_zone() -> String {
+    crate::company::model::DEFAULT_TIME_ZONE.to_owned()
 }
 
 impl Default for CustomerSettings {
@@ -124,6 +132,7 @@ impl Default for CustomerSettings {
             loyal_min_span_days: 365,
             default_currency: "CNY".into(),
             version: 1,
+            time_zone: default_zone(),
         }
     }
 }
@@ -145,15 +154,20 @@ impl CustomerSettings {
     }
 }
 
-/// Active when the last order is at most `window_days` old (the boundary instant included).
+/// Active when the last order fell on one of the last `window_days` days before today, or
+/// today, counted in the company's zone: an order at 23:00 on the window's first day counts all
+/// that day, wherever the server's clock is.
 pub fn activity_status(
     last_order_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-    window_days: i32,
+    settings: &CustomerSettings,
 ) -> ActivityStatus {
+    let day = |at| crate::ui::local_date(at, &settings.time_zone);
     match last_order_at {
         None => ActivityStatus::Potential,
-        Some(last) if now - last <= chrono::Duration::days(window_days.into()) => {
+        Some(last)
+            if (day(now) - day(last)).num_days() <= i64::from(settings.active_window_days) =>
+        {
             ActivityStatus::Active
         }
         Some(_) => ActivityStatus::Silent,
@@ -451,11 +465,13 @@ pub fn keys_text(keys: &[i32]) -> String {
 /// Separates fields in `search_text` so a fragment never matches across two of them.
 pub const SEARCH_SEPARATOR: &str = " \u{1f} ";
 
-/// The searchable text of a customer: name, phone (as typed and as digits), email, contacts.
+/// The searchable text of a customer: name, phone (as typed and as digits), email, external id,
+/// contacts.
 pub fn search_text<'a>(
     name: &str,
     phone: Option<&str>,
     email: Option<&str>,
+    external_id: Option<&str>,
     contacts: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
 ) -> String {
     let mut parts = vec![name.to_lowercase()];
@@ -469,6 +485,9 @@ pub fn search_text<'a>(
     }
     if let Some(email) = email {
         parts.push(email.trim().to_lowercase());
+    }
+    if let Some(external_id) = external_id {
+        parts.push(external_id.trim().to_lowercase());
     }
     for (contact, contact_phone) in contacts {
         parts.push(contact.to_lowercase());
@@ -520,6 +539,9 @@ pub struct Contact {
 pub struct CustomerInput {
     pub kind: CustomerKind,
     pub name: String,
+    /// The id in the shop, ERP or old CRM; blank when none.
+    #[serde(default)]
+    pub external_id: String,
     pub customer_type: CustomerType,
     pub churn_reason: String,
     pub phone: String,
@@ -543,6 +565,7 @@ pub struct CustomerInput {
 pub struct ValidCustomer {
     pub kind: CustomerKind,
     pub name: String,
+    pub external_id: Option<String>,
     pub customer_type: CustomerType,
     pub churn_reason: Option<String>,
     pub phone: Option<String>,
@@ -603,6 +626,7 @@ impl CustomerInput {
         } else if name.chars().count() > 200 {
             errors.add("name", FieldError::TooLong { max: 200 });
         }
+        let external_id = errors.check("external_id", optional(&self.external_id, 100)).flatten();
         let churn_reason =
             errors.check("churn_reason", optional(&self.churn_reason, 500)).flatten();
         if self.customer_type == CustomerType::Former && churn_reason.is_none() {
@@ -622,6 +646,7 @@ impl CustomerInput {
         Ok(ValidCustomer {
             kind: self.kind,
             name: name.to_owned(),
+            external_id,
             customer_type: self.customer_type,
             churn_reason: if self.customer_type == CustomerType::Former {
                 churn_reason
@@ -749,6 +774,7 @@ pub struct CustomerRow {
     pub id: CustomerId,
     pub kind: CustomerKind,
     pub name: String,
+    pub external_id: Option<String>,
     pub customer_type: CustomerType,
     pub status: ActivityStatus,
     pub stage: LifecycleStage,
@@ -770,6 +796,7 @@ pub struct CustomerDetail {
     pub id: CustomerId,
     pub kind: CustomerKind,
     pub name: String,
+    pub external_id: Option<String>,
     pub customer_type: CustomerType,
     pub churn_reason: Option<String>,
     pub status: ActivityStatus,
@@ -803,6 +830,7 @@ impl CustomerDetail {
         CustomerInput {
             kind: self.kind,
             name: self.name.clone(),
+            external_id: self.external_id.clone().unwrap_or_default(),
             customer_type: self.customer_type,
             churn_reason: self.churn_reason.clone().unwrap_or_default(),
             phone: self.phone.clone().unwrap_or_default(),
@@ -910,15 +938,23 @@ mod tests {
         now - chrono::Duration::days(days_ago)
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
-    fn status_is_potential_active_or_silent_with_the_window_boundary_active() {
+    fn status_is_potential_active_or_silent_with_the_window_counted_in_company_days() {
+        let settings = CustomerSettings { active_window_days: 180, ..Default::default() };
+        // 12:00 UTC is 20:00 in Shanghai.
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-        assert_eq!(activity_status(None, now, 180), ActivityStatus::Potential);
-        assert_eq!(activity_status(Some(at(0, now)), now, 180), ActivityStatus::Active);
-        assert_eq!(activity_status(Some(at(180, now)), now, 180), ActivityStatus::Active);
-        let just_past = at(180, now) - chrono::Duration::seconds(1);
-        assert_eq!(activity_status(Some(just_past), now, 180), ActivityStatus::Silent);
-        assert_eq!(activity_status(Some(at(31, now)), now, 30), ActivityStatus::Silent);
+        assert_eq!(activity_status(None, now, &settings), ActivityStatus::Potential);
+        assert_eq!(activity_status(Some(at(0, now)), now, &settings), ActivityStatus::Active);
+        assert_eq!(activity_status(Some(at(180, now)), now, &settings), ActivityStatus::Active);
+        // 180 days ago at 00:10 Shanghai time (16:10 UTC the day before): the window's first
+        // day, so still active; 23:50 Shanghai time the day before that is not.
+        let first_day = at(180, now) - chrono::Duration::hours(19) - chrono::Duration::minutes(50);
+        assert_eq!(activity_status(Some(first_day), now, &settings), ActivityStatus::Active);
+        let day_before = first_day - chrono::Duration::minutes(20);
+        assert_eq!(activity_status(Some(day_before), now, &settings), ActivityStatus::Silent);
+        let short = CustomerSettings { active_window_days: 30, ..settings };
+        assert_eq!(activity_status(Some(at(31, now)), now, &short), ActivityStatus::Silent);
     }
 
     #[test]
@@ -1026,12 +1062,14 @@ mod tests {
             "上海华信",
             Some("+86 138 0013 8000"),
             Some("Info@HX.cn"),
+            Some("ERP-10023"),
             [("李娜", Some("021-6234-5678"))],
         );
         assert!(
             text.contains("上海华信")
                 && text.contains("13800138000")
                 && text.contains("info@hx.cn")
+                && text.contains("erp-10023")
         );
         assert!(text.contains("李娜") && text.contains("02162345678"));
         assert_eq!(normalize_query(" 138-0013 "), "1380013");

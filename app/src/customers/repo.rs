@@ -17,9 +17,9 @@ use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder, Row, postgr
 /// The admin's status and stage rules.
 pub async fn settings(executor: impl PgExecutor<'_>) -> Result<CustomerSettings, AppError> {
     let r = sqlx::query!(
-        "select active_window_days, loyal_min_orders, loyal_min_span_days, default_currency,
-                version
-         from customer_settings"
+        r#"select active_window_days, loyal_min_orders, loyal_min_span_days, default_currency,
+                version, company_time_zone() as "time_zone!"
+         from customer_settings"#
     )
     .fetch_one(executor)
     .await?;
@@ -29,6 +29,7 @@ pub async fn settings(executor: impl PgExecutor<'_>) -> Result<CustomerSettings,
         loyal_min_span_days: r.loyal_min_span_days,
         default_currency: r.default_currency,
         version: r.version,
+        time_zone: r.time_zone,
     })
 }
 
@@ -134,7 +135,7 @@ pub async fn refresh_search_of(conn: &mut PgConnection, ids: &[i64]) -> Result<(
     }
     let rows = sqlx::query!(
         r#"
-        select c.id, c.name, c.phone, c.email,
+        select c.id, c.name, c.phone, c.email, c.external_id,
                coalesce(array_agg(k.name order by k.id) filter (where k.id is not null), '{}') as "contact_names!",
                coalesce(array_agg(coalesce(k.phone, '') order by k.id) filter (where k.id is not null), '{}') as "contact_phones!"
         from customer c
@@ -152,7 +153,13 @@ pub async fn refresh_search_of(conn: &mut PgConnection, ids: &[i64]) -> Result<(
             row.contact_names.iter().zip(&row.contact_phones).map(|(name, phone)| {
                 (name.as_str(), (!phone.is_empty()).then_some(phone.as_str()))
             });
-        let text = search_text(&row.name, row.phone.as_deref(), row.email.as_deref(), contacts);
+        let text = search_text(
+            &row.name,
+            row.phone.as_deref(),
+            row.email.as_deref(),
+            row.external_id.as_deref(),
+            contacts,
+        );
         search_keys.push(keys_text(&index_keys(&text)));
         texts.push(text);
         name_keys.push(name_key(&row.name));
@@ -245,9 +252,9 @@ pub async fn insert(
         insert into customer (kind, name, customer_type, churn_reason, churned_at, phone,
             phone_normalized, email, email_normalized, address, region, industry, source,
             owner_id, tags, birthday, anniversary, notes, custom_fields, currency, created_by,
-            locale)
+            locale, external_id)
         values ($1, $2, $3, $4, case when $3 = 'former' then now() end, $5, $6, $7, $8, $9, $10,
-            $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+            $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
         returning id
         "#,
         customer.kind.as_str(),
@@ -271,6 +278,7 @@ pub async fn insert(
         currency,
         created_by.0,
         customer.locale.tag(),
+        customer.external_id,
     )
     .fetch_one(&mut *conn)
     .await
@@ -282,6 +290,9 @@ fn owner_error(error: sqlx::Error) -> AppError {
     match violated_constraint(&error) {
         Some("customer_owner_id_fkey") => {
             AppError::validation("owner_id", FieldError::UnknownReference)
+        }
+        Some("customer_external_id_key") => {
+            AppError::validation("external_id", FieldError::AlreadyTaken)
         }
         _ => error.into(),
     }
@@ -301,7 +312,7 @@ pub async fn update(
             phone = $7, phone_normalized = $8, email = $9, email_normalized = $10, address = $11,
             region = $12, industry = $13, source = $14, owner_id = $15, tags = $16,
             birthday = $17, anniversary = $18, notes = $19, custom_fields = $20, locale = $21,
-            version = version + 1, updated_at = now()
+            external_id = $22, version = version + 1, updated_at = now()
         where id = $1 and version = $2 and deleted_at is null
         "#,
         id.0,
@@ -325,6 +336,7 @@ pub async fn update(
         customer.notes,
         serde_json::Value::Object(customer.custom_fields.clone()),
         customer.locale.tag(),
+        customer.external_id,
     )
     .execute(&mut *conn)
     .await
@@ -479,7 +491,7 @@ pub async fn detail(
 ) -> Result<Option<CustomerDetail>, AppError> {
     let row = sqlx::query!(
         r#"
-        select c.id, c.kind, c.name, c.customer_type, c.churn_reason, c.phone, c.email,
+        select c.id, c.kind, c.name, c.external_id, c.customer_type, c.churn_reason, c.phone, c.email,
                c.address, c.region, c.industry, c.source, c.owner_id, u.display_name as "owner_name?",
                c.tags, c.birthday as "birthday: NaiveDate", c.anniversary as "anniversary: NaiveDate",
                c.notes, c.custom_fields, c.locale, c.order_count, c.total_spend_minor, c.currency,
@@ -503,9 +515,10 @@ pub async fn detail(
         id: CustomerId(r.id),
         kind: CustomerKind::parse(&r.kind).map_err(|_| bad("kind"))?,
         name: r.name,
+        external_id: r.external_id,
         customer_type: CustomerType::parse(&r.customer_type).map_err(|_| bad("type"))?,
         churn_reason: r.churn_reason,
-        status: activity_status(r.last_order_at, now, settings.active_window_days),
+        status: activity_status(r.last_order_at, now, settings),
         stage: lifecycle_stage(r.order_count, r.first_order_at, r.last_order_at, settings),
         phone: r.phone,
         email: r.email,
@@ -546,6 +559,11 @@ fn like_contains(fragment: &str) -> String {
     pattern.push('%');
     pattern
 }
+
+/// The activity window's first instant, to be followed by the window's days and
+/// `)::timestamp at time zone company_time_zone())`: midnight in the company's zone, that many
+/// days before today there. A stable expression, so the last-order indexes answer it.
+const WINDOW_START: &str = "(((now() at time zone company_time_zone())::date - ";
 
 /// Appends the `where` conditions of `filter` and the caller's scope (after `where true`).
 /// Shared by the list, the export and bulk actions on "everything matching".
@@ -594,19 +612,20 @@ fn push_filters_but_search(
         Some(ActivityStatus::Potential) => {
             query.push(format!(" and {LAST_ORDER_KEY} = '-infinity'"));
         }
+        // The window starts at midnight, in the company's zone, `window` days before today.
         Some(ActivityStatus::Active) => {
             query
-                .push(format!(" and {LAST_ORDER_KEY} >= now() - make_interval(days => "))
+                .push(format!(" and {LAST_ORDER_KEY} >= {WINDOW_START}"))
                 .push_bind(window)
-                .push(")");
+                .push(")::timestamp at time zone company_time_zone())");
         }
         Some(ActivityStatus::Silent) => {
             query
                 .push(format!(
-                    " and {LAST_ORDER_KEY} > '-infinity' and {LAST_ORDER_KEY} < now() - make_interval(days => "
+                    " and {LAST_ORDER_KEY} > '-infinity' and {LAST_ORDER_KEY} < {WINDOW_START}"
                 ))
                 .push_bind(window)
-                .push(")");
+                .push(")::timestamp at time zone company_time_zone())");
         }
         None => {}
     }
@@ -653,16 +672,18 @@ fn push_filters_but_search(
     if let Some(max) = filter.max_spend_minor {
         query.push(" and c.total_spend_minor <= ").push_bind(max);
     }
+    // Dates without a time are the company's days.
     if let Some(from) = filter.last_order_from {
         query
-            .push(format!(" and {LAST_ORDER_KEY} >= "))
-            .push_bind(from.and_time(Default::default()).and_utc());
+            .push(format!(" and {LAST_ORDER_KEY} >= ("))
+            .push_bind(from)
+            .push("::date)::timestamp at time zone company_time_zone()");
     }
     if let Some(to) = filter.last_order_to {
-        let end = (to + chrono::Duration::days(1)).and_time(Default::default()).and_utc();
         query
-            .push(format!(" and {LAST_ORDER_KEY} > '-infinity' and {LAST_ORDER_KEY} < "))
-            .push_bind(end);
+            .push(format!(" and {LAST_ORDER_KEY} > '-infinity' and {LAST_ORDER_KEY} < ("))
+            .push_bind(to)
+            .push("::date + 1)::timestamp at time zone company_time_zone()");
     }
     if filter.tier_id.is_some()
         || filter.min_r.is_some()
@@ -672,7 +693,7 @@ fn push_filters_but_search(
         query.push(" and exists (select 1 from customer_score s where s.customer_id = c.id");
         if let Some(tier) = filter.tier_id {
             query
-                .push(" and case when s.override_tier_id is not null and (s.override_until is null or s.override_until >= current_date) then s.override_tier_id else s.computed_tier_id end = ")
+                .push(" and case when s.override_tier_id is not null and (s.override_until is null or s.override_until >= (now() at time zone company_time_zone())::date) then s.override_tier_id else s.computed_tier_id end = ")
                 .push_bind(tier);
         }
         for (column, min) in [("r", filter.min_r), ("f", filter.min_f), ("m", filter.min_m)] {
@@ -714,7 +735,7 @@ fn push_filters_but_search(
     }
 }
 
-const LIST_COLUMNS: &str = "c.id, c.kind, c.name, c.customer_type, c.phone, c.email, c.region, \
+const LIST_COLUMNS: &str = "c.id, c.kind, c.name, c.external_id, c.customer_type, c.phone, c.email, c.region, \
     c.industry, u.display_name as owner_name, c.tags, c.order_count, c.total_spend_minor, \
     c.currency, c.first_order_at, c.last_order_at, c.locale";
 
@@ -732,8 +753,9 @@ fn list_row(
         id: CustomerId(row.try_get("id")?),
         kind: CustomerKind::parse(&kind).unwrap_or_default(),
         name: row.try_get("name")?,
+        external_id: row.try_get("external_id")?,
         customer_type: CustomerType::parse(&customer_type).unwrap_or_default(),
-        status: activity_status(last, now, settings.active_window_days),
+        status: activity_status(last, now, settings),
         stage: lifecycle_stage(order_count, first, last, settings),
         phone: row.try_get("phone")?,
         email: row.try_get("email")?,
@@ -979,6 +1001,8 @@ pub async fn soft_delete(
 }
 
 /// Brings a deleted (not merged) customer back; `false` when there is nothing to restore.
+///
+/// Errors: `Validation` (`external_id`) when a live customer has taken its external id since.
 pub async fn restore(conn: &mut PgConnection, id: CustomerId) -> Result<bool, AppError> {
     let done = sqlx::query!(
         "update customer set deleted_at = null, deleted_by = null, version = version + 1
@@ -986,7 +1010,8 @@ pub async fn restore(conn: &mut PgConnection, id: CustomerId) -> Result<bool, Ap
         id.0
     )
     .execute(&mut *conn)
-    .await?;
+    .await
+    .map_err(owner_error)?;
     Ok(done.rows_affected() == 1)
 }
 

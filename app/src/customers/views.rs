@@ -207,11 +207,14 @@ pub fn CustomersPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{i18n.t(CustomerText::Customers)}</h1>
                 <div class="actions">
-                    <Show when=is_manager>
+                    <Show when=is_manager fallback=move || view! {
+                        <A href="/imports?kind=orders" attr:class="button">{i18n.t(CustomerText::ImportHistory)}</A>
+                    }>
                         <A href="/customers/import" attr:class="button">{i18n.t(CustomerText::Import)}</A>
                         <A href="/customers/duplicates" attr:class="button">{i18n.t(CustomerText::Duplicates)}</A>
                     </Show>
-                    <a class="button" href=move || export_href("utf-8") download="">{i18n.t(CustomerText::Export)}</a>
+                    <crate::exports::views::ExportLinks entity=crate::exports::model::ExportEntity::Customers
+                        filter=Signal::derive(move || serde_json::to_value(state.filter()).ok())/>
                     <A href="/customers/new" attr:class="button primary">{i18n.t(CustomerText::NewCustomer)}</A>
                 </div>
             </div>
@@ -617,6 +620,7 @@ fn CustomerForm(existing: Option<CustomerDetail>) -> impl IntoView {
     let notes = s(&start.notes);
     let custom = RwSignal::new(start.custom_fields.clone());
     let locale = s(start.locale.tag());
+    let external_id = s(&start.external_id);
     let contacts = RwSignal::new(
         existing
             .as_ref()
@@ -644,6 +648,7 @@ fn CustomerForm(existing: Option<CustomerDetail>) -> impl IntoView {
         let input = CustomerInput {
             kind: CustomerKind::parse(&kind.get_untracked()).unwrap_or_default(),
             name: name.get_untracked(),
+            external_id: external_id.get_untracked(),
             customer_type: CustomerType::parse(&customer_type.get_untracked()).unwrap_or_default(),
             churn_reason: churn_reason.get_untracked(),
             phone: phone.get_untracked(),
@@ -716,6 +721,7 @@ fn CustomerForm(existing: Option<CustomerDetail>) -> impl IntoView {
                 <TextField label=i18n.t(CustomerText::Anniversary) name="anniversary" input_type="date" value=anniversary/>
                 <SelectField label=i18n.t(CustomerText::Language) name="locale" value=locale
                     options=Signal::derive(|| Locale::ALL.iter().map(|l| (l.tag().to_owned(), l.endonym().to_owned())).collect())/>
+                <TextField label=i18n.t(CustomerText::ExternalId) name="external_id" value=external_id error=field_message(fail, "external_id")/>
             </div>
             <TextField label=i18n.t(CustomerText::Notes) name="notes" value=notes error=field_message(fail, "notes")/>
             {move || options.get().and_then(Result::ok).map(|o| view! { <CustomFieldInputs defs=o.custom_fields values=custom failure=fail/> })}
@@ -1014,6 +1020,9 @@ fn KeyFacts(detail: Arc<CustomerDetail>) -> impl IntoView {
                 <div><dt>{i18n.t(CustomerText::Industry)}</dt><dd>{d.industry.clone().unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{i18n.t(CustomerText::Source)}</dt><dd>{let s = d.source; move || source_label(s, i18n.locale())}</dd></div>
                 <div><dt>{i18n.t(CustomerText::Language)}</dt><dd data-testid="customer-locale">{d.locale.endonym()}</dd></div>
+                {d.external_id.clone().map(|id| view! {
+                    <div><dt>{i18n.t(CustomerText::ExternalId)}</dt><dd data-testid="customer-external-id">{id}</dd></div>
+                })}
                 <div><dt>{i18n.t(CustomerText::Tags)}</dt><dd class="tags" data-testid="tags">{d.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</dd></div>
                 {d.churn_reason.clone().map(|reason| view! { <div><dt>{i18n.t(CustomerText::ChurnReason)}</dt><dd>{reason}</dd></div> })}
                 {d.custom_fields.iter().map(|(k, v)| {

@@ -150,6 +150,7 @@ pub async fn load(pool: &PgPool, plan: Plan, log: impl Fn(&str)) -> Result<Repor
                 &c.name,
                 Some(&c.phone),
                 Some(&c.email),
+                None,
                 contact.map(|(name, phone)| (name.as_str(), Some(phone.as_str()))),
             );
             let total: i64 = c

@@ -173,6 +173,7 @@ pub async fn seed_customers(
             &c.name,
             Some(&c.phone),
             Some(&c.email),
+            None,
             [(c.contact.0.as_str(), Some(c.contact.1.as_str()))],
         );
         let total: i64 =

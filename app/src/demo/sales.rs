@@ -210,7 +210,7 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
             let won: i64 = sqlx::query_scalar(
                 "select coalesce(sum(o.amount_minor), 0)::bigint from opportunity o
                  join pipeline_stage s on s.id = o.stage_id and s.kind = 'won'
-                 where o.owner_id = $1 and date_trunc('month', o.closed_at)::date = $2",
+                 where o.owner_id = $1 and date_trunc('month', o.closed_at at time zone company_time_zone())::date = $2",
             )
             .bind(seller)
             .bind(month)

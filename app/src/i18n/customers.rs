@@ -52,6 +52,9 @@ messages! {
         Anniversary => "纪念日", "Anniversary";
         Notes => "备注", "Notes";
         Language => "沟通语言", "Preferred language";
+        ExternalId => "外部编号", "External ID";
+        ImportHistory => "导入订单和沟通记录", "Import orders and interactions";
+        ExternalIdHelp => "客户在网店、ERP 或原 CRM 中的编号", "The customer's id in the shop, ERP or old CRM";
         Orders => "订单数", "Orders";
         TotalSpend => "累计消费", "Total spend";
         LastOrder => "最近下单", "Last order";
@@ -237,7 +240,26 @@ messages! {
         Undo => "撤销", "Undo";
         Undone => "合并已撤销", "Merge undone";
         ImportTitle => "导入客户", "Import customers";
-        ImportHelp => "上传 CSV 文件（UTF-8 或 Excel 保存的 GBK）。按电话、邮箱匹配已有客户（两者都没有时按公司名称），重复导入不会产生重复客户。", "Upload a CSV file (UTF-8, or GBK as saved by Excel). Rows are matched to existing customers by phone or email (by company name when a row has neither), so importing the same file again creates no duplicates.";
+        ImportHelp => "上传 Excel（.xlsx）或 CSV 文件（UTF-8、Excel 保存的 GBK 或 Unicode 文本）。按外部编号、电话、邮箱匹配已有客户（都没有时按公司名称），重复导入不会产生重复客户。", "Upload an Excel (.xlsx) or CSV file (UTF-8, or GBK or Unicode text as saved by Excel). Rows are matched to existing customers by external id, phone or email (by company name when a row has none), so importing the same file again creates no duplicates.";
+        ImportKind => "导入内容", "What to import";
+        KindCustomers => "客户", "Customers";
+        KindOrders => "订单（含明细）", "Orders (with lines)";
+        KindInteractions => "沟通记录", "Interactions";
+        TitleOrders => "导入订单", "Import orders";
+        TitleInteractions => "导入沟通记录", "Import interactions";
+        HelpOrders => "每行一条订单明细，或每行一张订单（没有产品列时填订单金额）。同一订单号的行合并为一张订单；已有的订单号不会重复导入。按外部编号、电话、邮箱、名称依次匹配客户；产品按编号、名称匹配。金额可写作 ¥1,280.00、1280元 或 1.28万；只有日期时按公司时区的当天零点计。导入后自动更新客户的活跃状态、生命周期阶段、RFM 评分、等级和推荐数据。", "One row per order line, or per order (give an order total when there is no product column). Rows with the same order number form one order; order numbers already on file are not imported again. Customers are matched by external id, phone, email, then name; products by SKU, then name. Amounts may be written ¥1,280.00, 1280元 or 1.28万; a date without a time is midnight in the company's time zone. Afterwards each customer's activity, lifecycle stage, RFM scores, tier and recommendations are brought up to date.";
+        HelpInteractions => "每行一条沟通记录：客户（外部编号、电话、邮箱或名称）、时间、主题，以及方式、方向、结果、下一步和负责人。同一客户同一时间、方式和主题的记录不会重复导入。", "One interaction per row: the customer (external id, phone, email or name), the time and the subject, and optionally the kind, direction, outcome, next step and owner. A row with the same customer, time, kind and subject as one on file is not imported again.";
+        Sheet => "工作表", "Sheet";
+        Options => "选项", "Options";
+        CreateCustomers => "找不到客户时，用文件中的名称、电话、邮箱和外部编号新建客户", "When no customer matches, create one from the file's name, phone, email and external id";
+        CreateProducts => "找不到产品时，加入产品目录", "When no product matches, add it to the catalogue";
+        AwardPoints => "为导入的历史订单发放积分（管理员）", "Award loyalty points for the imported history (admins)";
+        StatusRefreshing => "更新状态、阶段和等级中", "Updating status, stage and tiers";
+        StatusReverting => "撤销中", "Reverting";
+        NewOrders => "订单", "Orders";
+        NewCustomers => "新客户", "New customers";
+        NewProducts => "新产品", "New products";
+        KeptCreated => "{count} 位由此次导入新建的客户之后有了其他记录，撤销时保留：", "{count} customers this import created have other records now, so the revert kept them:";
         File => "文件", "File";
         Encoding => "编码", "Encoding";
         EncodingAuto => "自动识别", "Detect";
@@ -275,6 +297,37 @@ messages! {
         StatusReverted => "已撤销", "Reverted";
         Row => "行号", "Row";
         Reasons => "错误原因", "Reasons";
+    }
+}
+
+messages! {
+    /// What the columns of an order or interaction file can fill in.
+    ImportFieldText {
+        OrderNo => "订单号", "Order number";
+        OrderExternalId => "订单外部编号", "Order external id";
+        OrderedAt => "下单时间", "Ordered at";
+        Channel => "渠道", "Channel";
+        CustomerExternalId => "客户外部编号", "Customer external id";
+        CustomerPhone => "客户电话", "Customer phone";
+        CustomerEmail => "客户邮箱", "Customer email";
+        CustomerName => "客户名称", "Customer name";
+        Sku => "产品编号（SKU）", "SKU";
+        ProductName => "产品名称", "Product name";
+        ProductCategory => "产品类别", "Product category";
+        Quantity => "数量", "Quantity";
+        UnitPrice => "单价", "Unit price";
+        LineTotal => "行金额", "Line total";
+        OrderTotal => "订单金额", "Order total";
+        Currency => "币种", "Currency";
+        Notes => "备注", "Notes";
+        Kind => "沟通方式", "Kind";
+        Direction => "方向", "Direction";
+        OccurredAt => "沟通时间", "When";
+        Subject => "主题", "Subject";
+        Outcome => "结果", "Outcome";
+        NextStep => "下一步", "Next step";
+        NextStepDue => "下一步日期", "Next step due";
+        OwnerEmail => "负责人（邮箱）", "Owner (email)";
     }
 }
 

@@ -41,6 +41,12 @@ messages! {
         NotEnoughPoints => "积分不足：当前可用 {available} 分。", "Not enough points: {available} available.";
         FinalStages => "需要且只能有一个“赢单”阶段和一个“输单”阶段。", "Exactly one won stage and one lost stage are needed.";
         StageInUse => "该阶段还有商机，请先移走再删除。", "This stage still holds opportunities; move them first.";
+        NoCustomerMatch => "找不到对应的客户（按外部编号、电话、邮箱、名称依次查找）。", "No customer matches (looked up by external id, phone, email, then name).";
+        AmbiguousMatch => "对应到 {count} 个客户，无法确定是哪一个。", "Matches {count} customers; which one is meant cannot be told.";
+        UnknownProduct => "产品目录中没有这个产品。", "The catalogue has no such product.";
+        SiblingRejected => "同一订单的第 {row} 行有错误，整张订单未导入。", "Row {row} of the same order was refused, so the whole order was left out.";
+        ConflictsWithRow => "与同一订单的第 {row} 行不一致。", "Disagrees with row {row} of the same order.";
+        Mismatch => "与已保存的记录不一致。", "Disagrees with the record on file.";
         AlreadyClaimed => "{name} 刚刚认领了这张工单，它已不在未分配队列中。", "{name} claimed this ticket just now; it is no longer unassigned.";
         LinkUsed => "这个链接已经用过了：每个链接只能作答一次。感谢您的反馈！", "This link has already been used: each link can be answered once. Thank you for your feedback!";
         LinkExpired => "这个链接已过期。如仍想反馈，请直接联系我们。", "This link has expired. If you still want to tell us something, please contact us directly.";
@@ -112,6 +118,18 @@ pub fn field_error_text(error: &FieldError, locale: Locale) -> String {
         FieldError::NotEnoughPoints { available } => {
             fill(ErrorText::NotEnoughPoints.text(locale), &[("available", available)])
         }
+        FieldError::NoCustomerMatch => ErrorText::NoCustomerMatch.text(locale).to_owned(),
+        FieldError::AmbiguousMatch { count } => {
+            fill(ErrorText::AmbiguousMatch.text(locale), &[("count", count)])
+        }
+        FieldError::UnknownProduct => ErrorText::UnknownProduct.text(locale).to_owned(),
+        FieldError::SiblingRejected { row } => {
+            fill(ErrorText::SiblingRejected.text(locale), &[("row", row)])
+        }
+        FieldError::ConflictsWithRow { row } => {
+            fill(ErrorText::ConflictsWithRow.text(locale), &[("row", row)])
+        }
+        FieldError::Mismatch => ErrorText::Mismatch.text(locale).to_owned(),
     }
 }
 

@@ -9,6 +9,7 @@ mod admin;
 mod auth;
 mod common;
 mod customers;
+mod data;
 mod errors;
 mod sales;
 mod service;
@@ -18,10 +19,11 @@ pub use admin::{AdminText, AuditText, audit_action_label, entity_type_label};
 pub use auth::AuthText;
 pub use common::CommonText;
 pub use customers::{
-    CustomerText, ImportText, OrderText, TimelineText, customer_kind_label, customer_stage_label,
-    customer_status_label, customer_type_label, field_label, field_type_label, source_label,
-    timeline_text,
+    CustomerText, ImportFieldText, ImportText, OrderText, TimelineText, customer_kind_label,
+    customer_stage_label, customer_status_label, customer_type_label, field_label,
+    field_type_label, source_label, timeline_text,
 };
+pub use data::{ColumnText, CompanyText, ExportText, export_entity_label};
 pub use errors::{ErrorText, error_text, field_error_text};
 pub use sales::{LeadText, SalesText, TaskText, sales_timeline_text};
 pub use service::{SurveyText, TicketText, service_timeline_text};
@@ -210,6 +212,7 @@ mod tests {
         assert_complete(OrderText::ALL);
         assert_complete(TimelineText::ALL);
         assert_complete(ImportText::ALL);
+        assert_complete(ImportFieldText::ALL);
         assert_complete(TierText::ALL);
         assert_complete(LoyaltyText::ALL);
         assert_complete(SalesText::ALL);
@@ -217,6 +220,9 @@ mod tests {
         assert_complete(TaskText::ALL);
         assert_complete(TicketText::ALL);
         assert_complete(SurveyText::ALL);
+        assert_complete(CompanyText::ALL);
+        assert_complete(ExportText::ALL);
+        assert_complete(ColumnText::ALL);
     }
 
     #[test]

@@ -100,7 +100,7 @@ messages! {
         WorkDays => "工作日", "Work days";
         OpensAt => "上班时间", "Opens at";
         ClosesAt => "下班时间", "Closes at";
-        UtcOffset => "时区（UTC 偏移，分钟）", "Time zone (UTC offset, minutes)";
+        CalendarZone => "服务时间按公司时区计算：", "Service hours are counted in the company's time zone:";
         Holidays => "节假日（每行一个日期，年-月-日）", "Holidays (one date per line, year-month-day)";
         Policies => "SLA 目标（分钟）", "SLA targets (minutes)";
         AllTiers => "所有等级", "All tiers";

@@ -1,5 +1,6 @@
 //! CSV imports as the wizard sees them: columns, mapping, mode, results.
 
+pub use super::fields::{ImportKind, ImportOptions, InteractionField, OrderField};
 use crate::{
     customers::model::{CustomerKind, CustomerType, Source, text_enum},
     i18n::Locale,
@@ -11,6 +12,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
+    /// The id the customer has in the shop, ERP or old CRM: matched before anything else.
+    ExternalId,
     Name,
     Kind,
     CustomerType,
@@ -33,7 +36,8 @@ pub enum Target {
 }
 
 impl Target {
-    pub const STANDARD: [Target; 18] = [
+    pub const STANDARD: [Target; 19] = [
+        Target::ExternalId,
         Target::Name,
         Target::Kind,
         Target::CustomerType,
@@ -78,6 +82,16 @@ impl Target {
         let any = |words: &[&str]| words.iter().any(|w| h == *w);
         Some(
             if any(&[
+                "externalid",
+                "customerid",
+                "customerno",
+                "外部编号",
+                "客户编号",
+                "会员号",
+                "会员编号",
+            ]) {
+                Target::ExternalId
+            } else if any(&[
                 "name",
                 "customer",
                 "customername",
@@ -143,6 +157,16 @@ impl Target {
     }
 }
 
+/// The role an import of `kind` needs: customers are a manager's to bring in; anyone may bring
+/// in the history of the customers they can see.
+pub fn role_for(kind: ImportKind) -> crate::auth::model::Role {
+    use crate::auth::model::Role;
+    match kind {
+        ImportKind::Customers => Role::Manager,
+        ImportKind::Orders | ImportKind::Interactions => Role::Member,
+    }
+}
+
 /// What happens to the good rows when some rows are bad.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -156,18 +180,27 @@ pub enum ImportMode {
 
 text_enum!(ImportMode { SkipBad => "skip_bad", AllOrNothing => "all_or_nothing" });
 
-/// How the file's bytes become text.
+/// How the file's bytes become rows.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Encoding {
-    /// UTF-8 when the bytes are valid UTF-8, else GBK (what Excel saves on Chinese Windows).
+    /// An Excel workbook when the file is one; else UTF-16 when it starts with a UTF-16 byte
+    /// order mark or looks like UTF-16 (Excel's "Unicode text"), UTF-8 when the bytes are valid
+    /// UTF-8, and GBK otherwise (what Excel saves as CSV on Chinese Windows).
     #[default]
     Auto,
     Utf8,
     Gbk,
+    Utf16Le,
+    Utf16Be,
+    /// An `.xlsx` workbook (one sheet of it).
+    Xlsx,
 }
 
-text_enum!(Encoding { Auto => "auto", Utf8 => "utf-8", Gbk => "gbk" });
+text_enum!(Encoding {
+    Auto => "auto", Utf8 => "utf-8", Gbk => "gbk", Utf16Le => "utf-16le", Utf16Be => "utf-16be",
+    Xlsx => "xlsx",
+});
 
 /// Where an import is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,23 +210,45 @@ pub enum ImportStatus {
     Checking,
     Checked,
     Importing,
+    /// The rows are in; what derives from them (aggregates, status, tiers...) is being brought
+    /// up to date.
+    Refreshing,
     Imported,
     Failed,
+    Reverting,
     Reverted,
 }
 
 text_enum!(ImportStatus {
     Uploaded => "uploaded", Checking => "checking", Checked => "checked",
-    Importing => "importing", Imported => "imported", Failed => "failed", Reverted => "reverted",
+    Importing => "importing", Refreshing => "refreshing", Imported => "imported",
+    Failed => "failed", Reverting => "reverting", Reverted => "reverted",
 });
+
+impl ImportStatus {
+    /// A job is working on the import.
+    pub fn is_running(self) -> bool {
+        matches!(
+            self,
+            ImportStatus::Checking
+                | ImportStatus::Importing
+                | ImportStatus::Refreshing
+                | ImportStatus::Reverting
+        )
+    }
+}
 
 /// An import with its file's shape and its counts so far.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImportRun {
     pub id: i64,
+    pub kind: ImportKind,
     pub file_name: String,
-    /// The encoding the file was read with (`utf-8` or `gbk`).
+    /// How the file was read (`utf-8`, `gbk`, `utf-16le`, `xlsx`...).
     pub encoding: String,
+    /// A workbook's sheets (empty for CSV); the one read is `options.sheet`, else the first.
+    pub sheets: Vec<String>,
+    pub options: ImportOptions,
     pub headers: Vec<String>,
     /// The first rows, for the mapping screen.
     pub sample: Vec<Vec<String>>,
@@ -216,6 +271,10 @@ pub struct ImportRun {
     pub kept_count: i32,
     /// The first of them, as (id, name), to link to.
     pub kept: Vec<(i64, String)>,
+    /// Orders, customers and products the import created (or, for a check, would create).
+    pub new_orders: i32,
+    pub new_customers: i32,
+    pub new_products: i32,
 }
 
 /// Customer kinds, types and sources as people write them in spreadsheets.
@@ -287,6 +346,7 @@ mod tests {
         assert_eq!(Target::suggest("E-mail"), Some(Target::Email));
         assert_eq!(Target::suggest("负责人"), Some(Target::OwnerEmail));
         assert_eq!(Target::suggest("Language"), Some(Target::Language));
+        assert_eq!(Target::suggest("客户编号"), Some(Target::ExternalId));
         assert_eq!(Target::suggest("Favourite colour"), None);
     }
 

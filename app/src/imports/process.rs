@@ -1,8 +1,9 @@
-//! Reading a CSV (UTF-8 or GBK), checking every row, and importing in batches.
+//! The customer import: checking every row and importing in batches.
 //!
 //! Re-running a file creates no duplicates: each row is matched to an existing customer by its
-//! natural keys (phone, then email, then the reduced company name for rows with neither), also
-//! against rows created earlier in the same run, and then updates that customer instead.
+//! natural keys (external id, then phone, then email, then the reduced company name for rows
+//! with none of those), also against rows created earlier in the same run, and then updates that
+//! customer instead.
 
 use super::model::*;
 use crate::{
@@ -22,9 +23,8 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::HashMap;
 
-/// The largest file accepted.
-pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
-/// The most data rows accepted.
+/// The most data rows a customer file may have (order files may have more: they are read as a
+/// stream, see `history`).
 pub const MAX_ROWS: usize = 200_000;
 /// Rows per transaction when bad rows are skipped (the checkpoint unit when resuming).
 pub const BATCH: usize = 1000;
@@ -33,73 +33,10 @@ pub const BATCH: usize = 1000;
 /// also merges once at the end, so it leaves the indexes clean.)
 pub const MERGE_EVERY: usize = 10_000;
 
-/// A file read into text cells.
+/// A customer file read into text cells.
 pub struct Decoded {
-    pub encoding: Encoding,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
-}
-
-/// Decodes (UTF-8, with or without BOM, or GBK) and parses a CSV. The delimiter is a comma
-/// unless the header line has more tabs or semicolons.
-///
-/// Errors: `Validation` on `file` (empty, too big, too many rows, undecodable as chosen).
-pub fn decode(bytes: &[u8], requested: Encoding) -> Result<Decoded, AppError> {
-    let refuse = |e| AppError::validation("file", e);
-    if bytes.is_empty() {
-        return Err(refuse(FieldError::Empty));
-    }
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(refuse(FieldError::TooLong { max: MAX_FILE_BYTES as u32 }));
-    }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let (text, encoding) = match requested {
-        Encoding::Utf8 => (
-            std::str::from_utf8(bytes).map_err(|_| refuse(FieldError::BadEncoding))?.to_owned(),
-            Encoding::Utf8,
-        ),
-        Encoding::Gbk => {
-            (encoding_rs::GBK.decode_without_bom_handling(bytes).0.into_owned(), Encoding::Gbk)
-        }
-        Encoding::Auto => match std::str::from_utf8(bytes) {
-            Ok(text) => (text.to_owned(), Encoding::Utf8),
-            Err(_) => {
-                (encoding_rs::GBK.decode_without_bom_handling(bytes).0.into_owned(), Encoding::Gbk)
-            }
-        },
-    };
-    let first_line = text.lines().next().unwrap_or_default();
-    let count = |c| first_line.matches(c).count();
-    let delimiter = if count('\t') > count(',') {
-        b'\t'
-    } else if count(';') > count(',') {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|_| refuse(FieldError::BadEncoding))?
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|_| refuse(FieldError::BadEncoding))?;
-        if record.iter().all(|cell| cell.is_empty()) {
-            continue;
-        }
-        rows.push(record.iter().map(str::to_owned).collect());
-        if rows.len() > MAX_ROWS {
-            return Err(refuse(FieldError::TooMany { max: MAX_ROWS as u32 }));
-        }
-    }
-    Ok(Decoded { encoding, headers, rows })
 }
 
 /// A contact given by an import row: name, phone, email.
@@ -108,6 +45,7 @@ pub type RowContact = (String, Option<String>, Option<String>);
 /// A row checked and ready to write. `None` fields were not mapped or left empty.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Prepared {
+    pub external_id: Option<String>,
     pub name: String,
     pub kind: Option<CustomerKind>,
     pub customer_type: Option<CustomerType>,
@@ -168,6 +106,7 @@ pub fn prepare(
             }
         };
         match target {
+            Target::ExternalId => prepared.external_id = text(100, &mut fail),
             Target::Name => prepared.name = text(200, &mut fail).unwrap_or_default(),
             Target::Kind => match parse_kind(value) {
                 Some(kind) => prepared.kind = (!value.is_empty()).then_some(kind),
@@ -325,6 +264,12 @@ pub struct Existing {
     /// set it: a revert then leaves the language as it is.
     #[serde(default)]
     pub locale: Option<String>,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// False in what batches recorded before customers had external ids: a revert then leaves
+    /// the external id as it is.
+    #[serde(default)]
+    pub external_id_known: bool,
 }
 
 /// What a matched customer becomes when the row's non-empty values are applied.
@@ -366,6 +311,11 @@ pub fn apply(existing: &Existing, row: &Prepared) -> Existing {
     if let Some(locale) = row.locale {
         next.locale = Some(locale.tag().into());
     }
+    // A customer keeps the external id it has (a different one refuses the row, see
+    // `plan_batch`); one without gets the file's.
+    if next.external_id.is_none() && row.external_id.is_some() {
+        next.external_id.clone_from(&row.external_id);
+    }
     let mut tags = next.tags.clone();
     tags.extend(row.tags.iter().cloned());
     next.tags = clean_tags(&tags).unwrap_or(next.tags);
@@ -378,9 +328,12 @@ pub fn apply(existing: &Existing, row: &Prepared) -> Existing {
 }
 
 /// A company name is a weak key (many firms share one), so it only identifies a row that gives
-/// neither phone nor email; a row whose phone or email is new is a new customer.
+/// no external id, phone or email; a row whose phone or email is new is a new customer.
 fn matches_by_name(row: &Prepared) -> bool {
-    row.phone_normalized.is_none() && row.email.is_none() && !row.name_key.is_empty()
+    row.external_id.is_none()
+        && row.phone_normalized.is_none()
+        && row.email.is_none()
+        && !row.name_key.is_empty()
 }
 
 /// Finds the live customers matching a batch's natural keys.
@@ -392,20 +345,23 @@ async fn existing_for(
     let emails: Vec<String> = rows.iter().filter_map(|r| r.email.clone()).collect();
     let names: Vec<String> =
         rows.iter().filter(|r| matches_by_name(r)).map(|r| r.name_key.clone()).collect();
+    let external: Vec<String> = rows.iter().filter_map(|r| r.external_id.clone()).collect();
     let found = sqlx::query_as!(
         Existing,
         r#"
         select id, owner_id, kind, customer_type, phone, phone_normalized, email, email_normalized,
                address, region, industry, source, tags, birthday as "birthday: NaiveDate",
                anniversary as "anniversary: NaiveDate", notes, custom_fields, name, name_key,
-               locale as "locale?"
+               locale as "locale?", external_id, true as "external_id_known!"
         from customer
         where deleted_at is null
-          and (phone_normalized = any($1) or email_normalized = any($2) or name_key = any($3))
+          and (phone_normalized = any($1) or email_normalized = any($2) or name_key = any($3)
+               or external_id = any($4))
         "#,
         &phones,
         &emails,
         &names,
+        &external,
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -415,6 +371,7 @@ async fn existing_for(
 /// The in-run index of customers by natural key, so a file's later rows find earlier ones.
 #[derive(Default)]
 pub struct KeyIndex {
+    external: HashMap<String, i64>,
     phone: HashMap<String, i64>,
     email: HashMap<String, i64>,
     name: HashMap<String, i64>,
@@ -423,6 +380,9 @@ pub struct KeyIndex {
 
 impl KeyIndex {
     fn insert(&mut self, record: Existing) {
+        if let Some(e) = &record.external_id {
+            self.external.insert(e.clone(), record.id);
+        }
         if let Some(p) = &record.phone_normalized {
             self.phone.insert(p.clone(), record.id);
         }
@@ -436,10 +396,11 @@ impl KeyIndex {
     }
 
     fn find(&self, row: &Prepared) -> Option<&Existing> {
+        let by_external = row.external_id.as_ref().and_then(|e| self.external.get(e));
         let by_phone = row.phone_normalized.as_ref().and_then(|p| self.phone.get(p));
         let by_email = row.email.as_ref().and_then(|e| self.email.get(e));
         let by_name = matches_by_name(row).then(|| self.name.get(&row.name_key)).flatten();
-        by_phone.or(by_email).or(by_name).and_then(|id| self.records.get(id))
+        by_external.or(by_phone).or(by_email).or(by_name).and_then(|id| self.records.get(id))
     }
 }
 
@@ -540,14 +501,25 @@ pub async fn plan_batch(
                 outcomes
                     .push(Outcome::Rejected(vec![("name".into(), FieldError::OwnerOutOfScope)]));
             }
+            // Matched by phone, email or name, but known elsewhere by another external id: the
+            // row describes another record of the source system.
+            Some(existing)
+                if row.external_id.is_some()
+                    && existing.external_id.is_some()
+                    && existing.external_id != row.external_id =>
+            {
+                outcomes
+                    .push(Outcome::Rejected(vec![("external_id".into(), FieldError::Mismatch)]));
+            }
             Some(existing) => {
                 let next = apply(&existing, row);
                 if existing == next {
                     outcomes.push(Outcome::Unchanged(existing.id));
                 } else {
                     let before = serde_json::to_value(&existing).map_err(AppError::internal)?;
-                    let searchable_changed =
-                        existing.phone != next.phone || existing.email != next.email;
+                    let searchable_changed = existing.phone != next.phone
+                        || existing.email != next.email
+                        || existing.external_id != next.external_id;
                     index.insert(next);
                     outcomes.push(Outcome::Updated { id: existing.id, before, searchable_changed });
                 }
@@ -588,6 +560,8 @@ pub async fn plan_batch(
                     name: row.name.clone(),
                     name_key: row.name_key.clone(),
                     locale: Some(row.locale.unwrap_or_default().tag().into()),
+                    external_id: row.external_id.clone(),
+                    external_id_known: true,
                 };
                 created.push((record.clone(), row.contact.clone()));
                 index.insert(record);
@@ -644,90 +618,7 @@ async fn write_batch(
     currency: &str,
 ) -> Result<HashMap<i64, i32>, AppError> {
     let BatchPlan { outcomes, created, updated, .. } = plan;
-    // New customers: one insert for the batch, ids reserved above.
-    let mut c = CreateColumns::default();
-    for (record, contact) in created {
-        let contacts = contact.iter().map(|(n, p, _)| (n.as_str(), p.as_deref()));
-        let text =
-            search_text(&record.name, record.phone.as_deref(), record.email.as_deref(), contacts);
-        c.fields.push(record);
-        c.name.push(record.name.clone());
-        c.owner_id.push(record.owner_id);
-        c.search_keys.push(keys_text(&index_keys(&text)));
-        c.search.push(text);
-        c.name_key.push(record.name_key.clone());
-    }
-    if !c.fields.id.is_empty() {
-        let insert = sqlx::query(
-            r#"
-            insert into customer (id, kind, customer_type, phone, phone_normalized, email,
-                email_normalized, address, region, industry, source, tags, birthday,
-                anniversary, notes, custom_fields, locale, name, owner_id, search_text,
-                search_keys, name_key, currency, created_by)
-            overriding system value
-            select u.id, u.kind, u.customer_type, u.phone, u.phone_normalized, u.email,
-                u.email_normalized, u.address, u.region, u.industry, u.source,
-                case when u.tags = '' then '{}' else string_to_array(u.tags, E'\x1f') end,
-                u.birthday, u.anniversary, u.notes, u.custom, u.locale, u.name, u.owner_id,
-                u.search, string_to_array(u.keys, ',')::integer[], u.name_key, $23, $24
-            from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                        $13::date[], $14::date[], $15::text[], $16::jsonb[], $17::text[],
-                        $18::text[], $19::bigint[], $20::text[], $21::text[], $22::text[])
-                 as u(id, kind, customer_type, phone, phone_normalized, email, email_normalized,
-                      address, region, industry, source, tags, birthday, anniversary, notes,
-                      custom, locale, name, owner_id, search, keys, name_key)
-            "#,
-        );
-        c.fields
-            .bind_to(insert)
-            .bind(&c.name)
-            .bind(&c.owner_id)
-            .bind(&c.search)
-            .bind(&c.search_keys)
-            .bind(&c.name_key)
-            .bind(currency)
-            .bind(importer.0)
-            .execute(&mut *conn)
-            .await?;
-        let contacts: Vec<(i64, &RowContact)> = created
-            .iter()
-            .filter_map(|(record, contact)| Some((record.id, contact.as_ref()?)))
-            .collect();
-        if !contacts.is_empty() {
-            let ids: Vec<i64> = contacts.iter().map(|c| c.0).collect();
-            let names: Vec<String> = contacts.iter().map(|c| c.1.0.clone()).collect();
-            let phones: Vec<Option<String>> = contacts.iter().map(|c| c.1.1.clone()).collect();
-            let normalized: Vec<Option<String>> =
-                phones.iter().map(|p| p.as_deref().and_then(normalize_phone)).collect();
-            let emails: Vec<Option<String>> = contacts.iter().map(|c| c.1.2.clone()).collect();
-            sqlx::query!(
-                "insert into contact (customer_id, name, phone, phone_normalized, email, email_normalized, is_primary)
-                 select u.id, u.name, u.phone, u.normalized, u.email, u.email, true
-                 from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])
-                      as u(id, name, phone, normalized, email)",
-                &ids,
-                &names,
-                &phones as &[Option<String>],
-                &normalized as &[Option<String>],
-                &emails as &[Option<String>],
-            )
-            .execute(&mut *conn)
-            .await?;
-        }
-        let data = serde_json::json!({ "import_id": import_id });
-        sqlx::query!(
-            "insert into timeline_event (customer_id, at, kind, ref_id, data, actor_id)
-             select id, now(), $2, $3, $4, $5 from unnest($1::bigint[]) as id",
-            &c.fields.id,
-            kinds::IMPORTED,
-            import_id,
-            data,
-            importer.0,
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
+    insert_customers(conn, import_id, created, importer, currency).await?;
 
     // Matched customers that change: their new state, one statement for the batch.
     let mut versions = HashMap::new();
@@ -758,6 +649,110 @@ async fn write_batch(
         .await?;
     }
     Ok(versions)
+}
+
+/// Creates customers an import decided on (ids reserved), with their contact and an "imported"
+/// timeline entry each, in three statements whatever their number. Order and interaction
+/// imports create the customers their rows name this way too.
+pub async fn insert_customers(
+    conn: &mut PgConnection,
+    import_id: i64,
+    created: &[(Existing, Option<RowContact>)],
+    importer: UserId,
+    currency: &str,
+) -> Result<(), AppError> {
+    if created.is_empty() {
+        return Ok(());
+    }
+    let mut c = CreateColumns::default();
+    for (record, contact) in created {
+        let contacts = contact.iter().map(|(n, p, _)| (n.as_str(), p.as_deref()));
+        let text = search_text(
+            &record.name,
+            record.phone.as_deref(),
+            record.email.as_deref(),
+            record.external_id.as_deref(),
+            contacts,
+        );
+        c.fields.push(record);
+        c.name.push(record.name.clone());
+        c.owner_id.push(record.owner_id);
+        c.search_keys.push(keys_text(&index_keys(&text)));
+        c.search.push(text);
+        c.name_key.push(record.name_key.clone());
+    }
+    let insert = sqlx::query(
+        r#"
+        insert into customer (id, kind, customer_type, phone, phone_normalized, email,
+            email_normalized, address, region, industry, source, tags, birthday,
+            anniversary, notes, custom_fields, locale, external_id, name, owner_id, search_text,
+            search_keys, name_key, currency, created_by)
+        overriding system value
+        select u.id, u.kind, u.customer_type, u.phone, u.phone_normalized, u.email,
+            u.email_normalized, u.address, u.region, u.industry, u.source,
+            case when u.tags = '' then '{}' else string_to_array(u.tags, E'\x1f') end,
+            u.birthday, u.anniversary, u.notes, u.custom, u.locale, u.external_id, u.name,
+            u.owner_id, u.search, string_to_array(u.keys, ',')::integer[], u.name_key, $25, $26
+        from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                    $13::date[], $14::date[], $15::text[], $16::jsonb[], $17::text[],
+                    $18::text[], $19::bool[], $20::text[], $21::bigint[], $22::text[],
+                    $23::text[], $24::text[])
+             as u(id, kind, customer_type, phone, phone_normalized, email, email_normalized,
+                  address, region, industry, source, tags, birthday, anniversary, notes,
+                  custom, locale, external_id, external_known, name, owner_id, search, keys,
+                  name_key)
+        "#,
+    );
+    c.fields
+        .bind_to(insert)
+        .bind(&c.name)
+        .bind(&c.owner_id)
+        .bind(&c.search)
+        .bind(&c.search_keys)
+        .bind(&c.name_key)
+        .bind(currency)
+        .bind(importer.0)
+        .execute(&mut *conn)
+        .await?;
+    let contacts: Vec<(i64, &RowContact)> = created
+        .iter()
+        .filter_map(|(record, contact)| Some((record.id, contact.as_ref()?)))
+        .collect();
+    if !contacts.is_empty() {
+        let ids: Vec<i64> = contacts.iter().map(|c| c.0).collect();
+        let names: Vec<String> = contacts.iter().map(|c| c.1.0.clone()).collect();
+        let phones: Vec<Option<String>> = contacts.iter().map(|c| c.1.1.clone()).collect();
+        let normalized: Vec<Option<String>> =
+            phones.iter().map(|p| p.as_deref().and_then(normalize_phone)).collect();
+        let emails: Vec<Option<String>> = contacts.iter().map(|c| c.1.2.clone()).collect();
+        sqlx::query!(
+            "insert into contact (customer_id, name, phone, phone_normalized, email, email_normalized, is_primary)
+             select u.id, u.name, u.phone, u.normalized, u.email, u.email, true
+             from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])
+                  as u(id, name, phone, normalized, email)",
+            &ids,
+            &names,
+            &phones as &[Option<String>],
+            &normalized as &[Option<String>],
+            &emails as &[Option<String>],
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    let data = serde_json::json!({ "import_id": import_id });
+    sqlx::query!(
+        "insert into timeline_event (customer_id, at, kind, ref_id, data, actor_id)
+         select id, now(), $2, $3, $4, $5 from unnest($1::bigint[]) as id",
+        &c.fields.id,
+        kinds::IMPORTED,
+        import_id,
+        data,
+        importer.0,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// New customers as one array per column: the fields an import may change, and the rest.
@@ -793,13 +788,15 @@ pub async fn store_fields(
             tags = case when u.tags = '' then '{}' else string_to_array(u.tags, E'\x1f') end,
             birthday = u.birthday, anniversary = u.anniversary, notes = u.notes,
             custom_fields = u.custom, locale = coalesce(u.locale, c.locale),
+            external_id = case when u.external_known then u.external_id else c.external_id end,
             version = c.version + 1, updated_at = now()
         from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                    $13::date[], $14::date[], $15::text[], $16::jsonb[], $17::text[])
+                    $13::date[], $14::date[], $15::text[], $16::jsonb[], $17::text[],
+                    $18::text[], $19::bool[])
              as u(id, kind, customer_type, phone, phone_normalized, email, email_normalized,
                   address, region, industry, source, tags, birthday, anniversary, notes, custom,
-                  locale)
+                  locale, external_id, external_known)
         where c.id = u.id
         returning c.id, c.version
         "#,
@@ -829,12 +826,14 @@ struct FieldColumns {
     notes: Vec<Option<String>>,
     custom: Vec<serde_json::Value>,
     locale: Vec<Option<String>>,
+    external_id: Vec<Option<String>>,
+    external_known: Vec<bool>,
 }
 
 type Statement<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 impl FieldColumns {
-    /// Binds the columns as `$1`..`$17`, in the order of the fields.
+    /// Binds the columns as `$1`..`$19`, in the order of the fields.
     fn bind_to<'q>(&'q self, query: Statement<'q>) -> Statement<'q> {
         query
             .bind(&self.id)
@@ -854,6 +853,8 @@ impl FieldColumns {
             .bind(&self.notes)
             .bind(&self.custom)
             .bind(&self.locale)
+            .bind(&self.external_id)
+            .bind(&self.external_known)
     }
 
     fn push(&mut self, record: &Existing) {
@@ -874,6 +875,8 @@ impl FieldColumns {
         self.notes.push(record.notes.clone());
         self.custom.push(record.custom_fields.clone());
         self.locale.push(record.locale.clone());
+        self.external_id.push(record.external_id.clone());
+        self.external_known.push(record.external_id_known);
     }
 }
 
@@ -946,20 +949,6 @@ async fn record_batch(
 mod tests {
     use super::*;
 
-    #[test]
-    fn gbk_files_from_excel_are_detected_and_decoded() {
-        let (bytes, _, _) =
-            encoding_rs::GBK.encode("客户名称,电话\n上海华信科技有限公司,13800138000\n");
-        let decoded = decode(&bytes, Encoding::Auto).unwrap();
-        assert_eq!(decoded.encoding, Encoding::Gbk);
-        assert_eq!(decoded.headers, vec!["客户名称", "电话"]);
-        assert_eq!(decoded.rows[0][0], "上海华信科技有限公司");
-        let utf8 = decode("\u{feff}name;phone\n李娜;138\n".as_bytes(), Encoding::Auto).unwrap();
-        assert_eq!(utf8.encoding, Encoding::Utf8);
-        assert_eq!(utf8.headers, vec!["name", "phone"], "BOM dropped, semicolons detected");
-        assert!(decode(&bytes, Encoding::Utf8).is_err(), "GBK bytes are not UTF-8");
-    }
-
     fn context() -> Context {
         Context {
             mapping: vec![
@@ -1024,6 +1013,8 @@ mod tests {
             name: "华信".into(),
             name_key: "华信".into(),
             locale: Some("zh-CN".into()),
+            external_id: None,
+            external_id_known: true,
         };
         let same_row = Prepared {
             name: "华信".into(),
@@ -1039,5 +1030,9 @@ mod tests {
         assert_ne!(existing, next);
         let english = Prepared { locale: Some(Locale::En), ..Default::default() };
         assert_eq!(apply(&existing, &english).locale.as_deref(), Some("en"));
+        let erp = Prepared { external_id: Some("ERP-7".into()), ..Default::default() };
+        assert_eq!(apply(&existing, &erp).external_id.as_deref(), Some("ERP-7"));
+        let known = Existing { external_id: Some("ERP-1".into()), ..existing.clone() };
+        assert_eq!(apply(&known, &erp).external_id.as_deref(), Some("ERP-1"), "never replaced");
     }
 }

@@ -1,12 +1,12 @@
-//! Plain HTTP routes for what does not fit a server function: the file upload and CSV downloads.
+//! Plain HTTP routes for what does not fit a server function: the file upload and the
+//! rejected-rows report.
 
-use super::model::Encoding;
+use super::model::{Encoding, ImportKind};
 use crate::{
     auth::{
         model::Role,
         server::{Authenticated, RequestContext},
     },
-    customers::model::CustomerFilter,
     error::AppError,
     state::AppState,
 };
@@ -14,7 +14,6 @@ use axum::{
     Extension, Json,
     body::Bytes,
     extract::{Path, Query},
-    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use std::sync::Arc;
@@ -33,107 +32,54 @@ pub struct UploadQuery {
     name: String,
     #[serde(default)]
     encoding: Option<String>,
+    /// `customers` (default), `orders` or `interactions`.
+    #[serde(default)]
+    kind: Option<String>,
 }
 
-/// `POST /api/import-upload?name=…&encoding=auto|utf-8|gbk` with the file as the body. Under
-/// `/api/`, so the same-site POST check applies. Managers and admins; answers `{"id": …}`.
+/// `POST /api/import-upload?name=…&kind=…&encoding=auto|utf-8|gbk|utf-16le|xlsx` with the file
+/// (CSV or `.xlsx`) as the body. Under `/api/`, so the same-site POST check applies. Customers:
+/// managers and admins; orders and interactions: anyone signed in. Answers `{"id": …}`.
 pub async fn upload(
     Extension(state): Extension<AppState>,
     Extension(context): Extension<RequestContext>,
     Query(query): Query<UploadQuery>,
     body: Bytes,
 ) -> Response {
-    let caller = match caller(&context, Role::Manager) {
+    let kind = match query.kind.as_deref().map(ImportKind::parse).transpose() {
+        Ok(kind) => kind.unwrap_or_default(),
+        Err(_) => {
+            return refuse(AppError::validation("kind", crate::error::FieldError::InvalidChoice));
+        }
+    };
+    let caller = match caller(&context, super::model::role_for(kind)) {
         Ok(caller) => caller,
         Err(response) => return *response,
     };
     let encoding =
         query.encoding.as_deref().and_then(|e| Encoding::parse(e).ok()).unwrap_or_default();
-    match super::service::upload(&state, &caller, &query.name, encoding, &body).await {
+    match super::service::upload(&state, &caller, kind, &query.name, encoding, &body).await {
         Ok(id) => Json(serde_json::json!({ "id": id })).into_response(),
         Err(error) => refuse(error),
     }
 }
 
-fn csv_download(file_name: &str, bytes: Vec<u8>) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        file_name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-', "_"),
-        file_name
-            .bytes()
-            .map(|b| if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            })
-            .collect::<String>(),
-    );
-    let mut response = (StatusCode::OK, bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv"));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
-}
-
-/// `GET /files/imports/{id}/rejected.csv`: the rejected rows with their reasons.
+/// `GET /files/imports/{id}/rejected`: the rejected rows with their reasons, as a workbook for
+/// a workbook and as CSV in the file's own encoding otherwise. Whoever may see the import.
 pub async fn rejected(
     Extension(state): Extension<AppState>,
     Extension(context): Extension<RequestContext>,
     Path(id): Path<i64>,
 ) -> Response {
-    let caller = match caller(&context, Role::Manager) {
-        Ok(caller) => caller,
-        Err(response) => return *response,
-    };
-    match super::service::rejected_report(&state, &caller, id, context.locale).await {
-        Ok((name, bytes)) => csv_download(&name, bytes),
-        Err(error) => refuse(error),
-    }
-}
-
-#[derive(serde::Deserialize)]
-pub struct ExportQuery {
-    /// The list's filter as JSON.
-    filter: Option<String>,
-    encoding: Option<String>,
-}
-
-/// `GET /files/customers.csv?filter=…&encoding=utf-8|gbk`: the filtered list in the caller's
-/// scope.
-pub async fn export(
-    Extension(state): Extension<AppState>,
-    Extension(context): Extension<RequestContext>,
-    Query(query): Query<ExportQuery>,
-) -> Response {
     let caller = match caller(&context, Role::Member) {
         Ok(caller) => caller,
         Err(response) => return *response,
     };
-    let filter: CustomerFilter = match query.filter.as_deref().map(serde_json::from_str).transpose()
+    match super::service::rejected_report(&state, &caller, id, context.locale, context.time_zone)
+        .await
     {
-        Ok(filter) => filter.unwrap_or_default(),
-        Err(_) => {
-            return refuse(AppError::validation("filter", crate::error::FieldError::InvalidChoice));
-        }
-    };
-    let encoding =
-        query.encoding.as_deref().and_then(|e| Encoding::parse(e).ok()).unwrap_or(Encoding::Utf8);
-    match super::service::export(&state, &caller, filter, encoding, context.locale).await {
-        Ok(bytes) => {
-            let name = format!("customers-{}.csv", chrono::Utc::now().format("%Y%m%d"));
-            let audit = crate::audit::repo::record(
-                &state.pool,
-                caller.actor(),
-                crate::audit::repo::Change::new("export", "customer", "list")
-                    .after(&serde_json::json!({ "bytes": bytes.len() })),
-            )
-            .await;
-            if let Err(error) = audit {
-                return refuse(error);
-            }
-            csv_download(&name, bytes)
+        Ok((name, content_type, bytes)) => {
+            crate::exports::routes::attachment(&name, content_type, axum::body::Body::from(bytes))
         }
         Err(error) => refuse(error),
     }

@@ -8,7 +8,6 @@ use crate::{
         model::{Role, UserId},
         server::{Actor, Authenticated},
     },
-    customers::model::{CustomerFilter, CustomerRow, CustomerSort, Money},
     error::{AppError, FieldError},
     events::{Audience, ServerEvent, Topic, publish},
     i18n::{Locale, Text, field_error_text},
@@ -29,55 +28,123 @@ fn import_event(id: i64, owner: Option<UserId>) -> ServerEvent {
     }
 }
 
-/// Stores an uploaded file and proposes a mapping from its headers.
+/// The field each header most likely means, each field at most once.
+pub fn suggest_mapping(kind: ImportKind, headers: &[String]) -> Vec<Option<String>> {
+    let mut used: Vec<String> = Vec::new();
+    headers
+        .iter()
+        .map(|header| {
+            let key = match kind {
+                ImportKind::Customers => Target::suggest(header).map(|t| t.key()),
+                ImportKind::Orders => OrderField::suggest(header).map(|f| f.as_str().to_owned()),
+                ImportKind::Interactions => {
+                    InteractionField::suggest(header).map(|f| f.as_str().to_owned())
+                }
+            }
+            .filter(|k| !used.contains(k))?;
+            used.push(key.clone());
+            Some(key)
+        })
+        .collect()
+}
+
+/// Stores an uploaded file (CSV or Excel) and proposes a mapping from its headers.
 ///
-/// Errors: `Validation` on `file`.
+/// Errors: `Forbidden` (a member uploading customers), `Validation` on `file` (empty, too
+/// big, unreadable, too many rows) or `sheet`.
 pub async fn upload(
     state: &AppState,
     caller: &Authenticated,
+    kind: ImportKind,
     file_name: &str,
     encoding: Encoding,
     bytes: &[u8],
 ) -> Result<i64, AppError> {
-    let decoded = process::decode(bytes, encoding)?;
-    let mut used = Vec::new();
-    let mapping: Vec<Option<String>> = decoded
-        .headers
-        .iter()
-        .map(|header| {
-            let target = Target::suggest(header).filter(|t| !used.contains(t))?;
-            used.push(target.clone());
-            Some(target.key())
-        })
-        .collect();
-    let sample: Vec<Vec<String>> = decoded.rows.iter().take(5).cloned().collect();
+    if !caller.role().includes(role_for(kind)) {
+        return Err(AppError::Forbidden);
+    }
+    let (shape, sample, rows) = super::read::preview(bytes, encoding, None, 5)?;
+    let max = match kind {
+        ImportKind::Customers => process::MAX_ROWS,
+        _ => super::history::MAX_HISTORY_ROWS,
+    };
+    if rows > max {
+        return Err(AppError::validation("file", FieldError::TooMany { max: max as u32 }));
+    }
+    let mapping = suggest_mapping(kind, &shape.headers);
     let name: String = file_name.chars().take(200).collect();
+    let options = ImportOptions { sheet: shape.sheet.clone(), ..Default::default() };
     let mut tx = state.pool.begin().await?;
     let id = sqlx::query_scalar!(
-        "insert into import_run (file_name, encoding, content, headers, sample, row_count, mapping, created_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+        "insert into import_run (file_name, encoding, content, headers, sample, row_count, mapping,
+                                 created_by, kind, sheets, options)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
         name,
-        decoded.encoding.as_str(),
+        shape.encoding.as_str(),
         bytes,
-        &decoded.headers,
+        &shape.headers,
         serde_json::to_value(&sample).map_err(AppError::internal)?,
-        decoded.rows.len() as i32,
+        rows as i32,
         serde_json::to_value(&mapping).map_err(AppError::internal)?,
         caller.id().0,
+        kind.as_str(),
+        &shape.sheets,
+        serde_json::to_value(&options).map_err(AppError::internal)?,
     )
     .fetch_one(&mut *tx)
     .await?;
-    let summary = serde_json::json!({ "file": name, "rows": decoded.rows.len() });
+    let summary = serde_json::json!({ "file": name, "rows": rows, "kind": kind.as_str() });
     record(&mut *tx, caller.actor(), Change::new("upload", "import", id).after(&summary)).await?;
     tx.commit().await?;
     Ok(id)
 }
 
+/// Reads another sheet of an uploaded workbook: its headers, sample, row count and a fresh
+/// mapping.
+///
+/// Errors: `Validation` (`sheet`), `Conflict` (the import ran), `NotFound`.
+pub async fn choose_sheet(
+    state: &AppState,
+    caller: &Authenticated,
+    id: i64,
+    sheet: &str,
+) -> Result<(), AppError> {
+    let run = get(state, caller, id).await?;
+    let content: Vec<u8> = sqlx::query_scalar!("select content from import_run where id = $1", id)
+        .fetch_one(&state.pool)
+        .await?;
+    let (shape, sample, rows) = super::read::preview(&content, Encoding::Xlsx, Some(sheet), 5)?;
+    let mapping = suggest_mapping(run.kind, &shape.headers);
+    let options = ImportOptions { sheet: Some(sheet.to_owned()), ..run.options };
+    let updated = sqlx::query!(
+        "update import_run set headers = $2, sample = $3, row_count = $4, mapping = $5,
+                options = $6, updated_at = now(), version = version + 1
+         where id = $1 and status in ('uploaded', 'checked', 'failed')",
+        id,
+        &shape.headers,
+        serde_json::to_value(&sample).map_err(AppError::internal)?,
+        rows as i32,
+        serde_json::to_value(&mapping).map_err(AppError::internal)?,
+        serde_json::to_value(&options).map_err(AppError::internal)?,
+    )
+    .execute(&state.pool)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(AppError::Conflict);
+    }
+    Ok(())
+}
+
 /// Imports of the caller (all imports for admins), newest first.
 pub async fn list(state: &AppState, caller: &Authenticated) -> Result<Vec<ImportRun>, AppError> {
-    let only = (!caller.role().includes(Role::Admin)).then(|| caller.id().0);
+    let admin = caller.role().includes(Role::Admin);
+    let only = (!admin).then(|| caller.id().0);
     let runs = load(&state.pool, None, only, 20).await?;
-    Ok(runs.into_iter().map(|(run, _)| run).collect())
+    Ok(runs
+        .into_iter()
+        .map(|(run, _)| run)
+        .filter(|run| admin || caller.role().includes(role_for(run.kind)))
+        .collect())
 }
 
 /// One import the caller may see (their own, or any for admins).
@@ -86,7 +153,8 @@ pub async fn list(state: &AppState, caller: &Authenticated) -> Result<Vec<Import
 pub async fn get(state: &AppState, caller: &Authenticated, id: i64) -> Result<ImportRun, AppError> {
     let (run, owner) =
         load(&state.pool, Some(id), None, 1).await?.pop().ok_or(AppError::NotFound)?;
-    if owner != Some(caller.id()) && !caller.role().includes(Role::Admin) {
+    let own = owner == Some(caller.id()) && caller.role().includes(role_for(run.kind));
+    if !own && !caller.role().includes(Role::Admin) {
         return Err(AppError::NotFound);
     }
     Ok(run)
@@ -107,7 +175,8 @@ async fn load(
         "select i.id, i.file_name, i.encoding, i.headers, i.sample, i.row_count, i.mapping,
                 i.mode, i.status, i.dry_run, i.created_count, i.updated_count, i.unchanged_count,
                 i.rejected_count, i.job_id, j.progress_done, j.progress_total, i.created_at,
-                i.created_by, cardinality(i.revert_kept_ids) as kept_count, kept.customers
+                i.created_by, cardinality(i.revert_kept_ids) as kept_count, kept.customers,
+                i.kind, i.options, i.sheets, i.new_orders, i.new_customers, i.new_products
          from import_run i
          left join job j on j.id = i.job_id
          left join lateral (
@@ -128,10 +197,18 @@ async fn load(
     rows.into_iter()
         .map(|r| {
             let status: String = r.try_get("status")?;
+            let kind: String = r.try_get("kind")?;
             let run = ImportRun {
                 id: r.try_get("id")?,
+                kind: ImportKind::parse(&kind)
+                    .map_err(|_| AppError::internal("bad import kind"))?,
                 file_name: r.try_get("file_name")?,
                 encoding: r.try_get("encoding")?,
+                sheets: r.try_get("sheets")?,
+                options: serde_json::from_value(r.try_get("options")?).unwrap_or_default(),
+                new_orders: r.try_get("new_orders")?,
+                new_customers: r.try_get("new_customers")?,
+                new_products: r.try_get("new_products")?,
                 headers: r.try_get("headers")?,
                 sample: serde_json::from_value(r.try_get("sample")?).unwrap_or_default(),
                 row_count: r.try_get("row_count")?,
@@ -166,33 +243,29 @@ async fn load(
 ///
 /// Errors: `Validation` (`mapping`: no name column, a target twice, an unknown target),
 /// `Conflict` (the import is running or finished), `NotFound`.
+#[allow(clippy::too_many_arguments)]
 pub async fn start(
     state: &AppState,
     caller: &Authenticated,
     id: i64,
     mapping: Vec<Option<String>>,
     mode: ImportMode,
+    options: ImportOptions,
     dry_run: bool,
 ) -> Result<i64, AppError> {
-    get(state, caller, id).await?;
-    let targets: Vec<Target> =
-        mapping.iter().flatten().filter_map(|k| Target::from_key(k)).collect();
-    if mapping.iter().flatten().count() != targets.len() {
-        return Err(AppError::validation("mapping", FieldError::InvalidChoice));
-    }
-    if !targets.contains(&Target::Name) {
-        return Err(AppError::validation("mapping", FieldError::Required));
-    }
-    let mut seen = targets.clone();
-    seen.sort();
-    seen.dedup();
-    if seen.len() != targets.len() {
-        return Err(AppError::validation("mapping", FieldError::AlreadyTaken));
-    }
+    let run = get(state, caller, id).await?;
+    check_mapping(run.kind, &mapping)?;
+    // The sheet is chosen through `choose_sheet`, which reads it; options cannot change it.
+    let options = ImportOptions {
+        sheet: run.options.sheet.clone(),
+        // Points for imported history are a company decision.
+        award_points: options.award_points && caller.role().includes(Role::Admin),
+        ..options
+    };
     let mut tx = state.pool.begin().await?;
     let status = if dry_run { ImportStatus::Checking } else { ImportStatus::Importing };
     let updated = sqlx::query!(
-        "update import_run set mapping = $2, mode = $3, status = $4, dry_run = $5,
+        "update import_run set mapping = $2, mode = $3, status = $4, dry_run = $5, options = $6,
                 updated_at = now(), version = version + 1
          where id = $1 and status in ('uploaded', 'checked', 'failed')",
         id,
@@ -200,6 +273,7 @@ pub async fn start(
         mode.as_str(),
         status.as_str(),
         dry_run,
+        serde_json::to_value(&options).map_err(AppError::internal)?,
     )
     .execute(&mut *tx)
     .await?;
@@ -227,6 +301,46 @@ pub async fn start(
     .await?;
     tx.commit().await?;
     Ok(job_id)
+}
+
+/// A mapping names known fields, each once, and at least what an import of `kind` needs:
+/// a customer's name; an order's number, date, customer and product or amount; an
+/// interaction's customer, time and subject.
+///
+/// Errors: `Validation` on `mapping`.
+pub fn check_mapping(kind: ImportKind, mapping: &[Option<String>]) -> Result<(), AppError> {
+    let keys: Vec<&str> = mapping.iter().flatten().map(String::as_str).collect();
+    let known = keys.iter().all(|key| match kind {
+        ImportKind::Customers => Target::from_key(key).is_some(),
+        ImportKind::Orders => OrderField::parse(key).is_ok(),
+        ImportKind::Interactions => InteractionField::parse(key).is_ok(),
+    });
+    if !known {
+        return Err(AppError::validation("mapping", FieldError::InvalidChoice));
+    }
+    let mut distinct = keys.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() != keys.len() {
+        return Err(AppError::validation("mapping", FieldError::AlreadyTaken));
+    }
+    let has = |key: &str| keys.contains(&key);
+    let any = |list: &[&str]| list.iter().any(|key| has(key));
+    let customer = ["customer_external_id", "customer_phone", "customer_email", "customer_name"];
+    let complete = match kind {
+        ImportKind::Customers => has("name"),
+        ImportKind::Orders => {
+            has("order_no")
+                && has("ordered_at")
+                && any(&customer)
+                && any(&["sku", "product_name", "unit_price", "line_total", "order_total"])
+        }
+        ImportKind::Interactions => any(&customer) && has("occurred_at") && has("subject"),
+    };
+    if !complete {
+        return Err(AppError::validation("mapping", FieldError::Required));
+    }
+    Ok(())
 }
 
 /// Clears what an earlier check or import of this file recorded, so a run begins with none.
@@ -258,18 +372,48 @@ struct ImportPayload {
 }
 
 /// Where a long import reports progress: the job in production, nothing in the benchmark. (A
-/// retry finds where to go on from the import's own record, `recorded_end`.)
+/// retry finds where to go on from the import's own record, `recorded_end`, except for the
+/// refresh after an order import, which saves a checkpoint.)
 pub trait Progress: Send {
     fn report(
         &mut self,
         done: i64,
         total: i64,
     ) -> impl std::future::Future<Output = Result<(), JobError>> + Send;
+
+    /// Progress with a point to resume from (dropped where nothing is kept).
+    fn report_with(
+        &mut self,
+        done: i64,
+        total: i64,
+        checkpoint: serde_json::Value,
+    ) -> impl std::future::Future<Output = Result<(), JobError>> + Send {
+        let _ = checkpoint;
+        self.report(done, total)
+    }
+
+    /// The point an earlier attempt saved.
+    fn resume_from(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 impl Progress for JobContext {
     async fn report(&mut self, done: i64, total: i64) -> Result<(), JobError> {
         self.progress(done, Some(total), None).await
+    }
+
+    async fn report_with(
+        &mut self,
+        done: i64,
+        total: i64,
+        checkpoint: serde_json::Value,
+    ) -> Result<(), JobError> {
+        self.progress(done, Some(total), Some(checkpoint)).await
+    }
+
+    fn resume_from(&self) -> Option<serde_json::Value> {
+        self.checkpoint()
     }
 }
 
@@ -304,8 +448,14 @@ pub async fn execute(
 ) -> Result<(), JobError> {
     let pool = pool.clone();
     let payload = ImportPayload { import_id: id, dry_run };
+    let kind: String = sqlx::query_scalar!("select kind from import_run where id = $1", id)
+        .fetch_one(&pool)
+        .await?;
+    if kind != ImportKind::Customers.as_str() {
+        return execute_history(&pool, id, dry_run, progress).await;
+    }
     let row = sqlx::query!(
-        "select content, encoding, mapping, mode, created_by from import_run where id = $1",
+        "select content, encoding, mapping, mode, created_by, options from import_run where id = $1",
         id
     )
     .fetch_one(&pool)
@@ -313,8 +463,11 @@ pub async fn execute(
     let importer =
         UserId(row.created_by.ok_or_else(|| JobError::Fatal("import has no creator".into()))?);
     let encoding = Encoding::parse(&row.encoding).unwrap_or_default();
+    let options: ImportOptions = serde_json::from_value(row.options).unwrap_or_default();
     let decoded =
-        process::decode(&row.content, encoding).map_err(|e| JobError::Fatal(e.to_string()))?;
+        super::read::read_all(&row.content, encoding, options.sheet.as_deref(), process::MAX_ROWS)
+            .map_err(|e| JobError::Fatal(e.to_string()))?;
+    let decoded = process::Decoded { headers: decoded.shape.headers, rows: decoded.rows };
     let mapping: Vec<Option<String>> = serde_json::from_value(row.mapping).unwrap_or_default();
     let mode = ImportMode::parse(&row.mode).unwrap_or_default();
     let (context, scope) = process::context(&pool, &mapping, importer).await?;
@@ -434,6 +587,123 @@ pub async fn execute(
     Ok(())
 }
 
+/// Checks or imports an order or interaction file (see `history`). An order import that
+/// stopped after writing goes straight on to its refresh.
+async fn execute_history(
+    pool: &PgPool,
+    id: i64,
+    dry_run: bool,
+    progress: &mut impl Progress,
+) -> Result<(), JobError> {
+    use super::history;
+    let row = sqlx::query!(
+        "select content, encoding, mapping, mode, created_by, options, kind, headers, status,
+                row_count
+         from import_run where id = $1",
+        id
+    )
+    .fetch_one(pool)
+    .await?;
+    let importer =
+        UserId(row.created_by.ok_or_else(|| JobError::Fatal("import has no creator".into()))?);
+    let kind = ImportKind::parse(&row.kind).map_err(|_| JobError::Fatal("bad kind".into()))?;
+    let scope = crate::auth::server::scope_of_user(pool, importer).await?;
+    let visible = scope.visible_owners();
+    let owners = sqlx::query!(
+        "select id, email from app_user where active and ($1::bigint[] is null or id = any($1))",
+        visible.as_deref() as _
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.email.to_lowercase(), r.id))
+    .collect();
+    let setup = history::Setup {
+        import_id: id,
+        kind,
+        importer,
+        scope,
+        zone: crate::company::repo::time_zone(pool).await?,
+        options: serde_json::from_value(row.options).unwrap_or_default(),
+        mode: ImportMode::parse(&row.mode).unwrap_or_default(),
+        default_currency: crate::customers::repo::settings(pool).await?.default_currency,
+        headers: row.headers,
+        mapping: serde_json::from_value(row.mapping).unwrap_or_default(),
+        owners,
+    };
+    let encoding = Encoding::parse(&row.encoding).unwrap_or_default();
+    let bytes = std::sync::Arc::new(row.content);
+    let write = !dry_run;
+    let fatal = |error: AppError| match error {
+        AppError::Validation(_) => JobError::Fatal(error.to_string()),
+        other => JobError::from(other),
+    };
+    if write && row.status == ImportStatus::Refreshing.as_str() {
+        history::refresh_after_orders(pool, &setup, progress).await?;
+        return finish(pool, id, ImportStatus::Imported, false, importer).await;
+    }
+    let run = async |write: bool, start: usize, progress: &mut _| -> Result<bool, JobError> {
+        match kind {
+            ImportKind::Orders => {
+                let file =
+                    history::read_orders(bytes.clone(), encoding, &setup).await.map_err(fatal)?;
+                history::run_orders(pool, &setup, file, write, start, progress).await
+            }
+            _ => {
+                let total = i64::from(row.row_count);
+                history::run_interactions(
+                    pool,
+                    &setup,
+                    bytes.clone(),
+                    encoding,
+                    total,
+                    write,
+                    start,
+                    progress,
+                )
+                .await
+            }
+        }
+    };
+    if !write {
+        forget_outcomes(pool, id).await?;
+        run(false, 0, progress).await?;
+        return finish(pool, id, ImportStatus::Checked, true, importer).await;
+    }
+    if setup.mode == ImportMode::AllOrNothing {
+        // A check of the whole file first: with anything refused, nothing is written and the
+        // record says why; otherwise the import in one transaction (which refuses the lot if
+        // the data changed in between).
+        forget_outcomes(pool, id).await?;
+        if run(false, 0, progress).await? || run(true, 0, progress).await? {
+            return finish(pool, id, ImportStatus::Failed, true, importer).await;
+        }
+    } else {
+        let start = history_resume_point(pool, id).await?;
+        run(true, start, progress).await?;
+    }
+    if kind == ImportKind::Orders {
+        sqlx::query(
+            "update import_run set status = 'refreshing', updated_at = now() where id = $1",
+        )
+        .bind(id)
+        .execute(pool)
+        .await?;
+        publish(pool, &import_event(id, Some(importer))).await?;
+        history::refresh_after_orders(pool, &setup, progress).await?;
+    }
+    finish(pool, id, ImportStatus::Imported, false, importer).await
+}
+
+/// The batch a skip-bad history import goes on from: the one after the last it recorded.
+async fn history_resume_point(pool: &PgPool, id: i64) -> Result<usize, AppError> {
+    let last: Option<i32> =
+        sqlx::query_scalar!("select max(first_row) from import_batch where import_id = $1", id)
+            .fetch_one(pool)
+            .await?;
+    Ok(last.map(|n| n as usize + 1).unwrap_or(0))
+}
+
 /// The transaction that writes a batch (or, all or nothing, the whole file). A skip-bad batch's
 /// commit does not wait for its WAL to reach the disk (100 waits were 0.6 s of a 10 s import):
 /// a crash can lose only the last few batches, each together with its `import_batch` record, so
@@ -450,6 +720,7 @@ async fn begin_batch(
     Ok(tx)
 }
 
+/// Marks an import's status with the counts its batches recorded, audited, and tells its owner.
 async fn finish(
     pool: &PgPool,
     id: i64,
@@ -462,10 +733,14 @@ async fn finish(
         "update import_run i set status = $2, dry_run = $3,
              created_count = coalesce(c.created, 0), updated_count = coalesce(c.updated, 0),
              unchanged_count = coalesce(c.unchanged, 0), rejected_count = coalesce(c.rejected, 0),
+             new_orders = coalesce(c.orders, 0), new_customers = coalesce(c.customers, 0),
+             new_products = coalesce(c.products, 0),
              updated_at = now(), version = i.version + 1
          from (
              select sum(created_count)::int as created, sum(updated_count)::int as updated,
-                    sum(unchanged_count)::int as unchanged, sum(rejected_count)::int as rejected
+                    sum(unchanged_count)::int as unchanged, sum(rejected_count)::int as rejected,
+                    sum(new_orders)::int as orders, sum(new_customers)::int as customers,
+                    sum(new_products)::int as products
              from import_batch where import_id = $1
          ) c
          where i.id = $1",
@@ -535,10 +810,31 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     let payload: RevertPayload = ctx.payload()?;
     let id = payload.import_id;
     let pool = ctx.state.pool.clone();
-    let importer = sqlx::query_scalar!("select created_by from import_run where id = $1", id)
+    let run = sqlx::query!("select created_by, kind from import_run where id = $1", id)
         .fetch_one(&pool)
-        .await?
-        .map(UserId);
+        .await?;
+    let importer = run.created_by.map(UserId);
+    if run.kind != ImportKind::Customers.as_str() {
+        ctx.progress(0, Some(2), None).await?;
+        let kept = super::history::revert(&pool, id, importer).await?;
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "update import_run set status = 'reverted', revert_kept_ids = $2, updated_at = now(),
+                    version = version + 1
+             where id = $1",
+        )
+        .bind(id)
+        .bind(&kept)
+        .execute(&mut *tx)
+        .await?;
+        let actor = Actor { user_id: importer, client_ip: None };
+        let summary = serde_json::json!({ "kept_customers": kept.len() });
+        record(&mut *tx, actor, Change::new("reverted", "import", id).after(&summary)).await?;
+        publish(&mut *tx, &import_event(id, importer)).await?;
+        tx.commit().await?;
+        ctx.progress(2, Some(2), None).await?;
+        return Ok(());
+    }
     let mut tx = pool.begin().await?;
     // Every customer the import touched, with the version its last write there left it at
     // (created customers start at 1; an update later in the file supersedes that). A null
@@ -649,26 +945,9 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     Ok(())
 }
 
-fn encode(text: &str, encoding: &str) -> Vec<u8> {
-    if encoding == "gbk" {
-        encoding_rs::GBK.encode(text).0.into_owned()
-    } else {
-        let mut bytes = b"\xEF\xBB\xBF".to_vec();
-        bytes.extend_from_slice(text.as_bytes());
-        bytes
-    }
-}
-
-fn csv_text(rows: &[Vec<String>]) -> Result<String, AppError> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        writer.write_record(row).map_err(AppError::internal)?;
-    }
-    let bytes = writer.into_inner().map_err(AppError::internal)?;
-    String::from_utf8(bytes).map_err(AppError::internal)
-}
-
-/// The rejected rows as a CSV in the file's own encoding: the original columns plus the reasons.
+/// The rejected rows with the file's own columns plus the reasons: a workbook for a workbook,
+/// else CSV in the file's encoding (GBK stays GBK; UTF-16 becomes UTF-8 with a BOM), every cell
+/// neutralised like any CSV Guanxi writes. Returns (file name, content type, bytes).
 ///
 /// Errors: `NotFound`.
 pub async fn rejected_report(
@@ -676,126 +955,83 @@ pub async fn rejected_report(
     caller: &Authenticated,
     id: i64,
     locale: Locale,
-) -> Result<(String, Vec<u8>), AppError> {
-    get(state, caller, id).await?;
-    let run = sqlx::query!("select file_name, content, encoding from import_run where id = $1", id)
+    zone: chrono_tz::Tz,
+) -> Result<(String, &'static str, Vec<u8>), AppError> {
+    use crate::exports::sheet::{Cell, Column, CsvEncoding, CsvSheet, Kind, Sheet, XlsxSheet};
+    let run = get(state, caller, id).await?;
+    let stored = sqlx::query!("select content, encoding from import_run where id = $1", id)
         .fetch_one(&state.pool)
         .await?;
-    let decoded =
-        process::decode(&run.content, Encoding::parse(&run.encoding).unwrap_or_default())?;
+    let mut reasons: std::collections::BTreeMap<i32, String> = std::collections::BTreeMap::new();
     let rejected: Vec<(i32, serde_json::Value)> = sqlx::query_as(
         "select (r ->> 0)::int, r -> 1
          from import_batch b, jsonb_array_elements(b.rejected) as r
-         where b.import_id = $1
-         order by 1",
+         where b.import_id = $1",
     )
     .bind(id)
     .fetch_all(&state.pool)
     .await?;
-    let mut header = vec![crate::i18n::ImportText::Row.text(locale).to_owned()];
-    header.extend(decoded.headers.iter().cloned());
-    header.push(crate::i18n::ImportText::Reasons.text(locale).to_owned());
-    let mut rows = vec![header];
-    for (row_number, errors) in rejected {
+    for (row, errors) in rejected {
         let errors: Vec<(String, FieldError)> = serde_json::from_value(errors).unwrap_or_default();
-        let reasons: Vec<String> = errors
+        let text: Vec<String> = errors
             .iter()
-            .map(|(column, error)| format!("{column}: {}", field_error_text(error, locale)))
+            .map(|(column, error)| match column.as_str() {
+                "" => field_error_text(error, locale),
+                column => format!("{column}: {}", field_error_text(error, locale)),
+            })
             .collect();
-        let mut row = vec![row_number.to_string()];
-        row.extend(decoded.rows.get(row_number as usize - 1).cloned().unwrap_or_default());
-        row.push(reasons.join("; "));
-        rows.push(row);
+        reasons.insert(row, text.join("; "));
     }
-    let stem = run.file_name.trim_end_matches(".csv");
-    Ok((format!("{stem}-rejected.csv"), encode(&csv_text(&rows)?, &run.encoding)))
-}
-
-/// The filtered customer list as CSV (UTF-8 with a BOM for Excel, or GBK), in the caller's
-/// scope, read in keyset batches.
-pub async fn export(
-    state: &AppState,
-    caller: &Authenticated,
-    mut filter: CustomerFilter,
-    encoding: Encoding,
-    locale: Locale,
-) -> Result<Vec<u8>, AppError> {
-    use crate::i18n::{
-        CustomerText as T, customer_stage_label, customer_status_label, customer_type_label,
-    };
-    filter.sort = CustomerSort::Newest;
-    let settings = crate::customers::repo::settings(&state.pool).await?;
-    let scope = caller.scope.visible_owners();
-    let columns = [
-        T::Id,
-        T::Name,
-        T::Type,
-        T::Status,
-        T::Stage,
-        T::Phone,
-        T::Email,
-        T::Region,
-        T::Industry,
-        T::Owner,
-        T::Tags,
-        T::Language,
-        T::Orders,
-        T::TotalSpend,
-        T::LastOrder,
-    ];
-    let mut rows = vec![columns.iter().map(|c| c.text(locale).to_owned()).collect::<Vec<_>>()];
-    let mut cursor = None;
-    loop {
-        let page = crate::customers::repo::list(
-            &state.pool,
-            &filter,
-            scope.as_deref(),
-            cursor.as_ref(),
-            5000,
-            &settings,
+    let encoding = Encoding::parse(&stored.encoding).unwrap_or_default();
+    let workbook = encoding == Encoding::Xlsx;
+    let mut columns = vec![Column::new(crate::i18n::ImportText::Row.text(locale), Kind::Integer)];
+    columns.extend(run.headers.iter().map(|h| Column::new(h.clone(), Kind::Code)));
+    columns.push(Column::new(crate::i18n::ImportText::Reasons.text(locale), Kind::Long));
+    let sheet_name = crate::i18n::ImportText::RejectedCount.text(locale);
+    let mut sheet = if workbook {
+        Sheet::Xlsx(
+            Box::new(XlsxSheet::new(sheet_name, zone, &columns)?),
+            std::io::Cursor::new(Vec::new()),
         )
-        .await?;
-        for c in &page.items {
-            rows.push(export_row(
-                c,
-                locale,
-                customer_type_label,
-                customer_status_label,
-                customer_stage_label,
-            ));
-        }
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
+    } else {
+        let csv = if encoding == Encoding::Gbk { CsvEncoding::Gbk } else { CsvEncoding::Utf8 };
+        Sheet::Csv(Box::new(CsvSheet::new(std::io::Cursor::new(Vec::new()), csv, zone, &columns)?))
+    };
+    // The file is read again, row by row, keeping only the refused ones.
+    let mut number = 0i32;
+    let mut failure = None;
+    super::read::visit(
+        &stored.content,
+        encoding,
+        run.options.sheet.as_deref(),
+        &mut |_| {},
+        &mut |row| {
+            number += 1;
+            if let Some(reason) = reasons.get(&number) {
+                let mut cells = vec![Cell::Int(number.into())];
+                cells.extend(row.into_iter().map(Cell::Text));
+                cells.push(Cell::text(reason.clone()));
+                if let Err(error) = sheet.row(&cells) {
+                    failure = Some(error);
+                    return std::ops::ControlFlow::Break(());
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        },
+    )?;
+    if let Some(error) = failure {
+        return Err(error);
     }
-    let text = csv_text(&rows)?;
-    Ok(encode(&text, if encoding == Encoding::Gbk { "gbk" } else { "utf-8" }))
-}
-
-fn export_row(
-    c: &CustomerRow,
-    locale: Locale,
-    type_label: fn(crate::customers::model::CustomerType, Locale) -> &'static str,
-    status_label: fn(crate::customers::model::ActivityStatus, Locale) -> &'static str,
-    stage_label: fn(crate::customers::model::LifecycleStage, Locale) -> &'static str,
-) -> Vec<String> {
-    let money = |m: &Money| format!("{}.{:02}", m.minor / 100, (m.minor % 100).abs());
-    vec![
-        c.id.0.to_string(),
-        c.name.clone(),
-        type_label(c.customer_type, locale).to_owned(),
-        status_label(c.status, locale).to_owned(),
-        stage_label(c.stage, locale).to_owned(),
-        c.phone.clone().unwrap_or_default(),
-        c.email.clone().unwrap_or_default(),
-        c.region.clone().unwrap_or_default(),
-        c.industry.clone().unwrap_or_default(),
-        c.owner_name.clone().unwrap_or_default(),
-        c.tags.join(";"),
-        c.locale.endonym().to_owned(),
-        c.order_count.to_string(),
-        money(&c.total_spend),
-        c.last_order_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-    ]
+    let bytes = sheet.finish()?.into_inner();
+    let stem = run
+        .file_name
+        .trim_end_matches(".csv")
+        .trim_end_matches(".xlsx")
+        .trim_end_matches(".txt")
+        .to_owned();
+    Ok(if workbook {
+        (format!("{stem}-rejected.xlsx"), crate::exports::routes::XLSX_TYPE, bytes)
+    } else {
+        (format!("{stem}-rejected.csv"), crate::exports::routes::CSV_TYPE, bytes)
+    })
 }

@@ -1,14 +1,18 @@
-//! `/customers/import`: upload, map columns, check, import with progress, reports, revert.
+//! `/imports` (and `/customers/import`): upload an Excel or CSV file of customers, orders or
+//! interactions, map its columns, check, import with progress, download the refused rows,
+//! revert.
 
 use super::{api::*, model::*};
 use crate::{
+    auth::{model::Role, views::use_auth_session},
     customers::api::get_customer_options,
     error::AppError,
     events::{Topic, use_server_events},
-    i18n::{ImportText, Locale, field_label, fill, use_i18n},
+    i18n::{ImportFieldText, ImportText, Locale, Text, field_label, fill, use_i18n},
     ui::{ErrorNotice, Loading, SelectField, Timestamp, field_message, use_toasts},
 };
 use leptos::{prelude::*, task::spawn_local};
+use leptos_router::hooks::use_query_map;
 
 fn status_label(status: ImportStatus) -> ImportText {
     match status {
@@ -16,15 +20,26 @@ fn status_label(status: ImportStatus) -> ImportText {
         ImportStatus::Checking => ImportText::StatusChecking,
         ImportStatus::Checked => ImportText::StatusChecked,
         ImportStatus::Importing => ImportText::StatusImporting,
+        ImportStatus::Refreshing => ImportText::StatusRefreshing,
         ImportStatus::Imported => ImportText::StatusImported,
         ImportStatus::Failed => ImportText::StatusFailed,
+        ImportStatus::Reverting => ImportText::StatusReverting,
         ImportStatus::Reverted => ImportText::StatusReverted,
     }
 }
 
+fn kind_label(kind: ImportKind) -> ImportText {
+    match kind {
+        ImportKind::Customers => ImportText::KindCustomers,
+        ImportKind::Orders => ImportText::KindOrders,
+        ImportKind::Interactions => ImportText::KindInteractions,
+    }
+}
+
 fn target_label(target: &Target, locale: Locale) -> String {
-    use crate::i18n::{CustomerText as C, Text};
+    use crate::i18n::CustomerText as C;
     let key = match target {
+        Target::ExternalId => C::ExternalId,
         Target::Name => C::Name,
         Target::Kind => C::Kind,
         Target::CustomerType => C::Type,
@@ -52,18 +67,88 @@ fn target_label(target: &Target, locale: Locale) -> String {
     key.text(locale).to_owned()
 }
 
+fn order_field_label(field: OrderField) -> ImportFieldText {
+    use ImportFieldText as T;
+    match field {
+        OrderField::OrderNo => T::OrderNo,
+        OrderField::OrderExternalId => T::OrderExternalId,
+        OrderField::OrderedAt => T::OrderedAt,
+        OrderField::Channel => T::Channel,
+        OrderField::CustomerExternalId => T::CustomerExternalId,
+        OrderField::CustomerPhone => T::CustomerPhone,
+        OrderField::CustomerEmail => T::CustomerEmail,
+        OrderField::CustomerName => T::CustomerName,
+        OrderField::Sku => T::Sku,
+        OrderField::ProductName => T::ProductName,
+        OrderField::ProductCategory => T::ProductCategory,
+        OrderField::Quantity => T::Quantity,
+        OrderField::UnitPrice => T::UnitPrice,
+        OrderField::LineTotal => T::LineTotal,
+        OrderField::OrderTotal => T::OrderTotal,
+        OrderField::Currency => T::Currency,
+        OrderField::Notes => T::Notes,
+    }
+}
+
+fn interaction_field_label(field: InteractionField) -> ImportFieldText {
+    use ImportFieldText as T;
+    match field {
+        InteractionField::CustomerExternalId => T::CustomerExternalId,
+        InteractionField::CustomerPhone => T::CustomerPhone,
+        InteractionField::CustomerEmail => T::CustomerEmail,
+        InteractionField::CustomerName => T::CustomerName,
+        InteractionField::Kind => T::Kind,
+        InteractionField::Direction => T::Direction,
+        InteractionField::OccurredAt => T::OccurredAt,
+        InteractionField::Subject => T::Subject,
+        InteractionField::Outcome => T::Outcome,
+        InteractionField::NextStep => T::NextStep,
+        InteractionField::NextStepDue => T::NextStepDue,
+        InteractionField::OwnerEmail => T::OwnerEmail,
+    }
+}
+
 /// Sends the chosen file to `/api/import-upload`; the answer is the new import's id.
 #[cfg(feature = "hydrate")]
-async fn upload(input: web_sys::HtmlInputElement, encoding: String) -> Result<i64, AppError> {
-    let (_, value) =
-        crate::ui::post_file(&format!("/api/import-upload?encoding={encoding}"), &input).await?;
+async fn upload(
+    input: web_sys::HtmlInputElement,
+    kind: ImportKind,
+    encoding: String,
+) -> Result<i64, AppError> {
+    let url = format!("/api/import-upload?kind={}&encoding={encoding}", kind.as_str());
+    let (_, value) = crate::ui::post_file(&url, &input).await?;
     value["id"].as_i64().ok_or_else(|| AppError::Transport("no id".into()))
+}
+
+/// The kinds the signed-in user may import.
+fn allowed_kinds(role: Option<Role>) -> Vec<ImportKind> {
+    ImportKind::ALL
+        .iter()
+        .copied()
+        .filter(|kind| role.is_some_and(|r| r.includes(super::model::role_for(*kind))))
+        .collect()
 }
 
 #[component]
 pub fn ImportPage() -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
+    let session = use_auth_session();
+    let query = use_query_map();
+    let role = move || session.current().map(|u| u.role);
+    // `?kind=orders` opens the page on orders (bookmarks and links from other pages).
+    let asked = query.with_untracked(|q| q.get("kind").and_then(|k| ImportKind::parse(&k).ok()));
+    let kind = RwSignal::new(asked.unwrap_or_default().as_str().to_owned());
+    Effect::new(move |_| {
+        let allowed = allowed_kinds(role());
+        if let Ok(current) = ImportKind::parse(&kind.get_untracked())
+            && !allowed.is_empty()
+            && !allowed.contains(&current)
+        {
+            kind.set(allowed[0].as_str().to_owned());
+        }
+    });
+    let chosen = move || ImportKind::parse(&kind.get()).unwrap_or_default();
     let file_input = NodeRef::<leptos::html::Input>::new();
     let encoding = RwSignal::new("auto".to_owned());
     let uploading = RwSignal::new(false);
@@ -79,10 +164,11 @@ pub fn ImportPage() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             let Some(input) = file_input.get() else { return };
-            let chosen = encoding.get_untracked();
+            let chosen_encoding = encoding.get_untracked();
+            let chosen_kind = ImportKind::parse(&kind.get_untracked()).unwrap_or_default();
             uploading.set(true);
             spawn_local(async move {
-                let result = upload(input, chosen).await;
+                let result = upload(input, chosen_kind, chosen_encoding).await;
                 uploading.set(false);
                 match result {
                     Ok(id) => {
@@ -97,15 +183,32 @@ pub fn ImportPage() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = (file_input, toasts, encoding);
     };
+    let title = move || match chosen() {
+        ImportKind::Customers => i18n.text(ImportText::ImportTitle),
+        ImportKind::Orders => i18n.text(ImportText::TitleOrders),
+        ImportKind::Interactions => i18n.text(ImportText::TitleInteractions),
+    };
+    let help = move || match chosen() {
+        ImportKind::Customers => i18n.text(ImportText::ImportHelp),
+        ImportKind::Orders => i18n.text(ImportText::HelpOrders),
+        ImportKind::Interactions => i18n.text(ImportText::HelpInteractions),
+    };
+    let kinds = Signal::derive(move || {
+        allowed_kinds(role())
+            .into_iter()
+            .map(|k| (k.as_str().to_owned(), i18n.text(kind_label(k)).to_owned()))
+            .collect::<Vec<_>>()
+    });
 
     view! {
         <section class="page">
-            <h1>{i18n.t(ImportText::ImportTitle)}</h1>
-            <p class="muted">{i18n.t(ImportText::ImportHelp)}</p>
+            <h1>{title}</h1>
+            <p class="muted" data-testid="import-help">{help}</p>
             <form class="card inline-form" on:submit=submit data-testid="upload-form">
+                <SelectField label=i18n.t(ImportText::ImportKind) name="kind" value=kind options=kinds/>
                 <div class="field">
                     <label for="import-file">{i18n.t(ImportText::File)}</label>
-                    <input id="import-file" type="file" accept=".csv,text/csv" node_ref=file_input/>
+                    <input id="import-file" type="file" accept=".xlsx,.csv,.txt,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" node_ref=file_input/>
                     <span class="field-error">{field_message(upload_failure.into(), "file")}</span>
                 </div>
                 <SelectField label=i18n.t(ImportText::Encoding) name="encoding" value=encoding
@@ -113,6 +216,7 @@ pub fn ImportPage() -> impl IntoView {
                         ("auto".to_owned(), i18n.text(ImportText::EncodingAuto).to_owned()),
                         ("utf-8".to_owned(), "UTF-8".to_owned()),
                         ("gbk".to_owned(), "GBK".to_owned()),
+                        ("utf-16le".to_owned(), "UTF-16 (Unicode)".to_owned()),
                     ])/>
                 <button type="submit" class="button primary" disabled=move || uploading.get()>
                     {move || if uploading.get() { i18n.text(ImportText::Uploading) } else { i18n.text(ImportText::Upload) }}
@@ -130,7 +234,7 @@ pub fn ImportPage() -> impl IntoView {
                                 view! {
                                     <li>
                                         <button type="button" class="link" on:click=move |_| current.set(Some(id))>{format!("#{} {}", run.id, run.file_name)}</button>
-                                        " · "{i18n.t(status_label(run.status))}" · "<Timestamp at=run.created_at/>
+                                        " · "{i18n.t(kind_label(run.kind))}" · "{i18n.t(status_label(run.status))}" · "<Timestamp at=run.created_at/>
                                     </li>
                                 }
                             }).collect_view()}
@@ -151,24 +255,44 @@ fn ImportPanel(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
-    let run = Resource::new(move || (jobs.get(), imports.get()), move |_| get_import(id));
+    let session = use_auth_session();
+    let is_admin = move || session.current().is_some_and(|u| u.role.includes(Role::Admin));
+    let refresh = RwSignal::new(0u32);
+    let run =
+        Resource::new(move || (jobs.get(), imports.get(), refresh.get()), move |_| get_import(id));
     let options = Resource::new(|| (), |_| get_customer_options());
     let mapping = RwSignal::new(None::<Vec<Option<String>>>);
     let mode = RwSignal::new(ImportMode::SkipBad.as_str().to_owned());
+    let create_customers = RwSignal::new(false);
+    let create_products = RwSignal::new(false);
+    let award_points = RwSignal::new(false);
     let failure = RwSignal::new(None::<AppError>);
+    // The mapping as saved, once per sheet (choosing another sheet proposes a new one).
+    let loaded_for = RwSignal::new(None::<(Option<String>, Vec<String>)>);
     Effect::new(move |_| {
-        if let Some(Ok(r)) = run.get()
-            && mapping.with_untracked(Option::is_none)
-        {
-            mapping.set(Some(r.mapping.clone()));
-            mode.set(r.mode.as_str().to_owned());
+        if let Some(Ok(r)) = run.get() {
+            let shape = (r.options.sheet.clone(), r.headers.clone());
+            if loaded_for.with_untracked(|l| l.as_ref() != Some(&shape)) {
+                loaded_for.set(Some(shape));
+                mapping.set(Some(r.mapping.clone()));
+                mode.set(r.mode.as_str().to_owned());
+                create_customers.set(r.options.create_customers);
+                create_products.set(r.options.create_products);
+                award_points.set(r.options.award_points);
+            }
         }
     });
     let start = move |dry_run: bool| {
         let Some(map) = mapping.get_untracked() else { return };
         let chosen = ImportMode::parse(&mode.get_untracked()).unwrap_or_default();
+        let options = ImportOptions {
+            create_customers: create_customers.get_untracked(),
+            create_products: create_products.get_untracked(),
+            award_points: award_points.get_untracked(),
+            sheet: None,
+        };
         spawn_local(async move {
-            match start_import(id, map, chosen, dry_run).await {
+            match start_import(id, map, chosen, options, dry_run).await {
                 Ok(_) => {
                     failure.set(None);
                     on_change.run(());
@@ -188,15 +312,35 @@ fn ImportPanel(
             }
         })
     };
-    let targets = move || {
+    let choose_sheet = move |sheet: String| {
+        spawn_local(async move {
+            match choose_import_sheet(id, sheet).await {
+                Ok(()) => refresh.update(|v| *v += 1),
+                Err(error) => toasts.form_failed(failure, error),
+            }
+        })
+    };
+    let targets = move |kind: ImportKind| {
         let locale = i18n.locale();
         let mut list = vec![(String::new(), i18n.text(ImportText::Ignore).to_owned())];
-        list.extend(Target::STANDARD.iter().map(|t| (t.key(), target_label(t, locale))));
-        if let Some(Ok(o)) = options.get() {
-            list.extend(o.custom_fields.into_iter().filter(|d| d.active).map(|d| {
-                let label = if locale == Locale::ZhCn { d.label_zh } else { d.label_en };
-                (format!("custom.{}", d.key), label)
-            }));
+        match kind {
+            ImportKind::Customers => {
+                list.extend(Target::STANDARD.iter().map(|t| (t.key(), target_label(t, locale))));
+                if let Some(Ok(o)) = options.get() {
+                    list.extend(o.custom_fields.into_iter().filter(|d| d.active).map(|d| {
+                        let label = if locale == Locale::ZhCn { d.label_zh } else { d.label_en };
+                        (format!("custom.{}", d.key), label)
+                    }));
+                }
+            }
+            ImportKind::Orders => {
+                list.extend(OrderField::ALL.iter().map(|f| {
+                    (f.as_str().to_owned(), order_field_label(*f).text(locale).to_owned())
+                }))
+            }
+            ImportKind::Interactions => list.extend(InteractionField::ALL.iter().map(|f| {
+                (f.as_str().to_owned(), interaction_field_label(*f).text(locale).to_owned())
+            })),
         }
         list
     };
@@ -205,40 +349,59 @@ fn ImportPanel(
             {move || run.get().map(|result| match result {
                 Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 Ok(r) => {
+                    let kind = r.kind;
                     let editable = matches!(r.status, ImportStatus::Uploaded | ImportStatus::Checked | ImportStatus::Failed);
-                    let running = matches!(r.status, ImportStatus::Checking | ImportStatus::Importing);
+                    let running = r.status.is_running();
                     let percent = r.progress_total.filter(|t| *t > 0).map(|t| r.progress_done * 100 / t).unwrap_or(0);
                     let status = r.status;
                     let counts_label = if r.dry_run { (ImportText::WouldCreate, ImportText::WouldUpdate) } else { (ImportText::CreatedCount, ImportText::UpdatedCount) };
                     let show_counts = !matches!(r.status, ImportStatus::Uploaded);
+                    let history = kind != ImportKind::Customers;
                     let headers = r.headers.clone();
                     let sample = r.sample.clone();
                     let row_count = r.row_count;
+                    let sheets = r.sheets.clone();
+                    let sheet = r.options.sheet.clone().unwrap_or_default();
                     view! {
-                        <div class="card import-panel" data-testid="import-panel" data-status=status.as_str()>
+                        <div class="card import-panel" data-testid="import-panel" data-status=status.as_str() data-kind=kind.as_str()>
                             <div class="card-head">
                                 <h2>{format!("#{} {}", r.id, r.file_name)}</h2>
                                 <span class="badge" data-testid="import-status">{i18n.t(status_label(status))}</span>
                             </div>
-                            <p class="muted">{move || fill(i18n.text(ImportText::Rows), &[("count", &row_count)])}" · "{r.encoding.to_uppercase()}</p>
+                            <p class="muted">{i18n.t(kind_label(kind))}" · "{move || fill(i18n.text(ImportText::Rows), &[("count", &row_count)])}" · "{r.encoding.to_uppercase()}</p>
+                            {(editable && sheets.len() > 1).then(|| {
+                                let value = RwSignal::new(sheet.clone());
+                                let options = sheets.iter().map(|s| (s.clone(), s.clone())).collect::<Vec<_>>();
+                                Effect::new(move |previous: Option<String>| {
+                                    let now = value.get();
+                                    if previous.is_some_and(|p| p != now) {
+                                        choose_sheet(now.clone());
+                                    }
+                                    now
+                                });
+                                view! { <SelectField label=i18n.t(ImportText::Sheet) name="sheet" value options=Signal::derive(move || options.clone()) error=field_message(failure.into(), "sheet")/> }
+                            })}
                             {running.then(|| view! {
-                                <div class="progress" role="progressbar" aria-valuenow=percent aria-valuemin="0" aria-valuemax="100"><div class="progress-bar" style=format!("width: {percent}%")></div></div>
+                                <div class="progress" role="progressbar" data-testid="import-progress" aria-valuenow=percent aria-valuemin="0" aria-valuemax="100"><div class="progress-bar" style=format!("width: {percent}%")></div></div>
                                 <p class="small">{r.progress_done}" / "{r.progress_total.unwrap_or(row_count as i64)}</p>
                             })}
                             {show_counts.then(|| view! {
                                 <dl class="facts counts" data-testid="import-counts">
                                     <div><dt>{i18n.t(counts_label.0)}</dt><dd data-testid="count-created">{r.created}</dd></div>
-                                    <div><dt>{i18n.t(counts_label.1)}</dt><dd data-testid="count-updated">{r.updated}</dd></div>
+                                    {(!history).then(|| view! { <div><dt>{i18n.t(counts_label.1)}</dt><dd data-testid="count-updated">{r.updated}</dd></div> })}
                                     <div><dt>{i18n.t(ImportText::UnchangedCount)}</dt><dd data-testid="count-unchanged">{r.unchanged}</dd></div>
                                     <div><dt>{i18n.t(ImportText::RejectedCount)}</dt><dd data-testid="count-rejected">{r.rejected}</dd></div>
+                                    {(kind == ImportKind::Orders).then(|| view! { <div><dt>{i18n.t(ImportText::NewOrders)}</dt><dd data-testid="count-orders">{r.new_orders}</dd></div> })}
+                                    {history.then(|| view! { <div><dt>{i18n.t(ImportText::NewCustomers)}</dt><dd data-testid="count-new-customers">{r.new_customers}</dd></div> })}
+                                    {(kind == ImportKind::Orders).then(|| view! { <div><dt>{i18n.t(ImportText::NewProducts)}</dt><dd data-testid="count-new-products">{r.new_products}</dd></div> })}
                                 </dl>
                             })}
                             {(r.rejected > 0).then(|| view! {
-                                <p><a class="button" href=format!("/files/imports/{}/rejected.csv", r.id) download="" data-testid="rejected-report">{i18n.t(ImportText::DownloadRejected)}</a></p>
+                                <p><a class="button" href=format!("/files/imports/{}/rejected", r.id) download="" data-testid="rejected-report">{i18n.t(ImportText::DownloadRejected)}</a></p>
                             })}
                             {editable.then(|| view! {
                                 <h3>{i18n.t(ImportText::Mapping)}</h3>
-                                <span class="field-error">{field_message(failure.into(), "mapping")}</span>
+                                <span class="field-error" data-testid="mapping-error">{field_message(failure.into(), "mapping")}</span>
                                 <table class="table mapping">
                                     <thead><tr><th>{i18n.t(ImportText::Column)}</th><th>{i18n.t(ImportText::Example)}</th><th>{i18n.t(ImportText::MapsTo)}</th></tr></thead>
                                     <tbody>
@@ -255,7 +418,7 @@ fn ImportPanel(
                                                         }>
                                                             {move || {
                                                                 let chosen = mapping.with(|m| m.as_ref().and_then(|m| m.get(index).cloned().flatten())).unwrap_or_default();
-                                                                targets().into_iter().map(|(value, label)| {
+                                                                targets(kind).into_iter().map(|(value, label)| {
                                                                     let selected = value == chosen;
                                                                     view! { <option value=value selected=selected>{label}</option> }
                                                                 }).collect_view()
@@ -272,6 +435,18 @@ fn ImportPanel(
                                     <label class="field-checkbox"><input type="radio" name="mode" prop:checked=move || mode.get() == "skip_bad" on:change=move |_| mode.set("skip_bad".into())/>{i18n.t(ImportText::ModeSkip)}</label>
                                     <label class="field-checkbox"><input type="radio" name="mode" prop:checked=move || mode.get() == "all_or_nothing" on:change=move |_| mode.set("all_or_nothing".into())/>{i18n.t(ImportText::ModeAll)}</label>
                                 </fieldset>
+                                {history.then(|| view! {
+                                    <fieldset class="fieldset" data-testid="import-options">
+                                        <legend>{i18n.t(ImportText::Options)}</legend>
+                                        <label class="field-checkbox"><input type="checkbox" name="create_customers" prop:checked=move || create_customers.get() on:change=move |ev| create_customers.set(event_target_checked(&ev))/>{i18n.t(ImportText::CreateCustomers)}</label>
+                                        {(kind == ImportKind::Orders).then(|| view! {
+                                            <label class="field-checkbox"><input type="checkbox" name="create_products" prop:checked=move || create_products.get() on:change=move |ev| create_products.set(event_target_checked(&ev))/>{i18n.t(ImportText::CreateProducts)}</label>
+                                            <Show when=is_admin>
+                                                <label class="field-checkbox"><input type="checkbox" name="award_points" prop:checked=move || award_points.get() on:change=move |ev| award_points.set(event_target_checked(&ev))/>{i18n.t(ImportText::AwardPoints)}</label>
+                                            </Show>
+                                        })}
+                                    </fieldset>
+                                })}
                                 <div class="actions">
                                     <button type="button" class="button" on:click=move |_| start(true)>{i18n.t(ImportText::Check)}</button>
                                     <button type="button" class="button primary" on:click=move |_| start(false)>{i18n.t(ImportText::RunImport)}</button>
@@ -279,9 +454,10 @@ fn ImportPanel(
                             })}
                             {(r.kept_count > 0).then(|| {
                                 let kept_count = r.kept_count;
+                                let text = if history { ImportText::KeptCreated } else { ImportText::KeptChanged };
                                 view! {
                                     <div class="notice notice-warn" data-testid="revert-kept">
-                                        <p>{move || fill(i18n.text(ImportText::KeptChanged), &[("count", &kept_count)])}</p>
+                                        <p>{move || fill(i18n.text(text), &[("count", &kept_count)])}</p>
                                         <ul class="kept-list">
                                             {r.kept.iter().map(|(customer, name)| view! {
                                                 <li><a href=format!("/customers/{customer}")>{name.clone()}</a></li>
@@ -291,7 +467,7 @@ fn ImportPanel(
                                 }
                             })}
                             {(status == ImportStatus::Imported).then(|| view! {
-                                <button type="button" class="button ghost" on:click=revert>{i18n.t(ImportText::Revert)}</button>
+                                <button type="button" class="button ghost" on:click=revert data-testid="revert-import">{i18n.t(ImportText::Revert)}</button>
                             })}
                         </div>
                     }

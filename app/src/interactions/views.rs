@@ -9,7 +9,7 @@ use crate::{
 };
 use leptos::{prelude::*, task::spawn_local};
 
-fn kind_label(kind: InteractionKind) -> OrderText {
+pub fn kind_label(kind: InteractionKind) -> OrderText {
     match kind {
         InteractionKind::Call => OrderText::KindCall,
         InteractionKind::Email => OrderText::KindEmail,
@@ -20,7 +20,7 @@ fn kind_label(kind: InteractionKind) -> OrderText {
     }
 }
 
-fn direction_label(direction: Direction) -> OrderText {
+pub fn direction_label(direction: Direction) -> OrderText {
     match direction {
         Direction::Inbound => OrderText::DirectionInbound,
         Direction::Outbound => OrderText::DirectionOutbound,

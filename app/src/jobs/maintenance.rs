@@ -6,7 +6,7 @@ use super::{
 };
 
 /// Deletes what has expired: sessions past their absolute limit, idle cookie sessions, sign-in
-/// failures older than a day, and finished jobs older than thirty days.
+/// failures older than a day, finished jobs older than thirty days, and expired archives.
 pub async fn run(mut ctx: JobContext) -> Result<(), JobError> {
     const STEPS: i64 = 4;
     let pool = ctx.state.pool.clone();
@@ -34,6 +34,8 @@ pub async fn run(mut ctx: JobContext) -> Result<(), JobError> {
     ctx.progress(3, Some(STEPS), None).await?;
 
     queue::purge_finished_before(&pool, chrono::Utc::now() - chrono::Duration::days(30)).await?;
+    // Archives hold everyone's data: gone once they expire.
+    sqlx::query!("delete from export_file where expires_at < now()").execute(&pool).await?;
     ctx.progress(STEPS, Some(STEPS), None).await?;
     Ok(())
 }

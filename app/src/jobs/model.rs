@@ -61,6 +61,8 @@ pub mod kinds {
     pub const FORECAST_SNAPSHOT: &str = "forecast_snapshot";
     /// Emails a survey sending's recipients their links.
     pub const SURVEY_SEND: &str = "survey_send";
+    /// Builds the archive of the whole company's data.
+    pub const COMPANY_ARCHIVE: &str = "company_archive";
 }
 
 /// A job with its progress.

@@ -102,6 +102,7 @@ pub fn handler_for(kind: &str) -> Option<Handler> {
             Some(|ctx| Box::pin(crate::pipeline::service::snapshot_job(ctx)))
         }
         kinds::SURVEY_SEND => Some(|ctx| Box::pin(crate::surveys::service::deliver(ctx))),
+        kinds::COMPANY_ARCHIVE => Some(|ctx| Box::pin(crate::exports::archive::build(ctx))),
         _ => None,
     }
 }
@@ -195,23 +196,37 @@ async fn run(state: &AppState, worker: &str, job: ClaimedJob) {
     let _ = publish(pool, &queue::job_event(id, created_by)).await;
 }
 
-/// Work that runs on a schedule: (job kind, period key). Every process runs the scheduler;
-/// the dedupe key (kind and period) makes one job per period however many processes there are.
-fn scheduled(now: chrono::DateTime<chrono::Utc>) -> [(&'static str, String); 4] {
-    [
-        (kinds::MAINTENANCE, now.format("%Y-%m-%dT%H").to_string()),
-        (kinds::POINTS_EXPIRY, now.format("%Y-%m-%dT%H").to_string()),
-        // Scores age with time (recency), so tiers are recomputed nightly.
-        (kinds::TIER_RECOMPUTE, now.format("%Y-%m-%d").to_string()),
-        (kinds::FORECAST_SNAPSHOT, now.format("%G-W%V").to_string()),
-    ]
+/// The hour of the company's night from which the nightly work of a day is queued.
+const NIGHTLY_FROM_HOUR: u32 = 2;
+
+/// Work that runs on a schedule: (job kind, period key), in the company's zone, so the nightly
+/// recompute runs at night where the company is and a week starts on its Monday. Every process
+/// runs the scheduler; the dedupe key (kind and period) makes one job per period however many
+/// processes there are.
+fn scheduled(
+    now: chrono::DateTime<chrono::Utc>,
+    zone: chrono_tz::Tz,
+) -> Vec<(&'static str, String)> {
+    let local = now.with_timezone(&zone);
+    let hour = local.format("%Y-%m-%dT%H").to_string();
+    let mut due = vec![
+        (kinds::MAINTENANCE, hour.clone()),
+        (kinds::POINTS_EXPIRY, hour),
+        (kinds::FORECAST_SNAPSHOT, local.format("%G-W%V").to_string()),
+    ];
+    // Scores age with time (recency), so tiers are recomputed nightly, once the night has come.
+    if chrono::Timelike::hour(&local) >= NIGHTLY_FROM_HOUR {
+        due.push((kinds::TIER_RECOMPUTE, local.format("%Y-%m-%d").to_string()));
+    }
+    due
 }
 
 /// Queues the scheduled jobs of the current period, every ten minutes.
 async fn schedule_maintenance(state: AppState) {
     let mut closing = state.events.closing();
     loop {
-        for (kind, period) in scheduled(chrono::Utc::now()) {
+        let zone = state.clock.zone(&state.pool).await;
+        for (kind, period) in scheduled(chrono::Utc::now(), zone) {
             let queued = async {
                 let mut connection = state.pool.acquire().await?;
                 let mut job = NewJob::new(kind, serde_json::json!({}));
@@ -226,5 +241,23 @@ async fn schedule_maintenance(state: AppState) {
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}
             _ = closing.changed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nightly_work_is_queued_after_two_at_night_in_the_company_zone() {
+        let at = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+        let kinds_at = |now| scheduled(now, chrono_tz::Tz::Asia__Shanghai);
+        // 17:30 UTC is 01:30 in Shanghai: not yet night enough.
+        let early = kinds_at(at("2026-03-01T17:30:00Z"));
+        assert!(!early.iter().any(|(kind, _)| *kind == kinds::TIER_RECOMPUTE));
+        // 18:10 UTC is 02:10 on 2 March in Shanghai: the recompute of 2 March.
+        let night = kinds_at(at("2026-03-01T18:10:00Z"));
+        assert!(night.contains(&(kinds::TIER_RECOMPUTE, "2026-03-02".to_owned())), "{night:?}");
+        assert!(night.contains(&(kinds::MAINTENANCE, "2026-03-02T02".to_owned())));
     }
 }

@@ -10,7 +10,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-/// `POST /api/lead-import?name=…` with a CSV as the body (under `/api/`, so only same-site
+/// The largest lead file accepted (leads are read within the request).
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+
+/// `POST /api/lead-import?name=…` with a CSV or `.xlsx` as the body (under `/api/`, so only same-site
 /// requests arrive). Any signed-in user; answers the import report.
 pub async fn import(
     Extension(state): Extension<AppState>,

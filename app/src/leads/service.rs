@@ -642,8 +642,9 @@ pub async fn create_form(
     Ok(LeadForm { id, name: name.to_owned(), key, active: true, leads: 0 })
 }
 
-/// Imports leads from a CSV (UTF-8 or GBK): every valid row not already on file becomes a
-/// lead, routed like one typed in; nothing is written unless the whole file was read.
+/// Imports leads from a CSV (UTF-8, GBK or UTF-16) or an Excel workbook's first sheet: every
+/// valid row not already on file becomes a lead, routed like one typed in; nothing is written
+/// unless the whole file was read.
 ///
 /// Errors: `Validation` (`file`: unreadable, no name column, too many rows).
 pub async fn import(
@@ -651,16 +652,15 @@ pub async fn import(
     caller: &Authenticated,
     bytes: &[u8],
 ) -> Result<LeadImportReport, AppError> {
-    let decoded = crate::imports::process::decode(bytes, crate::imports::model::Encoding::Auto)?;
-    let columns: Vec<Option<&str>> = decoded.headers.iter().map(|h| lead_column(h)).collect();
+    let decoded = crate::imports::read::read_all(
+        bytes,
+        crate::imports::model::Encoding::Auto,
+        None,
+        MAX_LEAD_IMPORT_ROWS,
+    )?;
+    let columns: Vec<Option<&str>> = decoded.shape.headers.iter().map(|h| lead_column(h)).collect();
     if !columns.contains(&Some("name")) {
         return Err(AppError::validation("file", FieldError::Required));
-    }
-    if decoded.rows.len() > MAX_LEAD_IMPORT_ROWS {
-        return Err(AppError::validation(
-            "file",
-            FieldError::TooMany { max: MAX_LEAD_IMPORT_ROWS as u32 },
-        ));
     }
     let mut report = LeadImportReport::default();
     let mut valid = Vec::new();

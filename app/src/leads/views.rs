@@ -75,6 +75,8 @@ pub fn LeadsPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{i18n.t(LeadText::Leads)}</h1>
                 <div class="actions">
+                    <crate::exports::views::ExportLinks entity=crate::exports::model::ExportEntity::Leads
+                        filter=Signal::derive(move || serde_json::to_value(filter.get()).ok())/>
                     <button type="button" class="button" on:click=move |_| importing.update(|a| *a = !*a)>{i18n.t(LeadText::ImportLeads)}</button>
                     <button type="button" class="button primary" on:click=move |_| adding.update(|a| *a = !*a)>{i18n.t(LeadText::NewLead)}</button>
                 </div>
@@ -263,7 +265,7 @@ fn LeadImport(on_done: Callback<()>) -> impl IntoView {
         <div class="card form panel" data-testid="lead-import">
             <p class="hint">{i18n.t(LeadText::ImportHelp)}</p>
             <div class="inline-form">
-                <input type="file" accept=".csv,text/csv" node_ref=file aria-label=move || i18n.text(LeadText::ImportLeads)/>
+                <input type="file" accept=".xlsx,.csv,text/csv" node_ref=file aria-label=move || i18n.text(LeadText::ImportLeads)/>
                 <button type="button" class="button primary" disabled=move || busy.get() on:click=send>{i18n.t(LeadText::ImportLeads)}</button>
             </div>
             <span class="field-error">{field_message(failure.into(), "file")}</span>

@@ -22,6 +22,9 @@ id_type!(
 pub struct Product {
     pub id: ProductId,
     pub sku: String,
+    /// The id in the shop or ERP the catalogue came from.
+    #[serde(default)]
+    pub external_id: Option<String>,
     pub name: String,
     pub category: Option<String>,
     pub unit_price: Money,
@@ -35,6 +38,8 @@ pub struct ProductInput {
     pub id: Option<ProductId>,
     pub version: i32,
     pub sku: String,
+    #[serde(default)]
+    pub external_id: String,
     pub name: String,
     pub category: String,
     /// As typed, e.g. "1280.00".
@@ -45,6 +50,7 @@ pub struct ProductInput {
 /// A validated product.
 pub struct ValidProduct {
     pub sku: String,
+    pub external_id: Option<String>,
     pub name: String,
     pub category: Option<String>,
     pub unit_price_minor: i64,
@@ -68,9 +74,14 @@ impl ProductInput {
         }
         let price =
             errors.check("unit_price", crate::customers::model::parse_money(&self.unit_price));
+        let external_id = self.external_id.trim();
+        if external_id.chars().count() > 100 {
+            errors.add("external_id", FieldError::TooLong { max: 100 });
+        }
         errors.into_result()?;
         Ok(ValidProduct {
             sku: sku.to_owned(),
+            external_id: Some(external_id.to_owned()).filter(|e| !e.is_empty()),
             name: name.to_owned(),
             category: Some(self.category.trim().to_owned()).filter(|c| !c.is_empty()),
             unit_price_minor: price.unwrap_or_default(),
@@ -194,6 +205,9 @@ pub struct Order {
     pub id: OrderId,
     pub customer_id: CustomerId,
     pub order_no: String,
+    /// The id in the shop or ERP it came from.
+    #[serde(default)]
+    pub external_id: Option<String>,
     pub ordered_at: DateTime<Utc>,
     pub channel: Channel,
     pub total: Money,

@@ -11,7 +11,7 @@ use sqlx::{PgConnection, PgExecutor, PgPool};
 
 pub async fn products(pool: &PgPool, include_inactive: bool) -> Result<Vec<Product>, AppError> {
     let rows = sqlx::query!(
-        "select id, sku, name, category, unit_price_minor, currency, active, version
+        "select id, sku, external_id, name, category, unit_price_minor, currency, active, version
          from product where active or $1 order by name",
         include_inactive
     )
@@ -22,6 +22,7 @@ pub async fn products(pool: &PgPool, include_inactive: bool) -> Result<Vec<Produ
         .map(|r| Product {
             id: ProductId(r.id),
             sku: r.sku,
+            external_id: r.external_id,
             name: r.name,
             category: r.category,
             unit_price: Money { minor: r.unit_price_minor, currency: r.currency },
@@ -34,6 +35,9 @@ pub async fn products(pool: &PgPool, include_inactive: bool) -> Result<Vec<Produ
 fn product_error(error: sqlx::Error) -> AppError {
     match violated_constraint(&error) {
         Some("product_sku_key") => AppError::validation("sku", FieldError::AlreadyTaken),
+        Some("product_external_id_key") => {
+            AppError::validation("external_id", FieldError::AlreadyTaken)
+        }
         _ => error.into(),
     }
 }
@@ -44,14 +48,15 @@ pub async fn insert_product(
     currency: &str,
 ) -> Result<ProductId, AppError> {
     let id = sqlx::query_scalar!(
-        "insert into product (sku, name, category, unit_price_minor, currency, active)
-         values ($1, $2, $3, $4, $5, $6) returning id",
+        "insert into product (sku, name, category, unit_price_minor, currency, active, external_id)
+         values ($1, $2, $3, $4, $5, $6, $7) returning id",
         product.sku,
         product.name,
         product.category,
         product.unit_price_minor,
         currency,
         product.active,
+        product.external_id,
     )
     .fetch_one(executor)
     .await
@@ -75,7 +80,7 @@ pub async fn update_product(
     }
     sqlx::query!(
         "update product set sku = $2, name = $3, category = $4, unit_price_minor = $5,
-                active = $6, version = version + 1, updated_at = now()
+                active = $6, external_id = $7, version = version + 1, updated_at = now()
          where id = $1",
         id.0,
         product.sku,
@@ -83,6 +88,7 @@ pub async fn update_product(
         product.category,
         product.unit_price_minor,
         product.active,
+        product.external_id,
     )
     .execute(&mut *conn)
     .await
@@ -247,7 +253,7 @@ pub async fn orders(
 ) -> Result<Page<Order, (DateTime<Utc>, i64)>, AppError> {
     let rows = sqlx::query!(
         r#"
-        select o.id, o.customer_id, o.order_no, o.ordered_at as "ordered_at: DateTime<Utc>",
+        select o.id, o.customer_id, o.order_no, o.external_id, o.ordered_at as "ordered_at: DateTime<Utc>",
                o.channel, o.currency, o.total_minor, o.notes, u.display_name as "created_by_name?"
         from sales_order o left join app_user u on u.id = o.created_by
         where o.customer_id = $1 and ($2::timestamptz is null or (o.ordered_at, o.id) < ($2, $3))
@@ -279,6 +285,7 @@ pub async fn orders(
             id: OrderId(r.id),
             customer_id: CustomerId(r.customer_id),
             order_no: r.order_no,
+            external_id: r.external_id,
             ordered_at: r.ordered_at,
             channel: Channel::parse(&r.channel).unwrap_or_default(),
             total: Money { minor: r.total_minor, currency: r.currency.clone() },
@@ -334,15 +341,15 @@ pub async fn recommendations(
             from sales_order o join order_line l on l.order_id = o.id
             where o.customer_id = $1
         )
-        select p.id, p.sku, p.name, p.category, p.unit_price_minor, p.currency, p.active,
-               p.version, sum(a.customers)::bigint as "support!"
+        select p.id, p.sku, p.external_id, p.name, p.category, p.unit_price_minor, p.currency,
+               p.active, p.version, sum(a.customers)::bigint as "support!"
         from product_affinity a
         join product p on p.id = a.related_product_id
         where a.product_id in (select product_id from mine)
           and a.related_product_id not in (select product_id from mine)
           and p.active
         group by p.id
-        order by 9 desc, p.id
+        order by 10 desc, p.id
         limit $2
         "#,
         customer_id.0,
@@ -356,6 +363,7 @@ pub async fn recommendations(
             product: Product {
                 id: ProductId(r.id),
                 sku: r.sku,
+                external_id: r.external_id,
                 name: r.name,
                 category: r.category,
                 unit_price: Money { minor: r.unit_price_minor, currency: r.currency },

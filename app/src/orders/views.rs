@@ -12,7 +12,7 @@ use crate::{
 };
 use leptos::{prelude::*, task::spawn_local};
 
-fn channel_label(channel: Channel) -> OrderText {
+pub fn channel_label(channel: Channel) -> OrderText {
     match channel {
         Channel::Online => OrderText::ChannelOnline,
         Channel::Store => OrderText::ChannelStore,
@@ -167,7 +167,7 @@ pub fn OrderList(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl Int
                                 let channel = channel_label(o.channel);
                                 view! {
                                     <tr>
-                                        <td>{o.order_no.clone()}</td>
+                                        <td data-testid="order-no">{o.order_no.clone()}{o.external_id.clone().map(|e| view! { <span class="muted small">" · "{e}</span> })}</td>
                                         <td><Timestamp at=o.ordered_at/></td>
                                         <td>{i18n.t(channel)}</td>
                                         <td>{o.lines.iter().map(|l| format!("{} × {}", l.product_name, l.quantity)).collect::<Vec<_>>().join("、")}</td>
@@ -249,13 +249,14 @@ pub fn ProductsPage() -> impl IntoView {
                     Ok(list) => view! {
                         <div class="table-wrap">
                             <table class="table" data-testid="products">
-                                <thead><tr><th>{i18n.t(OrderText::Sku)}</th><th>{i18n.t(CustomerText::Name)}</th><th>{i18n.t(OrderText::Category)}</th><th class="num">{i18n.t(OrderText::Price)}</th><th>{i18n.t(CustomerText::Active)}</th><th></th></tr></thead>
+                                <thead><tr><th>{i18n.t(OrderText::Sku)}</th><th>{i18n.t(CustomerText::ExternalId)}</th><th>{i18n.t(CustomerText::Name)}</th><th>{i18n.t(OrderText::Category)}</th><th class="num">{i18n.t(OrderText::Price)}</th><th>{i18n.t(CustomerText::Active)}</th><th></th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|p| {
                                         let input = ProductInput {
                                             id: Some(p.id),
                                             version: p.version,
                                             sku: p.sku.clone(),
+                                            external_id: p.external_id.clone().unwrap_or_default(),
                                             name: p.name.clone(),
                                             category: p.category.clone().unwrap_or_default(),
                                             unit_price: format!("{}.{:02}", p.unit_price.minor / 100, p.unit_price.minor % 100),
@@ -264,6 +265,7 @@ pub fn ProductsPage() -> impl IntoView {
                                         view! {
                                             <tr class:inactive=!p.active>
                                                 <td>{p.sku.clone()}</td>
+                                                <td>{p.external_id.clone().unwrap_or_default()}</td>
                                                 <td>{p.name.clone()}</td>
                                                 <td>{p.category.clone().unwrap_or_default()}</td>
                                                 <td class="num">{p.unit_price.display()}</td>
@@ -287,6 +289,7 @@ fn ProductForm(input: ProductInput, on_saved: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
     let sku = RwSignal::new(input.sku.clone());
+    let external_id = RwSignal::new(input.external_id.clone());
     let name = RwSignal::new(input.name.clone());
     let category = RwSignal::new(input.category.clone());
     let price = RwSignal::new(input.unit_price.clone());
@@ -297,6 +300,7 @@ fn ProductForm(input: ProductInput, on_saved: Callback<()>) -> impl IntoView {
         ev.prevent_default();
         let next = ProductInput {
             sku: sku.get_untracked(),
+            external_id: external_id.get_untracked(),
             name: name.get_untracked(),
             category: category.get_untracked(),
             unit_price: price.get_untracked(),
@@ -317,6 +321,7 @@ fn ProductForm(input: ProductInput, on_saved: Callback<()>) -> impl IntoView {
         <form class="card form panel" on:submit=submit data-testid="product-form">
             <div class="grid-3">
                 <TextField label=i18n.t(OrderText::Sku) name="sku" value=sku error=field_message(fail, "sku")/>
+                <TextField label=i18n.t(CustomerText::ExternalId) name="product_external_id" value=external_id error=field_message(fail, "external_id")/>
                 <TextField label=i18n.t(CustomerText::Name) name="product_name" value=name error=field_message(fail, "name")/>
                 <TextField label=i18n.t(OrderText::Category) name="category" value=category/>
                 <TextField label=i18n.t(OrderText::Price) name="unit_price" value=price error=field_message(fail, "unit_price")/>

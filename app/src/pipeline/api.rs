@@ -156,7 +156,8 @@ pub async fn customer_opportunities(customer_id: CustomerId) -> Result<Vec<Card>
 pub async fn get_forecast() -> Result<Forecast, AppError> {
     let (caller, state) = caller(crate::auth::model::Role::Member)?;
     let scope = caller.scope.visible_owners();
-    super::service::forecast(&state.pool, scope.as_deref(), Utc::now().date_naive(), 3).await
+    let today = crate::company::clock::today(state.clock.zone(&state.pool).await);
+    super::service::forecast(&state.pool, scope.as_deref(), today, 3).await
 }
 
 /// The opportunities behind a forecast figure, with their weights.

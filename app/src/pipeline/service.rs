@@ -897,10 +897,12 @@ pub async fn forecast(
     let won = sqlx::query!(
         r#"
         select o.owner_id, u.display_name as "owner_name?",
-               date_trunc('month', o.closed_at)::date as "month!: NaiveDate", sum(o.amount_minor)::bigint as "won!"
+               date_trunc('month', o.closed_at at time zone company_time_zone())::date as "month!: NaiveDate",
+               sum(o.amount_minor)::bigint as "won!"
         from opportunity o join pipeline_stage s on s.id = o.stage_id and s.kind = 'won'
         left join app_user u on u.id = o.owner_id
-        where o.closed_at >= $2::date and o.closed_at < $3::date + 1
+        where o.closed_at >= ($2::date)::timestamp at time zone company_time_zone()
+          and o.closed_at < ($3::date + 1)::timestamp at time zone company_time_zone()
           and ($1::bigint[] is null or o.owner_id = any($1))
         group by 1, 2, 3
         "#,
@@ -990,9 +992,11 @@ pub async fn forecast(
             where month < $2 and ($1::bigint[] is null or owner_id = any($1))
             group by 1, 2
         ), actual as (
-            select date_trunc('month', o.closed_at)::date as month, sum(o.amount_minor)::bigint as won
+            select date_trunc('month', o.closed_at at time zone company_time_zone())::date as month,
+                   sum(o.amount_minor)::bigint as won
             from opportunity o join pipeline_stage s on s.id = o.stage_id and s.kind = 'won'
-            where o.closed_at < $2 and ($1::bigint[] is null or o.owner_id = any($1))
+            where o.closed_at < ($2::date)::timestamp at time zone company_time_zone()
+              and ($1::bigint[] is null or o.owner_id = any($1))
             group by 1
         )
         select s.taken_on as "taken_on!: NaiveDate", s.month as "month!: NaiveDate", s.forecast as "forecast!", coalesce(a.won, 0)::bigint as "won!"
@@ -1095,7 +1099,8 @@ pub async fn snapshot_forecast(pool: &PgPool, today: NaiveDate) -> Result<u64, A
 pub async fn snapshot_job(
     ctx: crate::jobs::worker::JobContext,
 ) -> Result<(), crate::jobs::worker::JobError> {
-    snapshot_forecast(&ctx.state.pool, Utc::now().date_naive()).await?;
+    let zone = ctx.state.clock.zone(&ctx.state.pool).await;
+    snapshot_forecast(&ctx.state.pool, crate::company::clock::today(zone)).await?;
     Ok(())
 }
 

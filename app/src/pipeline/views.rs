@@ -140,6 +140,8 @@ pub fn PipelinePage() -> impl IntoView {
                         <button type="button" class="button small" aria-pressed=move || (!list_view.get()).to_string() on:click=move |_| list_view.set(false)>{i18n.t(SalesText::BoardView)}</button>
                         <button type="button" class="button small" aria-pressed=move || list_view.get().to_string() on:click=move |_| list_view.set(true)>{i18n.t(SalesText::ListView)}</button>
                     </div>
+                    <crate::exports::views::ExportLinks entity=crate::exports::model::ExportEntity::Opportunities
+                        filter=Signal::derive(move || serde_json::to_value(BoardFilter { include_closed: true, ..filter.get() }).ok())/>
                     <button type="button" class="button primary" on:click=move |_| creating.update(|c| *c = !*c)>{i18n.t(SalesText::NewOpportunity)}</button>
                 </div>
             </div>

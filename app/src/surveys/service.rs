@@ -398,8 +398,10 @@ fn message_text(
     locale: Locale,
     link: &str,
     expires: DateTime<Utc>,
+    zone: chrono_tz::Tz,
 ) -> (String, String) {
-    let date = expires.format("%Y-%m-%d");
+    // The last day the link works, on the company's calendar.
+    let date = expires.with_timezone(&zone).format("%Y-%m-%d");
     match locale {
         Locale::ZhCn => (
             format!("{}：请告诉我们您的评价", survey.name_zh),
@@ -430,6 +432,7 @@ pub async fn deliver(mut ctx: JobContext) -> Result<(), JobError> {
     let pool = ctx.state.pool.clone();
     let settings = ctx.state.settings.clone();
     let mailer = super::mail::Mailer::from_settings(&settings);
+    let zone = ctx.state.clock.zone(&pool).await;
     let survey_id: i64 = sqlx::query_scalar("select survey_id from survey_send where id = $1")
         .bind(send_id)
         .fetch_optional(&pool)
@@ -473,7 +476,7 @@ pub async fn deliver(mut ctx: JobContext) -> Result<(), JobError> {
             let locale = Locale::from_stored(&locale);
             let (token, expires) = issue_link(&pool, id, survey.link_valid_days).await?;
             let link = format!("{}/s/{token}", settings.public_url.trim_end_matches('/'));
-            let (subject, body) = message_text(&survey, locale, &link, expires);
+            let (subject, body) = message_text(&survey, locale, &link, expires, zone);
             let outcome = match &mailer {
                 Ok(mailer) => mailer.send(&email, &subject, body).await,
                 Err(error) => Err(error.clone()),
@@ -730,7 +733,7 @@ pub async fn results(pool: &PgPool, survey_id: i64) -> Result<SurveyResults, App
     .fetch_one(pool)
     .await?;
     let by_week: Vec<GroupCounts> = sqlx::query_as(&format!(
-        "select null::text, date_trunc('week', a.created_at)::date, {COUNTS}
+        "select null::text, date_trunc('week', a.created_at at time zone company_time_zone())::date, {COUNTS}
          from survey_answer a where a.survey_id = $1 group by 2 order by 2 desc limit 26"
     ))
     .bind(survey_id)

@@ -273,9 +273,13 @@ pub fn SurveyPage() -> impl IntoView {
                         view! {
                             <div class="page-head">
                                 <h1 data-testid="survey-name">{let s = s.clone(); move || s.name(i18n.locale()).to_owned()}</h1>
-                                <Show when=is_manager>
-                                    <button type="button" class="button" on:click=move |_| editing.update(|e| *e = !*e)>{i18n.t(SurveyText::Edit)}</button>
-                                </Show>
+                                <div class="actions">
+                                    <crate::exports::views::ExportLinks entity=crate::exports::model::ExportEntity::SurveyAnswers
+                                        filter=Signal::derive(move || id.get().map(|id| serde_json::json!({ "survey_id": id })))/>
+                                    <Show when=is_manager>
+                                        <button type="button" class="button" on:click=move |_| editing.update(|e| *e = !*e)>{i18n.t(SurveyText::Edit)}</button>
+                                    </Show>
+                                </div>
                             </div>
                             {move || editing.get().then(|| view! {
                                 <SurveyBuilder survey=for_edit.clone() on_done=Callback::new(move |_| { editing.set(false); local.update(|v| *v += 1); })/>

@@ -17,40 +17,23 @@ use chrono::{DateTime, Utc};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
 
-/// A `datetime-local` value read in the browser's time zone.
+/// A `datetime-local` value, read as the company's wall-clock time.
 fn local_to_utc(value: &str) -> Option<DateTime<Utc>> {
-    if value.trim().is_empty() {
-        return None;
-    }
-    #[cfg(feature = "hydrate")]
-    {
-        let millis = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value)).get_time();
-        (!millis.is_nan()).then(|| DateTime::from_timestamp_millis(millis as i64)).flatten()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M").ok().map(|t| t.and_utc())
-    }
+    let local = chrono::NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    Some(crate::ui::zone_to_utc(local, &crate::ui::company_zone()))
 }
 
-/// The end of today in the browser's time zone.
+/// The last minute of today in the company's zone.
 fn end_of_today() -> DateTime<Utc> {
-    #[cfg(feature = "hydrate")]
-    {
-        let date = js_sys::Date::new_0();
-        date.set_hours(23);
-        date.set_minutes(59);
-        date.set_seconds(59);
-        DateTime::from_timestamp_millis(date.get_time() as i64).unwrap_or_else(Utc::now)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let today = Utc::now().date_naive();
-        today.and_hms_opt(23, 59, 59).map(|t| t.and_utc()).unwrap_or_else(Utc::now)
-    }
+    let zone = crate::ui::company_zone();
+    let today = crate::ui::local_date(Utc::now(), &zone);
+    today
+        .and_hms_opt(23, 59, 59)
+        .map(|end| crate::ui::zone_to_utc(end, &zone))
+        .unwrap_or_else(Utc::now)
 }
 
-fn priority_label(priority: Priority) -> TaskText {
+pub fn priority_label(priority: Priority) -> TaskText {
     match priority {
         Priority::Low => TaskText::PriorityLow,
         Priority::Normal => TaskText::PriorityNormal,
@@ -176,7 +159,13 @@ pub fn MyDayPage() -> impl IntoView {
     };
     view! {
         <section class="page">
-            <h1>{i18n.t(TaskText::MyDay)}</h1>
+            <div class="page-head">
+                <h1>{i18n.t(TaskText::MyDay)}</h1>
+                <div class="actions">
+                    <crate::exports::views::ExportLinks entity=crate::exports::model::ExportEntity::Tasks
+                        filter=Signal::derive(|| None)/>
+                </div>
+            </div>
             <div class="card"><TaskForm customer_id=None opportunity_id=None on_done=refresh/></div>
             <Transition fallback=|| view! { <Loading/> }>
                 {move || day.get().map(|result| match result {

@@ -5,7 +5,9 @@ use crate::{
     customers::model::{CustomerId, text_enum},
     error::{AppError, FieldError, FieldErrors},
 };
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+#[cfg(feature = "ssr")]
+use chrono::Duration;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 id_type!(
@@ -272,10 +274,12 @@ pub struct SlaPolicy {
     pub business_hours: bool,
 }
 
-/// When the desk works: the SLA clock counts only these minutes.
+/// When the desk works: the SLA clock counts only these minutes, on the company's calendar.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BusinessCalendar {
-    pub utc_offset_minutes: i32,
+    /// The company's zone (set on the company page): opening hours are its wall-clock hours,
+    /// daylight saving included.
+    pub time_zone: String,
     /// ISO weekdays, 1 = Monday.
     pub work_days: Vec<u32>,
     pub day_start_minute: i32,
@@ -287,7 +291,7 @@ pub struct BusinessCalendar {
 impl Default for BusinessCalendar {
     fn default() -> Self {
         Self {
-            utc_offset_minutes: 480,
+            time_zone: crate::company::model::DEFAULT_TIME_ZONE.to_owned(),
             work_days: vec![1, 2, 3, 4, 5],
             day_start_minute: 9 * 60,
             day_end_minute: 18 * 60,
@@ -298,6 +302,7 @@ impl Default for BusinessCalendar {
 }
 
 /// Far enough to cover any target an admin can set, short enough to stop on a broken calendar.
+#[cfg(feature = "ssr")]
 const MAX_DAYS_AHEAD: i64 = 3 * 366;
 
 impl BusinessCalendar {
@@ -312,41 +317,50 @@ impl BusinessCalendar {
         {
             errors.add("day_end_minute", FieldError::OutOfRange { min: 1, max: 1440 });
         }
-        if !(-720..=840).contains(&self.utc_offset_minutes) {
-            errors.add("utc_offset_minutes", FieldError::OutOfRange { min: -720, max: 840 });
-        }
         errors.into_result()
     }
+}
 
+#[cfg(feature = "ssr")]
+impl BusinessCalendar {
     fn is_work_day(&self, day: NaiveDate) -> bool {
-        self.work_days.contains(&day.weekday().number_from_monday())
+        self.work_days.contains(&chrono::Datelike::weekday(&day).number_from_monday())
             && !self.holidays.contains(&day)
+    }
+
+    /// A day's opening hours as instants: computed through the zone for each day, so a day on
+    /// which daylight saving starts or ends still opens at 09:00 on the wall clock.
+    fn open_hours(&self, day: NaiveDate, zone: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+        let at = |minute: i32| {
+            let local = day.and_time(chrono::NaiveTime::MIN) + Duration::minutes(minute as i64);
+            crate::company::clock::local_to_utc(local, zone)
+        };
+        (at(self.day_start_minute), at(self.day_end_minute))
+    }
+
+    fn zone(&self) -> chrono_tz::Tz {
+        crate::company::clock::parse_zone(&self.time_zone)
     }
 
     /// The moment `minutes` of business time after `start`. A start outside business hours
     /// counts from the next opening.
     pub fn add_business_minutes(&self, start: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
-        let offset = Duration::minutes(self.utc_offset_minutes as i64);
-        let local = start.naive_utc() + offset;
+        let zone = self.zone();
         let mut remaining = Duration::minutes(minutes.max(0));
-        let mut day = local.date();
-        let mut cursor = local;
+        let mut day = crate::company::clock::local_date(start, zone);
         for _ in 0..MAX_DAYS_AHEAD {
             if self.is_work_day(day) {
-                let midnight = day.and_hms_opt(0, 0, 0).unwrap_or(cursor);
-                let open = midnight + Duration::minutes(self.day_start_minute as i64);
-                let close = midnight + Duration::minutes(self.day_end_minute as i64);
-                let from = cursor.max(open);
+                let (open, close) = self.open_hours(day, zone);
+                let from = start.max(open);
                 if from < close {
                     let available = close - from;
                     if remaining <= available {
-                        return (from + remaining - offset).and_utc();
+                        return from + remaining;
                     }
                     remaining -= available;
                 }
             }
             day = day.succ_opt().unwrap_or(day);
-            cursor = day.and_hms_opt(0, 0, 0).unwrap_or(cursor);
         }
         start + Duration::minutes(minutes)
     }
@@ -356,16 +370,14 @@ impl BusinessCalendar {
         if to <= from {
             return 0;
         }
-        let offset = Duration::minutes(self.utc_offset_minutes as i64);
-        let (start, end) = (from.naive_utc() + offset, to.naive_utc() + offset);
+        let zone = self.zone();
+        let last = crate::company::clock::local_date(to, zone);
         let mut total = Duration::zero();
-        let mut day = start.date();
-        while day <= end.date() {
-            if self.is_work_day(day)
-                && let Some(midnight) = day.and_hms_opt(0, 0, 0)
-            {
-                let open = (midnight + Duration::minutes(self.day_start_minute as i64)).max(start);
-                let close = (midnight + Duration::minutes(self.day_end_minute as i64)).min(end);
+        let mut day = crate::company::clock::local_date(from, zone);
+        while day <= last {
+            if self.is_work_day(day) {
+                let (open, close) = self.open_hours(day, zone);
+                let (open, close) = (open.max(from), close.min(to));
                 if close > open {
                     total += close - open;
                 }
@@ -460,6 +472,7 @@ mod tests {
             .with_timezone(&Utc)
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn business_minutes_skip_nights_weekends_and_holidays() {
         let calendar = BusinessCalendar::default();
@@ -499,6 +512,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn business_minutes_between_counts_only_open_hours() {
         let calendar = BusinessCalendar::default();
@@ -522,11 +536,31 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn calendar_time_policies_ignore_business_hours() {
         let calendar = BusinessCalendar::default();
         let start = cst(2026, 11, 21, 23, 0);
         assert_eq!(calendar.deadline(start, 60, false), cst(2026, 11, 22, 0, 0));
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn opening_hours_follow_daylight_saving() {
+        let berlin = BusinessCalendar { time_zone: "Europe/Berlin".into(), ..Default::default() };
+        let utc = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc);
+        // Friday 2026-03-27 17:00 CET (16:00 UTC) + 2 h: one hour on Friday, then Monday
+        // 2026-03-30 opens at 09:00 summer time, 07:00 UTC.
+        assert_eq!(
+            berlin.add_business_minutes(utc("2026-03-27T16:00:00Z"), 120),
+            utc("2026-03-30T08:00:00Z")
+        );
+        // A full Monday after the change is still nine hours.
+        assert_eq!(
+            berlin
+                .business_minutes_between(utc("2026-03-30T00:00:00Z"), utc("2026-03-31T00:00:00Z")),
+            540
+        );
     }
 
     #[test]

@@ -144,14 +144,14 @@ async fn announce(
 
 /// The desk's business hours.
 pub async fn calendar(conn: &mut PgConnection) -> Result<BusinessCalendar, AppError> {
-    let (utc_offset_minutes, work_days, day_start_minute, day_end_minute, version): (
-        i32,
+    let (time_zone, work_days, day_start_minute, day_end_minute, version): (
+        String,
         Vec<i32>,
         i32,
         i32,
         i32,
     ) = sqlx::query_as(
-        "select utc_offset_minutes, work_days, day_start_minute, day_end_minute, version
+        "select company_time_zone(), work_days, day_start_minute, day_end_minute, version
          from service_calendar where id = 1",
     )
     .fetch_one(&mut *conn)
@@ -161,7 +161,7 @@ pub async fn calendar(conn: &mut PgConnection) -> Result<BusinessCalendar, AppEr
             .fetch_all(&mut *conn)
             .await?;
     Ok(BusinessCalendar {
-        utc_offset_minutes,
+        time_zone,
         work_days: work_days.into_iter().map(|d| d as u32).collect(),
         day_start_minute,
         day_end_minute,
@@ -975,7 +975,7 @@ pub async fn report(
     .fetch_all(pool)
     .await?;
     let by_category: Vec<(NaiveDate, String, i64)> = sqlx::query_as(&format!(
-        "select date_trunc('week', t.created_at)::date, t.category, count(*)
+        "select date_trunc('week', t.created_at at time zone company_time_zone())::date, t.category, count(*)
          from ticket t join customer c on c.id = t.customer_id
          where t.created_at >= now() - make_interval(days => $2) and {IN_SCOPE}
          group by 1, 2 order by 1, 2"
@@ -1104,11 +1104,10 @@ pub async fn save_settings(
     let mut tx = state.pool.begin().await?;
     let before = settings(&state.pool).await?;
     let updated = sqlx::query(
-        "update service_calendar set utc_offset_minutes = $1, work_days = $2, day_start_minute = $3,
-             day_end_minute = $4, version = version + 1, updated_at = now()
-         where id = 1 and version = $5",
+        "update service_calendar set work_days = $1, day_start_minute = $2,
+             day_end_minute = $3, version = version + 1, updated_at = now()
+         where id = 1 and version = $4",
     )
-    .bind(calendar.utc_offset_minutes)
     .bind(calendar.work_days.iter().map(|d| *d as i32).collect::<Vec<_>>())
     .bind(calendar.day_start_minute)
     .bind(calendar.day_end_minute)

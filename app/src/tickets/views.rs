@@ -207,6 +207,8 @@ pub fn TicketsPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{i18n.t(TicketText::Tickets)}</h1>
                 <div class="actions">
+                    <crate::exports::views::ExportLinks entity=crate::exports::model::ExportEntity::Tickets
+                        filter=Signal::derive(|| Some(serde_json::json!({})))/>
                     <button type="button" class="button primary" on:click=move |_| creating.update(|c| *c = !*c)>{i18n.t(TicketText::NewTicket)}</button>
                 </div>
             </div>
@@ -745,7 +747,7 @@ fn ServiceSettingsForm(settings: ServiceSettings) -> impl IntoView {
     let days = RwSignal::new(calendar.work_days.clone());
     let opens = RwSignal::new(clock_text(calendar.day_start_minute));
     let closes = RwSignal::new(clock_text(calendar.day_end_minute));
-    let offset = RwSignal::new(calendar.utc_offset_minutes.to_string());
+    let time_zone = calendar.time_zone.clone();
     let holidays = RwSignal::new(
         calendar.holidays.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
     );
@@ -804,7 +806,7 @@ fn ServiceSettingsForm(settings: ServiceSettings) -> impl IntoView {
             return;
         }
         let calendar = BusinessCalendar {
-            utc_offset_minutes: offset.get_untracked().trim().parse().unwrap_or(480),
+            time_zone: time_zone.clone(),
             work_days: days.get_untracked(),
             day_start_minute: start.unwrap_or(540),
             day_end_minute: end.unwrap_or(1080),
@@ -856,7 +858,7 @@ fn ServiceSettingsForm(settings: ServiceSettings) -> impl IntoView {
             <div class="grid-2">
                 <TextField label=i18n.t(TicketText::OpensAt) name="opens" input_type="time" value=opens error=field_message(failure.into(), "day_start_minute")/>
                 <TextField label=i18n.t(TicketText::ClosesAt) name="closes" input_type="time" value=closes error=field_message(failure.into(), "day_end_minute")/>
-                <TextField label=i18n.t(TicketText::UtcOffset) name="utc_offset" value=offset error=field_message(failure.into(), "utc_offset_minutes")/>
+                <p class="muted" data-testid="calendar-zone">{i18n.t(TicketText::CalendarZone)}" "<a href="/admin/company">{calendar.time_zone.clone()}</a></p>
             </div>
             <div class="field">
                 <label for="field-holidays">{i18n.t(TicketText::Holidays)}</label>

@@ -163,26 +163,29 @@ fn push_because(
     query.push(" else '{}'::jsonb end");
 }
 
-/// The CTE `raw`: the RFM values of the live customers with ids in `from..=to` (SQL
-/// expressions): days since the last order ever, and the count and sum of the orders of the
-/// last `window` days.
-fn raw_values(window: &str, from: &str, to: &str) -> String {
+/// The CTE `raw`: the RFM values of the live customers whose id satisfies `ids` (a condition
+/// on an id, e.g. `between 1 and 50000`): days since the last order ever, and the count and sum
+/// of the orders of the last `window` days, all counted in the company's days.
+fn raw_values(window: &str, ids: &str) -> String {
     format!(
         "raw as (
             select c.id, c.total_spend_minor, c.order_count, c.tags, c.first_order_at, c.last_order_at,
                    case when c.last_order_at is null then null
-                        else extract(day from now() - c.last_order_at)::int end as recency_days,
+                        else (now() at time zone company_time_zone())::date
+                             - (c.last_order_at at time zone company_time_zone())::date
+                   end as recency_days,
                    coalesce(w.n, 0)::int as frequency,
                    coalesce(w.total, 0)::bigint as monetary
             from customer c
             left join (
                 select customer_id, count(*) as n, sum(total_minor) as total
                 from sales_order
-                where ordered_at >= now() - make_interval(days => {window})
-                  and customer_id between {from} and {to}
+                where ordered_at >= (((now() at time zone company_time_zone())::date - {window})
+                                     ::timestamp at time zone company_time_zone())
+                  and customer_id {ids}
                 group by customer_id
             ) w on w.customer_id = c.id
-            where c.deleted_at is null and c.id between {from} and {to}
+            where c.deleted_at is null and c.id {ids}
         )"
     )
 }
@@ -225,7 +228,7 @@ pub async fn compute_cut_points(conn: &mut PgConnection, window_days: i32) -> Re
         from metrics left join scored using (metric)
         group by metric
         on conflict (metric) do update set cuts = excluded.cuts, computed_at = excluded.computed_at",
-        raw = raw_values("$1", "1", &i64::MAX.to_string()),
+        raw = raw_values("$1", &format!("between 1 and {}", i64::MAX)),
         c1 = cut(1),
         c2 = cut(2),
         c3 = cut(3),
@@ -249,6 +252,15 @@ fn score_sql(value: &str, cuts: &str, lower_is_better: bool, nothing: &str) -> S
     sql
 }
 
+/// Which customers a grading covers.
+#[derive(Clone, Copy, Debug)]
+pub enum Graded<'a> {
+    /// Ids `from..=to` (the nightly recompute, a range at a time).
+    Range(i64, i64),
+    /// These ids (the customers an import or a revert changed).
+    Ids(&'a [i64]),
+}
+
 /// Scores and grades the live customers with ids in `from..=to` on the stored cut points,
 /// writing only the rows that changed. A move from one tier to another is recorded in
 /// `tier_change` and on the customer's timeline with the values that decided it; a customer's
@@ -260,17 +272,34 @@ pub async fn grade_range(
     from: i64,
     to: i64,
 ) -> Result<u64, AppError> {
+    grade(conn, tiers, window_days, Graded::Range(from, to)).await
+}
+
+/// `grade_range` for any set of customers.
+pub async fn grade(
+    conn: &mut PgConnection,
+    tiers: &[(Tier, Option<Expr>)],
+    window_days: i32,
+    which: Graded<'_>,
+) -> Result<u64, AppError> {
     let customers = crate::customers::repo::settings(&mut *conn).await?;
     let mut query = QueryBuilder::new("with params as (select ");
-    query
-        .push_bind(window_days)
-        .push("::int as window_days, ")
-        .push_bind(from)
-        .push("::bigint as from_id, ")
-        .push_bind(to)
-        .push("::bigint as to_id), ");
-    let (from_id, to_id) = ("(select from_id from params)", "(select to_id from params)");
-    query.push(raw_values("(select window_days from params)", from_id, to_id));
+    query.push_bind(window_days).push("::int as window_days, ");
+    let ids = match which {
+        Graded::Range(from, to) => {
+            query
+                .push_bind(from)
+                .push("::bigint as from_id, ")
+                .push_bind(to)
+                .push("::bigint as to_id), ");
+            "between (select from_id from params) and (select to_id from params)"
+        }
+        Graded::Ids(ids) => {
+            query.push_bind(ids.to_vec()).push("::bigint[] as ids), ");
+            "= any((select ids from params)::bigint[])"
+        }
+    };
+    query.push(raw_values("(select window_days from params)", ids));
     query.push(format!(
         ", cuts as (
             select (select cuts from rfm_breakpoints where metric = 'r') as r,
@@ -295,7 +324,7 @@ pub async fn grade_range(
         ),
         old as (
             select customer_id, computed_tier_id from customer_score
-            where customer_id between {from_id} and {to_id}
+            where customer_id {ids}
         ),
         written as (
             insert into customer_score (customer_id, recency_days, frequency, monetary_minor,
@@ -385,7 +414,7 @@ pub async fn tier_of(
         select t.id, t.position, t.name_zh, t.name_en, t.color, t.rule
         from customer_score s
         join tier t on t.id = case
-            when s.override_tier_id is not null and (s.override_until is null or s.override_until >= current_date)
+            when s.override_tier_id is not null and (s.override_until is null or s.override_until >= (now() at time zone company_time_zone())::date)
             then s.override_tier_id else s.computed_tier_id end
         where s.customer_id = $1
         "#,
@@ -429,7 +458,8 @@ pub async fn customer_tier(
                s.override_tier_id, s.override_reason, s.override_until as "override_until: NaiveDate",
                u.display_name as "override_by?", s.computed_at as "computed_at?: DateTime<Utc>",
                c.total_spend_minor, c.order_count, c.tags,
-               c.first_order_at as "first: DateTime<Utc>", c.last_order_at as "last: DateTime<Utc>"
+               c.first_order_at as "first: DateTime<Utc>", c.last_order_at as "last: DateTime<Utc>",
+               (now() at time zone company_time_zone())::date as "today!: NaiveDate"
         from customer c
         left join customer_score s on s.customer_id = c.id
         left join app_user u on u.id = s.override_by
@@ -448,7 +478,7 @@ pub async fn customer_tier(
         until: row.override_until,
         by_name: row.override_by.clone(),
     });
-    let today = Utc::now().date_naive();
+    let today = row.today;
     let tier = match &override_ {
         Some(o) if o.applies(today) => find(Some(o.tier_id.0)),
         _ => computed.clone(),
@@ -664,7 +694,7 @@ pub async fn distribution(
     }
     out.by_tier = sqlx::query!(
         r#"
-        select case when s.override_tier_id is not null and (s.override_until is null or s.override_until >= current_date)
+        select case when s.override_tier_id is not null and (s.override_until is null or s.override_until >= (now() at time zone company_time_zone())::date)
                     then s.override_tier_id else s.computed_tier_id end as tier, count(*) as "n!"
         from customer c left join customer_score s on s.customer_id = c.id
         where c.deleted_at is null and ($1::bigint[] is null or c.owner_id = any($1))
@@ -679,7 +709,7 @@ pub async fn distribution(
     .collect();
     out.moves = sqlx::query!(
         r#"
-        select to_char(date_trunc('month', t.at), 'YYYY-MM') as "month!", t.from_tier_id, t.to_tier_id, count(*) as "n!"
+        select to_char(t.at at time zone company_time_zone(), 'YYYY-MM') as "month!", t.from_tier_id, t.to_tier_id, count(*) as "n!"
         from tier_change t join customer c on c.id = t.customer_id
         where t.at > now() - interval '1 year' and ($1::bigint[] is null or c.owner_id = any($1))
         group by 1, 2, 3 order by 1

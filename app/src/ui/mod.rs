@@ -10,7 +10,10 @@ mod upload;
 pub use field::{CheckboxField, SelectField, TextField, field_message};
 pub use notice::{ErrorNotice, Loading, MoreButton};
 pub use paged::PagedList;
-pub use time::Timestamp;
+pub use time::{
+    CompanyZone, Timestamp, company_zone, format_time, local_date, provide_company_zone,
+    wall_clock, zone_to_utc,
+};
 pub use toast::{ToastKind, Toaster, Toasts, use_toasts};
 #[cfg(feature = "hydrate")]
 pub use upload::post_file;

@@ -1,0 +1,77 @@
+//! SQL of the company settings.
+
+use super::model::CompanySettings;
+use crate::{
+    audit::repo::{Change, record},
+    auth::server::Authenticated,
+    error::{AppError, FieldError},
+    state::AppState,
+};
+use chrono_tz::Tz;
+use sqlx::PgExecutor;
+
+pub async fn settings(executor: impl PgExecutor<'_>) -> Result<CompanySettings, AppError> {
+    let row =
+        sqlx::query!("select time_zone, version from company_settings").fetch_one(executor).await?;
+    Ok(CompanySettings { time_zone: row.time_zone, version: row.version })
+}
+
+/// The company's zone, read now (jobs and services that run outside a request). A name chrono
+/// does not know (the database's tz data is newer) falls back to the default with a warning.
+pub async fn time_zone(executor: impl PgExecutor<'_>) -> Result<Tz, AppError> {
+    let name =
+        sqlx::query_scalar!("select time_zone from company_settings").fetch_one(executor).await?;
+    Ok(super::clock::parse_zone(&name))
+}
+
+/// Saves the settings if `version` is current.
+///
+/// Errors: `Validation` (`time_zone`), `Conflict`.
+pub async fn save(
+    state: &AppState,
+    caller: &Authenticated,
+    settings: &CompanySettings,
+) -> Result<(), AppError> {
+    let zone = settings.time_zone.trim();
+    // Both sides count days in this zone: Rust (imports, calendars) and SQL (reports).
+    let known_to_postgres: bool = sqlx::query_scalar!(
+        r#"select exists(select 1 from pg_timezone_names where name = $1) as "e!""#,
+        zone
+    )
+    .fetch_one(&state.pool)
+    .await?;
+    if zone.parse::<Tz>().is_err() || !known_to_postgres {
+        return Err(AppError::validation("time_zone", FieldError::InvalidChoice));
+    }
+    let mut tx = state.pool.begin().await?;
+    let before = settings_for_update(&mut tx).await?;
+    if before.version != settings.version {
+        return Err(AppError::Conflict);
+    }
+    sqlx::query!(
+        "update company_settings set time_zone = $1, version = version + 1, updated_at = now(),
+                updated_by = $2",
+        zone,
+        caller.id().0
+    )
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("update", "company_settings", "company")
+            .before(&serde_json::json!({ "time_zone": before.time_zone }))
+            .after(&serde_json::json!({ "time_zone": zone })),
+    )
+    .await?;
+    tx.commit().await?;
+    state.clock.set(zone);
+    Ok(())
+}
+
+async fn settings_for_update(conn: &mut sqlx::PgConnection) -> Result<CompanySettings, AppError> {
+    let row = sqlx::query!("select time_zone, version from company_settings for update")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(CompanySettings { time_zone: row.time_zone, version: row.version })
+}

@@ -1,0 +1,78 @@
+//! `/admin/company`: the company's time zone.
+
+use super::{
+    api::{get_company_settings, save_company_settings},
+    model::{COMMON_TIME_ZONES, CompanySettings},
+};
+use crate::{
+    error::AppError,
+    i18n::{CommonText, CompanyText, use_i18n},
+    ui::{ErrorNotice, Loading, SelectField, TextField, field_message, use_toasts},
+};
+use leptos::{prelude::*, task::spawn_local};
+
+#[component]
+pub fn CompanySettingsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let version = RwSignal::new(0u32);
+    let settings = Resource::new(move || version.get(), |_| get_company_settings());
+    let on_saved = Callback::new(move |_| version.update(|v| *v += 1));
+    view! {
+        <section class="page">
+            <h1>{i18n.t(CompanyText::Title)}</h1>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || settings.get().map(|result| match result {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(settings) => view! { <TimeZoneForm settings on_saved/> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The value of the menu entry that reveals the free-text zone field.
+const OTHER: &str = "other";
+
+#[component]
+fn TimeZoneForm(settings: CompanySettings, on_saved: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let listed = COMMON_TIME_ZONES.contains(&settings.time_zone.as_str());
+    let choice = RwSignal::new(if listed { settings.time_zone.clone() } else { OTHER.to_owned() });
+    let typed = RwSignal::new(if listed { String::new() } else { settings.time_zone.clone() });
+    let failure = RwSignal::new(None::<AppError>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let chosen = choice.get_untracked();
+        let time_zone = if chosen == OTHER { typed.get_untracked() } else { chosen };
+        let next = CompanySettings { time_zone, version: settings.version };
+        spawn_local(async move {
+            match save_company_settings(next).await {
+                Ok(()) => {
+                    failure.set(None);
+                    toasts.success(CompanyText::Saved);
+                    on_saved.run(());
+                }
+                Err(error) => toasts.form_failed(failure, error),
+            }
+        });
+    };
+    let options = Signal::derive(move || {
+        let mut list: Vec<(String, String)> =
+            COMMON_TIME_ZONES.iter().map(|z| (z.to_string(), z.to_string())).collect();
+        list.push((OTHER.to_owned(), i18n.text(CompanyText::OtherZone).to_owned()));
+        list
+    });
+    view! {
+        <form class="card form" on:submit=save data-testid="company-settings">
+            <p class="muted">{i18n.t(CompanyText::TimeZoneHelp)}</p>
+            <SelectField label=i18n.t(CompanyText::TimeZone) name="time_zone_choice" value=choice options
+                error=Signal::derive(move || if choice.get() == OTHER { None } else { field_message(failure.into(), "time_zone").get() })/>
+            <Show when=move || choice.get() == OTHER>
+                <TextField label=i18n.t(CompanyText::OtherZone) name="time_zone" value=typed
+                    error=field_message(failure.into(), "time_zone")/>
+            </Show>
+            <div class="actions"><button type="submit" class="button primary">{i18n.t(CommonText::Save)}</button></div>
+        </form>
+    }
+}
