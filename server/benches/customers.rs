@@ -15,64 +15,16 @@ use app::{
     imports::{model::Encoding, service as imports},
 };
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
-use sqlx::{Connection, Executor, PgConnection, PgPool, postgres::PgPoolOptions};
+use sqlx::{PgPool, postgres::PgPoolOptions};
 use std::time::Instant;
 
-use common::{admin_caller, caller_with_role, env_number, time, with_database};
+use common::{admin_caller, caller_with_role, env_number, time};
 
 #[tokio::main]
 async fn main() {
     let customers = env_number("GUANXI_BENCH_CUSTOMERS", 1_000_000);
     let orders = env_number("GUANXI_BENCH_ORDERS", 5_000_000);
-    let admin_url = app::testing::admin_url();
-    let name = format!("guanxi_bench_{customers}");
-    let url = with_database(&admin_url, &name);
-
-    let mut admin = PgConnection::connect(&admin_url).await.expect("Postgres for the benchmark");
-    let exists: bool =
-        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-            .bind(&name)
-            .fetch_one(&mut admin)
-            .await
-            .unwrap();
-    let loaded = if exists {
-        let pool = PgPool::connect(&url).await.unwrap();
-        // A database kept from an earlier run gets the migrations added since, so the bench
-        // measures the schema the code expects.
-        server::migrate(&pool).await.unwrap();
-        let count: i64 =
-            sqlx::query_scalar("select count(*) from customer").fetch_one(&pool).await.unwrap_or(0);
-        count >= customers as i64
-    } else {
-        false
-    };
-    if !loaded {
-        admin
-            .execute(format!("drop database if exists {name} with (force)").as_str())
-            .await
-            .unwrap();
-        admin.execute(format!("create database {name}").as_str()).await.unwrap();
-        let pool = PgPool::connect(&url).await.unwrap();
-        server::migrate(&pool).await.unwrap();
-        println!("loading {customers} customers and {orders} orders into {name} ...");
-        let report = app::demo::bulk::load(
-            &pool,
-            app::demo::bulk::Plan { customers, orders, seed: 7 },
-            |line| eprintln!("  {line}"),
-        )
-        .await
-        .unwrap();
-        println!(
-            "\n| bulk load | figure |\n| --- | --- |\n| customers / orders / order lines | {} / {} / {} |\n| COPY (rows, no secondary indexes) | {:.0} s |\n| index build + analyze | {:.0} s |\n| product affinity rebuild | {:.1} s |\n",
-            report.customers,
-            report.orders,
-            report.lines,
-            report.load_secs,
-            report.index_secs,
-            report.affinity_secs
-        );
-    }
-
+    let (_, url) = common::loaded_database(customers, orders).await;
     let pool = PgPoolOptions::new().max_connections(8).connect(&url).await.unwrap();
     let settings = repo::settings(&pool).await.unwrap();
     let admin_caller = admin_caller(&pool).await;

@@ -71,8 +71,8 @@ pub async fn list(
           and ($3::text is null or a.entity_id = $3)
           and ($4::bigint is null or a.actor_id = $4)
           and ($5::text is null or a.action = $5)
-          and ($6::date is null or a.at >= $6::date)
-          and ($7::date is null or a.at < $7::date + 1)
+          and ($6::date is null or a.at >= $6::timestamp at time zone company_time_zone())
+          and ($7::date is null or a.at < ($7::date + 1)::timestamp at time zone company_time_zone())
         order by a.id desc
         limit $8
         "#,

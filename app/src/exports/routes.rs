@@ -275,7 +275,8 @@ pub async fn file_body(file: std::fs::File) -> Result<Body, AppError> {
             Err(error) => Some((Err(error), file)),
         }
     });
-    Ok(Body::from_stream(stream))
+    // Fused: layers around the body may poll once more after its end.
+    Ok(Body::from_stream(futures::StreamExt::fuse(stream)))
 }
 
 /// `GET /files/archives/{id}`: a finished archive, streamed from its stored chunks. Admins.
@@ -323,7 +324,8 @@ pub async fn archive(
             }
         }
     });
-    let mut response = attachment(&name, "application/zip", Body::from_stream(stream));
+    let body = Body::from_stream(futures::StreamExt::fuse(stream));
+    let mut response = attachment(&name, "application/zip", body);
     if let Ok(length) = HeaderValue::from_str(&size.to_string()) {
         response.headers_mut().insert(header::CONTENT_LENGTH, length);
     }

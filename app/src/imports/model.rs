@@ -238,6 +238,9 @@ impl ImportStatus {
     }
 }
 
+/// How many refused rows an import shows on its page (the report has them all).
+pub const REJECTED_SHOWN: i64 = 20;
+
 /// An import with its file's shape and its counts so far.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImportRun {
@@ -271,6 +274,8 @@ pub struct ImportRun {
     pub kept_count: i32,
     /// The first of them, as (id, name), to link to.
     pub kept: Vec<(i64, String)>,
+    /// The first refused rows: (row number, [(column, reason)]).
+    pub rejected_rows: Vec<(i32, Vec<(String, crate::error::FieldError)>)>,
     /// Orders, customers and products the import created (or, for a check, would create).
     pub new_orders: i32,
     pub new_customers: i32,

@@ -176,9 +176,17 @@ async fn load(
                 i.mode, i.status, i.dry_run, i.created_count, i.updated_count, i.unchanged_count,
                 i.rejected_count, i.job_id, j.progress_done, j.progress_total, i.created_at,
                 i.created_by, cardinality(i.revert_kept_ids) as kept_count, kept.customers,
-                i.kind, i.options, i.sheets, i.new_orders, i.new_customers, i.new_products
+                i.kind, i.options, i.sheets, i.new_orders, i.new_customers, i.new_products,
+                refused.rows as refused_rows
          from import_run i
          left join job j on j.id = i.job_id
+         left join lateral (
+             select jsonb_agg(r order by n) as rows
+             from (select r, (r ->> 0)::int as n
+                   from import_batch b, jsonb_array_elements(b.rejected) as r
+                   where b.import_id = i.id
+                   order by 2 limit $5) first
+         ) refused on true
          left join lateral (
              select jsonb_agg(jsonb_build_array(c.id, c.name) order by k.position) as customers
              from unnest(i.revert_kept_ids[1:$4]) with ordinality as k(id, position)
@@ -192,6 +200,7 @@ async fn load(
     .bind(created_by)
     .bind(limit)
     .bind(KEPT_SHOWN)
+    .bind(REJECTED_SHOWN)
     .fetch_all(pool)
     .await?;
     rows.into_iter()
@@ -209,6 +218,12 @@ async fn load(
                 new_orders: r.try_get("new_orders")?,
                 new_customers: r.try_get("new_customers")?,
                 new_products: r.try_get("new_products")?,
+                rejected_rows: r
+                    .try_get::<Option<serde_json::Value>, _>("refused_rows")?
+                    .map(serde_json::from_value)
+                    .transpose()
+                    .map_err(AppError::internal)?
+                    .unwrap_or_default(),
                 headers: r.try_get("headers")?,
                 sample: serde_json::from_value(r.try_get("sample")?).unwrap_or_default(),
                 row_count: r.try_get("row_count")?,

@@ -8,7 +8,9 @@ use crate::{
     customers::api::get_customer_options,
     error::AppError,
     events::{Topic, use_server_events},
-    i18n::{ImportFieldText, ImportText, Locale, Text, field_label, fill, use_i18n},
+    i18n::{
+        ImportFieldText, ImportText, Locale, Text, field_error_text, field_label, fill, use_i18n,
+    },
     ui::{ErrorNotice, Loading, SelectField, Timestamp, field_message, use_toasts},
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -395,6 +397,25 @@ fn ImportPanel(
                                     {history.then(|| view! { <div><dt>{i18n.t(ImportText::NewCustomers)}</dt><dd data-testid="count-new-customers">{r.new_customers}</dd></div> })}
                                     {(kind == ImportKind::Orders).then(|| view! { <div><dt>{i18n.t(ImportText::NewProducts)}</dt><dd data-testid="count-new-products">{r.new_products}</dd></div> })}
                                 </dl>
+                            })}
+                            {(!r.rejected_rows.is_empty()).then(|| {
+                                let rows = r.rejected_rows.clone();
+                                view! {
+                                    <table class="table rejected" data-testid="rejected-rows">
+                                        <thead><tr><th>{i18n.t(ImportText::Row)}</th><th>{i18n.t(ImportText::Reasons)}</th></tr></thead>
+                                        <tbody>
+                                            {rows.into_iter().map(|(row, reasons)| view! {
+                                                <tr data-row=row>
+                                                    <td class="num">{row}</td>
+                                                    <td>{move || reasons.iter().map(|(column, error)| {
+                                                        let reason = field_error_text(error, i18n.locale());
+                                                        if column.is_empty() { reason } else { format!("{column}: {reason}") }
+                                                    }).collect::<Vec<_>>().join("; ")}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                }
                             })}
                             {(r.rejected > 0).then(|| view! {
                                 <p><a class="button" href=format!("/files/imports/{}/rejected", r.id) download="" data-testid="rejected-report">{i18n.t(ImportText::DownloadRejected)}</a></p>

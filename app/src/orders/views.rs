@@ -167,7 +167,7 @@ pub fn OrderList(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl Int
                                 let channel = channel_label(o.channel);
                                 view! {
                                     <tr>
-                                        <td data-testid="order-no">{o.order_no.clone()}{o.external_id.clone().map(|e| view! { <span class="muted small">" · "{e}</span> })}</td>
+                                        <td class="code" data-testid="order-no">{o.order_no.clone()}{o.external_id.clone().map(|e| view! { <span class="muted small">" · "{e}</span> })}</td>
                                         <td><Timestamp at=o.ordered_at/></td>
                                         <td>{i18n.t(channel)}</td>
                                         <td>{o.lines.iter().map(|l| format!("{} × {}", l.product_name, l.quantity)).collect::<Vec<_>>().join("、")}</td>

@@ -117,10 +117,14 @@ mod browser {
         let mut fields = [0u32; 6];
         for part in parts.iter() {
             let kind = js_sys::Reflect::get(&part, &"type".into()).ok()?.as_string()?;
-            let value = js_sys::Reflect::get(&part, &"value".into()).ok()?;
-            let index = ["year", "month", "day", "hour", "minute", "second"]
+            // Literal parts ("/", ", ", ":") sit between the fields.
+            let Some(index) = ["year", "month", "day", "hour", "minute", "second"]
                 .iter()
-                .position(|f| *f == kind)?;
+                .position(|f| *f == kind)
+            else {
+                continue;
+            };
+            let value = js_sys::Reflect::get(&part, &"value".into()).ok()?;
             fields[index] = value.dyn_into::<js_sys::JsString>().ok()?.as_string()?.parse().ok()?;
         }
         let [year, month, day, hour, minute, second] = fields;

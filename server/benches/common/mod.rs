@@ -29,6 +29,116 @@ pub async fn fresh_database_with_accounts(name: &str) -> PgPool {
     pool
 }
 
+/// `guanxi_bench_<customers>` on the test Postgres, loaded with `customers` customers and
+/// `orders` orders by the bulk loader on its first use and migrated on later ones. Returns its
+/// name and URL.
+pub async fn loaded_database(customers: usize, orders: usize) -> (String, String) {
+    use sqlx::{Connection, Executor};
+    let admin_url = app::testing::admin_url();
+    let name = format!("guanxi_bench_{customers}");
+    let url = with_database(&admin_url, &name);
+    let mut admin =
+        sqlx::PgConnection::connect(&admin_url).await.expect("Postgres for the benchmark");
+    let exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    let loaded = if exists {
+        let pool = PgPool::connect(&url).await.unwrap();
+        // A database kept from an earlier run gets the migrations added since, so the bench
+        // measures the schema the code expects.
+        server::migrate(&pool).await.unwrap();
+        let count: i64 =
+            sqlx::query_scalar("select count(*) from customer").fetch_one(&pool).await.unwrap_or(0);
+        pool.close().await;
+        count >= customers as i64
+    } else {
+        false
+    };
+    if !loaded {
+        admin
+            .execute(format!("drop database if exists {name} with (force)").as_str())
+            .await
+            .unwrap();
+        admin.execute(format!("create database {name}").as_str()).await.unwrap();
+        let pool = PgPool::connect(&url).await.unwrap();
+        server::migrate(&pool).await.unwrap();
+        println!("loading {customers} customers and {orders} orders into {name} ...");
+        let report = app::demo::bulk::load(
+            &pool,
+            app::demo::bulk::Plan { customers, orders, seed: 7 },
+            |line| eprintln!("  {line}"),
+        )
+        .await
+        .unwrap();
+        println!(
+            "\n| bulk load | figure |\n| --- | --- |\n| customers / orders / order lines | {} / {} / {} |\n| COPY (rows, no secondary indexes) | {:.0} s |\n| index build + analyze | {:.0} s |\n| product affinity rebuild | {:.1} s |\n",
+            report.customers,
+            report.orders,
+            report.lines,
+            report.load_secs,
+            report.index_secs,
+            report.affinity_secs
+        );
+        pool.close().await;
+    }
+    (name, url)
+}
+
+/// A fresh copy of the database `template` named `name` (any previous one dropped), so each run
+/// measures the same starting point. The copy is checkpointed, so the run's writes are not
+/// slowed by full-page images of a checkpoint the copy itself set off.
+pub async fn fresh_copy(template: &str, name: &str) -> PgPool {
+    use sqlx::{Connection, Executor};
+    let admin_url = app::testing::admin_url();
+    let mut admin =
+        sqlx::PgConnection::connect(&admin_url).await.expect("Postgres for the benchmark");
+    admin.execute(format!("drop database if exists {name} with (force)").as_str()).await.unwrap();
+    admin.execute(format!("create database {name} template {template}").as_str()).await.unwrap();
+    admin.execute("checkpoint").await.unwrap();
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(8)
+        .connect(&with_database(&admin_url, name))
+        .await
+        .unwrap()
+}
+
+/// Drops a database made by `fresh_copy`.
+pub async fn drop_database(name: &str) {
+    use sqlx::{Connection, Executor};
+    let mut admin = sqlx::PgConnection::connect(&app::testing::admin_url()).await.unwrap();
+    admin.execute(format!("drop database if exists {name} with (force)").as_str()).await.unwrap();
+}
+
+/// This process's peak resident memory since the last `reset_peak_memory`, in MB (Linux).
+pub fn peak_memory_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+/// Starts a new peak: the next `peak_memory_mb` reports the largest since now.
+pub fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// This process's resident memory now, in MB.
+pub fn memory_now_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
 pub fn with_database(url: &str, name: &str) -> String {
     format!("{}/{name}", url.rsplit_once('/').expect("a URL with a database").0)
 }
