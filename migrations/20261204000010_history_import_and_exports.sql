@@ -67,6 +67,9 @@ alter table import_run
     add column new_customers integer not null default 0,
     add column new_products integer not null default 0,
     add constraint import_run_kind_check check (kind in ('customers', 'orders', 'interactions'));
+-- Uploads are stored uncompressed, so a job can read a large one a piece at a time
+-- (`substring` of a compressed value decompresses it whole).
+alter table import_run alter column content set storage external;
 alter table import_run drop constraint import_run_status_check;
 alter table import_run add constraint import_run_status_check check (status in (
     'uploaded', 'checking', 'checked', 'importing', 'refreshing', 'imported', 'failed',

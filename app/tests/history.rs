@@ -400,7 +400,7 @@ async fn every_money_spelling_is_read_exactly() {
         ("0.29", 29),
         ("3万", 3_000_000),
     ];
-    let mut file = String::from("订单号,下单时间,手机,订单金额\n");
+    let mut file = String::from("订单号,下单时间,手机,金额\n");
     for (n, (spelling, _)) in spellings.iter().enumerate() {
         file.push_str(&format!("M-{n},2026-04-01,13800138000,\"{spelling}\"\n"));
     }
@@ -758,4 +758,124 @@ async fn the_company_archive_holds_every_list_and_a_manifest() {
     assert_eq!(orders["rows"], 2, "远方物流 is not a customer here");
     assert_eq!(zip.len(), files.len() + 1);
     assert_eq!(manifest["time_zone"], "Asia/Shanghai");
+}
+
+#[tokio::test]
+async fn imported_history_earns_points_only_when_an_admin_chooses_and_a_revert_takes_them_back() {
+    let w = World::new().await;
+    let id = w.customer(&w.admin, "华信科技", "13800138000").await;
+    sqlx::query("update loyalty_settings set points_per_hundred = 1, expiry_days = 3650")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let chosen = ImportOptions { award_points: true, ..Default::default() };
+    // A manager's choice is ignored: points for history are a company decision.
+    let manager =
+        w.db.caller(w.db.user("manager@example.com", Role::Manager, None, PASSWORD).await)
+            .await
+            .unwrap();
+    let theirs = w.customer(&manager, "经理的客户", "13900000000").await;
+    let file = "订单号,下单时间,手机,订单金额\nM-1,2026-05-01,13900000000,1000\n";
+    let run = w.import(&manager, ImportKind::Orders, file.as_bytes(), chosen.clone(), false).await;
+    assert_eq!(run.created, 1);
+    assert_eq!(app::loyalty::service::balance(&w.db.pool, theirs).await.unwrap(), 0);
+
+    let file = "订单号,下单时间,手机,订单金额\nP-1,2026-05-01,13800138000,1000\nP-2,2026-06-01,13800138000,250\n";
+    let run = w.import(&w.admin, ImportKind::Orders, file.as_bytes(), chosen, false).await;
+    let balance = app::loyalty::service::balance(&w.db.pool, id).await.unwrap();
+    assert_eq!(balance, 12, "1 point per ¥100: 10 + 2");
+    // The older lot is partly spent; the revert takes the untouched lot away and closes the
+    // spent one with an adjustment, so the ledger still adds up and nothing spent is undone.
+    app::loyalty::service::redeem(&w.state, &w.admin, id, 5, "礼品").await.unwrap();
+    w.revert(&w.admin, run.id).await;
+    assert_eq!(app::loyalty::service::balance(&w.db.pool, id).await.unwrap(), 0);
+    let ledger: Vec<(String, i64)> =
+        sqlx::query_as("select kind, delta from points_entry where customer_id = $1 order by id")
+            .bind(id.0)
+            .fetch_all(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(ledger, vec![("earn".into(), 10), ("redeem".into(), -5), ("adjust".into(), -5)]);
+}
+
+/// Progress that fails once `rows` rows are written, as a process stopped right after
+/// committing a batch would.
+struct StopsAfter(i64);
+
+impl service::Progress for StopsAfter {
+    async fn report(&mut self, done: i64, _total: i64) -> Result<(), app::jobs::worker::JobError> {
+        if done >= self.0 {
+            return Err(app::jobs::worker::JobError::Retry("stopped".into()));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_stopped_order_import_goes_on_after_its_last_committed_batch() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let admin =
+        db.caller(db.user("admin@example.com", Role::Admin, None, PASSWORD).await).await.unwrap();
+    customers::create(
+        &state,
+        &admin,
+        CustomerInput {
+            name: "大客户".into(), phone: "13800138000".into(), ..Default::default()
+        },
+        vec![],
+    )
+    .await
+    .unwrap();
+    // 2,500 orders of two lines each, the lines of an order not next to each other.
+    let orders = 2_500;
+    let mut file = String::from("订单号,下单时间,手机,金额\n");
+    for pass in 0..2 {
+        for n in 0..orders {
+            file.push_str(&format!("R-{n:05},2026-05-01 10:00,13800138000,{}\n", 100 + pass));
+        }
+    }
+    let id = service::upload(
+        &state,
+        &admin,
+        ImportKind::Orders,
+        "big.csv",
+        Encoding::Auto,
+        file.as_bytes(),
+    )
+    .await
+    .unwrap();
+    let run = service::get(&state, &admin, id).await.unwrap();
+    service::start(
+        &state,
+        &admin,
+        id,
+        run.mapping.clone(),
+        ImportMode::SkipBad,
+        ImportOptions::default(),
+        false,
+    )
+    .await
+    .unwrap();
+    // No job runner: the test plays the job's two attempts. The first stops after one batch.
+    let stopped = service::execute(&db.pool, id, false, &mut StopsAfter(1)).await;
+    assert!(stopped.is_err());
+    let written: i64 =
+        sqlx::query_scalar("select count(*) from sales_order").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(written, 1000, "one batch committed");
+    service::execute(&db.pool, id, false, &mut service::Unreported).await.unwrap();
+    let done = service::get(&state, &admin, id).await.unwrap();
+    assert_eq!(
+        (done.status, done.created, done.new_orders),
+        (ImportStatus::Imported, 5_000, 2_500)
+    );
+    let orders_on_file: i64 =
+        sqlx::query_scalar("select count(*) from sales_order").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(orders_on_file, 2_500, "nothing twice");
+    // Two rows of an order, read far apart, made one order with both amounts.
+    let totals: Vec<i64> = sqlx::query_scalar("select distinct total_minor from sales_order")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(totals, vec![20_100]);
 }

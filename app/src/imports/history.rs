@@ -344,6 +344,13 @@ async fn next_rows(
 
 // ---------------------------------------------------------------------------------------------
 // Orders
+//
+// An order file is read twice, as a stream. The first pass notes the row on which each order
+// number last appears (a few bytes per order). The second assembles orders as their rows go by
+// and hands an order on once its last row is read, so memory holds the orders still open
+// (usually one: exports list an order's lines together) and a batch or two; an order whose
+// lines are scattered through the file is simply held until its last one. Batches of complete
+// orders are decided on one connection while the previous batch is written on another.
 
 /// A product as the file names it.
 struct ProductRef {
@@ -364,9 +371,8 @@ struct LineDraft {
     total_minor: Option<i64>,
 }
 
-/// An order as its rows describe it.
-struct OrderDraft {
-    order_no: String,
+/// What the rows of an order say about the order itself.
+struct OrderFields {
     external_id: Option<String>,
     ordered_at: DateTime<Utc>,
     channel: Channel,
@@ -376,52 +382,35 @@ struct OrderDraft {
     customer: CustomerKey,
     /// The first good row.
     first_row: u32,
-    lines: Vec<u32>,
-    /// Rows of this order refused while reading (their reasons are in `OrderFile::refused`).
-    bad_rows: Vec<u32>,
 }
 
-/// An order file read into drafts.
-#[derive(Default)]
-pub struct OrderFile {
-    orders: Vec<OrderDraft>,
+/// An order as its rows describe it.
+struct OrderDraft {
+    order_no: String,
+    /// `None` while no good row has come (every row so far was refused).
+    fields: Option<OrderFields>,
     lines: Vec<LineDraft>,
-    products: Vec<ProductRef>,
-    product_index: HashMap<String, u32>,
-    order_index: HashMap<String, u32>,
-    /// Rows refused while reading, with their reasons.
-    refused: HashMap<u32, Reasons>,
-    /// Refused rows and the order number they give, until `close` files them under it.
-    refused_rows: Vec<(u32, Option<String>)>,
-    /// Refused rows of no order (no order number, or every row of the order was bad).
-    orphans: Vec<u32>,
-    rows: u32,
+    /// Rows of this order refused while reading, with their reasons.
+    bad_rows: Vec<(u32, Reasons)>,
 }
 
-impl OrderFile {
-    /// The number of data rows read.
-    pub fn rows(&self) -> u32 {
-        self.rows
+impl OrderDraft {
+    fn rows(&self) -> usize {
+        self.lines.len() + self.bad_rows.len()
     }
+}
 
-    fn refuse_row(&mut self, row: u32, reasons: Reasons, order_no: Option<String>) {
-        self.refused.insert(row, reasons);
-        self.refused_rows.push((row, order_no));
-    }
+/// The products a file names, each once, and what the catalogue says of them (looked up batch
+/// by batch, as they first appear).
+#[derive(Default)]
+struct Products {
+    refs: Vec<ProductRef>,
+    found: Vec<Option<ProductFound>>,
+    index: HashMap<String, u32>,
+}
 
-    /// After the last row: a refused row leaves its whole order out, wherever in the file the
-    /// order's other rows are.
-    fn close(&mut self) {
-        for (row, order_no) in std::mem::take(&mut self.refused_rows) {
-            match order_no.and_then(|no| self.order_index.get(&no).copied()) {
-                Some(n) => self.orders[n as usize].bad_rows.push(row),
-                None => self.orphans.push(row),
-            }
-        }
-        self.orphans.sort_unstable();
-    }
-
-    fn product(
+impl Products {
+    fn intern(
         &mut self,
         sku: Option<&str>,
         name: Option<&str>,
@@ -432,29 +421,110 @@ impl OrderFile {
             (Some(sku), _) => format!("s:{sku}"),
             (None, name) => format!("n:{}", name.unwrap_or_default().to_lowercase()),
         };
-        if let Some(&n) = self.product_index.get(&key) {
-            let known = &mut self.products[n as usize];
+        if let Some(&n) = self.index.get(&key) {
+            let known = &mut self.refs[n as usize];
             known.unit_minor = known.unit_minor.or(unit);
             if known.name.is_none() {
                 known.name = name.map(str::to_owned);
             }
             return n;
         }
-        let n = self.products.len() as u32;
-        self.products.push(ProductRef {
+        let n = self.refs.len() as u32;
+        self.refs.push(ProductRef {
             sku: sku.map(str::to_owned),
             name: name.map(str::to_owned),
             category,
             unit_minor: unit,
         });
-        self.product_index.insert(key, n);
+        self.found.push(None);
+        self.index.insert(key, n);
         n
+    }
+}
+
+/// A batch of complete orders, with the refused rows of no order read since the last batch.
+struct OrderBatch {
+    orders: Vec<OrderDraft>,
+    orphans: Vec<(u32, Reasons)>,
+}
+
+impl OrderBatch {
+    fn rows(&self) -> usize {
+        self.orders.iter().map(OrderDraft::rows).sum::<usize>() + self.orphans.len()
+    }
+}
+
+/// Turns rows into complete orders, in the order their last rows come.
+struct Assembler {
+    /// Order number -> the row it last appears on (from the first pass); an entry goes when its
+    /// order completes.
+    ends: HashMap<Box<str>, u32>,
+    open: HashMap<Box<str>, OrderDraft>,
+    complete: Vec<OrderDraft>,
+    orphans: Vec<(u32, Reasons)>,
+    products: Products,
+}
+
+/// An order number as both passes read it: present and short enough.
+fn order_number<'r>(row: &'r [String], columns: &Columns<OrderField>) -> Option<&'r str> {
+    columns.get(row, OrderField::OrderNo).filter(|no| no.chars().count() <= 40)
+}
+
+/// The first pass: where each order number last appears.
+async fn order_ends(
+    path: &std::path::Path,
+    encoding: Encoding,
+    setup: &Setup,
+    columns: &Columns<OrderField>,
+) -> Result<HashMap<Box<str>, u32>, AppError> {
+    let mut ends = HashMap::new();
+    let mut chunks = stream(path.to_owned(), encoding, setup.options.sheet.clone(), CHUNK);
+    let (mut number, mut read) = (0u32, 0usize);
+    while let Some(rows) = next_rows(&mut chunks, &mut read).await? {
+        for row in rows {
+            number += 1;
+            if let Some(no) = order_number(&row, columns) {
+                ends.insert(Box::from(no), number);
+            }
+        }
+    }
+    Ok(ends)
+}
+
+impl Assembler {
+    fn new(ends: HashMap<Box<str>, u32>) -> Self {
+        Assembler {
+            ends,
+            open: HashMap::new(),
+            complete: Vec::new(),
+            orphans: Vec::new(),
+            products: Products::default(),
+        }
+    }
+
+    /// The next batch, once `size` orders are complete (or, with `all`, whatever is left).
+    fn take(&mut self, size: usize, all: bool) -> Option<OrderBatch> {
+        if all {
+            // Every order completes on its last row; anything still open is a file that changed
+            // between the passes.
+            let mut rest: Vec<OrderDraft> = self.open.drain().map(|(_, o)| o).collect();
+            rest.sort_by_key(|o| o.lines.first().map(|l| l.row).unwrap_or(0));
+            self.complete.extend(rest);
+        }
+        if self.complete.len() >= size
+            || (all && (!self.complete.is_empty() || !self.orphans.is_empty()))
+        {
+            let count = self.complete.len().min(size);
+            let orders: Vec<OrderDraft> = self.complete.drain(..count).collect();
+            let orphans = std::mem::take(&mut self.orphans);
+            return Some(OrderBatch { orders, orphans });
+        }
+        None
     }
 
     /// Checks one row (its 1-based number in the file) and adds it to its order.
     fn add_row(&mut self, number: u32, row: &[String], columns: &Columns<OrderField>, zone: Tz) {
         use OrderField as F;
-        self.rows = self.rows.max(number);
         let mut problems = Problems { reasons: Vec::new(), columns };
         let order_no = match columns.get(row, F::OrderNo) {
             None => problems.add(F::OrderNo, FieldError::Required),
@@ -537,20 +607,21 @@ impl OrderFile {
             };
             problems.add::<()>(field, FieldError::Required);
         }
+        let mut reasons = problems.reasons;
 
-        let reasons = problems.reasons;
-        let (Some(order_no), Some(ordered_at), Some(customer), Some(quantity), true) =
-            (order_no.clone(), ordered_at, customer, quantity, reasons.is_empty())
-        else {
-            self.refuse_row(number, reasons, order_no);
+        let Some(order_no) = order_no else {
+            self.orphans.push((number, reasons));
             return;
         };
-        let order = match self.order_index.get(&order_no).copied() {
-            None => {
-                let n = self.orders.len() as u32;
-                self.order_index.insert(order_no.clone(), n);
-                self.orders.push(OrderDraft {
-                    order_no,
+        let draft = self.open.entry(Box::from(order_no.as_str())).or_insert_with(|| OrderDraft {
+            order_no,
+            fields: None,
+            lines: Vec::new(),
+            bad_rows: Vec::new(),
+        });
+        match (ordered_at, customer, quantity, reasons.is_empty()) {
+            (Some(ordered_at), Some(customer), Some(quantity), true) => {
+                let row_fields = OrderFields {
                     external_id,
                     ordered_at,
                     channel,
@@ -559,71 +630,88 @@ impl OrderFile {
                     order_total,
                     customer,
                     first_row: number,
-                    lines: Vec::new(),
-                    bad_rows: Vec::new(),
-                });
-                n
+                };
+                match &mut draft.fields {
+                    None => draft.fields = Some(row_fields),
+                    Some(fields) => {
+                        // Every row of an order must describe the same order.
+                        reasons = conflicts(fields, &row_fields, columns);
+                        if reasons.is_empty() {
+                            if fields.currency.is_none() {
+                                fields.currency = row_fields.currency;
+                            }
+                            if fields.order_total.is_none() {
+                                fields.order_total = row_fields.order_total;
+                            }
+                            if fields.external_id.is_none() {
+                                fields.external_id = row_fields.external_id;
+                            }
+                            if fields.notes.is_none() {
+                                fields.notes = row_fields.notes;
+                            }
+                        }
+                    }
+                }
+                if reasons.is_empty() {
+                    let product =
+                        has_product.then(|| self.products.intern(sku, name, category, unit));
+                    draft.lines.push(LineDraft {
+                        row: number,
+                        product,
+                        quantity,
+                        unit_minor: unit,
+                        // A row without a product stands for the whole order (or an order-level
+                        // charge).
+                        total_minor: if has_product {
+                            line_total
+                        } else {
+                            line_total.or(order_total).or(unit)
+                        },
+                    });
+                } else {
+                    draft.bad_rows.push((number, reasons));
+                }
             }
-            Some(n) => {
-                // Every row of an order must describe the same order.
-                let draft = &mut self.orders[n as usize];
-                let first = draft.first_row;
-                let agree =
-                    |a: &Option<String>, b: &Option<String>| a.is_none() || b.is_none() || a == b;
-                let checks = [
-                    (None, draft.customer.same_customer(&customer)),
-                    (Some(F::OrderedAt), draft.ordered_at == ordered_at),
-                    (Some(F::Currency), agree(&draft.currency, &currency)),
-                    (
-                        Some(F::OrderTotal),
-                        order_total.is_none()
-                            || draft.order_total.is_none()
-                            || draft.order_total == order_total,
-                    ),
-                    (Some(F::OrderExternalId), agree(&draft.external_id, &external_id)),
-                ];
-                let conflicts: Reasons = checks
-                    .into_iter()
-                    .filter(|(_, agrees)| !agrees)
-                    .map(|(field, _)| {
-                        let header = match field {
-                            None => columns.any_key_header(),
-                            Some(field) => columns.header(field, field.as_str()),
-                        };
-                        (header, FieldError::ConflictsWithRow { row: first })
-                    })
-                    .collect();
-                if !conflicts.is_empty() {
-                    self.refuse_row(number, conflicts, Some(order_no));
-                    return;
-                }
-                if draft.currency.is_none() {
-                    draft.currency = currency;
-                }
-                if draft.order_total.is_none() {
-                    draft.order_total = order_total;
-                }
-                if draft.external_id.is_none() {
-                    draft.external_id = external_id;
-                }
-                if draft.notes.is_none() {
-                    draft.notes = notes;
-                }
-                n
+            _ => draft.bad_rows.push((number, reasons)),
+        }
+        let finished = self.ends.get(draft.order_no.as_str()) == Some(&number);
+        if finished {
+            let no: Box<str> = Box::from(draft.order_no.as_str());
+            self.ends.remove(&no);
+            if let Some(done) = self.open.remove(&no) {
+                self.complete.push(done);
             }
-        };
-        let product = has_product.then(|| self.product(sku, name, category, unit));
-        let line = self.lines.len() as u32;
-        self.lines.push(LineDraft {
-            row: number,
-            product,
-            quantity,
-            unit_minor: unit,
-            // A row without a product stands for the whole order (or an order-level charge).
-            total_minor: if has_product { line_total } else { line_total.or(order_total).or(unit) },
-        });
-        self.orders[order as usize].lines.push(line);
+        }
     }
+}
+
+/// How a row disagrees with the rows of its order read before it.
+fn conflicts(fields: &OrderFields, row: &OrderFields, columns: &Columns<OrderField>) -> Reasons {
+    use OrderField as F;
+    let agree = |a: &Option<String>, b: &Option<String>| a.is_none() || b.is_none() || a == b;
+    let checks = [
+        (None, fields.customer.same_customer(&row.customer)),
+        (Some(F::OrderedAt), fields.ordered_at == row.ordered_at),
+        (Some(F::Currency), agree(&fields.currency, &row.currency)),
+        (
+            Some(F::OrderTotal),
+            row.order_total.is_none()
+                || fields.order_total.is_none()
+                || fields.order_total == row.order_total,
+        ),
+        (Some(F::OrderExternalId), agree(&fields.external_id, &row.external_id)),
+    ];
+    checks
+        .into_iter()
+        .filter(|(_, agrees)| !agrees)
+        .map(|(field, _)| {
+            let header = match field {
+                None => columns.any_key_header(),
+                Some(field) => columns.header(field, field.as_str()),
+            };
+            (header, FieldError::ConflictsWithRow { row: fields.first_row })
+        })
+        .collect()
 }
 
 /// A row's problems, named by the headers of their columns.
@@ -682,18 +770,25 @@ enum ProductFound {
 /// A catalogue product: (id, SKU, lower-cased name, currency, list price).
 type CatalogueRow = (i64, String, String, String, i64);
 
-/// Looks every product of the file up in one query: by SKU, else by name (case aside).
-/// Discontinued products count: history names them.
+/// Looks the products of a batch not seen before up in one query: by SKU, else by name (case
+/// aside). Discontinued products count: history names them.
 async fn find_products(
     conn: &mut PgConnection,
-    products: &[ProductRef],
+    products: &mut Products,
+    wanted: &[u32],
     create: bool,
-) -> Result<Vec<ProductFound>, AppError> {
-    let skus: Vec<String> = products.iter().filter_map(|p| p.sku.clone()).collect();
-    let names: Vec<String> = products
+) -> Result<(), AppError> {
+    let wanted: Vec<u32> =
+        wanted.iter().copied().filter(|p| products.found[*p as usize].is_none()).collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let refs = |p: &u32| &products.refs[*p as usize];
+    let skus: Vec<String> = wanted.iter().filter_map(|p| refs(p).sku.clone()).collect();
+    let names: Vec<String> = wanted
         .iter()
-        .filter(|p| p.sku.is_none())
-        .filter_map(|p| p.name.as_ref().map(|n| n.to_lowercase()))
+        .filter(|p| refs(p).sku.is_none())
+        .filter_map(|p| refs(p).name.as_ref().map(|n| n.to_lowercase()))
         .collect();
     let rows: Vec<CatalogueRow> = sqlx::query_as(
         "select id, sku, lower(name), currency, unit_price_minor from product
@@ -716,9 +811,9 @@ async fn find_products(
         unit_minor: row.4,
     };
     let missing = if create { ProductFound::New(None) } else { ProductFound::Unknown };
-    Ok(products
-        .iter()
-        .map(|p| match (&p.sku, &p.name) {
+    for p in wanted {
+        let product = &products.refs[p as usize];
+        let found = match (&product.sku, &product.name) {
             (Some(sku), _) => {
                 by_sku.get(sku.as_str()).map(|r| known(r)).unwrap_or_else(|| missing.clone())
             }
@@ -728,8 +823,10 @@ async fn find_products(
                 _ => missing.clone(),
             },
             (None, None) => ProductFound::Unknown,
-        })
-        .collect())
+        };
+        products.found[p as usize] = Some(found);
+    }
+    Ok(())
 }
 
 /// An order ready to insert.
@@ -761,122 +858,128 @@ struct NewProduct {
 /// What a batch of orders will write.
 #[derive(Default)]
 struct OrderPlan {
+    index: usize,
+    rows: usize,
     customers: Vec<(Existing, Option<super::process::RowContact>)>,
     products: Vec<NewProduct>,
     orders: Vec<NewOrder>,
     record: BatchRecord,
 }
 
-/// What an order run keeps between batches.
-struct OrderRun {
-    file: OrderFile,
-    products: Vec<ProductFound>,
-    customers: CustomerIndex,
+/// What deciding keeps between batches: the customers and external order ids the run has
+/// created (which a later batch must find before the writer commits them).
+#[derive(Default)]
+struct Decided {
+    created: CustomerIndex,
+    external_ids: HashSet<String>,
     fake_id: i64,
 }
 
-impl OrderRun {
-    /// Leaves a whole order out: `row` gets `reasons` (a row refused while reading keeps its
-    /// own), every other row of the order names `row` as the reason.
-    fn refuse(
-        &self,
-        order: &OrderDraft,
-        row: u32,
-        reasons: Reasons,
-        sibling: &str,
-        record: &mut BatchRecord,
-    ) {
-        let because = || vec![(sibling.to_owned(), FieldError::SiblingRejected { row })];
-        for &bad in &order.bad_rows {
-            let own = self.file.refused.get(&bad).cloned().unwrap_or_else(because);
-            record.rejected.push((bad, own));
-        }
-        for &line in &order.lines {
-            let line_row = self.file.lines[line as usize].row;
-            let reasons = if line_row == row { reasons.clone() } else { because() };
-            record.rejected.push((line_row, reasons));
-        }
-        record.counts.rejected += (order.bad_rows.len() + order.lines.len()) as i32;
+/// Leaves a whole order out: `row` gets `reasons` (a row refused while reading keeps its own),
+/// every other row of the order names `row` as the reason.
+fn refuse_order(
+    order: &OrderDraft,
+    row: u32,
+    reasons: Reasons,
+    sibling: &str,
+    record: &mut BatchRecord,
+) {
+    let because = || vec![(sibling.to_owned(), FieldError::SiblingRejected { row })];
+    for (bad, own) in &order.bad_rows {
+        let own = if own.is_empty() { because() } else { own.clone() };
+        record.rejected.push((*bad, own));
     }
+    for line in &order.lines {
+        let reasons = if line.row == row { reasons.clone() } else { because() };
+        record.rejected.push((line.row, reasons));
+    }
+    record.counts.rejected += order.rows() as i32;
 }
 
-/// Decides a batch of orders (`batch` indexes the file's orders): customers matched or
-/// created, order numbers on file left alone, currencies and products checked, totals summed.
+/// Decides a batch of orders: customers matched or created, order numbers on file left alone,
+/// currencies and products checked, totals summed.
+#[allow(clippy::too_many_arguments)]
 async fn plan_orders(
     conn: &mut PgConnection,
-    run: &mut OrderRun,
-    batch: std::ops::Range<usize>,
+    batch: OrderBatch,
+    index: usize,
+    products: &mut Products,
+    decided: &mut Decided,
     setup: &Setup,
     columns: &Columns<OrderField>,
     write: bool,
 ) -> Result<OrderPlan, AppError> {
     use OrderField as F;
-    let mut plan = OrderPlan::default();
+    let mut plan = OrderPlan { index, rows: batch.rows(), ..Default::default() };
     let header = |field: F| columns.header(field, field.as_str());
     let sibling = header(F::OrderNo);
-    if batch.start == 0 {
-        for &row in &run.file.orphans {
-            let reasons = run.file.refused.get(&row).cloned().unwrap_or_default();
-            plan.record.rejected.push((row, reasons));
-            plan.record.counts.rejected += 1;
+    for (row, reasons) in batch.orphans {
+        plan.record.rejected.push((row, reasons));
+        plan.record.counts.rejected += 1;
+    }
+    // Orders with a row refused while reading are left out whole.
+    let mut live: Vec<OrderDraft> = Vec::with_capacity(batch.orders.len());
+    for order in batch.orders {
+        let first_bad = order.bad_rows.iter().map(|(row, _)| *row).min();
+        match (first_bad, &order.fields) {
+            (None, Some(_)) => live.push(order),
+            (row, _) => {
+                refuse_order(&order, row.unwrap_or(0), Vec::new(), &sibling, &mut plan.record)
+            }
         }
     }
-    // Orders refused while reading.
-    let mut live: Vec<usize> = Vec::new();
-    for n in batch {
-        let order = &run.file.orders[n];
-        match order.bad_rows.iter().min() {
-            Some(&row) => run.refuse(order, row, Vec::new(), &sibling, &mut plan.record),
-            None => live.push(n),
-        }
+    fn fields(order: &OrderDraft) -> &OrderFields {
+        order.fields.as_ref().expect("live orders have fields")
     }
-    let keys: Vec<&CustomerKey> = live.iter().map(|n| &run.file.orders[*n].customer).collect();
-    run.customers.look_up(conn, &keys).await?;
+    let mut found = CustomerIndex::default();
+    let keys: Vec<&CustomerKey> = live.iter().map(|o| &fields(o).customer).collect();
+    found.look_up(conn, &keys).await?;
+    let resolve = |key: &CustomerKey, created: &CustomerIndex| {
+        super::matching::resolve_among(&[&found, created], key, &setup.scope)
+    };
 
     // Customers matching nobody, when the importer chose to create them: one per person (two
     // orders of one new customer create one), found by later rows like any other.
     if setup.options.create_customers {
         let mut pending = CustomerIndex::default();
-        let mut keys: Vec<&CustomerKey> = Vec::new();
-        for &n in &live {
-            let key = &run.file.orders[n].customer;
+        let mut wanted: Vec<&CustomerKey> = Vec::new();
+        for order in &live {
+            let key = &fields(order).customer;
             if key.name.is_some()
-                && run.customers.resolve(key, &setup.scope) == Resolved::Nobody
+                && resolve(key, &decided.created) == Resolved::Nobody
                 && pending.resolve(key, &setup.scope) == Resolved::Nobody
             {
                 pending.add(candidate_of(
-                    -(keys.len() as i64) - 1,
+                    -(wanted.len() as i64) - 1,
                     key,
                     &setup.default_currency,
                     setup.importer,
                 ));
-                keys.push(key);
+                wanted.push(key);
             }
         }
-        let ids = reserve(conn, "customer", keys.len(), write, &mut run.fake_id).await?;
-        for (key, id) in keys.into_iter().zip(ids) {
-            run.customers.add(candidate_of(id, key, &setup.default_currency, setup.importer));
+        let ids = reserve(conn, "customer", wanted.len(), write, &mut decided.fake_id).await?;
+        for (key, id) in wanted.into_iter().zip(ids) {
+            decided.created.add(candidate_of(id, key, &setup.default_currency, setup.importer));
             plan.customers.push((new_customer(id, key, setup.importer), None));
             plan.record.new_customers.push(id);
         }
     }
 
-    // Products the catalogue lacks, for the importer who chose to add them.
-    let mut wanted: Vec<usize> = Vec::new();
-    for &n in &live {
-        for &line in &run.file.orders[n].lines {
-            if let Some(p) = run.file.lines[line as usize].product
-                && matches!(run.products[p as usize], ProductFound::New(None))
-                && !wanted.contains(&(p as usize))
-            {
-                wanted.push(p as usize);
-            }
-        }
-    }
-    let ids = reserve(conn, "product", wanted.len(), write, &mut run.fake_id).await?;
+    // The batch's products: looked up once each, and added when chosen and missing.
+    let referenced: Vec<u32> =
+        live.iter().flat_map(|o| o.lines.iter().filter_map(|l| l.product)).collect();
+    find_products(conn, products, &referenced, setup.options.create_products).await?;
+    let mut wanted: Vec<u32> = referenced
+        .into_iter()
+        .filter(|p| matches!(products.found[*p as usize], Some(ProductFound::New(None))))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let ids = reserve(conn, "product", wanted.len(), write, &mut decided.fake_id).await?;
     for (p, id) in wanted.into_iter().zip(ids) {
-        run.products[p] = ProductFound::New(Some(id));
-        let source = &run.file.products[p];
+        products.found[p as usize] = Some(ProductFound::New(Some(id)));
+        let source = &products.refs[p as usize];
         let sku =
             source.sku.clone().unwrap_or_else(|| format!("IMP{}-{}", setup.import_id, id.abs()));
         plan.products.push(NewProduct {
@@ -890,9 +993,9 @@ async fn plan_orders(
     }
 
     // Order numbers (and external ids) already on file.
-    let numbers: Vec<&str> = live.iter().map(|n| run.file.orders[*n].order_no.as_str()).collect();
+    let numbers: Vec<&str> = live.iter().map(|o| o.order_no.as_str()).collect();
     let external: Vec<&str> =
-        live.iter().filter_map(|n| run.file.orders[*n].external_id.as_deref()).collect();
+        live.iter().filter_map(|o| fields(o).external_id.as_deref()).collect();
     let on_file: Vec<(String, i64, Option<String>)> = sqlx::query_as(
         "select order_no, customer_id, external_id from sales_order
          where order_no = any($1) or external_id = any($2)",
@@ -903,33 +1006,32 @@ async fn plan_orders(
     .await?;
     let by_number: HashMap<&str, i64> =
         on_file.iter().map(|(no, customer, _)| (no.as_str(), *customer)).collect();
-    let by_external: HashMap<&str, &str> = on_file
-        .iter()
-        .filter_map(|(no, _, external)| Some((external.as_deref()?, no.as_str())))
-        .collect();
+    let external_on_file: HashSet<&str> =
+        on_file.iter().filter_map(|(_, _, external)| external.as_deref()).collect();
 
     let latest = Utc::now() + Duration::hours(1);
     let mut created: Vec<NewOrder> = Vec::new();
-    'orders: for &n in &live {
-        let order = &run.file.orders[n];
+    let product_header = if columns.has(F::Sku) { header(F::Sku) } else { header(F::ProductName) };
+    'orders: for order in &live {
+        let f = fields(order);
         let refuse = |row: u32, column: String, error: FieldError, record: &mut BatchRecord| {
-            run.refuse(order, row, vec![(column, error)], &sibling, record)
+            refuse_order(order, row, vec![(column, error)], &sibling, record)
         };
-        let customer = match run.customers.resolve(&order.customer, &setup.scope) {
+        let customer = match resolve(&f.customer, &decided.created) {
             Resolved::Found(customer) => customer,
             Resolved::Nobody => {
-                let column = columns.key_header(order.customer.first_column());
-                refuse(order.first_row, column, FieldError::NoCustomerMatch, &mut plan.record);
+                let column = columns.key_header(f.customer.first_column());
+                refuse(f.first_row, column, FieldError::NoCustomerMatch, &mut plan.record);
                 continue;
             }
             Resolved::Ambiguous(column, count) => {
                 let error = FieldError::AmbiguousMatch { count };
-                refuse(order.first_row, columns.key_header(column), error, &mut plan.record);
+                refuse(f.first_row, columns.key_header(column), error, &mut plan.record);
                 continue;
             }
             Resolved::OutOfScope(column) => {
                 let error = FieldError::OwnerOutOfScope;
-                refuse(order.first_row, columns.key_header(column), error, &mut plan.record);
+                refuse(f.first_row, columns.key_header(column), error, &mut plan.record);
                 continue;
             }
         };
@@ -940,49 +1042,41 @@ async fn plan_orders(
                 continue;
             }
             Some(_) => {
-                refuse(
-                    order.first_row,
-                    header(F::OrderNo),
-                    FieldError::AlreadyTaken,
-                    &mut plan.record,
-                );
+                refuse(f.first_row, header(F::OrderNo), FieldError::AlreadyTaken, &mut plan.record);
                 continue;
             }
             None => {}
         }
-        if order.external_id.as_deref().is_some_and(|e| by_external.contains_key(e)) {
-            refuse(
-                order.first_row,
-                header(F::OrderExternalId),
-                FieldError::AlreadyTaken,
-                &mut plan.record,
-            );
+        if let Some(external) = &f.external_id
+            && (external_on_file.contains(external.as_str())
+                || decided.external_ids.contains(external))
+        {
+            let column = header(F::OrderExternalId);
+            refuse(f.first_row, column, FieldError::AlreadyTaken, &mut plan.record);
             continue;
         }
-        let currency = order.currency.clone().unwrap_or_else(|| customer.currency.clone());
+        let currency = f.currency.clone().unwrap_or_else(|| customer.currency.clone());
         if currency != customer.currency {
             refuse(
-                order.first_row,
+                f.first_row,
                 header(F::Currency),
                 FieldError::CurrencyMismatch,
                 &mut plan.record,
             );
             continue;
         }
-        if order.ordered_at > latest {
-            refuse(order.first_row, header(F::OrderedAt), FieldError::InFuture, &mut plan.record);
+        if f.ordered_at > latest {
+            refuse(f.first_row, header(F::OrderedAt), FieldError::InFuture, &mut plan.record);
             continue;
         }
-        let product_header =
-            if columns.has(F::Sku) { header(F::Sku) } else { header(F::ProductName) };
         let mut lines = Vec::with_capacity(order.lines.len());
         let mut sum: i64 = 0;
-        for &line in &order.lines {
-            let line = &run.file.lines[line as usize];
+        for line in &order.lines {
             let quantity = i64::from(line.quantity);
-            let list_price = match line.product.map(|p| &run.products[p as usize]) {
-                None => None,
-                Some(ProductFound::Known { id, currency: priced_in, unit_minor }) => {
+            let found = line.product.and_then(|p| products.found[p as usize].as_ref());
+            let list_price = match (line.product, found) {
+                (None, _) => None,
+                (Some(_), Some(ProductFound::Known { id, currency: priced_in, unit_minor })) => {
                     if *priced_in != customer.currency {
                         let error = FieldError::CurrencyMismatch;
                         refuse(line.row, product_header.clone(), error, &mut plan.record);
@@ -990,19 +1084,15 @@ async fn plan_orders(
                     }
                     Some((*id, Some(*unit_minor)))
                 }
-                Some(ProductFound::New(Some(id))) => Some((*id, None)),
-                Some(ProductFound::Ambiguous(count)) => {
+                (Some(_), Some(ProductFound::New(Some(id)))) => Some((*id, None)),
+                (Some(_), Some(ProductFound::Ambiguous(count))) => {
                     let error = FieldError::AmbiguousMatch { count: *count };
                     refuse(line.row, product_header.clone(), error, &mut plan.record);
                     continue 'orders;
                 }
-                Some(ProductFound::New(None) | ProductFound::Unknown) => {
-                    refuse(
-                        line.row,
-                        product_header.clone(),
-                        FieldError::UnknownProduct,
-                        &mut plan.record,
-                    );
+                (Some(_), _) => {
+                    let error = FieldError::UnknownProduct;
+                    refuse(line.row, product_header.clone(), error, &mut plan.record);
                     continue 'orders;
                 }
             };
@@ -1026,37 +1116,33 @@ async fn plan_orders(
                 refuse(line.row, column, FieldError::Required, &mut plan.record);
                 continue 'orders;
             };
-            sum = match sum.checked_add(total) {
-                Some(sum) => sum,
-                None => {
-                    refuse(
-                        line.row,
-                        header(F::LineTotal),
-                        FieldError::InvalidNumber,
-                        &mut plan.record,
-                    );
-                    continue 'orders;
-                }
+            let Some(next) = sum.checked_add(total) else {
+                refuse(line.row, header(F::LineTotal), FieldError::InvalidNumber, &mut plan.record);
+                continue 'orders;
             };
+            sum = next;
             if let Some((product, _)) = list_price {
                 lines.push((product, line.quantity, unit.unwrap_or(0), total));
             }
+        }
+        if let Some(external) = &f.external_id {
+            decided.external_ids.insert(external.clone());
         }
         created.push(NewOrder {
             id: 0,
             customer_id: customer.id,
             order_no: order.order_no.clone(),
-            external_id: order.external_id.clone(),
-            ordered_at: order.ordered_at,
-            channel: order.channel,
+            external_id: f.external_id.clone(),
+            ordered_at: f.ordered_at,
+            channel: f.channel,
             currency,
-            total_minor: order.order_total.unwrap_or(sum),
-            notes: order.notes.clone(),
+            total_minor: f.order_total.unwrap_or(sum),
+            notes: f.notes.clone(),
             lines,
         });
         plan.record.counts.created += order.lines.len() as i32;
     }
-    let ids = reserve(conn, "sales_order", created.len(), write, &mut run.fake_id).await?;
+    let ids = reserve(conn, "sales_order", created.len(), write, &mut decided.fake_id).await?;
     for (order, id) in created.iter_mut().zip(ids) {
         order.id = id;
     }
@@ -1082,7 +1168,6 @@ fn candidate_of(
         currency: currency.to_owned(),
     }
 }
-
 /// Writes a decided batch: its new customers and products, orders, lines and one timeline
 /// entry per order, a handful of statements whatever the batch's size.
 async fn write_orders(
@@ -1178,78 +1263,138 @@ async fn write_orders(
     Ok(())
 }
 
-/// Reads an order file into drafts.
-pub async fn read_orders(
-    bytes: std::sync::Arc<Vec<u8>>,
-    encoding: Encoding,
+/// Reads the file as a stream and decides its batches of complete orders, sending each plan to
+/// `out` (a closed channel stops it). Batches before `start_batch` were recorded by an earlier
+/// attempt and are read past: their customers and products are in the database now and are
+/// found there.
+#[allow(clippy::too_many_arguments)]
+async fn decide_all(
+    pool: &PgPool,
     setup: &Setup,
-) -> Result<OrderFile, AppError> {
-    let columns = Columns::new(setup, |key| OrderField::parse(key).ok());
-    let mut file = OrderFile::default();
-    let mut number = 0u32;
-    let mut chunks = stream(bytes, encoding, setup.options.sheet.clone(), CHUNK);
-    let mut read = 0;
-    while let Some(rows) = next_rows(&mut chunks, &mut read).await? {
-        for row in rows {
-            number += 1;
-            file.add_row(number, &row, &columns, setup.zone);
+    columns: &Columns<OrderField>,
+    path: &std::path::Path,
+    encoding: Encoding,
+    write: bool,
+    start_batch: usize,
+    out: tokio::sync::mpsc::Sender<OrderPlan>,
+) -> Result<(), JobError> {
+    let ends = order_ends(path, encoding, setup, columns).await.map_err(fatal)?;
+    let mut lookups = pool.acquire().await?;
+    let mut assembler = Assembler::new(ends);
+    let mut decided = Decided::default();
+    let mut chunks = stream(path.to_owned(), encoding, setup.options.sheet.clone(), CHUNK);
+    let (mut number, mut read, mut index) = (0u32, 0usize, 0usize);
+    let mut done = false;
+    while !done {
+        match next_rows(&mut chunks, &mut read).await.map_err(fatal)? {
+            Some(rows) => {
+                for row in rows {
+                    number += 1;
+                    assembler.add_row(number, &row, columns, setup.zone);
+                }
+            }
+            None => done = true,
+        }
+        while let Some(batch) = assembler.take(ORDER_BATCH, done) {
+            if index < start_batch {
+                index += 1;
+                continue;
+            }
+            let plan = plan_orders(
+                &mut lookups,
+                batch,
+                index,
+                &mut assembler.products,
+                &mut decided,
+                setup,
+                columns,
+                write,
+            )
+            .await?;
+            index += 1;
+            if out.send(plan).await.is_err() {
+                // The receiver stopped; its error is the one reported.
+                return Ok(());
+            }
         }
     }
-    file.close();
-    Ok(file)
+    Ok(())
 }
 
-/// Checks (`write` false) or imports an order file in batches, each committed with its record
-/// when bad rows are skipped, all in one transaction otherwise. Returns whether anything was
-/// refused. `progress` counts the file's rows.
+/// A file that cannot be read fails for good; anything else is worth another attempt.
+fn fatal(error: AppError) -> JobError {
+    match error {
+        AppError::Validation(_) => JobError::Fatal(error.to_string()),
+        other => JobError::from(other),
+    }
+}
+
+/// Checks (`write` false) or imports an order file: read twice as a stream (see above), each
+/// batch decided on a connection of its own while the one before it is written, each batch
+/// committed with its record when bad rows are skipped, all in one transaction otherwise.
+/// Returns whether anything was refused. `progress` counts the file's rows.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_orders(
     pool: &PgPool,
     setup: &Setup,
-    file: OrderFile,
+    path: &std::path::Path,
+    encoding: Encoding,
+    total_rows: i64,
     write: bool,
     start_batch: usize,
     progress: &mut impl Progress,
 ) -> Result<bool, JobError> {
     let columns = Columns::new(setup, |key| OrderField::parse(key).ok());
-    let products = {
-        let mut conn = pool.acquire().await?;
-        find_products(&mut conn, &file.products, setup.options.create_products).await?
-    };
-    let total_rows = i64::from(file.rows());
-    let batches = file.orders.len().div_ceil(ORDER_BATCH).max(1);
-    let mut run = OrderRun { file, products, customers: CustomerIndex::default(), fake_id: 0 };
-    let all_or_nothing = write && setup.mode == ImportMode::AllOrNothing;
-    let mut tx = begin(pool, all_or_nothing).await?;
     let mut refused = false;
     let mut rows_done = 0i64;
-    for index in 0..batches {
-        let range = index * ORDER_BATCH..((index + 1) * ORDER_BATCH).min(run.file.orders.len());
-        let rows_in: i64 = run.file.orders[range.clone()]
-            .iter()
-            .map(|o| (o.lines.len() + o.bad_rows.len()) as i64)
-            .sum::<i64>()
-            + if index == 0 { run.file.orphans.len() as i64 } else { 0 };
-        if index < start_batch {
-            // Recorded by an earlier attempt; its customers and products are in the database
-            // and are found there.
-            rows_done += rows_in;
-            continue;
-        }
-        let plan = plan_orders(&mut tx, &mut run, range, setup, &columns, write).await?;
-        refused |= plan.record.counts.rejected > 0;
-        if write {
+    let (planned, mut to_write) = tokio::sync::mpsc::channel::<OrderPlan>(2);
+    let start = if write { start_batch } else { 0 };
+    // The sender moves into the decider, so the receiver sees the channel close when deciding
+    // ends or fails.
+    let decide = decide_all(pool, setup, &columns, path, encoding, write, start, planned);
+    if !write {
+        let record = async {
+            let mut records = pool.acquire().await?;
+            while let Some(plan) = to_write.recv().await {
+                refused |= plan.record.counts.rejected > 0;
+                record_batch(&mut records, setup.import_id, plan.index, &plan.record, false)
+                    .await?;
+                rows_done += plan.rows as i64;
+                progress.report(rows_done, total_rows).await?;
+            }
+            Ok::<_, JobError>(())
+        };
+        let (decided, recorded) = tokio::join!(decide, record);
+        decided?;
+        recorded?;
+        return Ok(refused);
+    }
+    let all_or_nothing = setup.mode == ImportMode::AllOrNothing;
+    let apply = async {
+        let mut tx = begin(pool, all_or_nothing).await?;
+        while let Some(plan) = to_write.recv().await {
+            refused |= plan.record.counts.rejected > 0;
             write_orders(&mut tx, &plan, setup).await?;
+            record_batch(&mut tx, setup.import_id, plan.index, &plan.record, true).await?;
+            if !all_or_nothing {
+                tx.commit().await?;
+                tx = begin(pool, false).await?;
+            }
+            rows_done += plan.rows as i64;
+            progress.report(rows_done, total_rows).await?;
         }
-        record_batch(&mut tx, setup.import_id, index, &plan.record, write).await?;
-        if !all_or_nothing {
-            tx.commit().await?;
-            tx = begin(pool, false).await?;
-        }
-        rows_done += rows_in;
-        progress.report(rows_done, total_rows).await?;
+        Ok::<_, JobError>(tx)
+    };
+    let (decided, applied) = tokio::join!(decide, apply);
+    let tx = applied?;
+    if let Err(error) = decided {
+        // Nothing of an all-or-nothing run is kept; a skip-bad run keeps its committed batches
+        // and goes on after them when retried.
+        tx.rollback().await?;
+        return Err(error);
     }
     if all_or_nothing && refused {
-        // Something was refused after all (the data changed since the check): nothing is kept.
+        // Something was refused after all (the data changed since the check).
         tx.rollback().await?;
         return Ok(true);
     }
@@ -1454,6 +1599,7 @@ pub async fn refresh_after_orders(
         .unwrap_or(0);
     let chunks: Vec<&[i64]> = ids.chunks(REFRESH_CHUNK).collect();
     let steps = chunks.len() as i64 + 2;
+    let started = std::time::Instant::now();
     for (n, chunk) in chunks.iter().enumerate() {
         let last = chunk.last().copied().unwrap_or(0);
         if last <= through {
@@ -1465,7 +1611,9 @@ pub async fn refresh_after_orders(
         let checkpoint = serde_json::json!({ "refreshed_through": last });
         progress.report_with(n as i64 + 1, steps, checkpoint).await?;
     }
+    let customers_done = started.elapsed();
     regrade(pool, &ids).await?;
+    let graded = started.elapsed();
     progress
         .report_with(steps - 1, steps, serde_json::json!({ "refreshed_through": i64::MAX }))
         .await?;
@@ -1473,6 +1621,14 @@ pub async fn refresh_after_orders(
     progress
         .report_with(steps, steps, serde_json::json!({ "refreshed_through": i64::MAX }))
         .await?;
+    tracing::info!(
+        import = setup.import_id,
+        customers = ids.len(),
+        customers_secs = customers_done.as_secs_f64(),
+        tiers_secs = (graded - customers_done).as_secs_f64(),
+        affinities_secs = (started.elapsed() - graded).as_secs_f64(),
+        "refreshed what derives from imported orders"
+    );
     Ok(())
 }
 
@@ -1764,7 +1920,7 @@ type InteractionKey = (i64, DateTime<Utc>, &'static str, String);
 pub async fn run_interactions(
     pool: &PgPool,
     setup: &Setup,
-    bytes: std::sync::Arc<Vec<u8>>,
+    path: &std::path::Path,
     encoding: Encoding,
     total_rows: i64,
     write: bool,
@@ -1772,7 +1928,8 @@ pub async fn run_interactions(
     progress: &mut impl Progress,
 ) -> Result<bool, JobError> {
     let columns = Columns::new(setup, |key| InteractionField::parse(key).ok());
-    let mut chunks = stream(bytes, encoding, setup.options.sheet.clone(), INTERACTION_BATCH);
+    let mut chunks =
+        stream(path.to_owned(), encoding, setup.options.sheet.clone(), INTERACTION_BATCH);
     let mut customers = CustomerIndex::default();
     let mut seen: HashSet<InteractionKey> = HashSet::new();
     let all_or_nothing = write && setup.mode == ImportMode::AllOrNothing;

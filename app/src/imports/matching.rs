@@ -203,27 +203,56 @@ impl CustomerIndex {
 
     /// The customer `key` means, as far as the importer may see.
     pub fn resolve(&self, key: &CustomerKey, scope: &DataScope) -> Resolved {
-        let tries = [
-            (KeyColumn::ExternalId, key.external_id.as_ref().and_then(|k| self.by_external.get(k))),
-            (KeyColumn::Phone, key.phone_normalized.as_ref().and_then(|k| self.by_phone.get(k))),
-            (KeyColumn::Email, key.email.as_ref().and_then(|k| self.by_email.get(k))),
-            (KeyColumn::Name, key.name_key.as_ref().and_then(|k| self.by_name.get(k))),
-        ];
-        for (column, ids) in tries {
-            let Some(ids) = ids.filter(|ids| !ids.is_empty()) else { continue };
-            let visible: Vec<&Candidate> = ids
-                .iter()
-                .filter_map(|id| self.customers.get(id))
-                .filter(|c| scope.can_see_owner(c.owner_id.map(UserId)))
-                .collect();
-            return match visible.as_slice() {
-                [] => Resolved::OutOfScope(column),
-                [one] => Resolved::Found((*one).clone()),
-                many => Resolved::Ambiguous(column, many.len() as u32),
-            };
-        }
-        Resolved::Nobody
+        resolve_among(&[self], key, scope)
     }
+
+    fn ids(&self, column: KeyColumn, key: &CustomerKey) -> Option<&Vec<i64>> {
+        match column {
+            KeyColumn::ExternalId => key.external_id.as_ref().and_then(|k| self.by_external.get(k)),
+            KeyColumn::Phone => key.phone_normalized.as_ref().and_then(|k| self.by_phone.get(k)),
+            KeyColumn::Email => key.email.as_ref().and_then(|k| self.by_email.get(k)),
+            KeyColumn::Name => key.name_key.as_ref().and_then(|k| self.by_name.get(k)),
+        }
+    }
+
+    /// Customers this run created (or, in a check, would create).
+    pub fn len(&self) -> usize {
+        self.customers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.customers.is_empty()
+    }
+}
+
+/// The customer `key` means among several indexes (the database's answers for a batch, and the
+/// customers the run creates, which a batch decided while an earlier one is still being
+/// written cannot find in the database yet).
+pub fn resolve_among(indexes: &[&CustomerIndex], key: &CustomerKey, scope: &DataScope) -> Resolved {
+    for column in [KeyColumn::ExternalId, KeyColumn::Phone, KeyColumn::Email, KeyColumn::Name] {
+        let mut visible: Vec<&Candidate> = Vec::new();
+        let mut any = false;
+        for index in indexes {
+            for id in index.ids(column, key).into_iter().flatten() {
+                any = true;
+                let Some(candidate) = index.customers.get(id) else { continue };
+                if scope.can_see_owner(candidate.owner_id.map(UserId))
+                    && !visible.iter().any(|c| c.id == candidate.id)
+                {
+                    visible.push(candidate);
+                }
+            }
+        }
+        if !any {
+            continue;
+        }
+        return match visible.as_slice() {
+            [] => Resolved::OutOfScope(column),
+            [one] => Resolved::Found((*one).clone()),
+            many => Resolved::Ambiguous(column, many.len() as u32),
+        };
+    }
+    Resolved::Nobody
 }
 
 #[cfg(test)]

@@ -4,7 +4,10 @@
 
 use super::model::Encoding;
 use crate::error::{AppError, FieldError};
-use std::{io::Read, ops::ControlFlow};
+use std::{
+    io::{Read, Seek},
+    ops::ControlFlow,
+};
 
 /// The largest file accepted.
 pub const MAX_FILE_BYTES: usize = 200 * 1024 * 1024;
@@ -72,14 +75,45 @@ pub fn visit(
     if bytes.len() > MAX_FILE_BYTES {
         return Err(refuse(FieldError::TooLong { max: MAX_FILE_BYTES as u32 }));
     }
-    match detect(bytes, requested) {
-        Encoding::Xlsx => visit_xlsx(bytes, sheet, on_shape, on_row),
-        encoding => visit_csv(bytes, encoding, on_shape, on_row),
+    let encoding = detect(bytes, requested);
+    if encoding == Encoding::Utf8
+        && std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).is_err()
+    {
+        return Err(refuse(FieldError::BadEncoding));
+    }
+    visit_source(std::io::Cursor::new(bytes), encoding, sheet, on_shape, on_row)
+}
+
+/// `visit` over a file already read once (a job's copy of an upload): its encoding is the one
+/// the upload found, and its rows are read without holding the file in memory.
+///
+/// Errors: as `visit`.
+pub fn visit_file(
+    path: &std::path::Path,
+    encoding: Encoding,
+    sheet: Option<&str>,
+    on_shape: &mut dyn FnMut(&Shape),
+    on_row: &mut dyn FnMut(Vec<String>) -> ControlFlow<()>,
+) -> Result<Shape, AppError> {
+    let file = std::fs::File::open(path).map_err(AppError::internal)?;
+    visit_source(std::io::BufReader::new(file), encoding, sheet, on_shape, on_row)
+}
+
+fn visit_source<R: Read + Seek>(
+    source: R,
+    encoding: Encoding,
+    sheet: Option<&str>,
+    on_shape: &mut dyn FnMut(&Shape),
+    on_row: &mut dyn FnMut(Vec<String>) -> ControlFlow<()>,
+) -> Result<Shape, AppError> {
+    match encoding {
+        Encoding::Xlsx => visit_xlsx(source, sheet, on_shape, on_row),
+        encoding => visit_csv(source, encoding, on_shape, on_row),
     }
 }
 
-fn visit_csv(
-    bytes: &[u8],
+fn visit_csv<R: Read + Seek>(
+    mut source: R,
     encoding: Encoding,
     on_shape: &mut dyn FnMut(&Shape),
     on_row: &mut dyn FnMut(Vec<String>) -> ControlFlow<()>,
@@ -90,22 +124,21 @@ fn visit_csv(
         Encoding::Utf16Be => encoding_rs::UTF_16BE,
         _ => encoding_rs::UTF_8,
     };
-    if encoding == Encoding::Utf8
-        && std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).is_err()
-    {
-        return Err(refuse(FieldError::BadEncoding));
-    }
-    let decoder = || {
+    fn decoder<S: Read>(
+        label: &'static encoding_rs::Encoding,
+        source: S,
+    ) -> encoding_rs_io::DecodeReaderBytes<S, Vec<u8>> {
         encoding_rs_io::DecodeReaderBytesBuilder::new()
             .encoding(Some(label))
             // A byte order mark, when present, is dropped (and wins over the choice).
             .bom_override(true)
-            .build(bytes)
-    };
+            .build(source)
+    }
     // The delimiter: a comma unless the header line has more tabs (Excel's "Unicode text") or
     // semicolons (European Excel).
     let mut head = String::new();
-    let _ = decoder().take(64 * 1024).read_to_string(&mut head);
+    let _ = decoder(label, (&mut source).take(64 * 1024)).read_to_string(&mut head);
+    source.rewind().map_err(AppError::internal)?;
     let first_line = head.lines().next().unwrap_or_default();
     let count = |c| first_line.matches(c).count();
     let delimiter = if count('\t') > count(',') {
@@ -119,7 +152,7 @@ fn visit_csv(
         .delimiter(delimiter)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(decoder());
+        .from_reader(decoder(label, source));
     let headers: Vec<String> = reader
         .headers()
         .map_err(|_| refuse(FieldError::BadEncoding))?
@@ -169,15 +202,15 @@ fn cell_text(value: &calamine::DataRef<'_>) -> String {
     }
 }
 
-fn visit_xlsx(
-    bytes: &[u8],
+fn visit_xlsx<R: Read + Seek>(
+    source: R,
     sheet: Option<&str>,
     on_shape: &mut dyn FnMut(&Shape),
     on_row: &mut dyn FnMut(Vec<String>) -> ControlFlow<()>,
 ) -> Result<Shape, AppError> {
     use calamine::Reader;
-    let mut workbook: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes))
-        .map_err(|_| refuse(FieldError::BadEncoding))?;
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::Xlsx::new(source).map_err(|_| refuse(FieldError::BadEncoding))?;
     let sheets = workbook.sheet_names();
     let chosen = match sheet {
         Some(name) => sheets
@@ -284,6 +317,41 @@ pub fn preview(
     Ok((shape, first, count))
 }
 
+/// An upload copied out of the database into a temporary file, a megabyte at a time, so a job
+/// reads a large file without holding it (or the database's copy of it) in memory. The file
+/// is removed when the value is dropped.
+pub async fn spill(pool: &sqlx::PgPool, import_id: i64) -> Result<tempfile::TempPath, AppError> {
+    use std::io::Write;
+    const PIECE: i32 = 1024 * 1024;
+    let (file, path) = tempfile::NamedTempFile::new().map_err(AppError::internal)?.into_parts();
+    let mut out = std::io::BufWriter::new(file);
+    let size: i32 = sqlx::query_scalar!(
+        r#"select octet_length(content) as "n!" from import_run where id = $1"#,
+        import_id
+    )
+    .fetch_one(pool)
+    .await?;
+    let mut at = 0;
+    while at < size {
+        // Stored uncompressed (`storage external`), so each piece reads only its own pages.
+        let piece: Vec<u8> = sqlx::query_scalar!(
+            r#"select substring(content from $2 for $3) as "piece!" from import_run where id = $1"#,
+            import_id,
+            at + 1,
+            PIECE
+        )
+        .fetch_one(pool)
+        .await?;
+        if piece.is_empty() {
+            break;
+        }
+        at += piece.len() as i32;
+        out.write_all(&piece).map_err(AppError::internal)?;
+    }
+    out.flush().map_err(AppError::internal)?;
+    Ok(path)
+}
+
 /// What [`stream`] sends: the file's shape once, then rows in chunks, or the reason it could
 /// not be read.
 pub enum Chunk {
@@ -292,12 +360,12 @@ pub enum Chunk {
     Failed(AppError),
 }
 
-/// Reads the file on a blocking thread, sending its rows in chunks of `size` through a channel
-/// that holds two chunks: parsing runs beside the caller's database work, and memory holds a
-/// few chunks whatever the file's length.
+/// Reads the file at `path` on a blocking thread, sending its rows in chunks of `size` through
+/// a channel that holds two chunks: parsing runs beside the caller's database work, and memory
+/// holds a few chunks whatever the file's length.
 pub fn stream(
-    bytes: std::sync::Arc<Vec<u8>>,
-    requested: Encoding,
+    path: std::path::PathBuf,
+    encoding: Encoding,
     sheet: Option<String>,
     size: usize,
 ) -> tokio::sync::mpsc::Receiver<Chunk> {
@@ -305,9 +373,9 @@ pub fn stream(
     tokio::task::spawn_blocking(move || {
         let mut chunk = Vec::with_capacity(size);
         let gone = std::cell::Cell::new(false);
-        let result = visit(
-            &bytes,
-            requested,
+        let result = visit_file(
+            &path,
+            encoding,
             sheet.as_deref(),
             &mut |shape| {
                 if sender.blocking_send(Chunk::Shape(shape.clone())).is_err() {

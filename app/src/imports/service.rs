@@ -74,7 +74,8 @@ pub async fn upload(
     let mapping = suggest_mapping(kind, &shape.headers);
     let name: String = file_name.chars().take(200).collect();
     let options = ImportOptions { sheet: shape.sheet.clone(), ..Default::default() };
-    let mut tx = state.pool.begin().await?;
+    let mut conn = state.pool.acquire().await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     let id = sqlx::query_scalar!(
         "insert into import_run (file_name, encoding, content, headers, sample, row_count, mapping,
                                  created_by, kind, sheets, options)
@@ -96,8 +97,16 @@ pub async fn upload(
     let summary = serde_json::json!({ "file": name, "rows": rows, "kind": kind.as_str() });
     record(&mut *tx, caller.actor(), Change::new("upload", "import", id).after(&summary)).await?;
     tx.commit().await?;
+    // A connection that sent a large file keeps a send buffer as large for its life: closed
+    // rather than returned to the pool, so the process's memory goes back to what it was.
+    if bytes.len() > LARGE_UPLOAD {
+        let _ = sqlx::Connection::close(conn.detach()).await;
+    }
     Ok(id)
 }
+
+/// Uploads above this size are sent on a connection of their own (see `upload`).
+const LARGE_UPLOAD: usize = 4 * 1024 * 1024;
 
 /// Reads another sheet of an uploaded workbook: its headers, sample, row count and a fresh
 /// mapping.
@@ -612,8 +621,7 @@ async fn execute_history(
 ) -> Result<(), JobError> {
     use super::history;
     let row = sqlx::query!(
-        "select content, encoding, mapping, mode, created_by, options, kind, headers, status,
-                row_count
+        "select encoding, mapping, mode, created_by, options, kind, headers, status, row_count
          from import_run where id = $1",
         id
     )
@@ -647,34 +655,23 @@ async fn execute_history(
         owners,
     };
     let encoding = Encoding::parse(&row.encoding).unwrap_or_default();
-    let bytes = std::sync::Arc::new(row.content);
     let write = !dry_run;
-    let fatal = |error: AppError| match error {
-        AppError::Validation(_) => JobError::Fatal(error.to_string()),
-        other => JobError::from(other),
-    };
     if write && row.status == ImportStatus::Refreshing.as_str() {
         history::refresh_after_orders(pool, &setup, progress).await?;
         return finish(pool, id, ImportStatus::Imported, false, importer).await;
     }
+    // Read from a temporary copy, a piece at a time, never whole in memory.
+    let path = super::read::spill(pool, id).await?;
+    let total = i64::from(row.row_count);
     let run = async |write: bool, start: usize, progress: &mut _| -> Result<bool, JobError> {
         match kind {
             ImportKind::Orders => {
-                let file =
-                    history::read_orders(bytes.clone(), encoding, &setup).await.map_err(fatal)?;
-                history::run_orders(pool, &setup, file, write, start, progress).await
+                history::run_orders(pool, &setup, &path, encoding, total, write, start, progress)
+                    .await
             }
             _ => {
-                let total = i64::from(row.row_count);
                 history::run_interactions(
-                    pool,
-                    &setup,
-                    bytes.clone(),
-                    encoding,
-                    total,
-                    write,
-                    start,
-                    progress,
+                    pool, &setup, &path, encoding, total, write, start, progress,
                 )
                 .await
             }
