@@ -158,12 +158,20 @@ pub enum AppError {
     /// Too many failed sign-ins for this account or client address.
     #[error("too many attempts")]
     Throttled { retry_after_secs: u64 },
+    /// The server cannot take this now (password checks all busy, database unreachable);
+    /// nothing was changed, and the same request may be sent again after the wait.
+    #[error("busy, retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     /// A cross-site or non-POST request reached a server function.
     #[error("request refused")]
     CrossSiteRefused,
     /// Something broke on the server; `reference` finds the log entry.
     #[error("internal error (ref {reference})")]
     Internal { reference: String },
+    /// The request's body could not be read as this server function's arguments (wrong types,
+    /// missing fields, not JSON, too large): nothing was done.
+    #[error("bad request: {0}")]
+    BadRequest(String),
     /// The request never completed: network down, server restarting, undecodable reply.
     #[error("transport error: {0}")]
     Transport(String),
@@ -187,9 +195,11 @@ impl AppError {
             AppError::Forbidden | AppError::CrossSiteRefused => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict | AppError::AlreadyClaimed { .. } => StatusCode::CONFLICT,
             AppError::LinkUsed | AppError::LinkExpired => StatusCode::GONE,
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal { .. } | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -226,7 +236,17 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // On the server these mean the caller sent arguments that do not decode.
+            ServerFnErrorErr::Args(detail)
+            | ServerFnErrorErr::Deserialization(detail)
+            | ServerFnErrorErr::MissingArg(detail)
+                if cfg!(feature = "ssr") =>
+            {
+                AppError::BadRequest(detail.chars().take(300).collect())
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }
 
@@ -235,6 +255,12 @@ impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         match error {
             sqlx::Error::RowNotFound => AppError::NotFound,
+            // The database is down or every connection is busy: nothing was done, and the same
+            // request can succeed in a moment.
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                tracing::warn!(%error, "database unavailable");
+                AppError::Busy { retry_after_secs: 5 }
+            }
             other => AppError::internal(format_args!("database: {other}")),
         }
     }

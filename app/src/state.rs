@@ -1,6 +1,6 @@
 //! What the server hands to every request: the pool, the settings and the event bus.
 
-use crate::{company::clock::CompanyClock, events::EventBus};
+use crate::{auth::guard::SignInGuard, company::clock::CompanyClock, events::EventBus};
 use sqlx::PgPool;
 use std::sync::Arc;
 
@@ -12,6 +12,8 @@ pub struct AppState {
     pub events: EventBus,
     /// The company's time zone, cached for this process.
     pub clock: CompanyClock,
+    /// Bounds on sign-in work in this process.
+    pub sign_in_guard: Arc<SignInGuard>,
 }
 
 /// Security and session settings, read from the environment by the server binary.
@@ -19,11 +21,22 @@ pub struct AppState {
 pub struct Settings {
     /// Longest a sign-in lasts however active the user is.
     pub session_absolute: chrono::Duration,
+    /// A session without a request for this long is over.
+    pub session_idle: chrono::Duration,
+    /// Password checks that may run at once in this process (each holds 19 MiB).
+    pub concurrent_password_checks: usize,
+    /// How long a sign-in waits for a turn to check its password before answering busy.
+    pub password_check_wait: std::time::Duration,
+    /// Sign-in attempts allowed per client address per minute, right or wrong.
+    pub sign_ins_per_minute_per_address: u32,
     /// Failed sign-ins allowed per account within `throttle_window`.
     pub max_failures_per_account: i64,
     /// Failed sign-ins allowed per client address within `throttle_window`.
     pub max_failures_per_address: i64,
     pub throttle_window: chrono::Duration,
+    /// How long a running job may go on after shutdown begins before it is handed back to the
+    /// queue (to resume in the next process).
+    pub shutdown_grace: std::time::Duration,
     /// Mark cookies `Secure` (the site is served over HTTPS).
     pub secure_cookies: bool,
     /// Where email goes (`smtp://host:port`, `?tls=required` for STARTTLS, `smtps://` for TLS);
@@ -38,10 +51,16 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            session_absolute: chrono::Duration::days(7),
+            session_absolute: chrono::Duration::hours(12),
+            session_idle: chrono::Duration::minutes(60),
+            concurrent_password_checks: std::thread::available_parallelism()
+                .map_or(2, |n| n.get() * 2),
+            password_check_wait: std::time::Duration::from_millis(500),
+            sign_ins_per_minute_per_address: 30,
             max_failures_per_account: 5,
             max_failures_per_address: 20,
             throttle_window: chrono::Duration::minutes(15),
+            shutdown_grace: std::time::Duration::from_secs(20),
             secure_cookies: false,
             smtp_url: None,
             mail_from: "Guanxi <noreply@guanxi.localhost>".to_owned(),
@@ -53,11 +72,17 @@ impl Default for Settings {
 impl AppState {
     /// The state of a process over `pool`, with a fresh event bus and zone cache.
     pub fn new(pool: PgPool, settings: Settings) -> Self {
+        let sign_in_guard = Arc::new(SignInGuard::new(
+            settings.concurrent_password_checks,
+            settings.password_check_wait,
+            settings.sign_ins_per_minute_per_address,
+        ));
         Self {
             pool,
             settings: Arc::new(settings),
             events: EventBus::new(),
             clock: CompanyClock::default(),
+            sign_in_guard,
         }
     }
 

@@ -165,7 +165,7 @@ impl TestDatabase {
             None,
         )
         .await?;
-        crate::auth::server::authenticate(&self.pool, session, None)
+        crate::auth::server::authenticate(&self.pool, session, None, chrono::Duration::hours(1))
             .await?
             .ok_or(AppError::Unauthorized)
     }

@@ -75,7 +75,9 @@ impl World {
     async fn detail(&self, caller: &Authenticated, id: CustomerId) -> Option<CustomerDetail> {
         let settings = repo::settings(&self.db.pool).await.unwrap();
         let scope = caller.scope.visible_owners();
-        repo::detail(&self.db.pool, id, scope.as_deref(), &settings).await.unwrap()
+        repo::detail(&mut self.db.pool.acquire().await.unwrap(), id, scope.as_deref(), &settings)
+            .await
+            .unwrap()
     }
 
     async fn listed(&self, caller: &Authenticated, filter: CustomerFilter) -> Vec<CustomerId> {
@@ -593,9 +595,23 @@ async fn a_merge_moves_everything_to_the_survivor_and_can_be_undone() {
         .unwrap();
     assert_eq!(audited, 1);
 
-    // Work continues on the survivor before the undo; that order stays with it.
+    // Work continues on the survivor before the undo; that order stays with it, and so does
+    // an edit made since the merge (an undo once put back the whole month-old snapshot).
     w.order(&admin, survivor, 0).await.unwrap();
+    sqlx::query(
+        "update customer set region = '华东', version = version + 1, updated_at = now() where id = $1",
+    )
+    .bind(survivor.0)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
     dedupe::undo(&w.state, &admin, merge_id).await.unwrap();
+    let region: Option<String> = sqlx::query_scalar("select region from customer where id = $1")
+        .bind(survivor.0)
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(region.as_deref(), Some("华东"), "the later edit stays");
 
     let s = w.detail(&admin, survivor).await.unwrap();
     let m = w.detail(&admin, merged).await.expect("the merged record is back");

@@ -69,7 +69,15 @@ impl World {
 
     async fn detail(&self, id: CustomerId) -> CustomerDetail {
         let settings = app::customers::repo::settings(&self.db.pool).await.unwrap();
-        app::customers::repo::detail(&self.db.pool, id, None, &settings).await.unwrap().unwrap()
+        app::customers::repo::detail(
+            &mut self.db.pool.acquire().await.unwrap(),
+            id,
+            None,
+            &settings,
+        )
+        .await
+        .unwrap()
+        .unwrap()
     }
 
     /// Uploads `bytes` as `kind` and runs a check or the import to its end.

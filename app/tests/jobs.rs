@@ -5,7 +5,8 @@ use app::{
         model::{JobStatus, kinds},
         queue::{self, NewJob},
     },
-    testing::TestDatabase,
+    state::Settings,
+    testing::{Background, TestDatabase},
 };
 use serde_json::json;
 
@@ -204,4 +205,119 @@ async fn the_maintenance_job_runs_end_to_end_through_a_worker() {
             .await
             .unwrap();
     assert_eq!((done, total), (4, Some(4)));
+}
+
+async fn wait_for_status(db: &TestDatabase, id: i64, wanted: &str) -> (String, i32) {
+    for _ in 0..300 {
+        let now = status(db, id).await;
+        if now.0 == wanted {
+            return now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("job {id} never became {wanted}: {:?}", status(db, id).await);
+}
+
+#[tokio::test]
+async fn a_job_that_keeps_killing_its_process_ends_failed_instead_of_running_forever() {
+    let db = TestDatabase::new().await;
+    let mut job = NewJob::new("test", json!({}));
+    job.max_attempts = 2;
+    let id = enqueue(&db, job).await.unwrap();
+    // Each attempt's process dies: its lease lapses without a word.
+    for attempt in 1..=2 {
+        let claimed = queue::claim(&db.pool, &format!("doomed-{attempt}")).await.unwrap().unwrap();
+        assert_eq!((claimed.id, claimed.attempts), (id, attempt));
+        sqlx::query("update job set locked_until = now() - interval '1 second' where id = $1")
+            .bind(id)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    assert!(queue::claim(&db.pool, "third").await.unwrap().is_none(), "no third attempt");
+    assert_eq!(status(&db, id).await, ("failed".to_owned(), 2));
+    let error: String = sqlx::query_scalar("select last_error from job where id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(error.contains("stopped during each of its 2 attempts"), "{error}");
+}
+
+#[tokio::test]
+async fn a_panicking_handler_fails_its_job_and_the_worker_goes_on() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let mut panicking = NewJob::new(kinds::TEST_PANIC, json!({}));
+    panicking.max_attempts = 1;
+    let bad = enqueue(&db, panicking).await.unwrap();
+    let _background = Background::start(&state); // one worker
+    assert_eq!(wait_for_status(&db, bad, "failed").await, ("failed".to_owned(), 1));
+    let error: String = sqlx::query_scalar("select last_error from job where id = $1")
+        .bind(bad)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(error.contains("panicked: a bug in a job handler"), "{error}");
+    // The same (only) worker still takes jobs.
+    let next = enqueue(&db, NewJob::new(kinds::MAINTENANCE, json!({}))).await.unwrap();
+    wait_for_status(&db, next, "succeeded").await;
+}
+
+#[tokio::test]
+async fn at_shutdown_a_running_job_is_handed_back_and_resumes_from_its_checkpoint() {
+    let db = TestDatabase::new().await;
+    let state = db.state_with(Settings {
+        shutdown_grace: std::time::Duration::from_millis(300),
+        ..Settings::default()
+    });
+    let id = enqueue(&db, NewJob::new(kinds::TEST_ENDLESS, json!({}))).await.unwrap();
+    let background = Background::start(&state);
+    for _ in 0..300 {
+        let done: i64 = sqlx::query_scalar("select progress_done from job where id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        if done >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    state.events.close(); // shutdown begins
+    // Back in the queue, its attempt not counted, its checkpoint kept for the next process.
+    assert_eq!(wait_for_status(&db, id, "queued").await, ("queued".to_owned(), 0));
+    drop(background);
+    // (The scheduler queued its periodic jobs too; they may come first.)
+    let mut resumed = queue::claim(&db.pool, "next-process").await.unwrap().unwrap();
+    while resumed.id != id {
+        resumed = queue::claim(&db.pool, "next-process").await.unwrap().expect("ours is queued");
+    }
+    let checkpoint: i64 = serde_json::from_value(resumed.checkpoint.unwrap()).unwrap();
+    assert!(checkpoint >= 3, "resumes from {checkpoint}");
+}
+
+#[tokio::test]
+async fn a_tier_recompute_waits_for_the_one_running_before_it_grades() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    // Stand in for a recompute already running in another process: hold its lock.
+    let mut other = db.pool.acquire().await.unwrap().detach();
+    sqlx::query("select pg_advisory_lock(hashtextextended('guanxi tier recompute', 0))")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let id = enqueue(&db, NewJob::new(kinds::TIER_RECOMPUTE, json!({}))).await.unwrap();
+    let background = Background::start(&state);
+    wait_for_status(&db, id, "running").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let done: i64 = sqlx::query_scalar("select progress_done from job where id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(done, 0, "it waits without grading anyone");
+    sqlx::Connection::close(other).await.unwrap();
+    wait_for_status(&db, id, "succeeded").await;
+    drop(background);
 }

@@ -396,7 +396,7 @@ async fn resolving_emails_a_single_use_survey_and_a_detractor_opens_a_follow_up(
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    let results = surveys::results(&db.pool, survey_id).await.unwrap();
+    let results = surveys::results(&db.pool, survey_id, &owner.scope).await.unwrap();
     assert_eq!((results.sent, results.answered, results.csat_percent), (1, 1, Some(0.0)));
     assert_eq!(results.texts[0].text, "Took a week");
 
@@ -457,11 +457,18 @@ async fn expired_links_are_refused_and_happy_answers_open_nothing() {
             .await
             .unwrap();
     assert_eq!(followup, None);
-    let results = surveys::results(&db.pool, survey_id).await.unwrap();
+    let results = surveys::results(&db.pool, survey_id, &owner.scope).await.unwrap();
     assert_eq!(
         (results.promoters, results.nps, results.csat_percent),
         (1, Some(100.0), Some(100.0))
     );
+    // A manager whose team owns none of these customers sees none of their answers or
+    // recipients (the results once showed every recipient company-wide).
+    let north = db.team("North").await;
+    let manager = caller(&db, "north.manager@example.com", Role::Manager, Some(north)).await;
+    let scoped = surveys::results(&db.pool, survey_id, &manager.scope).await.unwrap();
+    assert_eq!((scoped.sent, scoped.answered, scoped.promoters), (0, 0, 0));
+    assert!(scoped.recipients.is_empty() && scoped.texts.is_empty());
 
     // A customer without any email is skipped, and sending to nobody is refused.
     let silent = customer(&state, &owner, "无邮箱客户", "").await;

@@ -213,12 +213,18 @@ async fn a_preview_counts_moves_without_saving_and_saving_recomputes() {
         b[1].rule = "F >>".into();
         b
     };
-    let error = tiers::save_tiers(&w.state, &w.admin, bad, 365).await.unwrap_err();
+    let version = tiers::settings(&w.db.pool).await.unwrap().version;
+    let error = tiers::save_tiers(&w.state, &w.admin, bad, 365, version).await.unwrap_err();
     assert!(matches!(
         error.field_errors().unwrap().get("tiers.1.rule"),
         [FieldError::BadRule { .. }]
     ));
-    tiers::save_tiers(&w.state, &w.admin, changed, 365).await.unwrap();
+    tiers::save_tiers(&w.state, &w.admin, changed.clone(), 365, version).await.unwrap();
+    // A second admin still holding the list as it was cannot overwrite the change.
+    assert_eq!(
+        tiers::save_tiers(&w.state, &w.admin, inputs.clone(), 365, version).await.unwrap_err(),
+        AppError::Conflict
+    );
     let _background = app::testing::Background::start(&w.state);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while w.tier_name(mid).await.as_deref() != Some("High") {

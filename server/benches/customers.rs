@@ -179,7 +179,9 @@ async fn main() {
                 let settings = settings.clone();
                 let id = ids[i];
                 async move {
-                    repo::detail(&pool, id, None, &settings).await.unwrap();
+                    repo::detail(&mut pool.acquire().await.unwrap(), id, None, &settings)
+                        .await
+                        .unwrap();
                     app::timeline::repo::list(&pool, id, None, 30).await.unwrap();
                     app::orders::repo::orders(&pool, id, None, 20).await.unwrap();
                     app::orders::repo::recommendations(&pool, id, 5).await.unwrap();

@@ -5,11 +5,13 @@
 pub mod config;
 pub mod database;
 pub mod middleware;
+pub mod proxy;
 
 use app::{App, shell, state::AppState};
 use axum::{
     Extension, Router,
     extract::DefaultBodyLimit,
+    response::Response,
     routing::{get, post},
 };
 use config::Config;
@@ -24,6 +26,13 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 /// The cookie holding the session id.
 pub const SESSION_COOKIE: &str = "guanxi_session";
+
+/// The session cookie's name: over https with the `__Host-` prefix, which browsers accept only
+/// from a secure origin, for the whole site and no other domain, so a sibling subdomain or a
+/// plain-http page cannot plant or overwrite it.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-guanxi_session" } else { SESSION_COOKIE }
+}
 
 /// A pool that rides out a Postgres restart: connections are checked before use, acquiring
 /// gives up after a few seconds (a request fails fast instead of hanging), and dead connections
@@ -65,7 +74,11 @@ pub async fn migrate(pool: &PgPool) -> Result<(), Box<dyn std::error::Error + Se
 pub fn app_state(pool: PgPool, config: &Config) -> AppState {
     let settings = app::state::Settings {
         session_absolute: chrono::Duration::from_std(config.session_absolute)
-            .unwrap_or(chrono::Duration::days(7)),
+            .unwrap_or(chrono::Duration::hours(12)),
+        session_idle: chrono::Duration::from_std(config.session_idle)
+            .unwrap_or(chrono::Duration::hours(1)),
+        concurrent_password_checks: config.password_checks,
+        sign_ins_per_minute_per_address: config.sign_ins_per_minute,
         secure_cookies: config.secure_cookies,
         smtp_url: config.smtp_url.clone(),
         mail_from: config
@@ -98,23 +111,51 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
     options
 }
 
+/// Headers every response carries: no framing by other sites (clickjacking), no content-type
+/// guessing, no full URLs (with record ids) leaked to other sites, and over https, HSTS.
+async fn with_security_headers(https: bool, mut response: Response) -> Response {
+    use axum::http::{HeaderValue, header};
+    let headers = response.headers_mut();
+    let mut set = |name, value: &'static str| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "same-origin");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'",
+    );
+    if https {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+    }
+    response
+}
+
 /// Every route, with sessions, the per-request user, cross-site refusal and compression.
 pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Router {
+    // The cookie lives as long as a sign-in may (it is written at sign-in only); the idle limit
+    // is the session row's, checked on every request.
     let sessions = SessionManagerLayer::new(PostgresStore::new(state.pool.clone()))
-        .with_name(SESSION_COOKIE)
+        .with_name(session_cookie_name(config.secure_cookies))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies)
+        .with_path("/")
         .with_expiry(Expiry::OnInactivity(
-            tower_sessions::cookie::time::Duration::try_from(config.session_idle)
-                .unwrap_or(tower_sessions::cookie::time::Duration::hours(8)),
+            tower_sessions::cookie::time::Duration::try_from(config.session_absolute)
+                .unwrap_or(tower_sessions::cookie::time::Duration::hours(12)),
         ));
     let middleware_state = MiddlewareState {
         pool: state.pool.clone(),
         clock: state.clock.clone(),
-        trust_proxy: config.trust_proxy,
+        proxy_trust: config.proxy_trust.clone(),
         public_origin: config.public_origin.clone(),
+        session_idle: state.settings.session_idle,
     };
+    let https = config.secure_cookies;
     let routes = generate_route_list(App);
     let context_state = state.clone();
     Router::new()
@@ -164,4 +205,7 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
         .layer(Extension(state.events.clone()))
         .layer(Extension(state.clone()))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::map_response(move |response| {
+            with_security_headers(https, response)
+        }))
 }

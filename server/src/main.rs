@@ -64,6 +64,15 @@ async fn shutdown_signal() {
 
 async fn serve() -> Result<(), BoxError> {
     let config = Config::from_env()?;
+    // The demo accounts' password is published: demo data only where no one else can reach it.
+    if config.demo_data && !config.addr.ip().is_loopback() && !config.demo_data_anywhere {
+        return Err(format!(
+            "refusing demo data on {}: its accounts share a published password. Serve on \
+             127.0.0.1, or set GUANXI_DEMO_DATA_ANYWHERE=1 for a closed network",
+            config.addr
+        )
+        .into());
+    }
     let source = database::resolve(&database_options(&config)).await?;
     tracing::info!(database = %source.describe(), "database resolved");
     let pool = server::connect(source.url(), config.db_max_connections).await?;
@@ -78,7 +87,7 @@ async fn serve() -> Result<(), BoxError> {
     let state = server::app_state(pool.clone(), &config);
     let listener_task = app::events::server::spawn_listener(pool.clone(), state.events.clone());
     let process = format!("{}-{}", hostname(), std::process::id());
-    let workers = app::jobs::worker::spawn(state.clone(), &process, config.workers);
+    let mut workers = app::jobs::worker::spawn(state.clone(), &process, config.workers);
 
     let options = server::leptos_options(&config);
     let router = server::router(state.clone(), &config, options);
@@ -93,10 +102,17 @@ async fn serve() -> Result<(), BoxError> {
         })
         .await?;
 
-    listener_task.abort();
-    for worker in workers {
+    // Workers stop claiming at once; a running job gets the grace period, then is handed
+    // back to the queue. Only what is still running after that is cut off.
+    let drain = futures::future::join_all(workers.iter_mut());
+    let limit = state.settings.shutdown_grace + std::time::Duration::from_secs(10);
+    if tokio::time::timeout(limit, drain).await.is_err() {
+        tracing::warn!("background work did not stop in time; ending it");
+    }
+    for worker in &workers {
         worker.abort();
     }
+    listener_task.abort();
     pool.close().await;
     if let DatabaseSource::Private(cluster) = &source {
         cluster.stop()?;

@@ -1,6 +1,7 @@
 //! Request middleware: who is calling (resolved once per request), cross-site refusal for
 //! server functions, and HTTP status codes for server-function errors.
 
+use crate::proxy::ProxyTrust;
 use app::{
     auth::server::{LOCALE_COOKIE, RequestContext, SESSION_KEY, authenticate},
     error::AppError,
@@ -24,22 +25,15 @@ use tower_sessions::Session;
 pub struct MiddlewareState {
     pub pool: sqlx::PgPool,
     pub clock: app::company::clock::CompanyClock,
-    pub trust_proxy: bool,
+    pub proxy_trust: ProxyTrust,
     pub public_origin: Option<String>,
+    pub session_idle: chrono::Duration,
 }
 
-fn client_ip(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
-    if trust_proxy
-        && let Some(ip) = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
-    {
-        return Some(ip);
-    }
-    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+fn client_ip(request: &Request, trust: &ProxyTrust) -> Option<IpAddr> {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())?;
+    let forwarded = request.headers().get_all("x-forwarded-for");
+    Some(trust.client_address(peer, forwarded.iter().filter_map(|v| v.to_str().ok())))
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -62,22 +56,26 @@ pub async fn resolve_request(
     if request.uri().path().starts_with("/pkg/") {
         return next.run(request).await;
     }
-    let client_ip = client_ip(&request, state.trust_proxy);
+    let client_ip = client_ip(&request, &state.proxy_trust);
     let session = request.extensions().get::<Session>().cloned();
     let mut user = None;
     if let Some(session) = session {
         match session.get::<uuid::Uuid>(SESSION_KEY).await {
-            Ok(Some(session_id)) => match authenticate(&state.pool, session_id, client_ip).await {
-                Ok(found) => user = found.map(Arc::new),
-                Err(error) => {
-                    tracing::error!(%error, "resolving the session's user failed");
-                    return error_response(AppError::internal(error));
+            Ok(Some(session_id)) => {
+                match authenticate(&state.pool, session_id, client_ip, state.session_idle).await {
+                    Ok(found) => user = found.map(Arc::new),
+                    Err(error) => {
+                        tracing::error!(%error, "resolving the session's user failed");
+                        return error_response(error);
+                    }
                 }
-            },
+            }
             Ok(None) => {}
             Err(error) => {
-                // An unreadable session (store down) is treated as signed out, and logged.
+                // The store is unreachable (database down): the visitor is not signed out, the
+                // server is unavailable, and a browser must not take it for a sign-out.
                 tracing::warn!(%error, "loading the cookie session failed");
+                return error_response(AppError::Busy { retry_after_secs: 5 });
             }
         }
     }

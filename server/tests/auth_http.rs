@@ -131,8 +131,20 @@ async fn session_cookies_are_http_only_and_same_site_lax() {
     let https = TestServer::start_with(test_config(true)).await;
     https.user("a@example.com", Role::Member).await;
     let response = https.browser().sign_in("a@example.com", PASSWORD).await;
-    let cookie = set_cookie_header(&response, server::SESSION_COOKIE).unwrap();
+    assert_eq!(set_cookie_header(&response, server::SESSION_COOKIE), None);
+    let cookie = set_cookie_header(&response, "__Host-guanxi_session").unwrap();
     assert!(cookie.contains("Secure"), "configured for HTTPS: {cookie}");
+    assert!(cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+}
+
+#[test]
+fn an_https_public_origin_makes_cookies_secure() {
+    let secure = |origin: &str| {
+        let vars = |name: &str| (name == "GUANXI_PUBLIC_ORIGIN").then(|| origin.to_owned());
+        server::config::Config::from_vars(vars).unwrap().secure_cookies
+    };
+    assert!(secure("https://crm.example.com"));
+    assert!(!secure("http://127.0.0.1:3000"));
 }
 
 #[tokio::test]
@@ -354,4 +366,227 @@ async fn pages_render_on_the_server_and_signed_out_visitors_are_redirected() {
         .await
         .unwrap();
     assert!(english.contains("<html lang=\"en\"") && english.contains("Sign in"));
+}
+
+/// Wrong guesses sent all at once: before the attempt was recorded under a lock, every one of
+/// them passed the throttle check before any failure was written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_guesses_cannot_pass_the_throttle_together() {
+    let server = TestServer::start().await;
+    server.user("target@example.com", Role::Member).await;
+    let browser = std::sync::Arc::new(server.browser());
+    let guesses = (0..30).map(|n| {
+        let browser = browser.clone();
+        tokio::spawn(async move {
+            app_error(browser.sign_in("target@example.com", &format!("guess number {n}")).await)
+                .await
+        })
+    });
+    let outcomes: Vec<_> = futures::future::join_all(guesses).await;
+    let mut checked = 0;
+    for outcome in outcomes {
+        match outcome.unwrap() {
+            (StatusCode::UNAUTHORIZED, AppError::BadCredentials) => checked += 1,
+            (StatusCode::TOO_MANY_REQUESTS, AppError::Throttled { .. }) => {}
+            (StatusCode::SERVICE_UNAVAILABLE, AppError::Busy { .. }) => {}
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    // The account allows five failures in the window; no more passwords were checked.
+    assert!((1..=5).contains(&checked), "{checked} passwords were checked");
+    assert_eq!(server.count("select count(*) from login_failure").await, checked);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn password_checks_beyond_the_bound_answer_busy_and_nothing_fails() {
+    let mut config = test_config(false);
+    config.password_checks = 1;
+    let server = TestServer::start_with(config).await;
+    for n in 0..24 {
+        server.user(&format!("person{n}@example.com"), Role::Member).await;
+    }
+    let browser = std::sync::Arc::new(server.browser());
+    let attempts = (0..24).map(|n| {
+        let browser = browser.clone();
+        tokio::spawn(async move {
+            let response = browser.sign_in(&format!("person{n}@example.com"), PASSWORD).await;
+            let status = response.status();
+            let body = response.text().await.unwrap();
+            (status, body)
+        })
+    });
+    let (mut signed_in, mut busy) = (0, 0);
+    for outcome in futures::future::join_all(attempts).await {
+        let (status, body) = outcome.unwrap();
+        match status {
+            StatusCode::OK => signed_in += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                let error: AppError = serde_json::from_str(&body).unwrap();
+                assert!(matches!(error, AppError::Busy { .. }), "{error:?}");
+                busy += 1;
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert!(signed_in >= 1, "someone got through");
+    assert!(busy >= 1, "one check at a time cannot serve 24 at once within half a second");
+    // A refused attempt for lack of a turn is not a failure: no one is locked out by it.
+    assert_eq!(server.count("select count(*) from login_failure").await, 0);
+}
+
+#[tokio::test]
+async fn sign_ins_from_one_address_are_rate_limited_right_or_wrong() {
+    let mut config = test_config(false);
+    config.sign_ins_per_minute = 3;
+    let server = TestServer::start_with(config).await;
+    server.user("busy@example.com", Role::Member).await;
+    let browser = server.browser();
+    for _ in 0..3 {
+        assert_eq!(browser.sign_in("busy@example.com", PASSWORD).await.status(), StatusCode::OK);
+    }
+    let (status, error) = app_error(browser.sign_in("busy@example.com", PASSWORD).await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(matches!(error, AppError::Throttled { retry_after_secs } if retry_after_secs <= 60));
+}
+
+#[tokio::test]
+async fn an_email_too_long_to_be_one_is_refused_at_its_field() {
+    let server = TestServer::start().await;
+    let long = format!("{}@example.com", "x".repeat(3000));
+    let (status, error) = app_error(server.browser().sign_in(&long, PASSWORD).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error.field_errors().unwrap().get("email"), &[FieldError::TooLong { max: 254 }]);
+}
+
+async fn is_signed_in(browser: &common::Browser) -> bool {
+    browser.ok::<_, Option<CurrentUser>>(&GetCurrentUser {}).await.is_some()
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_and_an_active_one_lasts_until_its_absolute_expiry() {
+    let server = TestServer::start().await; // idle limit: one hour
+    server.user("idle@example.com", Role::Member).await;
+    let browser = server.signed_in("idle@example.com").await;
+    // In use 50 minutes ago, signed in 11 hours ago: still signed in, and seen now.
+    sqlx::query(
+        "update user_session set last_seen_at = now() - interval '50 minutes',
+                                 created_at = now() - interval '11 hours'",
+    )
+    .execute(&server.db.pool)
+    .await
+    .unwrap();
+    assert!(is_signed_in(&browser).await);
+    let seen_ago: f64 = sqlx::query_scalar(
+        "select extract(epoch from now() - last_seen_at)::float8 from user_session",
+    )
+    .fetch_one(&server.db.pool)
+    .await
+    .unwrap();
+    assert!(seen_ago < 60.0, "the request counted as activity ({seen_ago} s ago)");
+
+    // Untouched for longer than the idle limit: over.
+    sqlx::query("update user_session set last_seen_at = now() - interval '61 minutes'")
+        .execute(&server.db.pool)
+        .await
+        .unwrap();
+    assert!(!is_signed_in(&browser).await);
+
+    // However active, a sign-in ends at its absolute expiry.
+    let browser = server.signed_in("idle@example.com").await;
+    sqlx::query("update user_session set expires_at = now() - interval '1 second'")
+        .execute(&server.db.pool)
+        .await
+        .unwrap();
+    assert!(!is_signed_in(&browser).await);
+}
+
+#[tokio::test]
+async fn the_client_address_comes_from_trusted_proxies_only() {
+    let address_of_last_sign_in = |server: &TestServer| {
+        let pool = server.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "select host(client_ip) from user_session order by created_at desc limit 1",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let sign_in_through_proxy = |server: &TestServer| {
+        let base = server.base.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .post(format!("{base}{}", app::auth::api::SignIn::PATH))
+                .header(header::ORIGIN, &base)
+                .header("x-forwarded-for", "6.6.6.6, 198.51.100.7")
+                .form(&[("email", "proxied@example.com"), ("password", PASSWORD)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+    };
+
+    // No proxy configured: the header is the client's own words and is ignored.
+    let direct = TestServer::start().await;
+    direct.user("proxied@example.com", Role::Member).await;
+    sign_in_through_proxy(&direct).await;
+    assert_eq!(address_of_last_sign_in(&direct).await, "127.0.0.1");
+
+    // One proxy hop: the entry the proxy appended, not the forged one on the left.
+    let mut config = test_config(false);
+    config.proxy_trust = server::proxy::ProxyTrust::Hops(1);
+    let behind_proxy = TestServer::start_with(config).await;
+    behind_proxy.user("proxied@example.com", Role::Member).await;
+    sign_in_through_proxy(&behind_proxy).await;
+    assert_eq!(address_of_last_sign_in(&behind_proxy).await, "198.51.100.7");
+
+    // Listed proxies: the connection (127.0.0.1) is one, so its entry is believed.
+    let mut config = test_config(false);
+    config.proxy_trust = server::proxy::ProxyTrust::parse(Some("127.0.0.0/8"), None).unwrap();
+    let listed = TestServer::start_with(config).await;
+    listed.user("proxied@example.com", Role::Member).await;
+    sign_in_through_proxy(&listed).await;
+    assert_eq!(address_of_last_sign_in(&listed).await, "198.51.100.7");
+}
+
+#[tokio::test]
+async fn responses_forbid_framing_and_sniffing_and_https_adds_hsts() {
+    let server = TestServer::start().await;
+    let page = reqwest::get(format!("{}/sign-in", server.base)).await.unwrap();
+    let headers = page.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    assert!(
+        headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'")
+    );
+    assert!(!headers.contains_key("strict-transport-security"), "plain http");
+
+    let https = TestServer::start_with(test_config(true)).await;
+    let page = reqwest::get(format!("{}/sign-in", https.base)).await.unwrap();
+    assert!(page.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+}
+
+#[tokio::test]
+async fn arguments_that_do_not_decode_answer_400_not_500() {
+    let server = TestServer::start().await;
+    server.user("member@example.com", Role::Member).await;
+    let browser = server.signed_in("member@example.com").await;
+    let url = format!("{}{}", server.base, SetUserActive::PATH);
+    for body in ["{not json", r#"{"id": "seven", "version": 1, "active": true}"#, "{}"] {
+        let response = browser
+            .client
+            .post(&url)
+            .header(header::ORIGIN, &server.base)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let (status, error) = app_error(response).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(matches!(error, AppError::BadRequest(_)), "{body}: {error:?}");
+    }
 }

@@ -59,7 +59,11 @@ async fn tier_and_loyalty_administration_refuses_lesser_roles() {
         let preview = browser.call(&PreviewTiers { tiers: inputs.clone() }).await;
         assert_eq!(forbidden(preview).await.1, AppError::Forbidden);
         let save = browser
-            .call(&SaveTiers { tiers: inputs.clone(), window_days: settings.window_days })
+            .call(&SaveTiers {
+                tiers: inputs.clone(),
+                window_days: settings.window_days,
+                version: settings.version,
+            })
             .await;
         assert_eq!(forbidden(save).await, (StatusCode::FORBIDDEN, AppError::Forbidden));
         let recompute = browser.call(&StartTierRecompute {}).await;

@@ -21,16 +21,19 @@ pub(crate) fn parse_scope(value: &str) -> Result<ScopeKind, AppError> {
     ScopeKind::parse(value).map_err(|_| AppError::internal(format_args!("unknown scope {value:?}")))
 }
 
-/// The user behind a session row, refreshing `last_seen_at` at most once a minute.
+/// The user behind a session row, refreshing `last_seen_at` at most once a minute. A session
+/// past its absolute expiry, or unused for longer than `idle`, has no user.
 pub async fn load_session_user(
     pool: &PgPool,
     session_id: Uuid,
+    idle: chrono::Duration,
 ) -> Result<Option<SessionUser>, AppError> {
     let row = sqlx::query!(
         r#"
         with touched as (
             update user_session set last_seen_at = now()
             where id = $1 and expires_at > now() and last_seen_at < now() - interval '1 minute'
+              and last_seen_at > now() - $2 * interval '1 second'
             returning id
         )
         select u.id, u.email, u.display_name, u.role, u.team_id, t.name as "team_name?",
@@ -47,8 +50,10 @@ pub async fn load_session_user(
         left join team t on t.id = u.team_id
         join role_data_scope s on s.role = u.role
         where us.id = $1 and us.expires_at > now() and u.active
+          and us.last_seen_at > now() - $2 * interval '1 second'
         "#,
-        session_id
+        session_id,
+        idle.num_seconds() as f64
     )
     .fetch_optional(pool)
     .await?;
@@ -212,39 +217,46 @@ pub async fn set_locale(pool: &PgPool, user_id: UserId, locale: Locale) -> Resul
     Ok(())
 }
 
-pub async fn record_login_failure(
-    pool: &PgPool,
-    email: &str,
-    client_ip: Option<IpAddr>,
-) -> Result<(), AppError> {
-    sqlx::query!(
-        "insert into login_failure (email, client_ip) values ($1, $2::text::inet)",
-        email,
-        client_ip.map(|ip| ip.to_string())
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
 pub async fn clear_login_failures(pool: &PgPool, email: &str) -> Result<(), AppError> {
     sqlx::query!("delete from login_failure where email = $1", email).execute(pool).await?;
     Ok(())
 }
 
-/// When sign-in attempts for this account or address may resume, if they are throttled now.
+/// Counts a sign-in attempt as a failure before its password is checked (a successful one
+/// clears it with the account's other failures), unless the account or address is throttled:
+/// then it returns when attempts may resume and records nothing.
 ///
 /// Throttled means the window holds at least the allowed number of failures; attempts resume
-/// when the oldest of the most recent `max` failures leaves the window.
-pub async fn throttled_until(
+/// when the oldest of the most recent `max` failures leaves the window. Transaction-scoped
+/// advisory locks on the account and the address make the check and the record one step:
+/// parallel attempts queue on them instead of all passing the check.
+pub async fn reserve_attempt(
     pool: &PgPool,
     email: &str,
     client_ip: Option<IpAddr>,
     window: chrono::Duration,
     max_per_account: i64,
     max_per_address: i64,
-) -> Result<Option<DateTime<Utc>>, AppError> {
+) -> Result<Result<(), DateTime<Utc>>, AppError> {
     let window_secs = window.num_seconds() as f64;
+    let address = client_ip.map(|ip| ip.to_string());
+    let mut tx = pool.begin().await?;
+    // Always the account first, then the address: one order, so two attempts never wait on
+    // each other's second lock.
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtextextended('sign-in account ' || $1, 0))",
+        email
+    )
+    .execute(&mut *tx)
+    .await?;
+    if let Some(address) = &address {
+        sqlx::query!(
+            "select pg_advisory_xact_lock(hashtextextended('sign-in address ' || $1, 0))",
+            address
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     let until = sqlx::query_scalar!(
         r#"
         select greatest(
@@ -257,12 +269,23 @@ pub async fn throttled_until(
         ) + $3 * interval '1 second' as "until: DateTime<Utc>"
         "#,
         email,
-        client_ip.map(|ip| ip.to_string()),
+        address,
         window_secs,
         max_per_account as i32,
         max_per_address as i32,
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(until)
+    if let Some(until) = until.filter(|until| *until > Utc::now()) {
+        return Ok(Err(until));
+    }
+    sqlx::query!(
+        "insert into login_failure (email, client_ip) values ($1, $2::text::inet)",
+        email,
+        address
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
 }

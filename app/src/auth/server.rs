@@ -121,13 +121,15 @@ pub fn require(required: Role) -> Result<Arc<Authenticated>, AppError> {
 }
 
 /// Resolves the session's user, refreshing its last-seen time. `None` when the session row is
-/// gone (signed out elsewhere), past its absolute expiry, or the account is inactive.
+/// gone (signed out elsewhere), past its absolute expiry, idle for longer than `idle`, or the
+/// account is inactive.
 pub async fn authenticate(
     pool: &sqlx::PgPool,
     session_id: Uuid,
     client_ip: Option<IpAddr>,
+    idle: chrono::Duration,
 ) -> Result<Option<Authenticated>, AppError> {
-    Ok(repo::load_session_user(pool, session_id).await?.map(|loaded| Authenticated {
+    Ok(repo::load_session_user(pool, session_id, idle).await?.map(|loaded| Authenticated {
         scope: DataScope {
             kind: loaded.user.scope,
             user_id: loaded.user.id,
@@ -171,15 +173,33 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 /// Checks a password against a stored hash. With no hash (unknown account) it still spends the
 /// time of a real check, so response times do not reveal which emails exist.
 pub async fn verify_password(password: String, stored_hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || verify_blocking(&password, stored_hash))
+        .await
+        .unwrap_or(false)
+}
+
+/// `verify_password` holding a turn of the sign-in guard until the check itself ends, even
+/// when the request that asked for it is gone.
+pub async fn verify_password_in_turn(
+    turn: tokio::sync::OwnedSemaphorePermit,
+    password: String,
+    stored_hash: Option<String>,
+) -> bool {
     tokio::task::spawn_blocking(move || {
-        let is_real = stored_hash.is_some();
-        let hash = stored_hash.unwrap_or_else(|| dummy_hash().to_owned());
-        let Ok(parsed) = PasswordHash::new(&hash) else { return false };
-        let matched = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
-        is_real && matched
+        let matched = verify_blocking(&password, stored_hash);
+        drop(turn);
+        matched
     })
     .await
     .unwrap_or(false)
+}
+
+fn verify_blocking(password: &str, stored_hash: Option<String>) -> bool {
+    let is_real = stored_hash.is_some();
+    let hash = stored_hash.unwrap_or_else(|| dummy_hash().to_owned());
+    let Ok(parsed) = PasswordHash::new(&hash) else { return false };
+    let matched = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+    is_real && matched
 }
 
 fn dummy_hash() -> &'static str {

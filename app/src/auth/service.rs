@@ -3,7 +3,7 @@
 use super::{
     model::{CurrentUser, UserId, normalize_email, validate_new_password},
     repo,
-    server::{Actor, Authenticated, hash_password, verify_password},
+    server::{Actor, Authenticated, hash_password, verify_password, verify_password_in_turn},
 };
 use crate::{
     audit::repo::{Change, record},
@@ -12,6 +12,9 @@ use crate::{
 };
 use std::net::IpAddr;
 use uuid::Uuid;
+
+/// Longest email a sign-in looks up (RFC 5321's path limit).
+const MAX_EMAIL_CHARS: usize = 254;
 
 /// Who is trying to sign in, from where.
 pub struct SignInAttempt<'a> {
@@ -24,9 +27,10 @@ pub struct SignInAttempt<'a> {
 /// Checks the credentials and opens a session row. The caller stores the returned id in a
 /// freshly cycled cookie session.
 ///
-/// Errors: `Validation` (empty fields), `Throttled` (too many recent failures for this account
-/// or address; checked before the password so guessing gains nothing), `BadCredentials` (unknown
-/// email, wrong password or deactivated account, indistinguishably).
+/// Errors: `Validation` (empty fields, an email too long to be one), `Throttled` (too many
+/// attempts from this address, or recent failures for this account or address; checked before
+/// the password so guessing gains nothing), `Busy` (every password check slot stayed taken),
+/// `BadCredentials` (unknown email, wrong password or deactivated account, indistinguishably).
 pub async fn sign_in(
     state: &AppState,
     attempt: SignInAttempt<'_>,
@@ -41,9 +45,23 @@ pub async fn sign_in(
     }
     errors.into_result()?;
 
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return Err(AppError::validation(
+            "email",
+            FieldError::TooLong { max: MAX_EMAIL_CHARS as u32 },
+        ));
+    }
+
     let pool = &state.pool;
     let settings = &state.settings;
-    let until = repo::throttled_until(
+    let guard = &state.sign_in_guard;
+    if let Some(address) = attempt.client_ip {
+        guard.check_address(address)?;
+    }
+    let turn = guard.hashing_turn().await?;
+    // The attempt is counted before the password is checked, under a lock per account and
+    // address, so parallel guesses cannot all pass the throttle before any is recorded.
+    repo::reserve_attempt(
         pool,
         &email,
         attempt.client_ip,
@@ -51,29 +69,28 @@ pub async fn sign_in(
         settings.max_failures_per_account,
         settings.max_failures_per_address,
     )
-    .await?;
-    if let Some(until) = until {
-        let wait = (until - chrono::Utc::now()).num_seconds();
-        if wait > 0 {
-            return Err(AppError::Throttled { retry_after_secs: wait as u64 });
-        }
-    }
+    .await?
+    .map_err(|until| AppError::Throttled {
+        retry_after_secs: (until - chrono::Utc::now()).num_seconds().max(1) as u64,
+    })?;
 
     let credentials = repo::find_credentials(pool, &email).await?;
-    let matched =
-        verify_password(attempt.password.to_owned(), credentials.as_ref().map(|c| c.1.clone()))
-            .await;
+    let matched = verify_password_in_turn(
+        turn,
+        attempt.password.to_owned(),
+        credentials.as_ref().map(|c| c.1.clone()),
+    )
+    .await;
     let actor = Actor { user_id: None, client_ip: attempt.client_ip };
     let user_id = match credentials {
         Some((id, _, true)) if matched => id,
         _ => {
-            repo::record_login_failure(pool, &email, attempt.client_ip).await?;
+            // The reserved attempt stays: it is the failure's record.
             let entity = credentials.map(|c| c.0.to_string()).unwrap_or_else(|| email.clone());
             record(pool, actor, Change::new("sign_in_failed", "user", entity)).await?;
             return Err(AppError::BadCredentials);
         }
     };
-
     let mut tx = pool.begin().await?;
     let expires_at = chrono::Utc::now() + settings.session_absolute;
     let session_id =

@@ -94,7 +94,7 @@ pub async fn get_customer(id: CustomerId) -> Result<CustomerDetail, AppError> {
     let (caller, state) = caller_and_state(crate::auth::model::Role::Member)?;
     let settings = super::repo::settings(&state.pool).await?;
     let scope = caller.scope.visible_owners();
-    super::repo::detail(&state.pool, id, scope.as_deref(), &settings)
+    super::repo::detail(&mut *state.pool.acquire().await?, id, scope.as_deref(), &settings)
         .await?
         .ok_or(AppError::NotFound)
 }

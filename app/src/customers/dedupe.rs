@@ -394,6 +394,14 @@ pub async fn merge(
     )
     .fetch_one(&mut *tx)
     .await?;
+    let survivor_after = snapshot(&mut tx, request.survivor).await?;
+    sqlx::query!(
+        "update customer_merge set survivor_after = $2 where id = $1",
+        merge_id,
+        survivor_after
+    )
+    .execute(&mut *tx)
+    .await?;
     let merged_name = merged_before["name"].as_str().unwrap_or_default().to_owned();
     let data = serde_json::json!({ "merged_name": merged_name, "merged_id": request.merged.0 });
     append(
@@ -428,7 +436,7 @@ pub async fn undo(state: &AppState, caller: &Authenticated, merge_id: i64) -> Re
     let scope = caller.scope.visible_owners();
     let mut tx = state.pool.begin().await?;
     let merge = sqlx::query!(
-        r#"select survivor_id, merged_id, survivor_before, merged_before, moved,
+        r#"select survivor_id, merged_id, survivor_before, merged_before, survivor_after, moved,
                   merged_at as "merged_at: DateTime<Utc>"
            from customer_merge where id = $1 and undone_at is null for update"#,
         merge_id
@@ -442,6 +450,20 @@ pub async fn undo(state: &AppState, caller: &Authenticated, merge_id: i64) -> Re
     let survivor = CustomerId(merge.survivor_id);
     let merged = CustomerId(merge.merged_id);
     repo::lock(&mut tx, survivor, scope.as_deref()).await?.ok_or(AppError::NotFound)?;
+    if merge.survivor_after.is_none() {
+        // Merged before the survivor's state after the merge was kept: an edit since cannot be
+        // told apart from the merge's own changes, so nothing is overwritten.
+        let edited_since = sqlx::query_scalar!(
+            r#"select updated_at > $2 as "edited!" from customer where id = $1"#,
+            survivor.0,
+            merge.merged_at as _
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if edited_since {
+            return Err(AppError::Conflict);
+        }
+    }
 
     for (table, column) in CUSTOMER_REFERENCES {
         let ids: Vec<i64> = merge
@@ -463,8 +485,11 @@ pub async fn undo(state: &AppState, caller: &Authenticated, merge_id: i64) -> Re
     )
     .execute(&mut *tx)
     .await?;
-    for (id, before) in [(survivor, &merge.survivor_before), (merged, &merge.merged_before)] {
-        restore_fields(&mut tx, id, before).await?;
+    for (id, before, after) in [
+        (survivor, &merge.survivor_before, merge.survivor_after.as_ref()),
+        (merged, &merge.merged_before, None),
+    ] {
+        restore_fields(&mut tx, id, before, after).await?;
         orders::repo::recompute_aggregates(&mut tx, id).await?;
         repo::refresh_search(&mut tx, id).await?;
     }
@@ -495,31 +520,54 @@ pub async fn undo(state: &AppState, caller: &Authenticated, merge_id: i64) -> Re
     Ok(())
 }
 
-/// Puts back the editable fields and the deleted state a snapshot recorded.
+/// Fields an undone merge puts back.
+const RESTORED_FIELDS: &[&str] = &[
+    "kind",
+    "name",
+    "customer_type",
+    "churn_reason",
+    "churned_at",
+    "phone",
+    "phone_normalized",
+    "email",
+    "email_normalized",
+    "address",
+    "region",
+    "industry",
+    "source",
+    "owner_id",
+    "tags",
+    "birthday",
+    "anniversary",
+    "notes",
+    "custom_fields",
+    "deleted_at",
+    "deleted_by",
+    "merged_into",
+];
+
+/// Puts back the editable fields and the deleted state a snapshot recorded. With `after` (the
+/// record as the merge left it), a field someone changed since keeps its new value: the undo
+/// takes back the merge's changes, not later edits.
 async fn restore_fields(
     conn: &mut PgConnection,
     id: CustomerId,
     before: &serde_json::Value,
+    after: Option<&serde_json::Value>,
 ) -> Result<(), AppError> {
-    sqlx::query!(
-        r#"
-        update customer c set
-            kind = b.kind, name = b.name, customer_type = b.customer_type,
-            churn_reason = b.churn_reason, churned_at = b.churned_at, phone = b.phone,
-            phone_normalized = b.phone_normalized, email = b.email,
-            email_normalized = b.email_normalized, address = b.address, region = b.region,
-            industry = b.industry, source = b.source, owner_id = b.owner_id, tags = b.tags,
-            birthday = b.birthday, anniversary = b.anniversary, notes = b.notes,
-            custom_fields = b.custom_fields, deleted_at = b.deleted_at, deleted_by = b.deleted_by,
-            merged_into = b.merged_into, version = c.version + 1, updated_at = now()
-        from jsonb_populate_record(null::customer, $2) b
-        where c.id = $1
-        "#,
-        id.0,
-        before
-    )
-    .execute(&mut *conn)
-    .await?;
+    // Column names come from the constant list above, never from input.
+    let assignments: Vec<String> = RESTORED_FIELDS
+        .iter()
+        .map(|f| format!("{f} = case when $3::jsonb is null or c.{f} is not distinct from a.{f} then b.{f} else c.{f} end"))
+        .collect();
+    let sql = format!(
+        "update customer c set {}, version = c.version + 1, updated_at = now()
+         from jsonb_populate_record(null::customer, $2) b,
+              jsonb_populate_record(null::customer, coalesce($3, '{{}}'::jsonb)) a
+         where c.id = $1",
+        assignments.join(", ")
+    );
+    sqlx::query(&sql).bind(id.0).bind(before).bind(after).execute(&mut *conn).await?;
     Ok(())
 }
 

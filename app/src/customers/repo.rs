@@ -484,7 +484,7 @@ pub async fn replace_contacts(
 
 /// One live customer the caller may see, with its contacts.
 pub async fn detail(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     id: CustomerId,
     visible_owners: Option<&[i64]>,
     settings: &CustomerSettings,
@@ -506,7 +506,7 @@ pub async fn detail(
         id.0,
         visible_owners as _,
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     let Some(r) = row else { return Ok(None) };
     let now = Utc::now();
@@ -541,7 +541,7 @@ pub async fn detail(
         total_spend: Money { minor: r.total_spend_minor, currency: r.currency },
         first_order_at: r.first_order_at,
         last_order_at: r.last_order_at,
-        contacts: contacts(pool, id).await?,
+        contacts: contacts(&mut *conn, id).await?,
         created_at: r.created_at,
         version: r.version,
     }))

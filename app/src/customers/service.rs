@@ -136,7 +136,9 @@ pub async fn update(
     }
     let valid = validate(&mut tx, caller, &input, &contacts).await?;
     let settings = repo::settings(&mut *tx).await?;
-    let before = repo::detail(&state.pool, id, scope.as_deref(), &settings).await?;
+    // Read inside the transaction: a second pool connection taken while this one is held
+    // deadlocks the pool under load.
+    let before = repo::detail(&mut tx, id, scope.as_deref(), &settings).await?;
     if !repo::update(&mut tx, id, version, &valid).await? {
         return Err(AppError::Conflict);
     }

@@ -13,8 +13,10 @@ messages! {
         Conflict => "其他人刚刚修改了这条记录。请重新加载后再保存，您的修改尚未保存。", "Someone else changed this record just now. Reload it and save again; your change was not saved.";
         BadCredentials => "邮箱或密码不正确。", "The email or password is incorrect.";
         Throttled => "登录失败次数过多，请 {minutes} 分钟后再试。", "Too many failed sign-ins. Try again in {minutes} minutes.";
+        Busy => "服务器暂时无法处理，请 {seconds} 秒后再试，您的操作尚未生效。", "The server cannot take this right now. Try again in {seconds} seconds; nothing was changed.";
         CrossSiteRefused => "请求来自其他网站，已被拒绝。", "The request came from another site and was refused.";
         Internal => "服务器出错了（参考编号 {reference}），请稍后再试。", "Something went wrong on the server (reference {reference}). Please try again later.";
+        BadRequest => "无法读取该请求，未做任何更改。请刷新页面后重试。", "The request could not be read, so nothing was changed. Reload the page and try again.";
         Transport => "无法连接服务器，请检查网络后重试。", "The server could not be reached. Check the connection and try again.";
         Required => "必填。", "Required.";
         TooLong => "最多 {max} 个字符。", "At most {max} characters.";
@@ -66,10 +68,14 @@ pub fn error_text(error: &AppError, locale: Locale) -> String {
             let minutes = retry_after_secs.div_ceil(60).max(1);
             fill(ErrorText::Throttled.text(locale), &[("minutes", &minutes)])
         }
+        AppError::Busy { retry_after_secs } => {
+            fill(ErrorText::Busy.text(locale), &[("seconds", retry_after_secs)])
+        }
         AppError::CrossSiteRefused => ErrorText::CrossSiteRefused.text(locale).to_owned(),
         AppError::Internal { reference } => {
             fill(ErrorText::Internal.text(locale), &[("reference", reference)])
         }
+        AppError::BadRequest(_) => ErrorText::BadRequest.text(locale).to_owned(),
         AppError::Transport(_) => ErrorText::Transport.text(locale).to_owned(),
         AppError::AlreadyClaimed { by } => {
             fill(ErrorText::AlreadyClaimed.text(locale), &[("name", by)])

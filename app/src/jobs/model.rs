@@ -63,6 +63,11 @@ pub mod kinds {
     pub const SURVEY_SEND: &str = "survey_send";
     /// Builds the archive of the whole company's data.
     pub const COMPANY_ARCHIVE: &str = "company_archive";
+    /// Test-only kinds: a handler that panics, and one that works until it is stopped.
+    #[cfg(feature = "testing")]
+    pub const TEST_PANIC: &str = "testing_panic";
+    #[cfg(feature = "testing")]
+    pub const TEST_ENDLESS: &str = "testing_endless";
 }
 
 /// A job with its progress.

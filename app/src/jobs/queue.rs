@@ -80,7 +80,23 @@ pub struct ClaimedJob {
 
 /// Takes the oldest due job, or one whose worker's lease ran out, without waiting on jobs other
 /// workers are claiming at the same moment.
+///
+/// A lapsed lease means the attempt's process died (or lost the database): that attempt
+/// counts, so a job that crashes its process every time ends failed instead of being taken up
+/// forever.
 pub async fn claim(pool: &PgPool, worker: &str) -> Result<Option<ClaimedJob>, AppError> {
+    sqlx::query!(
+        r#"
+        update job set status = 'failed', finished_at = now(), updated_at = now(),
+                       locked_by = null, locked_until = null,
+                       last_error = left('the process running it stopped during each of its '
+                                         || attempts || ' attempts; last error: '
+                                         || coalesce(last_error, 'none'), 2000)
+        where status = 'running' and locked_until < now() and attempts >= max_attempts
+        "#
+    )
+    .execute(pool)
+    .await?;
     let row = sqlx::query!(
         r#"
         update job set status = 'running', attempts = attempts + 1, locked_by = $1,
@@ -88,7 +104,7 @@ pub async fn claim(pool: &PgPool, worker: &str) -> Result<Option<ClaimedJob>, Ap
         where id = (
             select id from job
             where (status = 'queued' and run_at <= now())
-               or (status = 'running' and locked_until < now())
+               or (status = 'running' and locked_until < now() and attempts < max_attempts)
             order by run_at, id
             for update skip locked
             limit 1
@@ -159,6 +175,21 @@ pub async fn complete(pool: &PgPool, id: i64, worker: &str) -> Result<(), AppErr
         "update job set status = 'succeeded', finished_at = now(), updated_at = now(),
                         locked_by = null, locked_until = null, last_error = null,
                         progress_done = coalesce(progress_total, progress_done)
+         where id = $1 and locked_by = $2 and status = 'running'",
+        id,
+        worker
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Hands a job back to the queue at shutdown, its attempt not counted: it resumes from its
+/// last checkpoint in the next process.
+pub async fn release(pool: &PgPool, id: i64, worker: &str) -> Result<(), AppError> {
+    sqlx::query!(
+        "update job set status = 'queued', run_at = now(), attempts = greatest(attempts - 1, 0),
+                        locked_by = null, locked_until = null, updated_at = now()
          where id = $1 and locked_by = $2 and status = 'running'",
         id,
         worker

@@ -6,7 +6,7 @@ use super::{
     queue::{self, ClaimedJob, LEASE_SECS, NewJob},
 };
 use crate::{error::AppError, events::Topic, events::publish, state::AppState};
-use futures::future::BoxFuture;
+use futures::{FutureExt, future::BoxFuture};
 use serde::de::DeserializeOwned;
 use std::time::{Duration, Instant};
 
@@ -103,6 +103,19 @@ pub fn handler_for(kind: &str) -> Option<Handler> {
         }
         kinds::SURVEY_SEND => Some(|ctx| Box::pin(crate::surveys::service::deliver(ctx))),
         kinds::COMPANY_ARCHIVE => Some(|ctx| Box::pin(crate::exports::archive::build(ctx))),
+        #[cfg(feature = "testing")]
+        kinds::TEST_PANIC => Some(|_| Box::pin(async { panic!("a bug in a job handler") })),
+        #[cfg(feature = "testing")]
+        kinds::TEST_ENDLESS => Some(|mut ctx| {
+            Box::pin(async move {
+                let mut done = ctx.checkpoint::<i64>().unwrap_or(0);
+                loop {
+                    done += 1;
+                    ctx.progress(done, None, Some(serde_json::json!(done))).await?;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            })
+        }),
         _ => None,
     }
 }
@@ -177,9 +190,37 @@ async fn run(state: &AppState, worker: &str, job: ClaimedJob) {
             }
         }
     };
+    // At shutdown a job gets a grace period to finish; then it is handed back to the queue and
+    // resumes from its checkpoint in the next process.
+    let mut closing = state.events.closing();
+    let grace_over = async {
+        while !*closing.borrow_and_update() {
+            if closing.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        tokio::time::sleep(state.settings.shutdown_grace).await;
+    };
+    // A panic in a handler is this job's failure, not the worker's end.
+    let guarded = std::panic::AssertUnwindSafe(handler(context)).catch_unwind();
     let outcome = tokio::select! {
-        outcome = handler(context) => outcome,
+        outcome = guarded => outcome.unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            tracing::error!(id, %kind, %message, "job handler panicked");
+            Err(JobError::Retry(format!("the job's handler panicked: {message}")))
+        }),
         _ = heartbeat => Err(JobError::Stopped),
+        _ = grace_over => {
+            tracing::info!(id, %kind, "shutting down: job handed back to the queue");
+            if let Err(error) = queue::release(pool, id, worker).await {
+                tracing::warn!(%error, id, "handing the job back failed; its lease will lapse");
+            }
+            Err(JobError::Stopped)
+        }
     };
     let result = match &outcome {
         Ok(()) => queue::complete(pool, id, worker).await,

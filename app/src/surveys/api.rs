@@ -60,8 +60,8 @@ pub async fn send_survey(survey_id: i64, target: SendTarget) -> Result<SendOutco
 /// Managers and admins. Errors: `Unauthorized`, `Forbidden`, `NotFound`.
 #[server(input = Json)]
 pub async fn get_survey_results(id: i64) -> Result<SurveyResults, AppError> {
-    let (_, state) = caller(crate::auth::model::Role::Manager)?;
-    super::service::results(&state.pool, id).await
+    let (caller, state) = caller(crate::auth::model::Role::Manager)?;
+    super::service::results(&state.pool, id, &caller.scope).await
 }
 
 /// The survey behind an emailed link. No sign-in.

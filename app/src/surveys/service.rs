@@ -4,7 +4,7 @@
 use super::model::*;
 use crate::{
     audit::repo::{Change, record},
-    auth::server::{Actor, Authenticated},
+    auth::server::{Actor, Authenticated, DataScope},
     customers::model::CustomerId,
     error::{AppError, FieldError},
     events::{Audience, ServerEvent, Topic, publish},
@@ -697,17 +697,27 @@ pub async fn answer(
 }
 
 /// A survey's results.
-pub async fn results(pool: &PgPool, survey_id: i64) -> Result<SurveyResults, AppError> {
+pub async fn results(
+    pool: &PgPool,
+    survey_id: i64,
+    scope: &DataScope,
+) -> Result<SurveyResults, AppError> {
     let survey = {
         let mut conn = pool.acquire().await?;
         load(&mut conn, survey_id).await?
     };
+    // A manager sees the answers and recipients of the customers in their scope only.
+    let owners = scope.visible_owners();
+    const IN_SCOPE: &str = "join customer sc on sc.id = a.customer_id
+        where a.survey_id = $1 and ($2::bigint[] is null or sc.owner_id = any($2))";
     let (queued, sent, failed, answered): (i64, i64, i64, i64) = sqlx::query_as(
-        "select count(*) filter (where status = 'queued'), count(*) filter (where status in ('sent', 'answered')),
-                count(*) filter (where status = 'failed'), count(*) filter (where status = 'answered')
-         from survey_recipient where survey_id = $1",
+        "select count(*) filter (where r.status = 'queued'), count(*) filter (where r.status in ('sent', 'answered')),
+                count(*) filter (where r.status = 'failed'), count(*) filter (where r.status = 'answered')
+         from survey_recipient r join customer c on c.id = r.customer_id
+         where r.survey_id = $1 and ($2::bigint[] is null or c.owner_id = any($2))",
     )
     .bind(survey_id)
+    .bind(&owners)
     .fetch_one(pool)
     .await?;
     // (group key, week, answers, csat answers, satisfied, promoters, passives, detractors)
@@ -727,42 +737,46 @@ pub async fn results(pool: &PgPool, survey_id: i64) -> Result<SurveyResults, App
             .collect()
     };
     let overall_counts: GroupCounts = sqlx::query_as(&format!(
-        "select null::text, null::date, {COUNTS} from survey_answer a where a.survey_id = $1"
+        "select null::text, null::date, {COUNTS} from survey_answer a {IN_SCOPE}"
     ))
     .bind(survey_id)
+    .bind(&owners)
     .fetch_one(pool)
     .await?;
     let by_week: Vec<GroupCounts> = sqlx::query_as(&format!(
         "select null::text, date_trunc('week', a.created_at at time zone company_time_zone())::date, {COUNTS}
-         from survey_answer a where a.survey_id = $1 group by 2 order by 2 desc limit 26"
+         from survey_answer a {IN_SCOPE} group by 2 order by 2 desc limit 26"
     ))
     .bind(survey_id)
+    .bind(&owners)
     .fetch_all(pool)
     .await?;
     let by_agent: Vec<GroupCounts> = sqlx::query_as(&format!(
         "select coalesce(u.display_name, '—'), null::date, {COUNTS}
-         from survey_answer a left join app_user u on u.id = a.agent_id
-         where a.survey_id = $1 group by u.display_name order by count(*) desc limit 50"
+         from survey_answer a left join app_user u on u.id = a.agent_id {IN_SCOPE} group by u.display_name order by count(*) desc limit 50"
     ))
     .bind(survey_id)
+    .bind(&owners)
     .fetch_all(pool)
     .await?;
     let by_tier: Vec<GroupCounts> = sqlx::query_as(&format!(
         "select coalesce(t.name_zh || ' / ' || t.name_en, '—'), null::date, {COUNTS}
-         from survey_answer a left join tier t on t.id = a.tier_id
-         where a.survey_id = $1 group by t.name_zh, t.name_en, t.position order by t.position nulls last"
+         from survey_answer a left join tier t on t.id = a.tier_id {IN_SCOPE} group by t.name_zh, t.name_en, t.position order by t.position nulls last"
     ))
     .bind(survey_id)
+    .bind(&owners)
     .fetch_all(pool)
     .await?;
     let texts: Vec<(i64, String, String, String, DateTime<Utc>)> = sqlx::query_as(
         "select a.customer_id, c.name, e->>'text_zh' || ' / ' || (e->>'text_en'), e->'value'->>'Text', a.created_at
          from survey_answer a join customer c on c.id = a.customer_id
          cross join lateral jsonb_array_elements(a.answers) e
-         where a.survey_id = $1 and e->>'kind' = 'text' and coalesce(e->'value'->>'Text', '') <> ''
+         where a.survey_id = $1 and ($2::bigint[] is null or c.owner_id = any($2))
+           and e->>'kind' = 'text' and coalesce(e->'value'->>'Text', '') <> ''
          order by a.created_at desc limit 50",
     )
     .bind(survey_id)
+    .bind(&owners)
     .fetch_all(pool)
     .await?;
     #[derive(sqlx::FromRow)]
@@ -783,9 +797,11 @@ pub async fn results(pool: &PgPool, survey_id: i64) -> Result<SurveyResults, App
                 r.sent_at, r.answered_at, a.followup_ticket_id
          from survey_recipient r join customer c on c.id = r.customer_id
          left join survey_answer a on a.recipient_id = r.id
-         where r.survey_id = $1 order by r.id desc limit 100",
+         where r.survey_id = $1 and ($2::bigint[] is null or c.owner_id = any($2))
+         order by r.id desc limit 100",
     )
     .bind(survey_id)
+    .bind(&owners)
     .fetch_all(pool)
     .await?;
     let (_, _, _, csat_answers, _, promoters, passives, detractors) = overall_counts.clone();

@@ -66,11 +66,16 @@ pub async fn preview_tiers(tiers: Vec<TierInput>) -> Result<Preview, AppError> {
 
 /// Saves the tiers and the RFM window and starts recomputing every customer; returns the job.
 ///
-/// Admins. Errors: `Unauthorized`, `Forbidden`, `Validation`.
+/// Admins. Errors: `Unauthorized`, `Forbidden`, `Validation`, `Conflict` (another admin saved
+/// since `version`, the settings version this list was loaded with).
 #[server(input = Json)]
-pub async fn save_tiers(tiers: Vec<TierInput>, window_days: i32) -> Result<i64, AppError> {
+pub async fn save_tiers(
+    tiers: Vec<TierInput>,
+    window_days: i32,
+    version: i32,
+) -> Result<i64, AppError> {
     let (admin, state) = caller(crate::auth::model::Role::Admin)?;
-    super::service::save_tiers(&state, &admin, tiers, window_days).await
+    super::service::save_tiers(&state, &admin, tiers, window_days, version).await
 }
 
 /// Starts recomputing scores and tiers without changing the rules.

@@ -214,7 +214,15 @@ struct Parser {
     tokens: Vec<(usize, Token)>,
     at: usize,
     end: usize,
+    /// Brackets and `not`s open around the current point.
+    depth: usize,
 }
+
+/// Longest rule accepted, in characters: far beyond any real rule.
+pub const MAX_RULE_CHARS: usize = 2000;
+/// Deepest nesting of brackets and `not`: deeper rules would exhaust the stack of the thread
+/// that parses or evaluates them.
+pub const MAX_RULE_DEPTH: usize = 32;
 
 impl Parser {
     fn peek(&self) -> Option<&Token> {
@@ -256,6 +264,22 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Expr, RuleError> {
+        let opens = matches!(self.peek(), Some(Token::Open))
+            || matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case("not") || w == "非");
+        if opens {
+            if self.depth >= MAX_RULE_DEPTH {
+                return Err(self.error("fewer brackets and nots (at most 32 deep)"));
+            }
+            self.depth += 1;
+        }
+        let parsed = self.unary_inner();
+        if opens {
+            self.depth -= 1;
+        }
+        parsed
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, RuleError> {
         if self.keyword(&["not", "非"]) {
             return Ok(Expr::Not(Box::new(self.unary()?)));
         }
@@ -334,11 +358,17 @@ impl Parser {
 
 /// Parses a rule; `None` for an empty rule (matches everyone).
 pub fn parse(text: &str) -> Result<Option<Expr>, RuleError> {
+    if text.chars().count() > MAX_RULE_CHARS {
+        return Err(RuleError {
+            position: MAX_RULE_CHARS,
+            expected: "a shorter rule (at most 2,000 characters)",
+        });
+    }
     let tokens = tokens(text)?;
     if tokens.is_empty() {
         return Ok(None);
     }
-    let mut parser = Parser { tokens, at: 0, end: text.chars().count() };
+    let mut parser = Parser { tokens, at: 0, end: text.chars().count(), depth: 0 };
     let expr = parser.or()?;
     if parser.at < parser.tokens.len() {
         return Err(parser.error("and / or"));
@@ -452,5 +482,21 @@ mod tests {
         assert_eq!(explain(rule.as_ref(), &facts(2, 4, 5)), "M=5, F=4");
         let spend = parse("spend >= 5000").unwrap();
         assert_eq!(explain(spend.as_ref(), &facts(1, 1, 1)), "spend=12345");
+    }
+
+    #[test]
+    fn deeply_nested_or_overlong_rules_are_refused_instead_of_overflowing_the_stack() {
+        // 100,000 brackets once aborted the whole process.
+        let deep = format!("{}F >= 1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(parse(&deep).is_err());
+        let nots = format!("{}F >= 1", "not ".repeat(400));
+        assert!(parse(&nots).is_err());
+        let fine = format!("{}F >= 1{}", "(".repeat(MAX_RULE_DEPTH), ")".repeat(MAX_RULE_DEPTH));
+        assert!(parse(&fine).unwrap().is_some());
+        let too_deep =
+            format!("{}F >= 1{}", "(".repeat(MAX_RULE_DEPTH + 1), ")".repeat(MAX_RULE_DEPTH + 1));
+        assert_eq!(parse(&too_deep).unwrap_err().position, MAX_RULE_DEPTH);
+        let long = vec!["F >= 1"; 400].join(" and ");
+        assert_eq!(parse(&long).unwrap_err().position, MAX_RULE_CHARS);
     }
 }

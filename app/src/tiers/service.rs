@@ -376,8 +376,22 @@ pub async fn grade_everyone(conn: &mut PgConnection) -> Result<u64, AppError> {
 /// The job: computes the cut points, then grades customers in id ranges with progress and a
 /// checkpoint after each, so a restarted job resumes where it stopped.
 pub async fn recompute(mut ctx: JobContext) -> Result<(), JobError> {
-    const RANGE: i64 = 50_000;
     let pool = ctx.state.pool.clone();
+    // One recompute at a time: a second one waits here, then grades with the rules in force
+    // when it goes on, so the newest rules are always the last applied. The lock belongs to a
+    // connection taken out of the pool, so it ends when that closes (or the process dies).
+    let mut lock = pool.acquire().await?.detach();
+    sqlx::query!("select pg_advisory_lock(hashtextextended('guanxi tier recompute', 0))")
+        .execute(&mut lock)
+        .await?;
+    let outcome = recompute_holding_lock(&mut ctx, &pool).await;
+    let _ = sqlx::Connection::close(lock).await;
+    outcome
+}
+
+async fn recompute_holding_lock(ctx: &mut JobContext, pool: &PgPool) -> Result<(), JobError> {
+    let pool = pool.clone();
+    const RANGE: i64 = 50_000;
     let resume: Option<i64> = ctx.checkpoint();
     let max_id: i64 = sqlx::query_scalar!(r#"select coalesce(max(id), 0) as "m!" from customer"#)
         .fetch_one(&pool)
@@ -726,12 +740,13 @@ pub async fn distribution(
 
 /// Replaces the tier list (positions in order) and queues the recompute; returns the job id.
 ///
-/// Errors: `Validation` (`tiers.N.*`).
+/// Errors: `Validation` (`tiers.N.*`), `Conflict` (the list changed since `version`).
 pub async fn save_tiers(
     state: &AppState,
     caller: &Authenticated,
     inputs: Vec<TierInput>,
     window_days: i32,
+    version: i32,
 ) -> Result<i64, AppError> {
     validate_tiers(&inputs)?;
     if !(30..=3650).contains(&window_days) {
@@ -741,6 +756,13 @@ pub async fn save_tiers(
         ));
     }
     let mut tx = state.pool.begin().await?;
+    // The list is saved whole: another admin's save since this one loaded it would be lost.
+    let current = sqlx::query_scalar!("select version from tier_settings for update")
+        .fetch_one(&mut *tx)
+        .await?;
+    if current != version {
+        return Err(AppError::Conflict);
+    }
     let before = tiers(&mut *tx).await?.into_iter().map(|(t, _)| t).collect::<Vec<_>>();
     // Positions are unique among active tiers: park the old ones first.
     sqlx::query!("update tier set position = -position where active").execute(&mut *tx).await?;

@@ -153,6 +153,7 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings) -> impl IntoView {
             .collect::<Vec<_>>(),
     );
     let window = RwSignal::new(settings.window_days.to_string());
+    let version = RwSignal::new(settings.version);
     let failure = RwSignal::new(None::<AppError>);
     let saving_job = RwSignal::new(None::<i64>);
     // The preview follows the rules as they are typed (a short pause first).
@@ -200,9 +201,12 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings) -> impl IntoView {
     let save = move |_| {
         let list = rows.get_untracked();
         let days = window.get_untracked().trim().parse().unwrap_or(0);
+        let seen = version.get_untracked();
         spawn_local(async move {
-            match save_tiers(list, days).await {
+            match save_tiers(list, days, seen).await {
                 Ok(id) => {
+                    // The save moved the settings one version on.
+                    version.set(seen + 1);
                     failure.set(None);
                     saving_job.set(Some(id));
                 }

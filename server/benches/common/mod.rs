@@ -208,5 +208,8 @@ pub async fn signed_in(pool: &PgPool, id: i64) -> Authenticated {
     )
     .await
     .unwrap();
-    app::auth::server::authenticate(pool, session, None).await.unwrap().unwrap()
+    app::auth::server::authenticate(pool, session, None, chrono::Duration::hours(1))
+        .await
+        .unwrap()
+        .unwrap()
 }
