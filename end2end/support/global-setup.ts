@@ -68,6 +68,8 @@ export default async function globalSetup() {
       DATABASE_URL: withDatabase(adminUrl(), name),
       GUANXI_ADDR: `127.0.0.1:${port}`,
       GUANXI_DEMO_DATA: "1",
+      // Every browser of the suite signs in from 127.0.0.1: one address, many people.
+      GUANXI_SIGN_INS_PER_MINUTE: "600",
       GUANXI_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       LEPTOS_SITE_ROOT: "target/site",
       RUST_LOG: process.env.RUST_LOG ?? "info,sqlx=warn",

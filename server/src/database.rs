@@ -294,6 +294,21 @@ fn free_port() -> Result<u16, SetupError> {
         .map_err(|e| setup_error(format!("finding a free port: {e}")))
 }
 
+/// Writes a file only its owner can read or write.
+fn write_private(path: &Path, contents: &str) -> Result<(), SetupError> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(contents.as_bytes()))
+        .map_err(|e| setup_error(format!("writing {}: {e}", path.display())))
+}
+
 fn chown(path: &Path, user: &str) -> Result<(), SetupError> {
     run(Path::new("chown"), &["-R", user, &path.to_string_lossy()], None).map(|_| ())
 }
@@ -314,12 +329,22 @@ pub async fn start_private_cluster(
     let log_file = root.join("postgres.log");
     let data = data_dir.to_string_lossy().into_owned();
 
+    // Any local user could connect as the superuser of a `trust` cluster: it gets a generated
+    // password, kept readable by its owner only.
+    let password_file = root.join("password");
     if !data_dir.join("PG_VERSION").is_file() {
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| setup_error(format!("creating {data}: {e}")))?;
         if let Some(user) = &run_as {
             chown(&data_dir, user)?;
         }
+        let password =
+            format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        write_private(&password_file, &password)?;
+        if let Some(user) = &run_as {
+            chown(&password_file, user)?;
+        }
+        let pwfile = format!("--pwfile={}", password_file.to_string_lossy());
         run(
             &binaries.initdb,
             &[
@@ -327,8 +352,9 @@ pub async fn start_private_cluster(
                 &data,
                 "-U",
                 "guanxi",
-                "-A",
-                "trust",
+                "--auth-local=scram-sha-256",
+                "--auth-host=scram-sha-256",
+                &pwfile,
                 "-E",
                 "UTF8",
                 "--locale=C",
@@ -337,6 +363,17 @@ pub async fn start_private_cluster(
             run_as.as_deref(),
         )?;
     }
+    // Clusters made before passwords were introduced have none (and `trust`).
+    let credentials = match std::fs::read_to_string(&password_file) {
+        Ok(password) => format!("guanxi:{}", password.trim()),
+        Err(_) => {
+            tracing::warn!(
+                "the private cluster in {data} has no password file and trusts local users; \
+                 delete the folder to re-create it with a password"
+            );
+            "guanxi".to_owned()
+        }
+    };
     if !log_file.exists() {
         std::fs::write(&log_file, b"")
             .map_err(|e| setup_error(format!("creating {}: {e}", log_file.display())))?;
@@ -370,7 +407,7 @@ pub async fn start_private_cluster(
         ],
         run_as.as_deref(),
     )?;
-    let server = format!("postgres://guanxi@127.0.0.1:{port}");
+    let server = format!("postgres://{credentials}@127.0.0.1:{port}");
     let cluster = PrivateCluster {
         data_dir: data_dir.clone(),
         port,

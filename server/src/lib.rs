@@ -2,6 +2,7 @@
 // Release builds (no `erase_components`) nest view types deeply enough to need more than 128.
 #![recursion_limit = "256"]
 
+pub mod backup;
 pub mod config;
 pub mod database;
 pub mod middleware;
@@ -134,6 +135,27 @@ async fn with_security_headers(https: bool, mut response: Response) -> Response 
     response
 }
 
+/// `/readyz`: 200 when the database answers and every migration this build knows is applied,
+/// else 503 with the reason (a load balancer sends no traffic until then).
+async fn readiness(Extension(state): Extension<AppState>) -> (axum::http::StatusCode, String) {
+    use axum::http::StatusCode;
+    let newest_known = app::db::MIGRATOR.iter().map(|m| m.version).max();
+    let applied: Result<Option<i64>, sqlx::Error> =
+        sqlx::query_scalar("select max(version) from _sqlx_migrations where success")
+            .fetch_one(&state.pool)
+            .await;
+    match applied {
+        Err(error) => (StatusCode::SERVICE_UNAVAILABLE, format!("database unavailable: {error}")),
+        Ok(applied) if applied < newest_known => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "migrations pending: database at {applied:?}, this build needs {newest_known:?}"
+            ),
+        ),
+        Ok(_) => (StatusCode::OK, "ready".to_owned()),
+    }
+}
+
 /// Every route, with sessions, the per-request user, cross-site refusal and compression.
 pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Router {
     // The cookie lives as long as a sign-in may (it is written at sign-in only); the idle limit
@@ -159,6 +181,8 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
     let routes = generate_route_list(App);
     let context_state = state.clone();
     Router::new()
+        .route("/healthz", get(|| async { "alive" }))
+        .route("/readyz", get(readiness))
         .route("/events", get(app::events::server::stream_events))
         .route(
             "/api/import-upload",

@@ -1,11 +1,53 @@
-//! `server`: runs Guanxi. `server embedded-postgres` only runs the private database (for tests
-//! on machines without Postgres).
+//! `server`: runs Guanxi, and the operator's commands around it (see `server --help`).
 
+use clap::{Parser, Subcommand};
 use server::{
     config::Config,
     database::{self, DatabaseOptions, DatabaseSource},
 };
-use std::process::ExitCode;
+use std::{path::PathBuf, process::ExitCode};
+
+/// Guanxi CRM server. Settings come from the environment (see the README's configuration).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the CRM (the default).
+    Serve,
+    /// Apply pending database migrations, or with --dry-run list them.
+    Migrate {
+        /// List pending migrations without applying them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write a backup (pg_dump custom format and a manifest of row counts and checksums).
+    Backup {
+        /// Folder holding the backups.
+        #[arg(long, default_value = ".guanxi/backups")]
+        to: PathBuf,
+        /// How many backups to keep in that folder.
+        #[arg(long, default_value_t = 7)]
+        keep: usize,
+    },
+    /// Restore a backup into a new, empty database and verify it against its manifest.
+    Restore {
+        /// The backup's folder (guanxi-<time>).
+        backup: PathBuf,
+        /// The database to restore into (created when missing; must be empty).
+        #[arg(long)]
+        into: String,
+    },
+    /// Read the configuration and report what is wrong with it, without starting anything.
+    CheckConfig,
+    /// Run only the private database until interrupted, printing its URL (tests on machines
+    /// without Postgres).
+    EmbeddedPostgres,
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -15,13 +57,14 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
         )
         .init();
-    let command = std::env::args().nth(1);
-    let result = match command.as_deref() {
-        None | Some("serve") => serve().await,
-        Some("embedded-postgres") => embedded_postgres().await,
-        Some(other) => {
-            Err(format!("unknown command {other:?}; use `serve` or `embedded-postgres`").into())
-        }
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve().await,
+        Command::Migrate { dry_run } => migrate(dry_run).await,
+        Command::Backup { to, keep } => backup(&to, keep).await,
+        Command::Restore { backup, into } => restore(&backup, &into).await,
+        Command::CheckConfig => check_config(),
+        Command::EmbeddedPostgres => embedded_postgres().await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -137,5 +180,94 @@ async fn embedded_postgres() -> Result<(), BoxError> {
     println!("ready {}", cluster.url);
     shutdown_signal().await;
     cluster.stop()?;
+    Ok(())
+}
+
+/// Runs `work` on the database `serve` would use, stopping a private cluster it started.
+async fn on_database<T>(
+    config: &Config,
+    work: impl AsyncFnOnce(&str) -> Result<T, BoxError>,
+) -> Result<T, BoxError> {
+    let source = database::resolve(&database_options(config)).await?;
+    let outcome = work(source.url()).await;
+    if let DatabaseSource::Private(cluster) = &source {
+        cluster.stop()?;
+    }
+    outcome
+}
+
+async fn migrate(dry_run: bool) -> Result<(), BoxError> {
+    let config = Config::from_env()?;
+    on_database(&config, async |url| {
+        let pool = server::connect(url, 2).await?;
+        let applied: Vec<i64> = sqlx::query_scalar(
+            "select version from _sqlx_migrations where success order by version",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap_or_default();
+        let pending: Vec<_> =
+            app::db::MIGRATOR.iter().filter(|m| !applied.contains(&m.version)).collect();
+        for migration in &pending {
+            println!("pending {} {}", migration.version, migration.description);
+        }
+        if pending.is_empty() {
+            println!("the database is up to date");
+        } else if !dry_run {
+            server::migrate(&pool).await?;
+            println!("applied {} migrations", pending.len());
+        }
+        pool.close().await;
+        Ok(())
+    })
+    .await
+}
+
+async fn backup(folder: &std::path::Path, keep: usize) -> Result<(), BoxError> {
+    let config = Config::from_env()?;
+    let search_path = DatabaseOptions::default_search_path(std::env::var_os("PATH"));
+    on_database(&config, async |url| {
+        let (path, manifest) = server::backup::backup(url, folder, keep, &search_path).await?;
+        let rows: i64 = manifest.tables.iter().map(|t| t.rows).sum();
+        println!(
+            "backup written to {} ({} bytes, {} tables, {rows} rows)",
+            path.display(),
+            manifest.dump_bytes,
+            manifest.tables.len()
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn restore(backup: &std::path::Path, into: &str) -> Result<(), BoxError> {
+    let search_path = DatabaseOptions::default_search_path(std::env::var_os("PATH"));
+    let verified = server::backup::restore(backup, into, &search_path).await?;
+    println!(
+        "restored and verified: {} tables, {} rows match the manifest",
+        verified.tables, verified.rows
+    );
+    Ok(())
+}
+
+fn check_config() -> Result<(), BoxError> {
+    let config = Config::from_env()?;
+    println!("address: {}", config.addr);
+    println!(
+        "database: {}",
+        if config.database_url.is_some() { "DATABASE_URL" } else { "local or private Postgres" }
+    );
+    println!("public origin: {}", config.public_origin.as_deref().unwrap_or("(same as address)"));
+    println!("secure cookies: {}", config.secure_cookies);
+    println!("proxies trusted: {:?}", config.proxy_trust);
+    println!(
+        "sessions: {} min idle, {} h at most",
+        config.session_idle.as_secs() / 60,
+        config.session_absolute.as_secs() / 3600
+    );
+    if config.demo_data && !config.addr.ip().is_loopback() && !config.demo_data_anywhere {
+        return Err("demo data is on for an address other machines can reach".into());
+    }
+    println!("configuration is valid");
     Ok(())
 }

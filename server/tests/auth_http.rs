@@ -590,3 +590,22 @@ async fn arguments_that_do_not_decode_answer_400_not_500() {
         assert!(matches!(error, AppError::BadRequest(_)), "{body}: {error:?}");
     }
 }
+
+#[tokio::test]
+async fn health_and_readiness_answer_for_load_balancers() {
+    let server = TestServer::start().await;
+    let alive = reqwest::get(format!("{}/healthz", server.base)).await.unwrap();
+    assert_eq!(alive.status(), StatusCode::OK);
+    let ready = reqwest::get(format!("{}/readyz", server.base)).await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    // A build that knows a migration the database lacks is not ready.
+    sqlx::query(
+        "delete from _sqlx_migrations where version = (select max(version) from _sqlx_migrations)",
+    )
+    .execute(&server.db.pool)
+    .await
+    .unwrap();
+    let behind = reqwest::get(format!("{}/readyz", server.base)).await.unwrap();
+    assert_eq!(behind.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(behind.text().await.unwrap().contains("migrations pending"));
+}

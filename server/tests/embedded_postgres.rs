@@ -28,6 +28,13 @@ async fn a_private_cluster_starts_when_nothing_listens_and_the_pool_survives_its
         panic!("expected the private cluster, got {}", source.describe());
     };
     assert!(cluster.url.ends_with("/guanxi"));
+    // The superuser has a password, kept in a file only its owner reads; without it the
+    // cluster refuses (it once trusted every local user).
+    let password_file = dir.path().join("data").join("password");
+    let mode = std::fs::metadata(&password_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "password file mode {mode:o}");
+    let without_password = format!("postgres://guanxi@127.0.0.1:{}/guanxi", cluster.port);
+    assert!(sqlx::PgPool::connect(&without_password).await.is_err(), "trust is gone");
 
     let pool = server::pool_options(4).connect(&cluster.url).await.unwrap();
     server::migrate(&pool).await.expect("migrations run on the private cluster");

@@ -39,6 +39,20 @@ pub fn test_config(secure_cookies: bool) -> Config {
     }
 }
 
+/// Serves the real router over `pool` on a free port; returns its base URL.
+pub async fn serve(pool: sqlx::PgPool, config: &Config) -> String {
+    let state = server::app_state(pool, config);
+    let router = server::router(state, config, server::leptos_options(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap();
+    });
+    format!("http://{addr}")
+}
+
 impl TestServer {
     pub async fn start() -> Self {
         Self::start_with(test_config(false)).await
@@ -47,16 +61,8 @@ impl TestServer {
     pub async fn start_with(config: Config) -> Self {
         let db = TestDatabase::new().await;
         server::migrate(&db.pool).await.expect("migrate");
-        let state = server::app_state(db.pool.clone(), &config);
-        let router = server::router(state, &config, server::leptos_options(&config));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .await
-                .unwrap();
-        });
-        TestServer { db, base: format!("http://{addr}") }
+        let base = serve(db.pool.clone(), &config).await;
+        TestServer { db, base }
     }
 
     pub async fn user(&self, email: &str, role: Role) -> app::auth::model::UserId {
