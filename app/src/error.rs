@@ -144,6 +144,9 @@ pub enum AppError {
     /// Signed in, but the role does not allow this.
     #[error("not allowed")]
     Forbidden,
+    /// An admin reset the caller's password; they must choose their own first.
+    #[error("password change required")]
+    PasswordChangeRequired,
     /// The record does not exist or is outside the caller's data scope; the two are
     /// deliberately indistinguishable.
     #[error("not found")]
@@ -192,7 +195,9 @@ impl AppError {
         use http::StatusCode;
         match self {
             AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::CrossSiteRefused => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::CrossSiteRefused | AppError::PasswordChangeRequired => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -255,6 +260,15 @@ impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         match error {
             sqlx::Error::RowNotFound => AppError::NotFound,
+            // Values Postgres cannot store, from input that passed validation: a NUL character
+            // in text (22021), a date or number beyond its type (22008, 22003). The request was
+            // bad, not the server.
+            sqlx::Error::Database(ref db)
+                if matches!(db.code().as_deref(), Some("22021" | "22008" | "22003" | "22P05")) =>
+            {
+                tracing::info!(%error, "value refused by the database");
+                AppError::BadRequest(db.message().chars().take(200).collect())
+            }
             // The database is down or every connection is busy: nothing was done, and the same
             // request can succeed in a moment.
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {

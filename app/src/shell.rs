@@ -4,7 +4,7 @@ use crate::{
     auth::{
         api::sign_out,
         model::{CurrentUser, Role},
-        views::{LocaleSwitch, role_label, use_auth_session},
+        views::{ChooseNewPasswordPage, LocaleSwitch, role_label, use_auth_session},
     },
     events::use_server_events,
     i18n::{
@@ -24,6 +24,9 @@ pub fn AppShell() -> impl IntoView {
         <Suspense fallback=|| view! { <div class="boot"><Loading/></div> }>
             {move || Suspend::new(async move {
                 match session.user.await {
+                    Ok(Some(user)) if user.must_change_password => {
+                        view! { <ChooseNewPasswordPage/> }.into_any()
+                    }
                     Ok(Some(user)) => view! { <Layout user/> }.into_any(),
                     Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
                     Err(error) => view! { <div class="boot"><ErrorNotice error/></div> }.into_any(),

@@ -323,6 +323,17 @@ async fn the_points_balance_is_the_sum_of_the_ledger_through_every_operation() {
     assert_eq!(loyalty::adjust(&w.state, &w.admin, id, 100, "补偿").await.unwrap(), 100);
     assert_eq!(loyalty::adjust(&w.state, &w.admin, id, -50, "更正").await.unwrap(), 50);
     assert!(loyalty::adjust(&w.state, &w.admin, id, 10, "").await.is_err(), "a reason is required");
+    // i64::MIN was accepted and overflowed the balance.
+    for absurd in [i64::MIN, i64::MAX, 100_000_001] {
+        let refused = loyalty::adjust(&w.state, &w.admin, id, absurd, "typo").await.unwrap_err();
+        assert!(
+            matches!(
+                refused.field_errors().unwrap().get("points"),
+                [FieldError::OutOfRange { .. }]
+            ),
+            "{absurd}: {refused:?}"
+        );
+    }
     assert!(
         loyalty::adjust(&w.state, &w.admin, id, -51, "太多").await.is_err(),
         "never below zero"

@@ -1,6 +1,6 @@
 // Administration: creating a user (with a field error first), the audit log, background jobs.
 import { expect, test } from "@playwright/test";
-import { ADMIN, screenshot, signIn } from "../support/helpers";
+import { ADMIN, hydrated, screenshot, signIn } from "../support/helpers";
 
 test("an admin creates a user after fixing a field error and finds it in the audit log", async ({ page }) => {
   await signIn(page, ADMIN);
@@ -41,4 +41,42 @@ test("maintenance runs as a background job whose progress shows live", async ({ 
   await expect(page.locator("[data-testid=jobs] tbody tr").first()).toHaveAttribute("data-status", "succeeded");
   await expect(page.locator("[data-testid=jobs] tbody tr").first()).toContainText("已完成");
   await screenshot(page, "09-jobs");
+});
+
+test("a user whose password an admin reset must choose their own before anything else", async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto("/admin/users");
+  await hydrated(page);
+  await page.getByRole("button", { name: "新建用户" }).click();
+  const form = page.getByTestId("create-user");
+  await form.getByLabel("邮箱").fill("reset.me@guanxi.demo");
+  await form.getByLabel("姓名").fill("吴桐");
+  await form.getByLabel("初始密码").fill("first-password-123");
+  await form.getByRole("button", { name: "创建" }).click();
+  const row = page.getByTestId("users").locator("tr", { hasText: "reset.me@guanxi.demo" });
+  await row.getByRole("button", { name: "编辑" }).click();
+  const edit = page.getByTestId("edit-user");
+  await edit.getByLabel("新密码", { exact: true }).fill("temporary-password-1");
+  await edit.getByRole("button", { name: "重置密码" }).click();
+  await expect(page.getByText("密码已重置")).toBeVisible();
+
+  // The user signs in with what the admin told them: every page asks for their own password.
+  await page.context().clearCookies();
+  await signIn(page, "reset.me@guanxi.demo", "temporary-password-1");
+  await page.waitForURL((url) => url.pathname === "/");
+  await expect(page.getByRole("heading", { name: "请设置新密码" })).toBeVisible();
+  // Opened directly, a page shows the same form.
+  await page.goto("/customers");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "请设置新密码" })).toBeVisible();
+  await screenshot(page, "09-choose-new-password");
+  await page.getByLabel("当前密码").fill("temporary-password-1");
+  await page.getByLabel("新密码", { exact: true }).fill("my-own-password-99");
+  await page.getByLabel("确认新密码").fill("my-own-password-99");
+  await page.getByRole("button", { name: "修改密码" }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+  await page.goto("/customers");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "请设置新密码" })).toHaveCount(0);
+  await expect(page.getByRole("heading", { name: "客户" }).first()).toBeVisible();
 });

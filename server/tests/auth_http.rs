@@ -609,3 +609,38 @@ async fn health_and_readiness_answer_for_load_balancers() {
     assert_eq!(behind.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(behind.text().await.unwrap().contains("migrations pending"));
 }
+
+#[tokio::test]
+async fn after_an_admin_reset_the_user_must_choose_a_new_password_before_anything_else() {
+    use app::customers::{api::ListCustomers, model::CustomerFilter};
+    let server = TestServer::start().await;
+    server.user("admin@example.com", Role::Admin).await;
+    let member_id = server.user("forgetful@example.com", Role::Member).await;
+    let admin = server.signed_in("admin@example.com").await;
+    let reset = app::users::api::ResetUserPassword {
+        id: member_id,
+        new_password: "temporary password 1".into(),
+    };
+    let () = admin.ok(&reset).await;
+
+    let member = server.browser();
+    let response = member.sign_in("forgetful@example.com", "temporary password 1").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let me: Option<CurrentUser> = member.ok(&GetCurrentUser {}).await;
+    assert!(me.unwrap().must_change_password);
+    // Everything else is refused until then: the admin knows this password.
+    let list = ListCustomers { filter: CustomerFilter::default(), cursor: None };
+    let (status, error) = app_error(member.call(&list).await).await;
+    assert_eq!((status, error), (StatusCode::FORBIDDEN, AppError::PasswordChangeRequired));
+
+    let _: u64 = member
+        .ok(&ChangePassword {
+            current_password: "temporary password 1".into(),
+            new_password: "only I know this one".into(),
+            confirm_password: "only I know this one".into(),
+        })
+        .await;
+    let me: Option<CurrentUser> = member.ok(&GetCurrentUser {}).await;
+    assert!(!me.unwrap().must_change_password);
+    assert_eq!(member.call(&list).await.status(), StatusCode::OK);
+}

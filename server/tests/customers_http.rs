@@ -145,3 +145,20 @@ SO-1,2026-01-01,13800000000,100
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn text_postgres_cannot_store_is_a_bad_request_not_a_server_error() {
+    let server = TestServer::start().await;
+    server.db.user("alice@example.com", Role::Member, None, common::PASSWORD).await;
+    let alice = server.signed_in("alice@example.com").await;
+    // A NUL character passes every check but Postgres's: it once answered 500.
+    let nul = CreateCustomer { input: input("西部\u{0}物流"), contacts: vec![] };
+    let (status, error) = app_error(alice.call(&nul).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error:?}");
+    assert!(matches!(error, AppError::BadRequest(_)));
+    assert_eq!(server.count("select count(*) from customer").await, 0, "nothing saved");
+    // The same through the sign-in form.
+    let (status, _) =
+        app_error(server.browser().sign_in("a\u{0}@example.com", "whatever it is").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -107,7 +107,7 @@ pub async fn set_locale(locale: Locale) -> Result<(), AppError> {
 /// Any signed-in user. Errors: `Unauthorized`.
 #[server(input = Json)]
 pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AppError> {
-    use super::{model::Role, repo, server::require};
+    use super::{model::Role, repo, server::require_even_before_password_change as require};
     use crate::state::AppState;
     let caller = require(Role::Member)?;
     let state = AppState::from_context()?;
@@ -119,7 +119,7 @@ pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AppError> {
 /// Any signed-in user. Errors: `Unauthorized`.
 #[server(input = Json)]
 pub async fn sign_out_other_sessions() -> Result<u64, AppError> {
-    use super::{model::Role, repo, server::require};
+    use super::{model::Role, repo, server::require_even_before_password_change as require};
     use crate::{
         audit::repo::{Change, record},
         state::AppState,
@@ -144,7 +144,7 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<u64, AppError> {
-    use super::{model::Role, server::require, service};
+    use super::{model::Role, server::require_even_before_password_change as require, service};
     use crate::state::AppState;
     let caller = require(Role::Member)?;
     let state = AppState::from_context()?;

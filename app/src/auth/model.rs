@@ -123,6 +123,9 @@ pub struct CurrentUser {
     pub team_name: Option<String>,
     pub locale: Locale,
     pub scope: ScopeKind,
+    /// An admin reset the password: the user must choose a new one before anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// One signed-in browser of the current user, for "sign out my other sessions".

@@ -37,7 +37,7 @@ pub async fn load_session_user(
             returning id
         )
         select u.id, u.email, u.display_name, u.role, u.team_id, t.name as "team_name?",
-               u.locale, s.scope,
+               u.locale, s.scope, u.must_change_password,
                coalesce(
                    case when s.scope = 'team' and u.team_id is not null then
                        (select array_agg(m.id order by m.id) from app_user m
@@ -68,6 +68,7 @@ pub async fn load_session_user(
                 team_name: r.team_name,
                 locale: Locale::from_stored(&r.locale),
                 scope: parse_scope(&r.scope)?,
+                must_change_password: r.must_change_password,
             },
             team_member_ids: r.team_member_ids,
         })
@@ -80,7 +81,7 @@ pub async fn load_user(pool: &PgPool, user_id: UserId) -> Result<CurrentUser, Ap
     let r = sqlx::query!(
         r#"
         select u.id, u.email, u.display_name, u.role, u.team_id, t.name as "team_name?",
-               u.locale, s.scope
+               u.locale, s.scope, u.must_change_password
         from app_user u
         left join team t on t.id = u.team_id
         join role_data_scope s on s.role = u.role
@@ -99,6 +100,7 @@ pub async fn load_user(pool: &PgPool, user_id: UserId) -> Result<CurrentUser, Ap
         team_name: r.team_name,
         locale: Locale::from_stored(&r.locale),
         scope: parse_scope(&r.scope)?,
+        must_change_password: r.must_change_password,
     })
 }
 
@@ -126,7 +128,8 @@ pub async fn set_password_hash(
     hash: &str,
 ) -> Result<(), AppError> {
     sqlx::query!(
-        "update app_user set password_hash = $2, updated_at = now(), version = version + 1
+        "update app_user set password_hash = $2, must_change_password = false, updated_at = now(),
+                             version = version + 1
          where id = $1",
         user_id.0,
         hash

@@ -112,10 +112,23 @@ pub fn request_context() -> Result<RequestContext, AppError> {
 }
 
 /// The guard every server function calls first: the signed-in caller, if their role includes
-/// `required`.
+/// `required` and they are not due to replace a password an admin reset.
 ///
-/// Errors: `Unauthorized` without a valid session, `Forbidden` when the role is too low.
+/// Errors: `Unauthorized` without a valid session, `Forbidden` when the role is too low,
+/// `PasswordChangeRequired`.
 pub fn require(required: Role) -> Result<Arc<Authenticated>, AppError> {
+    let caller = require_even_before_password_change(required)?;
+    if caller.user.must_change_password {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok(caller)
+}
+
+/// `require` for the few functions a user needs to replace a reset password (change it, see
+/// and end their sessions).
+///
+/// Errors: `Unauthorized`, `Forbidden`.
+pub fn require_even_before_password_change(required: Role) -> Result<Arc<Authenticated>, AppError> {
     let caller = request_context()?.user.ok_or(AppError::Unauthorized)?;
     if caller.role().includes(required) { Ok(caller) } else { Err(AppError::Forbidden) }
 }

@@ -160,6 +160,10 @@ pub async fn reset_password(
         return Err(AppError::NotFound);
     }
     repo::set_password_hash(&mut *tx, user_id, &hash).await?;
+    // The admin knows this password: the user replaces it at their next sign-in.
+    sqlx::query!("update app_user set must_change_password = true where id = $1", user_id.0)
+        .execute(&mut *tx)
+        .await?;
     repo::delete_sessions_except(&mut *tx, user_id, None).await?;
     record(&mut *tx, admin.actor(), Change::new("password_reset", "user", user_id)).await?;
     tx.commit().await?;

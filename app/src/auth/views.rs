@@ -167,6 +167,29 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
+/// Shown in place of every signed-in page until a user whose password an admin reset has chosen
+/// their own (the server refuses everything else meanwhile).
+#[component]
+pub fn ChooseNewPasswordPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <main class="auth-page">
+            <div class="auth-card">
+                <div class="auth-top">
+                    <div class="brand">
+                        <span class="brand-mark">"关系"</span>
+                        <span class="brand-name">"Guanxi"</span>
+                    </div>
+                    <LocaleSwitch/>
+                </div>
+                <h1>{i18n.t(AuthText::ChooseNewPasswordTitle)}</h1>
+                <p class="muted">{i18n.t(AuthText::ChooseNewPasswordHelp)}</p>
+                <ChangePasswordForm reload_when_done=true/>
+            </div>
+        </main>
+    }
+}
+
 /// `/account`: one's profile, language, password and open sessions.
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -217,8 +240,9 @@ fn LanguageCard() -> impl IntoView {
     }
 }
 
+/// `reload_when_done`: after a forced change, load the app afresh (the session's user changed).
 #[component]
-fn ChangePasswordForm() -> impl IntoView {
+fn ChangePasswordForm(#[prop(optional)] reload_when_done: bool) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
     let change = ServerAction::<ChangePassword>::new();
@@ -229,6 +253,12 @@ fn ChangePasswordForm() -> impl IntoView {
 
     Effect::new(move |_| match change.value().get() {
         Some(Ok(ended)) => {
+            if reload_when_done {
+                #[cfg(feature = "hydrate")]
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().set_href("/");
+                }
+            }
             current.set(String::new());
             new.set(String::new());
             confirm.set(String::new());

@@ -139,6 +139,7 @@ mod tests {
 
     fn user(id: i64, role: Role) -> CurrentUser {
         CurrentUser {
+            must_change_password: false,
             id: UserId(id),
             email: format!("u{id}@example.com"),
             display_name: format!("U{id}"),

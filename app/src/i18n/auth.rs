@@ -13,6 +13,8 @@ messages! {
         SigningIn => "正在登录…", "Signing in…";
         SignOut => "退出登录", "Sign out";
         AccountTitle => "我的账户", "My account";
+        ChooseNewPasswordTitle => "请设置新密码", "Choose a new password";
+        ChooseNewPasswordHelp => "管理员为您重置了密码。请输入该密码，并设置只有您自己知道的新密码，然后才能继续使用。", "An administrator reset your password. Enter that password and choose a new one only you know before going on.";
         DisplayName => "姓名", "Name";
         Role => "角色", "Role";
         Team => "团队", "Team";

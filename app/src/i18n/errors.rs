@@ -8,6 +8,7 @@ messages! {
     ErrorText {
         Unauthorized => "请先登录，或您的会话已过期。", "Please sign in; your session may have expired.";
         Forbidden => "您没有权限执行此操作或查看此页面。", "You do not have permission to do this or to see this page.";
+        PasswordChangeRequired => "管理员重置了您的密码，请先设置自己的新密码。", "An administrator reset your password: choose your own before going on.";
         NotFound => "找不到该记录，或您无权查看。", "The record does not exist, or you may not see it.";
         Validation => "请修正标出的字段。", "Please correct the marked fields.";
         Conflict => "其他人刚刚修改了这条记录。请重新加载后再保存，您的修改尚未保存。", "Someone else changed this record just now. Reload it and save again; your change was not saved.";
@@ -60,6 +61,9 @@ pub fn error_text(error: &AppError, locale: Locale) -> String {
     match error {
         AppError::Unauthorized => ErrorText::Unauthorized.text(locale).to_owned(),
         AppError::Forbidden => ErrorText::Forbidden.text(locale).to_owned(),
+        AppError::PasswordChangeRequired => {
+            ErrorText::PasswordChangeRequired.text(locale).to_owned()
+        }
         AppError::NotFound => ErrorText::NotFound.text(locale).to_owned(),
         AppError::Validation(_) => ErrorText::Validation.text(locale).to_owned(),
         AppError::Conflict => ErrorText::Conflict.text(locale).to_owned(),

@@ -167,6 +167,9 @@ pub async fn redeem(
 ///
 /// Errors: `Validation` (`points` zero or removing more than available, `reason` required),
 /// `NotFound`.
+/// The largest number of points one adjustment may add or take.
+pub const MAX_ADJUSTMENT: i64 = 100_000_000;
+
 pub async fn adjust(
     state: &AppState,
     caller: &Authenticated,
@@ -177,6 +180,13 @@ pub async fn adjust(
     let reason = reason.trim();
     if delta == 0 {
         return Err(AppError::validation("points", FieldError::Required));
+    }
+    // Far beyond any real adjustment, and far from where balances would overflow.
+    if !(-MAX_ADJUSTMENT..=MAX_ADJUSTMENT).contains(&delta) {
+        return Err(AppError::validation(
+            "points",
+            FieldError::OutOfRange { min: -MAX_ADJUSTMENT, max: MAX_ADJUSTMENT },
+        ));
     }
     if reason.is_empty() {
         return Err(AppError::validation("reason", FieldError::Required));
