@@ -674,11 +674,10 @@ impl Assembler {
             }
             _ => draft.bad_rows.push((number, reasons)),
         }
-        let finished = self.ends.get(draft.order_no.as_str()) == Some(&number);
-        if finished {
-            let no: Box<str> = Box::from(draft.order_no.as_str());
-            self.ends.remove(&no);
-            if let Some(done) = self.open.remove(&no) {
+        if self.ends.get(draft.order_no.as_str()) == Some(&number) {
+            let no = draft.order_no.clone();
+            self.ends.remove(no.as_str());
+            if let Some(done) = self.open.remove(no.as_str()) {
                 self.complete.push(done);
             }
         }
@@ -941,23 +940,11 @@ async fn plan_orders(
     // Customers matching nobody, when the importer chose to create them: one per person (two
     // orders of one new customer create one), found by later rows like any other.
     if setup.options.create_customers {
-        let mut pending = CustomerIndex::default();
-        let mut wanted: Vec<&CustomerKey> = Vec::new();
-        for order in &live {
-            let key = &fields(order).customer;
-            if key.name.is_some()
-                && resolve(key, &decided.created) == Resolved::Nobody
-                && pending.resolve(key, &setup.scope) == Resolved::Nobody
-            {
-                pending.add(candidate_of(
-                    -(wanted.len() as i64) - 1,
-                    key,
-                    &setup.default_currency,
-                    setup.importer,
-                ));
-                wanted.push(key);
-            }
-        }
+        let wanted = customers_to_create(
+            live.iter().map(|order| &fields(order).customer),
+            |key| resolve(key, &decided.created) == Resolved::Nobody,
+            setup,
+        );
         let ids = reserve(conn, "customer", wanted.len(), write, &mut decided.fake_id).await?;
         for (key, id) in wanted.into_iter().zip(ids) {
             decided.created.add(candidate_of(id, key, &setup.default_currency, setup.importer));
@@ -1017,21 +1004,11 @@ async fn plan_orders(
         let refuse = |row: u32, column: String, error: FieldError, record: &mut BatchRecord| {
             refuse_order(order, row, vec![(column, error)], &sibling, record)
         };
-        let customer = match resolve(&f.customer, &decided.created) {
-            Resolved::Found(customer) => customer,
-            Resolved::Nobody => {
-                let column = columns.key_header(f.customer.first_column());
-                refuse(f.first_row, column, FieldError::NoCustomerMatch, &mut plan.record);
-                continue;
-            }
-            Resolved::Ambiguous(column, count) => {
-                let error = FieldError::AmbiguousMatch { count };
-                refuse(f.first_row, columns.key_header(column), error, &mut plan.record);
-                continue;
-            }
-            Resolved::OutOfScope(column) => {
-                let error = FieldError::OwnerOutOfScope;
-                refuse(f.first_row, columns.key_header(column), error, &mut plan.record);
+        let resolved = resolve(&f.customer, &decided.created);
+        let customer = match matched_customer(resolved, &f.customer, columns) {
+            Ok(customer) => customer,
+            Err((column, error)) => {
+                refuse(f.first_row, column, error, &mut plan.record);
                 continue;
             }
         };
@@ -1149,6 +1126,52 @@ async fn plan_orders(
     plan.record.new_orders = created.len() as i32;
     plan.orders = created;
     Ok(plan)
+}
+
+/// The customer a row's key resolved to, or the column and reason it is refused with.
+fn matched_customer(
+    resolved: Resolved,
+    key: &CustomerKey,
+    columns: &impl CustomerColumns,
+) -> Result<super::matching::Candidate, (String, FieldError)> {
+    match resolved {
+        Resolved::Found(customer) => Ok(customer),
+        Resolved::Nobody => {
+            Err((columns.key_header(key.first_column()), FieldError::NoCustomerMatch))
+        }
+        Resolved::Ambiguous(column, count) => {
+            Err((columns.key_header(column), FieldError::AmbiguousMatch { count }))
+        }
+        Resolved::OutOfScope(column) => {
+            Err((columns.key_header(column), FieldError::OwnerOutOfScope))
+        }
+    }
+}
+
+/// The keys of customers to create when the importer chose that: each names a person who
+/// matches nobody, once (two rows of one new customer create one).
+fn customers_to_create<'k>(
+    keys: impl IntoIterator<Item = &'k CustomerKey>,
+    matches_nobody: impl Fn(&CustomerKey) -> bool,
+    setup: &Setup,
+) -> Vec<&'k CustomerKey> {
+    let mut pending = CustomerIndex::default();
+    let mut wanted: Vec<&CustomerKey> = Vec::new();
+    for key in keys {
+        if key.name.is_some()
+            && matches_nobody(key)
+            && pending.resolve(key, &setup.scope) == Resolved::Nobody
+        {
+            pending.add(candidate_of(
+                -(wanted.len() as i64) - 1,
+                key,
+                &setup.default_currency,
+                setup.importer,
+            ));
+            wanted.push(key);
+        }
+    }
+    wanted
 }
 
 /// The index entry of a customer the run creates.
@@ -1352,30 +1375,17 @@ pub async fn run_orders(
     // The sender moves into the decider, so the receiver sees the channel close when deciding
     // ends or fails.
     let decide = decide_all(pool, setup, &columns, path, encoding, write, start, planned);
-    if !write {
-        let record = async {
-            let mut records = pool.acquire().await?;
-            while let Some(plan) = to_write.recv().await {
-                refused |= plan.record.counts.rejected > 0;
-                record_batch(&mut records, setup.import_id, plan.index, &plan.record, false)
-                    .await?;
-                rows_done += plan.rows as i64;
-                progress.report(rows_done, total_rows).await?;
-            }
-            Ok::<_, JobError>(())
-        };
-        let (decided, recorded) = tokio::join!(decide, record);
-        decided?;
-        recorded?;
-        return Ok(refused);
-    }
-    let all_or_nothing = setup.mode == ImportMode::AllOrNothing;
+    // A check records each batch's outcome; an import writes the batch with its record. Each
+    // batch commits alone unless the whole import is all or nothing.
+    let all_or_nothing = write && setup.mode == ImportMode::AllOrNothing;
     let apply = async {
         let mut tx = begin(pool, all_or_nothing).await?;
         while let Some(plan) = to_write.recv().await {
             refused |= plan.record.counts.rejected > 0;
-            write_orders(&mut tx, &plan, setup).await?;
-            record_batch(&mut tx, setup.import_id, plan.index, &plan.record, true).await?;
+            if write {
+                write_orders(&mut tx, &plan, setup).await?;
+            }
+            record_batch(&mut tx, setup.import_id, plan.index, &plan.record, write).await?;
             if !all_or_nothing {
                 tx.commit().await?;
                 tx = begin(pool, false).await?;
@@ -1961,23 +1971,11 @@ pub async fn run_interactions(
         customers.look_up(&mut tx, &keys).await?;
         let mut new_customers = Vec::new();
         if setup.options.create_customers {
-            let mut pending = CustomerIndex::default();
-            let mut wanted: Vec<&CustomerKey> = Vec::new();
-            for draft in &drafts {
-                let key = &draft.customer;
-                if key.name.is_some()
-                    && customers.resolve(key, &setup.scope) == Resolved::Nobody
-                    && pending.resolve(key, &setup.scope) == Resolved::Nobody
-                {
-                    pending.add(candidate_of(
-                        -(wanted.len() as i64) - 1,
-                        key,
-                        &setup.default_currency,
-                        setup.importer,
-                    ));
-                    wanted.push(key);
-                }
-            }
+            let wanted = customers_to_create(
+                drafts.iter().map(|draft| &draft.customer),
+                |key| customers.resolve(key, &setup.scope) == Resolved::Nobody,
+                setup,
+            );
             let ids = reserve(&mut tx, "customer", wanted.len(), write, &mut fake_id).await?;
             for (key, id) in wanted.into_iter().zip(ids) {
                 customers.add(candidate_of(id, key, &setup.default_currency, setup.importer));
@@ -1988,26 +1986,10 @@ pub async fn run_interactions(
         // Which rows the database already has.
         let mut matched: Vec<(usize, i64)> = Vec::new();
         for (n, draft) in drafts.iter().enumerate() {
-            let refuse = |column: String, error: FieldError| (draft.row, vec![(column, error)]);
-            match customers.resolve(&draft.customer, &setup.scope) {
-                Resolved::Found(customer) => matched.push((n, customer.id)),
-                Resolved::Nobody => {
-                    record.rejected.push(refuse(
-                        columns.key_header(draft.customer.first_column()),
-                        FieldError::NoCustomerMatch,
-                    ));
-                }
-                Resolved::Ambiguous(column, count) => {
-                    record.rejected.push(refuse(
-                        columns.key_header(column),
-                        FieldError::AmbiguousMatch { count },
-                    ));
-                }
-                Resolved::OutOfScope(column) => {
-                    record
-                        .rejected
-                        .push(refuse(columns.key_header(column), FieldError::OwnerOutOfScope));
-                }
+            let resolved = customers.resolve(&draft.customer, &setup.scope);
+            match matched_customer(resolved, &draft.customer, &columns) {
+                Ok(customer) => matched.push((n, customer.id)),
+                Err(reason) => record.rejected.push((draft.row, vec![reason])),
             }
         }
         record.counts.rejected = record.rejected.len() as i32;

@@ -321,10 +321,11 @@ pub fn preview(
 /// reads a large file without holding it (or the database's copy of it) in memory. The file
 /// is removed when the value is dropped.
 pub async fn spill(pool: &sqlx::PgPool, import_id: i64) -> Result<tempfile::TempPath, AppError> {
-    use std::io::Write;
+    use tokio::io::AsyncWriteExt;
     const PIECE: i32 = 1024 * 1024;
     let (file, path) = tempfile::NamedTempFile::new().map_err(AppError::internal)?.into_parts();
-    let mut out = std::io::BufWriter::new(file);
+    // Written from the runtime's threads without blocking them.
+    let mut out = tokio::io::BufWriter::new(tokio::fs::File::from_std(file));
     let size: i32 = sqlx::query_scalar!(
         r#"select octet_length(content) as "n!" from import_run where id = $1"#,
         import_id
@@ -346,9 +347,9 @@ pub async fn spill(pool: &sqlx::PgPool, import_id: i64) -> Result<tempfile::Temp
             break;
         }
         at += piece.len() as i32;
-        out.write_all(&piece).map_err(AppError::internal)?;
+        out.write_all(&piece).await.map_err(AppError::internal)?;
     }
-    out.flush().map_err(AppError::internal)?;
+    out.flush().await.map_err(AppError::internal)?;
     Ok(path)
 }
 

@@ -173,6 +173,19 @@ pub async fn get(state: &AppState, caller: &Authenticated, id: i64) -> Result<Im
 const KEPT_SHOWN: i32 = 20;
 
 /// Imports newest first with who started them: one (`id`), or up to `limit` of one user's
+/// A JSON column that may be null (an aggregate over no rows), decoded; empty when null.
+fn optional_json<T: serde::de::DeserializeOwned + Default>(
+    row: &sqlx::postgres::PgRow,
+    column: &str,
+) -> Result<T, AppError> {
+    use sqlx::Row;
+    row.try_get::<Option<serde_json::Value>, _>(column)?
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(AppError::internal)
+        .map(Option::unwrap_or_default)
+}
+
 /// (`created_by`) or of everyone's.
 async fn load(
     pool: &PgPool,
@@ -227,12 +240,7 @@ async fn load(
                 new_orders: r.try_get("new_orders")?,
                 new_customers: r.try_get("new_customers")?,
                 new_products: r.try_get("new_products")?,
-                rejected_rows: r
-                    .try_get::<Option<serde_json::Value>, _>("refused_rows")?
-                    .map(serde_json::from_value)
-                    .transpose()
-                    .map_err(AppError::internal)?
-                    .unwrap_or_default(),
+                rejected_rows: optional_json(&r, "refused_rows")?,
                 headers: r.try_get("headers")?,
                 sample: serde_json::from_value(r.try_get("sample")?).unwrap_or_default(),
                 row_count: r.try_get("row_count")?,
@@ -250,12 +258,7 @@ async fn load(
                 progress_total: r.try_get("progress_total")?,
                 created_at: r.try_get("created_at")?,
                 kept_count: r.try_get("kept_count")?,
-                kept: r
-                    .try_get::<Option<serde_json::Value>, _>("customers")?
-                    .map(serde_json::from_value)
-                    .transpose()
-                    .map_err(AppError::internal)?
-                    .unwrap_or_default(),
+                kept: optional_json(&r, "customers")?,
             };
             let owner: Option<i64> = r.try_get("created_by")?;
             Ok((run, owner.map(UserId)))
