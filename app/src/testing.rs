@@ -24,9 +24,19 @@ pub fn admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
-fn with_database(url: &str, database: &str) -> String {
+/// `url` with its database replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> String {
     let (base, _) = url.rsplit_once('/').expect("a database URL has a path");
     format!("{base}/{database}")
+}
+
+/// Drops a database the tests or benchmarks made on the admin server, if it exists.
+pub async fn drop_database(name: &str) {
+    let mut admin = PgConnection::connect(&admin_url()).await.expect("connect to the admin URL");
+    admin
+        .execute(format!("drop database if exists {name} with (force)").as_str())
+        .await
+        .expect("drop database");
 }
 
 fn template_name() -> String {
@@ -171,8 +181,8 @@ impl TestDatabase {
     }
 }
 
-/// The event listener and one job worker over a test database, as a server process runs them.
-/// Dropping it stops both.
+/// The event listener and one job worker over a test database, as a server process runs them
+/// (without the clock's scheduled jobs). Dropping it stops both.
 pub struct Background {
     state: AppState,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -182,7 +192,7 @@ impl Background {
     pub fn start(state: &AppState) -> Self {
         let mut tasks =
             vec![crate::events::server::spawn_listener(state.pool.clone(), state.events.clone())];
-        tasks.extend(crate::jobs::worker::spawn(state.clone(), "test", 1));
+        tasks.extend(crate::jobs::worker::spawn_unscheduled(state.clone(), "test", 1));
         Background { state: state.clone(), tasks }
     }
 }
@@ -319,4 +329,48 @@ impl Drop for SmtpSink {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self._mail_dir);
     }
+}
+
+/// Import progress that fails once `rows` rows are done, as a process stopped right after
+/// committing a batch would.
+pub struct StopsAfter(pub i64);
+
+impl crate::imports::service::Progress for StopsAfter {
+    async fn report(
+        &mut self,
+        done: i64,
+        _total: i64,
+    ) -> Result<(), crate::jobs::worker::JobError> {
+        if done >= self.0 {
+            return Err(crate::jobs::worker::JobError::Retry("stopped".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Uploads `bytes` as an import of `kind` and starts it with the suggested mapping, skipping bad
+/// rows, for a test that plays the job itself (`imports::service::execute`). Returns its id.
+pub async fn started_import(
+    state: &AppState,
+    caller: &Authenticated,
+    kind: crate::imports::model::ImportKind,
+    bytes: &[u8],
+) -> i64 {
+    use crate::imports::{model::*, service};
+    let id = service::upload(state, caller, kind, "import.csv", Encoding::Auto, bytes)
+        .await
+        .expect("upload");
+    let run = service::get(state, caller, id).await.expect("the upload");
+    service::start(
+        state,
+        caller,
+        id,
+        run.mapping.clone(),
+        ImportMode::SkipBad,
+        ImportOptions::default(),
+        false,
+    )
+    .await
+    .expect("start");
+    id
 }

@@ -10,7 +10,7 @@ use app::{
         service,
     },
     state::AppState,
-    testing::TestDatabase,
+    testing::{StopsAfter, TestDatabase, started_import},
 };
 use chrono_tz::Tz;
 use std::time::{Duration, Instant};
@@ -463,46 +463,12 @@ async fn later_batches_update_customers_created_by_earlier_ones_in_either_mode()
     }
 }
 
-/// Progress that fails once `rows` rows are written, as a process stopped between committing a
-/// batch and saving how far it got would.
-struct StopsAfter(i64);
-
-impl service::Progress for StopsAfter {
-    async fn report(&mut self, done: i64, _total: i64) -> Result<(), app::jobs::worker::JobError> {
-        if done >= self.0 {
-            return Err(app::jobs::worker::JobError::Retry("stopped".into()));
-        }
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn a_retried_import_goes_on_after_its_last_committed_batch() {
     let (db, state, admin) = with_admin_only().await;
     let file = cross_batch_file();
-    let id = service::upload(
-        &state,
-        &admin,
-        ImportKind::Customers,
-        "customers.csv",
-        Encoding::Auto,
-        file.as_bytes(),
-    )
-    .await
-    .unwrap();
-    let run = service::get(&state, &admin, id).await.unwrap();
     // No job runner here: the test plays the job's two attempts itself.
-    service::start(
-        &state,
-        &admin,
-        id,
-        run.mapping.clone(),
-        ImportMode::SkipBad,
-        ImportOptions::default(),
-        false,
-    )
-    .await
-    .unwrap();
+    let id = started_import(&state, &admin, ImportKind::Customers, file.as_bytes()).await;
     let first = service::execute(&db.pool, id, false, &mut StopsAfter(2000)).await;
     assert!(first.is_err(), "the first attempt stops after two batches");
     // Batch 1's last row changes a customer instead of adding one.

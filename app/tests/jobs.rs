@@ -207,6 +207,22 @@ async fn the_maintenance_job_runs_end_to_end_through_a_worker() {
     assert_eq!((done, total), (4, Some(4)));
 }
 
+async fn last_error(db: &TestDatabase, id: i64) -> String {
+    sqlx::query_scalar("select last_error from job where id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+async fn progress_done(db: &TestDatabase, id: i64) -> i64 {
+    sqlx::query_scalar("select progress_done from job where id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
 async fn wait_for_status(db: &TestDatabase, id: i64, wanted: &str) -> (String, i32) {
     for _ in 0..300 {
         let now = status(db, id).await;
@@ -236,11 +252,7 @@ async fn a_job_that_keeps_killing_its_process_ends_failed_instead_of_running_for
     }
     assert!(queue::claim(&db.pool, "third").await.unwrap().is_none(), "no third attempt");
     assert_eq!(status(&db, id).await, ("failed".to_owned(), 2));
-    let error: String = sqlx::query_scalar("select last_error from job where id = $1")
-        .bind(id)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let error = last_error(&db, id).await;
     assert!(error.contains("stopped during each of its 2 attempts"), "{error}");
 }
 
@@ -253,11 +265,7 @@ async fn a_panicking_handler_fails_its_job_and_the_worker_goes_on() {
     let bad = enqueue(&db, panicking).await.unwrap();
     let _background = Background::start(&state); // one worker
     assert_eq!(wait_for_status(&db, bad, "failed").await, ("failed".to_owned(), 1));
-    let error: String = sqlx::query_scalar("select last_error from job where id = $1")
-        .bind(bad)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let error = last_error(&db, bad).await;
     assert!(error.contains("panicked: a bug in a job handler"), "{error}");
     // The same (only) worker still takes jobs.
     let next = enqueue(&db, NewJob::new(kinds::MAINTENANCE, json!({}))).await.unwrap();
@@ -274,11 +282,7 @@ async fn at_shutdown_a_running_job_is_handed_back_and_resumes_from_its_checkpoin
     let id = enqueue(&db, NewJob::new(kinds::TEST_ENDLESS, json!({}))).await.unwrap();
     let background = Background::start(&state);
     for _ in 0..300 {
-        let done: i64 = sqlx::query_scalar("select progress_done from job where id = $1")
-            .bind(id)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+        let done = progress_done(&db, id).await;
         if done >= 3 {
             break;
         }
@@ -288,11 +292,8 @@ async fn at_shutdown_a_running_job_is_handed_back_and_resumes_from_its_checkpoin
     // Back in the queue, its attempt not counted, its checkpoint kept for the next process.
     assert_eq!(wait_for_status(&db, id, "queued").await, ("queued".to_owned(), 0));
     drop(background);
-    // (The scheduler queued its periodic jobs too; they may come first.)
-    let mut resumed = queue::claim(&db.pool, "next-process").await.unwrap().unwrap();
-    while resumed.id != id {
-        resumed = queue::claim(&db.pool, "next-process").await.unwrap().expect("ours is queued");
-    }
+    let resumed = queue::claim(&db.pool, "next-process").await.unwrap().unwrap();
+    assert_eq!(resumed.id, id);
     let checkpoint: i64 = serde_json::from_value(resumed.checkpoint.unwrap()).unwrap();
     assert!(checkpoint >= 3, "resumes from {checkpoint}");
 }
@@ -311,11 +312,7 @@ async fn a_tier_recompute_waits_for_the_one_running_before_it_grades() {
     let background = Background::start(&state);
     wait_for_status(&db, id, "running").await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let done: i64 = sqlx::query_scalar("select progress_done from job where id = $1")
-        .bind(id)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let done = progress_done(&db, id).await;
     assert_eq!(done, 0, "it waits without grading anyone");
     sqlx::Connection::close(other).await.unwrap();
     wait_for_status(&db, id, "succeeded").await;

@@ -1,17 +1,23 @@
 // Administration: creating a user (with a field error first), the audit log, background jobs.
-import { expect, test } from "@playwright/test";
+import { expect, Page, test } from "@playwright/test";
 import { ADMIN, hydrated, screenshot, signIn } from "../support/helpers";
+
+/** Opens the new-user form on the users page and fills it in; the caller submits it. */
+async function openNewUserForm(page: Page, email: string, name: string, password: string) {
+  await page.getByRole("button", { name: "新建用户" }).click();
+  const form = page.getByTestId("create-user");
+  await form.getByLabel("邮箱").fill(email);
+  await form.getByLabel("姓名").fill(name);
+  await form.getByLabel("初始密码").fill(password);
+  return form;
+}
 
 test("an admin creates a user after fixing a field error and finds it in the audit log", async ({ page }) => {
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "用户" }).first().click();
   await expect(page.getByTestId("users")).toContainText("member@guanxi.demo");
 
-  await page.getByRole("button", { name: "新建用户" }).click();
-  const form = page.getByTestId("create-user");
-  await form.getByLabel("邮箱").fill("zhou.min@guanxi.demo");
-  await form.getByLabel("姓名").fill("周敏");
-  await form.getByLabel("初始密码").fill("short");
+  const form = await openNewUserForm(page, "zhou.min@guanxi.demo", "周敏", "short");
   await form.getByRole("button", { name: "创建" }).click();
   await expect(form).toContainText("密码至少需要 12 个字符");
   await screenshot(page, "06-create-user-error");
@@ -47,11 +53,7 @@ test("a user whose password an admin reset must choose their own before anything
   await signIn(page, ADMIN);
   await page.goto("/admin/users");
   await hydrated(page);
-  await page.getByRole("button", { name: "新建用户" }).click();
-  const form = page.getByTestId("create-user");
-  await form.getByLabel("邮箱").fill("reset.me@guanxi.demo");
-  await form.getByLabel("姓名").fill("吴桐");
-  await form.getByLabel("初始密码").fill("first-password-123");
+  const form = await openNewUserForm(page, "reset.me@guanxi.demo", "吴桐", "first-password-123");
   await form.getByRole("button", { name: "创建" }).click();
   const row = page.getByTestId("users").locator("tr", { hasText: "reset.me@guanxi.demo" });
   await row.getByRole("button", { name: "编辑" }).click();

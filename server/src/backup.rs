@@ -82,19 +82,6 @@ async fn summarise(conn: &mut PgConnection) -> Result<Vec<TableSum>, BoxError> {
     Ok(sums)
 }
 
-async fn newest_migration(conn: &mut PgConnection) -> Result<Option<i64>, BoxError> {
-    let exists: bool =
-        sqlx::query_scalar("select to_regclass('public._sqlx_migrations') is not null")
-            .fetch_one(&mut *conn)
-            .await?;
-    if !exists {
-        return Ok(None);
-    }
-    Ok(sqlx::query_scalar("select max(version) from _sqlx_migrations where success")
-        .fetch_one(&mut *conn)
-        .await?)
-}
-
 fn sha256_of(path: &Path) -> Result<(String, u64), BoxError> {
     use sha2::{Digest, Sha256};
     let mut file = std::fs::File::open(path)?;
@@ -143,7 +130,7 @@ pub async fn backup(
     };
     stable_text(&mut conn).await?;
     let tables = summarise(&mut conn).await?;
-    let migration = newest_migration(&mut conn).await?;
+    let migration = crate::applied_migrations(&mut conn).await?.last().copied();
     let output = dump.await.map_err(|e| failed("pg_dump", e))??;
     conn.execute("commit").await?;
     conn.close().await?;

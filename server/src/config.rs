@@ -74,7 +74,7 @@ impl Config {
             .or_else(|| flag("GUANXI_TRUST_PROXY").then(|| "1".to_owned()));
         let proxy_trust =
             ProxyTrust::parse(var("GUANXI_TRUSTED_PROXIES").as_deref(), hops.as_deref())?;
-        Ok(Config {
+        let config = Config {
             database_url: var("DATABASE_URL"),
             addr: addr.parse().map_err(|_| format!("GUANXI_ADDR={addr} is not host:port"))?,
             data_dir: var("GUANXI_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| ".guanxi".into()),
@@ -100,6 +100,16 @@ impl Config {
             db_max_connections: vars.number("GUANXI_DB_MAX_CONNECTIONS", 20)?,
             smtp_url: var("GUANXI_SMTP_URL"),
             mail_from: var("GUANXI_MAIL_FROM"),
-        })
+        };
+        // The demo accounts' password is published: demo data only where no one else can
+        // reach it.
+        if config.demo_data && !config.addr.ip().is_loopback() && !config.demo_data_anywhere {
+            return Err(format!(
+                "refusing demo data on {}: its accounts share a published password. Serve on \
+                 127.0.0.1, or set GUANXI_DEMO_DATA_ANYWHERE=1 for a closed network",
+                config.addr
+            ));
+        }
+        Ok(config)
     }
 }

@@ -135,24 +135,45 @@ async fn with_security_headers(https: bool, mut response: Response) -> Response 
     response
 }
 
+/// The migrations a database has applied, oldest first; none when it was never migrated.
+pub async fn applied_migrations(conn: &mut sqlx::PgConnection) -> Result<Vec<i64>, sqlx::Error> {
+    let migrated: bool =
+        sqlx::query_scalar("select to_regclass('public._sqlx_migrations') is not null")
+            .fetch_one(&mut *conn)
+            .await?;
+    if !migrated {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar("select version from _sqlx_migrations where success order by version")
+        .fetch_all(conn)
+        .await
+}
+
+/// This build's migrations that `applied` lacks.
+pub fn pending_migrations(applied: &[i64]) -> Vec<&'static sqlx::migrate::Migration> {
+    app::db::MIGRATOR.iter().filter(|m| !applied.contains(&m.version)).collect()
+}
+
 /// `/readyz`: 200 when the database answers and every migration this build knows is applied,
 /// else 503 with the reason (a load balancer sends no traffic until then).
 async fn readiness(Extension(state): Extension<AppState>) -> (axum::http::StatusCode, String) {
     use axum::http::StatusCode;
-    let newest_known = app::db::MIGRATOR.iter().map(|m| m.version).max();
-    let applied: Result<Option<i64>, sqlx::Error> =
-        sqlx::query_scalar("select max(version) from _sqlx_migrations where success")
-            .fetch_one(&state.pool)
-            .await;
+    let applied = match state.pool.acquire().await {
+        Ok(mut conn) => applied_migrations(&mut conn).await,
+        Err(error) => Err(error),
+    };
     match applied {
         Err(error) => (StatusCode::SERVICE_UNAVAILABLE, format!("database unavailable: {error}")),
-        Ok(applied) if applied < newest_known => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "migrations pending: database at {applied:?}, this build needs {newest_known:?}"
+        Ok(applied) => match pending_migrations(&applied).as_slice() {
+            [] => (StatusCode::OK, "ready".to_owned()),
+            pending => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "migrations pending: {}",
+                    pending.iter().map(|m| m.version.to_string()).collect::<Vec<_>>().join(", ")
+                ),
             ),
-        ),
-        Ok(_) => (StatusCode::OK, "ready".to_owned()),
+        },
     }
 }
 

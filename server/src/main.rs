@@ -107,15 +107,6 @@ async fn shutdown_signal() {
 
 async fn serve() -> Result<(), BoxError> {
     let config = Config::from_env()?;
-    // The demo accounts' password is published: demo data only where no one else can reach it.
-    if config.demo_data && !config.addr.ip().is_loopback() && !config.demo_data_anywhere {
-        return Err(format!(
-            "refusing demo data on {}: its accounts share a published password. Serve on \
-             127.0.0.1, or set GUANXI_DEMO_DATA_ANYWHERE=1 for a closed network",
-            config.addr
-        )
-        .into());
-    }
     let source = database::resolve(&database_options(&config)).await?;
     tracing::info!(database = %source.describe(), "database resolved");
     let pool = server::connect(source.url(), config.db_max_connections).await?;
@@ -200,14 +191,8 @@ async fn migrate(dry_run: bool) -> Result<(), BoxError> {
     let config = Config::from_env()?;
     on_database(&config, async |url| {
         let pool = server::connect(url, 2).await?;
-        let applied: Vec<i64> = sqlx::query_scalar(
-            "select version from _sqlx_migrations where success order by version",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap_or_default();
-        let pending: Vec<_> =
-            app::db::MIGRATOR.iter().filter(|m| !applied.contains(&m.version)).collect();
+        let applied = server::applied_migrations(&mut *pool.acquire().await?).await?;
+        let pending = server::pending_migrations(&applied);
         for migration in &pending {
             println!("pending {} {}", migration.version, migration.description);
         }
@@ -265,9 +250,6 @@ fn check_config() -> Result<(), BoxError> {
         config.session_idle.as_secs() / 60,
         config.session_absolute.as_secs() / 3600
     );
-    if config.demo_data && !config.addr.ip().is_loopback() && !config.demo_data_anywhere {
-        return Err("demo data is on for an address other machines can reach".into());
-    }
     println!("configuration is valid");
     Ok(())
 }

@@ -3,18 +3,12 @@
 
 mod common;
 
-use app::testing::{TestDatabase, admin_url};
+use app::testing::{TestDatabase, admin_url, drop_database, with_database};
 use reqwest::StatusCode;
 use server::{backup, database::DatabaseOptions};
 
 fn search_path() -> Vec<std::path::PathBuf> {
     DatabaseOptions::default_search_path(std::env::var_os("PATH"))
-}
-
-async fn drop_database(name: &str) {
-    use sqlx::{Connection, Executor};
-    let mut admin = sqlx::PgConnection::connect(&admin_url()).await.unwrap();
-    admin.execute(format!("drop database if exists {name} with (force)").as_str()).await.unwrap();
 }
 
 #[tokio::test]
@@ -34,9 +28,7 @@ async fn a_backup_restores_into_a_new_database_verifies_and_serves_a_sign_in() {
 
     let restored_name = format!("guanxi_restore_drill_{}", std::process::id());
     drop_database(&restored_name).await;
-    let (base, _) =
-        admin_url().rsplit_once('/').map(|(b, d)| (b.to_owned(), d.to_owned())).unwrap();
-    let restored_url = format!("{base}/{restored_name}");
+    let restored_url = with_database(&admin_url(), &restored_name);
     let verified = backup::restore(&path, &restored_url, &search_path()).await.unwrap();
     assert_eq!(verified.tables, manifest.tables.len());
     assert_eq!(verified.rows, manifest.tables.iter().map(|t| t.rows).sum::<i64>());
@@ -90,10 +82,9 @@ async fn a_restore_that_differs_from_its_manifest_is_reported_by_table() {
     std::fs::write(path.join(backup::MANIFEST), serde_json::to_vec(&manifest).unwrap()).unwrap();
     let name = format!("guanxi_restore_mismatch_{}", std::process::id());
     drop_database(&name).await;
-    let (base, _) =
-        admin_url().rsplit_once('/').map(|(b, d)| (b.to_owned(), d.to_owned())).unwrap();
-    let error =
-        backup::restore(&path, &format!("{base}/{name}"), &search_path()).await.unwrap_err();
+    let error = backup::restore(&path, &with_database(&admin_url(), &name), &search_path())
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("public.team (1 rows, expected 2)"), "{error}");
     drop_database(&name).await;
 }

@@ -121,6 +121,48 @@ pub fn SignInPage() -> impl IntoView {
     };
 
     view! {
+        <AuthCard>
+            <h1>{i18n.t(AuthText::SignInTitle)}</h1>
+            <p class="muted">{i18n.t(AuthText::SignInSubtitle)}</p>
+            <ActionForm action=sign_in attr:class="form auth-form">
+                <TextField
+                    label=i18n.t(AuthText::Email)
+                    name="email"
+                    input_type="email"
+                    autocomplete="username"
+                    value=email
+                    error=field_message(failure, "email")
+                    required=true
+                />
+                <TextField
+                    label=i18n.t(AuthText::Password)
+                    name="password"
+                    input_type="password"
+                    autocomplete="current-password"
+                    value=password
+                    error=field_message(failure, "password")
+                    required=true
+                />
+                {form_error}
+                <button type="submit" class="button primary" disabled=move || sign_in.pending().get()>
+                    {move || {
+                        if sign_in.pending().get() {
+                            i18n.text(AuthText::SigningIn)
+                        } else {
+                            i18n.text(AuthText::SignIn)
+                        }
+                    }}
+                </button>
+            </ActionForm>
+        </AuthCard>
+    }
+}
+
+/// The card of the pages shown before the app: the brand and the language switch above
+/// `children`.
+#[component]
+fn AuthCard(children: Children) -> impl IntoView {
+    view! {
         <main class="auth-page">
             <div class="auth-card">
                 <div class="auth-top">
@@ -130,38 +172,7 @@ pub fn SignInPage() -> impl IntoView {
                     </div>
                     <LocaleSwitch/>
                 </div>
-                <h1>{i18n.t(AuthText::SignInTitle)}</h1>
-                <p class="muted">{i18n.t(AuthText::SignInSubtitle)}</p>
-                <ActionForm action=sign_in attr:class="form auth-form">
-                    <TextField
-                        label=i18n.t(AuthText::Email)
-                        name="email"
-                        input_type="email"
-                        autocomplete="username"
-                        value=email
-                        error=field_message(failure, "email")
-                        required=true
-                    />
-                    <TextField
-                        label=i18n.t(AuthText::Password)
-                        name="password"
-                        input_type="password"
-                        autocomplete="current-password"
-                        value=password
-                        error=field_message(failure, "password")
-                        required=true
-                    />
-                    {form_error}
-                    <button type="submit" class="button primary" disabled=move || sign_in.pending().get()>
-                        {move || {
-                            if sign_in.pending().get() {
-                                i18n.text(AuthText::SigningIn)
-                            } else {
-                                i18n.text(AuthText::SignIn)
-                            }
-                        }}
-                    </button>
-                </ActionForm>
+                {children()}
             </div>
         </main>
     }
@@ -173,20 +184,11 @@ pub fn SignInPage() -> impl IntoView {
 pub fn ChooseNewPasswordPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <main class="auth-page">
-            <div class="auth-card">
-                <div class="auth-top">
-                    <div class="brand">
-                        <span class="brand-mark">"关系"</span>
-                        <span class="brand-name">"Guanxi"</span>
-                    </div>
-                    <LocaleSwitch/>
-                </div>
-                <h1>{i18n.t(AuthText::ChooseNewPasswordTitle)}</h1>
-                <p class="muted">{i18n.t(AuthText::ChooseNewPasswordHelp)}</p>
-                <ChangePasswordForm reload_when_done=true/>
-            </div>
-        </main>
+        <AuthCard>
+            <h1>{i18n.t(AuthText::ChooseNewPasswordTitle)}</h1>
+            <p class="muted">{i18n.t(AuthText::ChooseNewPasswordHelp)}</p>
+            <ChangePasswordForm reload_when_done=true/>
+        </AuthCard>
     }
 }
 

@@ -122,12 +122,25 @@ pub fn handler_for(kind: &str) -> Option<Handler> {
 
 /// Starts `count` workers and the maintenance scheduler for this process.
 pub fn spawn(state: AppState, process: &str, count: usize) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut handles = spawn_unscheduled(state.clone(), process, count);
+    if count > 0 {
+        handles.push(tokio::spawn(schedule_maintenance(state)));
+    }
+    handles
+}
+
+/// `spawn` without the scheduler of nightly and hourly jobs: for tests, whose outcome must not
+/// depend on the time of day (after 2 a.m. the scheduler queues a full tier recompute).
+pub fn spawn_unscheduled(
+    state: AppState,
+    process: &str,
+    count: usize,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let mut handles: Vec<_> =
         (0..count).map(|n| tokio::spawn(work(state.clone(), format!("{process}/{n}")))).collect();
     if count > 0 {
         handles.push(tokio::spawn(crate::tasks::service::remind_due(state.clone())));
-        handles.push(tokio::spawn(crate::tickets::service::sweep_breaches(state.clone())));
-        handles.push(tokio::spawn(schedule_maintenance(state)));
+        handles.push(tokio::spawn(crate::tickets::service::sweep_breaches(state)));
     }
     handles
 }

@@ -3,6 +3,9 @@
 #![allow(dead_code)]
 
 use app::auth::{model::Role, server::Authenticated};
+// Each bench uses a part of this module (hence also `dead_code` above).
+#[allow(unused_imports)]
+pub use app::testing::{drop_database, with_database};
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
 
@@ -105,22 +108,20 @@ pub async fn fresh_copy(template: &str, name: &str) -> PgPool {
         .unwrap()
 }
 
-/// Drops a database made by `fresh_copy`.
-pub async fn drop_database(name: &str) {
-    use sqlx::{Connection, Executor};
-    let mut admin = sqlx::PgConnection::connect(&app::testing::admin_url()).await.unwrap();
-    admin.execute(format!("drop database if exists {name} with (force)").as_str()).await.unwrap();
-}
-
-/// This process's peak resident memory since the last `reset_peak_memory`, in MB (Linux).
-pub fn peak_memory_mb() -> f64 {
+/// A memory figure of this process from `/proc/self/status` (Linux), in MB.
+fn status_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
+}
+
+/// This process's peak resident memory since the last `reset_peak_memory`, in MB.
+pub fn peak_memory_mb() -> f64 {
+    status_mb("VmHWM:")
 }
 
 /// Starts a new peak: the next `peak_memory_mb` reports the largest since now.
@@ -130,17 +131,7 @@ pub fn reset_peak_memory() {
 
 /// This process's resident memory now, in MB.
 pub fn memory_now_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
-
-pub fn with_database(url: &str, name: &str) -> String {
-    format!("{}/{name}", url.rsplit_once('/').expect("a URL with a database").0)
+    status_mb("VmRSS:")
 }
 
 pub struct Stats {
