@@ -284,6 +284,14 @@ fn ImportPanel(
             }
         }
     });
+    // Progress shows from the click until the run's next state arrives, so a short import that
+    // ends before the page hears of it still showed that it ran.
+    let starting = RwSignal::new(false);
+    Effect::new(move |_| {
+        if run.with(Option::is_some) {
+            starting.set(false);
+        }
+    });
     let start = move |dry_run: bool| {
         let Some(map) = mapping.get_untracked() else { return };
         let chosen = ImportMode::parse(&mode.get_untracked()).unwrap_or_default();
@@ -293,13 +301,17 @@ fn ImportPanel(
             award_points: award_points.get_untracked(),
             sheet: None,
         };
+        starting.set(true);
         spawn_local(async move {
             match start_import(id, map, chosen, options, dry_run).await {
                 Ok(_) => {
                     failure.set(None);
                     on_change.run(());
                 }
-                Err(error) => toasts.form_failed(failure, error),
+                Err(error) => {
+                    starting.set(false);
+                    toasts.form_failed(failure, error);
+                }
             }
         });
     };
@@ -355,6 +367,7 @@ fn ImportPanel(
                     let editable = matches!(r.status, ImportStatus::Uploaded | ImportStatus::Checked | ImportStatus::Failed);
                     let running = r.status.is_running();
                     let percent = r.progress_total.filter(|t| *t > 0).map(|t| r.progress_done * 100 / t).unwrap_or(0);
+                    let (progress_done, progress_total) = (r.progress_done, r.progress_total.unwrap_or(i64::from(r.row_count)));
                     let status = r.status;
                     let counts_label = if r.dry_run { (ImportText::WouldCreate, ImportText::WouldUpdate) } else { (ImportText::CreatedCount, ImportText::UpdatedCount) };
                     let show_counts = !matches!(r.status, ImportStatus::Uploaded);
@@ -383,9 +396,9 @@ fn ImportPanel(
                                 });
                                 view! { <SelectField label=i18n.t(ImportText::Sheet) name="sheet" value options=Signal::derive(move || options.clone()) error=field_message(failure.into(), "sheet")/> }
                             })}
-                            {running.then(|| view! {
+                            {move || (running || starting.get()).then(|| view! {
                                 <div class="progress" role="progressbar" data-testid="import-progress" aria-valuenow=percent aria-valuemin="0" aria-valuemax="100"><div class="progress-bar" style=format!("width: {percent}%")></div></div>
-                                <p class="small">{r.progress_done}" / "{r.progress_total.unwrap_or(row_count as i64)}</p>
+                                <p class="small">{progress_done}" / "{progress_total}</p>
                             })}
                             {show_counts.then(|| view! {
                                 <dl class="facts counts" data-testid="import-counts">
