@@ -175,6 +175,9 @@ pub enum AppError {
     /// missing fields, not JSON, too large): nothing was done.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The request's body is larger than any valid call to this function needs.
+    #[error("request over {max_bytes} bytes")]
+    TooLarge { max_bytes: u64 },
     /// The request never completed: network down, server restarting, undecodable reply.
     #[error("transport error: {0}")]
     Transport(String),
@@ -201,6 +204,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict | AppError::AlreadyClaimed { .. } => StatusCode::CONFLICT,
             AppError::LinkUsed | AppError::LinkExpired => StatusCode::GONE,
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,

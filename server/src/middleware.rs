@@ -148,7 +148,39 @@ pub async fn refuse_cross_site(
         tracing::warn!(path = %request.uri().path(), "cross-site server function call refused");
         return error_response(AppError::CrossSiteRefused);
     }
-    next.run(request).await
+    if UPLOAD_PATHS.contains(&request.uri().path()) {
+        return next.run(request).await; // Each upload route sets its own, larger limit.
+    }
+    match within_limit(request, SERVER_FN_MAX_BODY).await {
+        Ok(request) => next.run(request).await,
+        Err(refusal) => refusal,
+    }
+}
+
+/// Routes under the API prefix that take files rather than server-function arguments.
+pub const UPLOAD_PATHS: [&str; 2] = ["/api/import-upload", "/api/lead-import"];
+
+/// The largest server-function body: the biggest valid argument (a segment filter, a survey,
+/// a tier rule set) is a few kilobytes; anything near this limit is a mistake or an attack.
+pub const SERVER_FN_MAX_BODY: usize = 1024 * 1024;
+
+/// Reads the body up to `max` bytes; a larger one (by its declared length or by what arrives)
+/// is refused with 413 before any of it is parsed.
+async fn within_limit(request: Request, max: usize) -> Result<Request, Response> {
+    let too_large = || error_response(AppError::TooLarge { max_bytes: max as u64 });
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > max as u64) {
+        return Err(too_large());
+    }
+    let (parts, body) = request.into_parts();
+    match to_bytes(body, max).await {
+        Ok(bytes) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Err(_) => Err(too_large()),
+    }
 }
 
 fn error_response(error: AppError) -> Response {

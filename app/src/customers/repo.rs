@@ -1124,11 +1124,13 @@ pub async fn save_view(
     Ok(id)
 }
 
+/// Deletes one of `user`'s saved views. Errors: `NotFound` (missing, or someone else's).
 pub async fn delete_view(pool: &PgPool, user: UserId, id: i64) -> Result<(), AppError> {
-    sqlx::query!("delete from saved_view where id = $1 and user_id = $2", id, user.0)
+    let deleted = sqlx::query!("delete from saved_view where id = $1 and user_id = $2", id, user.0)
         .execute(pool)
-        .await?;
-    Ok(())
+        .await?
+        .rows_affected();
+    if deleted == 0 { Err(AppError::NotFound) } else { Ok(()) }
 }
 
 /// Distinct regions and industries in use, for the filter menus.

@@ -420,7 +420,10 @@ fn SavedViews(state: FilterState, typed: RwSignal<String>) -> impl IntoView {
                         <span class="chip">
                             <button type="button" class="link" on:click=move |_| { state.load(&filter); typed.set(filter.search.clone().unwrap_or_default()); }>{saved.name.clone()}</button>
                             <button type="button" class="chip-x" aria-label="×" on:click=move |_| spawn_local(async move {
-                                if delete_view(id).await.is_ok() { version.update(|v| *v += 1); }
+                                // Already gone (deleted in another tab) counts as deleted.
+                                if matches!(delete_view(id).await, Ok(()) | Err(AppError::NotFound)) {
+                                    version.update(|v| *v += 1);
+                                }
                             })>"×"</button>
                         </span>
                     }

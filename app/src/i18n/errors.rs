@@ -18,6 +18,7 @@ messages! {
         CrossSiteRefused => "请求来自其他网站，已被拒绝。", "The request came from another site and was refused.";
         Internal => "服务器出错了（参考编号 {reference}），请稍后再试。", "Something went wrong on the server (reference {reference}). Please try again later.";
         BadRequest => "无法读取该请求，未做任何更改。请刷新页面后重试。", "The request could not be read, so nothing was changed. Reload the page and try again.";
+        TooLarge => "请求过大（上限 {megabytes} MB），未做任何更改。", "The request is too large (at most {megabytes} MB), so nothing was changed.";
         Transport => "无法连接服务器，请检查网络后重试。", "The server could not be reached. Check the connection and try again.";
         Required => "必填。", "Required.";
         TooLong => "最多 {max} 个字符。", "At most {max} characters.";
@@ -80,6 +81,10 @@ pub fn error_text(error: &AppError, locale: Locale) -> String {
             fill(ErrorText::Internal.text(locale), &[("reference", reference)])
         }
         AppError::BadRequest(_) => ErrorText::BadRequest.text(locale).to_owned(),
+        AppError::TooLarge { max_bytes } => {
+            let megabytes = max_bytes.div_ceil(1024 * 1024);
+            fill(ErrorText::TooLarge.text(locale), &[("megabytes", &megabytes)])
+        }
         AppError::Transport(_) => ErrorText::Transport.text(locale).to_owned(),
         AppError::AlreadyClaimed { by } => {
             fill(ErrorText::AlreadyClaimed.text(locale), &[("name", by)])
