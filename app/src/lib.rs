@@ -102,6 +102,8 @@ fn initial_time_zone() -> String {
 
 /// The HTML document around the app, rendered by the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_security_policy();
     let lang = initial_locale().tag();
     let zone = initial_time_zone();
     view! {
@@ -121,6 +123,31 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The policy for a rendered page: scripts run only from this response's nonce (the hydration
+/// script) and what it loads, so an injected `<script>` or event handler attribute does not run.
+#[cfg(feature = "ssr")]
+pub fn page_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'"
+    )
+}
+
+/// Gives this page render a fresh nonce (the hydration scripts carry it) and the policy naming it.
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    leptos::nonce::provide_nonce();
+    let (Some(nonce), Some(response)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    if let Ok(value) = http::HeaderValue::from_str(&page_security_policy(&nonce.to_string())) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -570,6 +570,46 @@ async fn responses_forbid_framing_and_sniffing_and_https_adds_hsts() {
 }
 
 #[tokio::test]
+async fn a_page_runs_only_the_scripts_its_policy_names_by_nonce() {
+    let server = TestServer::start().await;
+    let mut nonces = Vec::new();
+    for _ in 0..2 {
+        let page = reqwest::get(format!("{}/login", server.base)).await.unwrap();
+        let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        let html = page.text().await.unwrap();
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("no script nonce in {policy}"))
+            .to_owned();
+        assert!(nonce.len() >= 22, "128 random bits: {nonce}");
+        assert!(policy.contains("default-src 'self'") && policy.contains("object-src 'none'"));
+        assert!(
+            !policy.contains("'unsafe-inline' 'nonce") && !policy.contains("script-src 'unsafe")
+        );
+        // Every script element on the page carries this response's nonce, so none is blocked,
+        // and a script injected without it would be.
+        let scripts = html.matches("<script").count();
+        assert!(scripts > 0, "the hydration script is on the page");
+        assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "{html}");
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1], "a fresh nonce per response");
+
+    // A signed-in page carries its data as inline scripts for hydration: those too.
+    server.user("member@example.com", Role::Member).await;
+    let browser = server.signed_in("member@example.com").await;
+    let page = browser.client.get(format!("{}/customers", server.base)).send().await.unwrap();
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let nonce = policy.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+    let html = page.text().await.unwrap();
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 1, "data scripts on a signed-in page");
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "{html}");
+}
+
+#[tokio::test]
 async fn arguments_that_do_not_decode_answer_400_not_500() {
     let server = TestServer::start().await;
     server.user("member@example.com", Role::Member).await;
