@@ -48,11 +48,57 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
         .max_lifetime(Duration::from_secs(1800))
 }
 
-/// Connects, retrying for up to a minute while the database starts.
+/// Limits every connection carries, so a runaway query or a transaction left open (a bug, a
+/// client gone mid-request) cannot hold locks and connections for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// Longest single statement. Background jobs share the pool and stream whole tables (a
+    /// company archive, a million-customer export), so this is a ceiling, not a request budget.
+    pub statement: Duration,
+    /// Longest time a transaction may wait on the server between statements.
+    pub idle_in_transaction: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            statement: Duration::from_secs(15 * 60),
+            idle_in_transaction: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+/// The connection settings for `url` with `limits` sent at connection start-up (no extra
+/// round trip per connection).
+pub fn connect_options(
+    url: &str,
+    limits: SessionLimits,
+) -> Result<sqlx::postgres::PgConnectOptions, sqlx::Error> {
+    let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+    Ok(options.options([
+        ("statement_timeout", format!("{}ms", limits.statement.as_millis())),
+        (
+            "idle_in_transaction_session_timeout",
+            format!("{}ms", limits.idle_in_transaction.as_millis()),
+        ),
+    ]))
+}
+
+/// Connects with the default limits, retrying for up to a minute while the database starts.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    connect_with(url, max_connections, SessionLimits::default()).await
+}
+
+/// Connects with `limits`, retrying for up to a minute while the database starts.
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    limits: SessionLimits,
+) -> Result<PgPool, sqlx::Error> {
+    let options = connect_options(url, limits)?;
     let mut attempt = 0;
     loop {
-        match pool_options(max_connections).connect(url).await {
+        match pool_options(max_connections).connect_with(options.clone()).await {
             Ok(pool) => return Ok(pool),
             Err(error) if attempt < 30 => {
                 attempt += 1;
