@@ -103,8 +103,17 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// A freshly migrated, empty database.
     pub async fn new() -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
         let template = ensure_template().await;
+        Self::create(&format!("template {template}")).await
+    }
+
+    /// A database with no tables at all, as a new installation's.
+    pub async fn empty() -> Self {
+        Self::create("").await
+    }
+
+    async fn create(clause: &str) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
         let name = format!(
             "guanxi_test_{}_{}_{}",
             std::process::id(),
@@ -113,7 +122,7 @@ impl TestDatabase {
         );
         let mut admin = PgConnection::connect(&admin_url()).await.expect("connect admin");
         admin
-            .execute(format!("create database {name} template {template}").as_str())
+            .execute(format!("create database {name} {clause}").as_str())
             .await
             .expect("clone template");
         let url = with_database(&admin_url(), &name);

@@ -42,6 +42,16 @@ enum Command {
         #[arg(long)]
         into: String,
     },
+    /// Create the first admin of a database without one (set up without demo data). The
+    /// password is read from GUANXI_ADMIN_PASSWORD, or else from the first line of standard input.
+    CreateAdmin {
+        /// The admin's sign-in email.
+        #[arg(long)]
+        email: String,
+        /// The name shown in the CRM.
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
     /// Read the configuration and report what is wrong with it, without starting anything.
     CheckConfig,
     /// Run only the private database until interrupted, printing its URL (tests on machines
@@ -63,6 +73,7 @@ async fn main() -> ExitCode {
         Command::Migrate { dry_run } => migrate(dry_run).await,
         Command::Backup { to, keep } => backup(&to, keep).await,
         Command::Restore { backup, into } => restore(&backup, &into).await,
+        Command::CreateAdmin { email, name } => create_admin(&email, &name).await,
         Command::CheckConfig => check_config(),
         Command::EmbeddedPostgres => embedded_postgres().await,
     };
@@ -185,6 +196,50 @@ async fn on_database<T>(
         cluster.stop()?;
     }
     outcome
+}
+
+async fn create_admin(email: &str, name: &str) -> Result<(), BoxError> {
+    let password = match std::env::var("GUANXI_ADMIN_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let config = Config::from_env()?;
+    on_database(&config, async |url| {
+        let pool = server::connect(url, 2).await?;
+        server::migrate(&pool).await?;
+        let outcome = app::users::service::create_first_admin(&pool, email, name, password).await;
+        pool.close().await;
+        match outcome {
+            Ok(Some(admin)) => {
+                println!("created admin {} (id {})", admin.email, admin.id.0);
+                Ok(())
+            }
+            Ok(None) => {
+                Err("an active admin already exists: add accounts on the users page".into())
+            }
+            Err(app::error::AppError::Validation(errors)) => {
+                let fields: Vec<String> = errors
+                    .0
+                    .iter()
+                    .flat_map(|(field, errors)| {
+                        errors.iter().map(move |error| {
+                            format!(
+                                "{field}: {}",
+                                app::i18n::field_error_text(error, app::i18n::Locale::En)
+                            )
+                        })
+                    })
+                    .collect();
+                Err(fields.join("; ").into())
+            }
+            Err(error) => Err(error.to_string().into()),
+        }
+    })
+    .await
 }
 
 async fn migrate(dry_run: bool) -> Result<(), BoxError> {

@@ -39,6 +39,47 @@ pub async fn create_user(
     Ok(created)
 }
 
+/// Creates the first admin of a database that has none (one set up without demo data), from
+/// the server's command line. `Ok(None)` when an active admin already exists: further accounts
+/// are made on the users page, where the change is attributed to the admin who made it.
+///
+/// Errors: `Validation` (any field).
+pub async fn create_first_admin(
+    pool: &sqlx::PgPool,
+    email: &str,
+    display_name: &str,
+    password: String,
+) -> Result<Option<UserSummary>, AppError> {
+    let input = NewUser {
+        email: email.to_owned(),
+        display_name: display_name.to_owned(),
+        role: Some(Role::Admin),
+        team_id: None,
+        password,
+    };
+    let valid = input.validate()?;
+    let hash = hash_password(valid.password.clone()).await?;
+    let mut tx = pool.begin().await?;
+    // Two commands run at once must not both see "no admin yet".
+    sqlx::query("select pg_advisory_xact_lock(hashtext('guanxi.first_admin'))")
+        .execute(&mut *tx)
+        .await?;
+    let admins: i64 =
+        sqlx::query_scalar("select count(*) from app_user where role = 'admin' and active")
+            .fetch_one(&mut *tx)
+            .await?;
+    if admins > 0 {
+        return Ok(None);
+    }
+    let id = repo::insert(&mut *tx, &valid, &hash).await?;
+    let created = repo::get(&mut *tx, id).await?;
+    let system = crate::auth::server::Actor::default();
+    record(&mut *tx, system, Change::new("create", "user", id).after(&created)).await?;
+    publish(&mut *tx, &user_event(id)).await?;
+    tx.commit().await?;
+    Ok(Some(created))
+}
+
 /// Finishes a version-checked write: `Conflict` when the record exists (someone saved first),
 /// `NotFound` when it does not.
 async fn stale_or_missing(
