@@ -29,6 +29,9 @@ pub struct Config {
     /// The SMTP server survey emails go through.
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    /// When set, `/metrics` answers a request bearing this token from anywhere; otherwise only
+    /// callers on this machine.
+    pub metrics_token: Option<String>,
 }
 
 /// Reads settings from a source of variables (the process environment, or a test's map).
@@ -100,6 +103,7 @@ impl Config {
             db_max_connections: vars.number("GUANXI_DB_MAX_CONNECTIONS", 20)?,
             smtp_url: var("GUANXI_SMTP_URL"),
             mail_from: var("GUANXI_MAIL_FROM"),
+            metrics_token: var("GUANXI_METRICS_TOKEN"),
         };
         // The demo accounts' password is published: demo data only where no one else can
         // reach it.

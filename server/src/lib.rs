@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod config;
 pub mod database;
+pub mod metrics;
 pub mod middleware;
 pub mod proxy;
 
@@ -245,11 +246,14 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
         session_idle: state.settings.session_idle,
     };
     let https = config.secure_cookies;
+    let metrics = metrics::Metrics::new();
+    let metrics_token = config.metrics_token.as_deref().map(std::sync::Arc::<str>::from);
     let routes = generate_route_list(App);
     let context_state = state.clone();
     Router::new()
         .route("/healthz", get(|| async { "alive" }))
         .route("/readyz", get(readiness))
+        .route("/metrics", get(metrics::serve).with_state((metrics.clone(), metrics_token)))
         .route("/events", get(app::events::server::stream_events))
         .route(
             "/api/import-upload",
@@ -299,4 +303,7 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
         .layer(axum::middleware::map_response(move |response| {
             with_security_headers(https, response)
         }))
+        // Outermost, so refusals by the layers above are counted and logged too. Router layers
+        // wrap each route, so the matched route is known here.
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
 }

@@ -42,6 +42,11 @@ impl EventBus {
         self.sender.subscribe()
     }
 
+    /// How many browsers (and workers) are listening now.
+    pub fn listeners(&self) -> usize {
+        self.sender.receiver_count()
+    }
+
     /// Becomes `true` when the process is shutting down.
     pub fn closing(&self) -> watch::Receiver<bool> {
         self.closing.subscribe()
