@@ -14,43 +14,7 @@ use app::{
 };
 use common::{Browser, PASSWORD};
 use futures::StreamExt;
-use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
-
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn start(database_url: &str) -> (Process, String) {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("DATABASE_URL", database_url)
-        .env("GUANXI_ADDR", format!("127.0.0.1:{port}"))
-        .env("GUANXI_WORKERS", "1")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start server");
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while reqwest::get(format!("{base}/login")).await.is_err() {
-        assert!(Instant::now() < deadline, "server on {port} did not start");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    (Process(child), base)
-}
+use std::time::{Duration, Instant};
 
 fn browser(base: &str, jar: std::sync::Arc<reqwest::cookie::Jar>) -> Browser {
     Browser {
@@ -64,8 +28,8 @@ async fn two_processes_share_sessions_jobs_and_events() {
     let db = TestDatabase::new().await;
     server::migrate(&db.pool).await.unwrap();
     db.user("admin@example.com", Role::Admin, None, PASSWORD).await;
-    let (_a, base_a) = start(&db.url).await;
-    let (_b, base_b) = start(&db.url).await;
+    let (_a, base_a) = common::spawn_server(&db.url).await;
+    let (_b, base_b) = common::spawn_server(&db.url).await;
 
     // Sign in on A; the same cookie works on B (cookies are per host, so copy it across).
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());

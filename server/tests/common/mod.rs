@@ -36,6 +36,7 @@ pub fn test_config(secure_cookies: bool) -> Config {
         db_max_connections: 8,
         smtp_url: None,
         mail_from: None,
+        metrics_token: None,
     }
 }
 
@@ -152,4 +153,52 @@ pub fn set_cookie_header(response: &Response, name: &str) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with(&format!("{name}=")))
         .map(str::to_owned)
+}
+
+/// A server process started from the built binary; killed (SIGKILL) when dropped or asked.
+pub struct Process(pub std::process::Child);
+
+impl Process {
+    /// Ends the process at once, as a crash or `kill -9` would: no shutdown, no cleanup.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts the server binary on `database_url` with one job worker; returns it and its base URL
+/// once it answers.
+pub async fn spawn_server(database_url: &str) -> (Process, String) {
+    use std::time::Instant;
+    let port = free_port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("DATABASE_URL", database_url)
+        .env("GUANXI_ADDR", format!("127.0.0.1:{port}"))
+        .env("GUANXI_WORKERS", "1")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start server");
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reqwest::get(format!("{base}/login")).await.is_err() {
+        assert!(Instant::now() < deadline, "server on {port} did not start");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    (Process(child), base)
+}
+
+/// A browser-like client for a server at `base` (e.g. one from `spawn_server`).
+pub fn browser_for(base: &str) -> Browser {
+    Browser { client: Client::builder().cookie_store(true).build().unwrap(), base: base.to_owned() }
 }
