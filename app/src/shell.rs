@@ -6,6 +6,7 @@ use crate::{
         model::{CurrentUser, Role},
         views::{ChooseNewPasswordPage, LocaleSwitch, role_label, use_auth_session},
     },
+    error::AppError,
     events::use_server_events,
     i18n::{
         AdminText, AuthText, CommonText, CompanyText, CustomerText, ExportText, LeadText,
@@ -36,6 +37,11 @@ pub fn AppShell() -> impl IntoView {
     }
 }
 
+/// Pages under `/admin/` configure the whole company: admins only.
+pub fn is_admin_path(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/")
+}
+
 #[component]
 fn Layout(user: CurrentUser) -> impl IntoView {
     let i18n = use_i18n();
@@ -61,6 +67,7 @@ fn Layout(user: CurrentUser) -> impl IntoView {
     });
 
     let is_admin = user.role.includes(Role::Admin);
+    let location = leptos_router::hooks::use_location();
     let is_manager = user.role.includes(Role::Manager);
     let name = user.display_name.clone();
     let role = user.role;
@@ -133,7 +140,14 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                     </button>
                 </header>
                 <main class="content">
-                    <Outlet/>
+                    // Administration pages are refused as a whole to other roles (403 when
+                    // opened directly), rather than drawn with parts that fail one by one.
+                    <Show
+                        when=move || is_admin || !is_admin_path(&location.pathname.get())
+                        fallback=|| view! { <section class="page"><ErrorNotice error=AppError::Forbidden/></section> }
+                    >
+                        <Outlet/>
+                    </Show>
                     <crate::tasks::views::TaskReminders/>
                 </main>
             </div>

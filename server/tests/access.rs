@@ -719,7 +719,7 @@ fn entries(w: &World) -> Vec<Entry> {
         ),
         // Tiers and segments.
         entry(Member, No, ListTiers {}),
-        entry(Admin, No, TiersForEditing {}),
+        entry(Admin, No, LoadTierEditor {}),
         entry(Admin, No, PreviewTiers { tiers: vec![tier()] }),
         entry(Admin, No, SaveTiers { tiers: vec![tier()], window_days: 365, version: 1 }),
         entry(Admin, No, StartTierRecompute {}),

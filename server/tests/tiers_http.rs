@@ -16,8 +16,8 @@ use app::{
     },
     tiers::{
         api::{
-            CountCustomers, GetDistribution, ListTiers, PreviewTiers, SaveSegment, SaveTiers,
-            SetTierOverride, StartTierRecompute, TiersForEditing,
+            CountCustomers, GetDistribution, ListTiers, LoadTierEditor, PreviewTiers, SaveSegment,
+            SaveTiers, SetTierOverride, StartTierRecompute,
         },
         model::{Tier, TierInput, TierSettings},
     },
@@ -55,7 +55,7 @@ async fn tier_and_loyalty_administration_refuses_lesser_roles() {
     let inputs = as_inputs(&tiers);
     let forbidden = |response| async move { app_error(response).await };
     for browser in [&member, &manager] {
-        assert_eq!(forbidden(browser.call(&TiersForEditing {}).await).await.1, AppError::Forbidden);
+        assert_eq!(forbidden(browser.call(&LoadTierEditor {}).await).await.1, AppError::Forbidden);
         let preview = browser.call(&PreviewTiers { tiers: inputs.clone() }).await;
         assert_eq!(forbidden(preview).await.1, AppError::Forbidden);
         let save = browser
@@ -76,7 +76,9 @@ async fn tier_and_loyalty_administration_refuses_lesser_roles() {
             .await;
         assert_eq!(forbidden(loyalty).await.1, AppError::Forbidden);
     }
-    let (_, _): (Vec<Tier>, TierSettings) = admin.ok(&TiersForEditing {}).await;
+    let (tiers, _, preview): (Vec<Tier>, TierSettings, app::tiers::model::Preview) =
+        admin.ok(&LoadTierEditor {}).await;
+    assert_eq!(preview.counts.len(), tiers.len(), "the first preview comes with the tiers");
 
     // Managers set overrides, adjust points, see distributions and save segments; members not.
     let customer: CustomerId = member

@@ -560,10 +560,16 @@ fn param_id() -> Signal<Option<CustomerId>> {
 #[component]
 pub fn NewCustomerPage() -> impl IntoView {
     let i18n = use_i18n();
+    let options = Resource::new(|| (), |_| get_customer_options());
     view! {
         <section class="page">
             <h1>{i18n.t(CustomerText::NewCustomer)}</h1>
-            <CustomerForm existing=None/>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || options.get().map(|result| match result {
+                    Ok(options) => view! { <CustomerForm existing=None options/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                })}
+            </Transition>
         </section>
     }
 }
@@ -582,14 +588,22 @@ pub fn EditCustomerPage() -> impl IntoView {
             }
         },
     );
+    // Both load here, before the form exists: a resource the form created itself would only
+    // start once the customer arrived, and hydrate differently from how the server drew it.
+    let options = Resource::new(|| (), |_| get_customer_options());
     view! {
         <section class="page">
             <h1>{i18n.t(CustomerText::EditCustomer)}</h1>
             <Transition fallback=|| view! { <Loading/> }>
-                {move || customer.get().map(|result| match result {
-                    Ok(detail) => view! { <CustomerForm existing=Some(detail)/> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                })}
+                {move || match (customer.get(), options.get()) {
+                    (Some(Ok(detail)), Some(Ok(options))) => {
+                        Some(view! { <CustomerForm existing=Some(detail) options/> }.into_any())
+                    }
+                    (Some(Err(error)), _) | (_, Some(Err(error))) => {
+                        Some(view! { <ErrorNotice error/> }.into_any())
+                    }
+                    _ => None,
+                }}
             </Transition>
         </section>
     }
@@ -598,11 +612,10 @@ pub fn EditCustomerPage() -> impl IntoView {
 /// The create/edit form with contacts and custom fields. Field errors show at their field;
 /// a conflict says someone saved first and keeps what the user typed.
 #[component]
-fn CustomerForm(existing: Option<CustomerDetail>) -> impl IntoView {
+fn CustomerForm(existing: Option<CustomerDetail>, options: CustomerOptions) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
     let navigate = use_navigate();
-    let options = Resource::new(|| (), |_| get_customer_options());
     let start = existing.as_ref().map(CustomerDetail::to_input).unwrap_or_default();
     let editing = existing.as_ref().map(|d| (d.id, d.version));
     let s = |v: &str| RwSignal::new(v.to_owned());
@@ -691,15 +704,11 @@ fn CustomerForm(existing: Option<CustomerDetail>) -> impl IntoView {
             }
         });
     };
-    let owner_options = move || {
-        let mut list = vec![(String::new(), "—".to_owned())];
-        if let Some(Ok(o)) = options.get() {
-            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
-        }
-        list
-    };
+    let mut owner_list = vec![(String::new(), "—".to_owned())];
+    owner_list.extend(options.owners.iter().map(|(id, name)| (id.0.to_string(), name.clone())));
+    let owner_options = move || owner_list.clone();
+    let custom_field_defs = options.custom_fields;
     view! {
-        <Transition fallback=|| view! { <Loading/> }>
         <form class="card form customer-form" on:submit=submit data-testid="customer-form">
             {move || failure.get().filter(|e| e.field_errors().is_none()).map(|error| view! { <ErrorNotice error/> })}
             <div class="grid-3">
@@ -727,13 +736,12 @@ fn CustomerForm(existing: Option<CustomerDetail>) -> impl IntoView {
                 <TextField label=i18n.t(CustomerText::ExternalId) name="external_id" value=external_id error=field_message(fail, "external_id")/>
             </div>
             <TextField label=i18n.t(CustomerText::Notes) name="notes" value=notes error=field_message(fail, "notes")/>
-            {move || options.get().and_then(Result::ok).map(|o| view! { <CustomFieldInputs defs=o.custom_fields values=custom failure=fail/> })}
+            <CustomFieldInputs defs=custom_field_defs values=custom failure=fail/>
             <ContactsEditor contacts failure=fail/>
             <div class="actions">
                 <button type="submit" class="button primary" disabled=move || pending.get()>{i18n.t(CommonText::Save)}</button>
             </div>
         </form>
-        </Transition>
     }
 }
 

@@ -26,15 +26,17 @@ pub async fn list_tiers() -> Result<(Vec<Tier>, TierSettings), AppError> {
     Ok((tiers, super::service::settings(&state.pool).await?))
 }
 
-/// The tier editor's data: the same as `list_tiers`, but only for admins, so that the admin page
-/// itself is refused to everyone else.
+/// The tier editor's page in one call: the tiers, the settings and what they do today, so the
+/// page renders complete on the server and hydrates from one answer.
 ///
 /// Admins. Errors: `Unauthorized`, `Forbidden`.
 #[server(input = Json)]
-pub async fn tiers_for_editing() -> Result<(Vec<Tier>, TierSettings), AppError> {
+pub async fn load_tier_editor() -> Result<(Vec<Tier>, TierSettings, Preview), AppError> {
     let (_, state) = caller(crate::auth::model::Role::Admin)?;
-    let tiers = super::service::tiers(&state.pool).await?.into_iter().map(|(t, _)| t).collect();
-    Ok((tiers, super::service::settings(&state.pool).await?))
+    let current = super::service::tiers(&state.pool).await?;
+    let settings = super::service::settings(&state.pool).await?;
+    let preview = super::service::preview(&state.pool, &current).await?;
+    Ok((current.into_iter().map(|(t, _)| t).collect(), settings, preview))
 }
 
 /// What the proposed tiers would do to today's customers. Nothing is saved.

@@ -26,6 +26,17 @@ pub struct Tier {
 }
 
 impl Tier {
+    /// The editor's row for this tier.
+    pub fn to_input(&self) -> TierInput {
+        TierInput {
+            id: Some(self.id),
+            name_zh: self.name_zh.clone(),
+            name_en: self.name_en.clone(),
+            color: self.color.clone(),
+            rule: self.rule.clone(),
+        }
+    }
+
     pub fn name(&self, locale: crate::i18n::Locale) -> &str {
         match locale {
             crate::i18n::Locale::ZhCn => &self.name_zh,

@@ -121,7 +121,9 @@ pub fn CustomerTierCard(customer_id: CustomerId, version: Memo<(u64, u32)>) -> i
 #[component]
 pub fn TiersPage() -> impl IntoView {
     let i18n = use_i18n();
-    let loaded = Resource::new(|| (), |_| tiers_for_editing());
+    // One call for the tiers and their first preview: the editor creates no resource of its
+    // own, so what the server draws is what the browser hydrates.
+    let loaded = Resource::new(|| (), |_| load_tier_editor());
     view! {
         <section class="page">
             <h1>{i18n.t(TierText::Tiers)}</h1>
@@ -129,7 +131,9 @@ pub fn TiersPage() -> impl IntoView {
             <Transition fallback=|| view! { <Loading/> }>
                 {move || loaded.get().map(|result| match result {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok((tiers, settings)) => view! { <TierEditor tiers settings/> }.into_any(),
+                    Ok((tiers, settings, preview)) => {
+                        view! { <TierEditor tiers settings preview/> }.into_any()
+                    }
                 })}
             </Transition>
         </section>
@@ -137,21 +141,10 @@ pub fn TiersPage() -> impl IntoView {
 }
 
 #[component]
-fn TierEditor(tiers: Vec<Tier>, settings: TierSettings) -> impl IntoView {
+fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
-    let rows = RwSignal::new(
-        tiers
-            .into_iter()
-            .map(|t| TierInput {
-                id: Some(t.id),
-                name_zh: t.name_zh,
-                name_en: t.name_en,
-                color: t.color,
-                rule: t.rule,
-            })
-            .collect::<Vec<_>>(),
-    );
+    let rows = RwSignal::new(tiers.iter().map(Tier::to_input).collect::<Vec<_>>());
     let window = RwSignal::new(settings.window_days.to_string());
     let version = RwSignal::new(settings.version);
     let failure = RwSignal::new(None::<AppError>);
@@ -174,22 +167,37 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings) -> impl IntoView {
     });
     // ... and again once a recompute has finished, when "now" has caught up with "after".
     let recomputed = RwSignal::new(None::<i64>);
-    let preview = Resource::new(
-        move || (settled.get(), recomputed.get()),
-        move |_| preview_tiers(rows.get_untracked()),
-    );
-    let job_changes = use_server_events().changes(Topic::Job);
-    let job = Resource::new(
-        move || (saving_job.get(), job_changes.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => crate::jobs::api::list_jobs(None)
-                    .await
-                    .map(|page| page.items.into_iter().find(|j| j.id == id)),
-                None => Ok(None),
+    let preview = RwSignal::new(Some(Ok::<_, AppError>(preview)));
+    let asked = StoredValue::new(0u32);
+    Effect::new(move |previous: Option<()>| {
+        settled.track();
+        recomputed.track();
+        if previous.is_none() {
+            return; // The first preview came with the page.
+        }
+        let ask = asked.get_value() + 1;
+        asked.set_value(ask);
+        leptos::task::spawn_local(async move {
+            let result = preview_tiers(rows.get_untracked()).await;
+            // An older answer arriving after a newer question is dropped.
+            if asked.get_value() == ask {
+                preview.set(Some(result));
             }
-        },
-    );
+        });
+    });
+    let job_changes = use_server_events().changes(Topic::Job);
+    // Follows the recompute this page started. A signal the browser fills, not a resource:
+    // nothing is running when the page opens, so the server has nothing to draw.
+    let job = RwSignal::new(None::<Result<Option<crate::jobs::model::JobSummary>, AppError>>);
+    Effect::new(move |_| {
+        let (Some(id), _) = (saving_job.get(), job_changes.get()) else { return };
+        leptos::task::spawn_local(async move {
+            let found = crate::jobs::api::list_jobs(None)
+                .await
+                .map(|page| page.items.into_iter().find(|j| j.id == id));
+            job.set(Some(found));
+        });
+    });
     Effect::new(move |_| {
         if let Some(Ok(Some(job))) = job.get()
             && job.status.is_finished()
@@ -300,7 +308,6 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings) -> impl IntoView {
             <aside class="card" data-testid="tier-preview">
                 <h2>{i18n.t(TierText::Preview)}</h2>
                 <p class="muted small">{i18n.t(TierText::PreviewHelp)}</p>
-                <Transition fallback=|| view! { <Loading/> }>
                     {move || preview.get().map(|result| match result {
                         Err(AppError::Validation(_)) => ().into_any(),
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -336,7 +343,6 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings) -> impl IntoView {
                             .into_any()
                         }
                     })}
-                </Transition>
             </aside>
         </div>
     }

@@ -6,9 +6,13 @@ use crate::{
 };
 use leptos::prelude::*;
 
-/// A translated error shown where the content would be.
+/// A translated error shown where the content would be. Rendered on the server for a refused
+/// or missing record, it also gives the page response that status, so a bookmark to a page the
+/// user may no longer see answers 403 or 404 rather than 200 with an error inside.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    page_status_from(&error);
     let i18n = use_i18n();
     view! {
         <div class="notice notice-error" role="alert">
@@ -54,5 +58,22 @@ pub fn MoreButton(
                 </button>
             </div>
         </Show>
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn page_status_from(error: &AppError) {
+    let refusal = matches!(
+        error,
+        AppError::Unauthorized
+            | AppError::Forbidden
+            | AppError::NotFound
+            | AppError::PasswordChangeRequired
+    );
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    // The first refusal on the page decides; a later one does not overwrite it.
+    let current = response.0.read().ok().and_then(|parts| parts.status);
+    if refusal && current.is_none_or(|status| status.is_success()) {
+        response.set_status(error.status_code());
     }
 }
