@@ -366,3 +366,24 @@ async fn segments_save_a_filter_and_refuse_a_duplicate_name() {
         .unwrap_err();
     assert_eq!(stale, AppError::Conflict);
 }
+
+#[tokio::test]
+async fn bulk_work_gives_a_table_without_statistics_its_statistics_first() {
+    let db = TestDatabase::new().await;
+    sqlx::query(
+        "insert into customer (name) select '批量客户' || n from generate_series(1, 5000) n",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let estimate = || async {
+        sqlx::query_scalar::<_, f32>("select reltuples from pg_class where relname = 'customer'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    };
+    assert!(estimate().await < 1.0, "never analyzed: the planner would take it for empty");
+    let analyzed = app::db::analyze_if_stale(&db.pool, &["customer"]).await.unwrap();
+    assert_eq!(analyzed, vec!["customer"]);
+    assert!(estimate().await >= 5000.0, "the planner now knows its size");
+}

@@ -1596,6 +1596,9 @@ pub async fn refresh_after_orders(
     setup: &Setup,
     progress: &mut impl Progress,
 ) -> Result<(), JobError> {
+    // The import may have multiplied the orders: plan the refresh with statistics that know.
+    crate::db::analyze_if_stale(pool, &["customer", "sales_order", "order_line", "interaction"])
+        .await?;
     let ids: Vec<i64> = sqlx::query_scalar(
         "select distinct customer_id from sales_order where import_id = $1 order by 1",
     )

@@ -398,6 +398,7 @@ async fn recompute_holding_lock(ctx: &mut JobContext, pool: &PgPool) -> Result<(
         .await?;
     let steps = max_id / RANGE + 2;
     let window = settings(&pool).await?.window_days;
+    crate::db::analyze_if_stale(&pool, &["customer", "sales_order"]).await?;
     if resume.is_none() {
         let mut conn = pool.acquire().await?;
         compute_cut_points(&mut conn, window).await?;
