@@ -44,21 +44,7 @@ const PAGES = [
   "/admin/company",
 ];
 
-const ADMIN_ONLY = [
-  "/admin/products",
-  "/admin/customers",
-  "/admin/recycle-bin",
-  "/admin/tiers",
-  "/admin/loyalty",
-  "/admin/service",
-  "/admin/pipelines",
-  "/admin/leads",
-  "/admin/users",
-  "/admin/teams",
-  "/admin/access",
-  "/admin/audit",
-  "/admin/company",
-];
+const ADMIN_ONLY = PAGES.filter((path) => path.startsWith("/admin/"));
 
 async function firstId(table: string, where = "true"): Promise<string> {
   const rows = await sql<{ id: string }>(`select min(id)::text as id from ${table} where ${where}`);

@@ -13,7 +13,7 @@ use app::{
     auth::model::Role,
     customers::{
         api::{GetCustomer, ListCustomers, UpdateCustomer},
-        model::{ContactInput, CustomerDetail, CustomerFilter, CustomerId},
+        model::{Contact, CustomerDetail, CustomerFilter, CustomerId},
     },
     pipeline::{api::GetBoard, model::BoardFilter},
     testing::TestDatabase,
@@ -219,18 +219,7 @@ async fn main() {
                             .into_iter()
                             .rev()
                             .collect();
-                        let contacts = detail
-                            .contacts
-                            .iter()
-                            .map(|c| ContactInput {
-                                id: Some(c.id),
-                                name: c.name.clone(),
-                                title: c.title.clone().unwrap_or_default(),
-                                phone: c.phone.clone().unwrap_or_default(),
-                                email: c.email.clone().unwrap_or_default(),
-                                is_primary: c.is_primary,
-                            })
-                            .collect();
+                        let contacts = detail.contacts.iter().map(Contact::to_input).collect();
                         let update = UpdateCustomer {
                             id: CustomerId(id),
                             version: detail.version,
@@ -287,29 +276,25 @@ async fn main() {
     );
     println!("| call | calls | p50 ms | p95 ms | p99 ms | max ms |");
     println!("| --- | --- | --- | --- | --- | --- |");
+    let row = |kind: &str, sorted: &[f64]| {
+        println!(
+            "| {kind} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            sorted.len(),
+            percentile(sorted, 50.0),
+            percentile(sorted, 95.0),
+            percentile(sorted, 99.0),
+            sorted.last().copied().unwrap_or(0.0) * 1000.0
+        )
+    };
     let mut all = Vec::new();
     for (kind, latencies) in &tally.latencies {
         let mut sorted = latencies.clone();
         sorted.sort_by(f64::total_cmp);
         all.extend_from_slice(&sorted);
-        println!(
-            "| {kind} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
-            sorted.len(),
-            percentile(&sorted, 50.0),
-            percentile(&sorted, 95.0),
-            percentile(&sorted, 99.0),
-            sorted.last().copied().unwrap_or(0.0) * 1000.0
-        );
+        row(kind, &sorted);
     }
     all.sort_by(f64::total_cmp);
-    println!(
-        "| all | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
-        all.len(),
-        percentile(&all, 50.0),
-        percentile(&all, 95.0),
-        percentile(&all, 99.0),
-        all.last().copied().unwrap_or(0.0) * 1000.0
-    );
+    row("all", &all);
     println!("statuses: {:?}", tally.statuses);
     let server_errors: u64 =
         tally.statuses.iter().filter(|((_, s), _)| *s >= 500).map(|(_, n)| n).sum();

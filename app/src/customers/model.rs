@@ -824,6 +824,20 @@ pub struct CustomerDetail {
     pub version: i32,
 }
 
+impl Contact {
+    /// The edit form's row for this contact.
+    pub fn to_input(&self) -> ContactInput {
+        ContactInput {
+            id: Some(self.id),
+            name: self.name.clone(),
+            title: self.title.clone().unwrap_or_default(),
+            phone: self.phone.clone().unwrap_or_default(),
+            email: self.email.clone().unwrap_or_default(),
+            is_primary: self.is_primary,
+        }
+    }
+}
+
 impl CustomerDetail {
     /// The edit form's starting values.
     pub fn to_input(&self) -> CustomerInput {

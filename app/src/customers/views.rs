@@ -640,19 +640,7 @@ fn CustomerForm(existing: Option<CustomerDetail>, options: CustomerOptions) -> i
     let contacts = RwSignal::new(
         existing
             .as_ref()
-            .map(|d| {
-                d.contacts
-                    .iter()
-                    .map(|c| ContactInput {
-                        id: Some(c.id),
-                        name: c.name.clone(),
-                        title: c.title.clone().unwrap_or_default(),
-                        phone: c.phone.clone().unwrap_or_default(),
-                        email: c.email.clone().unwrap_or_default(),
-                        is_primary: c.is_primary,
-                    })
-                    .collect::<Vec<_>>()
-            })
+            .map(|d| d.contacts.iter().map(Contact::to_input).collect::<Vec<_>>())
             .unwrap_or_default(),
     );
     let failure = RwSignal::new(None::<AppError>);
