@@ -14,7 +14,11 @@ fn series<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
 async fn metrics_count_requests_by_route_and_show_pool_queue_and_listeners() {
     let server = TestServer::start().await;
     server.user("member@example.com", Role::Member).await;
+    server.user("admin@example.com", Role::Admin).await;
     let browser = server.signed_in("member@example.com").await;
+    // No worker runs in this test server: the job stays queued.
+    let admin = server.signed_in("admin@example.com").await;
+    let _job: i64 = admin.ok(&app::jobs::api::StartMaintenance {}).await;
     for _ in 0..3 {
         let _: Option<app::auth::model::CurrentUser> = browser.ok(&GetCurrentUser {}).await;
     }
@@ -48,6 +52,8 @@ async fn metrics_count_requests_by_route_and_show_pool_queue_and_listeners() {
     assert!(!series(&text, "guanxi_http_request_duration_seconds_bucket{").is_empty());
     assert!(text.contains("guanxi_db_connections{state=\"in_use\"}"));
     assert!(text.contains("guanxi_jobs{status=\"failed\"} 0"));
+    assert!(text.contains("guanxi_jobs{status=\"queued\"} 1"), "{text}");
+    assert!(text.contains("guanxi_jobs{status=\"succeeded\"} 0"), "every status the queue uses");
     assert!(text.contains("guanxi_event_listeners "));
 }
 
