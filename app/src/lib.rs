@@ -129,7 +129,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// The policy for a rendered page: scripts run only from this response's nonce (the hydration
 /// script) and what it loads, so an injected `<script>` or event handler attribute does not run.
 #[cfg(feature = "ssr")]
-pub fn page_security_policy(nonce: &str) -> String {
+fn page_security_policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \

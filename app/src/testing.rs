@@ -124,7 +124,7 @@ impl TestDatabase {
         admin
             .execute(format!("create database {name} {clause}").as_str())
             .await
-            .expect("clone template");
+            .expect("create the test database");
         let url = with_database(&admin_url(), &name);
         let pool = PgPoolOptions::new().max_connections(8).connect(&url).await.expect("connect");
         TestDatabase { pool, url, name }

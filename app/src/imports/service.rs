@@ -172,7 +172,6 @@ pub async fn get(state: &AppState, caller: &Authenticated, id: i64) -> Result<Im
 /// How many of the customers a revert kept are named on the import; the count gives the rest.
 const KEPT_SHOWN: i32 = 20;
 
-/// Imports newest first with who started them: one (`id`), or up to `limit` of one user's
 /// A JSON column that may be null (an aggregate over no rows), decoded; empty when null.
 fn optional_json<T: serde::de::DeserializeOwned + Default>(
     row: &sqlx::postgres::PgRow,
@@ -186,6 +185,7 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(
         .map(Option::unwrap_or_default)
 }
 
+/// Imports newest first with who started them: one (`id`), or up to `limit` of one user's
 /// (`created_by`) or of everyone's.
 async fn load(
     pool: &PgPool,

@@ -167,7 +167,7 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> imp
     });
     // ... and again once a recompute has finished, when "now" has caught up with "after".
     let recomputed = RwSignal::new(None::<i64>);
-    let preview = RwSignal::new(Some(Ok::<_, AppError>(preview)));
+    let preview = RwSignal::new(Ok::<_, AppError>(preview));
     let asked = StoredValue::new(0u32);
     Effect::new(move |previous: Option<()>| {
         settled.track();
@@ -181,25 +181,27 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> imp
             let result = preview_tiers(rows.get_untracked()).await;
             // An older answer arriving after a newer question is dropped.
             if asked.get_value() == ask {
-                preview.set(Some(result));
+                preview.set(result);
             }
         });
     });
     let job_changes = use_server_events().changes(Topic::Job);
     // Follows the recompute this page started. A signal the browser fills, not a resource:
     // nothing is running when the page opens, so the server has nothing to draw.
-    let job = RwSignal::new(None::<Result<Option<crate::jobs::model::JobSummary>, AppError>>);
+    let job = RwSignal::new(None::<crate::jobs::model::JobSummary>);
     Effect::new(move |_| {
         let (Some(id), _) = (saving_job.get(), job_changes.get()) else { return };
         leptos::task::spawn_local(async move {
+            // A failed look-up shows nothing, as no job would; the next change event retries.
             let found = crate::jobs::api::list_jobs(None)
                 .await
-                .map(|page| page.items.into_iter().find(|j| j.id == id));
-            job.set(Some(found));
+                .ok()
+                .and_then(|page| page.items.into_iter().find(|j| j.id == id));
+            job.set(found);
         });
     });
     Effect::new(move |_| {
-        if let Some(Ok(Some(job))) = job.get()
+        if let Some(job) = job.get()
             && job.status.is_finished()
             && recomputed.get_untracked() != Some(job.id)
         {
@@ -294,7 +296,7 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> imp
                     })>{i18n.t(TierText::AddTier)}</button>
                     <button type="button" class="button primary" on:click=save>{i18n.t(TierText::SaveAndRecompute)}</button>
                 </div>
-                {move || job.get().and_then(Result::ok).flatten().map(|job| {
+                {move || job.get().map(|job| {
                     let percent = job.percent().unwrap_or(0);
                     let done = job.status.is_finished();
                     view! {
@@ -308,7 +310,7 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> imp
             <aside class="card" data-testid="tier-preview">
                 <h2>{i18n.t(TierText::Preview)}</h2>
                 <p class="muted small">{i18n.t(TierText::PreviewHelp)}</p>
-                    {move || preview.get().map(|result| match result {
+                    {move || match preview.get() {
                         Err(AppError::Validation(_)) => ().into_any(),
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
                         Ok(p) => {
@@ -342,7 +344,7 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> imp
                             }
                             .into_any()
                         }
-                    })}
+                    }}
             </aside>
         </div>
     }

@@ -31,11 +31,23 @@ pub async fn create_user(
     let valid = input.validate()?;
     let hash = hash_password(valid.password.clone()).await?;
     let mut tx = state.pool.begin().await?;
-    let id = repo::insert(&mut *tx, &valid, &hash).await?;
-    let created = repo::get(&mut *tx, id).await?;
-    record(&mut *tx, admin.actor(), Change::new("create", "user", id).after(&created)).await?;
-    publish(&mut *tx, &user_event(id)).await?;
+    let created = insert_audited(&mut tx, admin.actor(), &valid, &hash).await?;
     tx.commit().await?;
+    Ok(created)
+}
+
+/// Inserts a validated account with its audit entry and change event, in the caller's
+/// transaction.
+async fn insert_audited(
+    tx: &mut sqlx::PgConnection,
+    actor: crate::auth::server::Actor,
+    valid: &super::model::ValidNewUser,
+    hash: &str,
+) -> Result<UserSummary, AppError> {
+    let id = repo::insert(&mut *tx, valid, hash).await?;
+    let created = repo::get(&mut *tx, id).await?;
+    record(&mut *tx, actor, Change::new("create", "user", id).after(&created)).await?;
+    publish(&mut *tx, &user_event(id)).await?;
     Ok(created)
 }
 
@@ -71,11 +83,8 @@ pub async fn create_first_admin(
     if admins > 0 {
         return Ok(None);
     }
-    let id = repo::insert(&mut *tx, &valid, &hash).await?;
-    let created = repo::get(&mut *tx, id).await?;
-    let system = crate::auth::server::Actor::default();
-    record(&mut *tx, system, Change::new("create", "user", id).after(&created)).await?;
-    publish(&mut *tx, &user_event(id)).await?;
+    // No one signed in: the audit entry names no actor (the command line).
+    let created = insert_audited(&mut tx, Default::default(), &valid, &hash).await?;
     tx.commit().await?;
     Ok(Some(created))
 }
