@@ -19,6 +19,7 @@ pub use server::{EventBus, publish};
 use crate::auth::model::{CurrentUser, Role, ScopeKind, TeamId, UserId};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// What changed. Domains add their topics here.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -93,43 +94,136 @@ pub struct ClientEvent {
     pub seq: u64,
 }
 
+/// The least time between two refreshes one topic causes on a page. Under a stream of writes by
+/// others a list refetches at most once per interval instead of once per event, so it settles
+/// instead of staying on "loading" while identical requests pile up.
+pub const REFRESH_INTERVAL_MS: f64 = 1000.0;
+
+/// Turns one topic's events into refreshes: the first event after a quiet interval refreshes at
+/// once (a single change shows without delay); events that follow within the interval are merged
+/// into one refresh at its end, so nothing is missed and nothing is fetched twice.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Coalescer {
+    last_refresh: Option<f64>,
+    pending: bool,
+}
+
+/// What to do about an event.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Refresh {
+    Now,
+    /// Refresh after this many milliseconds (then call `Coalescer::refreshed`).
+    After(f64),
+    /// A refresh is already scheduled and will include this event.
+    AlreadyScheduled,
+}
+
+impl Coalescer {
+    pub fn on_event(&mut self, now_ms: f64) -> Refresh {
+        if self.pending {
+            return Refresh::AlreadyScheduled;
+        }
+        match self.last_refresh {
+            Some(at) if now_ms - at < REFRESH_INTERVAL_MS => {
+                self.pending = true;
+                Refresh::After(at + REFRESH_INTERVAL_MS - now_ms)
+            }
+            _ => {
+                self.last_refresh = Some(now_ms);
+                Refresh::Now
+            }
+        }
+    }
+
+    /// A scheduled refresh happened.
+    pub fn refreshed(&mut self, now_ms: f64) {
+        self.pending = false;
+        self.last_refresh = Some(now_ms);
+    }
+}
+
 /// The page's feed of server events, provided by the app shell.
 #[derive(Copy, Clone)]
 pub struct ServerEvents {
     last: RwSignal<Option<ClientEvent>>,
+    /// How many refreshes each topic has caused.
+    refreshes: RwSignal<HashMap<Topic, u64>>,
+    coalescers: StoredValue<HashMap<Topic, Coalescer>>,
 }
 
 impl ServerEvents {
+    fn new() -> Self {
+        ServerEvents {
+            last: RwSignal::new(None),
+            refreshes: RwSignal::new(HashMap::new()),
+            coalescers: StoredValue::new(HashMap::new()),
+        }
+    }
+
     pub fn provide() -> Self {
-        let events = ServerEvents { last: RwSignal::new(None) };
+        let events = ServerEvents::new();
         provide_context(events);
         events
     }
 
-    /// The most recent event, for views that care about ids.
+    /// The most recent event, as it arrived, for views that care about ids.
     pub fn last(self) -> ReadSignal<Option<ClientEvent>> {
         self.last.read_only()
     }
 
-    /// A value that changes whenever an event of `topic` (or a resync) arrives: use it as a
-    /// resource source to refetch on change.
+    /// A value that changes when `topic` (or a resync) calls for a refresh: use it as a resource
+    /// source to refetch on change. Bursts of events are coalesced (see `Coalescer`).
     pub fn changes(self, topic: Topic) -> Memo<u64> {
-        let last = self.last;
-        Memo::new(move |previous: Option<&u64>| match last.get() {
-            Some(event) if event.topic == topic || event.topic == Topic::Resync => event.seq,
-            _ => previous.copied().unwrap_or(0),
+        let refreshes = self.refreshes;
+        Memo::new(move |_| {
+            refreshes.with(|counts| {
+                let count = |t| counts.get(&t).copied().unwrap_or(0);
+                if topic == Topic::Resync {
+                    count(Topic::Resync)
+                } else {
+                    count(topic) + count(Topic::Resync)
+                }
+            })
         })
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub(crate) fn push(self, event: ClientEvent) {
+        let topic = event.topic;
         self.last.set(Some(event));
+        let now = now_ms();
+        match self.coalescers.try_update_value(|c| c.entry(topic).or_default().on_event(now)) {
+            Some(Refresh::Now) => self.refresh(topic),
+            Some(Refresh::After(wait)) => set_timeout(
+                move || {
+                    self.coalescers
+                        .try_update_value(|c| c.entry(topic).or_default().refreshed(now_ms()));
+                    self.refresh(topic);
+                },
+                std::time::Duration::from_millis(wait.ceil() as u64),
+            ),
+            Some(Refresh::AlreadyScheduled) | None => {}
+        }
     }
+
+    fn refresh(self, topic: Topic) {
+        self.refreshes.try_update(|counts| *counts.entry(topic).or_default() += 1);
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn now_ms() -> f64 {
+    0.0
 }
 
 /// The feed provided by the shell; outside it, a feed that never fires.
 pub fn use_server_events() -> ServerEvents {
-    use_context::<ServerEvents>().unwrap_or_else(|| ServerEvents { last: RwSignal::new(None) })
+    use_context::<ServerEvents>().unwrap_or_else(ServerEvents::new)
 }
 
 #[cfg(test)]
@@ -149,6 +243,20 @@ mod tests {
             locale: Locale::En,
             scope: ScopeKind::Own,
         }
+    }
+
+    #[test]
+    fn a_burst_of_events_makes_one_refresh_now_and_one_at_the_end_of_the_interval() {
+        let mut coalescer = Coalescer::default();
+        assert_eq!(coalescer.on_event(0.0), Refresh::Now, "a lone change shows at once");
+        assert_eq!(coalescer.on_event(100.0), Refresh::After(900.0));
+        for at in (200..1000).step_by(50) {
+            assert_eq!(coalescer.on_event(at as f64), Refresh::AlreadyScheduled);
+        }
+        coalescer.refreshed(1000.0);
+        assert_eq!(coalescer.on_event(1500.0), Refresh::After(500.0), "still within an interval");
+        coalescer.refreshed(2000.0);
+        assert_eq!(coalescer.on_event(3500.0), Refresh::Now, "after a quiet interval");
     }
 
     #[test]
