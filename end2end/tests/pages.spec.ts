@@ -108,3 +108,28 @@ test.describe("refusals", () => {
     }
   });
 });
+
+test("a list under a stream of others' changes refetches about once a second and settles", async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto("/customers");
+  await hydrated(page);
+  await expect(page.getByTestId("customers").locator("tbody tr").first()).toBeVisible();
+  let listRequests = 0;
+  page.on("request", (request) => {
+    if (request.url().includes("/api/list_customers")) listRequests += 1;
+  });
+  // What a write by someone else publishes after it commits, 40 times in about 2 s.
+  const started = Date.now();
+  const event = JSON.stringify({ topic: "customer", id: 1, audience: { RoleAtLeast: "member" } });
+  for (let i = 0; i < 40; i += 1) {
+    await sql("select pg_notify('guanxi_events', $1)", [event]);
+    await page.waitForTimeout(50);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  await page.waitForTimeout(1500);
+  // One refresh at the first change, then at most one per second of the burst, then one trailing.
+  expect(listRequests, `${listRequests} list requests for 40 changes in ${seconds.toFixed(1)} s`).toBeGreaterThanOrEqual(2);
+  expect(listRequests).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
+  await expect(page.getByTestId("customers").locator("tbody tr").first()).toBeVisible();
+  await expect(page.locator(".loading")).toHaveCount(0);
+});
