@@ -27,6 +27,8 @@ pub enum FieldError {
     PasswordsDiffer,
     WrongCurrentPassword,
     InvalidChoice,
+    /// The server has no backup folder configured (`GUANXI_BACKUP_DIR`).
+    BackupsNotConfigured,
     /// An id in the request points at nothing the caller may use (a deleted team, say).
     UnknownReference,
     /// An admin may not lock themselves out (deactivate or demote their own account).

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod company;
 pub mod customers;
 pub mod error;
@@ -215,6 +216,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/access") view=users::views::AccessPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/audit") view=audit::views::AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/company") view=company::views::CompanySettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/backups") view=backups::views::BackupsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -101,6 +101,7 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                         <A href="/admin/teams">{i18n.t(AdminText::TeamsTitle)}</A>
                         <A href="/admin/access">{i18n.t(AdminText::AccessTitle)}</A>
                         <A href="/admin/audit">{i18n.t(AdminText::AuditTitle)}</A>
+                        <A href="/admin/backups">{i18n.t(AdminText::BackupsTitle)}</A>
                         <A href="/admin/customers">{i18n.t(CustomerText::Settings)}</A>
                         <A href="/admin/pipelines">{i18n.t(SalesText::Pipelines)}</A>
                         <A href="/admin/service">{i18n.t(TicketText::Settings)}</A>

@@ -46,6 +46,32 @@ pub struct Settings {
     pub mail_from: String,
     /// The site's address as customers reach it, for links in emails.
     pub public_url: String,
+    /// Nightly backups and the admin's "back up now"; none: off.
+    pub backups: Option<BackupSettings>,
+}
+
+/// Where and how the server backs up its own database.
+#[derive(Clone)]
+pub struct BackupSettings {
+    pub folder: std::path::PathBuf,
+    /// Backups kept in `folder`.
+    pub keep: usize,
+    /// Restore each backup into a scratch database and compare it with its manifest.
+    pub verify: bool,
+    /// The database to back up, as `pg_dump` reaches it (may hold a password: never shown).
+    pub database_url: String,
+    /// Where `pg_dump` and `pg_restore` are looked for.
+    pub programs: Vec<std::path::PathBuf>,
+}
+
+impl std::fmt::Debug for BackupSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackupSettings")
+            .field("folder", &self.folder)
+            .field("keep", &self.keep)
+            .field("verify", &self.verify)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Settings {
@@ -65,6 +91,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: "Guanxi <noreply@guanxi.localhost>".to_owned(),
             public_url: "http://127.0.0.1:3000".to_owned(),
+            backups: None,
         }
     }
 }

@@ -60,6 +60,9 @@ export default async function globalSetup() {
   await admin.query(`create database ${name}`);
   await admin.end();
 
+  // The server backs itself up here (nightly, and when the backups journey asks).
+  const backups = mkdtempSync(join(tmpdir(), "guanxi-e2e-backups-"));
+  process.env.GUANXI_E2E_BACKUP_DIR = backups;
   const log = openSync(join(__dirname, "..", "test-results-server.log"), "w");
   const server = spawn(join(root, "target", "debug", "server"), [], {
     cwd: root,
@@ -71,6 +74,7 @@ export default async function globalSetup() {
       // Every browser of the suite signs in from 127.0.0.1: one address, many people.
       GUANXI_SIGN_INS_PER_MINUTE: "600",
       GUANXI_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      GUANXI_BACKUP_DIR: backups,
       LEPTOS_SITE_ROOT: "target/site",
       RUST_LOG: process.env.RUST_LOG ?? "info,sqlx=warn",
     },

@@ -1,4 +1,5 @@
-// Stops the server and drops the run's database.
+// Stops the server, drops the run's database and removes its backups.
+import { rmSync } from "node:fs";
 import pg from "pg";
 import { adminUrl, databaseName } from "./global-setup";
 
@@ -24,4 +25,6 @@ export default async function globalTeardown() {
   await admin.connect();
   await admin.query(`drop database if exists ${databaseName()} with (force)`);
   await admin.end();
+  const backups = process.env.GUANXI_E2E_BACKUP_DIR;
+  if (backups) rmSync(backups, { recursive: true, force: true });
 }

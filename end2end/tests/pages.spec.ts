@@ -42,6 +42,7 @@ const PAGES = [
   "/admin/access",
   "/admin/audit",
   "/admin/company",
+  "/admin/backups",
 ];
 
 const ADMIN_ONLY = PAGES.filter((path) => path.startsWith("/admin/"));

@@ -32,6 +32,12 @@ pub struct Config {
     /// When set, `/metrics` answers a request bearing this token from anywhere; otherwise only
     /// callers on this machine.
     pub metrics_token: Option<String>,
+    /// Where nightly backups go; none: the server does not back up by itself.
+    pub backup_dir: Option<PathBuf>,
+    /// Backups kept in `backup_dir`.
+    pub backup_keep: usize,
+    /// Restore each backup into a scratch database to check it.
+    pub backup_verify: bool,
 }
 
 /// Reads settings from a source of variables (the process environment, or a test's map).
@@ -104,6 +110,11 @@ impl Config {
             smtp_url: var("GUANXI_SMTP_URL"),
             mail_from: var("GUANXI_MAIL_FROM"),
             metrics_token: var("GUANXI_METRICS_TOKEN"),
+            backup_dir: var("GUANXI_BACKUP_DIR").map(PathBuf::from),
+            backup_keep: vars.number("GUANXI_BACKUP_KEEP", 14usize)?.max(1),
+            backup_verify: !var("GUANXI_BACKUP_VERIFY").is_some_and(|v| {
+                matches!(v.trim().to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off")
+            }),
         };
         // The demo accounts' password is published: demo data only where no one else can
         // reach it.

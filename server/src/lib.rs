@@ -2,7 +2,8 @@
 // Release builds (no `erase_components`) nest view types deeply enough to need more than 128.
 #![recursion_limit = "256"]
 
-pub mod backup;
+/// Backups and restores, shared with the server's nightly backup job.
+pub use app::backups::archive as backup;
 pub mod config;
 pub mod database;
 pub mod metrics;
@@ -118,9 +119,24 @@ pub async fn migrate(pool: &PgPool) -> Result<(), Box<dyn std::error::Error + Se
     Ok(())
 }
 
-/// The shared state for `config` over `pool`.
+/// The shared state for `config` over `pool`, without the server's own backups.
 pub fn app_state(pool: PgPool, config: &Config) -> AppState {
-    let settings = app::state::Settings {
+    AppState::new(pool, settings(config, None))
+}
+
+/// The settings `config` gives; with the database's `database_url` (as `pg_dump` reaches it)
+/// the server also backs itself up when `GUANXI_BACKUP_DIR` is set.
+pub fn settings(config: &Config, database_url: Option<&str>) -> app::state::Settings {
+    let backups = config.backup_dir.clone().zip(database_url).map(|(folder, url)| {
+        app::state::BackupSettings {
+            folder,
+            keep: config.backup_keep,
+            verify: config.backup_verify,
+            database_url: url.to_owned(),
+            programs: database::DatabaseOptions::default_search_path(std::env::var_os("PATH")),
+        }
+    });
+    app::state::Settings {
         session_absolute: chrono::Duration::from_std(config.session_absolute)
             .unwrap_or(chrono::Duration::hours(12)),
         session_idle: chrono::Duration::from_std(config.session_idle)
@@ -138,9 +154,9 @@ pub fn app_state(pool: PgPool, config: &Config) -> AppState {
             .public_origin
             .clone()
             .unwrap_or_else(|| format!("http://{}", config.addr)),
+        backups,
         ..Default::default()
-    };
-    AppState::new(pool, settings)
+    }
 }
 
 /// The site's Leptos options. A binary built by cargo-leptos knows its output name; a plain

@@ -33,6 +33,9 @@ enum Command {
         /// How many backups to keep in that folder.
         #[arg(long, default_value_t = 7)]
         keep: usize,
+        /// Also restore the backup into a scratch database and compare it with its manifest.
+        #[arg(long)]
+        verify: bool,
     },
     /// Restore a backup into a new, empty database and verify it against its manifest.
     Restore {
@@ -73,7 +76,7 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
         Command::Migrate { dry_run } => migrate(dry_run).await,
-        Command::Backup { to, keep } => backup(&to, keep).await,
+        Command::Backup { to, keep, verify } => backup(to, keep, verify).await,
         Command::Restore { backup, into } => restore(&backup, &into).await,
         Command::CreateAdmin { email, name } => create_admin(&email, &name).await,
         Command::CheckConfig => check_config(),
@@ -131,7 +134,11 @@ async fn serve() -> Result<(), BoxError> {
         );
     }
 
-    let state = server::app_state(pool.clone(), &config);
+    let state =
+        app::state::AppState::new(pool.clone(), server::settings(&config, Some(source.url())));
+    if let Some(backups) = &state.settings.backups {
+        tracing::info!(folder = %backups.folder.display(), keep = backups.keep, "nightly backups on");
+    }
     let listener_task = app::events::server::spawn_listener(pool.clone(), state.events.clone());
     let process = format!("{}-{}", hostname(), std::process::id());
     let mut workers = app::jobs::worker::spawn(state.clone(), &process, config.workers);
@@ -265,17 +272,43 @@ async fn migrate(dry_run: bool) -> Result<(), BoxError> {
     .await
 }
 
-async fn backup(folder: &std::path::Path, keep: usize) -> Result<(), BoxError> {
+/// Writes a backup and records it where the admin page shows it.
+async fn backup(folder: PathBuf, keep: usize, verify: bool) -> Result<(), BoxError> {
+    use app::backups::{model::BackupOrigin, service};
     let config = Config::from_env()?;
-    let search_path = DatabaseOptions::default_search_path(std::env::var_os("PATH"));
     on_database(&config, async |url| {
-        let (path, manifest) = server::backup::backup(url, folder, keep, &search_path).await?;
-        let rows: i64 = manifest.tables.iter().map(|t| t.rows).sum();
+        let settings = app::state::BackupSettings {
+            folder,
+            keep,
+            verify,
+            database_url: url.to_owned(),
+            programs: DatabaseOptions::default_search_path(std::env::var_os("PATH")),
+        };
+        let pool = server::connect(url, 2).await?;
+        let applied = server::applied_migrations(&mut *pool.acquire().await?).await?;
+        if !server::pending_migrations(&applied).is_empty() {
+            return Err(
+                "the database is not migrated to this version: run `server migrate` first".into()
+            );
+        }
+        let run = service::start(&pool, BackupOrigin::Command, None, None).await?;
+        let path = service::write(&pool, &settings, run).await?;
+        if verify {
+            service::verify(&pool, &settings, run, &path).await?;
+        } else {
+            service::finish(&pool, run, app::backups::model::BackupOutcome::Unverified, None)
+                .await?;
+        }
+        let summary = service::list(&pool, Some(run + 1), 1).await?.items.into_iter().next();
+        pool.close().await;
+        let summary = summary.ok_or("the backup's record vanished")?;
         println!(
-            "backup written to {} ({} bytes, {} tables, {rows} rows)",
+            "backup written to {} ({} bytes, {} tables, {} rows){}",
             path.display(),
-            manifest.dump_bytes,
-            manifest.tables.len()
+            summary.dump_bytes.unwrap_or(0),
+            summary.table_count.unwrap_or(0),
+            summary.row_count.unwrap_or(0),
+            if verify { "; restored into a scratch database and verified" } else { "" },
         );
         Ok(())
     })

@@ -15,6 +15,7 @@ use app::{
         api::*,
         model::{Role, ScopeKind, UserId},
     },
+    backups::api::*,
     company::{api::*, model::CompanySettings},
     customers::{
         api::*,
@@ -309,6 +310,9 @@ fn entries(w: &World) -> Vec<Entry> {
         ),
         entry(Member, No, ListJobs { before_id: None }),
         entry(Admin, No, StartMaintenance {}),
+        entry(Admin, No, GetBackupOverview {}),
+        entry(Admin, No, ListBackups { before_id: None }),
+        entry(Admin, No, StartBackup {}),
         entry(Admin, No, RetryJob { id: 1 }),
         entry(Admin, No, CancelJob { id: 1 }),
         entry(Admin, No, ListArchives {}),

@@ -50,6 +50,31 @@ messages! {
         JobStarted => "任务已加入队列", "Job queued";
         Retry => "重试", "Retry";
         System => "系统", "System";
+        JobBackup => "数据库备份", "Database backup";
+        BackupsTitle => "备份", "Backups";
+        BackupNow => "立即备份", "Back up now";
+        BackupQueued => "备份已加入队列", "Backup queued";
+        BackupsOff => "此服务器未开启自动备份。设置备份目录 GUANXI_BACKUP_DIR 并重启后，每晚自动备份；也可以用 server backup 命令手动备份。", "This server does not back up by itself. Set the backup folder GUANXI_BACKUP_DIR and restart to back up every night; `server backup` backs up by hand.";
+        BackupPlan => "每晚 2 点（公司时区）备份到 {folder}，保留最近 {keep} 份。", "Every night at 2:00 (company time) into {folder}, keeping the newest {keep}.";
+        BackupVerifyOn => "每份备份都会恢复到一个临时数据库，逐表与清单核对行数和校验和。", "Each backup is restored into a scratch database and every table's rows and checksum are compared with its manifest.";
+        BackupVerifyOff => "恢复核对已关闭（GUANXI_BACKUP_VERIFY=0）：备份未经验证。", "The restore check is off (GUANXI_BACKUP_VERIFY=0): backups are not verified.";
+        LastUsableBackup => "最近一次可用备份", "Newest usable backup";
+        NoUsableBackup => "还没有可用的备份。", "There is no usable backup yet.";
+        BackupOverdue => "最近一次可用备份已超过 36 小时：请检查备份任务。", "The newest usable backup is more than 36 hours old: check the backup job.";
+        BackupInProgress => "正在备份…", "Backing up…";
+        Origin => "来源", "Started by";
+        OriginNightly => "每晚自动", "Nightly";
+        OriginAdmin => "管理员", "Admin";
+        OriginCommand => "命令行", "Command line";
+        Size => "大小", "Size";
+        TablesAndRows => "表 / 行", "Tables / rows";
+        Verification => "核对", "Check";
+        Location => "位置", "Location";
+        OutcomeRunning => "进行中", "Running";
+        OutcomePassed => "恢复核对通过", "Restore check passed";
+        OutcomeFailed => "恢复核对失败", "Restore check failed";
+        OutcomeUnverified => "未核对", "Not checked";
+        OutcomeError => "备份失败", "Backup failed";
     }
 }
 

@@ -28,6 +28,7 @@ messages! {
         PasswordsDiffer => "两次输入的密码不一致。", "The two passwords differ.";
         WrongCurrentPassword => "当前密码不正确。", "The current password is wrong.";
         InvalidChoice => "请选择一个有效的选项。", "Choose one of the options.";
+        BackupsNotConfigured => "此服务器未配置备份目录（GUANXI_BACKUP_DIR），无法备份。", "This server has no backup folder configured (GUANXI_BACKUP_DIR), so it cannot back up.";
         UnknownReference => "所选项目不存在或已被删除。", "The chosen item does not exist or was deleted.";
         CannotChangeOwnAccess => "不能停用自己的账户或降低自己的角色。", "You cannot deactivate your own account or lower your own role.";
         OutOfRange => "请输入 {min} 到 {max} 之间的数。", "Enter a number from {min} to {max}.";
@@ -107,6 +108,7 @@ pub fn field_error_text(error: &FieldError, locale: Locale) -> String {
         FieldError::PasswordsDiffer => ErrorText::PasswordsDiffer.text(locale).to_owned(),
         FieldError::WrongCurrentPassword => ErrorText::WrongCurrentPassword.text(locale).to_owned(),
         FieldError::InvalidChoice => ErrorText::InvalidChoice.text(locale).to_owned(),
+        FieldError::BackupsNotConfigured => ErrorText::BackupsNotConfigured.text(locale).to_owned(),
         FieldError::UnknownReference => ErrorText::UnknownReference.text(locale).to_owned(),
         FieldError::CannotChangeOwnAccess => {
             ErrorText::CannotChangeOwnAccess.text(locale).to_owned()

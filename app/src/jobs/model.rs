@@ -71,6 +71,8 @@ pub mod kinds {
     pub const SURVEY_SEND: &str = "survey_send";
     /// Builds the archive of the whole company's data.
     pub const COMPANY_ARCHIVE: &str = "company_archive";
+    /// Writes a backup and checks it by restoring it into a scratch database.
+    pub const BACKUP: &str = "backup";
     /// Test-only kinds: a handler that panics, and one that works until it is stopped.
     #[cfg(feature = "testing")]
     pub const TEST_PANIC: &str = "testing_panic";

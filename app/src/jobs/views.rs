@@ -25,6 +25,7 @@ fn status_label(status: JobStatus) -> AdminText {
 fn kind_label(kind: &str) -> Option<AdminText> {
     match kind {
         kinds::MAINTENANCE => Some(AdminText::JobMaintenance),
+        kinds::BACKUP => Some(AdminText::JobBackup),
         _ => None,
     }
 }

@@ -103,6 +103,7 @@ pub fn handler_for(kind: &str) -> Option<Handler> {
         }
         kinds::SURVEY_SEND => Some(|ctx| Box::pin(crate::surveys::service::deliver(ctx))),
         kinds::COMPANY_ARCHIVE => Some(|ctx| Box::pin(crate::exports::archive::build(ctx))),
+        kinds::BACKUP => Some(|ctx| Box::pin(crate::backups::service::run(ctx))),
         #[cfg(feature = "testing")]
         kinds::TEST_PANIC => Some(|_| Box::pin(async { panic!("a bug in a job handler") })),
         #[cfg(feature = "testing")]
@@ -260,6 +261,7 @@ const NIGHTLY_FROM_HOUR: u32 = 2;
 fn scheduled(
     now: chrono::DateTime<chrono::Utc>,
     zone: chrono_tz::Tz,
+    backups: bool,
 ) -> Vec<(&'static str, String)> {
     let local = now.with_timezone(&zone);
     let hour = local.format("%Y-%m-%dT%H").to_string();
@@ -271,6 +273,9 @@ fn scheduled(
     // Scores age with time (recency), so tiers are recomputed nightly, once the night has come.
     if chrono::Timelike::hour(&local) >= NIGHTLY_FROM_HOUR {
         due.push((kinds::TIER_RECOMPUTE, local.format("%Y-%m-%d").to_string()));
+        if backups {
+            due.push((kinds::BACKUP, local.format("%Y-%m-%d").to_string()));
+        }
     }
     due
 }
@@ -280,10 +285,18 @@ async fn schedule_maintenance(state: AppState) {
     let mut closing = state.events.closing();
     loop {
         let zone = state.clock.zone(&state.pool).await;
-        for (kind, period) in scheduled(chrono::Utc::now(), zone) {
+        let backups = state.settings.backups.is_some();
+        for (kind, period) in scheduled(chrono::Utc::now(), zone, backups) {
             let queued = async {
                 let mut connection = state.pool.acquire().await?;
-                let mut job = NewJob::new(kind, serde_json::json!({}));
+                let payload = if kind == kinds::BACKUP {
+                    serde_json::json!(crate::backups::service::BackupRequest {
+                        origin: crate::backups::model::BackupOrigin::Nightly
+                    })
+                } else {
+                    serde_json::json!({})
+                };
+                let mut job = NewJob::new(kind, payload);
                 job.dedupe_key = Some(format!("{kind}:{period}"));
                 queue::enqueue(&mut connection, job).await
             };
@@ -305,7 +318,7 @@ mod tests {
     #[test]
     fn nightly_work_is_queued_after_two_at_night_in_the_company_zone() {
         let at = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc();
-        let kinds_at = |now| scheduled(now, chrono_tz::Tz::Asia__Shanghai);
+        let kinds_at = |now| scheduled(now, chrono_tz::Tz::Asia__Shanghai, true);
         // 17:30 UTC is 01:30 in Shanghai: not yet night enough.
         let early = kinds_at(at("2026-03-01T17:30:00Z"));
         assert!(!early.iter().any(|(kind, _)| *kind == kinds::TIER_RECOMPUTE));
@@ -313,5 +326,13 @@ mod tests {
         let night = kinds_at(at("2026-03-01T18:10:00Z"));
         assert!(night.contains(&(kinds::TIER_RECOMPUTE, "2026-03-02".to_owned())), "{night:?}");
         assert!(night.contains(&(kinds::MAINTENANCE, "2026-03-02T02".to_owned())));
+        assert!(night.contains(&(kinds::BACKUP, "2026-03-02".to_owned())));
+        assert!(!early.iter().any(|(kind, _)| *kind == kinds::BACKUP));
+        let unconfigured =
+            scheduled(at("2026-03-01T18:10:00Z"), chrono_tz::Tz::Asia__Shanghai, false);
+        assert!(
+            !unconfigured.iter().any(|(kind, _)| *kind == kinds::BACKUP),
+            "no folder, no backup"
+        );
     }
 }

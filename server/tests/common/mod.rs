@@ -37,12 +37,19 @@ pub fn test_config(secure_cookies: bool) -> Config {
         smtp_url: None,
         mail_from: None,
         metrics_token: None,
+        backup_dir: None,
+        backup_keep: 14,
+        backup_verify: true,
     }
 }
 
 /// Serves the real router over `pool` on a free port; returns its base URL.
 pub async fn serve(pool: sqlx::PgPool, config: &Config) -> String {
-    let state = server::app_state(pool, config);
+    serve_state(server::app_state(pool, config), config).await
+}
+
+/// Serves the real router with `state` on a free port; returns its base URL.
+pub async fn serve_state(state: app::state::AppState, config: &Config) -> String {
     let router = server::router(state, config, server::leptos_options(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

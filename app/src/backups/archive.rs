@@ -58,6 +58,20 @@ async fn stable_text(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// The newest migration applied, if the database has a migrations table.
+async fn newest_migration(conn: &mut PgConnection) -> Result<Option<i64>, sqlx::Error> {
+    let migrated: bool =
+        sqlx::query_scalar("select to_regclass('public._sqlx_migrations') is not null")
+            .fetch_one(&mut *conn)
+            .await?;
+    if !migrated {
+        return Ok(None);
+    }
+    sqlx::query_scalar("select max(version) from _sqlx_migrations where success")
+        .fetch_one(conn)
+        .await
+}
+
 /// Every table's row count and checksum, as the connection's snapshot sees them.
 async fn summarise(conn: &mut PgConnection) -> Result<Vec<TableSum>, BoxError> {
     let tables: Vec<String> = sqlx::query_scalar(
@@ -89,6 +103,13 @@ fn sha256_of(path: &Path) -> Result<(String, u64), BoxError> {
     let bytes = std::io::copy(&mut file, &mut hasher)?;
     let digest = hasher.finalize();
     Ok((digest.iter().map(|b| format!("{b:02x}")).collect(), bytes))
+}
+
+/// `sha256_of` off the async runtime: a dump can be gigabytes.
+async fn checksum(path: PathBuf) -> Result<(String, u64), BoxError> {
+    tokio::task::spawn_blocking(move || sha256_of(&path))
+        .await
+        .map_err(|e| failed("checksum", e))?
 }
 
 /// Writes a backup of `database_url` into a new folder under `folder` and keeps the newest
@@ -130,7 +151,7 @@ pub async fn backup(
     };
     stable_text(&mut conn).await?;
     let tables = summarise(&mut conn).await?;
-    let migration = crate::applied_migrations(&mut conn).await?.last().copied();
+    let migration = newest_migration(&mut conn).await?;
     let output = dump.await.map_err(|e| failed("pg_dump", e))??;
     conn.execute("commit").await?;
     conn.close().await?;
@@ -138,7 +159,7 @@ pub async fn backup(
         let _ = std::fs::remove_dir_all(&partial);
         return Err(failed("pg_dump", String::from_utf8_lossy(&output.stderr).trim()));
     }
-    let (dump_sha256, dump_bytes) = sha256_of(&dump_path)?;
+    let (dump_sha256, dump_bytes) = checksum(dump_path).await?;
     let manifest =
         Manifest { created_at, migration, dump_file: DUMP.into(), dump_bytes, dump_sha256, tables };
     std::fs::write(partial.join(MANIFEST), serde_json::to_vec_pretty(&manifest)?)?;
@@ -191,7 +212,7 @@ pub async fn restore(
     let pg_restore = program("pg_restore", search_path)?;
     let manifest: Manifest = serde_json::from_slice(&std::fs::read(backup_folder.join(MANIFEST))?)?;
     let dump_path = backup_folder.join(&manifest.dump_file);
-    let (sha, _) = sha256_of(&dump_path)?;
+    let (sha, _) = checksum(dump_path.clone()).await?;
     if sha != manifest.dump_sha256 {
         return Err(failed("restore", "the dump file does not match its manifest (damaged?)"));
     }
@@ -243,24 +264,53 @@ pub async fn restore(
     Ok(Verified { tables: restored.len(), rows: restored.iter().map(|t| t.rows).sum() })
 }
 
-/// Creates the database `url` names when it does not exist (through the server's `postgres`
-/// database).
-async fn create_if_missing(url: &str) -> Result<(), BoxError> {
+/// The server part of `url` and the database it names.
+fn split_database_url(url: &str) -> Result<(&str, &str), BoxError> {
     let (base, name) = url
         .rsplit_once('/')
         .ok_or_else(|| failed("restore", "a database URL needs a database name"))?;
-    let name = name.split('?').next().unwrap_or(name);
-    let mut admin = PgConnection::connect(&format!("{base}/postgres")).await?;
+    Ok((base, name.split('?').next().unwrap_or(name)))
+}
+
+/// `url` with its database name replaced by `name` (same server, user and options).
+pub fn sibling_database_url(url: &str, name: &str) -> Result<String, BoxError> {
+    let (base, _) = split_database_url(url)?;
+    let query = url.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+    Ok(format!("{base}/{name}{query}"))
+}
+
+/// A connection to the `postgres` database of the server `url` points at, to create or drop
+/// databases.
+async fn maintenance_connection(url: &str) -> Result<(PgConnection, String), BoxError> {
+    let (_, name) = split_database_url(url)?;
+    let admin = PgConnection::connect(&sibling_database_url(url, "postgres")?).await?;
+    Ok((admin, name.to_owned()))
+}
+
+/// Creates the database `url` names when it does not exist.
+async fn create_if_missing(url: &str) -> Result<(), BoxError> {
+    let (mut admin, name) = maintenance_connection(url).await?;
     let exists: bool =
         sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-            .bind(name)
+            .bind(&name)
             .fetch_one(&mut admin)
             .await?;
     if !exists {
         let quoted: String =
-            sqlx::query_scalar("select quote_ident($1)").bind(name).fetch_one(&mut admin).await?;
+            sqlx::query_scalar("select quote_ident($1)").bind(&name).fetch_one(&mut admin).await?;
         admin.execute(format!("create database {quoted}").as_str()).await?;
     }
+    admin.close().await?;
+    Ok(())
+}
+
+/// Drops the database `url` names, if it exists, ending its connections (a verification's
+/// scratch copy).
+pub async fn drop_database(url: &str) -> Result<(), BoxError> {
+    let (mut admin, name) = maintenance_connection(url).await?;
+    let quoted: String =
+        sqlx::query_scalar("select quote_ident($1)").bind(&name).fetch_one(&mut admin).await?;
+    admin.execute(format!("drop database if exists {quoted} with (force)").as_str()).await?;
     admin.close().await?;
     Ok(())
 }
