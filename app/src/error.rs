@@ -281,6 +281,16 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(%error, "database unavailable");
                 AppError::Busy { retry_after_secs: 5 }
             }
+            // Postgres shutting down, starting up or recovering from a crash (57P01-57P03), or
+            // the connection lost (class 08): the same, seen from inside a statement.
+            sqlx::Error::Database(ref db)
+                if db
+                    .code()
+                    .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")) =>
+            {
+                tracing::warn!(%error, "database unavailable");
+                AppError::Busy { retry_after_secs: 5 }
+            }
             other => AppError::internal(format_args!("database: {other}")),
         }
     }

@@ -439,6 +439,19 @@ impl PrivateCluster {
         .map(|_| ())
     }
 
+    /// Stops the cluster as a crash or power loss would (immediate shutdown: no checkpoint;
+    /// the next start recovers from the WAL). For fault tests.
+    pub fn crash(&self) -> Result<(), SetupError> {
+        self.stopped.store(true, Ordering::SeqCst);
+        let data = self.data_dir.to_string_lossy();
+        run(
+            &self.binaries.pg_ctl,
+            &["-D", &data, "-m", "immediate", "-w", "stop"],
+            self.run_as.as_deref(),
+        )
+        .map(|_| ())
+    }
+
     /// Starts the cluster again on the same port after `stop` (used to test reconnection).
     pub fn restart(&self) -> Result<(), SetupError> {
         let data = self.data_dir.to_string_lossy().into_owned();

@@ -193,7 +193,11 @@ pub async fn spawn_server(database_url: &str) -> (Process, String) {
         .env("GUANXI_ADDR", format!("127.0.0.1:{port}"))
         .env("GUANXI_WORKERS", "1")
         .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
+        .stdout(if std::env::var_os("GUANXI_TEST_SERVER_LOG").is_some() {
+            std::process::Stdio::inherit()
+        } else {
+            std::process::Stdio::null()
+        })
         .spawn()
         .expect("start server");
     let base = format!("http://127.0.0.1:{port}");
