@@ -133,7 +133,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 fn page_security_policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; \
          frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'"
     )
 }

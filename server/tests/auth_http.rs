@@ -607,6 +607,11 @@ async fn a_page_runs_only_the_scripts_its_policy_names_by_nonce() {
     let scripts = html.matches("<script").count();
     assert!(scripts > 1, "data scripts on a signed-in page");
     assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "{html}");
+    // Styles come only from the site's stylesheet: an injected `style` attribute or element
+    // is not applied (and the pages carry none; the end-to-end journeys fail on a refusal).
+    assert!(policy.contains("style-src 'self';"), "{policy}");
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert!(!html.contains(" style=\"") && !html.contains("<style"), "{html}");
 }
 
 #[tokio::test]

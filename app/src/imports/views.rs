@@ -397,7 +397,7 @@ fn ImportPanel(
                                 view! { <SelectField label=i18n.t(ImportText::Sheet) name="sheet" value options=Signal::derive(move || options.clone()) error=field_message(failure.into(), "sheet")/> }
                             })}
                             {move || (running || starting.get()).then(|| view! {
-                                <div class="progress" role="progressbar" data-testid="import-progress" aria-valuenow=percent aria-valuemin="0" aria-valuemax="100"><div class="progress-bar" style=format!("width: {percent}%")></div></div>
+                                <crate::ui::ProgressBar percent=percent.clamp(0, 100) as u8 test_id="import-progress"/>
                                 <p class="small">{progress_done}" / "{progress_total}</p>
                             })}
                             {show_counts.then(|| view! {

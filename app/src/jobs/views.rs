@@ -8,7 +8,7 @@ use crate::{
     auth::{model::Role, views::use_auth_session},
     events::{Topic, use_server_events},
     i18n::{AdminText, CommonText, use_i18n},
-    ui::{ErrorNotice, Loading, MoreButton, PagedList, Timestamp, use_toasts},
+    ui::{ErrorNotice, Loading, MoreButton, PagedList, ProgressBar, Timestamp, use_toasts},
 };
 use leptos::{prelude::*, task::spawn_local};
 
@@ -131,9 +131,7 @@ fn JobTable(jobs: Vec<JobSummary>, admin: bool) -> impl IntoView {
                                         {job.last_error.clone().map(|e| view! { <div class="muted small">{e}</div> })}
                                     </td>
                                     <td>
-                                        <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent.unwrap_or(0)>
-                                            <div class="progress-bar" style=format!("width: {}%", percent.unwrap_or(0))></div>
-                                        </div>
+                                        <ProgressBar percent=percent.unwrap_or(0)/>
                                         <span class="small">
                                             {job.progress_done}
                                             {job.progress_total.map(|t| format!(" / {t}"))}

@@ -357,13 +357,14 @@ fn BoardView(board: Board, filter: BoardFilter, reload: RwSignal<u32>) -> impl I
         }));
         if touch {
             set_timeout(
+                // `try_`: the board may be gone when the long press ends.
                 move || {
-                    drag.update(|d| {
+                    drag.try_update(|d| {
                         if let Some(d) = d.as_mut().filter(|d| d.card.id == id && !d.active) {
                             d.active = true;
                             d.target = Some(d.card.stage_id);
                         }
-                    })
+                    });
                 },
                 std::time::Duration::from_millis(350),
             );
@@ -526,8 +527,8 @@ fn BoardView(board: Board, filter: BoardFilter, reload: RwSignal<u32>) -> impl I
                             data-stage=stage.name_en.clone() class:drop-target=is_target
                             class:final-won=won class:final-lost=lost
                             aria-label=move || name.name(i18n.locale()).to_owned()>
-                            <header class="column-head" style=format!("border-top-color: {}", stage.color)>
-                                <h2>{move || head.name(i18n.locale()).to_owned()}" "<span class="muted small">{stage.probability}"%"</span></h2>
+                            <header class="column-head">
+                                <h2><crate::ui::ColorDot color=stage.color.clone()/>{move || head.name(i18n.locale()).to_owned()}" "<span class="muted small">{stage.probability}"%"</span></h2>
                                 {move || column().map(|c| view! {
                                     <p class="column-figures">
                                         <span data-testid="column-count">{c.summary.count}</span>
@@ -595,7 +596,8 @@ fn BoardView(board: Board, filter: BoardFilter, reload: RwSignal<u32>) -> impl I
         // The card under the pointer while dragging.
         {move || drag.get().filter(|d| d.active).map(|d| view! {
             <div class="opportunity-card drag-ghost" aria-hidden="true"
-                style=format!("left: {}px; top: {}px; width: {}px", d.at.0 - d.offset.0, d.at.1 - d.offset.1, d.width)>
+                style:left=format!("{}px", d.at.0 - d.offset.0) style:top=format!("{}px", d.at.1 - d.offset.1)
+                style:width=format!("{}px", d.width)>
                 <h3>{d.card.title.clone()}</h3>
                 <p class="card-customer">{d.card.customer_name.clone()}</p>
                 <p class="card-amount">{d.card.amount().display()}</p>
@@ -827,8 +829,8 @@ pub fn OpportunityPage() -> impl IntoView {
                                     <h1 data-testid="opportunity-title">{card.title.clone()}</h1>
                                     <p><A href=format!("/customers/{}", card.customer_id.0)>{customer_name}</A></p>
                                 </div>
-                                <span class="badge stage-badge" data-testid="opportunity-stage"
-                                    style=stage.as_ref().map(|s| format!("background: {}22; color: {}", s.color, s.color)).unwrap_or_default()>
+                                <span class="badge stage-badge" data-testid="opportunity-stage">
+                                    {stage.as_ref().map(|s| view! { <crate::ui::ColorDot color=s.color.clone()/> })}
                                     {let stage = stage.clone(); move || stage.as_ref().map(|s| s.name(i18n.locale()).to_owned()).unwrap_or_default()}
                                 </span>
                             </div>
@@ -1043,7 +1045,7 @@ fn ForecastView(
             <div class="legend">
                 {series.iter().map(|(label, color, _)| {
                     let label = *label;
-                    view! { <span class="legend-item"><span class="swatch" style=format!("background: {color}")></span>{move || label.text(i18n.locale())}</span> }
+                    view! { <span class="legend-item"><crate::ui::ColorDot color=*color/>{move || label.text(i18n.locale())}</span> }
                 }).collect_view()}
                 <span class="legend-item"><span class="swatch quota-swatch"></span>{i18n.t(SalesText::Quota)}</span>
             </div>

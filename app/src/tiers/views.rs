@@ -13,7 +13,10 @@ use crate::{
         CommonText, CustomerText, Locale, Text, TierText, customer_stage_label,
         customer_status_label, field_error_text, fill, use_i18n,
     },
-    ui::{ErrorNotice, Loading, SelectField, TextField, field_message, use_toasts},
+    ui::{
+        ColorDot, ErrorNotice, FillBar, Loading, ProgressBar, SelectField, TextField,
+        field_message, use_toasts,
+    },
 };
 use leptos::{prelude::*, task::spawn_local};
 
@@ -23,11 +26,8 @@ pub fn TierBadge(tier: Option<Tier>) -> impl IntoView {
     let i18n = use_i18n();
     match tier {
         Some(tier) => {
-            let style = format!(
-                "background: {}1a; color: {}; border: 1px solid {}55",
-                tier.color, tier.color, tier.color
-            );
-            view! { <span class="badge tier" style=style data-testid="tier">{move || tier.name(i18n.locale()).to_owned()}</span> }.into_any()
+            let color = tier.color.clone();
+            view! { <span class="badge tier" data-testid="tier"><ColorDot color/>{move || tier.name(i18n.locale()).to_owned()}</span> }.into_any()
         }
         None => {
             view! { <span class="badge muted" data-testid="tier">{i18n.t(TierText::NoTier)}</span> }
@@ -157,9 +157,10 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> imp
         let now = typed.get_untracked() + 1;
         typed.set(now);
         set_timeout(
+            // `try_`: the editor may be gone when the pause ends.
             move || {
-                if typed.get_untracked() == now {
-                    settled.set(now)
+                if typed.try_get_untracked() == Some(now) {
+                    settled.try_set(now);
                 }
             },
             std::time::Duration::from_millis(400),
@@ -302,7 +303,7 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> imp
                     view! {
                         <div class="recompute" data-testid="recompute" data-status=job.status.as_str()>
                             <p>{move || if done { i18n.text(TierText::Recomputed) } else { i18n.text(TierText::Recomputing) }}</p>
-                            <div class="progress" role="progressbar" aria-valuenow=percent aria-valuemin="0" aria-valuemax="100"><div class="progress-bar" style=format!("width: {percent}%")></div></div>
+                            <ProgressBar percent=percent/>
                         </div>
                     }
                 })}
@@ -458,7 +459,7 @@ pub fn DistributionPage() -> impl IntoView {
                     view! {
                         <div class="bar-row">
                             <span class="bar-label">{label}</span>
-                            <span class="bar"><span class="bar-fill" style=format!("width: {width}%")></span></span>
+                            <FillBar percent=width/>
                             <span class="bar-value num">{n}</span>
                         </div>
                     }

@@ -1,6 +1,7 @@
 //! Domain-free widgets: toasts, form fields, notices, loading states. Never imports a domain.
 
 mod field;
+mod marks;
 mod notice;
 mod paged;
 mod time;
@@ -8,6 +9,7 @@ mod toast;
 mod upload;
 
 pub use field::{CheckboxField, SelectField, TextField, field_message};
+pub use marks::{ColorDot, FillBar, ProgressBar};
 pub use notice::{ErrorNotice, Loading, MoreButton};
 pub use paged::PagedList;
 pub use time::{
