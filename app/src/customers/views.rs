@@ -229,7 +229,8 @@ pub fn CustomersPage() -> impl IntoView {
                     on:input=move |ev| {
                         let value = event_target_value(&ev);
                         typed.set(value.clone());
-                        set_timeout(move || if typed.get_untracked() == value { state.search.set(value) }, std::time::Duration::from_millis(350));
+                        // The page may be gone when the pause ends (the user navigated away).
+                        set_timeout(move || if typed.try_get_untracked().is_some_and(|now| now == value) { state.search.try_set(value); }, std::time::Duration::from_millis(350));
                     }
                 />
                 <button type="submit" class="button">{i18n.t(CommonText::Search)}</button>
@@ -875,9 +876,18 @@ pub fn CustomerPage() -> impl IntoView {
     let navigate = use_navigate();
     let id = param_id();
     let changes = use_server_events().changes(Topic::Customer);
-    // Local writes refresh at once; other people's arrive through the change events.
+    // Local writes refresh at once; other people's arrive through the change events, except
+    // while a quick-action form is open: redrawing the page would wipe what is being typed.
+    // Closing the form (or saving it) catches up.
     let local = RwSignal::new(0u32);
-    let version = Memo::new(move |_| (changes.get(), local.get()));
+    let action = RwSignal::new(None::<&'static str>);
+    let version = Memo::new(move |previous: Option<&(u64, u32)>| {
+        let local = local.get();
+        match (action.get(), previous) {
+            (Some(_), Some(&(seen, _))) => (seen, local),
+            _ => (changes.get(), local),
+        }
+    });
     let customer = Resource::new(
         move || (id.get(), version.get()),
         |(id, _)| async move {
@@ -888,7 +898,6 @@ pub fn CustomerPage() -> impl IntoView {
         },
     );
     let tab = RwSignal::new(Tab::Timeline);
-    let action = RwSignal::new(None::<&'static str>);
     let refresh = Callback::new(move |_: ()| {
         local.update(|v| *v += 1);
         action.set(None);

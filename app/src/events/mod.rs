@@ -99,9 +99,14 @@ pub struct ClientEvent {
 /// instead of staying on "loading" while identical requests pile up.
 pub const REFRESH_INTERVAL_MS: f64 = 1000.0;
 
-/// Turns one topic's events into refreshes: the first event after a quiet interval refreshes at
-/// once (a single change shows without delay); events that follow within the interval are merged
-/// into one refresh at its end, so nothing is missed and nothing is fetched twice.
+/// How long a refresh waits for the rest of a burst: one write publishes several events at its
+/// commit (an interaction is also a timeline entry and a customer change), which must make one
+/// refresh, not one now and another a second later under a form the user has started filling.
+pub const SETTLE_MS: f64 = 150.0;
+
+/// Turns one topic's events into refreshes: an event after a quiet interval refreshes once the
+/// burst has settled; events that follow within the interval are merged into one refresh at its
+/// end, so nothing is missed and nothing is fetched twice.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Coalescer {
     last_refresh: Option<f64>,
@@ -111,7 +116,6 @@ pub struct Coalescer {
 /// What to do about an event.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Refresh {
-    Now,
     /// Refresh after this many milliseconds (then call `Coalescer::refreshed`).
     After(f64),
     /// A refresh is already scheduled and will include this event.
@@ -123,16 +127,9 @@ impl Coalescer {
         if self.pending {
             return Refresh::AlreadyScheduled;
         }
-        match self.last_refresh {
-            Some(at) if now_ms - at < REFRESH_INTERVAL_MS => {
-                self.pending = true;
-                Refresh::After(at + REFRESH_INTERVAL_MS - now_ms)
-            }
-            _ => {
-                self.last_refresh = Some(now_ms);
-                Refresh::Now
-            }
-        }
+        self.pending = true;
+        let interval_left = self.last_refresh.map_or(0.0, |at| at + REFRESH_INTERVAL_MS - now_ms);
+        Refresh::After(interval_left.max(SETTLE_MS))
     }
 
     /// A scheduled refresh happened.
@@ -193,7 +190,6 @@ impl ServerEvents {
         self.last.set(Some(event));
         let now = now_ms();
         match self.coalescers.try_update_value(|c| c.entry(topic).or_default().on_event(now)) {
-            Some(Refresh::Now) => self.refresh(topic),
             Some(Refresh::After(wait)) => set_timeout(
                 move || {
                     self.coalescers
@@ -246,17 +242,23 @@ mod tests {
     }
 
     #[test]
-    fn a_burst_of_events_makes_one_refresh_now_and_one_at_the_end_of_the_interval() {
+    fn a_burst_of_events_makes_one_refresh_once_settled_and_one_at_the_end_of_the_interval() {
         let mut coalescer = Coalescer::default();
-        assert_eq!(coalescer.on_event(0.0), Refresh::Now, "a lone change shows at once");
-        assert_eq!(coalescer.on_event(100.0), Refresh::After(900.0));
-        for at in (200..1000).step_by(50) {
+        assert_eq!(coalescer.on_event(0.0), Refresh::After(SETTLE_MS), "a write's events settle");
+        assert_eq!(coalescer.on_event(5.0), Refresh::AlreadyScheduled, "the same commit's events");
+        coalescer.refreshed(150.0);
+        assert_eq!(coalescer.on_event(300.0), Refresh::After(850.0), "within the interval");
+        for at in (350..1150).step_by(50) {
             assert_eq!(coalescer.on_event(at as f64), Refresh::AlreadyScheduled);
         }
-        coalescer.refreshed(1000.0);
-        assert_eq!(coalescer.on_event(1500.0), Refresh::After(500.0), "still within an interval");
-        coalescer.refreshed(2000.0);
-        assert_eq!(coalescer.on_event(3500.0), Refresh::Now, "after a quiet interval");
+        coalescer.refreshed(1150.0);
+        assert_eq!(
+            coalescer.on_event(2000.0),
+            Refresh::After(SETTLE_MS),
+            "near the interval's end"
+        );
+        coalescer.refreshed(2150.0);
+        assert_eq!(coalescer.on_event(5000.0), Refresh::After(SETTLE_MS), "after a quiet spell");
     }
 
     #[test]

@@ -390,6 +390,16 @@ pub fn TicketPage() -> impl IntoView {
     let changes = use_server_events().changes(Topic::Ticket);
     let local = RwSignal::new(0u32);
     let now = use_clock();
+    // The reply being written lives here, outside the part redrawn when the ticket changes, so
+    // a colleague's change (or one's own claim) does not wipe it. Another ticket starts afresh.
+    let draft = ReplyDraft::new();
+    Effect::new(move |previous: Option<Option<TicketId>>| {
+        let current = id.get();
+        if previous.is_some_and(|previous| previous != current) {
+            draft.body.set(String::new());
+        }
+        current
+    });
     let ticket = Resource::new(
         move || (id.get(), changes.get(), local.get()),
         |(id, _, _)| async move {
@@ -472,7 +482,7 @@ pub fn TicketPage() -> impl IntoView {
                                             }
                                         }).collect_view()}
                                     </ol>
-                                    <ReplyForm id on_done=refresh/>
+                                    <ReplyForm id draft on_done=refresh/>
                                 </div>
                                 <aside class="side-sections">
                                     <div class="card" data-testid="sla-panel">
@@ -520,12 +530,27 @@ pub fn TicketPage() -> impl IntoView {
     }
 }
 
+/// A reply being written: its text and kind.
+#[derive(Clone, Copy)]
+struct ReplyDraft {
+    body: RwSignal<String>,
+    kind: RwSignal<String>,
+}
+
+impl ReplyDraft {
+    fn new() -> Self {
+        Self {
+            body: RwSignal::new(String::new()),
+            kind: RwSignal::new(MessageKind::Reply.as_str().to_owned()),
+        }
+    }
+}
+
 #[component]
-fn ReplyForm(id: TicketId, on_done: Callback<()>) -> impl IntoView {
+fn ReplyForm(id: TicketId, draft: ReplyDraft, on_done: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
-    let body = RwSignal::new(String::new());
-    let kind = RwSignal::new(MessageKind::Reply.as_str().to_owned());
+    let ReplyDraft { body, kind } = draft;
     let failure = RwSignal::new(None::<AppError>);
     let kinds: &'static [MessageKind] =
         &[MessageKind::Reply, MessageKind::Note, MessageKind::Customer];
