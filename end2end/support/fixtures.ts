@@ -1,7 +1,8 @@
 // A `test` that fails when any page of the test logs a console error or throws: a journey
 // that "works" while the browser reports errors does not pass. A test that provokes a refusal
 // on purpose (a 4xx for bad input, which Chromium logs as a failed load) names it in
-// `expectedConsoleErrors`.
+// `expectedConsoleErrors`: one pattern (`[/status of (401|403)/]`), since Playwright reads a
+// longer array given to `test.use` as a value with options.
 import { test as base, expect } from "@playwright/test";
 
 export const test = base.extend<{ consoleErrors: string[]; expectedConsoleErrors: RegExp[] }>({

@@ -1,6 +1,10 @@
 // Signing in and out, a bad password, a refused role, and the language switch.
-import { expect, test } from "@playwright/test";
+import { expect, test } from "../support/fixtures";
 import { ADMIN, MANAGER, MEMBER, hydrated, screenshot, signIn } from "../support/helpers";
+
+// A wrong password (401) and a member on an admin page (403) are refused on purpose; Chromium
+// logs each refused load.
+test.use({ expectedConsoleErrors: [/status of (401|403)/] });
 
 test("the server-rendered sign-in page hydrates and a demo admin signs in", async ({ page }) => {
   const response = await page.goto("/login");

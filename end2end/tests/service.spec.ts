@@ -1,7 +1,7 @@
 // Service: a ticket for a top-tier customer gets the tighter SLA; an agent replies and resolves
 // it; the satisfaction survey arrives at a real SMTP sink; the customer answers "1" from the
 // emailed link without signing in; that opens a follow-up ticket and shows on the 360 page.
-import { expect, test } from "@playwright/test";
+import { expect, test } from "../support/fixtures";
 import { mailApi } from "../support/global-setup";
 import { ADMIN, hydrated, screenshot, signIn, sql } from "../support/helpers";
 

@@ -1,5 +1,5 @@
 // A manager on a tablet: the sidebar collapses and opens by touch.
-import { expect, test } from "@playwright/test";
+import { expect, test } from "../support/fixtures";
 import { MANAGER, screenshot, signIn } from "../support/helpers";
 
 test("on a tablet the sidebar slides in from the menu button by touch", async ({ page }) => {
