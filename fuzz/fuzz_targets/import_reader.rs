@@ -6,7 +6,9 @@ use app::imports::{model::Encoding, read::read_all};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
-    for encoding in [Encoding::Auto, Encoding::Utf8, Encoding::Gbk, Encoding::Utf16Le, Encoding::Xlsx] {
+    for encoding in
+        [Encoding::Auto, Encoding::Utf8, Encoding::Gbk, Encoding::Utf16Le, Encoding::Xlsx]
+    {
         if let Ok(table) = read_all(bytes, encoding, None, 500) {
             assert!(table.rows.len() <= 500);
         }
