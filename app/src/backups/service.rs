@@ -17,10 +17,16 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use std::path::PathBuf;
 
-/// A backup job's payload.
+/// A backup job's payload. The scheduler queues every nightly job with an empty payload, so
+/// a missing origin means the nightly run.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct BackupRequest {
+    #[serde(default = "nightly")]
     pub origin: BackupOrigin,
+}
+
+fn nightly() -> BackupOrigin {
+    BackupOrigin::Nightly
 }
 
 /// The backup job: write, then verify, recording the run as it goes.
@@ -224,4 +230,18 @@ pub async fn overview(
         verify: s.verify,
     });
     Ok(BackupOverview { plan, last_usable, in_progress })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scheduled_job_without_an_origin_is_the_nightly_backup() {
+        let request: BackupRequest = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(request.origin, BackupOrigin::Nightly);
+        let asked: BackupRequest =
+            serde_json::from_value(serde_json::json!({ "origin": "admin" })).unwrap();
+        assert_eq!(asked.origin, BackupOrigin::Admin);
+    }
 }

@@ -289,14 +289,7 @@ async fn schedule_maintenance(state: AppState) {
         for (kind, period) in scheduled(chrono::Utc::now(), zone, backups) {
             let queued = async {
                 let mut connection = state.pool.acquire().await?;
-                let payload = if kind == kinds::BACKUP {
-                    serde_json::json!(crate::backups::service::BackupRequest {
-                        origin: crate::backups::model::BackupOrigin::Nightly
-                    })
-                } else {
-                    serde_json::json!({})
-                };
-                let mut job = NewJob::new(kind, payload);
+                let mut job = NewJob::new(kind, serde_json::json!({}));
                 job.dedupe_key = Some(format!("{kind}:{period}"));
                 queue::enqueue(&mut connection, job).await
             };
