@@ -4,6 +4,7 @@
 
 /// Backups and restores, shared with the server's nightly backup job.
 pub use app::backups::archive as backup;
+pub mod assets;
 pub mod config;
 pub mod database;
 pub mod metrics;
@@ -172,6 +173,7 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         options.site_root = "target/site".into();
     }
     options.site_addr = config.addr;
+    options.hash_files = options.hash_files || assets::hash_file_present(&options);
     options
 }
 
@@ -240,7 +242,8 @@ async fn readiness(Extension(state): Extension<AppState>) -> (axum::http::Status
     }
 }
 
-/// Every route, with sessions, the per-request user, cross-site refusal and compression.
+/// Every route, with sessions, the per-request user, cross-site refusal and compression; the
+/// static files beside them, without sessions.
 pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Router {
     // The cookie lives as long as a sign-in may (it is written at sign-in only); the idle limit
     // is the session row's, checked on every request.
@@ -266,6 +269,7 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
     let metrics_token = config.metrics_token.as_deref().map(std::sync::Arc::<str>::from);
     let routes = generate_route_list(App);
     let context_state = state.clone();
+    let static_files = assets::routes(&options);
     Router::new()
         .route("/healthz", get(|| async { "alive" }))
         .route("/readyz", get(readiness))
@@ -315,6 +319,10 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
         ))
         .layer(Extension(state.events.clone()))
         .layer(Extension(state.clone()))
+        .layer(axum::middleware::map_response(assets::pages_revalidate))
+        .merge(static_files)
+        // Passes precompressed files through (they carry Content-Encoding already); compresses
+        // pages, server function answers, and assets of a build that was not precompressed.
         .layer(CompressionLayer::new())
         .layer(axum::middleware::map_response(move |response| {
             with_security_headers(https, response)

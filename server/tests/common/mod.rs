@@ -50,7 +50,16 @@ pub async fn serve(pool: sqlx::PgPool, config: &Config) -> String {
 
 /// Serves the real router with `state` on a free port; returns its base URL.
 pub async fn serve_state(state: app::state::AppState, config: &Config) -> String {
-    let router = server::router(state, config, server::leptos_options(config));
+    serve_site(state, config, server::leptos_options(config)).await
+}
+
+/// Serves the real router with `state`, taking the site's files from `options`.
+pub async fn serve_site(
+    state: app::state::AppState,
+    config: &Config,
+    options: leptos::config::LeptosOptions,
+) -> String {
+    let router = server::router(state, config, options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
