@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod leads;
 pub mod loyalty;
 pub mod orders;
+pub mod pages;
 pub mod paging;
 pub mod pipeline;
 mod shell;
@@ -45,7 +46,7 @@ use i18n::{CommonText, Locale, provide_i18n, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
@@ -161,66 +162,68 @@ pub fn App() -> impl IntoView {
     ui::Toasts::provide();
     events::ServerEvents::provide();
     auth::views::AuthSession::provide();
-    // Marks the page live once the WASM has hydrated it (end-to-end tests wait for this).
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-            let _ = body.set_attribute("data-hydrated", "");
-        }
-    });
 
     view! {
         <Title text=move || i18n.text(CommonText::AppTitle)/>
         <Router>
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/login") view=auth::views::SignInPage/>
+                <Route path=path!("/login") view={Lazy::<pages::SignIn>::new()}/>
                 // A customer's survey link: public, no sign-in.
-                <Route path=path!("/s/:token") view=surveys::views::PublicSurveyPage ssr=SsrMode::Async/>
+                <Route path=path!("/s/:token") view={Lazy::<pages::PublicSurvey>::new()} ssr=SsrMode::Async/>
                 // Signed-in pages render in Async mode: the response waits for the session check,
                 // so a signed-out visitor gets a real 302 rather than a streamed page that only
                 // redirects once it runs in the browser.
                 <ParentRoute path=path!("") view=shell::AppShell>
-                    <Route path=path!("") view=home::views::HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("account") view=auth::views::AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("customers") view=customers::views::CustomersPage ssr=SsrMode::Async/>
-                    <Route path=path!("customers/new") view=customers::views::NewCustomerPage ssr=SsrMode::Async/>
-                    <Route path=path!("customers/import") view=imports::views::ImportPage ssr=SsrMode::Async/>
-                    <Route path=path!("imports") view=imports::views::ImportPage ssr=SsrMode::Async/>
-                    <Route path=path!("customers/duplicates") view=customers::views::DuplicatesPage ssr=SsrMode::Async/>
-                    <Route path=path!("customers/:id") view=customers::views::CustomerPage ssr=SsrMode::Async/>
-                    <Route path=path!("customers/:id/edit") view=customers::views::EditCustomerPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/products") view=orders::views::ProductsPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/customers") view=customers::views::CustomerSettingsPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/recycle-bin") view=customers::views::RecycleBinPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/tiers") view=tiers::views::TiersPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/loyalty") view=loyalty::views::LoyaltySettingsPage ssr=SsrMode::Async/>
-                    <Route path=path!("segments") view=tiers::views::SegmentsPage ssr=SsrMode::Async/>
-                    <Route path=path!("insights/customers") view=tiers::views::DistributionPage ssr=SsrMode::Async/>
-                    <Route path=path!("jobs") view=jobs::views::JobsPage ssr=SsrMode::Async/>
-                    <Route path=path!("exports") view=exports::views::ExportsPage ssr=SsrMode::Async/>
-                    <Route path=path!("pipeline") view=pipeline::views::PipelinePage ssr=SsrMode::Async/>
-                    <Route path=path!("opportunities/:id") view=pipeline::views::OpportunityPage ssr=SsrMode::Async/>
-                    <Route path=path!("forecast") view=pipeline::views::ForecastPage ssr=SsrMode::Async/>
-                    <Route path=path!("leads") view=leads::views::LeadsPage ssr=SsrMode::Async/>
-                    <Route path=path!("tasks") view=tasks::views::MyDayPage ssr=SsrMode::Async/>
-                    <Route path=path!("tickets") view=tickets::views::TicketsPage ssr=SsrMode::Async/>
-                    <Route path=path!("tickets/:id") view=tickets::views::TicketPage ssr=SsrMode::Async/>
-                    <Route path=path!("service") view=tickets::views::ServiceReportPage ssr=SsrMode::Async/>
-                    <Route path=path!("surveys") view=surveys::views::SurveysPage ssr=SsrMode::Async/>
-                    <Route path=path!("surveys/:id") view=surveys::views::SurveyPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/service") view=tickets::views::ServiceSettingsPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/pipelines") view=pipeline::views::PipelinesPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/leads") view=leads::views::LeadSettingsPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/users") view=users::views::UsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/teams") view=users::views::TeamsPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/access") view=users::views::AccessPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/audit") view=audit::views::AuditLogPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/company") view=company::views::CompanySettingsPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/backups") view=backups::views::BackupsPage ssr=SsrMode::Async/>
+                    <Route path=path!("") view={Lazy::<pages::Home>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("account") view={Lazy::<pages::Account>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("customers") view={Lazy::<pages::Customers>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("customers/new") view={Lazy::<pages::NewCustomer>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("customers/import") view={Lazy::<pages::Import>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("imports") view={Lazy::<pages::Import>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("customers/duplicates") view={Lazy::<pages::Duplicates>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("customers/:id") view={Lazy::<pages::Customer>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("customers/:id/edit") view={Lazy::<pages::EditCustomer>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/products") view={Lazy::<pages::Products>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/customers") view={Lazy::<pages::CustomerSettings>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/recycle-bin") view={Lazy::<pages::RecycleBin>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/tiers") view={Lazy::<pages::Tiers>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/loyalty") view={Lazy::<pages::LoyaltySettings>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("segments") view={Lazy::<pages::Segments>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("insights/customers") view={Lazy::<pages::Distribution>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("jobs") view={Lazy::<pages::Jobs>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("exports") view={Lazy::<pages::Exports>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("pipeline") view={Lazy::<pages::Pipeline>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("opportunities/:id") view={Lazy::<pages::Opportunity>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("forecast") view={Lazy::<pages::Forecast>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("leads") view={Lazy::<pages::Leads>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("tasks") view={Lazy::<pages::MyDay>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("tickets") view={Lazy::<pages::Tickets>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("tickets/:id") view={Lazy::<pages::Ticket>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("service") view={Lazy::<pages::ServiceReport>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("surveys") view={Lazy::<pages::Surveys>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("surveys/:id") view={Lazy::<pages::Survey>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/service") view={Lazy::<pages::ServiceSettings>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/pipelines") view={Lazy::<pages::Pipelines>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/leads") view={Lazy::<pages::LeadSettings>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/users") view={Lazy::<pages::Users>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/teams") view={Lazy::<pages::Teams>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/access") view={Lazy::<pages::Access>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/audit") view={Lazy::<pages::AuditLog>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/company") view={Lazy::<pages::CompanySettings>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/backups") view={Lazy::<pages::Backups>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>
         <ui::Toaster/>
+    }
+}
+
+/// Marks the page live once the WASM has hydrated all of it, the lazily loaded page included
+/// (end-to-end tests and the budget script wait for this).
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated() {
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        let _ = body.set_attribute("data-hydrated", "");
     }
 }
 

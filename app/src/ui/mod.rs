@@ -4,6 +4,7 @@ mod field;
 mod marks;
 mod notice;
 mod paged;
+pub mod stopped;
 mod time;
 mod toast;
 mod upload;
