@@ -1,9 +1,10 @@
 // The first-load budget (issue 19), measured in headless Chromium against a running release build.
 //
-//   node end2end/budget.mjs          (after `cargo leptos build --release --precompress`)
+//   node end2end/budget.mjs          (`./guanxi budget` builds what it measures first)
 //
-// It creates a database on GUANXI_TEST_ADMIN_URL's server, starts target/release/server on it with
-// the demo data, measures, and drops the database again.
+// It creates a database on GUANXI_TEST_ADMIN_URL's server, starts the server binary
+// (GUANXI_BUDGET_SERVER, target/debug/server by default) on it with the demo data, serving the
+// release site in target/site, measures, and drops the database again.
 //
 // Bytes are what crossed the network (CDP encodedDataLength: compressed bodies plus headers), for
 // the JS, WASM and CSS a visit fetched. Times run from the start of navigation until a click on the
@@ -12,7 +13,7 @@
 // because the lazy-loaded areas that bring the figures under the budget have not landed yet.
 import { chromium } from "@playwright/test";
 import { spawn } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -35,7 +36,8 @@ async function admin(sql) {
 }
 await admin(`drop database if exists ${database} with (force)`);
 await admin(`create database ${database}`);
-const server = spawn(join(root, "target", "release", "server"), [], {
+const serverBinary = process.env.GUANXI_BUDGET_SERVER ?? join(root, "target", "debug", "server");
+const server = spawn(serverBinary, [], {
   cwd: root,
   env: {
     ...process.env,
@@ -58,7 +60,7 @@ for (let attempt = 0; ; attempt++) {
   } catch {}
   if (attempt > 240 || server.exitCode !== null) {
     await stopServer();
-    throw new Error("the release server did not become ready");
+    throw new Error("the server did not become ready");
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
@@ -121,12 +123,14 @@ async function hydrated(page) {
   await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout: 120_000 });
 }
 
-/** Navigation start to the customer page opened by a click on the first row. */
-async function timeToOpenCustomer(page) {
+/** Navigation start to the customer page opened by a click on the first row; `atHydrated` runs
+ * once /customers has hydrated, before the click. */
+async function timeToOpenCustomer(page, atHydrated) {
   const started = Date.now();
   await page.goto(`${base}/customers`, { waitUntil: "commit" });
   await hydrated(page);
   const hydratedMs = Date.now() - started;
+  atHydrated();
   const firstRow = page.getByTestId("customers").getByRole("link").first();
   await firstRow.click({ timeout: 60_000 });
   await page.getByTestId("customer-name").waitFor({ timeout: 60_000 });
@@ -134,43 +138,47 @@ async function timeToOpenCustomer(page) {
 }
 
 const rows = [];
+const times = {};
 const record = (name, totals, limit) => {
   rows.push({ name, totals, limit });
 };
 
-// 1. A first visit: the sign-in page with an empty cache; then /customers after signing in.
-const visitor = await browser.newContext({ locale: "zh-CN" });
-const first = await countedPage(visitor);
-await first.page.goto(`${base}/login`);
-await hydrated(first.page);
-record("/login, first visit", first.take(), LIMITS.firstPage);
-await first.page.getByLabel(/邮箱|Email/).fill(EMAIL);
-await first.page.getByLabel(/^(密码|Password)$/).fill(PASSWORD);
-await first.page.locator("form.auth-form button[type=submit]").click();
-await first.page.waitForURL((url) => url.pathname === "/");
-first.take();
-await first.page.goto(`${base}/customers`);
-await hydrated(first.page);
-record("/customers after signing in", first.take(), LIMITS.firstPage);
-for (const area of ["/pipeline", "/tickets", "/admin/tiers"]) {
-  await first.page.goto(`${base}${area}`);
+try {
+  // 1. A first visit: the sign-in page with an empty cache; then /customers after signing in.
+  const visitor = await browser.newContext({ locale: "zh-CN" });
+  const first = await countedPage(visitor);
+  await first.page.goto(`${base}/login`);
   await hydrated(first.page);
-  record(`${area}, first visit after /customers`, first.take(), LIMITS.nextArea);
-}
-const signedIn = await visitor.storageState();
-await visitor.close();
+  record("/login, first visit", first.take(), LIMITS.firstPage);
+  await first.page.getByLabel(/邮箱|Email/).fill(EMAIL);
+  await first.page.getByLabel(/^(密码|Password)$/).fill(PASSWORD);
+  await first.page.locator("form.auth-form button[type=submit]").click();
+  await first.page.waitForURL((url) => url.pathname === "/");
+  first.take();
+  await first.page.goto(`${base}/customers`);
+  await hydrated(first.page);
+  record("/customers after signing in", first.take(), LIMITS.firstPage);
+  for (const area of ["/pipeline", "/tickets", "/admin/tiers"]) {
+    await first.page.goto(`${base}${area}`);
+    await hydrated(first.page);
+    record(`${area}, first visit after /customers`, first.take(), LIMITS.nextArea);
+  }
+  const signedIn = await visitor.storageState();
+  await visitor.close();
 
-// 2. A bookmark opened with an empty cache, signed in: bytes and time to a working page.
-const times = {};
-for (const throttled of [false, true]) {
-  const context = await browser.newContext({ locale: "zh-CN", storageState: signedIn });
-  const counted = await countedPage(context, { throttled });
-  times[throttled ? "throttled" : "unthrottled"] = await timeToOpenCustomer(counted.page);
-  if (!throttled) record("/customers from a bookmark, empty cache", counted.take(), LIMITS.firstPage);
-  await context.close();
+  // 2. A bookmark opened with an empty cache, signed in: bytes and time to a working page.
+  for (const throttled of [false, true]) {
+    const context = await browser.newContext({ locale: "zh-CN", storageState: signedIn });
+    const counted = await countedPage(context, { throttled });
+    times[throttled ? "throttled" : "unthrottled"] = await timeToOpenCustomer(counted.page, () => {
+      if (!throttled) record("/customers from a bookmark, empty cache", counted.take(), LIMITS.firstPage);
+    });
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await stopServer();
 }
-await browser.close();
-await stopServer();
 
 let missed = 0;
 console.log("\nFirst-load budget: JS + WASM + CSS transferred (compressed, with headers)");
@@ -193,17 +201,30 @@ for (const [name, { hydratedMs, openedMs }] of Object.entries(times)) {
 }
 
 {
-  console.log("\nFiles under pkg/ (bytes on disk: raw, precompressed brotli, gzip)");
+  // What the build produced: the main module and, per split point (an area of pages), the chunks
+  // it needs (shared chunks counted in each that needs them).
   const pkg = join(siteRoot, "pkg");
-  for (const name of readdirSync(pkg).filter((n) => !n.endsWith(".br") && !n.endsWith(".gz")).sort()) {
-    const size = (suffix) => {
-      try {
-        return `${kB(statSync(join(pkg, name + suffix)).size)} kB`;
-      } catch {
-        return "-";
-      }
-    };
-    console.log(`  ${name}: ${size("")} raw, ${size(".br")} br, ${size(".gz")} gz`);
+  const names = readdirSync(pkg);
+  const brotli = (file) => {
+    try {
+      return statSync(join(pkg, `${file}.br`)).size;
+    } catch {
+      return 0;
+    }
+  };
+  const main = names.find((n) => /^guanxi\..*\.wasm$/.test(n));
+  const chunks = names.filter((n) => /^chunk_|^split_/.test(n) && n.endsWith(".wasm"));
+  const total = chunks.reduce((sum, n) => sum + brotli(n), 0);
+  console.log(`\nBuild: main module ${kB(brotli(main))} kB br; ${chunks.length} chunks, ${kB(total)} kB br in all`);
+  const manifestName = names.find((n) => /^__wasm_split_manifest\..*\.json$/.test(n));
+  if (manifestName) {
+    const manifest = JSON.parse(readFileSync(join(pkg, manifestName), "utf8"));
+    console.log("| split point | chunks | kB br |");
+    console.log("|---|---:|---:|");
+    for (const [point, needed] of Object.entries(manifest).sort((a, b) => a[0].localeCompare(b[0]))) {
+      const bytes = needed.reduce((sum, chunk) => sum + brotli(`${chunk}.wasm`), 0);
+      console.log(`| ${point.replace(/^__|_\d+$/g, "")} | ${needed.length} | ${kB(bytes)} |`);
+    }
   }
 }
 if (consoleErrors.length) {
