@@ -94,6 +94,16 @@ async fn ensure_template() -> &'static str {
 }
 
 /// A database of its own for one test, dropped when the value is dropped.
+/// Today in the company's time zone, as the queries count it. Not `Utc::now().date_naive()`:
+/// from 16:00 UTC it is already tomorrow in Asia/Shanghai, and a test using the UTC date fails
+/// every evening.
+pub async fn company_today(pool: &PgPool) -> chrono::NaiveDate {
+    sqlx::query_scalar("select (now() at time zone company_time_zone())::date")
+        .fetch_one(pool)
+        .await
+        .expect("the company's date")
+}
+
 pub struct TestDatabase {
     pub pool: PgPool,
     pub url: String,

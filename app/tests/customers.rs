@@ -430,7 +430,7 @@ async fn every_sort_pages_through_all_customers_once_in_order() {
         )
         .await;
     assert_eq!(potential, vec![ids[6], ids[5], ids[2]]);
-    let today = Utc::now().date_naive();
+    let today = app::testing::company_today(&w.db.pool).await;
     let ordered_lately = w
         .listed(
             &admin,

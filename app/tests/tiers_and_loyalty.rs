@@ -249,7 +249,7 @@ async fn overrides_win_until_they_expire() {
         tiers::set_override(&w.state, &w.admin, id, Some(high), " ", None).await.unwrap_err();
     assert_eq!(error.field_errors().unwrap().get("reason"), &[FieldError::Required]);
 
-    let today = Utc::now().date_naive();
+    let today = app::testing::company_today(&w.db.pool).await;
     tiers::set_override(&w.state, &w.admin, id, Some(high), "战略合作", Some(today)).await.unwrap();
     assert_eq!(w.tier_name(id).await.as_deref(), Some("High"), "applies through its last day");
     tiers::set_override(

@@ -176,7 +176,7 @@ async fn the_audit_log_filters_and_pages_newest_first() {
         ..Default::default()
     };
     assert_eq!(audit::list(&db.pool, &teams, None, 50).await.unwrap().items.len(), 1);
-    let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+    let tomorrow = app::testing::company_today(&db.pool).await + chrono::Duration::days(1);
     let future = AuditFilter { from: Some(tomorrow), ..Default::default() };
     assert!(audit::list(&db.pool, &future, None, 50).await.unwrap().items.is_empty());
 }
