@@ -53,7 +53,7 @@ use leptos_router::{
 
 /// The language to render in: on the server the one the request resolved (account, cookie or
 /// `Accept-Language`); in the browser the one the server rendered, read back from `<html lang>`.
-fn initial_locale() -> Locale {
+pub(crate) fn initial_locale() -> Locale {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>()

@@ -1,12 +1,12 @@
 //! When the WASM stops, the page stops reacting without a word: a panic aborts the whole module,
 //! and a page's code that could not be downloaded (a lazily loaded chunk, on a dropped
 //! connection) ends the same way. The panic hook calls [`show_stopped_notice`], which puts a
-//! notice over the page with a link that loads it afresh; it is plain DOM, because nothing of the
-//! app runs any more.
+//! notice over the page with a link that loads afresh the page the person was opening; it is plain
+//! DOM, because the app's state can no longer be trusted.
 
 use crate::i18n::CommonText;
 #[cfg(feature = "hydrate")]
-use crate::i18n::{Locale, Text};
+use crate::i18n::Text;
 
 /// What stopped the page: its code did not arrive, or a bug.
 pub fn stop_reason(panic_message: &str) -> CommonText {
@@ -77,14 +77,14 @@ pub fn show_stopped_notice(panic_message: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let (Some(body), Some(root)) = (document.body(), document.document_element()) else {
+    let Some(body) = document.body() else {
         return;
     };
     if document.get_element_by_id("page-stopped").is_some() {
         return;
     }
-    let locale =
-        root.get_attribute("lang").and_then(|tag| Locale::from_tag(&tag)).unwrap_or_default();
+    // `<html lang>` follows the language switch, so this is the language on screen.
+    let locale = crate::initial_locale();
     let href = retry_address();
     let build = || -> Option<()> {
         let notice = document.create_element("div").ok()?;
