@@ -64,7 +64,8 @@ export default async function globalSetup() {
   const backups = mkdtempSync(join(tmpdir(), "guanxi-e2e-backups-"));
   process.env.GUANXI_E2E_BACKUP_DIR = backups;
   const log = openSync(join(__dirname, "..", "test-results-server.log"), "w");
-  const server = spawn(join(root, "target", "debug", "server"), [], {
+  // The budget (`budget.config.ts`) serves a release site, which only a release server renders.
+  const server = spawn(process.env.GUANXI_E2E_SERVER ?? join(root, "target", "debug", "server"), [], {
     cwd: root,
     env: {
       ...process.env,
