@@ -5,11 +5,16 @@
 // Release builds (no `erase_components`) nest view types deeply enough to need more than 128.
 #![recursion_limit = "256"]
 
+pub mod account;
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod backups;
 pub mod company;
+pub mod composed;
+pub mod customer_360;
 pub mod customers;
+pub mod enums;
 pub mod error;
 pub mod events;
 pub mod exports;
@@ -29,14 +34,19 @@ pub mod surveys;
 pub mod tasks;
 pub mod tickets;
 pub mod tiers;
-pub mod timeline;
 pub mod ui;
 pub mod users;
 
 #[cfg(feature = "ssr")]
+pub mod clock;
+#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod demo;
+#[cfg(feature = "ssr")]
+pub mod export_sources;
+#[cfg(feature = "ssr")]
+pub mod registry;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "testing")]

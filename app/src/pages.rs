@@ -53,7 +53,7 @@ macro_rules! area {
 
 area! {
     /// Signing in: the first page most visitors see.
-    sign_in_area / __preload_sign_in_area { SignIn => crate::auth::views::SignInPage; }
+    sign_in_area / __preload_sign_in_area { SignIn => crate::account::views::SignInPage; }
 }
 area! {
     /// A customer's survey link, opened on a phone without signing in.
@@ -62,7 +62,7 @@ area! {
 area! {
     start_area / __preload_start_area {
         Home => crate::home::views::HomePage;
-        Account => crate::auth::views::AccountPage;
+        Account => crate::account::views::AccountPage;
     }
 }
 area! {
@@ -70,7 +70,7 @@ area! {
         Customers => crate::customers::views::CustomersPage;
         NewCustomer => crate::customers::views::NewCustomerPage;
         Duplicates => crate::customers::views::DuplicatesPage;
-        Customer => crate::customers::views::CustomerPage;
+        Customer => crate::customer_360::CustomerPage;
         EditCustomer => crate::customers::views::EditCustomerPage;
         CustomerSettings => crate::customers::views::CustomerSettingsPage;
         RecycleBin => crate::customers::views::RecycleBinPage;
@@ -87,7 +87,7 @@ area! {
 area! {
     sales_area / __preload_sales_area {
         Pipeline => crate::pipeline::views::PipelinePage;
-        Opportunity => crate::pipeline::views::OpportunityPage;
+        Opportunity => crate::composed::OpportunityPage;
         Forecast => crate::pipeline::views::ForecastPage;
         Leads => crate::leads::views::LeadsPage;
         MyDay => crate::tasks::views::MyDayPage;
@@ -98,7 +98,7 @@ area! {
 area! {
     service_area / __preload_service_area {
         Tickets => crate::tickets::views::TicketsPage;
-        Ticket => crate::tickets::views::TicketPage;
+        Ticket => crate::composed::TicketPage;
         ServiceReport => crate::tickets::views::ServiceReportPage;
         Surveys => crate::surveys::views::SurveysPage;
         Survey => crate::surveys::views::SurveyPage;
@@ -118,7 +118,7 @@ area! {
         Users => crate::users::views::UsersPage;
         Teams => crate::users::views::TeamsPage;
         Access => crate::users::views::AccessPage;
-        AuditLog => crate::audit::views::AuditLogPage;
+        AuditLog => crate::audit_log::views::AuditLogPage;
         CompanySettings => crate::company::views::CompanySettingsPage;
         Backups => crate::backups::views::BackupsPage;
     }

@@ -1,10 +1,13 @@
 //! The signed-in frame: sidebar navigation, top bar, and the page outlet.
 
 use crate::{
-    auth::{
+    account::{
         api::sign_out,
+        views::{ChooseNewPasswordPage, LocaleSwitch},
+    },
+    auth::{
         model::{CurrentUser, Role},
-        views::{ChooseNewPasswordPage, LocaleSwitch, role_label, use_auth_session},
+        views::{role_label, use_auth_session},
     },
     error::AppError,
     events::use_server_events,

@@ -1,6 +1,6 @@
 //! What the server hands to every request: the pool, the settings and the event bus.
 
-use crate::{auth::guard::SignInGuard, company::clock::CompanyClock, events::EventBus};
+use crate::{auth::guard::SignInGuard, clock::CompanyClock, events::EventBus};
 use sqlx::PgPool;
 use std::sync::Arc;
 

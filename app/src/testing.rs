@@ -211,8 +211,33 @@ impl Background {
     pub fn start(state: &AppState) -> Self {
         let mut tasks =
             vec![crate::events::server::spawn_listener(state.pool.clone(), state.events.clone())];
-        tasks.extend(crate::jobs::worker::spawn_unscheduled(state.clone(), "test", 1));
+        tasks.extend(crate::jobs::worker::spawn_unscheduled(
+            state.clone(),
+            "test",
+            1,
+            crate::registry::JOBS,
+        ));
         Background { state: state.clone(), tasks }
+    }
+
+    /// Waits until no job is running or due, so a test can look at what queued jobs did (and
+    /// at what they did not). Panics after `seconds`.
+    pub async fn settled(&self, seconds: u64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        loop {
+            let busy: i64 = sqlx::query_scalar(
+                "select count(*) from job
+                 where status = 'running' or (status = 'queued' and run_at <= now())",
+            )
+            .fetch_one(&self.state.pool)
+            .await
+            .expect("counting busy jobs");
+            if busy == 0 {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "jobs still busy after {seconds} s");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 }
 
@@ -359,9 +384,9 @@ impl crate::imports::service::Progress for StopsAfter {
         &mut self,
         done: i64,
         _total: i64,
-    ) -> Result<(), crate::jobs::worker::JobError> {
+    ) -> Result<(), crate::jobs::context::JobError> {
         if done >= self.0 {
-            return Err(crate::jobs::worker::JobError::Retry("stopped".into()));
+            return Err(crate::jobs::context::JobError::Retry("stopped".into()));
         }
         Ok(())
     }

@@ -572,6 +572,20 @@ async fn a_merge_moves_everything_to_the_survivor_and_can_be_undone() {
     assert_eq!(s.email.as_deref(), Some("sales@huaxin.example"));
     assert_eq!(s.phone.as_deref(), Some("13800138000"));
     assert_eq!((s.order_count, s.total_spend.minor), (2, 200_000), "aggregates recomputed");
+    // The survivor's scores follow its new orders through the tiers area's job, queued with the
+    // merge.
+    let frequency = async || -> i32 {
+        sqlx::query_scalar("select frequency from customer_score where customer_id = $1")
+            .bind(survivor.0)
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(frequency().await, 1, "scored with its own order until the job runs");
+    let workers = app::testing::Background::start(&w.state);
+    workers.settled(20).await;
+    assert_eq!(frequency().await, 2, "rescored with the merged record's order");
+    drop(workers);
     assert_eq!(s.tags, vec!["VIP".to_owned()]);
     assert_eq!(s.contacts.len(), 1);
     assert!(w.detail(&admin, merged).await.is_none(), "the merged record is gone from view");

@@ -14,13 +14,14 @@ use app::{
         model::{ExportEntity, ExportFormat},
         routes::{Output, write_export},
         sheet::CsvEncoding,
-        sources::{Request, Who},
+        source::{Request, Who},
     },
     i18n::Locale,
     imports::{
         model::{Encoding, ImportKind, ImportMode, ImportOptions, ImportRun, ImportStatus},
         service,
     },
+    registry::EXPORTS,
     state::AppState,
     testing::{Background, StopsAfter, TestDatabase, started_import},
 };
@@ -165,10 +166,18 @@ impl World {
             locale: Locale::ZhCn,
             zone: Tz::Asia__Shanghai,
         };
-        let (_, bytes) =
-            write_export(&self.db.pool, &who, entity, &request, output, "sheet", Vec::new())
-                .await
-                .unwrap();
+        let (_, bytes) = write_export(
+            EXPORTS,
+            &self.db.pool,
+            &who,
+            entity,
+            &request,
+            output,
+            "sheet",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
         bytes
     }
 }
@@ -702,6 +711,7 @@ A-3,2026-05-01,,西部物流,100\n";
         zone: Tz::Asia__Shanghai,
     };
     let audit = write_export(
+        EXPORTS,
         &w.db.pool,
         &who,
         ExportEntity::AuditLog,

@@ -22,13 +22,13 @@ async fn export_csv(
     filter: app::customers::model::CustomerFilter,
     encoding: CsvEncoding,
 ) -> Vec<u8> {
-    use app::exports::{model::*, routes, sources};
-    let who = sources::Who {
+    use app::exports::{model::*, routes, source};
+    let who = source::Who {
         user_id: caller.id(),
         visible_owners: caller.scope.visible_owners(),
         admin: caller.role().includes(Role::Admin),
     };
-    let request = sources::Request {
+    let request = source::Request {
         filter: Some(serde_json::to_value(filter).unwrap()),
         ..Default::default()
     };
@@ -39,6 +39,7 @@ async fn export_csv(
         zone: Tz::Asia__Shanghai,
     };
     let (_, bytes) = routes::write_export(
+        app::registry::EXPORTS,
         &state.pool,
         &who,
         ExportEntity::Customers,

@@ -319,7 +319,7 @@ async fn resolving_emails_a_single_use_survey_and_a_detractor_opens_a_follow_up(
         public_url: "http://crm.example.com".into(),
         ..Settings::default()
     });
-    let _workers = Background::start(&state);
+    let workers = Background::start(&state);
     let owner = caller(&db, "owner@example.com", Role::Manager, None).await;
     let agent = caller(&db, "agent@example.com", Role::Admin, None).await;
     // The owner records that this customer reads English, as on the customer form.
@@ -388,7 +388,7 @@ async fn resolving_emails_a_single_use_survey_and_a_detractor_opens_a_follow_up(
     );
 
     // The answer is on the customer's timeline and in the results.
-    let timeline = app::timeline::repo::list(&db.pool, id, None, 50).await.unwrap();
+    let timeline = app::customers::timeline::repo::list(&db.pool, id, None, 50).await.unwrap();
     assert!(timeline.items.iter().any(|e| e.kind == "survey_answered" && e.data["csat"] == 1));
     let service = tickets::customer_service(&db.pool, &owner, id).await.unwrap();
     assert_eq!(service.last_csat, Some(1));
@@ -405,6 +405,15 @@ async fn resolving_emails_a_single_use_survey_and_a_detractor_opens_a_follow_up(
     tickets::set_status(&state, &agent, ticket, version, TicketStatus::Reopened).await.unwrap();
     let version = tickets::detail(&db.pool, &agent, ticket).await.unwrap().row.version;
     tickets::set_status(&state, &agent, ticket, version, TicketStatus::Resolved).await.unwrap();
+    // The second resolution's survey job has run, and found the ticket surveyed already.
+    workers.settled(20).await;
+    let queued: i64 = sqlx::query_scalar(
+        "select count(*) from job where kind = 'survey_after_resolution' and status = 'succeeded'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(queued, 2, "each resolution queued its survey job");
     let recipients: i64 = sqlx::query_scalar("select count(*) from survey_recipient")
         .fetch_one(&db.pool)
         .await

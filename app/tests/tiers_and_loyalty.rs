@@ -152,7 +152,8 @@ async fn the_first_matching_tier_wins_and_moves_are_explained_on_the_timeline() 
     .unwrap();
     assert_eq!(data["to_en"], "High");
     assert_eq!(data["because"], serde_json::json!({ "M": 5, "F": 5 }));
-    let text = app::i18n::timeline_text("tier_changed", &data, app::i18n::Locale::En);
+    let text =
+        app::customers::timeline::text::timeline_text("tier_changed", &data, app::i18n::Locale::En);
     let from = data["from_en"].as_str().unwrap_or("—");
     assert_ne!(from, "High");
     assert_eq!(text, format!("tier {from} → High because F=5, M=5"));

@@ -182,7 +182,7 @@ async fn main() {
                     repo::detail(&mut pool.acquire().await.unwrap(), id, None, &settings)
                         .await
                         .unwrap();
-                    app::timeline::repo::list(&pool, id, None, 30).await.unwrap();
+                    app::customers::timeline::repo::list(&pool, id, None, 30).await.unwrap();
                     app::orders::repo::orders(&pool, id, None, 20).await.unwrap();
                     app::orders::repo::recommendations(&pool, id, 5).await.unwrap();
                 }

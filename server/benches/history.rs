@@ -21,14 +21,14 @@ use app::{
         model::{ExportEntity, ExportFormat},
         routes::{Output, write_export},
         sheet::CsvEncoding,
-        sources::{Request, Who},
+        source::{Request, Who},
     },
     i18n::Locale,
     imports::{
         model::{Encoding, ImportKind, ImportMode, ImportOptions},
         service as imports,
     },
-    jobs::worker::JobError,
+    jobs::context::JobError,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use sqlx::PgPool;
@@ -159,7 +159,7 @@ async fn bare_inserts(pool: &PgPool, orders: &[GeneratedOrder]) -> f64 {
         )
         .bind(batch.iter().map(|o| customers[&o.phone]).collect::<Vec<_>>())
         .bind(batch.iter().map(|o| o.number.clone()).collect::<Vec<_>>())
-        .bind(batch.iter().map(|o| app::company::clock::local_to_utc(o.at, zone)).collect::<Vec<_>>())
+        .bind(batch.iter().map(|o| app::clock::local_to_utc(o.at, zone)).collect::<Vec<_>>())
         .bind(vec!["other"; batch.len()])
         .bind(vec!["CNY"; batch.len()])
         .bind(
@@ -194,7 +194,7 @@ async fn bare_inserts(pool: &PgPool, orders: &[GeneratedOrder]) -> f64 {
              from unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::text[]) as u(customer_id, at, id, no)",
         )
         .bind(batch.iter().map(|o| customers[&o.phone]).collect::<Vec<_>>())
-        .bind(batch.iter().map(|o| app::company::clock::local_to_utc(o.at, zone)).collect::<Vec<_>>())
+        .bind(batch.iter().map(|o| app::clock::local_to_utc(o.at, zone)).collect::<Vec<_>>())
         .bind(&ids)
         .bind(batch.iter().map(|o| o.number.clone()).collect::<Vec<_>>())
         .execute(&mut *tx)
@@ -347,6 +347,7 @@ async fn main() {
             let base = memory_now_mb();
             let started = Instant::now();
             let (rows, file) = write_export(
+                app::registry::EXPORTS,
                 &pool,
                 &who,
                 ExportEntity::Customers,

@@ -145,7 +145,7 @@ async fn main() {
             async move {
                 let client = Client::builder().cookie_store(true).build().unwrap();
                 let response = client
-                    .post(format!("{base}{}", app::auth::api::SignIn::PATH))
+                    .post(format!("{base}{}", app::account::api::SignIn::PATH))
                     .header(header::ORIGIN, &base)
                     .form(&[
                         ("email", format!("load{n}@example.com")),

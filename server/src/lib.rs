@@ -319,6 +319,7 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
         ))
         .layer(Extension(state.events.clone()))
         .layer(Extension(state.clone()))
+        .layer(Extension(app::registry::EXPORTS))
         .layer(axum::middleware::map_response(assets::pages_revalidate))
         .merge(static_files)
         // Passes precompressed files through (they carry Content-Encoding already); compresses

@@ -141,7 +141,8 @@ async fn serve() -> Result<(), BoxError> {
     }
     let listener_task = app::events::server::spawn_listener(pool.clone(), state.events.clone());
     let process = format!("{}-{}", hostname(), std::process::id());
-    let mut workers = app::jobs::worker::spawn(state.clone(), &process, config.workers);
+    let mut workers =
+        app::jobs::worker::spawn(state.clone(), &process, config.workers, app::registry::JOBS);
 
     let options = server::leptos_options(&config);
     let router = server::router(state.clone(), &config, options);

@@ -24,7 +24,7 @@ use tower_sessions::Session;
 #[derive(Clone)]
 pub struct MiddlewareState {
     pub pool: sqlx::PgPool,
-    pub clock: app::company::clock::CompanyClock,
+    pub clock: app::clock::CompanyClock,
     pub proxy_trust: ProxyTrust,
     pub public_origin: Option<String>,
     pub session_idle: chrono::Duration,

@@ -10,7 +10,9 @@
 mod common;
 
 use app::{
-    audit::{api::*, model::AuditFilter},
+    account::api::*,
+    audit::model::AuditFilter,
+    audit_log::api::*,
     auth::{
         api::*,
         model::{Role, ScopeKind, UserId},

@@ -3,8 +3,9 @@
 mod common;
 
 use app::{
+    account::api::{ChangePassword, ListMySessions, SignOut, SignOutOtherSessions},
     auth::{
-        api::{ChangePassword, GetCurrentUser, ListMySessions, SignOut, SignOutOtherSessions},
+        api::GetCurrentUser,
         model::{CurrentUser, Role},
     },
     error::{AppError, FieldError},
@@ -88,7 +89,7 @@ async fn the_session_id_changes_at_sign_in() {
     let planted = "plantedsessionidplantedsessionid";
     let response = browser
         .client
-        .post(format!("{}{}", server.base, app::auth::api::SignIn::PATH))
+        .post(format!("{}{}", server.base, app::account::api::SignIn::PATH))
         .header(header::COOKIE, format!("{}={planted}", server::SESSION_COOKIE))
         .form(&[("email", "li.na@example.com"), ("password", PASSWORD)])
         .send()
@@ -517,7 +518,7 @@ async fn the_client_address_comes_from_trusted_proxies_only() {
         let base = server.base.clone();
         async move {
             let response = reqwest::Client::new()
-                .post(format!("{base}{}", app::auth::api::SignIn::PATH))
+                .post(format!("{base}{}", app::account::api::SignIn::PATH))
                 .header(header::ORIGIN, &base)
                 .header("x-forwarded-for", "6.6.6.6, 198.51.100.7")
                 .form(&[("email", "proxied@example.com"), ("password", PASSWORD)])

@@ -1,4 +1,5 @@
-//! Sign-in and sign-out, sessions, the role guard and data scopes.
+//! Who is calling: users, roles, data scopes, sessions, the role guard and the sign-in
+//! throttle. Every area checks its caller here; the sign-in and account pages are `account`.
 
 pub mod api;
 #[cfg(feature = "ssr")]
@@ -8,6 +9,4 @@ pub mod model;
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod server;
-#[cfg(feature = "ssr")]
-pub mod service;
 pub mod views;

@@ -8,7 +8,7 @@ use super::{
 use crate::{
     auth::model::UserId,
     error::AppError,
-    jobs::worker::{JobContext, JobError},
+    jobs::context::{JobContext, JobError},
     paging::Page,
     state::BackupSettings,
 };

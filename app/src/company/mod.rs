@@ -3,8 +3,6 @@
 //! jobs) and every time is shown.
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod clock;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod repo;

@@ -16,14 +16,6 @@ pub async fn settings(executor: impl PgExecutor<'_>) -> Result<CompanySettings, 
     Ok(CompanySettings { time_zone: row.time_zone, version: row.version })
 }
 
-/// The company's zone, read now (jobs and services that run outside a request). A name chrono
-/// does not know (the database's tz data is newer) falls back to the default with a warning.
-pub async fn time_zone(executor: impl PgExecutor<'_>) -> Result<Tz, AppError> {
-    let name =
-        sqlx::query_scalar!("select time_zone from company_settings").fetch_one(executor).await?;
-    Ok(super::clock::parse_zone(&name))
-}
-
 /// Saves the settings if `version` is current.
 ///
 /// Errors: `Validation` (`time_zone`), `Conflict`.

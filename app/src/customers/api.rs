@@ -9,9 +9,9 @@ use super::{
 };
 use crate::{
     auth::model::UserId,
+    customers::timeline::model::{TimelineCursor, TimelineEntry},
     error::AppError,
     paging::Page,
-    timeline::model::{TimelineCursor, TimelineEntry},
 };
 use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,8 @@ pub struct CustomerOptions {
     pub owners: Vec<(UserId, String)>,
     pub custom_fields: Vec<CustomFieldDef>,
     pub settings: CustomerSettings,
+    /// The active value tiers, best last, for the tier filter: `(id, name_zh, name_en)`.
+    pub tiers: Vec<(i64, String, String)>,
 }
 
 /// Menus and rules the customer pages need.
@@ -55,12 +57,22 @@ pub async fn get_customer_options() -> Result<CustomerOptions, AppError> {
     .into_iter()
     .map(|r| (UserId(r.id), r.display_name))
     .collect();
+    // The tier table is the tiers area's; the filter needs only its names, read here so the
+    // customer list does not reach into that area.
+    let tiers =
+        sqlx::query!("select id, name_zh, name_en from tier where active order by position")
+            .fetch_all(&state.pool)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name_zh, r.name_en))
+            .collect();
     Ok(CustomerOptions {
         regions,
         industries,
         owners,
         custom_fields: super::repo::custom_fields(&state.pool).await?,
         settings: super::repo::settings(&state.pool).await?,
+        tiers,
     })
 }
 
@@ -218,7 +230,7 @@ pub async fn get_timeline(
     if !super::repo::visible(&state.pool, id, scope.as_deref()).await? {
         return Err(AppError::NotFound);
     }
-    crate::timeline::repo::list(&state.pool, id, cursor.as_ref(), 30).await
+    crate::customers::timeline::repo::list(&state.pool, id, cursor.as_ref(), 30).await
 }
 
 /// The caller's saved views of the customer list.

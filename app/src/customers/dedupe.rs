@@ -8,16 +8,19 @@ use crate::{
     audit::repo::{Change, record},
     auth::server::Authenticated,
     customers::dedupe_model::*,
-    error::{AppError, FieldError},
-    events::publish,
-    jobs::worker::{JobContext, JobError},
-    orders,
-    paging::Page,
-    state::AppState,
-    timeline::{
+    customers::timeline::{
         model::kinds,
         repo::{NewEntry, append},
     },
+    error::{AppError, FieldError},
+    events::publish,
+    jobs::{
+        context::{JobContext, JobError},
+        model::kinds as job_kinds,
+        queue::{self, NewJob},
+    },
+    paging::Page,
+    state::AppState,
 };
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -369,8 +372,14 @@ pub async fn merge(
     .await?;
     moved.insert("duplicate_pair".into(), serde_json::json!(closed));
 
-    orders::repo::recompute_aggregates(&mut tx, request.survivor).await?;
-    crate::tiers::service::rescore_one(&mut tx, request.survivor).await?;
+    repo::recompute_aggregates(&mut tx, request.survivor).await?;
+    // The survivor's scores and tier follow its new orders once this commits; the tiers area
+    // does that as a job, so merging needs nothing of it.
+    let rescore = NewJob::new(
+        job_kinds::TIER_RESCORE,
+        serde_json::json!({ "customers": [request.survivor.0] }),
+    );
+    queue::enqueue(&mut tx, rescore).await?;
     sqlx::query!(
         "update customer set deleted_at = now(), deleted_by = $2, merged_into = $3, version = version + 1
          where id = $1",
@@ -490,9 +499,14 @@ pub async fn undo(state: &AppState, caller: &Authenticated, merge_id: i64) -> Re
         (merged, &merge.merged_before, None),
     ] {
         restore_fields(&mut tx, id, before, after).await?;
-        orders::repo::recompute_aggregates(&mut tx, id).await?;
+        repo::recompute_aggregates(&mut tx, id).await?;
         repo::refresh_search(&mut tx, id).await?;
     }
+    let rescore = NewJob::new(
+        job_kinds::TIER_RESCORE,
+        serde_json::json!({ "customers": [survivor.0, merged.0] }),
+    );
+    queue::enqueue(&mut tx, rescore).await?;
     sqlx::query!(
         "update customer_merge set undone_at = now(), undone_by = $2 where id = $1",
         merge_id,

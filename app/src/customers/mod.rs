@@ -6,9 +6,11 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod dedupe;
 pub mod dedupe_model;
+pub mod labels;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod timeline;
 pub mod views;

@@ -1,6 +1,7 @@
 //! Customers as both sides of the wire see them, and the pure rules: derived status and stage,
 //! normalisation, search n-grams, validation.
 
+use crate::enums::text_enum;
 use crate::{
     auth::model::{UserId, id_type},
     error::{AppError, FieldError, FieldErrors},
@@ -73,23 +74,6 @@ pub enum Source {
     Manual,
     Other,
 }
-
-macro_rules! text_enum {
-    ($ty:ty { $($variant:ident => $text:literal),* $(,)? }) => {
-        impl $ty {
-            pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $(<$ty>::$variant => $text),* }
-            }
-
-            pub fn parse(value: &str) -> Result<Self, $crate::error::FieldError> {
-                match value { $($text => Ok(<$ty>::$variant),)* _ => Err($crate::error::FieldError::InvalidChoice) }
-            }
-        }
-    };
-}
-pub(crate) use text_enum;
 
 text_enum!(CustomerKind { Company => "company", Individual => "individual" });
 text_enum!(CustomerType { Potential => "potential", Existing => "existing", Former => "former" });

@@ -1184,3 +1184,28 @@ pub async fn visible(
     .fetch_one(pool)
     .await?)
 }
+
+/// Recomputes a customer's order aggregates from the order table (after a merge moved orders,
+/// or undoing one moved them back).
+pub async fn recompute_aggregates(
+    conn: &mut PgConnection,
+    customer_id: CustomerId,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"
+        update customer c set
+            order_count = a.n, total_spend_minor = a.total,
+            first_order_at = a.first, last_order_at = a.last
+        from (
+            select count(*)::int as n, coalesce(sum(total_minor), 0)::bigint as total,
+                   min(ordered_at) as first, max(ordered_at) as last
+            from sales_order where customer_id = $1
+        ) a
+        where c.id = $1
+        "#,
+        customer_id.0
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -5,13 +5,13 @@ use super::{dedupe, model::*, repo};
 use crate::{
     audit::repo::{Change, record},
     auth::{model::UserId, server::Authenticated},
-    error::{AppError, FieldError, FieldErrors},
-    events::{Audience, ServerEvent, Topic, publish},
-    state::AppState,
-    timeline::{
+    customers::timeline::{
         model::kinds,
         repo::{NewEntry, append},
     },
+    error::{AppError, FieldError, FieldErrors},
+    events::{Audience, ServerEvent, Topic, publish},
+    state::AppState,
 };
 use sqlx::PgConnection;
 

@@ -4,7 +4,12 @@
 use super::{
     api::*,
     dedupe_model::{DuplicatePair, MergeRequest},
+    labels::{
+        customer_kind_label, customer_stage_label, customer_status_label, customer_type_label,
+        field_type_label, source_label,
+    },
     model::*,
+    timeline::text::timeline_text,
 };
 use crate::{
     auth::{
@@ -13,13 +18,7 @@ use crate::{
     },
     error::AppError,
     events::{Topic, use_server_events},
-    i18n::{
-        CommonText, CustomerText, ImportText, Locale, OrderText, Text, TimelineText,
-        customer_kind_label, customer_stage_label, customer_status_label, customer_type_label,
-        field_type_label, fill, source_label, timeline_text, use_i18n,
-    },
-    interactions::views::{InteractionList, LogInteractionForm},
-    orders::views::{AddOrderForm, OrderList, Recommendations},
+    i18n::{CommonText, CustomerText, ImportText, Locale, Text, TimelineText, fill, use_i18n},
     ui::{
         CheckboxField, ErrorNotice, Loading, MoreButton, PagedList, SelectField, TextField,
         Timestamp, ToastKind, field_message, use_toasts,
@@ -260,7 +259,6 @@ pub fn CustomersPage() -> impl IntoView {
 pub fn FilterControls(state: FilterState) -> impl IntoView {
     let i18n = use_i18n();
     let options = Resource::new(|| (), |_| get_customer_options());
-    let tiers = Resource::new(|| (), |_| crate::tiers::api::list_tiers());
     let opt = move |pick: fn(&CustomerOptions) -> Vec<String>, any: CustomerText| {
         let values = options.get().and_then(Result::ok).map(|o| pick(&o)).unwrap_or_default();
         text_options(&values, i18n.text(any))
@@ -274,10 +272,14 @@ pub fn FilterControls(state: FilterState) -> impl IntoView {
     };
     let tier_options = move || {
         let mut list = vec![(String::new(), i18n.text(crate::i18n::TierText::AnyTier).to_owned())];
-        if let Some(Ok((tiers, _))) = tiers.get() {
-            list.extend(
-                tiers.into_iter().map(|t| (t.id.0.to_string(), t.name(i18n.locale()).to_owned())),
-            );
+        if let Some(Ok(o)) = options.get() {
+            list.extend(o.tiers.into_iter().map(|(id, zh, en)| {
+                let name = match i18n.locale() {
+                    Locale::ZhCn => zh,
+                    Locale::En => en,
+                };
+                (id.to_string(), name)
+            }));
         }
         list
     };
@@ -552,7 +554,8 @@ fn CustomerTable(rows: Vec<CustomerRow>, selected: RwSignal<Vec<CustomerId>>) ->
     }
 }
 
-fn param_id() -> Signal<Option<CustomerId>> {
+/// The customer id of the route (`/customers/:id`), if it parses.
+pub fn param_id() -> Signal<Option<CustomerId>> {
     let params = use_params_map();
     Signal::derive(move || params.read().get("id").and_then(|v| v.parse().ok()).map(CustomerId))
 }
@@ -845,171 +848,8 @@ fn ContactsEditor(
     }
 }
 
-/// The sections of the 360 page below the header, in tab order. A domain adds its tab here.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-enum Tab {
-    Timeline,
-    Contacts,
-    Orders,
-    Interactions,
-}
-
-impl Tab {
-    const ALL: [Tab; 4] = [Tab::Timeline, Tab::Contacts, Tab::Orders, Tab::Interactions];
-
-    fn label(self) -> &'static dyn Fn(Locale) -> &'static str {
-        match self {
-            Tab::Timeline => &|l| CustomerText::Timeline.text(l),
-            Tab::Contacts => &|l| CustomerText::Contacts.text(l),
-            Tab::Orders => &|l| OrderText::Order.text(l),
-            Tab::Interactions => &|l| OrderText::Interactions.text(l),
-        }
-    }
-}
-
-/// `/customers/:id`: the customer 360 view.
 #[component]
-pub fn CustomerPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let toasts = use_toasts();
-    let session = use_auth_session();
-    let navigate = use_navigate();
-    let id = param_id();
-    let changes = use_server_events().changes(Topic::Customer);
-    // Local writes refresh at once; other people's arrive through the change events, except
-    // while a quick-action form is open: redrawing the page would wipe what is being typed.
-    // Closing the form (or saving it) catches up.
-    let local = RwSignal::new(0u32);
-    let action = RwSignal::new(None::<&'static str>);
-    let version = Memo::new(move |previous: Option<&(u64, u32)>| {
-        let local = local.get();
-        match (action.get(), previous) {
-            (Some(_), Some(&(seen, _))) => (seen, local),
-            _ => (changes.get(), local),
-        }
-    });
-    let customer = Resource::new(
-        move || (id.get(), version.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_customer(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
-    let tab = RwSignal::new(Tab::Timeline);
-    let refresh = Callback::new(move |_: ()| {
-        local.update(|v| *v += 1);
-        action.set(None);
-    });
-    let can_delete = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
-    let delete = Callback::new(move |_: ()| {
-        let Some(id) = id.get_untracked() else { return };
-        let confirmed =
-            cfg!(not(feature = "hydrate")) || web_confirm(i18n.text(CustomerText::ConfirmDelete));
-        if !confirmed {
-            return;
-        }
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match delete_customer(id).await {
-                Ok(()) => {
-                    toasts.success(CustomerText::Deleted);
-                    navigate("/customers", Default::default());
-                }
-                Err(error) => toasts.error(error),
-            }
-        });
-    });
-
-    let header = move || {
-        customer.get().map(|result| match result {
-            Err(error) => view! { <ErrorNotice error/> }.into_any(),
-            Ok(c) => {
-                let id = c.id;
-                let detail = Arc::new(c);
-                let d = detail.clone();
-                view! {
-                    <div class="page-head">
-                        <div>
-                            <h1 data-testid="customer-name">{d.name.clone()}</h1>
-                            <div class="badges"><StatusBadges customer_type=d.customer_type status=d.status stage=d.stage/></div>
-                        </div>
-                        <div class="actions">
-                            <A href=format!("/customers/{}/edit", id.0) attr:class="button">{i18n.t(CommonText::Edit)}</A>
-                            <Show when=can_delete><button type="button" class="button ghost" on:click=move |_| delete.run(())>{i18n.t(CustomerText::Delete)}</button></Show>
-                        </div>
-                    </div>
-                    <KeyFacts detail=detail.clone()/>
-                    <div class="card quick-actions">
-                        <h2>{i18n.t(CustomerText::QuickActions)}</h2>
-                        <div class="actions">
-                            <button type="button" class="button" on:click=move |_| action.set(Some("interaction"))>{i18n.t(CustomerText::LogInteraction)}</button>
-                            <button type="button" class="button" on:click=move |_| action.set(Some("order"))>{i18n.t(CustomerText::AddOrder)}</button>
-                            <button type="button" class="button" on:click=move |_| action.set(Some("owner"))>{i18n.t(CustomerText::ChangeOwner)}</button>
-                            <button type="button" class="button" on:click=move |_| action.set(Some("tag"))>{i18n.t(CustomerText::AddTag)}</button>
-                        </div>
-                        {move || match action.get() {
-                            Some("interaction") => view! { <LogInteractionForm customer_id=id contacts=detail.contacts.clone() on_done=refresh/> }.into_any(),
-                            Some("order") => view! { <AddOrderForm customer_id=id on_done=refresh/> }.into_any(),
-                            Some("owner") => view! { <OwnerForm customer_id=id on_done=refresh/> }.into_any(),
-                            Some("tag") => view! { <TagForm customer_id=id on_done=refresh/> }.into_any(),
-                            _ => ().into_any(),
-                        }}
-                    </div>
-                }
-                .into_any()
-            }
-        })
-    };
-
-    view! {
-        <section class="page customer-360">
-            <Transition fallback=|| view! { <Loading/> }>{header}</Transition>
-            <div class="grid-360">
-                <div class="card">
-                    <div class="tabs" role="tablist">
-                        {Tab::ALL.into_iter().map(|t| view! {
-                            <button type="button" role="tab" class="tab" aria-selected=move || (tab.get() == t).to_string() on:click=move |_| tab.set(t)>
-                                {move || (t.label())(i18n.locale())}
-                            </button>
-                        }).collect_view()}
-                    </div>
-                    {move || id.get().map(|id| match tab.get() {
-                        Tab::Timeline => view! { <TimelineView customer_id=id version/> }.into_any(),
-                        Tab::Contacts => view! { <ContactsView customer=customer/> }.into_any(),
-                        Tab::Orders => view! { <OrderList customer_id=id version/> }.into_any(),
-                        Tab::Interactions => view! { <InteractionList customer_id=id version/> }.into_any(),
-                    })}
-                </div>
-                // Sections other domains add to the 360 page, beside the tabs.
-                <aside class="side-sections">
-                    {move || id.get().map(|id| view! {
-                        <crate::pipeline::views::CustomerOpportunities customer_id=id version/>
-                        <crate::tasks::views::TaskSection opportunity_id=None customer_id=Some(id)/>
-                        <crate::tickets::views::CustomerService customer_id=id version/>
-                        <crate::tiers::views::CustomerTierCard customer_id=id version/>
-                        <crate::loyalty::views::MembershipCard customer_id=id version/>
-                        <Recommendations customer_id=id version/>
-                    })}
-                </aside>
-            </div>
-        </section>
-    }
-}
-
-#[cfg(feature = "hydrate")]
-fn web_confirm(message: &str) -> bool {
-    web_sys::window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn web_confirm(_message: &str) -> bool {
-    false
-}
-
-#[component]
-fn KeyFacts(detail: Arc<CustomerDetail>) -> impl IntoView {
+pub fn KeyFacts(detail: Arc<CustomerDetail>) -> impl IntoView {
     let i18n = use_i18n();
     let d = detail;
     let never = move || i18n.text(CustomerText::Never).to_owned();
@@ -1044,7 +884,7 @@ fn KeyFacts(detail: Arc<CustomerDetail>) -> impl IntoView {
 }
 
 #[component]
-fn ContactsView(customer: Resource<Result<CustomerDetail, AppError>>) -> impl IntoView {
+pub fn ContactsView(customer: Resource<Result<CustomerDetail, AppError>>) -> impl IntoView {
     let i18n = use_i18n();
     move || {
         customer.get().and_then(Result::ok).map(|c| {
@@ -1072,10 +912,10 @@ fn ContactsView(customer: Resource<Result<CustomerDetail, AppError>>) -> impl In
 }
 
 #[component]
-fn TimelineView(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl IntoView {
+pub fn TimelineView(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl IntoView {
     let i18n = use_i18n();
-    let entries = RwSignal::new(Vec::<crate::timeline::model::TimelineEntry>::new());
-    let next = RwSignal::new(None::<crate::timeline::model::TimelineCursor>);
+    let entries = RwSignal::new(Vec::<crate::customers::timeline::model::TimelineEntry>::new());
+    let next = RwSignal::new(None::<crate::customers::timeline::model::TimelineCursor>);
     let first = Resource::new(move || version.get(), move |_| get_timeline(customer_id, None));
     Effect::new(move |_| {
         if let Some(Ok(page)) = first.get() {
@@ -1092,7 +932,7 @@ fn TimelineView(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl Into
             }
         });
     };
-    let render = move |list: Vec<crate::timeline::model::TimelineEntry>| {
+    let render = move |list: Vec<crate::customers::timeline::model::TimelineEntry>| {
         if list.is_empty() {
             return view! { <p class="empty">{i18n.t(CustomerText::NothingYet)}</p> }.into_any();
         }
@@ -1137,7 +977,7 @@ fn TimelineView(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl Into
 }
 
 #[component]
-fn OwnerForm(customer_id: CustomerId, on_done: Callback<()>) -> impl IntoView {
+pub fn OwnerForm(customer_id: CustomerId, on_done: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
     let options = Resource::new(|| (), |_| get_customer_options());
@@ -1174,7 +1014,7 @@ fn OwnerForm(customer_id: CustomerId, on_done: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn TagForm(customer_id: CustomerId, on_done: Callback<()>) -> impl IntoView {
+pub fn TagForm(customer_id: CustomerId, on_done: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
     let tag = RwSignal::new(String::new());

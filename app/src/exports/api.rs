@@ -57,7 +57,7 @@ pub async fn start_archive(format: ExportFormat) -> Result<i64, AppError> {
     let state = crate::state::AppState::from_context()?;
     let locale = crate::auth::server::request_context()?.locale;
     let zone = state.clock.zone(&state.pool).await;
-    let today = crate::company::clock::local_date(chrono::Utc::now(), zone);
+    let today = crate::clock::local_date(chrono::Utc::now(), zone);
     let mut tx = state.pool.begin().await?;
     let building: bool = sqlx::query_scalar!(
         r#"select exists(select 1 from export_file f join job j on j.id = f.job_id

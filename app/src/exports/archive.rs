@@ -6,13 +6,13 @@ use super::{
     model::{ExportEntity, ExportFormat},
     routes::{Output, write_export},
     sheet::CsvEncoding,
-    sources::{Request, Who},
+    source::{ExportSources, Request, Who},
 };
 use crate::{
     audit::repo::{Change, record},
     auth::{model::UserId, server::Actor},
     i18n::Locale,
-    jobs::worker::{JobContext, JobError},
+    jobs::context::{JobContext, JobError},
 };
 use std::io::{Read, Write};
 
@@ -45,7 +45,7 @@ pub struct ArchivePayload {
 
 /// The job. A retry starts over: the files are rebuilt and the chunks replaced, in one
 /// transaction with the file's completion.
-pub async fn build(mut ctx: JobContext) -> Result<(), JobError> {
+pub async fn build(mut ctx: JobContext, sources: ExportSources) -> Result<(), JobError> {
     let payload: ArchivePayload = ctx.payload()?;
     let pool = ctx.state.pool.clone();
     let creator = ctx.job.created_by;
@@ -64,12 +64,13 @@ pub async fn build(mut ctx: JobContext) -> Result<(), JobError> {
         let name = format!("{:02}-{}.{}", n + 1, entity.as_str(), payload.format.extension());
         let file = std::fs::File::create(dir.path().join(&name))
             .map_err(|e| JobError::Retry(e.to_string()))?;
-        let label = crate::i18n::export_entity_label(*entity, payload.locale);
+        let label = crate::exports::model::export_entity_label(*entity, payload.locale);
         let (rows, file) =
-            write_export(&pool, &who, *entity, &Request::default(), output, label, file).await?;
+            write_export(sources, &pool, &who, *entity, &Request::default(), output, label, file)
+                .await?;
         file.sync_all().map_err(|e| JobError::Retry(e.to_string()))?;
         let columns: Vec<String> =
-            super::sources::columns(*entity, payload.locale).into_iter().map(|c| c.title).collect();
+            (sources.columns)(*entity, payload.locale).into_iter().map(|c| c.title).collect();
         manifest.push(serde_json::json!({
             "file": name, "list": entity.as_str(), "title": label, "rows": rows, "columns": columns,
         }));

@@ -11,5 +11,5 @@ pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod sheet;
 #[cfg(feature = "ssr")]
-pub mod sources;
+pub mod source;
 pub mod views;

@@ -1,6 +1,9 @@
 //! Exports as the pages ask for them.
 
-use crate::customers::model::text_enum;
+use crate::{
+    enums::text_enum,
+    i18n::{ExportText, Locale, Text},
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -109,4 +112,25 @@ pub struct ArchiveFile {
     pub progress_done: i64,
     pub progress_total: Option<i64>,
     pub failed: bool,
+}
+
+/// An exported list's name, for file and sheet names.
+pub fn export_entity_label(entity: ExportEntity, locale: Locale) -> &'static str {
+    use ExportEntity as E;
+    let key = match entity {
+        E::Customers => ExportText::Customers,
+        E::Contacts => ExportText::Contacts,
+        E::Orders => ExportText::Orders,
+        E::OrderLines => ExportText::OrderLines,
+        E::Products => ExportText::Products,
+        E::Interactions => ExportText::Interactions,
+        E::Leads => ExportText::Leads,
+        E::Opportunities => ExportText::Opportunities,
+        E::Tickets => ExportText::Tickets,
+        E::Tasks => ExportText::Tasks,
+        E::SurveyAnswers => ExportText::SurveyAnswers,
+        E::Points => ExportText::Points,
+        E::AuditLog => ExportText::AuditLog,
+    };
+    key.text(locale)
 }

@@ -5,7 +5,7 @@
 use super::{
     model::{ExportEntity, ExportFormat},
     sheet::{Cell, CsvEncoding, CsvSheet, Sheet, XlsxSheet},
-    sources::{self, Request, Who},
+    source::{ExportSources, Request, Who},
 };
 use crate::{
     audit::repo::{Change, record},
@@ -103,7 +103,9 @@ pub struct Output {
 /// while a blocking thread writes them; returns the rows and the writer.
 ///
 /// Errors: those of the source (`Forbidden`, `Validation`), or of writing.
+#[allow(clippy::too_many_arguments)]
 pub async fn write_export<W: Write + Send + 'static>(
+    sources: ExportSources,
     pool: &PgPool,
     who: &Who,
     entity: ExportEntity,
@@ -112,7 +114,7 @@ pub async fn write_export<W: Write + Send + 'static>(
     sheet_name: &str,
     out: W,
 ) -> Result<(u64, W), AppError> {
-    let columns = sources::columns(entity, output.locale);
+    let columns = (sources.columns)(entity, output.locale);
     let sheet = match output.format {
         ExportFormat::Csv => {
             Sheet::Csv(Box::new(CsvSheet::new(out, output.encoding, output.zone, &columns)?))
@@ -131,7 +133,7 @@ pub async fn write_export<W: Write + Send + 'static>(
         }
         sheet.finish()
     });
-    let produced = sources::produce(pool, who, entity, request, output.locale, &pages).await;
+    let produced = (sources.produce)(pool, who, entity, request, output.locale, &pages).await;
     drop(pages);
     let written = writer.await.map_err(AppError::internal)?;
     let rows = produced?;
@@ -159,6 +161,7 @@ fn who(caller: &Authenticated) -> Who {
 /// `GET /files/export/{entity}.{format}`. Any signed-in user, for what their scope shows
 /// (the audit log: admins). Every export is on the audit log with its size.
 pub async fn download(
+    Extension(sources): Extension<ExportSources>,
     Extension(state): Extension<AppState>,
     Extension(context): Extension<RequestContext>,
     Path(file): Path<String>,
@@ -179,20 +182,22 @@ pub async fn download(
     };
     let request = Request { filter, from: query.from, to: query.to };
     let output = Output { format, encoding, locale: context.locale, zone: context.time_zone };
-    export_response(state, caller, entity, request, output).await
+    export_response(sources, state, caller, entity, request, output).await
 }
 
 /// `GET /files/customers.csv?filter=…&encoding=…`: the customer list's CSV, as before exports
 /// had their own routes.
 pub async fn customers_csv(
+    sources: Extension<ExportSources>,
     state: Extension<AppState>,
     context: Extension<RequestContext>,
     query: Query<ExportQuery>,
 ) -> Response {
-    download(state, context, Path("customers.csv".to_owned()), query).await
+    download(sources, state, context, Path("customers.csv".to_owned()), query).await
 }
 
 async fn export_response(
+    sources: ExportSources,
     state: AppState,
     caller: Arc<Authenticated>,
     entity: ExportEntity,
@@ -202,7 +207,7 @@ async fn export_response(
     if entity.admin_only() && !caller.role().includes(Role::Admin) {
         return refuse(AppError::Forbidden);
     }
-    let today = crate::company::clock::local_date(chrono::Utc::now(), output.zone);
+    let today = crate::clock::local_date(chrono::Utc::now(), output.zone);
     let name =
         format!("{}-{}.{}", entity.as_str(), today.format("%Y%m%d"), output.format.extension());
     let who = who(&caller);
@@ -220,7 +225,8 @@ async fn export_response(
             let out = ChunkWriter { buffer: Vec::new(), out: sender.clone() };
             tokio::spawn(async move {
                 let result =
-                    write_export(&state.pool, &who, entity, &request, output, "", out).await;
+                    write_export(sources, &state.pool, &who, entity, &request, output, "", out)
+                        .await;
                 match result {
                     Ok((rows, mut out)) => {
                         let _ = tokio::task::spawn_blocking(move || out.flush()).await;
@@ -240,9 +246,18 @@ async fn export_response(
                 Ok(file) => file,
                 Err(error) => return refuse(AppError::internal(error)),
             };
-            let sheet_name = crate::i18n::export_entity_label(entity, output.locale);
-            let written =
-                write_export(&state.pool, &who, entity, &request, output, sheet_name, file).await;
+            let sheet_name = crate::exports::model::export_entity_label(entity, output.locale);
+            let written = write_export(
+                sources,
+                &state.pool,
+                &who,
+                entity,
+                &request,
+                output,
+                sheet_name,
+                file,
+            )
+            .await;
             match written {
                 Ok((rows, file)) => {
                     audit(state, rows).await;

@@ -3,12 +3,12 @@
 
 use super::{
     api::{list_archives, start_archive},
-    model::{ArchiveFile, ExportEntity, ExportFormat, export_url},
+    model::{ArchiveFile, ExportEntity, ExportFormat, export_entity_label, export_url},
 };
 use crate::{
     auth::{model::Role, views::use_auth_session},
     events::{Topic, use_server_events},
-    i18n::{ExportText, export_entity_label, use_i18n},
+    i18n::{ExportText, use_i18n},
     ui::{ErrorNotice, Loading, SelectField, TextField, Timestamp, use_toasts},
 };
 use leptos::{prelude::*, task::spawn_local};

@@ -1,6 +1,6 @@
 //! Strings of the company settings and of exports.
 
-use super::{Locale, Text, messages};
+use super::messages;
 
 messages! {
     /// The company settings page.
@@ -141,28 +141,4 @@ messages! {
         Yes => "是", "Yes";
         No => "否", "No";
     }
-}
-
-/// An exported list's name, for file and sheet names.
-pub fn export_entity_label(
-    entity: crate::exports::model::ExportEntity,
-    locale: Locale,
-) -> &'static str {
-    use crate::exports::model::ExportEntity as E;
-    let key = match entity {
-        E::Customers => ExportText::Customers,
-        E::Contacts => ExportText::Contacts,
-        E::Orders => ExportText::Orders,
-        E::OrderLines => ExportText::OrderLines,
-        E::Products => ExportText::Products,
-        E::Interactions => ExportText::Interactions,
-        E::Leads => ExportText::Leads,
-        E::Opportunities => ExportText::Opportunities,
-        E::Tickets => ExportText::Tickets,
-        E::Tasks => ExportText::Tasks,
-        E::SurveyAnswers => ExportText::SurveyAnswers,
-        E::Points => ExportText::Points,
-        E::AuditLog => ExportText::AuditLog,
-    };
-    key.text(locale)
 }

@@ -18,12 +18,8 @@ mod tiers;
 pub use admin::{AdminText, AuditText, audit_action_label, entity_type_label};
 pub use auth::AuthText;
 pub use common::CommonText;
-pub use customers::{
-    CustomerText, ImportFieldText, ImportText, OrderText, TimelineText, customer_kind_label,
-    customer_stage_label, customer_status_label, customer_type_label, field_label,
-    field_type_label, source_label, timeline_text,
-};
-pub use data::{ColumnText, CompanyText, ExportText, export_entity_label};
+pub use customers::{CustomerText, ImportFieldText, ImportText, OrderText, TimelineText};
+pub use data::{ColumnText, CompanyText, ExportText};
 pub use errors::{ErrorText, error_text, field_error_text};
 pub use sales::{LeadText, SalesText, TaskText, sales_timeline_text};
 pub use service::{SurveyText, TicketText, service_timeline_text};

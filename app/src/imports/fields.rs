@@ -2,7 +2,7 @@
 //! values: headers in Chinese or English, money as `¥1,280.00`, `1280元` or `1.28万`, dates
 //! with or without a time.
 
-use crate::customers::model::text_enum;
+use crate::enums::text_enum;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 

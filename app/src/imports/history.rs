@@ -21,12 +21,12 @@ use super::{
 };
 use crate::{
     auth::{model::UserId, server::DataScope},
-    company::clock::local_to_utc,
+    clock::local_to_utc,
+    customers::timeline::model::kinds,
     error::{AppError, FieldError},
     interactions::model::{Direction, InteractionKind},
-    jobs::worker::JobError,
+    jobs::context::JobError,
     orders::model::Channel,
-    timeline::model::kinds,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;

@@ -2,7 +2,8 @@
 
 pub use super::fields::{ImportKind, ImportOptions, InteractionField, OrderField};
 use crate::{
-    customers::model::{CustomerKind, CustomerType, Source, text_enum},
+    customers::model::{CustomerKind, CustomerType, Source},
+    enums::text_enum,
     i18n::Locale,
 };
 use chrono::{DateTime, NaiveDate, Utc};

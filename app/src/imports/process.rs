@@ -15,9 +15,9 @@ use crate::{
         CustomFieldDef, CustomerKind, CustomerType, Source, clean_tags, index_keys, keys_text,
         name_key, normalize_phone, search_text, validate_custom_fields, validate_phone,
     },
+    customers::timeline::model::kinds,
     error::{AppError, FieldError, FieldErrors},
     i18n::Locale,
-    timeline::model::kinds,
 };
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Row};

@@ -12,9 +12,9 @@ use crate::{
     events::{Audience, ServerEvent, Topic, publish},
     i18n::{Locale, Text, field_error_text},
     jobs::{
+        context::{JobContext, JobError},
         model::kinds,
         queue::{self, NewJob},
-        worker::{JobContext, JobError},
     },
     state::AppState,
 };
@@ -649,7 +649,7 @@ async fn execute_history(
         kind,
         importer,
         scope,
-        zone: crate::company::repo::time_zone(pool).await?,
+        zone: crate::clock::time_zone(pool).await?,
         options: serde_json::from_value(row.options).unwrap_or_default(),
         mode: ImportMode::parse(&row.mode).unwrap_or_default(),
         default_currency: crate::customers::repo::settings(pool).await?.default_currency,

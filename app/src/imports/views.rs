@@ -6,11 +6,10 @@ use super::{api::*, model::*};
 use crate::{
     auth::{model::Role, views::use_auth_session},
     customers::api::get_customer_options,
+    customers::timeline::text::field_label,
     error::AppError,
     events::{Topic, use_server_events},
-    i18n::{
-        ImportFieldText, ImportText, Locale, Text, field_error_text, field_label, fill, use_i18n,
-    },
+    i18n::{ImportFieldText, ImportText, Locale, Text, field_error_text, fill, use_i18n},
     ui::{ErrorNotice, Loading, SelectField, Timestamp, field_message, use_toasts},
 };
 use leptos::{prelude::*, task::spawn_local};

@@ -1,7 +1,8 @@
 //! Interactions as logged and shown.
 
 use crate::{
-    customers::model::{ContactId, CustomerId, text_enum},
+    customers::model::{ContactId, CustomerId},
+    enums::text_enum,
     error::{AppError, FieldError, FieldErrors},
 };
 use chrono::{DateTime, NaiveDate, Utc};

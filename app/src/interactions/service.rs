@@ -4,15 +4,15 @@ use super::model::*;
 use crate::{
     audit::repo::{Change, record},
     auth::server::Authenticated,
+    customers::timeline::{
+        model::kinds,
+        repo::{NewEntry, append},
+    },
     customers::{model::CustomerId, repo as customers, service::customer_event},
     error::{AppError, FieldError},
     events::publish,
     paging::Page,
     state::AppState,
-    timeline::{
-        model::kinds,
-        repo::{NewEntry, append},
-    },
 };
 use chrono::{DateTime, NaiveDate, Utc};
 

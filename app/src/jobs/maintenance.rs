@@ -1,8 +1,8 @@
 //! The hourly clean-up job.
 
 use super::{
+    context::{JobContext, JobError},
     queue,
-    worker::{JobContext, JobError},
 };
 
 /// Deletes what has expired: sessions past their absolute limit, idle cookie sessions, sign-in

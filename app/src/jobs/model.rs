@@ -49,7 +49,7 @@ impl JobStatus {
     }
 }
 
-/// Kinds of job; each has a handler in `jobs::worker::handler_for`.
+/// Kinds of job; each has a handler in `crate::registry` (the queue's own in `jobs::worker`).
 pub mod kinds {
     /// Purges expired sessions, old sign-in failures and old finished jobs.
     pub const MAINTENANCE: &str = "maintenance";
@@ -63,12 +63,18 @@ pub mod kinds {
     pub const IMPORT_REVERT: &str = "import_revert";
     /// Recomputes RFM scores and tiers of every customer.
     pub const TIER_RECOMPUTE: &str = "tier_recompute";
+    /// Rescores and grades the customers in the payload (`{"customers": [id, ...]}`), after a
+    /// merge or its undoing moved orders between them.
+    pub const TIER_RESCORE: &str = "tier_rescore";
     /// Expires points past their date.
     pub const POINTS_EXPIRY: &str = "points_expiry";
     /// Stores this week's sales forecast, to measure forecast accuracy later.
     pub const FORECAST_SNAPSHOT: &str = "forecast_snapshot";
     /// Emails a survey sending's recipients their links.
     pub const SURVEY_SEND: &str = "survey_send";
+    /// Surveys the customer of a just-resolved ticket (`{"ticket_id": id}`), when a survey is
+    /// set to follow resolutions.
+    pub const SURVEY_AFTER_RESOLUTION: &str = "survey_after_resolution";
     /// Builds the archive of the whole company's data.
     pub const COMPANY_ARCHIVE: &str = "company_archive";
     /// Writes a backup and checks it by restoring it into a scratch database.

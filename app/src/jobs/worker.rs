@@ -1,109 +1,19 @@
 //! Workers that run queued jobs, in every server process.
 
 use super::{
+    context::{Handler, JobContext, JobError, JobRegistry},
     maintenance,
     model::kinds,
     queue::{self, ClaimedJob, LEASE_SECS, NewJob},
 };
-use crate::{error::AppError, events::Topic, events::publish, state::AppState};
-use futures::{FutureExt, future::BoxFuture};
-use serde::de::DeserializeOwned;
-use std::time::{Duration, Instant};
+use crate::{events::Topic, events::publish, state::AppState};
+use futures::FutureExt;
+use std::time::Duration;
 
-/// How a job attempt ended badly.
-#[derive(Debug)]
-pub enum JobError {
-    /// Worth another attempt (database unreachable, a deadlock...).
-    Retry(String),
-    /// Will fail the same way again (bad payload): no retry.
-    Fatal(String),
-    /// The job was cancelled or taken over by another worker; stop without recording anything.
-    Stopped,
-}
-
-impl From<AppError> for JobError {
-    fn from(error: AppError) -> Self {
-        JobError::Retry(error.to_string())
-    }
-}
-
-impl From<sqlx::Error> for JobError {
-    fn from(error: sqlx::Error) -> Self {
-        JobError::Retry(error.to_string())
-    }
-}
-
-/// What a handler gets: the state, the job, and a way to report progress.
-pub struct JobContext {
-    pub state: AppState,
-    pub job: ClaimedJob,
-    worker: String,
-    last_event: Option<Instant>,
-}
-
-impl JobContext {
-    /// The job's payload, decoded. A payload that does not decode is a fatal error.
-    pub fn payload<T: DeserializeOwned>(&self) -> Result<T, JobError> {
-        serde_json::from_value(self.job.payload.clone())
-            .map_err(|e| JobError::Fatal(format!("bad payload: {e}")))
-    }
-
-    /// Where a previous attempt stopped, if it recorded a checkpoint.
-    pub fn checkpoint<T: DeserializeOwned>(&self) -> Option<T> {
-        self.job.checkpoint.clone().and_then(|c| serde_json::from_value(c).ok())
-    }
-
-    /// Records progress and, optionally, a checkpoint to resume from. Returns `Stopped` when the
-    /// job was cancelled or is no longer ours, so handlers simply `?` it.
-    pub async fn progress(
-        &mut self,
-        done: i64,
-        total: Option<i64>,
-        checkpoint: Option<serde_json::Value>,
-    ) -> Result<(), JobError> {
-        let pool = &self.state.pool;
-        let still_ours = queue::report_progress(
-            pool,
-            self.job.id,
-            &self.worker,
-            done,
-            total,
-            checkpoint.as_ref(),
-        )
-        .await?;
-        if !still_ours {
-            return Err(JobError::Stopped);
-        }
-        // Browsers need a few updates a second at most, however fast the job reports.
-        let due = self.last_event.is_none_or(|at| at.elapsed() >= Duration::from_millis(250));
-        if due || total == Some(done) {
-            self.last_event = Some(Instant::now());
-            publish(pool, &queue::job_event(self.job.id, self.job.created_by)).await?;
-        }
-        Ok(())
-    }
-}
-
-type Handler = fn(JobContext) -> BoxFuture<'static, Result<(), JobError>>;
-
-/// The handler of each job kind. Domains add their long work here.
-pub fn handler_for(kind: &str) -> Option<Handler> {
+/// The kinds the queue itself owns: its maintenance, and in test builds jobs that misbehave.
+fn own_handler(kind: &str) -> Option<Handler> {
     match kind {
         kinds::MAINTENANCE => Some(|ctx| Box::pin(maintenance::run(ctx))),
-        kinds::DUPLICATE_SCAN => Some(|ctx| Box::pin(crate::customers::dedupe::scan(ctx))),
-        kinds::PRODUCT_AFFINITY => {
-            Some(|ctx| Box::pin(crate::orders::service::recompute_affinity(ctx)))
-        }
-        kinds::CUSTOMER_IMPORT => Some(|ctx| Box::pin(crate::imports::service::run(ctx))),
-        kinds::IMPORT_REVERT => Some(|ctx| Box::pin(crate::imports::service::revert(ctx))),
-        kinds::TIER_RECOMPUTE => Some(|ctx| Box::pin(crate::tiers::service::recompute(ctx))),
-        kinds::POINTS_EXPIRY => Some(|ctx| Box::pin(crate::loyalty::service::expire(ctx))),
-        kinds::FORECAST_SNAPSHOT => {
-            Some(|ctx| Box::pin(crate::pipeline::service::snapshot_job(ctx)))
-        }
-        kinds::SURVEY_SEND => Some(|ctx| Box::pin(crate::surveys::service::deliver(ctx))),
-        kinds::COMPANY_ARCHIVE => Some(|ctx| Box::pin(crate::exports::archive::build(ctx))),
-        kinds::BACKUP => Some(|ctx| Box::pin(crate::backups::service::run(ctx))),
         #[cfg(feature = "testing")]
         kinds::TEST_PANIC => Some(|_| Box::pin(async { panic!("a bug in a job handler") })),
         #[cfg(feature = "testing")]
@@ -121,9 +31,15 @@ pub fn handler_for(kind: &str) -> Option<Handler> {
     }
 }
 
-/// Starts `count` workers and the maintenance scheduler for this process.
-pub fn spawn(state: AppState, process: &str, count: usize) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut handles = spawn_unscheduled(state.clone(), process, count);
+/// Starts `count` workers, the areas' standing loops and the maintenance scheduler for this
+/// process.
+pub fn spawn(
+    state: AppState,
+    process: &str,
+    count: usize,
+    registry: JobRegistry,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut handles = spawn_unscheduled(state.clone(), process, count, registry);
     if count > 0 {
         handles.push(tokio::spawn(schedule_maintenance(state)));
     }
@@ -136,17 +52,18 @@ pub fn spawn_unscheduled(
     state: AppState,
     process: &str,
     count: usize,
+    registry: JobRegistry,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut handles: Vec<_> =
-        (0..count).map(|n| tokio::spawn(work(state.clone(), format!("{process}/{n}")))).collect();
+    let mut handles: Vec<_> = (0..count)
+        .map(|n| tokio::spawn(work(state.clone(), format!("{process}/{n}"), registry)))
+        .collect();
     if count > 0 {
-        handles.push(tokio::spawn(crate::tasks::service::remind_due(state.clone())));
-        handles.push(tokio::spawn(crate::tickets::service::sweep_breaches(state)));
+        handles.extend((registry.standing_loops)(state).into_iter().map(tokio::spawn));
     }
     handles
 }
 
-async fn work(state: AppState, worker: String) {
+async fn work(state: AppState, worker: String, registry: JobRegistry) {
     let mut closing = state.events.closing();
     let mut wake = state.events.subscribe();
     loop {
@@ -154,7 +71,7 @@ async fn work(state: AppState, worker: String) {
             return;
         }
         match queue::claim(&state.pool, &worker).await {
-            Ok(Some(job)) => run(&state, &worker, job).await,
+            Ok(Some(job)) => run(&state, &worker, job, registry).await,
             Ok(None) => {
                 // Sleep until a job event (a new job may be queued) or a periodic look, since
                 // retries come due without any event.
@@ -181,18 +98,17 @@ async fn work(state: AppState, worker: String) {
     }
 }
 
-async fn run(state: &AppState, worker: &str, job: ClaimedJob) {
+async fn run(state: &AppState, worker: &str, job: ClaimedJob, registry: JobRegistry) {
     let (id, created_by, kind) = (job.id, job.created_by, job.kind.clone());
     let pool = &state.pool;
     let _ = publish(pool, &queue::job_event(id, created_by)).await;
-    let Some(handler) = handler_for(&kind) else {
+    let Some(handler) = own_handler(&kind).or_else(|| (registry.handler_for)(&kind)) else {
         let _ =
             queue::fail(pool, id, worker, &format!("no handler for job kind {kind}"), false).await;
         return;
     };
     tracing::info!(id, %kind, attempt = job.attempts, %worker, "job started");
-    let context =
-        JobContext { state: state.clone(), job, worker: worker.to_owned(), last_event: None };
+    let context = JobContext::new(state.clone(), job, worker);
 
     // The heartbeat keeps the lease while the handler works between progress reports, and stops
     // the handler (by dropping it) when the job was cancelled or taken over.

@@ -2,7 +2,8 @@
 
 use crate::{
     auth::model::{UserId, validate_email},
-    customers::model::{CustomerId, normalize_phone, text_enum, validate_phone},
+    customers::model::{CustomerId, normalize_phone, validate_phone},
+    enums::text_enum,
     error::{AppError, FieldError, FieldErrors},
     pipeline::model::OpportunityId,
 };

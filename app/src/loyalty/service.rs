@@ -5,11 +5,11 @@ use super::model::*;
 use crate::{
     audit::repo::{Change, record},
     auth::server::Authenticated,
+    customers::timeline::repo::{NewEntry, append},
     customers::{model::CustomerId, repo as customers},
     error::{AppError, FieldError},
-    jobs::worker::{JobContext, JobError},
+    jobs::context::{JobContext, JobError},
     state::AppState,
-    timeline::repo::{NewEntry, append},
 };
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};

@@ -2,7 +2,8 @@
 
 use crate::{
     auth::model::id_type,
-    customers::model::{CustomerId, Money, text_enum},
+    customers::model::{CustomerId, Money},
+    enums::text_enum,
     error::{AppError, FieldError, FieldErrors},
 };
 use chrono::{DateTime, Utc};

@@ -220,30 +220,6 @@ pub async fn add_to_aggregates(
     Ok((r.order_count, r.first, r.last))
 }
 
-/// Recomputes a customer's aggregates from its orders (after a merge moved orders).
-pub async fn recompute_aggregates(
-    conn: &mut PgConnection,
-    customer_id: CustomerId,
-) -> Result<(), AppError> {
-    sqlx::query!(
-        r#"
-        update customer c set
-            order_count = a.n, total_spend_minor = a.total,
-            first_order_at = a.first, last_order_at = a.last
-        from (
-            select count(*)::int as n, coalesce(sum(total_minor), 0)::bigint as total,
-                   min(ordered_at) as first, max(ordered_at) as last
-            from sales_order where customer_id = $1
-        ) a
-        where c.id = $1
-        "#,
-        customer_id.0
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 /// A customer's orders, newest first, with their lines (two queries, whatever the page size).
 pub async fn orders(
     pool: &PgPool,

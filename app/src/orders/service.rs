@@ -4,6 +4,10 @@ use super::{model::*, repo};
 use crate::{
     audit::repo::{Change, record},
     auth::server::Authenticated,
+    customers::timeline::{
+        model::kinds,
+        repo::{NewEntry, append},
+    },
     customers::{
         model::{CustomerType, lifecycle_stage},
         repo as customers,
@@ -11,12 +15,8 @@ use crate::{
     },
     error::{AppError, FieldError, FieldErrors},
     events::publish,
-    jobs::worker::{JobContext, JobError},
+    jobs::context::{JobContext, JobError},
     state::AppState,
-    timeline::{
-        model::kinds,
-        repo::{NewEntry, append},
-    },
 };
 use chrono::Utc;
 use rand::Rng;

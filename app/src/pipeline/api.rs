@@ -156,7 +156,7 @@ pub async fn customer_opportunities(customer_id: CustomerId) -> Result<Vec<Card>
 pub async fn get_forecast() -> Result<Forecast, AppError> {
     let (caller, state) = caller(crate::auth::model::Role::Member)?;
     let scope = caller.scope.visible_owners();
-    let today = crate::company::clock::today(state.clock.zone(&state.pool).await);
+    let today = crate::clock::today(state.clock.zone(&state.pool).await);
     super::service::forecast(&state.pool, scope.as_deref(), today, 3).await
 }
 

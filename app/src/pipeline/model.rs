@@ -32,7 +32,7 @@ pub enum StageKind {
     Lost,
 }
 
-crate::customers::model::text_enum!(StageKind { Open => "open", Won => "won", Lost => "lost" });
+crate::enums::text_enum!(StageKind { Open => "open", Won => "won", Lost => "lost" });
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stage {
@@ -353,18 +353,6 @@ pub struct OpportunityDetail {
     pub closed_at: Option<DateTime<Utc>>,
     pub lines: Vec<OpportunityLine>,
     pub history: Vec<StageChange>,
-}
-
-/// How long a card has sat in its stage, as "3 d" / "5 h".
-pub fn time_in_stage(entered: DateTime<Utc>, now: DateTime<Utc>) -> (i64, &'static str) {
-    let seconds = (now - entered).num_seconds().max(0);
-    if seconds >= 86_400 {
-        (seconds / 86_400, "d")
-    } else if seconds >= 3600 {
-        (seconds / 3600, "h")
-    } else {
-        (seconds / 60, "m")
-    }
 }
 
 /// Open stages at or above this probability count as committed in the forecast.

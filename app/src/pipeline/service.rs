@@ -4,12 +4,12 @@ use super::model::*;
 use crate::{
     audit::repo::{Change, record},
     auth::{model::UserId, server::Authenticated},
+    customers::timeline::repo::{NewEntry, append},
     customers::{model::CustomerId, repo as customers},
     error::{AppError, FieldError, FieldErrors, stored},
     events::{Audience, ServerEvent, Topic, publish},
     paging::Page,
     state::AppState,
-    timeline::repo::{NewEntry, append},
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};
@@ -1097,10 +1097,10 @@ pub async fn snapshot_forecast(pool: &PgPool, today: NaiveDate) -> Result<u64, A
 
 /// The weekly snapshot job.
 pub async fn snapshot_job(
-    ctx: crate::jobs::worker::JobContext,
-) -> Result<(), crate::jobs::worker::JobError> {
+    ctx: crate::jobs::context::JobContext,
+) -> Result<(), crate::jobs::context::JobError> {
     let zone = ctx.state.clock.zone(&ctx.state.pool).await;
-    snapshot_forecast(&ctx.state.pool, crate::company::clock::today(zone)).await?;
+    snapshot_forecast(&ctx.state.pool, crate::clock::today(zone)).await?;
     Ok(())
 }
 

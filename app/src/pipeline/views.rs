@@ -558,7 +558,7 @@ fn BoardView(board: Board, filter: BoardFilter, reload: RwSignal<u32>) -> impl I
                                 >
                                     {
                                         let id = card.id;
-                                        let (count, unit) = time_in_stage(card.stage_entered_at, now);
+                                        let (count, unit) = crate::ui::time_since(card.stage_entered_at, now);
                                         let unit = match unit { "d" => SalesText::Days, "h" => SalesText::Hours, _ => SalesText::Minutes };
                                         let for_drag = card.clone();
                                         let for_key = card.clone();
@@ -776,9 +776,11 @@ pub fn OpportunityForm(
     }
 }
 
-/// `/opportunities/:id`: facts, stage buttons, editing, products and the stage history.
+/// `/opportunities/:id`: facts, stage buttons, editing, products and the stage history, with
+/// the sections other areas lend it below (`beside`: the opportunity's tasks, given by the
+/// root).
 #[component]
-pub fn OpportunityPage() -> impl IntoView {
+pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
     let params = use_params_map();
@@ -898,7 +900,7 @@ pub fn OpportunityPage() -> impl IntoView {
             </Transition>
             // Outside the page's own Transition: a resource created inside another's content
             // would not be part of the server-rendered state the browser hydrates.
-            {move || id.get().map(|id| view! { <crate::tasks::views::TaskSection opportunity_id=Some(id) customer_id=None/> })}
+            {move || id.get().map(beside)}
         </section>
     }
 }

@@ -1,7 +1,8 @@
 //! Surveys, their questions, sendings and answers, as both sides of the wire see them.
 
 use crate::{
-    customers::model::{CustomerId, text_enum},
+    customers::model::CustomerId,
+    enums::text_enum,
     error::{AppError, FieldError, FieldErrors},
     i18n::Locale,
 };

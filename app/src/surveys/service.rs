@@ -6,17 +6,17 @@ use crate::{
     audit::repo::{Change, record},
     auth::server::{Actor, Authenticated, DataScope},
     customers::model::CustomerId,
+    customers::timeline::repo::{NewEntry, append},
     error::{AppError, FieldError},
     events::{Audience, ServerEvent, Topic, publish},
     i18n::Locale,
     jobs::{
+        context::{JobContext, JobError},
         model::kinds as job_kinds,
         queue::{NewJob, enqueue},
-        worker::{JobContext, JobError},
     },
     state::AppState,
     tickets::model::{Category, Channel, TicketId, TicketInput, TicketPriority},
-    timeline::repo::{NewEntry, append},
 };
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
@@ -318,8 +318,23 @@ async fn queue_delivery(
     Ok(job_id)
 }
 
-/// Inside a ticket's resolution: queues the survey set to follow resolved tickets, once per
-/// ticket, when the customer has an address.
+/// The `survey_after_resolution` job, queued by a ticket's resolution: sends the survey that
+/// follows resolutions, in one transaction.
+pub async fn after_resolution(ctx: JobContext) -> Result<(), JobError> {
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        ticket_id: i64,
+    }
+    let payload: Payload = ctx.payload()?;
+    let actor = Actor { user_id: ctx.job.created_by, client_ip: None };
+    let mut tx = ctx.state.pool.begin().await?;
+    send_after_resolution(&mut tx, actor, TicketId(payload.ticket_id)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Queues the survey set to follow resolved tickets, once per ticket, when the customer has an
+/// address.
 pub async fn send_after_resolution(
     conn: &mut PgConnection,
     actor: Actor,

@@ -2,7 +2,8 @@
 
 use crate::{
     auth::model::UserId,
-    customers::model::{CustomerId, text_enum},
+    customers::model::CustomerId,
+    enums::text_enum,
     error::{AppError, FieldError, FieldErrors},
     pipeline::model::OpportunityId,
     tickets::model::TicketId,

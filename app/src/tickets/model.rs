@@ -2,7 +2,8 @@
 
 use crate::{
     auth::model::{TeamId, UserId, id_type},
-    customers::model::{CustomerId, text_enum},
+    customers::model::CustomerId,
+    enums::text_enum,
     error::{AppError, FieldError, FieldErrors},
 };
 #[cfg(feature = "ssr")]
@@ -333,13 +334,13 @@ impl BusinessCalendar {
     fn open_hours(&self, day: NaiveDate, zone: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
         let at = |minute: i32| {
             let local = day.and_time(chrono::NaiveTime::MIN) + Duration::minutes(minute as i64);
-            crate::company::clock::local_to_utc(local, zone)
+            crate::clock::local_to_utc(local, zone)
         };
         (at(self.day_start_minute), at(self.day_end_minute))
     }
 
     fn zone(&self) -> chrono_tz::Tz {
-        crate::company::clock::parse_zone(&self.time_zone)
+        crate::clock::parse_zone(&self.time_zone)
     }
 
     /// The moment `minutes` of business time after `start`. A start outside business hours
@@ -347,7 +348,7 @@ impl BusinessCalendar {
     pub fn add_business_minutes(&self, start: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
         let zone = self.zone();
         let mut remaining = Duration::minutes(minutes.max(0));
-        let mut day = crate::company::clock::local_date(start, zone);
+        let mut day = crate::clock::local_date(start, zone);
         for _ in 0..MAX_DAYS_AHEAD {
             if self.is_work_day(day) {
                 let (open, close) = self.open_hours(day, zone);
@@ -371,9 +372,9 @@ impl BusinessCalendar {
             return 0;
         }
         let zone = self.zone();
-        let last = crate::company::clock::local_date(to, zone);
+        let last = crate::clock::local_date(to, zone);
         let mut total = Duration::zero();
-        let mut day = crate::company::clock::local_date(from, zone);
+        let mut day = crate::clock::local_date(from, zone);
         while day <= last {
             if self.is_work_day(day) {
                 let (open, close) = self.open_hours(day, zone);

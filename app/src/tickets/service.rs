@@ -10,10 +10,14 @@ use crate::{
         server::{Actor, Authenticated},
     },
     customers::model::CustomerId,
+    customers::timeline::repo::{NewEntry, append},
     error::{AppError, FieldError, stored},
     events::{Audience, ServerEvent, Topic, publish},
+    jobs::{
+        model::kinds as job_kinds,
+        queue::{self, NewJob},
+    },
     state::AppState,
-    timeline::repo::{NewEntry, append},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
@@ -728,7 +732,14 @@ pub async fn set_status(
         .await?;
     }
     if to == TicketStatus::Resolved {
-        crate::surveys::service::send_after_resolution(&mut tx, caller.actor(), id).await?;
+        // The survey that follows a resolution is the surveys area's: queued with this change,
+        // so it goes out only if the resolution commits.
+        let mut survey = NewJob::new(
+            job_kinds::SURVEY_AFTER_RESOLUTION,
+            serde_json::json!({ "ticket_id": id.0 }),
+        );
+        survey.created_by = Some(caller.id());
+        queue::enqueue(&mut tx, survey).await?;
     }
     let assignee = ticket.assignee_id.or(to.is_done().then(|| caller.id()));
     announce(&mut tx, id, assignee, ticket.customer_id).await?;

@@ -8,7 +8,6 @@ use crate::{
     error::AppError,
     events::{Topic, use_server_events},
     i18n::{CommonText, SalesText, Text, TicketText, fill, use_i18n},
-    pipeline::model::time_in_stage,
     ui::{
         CheckboxField, ErrorNotice, Loading, MoreButton, PagedList, SelectField, TextField,
         Timestamp, field_message, use_toasts,
@@ -86,7 +85,7 @@ fn options<T: Copy + Send + Sync + 'static, K: Text>(
 /// "3 h" / "2 d": a span of time in the largest whole unit.
 fn span_text(seconds: i64, locale: crate::i18n::Locale) -> String {
     let now = Utc::now();
-    let (count, unit) = time_in_stage(now - chrono::Duration::seconds(seconds.max(0)), now);
+    let (count, unit) = crate::ui::time_since(now - chrono::Duration::seconds(seconds.max(0)), now);
     let unit = match unit {
         "d" => SalesText::Days,
         "h" => SalesText::Hours,
@@ -379,9 +378,10 @@ pub fn TicketForm(customer: Option<(CustomerId, String)>, on_done: Callback<()>)
     }
 }
 
-/// `/tickets/:id`: the conversation, the SLA clocks, and the status actions.
+/// `/tickets/:id`: the conversation, the SLA clocks, and the status actions, with the sections
+/// other areas lend it below (`beside`: the ticket's tasks, given by the root).
 #[component]
-pub fn TicketPage() -> impl IntoView {
+pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
     let params = use_params_map();
@@ -522,10 +522,8 @@ pub fn TicketPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            // Outside the transition: the task section loads its own list.
-            {move || id.get().map(|id| view! {
-                <div class="ticket-tasks"><crate::tasks::views::TaskSection ticket_id=Some(id) customer_id=None opportunity_id=None/></div>
-            })}
+            // Outside the transition: the sections load their own lists.
+            {move || id.get().map(beside)}
         </section>
     }
 }

@@ -9,10 +9,10 @@ use crate::{
     audit::repo::{Change, record},
     auth::server::Authenticated,
     customers::model::{CustomerId, LifecycleStage, lifecycle_stage},
+    customers::timeline::repo::{NewEntry, append},
     error::{AppError, FieldError},
-    jobs::worker::{JobContext, JobError},
+    jobs::context::{JobContext, JobError},
     state::AppState,
-    timeline::repo::{NewEntry, append},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
@@ -453,6 +453,24 @@ pub async fn rescore_one(conn: &mut PgConnection, customer: CustomerId) -> Resul
     let window = settings(&mut *conn).await?.window_days;
     let tiers = tiers(&mut *conn).await?;
     grade_range(conn, &tiers, window, customer.0, customer.0).await?;
+    Ok(())
+}
+
+/// The `tier_rescore` job: rescores each customer of the payload in its own transaction and tells
+/// the pages showing it. A customer merged away since is simply graded as it stands.
+pub async fn rescore(ctx: JobContext) -> Result<(), JobError> {
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        customers: Vec<i64>,
+    }
+    let payload: Payload = ctx.payload()?;
+    for id in payload.customers {
+        let mut tx = ctx.state.pool.begin().await?;
+        rescore_one(&mut tx, CustomerId(id)).await?;
+        let event = crate::customers::service::customer_event(&mut tx, CustomerId(id)).await?;
+        crate::events::publish(&mut *tx, &event).await?;
+        tx.commit().await?;
+    }
     Ok(())
 }
 

@@ -3,16 +3,14 @@
 use super::{api::*, model::*, rule};
 use crate::{
     auth::{model::Role, views::use_auth_session},
+    customers::labels::{customer_stage_label, customer_status_label},
     customers::{
         model::CustomerId,
         views::{FilterControls, FilterState},
     },
     error::AppError,
     events::{Topic, use_server_events},
-    i18n::{
-        CommonText, CustomerText, Locale, Text, TierText, customer_stage_label,
-        customer_status_label, field_error_text, fill, use_i18n,
-    },
+    i18n::{CommonText, CustomerText, Locale, Text, TierText, field_error_text, fill, use_i18n},
     ui::{
         ColorDot, ErrorNotice, FillBar, Loading, ProgressBar, SelectField, TextField,
         field_message, use_toasts,

@@ -15,7 +15,7 @@ pub use notice::{ErrorNotice, Loading, MoreButton};
 pub use paged::PagedList;
 pub use time::{
     CompanyZone, Timestamp, company_zone, format_time, local_date, provide_company_zone,
-    wall_clock, zone_to_utc,
+    time_since, wall_clock, zone_to_utc,
 };
 pub use toast::{ToastKind, Toaster, Toasts, use_toasts};
 #[cfg(feature = "hydrate")]

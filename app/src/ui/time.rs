@@ -48,7 +48,7 @@ pub fn local_date(at: DateTime<Utc>, zone: &str) -> NaiveDate {
 }
 
 /// The instant a wall-clock time in `zone` names (a form's date and time). Times skipped or
-/// repeated by a daylight-saving change resolve as on the server (`company::clock`): the moment
+/// repeated by a daylight-saving change resolve as on the server (`clock`): the moment
 /// the clock resumes, and the first of the two.
 pub fn zone_to_utc(local: NaiveDateTime, zone: &str) -> DateTime<Utc> {
     use chrono::Duration;
@@ -67,6 +67,19 @@ pub fn zone_to_utc(local: NaiveDateTime, zone: &str) -> DateTime<Utc> {
         }
     }
     local.and_utc()
+}
+
+/// How long ago `since` was, in its largest whole unit: `(3, "d")`, `(5, "h")`, `(12, "m")` (a
+/// card's time in its stage, a ticket's wait).
+pub fn time_since(since: DateTime<Utc>, now: DateTime<Utc>) -> (i64, &'static str) {
+    let seconds = (now - since).num_seconds().max(0);
+    if seconds >= 86_400 {
+        (seconds / 86_400, "d")
+    } else if seconds >= 3600 {
+        (seconds / 3600, "h")
+    } else {
+        (seconds / 60, "m")
+    }
 }
 
 /// A point in time, in the company's zone.
@@ -148,7 +161,7 @@ mod tests {
             let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
             assert_eq!(
                 zone_to_utc(local, "Europe/Berlin"),
-                crate::company::clock::local_to_utc(local, chrono_tz::Tz::Europe__Berlin),
+                crate::clock::local_to_utc(local, chrono_tz::Tz::Europe__Berlin),
                 "{text}"
             );
         }

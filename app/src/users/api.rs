@@ -64,7 +64,7 @@ pub async fn set_user_active(
 #[server(input = Json)]
 pub async fn reset_user_password(id: UserId, new_password: String) -> Result<(), AppError> {
     let (admin, state) = admin_and_state()?;
-    crate::auth::service::reset_password(&state, &admin, id, &new_password).await
+    crate::account::service::reset_password(&state, &admin, id, &new_password).await
 }
 
 /// Every team with its active head count.

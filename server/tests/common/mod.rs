@@ -116,7 +116,7 @@ impl Browser {
     /// Posts the form-encoded sign-in, as the sign-in page does.
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
         self.client
-            .post(format!("{}{}", self.base, app::auth::api::SignIn::PATH))
+            .post(format!("{}{}", self.base, app::account::api::SignIn::PATH))
             .header(header::ORIGIN, &self.base)
             .form(&[("email", email), ("password", password)])
             .send()

@@ -1,6 +1,6 @@
 //! Sign-in and password changes: the steps that span throttling, hashing, sessions and audit.
 
-use super::{
+use crate::auth::{
     model::{CurrentUser, UserId, normalize_email, validate_new_password},
     repo,
     server::{Actor, Authenticated, hash_password, verify_password, verify_password_in_turn},

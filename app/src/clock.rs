@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -30,7 +30,7 @@ impl CompanyClock {
         {
             return zone;
         }
-        match super::repo::time_zone(pool).await {
+        match time_zone(pool).await {
             Ok(zone) => {
                 self.remember(zone);
                 zone
@@ -62,6 +62,14 @@ pub fn parse_zone(name: &str) -> Tz {
         tracing::warn!(zone = name, "unknown company time zone; using {FALLBACK}");
         FALLBACK
     })
+}
+
+/// The company's zone, read now (jobs and services that run outside a request). A name chrono
+/// does not know (the database's tz data is newer) falls back to the default with a warning.
+pub async fn time_zone(executor: impl PgExecutor<'_>) -> Result<Tz, crate::error::AppError> {
+    let name =
+        sqlx::query_scalar!("select time_zone from company_settings").fetch_one(executor).await?;
+    Ok(parse_zone(&name))
 }
 
 /// The instant a wall-clock time in `zone` names. A time skipped by a daylight-saving change

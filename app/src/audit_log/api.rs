@@ -1,6 +1,6 @@
 //! Server functions of the audit page.
 
-use super::model::{AuditEntry, AuditFilter};
+use crate::audit::model::{AuditEntry, AuditFilter};
 use crate::{error::AppError, paging::Page};
 use leptos::{prelude::*, server_fn::codec::Json};
 
@@ -19,5 +19,5 @@ pub async fn list_audit_log(
     };
     require(Role::Admin)?;
     let state = AppState::from_context()?;
-    super::repo::list(&state.pool, &filter, before_id, page_size(None)).await
+    crate::audit::repo::list(&state.pool, &filter, before_id, page_size(None)).await
 }

@@ -1,50 +1,21 @@
-//! The rows of each exportable list: the list's own filter, the caller's data scope, keyset
-//! pages (so a million rows never sit in memory), one query per page.
+//! The rows of each exportable list, composed at the root because the lists are every area's:
+//! the list's own filter, the caller's data scope, keyset pages (so a million rows never sit in
+//! memory), one query per page. The export machinery (`exports`) reaches them through
+//! `registry::EXPORTS`.
 
-use super::{
+use crate::exports::{
     model::ExportEntity,
     sheet::{Cell, Column, Kind},
+    source::{PAGE, Request, Who},
 };
 use crate::{
-    auth::model::UserId,
     customers::model::{CustomerFilter, CustomerSort, Money},
-    error::{AppError, FieldError},
+    error::AppError,
     i18n::{ColumnText as C, Locale, Text},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use tokio::sync::mpsc::Sender;
-
-/// Rows per page read from the database (and per message to the writer).
-pub const PAGE: i64 = 5000;
-
-/// Who exports: the owners whose records they may see (`None`: all), and whether they are an
-/// admin (the audit log).
-#[derive(Clone, Debug)]
-pub struct Who {
-    pub user_id: UserId,
-    pub visible_owners: Option<Vec<i64>>,
-    pub admin: bool,
-}
-
-/// An export as asked: the list's filter (as its page sends it) and a period in the company's
-/// days for the lists that have dates.
-#[derive(Clone, Debug, Default)]
-pub struct Request {
-    pub filter: Option<serde_json::Value>,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-}
-
-impl Request {
-    fn filter<T: serde::de::DeserializeOwned + Default>(&self) -> Result<T, AppError> {
-        match &self.filter {
-            None => Ok(T::default()),
-            Some(value) => serde_json::from_value(value.clone())
-                .map_err(|_| AppError::validation("filter", FieldError::InvalidChoice)),
-        }
-    }
-}
 
 fn columns_of(locale: Locale, list: &[(C, Kind)]) -> Vec<Column> {
     list.iter().map(|(title, kind)| Column::new(title.text(locale), *kind)).collect()
@@ -251,7 +222,9 @@ pub async fn produce(
     let (from, until) = bounds(request);
     match entity {
         ExportEntity::Customers => {
-            use crate::i18n::{customer_stage_label, customer_status_label, customer_type_label};
+            use crate::customers::labels::{
+                customer_stage_label, customer_status_label, customer_type_label,
+            };
             let mut filter: CustomerFilter = request.filter()?;
             filter.sort = CustomerSort::Newest;
             let settings = crate::customers::repo::settings(pool).await?;

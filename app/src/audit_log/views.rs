@@ -1,10 +1,8 @@
 //! `/admin/audit`: the audit log with filters.
 
-use super::{
-    api::list_audit_log,
-    model::{AuditEntry, AuditFilter, changed_fields},
-};
+use super::api::list_audit_log;
 use crate::{
+    audit::model::{AuditEntry, AuditFilter, changed_fields},
     i18n::{AdminText, CommonText, audit_action_label, entity_type_label, use_i18n},
     ui::{ErrorNotice, Loading, MoreButton, PagedList, SelectField, TextField, Timestamp},
 };

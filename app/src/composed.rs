@@ -1,0 +1,32 @@
+//! Pages of one area that show another area's section, composed at the root so that neither
+//! area names the other: an opportunity or a ticket with its tasks (tasks name the records they
+//! hang on, so those records' pages cannot name tasks back). The customer 360 page is
+//! `customer_360`.
+
+use crate::{pipeline::model::OpportunityId, tasks::views::TaskSection, tickets::model::TicketId};
+use leptos::prelude::*;
+
+/// `/opportunities/:id`.
+#[component]
+pub fn OpportunityPage() -> impl IntoView {
+    view! { <crate::pipeline::views::OpportunityPage beside=opportunity_sections/> }
+}
+
+fn opportunity_sections(id: OpportunityId) -> AnyView {
+    view! { <TaskSection opportunity_id=Some(id) customer_id=None/> }.into_any()
+}
+
+/// `/tickets/:id`.
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    view! { <crate::tickets::views::TicketPage beside=ticket_sections/> }
+}
+
+fn ticket_sections(id: TicketId) -> AnyView {
+    view! {
+        <div class="ticket-tasks">
+            <TaskSection ticket_id=Some(id) customer_id=None opportunity_id=None/>
+        </div>
+    }
+    .into_any()
+}
