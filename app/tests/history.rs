@@ -12,7 +12,7 @@ use app::{
     },
     exports::{
         model::{ExportEntity, ExportFormat},
-        routes::{Output, write_export},
+        routes::Output,
         sheet::CsvEncoding,
         source::{Request, Who},
     },
@@ -166,18 +166,8 @@ impl World {
             locale: Locale::ZhCn,
             zone: Tz::Asia__Shanghai,
         };
-        let (_, bytes) = write_export(
-            EXPORTS,
-            &self.db.pool,
-            &who,
-            entity,
-            &request,
-            output,
-            "sheet",
-            Vec::new(),
-        )
-        .await
-        .unwrap();
+        let (_, bytes) =
+            EXPORTS.write(&self.db.pool, &who, entity, &request, output, Vec::new()).await.unwrap();
         bytes
     }
 }
@@ -710,17 +700,9 @@ A-3,2026-05-01,,西部物流,100\n";
         locale: Locale::En,
         zone: Tz::Asia__Shanghai,
     };
-    let audit = write_export(
-        EXPORTS,
-        &w.db.pool,
-        &who,
-        ExportEntity::AuditLog,
-        &Request::default(),
-        output,
-        "",
-        Vec::new(),
-    )
-    .await;
+    let audit = EXPORTS
+        .write(&w.db.pool, &who, ExportEntity::AuditLog, &Request::default(), output, Vec::new())
+        .await;
     assert!(matches!(audit, Err(app::error::AppError::Forbidden)));
 }
 

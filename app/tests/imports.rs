@@ -38,18 +38,10 @@ async fn export_csv(
         locale: Locale::ZhCn,
         zone: Tz::Asia__Shanghai,
     };
-    let (_, bytes) = routes::write_export(
-        app::registry::EXPORTS,
-        &state.pool,
-        &who,
-        ExportEntity::Customers,
-        &request,
-        output,
-        "",
-        Vec::new(),
-    )
-    .await
-    .unwrap();
+    let (_, bytes) = app::registry::EXPORTS
+        .write(&state.pool, &who, ExportEntity::Customers, &request, output, Vec::new())
+        .await
+        .unwrap();
     bytes
 }
 

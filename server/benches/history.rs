@@ -19,7 +19,7 @@ mod common;
 use app::{
     exports::{
         model::{ExportEntity, ExportFormat},
-        routes::{Output, write_export},
+        routes::Output,
         sheet::CsvEncoding,
         source::{Request, Who},
     },
@@ -346,18 +346,10 @@ async fn main() {
             reset_peak_memory();
             let base = memory_now_mb();
             let started = Instant::now();
-            let (rows, file) = write_export(
-                app::registry::EXPORTS,
-                &pool,
-                &who,
-                ExportEntity::Customers,
-                &Request::default(),
-                output,
-                "客户",
-                file,
-            )
-            .await
-            .unwrap();
+            let (rows, file) = app::registry::EXPORTS
+                .write(&pool, &who, ExportEntity::Customers, &Request::default(), output, file)
+                .await
+                .unwrap();
             let seconds = started.elapsed().as_secs_f64();
             let size = file.metadata().map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
             println!(

@@ -9,6 +9,8 @@
 //! default 100) and GUANXI_DB_MAX_CONNECTIONS (the server's pool, default 20) change the run.
 //! The load generator shares the machine's cores with the server and Postgres.
 
+mod common;
+
 use app::{
     auth::model::Role,
     customers::{
@@ -18,10 +20,9 @@ use app::{
     pipeline::{api::GetBoard, model::BoardFilter},
     testing::TestDatabase,
 };
-use leptos::server_fn::ServerFn;
+use common::Browser;
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use reqwest::{Client, StatusCode, header};
-use serde::Serialize;
+use reqwest::StatusCode;
 use std::{
     collections::BTreeMap,
     process::{Command, Stdio},
@@ -41,33 +42,6 @@ struct Tally {
     statuses: BTreeMap<(&'static str, u16), u64>,
     /// (customer, tag) of every write the server acknowledged.
     acknowledged: Vec<(i64, String)>,
-}
-
-struct User {
-    client: Client,
-    base: String,
-}
-
-impl User {
-    async fn call<F: ServerFn + Serialize>(&self, args: &F) -> (StatusCode, String, f64) {
-        let started = Instant::now();
-        let response = self
-            .client
-            .post(format!("{}{}", self.base, F::PATH))
-            .header(header::ORIGIN, &self.base)
-            .json(args)
-            .send()
-            .await;
-        match response {
-            Ok(response) => {
-                let status = response.status();
-                let body = response.text().await.unwrap_or_default();
-                (status, body, started.elapsed().as_secs_f64())
-            }
-            // A refused or reset connection counts as a server failure.
-            Err(_) => (StatusCode::BAD_GATEWAY, String::new(), started.elapsed().as_secs_f64()),
-        }
-    }
 }
 
 fn memory_kib(pid: u32) -> (u64, u64) {
@@ -143,19 +117,7 @@ async fn main() {
         let attempts = chunk.iter().map(|n| {
             let base = base.clone();
             async move {
-                let client = Client::builder().cookie_store(true).build().unwrap();
-                let response = client
-                    .post(format!("{base}{}", app::account::api::SignIn::PATH))
-                    .header(header::ORIGIN, &base)
-                    .form(&[
-                        ("email", format!("load{n}@example.com")),
-                        ("password", PASSWORD.into()),
-                    ])
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(response.status().is_success(), "sign-in {n}: {}", response.status());
-                User { client, base }
+                Browser::signed_in(&base, &format!("load{n}@example.com"), PASSWORD).await
             }
         });
         signed_in.extend(futures::future::join_all(attempts).await);

@@ -17,16 +17,14 @@ use app::customers::{
     api::{GetCustomer, ListCustomers},
     model::{CustomerFilter, CustomerId},
 };
-use leptos::server_fn::ServerFn;
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use reqwest::{Client, header};
-use serde::Serialize;
+use reqwest::StatusCode;
 use std::{
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
-use common::env_number;
+use common::{Browser, env_number};
 
 const EMAIL: &str = "render-bench@example.com";
 const PASSWORD: &str = "render-bench-password-1";
@@ -48,50 +46,26 @@ fn row(name: &str, mut samples: Vec<f64>, budget: &str) {
     );
 }
 
-struct Browser {
-    client: Client,
-    base: String,
+/// Times `once` `n` times, one after another, and prints its row.
+async fn measure(name: &str, budget: &str, n: usize, mut once: impl AsyncFnMut() -> f64) {
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        samples.push(once().await);
+    }
+    row(name, samples, budget);
 }
 
-impl Browser {
-    /// A browser of its own (its own session), signed in.
-    async fn signed_in(base: &str) -> Self {
-        let client = Client::builder().cookie_store(true).build().unwrap();
-        let response = client
-            .post(format!("{base}{}", app::account::api::SignIn::PATH))
-            .header(header::ORIGIN, base)
-            .form(&[("email", EMAIL), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "sign-in: {}", response.status());
-        Browser { client, base: base.to_owned() }
-    }
+/// The server-rendered page at `path`, as a direct visit gets it; the seconds it took.
+async fn page(browser: &Browser, path: &str) -> f64 {
+    let (body, seconds) = browser.open(path).await;
+    assert!(body.contains("</html>"), "{path} did not render a page");
+    seconds
+}
 
-    /// A page as a browser opening it directly gets it: the whole server-rendered HTML.
-    async fn page(&self, path: &str) -> f64 {
-        let started = Instant::now();
-        let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
-        assert!(response.status().is_success(), "{path}: {}", response.status());
-        let body = response.text().await.unwrap();
-        assert!(body.contains("</html>"), "{path} did not render a page");
-        started.elapsed().as_secs_f64()
-    }
-
-    async fn call<F: ServerFn + Serialize>(&self, args: &F) -> f64 {
-        let started = Instant::now();
-        let response = self
-            .client
-            .post(format!("{}{}", self.base, F::PATH))
-            .header(header::ORIGIN, &self.base)
-            .json(args)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "{}: {}", F::PATH, response.status());
-        response.bytes().await.unwrap();
-        started.elapsed().as_secs_f64()
-    }
+/// The seconds a server function call took, which must have succeeded.
+fn succeeded((status, _, seconds): (StatusCode, String, f64)) -> f64 {
+    assert!(status.is_success(), "{status}");
+    seconds
 }
 
 #[tokio::main]
@@ -105,20 +79,14 @@ async fn main() {
     let hash = app::auth::server::hash_password(PASSWORD.to_owned()).await.unwrap();
     sqlx::query(
         "insert into app_user (email, display_name, password_hash, role)
-         select $1, '渲染测试', $2, 'admin'
-         where not exists (select 1 from app_user where email = $1)",
+         values ($1, '渲染测试', $2, 'admin')
+         on conflict (email) do update set password_hash = excluded.password_hash, active = true",
     )
     .bind(EMAIL)
     .bind(&hash)
     .execute(&pool)
     .await
     .unwrap();
-    sqlx::query("update app_user set password_hash = $2, active = true where email = $1")
-        .bind(EMAIL)
-        .bind(&hash)
-        .execute(&pool)
-        .await
-        .unwrap();
     // Customers spread over the whole table, so the pages read cold rows as well as warm ones.
     let ids: Vec<i64> = sqlx::query_scalar(
         "select id from customer tablesample system (1) where deleted_at is null limit 2000",
@@ -143,53 +111,35 @@ async fn main() {
     while reqwest::get(format!("{base}/healthz")).await.is_err() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let browser = Browser::signed_in(&base).await;
+    let browser = Browser::signed_in(&base, EMAIL, PASSWORD).await;
     let mut rng = StdRng::seed_from_u64(19);
     let mut pick = move || ids[rng.gen_range(0..ids.len())];
 
     // Warm up the server's pool, Postgres's caches of the catalog and the plans.
     for _ in 0..50 {
-        browser.page(&format!("/customers/{}", pick())).await;
-        browser.page("/customers").await;
+        page(&browser, &format!("/customers/{}", pick())).await;
+        page(&browser, "/customers").await;
     }
 
     println!("\n{customers} customers, {orders} orders; one client, {requests} requests each\n");
     println!("| request | n | p50 ms | p95 ms | p99 ms | budget |");
     println!("| --- | --- | --- | --- | --- | --- |");
-    let mut health = Vec::new();
-    for _ in 0..requests {
-        let started = Instant::now();
-        client_get(&browser, "/healthz").await;
-        health.push(started.elapsed().as_secs_f64());
-    }
-    row("`/healthz` (floor: HTTP, no session)", health, "");
-    let mut data = Vec::new();
-    for _ in 0..requests {
-        data.push(browser.call(&GetCustomer { id: CustomerId(pick()) }).await);
-    }
-    row("`get_customer` (floor: session and data, no page)", data, "");
-    let mut page = Vec::new();
-    for _ in 0..requests {
-        page.push(browser.page(&format!("/customers/{}", pick())).await);
-    }
-    row("`/customers/{id}` (the 360 page)", page, "p95 < 10 ms");
-    let mut list_data = Vec::new();
-    for _ in 0..requests {
-        list_data.push(
-            browser.call(&ListCustomers { filter: CustomerFilter::default(), cursor: None }).await,
-        );
-    }
-    row("`list_customers` (floor: the first page's data)", list_data, "");
-    let mut list = Vec::new();
-    for _ in 0..requests {
-        list.push(browser.page("/customers").await);
-    }
-    row("`/customers` (the list page)", list, "p95 < 20 ms");
+    let health = async || browser.open("/healthz").await.1;
+    measure("`/healthz` (floor: HTTP, no session)", "", requests, health).await;
+    let data = async || succeeded(browser.call(&GetCustomer { id: CustomerId(pick()) }).await);
+    measure("`get_customer` (floor: session and data, no page)", "", requests, data).await;
+    let customer = async || page(&browser, &format!("/customers/{}", pick())).await;
+    measure("`/customers/{id}` (the 360 page)", "p95 < 10 ms", requests, customer).await;
+    let first_page = ListCustomers { filter: CustomerFilter::default(), cursor: None };
+    let list_data = async || succeeded(browser.call(&first_page).await);
+    measure("`list_customers` (floor: the first page's data)", "", requests, list_data).await;
+    let list = async || page(&browser, "/customers").await;
+    measure("`/customers` (the list page)", "p95 < 20 ms", requests, list).await;
 
     // Eight people, each signed in on their own and opening customer pages one after another.
     let mut people = Vec::new();
     for _ in 0..8 {
-        people.push(Browser::signed_in(&base).await);
+        people.push(Browser::signed_in(&base, EMAIL, PASSWORD).await);
     }
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
@@ -203,7 +153,7 @@ async fn main() {
                 let mut samples = Vec::new();
                 while Instant::now() < deadline {
                     let id = ids[rng.gen_range(0..ids.len())];
-                    samples.push(browser.page(&format!("/customers/{id}")).await);
+                    samples.push(page(&browser, &format!("/customers/{id}")).await);
                 }
                 samples
             })
@@ -222,10 +172,4 @@ async fn main() {
     );
     let _ = server.kill();
     let _ = server.wait();
-}
-
-async fn client_get(browser: &Browser, path: &str) {
-    let response = browser.client.get(format!("{}{path}", browser.base)).send().await.unwrap();
-    assert!(response.status().is_success());
-    response.bytes().await.unwrap();
 }

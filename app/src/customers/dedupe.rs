@@ -284,6 +284,19 @@ async fn snapshot(conn: &mut PgConnection, id: CustomerId) -> Result<serde_json:
         .await?)
 }
 
+/// Queues the rescoring of customers whose orders moved (a merge, or its undoing): their scores
+/// and tier follow once the move commits, done by the tiers area as a job, so merging needs
+/// nothing of it.
+async fn rescore_after_commit(
+    conn: &mut PgConnection,
+    customers: &[CustomerId],
+) -> Result<(), AppError> {
+    let ids: Vec<i64> = customers.iter().map(|c| c.0).collect();
+    let job = NewJob::new(job_kinds::TIER_RESCORE, serde_json::json!({ "customers": ids }));
+    queue::enqueue(conn, job).await?;
+    Ok(())
+}
+
 /// Merges `merged` into `survivor`: the survivor takes the chosen fields from the merged
 /// record, every related row moves to the survivor, tags are united, and the merged record goes
 /// to the recycle bin marked as merged. One transaction, audited, undoable for 30 days.
@@ -373,13 +386,7 @@ pub async fn merge(
     moved.insert("duplicate_pair".into(), serde_json::json!(closed));
 
     repo::recompute_aggregates(&mut tx, request.survivor).await?;
-    // The survivor's scores and tier follow its new orders once this commits; the tiers area
-    // does that as a job, so merging needs nothing of it.
-    let rescore = NewJob::new(
-        job_kinds::TIER_RESCORE,
-        serde_json::json!({ "customers": [request.survivor.0] }),
-    );
-    queue::enqueue(&mut tx, rescore).await?;
+    rescore_after_commit(&mut tx, &[request.survivor]).await?;
     sqlx::query!(
         "update customer set deleted_at = now(), deleted_by = $2, merged_into = $3, version = version + 1
          where id = $1",
@@ -502,11 +509,7 @@ pub async fn undo(state: &AppState, caller: &Authenticated, merge_id: i64) -> Re
         repo::recompute_aggregates(&mut tx, id).await?;
         repo::refresh_search(&mut tx, id).await?;
     }
-    let rescore = NewJob::new(
-        job_kinds::TIER_RESCORE,
-        serde_json::json!({ "customers": [survivor.0, merged.0] }),
-    );
-    queue::enqueue(&mut tx, rescore).await?;
+    rescore_after_commit(&mut tx, &[survivor, merged]).await?;
     sqlx::query!(
         "update customer_merge set undone_at = now(), undone_by = $2 where id = $1",
         merge_id,

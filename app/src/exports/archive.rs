@@ -3,14 +3,14 @@
 //! portability, and the way to leave.
 
 use super::{
-    model::{ExportEntity, ExportFormat},
-    routes::{Output, write_export},
+    model::{ExportEntity, ExportFormat, export_entity_label},
+    routes::Output,
     sheet::CsvEncoding,
     source::{ExportSources, Request, Who},
 };
 use crate::{
     audit::repo::{Change, record},
-    auth::{model::UserId, server::Actor},
+    auth::model::UserId,
     i18n::Locale,
     jobs::context::{JobContext, JobError},
 };
@@ -48,9 +48,9 @@ pub struct ArchivePayload {
 pub async fn build(mut ctx: JobContext, sources: ExportSources) -> Result<(), JobError> {
     let payload: ArchivePayload = ctx.payload()?;
     let pool = ctx.state.pool.clone();
-    let creator = ctx.job.created_by;
     let zone = ctx.state.clock.zone(&pool).await;
-    let who = Who { user_id: creator.unwrap_or(UserId(0)), visible_owners: None, admin: true };
+    let who =
+        Who { user_id: ctx.job.created_by.unwrap_or(UserId(0)), visible_owners: None, admin: true };
     let output = Output {
         format: payload.format,
         encoding: CsvEncoding::Utf8,
@@ -64,10 +64,9 @@ pub async fn build(mut ctx: JobContext, sources: ExportSources) -> Result<(), Jo
         let name = format!("{:02}-{}.{}", n + 1, entity.as_str(), payload.format.extension());
         let file = std::fs::File::create(dir.path().join(&name))
             .map_err(|e| JobError::Retry(e.to_string()))?;
-        let label = crate::exports::model::export_entity_label(*entity, payload.locale);
+        let label = export_entity_label(*entity, payload.locale);
         let (rows, file) =
-            write_export(sources, &pool, &who, *entity, &Request::default(), output, label, file)
-                .await?;
+            sources.write(&pool, &who, *entity, &Request::default(), output, file).await?;
         file.sync_all().map_err(|e| JobError::Retry(e.to_string()))?;
         let columns: Vec<String> =
             (sources.columns)(*entity, payload.locale).into_iter().map(|c| c.title).collect();
@@ -154,11 +153,10 @@ pub async fn build(mut ctx: JobContext, sources: ExportSources) -> Result<(), Jo
     )
     .execute(&mut *tx)
     .await?;
-    let actor = Actor { user_id: creator, client_ip: None };
     let summary = serde_json::json!({ "bytes": size, "format": payload.format.as_str() });
     record(
         &mut *tx,
-        actor,
+        ctx.actor(),
         Change::new("archived", "export_file", payload.file_id).after(&summary),
     )
     .await?;

@@ -3,7 +3,7 @@
 //! `GET /files/archives/{id}`: a finished company archive.
 
 use super::{
-    model::{ExportEntity, ExportFormat},
+    model::{ExportEntity, ExportFormat, export_entity_label},
     sheet::{Cell, CsvEncoding, CsvSheet, Sheet, XlsxSheet},
     source::{ExportSources, Request, Who},
 };
@@ -99,45 +99,47 @@ pub struct Output {
     pub zone: Tz,
 }
 
-/// Writes every row of `entity` that `who` may see into `out`, reading pages on the async side
-/// while a blocking thread writes them; returns the rows and the writer.
-///
-/// Errors: those of the source (`Forbidden`, `Validation`), or of writing.
-#[allow(clippy::too_many_arguments)]
-pub async fn write_export<W: Write + Send + 'static>(
-    sources: ExportSources,
-    pool: &PgPool,
-    who: &Who,
-    entity: ExportEntity,
-    request: &Request,
-    output: Output,
-    sheet_name: &str,
-    out: W,
-) -> Result<(u64, W), AppError> {
-    let columns = (sources.columns)(entity, output.locale);
-    let sheet = match output.format {
-        ExportFormat::Csv => {
-            Sheet::Csv(Box::new(CsvSheet::new(out, output.encoding, output.zone, &columns)?))
-        }
-        ExportFormat::Xlsx => {
-            Sheet::Xlsx(Box::new(XlsxSheet::new(sheet_name, output.zone, &columns)?), out)
-        }
-    };
-    let (pages, mut incoming) = tokio::sync::mpsc::channel::<Vec<Vec<Cell>>>(2);
-    let writer = tokio::task::spawn_blocking(move || -> Result<W, AppError> {
-        let mut sheet = sheet;
-        while let Some(rows) = incoming.blocking_recv() {
-            for row in &rows {
-                sheet.row(row)?;
+impl ExportSources {
+    /// Writes every row of `entity` that `who` may see into `out` (a workbook's sheet named
+    /// after the list), reading pages on the async side while a blocking thread writes them;
+    /// returns the rows and the writer.
+    ///
+    /// Errors: those of the source (`Forbidden`, `Validation`), or of writing.
+    pub async fn write<W: Write + Send + 'static>(
+        self,
+        pool: &PgPool,
+        who: &Who,
+        entity: ExportEntity,
+        request: &Request,
+        output: Output,
+        out: W,
+    ) -> Result<(u64, W), AppError> {
+        let columns = (self.columns)(entity, output.locale);
+        let sheet = match output.format {
+            ExportFormat::Csv => {
+                Sheet::Csv(Box::new(CsvSheet::new(out, output.encoding, output.zone, &columns)?))
             }
-        }
-        sheet.finish()
-    });
-    let produced = (sources.produce)(pool, who, entity, request, output.locale, &pages).await;
-    drop(pages);
-    let written = writer.await.map_err(AppError::internal)?;
-    let rows = produced?;
-    Ok((rows, written?))
+            ExportFormat::Xlsx => {
+                let sheet_name = export_entity_label(entity, output.locale);
+                Sheet::Xlsx(Box::new(XlsxSheet::new(sheet_name, output.zone, &columns)?), out)
+            }
+        };
+        let (pages, mut incoming) = tokio::sync::mpsc::channel::<Vec<Vec<Cell>>>(2);
+        let writer = tokio::task::spawn_blocking(move || -> Result<W, AppError> {
+            let mut sheet = sheet;
+            while let Some(rows) = incoming.blocking_recv() {
+                for row in &rows {
+                    sheet.row(row)?;
+                }
+            }
+            sheet.finish()
+        });
+        let produced = (self.produce)(pool, who, entity, request, output.locale, &pages).await;
+        drop(pages);
+        let written = writer.await.map_err(AppError::internal)?;
+        let rows = produced?;
+        Ok((rows, written?))
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -224,9 +226,7 @@ async fn export_response(
             let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
             let out = ChunkWriter { buffer: Vec::new(), out: sender.clone() };
             tokio::spawn(async move {
-                let result =
-                    write_export(sources, &state.pool, &who, entity, &request, output, "", out)
-                        .await;
+                let result = sources.write(&state.pool, &who, entity, &request, output, out).await;
                 match result {
                     Ok((rows, mut out)) => {
                         let _ = tokio::task::spawn_blocking(move || out.flush()).await;
@@ -246,18 +246,7 @@ async fn export_response(
                 Ok(file) => file,
                 Err(error) => return refuse(AppError::internal(error)),
             };
-            let sheet_name = crate::exports::model::export_entity_label(entity, output.locale);
-            let written = write_export(
-                sources,
-                &state.pool,
-                &who,
-                entity,
-                &request,
-                output,
-                sheet_name,
-                file,
-            )
-            .await;
+            let written = sources.write(&state.pool, &who, entity, &request, output, file).await;
             match written {
                 Ok((rows, file)) => {
                     audit(state, rows).await;

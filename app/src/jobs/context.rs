@@ -3,7 +3,7 @@
 //! handler registered at the root (`crate::registry`), never to the worker by name.
 
 use super::queue::{self, ClaimedJob};
-use crate::{error::AppError, events::publish, state::AppState};
+use crate::{auth::server::Actor, error::AppError, events::publish, state::AppState};
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use std::time::{Duration, Instant};
@@ -49,6 +49,11 @@ impl JobContext {
     pub fn payload<T: DeserializeOwned>(&self) -> Result<T, JobError> {
         serde_json::from_value(self.job.payload.clone())
             .map_err(|e| JobError::Fatal(format!("bad payload: {e}")))
+    }
+
+    /// Who the job acts as on the audit log: whoever queued it (no one for scheduled work).
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: self.job.created_by, client_ip: None }
     }
 
     /// Where a previous attempt stopped, if it recorded a checkpoint.

@@ -79,6 +79,22 @@ pub mod kinds {
     pub const COMPANY_ARCHIVE: &str = "company_archive";
     /// Writes a backup and checks it by restoring it into a scratch database.
     pub const BACKUP: &str = "backup";
+    /// Every kind above, for the check that each has a handler. A new kind goes here too.
+    pub const ALL: &[&str] = &[
+        MAINTENANCE,
+        DUPLICATE_SCAN,
+        PRODUCT_AFFINITY,
+        CUSTOMER_IMPORT,
+        IMPORT_REVERT,
+        TIER_RECOMPUTE,
+        TIER_RESCORE,
+        POINTS_EXPIRY,
+        FORECAST_SNAPSHOT,
+        SURVEY_SEND,
+        SURVEY_AFTER_RESOLUTION,
+        COMPANY_ARCHIVE,
+        BACKUP,
+    ];
     /// Test-only kinds: a handler that panics, and one that works until it is stopped.
     #[cfg(feature = "testing")]
     pub const TEST_PANIC: &str = "testing_panic";

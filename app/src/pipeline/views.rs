@@ -558,7 +558,7 @@ fn BoardView(board: Board, filter: BoardFilter, reload: RwSignal<u32>) -> impl I
                                 >
                                     {
                                         let id = card.id;
-                                        let (count, unit) = crate::ui::time_since(card.stage_entered_at, now);
+                                        let (count, unit) = crate::ui::in_largest_unit((now - card.stage_entered_at).num_seconds());
                                         let unit = match unit { "d" => SalesText::Days, "h" => SalesText::Hours, _ => SalesText::Minutes };
                                         let for_drag = card.clone();
                                         let for_key = card.clone();

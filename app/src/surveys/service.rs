@@ -326,9 +326,8 @@ pub async fn after_resolution(ctx: JobContext) -> Result<(), JobError> {
         ticket_id: i64,
     }
     let payload: Payload = ctx.payload()?;
-    let actor = Actor { user_id: ctx.job.created_by, client_ip: None };
     let mut tx = ctx.state.pool.begin().await?;
-    send_after_resolution(&mut tx, actor, TicketId(payload.ticket_id)).await?;
+    send_after_resolution(&mut tx, ctx.actor(), TicketId(payload.ticket_id)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -84,8 +84,7 @@ fn options<T: Copy + Send + Sync + 'static, K: Text>(
 
 /// "3 h" / "2 d": a span of time in the largest whole unit.
 fn span_text(seconds: i64, locale: crate::i18n::Locale) -> String {
-    let now = Utc::now();
-    let (count, unit) = crate::ui::time_since(now - chrono::Duration::seconds(seconds.max(0)), now);
+    let (count, unit) = crate::ui::in_largest_unit(seconds);
     let unit = match unit {
         "d" => SalesText::Days,
         "h" => SalesText::Hours,

@@ -69,10 +69,10 @@ pub fn zone_to_utc(local: NaiveDateTime, zone: &str) -> DateTime<Utc> {
     local.and_utc()
 }
 
-/// How long ago `since` was, in its largest whole unit: `(3, "d")`, `(5, "h")`, `(12, "m")` (a
-/// card's time in its stage, a ticket's wait).
-pub fn time_since(since: DateTime<Utc>, now: DateTime<Utc>) -> (i64, &'static str) {
-    let seconds = (now - since).num_seconds().max(0);
+/// A span of `seconds` in its largest whole unit: `(3, "d")`, `(5, "h")`, `(12, "m")` (a card's
+/// time in its stage, a ticket's wait). A negative span counts as none.
+pub fn in_largest_unit(seconds: i64) -> (i64, &'static str) {
+    let seconds = seconds.max(0);
     if seconds >= 86_400 {
         (seconds / 86_400, "d")
     } else if seconds >= 3600 {

@@ -204,3 +204,62 @@ pub async fn signed_in(pool: &PgPool, id: i64) -> Authenticated {
         .unwrap()
         .unwrap()
 }
+
+/// A person at a browser over HTTP: a cookie-keeping client with a session of its own.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Browser {
+    /// Signs in through the sign-in form's encoding. Panics when the server refuses.
+    pub async fn signed_in(base: &str, email: &str, password: &str) -> Self {
+        use leptos::server_fn::ServerFn;
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let response = client
+            .post(format!("{base}{}", app::account::api::SignIn::PATH))
+            .header(reqwest::header::ORIGIN, base)
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "sign-in of {email}: {}", response.status());
+        Browser { client, base: base.to_owned() }
+    }
+
+    /// Calls a server function as the page does (JSON, same-origin): the status, the body and
+    /// the seconds it took. A refused or reset connection counts as a server failure (502).
+    pub async fn call<F>(&self, args: &F) -> (reqwest::StatusCode, String, f64)
+    where
+        F: leptos::server_fn::ServerFn + serde::Serialize,
+    {
+        let started = Instant::now();
+        let response = self
+            .client
+            .post(format!("{}{}", self.base, F::PATH))
+            .header(reqwest::header::ORIGIN, &self.base)
+            .json(args)
+            .send()
+            .await;
+        match response {
+            Ok(response) => {
+                let status = response.status();
+                let body = response.text().await.unwrap_or_default();
+                (status, body, started.elapsed().as_secs_f64())
+            }
+            Err(_) => {
+                (reqwest::StatusCode::BAD_GATEWAY, String::new(), started.elapsed().as_secs_f64())
+            }
+        }
+    }
+
+    /// Opens `path` as a browser opening it directly does; the seconds until the whole answer
+    /// arrived. Panics unless it succeeds.
+    pub async fn open(&self, path: &str) -> (String, f64) {
+        let started = Instant::now();
+        let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        let body = response.text().await.unwrap();
+        (body, started.elapsed().as_secs_f64())
+    }
+}
