@@ -15,28 +15,21 @@ use crate::{
         AdminText, AuthText, CommonText, CompanyText, CustomerText, ExportText, LeadText,
         LoyaltyText, SalesText, SurveyText, TaskText, TicketText, TierText, use_i18n,
     },
-    ui::{ErrorNotice, Loading},
+    ui::ErrorNotice,
 };
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
 
-/// Every signed-in page sits in here; signed-out visitors are sent to `/login`.
+/// Every signed-in page sits in here; signed-out visitors are sent to `/login`. The user is
+/// known before the page is drawn (see `AuthSession`), so nothing here waits: the frame and the
+/// page under it are built once per request.
 #[component]
 pub fn AppShell() -> impl IntoView {
     let session = use_auth_session();
-    view! {
-        <Suspense fallback=|| view! { <div class="boot"><Loading/></div> }>
-            {move || Suspend::new(async move {
-                match session.user.await {
-                    Ok(Some(user)) if user.must_change_password => {
-                        view! { <ChooseNewPasswordPage/> }.into_any()
-                    }
-                    Ok(Some(user)) => view! { <Layout user/> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
-                    Err(error) => view! { <div class="boot"><ErrorNotice error/></div> }.into_any(),
-                }
-            })}
-        </Suspense>
+    move || match session.current() {
+        Some(user) if user.must_change_password => view! { <ChooseNewPasswordPage/> }.into_any(),
+        Some(user) => view! { <Layout user/> }.into_any(),
+        None => view! { <Redirect path="/login"/> }.into_any(),
     }
 }
 

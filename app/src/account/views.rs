@@ -57,12 +57,11 @@ pub fn SignInPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(user)) = sign_in.value().get() {
             i18n.set_locale(user.locale);
-            session.user.refetch();
+            session.signed_in(user);
             navigate("/", Default::default());
         }
     });
-    // Someone already signed in has nothing to do here. Checked in an effect: the session
-    // resource is read outside any <Suspense> on this page.
+    // Someone already signed in has nothing to do here (the browser runs effects only).
     let navigate_home = use_navigate();
     Effect::new(move |_| {
         if session.current().is_some() {
