@@ -72,6 +72,10 @@ pub fn CustomerPage() -> impl IntoView {
             }
         },
     );
+    // The cards other areas lend need the name for their forms: from here, not a fetch of
+    // their own.
+    let customer_name =
+        Memo::new(move |_| customer.get().and_then(Result::ok).map(|detail| detail.name));
     let tab = RwSignal::new(Tab::Timeline);
     let refresh = Callback::new(move |_: ()| {
         local.update(|v| *v += 1);
@@ -160,9 +164,9 @@ pub fn CustomerPage() -> impl IntoView {
                 // Sections other domains add to the 360 page, beside the tabs.
                 <aside class="side-sections">
                     {move || id.get().map(|id| view! {
-                        <crate::pipeline::views::CustomerOpportunities customer_id=id version/>
+                        <crate::pipeline::views::CustomerOpportunities customer_id=id customer_name version/>
                         <crate::tasks::views::TaskSection opportunity_id=None customer_id=Some(id)/>
-                        <crate::tickets::views::CustomerService customer_id=id version/>
+                        <crate::tickets::views::CustomerService customer_id=id customer_name version/>
                         <crate::tiers::views::CustomerTierCard customer_id=id version/>
                         <crate::loyalty::views::MembershipCard customer_id=id version/>
                         <Recommendations customer_id=id version/>

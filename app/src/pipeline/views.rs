@@ -905,17 +905,18 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
     }
 }
 
-/// The 360 page's open opportunities, with a way to add one.
+/// The 360 page's open opportunities, with a way to add one. The page knows the customer's name
+/// (`customer_name`, `None` until loaded), which the form for a new opportunity shows.
 #[component]
 pub fn CustomerOpportunities(
     customer_id: CustomerId,
+    #[prop(into)] customer_name: Signal<Option<String>>,
     #[prop(into)] version: Signal<(u64, u32)>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let adding = RwSignal::new(false);
     let opportunities =
         Resource::new(move || (customer_id, version.get()), |(id, _)| customer_opportunities(id));
-    let customer_name = Resource::new(move || customer_id, crate::customers::api::get_customer);
     view! {
         <div class="card" data-testid="customer-opportunities">
             <div class="card-head">
@@ -937,8 +938,8 @@ pub fn CustomerOpportunities(
                         </ul>
                     }.into_any(),
                 })}
-                {move || adding.get().then(|| customer_name.get().and_then(Result::ok).map(|c| view! {
-                    <OpportunityForm customer=Some((customer_id, c.name.clone())) on_done=Callback::new(move |_| adding.set(false))/>
+                {move || adding.get().then(|| customer_name.get().map(|name| view! {
+                    <OpportunityForm customer=Some((customer_id, name)) on_done=Callback::new(move |_| adding.set(false))/>
                 }))}
             </Transition>
         </div>

@@ -585,8 +585,14 @@ fn ReplyForm(id: TicketId, draft: ReplyDraft, on_done: Callback<()>) -> impl Int
 }
 
 /// The service section of the customer 360 page: open tickets, recent ones, the last score.
+/// The page knows the customer's name (`customer_name`, `None` until loaded), which the form for
+/// a new ticket shows.
 #[component]
-pub fn CustomerService(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl IntoView {
+pub fn CustomerService(
+    customer_id: CustomerId,
+    #[prop(into)] customer_name: Signal<Option<String>>,
+    version: Memo<(u64, u32)>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let changes = use_server_events().changes(Topic::Ticket);
     let local = RwSignal::new(0u32);
@@ -596,15 +602,14 @@ pub fn CustomerService(customer_id: CustomerId, version: Memo<(u64, u32)>) -> im
         move || (customer_id, version.get(), changes.get(), local.get()),
         |(id, _, _, _)| get_customer_service(id),
     );
-    let name = Resource::new(move || customer_id, crate::customers::api::get_customer);
     view! {
         <div class="card" data-testid="customer-service">
             <div class="card-head">
                 <h2>{i18n.t(TicketText::ServiceTickets)}</h2>
                 <button type="button" class="button small" on:click=move |_| adding.update(|a| *a = !*a)>{i18n.t(TicketText::NewTicket)}</button>
             </div>
-            {move || adding.get().then(|| name.get().and_then(Result::ok).map(|c| view! {
-                <TicketForm customer=Some((customer_id, c.name.clone())) on_done=Callback::new(move |_| { adding.set(false); local.update(|v| *v += 1); })/>
+            {move || adding.get().then(|| customer_name.get().map(|name| view! {
+                <TicketForm customer=Some((customer_id, name)) on_done=Callback::new(move |_| { adding.set(false); local.update(|v| *v += 1); })/>
             }))}
             <Transition fallback=|| view! { <Loading/> }>
                 {move || service.get().map(|result| match result {

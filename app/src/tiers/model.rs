@@ -153,6 +153,8 @@ pub struct CustomerTier {
     /// "M=5, F=4": the values the computed tier's rule read.
     pub because: String,
     pub computed_at: Option<DateTime<Utc>>,
+    /// The active tiers, in order: what a manager may choose from for an override.
+    pub choices: Vec<Tier>,
 }
 
 /// What saving a rule change would do, before it is saved.

@@ -545,6 +545,7 @@ pub async fn customer_tier(
         },
         because: rule::explain(rule, &facts),
         computed_at: row.computed_at,
+        choices: tiers.into_iter().map(|(tier, _)| tier).collect(),
     })
 }
 

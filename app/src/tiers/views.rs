@@ -45,7 +45,6 @@ pub fn CustomerTierCard(customer_id: CustomerId, version: Memo<(u64, u32)>) -> i
         move || (version.get(), local.get()),
         move |_| get_customer_tier(customer_id),
     );
-    let tiers = Resource::new(|| (), |_| list_tiers());
     let can_override = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
     let chosen = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
@@ -68,9 +67,12 @@ pub fn CustomerTierCard(customer_id: CustomerId, version: Memo<(u64, u32)>) -> i
     };
     let tier_options = move || {
         let mut list = vec![(String::new(), "—".to_owned())];
-        if let Some(Ok((tiers, _))) = tiers.get() {
+        // The card's own answer carries the tiers: no second request for the choices.
+        if let Some(Ok(card)) = info.get() {
             list.extend(
-                tiers.into_iter().map(|t| (t.id.0.to_string(), t.name(i18n.locale()).to_owned())),
+                card.choices
+                    .into_iter()
+                    .map(|t| (t.id.0.to_string(), t.name(i18n.locale()).to_owned())),
             );
         }
         list
