@@ -71,9 +71,11 @@ pub fn StatusBadges(
     }
 }
 
-/// The list's filter state, one signal per control (the segment editor uses it too).
+/// The list's filter state, one signal per control (the segment editor uses it too), and the
+/// choices its menus offer, loaded once for every control on the page that needs them.
 #[derive(Copy, Clone)]
 pub struct FilterState {
+    options: Resource<Result<CustomerOptions, AppError>>,
     search: RwSignal<String>,
     customer_type: RwSignal<String>,
     status: RwSignal<String>,
@@ -104,6 +106,7 @@ impl FilterState {
     pub fn new() -> Self {
         let s = || RwSignal::new(String::new());
         FilterState {
+            options: Resource::new(|| (), |_| get_customer_options()),
             search: s(),
             customer_type: s(),
             status: s(),
@@ -258,7 +261,7 @@ pub fn CustomersPage() -> impl IntoView {
 #[component]
 pub fn FilterControls(state: FilterState) -> impl IntoView {
     let i18n = use_i18n();
-    let options = Resource::new(|| (), |_| get_customer_options());
+    let options = state.options;
     let opt = move |pick: fn(&CustomerOptions) -> Vec<String>, any: CustomerText| {
         let values = options.get().and_then(Result::ok).map(|o| pick(&o)).unwrap_or_default();
         text_options(&values, i18n.text(any))
@@ -448,7 +451,7 @@ fn BulkBar(
     state: FilterState,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let options = Resource::new(|| (), |_| get_customer_options());
+    let options = state.options;
     let toasts = use_toasts();
     let owner = RwSignal::new(String::new());
     let tag = RwSignal::new(String::new());
