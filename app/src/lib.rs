@@ -172,9 +172,17 @@ pub fn App() -> impl IntoView {
     ui::Toasts::provide();
     events::ServerEvents::provide();
     auth::views::AuthSession::provide();
+    // The server's title is a plain string: leptos_meta reads it after the page has rendered,
+    // outside the request's reactive arena, where a signal read finds whichever request last ran
+    // on that thread (under concurrent load: "already been disposed", a panic and a cut-off
+    // response). In the browser it follows the language.
+    #[cfg(feature = "ssr")]
+    let title = TextProp::from(i18n.text(CommonText::AppTitle));
+    #[cfg(not(feature = "ssr"))]
+    let title = TextProp::from(move || i18n.text(CommonText::AppTitle));
 
     view! {
-        <Title text=move || i18n.text(CommonText::AppTitle)/>
+        <Title text=title/>
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view={Lazy::<pages::SignIn>::new()}/>
