@@ -26,6 +26,9 @@ messages! {
         Save => "保存", "Save";
         Close => "关闭", "Close";
         Retry => "重试", "Try again";
+        Days => "{n} 天", "{n} d";
+        Hours => "{n} 小时", "{n} h";
+        Minutes => "{n} 分钟", "{n} min";
         PageStopped => "页面出错停止了响应，需要重新加载。", "This page stopped working and needs to be loaded again.";
         PageCodeNotLoaded => "这部分页面的程序没能下载（网络断了吗？）。", "This part of Guanxi could not be downloaded (is the network down?).";
     }

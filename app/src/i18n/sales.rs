@@ -27,9 +27,6 @@ messages! {
         AddProduct => "添加产品", "Add product";
         Weighted => "加权金额", "Weighted";
         TimeInStage => "在当前阶段的时间", "Time in this stage";
-        Days => "{n} 天", "{n} d";
-        Hours => "{n} 小时", "{n} h";
-        Minutes => "{n} 分钟", "{n} min";
         DaysInStage => "停留 {n} 天", "{n} days in stage";
         MovedTo => "“{title}”已移到“{stage}”", "“{title}” moved to “{stage}”";
         PickedUp => "已拿起“{title}”：用左右方向键选择阶段，空格放下，Esc 取消", "Picked up “{title}”: arrow keys choose a stage, Space drops, Escape cancels";

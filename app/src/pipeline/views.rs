@@ -558,8 +558,7 @@ fn BoardView(board: Board, filter: BoardFilter, reload: RwSignal<u32>) -> impl I
                                 >
                                     {
                                         let id = card.id;
-                                        let (count, unit) = crate::ui::in_largest_unit((now - card.stage_entered_at).num_seconds());
-                                        let unit = match unit { "d" => SalesText::Days, "h" => SalesText::Hours, _ => SalesText::Minutes };
+                                        let in_stage = (now - card.stage_entered_at).num_seconds();
                                         let for_drag = card.clone();
                                         let for_key = card.clone();
                                         let amount = card.amount().display();
@@ -578,7 +577,7 @@ fn BoardView(board: Board, filter: BoardFilter, reload: RwSignal<u32>) -> impl I
                                                 <p class="card-meta muted small">
                                                     <span>{card.expected_close.to_string()}</span>
                                                     <span>{card.owner_name.clone().unwrap_or_default()}</span>
-                                                    <span title=move || i18n.text(SalesText::TimeInStage)>{move || fill(unit.text(i18n.locale()), &[("n", &count)])}</span>
+                                                    <span title=move || i18n.text(SalesText::TimeInStage)>{move || crate::ui::span_text(in_stage, i18n.locale())}</span>
                                                 </p>
                                             </article>
                                         }

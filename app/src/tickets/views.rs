@@ -7,10 +7,10 @@ use crate::{
     customers::model::CustomerId,
     error::AppError,
     events::{Topic, use_server_events},
-    i18n::{CommonText, SalesText, Text, TicketText, fill, use_i18n},
+    i18n::{CommonText, Text, TicketText, fill, use_i18n},
     ui::{
         CheckboxField, ErrorNotice, Loading, MoreButton, PagedList, SelectField, TextField,
-        Timestamp, field_message, use_toasts,
+        Timestamp, field_message, span_text, use_toasts,
     },
 };
 use chrono::{DateTime, Utc};
@@ -80,17 +80,6 @@ fn options<T: Copy + Send + Sync + 'static, K: Text>(
             .map(|v| (value(*v).to_owned(), label(*v).text(i18n.locale()).to_owned()))
             .collect()
     })
-}
-
-/// "3 h" / "2 d": a span of time in the largest whole unit.
-fn span_text(seconds: i64, locale: crate::i18n::Locale) -> String {
-    let (count, unit) = crate::ui::in_largest_unit(seconds);
-    let unit = match unit {
-        "d" => SalesText::Days,
-        "h" => SalesText::Hours,
-        _ => SalesText::Minutes,
-    };
-    fill(unit.text(locale), &[("n", &count)])
 }
 
 /// The current time, ticking every half minute in the browser so countdowns move.

@@ -14,8 +14,8 @@ pub use marks::{ColorDot, FillBar, ProgressBar};
 pub use notice::{ErrorNotice, Loading, MoreButton};
 pub use paged::PagedList;
 pub use time::{
-    CompanyZone, Timestamp, company_zone, format_time, in_largest_unit, local_date,
-    provide_company_zone, wall_clock, zone_to_utc,
+    CompanyZone, Timestamp, company_zone, format_time, local_date, provide_company_zone, span_text,
+    wall_clock, zone_to_utc,
 };
 pub use toast::{ToastKind, Toaster, Toasts, use_toasts};
 #[cfg(feature = "hydrate")]

@@ -2,6 +2,7 @@
 //! a page reads the same in Shanghai and on a laptop set to another zone, and hydration never
 //! meets different markup.
 
+use crate::i18n::{CommonText, Locale, Text, fill};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use leptos::prelude::*;
 
@@ -69,17 +70,18 @@ pub fn zone_to_utc(local: NaiveDateTime, zone: &str) -> DateTime<Utc> {
     local.and_utc()
 }
 
-/// A span of `seconds` in its largest whole unit: `(3, "d")`, `(5, "h")`, `(12, "m")` (a card's
-/// time in its stage, a ticket's wait). A negative span counts as none.
-pub fn in_largest_unit(seconds: i64) -> (i64, &'static str) {
+/// A span of `seconds` in its largest whole unit, "3 d" / "5 h" / "12 min" (a card's time in
+/// its stage, a ticket's wait or deadline). A negative span counts as none.
+pub fn span_text(seconds: i64, locale: Locale) -> String {
     let seconds = seconds.max(0);
-    if seconds >= 86_400 {
-        (seconds / 86_400, "d")
+    let (count, unit) = if seconds >= 86_400 {
+        (seconds / 86_400, CommonText::Days)
     } else if seconds >= 3600 {
-        (seconds / 3600, "h")
+        (seconds / 3600, CommonText::Hours)
     } else {
-        (seconds / 60, "m")
-    }
+        (seconds / 60, CommonText::Minutes)
+    };
+    fill(unit.text(locale), &[("n", &count)])
 }
 
 /// A point in time, in the company's zone.
