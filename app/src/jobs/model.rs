@@ -49,52 +49,47 @@ impl JobStatus {
     }
 }
 
+/// Declares the job kinds, each a constant, and `ALL`: a kind cannot be left out of the list.
+macro_rules! job_kinds {
+    ($($(#[$doc:meta])* $name:ident = $value:literal;)*) => {
+        $($(#[$doc])* pub const $name: &str = $value;)*
+        /// Every kind, for the check that each has a handler.
+        pub const ALL: &[&str] = &[$($name),*];
+    };
+}
+
 /// Kinds of job; each has a handler in `crate::registry` (the queue's own in `jobs::worker`).
 pub mod kinds {
-    /// Purges expired sessions, old sign-in failures and old finished jobs.
-    pub const MAINTENANCE: &str = "maintenance";
-    /// Scans every customer for likely duplicates.
-    pub const DUPLICATE_SCAN: &str = "duplicate_scan";
-    /// Rebuilds product affinities for recommendations.
-    pub const PRODUCT_AFFINITY: &str = "product_affinity";
-    /// Checks or runs a customer import.
-    pub const CUSTOMER_IMPORT: &str = "customer_import";
-    /// Reverts a customer import.
-    pub const IMPORT_REVERT: &str = "import_revert";
-    /// Recomputes RFM scores and tiers of every customer.
-    pub const TIER_RECOMPUTE: &str = "tier_recompute";
-    /// Rescores and grades the customers in the payload (`{"customers": [id, ...]}`), after a
-    /// merge or its undoing moved orders between them.
-    pub const TIER_RESCORE: &str = "tier_rescore";
-    /// Expires points past their date.
-    pub const POINTS_EXPIRY: &str = "points_expiry";
-    /// Stores this week's sales forecast, to measure forecast accuracy later.
-    pub const FORECAST_SNAPSHOT: &str = "forecast_snapshot";
-    /// Emails a survey sending's recipients their links.
-    pub const SURVEY_SEND: &str = "survey_send";
-    /// Surveys the customer of a just-resolved ticket (`{"ticket_id": id}`), when a survey is
-    /// set to follow resolutions.
-    pub const SURVEY_AFTER_RESOLUTION: &str = "survey_after_resolution";
-    /// Builds the archive of the whole company's data.
-    pub const COMPANY_ARCHIVE: &str = "company_archive";
-    /// Writes a backup and checks it by restoring it into a scratch database.
-    pub const BACKUP: &str = "backup";
-    /// Every kind above, for the check that each has a handler. A new kind goes here too.
-    pub const ALL: &[&str] = &[
-        MAINTENANCE,
-        DUPLICATE_SCAN,
-        PRODUCT_AFFINITY,
-        CUSTOMER_IMPORT,
-        IMPORT_REVERT,
-        TIER_RECOMPUTE,
-        TIER_RESCORE,
-        POINTS_EXPIRY,
-        FORECAST_SNAPSHOT,
-        SURVEY_SEND,
-        SURVEY_AFTER_RESOLUTION,
-        COMPANY_ARCHIVE,
-        BACKUP,
-    ];
+    job_kinds! {
+        /// Purges expired sessions, old sign-in failures and old finished jobs.
+        MAINTENANCE = "maintenance";
+        /// Scans every customer for likely duplicates.
+        DUPLICATE_SCAN = "duplicate_scan";
+        /// Rebuilds product affinities for recommendations.
+        PRODUCT_AFFINITY = "product_affinity";
+        /// Checks or runs a customer import.
+        CUSTOMER_IMPORT = "customer_import";
+        /// Reverts a customer import.
+        IMPORT_REVERT = "import_revert";
+        /// Recomputes RFM scores and tiers of every customer.
+        TIER_RECOMPUTE = "tier_recompute";
+        /// Rescores and grades the customers in the payload (`{"customers": [id, ...]}`), after a
+        /// merge or its undoing moved orders between them.
+        TIER_RESCORE = "tier_rescore";
+        /// Expires points past their date.
+        POINTS_EXPIRY = "points_expiry";
+        /// Stores this week's sales forecast, to measure forecast accuracy later.
+        FORECAST_SNAPSHOT = "forecast_snapshot";
+        /// Emails a survey sending's recipients their links.
+        SURVEY_SEND = "survey_send";
+        /// Surveys the customer of a just-resolved ticket (`{"ticket_id": id}`), when a survey is
+        /// set to follow resolutions.
+        SURVEY_AFTER_RESOLUTION = "survey_after_resolution";
+        /// Builds the archive of the whole company's data.
+        COMPANY_ARCHIVE = "company_archive";
+        /// Writes a backup and checks it by restoring it into a scratch database.
+        BACKUP = "backup";
+    }
     /// Test-only kinds: a handler that panics, and one that works until it is stopped.
     #[cfg(feature = "testing")]
     pub const TEST_PANIC: &str = "testing_panic";
