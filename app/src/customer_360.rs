@@ -74,8 +74,9 @@ pub fn CustomerPage() -> impl IntoView {
     );
     // The cards other areas lend need the name for their forms: from here, not a fetch of
     // their own.
-    let customer_name =
-        Memo::new(move |_| customer.get().and_then(Result::ok).map(|detail| detail.name));
+    let customer_name = Memo::new(move |_| {
+        customer.with(|loaded| loaded.as_ref()?.as_ref().ok().map(|detail| detail.name.clone()))
+    });
     let tab = RwSignal::new(Tab::Timeline);
     let refresh = Callback::new(move |_: ()| {
         local.update(|v| *v += 1);

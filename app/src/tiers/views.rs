@@ -68,13 +68,15 @@ pub fn CustomerTierCard(customer_id: CustomerId, version: Memo<(u64, u32)>) -> i
     let tier_options = move || {
         let mut list = vec![(String::new(), "—".to_owned())];
         // The card's own answer carries the tiers: no second request for the choices.
-        if let Some(Ok(card)) = info.get() {
-            list.extend(
-                card.choices
-                    .into_iter()
-                    .map(|t| (t.id.0.to_string(), t.name(i18n.locale()).to_owned())),
-            );
-        }
+        info.with(|card| {
+            if let Some(Ok(card)) = card {
+                list.extend(
+                    card.choices
+                        .iter()
+                        .map(|t| (t.id.0.to_string(), t.name(i18n.locale()).to_owned())),
+                );
+            }
+        });
         list
     };
     view! {
