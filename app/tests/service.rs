@@ -399,6 +399,17 @@ async fn resolving_emails_a_single_use_survey_and_a_detractor_opens_a_follow_up(
     let results = surveys::results(&db.pool, survey_id, &owner.scope).await.unwrap();
     assert_eq!((results.sent, results.answered, results.csat_percent), (1, 1, Some(0.0)));
     assert_eq!(results.texts[0].text, "Took a week");
+    // The one answer in each grouping: this week, the agent who had the ticket, the
+    // customer's tier (or none).
+    let today = app::testing::company_today(&db.pool).await;
+    let monday =
+        today - Duration::days(chrono::Datelike::weekday(&today).num_days_from_monday() as i64);
+    let weeks: Vec<_> = results.by_week.iter().map(|g| (g.week, g.answers)).collect();
+    assert_eq!(weeks, vec![(Some(monday), 1)]);
+    let agents: Vec<_> = results.by_agent.iter().map(|g| (g.label.as_str(), g.answers)).collect();
+    assert_eq!(agents, vec![(agent.user.display_name.as_str(), 1)]);
+    assert_eq!(results.by_agent[0].csat_percent, Some(0.0));
+    assert_eq!(results.by_tier.iter().map(|g| g.answers).sum::<i64>(), 1);
 
     // Resolving again (after a reopen) does not survey the same ticket twice.
     let version = tickets::detail(&db.pool, &agent, ticket).await.unwrap().row.version;
@@ -478,6 +489,11 @@ async fn expired_links_are_refused_and_happy_answers_open_nothing() {
     let scoped = surveys::results(&db.pool, survey_id, &manager.scope).await.unwrap();
     assert_eq!((scoped.sent, scoped.answered, scoped.promoters), (0, 0, 0));
     assert!(scoped.recipients.is_empty() && scoped.texts.is_empty());
+    assert!(scoped.by_week.is_empty() && scoped.by_agent.is_empty() && scoped.by_tier.is_empty());
+    assert_eq!((scoped.nps, scoped.csat_percent), (None, None));
+    // Sent straight to customers, the answers have no agent.
+    let agents: Vec<_> = results.by_agent.iter().map(|g| (g.label.as_str(), g.answers)).collect();
+    assert_eq!(agents, vec![("—", 1)]);
 
     // A customer without any email is skipped, and sending to nobody is refused.
     let silent = customer(&state, &owner, "无邮箱客户", "").await;

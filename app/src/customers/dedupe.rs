@@ -75,7 +75,7 @@ pub async fn detect_among(conn: &mut PgConnection, ids: &[i64]) -> Result<u64, A
         return Ok(0);
     }
     // Two customers of the same batch that match each other would propose their pair twice.
-    let exact = sqlx::query(
+    let exact = sqlx::query!(
         r#"
         insert into duplicate_pair (customer_a, customer_b, reason, score)
         select distinct on (least(me.id, c.id), greatest(me.id, c.id))
@@ -87,17 +87,17 @@ pub async fn detect_among(conn: &mut PgConnection, ids: &[i64]) -> Result<u64, A
         where me.id = any($1) and me.deleted_at is null
         on conflict (customer_a, customer_b) do nothing
         "#,
+        ids,
     )
-    .bind(ids)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     // `%` proposes candidates at pg_trgm's default similarity (0.3), at most 50 per customer;
     // the edit-distance check below decides. The region is written as the region-led trigram
     // index has it, so the index narrows to the region instead of filtering afterwards.
-    let candidates: Vec<(i64, String, i64, String)> = sqlx::query_as(
+    let candidates = sqlx::query!(
         r#"
-        select me.id, me.name_key, c.id, c.name_key
+        select me.id, me.name_key, c.id as "other_id!", c.name_key as "other_key!"
         from customer me
         cross join lateral (
             select c.id, c.name_key from customer c
@@ -108,13 +108,14 @@ pub async fn detect_among(conn: &mut PgConnection, ids: &[i64]) -> Result<u64, A
         ) c
         where me.id = any($1) and me.deleted_at is null and me.name_key <> ''
         "#,
+        ids,
     )
-    .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
     let mut pairs: std::collections::BTreeMap<(i64, i64), f32> = Default::default();
-    for (me, my_key, other, other_key) in candidates {
-        let score = name_similarity(&my_key, &other_key);
+    for candidate in candidates {
+        let (me, other) = (candidate.id, candidate.other_id);
+        let score = name_similarity(&candidate.name_key, &candidate.other_key);
         if score >= NAME_SIMILARITY {
             pairs.insert((me.min(other), me.max(other)), score);
         }
@@ -125,14 +126,14 @@ pub async fn detect_among(conn: &mut PgConnection, ids: &[i64]) -> Result<u64, A
     }
     let (a, b): (Vec<i64>, Vec<i64>) = pairs.keys().copied().unzip();
     let scores: Vec<f32> = pairs.values().copied().collect();
-    let similar = sqlx::query(
+    let similar = sqlx::query!(
         "insert into duplicate_pair (customer_a, customer_b, reason, score)
          select a, b, 'name', score from unnest($1::bigint[], $2::bigint[], $3::real[]) as p(a, b, score)
          on conflict (customer_a, customer_b) do nothing",
+        &a,
+        &b,
+        &scores,
     )
-    .bind(&a)
-    .bind(&b)
-    .bind(&scores)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -153,27 +154,27 @@ struct ScanPayload {
 pub async fn scan(mut ctx: JobContext) -> Result<(), JobError> {
     let payload: ScanPayload = ctx.payload().unwrap_or_default();
     let pool = ctx.state.pool.clone();
-    let total: i64 = sqlx::query_scalar(
-        "select count(*) from customer c where c.deleted_at is null
+    let total = sqlx::query_scalar!(
+        r#"select count(*) as "total!" from customer c where c.deleted_at is null
            and ($1::bigint is null or c.id in (select unnest(b.created_ids || b.updated_ids)
-                                              from import_batch b where b.import_id = $1))",
+                                              from import_batch b where b.import_id = $1))"#,
+        payload.import_id,
     )
-    .bind(payload.import_id)
     .fetch_one(&pool)
     .await?;
     let mut after: i64 = ctx.checkpoint().unwrap_or(0);
     let mut done: i64 = 0;
     loop {
         let mut tx = pool.begin().await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
+        let ids = sqlx::query_scalar!(
             "select c.id from customer c where c.deleted_at is null and c.id > $1
                and ($3::bigint is null or c.id in (select unnest(b.created_ids || b.updated_ids)
                                                   from import_batch b where b.import_id = $3))
              order by c.id limit $2",
+            after,
+            SCAN_BATCH as i64,
+            payload.import_id,
         )
-        .bind(after)
-        .bind(SCAN_BATCH as i64)
-        .bind(payload.import_id)
         .fetch_all(&mut *tx)
         .await?;
         let Some(&last) = ids.last() else { break };

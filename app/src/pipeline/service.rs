@@ -1121,11 +1121,12 @@ pub async fn save_quota(
     }
     let month = month.with_day(1).unwrap_or(month);
     let mut tx = state.pool.begin().await?;
-    let owner_exists: bool =
-        sqlx::query_scalar("select exists(select 1 from app_user where id = $1 and active)")
-            .bind(owner.0)
-            .fetch_one(&mut *tx)
-            .await?;
+    let owner_exists = sqlx::query_scalar!(
+        r#"select exists(select 1 from app_user where id = $1 and active) as "exists!""#,
+        owner.0,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if !owner_exists {
         return Err(AppError::validation("owner_id", FieldError::UnknownReference));
     }

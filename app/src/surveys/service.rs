@@ -37,70 +37,55 @@ fn survey_event(id: i64) -> ServerEvent {
 
 /// Every active survey with its counts.
 pub async fn list(pool: &PgPool) -> Result<Vec<SurveySummary>, AppError> {
-    let found: Vec<(i64, String, String, bool, i64, i64)> = sqlx::query_as(
-        "select s.id, s.name_zh, s.name_en, s.send_on_ticket_resolved,
-                (select count(*) from survey_recipient r where r.survey_id = s.id and r.status in ('sent', 'answered')),
-                (select count(*) from survey_recipient r where r.survey_id = s.id and r.status = 'answered')
-         from survey s where s.active order by s.id",
+    let found = sqlx::query_as!(
+        SurveySummary,
+        r#"select s.id, s.name_zh, s.name_en, s.send_on_ticket_resolved,
+                (select count(*) from survey_recipient r
+                 where r.survey_id = s.id and r.status in ('sent', 'answered')) as "sent!",
+                (select count(*) from survey_recipient r
+                 where r.survey_id = s.id and r.status = 'answered') as "answered!"
+         from survey s where s.active order by s.id"#
     )
     .fetch_all(pool)
     .await?;
-    Ok(found
-        .into_iter()
-        .map(|(id, name_zh, name_en, send_on_ticket_resolved, sent, answered)| SurveySummary {
-            id,
-            name_zh,
-            name_en,
-            send_on_ticket_resolved,
-            sent,
-            answered,
-        })
-        .collect())
+    Ok(found)
 }
 
 /// One survey with its questions.
 pub async fn load(conn: &mut PgConnection, id: i64) -> Result<Survey, AppError> {
-    let (name_zh, name_en, intro_zh, intro_en, send_on_ticket_resolved, link_valid_days, version): (
-        String,
-        String,
-        String,
-        String,
-        bool,
-        i32,
-        i32,
-    ) = sqlx::query_as(
+    let survey = sqlx::query!(
         "select name_zh, name_en, intro_zh, intro_en, send_on_ticket_resolved, link_valid_days, version
          from survey where id = $1 and active",
+        id,
     )
-    .bind(id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(AppError::NotFound)?;
-    let questions: Vec<(String, String, String, serde_json::Value, bool)> = sqlx::query_as(
+    let questions = sqlx::query!(
         "select kind, text_zh, text_en, options, required from survey_question
          where survey_id = $1 order by position",
+        id,
     )
-    .bind(id)
     .fetch_all(&mut *conn)
     .await?;
     Ok(Survey {
         id: Some(id),
-        name_zh,
-        name_en,
-        intro_zh,
-        intro_en,
-        send_on_ticket_resolved,
-        link_valid_days,
-        version,
+        name_zh: survey.name_zh,
+        name_en: survey.name_en,
+        intro_zh: survey.intro_zh,
+        intro_en: survey.intro_en,
+        send_on_ticket_resolved: survey.send_on_ticket_resolved,
+        link_valid_days: survey.link_valid_days,
+        version: survey.version,
         questions: questions
             .into_iter()
-            .map(|(kind, text_zh, text_en, options, required)| {
+            .map(|q| {
                 Ok(Question {
-                    kind: crate::error::stored(QuestionKind::parse(&kind))?,
-                    text_zh,
-                    text_en,
-                    options: serde_json::from_value(options).map_err(AppError::internal)?,
-                    required,
+                    kind: crate::error::stored(QuestionKind::parse(&q.kind))?,
+                    text_zh: q.text_zh,
+                    text_en: q.text_en,
+                    options: serde_json::from_value(q.options).map_err(AppError::internal)?,
+                    required: q.required,
                 })
             })
             .collect::<Result<_, AppError>>()?,
@@ -120,30 +105,30 @@ pub async fn save(
     let mut tx = state.pool.begin().await?;
     if survey.send_on_ticket_resolved {
         // Only one survey goes out after resolved tickets: the new choice replaces the old.
-        sqlx::query(
+        sqlx::query!(
             "update survey set send_on_ticket_resolved = false, version = version + 1
              where send_on_ticket_resolved and id is distinct from $1",
+            survey.id,
         )
-        .bind(survey.id)
         .execute(&mut *tx)
         .await?;
     }
     let id = match survey.id {
         Some(id) => {
             let before = load(&mut tx, id).await?;
-            let updated = sqlx::query(
+            let updated = sqlx::query!(
                 "update survey set name_zh = $2, name_en = $3, intro_zh = $4, intro_en = $5,
                      send_on_ticket_resolved = $6, link_valid_days = $7, version = version + 1, updated_at = now()
                  where id = $1 and version = $8 and active",
+                id,
+                survey.name_zh.trim(),
+                survey.name_en.trim(),
+                survey.intro_zh.trim(),
+                survey.intro_en.trim(),
+                survey.send_on_ticket_resolved,
+                survey.link_valid_days,
+                survey.version,
             )
-            .bind(id)
-            .bind(survey.name_zh.trim())
-            .bind(survey.name_en.trim())
-            .bind(survey.intro_zh.trim())
-            .bind(survey.intro_en.trim())
-            .bind(survey.send_on_ticket_resolved)
-            .bind(survey.link_valid_days)
-            .bind(survey.version)
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() == 0 {
@@ -155,25 +140,24 @@ pub async fn save(
                 Change::new("update", "survey", id).before(&before).after(&survey),
             )
             .await?;
-            sqlx::query("delete from survey_question where survey_id = $1")
-                .bind(id)
+            sqlx::query!("delete from survey_question where survey_id = $1", id)
                 .execute(&mut *tx)
                 .await?;
             id
         }
         None => {
-            let id: i64 = sqlx::query_scalar(
+            let id = sqlx::query_scalar!(
                 "insert into survey (name_zh, name_en, intro_zh, intro_en, send_on_ticket_resolved,
                      link_valid_days, created_by)
                  values ($1, $2, $3, $4, $5, $6, $7) returning id",
+                survey.name_zh.trim(),
+                survey.name_en.trim(),
+                survey.intro_zh.trim(),
+                survey.intro_en.trim(),
+                survey.send_on_ticket_resolved,
+                survey.link_valid_days,
+                caller.id().0,
             )
-            .bind(survey.name_zh.trim())
-            .bind(survey.name_en.trim())
-            .bind(survey.intro_zh.trim())
-            .bind(survey.intro_en.trim())
-            .bind(survey.send_on_ticket_resolved)
-            .bind(survey.link_valid_days)
-            .bind(caller.id().0)
             .fetch_one(&mut *tx)
             .await?;
             record(&mut *tx, caller.actor(), Change::new("create", "survey", id).after(&survey))
@@ -182,17 +166,17 @@ pub async fn save(
         }
     };
     for (n, q) in survey.questions.iter().enumerate() {
-        sqlx::query(
+        sqlx::query!(
             "insert into survey_question (survey_id, position, kind, text_zh, text_en, options, required)
              values ($1, $2, $3, $4, $5, $6, $7)",
+            id,
+            n as i32 + 1,
+            q.kind.as_str(),
+            q.text_zh.trim(),
+            q.text_en.trim(),
+            serde_json::to_value(&q.options).map_err(AppError::internal)?,
+            q.required,
         )
-        .bind(id)
-        .bind(n as i32 + 1)
-        .bind(q.kind.as_str())
-        .bind(q.text_zh.trim())
-        .bind(q.text_en.trim())
-        .bind(serde_json::to_value(&q.options).map_err(AppError::internal)?)
-        .bind(q.required)
         .execute(&mut *tx)
         .await?;
     }
@@ -200,11 +184,6 @@ pub async fn save(
     tx.commit().await?;
     Ok(id)
 }
-
-/// The address a customer is surveyed at: their own, else their primary contact's.
-const RECIPIENT_EMAIL: &str = "coalesce(nullif(c.email, ''),
-    (select ct.email from contact ct where ct.customer_id = c.id and nullif(ct.email, '') is not null
-     order by ct.is_primary desc, ct.id limit 1))";
 
 /// Queues a survey to one customer or to every customer of a segment (in the caller's scope),
 /// and the job that emails them.
@@ -227,12 +206,10 @@ pub async fn send(
             ("customer", None, vec![customer.0])
         }
         SendTarget::Segment(segment) => {
-            let filter: serde_json::Value =
-                sqlx::query_scalar("select filter from segment where id = $1")
-                    .bind(segment)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
+            let filter = sqlx::query_scalar!("select filter from segment where id = $1", segment)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(AppError::NotFound)?;
             let filter: crate::customers::model::CustomerFilter =
                 serde_json::from_value(filter).map_err(AppError::internal)?;
             let settings = crate::customers::repo::settings(&state.pool).await?;
@@ -243,13 +220,14 @@ pub async fn send(
             ("segment", Some(*segment), ids)
         }
     };
-    let send_id: i64 = sqlx::query_scalar(
-        "insert into survey_send (survey_id, target, segment_id, created_by) values ($1, $2, $3, $4) returning id",
+    let send_id = sqlx::query_scalar!(
+        "insert into survey_send (survey_id, target, segment_id, created_by)
+         values ($1, $2, $3, $4) returning id",
+        survey_id,
+        target_name,
+        segment_id,
+        caller.id().0,
     )
-    .bind(survey_id)
-    .bind(target_name)
-    .bind(segment_id)
-    .bind(caller.id().0)
     .fetch_one(&mut *tx)
     .await?;
     let outcome = add_recipients(&mut tx, send_id, survey_id, &customer_ids, None).await?;
@@ -277,27 +255,34 @@ async fn add_recipients(
     customers: &[i64],
     ticket: Option<TicketId>,
 ) -> Result<SendOutcome, AppError> {
-    let inserted = sqlx::query(&format!(
+    // The address a customer is surveyed at: their own, else their primary contact's.
+    let inserted = sqlx::query!(
         "insert into survey_recipient (send_id, survey_id, customer_id, ticket_id, email, locale)
          select $1, $2, c.id, $4, e.email, c.locale
-         from customer c cross join lateral (select {RECIPIENT_EMAIL} as email) e
+         from customer c cross join lateral (
+             select coalesce(nullif(c.email, ''),
+                 (select ct.email from contact ct
+                  where ct.customer_id = c.id and nullif(ct.email, '') is not null
+                  order by ct.is_primary desc, ct.id limit 1)) as email) e
          where c.id = any($3) and c.deleted_at is null and e.email is not null
-         on conflict do nothing"
-    ))
-    .bind(send_id)
-    .bind(survey_id)
-    .bind(customers)
-    .bind(ticket.map(|t| t.0))
+         on conflict do nothing",
+        send_id,
+        survey_id,
+        customers,
+        ticket.map(|t| t.0),
+    )
     .execute(&mut *conn)
     .await?
     .rows_affected() as i32;
     let skipped = customers.len() as i32 - inserted;
-    sqlx::query("update survey_send set recipients = $2, skipped_without_email = $3 where id = $1")
-        .bind(send_id)
-        .bind(inserted)
-        .bind(skipped.max(0))
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "update survey_send set recipients = $2, skipped_without_email = $3 where id = $1",
+        send_id,
+        inserted,
+        skipped.max(0),
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(SendOutcome { recipients: inserted, skipped_without_email: skipped.max(0), job_id: None })
 }
 
@@ -310,9 +295,7 @@ async fn queue_delivery(
     job.created_by = created_by;
     job.dedupe_key = Some(format!("survey_send:{send_id}"));
     let job_id = enqueue(&mut *conn, job).await?;
-    sqlx::query("update survey_send set job_id = $2 where id = $1")
-        .bind(send_id)
-        .bind(job_id)
+    sqlx::query!("update survey_send set job_id = $2 where id = $1", send_id, job_id)
         .execute(&mut *conn)
         .await?;
     Ok(job_id)
@@ -339,32 +322,33 @@ pub async fn send_after_resolution(
     actor: Actor,
     ticket: TicketId,
 ) -> Result<(), AppError> {
-    let survey: Option<i64> = sqlx::query_scalar(
+    let survey = sqlx::query_scalar!(
         "select id from survey where send_on_ticket_resolved and active limit 1",
     )
     .fetch_optional(&mut *conn)
     .await?;
     let Some(survey_id) = survey else { return Ok(()) };
-    let already: bool = sqlx::query_scalar(
-        "select exists(select 1 from survey_recipient where survey_id = $1 and ticket_id = $2)",
+    let already = sqlx::query_scalar!(
+        r#"select exists(select 1 from survey_recipient where survey_id = $1 and ticket_id = $2)
+           as "already!""#,
+        survey_id,
+        ticket.0,
     )
-    .bind(survey_id)
-    .bind(ticket.0)
     .fetch_one(&mut *conn)
     .await?;
     if already {
         return Ok(());
     }
-    let customer: i64 = sqlx::query_scalar("select customer_id from ticket where id = $1")
-        .bind(ticket.0)
+    let customer = sqlx::query_scalar!("select customer_id from ticket where id = $1", ticket.0)
         .fetch_one(&mut *conn)
         .await?;
-    let send_id: i64 = sqlx::query_scalar(
-        "insert into survey_send (survey_id, target, ticket_id, created_by) values ($1, 'ticket', $2, $3) returning id",
+    let send_id = sqlx::query_scalar!(
+        "insert into survey_send (survey_id, target, ticket_id, created_by)
+         values ($1, 'ticket', $2, $3) returning id",
+        survey_id,
+        ticket.0,
+        actor.user_id.map(|u| u.0),
     )
-    .bind(survey_id)
-    .bind(ticket.0)
-    .bind(actor.user_id.map(|u| u.0))
     .fetch_one(&mut *conn)
     .await?;
     let outcome = add_recipients(conn, send_id, survey_id, &[customer], Some(ticket)).await?;
@@ -383,12 +367,14 @@ pub async fn issue_link(
 ) -> Result<(String, DateTime<Utc>), AppError> {
     let (token, hash) = new_token();
     let expires = Utc::now() + Duration::days(days as i64);
-    sqlx::query("update survey_recipient set token_hash = $2, expires_at = $3 where id = $1")
-        .bind(recipient)
-        .bind(&hash)
-        .bind(expires)
-        .execute(executor)
-        .await?;
+    sqlx::query!(
+        "update survey_recipient set token_hash = $2, expires_at = $3 where id = $1",
+        recipient,
+        &hash,
+        expires as _,
+    )
+    .execute(executor)
+    .await?;
     Ok((token, expires))
 }
 
@@ -447,8 +433,7 @@ pub async fn deliver(mut ctx: JobContext) -> Result<(), JobError> {
     let settings = ctx.state.settings.clone();
     let mailer = super::mail::Mailer::from_settings(&settings);
     let zone = ctx.state.clock.zone(&pool).await;
-    let survey_id: i64 = sqlx::query_scalar("select survey_id from survey_send where id = $1")
-        .bind(send_id)
+    let survey_id = sqlx::query_scalar!("select survey_id from survey_send where id = $1", send_id)
         .fetch_optional(&pool)
         .await?
         .ok_or_else(|| JobError::Fatal(format!("no survey sending {send_id}")))?;
@@ -460,34 +445,35 @@ pub async fn deliver(mut ctx: JobContext) -> Result<(), JobError> {
             Err(other) => return Err(other.into()),
         }
     };
-    let total: i64 = sqlx::query_scalar("select count(*) from survey_recipient where send_id = $1")
-        .bind(send_id)
-        .fetch_one(&pool)
-        .await?;
     // Recipients already tried by an earlier attempt count as done; each one tried now adds one.
-    let mut done: i64 = sqlx::query_scalar(
-        "select count(*) from survey_recipient where send_id = $1 and (status <> 'queued' or attempts > 0)",
+    let counts = sqlx::query!(
+        r#"select count(*) as "total!",
+                  count(*) filter (where status <> 'queued' or attempts > 0) as "done!"
+           from survey_recipient where send_id = $1"#,
+        send_id,
     )
-    .bind(send_id)
     .fetch_one(&pool)
     .await?;
+    let total = counts.total;
+    let mut done = counts.done;
     let mut retry_later = 0;
     let mut last_id = 0i64;
     loop {
-        let batch: Vec<(i64, String, String, i32)> = sqlx::query_as(
+        let batch = sqlx::query!(
             "select id, email, locale, attempts from survey_recipient
              where send_id = $1 and status = 'queued' and id > $2 order by id limit 50",
+            send_id,
+            last_id,
         )
-        .bind(send_id)
-        .bind(last_id)
         .fetch_all(&pool)
         .await?;
         if batch.is_empty() {
             break;
         }
-        for (id, email, locale, attempts) in batch {
+        for recipient in batch {
+            let (id, email, attempts) = (recipient.id, recipient.email, recipient.attempts);
             last_id = id;
-            let locale = Locale::from_stored(&locale);
+            let locale = Locale::from_stored(&recipient.locale);
             let (token, expires) = issue_link(&pool, id, survey.link_valid_days).await?;
             let link = format!("{}/s/{token}", settings.public_url.trim_end_matches('/'));
             let (subject, body) = message_text(&survey, locale, &link, expires, zone);
@@ -497,12 +483,12 @@ pub async fn deliver(mut ctx: JobContext) -> Result<(), JobError> {
             };
             match outcome {
                 Ok(()) => {
-                    sqlx::query(
+                    sqlx::query!(
                         "update survey_recipient set status = 'sent', sent_at = now(),
                              attempts = attempts + 1, last_error = null
                          where id = $1",
+                        id,
                     )
-                    .bind(id)
                     .execute(&pool)
                     .await?;
                 }
@@ -512,14 +498,14 @@ pub async fn deliver(mut ctx: JobContext) -> Result<(), JobError> {
                     if !give_up {
                         retry_later += 1;
                     }
-                    sqlx::query(
+                    sqlx::query!(
                         "update survey_recipient set attempts = attempts + 1, last_error = $2,
                              token_hash = null, status = case when $3 then 'failed' else 'queued' end
                          where id = $1",
+                        id,
+                        error.chars().take(500).collect::<String>(),
+                        give_up,
                     )
-                    .bind(id)
-                    .bind(error.chars().take(500).collect::<String>())
-                    .bind(give_up)
                     .execute(&pool)
                     .await?;
                 }
@@ -605,13 +591,15 @@ pub async fn answer(
     let (csat, nps) = headline_scores(&survey.questions, &answers);
     let customer = CustomerId(recipient.customer_id);
     let tier = crate::tiers::service::tier_of(&mut *tx, customer).await?;
-    let (agent, owner): (Option<i64>, Option<i64>) = sqlx::query_as(
-        "select (select assignee_id from ticket where id = $2), (select owner_id from customer where id = $1)",
+    let people = sqlx::query!(
+        "select (select assignee_id from ticket where id = $2) as agent,
+                (select owner_id from customer where id = $1) as owner",
+        customer.0,
+        recipient.ticket_id,
     )
-    .bind(customer.0)
-    .bind(recipient.ticket_id)
     .fetch_one(&mut *tx)
     .await?;
+    let (agent, owner) = (people.agent, people.owner);
     let stored_answers: Vec<serde_json::Value> = survey
         .questions
         .iter()
@@ -623,25 +611,25 @@ pub async fn answer(
             })
         })
         .collect();
-    let answer_id: i64 = sqlx::query_scalar(
+    let answer_id = sqlx::query_scalar!(
         "insert into survey_answer (recipient_id, survey_id, customer_id, ticket_id, agent_id, tier_id, csat, nps, answers)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
+        recipient.id,
+        recipient.survey_id,
+        customer.0,
+        recipient.ticket_id,
+        agent,
+        tier.as_ref().map(|t| t.id.0),
+        csat,
+        nps,
+        serde_json::Value::Array(stored_answers),
     )
-    .bind(recipient.id)
-    .bind(recipient.survey_id)
-    .bind(customer.0)
-    .bind(recipient.ticket_id)
-    .bind(agent)
-    .bind(tier.as_ref().map(|t| t.id.0))
-    .bind(csat)
-    .bind(nps)
-    .bind(serde_json::Value::Array(stored_answers))
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "update survey_recipient set status = 'answered', answered_at = now() where id = $1",
+        recipient.id,
     )
-    .bind(recipient.id)
     .execute(&mut *tx)
     .await?;
     let comments: Vec<String> = survey
@@ -694,11 +682,13 @@ pub async fn answer(
             Some(answer_id),
         )
         .await?;
-        sqlx::query("update survey_answer set followup_ticket_id = $2 where id = $1")
-            .bind(answer_id)
-            .bind(ticket.0)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "update survey_answer set followup_ticket_id = $2 where id = $1",
+            answer_id,
+            ticket.0,
+        )
+        .execute(&mut *tx)
+        .await?;
         Some(ticket)
     } else {
         let event = crate::customers::service::customer_event(&mut tx, customer).await?;
@@ -722,104 +712,101 @@ pub async fn results(
     };
     // A manager sees the answers and recipients of the customers in their scope only.
     let owners = scope.visible_owners();
-    const IN_SCOPE: &str = "join customer sc on sc.id = a.customer_id
-        where a.survey_id = $1 and ($2::bigint[] is null or sc.owner_id = any($2))";
-    let (queued, sent, failed, answered): (i64, i64, i64, i64) = sqlx::query_as(
-        "select count(*) filter (where r.status = 'queued'), count(*) filter (where r.status in ('sent', 'answered')),
-                count(*) filter (where r.status = 'failed'), count(*) filter (where r.status = 'answered')
+    let delivery = sqlx::query!(
+        r#"select count(*) filter (where r.status = 'queued') as "queued!",
+                count(*) filter (where r.status in ('sent', 'answered')) as "sent!",
+                count(*) filter (where r.status = 'failed') as "failed!",
+                count(*) filter (where r.status = 'answered') as "answered!"
          from survey_recipient r join customer c on c.id = r.customer_id
-         where r.survey_id = $1 and ($2::bigint[] is null or c.owner_id = any($2))",
+         where r.survey_id = $1 and ($2::bigint[] is null or c.owner_id = any($2))"#,
+        survey_id,
+        owners.as_deref(),
     )
-    .bind(survey_id)
-    .bind(&owners)
     .fetch_one(pool)
     .await?;
-    // (group key, week, answers, csat answers, satisfied, promoters, passives, detractors)
-    type GroupCounts = (Option<String>, Option<chrono::NaiveDate>, i64, i64, i64, i64, i64, i64);
-    const COUNTS: &str = "count(*), count(a.csat), count(*) filter (where a.csat >= 4),
-        count(*) filter (where a.nps >= 9), count(*) filter (where a.nps between 7 and 8),
-        count(*) filter (where a.nps <= 6)";
-    let group = |rows: Vec<GroupCounts>| -> Vec<ScoreGroup> {
-        rows.into_iter()
-            .map(|(label, week, answers, csat_n, satisfied, pro, pas, det)| ScoreGroup {
-                label: label.unwrap_or_default(),
-                week,
-                answers,
-                csat_percent: csat_percent(satisfied, csat_n),
-                nps: net_promoter_score(pro, pas, det),
-            })
-            .collect()
-    };
-    let overall_counts: GroupCounts = sqlx::query_as(&format!(
-        "select null::text, null::date, {COUNTS} from survey_answer a {IN_SCOPE}"
-    ))
-    .bind(survey_id)
-    .bind(&owners)
-    .fetch_one(pool)
-    .await?;
-    let by_week: Vec<GroupCounts> = sqlx::query_as(&format!(
-        "select null::text, date_trunc('week', a.created_at at time zone company_time_zone())::date, {COUNTS}
-         from survey_answer a {IN_SCOPE} group by 2 order by 2 desc limit 26"
-    ))
-    .bind(survey_id)
-    .bind(&owners)
+    let (queued, sent, failed, answered) =
+        (delivery.queued, delivery.sent, delivery.failed, delivery.answered);
+    // Every grouping in one pass over the answers: all of them, by week, by agent, by tier.
+    let groups = sqlx::query!(
+        r#"select grouping(w.week, u.display_name, t.name_zh, t.name_en, t.position) as "grouping!",
+                w.week as "week?: chrono::NaiveDate", coalesce(u.display_name, '—') as "agent!",
+                coalesce(t.name_zh || ' / ' || t.name_en, '—') as "tier!", t.position as "tier_position?",
+                count(*) as "answers!", count(a.csat) as "csat_answers!",
+                count(*) filter (where a.csat >= 4) as "satisfied!",
+                count(*) filter (where a.nps >= 9) as "promoters!",
+                count(*) filter (where a.nps between 7 and 8) as "passives!",
+                count(*) filter (where a.nps <= 6) as "detractors!"
+         from survey_answer a join customer sc on sc.id = a.customer_id
+         left join app_user u on u.id = a.agent_id
+         left join tier t on t.id = a.tier_id
+         cross join lateral (
+             select date_trunc('week', a.created_at at time zone company_time_zone())::date as week) w
+         where a.survey_id = $1 and ($2::bigint[] is null or sc.owner_id = any($2))
+         group by grouping sets ((), (w.week), (u.display_name), (t.name_zh, t.name_en, t.position))"#,
+        survey_id,
+        owners.as_deref(),
+    )
     .fetch_all(pool)
     .await?;
-    let by_agent: Vec<GroupCounts> = sqlx::query_as(&format!(
-        "select coalesce(u.display_name, '—'), null::date, {COUNTS}
-         from survey_answer a left join app_user u on u.id = a.agent_id {IN_SCOPE} group by u.display_name order by count(*) desc limit 50"
-    ))
-    .bind(survey_id)
-    .bind(&owners)
-    .fetch_all(pool)
-    .await?;
-    let by_tier: Vec<GroupCounts> = sqlx::query_as(&format!(
-        "select coalesce(t.name_zh || ' / ' || t.name_en, '—'), null::date, {COUNTS}
-         from survey_answer a left join tier t on t.id = a.tier_id {IN_SCOPE} group by t.name_zh, t.name_en, t.position order by t.position nulls last"
-    ))
-    .bind(survey_id)
-    .bind(&owners)
-    .fetch_all(pool)
-    .await?;
-    let texts: Vec<(i64, String, String, String, DateTime<Utc>)> = sqlx::query_as(
-        "select a.customer_id, c.name, e->>'text_zh' || ' / ' || (e->>'text_en'), e->'value'->>'Text', a.created_at
+    // `grouping(...)` has a bit set for each column the row is not grouped by (week is the
+    // highest of five): all 31 for the overall row, all but week's for the weeks, and so on.
+    const OVERALL: i32 = 0b11111;
+    const BY_WEEK: i32 = 0b01111;
+    const BY_AGENT: i32 = 0b10111;
+    let mut overall = None;
+    let (mut by_week, mut by_agent, mut by_tier) = (Vec::new(), Vec::new(), Vec::new());
+    for g in groups {
+        let counts = ScoreGroup {
+            label: String::new(),
+            week: g.week,
+            answers: g.answers,
+            csat_percent: csat_percent(g.satisfied, g.csat_answers),
+            nps: net_promoter_score(g.promoters, g.passives, g.detractors),
+        };
+        match g.grouping {
+            OVERALL => {
+                overall = Some((counts, g.csat_answers, g.promoters, g.passives, g.detractors))
+            }
+            BY_WEEK => by_week.push(counts),
+            BY_AGENT => by_agent.push(ScoreGroup { label: g.agent, ..counts }),
+            _ => by_tier.push((g.tier_position, ScoreGroup { label: g.tier, ..counts })),
+        }
+    }
+    by_week.sort_by(|a, b| b.week.cmp(&a.week));
+    by_week.truncate(26);
+    by_agent.sort_by(|a, b| b.answers.cmp(&a.answers));
+    by_agent.truncate(50);
+    // Tiers in their order, answers without a tier last.
+    by_tier.sort_by_key(|(position, _)| (position.is_none(), *position));
+    let by_tier = by_tier.into_iter().map(|(_, group)| group).collect();
+    let (overall, csat_answers, promoters, passives, detractors) = overall.unwrap_or_default();
+    let texts = sqlx::query!(
+        r#"select a.customer_id, c.name as customer_name,
+                e->>'text_zh' || ' / ' || (e->>'text_en') as "question!",
+                e->'value'->>'Text' as "text!", a.created_at as "created_at: DateTime<Utc>"
          from survey_answer a join customer c on c.id = a.customer_id
          cross join lateral jsonb_array_elements(a.answers) e
          where a.survey_id = $1 and ($2::bigint[] is null or c.owner_id = any($2))
            and e->>'kind' = 'text' and coalesce(e->'value'->>'Text', '') <> ''
-         order by a.created_at desc limit 50",
+         order by a.created_at desc limit 50"#,
+        survey_id,
+        owners.as_deref(),
     )
-    .bind(survey_id)
-    .bind(&owners)
     .fetch_all(pool)
     .await?;
-    #[derive(sqlx::FromRow)]
-    struct RecipientDbRow {
-        id: i64,
-        customer_id: i64,
-        customer_name: String,
-        email: String,
-        status: String,
-        attempts: i32,
-        last_error: Option<String>,
-        sent_at: Option<DateTime<Utc>>,
-        answered_at: Option<DateTime<Utc>>,
-        followup_ticket_id: Option<i64>,
-    }
-    let recipients: Vec<RecipientDbRow> = sqlx::query_as(
-        "select r.id, r.customer_id, c.name as customer_name, r.email, r.status, r.attempts, r.last_error,
-                r.sent_at, r.answered_at, a.followup_ticket_id
+    let recipients = sqlx::query!(
+        r#"select r.id, r.customer_id, c.name as customer_name, r.email, r.status, r.attempts,
+                r.last_error, r.sent_at as "sent_at: DateTime<Utc>",
+                r.answered_at as "answered_at: DateTime<Utc>", a.followup_ticket_id as "followup_ticket_id?"
          from survey_recipient r join customer c on c.id = r.customer_id
          left join survey_answer a on a.recipient_id = r.id
          where r.survey_id = $1 and ($2::bigint[] is null or c.owner_id = any($2))
-         order by r.id desc limit 100",
+         order by r.id desc limit 100"#,
+        survey_id,
+        owners.as_deref(),
     )
-    .bind(survey_id)
-    .bind(&owners)
     .fetch_all(pool)
     .await?;
-    let (_, _, _, csat_answers, _, promoters, passives, detractors) = overall_counts.clone();
-    let overall = group(vec![overall_counts]).pop().unwrap_or_default();
     Ok(SurveyResults {
         survey,
         queued,
@@ -833,17 +820,17 @@ pub async fn results(
         passives,
         detractors,
         nps: overall.nps,
-        by_week: group(by_week),
-        by_agent: group(by_agent),
-        by_tier: group(by_tier),
+        by_week,
+        by_agent,
+        by_tier,
         texts: texts
             .into_iter()
-            .map(|(customer_id, customer_name, question, text, at)| TextAnswer {
-                customer_id: CustomerId(customer_id),
-                customer_name,
-                question,
-                text,
-                at,
+            .map(|t| TextAnswer {
+                customer_id: CustomerId(t.customer_id),
+                customer_name: t.customer_name,
+                question: t.question,
+                text: t.text,
+                at: t.created_at,
             })
             .collect(),
         recipients: recipients

@@ -212,9 +212,7 @@ pub async fn create(
         .await?,
     );
     if let Some(ticket) = input.ticket_id {
-        sqlx::query("update task set ticket_id = $2 where id = $1")
-            .bind(id.0)
-            .bind(ticket.0)
+        sqlx::query!("update task set ticket_id = $2 where id = $1", id.0, ticket.0)
             .execute(&mut *tx)
             .await?;
     }
@@ -285,11 +283,11 @@ pub async fn complete(
     };
     if let Some(next) = next {
         // The next occurrence follows the same ticket.
-        sqlx::query(
+        sqlx::query!(
             "update task set ticket_id = (select ticket_id from task where id = $2) where id = $1",
+            next.0,
+            id.0,
         )
-        .bind(next.0)
-        .bind(id.0)
         .execute(&mut *tx)
         .await?;
     }

@@ -148,29 +148,24 @@ async fn announce(
 
 /// The desk's business hours.
 pub async fn calendar(conn: &mut PgConnection) -> Result<BusinessCalendar, AppError> {
-    let (time_zone, work_days, day_start_minute, day_end_minute, version): (
-        String,
-        Vec<i32>,
-        i32,
-        i32,
-        i32,
-    ) = sqlx::query_as(
-        "select company_time_zone(), work_days, day_start_minute, day_end_minute, version
-         from service_calendar where id = 1",
+    let row = sqlx::query!(
+        r#"select company_time_zone() as "time_zone!", work_days, day_start_minute,
+                  day_end_minute, version
+           from service_calendar where id = 1"#
     )
     .fetch_one(&mut *conn)
     .await?;
-    let holidays: Vec<NaiveDate> =
-        sqlx::query_scalar("select day from service_holiday order by day")
+    let holidays =
+        sqlx::query_scalar!(r#"select day as "day: NaiveDate" from service_holiday order by day"#)
             .fetch_all(&mut *conn)
             .await?;
     Ok(BusinessCalendar {
-        time_zone,
-        work_days: work_days.into_iter().map(|d| d as u32).collect(),
-        day_start_minute,
-        day_end_minute,
+        time_zone: row.time_zone,
+        work_days: row.work_days.into_iter().map(|d| d as u32).collect(),
+        day_start_minute: row.day_start_minute,
+        day_end_minute: row.day_end_minute,
         holidays,
-        version,
+        version: row.version,
     })
 }
 
@@ -180,15 +175,16 @@ async fn policy_for(
     priority: TicketPriority,
     tier: Option<i64>,
 ) -> Result<(i64, i32, i32, bool), AppError> {
-    sqlx::query_as(
+    sqlx::query!(
         "select id, first_response_minutes, resolution_minutes, business_hours from sla_policy
          where priority = $1 and (tier_id = $2 or tier_id is null)
          order by tier_id is null limit 1",
+        priority.as_str(),
+        tier,
     )
-    .bind(priority.as_str())
-    .bind(tier)
     .fetch_optional(&mut *conn)
     .await?
+    .map(|p| (p.id, p.first_response_minutes, p.resolution_minutes, p.business_hours))
     .ok_or_else(|| AppError::internal(format!("no SLA policy for priority {}", priority.as_str())))
 }
 
@@ -224,11 +220,11 @@ pub async fn create_in(
         return Err(AppError::validation("customer_id", FieldError::UnknownReference));
     }
     if let Some(contact) = input.contact_id {
-        let belongs: bool = sqlx::query_scalar(
-            "select exists(select 1 from contact where id = $1 and customer_id = $2)",
+        let belongs = sqlx::query_scalar!(
+            r#"select exists(select 1 from contact where id = $1 and customer_id = $2) as "belongs!""#,
+            contact,
+            customer.0,
         )
-        .bind(contact)
-        .bind(customer.0)
         .fetch_one(&mut *conn)
         .await?;
         if !belongs {
@@ -237,12 +233,10 @@ pub async fn create_in(
     }
     let team: Option<i64> = match input.assignee_id.or(actor.user_id) {
         Some(user) => {
-            let row: Option<(Option<i64>, bool)> =
-                sqlx::query_as("select team_id, active from app_user where id = $1")
-                    .bind(user.0)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            match row {
+            let row = sqlx::query!("select team_id, active from app_user where id = $1", user.0)
+                .fetch_optional(&mut *conn)
+                .await?;
+            match row.map(|r| (r.team_id, r.active)) {
                 Some((team, true)) => team,
                 _ if input.assignee_id.is_some() => {
                     return Err(AppError::validation("assignee_id", FieldError::UnknownReference));
@@ -267,38 +261,38 @@ pub async fn create_in(
     let resolution_due = calendar.deadline(now, resolution_minutes as i64, business_hours);
     let subject = input.subject.trim();
     let status = if input.assignee_id.is_some() { TicketStatus::Open } else { TicketStatus::New };
-    let id: i64 = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "insert into ticket (customer_id, contact_id, channel, category, priority, status, assignee_id,
              team_id, subject, tier_id, sla_policy_id, first_response_due, resolution_due,
              survey_answer_id, created_by, created_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning id",
+        customer.0,
+        input.contact_id,
+        input.channel.as_str(),
+        input.category.as_str(),
+        input.priority.as_str(),
+        status.as_str(),
+        input.assignee_id.map(|a| a.0),
+        team,
+        subject,
+        tier_id,
+        policy_id,
+        first_due as _,
+        resolution_due as _,
+        survey_answer,
+        actor.user_id.map(|u| u.0),
+        now as _,
     )
-    .bind(customer.0)
-    .bind(input.contact_id)
-    .bind(input.channel.as_str())
-    .bind(input.category.as_str())
-    .bind(input.priority.as_str())
-    .bind(status.as_str())
-    .bind(input.assignee_id.map(|a| a.0))
-    .bind(team)
-    .bind(subject)
-    .bind(tier_id)
-    .bind(policy_id)
-    .bind(first_due)
-    .bind(resolution_due)
-    .bind(survey_answer)
-    .bind(actor.user_id.map(|u| u.0))
-    .bind(now)
     .fetch_one(&mut *conn)
     .await?;
     let id = TicketId(id);
     let description = input.description.trim();
     if !description.is_empty() {
-        sqlx::query(
+        sqlx::query!(
             "insert into ticket_message (ticket_id, kind, body) values ($1, 'customer', $2)",
+            id.0,
+            description,
         )
-        .bind(id.0)
-        .bind(description)
         .execute(&mut *conn)
         .await?;
     }
@@ -423,42 +417,30 @@ pub async fn detail(
     id: TicketId,
 ) -> Result<TicketDetail, AppError> {
     let row = row_in_scope(pool, caller, id, false).await?;
-    #[derive(sqlx::FromRow)]
-    struct Extra {
-        channel: String,
-        contact_name: Option<String>,
-        team_name: Option<String>,
-        resolved_at: Option<DateTime<Utc>>,
-        closed_at: Option<DateTime<Utc>>,
-        reopen_count: i32,
-        first_response_breached: bool,
-        resolution_breached: bool,
-        first_response_minutes: Option<i32>,
-        resolution_minutes: Option<i32>,
-        business_hours: Option<bool>,
-        survey_answer_id: Option<i64>,
-    }
-    let extra: Extra = sqlx::query_as(
-        "select t.channel, ct.name as contact_name, tm.name as team_name, t.resolved_at, t.closed_at,
-                t.reopen_count, t.first_response_breached, t.resolution_breached,
-                p.first_response_minutes, p.resolution_minutes, p.business_hours, t.survey_answer_id
+    let extra = sqlx::query!(
+        r#"select t.channel, ct.name as "contact_name?", tm.name as "team_name?",
+                t.resolved_at as "resolved_at: DateTime<Utc>",
+                t.closed_at as "closed_at: DateTime<Utc>", t.reopen_count, t.first_response_breached, t.resolution_breached,
+                p.first_response_minutes as "first_response_minutes?",
+                p.resolution_minutes as "resolution_minutes?",
+                p.business_hours as "business_hours?", t.survey_answer_id
          from ticket t
          left join contact ct on ct.id = t.contact_id
          left join team tm on tm.id = t.team_id
          left join sla_policy p on p.id = t.sla_policy_id
-         where t.id = $1",
+         where t.id = $1"#,
+        id.0,
     )
-    .bind(id.0)
     .fetch_one(pool)
     .await?;
-    // (id, kind, author, body, at)
-    type MessageRow = (i64, String, Option<String>, String, DateTime<Utc>);
-    let messages: Vec<MessageRow> = sqlx::query_as(
-        "select m.id, m.kind, u.display_name, m.body, m.created_at from ticket_message m
+    let messages = sqlx::query!(
+        r#"select m.id, m.kind, u.display_name as "author_name?", m.body,
+                m.created_at as "created_at: DateTime<Utc>"
+         from ticket_message m
          left join app_user u on u.id = m.author_id
-         where m.ticket_id = $1 order by m.id limit 500",
+         where m.ticket_id = $1 order by m.id limit 500"#,
+        id.0,
     )
-    .bind(id.0)
     .fetch_all(pool)
     .await?;
     Ok(TicketDetail {
@@ -477,13 +459,13 @@ pub async fn detail(
         survey_answer_id: extra.survey_answer_id,
         messages: messages
             .into_iter()
-            .map(|(id, kind, author_name, body, created_at)| {
+            .map(|m| {
                 Ok(TicketMessage {
-                    id,
-                    kind: stored(MessageKind::parse(&kind))?,
-                    author_name,
-                    body,
-                    created_at,
+                    id: m.id,
+                    kind: stored(MessageKind::parse(&m.kind))?,
+                    author_name: m.author_name,
+                    body: m.body,
+                    created_at: m.created_at,
                 })
             })
             .collect::<Result<_, AppError>>()?,
@@ -496,7 +478,7 @@ pub async fn record_breaches(
     conn: &mut PgConnection,
     ticket: Option<TicketId>,
 ) -> Result<u64, AppError> {
-    let first = sqlx::query(
+    let first = sqlx::query!(
         "with late as (
              update ticket set first_response_breached = true
              where first_responded_at is null and not first_response_breached and sla_due_at is not null
@@ -504,11 +486,11 @@ pub async fn record_breaches(
              returning id, first_response_due)
          insert into sla_breach (ticket_id, kind, due_at)
          select id, 'first_response', first_response_due from late on conflict do nothing",
+        ticket.map(|t| t.0),
     )
-    .bind(ticket.map(|t| t.0))
     .execute(&mut *conn)
     .await?;
-    let resolution = sqlx::query(
+    let resolution = sqlx::query!(
         "with late as (
              update ticket set resolution_breached = true
              where not resolution_breached and sla_due_at is not null
@@ -516,8 +498,8 @@ pub async fn record_breaches(
              returning id, resolution_due)
          insert into sla_breach (ticket_id, kind, due_at)
          select id, 'resolution', resolution_due from late on conflict do nothing",
+        ticket.map(|t| t.0),
     )
-    .bind(ticket.map(|t| t.0))
     .execute(&mut *conn)
     .await?;
     Ok(first.rows_affected() + resolution.rows_affected())
@@ -565,29 +547,30 @@ pub async fn reply(
     let ticket = row_in_scope(&mut *tx, caller, id, true).await?;
     // A late reply is a breach even if the sweep has not seen it yet.
     record_breaches(&mut tx, Some(id)).await?;
-    sqlx::query(
-        "insert into ticket_message (ticket_id, kind, author_id, body) values ($1, $2, $3, $4)",
-    )
-    .bind(id.0)
-    .bind(kind.as_str())
-    .bind(match kind {
+    let author = match kind {
         MessageKind::Customer => None,
         _ => Some(caller.id().0),
-    })
-    .bind(body)
+    };
+    sqlx::query!(
+        "insert into ticket_message (ticket_id, kind, author_id, body) values ($1, $2, $3, $4)",
+        id.0,
+        kind.as_str(),
+        author,
+        body,
+    )
     .execute(&mut *tx)
     .await?;
     match kind {
         MessageKind::Reply => {
-            sqlx::query(
+            sqlx::query!(
                 "update ticket set first_responded_at = coalesce(first_responded_at, now()),
                      status = case when status in ('new', 'reopened') then 'open' else status end,
                      assignee_id = coalesce(assignee_id, $2),
                      updated_at = now(), version = version + 1
                  where id = $1",
+                id.0,
+                caller.id().0,
             )
-            .bind(id.0)
-            .bind(caller.id().0)
             .execute(&mut *tx)
             .await?;
         }
@@ -596,10 +579,10 @@ pub async fn reply(
             resume(&mut tx, id, TicketStatus::Open).await?;
         }
         _ => {
-            sqlx::query(
+            sqlx::query!(
                 "update ticket set updated_at = now(), version = version + 1 where id = $1",
+                id.0,
             )
-            .bind(id.0)
             .execute(&mut *tx)
             .await?;
         }
@@ -612,15 +595,17 @@ pub async fn reply(
 
 /// Leaves the waiting status: the resolution deadline moves by the business time spent waiting.
 async fn resume(conn: &mut PgConnection, id: TicketId, to: TicketStatus) -> Result<(), AppError> {
-    let (paused_at, due, business_hours): (Option<DateTime<Utc>>, DateTime<Utc>, Option<bool>) =
-        sqlx::query_as(
-            "select t.paused_at, t.resolution_due, p.business_hours from ticket t
-             left join sla_policy p on p.id = t.sla_policy_id where t.id = $1",
-        )
-        .bind(id.0)
-        .fetch_one(&mut *conn)
-        .await?;
-    let new_due = match (paused_at, business_hours) {
+    let clock = sqlx::query!(
+        r#"select t.paused_at as "paused_at: DateTime<Utc>",
+                  t.resolution_due as "resolution_due: DateTime<Utc>",
+                  p.business_hours as "business_hours?" from ticket t
+           left join sla_policy p on p.id = t.sla_policy_id where t.id = $1"#,
+        id.0,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let due = clock.resolution_due;
+    let new_due = match (clock.paused_at, clock.business_hours) {
         (None, _) => due,
         (Some(at), Some(false)) => due + (Utc::now() - at),
         (Some(at), _) => {
@@ -629,14 +614,14 @@ async fn resume(conn: &mut PgConnection, id: TicketId, to: TicketStatus) -> Resu
             calendar.add_business_minutes(due, paused)
         }
     };
-    sqlx::query(
+    sqlx::query!(
         "update ticket set status = $2, paused_at = null, resolution_due = $3,
              updated_at = now(), version = version + 1
          where id = $1",
+        id.0,
+        to.as_str(),
+        new_due as _,
     )
-    .bind(id.0)
-    .bind(to.as_str())
-    .bind(new_due)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -667,19 +652,19 @@ pub async fn set_status(
         resume(&mut tx, id, to).await?;
     } else {
         let restart = if to == TicketStatus::Reopened {
-            let (minutes, business_hours): (i32, bool) = sqlx::query_as(
+            let (minutes, business_hours) = sqlx::query!(
                 "select p.resolution_minutes, p.business_hours from ticket t
                  join sla_policy p on p.id = t.sla_policy_id where t.id = $1",
+                id.0,
             )
-            .bind(id.0)
             .fetch_optional(&mut *tx)
             .await?
-            .unwrap_or((1440, true));
+            .map_or((1440, true), |p| (p.resolution_minutes, p.business_hours));
             Some(calendar(&mut tx).await?.deadline(Utc::now(), minutes as i64, business_hours))
         } else {
             None
         };
-        sqlx::query(
+        sqlx::query!(
             "update ticket set status = $2,
                  paused_at = case when $2 = 'waiting' then now() else null end,
                  resolved_at = case when $2 = 'resolved' then now() when $2 = 'reopened' then null else resolved_at end,
@@ -690,22 +675,22 @@ pub async fn set_status(
                  assignee_id = case when $2 in ('resolved', 'closed') then coalesce(assignee_id, $4) else assignee_id end,
                  updated_at = now(), version = version + 1
              where id = $1",
+            id.0,
+            to.as_str(),
+            restart as _,
+            caller.id().0,
         )
-        .bind(id.0)
-        .bind(to.as_str())
-        .bind(restart)
-        .bind(caller.id().0)
         .execute(&mut *tx)
         .await?;
     }
     if from == TicketStatus::Waiting && to.is_done() {
-        sqlx::query(
+        sqlx::query!(
             "update ticket set paused_at = null, resolved_at = case when $2 = 'resolved' then now() else resolved_at end,
                  closed_at = case when $2 = 'closed' then now() else closed_at end
              where id = $1",
+            id.0,
+            to.as_str(),
         )
-        .bind(id.0)
-        .bind(to.as_str())
         .execute(&mut *tx)
         .await?;
     }
@@ -755,20 +740,19 @@ pub async fn claim(state: &AppState, caller: &Authenticated, id: TicketId) -> Re
     let mut tx = state.pool.begin().await?;
     // Locked first, without the scope filter: once a colleague's claim commits, the ticket may
     // fall outside this caller's scope, and they should hear who took it rather than "not found".
-    let (assignee, team): (Option<i64>, Option<i64>) =
-        sqlx::query_as("select assignee_id, team_id from ticket where id = $1 for update")
-            .bind(id.0)
+    let locked =
+        sqlx::query!("select assignee_id, team_id from ticket where id = $1 for update", id.0)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(AppError::NotFound)?;
+    let (assignee, team) = (locked.assignee_id, locked.team_id);
     let visible = row_in_scope(&mut *tx, caller, id, false).await;
     // Where the caller could have seen it unassigned: no team, or their own.
     let claimable_here = team.is_none() || team == caller.scope.team_id.map(|t| t.0);
     let ticket = match (assignee, visible) {
         (Some(owner), _) if owner == caller.id().0 => return Ok(()),
         (Some(owner), visible) if claimable_here || visible.is_ok() => {
-            let by: String = sqlx::query_scalar("select display_name from app_user where id = $1")
-                .bind(owner)
+            let by = sqlx::query_scalar!("select display_name from app_user where id = $1", owner)
                 .fetch_one(&mut *tx)
                 .await?;
             return Err(AppError::AlreadyClaimed { by });
@@ -776,15 +760,15 @@ pub async fn claim(state: &AppState, caller: &Authenticated, id: TicketId) -> Re
         (Some(_), _) => return Err(AppError::NotFound),
         (None, visible) => visible?,
     };
-    sqlx::query(
+    sqlx::query!(
         "update ticket set assignee_id = $2, team_id = coalesce(team_id, $3),
              status = case when status = 'new' then 'open' else status end,
              updated_at = now(), version = version + 1
          where id = $1",
+        id.0,
+        caller.id().0,
+        caller.scope.team_id.map(|t| t.0),
     )
-    .bind(id.0)
-    .bind(caller.id().0)
-    .bind(caller.scope.team_id.map(|t| t.0))
     .execute(&mut *tx)
     .await?;
     record(
@@ -820,9 +804,8 @@ pub async fn assign(
         return Err(AppError::validation("assignee_id", FieldError::OwnerOutOfScope));
     }
     let mut tx = state.pool.begin().await?;
-    let team: Option<Option<i64>> =
-        sqlx::query_scalar("select team_id from app_user where id = $1 and active")
-            .bind(assignee.0)
+    let team =
+        sqlx::query_scalar!("select team_id from app_user where id = $1 and active", assignee.0)
             .fetch_optional(&mut *tx)
             .await?;
     let Some(team) = team else {
@@ -831,15 +814,15 @@ pub async fn assign(
     let mut count = 0;
     for id in ids {
         let ticket = row_in_scope(&mut *tx, caller, *id, true).await?;
-        sqlx::query(
+        sqlx::query!(
             "update ticket set assignee_id = $2, team_id = $3,
                  status = case when status = 'new' then 'open' else status end,
                  updated_at = now(), version = version + 1
              where id = $1",
+            id.0,
+            assignee.0,
+            team,
         )
-        .bind(id.0)
-        .bind(assignee.0)
-        .bind(team)
         .execute(&mut *tx)
         .await?;
         record(
@@ -880,42 +863,43 @@ pub async fn customer_service(
         .fetch_all(pool)
         .await?,
     )?;
-    let open_tickets: i64 = sqlx::query_scalar(
-        "select count(*) from ticket where customer_id = $1 and status not in ('resolved', 'closed')",
+    let open_tickets = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from ticket
+           where customer_id = $1 and status not in ('resolved', 'closed')"#,
+        customer.0,
     )
-    .bind(customer.0)
     .fetch_one(pool)
     .await?;
-    let last: Option<(Option<i32>, Option<i32>, DateTime<Utc>)> = sqlx::query_as(
-        "select csat, nps, created_at from survey_answer
+    let last = sqlx::query!(
+        r#"select csat, nps, created_at as "created_at: DateTime<Utc>" from survey_answer
          where customer_id = $1 and (csat is not null or nps is not null)
-         order by created_at desc limit 1",
+         order by created_at desc limit 1"#,
+        customer.0,
     )
-    .bind(customer.0)
     .fetch_optional(pool)
     .await?;
     Ok(CustomerService {
         open_tickets,
         recent,
-        last_csat: last.as_ref().and_then(|l| l.0),
-        last_nps: last.as_ref().and_then(|l| l.1),
-        last_answer_at: last.map(|l| l.2),
+        last_csat: last.as_ref().and_then(|l| l.csat),
+        last_nps: last.as_ref().and_then(|l| l.nps),
+        last_answer_at: last.map(|l| l.created_at),
     })
 }
 
 /// People tickets can go to, within the caller's scope.
 pub async fn agents(pool: &PgPool, caller: &Authenticated) -> Result<Vec<Agent>, AppError> {
     let scope = caller.scope.visible_owners();
-    let found: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+    let found = sqlx::query!(
         "select id, display_name, team_id from app_user
          where active and ($1::bigint[] is null or id = any($1)) order by display_name",
+        scope.as_deref(),
     )
-    .bind(scope)
     .fetch_all(pool)
     .await?;
     Ok(found
         .into_iter()
-        .map(|(id, name, team)| Agent { id: UserId(id), name, team_id: team.map(TeamId) })
+        .map(|a| Agent { id: UserId(a.id), name: a.display_name, team_id: a.team_id.map(TeamId) })
         .collect())
 }
 
@@ -927,74 +911,68 @@ pub async fn report(
 ) -> Result<ServiceReport, AppError> {
     let days = days.clamp(1, 366);
     let scope = caller.scope.visible_owners();
-    // The scope filter of every statement below, on `t` joined to customer `c`.
-    const IN_SCOPE: &str =
-        "($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))";
-    #[derive(sqlx::FromRow)]
-    struct Totals {
-        created: i64,
-        resolved: i64,
-        fr_median: Option<f64>,
-        fr_mean: Option<f64>,
-        res_median: Option<f64>,
-        res_mean: Option<f64>,
-        reopened: i64,
-        due: i64,
-        met: i64,
-    }
-    let totals: Totals = sqlx::query_as(&format!(
-        "select count(*) as created,
-                count(*) filter (where t.resolved_at is not null) as resolved,
+    // Each statement below filters `t` (joined to customer `c`) to the caller's scope with
+    // `($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))`.
+    let totals = sqlx::query!(
+        r#"select count(*) as "created!",
+                count(*) filter (where t.resolved_at is not null) as "resolved!",
                 percentile_cont(0.5) within group (order by extract(epoch from t.first_responded_at - t.created_at) / 60) as fr_median,
                 avg(extract(epoch from t.first_responded_at - t.created_at) / 60)::float8 as fr_mean,
                 percentile_cont(0.5) within group (order by extract(epoch from t.resolved_at - t.created_at) / 60) as res_median,
                 avg(extract(epoch from t.resolved_at - t.created_at) / 60)::float8 as res_mean,
-                count(*) filter (where t.reopen_count > 0) as reopened,
-                count(*) filter (where t.resolved_at is not null or t.resolution_due < now()) as due,
+                count(*) filter (where t.reopen_count > 0) as "reopened!",
+                count(*) filter (where t.resolved_at is not null or t.resolution_due < now()) as "due!",
                 count(*) filter (where (t.resolved_at is not null or t.resolution_due < now())
-                                   and not t.first_response_breached and not t.resolution_breached) as met
+                                   and not t.first_response_breached and not t.resolution_breached) as "met!"
          from ticket t join customer c on c.id = t.customer_id
-         where t.created_at >= now() - make_interval(days => $2) and {IN_SCOPE}"
-    ))
-    .bind(scope.clone())
-    .bind(days)
+         where t.created_at >= now() - make_interval(days => $2)
+           and ($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))"#,
+        scope.as_deref(),
+        days,
+    )
     .fetch_one(pool)
     .await?;
-    let breaches: i64 = sqlx::query_scalar(&format!(
-        "select count(*) from sla_breach b join ticket t on t.id = b.ticket_id
+    let breaches = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from sla_breach b join ticket t on t.id = b.ticket_id
          join customer c on c.id = t.customer_id
-         where b.recorded_at >= now() - make_interval(days => $2) and {IN_SCOPE}"
-    ))
-    .bind(scope.clone())
-    .bind(days)
+         where b.recorded_at >= now() - make_interval(days => $2)
+           and ($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))"#,
+        scope.as_deref(),
+        days,
+    )
     .fetch_one(pool)
     .await?;
-    // (agent, name, open, breaching, waiting)
-    type BacklogRow = (Option<i64>, Option<String>, i64, i64, i64);
-    let backlog: Vec<BacklogRow> = sqlx::query_as(&format!(
-        "select t.assignee_id, u.display_name,
-                count(*) filter (where t.sla_due_at is not null),
-                count(*) filter (where t.sla_due_at < now() + interval '1 hour'),
-                count(*) filter (where t.paused_at is not null)
+    let backlog = sqlx::query!(
+        r#"select t.assignee_id, u.display_name as "agent_name?",
+                count(*) filter (where t.sla_due_at is not null) as "open!",
+                count(*) filter (where t.sla_due_at < now() + interval '1 hour') as "breaching!",
+                count(*) filter (where t.paused_at is not null) as "waiting!"
          from ticket t join customer c on c.id = t.customer_id
          left join app_user u on u.id = t.assignee_id
-         where t.status not in ('resolved', 'closed') and {IN_SCOPE}
+         where t.status not in ('resolved', 'closed')
+           and ($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))
          group by t.assignee_id, u.display_name
-         order by count(*) desc limit 100"
-    ))
-    .bind(scope.clone())
+         order by count(*) desc limit 100"#,
+        scope.as_deref(),
+    )
     .fetch_all(pool)
     .await?;
-    let by_category: Vec<(NaiveDate, String, i64)> = sqlx::query_as(&format!(
-        "select date_trunc('week', t.created_at at time zone company_time_zone())::date, t.category, count(*)
+    let by_category = sqlx::query!(
+        r#"select date_trunc('week', t.created_at at time zone company_time_zone())::date as "week!: NaiveDate",
+                t.category, count(*) as "count!"
          from ticket t join customer c on c.id = t.customer_id
-         where t.created_at >= now() - make_interval(days => $2) and {IN_SCOPE}
-         group by 1, 2 order by 1, 2"
-    ))
-    .bind(scope.clone())
-    .bind(days)
+         where t.created_at >= now() - make_interval(days => $2)
+           and ($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))
+         group by 1, 2 order by 1, 2"#,
+        scope.as_deref(),
+        days,
+    )
     .fetch_all(pool)
     .await?;
+    // The feedback list shares the ticket row's columns with the queues, so it is built
+    // from the same text.
+    const IN_SCOPE: &str =
+        "($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))";
     let feedback = rows(
         sqlx::query_as::<_, Row>(&format!(
             "select {ROW_COLUMNS} {ROW_JOINS}
@@ -1021,18 +999,22 @@ pub async fn report(
         reopen_rate_percent: percent(totals.reopened, totals.resolved),
         backlog: backlog
             .into_iter()
-            .map(|(id, name, open, breaching, waiting)| AgentBacklog {
-                agent_id: id.map(UserId),
-                agent_name: name,
-                open,
-                breaching,
-                waiting,
+            .map(|b| AgentBacklog {
+                agent_id: b.assignee_id.map(UserId),
+                agent_name: b.agent_name,
+                open: b.open,
+                breaching: b.breaching,
+                waiting: b.waiting,
             })
             .collect(),
         by_category: by_category
             .into_iter()
-            .map(|(week, category, count)| {
-                Ok(CategoryWeek { week, category: stored(Category::parse(&category))?, count })
+            .map(|c| {
+                Ok(CategoryWeek {
+                    week: c.week,
+                    category: stored(Category::parse(&c.category))?,
+                    count: c.count,
+                })
             })
             .collect::<Result<_, AppError>>()?,
         feedback,
@@ -1043,7 +1025,7 @@ pub async fn report(
 pub async fn settings(pool: &PgPool) -> Result<ServiceSettings, AppError> {
     let mut conn = pool.acquire().await?;
     let calendar = calendar(&mut conn).await?;
-    let policies: Vec<(i64, String, Option<i64>, i32, i32, bool)> = sqlx::query_as(
+    let policies = sqlx::query!(
         "select p.id, p.priority, p.tier_id, p.first_response_minutes, p.resolution_minutes, p.business_hours
          from sla_policy p left join tier t on t.id = p.tier_id
          order by t.position nulls last,
@@ -1051,22 +1033,25 @@ pub async fn settings(pool: &PgPool) -> Result<ServiceSettings, AppError> {
     )
     .fetch_all(&mut *conn)
     .await?;
-    let tiers: Vec<(i64, String, String)> =
-        sqlx::query_as("select id, name_zh, name_en from tier where active order by position")
+    let tiers =
+        sqlx::query!("select id, name_zh, name_en from tier where active order by position")
             .fetch_all(&mut *conn)
-            .await?;
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name_zh, t.name_en))
+            .collect();
     Ok(ServiceSettings {
         calendar,
         policies: policies
             .into_iter()
-            .map(|(id, priority, tier_id, first, resolution, business_hours)| {
+            .map(|p| {
                 Ok(SlaPolicy {
-                    id: Some(id),
-                    priority: stored(TicketPriority::parse(&priority))?,
-                    tier_id,
-                    first_response_minutes: first,
-                    resolution_minutes: resolution,
-                    business_hours,
+                    id: Some(p.id),
+                    priority: stored(TicketPriority::parse(&p.priority))?,
+                    tier_id: p.tier_id,
+                    first_response_minutes: p.first_response_minutes,
+                    resolution_minutes: p.resolution_minutes,
+                    business_hours: p.business_hours,
                 })
             })
             .collect::<Result<_, AppError>>()?,
@@ -1114,54 +1099,58 @@ pub async fn save_settings(
     errors.into_result()?;
     let mut tx = state.pool.begin().await?;
     let before = settings(&state.pool).await?;
-    let updated = sqlx::query(
+    let work_days: Vec<i32> = calendar.work_days.iter().map(|d| *d as i32).collect();
+    let updated = sqlx::query!(
         "update service_calendar set work_days = $1, day_start_minute = $2,
              day_end_minute = $3, version = version + 1, updated_at = now()
          where id = 1 and version = $4",
+        &work_days,
+        calendar.day_start_minute,
+        calendar.day_end_minute,
+        calendar.version,
     )
-    .bind(calendar.work_days.iter().map(|d| *d as i32).collect::<Vec<_>>())
-    .bind(calendar.day_start_minute)
-    .bind(calendar.day_end_minute)
-    .bind(calendar.version)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
         return Err(AppError::Conflict);
     }
-    sqlx::query("delete from service_holiday").execute(&mut *tx).await?;
-    sqlx::query("insert into service_holiday (day, name) select d, '' from unnest($1::date[]) d on conflict do nothing")
-        .bind(&calendar.holidays)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!("delete from service_holiday").execute(&mut *tx).await?;
+    sqlx::query!(
+        "insert into service_holiday (day, name)
+         select d, '' from unnest($1::date[]) d on conflict do nothing",
+        &calendar.holidays as _,
+    )
+    .execute(&mut *tx)
+    .await?;
     // Tickets keep the policy they were opened under, so rows are updated in place and only
     // unreferenced ones removed.
     for policy in &policies {
-        sqlx::query(
+        sqlx::query!(
             "insert into sla_policy (priority, tier_id, first_response_minutes, resolution_minutes, business_hours)
              values ($1, $2, $3, $4, $5)
              on conflict (priority, coalesce(tier_id, 0)) do update set
                  first_response_minutes = excluded.first_response_minutes,
                  resolution_minutes = excluded.resolution_minutes,
                  business_hours = excluded.business_hours, updated_at = now()",
+            policy.priority.as_str(),
+            policy.tier_id,
+            policy.first_response_minutes,
+            policy.resolution_minutes,
+            policy.business_hours,
         )
-        .bind(policy.priority.as_str())
-        .bind(policy.tier_id)
-        .bind(policy.first_response_minutes)
-        .bind(policy.resolution_minutes)
-        .bind(policy.business_hours)
         .execute(&mut *tx)
         .await?;
     }
     let kept: Vec<(String, i64)> =
         policies.iter().map(|p| (p.priority.as_str().to_owned(), p.tier_id.unwrap_or(0))).collect();
     let (kept_priorities, kept_tiers): (Vec<String>, Vec<i64>) = kept.into_iter().unzip();
-    sqlx::query(
+    sqlx::query!(
         "delete from sla_policy p
          where (p.priority, coalesce(p.tier_id, 0)) not in (select * from unnest($1::text[], $2::bigint[]))
            and not exists (select 1 from ticket t where t.sla_policy_id = p.id)",
+        &kept_priorities,
+        &kept_tiers,
     )
-    .bind(kept_priorities)
-    .bind(kept_tiers)
     .execute(&mut *tx)
     .await?;
     record(

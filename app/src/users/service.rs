@@ -76,10 +76,11 @@ pub async fn create_first_admin(
     sqlx::query("select pg_advisory_xact_lock(hashtext('guanxi.first_admin'))")
         .execute(&mut *tx)
         .await?;
-    let admins: i64 =
-        sqlx::query_scalar("select count(*) from app_user where role = 'admin' and active")
-            .fetch_one(&mut *tx)
-            .await?;
+    let admins = sqlx::query_scalar!(
+        r#"select count(*) as "admins!" from app_user where role = 'admin' and active"#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if admins > 0 {
         return Ok(None);
     }
