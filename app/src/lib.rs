@@ -66,10 +66,7 @@ use leptos_router::{
 pub(crate) fn initial_locale() -> Locale {
     #[cfg(feature = "ssr")]
     {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<auth::server::RequestContext>().cloned())
-            .map(|context| context.locale)
-            .unwrap_or_default()
+        auth::server::request_context_if_any().map(|context| context.locale).unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
     {

@@ -71,3 +71,21 @@ async fn with_a_token_configured_metrics_need_it() {
     let right = client.get(&url).bearer_auth("s3cret-metrics-token").send().await.unwrap();
     assert_eq!(right.status(), StatusCode::OK);
 }
+
+/// A clean start logs no error: an operator's first look at the log finds nothing to chase.
+/// (The router renders the app once at start-up to list its routes, outside any request; the
+/// frame once logged "request context missing" there.)
+#[tokio::test]
+async fn a_clean_start_logs_no_error() {
+    let db = app::testing::TestDatabase::new().await;
+    let path = std::env::temp_dir().join(format!("guanxi-start-{}.log", std::process::id()));
+    let log = std::fs::File::create(&path).unwrap();
+    let (mut server, base) = common::spawn_server_logging_to(&db.url, log.into()).await;
+    let page = reqwest::get(format!("{base}/login")).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    server.kill();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let errors: Vec<&str> = text.lines().filter(|line| line.contains("ERROR")).collect();
+    assert!(errors.is_empty(), "errors logged at start-up: {errors:#?}");
+}

@@ -106,9 +106,15 @@ impl DataScope {
 ///
 /// Errors: `Internal` when called outside a request (a wiring bug).
 pub fn request_context() -> Result<RequestContext, AppError> {
+    request_context_if_any()
+        .ok_or_else(|| AppError::internal("request context missing: middleware not installed"))
+}
+
+/// This request's context, or `None` when rendering outside a request: the router renders the
+/// app once at start-up to list its routes, and that is no error.
+pub fn request_context_if_any() -> Option<RequestContext> {
     leptos::prelude::use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<RequestContext>().cloned())
-        .ok_or_else(|| AppError::internal("request context missing: middleware not installed"))
 }
 
 /// The guard every server function calls first: the signed-in caller, if their role includes

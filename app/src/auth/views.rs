@@ -37,7 +37,7 @@ impl AuthSession {
 fn user_of_this_request() -> Option<CurrentUser> {
     #[cfg(feature = "ssr")]
     {
-        super::server::request_context().ok()?.user.map(|caller| caller.user.clone())
+        super::server::request_context_if_any()?.user.map(|caller| caller.user.clone())
     }
     #[cfg(not(feature = "ssr"))]
     None

@@ -195,6 +195,19 @@ fn free_port() -> u16 {
 /// Starts the server binary on `database_url` with one job worker; returns it and its base URL
 /// once it answers.
 pub async fn spawn_server(database_url: &str) -> (Process, String) {
+    let log = if std::env::var_os("GUANXI_TEST_SERVER_LOG").is_some() {
+        std::process::Stdio::inherit()
+    } else {
+        std::process::Stdio::null()
+    };
+    spawn_server_logging_to(database_url, log).await
+}
+
+/// `spawn_server` with the server's log (warnings and errors) going to `log`.
+pub async fn spawn_server_logging_to(
+    database_url: &str,
+    log: std::process::Stdio,
+) -> (Process, String) {
     use std::time::Instant;
     let port = free_port();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
@@ -202,11 +215,7 @@ pub async fn spawn_server(database_url: &str) -> (Process, String) {
         .env("GUANXI_ADDR", format!("127.0.0.1:{port}"))
         .env("GUANXI_WORKERS", "1")
         .env("RUST_LOG", "warn")
-        .stdout(if std::env::var_os("GUANXI_TEST_SERVER_LOG").is_some() {
-            std::process::Stdio::inherit()
-        } else {
-            std::process::Stdio::null()
-        })
+        .stdout(log)
         .spawn()
         .expect("start server");
     let base = format!("http://127.0.0.1:{port}");
