@@ -46,6 +46,8 @@ pub mod demo;
 #[cfg(feature = "ssr")]
 pub mod export_sources;
 #[cfg(feature = "ssr")]
+pub mod memo;
+#[cfg(feature = "ssr")]
 pub mod registry;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -89,8 +91,7 @@ pub(crate) fn initial_locale() -> Locale {
 fn initial_time_zone() -> String {
     #[cfg(feature = "ssr")]
     {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<auth::server::RequestContext>().cloned())
+        auth::server::request_context_if_any()
             .map(|context| context.time_zone.name().to_owned())
             .unwrap_or_else(|| company::model::DEFAULT_TIME_ZONE.to_owned())
     }

@@ -100,6 +100,7 @@ pub async fn resolve_request(
         client_ip,
         user_agent,
         time_zone,
+        memo: Default::default(),
     });
     next.run(request).await
 }

@@ -25,6 +25,8 @@ pub struct RequestContext {
     pub user_agent: Option<String>,
     /// The company's time zone, in which the page shows times.
     pub time_zone: chrono_tz::Tz,
+    /// What this request's server functions loaded that the others may reuse.
+    pub memo: Arc<crate::memo::RequestMemo>,
 }
 
 /// A signed-in caller: the user, their session row and the records they may see.
@@ -115,6 +117,21 @@ pub fn request_context() -> Result<RequestContext, AppError> {
 pub fn request_context_if_any() -> Option<RequestContext> {
     leptos::prelude::use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<RequestContext>().cloned())
+}
+
+/// `load`'s answer, once per request when there is one (a server function called by the
+/// browser, a page rendered on the server: see [`crate::memo`]); outside a request (jobs, tests
+/// calling services directly) it simply loads.
+pub async fn once_per_request<T, F, Fut>(key: String, load: F) -> Result<T, AppError>
+where
+    T: Clone + Send + Sync + 'static,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    match request_context_if_any() {
+        Some(context) => context.memo.get_or_load(key, load).await,
+        None => load().await,
+    }
 }
 
 /// The guard every server function calls first: the signed-in caller, if their role includes

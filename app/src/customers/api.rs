@@ -85,7 +85,7 @@ pub async fn list_customers(
     cursor: Option<CustomerCursor>,
 ) -> Result<Page<CustomerRow, CustomerCursor>, AppError> {
     let (caller, state) = caller_and_state(crate::auth::model::Role::Member)?;
-    let settings = super::repo::settings(&state.pool).await?;
+    let settings = super::repo::settings_once_per_request(&state.pool).await?;
     let scope = caller.scope.visible_owners();
     super::repo::list(
         &state.pool,
@@ -104,7 +104,7 @@ pub async fn list_customers(
 #[server(input = Json)]
 pub async fn get_customer(id: CustomerId) -> Result<CustomerDetail, AppError> {
     let (caller, state) = caller_and_state(crate::auth::model::Role::Member)?;
-    let settings = super::repo::settings(&state.pool).await?;
+    let settings = super::repo::settings_once_per_request(&state.pool).await?;
     let scope = caller.scope.visible_owners();
     super::repo::detail(&mut *state.pool.acquire().await?, id, scope.as_deref(), &settings)
         .await?

@@ -14,6 +14,11 @@ use crate::{
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder, Row, postgres::PgRow};
 
+/// `settings`, read once per request: a page's cards each need them.
+pub async fn settings_once_per_request(pool: &PgPool) -> Result<CustomerSettings, AppError> {
+    crate::auth::server::once_per_request("customer_settings".to_owned(), || settings(pool)).await
+}
+
 /// The admin's status and stage rules.
 pub async fn settings(executor: impl PgExecutor<'_>) -> Result<CustomerSettings, AppError> {
     let r = sqlx::query!(
@@ -1175,14 +1180,19 @@ pub async fn visible(
     id: CustomerId,
     visible_owners: Option<&[i64]>,
 ) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar!(
-        r#"select exists(select 1 from customer where id = $1 and deleted_at is null
-               and ($2::bigint[] is null or owner_id = any($2))) as "e!""#,
-        id.0,
-        visible_owners as _,
-    )
-    .fetch_one(pool)
-    .await?)
+    // The cards of one page each check the same customer: one statement per request.
+    let key = format!("customer_visible:{}:{visible_owners:?}", id.0);
+    crate::auth::server::once_per_request(key, || async {
+        Ok(sqlx::query_scalar!(
+            r#"select exists(select 1 from customer where id = $1 and deleted_at is null
+                   and ($2::bigint[] is null or owner_id = any($2))) as "e!""#,
+            id.0,
+            visible_owners as _,
+        )
+        .fetch_one(pool)
+        .await?)
+    })
+    .await
 }
 
 /// Recomputes a customer's order aggregates from the order table (after a merge moved orders,

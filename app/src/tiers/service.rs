@@ -516,7 +516,7 @@ pub async fn customer_tier(
         Some(o) if o.applies(today) => find(Some(o.tier_id.0)),
         _ => computed.clone(),
     };
-    let settings = crate::customers::repo::settings(pool).await?;
+    let settings = crate::customers::repo::settings_once_per_request(pool).await?;
     let facts = Facts {
         r: row.r.unwrap_or(0),
         f: row.f.unwrap_or(0),
