@@ -772,9 +772,9 @@ pub async fn results(
             _ => by_tier.push((g.tier_position, ScoreGroup { label: g.tier, ..counts })),
         }
     }
-    by_week.sort_by(|a, b| b.week.cmp(&a.week));
+    by_week.sort_by_key(|g| std::cmp::Reverse(g.week));
     by_week.truncate(26);
-    by_agent.sort_by(|a, b| b.answers.cmp(&a.answers));
+    by_agent.sort_by_key(|g| std::cmp::Reverse(g.answers));
     by_agent.truncate(50);
     // Tiers in their order, answers without a tier last.
     by_tier.sort_by_key(|(position, _)| (position.is_none(), *position));
