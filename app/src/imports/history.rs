@@ -243,11 +243,12 @@ async fn reserve(
             })
             .collect());
     }
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "select nextval(pg_get_serial_sequence($1, 'id')) from generate_series(1, $2::bigint)",
+    let ids: Vec<i64> = sqlx::query_scalar!(
+        r#"select nextval(pg_get_serial_sequence($1, 'id')) as "id!"
+           from generate_series(1, $2::bigint)"#,
+        table,
+        n as i64,
     )
-    .bind(table)
-    .bind(n as i64)
     .fetch_all(&mut *conn)
     .await?;
     Ok(ids)
@@ -274,7 +275,7 @@ async fn record_batch(
     let rejected: Vec<serde_json::Value> =
         record.rejected.iter().map(|(row, reasons)| serde_json::json!([row, reasons])).collect();
     let keep = |ids: &Vec<i64>| if write { ids.clone() } else { Vec::new() };
-    sqlx::query(
+    sqlx::query!(
         "insert into import_batch (import_id, first_row, created_count, updated_count,
              unchanged_count, rejected_count, created_ids, rejected, new_orders, new_customers,
              new_products, created_product_ids)
@@ -285,18 +286,18 @@ async fn record_batch(
                  rejected = excluded.rejected, new_orders = excluded.new_orders,
                  new_customers = excluded.new_customers, new_products = excluded.new_products,
                  created_product_ids = excluded.created_product_ids",
+        import_id,
+        index as i32,
+        record.counts.created,
+        record.counts.unchanged,
+        record.counts.rejected,
+        &keep(&record.new_customers),
+        serde_json::Value::Array(rejected),
+        record.new_orders,
+        record.new_customers.len() as i32,
+        record.new_products.len() as i32,
+        &keep(&record.new_products),
     )
-    .bind(import_id)
-    .bind(index as i32)
-    .bind(record.counts.created)
-    .bind(record.counts.unchanged)
-    .bind(record.counts.rejected)
-    .bind(keep(&record.new_customers))
-    .bind(serde_json::Value::Array(rejected))
-    .bind(record.new_orders)
-    .bind(record.new_customers.len() as i32)
-    .bind(record.new_products.len() as i32)
-    .bind(keep(&record.new_products))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -311,7 +312,7 @@ async fn begin(
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, AppError> {
     let mut tx = pool.begin().await?;
     if !all_or_nothing {
-        sqlx::query("set local synchronous_commit = off").execute(&mut *tx).await?;
+        sqlx::query!("set local synchronous_commit = off",).execute(&mut *tx).await?;
     }
     Ok(tx)
 }
@@ -789,15 +790,18 @@ async fn find_products(
         .filter(|p| refs(p).sku.is_none())
         .filter_map(|p| refs(p).name.as_ref().map(|n| n.to_lowercase()))
         .collect();
-    let rows: Vec<CatalogueRow> = sqlx::query_as(
-        "select id, sku, lower(name), currency, unit_price_minor from product
-         where sku = any($1) or lower(name) = any($2)
-         order by id",
+    let rows: Vec<CatalogueRow> = sqlx::query!(
+        r#"select id, sku, lower(name) as "name!", currency, unit_price_minor from product
+           where sku = any($1) or lower(name) = any($2)
+           order by id"#,
+        &skus,
+        &names,
     )
-    .bind(&skus)
-    .bind(&names)
     .fetch_all(&mut *conn)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|p| (p.id, p.sku, p.name, p.currency, p.unit_price_minor))
+    .collect();
     let mut by_sku: HashMap<&str, &CatalogueRow> = HashMap::new();
     let mut by_name: HashMap<&str, Vec<&CatalogueRow>> = HashMap::new();
     for row in &rows {
@@ -983,14 +987,17 @@ async fn plan_orders(
     let numbers: Vec<&str> = live.iter().map(|o| o.order_no.as_str()).collect();
     let external: Vec<&str> =
         live.iter().filter_map(|o| fields(o).external_id.as_deref()).collect();
-    let on_file: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+    let on_file: Vec<(String, i64, Option<String>)> = sqlx::query!(
         "select order_no, customer_id, external_id from sales_order
          where order_no = any($1) or external_id = any($2)",
+        &numbers as _,
+        &external as _,
     )
-    .bind(&numbers)
-    .bind(&external)
     .fetch_all(&mut *conn)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|o| (o.order_no, o.customer_id, o.external_id))
+    .collect();
     let by_number: HashMap<&str, i64> =
         on_file.iter().map(|(no, customer, _)| (no.as_str(), *customer)).collect();
     let external_on_file: HashSet<&str> =
@@ -1208,17 +1215,17 @@ async fn write_orders(
     .await?;
     if !plan.products.is_empty() {
         let p = &plan.products;
-        sqlx::query(
+        sqlx::query!(
             "insert into product (id, sku, name, category, unit_price_minor, currency)
              overriding system value
              select * , $6 from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])",
+            &p.iter().map(|p| p.id).collect::<Vec<_>>(),
+            &p.iter().map(|p| p.sku.clone()).collect::<Vec<_>>(),
+            &p.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+            &p.iter().map(|p| p.category.clone()).collect::<Vec<_>>() as _,
+            &p.iter().map(|p| p.unit_minor).collect::<Vec<_>>(),
+            &setup.default_currency,
         )
-        .bind(p.iter().map(|p| p.id).collect::<Vec<_>>())
-        .bind(p.iter().map(|p| p.sku.clone()).collect::<Vec<_>>())
-        .bind(p.iter().map(|p| p.name.clone()).collect::<Vec<_>>())
-        .bind(p.iter().map(|p| p.category.clone()).collect::<Vec<_>>())
-        .bind(p.iter().map(|p| p.unit_minor).collect::<Vec<_>>())
-        .bind(&setup.default_currency)
         .execute(&mut *conn)
         .await?;
     }
@@ -1226,38 +1233,38 @@ async fn write_orders(
         return Ok(());
     }
     let o = &plan.orders;
-    sqlx::query(
+    sqlx::query!(
         "insert into sales_order (id, customer_id, order_no, external_id, ordered_at, channel,
              currency, total_minor, notes, created_by, import_id)
          overriding system value
          select u.*, $10, $11
          from unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[],
                      $6::text[], $7::text[], $8::bigint[], $9::text[]) as u",
+        &o.iter().map(|o| o.id).collect::<Vec<_>>(),
+        &o.iter().map(|o| o.customer_id).collect::<Vec<_>>(),
+        &o.iter().map(|o| o.order_no.clone()).collect::<Vec<_>>(),
+        &o.iter().map(|o| o.external_id.clone()).collect::<Vec<_>>() as _,
+        &o.iter().map(|o| o.ordered_at).collect::<Vec<_>>() as _,
+        &o.iter().map(|o| o.channel.as_str()).collect::<Vec<_>>() as _,
+        &o.iter().map(|o| o.currency.clone()).collect::<Vec<_>>(),
+        &o.iter().map(|o| o.total_minor).collect::<Vec<_>>(),
+        &o.iter().map(|o| o.notes.clone()).collect::<Vec<_>>() as _,
+        setup.importer.0,
+        setup.import_id,
     )
-    .bind(o.iter().map(|o| o.id).collect::<Vec<_>>())
-    .bind(o.iter().map(|o| o.customer_id).collect::<Vec<_>>())
-    .bind(o.iter().map(|o| o.order_no.clone()).collect::<Vec<_>>())
-    .bind(o.iter().map(|o| o.external_id.clone()).collect::<Vec<_>>())
-    .bind(o.iter().map(|o| o.ordered_at).collect::<Vec<_>>())
-    .bind(o.iter().map(|o| o.channel.as_str()).collect::<Vec<_>>())
-    .bind(o.iter().map(|o| o.currency.clone()).collect::<Vec<_>>())
-    .bind(o.iter().map(|o| o.total_minor).collect::<Vec<_>>())
-    .bind(o.iter().map(|o| o.notes.clone()).collect::<Vec<_>>())
-    .bind(setup.importer.0)
-    .bind(setup.import_id)
     .execute(&mut *conn)
     .await?;
     let lines: Vec<(i64, &LineValues)> =
         o.iter().flat_map(|order| order.lines.iter().map(move |line| (order.id, line))).collect();
-    sqlx::query(
+    sqlx::query!(
         "insert into order_line (order_id, product_id, quantity, unit_price_minor, line_total_minor)
          select * from unnest($1::bigint[], $2::bigint[], $3::int[], $4::bigint[], $5::bigint[])",
+        &lines.iter().map(|(order, _)| *order).collect::<Vec<_>>(),
+        &lines.iter().map(|(_, line)| line.0).collect::<Vec<_>>(),
+        &lines.iter().map(|(_, line)| line.1).collect::<Vec<_>>(),
+        &lines.iter().map(|(_, line)| line.2).collect::<Vec<_>>(),
+        &lines.iter().map(|(_, line)| line.3).collect::<Vec<_>>(),
     )
-    .bind(lines.iter().map(|(order, _)| *order).collect::<Vec<_>>())
-    .bind(lines.iter().map(|(_, line)| line.0).collect::<Vec<_>>())
-    .bind(lines.iter().map(|(_, line)| line.1).collect::<Vec<_>>())
-    .bind(lines.iter().map(|(_, line)| line.2).collect::<Vec<_>>())
-    .bind(lines.iter().map(|(_, line)| line.3).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await?;
     let data: Vec<serde_json::Value> = o
@@ -1269,18 +1276,18 @@ async fn write_orders(
             })
         })
         .collect();
-    sqlx::query(
+    sqlx::query!(
         "insert into timeline_event (customer_id, at, kind, ref_id, data, actor_id)
          select u.customer_id, u.at, $5, u.id, u.data, $6
          from unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::jsonb[])
               as u(customer_id, at, id, data)",
+        &o.iter().map(|o| o.customer_id).collect::<Vec<_>>(),
+        &o.iter().map(|o| o.ordered_at).collect::<Vec<_>>() as _,
+        &o.iter().map(|o| o.id).collect::<Vec<_>>(),
+        &data,
+        kinds::ORDER,
+        setup.importer.0,
     )
-    .bind(o.iter().map(|o| o.customer_id).collect::<Vec<_>>())
-    .bind(o.iter().map(|o| o.ordered_at).collect::<Vec<_>>())
-    .bind(o.iter().map(|o| o.id).collect::<Vec<_>>())
-    .bind(&data)
-    .bind(kinds::ORDER)
-    .bind(setup.importer.0)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -1413,7 +1420,6 @@ pub async fn run_orders(
 }
 
 /// A customer's state before and after a refresh or revert changed its orders.
-#[derive(sqlx::FromRow)]
 struct Moved {
     id: i64,
     type_before: String,
@@ -1458,15 +1464,15 @@ async fn record_moves(
     if ids.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    sqlx::query!(
         "insert into timeline_event (customer_id, at, kind, data, actor_id)
          select u.id, now(), u.kind, u.data, $4
          from unnest($1::bigint[], $2::text[], $3::jsonb[]) as u(id, kind, data)",
+        &ids,
+        &entry_kinds as _,
+        &data,
+        actor.0,
     )
-    .bind(&ids)
-    .bind(&entry_kinds)
-    .bind(&data)
-    .bind(actor.0)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -1483,20 +1489,21 @@ async fn refresh_chunk(
     ids: &[i64],
     settings: &crate::customers::model::CustomerSettings,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "insert into import_customer_before (import_id, customer_id, customer_type, churn_reason,
              churned_at, order_count, first_order_at, last_order_at)
          select $1, c.id, c.customer_type, c.churn_reason, c.churned_at, c.order_count,
                 c.first_order_at, c.last_order_at
          from customer c where c.id = any($2)
          on conflict do nothing",
+        setup.import_id,
+        ids,
     )
-    .bind(setup.import_id)
-    .bind(ids)
     .execute(&mut *conn)
     .await?;
-    let moved: Vec<Moved> = sqlx::query_as(
-        "with agg as (
+    let moved = sqlx::query_as!(
+        Moved,
+        r#"with agg as (
              select customer_id, count(*)::int as n, sum(total_minor)::bigint as total,
                     min(ordered_at) as first, max(ordered_at) as last
              from sales_order where customer_id = any($1) group by customer_id
@@ -1528,20 +1535,23 @@ async fn refresh_chunk(
                    is distinct from (x.n, x.total, x.first, x.last, x.next_type)
              returning c.id, c.customer_type, c.order_count, c.first_order_at, c.last_order_at
          )
-         select o.id, o.customer_type as type_before, ch.customer_type as type_after,
-                o.order_count as orders_before, o.first_order_at as first_before,
-                o.last_order_at as last_before, ch.order_count as orders_after,
-                ch.first_order_at as first_after, ch.last_order_at as last_after
-         from changed ch join old o on o.id = ch.id",
+         select o.id as "id!", o.customer_type as "type_before!", ch.customer_type as "type_after!",
+                o.order_count as "orders_before!",
+                o.first_order_at as "first_before: DateTime<Utc>",
+                o.last_order_at as "last_before: DateTime<Utc>",
+                ch.order_count as "orders_after!",
+                ch.first_order_at as "first_after: DateTime<Utc>",
+                ch.last_order_at as "last_after: DateTime<Utc>"
+         from changed ch join old o on o.id = ch.id"#,
+        ids,
     )
-    .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
     record_moves(conn, &moved, settings, setup.importer).await?;
     if setup.options.award_points {
         // As `loyalty::service::earn_for_order` would have, order by order (expiring from the
         // order's date, so old history earns points that are already past).
-        sqlx::query(
+        sqlx::query!(
             "insert into points_entry (customer_id, at, delta, kind, order_id, expires_at, remaining)
              select o.customer_id, o.ordered_at, p.points, 'earn', o.id,
                     case when s.expiry_days > 0
@@ -1554,9 +1564,9 @@ async fn refresh_chunk(
              ) p
              where o.import_id = $1 and o.customer_id = any($2) and p.points > 0
              on conflict (order_id) do nothing",
+            setup.import_id,
+            ids,
         )
-        .bind(setup.import_id)
-        .bind(ids)
         .execute(&mut *conn)
         .await?;
     }
@@ -1599,10 +1609,10 @@ pub async fn refresh_after_orders(
     // The import may have multiplied the orders: plan the refresh with statistics that know.
     crate::db::analyze_if_stale(pool, &["customer", "sales_order", "order_line", "interaction"])
         .await?;
-    let ids: Vec<i64> = sqlx::query_scalar(
+    let ids: Vec<i64> = sqlx::query_scalar!(
         "select distinct customer_id from sales_order where import_id = $1 order by 1",
+        setup.import_id,
     )
-    .bind(setup.import_id)
     .fetch_all(pool)
     .await?;
     let settings = crate::customers::repo::settings(pool).await?;
@@ -1658,29 +1668,32 @@ pub async fn revert(
 ) -> Result<Vec<i64>, JobError> {
     let actor = importer.unwrap_or(UserId(0));
     let mut tx = pool.begin().await?;
-    let created: Vec<i64> = sqlx::query_scalar(
-        "select distinct id from import_batch b, unnest(b.created_ids) as id where b.import_id = $1",
+    let created: Vec<i64> = sqlx::query_scalar!(
+        r#"select distinct id as "id!" from import_batch b, unnest(b.created_ids) as id
+           where b.import_id = $1"#,
+        import_id,
     )
-    .bind(import_id)
     .fetch_all(&mut *tx)
     .await?;
-    let touched: Vec<i64> = sqlx::query_scalar(
-        "select customer_id from sales_order where import_id = $1
-         union select customer_id from interaction where import_id = $1
-         union select customer_id from import_customer_before where import_id = $1
-         union select unnest($2::bigint[])
-         order by 1",
+    let touched: Vec<i64> = sqlx::query_scalar!(
+        r#"select customer_id as "customer_id!" from sales_order where import_id = $1
+           union select customer_id from interaction where import_id = $1
+           union select customer_id from import_customer_before where import_id = $1
+           union select unnest($2::bigint[])
+           order by 1"#,
+        import_id,
+        &created,
     )
-    .bind(import_id)
-    .bind(&created)
     .fetch_all(&mut *tx)
     .await?;
     // Locked in id order, so a concurrent edit waits and then finds the new version.
-    sqlx::query("select id from customer where id = any($1) order by id for update")
-        .bind(&touched)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
+    sqlx::query_scalar!(
+        "select id from customer where id = any($1) order by id for update",
+        &touched
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query!(
         "with lots as (
              select p.id, p.customer_id, p.delta, p.remaining
              from points_entry p join sales_order o on o.id = p.order_id
@@ -1694,37 +1707,36 @@ pub async fn revert(
          )
          update points_entry set remaining = 0, order_id = null
          where id in (select id from lots where remaining < delta)",
+        import_id,
     )
-    .bind(import_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "delete from timeline_event t using sales_order o
          where o.import_id = $1 and t.kind = 'order' and t.ref_id = o.id and t.customer_id = o.customer_id",
+        import_id,
     )
-    .bind(import_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "delete from timeline_event t using interaction i
          where i.import_id = $1 and t.kind = 'interaction' and t.ref_id = i.id
            and t.customer_id = i.customer_id",
+        import_id,
     )
-    .bind(import_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("delete from sales_order where import_id = $1")
-        .bind(import_id)
+    sqlx::query!("delete from sales_order where import_id = $1", import_id,)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("delete from interaction where import_id = $1")
-        .bind(import_id)
+    sqlx::query!("delete from interaction where import_id = $1", import_id,)
         .execute(&mut *tx)
         .await?;
     // Aggregates recounted from the orders left; a customer left with none gets back the type
     // it had before the import.
-    let moved: Vec<Moved> = sqlx::query_as(
-        "with agg as (
+    let moved = sqlx::query_as!(
+        Moved,
+        r#"with agg as (
              select c.id as customer_id, count(o.id)::int as n,
                     coalesce(sum(o.total_minor), 0)::bigint as total,
                     min(o.ordered_at) as first, max(o.ordered_at) as last
@@ -1755,21 +1767,24 @@ pub async fn revert(
                    is distinct from (x.n, x.total, x.first, x.last, x.next_type)
              returning c.id, c.customer_type, c.order_count, c.first_order_at, c.last_order_at
          )
-         select o.id, o.customer_type as type_before, ch.customer_type as type_after,
-                o.order_count as orders_before, o.first_order_at as first_before,
-                o.last_order_at as last_before, ch.order_count as orders_after,
-                ch.first_order_at as first_after, ch.last_order_at as last_after
-         from changed ch join old o on o.id = ch.id",
+         select o.id as "id!", o.customer_type as "type_before!", ch.customer_type as "type_after!",
+                o.order_count as "orders_before!",
+                o.first_order_at as "first_before: DateTime<Utc>",
+                o.last_order_at as "last_before: DateTime<Utc>",
+                ch.order_count as "orders_after!",
+                ch.first_order_at as "first_after: DateTime<Utc>",
+                ch.last_order_at as "last_after: DateTime<Utc>"
+         from changed ch join old o on o.id = ch.id"#,
+        &touched,
+        import_id,
     )
-    .bind(&touched)
-    .bind(import_id)
     .fetch_all(&mut *tx)
     .await?;
     let settings = crate::customers::repo::settings(&mut *tx).await?;
     record_moves(&mut tx, &moved, &settings, actor).await?;
     // Customers the import created go to the recycle bin, unless something else now hangs off
     // them: those are kept, and the import lists them.
-    let deleted: Vec<i64> = sqlx::query_scalar(
+    let deleted: Vec<i64> = sqlx::query_scalar!(
         "update customer c set deleted_at = now(), deleted_by = $2, version = version + 1
          where c.id = any($1) and c.deleted_at is null
            and not exists (select 1 from sales_order o where o.customer_id = c.id)
@@ -1777,20 +1792,20 @@ pub async fn revert(
            and not exists (select 1 from ticket t where t.customer_id = c.id)
            and not exists (select 1 from opportunity o where o.customer_id = c.id)
          returning c.id",
+        &created,
+        importer.map(|u| u.0),
     )
-    .bind(&created)
-    .bind(importer.map(|u| u.0))
     .fetch_all(&mut *tx)
     .await?;
-    let kept: Vec<i64> = sqlx::query_scalar(
+    let kept: Vec<i64> = sqlx::query_scalar!(
         "select id from customer where id = any($1) and deleted_at is null order by id",
+        &created,
     )
-    .bind(&created)
     .fetch_all(&mut *tx)
     .await?;
     let _ = deleted;
     // Products it added to the catalogue, unless orders or opportunities use them now.
-    sqlx::query(
+    sqlx::query!(
         "with added as (
              select distinct id from import_batch b, unnest(b.created_product_ids) as id
              where b.import_id = $1
@@ -1805,8 +1820,8 @@ pub async fn revert(
              where product_id in (select id from unused) or related_product_id in (select id from unused)
          )
          delete from product where id in (select id from unused)",
+        import_id,
     )
-    .bind(import_id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -1998,15 +2013,17 @@ pub async fn run_interactions(
         record.counts.rejected = record.rejected.len() as i32;
         let customer_ids: Vec<i64> = matched.iter().map(|m| m.1).collect();
         let times: Vec<DateTime<Utc>> = matched.iter().map(|m| drafts[m.0].occurred_at).collect();
-        let on_file: Vec<(i64, DateTime<Utc>, String, String)> = sqlx::query_as(
-            "select customer_id, occurred_at, kind, subject from interaction
-             where customer_id = any($1) and occurred_at = any($2)",
+        let on_file = sqlx::query!(
+            r#"select customer_id, occurred_at as "occurred_at: DateTime<Utc>", kind, subject
+               from interaction where customer_id = any($1) and occurred_at = any($2)"#,
+            &customer_ids,
+            &times as _,
         )
-        .bind(&customer_ids)
-        .bind(&times)
         .fetch_all(&mut *tx)
         .await?;
-        for (customer, at, kind, subject) in on_file {
+        for row in on_file {
+            let (customer, at, kind, subject) =
+                (row.customer_id, row.occurred_at, row.kind, row.subject);
             if let Ok(kind) = InteractionKind::parse(&kind) {
                 seen.insert((customer, at, kind.as_str(), subject));
             }
@@ -2063,24 +2080,24 @@ async fn write_interactions(
     let column = |f: &dyn Fn(&InteractionDraft) -> Option<String>| -> Vec<Option<String>> {
         new.iter().map(|(_, d)| f(d)).collect()
     };
-    sqlx::query(
+    sqlx::query!(
         "insert into interaction (id, customer_id, kind, direction, occurred_at, subject, outcome,
              next_step, next_step_due, created_by, import_id)
          overriding system value
          select u.*, $11 from unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],
              $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::date[], $10::bigint[]) as u",
+        ids,
+        &new.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        &new.iter().map(|(_, d)| d.kind.as_str()).collect::<Vec<_>>() as _,
+        &new.iter().map(|(_, d)| d.direction.as_str()).collect::<Vec<_>>() as _,
+        &new.iter().map(|(_, d)| d.occurred_at).collect::<Vec<_>>() as _,
+        &new.iter().map(|(_, d)| d.subject.clone()).collect::<Vec<_>>(),
+        &column(&|d| d.outcome.clone()) as _,
+        &column(&|d| d.next_step.clone()) as _,
+        &new.iter().map(|(_, d)| d.next_step_due).collect::<Vec<_>>() as _,
+        &new.iter().map(|(_, d)| d.owner.0).collect::<Vec<_>>(),
+        setup.import_id,
     )
-    .bind(ids)
-    .bind(new.iter().map(|(c, _)| *c).collect::<Vec<_>>())
-    .bind(new.iter().map(|(_, d)| d.kind.as_str()).collect::<Vec<_>>())
-    .bind(new.iter().map(|(_, d)| d.direction.as_str()).collect::<Vec<_>>())
-    .bind(new.iter().map(|(_, d)| d.occurred_at).collect::<Vec<_>>())
-    .bind(new.iter().map(|(_, d)| d.subject.clone()).collect::<Vec<_>>())
-    .bind(column(&|d| d.outcome.clone()))
-    .bind(column(&|d| d.next_step.clone()))
-    .bind(new.iter().map(|(_, d)| d.next_step_due).collect::<Vec<_>>())
-    .bind(new.iter().map(|(_, d)| d.owner.0).collect::<Vec<_>>())
-    .bind(setup.import_id)
     .execute(&mut *conn)
     .await?;
     let data: Vec<serde_json::Value> = new
@@ -2092,18 +2109,18 @@ async fn write_interactions(
             })
         })
         .collect();
-    sqlx::query(
+    sqlx::query!(
         "insert into timeline_event (customer_id, at, kind, ref_id, data, actor_id)
          select u.customer_id, u.at, $5, u.id, u.data, u.actor
          from unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::jsonb[], $6::bigint[])
               as u(customer_id, at, id, data, actor)",
+        &new.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        &new.iter().map(|(_, d)| d.occurred_at).collect::<Vec<_>>() as _,
+        ids,
+        &data,
+        kinds::INTERACTION,
+        &new.iter().map(|(_, d)| d.owner.0).collect::<Vec<_>>(),
     )
-    .bind(new.iter().map(|(c, _)| *c).collect::<Vec<_>>())
-    .bind(new.iter().map(|(_, d)| d.occurred_at).collect::<Vec<_>>())
-    .bind(ids)
-    .bind(&data)
-    .bind(kinds::INTERACTION)
-    .bind(new.iter().map(|(_, d)| d.owner.0).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await?;
     Ok(())

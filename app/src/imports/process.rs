@@ -917,7 +917,7 @@ async fn record_batch(
                 .collect::<Result<Vec<i32>, _>>()
         })
         .transpose()?;
-    sqlx::query(
+    sqlx::query!(
         "insert into import_batch (import_id, first_row, created_count, updated_count,
              unchanged_count, rejected_count, created_ids, updated_ids, updated_before, rejected,
              updated_versions)
@@ -928,18 +928,18 @@ async fn record_batch(
                  rejected_count = excluded.rejected_count, created_ids = excluded.created_ids,
                  updated_ids = excluded.updated_ids, updated_before = excluded.updated_before,
                  rejected = excluded.rejected, updated_versions = excluded.updated_versions",
+        import_id,
+        *first_row as i32,
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+        counts.rejected,
+        &created_ids,
+        &updated_ids,
+        serde_json::to_value(&updated_before).map_err(AppError::internal)?,
+        serde_json::Value::Array(rejected),
+        updated_versions.as_deref(),
     )
-    .bind(import_id)
-    .bind(*first_row as i32)
-    .bind(counts.created)
-    .bind(counts.updated)
-    .bind(counts.unchanged)
-    .bind(counts.rejected)
-    .bind(&created_ids)
-    .bind(&updated_ids)
-    .bind(serde_json::to_value(&updated_before).map_err(AppError::internal)?)
-    .bind(serde_json::Value::Array(rejected))
-    .bind(updated_versions)
     .execute(&mut *conn)
     .await?;
     Ok(())

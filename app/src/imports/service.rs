@@ -372,7 +372,7 @@ pub fn check_mapping(kind: ImportKind, mapping: &[Option<String>]) -> Result<(),
 
 /// Clears what an earlier check or import of this file recorded, so a run begins with none.
 pub async fn forget_outcomes(executor: impl sqlx::PgExecutor<'_>, id: i64) -> Result<(), AppError> {
-    sqlx::query("delete from import_batch where import_id = $1").bind(id).execute(executor).await?;
+    sqlx::query!("delete from import_batch where import_id = $1", id,).execute(executor).await?;
     Ok(())
 }
 
@@ -381,12 +381,12 @@ pub async fn forget_outcomes(executor: impl sqlx::PgExecutor<'_>, id: i64) -> Re
 /// lag behind, and redoing a committed batch would record its new customers as unchanged, so a
 /// revert would leave them behind).
 async fn recorded_end(pool: &PgPool, id: i64) -> Result<usize, AppError> {
-    let end: i64 = sqlx::query_scalar(
-        "select coalesce(max(first_row + created_count + updated_count + unchanged_count
-                             + rejected_count), 0)::bigint
-         from import_batch where import_id = $1",
+    let end: i64 = sqlx::query_scalar!(
+        r#"select coalesce(max(first_row + created_count + updated_count + unchanged_count
+                               + rejected_count), 0)::bigint as "end!"
+           from import_batch where import_id = $1"#,
+        id,
     )
-    .bind(id)
     .fetch_one(pool)
     .await?;
     Ok(end as usize)
@@ -698,10 +698,10 @@ async fn execute_history(
         run(true, start, progress).await?;
     }
     if kind == ImportKind::Orders {
-        sqlx::query(
+        sqlx::query!(
             "update import_run set status = 'refreshing', updated_at = now() where id = $1",
+            id,
         )
-        .bind(id)
         .execute(pool)
         .await?;
         publish(pool, &import_event(id, Some(importer))).await?;
@@ -730,7 +730,7 @@ async fn begin_batch(
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, AppError> {
     let mut tx = pool.begin().await?;
     if !all_or_nothing {
-        sqlx::query("set local synchronous_commit = off").execute(&mut *tx).await?;
+        sqlx::query!("set local synchronous_commit = off",).execute(&mut *tx).await?;
     }
     Ok(tx)
 }
@@ -744,7 +744,7 @@ async fn finish(
     importer: UserId,
 ) -> Result<(), JobError> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "update import_run i set status = $2, dry_run = $3,
              created_count = coalesce(c.created, 0), updated_count = coalesce(c.updated, 0),
              unchanged_count = coalesce(c.unchanged, 0), rejected_count = coalesce(c.rejected, 0),
@@ -759,10 +759,10 @@ async fn finish(
              from import_batch where import_id = $1
          ) c
          where i.id = $1",
+        id,
+        status.as_str(),
+        dry_run,
     )
-    .bind(id)
-    .bind(status.as_str())
-    .bind(dry_run)
     .execute(&mut *tx)
     .await?;
     let counts = sqlx::query!(
@@ -833,13 +833,13 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
         ctx.progress(0, Some(2), None).await?;
         let kept = super::history::revert(&pool, id, importer).await?;
         let mut tx = pool.begin().await?;
-        sqlx::query(
+        sqlx::query!(
             "update import_run set status = 'reverted', revert_kept_ids = $2, updated_at = now(),
                     version = version + 1
              where id = $1",
+            id,
+            &kept,
         )
-        .bind(id)
-        .bind(&kept)
         .execute(&mut *tx)
         .await?;
         let actor = Actor { user_id: importer, client_ip: None };
@@ -854,8 +854,8 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     // Every customer the import touched, with the version its last write there left it at
     // (created customers start at 1; an update later in the file supersedes that). A null
     // version comes from a batch recorded before versions were kept: reverted unchecked.
-    let touched: Vec<(i64, Option<i32>, bool)> = sqlx::query_as(
-        "with touched as (
+    let touched: Vec<(i64, Option<i32>, bool)> = sqlx::query!(
+        r#"with touched as (
              select id, 1 as version, b.first_row, 0::bigint as position, true as created
              from import_batch b, unnest(b.created_ids) as id
              where b.import_id = $1
@@ -866,25 +866,29 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
                       with ordinality as u(id, version, position)
              where b.import_id = $1
          )
-         select distinct on (id) id, version, bool_or(created) over (partition by id)
+         select distinct on (id) id as "id!", version,
+                bool_or(created) over (partition by id) as "created!"
          from touched
-         order by id, first_row desc, position desc",
+         order by id, first_row desc, position desc"#,
+        id,
     )
-    .bind(id)
     .fetch_all(&mut *tx)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|t| (t.id, t.version, t.created))
+    .collect();
     // Locked, so an edit cannot slip in between the check and the write; an edit waiting on
     // the lock then fails its own version check and its author is told.
     let ids: Vec<i64> = touched.iter().map(|t| t.0).collect();
-    let locked: Vec<(i64, i32, bool)> = sqlx::query_as(
-        "select id, version, deleted_at is not null from customer
-         where id = any($1) order by id for update",
+    let locked = sqlx::query!(
+        r#"select id, version, deleted_at is not null as "deleted!" from customer
+           where id = any($1) order by id for update"#,
+        &ids,
     )
-    .bind(&ids)
     .fetch_all(&mut *tx)
     .await?;
     let current: std::collections::HashMap<i64, (i32, bool)> =
-        locked.into_iter().map(|(id, version, deleted)| (id, (version, deleted))).collect();
+        locked.into_iter().map(|c| (c.id, (c.version, c.deleted))).collect();
     let mut restorable = std::collections::HashSet::new();
     let mut created = Vec::new();
     let mut kept = Vec::new();
@@ -913,19 +917,20 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     ctx.progress(1, Some(2), None).await?;
     // Each changed customer gets back what it had before the import's first change of it (a
     // file may change one customer on several lines), all in one statement.
-    let changes: Vec<(i64, serde_json::Value)> = sqlx::query_as(
-        "select u.id, u.before
+    let changes = sqlx::query!(
+        r#"select u.id as "id!", u.before as "before!"
          from import_batch b,
               rows from (unnest(b.updated_ids), jsonb_array_elements(b.updated_before))
                   with ordinality as u(id, before, position)
          where b.import_id = $1
-         order by b.first_row, u.position",
+         order by b.first_row, u.position"#,
+        id,
     )
-    .bind(id)
     .fetch_all(&mut *tx)
     .await?;
     let mut restore = Vec::new();
-    for (customer_id, before) in changes {
+    for change in changes {
+        let (customer_id, before) = (change.id, change.before);
         // Removed once restored: the first change's `before` is what it had.
         if !restorable.remove(&customer_id) {
             continue;
@@ -938,13 +943,13 @@ pub async fn revert(mut ctx: JobContext) -> Result<(), JobError> {
     process::store_fields(&mut tx, &restore).await?;
     let restored: Vec<i64> = restore.iter().map(|r| r.id).collect();
     crate::customers::repo::refresh_search_of(&mut tx, &restored).await?;
-    sqlx::query(
+    sqlx::query!(
         "update import_run set status = 'reverted', revert_kept_ids = $2, updated_at = now(),
                 version = version + 1
          where id = $1",
+        id,
+        &kept,
     )
-    .bind(id)
-    .bind(&kept)
     .execute(&mut *tx)
     .await?;
     let actor = Actor { user_id: importer, client_ip: None };
@@ -978,15 +983,16 @@ pub async fn rejected_report(
         .fetch_one(&state.pool)
         .await?;
     let mut reasons: std::collections::BTreeMap<i32, String> = std::collections::BTreeMap::new();
-    let rejected: Vec<(i32, serde_json::Value)> = sqlx::query_as(
-        "select (r ->> 0)::int, r -> 1
-         from import_batch b, jsonb_array_elements(b.rejected) as r
-         where b.import_id = $1",
+    let rejected = sqlx::query!(
+        r#"select (r ->> 0)::int as "row!", r -> 1 as "errors!"
+           from import_batch b, jsonb_array_elements(b.rejected) as r
+           where b.import_id = $1"#,
+        id,
     )
-    .bind(id)
     .fetch_all(&state.pool)
     .await?;
-    for (row, errors) in rejected {
+    for rejection in rejected {
+        let (row, errors) = (rejection.row, rejection.errors);
         let errors: Vec<(String, FieldError)> = serde_json::from_value(errors).unwrap_or_default();
         let text: Vec<String> = errors
             .iter()
