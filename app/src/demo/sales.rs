@@ -29,8 +29,9 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
     )
     .fetch_all(&mut *tx)
     .await?;
-    let pipeline: i64 =
-        sqlx::query_scalar("select id from pipeline where is_default").fetch_one(&mut *tx).await?;
+    let pipeline: i64 = sqlx::query_scalar!("select id from pipeline where is_default",)
+        .fetch_one(&mut *tx)
+        .await?;
     let open: Vec<i64> = stages.iter().filter(|s| s.2 == "open").map(|s| s.0).collect();
     let won = stages.iter().find(|s| s.2 == "won").map(|s| s.0).unwrap_or_default();
     let lost = stages.iter().find(|s| s.2 == "lost").map(|s| s.0).unwrap_or_default();
@@ -73,48 +74,48 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
             (today + Duration::days(rng.gen_range(-10..100))).date_naive()
         };
         let amount = price * quantity;
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar!(
             "insert into opportunity (customer_id, title, amount_minor, expected_close, owner_id, pipeline_id,
                  stage_id, stage_entered_at, next_step, lost_reason, closed_at, created_by, created_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $5, $12) returning id",
+            customer,
+            format!("{product_name} × {quantity}"),
+            amount,
+            close as _,
+            owner,
+            pipeline,
+            stage,
+            entered as _,
+            (!closed).then_some("安排演示并确认预算"),
+            (outcome == Some(lost)).then(|| reasons.choose(rng).copied().unwrap_or("价格太高")),
+            closed.then_some(entered) as _,
+            created as _,
         )
-        .bind(customer)
-        .bind(format!("{product_name} × {quantity}"))
-        .bind(amount)
-        .bind(close)
-        .bind(owner)
-        .bind(pipeline)
-        .bind(stage)
-        .bind(entered)
-        .bind((!closed).then_some("安排演示并确认预算"))
-        .bind((outcome == Some(lost)).then(|| reasons.choose(rng).copied().unwrap_or("价格太高")))
-        .bind(closed.then_some(entered))
-        .bind(created)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
+        sqlx::query!(
             "insert into opportunity_product (opportunity_id, product_id, quantity, unit_price_minor)
              values ($1, $2, $3, $4)",
+            id,
+            product,
+            quantity as i32,
+            price,
         )
-        .bind(id)
-        .bind(product)
-        .bind(quantity as i32)
-        .bind(price)
         .execute(&mut *tx)
         .await?;
         for (k, (to, when)) in path.iter().zip(&steps).enumerate() {
             let from = k.checked_sub(1).map(|p| path[p]);
             let seconds = k.checked_sub(1).map(|p| (*when - steps[p]).num_seconds());
-            sqlx::query(
+            sqlx::query!(
                 "insert into opportunity_stage_change (opportunity_id, from_stage_id, to_stage_id, at, seconds_in_stage, by_user)
                  values ($1, $2, $3, $4, $5, $6)",
+                id,
+                from,
+                to,
+                when as _,
+                seconds,
+                owner,
             )
-            .bind(id)
-            .bind(from)
-            .bind(to)
-            .bind(when)
-            .bind(seconds)
-            .bind(owner)
             .execute(&mut *tx)
             .await?;
         }
@@ -129,19 +130,20 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
     .fetch_all(&mut *tx)
     .await?;
     for (n, (rep, _)) in reps.iter().enumerate() {
-        sqlx::query("insert into lead_routing_member (user_id, position) values ($1, $2)")
-            .bind(rep)
-            .bind(n as i32)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "insert into lead_routing_member (user_id, position) values ($1, $2)",
+            rep,
+            n as i32,
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     if let Some((south, _)) = reps.iter().find(|(_, team)| team == super::DEMO_TEAMS[1]) {
-        sqlx::query("insert into lead_routing_rule (region, user_id) values ('广东', $1)")
-            .bind(south)
+        sqlx::query!("insert into lead_routing_rule (region, user_id) values ('广东', $1)", south,)
             .execute(&mut *tx)
             .await?;
     }
-    let form: i64 = sqlx::query_scalar(
+    let form: i64 = sqlx::query_scalar!(
         "insert into lead_form (name, key) values ('官网咨询表单', 'demo-website-form') returning id",
     )
     .fetch_one(&mut *tx)
@@ -163,43 +165,46 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
         };
         let (owner, _) = reps.get(n % reps.len().max(1)).cloned().unwrap_or((0, String::new()));
         let created = today - Duration::hours(hours_ago);
-        sqlx::query(
+        sqlx::query!(
             "insert into lead (name, company, phone, phone_normalized, email, region, source, status,
                  disqualify_reason, owner_id, form_id, message, first_contacted_at, created_at)
              values ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            &person.display_name,
+            company,
+            names::mobile(rng),
+            format!("{}@example.com", person.email_local),
+            region,
+            source,
+            status,
+            (status == "disqualified").then_some("没有采购预算"),
+            (owner > 0).then_some(owner),
+            (source == "web_form").then_some(form),
+            (source == "web_form").then_some("想了解专业版的报价和实施周期"),
+            (status != "new").then(|| created + Duration::hours(3)) as _,
+            created as _,
         )
-        .bind(&person.display_name)
-        .bind(company)
-        .bind(names::mobile(rng))
-        .bind(format!("{}@example.com", person.email_local))
-        .bind(region)
-        .bind(source)
-        .bind(status)
-        .bind((status == "disqualified").then_some("没有采购预算"))
-        .bind((owner > 0).then_some(owner))
-        .bind((source == "web_form").then_some(form))
-        .bind((source == "web_form").then_some("想了解专业版的报价和实施周期"))
-        .bind((status != "new").then(|| created + Duration::hours(3)))
-        .bind(created)
         .execute(&mut *tx)
         .await?;
     }
 
     // Quotas for this month and the next two; weekly snapshots of the last two months.
     let first = today.date_naive().with_day(1).unwrap_or(today.date_naive());
-    let sellers: Vec<i64> =
-        sqlx::query_scalar("select distinct owner_id from opportunity where owner_id is not null")
-            .fetch_all(&mut *tx)
-            .await?;
+    let sellers: Vec<i64> = sqlx::query_scalar!(
+        r#"select distinct owner_id as "owner_id!" from opportunity where owner_id is not null"#,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     for seller in &sellers {
         for months in 0..3 {
             let month = first.checked_add_months(chrono::Months::new(months)).unwrap_or(first);
-            sqlx::query("insert into quota (owner_id, month, amount_minor) values ($1, $2, $3)")
-                .bind(seller)
-                .bind(month)
-                .bind(rng.gen_range(4..12) * 1_000_000i64)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "insert into quota (owner_id, month, amount_minor) values ($1, $2, $3)",
+                seller,
+                month as _,
+                rng.gen_range(4..12) * 1_000_000i64,
+            )
+            .execute(&mut *tx)
+            .await?;
         }
         for months in 1..=2 {
             let month = first.checked_sub_months(chrono::Months::new(months)).unwrap_or(first);
@@ -207,27 +212,27 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
                 month - Duration::days(i64::from(month.weekday().num_days_from_monday()));
             let end = month.checked_add_months(chrono::Months::new(1)).unwrap_or(month);
             // What the rep actually won that month, so accuracy reads like a real team's.
-            let won: i64 = sqlx::query_scalar(
-                "select coalesce(sum(o.amount_minor), 0)::bigint from opportunity o
+            let won: i64 = sqlx::query_scalar!(
+                r#"select coalesce(sum(o.amount_minor), 0)::bigint as "won!" from opportunity o
                  join pipeline_stage s on s.id = o.stage_id and s.kind = 'won'
-                 where o.owner_id = $1 and date_trunc('month', o.closed_at at time zone company_time_zone())::date = $2",
+                 where o.owner_id = $1 and date_trunc('month', o.closed_at at time zone company_time_zone())::date = $2"#,
+                seller,
+                month as _,
             )
-            .bind(seller)
-            .bind(month)
             .fetch_one(&mut *tx)
             .await?;
             while monday < end {
                 let weighted = (won.max(500_000) * rng.gen_range(60..140) / 100).max(100_000);
-                sqlx::query(
+                sqlx::query!(
                     "insert into forecast_snapshot values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing",
+                    monday as _,
+                    month as _,
+                    seller,
+                    weighted,
+                    weighted * 9 / 10,
+                    weighted * 7 / 10,
+                    weighted * 2,
                 )
-                .bind(monday)
-                .bind(month)
-                .bind(seller)
-                .bind(weighted)
-                .bind(weighted * 9 / 10)
-                .bind(weighted * 7 / 10)
-                .bind(weighted * 2)
                 .execute(&mut *tx)
                 .await?;
                 monday += Duration::days(7);
@@ -236,7 +241,7 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
     }
 
     // Tasks for the named demo accounts: some late, some today, some recurring care calls.
-    let people: Vec<i64> = sqlx::query_scalar(
+    let people: Vec<i64> = sqlx::query_scalar!(
         "select id from app_user where email in ('member@guanxi.demo', 'manager@guanxi.demo', 'emily.chen@guanxi.demo')",
     )
     .fetch_all(&mut *tx)
@@ -249,16 +254,16 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
             let customer = theirs.choose(rng).copied();
             let due = today + Duration::hours([-30, -3, 2, 5, 30, 96][n] + k as i64);
             let repeat = (n == 4).then_some(30);
-            sqlx::query(
+            sqlx::query!(
                 "insert into task (title, customer_id, assignee_id, due_at, priority, repeat_days, created_by, reminded_at)
                  values ($1, $2, $3, $4, $5, $6, $3, case when $4 < now() then now() end)",
+                titles[n % titles.len()],
+                customer,
+                person,
+                due as _,
+                if n == 1 { "high" } else { "normal" },
+                repeat,
             )
-            .bind(titles[n % titles.len()])
-            .bind(customer)
-            .bind(person)
-            .bind(due)
-            .bind(if n == 1 { "high" } else { "normal" })
-            .bind(repeat)
             .execute(&mut *tx)
             .await?;
         }

@@ -29,7 +29,9 @@ const SUBJECTS: &[(&str, Category)] = &[
 
 pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
     // Customers with English names read English emails and survey pages.
-    sqlx::query("update customer set locale = 'en' where name ~ '^[A-Za-z]'").execute(pool).await?;
+    sqlx::query!("update customer set locale = 'en' where name ~ '^[A-Za-z]'",)
+        .execute(pool)
+        .await?;
     let customers: Vec<(i64, Option<i64>)> = sqlx::query_as(
         "select id, owner_id from customer where deleted_at is null and owner_id is not null order by id",
     )
@@ -46,15 +48,15 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let now = Utc::now();
     let survey: Option<i64> =
-        sqlx::query_scalar("select id from survey where send_on_ticket_resolved limit 1")
+        sqlx::query_scalar!("select id from survey where send_on_ticket_resolved limit 1",)
             .fetch_optional(&mut *tx)
             .await?;
     let send: Option<i64> = match survey {
         Some(survey) => Some(
-            sqlx::query_scalar(
+            sqlx::query_scalar!(
                 "insert into survey_send (survey_id, target, recipients) values ($1, 'ticket', 0) returning id",
+                survey,
             )
-            .bind(survey)
             .fetch_one(&mut *tx)
             .await?,
         ),
@@ -104,7 +106,7 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
         };
         let assignee = (n % 9 != 0 || done).then_some(agent);
         let status = if assignee.is_none() { "new" } else { status };
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar!(
             "insert into ticket (customer_id, channel, category, priority, status, assignee_id, team_id,
                  subject, tier_id, sla_policy_id, first_response_due, resolution_due, first_responded_at,
                  resolved_at, closed_at, paused_at, first_response_breached, resolution_breached,
@@ -115,68 +117,68 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
              from (select $1::bigint as customer_id) c
              left join customer_score s on s.customer_id = c.customer_id
              returning id",
+            customer,
+            channel.as_str(),
+            category.as_str(),
+            priority.as_str(),
+            status,
+            assignee,
+            assignee.and(team),
+            subject,
+            first_due as _,
+            resolution_due as _,
+            (assignee.is_some() && responded < now).then_some(responded) as _,
+            done.then_some(resolved) as _,
+            (status == "closed").then_some(resolved + Duration::days(2)) as _,
+            (status == "waiting").then_some(now - Duration::hours(5)) as _,
+            created as _,
         )
-        .bind(customer)
-        .bind(channel.as_str())
-        .bind(category.as_str())
-        .bind(priority.as_str())
-        .bind(status)
-        .bind(assignee)
-        .bind(assignee.and(team))
-        .bind(subject)
-        .bind(first_due)
-        .bind(resolution_due)
-        .bind((assignee.is_some() && responded < now).then_some(responded))
-        .bind(done.then_some(resolved))
-        .bind((status == "closed").then_some(resolved + Duration::days(2)))
-        .bind((status == "waiting").then_some(now - Duration::hours(5)))
-        .bind(created)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
+        sqlx::query!(
             "insert into ticket_message (ticket_id, kind, author_id, body, created_at)
              values ($1, 'customer', null, $2, $3)",
+            id,
+            format!("{subject}，请尽快处理。"),
+            created as _,
         )
-        .bind(id)
-        .bind(format!("{subject}，请尽快处理。"))
-        .bind(created)
         .execute(&mut *tx)
         .await?;
         if let Some(agent) = assignee.filter(|_| responded < now) {
-            sqlx::query(
+            sqlx::query!(
                 "insert into ticket_message (ticket_id, kind, author_id, body, created_at)
                  values ($1, 'reply', $2, '您好，我们已收到，正在处理。', $3)",
+                id,
+                agent,
+                responded as _,
             )
-            .bind(id)
-            .bind(agent)
-            .bind(responded)
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(
+        sqlx::query!(
             "insert into sla_breach (ticket_id, kind, due_at)
              select id, 'first_response', first_response_due from ticket where id = $1 and first_response_breached
              union all
              select id, 'resolution', resolution_due from ticket where id = $1 and resolution_breached",
+            id,
         )
-        .bind(id)
         .execute(&mut *tx)
         .await?;
         // Two of three resolved tickets were surveyed; most answered.
         if let (Some(survey), Some(send), true) = (survey, send, done && n % 3 != 0) {
             let csat: i32 = *[5, 5, 4, 4, 4, 3, 2, 5, 4, 1].choose(rng).expect("scores");
             let nps: i32 = (csat * 2 + rng.gen_range(-1..=0)).clamp(0, 10);
-            let recipient: i64 = sqlx::query_scalar(
+            let recipient: i64 = sqlx::query_scalar!(
                 "insert into survey_recipient (send_id, survey_id, customer_id, ticket_id, email, locale,
                      status, attempts, sent_at, answered_at, expires_at)
-                 select $1, $2, c.id, $3, coalesce(c.email, 'demo@guanxi.demo'), c.locale, 'answered', 1, $4, $4 + interval '3 hours', $4 + interval '14 days'
+                 select $1, $2, c.id, $3, coalesce(c.email, 'demo@guanxi.demo'), c.locale, 'answered', 1, $4::timestamptz, $4 + interval '3 hours', $4 + interval '14 days'
                  from customer c where c.id = $5 returning id",
+                send,
+                survey,
+                id,
+                resolved as _,
+                customer,
             )
-            .bind(send)
-            .bind(survey)
-            .bind(id)
-            .bind(resolved)
-            .bind(customer)
             .fetch_one(&mut *tx)
             .await?;
             let comment = if csat <= 2 {
@@ -186,27 +188,27 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
             } else {
                 ""
             };
-            sqlx::query(
+            sqlx::query!(
                 "insert into survey_answer (recipient_id, survey_id, customer_id, ticket_id, agent_id, tier_id,
                      csat, nps, answers, created_at)
-                 select $1, $2, $3, $4, $5, s.computed_tier_id, $6, $7,
+                 select $1, $2, $3, $4, $5, s.computed_tier_id, $6::int, $7::int,
                         jsonb_build_array(
                             jsonb_build_object('kind', 'csat', 'text_zh', '您对这次服务满意吗？', 'text_en', 'How satisfied are you?', 'value', jsonb_build_object('Score', $6)),
                             jsonb_build_object('kind', 'nps', 'text_zh', '推荐度', 'text_en', 'Recommend', 'value', jsonb_build_object('Score', $7)),
                             jsonb_build_object('kind', 'text', 'text_zh', '还有什么想告诉我们的吗？', 'text_en', 'Anything else?',
-                                'value', case when $8 = '' then to_jsonb('Skipped'::text) else jsonb_build_object('Text', $8) end)),
+                                'value', case when $8::text = '' then to_jsonb('Skipped'::text) else jsonb_build_object('Text', $8) end)),
                         $9
                  from (select $3::bigint as customer_id) c left join customer_score s on s.customer_id = c.customer_id",
+                recipient,
+                survey,
+                customer,
+                id,
+                agent,
+                csat,
+                nps,
+                comment,
+                (resolved + Duration::hours(3)) as _,
             )
-            .bind(recipient)
-            .bind(survey)
-            .bind(customer)
-            .bind(id)
-            .bind(agent)
-            .bind(csat)
-            .bind(nps)
-            .bind(comment)
-            .bind(resolved + Duration::hours(3))
             .execute(&mut *tx)
             .await?;
         }
