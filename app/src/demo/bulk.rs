@@ -111,7 +111,7 @@ pub async fn load(pool: &PgPool, plan: Plan, log: impl Fn(&str)) -> Result<Repor
     }
     // Generated rows are consistent by construction; skipping the foreign-key triggers during the
     // load (superuser only) saves tens of millions of lookups. Without the right, they just run.
-    let _ = sqlx::query!("set session_replication_role = replica",).execute(&mut *conn).await;
+    let _ = sqlx::query!("set session_replication_role = replica").execute(&mut *conn).await;
 
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let now = Utc::now();
@@ -251,7 +251,7 @@ pub async fn load(pool: &PgPool, plan: Plan, log: impl Fn(&str)) -> Result<Repor
         log(&format!("loaded {last} customers, {} orders", report.orders));
     }
     report.lines = line_id as usize;
-    let _ = sqlx::query!("set session_replication_role = default",).execute(&mut *conn).await;
+    let _ = sqlx::query!("set session_replication_role = default").execute(&mut *conn).await;
     for table in ["customer", "sales_order", "order_line"] {
         sqlx::query(&format!(
             "select setval(pg_get_serial_sequence('{table}', 'id'), (select max(id) from {table}))"
@@ -262,15 +262,15 @@ pub async fn load(pool: &PgPool, plan: Plan, log: impl Fn(&str)) -> Result<Repor
     report.load_secs = started.elapsed().as_secs_f64();
 
     let indexing = Instant::now();
-    sqlx::query!("set maintenance_work_mem = '512MB'",).execute(&mut *conn).await?;
+    sqlx::query!("set maintenance_work_mem = '512MB'").execute(&mut *conn).await?;
     for (name, definition) in &indexes {
         log(&format!("building {name}"));
         sqlx::query(definition).execute(&mut *conn).await?;
     }
     // Vacuum sets the visibility map as autovacuum would later, so index-only list scans work
     // from the start.
-    sqlx::query!("vacuum (analyze) customer",).execute(&mut *conn).await?;
-    sqlx::query!("analyze",).execute(&mut *conn).await?;
+    sqlx::query!("vacuum (analyze) customer").execute(&mut *conn).await?;
+    sqlx::query!("analyze").execute(&mut *conn).await?;
     report.index_secs = indexing.elapsed().as_secs_f64();
 
     let affinity = Instant::now();

@@ -29,9 +29,8 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
     )
     .fetch_all(&mut *tx)
     .await?;
-    let pipeline: i64 = sqlx::query_scalar!("select id from pipeline where is_default",)
-        .fetch_one(&mut *tx)
-        .await?;
+    let pipeline: i64 =
+        sqlx::query_scalar!("select id from pipeline where is_default").fetch_one(&mut *tx).await?;
     let open: Vec<i64> = stages.iter().filter(|s| s.2 == "open").map(|s| s.0).collect();
     let won = stages.iter().find(|s| s.2 == "won").map(|s| s.0).unwrap_or_default();
     let lost = stages.iter().find(|s| s.2 == "lost").map(|s| s.0).unwrap_or_default();
@@ -144,7 +143,7 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
             .await?;
     }
     let form: i64 = sqlx::query_scalar!(
-        "insert into lead_form (name, key) values ('官网咨询表单', 'demo-website-form') returning id",
+        "insert into lead_form (name, key) values ('官网咨询表单', 'demo-website-form') returning id"
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -190,7 +189,7 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
     // Quotas for this month and the next two; weekly snapshots of the last two months.
     let first = today.date_naive().with_day(1).unwrap_or(today.date_naive());
     let sellers: Vec<i64> = sqlx::query_scalar!(
-        r#"select distinct owner_id as "owner_id!" from opportunity where owner_id is not null"#,
+        r#"select distinct owner_id as "owner_id!" from opportunity where owner_id is not null"#
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -242,7 +241,7 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
 
     // Tasks for the named demo accounts: some late, some today, some recurring care calls.
     let people: Vec<i64> = sqlx::query_scalar!(
-        "select id from app_user where email in ('member@guanxi.demo', 'manager@guanxi.demo', 'emily.chen@guanxi.demo')",
+        "select id from app_user where email in ('member@guanxi.demo', 'manager@guanxi.demo', 'emily.chen@guanxi.demo')"
     )
     .fetch_all(&mut *tx)
     .await?;

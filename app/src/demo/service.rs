@@ -29,7 +29,7 @@ const SUBJECTS: &[(&str, Category)] = &[
 
 pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
     // Customers with English names read English emails and survey pages.
-    sqlx::query!("update customer set locale = 'en' where name ~ '^[A-Za-z]'",)
+    sqlx::query!("update customer set locale = 'en' where name ~ '^[A-Za-z]'")
         .execute(pool)
         .await?;
     let customers: Vec<(i64, Option<i64>)> = sqlx::query_as(
@@ -48,7 +48,7 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let now = Utc::now();
     let survey: Option<i64> =
-        sqlx::query_scalar!("select id from survey where send_on_ticket_resolved limit 1",)
+        sqlx::query_scalar!("select id from survey where send_on_ticket_resolved limit 1")
             .fetch_optional(&mut *tx)
             .await?;
     let send: Option<i64> = match survey {

@@ -18,6 +18,7 @@ use super::{
     model::*,
     process::{Counts, Existing, insert_customers},
     read::{Chunk, stream},
+    service::begin_batch,
 };
 use crate::{
     auth::{model::UserId, server::DataScope},
@@ -301,20 +302,6 @@ async fn record_batch(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-/// The transaction a batch is written in: each its own when bad rows are skipped (committed
-/// without waiting for the WAL flush, like customer batches: a crash loses at most the last
-/// batches with their records, and a retry redoes them), one for the whole file otherwise.
-async fn begin(
-    pool: &PgPool,
-    all_or_nothing: bool,
-) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, AppError> {
-    let mut tx = pool.begin().await?;
-    if !all_or_nothing {
-        sqlx::query!("set local synchronous_commit = off",).execute(&mut *tx).await?;
-    }
-    Ok(tx)
 }
 
 /// The next chunk of rows of a file being read, `None` at its end.
@@ -1386,7 +1373,7 @@ pub async fn run_orders(
     // batch commits alone unless the whole import is all or nothing.
     let all_or_nothing = write && setup.mode == ImportMode::AllOrNothing;
     let apply = async {
-        let mut tx = begin(pool, all_or_nothing).await?;
+        let mut tx = begin_batch(pool, all_or_nothing).await?;
         while let Some(plan) = to_write.recv().await {
             refused |= plan.record.counts.rejected > 0;
             if write {
@@ -1395,7 +1382,7 @@ pub async fn run_orders(
             record_batch(&mut tx, setup.import_id, plan.index, &plan.record, write).await?;
             if !all_or_nothing {
                 tx.commit().await?;
-                tx = begin(pool, false).await?;
+                tx = begin_batch(pool, false).await?;
             }
             rows_done += plan.rows as i64;
             progress.report(rows_done, total_rows).await?;
@@ -1961,7 +1948,7 @@ pub async fn run_interactions(
     let mut customers = CustomerIndex::default();
     let mut seen: HashSet<InteractionKey> = HashSet::new();
     let all_or_nothing = write && setup.mode == ImportMode::AllOrNothing;
-    let mut tx = begin(pool, all_or_nothing).await?;
+    let mut tx = begin_batch(pool, all_or_nothing).await?;
     let mut fake_id = 0;
     let mut refused = false;
     let (mut index, mut number, mut read) = (0usize, 0u32, 0usize);
@@ -2055,7 +2042,7 @@ pub async fn run_interactions(
         record_batch(&mut tx, setup.import_id, index, &record, write).await?;
         if !all_or_nothing {
             tx.commit().await?;
-            tx = begin(pool, false).await?;
+            tx = begin_batch(pool, false).await?;
         }
         progress.report(i64::from(number), total_rows.max(i64::from(number))).await?;
         index += 1;
