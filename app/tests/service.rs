@@ -532,3 +532,46 @@ async fn without_an_smtp_server_each_recipient_records_why_it_was_not_sent() {
     }
     panic!("the sending job never tried");
 }
+
+#[tokio::test]
+async fn a_saved_survey_reads_back_with_its_questions_in_order() {
+    use app::surveys::model::{Choice, Question, QuestionKind, Survey};
+    let db = TestDatabase::new().await;
+    let state = db.state_with(Settings::default());
+    let admin = caller(&db, "admin@example.com", Role::Admin, None).await;
+    let choice = |zh: &str, en: &str| Choice { zh: zh.into(), en: en.into() };
+    let question = |kind, zh: &str, en: &str, options: Vec<Choice>, required| Question {
+        kind,
+        text_zh: zh.into(),
+        text_en: en.into(),
+        options,
+        required,
+    };
+    let questions = vec![
+        question(QuestionKind::Csat, "满意吗", "Satisfied?", vec![], true),
+        question(
+            QuestionKind::Single,
+            "哪个渠道",
+            "Which channel?",
+            vec![choice("电话", "Phone"), choice("微信", "WeChat")],
+            false,
+        ),
+        question(QuestionKind::Text, "还有吗", "Anything else?", vec![], false),
+    ];
+    let survey = Survey {
+        name_zh: "回访".into(),
+        name_en: "Follow-up".into(),
+        link_valid_days: 7,
+        questions: questions.clone(),
+        ..Default::default()
+    };
+    let id = surveys::save(&state, &admin, survey).await.unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    let saved = surveys::load(&mut conn, id).await.unwrap();
+    assert_eq!(saved.questions, questions);
+    // Saving again replaces the questions: fewer, in the new order.
+    let edited = Survey { questions: vec![questions[2].clone(), questions[0].clone()], ..saved };
+    surveys::save(&state, &admin, edited).await.unwrap();
+    let saved = surveys::load(&mut conn, id).await.unwrap();
+    assert_eq!(saved.questions, vec![questions[2].clone(), questions[0].clone()]);
+}

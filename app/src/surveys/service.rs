@@ -165,21 +165,27 @@ pub async fn save(
             id
         }
     };
-    for (n, q) in survey.questions.iter().enumerate() {
-        sqlx::query!(
-            "insert into survey_question (survey_id, position, kind, text_zh, text_en, options, required)
-             values ($1, $2, $3, $4, $5, $6, $7)",
-            id,
-            n as i32 + 1,
-            q.kind.as_str(),
-            q.text_zh.trim(),
-            q.text_en.trim(),
-            serde_json::to_value(&q.options).map_err(AppError::internal)?,
-            q.required,
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
+    // Every question in one statement, numbered in the order given.
+    let questions = &survey.questions;
+    let options = questions
+        .iter()
+        .map(|q| serde_json::to_value(&q.options))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(AppError::internal)?;
+    sqlx::query!(
+        "insert into survey_question (survey_id, position, kind, text_zh, text_en, options, required)
+         select $1, q.position, q.kind, q.text_zh, q.text_en, q.options, q.required
+         from unnest($2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bool[])
+              with ordinality as q(kind, text_zh, text_en, options, required, position)",
+        id,
+        &questions.iter().map(|q| q.kind.as_str().to_owned()).collect::<Vec<_>>(),
+        &questions.iter().map(|q| q.text_zh.trim().to_owned()).collect::<Vec<_>>(),
+        &questions.iter().map(|q| q.text_en.trim().to_owned()).collect::<Vec<_>>(),
+        &options,
+        &questions.iter().map(|q| q.required).collect::<Vec<_>>(),
+    )
+    .execute(&mut *tx)
+    .await?;
     publish(&mut *tx, &survey_event(id)).await?;
     tx.commit().await?;
     Ok(id)
@@ -323,7 +329,7 @@ pub async fn send_after_resolution(
     ticket: TicketId,
 ) -> Result<(), AppError> {
     let survey = sqlx::query_scalar!(
-        "select id from survey where send_on_ticket_resolved and active limit 1",
+        "select id from survey where send_on_ticket_resolved and active limit 1"
     )
     .fetch_optional(&mut *conn)
     .await?;
