@@ -16,6 +16,27 @@ macro_rules! text_enum {
                 match value { $($text => Ok(<$ty>::$variant),)* _ => Err($crate::error::FieldError::InvalidChoice) }
             }
         }
+
+        impl $crate::enums::Choice for $ty {
+            fn all() -> &'static [Self] {
+                Self::ALL
+            }
+
+            fn as_str(self) -> &'static str {
+                <$ty>::as_str(self)
+            }
+
+            fn from_text(value: &str) -> Option<Self> {
+                <$ty>::parse(value).ok()
+            }
+        }
     };
 }
 pub(crate) use text_enum;
+
+/// An enum that travels as text, for the selects in `ui` that offer its variants.
+pub trait Choice: Copy + PartialEq + Send + Sync + 'static {
+    fn all() -> &'static [Self];
+    fn as_str(self) -> &'static str;
+    fn from_text(value: &str) -> Option<Self>;
+}

@@ -45,6 +45,20 @@ pub enum Role {
     Admin,
 }
 
+impl crate::enums::Choice for Role {
+    fn all() -> &'static [Self] {
+        &Role::ALL
+    }
+
+    fn as_str(self) -> &'static str {
+        Role::as_str(self)
+    }
+
+    fn from_text(value: &str) -> Option<Self> {
+        Role::parse(value).ok()
+    }
+}
+
 impl Role {
     pub const ALL: [Role; 3] = [Role::Admin, Role::Manager, Role::Member];
 
@@ -89,6 +103,20 @@ pub enum ScopeKind {
     Team,
     /// Every record.
     All,
+}
+
+impl crate::enums::Choice for ScopeKind {
+    fn all() -> &'static [Self] {
+        &ScopeKind::ALL
+    }
+
+    fn as_str(self) -> &'static str {
+        ScopeKind::as_str(self)
+    }
+
+    fn from_text(value: &str) -> Option<Self> {
+        ScopeKind::parse(value).ok()
+    }
 }
 
 impl ScopeKind {

@@ -9,12 +9,13 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{CommonText, LeadText, SalesText, Text, fill, use_i18n},
     ui::{
-        CheckboxField, ErrorNotice, Loading, MoreButton, PagedList, SelectField, TextField,
-        Timestamp, field_message, use_toasts,
+        CheckboxField, Column, EnumFilter, EnumSelect, ErrorNotice, FormButtons, PagedList,
+        PagedTable, ResourceView, SelectField, Table, TextField, Timestamp, field_message,
+        server_submission, use_toasts,
     },
 };
 use chrono::NaiveDate;
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_navigate};
 
 pub fn status_label(status: LeadStatus) -> LeadText {
@@ -43,7 +44,7 @@ pub fn source_label(source: LeadSource) -> LeadText {
 #[component]
 pub fn LeadsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let status = RwSignal::new(String::new());
+    let status = RwSignal::new(None::<LeadStatus>);
     let overdue = RwSignal::new(false);
     let search = RwSignal::new(String::new());
     let adding = RwSignal::new(false);
@@ -51,7 +52,7 @@ pub fn LeadsPage() -> impl IntoView {
     let changes = use_server_events().changes(Topic::Lead);
     let local = RwSignal::new(0u32);
     let filter = Memo::new(move |_| LeadFilter {
-        status: LeadStatus::parse(&status.get()).ok(),
+        status: status.get(),
         overdue: overdue.get(),
         search: Some(search.get()).filter(|s| !s.trim().is_empty()),
         ..Default::default()
@@ -60,15 +61,16 @@ pub fn LeadsPage() -> impl IntoView {
         move || (filter.get(), changes.get(), local.get()),
         |(filter, _, _), before| list_leads(filter, before),
     );
-    let status_options = Signal::derive(move || {
-        let mut list = vec![(String::new(), i18n.text(LeadText::AnyStatus).to_owned())];
-        list.extend(
-            LeadStatus::ALL
-                .iter()
-                .map(|s| (s.as_str().to_owned(), status_label(*s).text(i18n.locale()).to_owned())),
-        );
-        list
-    });
+    let columns = vec![
+        Column::new(i18n.t(LeadText::Name)),
+        Column::new(i18n.t(LeadText::Company)),
+        Column::new(i18n.t(LeadText::Contact)),
+        Column::new(i18n.t(LeadText::Source)),
+        Column::new(i18n.t(LeadText::Status)),
+        Column::new(i18n.t(SalesText::Owner)),
+        Column::new(i18n.t(LeadText::Received)),
+        Column::blank(),
+    ];
     let converting = RwSignal::new(None::<Lead>);
     view! {
         <section class="page">
@@ -89,34 +91,14 @@ pub fn LeadsPage() -> impl IntoView {
             </Show>
             <div class="filters card">
                 <TextField label=i18n.t(CommonText::Search) name="lead_search" value=search/>
-                <SelectField label=i18n.t(LeadText::Status) name="lead_status" value=status options=status_options/>
+                <EnumFilter label=i18n.t(LeadText::Status) name="lead_status" value=status text=status_label any=LeadText::AnyStatus/>
                 <CheckboxField label=i18n.t(LeadText::OnlyOverdue) name="overdue" checked=overdue/>
             </div>
             {move || converting.get().map(|lead| view! {
                 <ConvertPanel lead on_done=Callback::new(move |_| { converting.set(None); local.update(|n| *n += 1); })/>
             })}
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || pages.rows().map(|rows| match rows {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(rows) if rows.is_empty() => view! { <p class="muted">{i18n.t(LeadText::NoLeads)}</p> }.into_any(),
-                    Ok(rows) => view! {
-                        <div class="card table-wrap">
-                            <table class="table" data-testid="leads">
-                                <thead><tr>
-                                    <th>{i18n.t(LeadText::Name)}</th><th>{i18n.t(LeadText::Company)}</th>
-                                    <th>{i18n.t(LeadText::Contact)}</th><th>{i18n.t(LeadText::Source)}</th>
-                                    <th>{i18n.t(LeadText::Status)}</th><th>{i18n.t(SalesText::Owner)}</th>
-                                    <th>{i18n.t(LeadText::Received)}</th><th></th>
-                                </tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|lead| view! { <LeadRow lead converting on_change=Callback::new(move |_| local.update(|n| *n += 1))/> }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
-                })}
-            </Transition>
-            <MoreButton visible=Signal::derive(move || pages.has_more()) pending=Signal::derive(move || pages.loading_more()) on_click=move || pages.load_more()/>
+            <PagedTable list=pages columns testid="leads" empty=i18n.t(LeadText::NoLeads)
+                row=move |lead| view! { <LeadRow lead converting on_change=Callback::new(move |_| local.update(|n| *n += 1))/> }/>
         </section>
     }
 }
@@ -128,17 +110,12 @@ fn LeadRow(
     on_change: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let toasts = use_toasts();
     let reason = RwSignal::new(String::new());
     let disqualifying = RwSignal::new(false);
     let (id, version, status) = (lead.id, lead.version, lead.status);
-    let set = move |to: LeadStatus, why: Option<String>| {
-        spawn_local(async move {
-            match set_lead_status(id, version, to, why).await {
-                Ok(_) => on_change.run(()),
-                Err(error) => toasts.error(error),
-            }
-        });
+    let change = server_submission::<SetLeadStatus>().on_success(move |_| on_change.run(()));
+    let set = move |status: LeadStatus, reason: Option<String>| {
+        change.submit(SetLeadStatus { id, version, status, reason });
     };
     let for_convert = lead.clone();
     view! {
@@ -181,15 +158,13 @@ fn LeadForm(on_done: Callback<()>) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let region = RwSignal::new(String::new());
     let message = RwSignal::new(String::new());
-    let source = RwSignal::new(LeadSource::Manual.as_str().to_owned());
-    let failure = RwSignal::new(None::<AppError>);
-    let sources = Signal::derive(move || {
-        LeadSource::ALL
-            .iter()
-            .map(|s| (s.as_str().to_owned(), source_label(*s).text(i18n.locale()).to_owned()))
-            .collect::<Vec<_>>()
+    let source = RwSignal::new(LeadSource::Manual);
+    let save = server_submission::<CreateLead>().on_success(move |_| {
+        toasts.success(LeadText::Created);
+        on_done.run(());
     });
-    let save = move |_| {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         let input = LeadInput {
             name: name.get_untracked(),
             company: company.get_untracked(),
@@ -197,35 +172,24 @@ fn LeadForm(on_done: Callback<()>) -> impl IntoView {
             email: email.get_untracked(),
             region: region.get_untracked(),
             message: message.get_untracked(),
-            source: LeadSource::parse(&source.get_untracked()).unwrap_or_default(),
+            source: source.get_untracked(),
             owner_id: None,
         };
-        spawn_local(async move {
-            match create_lead(input).await {
-                Ok(_) => {
-                    toasts.success(LeadText::Created);
-                    on_done.run(());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(CreateLead { input });
     };
     view! {
-        <div class="card form panel" data-testid="lead-form">
+        <form class="card form panel" data-testid="lead-form" on:submit=submit>
             <div class="grid-2">
-                <TextField label=i18n.t(LeadText::Name) name="name" value=name error=field_message(failure.into(), "name") scope="lead-"/>
-                <TextField label=i18n.t(LeadText::Company) name="company" value=company error=field_message(failure.into(), "company") scope="lead-"/>
-                <TextField label=i18n.t(LeadText::Phone) name="phone" value=phone error=field_message(failure.into(), "phone") scope="lead-"/>
-                <TextField label=i18n.t(LeadText::Email) name="email" value=email error=field_message(failure.into(), "email") scope="lead-"/>
-                <TextField label=i18n.t(LeadText::Region) name="region" value=region scope="lead-"/>
-                <SelectField label=i18n.t(LeadText::Source) name="source" value=source options=sources scope="lead-"/>
+                <TextField label=i18n.t(LeadText::Name) name="name" value=name error=save.field("name") scope="lead-"/>
+                <TextField label=i18n.t(LeadText::Company) name="company" value=company error=save.field("company") scope="lead-"/>
+                <TextField label=i18n.t(LeadText::Phone) name="phone" value=phone error=save.field("phone") scope="lead-"/>
+                <TextField label=i18n.t(LeadText::Email) name="email" value=email error=save.field("email") scope="lead-"/>
+                <TextField label=i18n.t(LeadText::Region) name="region" value=region error=save.field("region") scope="lead-"/>
+                <EnumSelect label=i18n.t(LeadText::Source) name="source" value=source text=source_label error=save.field("source") scope="lead-"/>
             </div>
-            <TextField label=i18n.t(LeadText::Message) name="message" value=message scope="lead-"/>
-            <div class="actions">
-                <button type="button" class="button primary" on:click=save>{i18n.t(CommonText::Save)}</button>
-                <button type="button" class="button ghost" on:click=move |_| on_done.run(())>{i18n.t(CommonText::Cancel)}</button>
-            </div>
-        </div>
+            <TextField label=i18n.t(LeadText::Message) name="message" value=message error=save.field("message") scope="lead-"/>
+            <FormButtons submit=i18n.t(CommonText::Save) pending=save.pending() on_cancel=on_done/>
+        </form>
     }
 }
 
@@ -244,7 +208,7 @@ fn LeadImport(on_done: Callback<()>) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         if let Some(input) = file.get_untracked() {
             busy.set(true);
-            spawn_local(async move {
+            leptos::task::spawn_local(async move {
                 let result = crate::ui::post_file("/api/lead-import", &input).await;
                 busy.set(false);
                 match result.and_then(|(_, value)| {
@@ -292,39 +256,30 @@ fn ConvertPanel(lead: Lead, on_done: Callback<()>) -> impl IntoView {
     let amount = RwSignal::new(String::new());
     let close = RwSignal::new(String::new());
     let existing = RwSignal::new(None::<CustomerId>);
-    let failure = RwSignal::new(None::<AppError>);
     let (id, version) = (lead.id, lead.version);
     let possible = Resource::new(move || id, lead_possible_customers);
-    let convert = move |_| {
+    let save = server_submission::<ConvertLead>().on_success(move |done| {
+        toasts.success(LeadText::ConvertedToast);
+        on_done.run(());
+        navigate(&format!("/opportunities/{}", done.opportunity_id.0), Default::default());
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         let input = ConvertInput {
             existing_customer: existing.get_untracked(),
             opportunity_title: title.get_untracked(),
             amount: amount.get_untracked(),
             expected_close: NaiveDate::parse_from_str(&close.get_untracked(), "%Y-%m-%d").ok(),
         };
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match convert_lead(id, version, input).await {
-                Ok(done) => {
-                    toasts.success(LeadText::ConvertedToast);
-                    on_done.run(());
-                    navigate(
-                        &format!("/opportunities/{}", done.opportunity_id.0),
-                        Default::default(),
-                    );
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(ConvertLead { id, version, input });
     };
     view! {
-        <div class="card form panel" data-testid="convert-panel">
+        <form class="card form panel" data-testid="convert-panel" on:submit=submit>
             <h2>{move || fill(i18n.text(LeadText::ConvertTitle), &[("name", &lead.name)])}</h2>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || possible.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted small">{i18n.t(LeadText::NoPossibleCustomers)}</p> }.into_any(),
-                    Ok(list) => view! {
+            <ResourceView resource=possible let:list>
+                {match list {
+                    list if list.is_empty() => view! { <p class="muted small">{i18n.t(LeadText::NoPossibleCustomers)}</p> }.into_any(),
+                    list => view! {
                         <fieldset class="possible-customers" data-testid="possible-customers">
                             <legend>{i18n.t(LeadText::PossibleCustomers)}</legend>
                             <label class="field-checkbox"><input type="radio" name="existing" checked=true on:change=move |_| existing.set(None)/>{i18n.t(LeadText::CreateNewCustomer)}</label>
@@ -340,19 +295,16 @@ fn ConvertPanel(lead: Lead, on_done: Callback<()>) -> impl IntoView {
                             }).collect_view()}
                         </fieldset>
                     }.into_any(),
-                })}
-            </Transition>
+                }}
+            </ResourceView>
             <div class="grid-2">
-                <TextField label=i18n.t(SalesText::Title) name="opportunity_title" value=title error=field_message(failure.into(), "title")/>
-                <TextField label=i18n.t(SalesText::Amount) name="opportunity_amount" value=amount error=field_message(failure.into(), "amount")/>
-                <TextField label=i18n.t(SalesText::ExpectedClose) name="opportunity_close" input_type="date" value=close error=field_message(failure.into(), "expected_close")/>
+                <TextField label=i18n.t(SalesText::Title) name="opportunity_title" value=title error=save.field("title")/>
+                <TextField label=i18n.t(SalesText::Amount) name="opportunity_amount" value=amount error=save.field("amount")/>
+                <TextField label=i18n.t(SalesText::ExpectedClose) name="opportunity_close" input_type="date" value=close error=save.field("expected_close")/>
             </div>
-            <span class="field-error">{field_message(failure.into(), "status")}</span>
-            <div class="actions">
-                <button type="button" class="button primary" on:click=convert>{i18n.t(LeadText::Convert)}</button>
-                <button type="button" class="button ghost" on:click=move |_| on_done.run(())>{i18n.t(CommonText::Cancel)}</button>
-            </div>
-        </div>
+            <span class="field-error">{save.field("status")}</span>
+            <FormButtons submit=i18n.t(LeadText::Convert) pending=save.pending() on_cancel=on_done/>
+        </form>
     }
 }
 
@@ -366,13 +318,11 @@ pub fn LeadSettingsPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{i18n.t(LeadText::Settings)}</h1>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || match (routing.get(), options.get()) {
-                    (Some(Err(error)), _) | (_, Some(Err(error))) => view! { <ErrorNotice error/> }.into_any(),
-                    (Some(Ok(routing)), Some(Ok(options))) => view! { <RoutingEditor routing owners=options.owners version/> }.into_any(),
-                    _ => ().into_any(),
-                }}
-            </Transition>
+            <ResourceView resource=routing let:routing>
+                <ResourceView resource=options let:options>
+                    <RoutingEditor routing=routing.clone() owners=options.owners version/>
+                </ResourceView>
+            </ResourceView>
             <FormsEditor/>
         </section>
     }
@@ -389,25 +339,20 @@ fn RoutingEditor(
     let hours = RwSignal::new(routing.follow_up_hours.to_string());
     let members = RwSignal::new(routing.members.iter().map(|(id, _)| *id).collect::<Vec<_>>());
     let rules = RwSignal::new(routing.rules.clone());
-    let failure = RwSignal::new(None::<AppError>);
     let saved_version = routing.version;
     let names = owners.clone();
-    let save = move |_| {
+    let save = server_submission::<SaveLeadRouting>().on_success(move |()| {
+        toasts.success(SalesText::Saved);
+        version.update(|v| *v += 1);
+    });
+    let submit = move |_| {
         let routing = Routing {
             follow_up_hours: hours.get_untracked().trim().parse().unwrap_or(0),
             members: members.get_untracked().into_iter().map(|id| (id, String::new())).collect(),
             rules: rules.get_untracked(),
             version: saved_version,
         };
-        spawn_local(async move {
-            match save_lead_routing(routing).await {
-                Ok(()) => {
-                    toasts.success(SalesText::Saved);
-                    version.update(|v| *v += 1);
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(SaveLeadRouting { routing });
     };
     let new_region = RwSignal::new(String::new());
     let new_user = RwSignal::new(String::new());
@@ -423,7 +368,7 @@ fn RoutingEditor(
     let name_of2 = name_of.clone();
     view! {
         <div class="card form" data-testid="lead-routing">
-            <TextField label=i18n.t(LeadText::FollowUpHours) name="follow_up_hours" input_type="number" value=hours error=field_message(failure.into(), "follow_up_hours")/>
+            <TextField label=i18n.t(LeadText::FollowUpHours) name="follow_up_hours" input_type="number" value=hours error=save.field("follow_up_hours")/>
             <h2>{i18n.t(LeadText::RoundRobin)}</h2>
             <p class="hint">{i18n.t(LeadText::RoundRobinHelp)}</p>
             <div class="check-grid">
@@ -455,7 +400,7 @@ fn RoutingEditor(
                 }>{i18n.t(LeadText::AddRule)}</button>
             </div>
             <div class="actions">
-                <button type="button" class="button primary" on:click=save>{i18n.t(CommonText::Save)}</button>
+                <button type="button" class="button primary" disabled=move || save.pending().get() on:click=submit>{i18n.t(CommonText::Save)}</button>
             </div>
         </div>
     }
@@ -464,11 +409,13 @@ fn RoutingEditor(
 #[component]
 fn FormsEditor() -> impl IntoView {
     let i18n = use_i18n();
-    let toasts = use_toasts();
     let version = RwSignal::new(0u32);
     let forms = Resource::new(move || version.get(), |_| list_lead_forms());
     let name = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<AppError>);
+    let create = server_submission::<CreateLeadForm>().on_success(move |_| {
+        name.set(String::new());
+        version.update(|v| *v += 1);
+    });
     let origin = move || {
         #[cfg(feature = "hydrate")]
         {
@@ -479,41 +426,21 @@ fn FormsEditor() -> impl IntoView {
             String::new()
         }
     };
-    let create = move |_| {
-        let value = name.get_untracked();
-        spawn_local(async move {
-            match create_lead_form(value).await {
-                Ok(_) => {
-                    name.set(String::new());
-                    failure.set(None);
-                    version.update(|v| *v += 1);
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
-    };
     view! {
         <div class="card" data-testid="lead-forms">
             <h2>{i18n.t(LeadText::WebForms)}</h2>
             <p class="hint">{i18n.t(LeadText::WebFormsHelp)}</p>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || forms.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(list) => view! {
-                        <table class="table">
-                            <thead><tr><th>{i18n.t(LeadText::FormName)}</th><th>{i18n.t(LeadText::Endpoint)}</th><th class="num">{i18n.t(LeadText::Leads)}</th></tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|f| view! {
-                                    <tr><td>{f.name}</td><td><code data-testid="form-endpoint">{move || format!("{}/forms/{}/leads", origin(), f.key)}</code></td><td class="num">{f.leads}</td></tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
-                })}
-            </Transition>
+            <ResourceView resource=forms let:list>
+                <Table columns=vec![Column::new(i18n.t(LeadText::FormName)), Column::new(i18n.t(LeadText::Endpoint)), Column::new(i18n.t(LeadText::Leads)).numeric()]>
+                    {list.into_iter().map(|f| view! {
+                        <tr><td>{f.name}</td><td><code data-testid="form-endpoint">{move || format!("{}/forms/{}/leads", origin(), f.key)}</code></td><td class="num">{f.leads}</td></tr>
+                    }).collect_view()}
+                </Table>
+            </ResourceView>
             <div class="inline-form">
-                <TextField label=i18n.t(LeadText::FormName) name="form_name" value=name error=field_message(failure.into(), "name")/>
-                <button type="button" class="button small" on:click=create>{i18n.t(LeadText::NewForm)}</button>
+                <TextField label=i18n.t(LeadText::FormName) name="form_name" value=name error=create.field("name")/>
+                <button type="button" class="button small" disabled=move || create.pending().get()
+                    on:click=move |_| create.submit(CreateLeadForm { name: name.get_untracked() })>{i18n.t(LeadText::NewForm)}</button>
             </div>
         </div>
     }

@@ -2,8 +2,8 @@
 
 use super::{
     api::{
-        create_team, create_user, list_data_scopes, list_teams, list_users, rename_team,
-        reset_user_password, set_data_scope, set_user_active, update_user,
+        CreateTeam, CreateUser, RenameTeam, SetDataScope, list_data_scopes, list_teams, list_users,
+        reset_user_password, set_user_active, update_user,
     },
     model::{NewUser, RoleScope, TeamSummary, UserFilter, UserSummary, UserUpdate},
 };
@@ -16,11 +16,11 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{AdminText, AuthText, CommonText, fill, use_i18n},
     ui::{
-        CheckboxField, ErrorNotice, Loading, MoreButton, PagedList, SelectField, TextField,
-        field_message, use_toasts,
+        CheckboxField, Column, EnumFilter, EnumSelect, FormButtons, Loading, PagedList, PagedTable,
+        ResourceView, SelectField, Submission, Table, TextField, server_submission, use_toasts,
     },
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 fn non_empty(value: String) -> Option<String> {
     let trimmed = value.trim();
@@ -49,13 +49,13 @@ pub fn UsersPage() -> impl IntoView {
     let events = use_server_events();
     let user_changes = events.changes(Topic::User);
     let search = RwSignal::new(String::new());
-    let role = RwSignal::new(String::new());
+    let role = RwSignal::new(None::<Role>);
     let status = RwSignal::new("active".to_owned());
     let list = PagedList::new(
         move || {
             let filter = UserFilter {
                 search: non_empty(search.get()),
-                role: Role::parse(&role.get()).ok(),
+                role: role.get(),
                 team_id: None,
                 active: match status.get().as_str() {
                     "active" => Some(true),
@@ -71,13 +71,6 @@ pub fn UsersPage() -> impl IntoView {
     let editing = RwSignal::new(None::<UserSummary>);
     let creating = RwSignal::new(false);
 
-    let role_options = move || {
-        let mut options = vec![(String::new(), i18n.text(AdminText::AnyRole).to_owned())];
-        options.extend(
-            Role::ALL.map(|r| (r.as_str().to_owned(), i18n.text(role_label(r)).to_owned())),
-        );
-        options
-    };
     let status_options = move || {
         vec![
             ("active".to_owned(), i18n.text(AdminText::Active).to_owned()),
@@ -85,16 +78,14 @@ pub fn UsersPage() -> impl IntoView {
             ("all".to_owned(), i18n.text(AdminText::AllStatuses).to_owned()),
         ]
     };
-
-    let table = move || {
-        list.rows().map(|rows| match rows {
-            Err(error) => view! { <ErrorNotice error/> }.into_any(),
-            Ok(users) if users.is_empty() => {
-                view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any()
-            }
-            Ok(users) => view! { <UserTable users editing/> }.into_any(),
-        })
-    };
+    let columns = vec![
+        Column::new(i18n.t(AuthText::DisplayName)),
+        Column::new(i18n.t(AuthText::Email)),
+        Column::new(i18n.t(AuthText::Role)),
+        Column::new(i18n.t(AuthText::Team)),
+        Column::new(i18n.t(AdminText::Status)),
+        Column::blank(),
+    ];
 
     view! {
         <section class="page">
@@ -106,7 +97,7 @@ pub fn UsersPage() -> impl IntoView {
             </div>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
                 <TextField label=i18n.t(CommonText::Search) name="search" value=search/>
-                <SelectField label=i18n.t(AuthText::Role) name="role_filter" value=role options=Signal::derive(role_options)/>
+                <EnumFilter label=i18n.t(AuthText::Role) name="role_filter" value=role text=role_label any=AdminText::AnyRole/>
                 <SelectField label=i18n.t(AdminText::Status) name="status_filter" value=status options=Signal::derive(status_options)/>
             </form>
             // The forms' team menus read a resource: a Transition lets the server wait for it.
@@ -116,67 +107,34 @@ pub fn UsersPage() -> impl IntoView {
                 </Show>
                 {move || editing.get().map(|user| view! { <EditUserForm user teams editing/> })}
             </Transition>
-            <Transition fallback=|| view! { <Loading/> }>{table}</Transition>
-            {move || list.failure().map(|error| view! { <ErrorNotice error/> })}
-            <MoreButton
-                visible=Signal::derive(move || list.has_more())
-                pending=Signal::derive(move || list.loading_more())
-                on_click=move || list.load_more()
-            />
+            <PagedTable list columns testid="users" row=move |user| view! { <UserRow user editing/> }/>
         </section>
     }
 }
 
 #[component]
-fn UserTable(users: Vec<UserSummary>, editing: RwSignal<Option<UserSummary>>) -> impl IntoView {
+fn UserRow(user: UserSummary, editing: RwSignal<Option<UserSummary>>) -> impl IntoView {
     let i18n = use_i18n();
+    let edit = user.clone();
     view! {
-        <div class="table-wrap">
-            <table class="table" data-testid="users">
-                <thead>
-                    <tr>
-                        <th>{i18n.t(AuthText::DisplayName)}</th>
-                        <th>{i18n.t(AuthText::Email)}</th>
-                        <th>{i18n.t(AuthText::Role)}</th>
-                        <th>{i18n.t(AuthText::Team)}</th>
-                        <th>{i18n.t(AdminText::Status)}</th>
-                        <th></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {users
-                        .into_iter()
-                        .map(|user| {
-                            let edit = user.clone();
-                            view! {
-                                <tr class:inactive=!user.active>
-                                    <td>{user.display_name.clone()}</td>
-                                    <td>{user.email.clone()}</td>
-                                    <td>{i18n.t(role_label(user.role))}</td>
-                                    <td>{user.team_name.clone().unwrap_or_default()}</td>
-                                    <td>
-                                        {if user.active {
-                                            view! { <span class="badge ok">{i18n.t(AdminText::Active)}</span> }
-                                        } else {
-                                            view! { <span class="badge muted">{i18n.t(AdminText::Inactive)}</span> }
-                                        }}
-                                    </td>
-                                    <td>
-                                        <button
-                                            type="button"
-                                            class="button small"
-                                            on:click=move |_| editing.set(Some(edit.clone()))
-                                        >
-                                            {i18n.t(CommonText::Edit)}
-                                        </button>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <tr class:inactive=!user.active>
+            <td>{user.display_name.clone()}</td>
+            <td>{user.email.clone()}</td>
+            <td>{i18n.t(role_label(user.role))}</td>
+            <td>{user.team_name.clone().unwrap_or_default()}</td>
+            <td>
+                {if user.active {
+                    view! { <span class="badge ok">{i18n.t(AdminText::Active)}</span> }
+                } else {
+                    view! { <span class="badge muted">{i18n.t(AdminText::Inactive)}</span> }
+                }}
+            </td>
+            <td>
+                <button type="button" class="button small" on:click=move |_| editing.set(Some(edit.clone()))>
+                    {i18n.t(CommonText::Edit)}
+                </button>
+            </td>
+        </tr>
     }
 }
 
@@ -189,58 +147,44 @@ fn CreateUserForm(
     let toasts = use_toasts();
     let email = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
-    let role = RwSignal::new(Role::Member.as_str().to_owned());
+    let role = RwSignal::new(Role::Member);
     let team = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let save = Action::new(|input: &NewUser| create_user(input.clone()));
-    let failure = Signal::derive(move || save.value().get().and_then(Result::err));
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(_)) => {
-            toasts.success(AdminText::UserCreated);
-            creating.set(false);
-        }
-        Some(Err(error)) if error.field_errors().is_none() => toasts.error(error),
-        _ => {}
+    let save = server_submission::<CreateUser>().on_success(move |_| {
+        toasts.success(AdminText::UserCreated);
+        creating.set(false);
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save.dispatch(NewUser {
-            email: email.get_untracked(),
-            display_name: display_name.get_untracked(),
-            role: Role::parse(&role.get_untracked()).ok(),
-            team_id: parse_team(&team.get_untracked()),
-            password: password.get_untracked(),
+        save.submit(CreateUser {
+            input: NewUser {
+                email: email.get_untracked(),
+                display_name: display_name.get_untracked(),
+                role: Some(role.get_untracked()),
+                team_id: parse_team(&team.get_untracked()),
+                password: password.get_untracked(),
+            },
         });
-    };
-    let role_options = move || {
-        Role::ALL.map(|r| (r.as_str().to_owned(), i18n.text(role_label(r)).to_owned())).to_vec()
     };
     let hint = move || fill(i18n.text(AuthText::PasswordRule), &[("min", &MIN_PASSWORD_CHARS)]);
     view! {
         <form class="card form panel" on:submit=submit data-testid="create-user">
             <h2>{i18n.t(AdminText::NewUser)}</h2>
             <div class="grid-2">
-                <TextField scope="new-" label=i18n.t(AuthText::Email) name="email" input_type="email" value=email error=field_message(failure, "email")/>
-                <TextField scope="new-" label=i18n.t(AuthText::DisplayName) name="display_name" value=display_name error=field_message(failure, "display_name")/>
-                <SelectField scope="new-" label=i18n.t(AuthText::Role) name="role" value=role options=Signal::derive(role_options) error=field_message(failure, "role")/>
+                <TextField scope="new-" label=i18n.t(AuthText::Email) name="email" input_type="email" value=email error=save.field("email")/>
+                <TextField scope="new-" label=i18n.t(AuthText::DisplayName) name="display_name" value=display_name error=save.field("display_name")/>
+                <EnumSelect scope="new-" label=i18n.t(AuthText::Role) name="role" value=role text=role_label error=save.field("role")/>
                 <SelectField scope="new-"
                     label=i18n.t(AuthText::Team)
                     name="team_id"
                     value=team
                     options=Signal::derive(move || team_options(teams.get(), i18n.text(AuthText::NoTeam)))
-                    error=field_message(failure, "team_id")
+                    error=save.field("team_id")
                 />
-                <TextField scope="new-" label=i18n.t(AdminText::InitialPassword) name="password" input_type="password" value=password error=field_message(failure, "password")/>
+                <TextField scope="new-" label=i18n.t(AdminText::InitialPassword) name="password" input_type="password" value=password error=save.field("password")/>
             </div>
             <p class="hint">{hint}</p>
-            <div class="actions">
-                <button type="submit" class="button primary" disabled=move || save.pending().get()>
-                    {i18n.t(CommonText::Create)}
-                </button>
-                <button type="button" class="button ghost" on:click=move |_| creating.set(false)>
-                    {i18n.t(CommonText::Cancel)}
-                </button>
-            </div>
+            <FormButtons submit=i18n.t(CommonText::Create) pending=save.pending() on_cancel=move |_| creating.set(false)/>
         </form>
     }
 }
@@ -254,80 +198,60 @@ fn EditUserForm(
     let i18n = use_i18n();
     let toasts = use_toasts();
     let display_name = RwSignal::new(user.display_name.clone());
-    let role = RwSignal::new(user.role.as_str().to_owned());
+    let role = RwSignal::new(user.role);
     let team = RwSignal::new(user.team_id.map(|t| t.0.to_string()).unwrap_or_default());
     let new_password = RwSignal::new(String::new());
     let active = RwSignal::new(user.active);
-    let failure = RwSignal::new(None::<AppError>);
-    let pending = RwSignal::new(false);
     let (id, version) = (user.id, user.version);
 
-    let finish = move |result: Result<(), AppError>, done: AdminText, close: bool| {
-        pending.set(false);
-        match result {
-            Ok(()) => {
-                failure.set(None);
-                toasts.success(done);
-                if close {
-                    editing.set(None);
-                }
+    let save = Submission::new(|(update, wants_active): &(UserUpdate, bool)| {
+        let (update, wants_active) = (update.clone(), *wants_active);
+        async move {
+            let saved = update_user(update).await?;
+            // Activation is its own audited change, made after the edit with the new version.
+            if saved.active != wants_active {
+                set_user_active(saved.id, saved.version, wants_active).await?;
             }
-            Err(error) => toasts.form_failed(failure, error),
+            Ok(())
         }
-    };
-    let save = move |ev: leptos::ev::SubmitEvent| {
+    })
+    .on_success(move |()| {
+        toasts.success(AdminText::UserSaved);
+        editing.set(None);
+    });
+    let reset = Submission::new(move |password: &String| reset_user_password(id, password.clone()))
+        .on_success(move |()| {
+            new_password.set(String::new());
+            toasts.success(AdminText::PasswordReset);
+        });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        pending.set(true);
         let update = UserUpdate {
             id,
             version,
             display_name: display_name.get_untracked(),
-            role: Role::parse(&role.get_untracked()).unwrap_or(Role::Member),
+            role: role.get_untracked(),
             team_id: parse_team(&team.get_untracked()),
         };
-        let wants_active = active.get_untracked();
-        spawn_local(async move {
-            let mut result = update_user(update).await;
-            // Activation is its own audited change, made after the edit with the new version.
-            if let Ok(saved) = &result
-                && saved.active != wants_active
-            {
-                result = set_user_active(saved.id, saved.version, wants_active).await;
-            }
-            finish(result.map(|_| ()), AdminText::UserSaved, true);
-        });
+        save.submit((update, active.get_untracked()));
     };
-    let reset = move |_| {
-        pending.set(true);
-        let password = new_password.get_untracked();
-        spawn_local(async move {
-            let result = reset_user_password(id, password).await;
-            if result.is_ok() {
-                new_password.set(String::new());
-            }
-            finish(result, AdminText::PasswordReset, false);
-        });
-    };
-    let failure_signal = Signal::from(failure);
-    let role_options = move || {
-        Role::ALL.map(|r| (r.as_str().to_owned(), i18n.text(role_label(r)).to_owned())).to_vec()
-    };
+    let pending = Signal::derive(move || save.pending().get() || reset.pending().get());
     view! {
-        <form class="card form panel" on:submit=save data-testid="edit-user">
+        <form class="card form panel" on:submit=submit data-testid="edit-user">
             <h2>{fill(i18n.text(AdminText::EditUser), &[("email", &user.email)])}</h2>
             <div class="grid-2">
-                <TextField scope="edit-" label=i18n.t(AuthText::DisplayName) name="display_name" value=display_name error=field_message(failure_signal, "display_name")/>
-                <SelectField scope="edit-" label=i18n.t(AuthText::Role) name="role" value=role options=Signal::derive(role_options) error=field_message(failure_signal, "role")/>
+                <TextField scope="edit-" label=i18n.t(AuthText::DisplayName) name="display_name" value=display_name error=save.field("display_name")/>
+                <EnumSelect scope="edit-" label=i18n.t(AuthText::Role) name="role" value=role text=role_label error=save.field("role")/>
                 <SelectField scope="edit-"
                     label=i18n.t(AuthText::Team)
                     name="team_id"
                     value=team
                     options=Signal::derive(move || team_options(teams.get(), i18n.text(AuthText::NoTeam)))
-                    error=field_message(failure_signal, "team_id")
+                    error=save.field("team_id")
                 />
                 <div>
                     <CheckboxField label=i18n.t(AdminText::Active) name="active" checked=active/>
-                    <span class="field-error">{field_message(failure_signal, "active")}</span>
+                    <span class="field-error">{save.field("active")}</span>
                 </div>
             </div>
             <div class="actions">
@@ -345,9 +269,9 @@ fn EditUserForm(
                     input_type="password"
                     autocomplete="new-password"
                     value=new_password
-                    error=field_message(failure_signal, "new_password")
+                    error=reset.field("new_password")
                 />
-                <button type="button" class="button" on:click=reset disabled=move || pending.get()>
+                <button type="button" class="button" on:click=move |_| reset.submit(new_password.get_untracked()) disabled=move || pending.get()>
                     {i18n.t(AdminText::ResetPassword)}
                 </button>
             </div>
@@ -362,53 +286,32 @@ pub fn TeamsPage() -> impl IntoView {
     let toasts = use_toasts();
     let teams = Resource::new(|| (), |_| list_teams());
     let name = RwSignal::new(String::new());
-    let create = Action::new(|name: &String| create_team(name.clone()));
-    let failure = Signal::derive(move || create.value().get().and_then(Result::err));
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = create.value().get() {
-            name.set(String::new());
-            toasts.success(AdminText::TeamCreated);
-            teams.refetch();
-        }
+    let create = server_submission::<CreateTeam>().on_success(move |_| {
+        name.set(String::new());
+        toasts.success(AdminText::TeamCreated);
+        teams.refetch();
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        create.dispatch(name.get_untracked());
-    };
-    let list = move || {
-        teams.get().map(|result| match result {
-            Err(error) => view! { <ErrorNotice error/> }.into_any(),
-            Ok(teams_list) => view! {
-                <div class="table-wrap">
-                    <table class="table" data-testid="teams">
-                        <thead>
-                            <tr>
-                                <th>{i18n.t(AdminText::TeamName)}</th>
-                                <th>{i18n.t(AdminText::Members)}</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {teams_list
-                                .into_iter()
-                                .map(|team| view! { <TeamRow team on_saved=move || teams.refetch()/> })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-            }
-            .into_any(),
-        })
+        create.submit(CreateTeam { name: name.get_untracked() });
     };
     view! {
         <section class="page">
             <h1>{i18n.t(AdminText::TeamsTitle)}</h1>
             <form class="card form inline-form" on:submit=submit>
-                <TextField label=i18n.t(AdminText::TeamName) name="name" value=name error=field_message(failure, "name")/>
+                <TextField label=i18n.t(AdminText::TeamName) name="name" value=name error=create.field("name")/>
                 <button type="submit" class="button primary" disabled=move || create.pending().get()>
                     {i18n.t(AdminText::NewTeam)}
                 </button>
             </form>
-            <Transition fallback=|| view! { <Loading/> }>{list}</Transition>
+            <ResourceView resource=teams let:teams_list>
+                <Table testid="teams" columns=vec![Column::new(i18n.t(AdminText::TeamName)), Column::new(i18n.t(AdminText::Members))]>
+                    {teams_list
+                        .into_iter()
+                        .map(|team| view! { <TeamRow team on_saved=move || teams.refetch()/> })
+                        .collect_view()}
+                </Table>
+            </ResourceView>
         </section>
     }
 }
@@ -418,21 +321,14 @@ fn TeamRow(team: TeamSummary, on_saved: impl Fn() + Copy + Send + Sync + 'static
     let i18n = use_i18n();
     let toasts = use_toasts();
     let name = RwSignal::new(team.name.clone());
-    let failure = RwSignal::new(None::<AppError>);
     let (id, version) = (team.id, team.version);
+    let rename = server_submission::<RenameTeam>().on_success(move |()| {
+        toasts.success(AdminText::TeamSaved);
+        on_saved();
+    });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let new_name = name.get_untracked();
-        spawn_local(async move {
-            match rename_team(id, version, new_name).await {
-                Ok(()) => {
-                    failure.set(None);
-                    toasts.success(AdminText::TeamSaved);
-                    on_saved();
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        rename.submit(RenameTeam { id, version, name: name.get_untracked() });
     };
     view! {
         <tr>
@@ -442,9 +338,9 @@ fn TeamRow(team: TeamSummary, on_saved: impl Fn() + Copy + Send + Sync + 'static
                         label=i18n.t(AdminText::TeamName)
                         name="team_name"
                         value=name
-                        error=field_message(failure.into(), "name")
+                        error=rename.field("name")
                     />
-                    <button type="submit" class="button small">{i18n.t(CommonText::Save)}</button>
+                    <button type="submit" class="button small" disabled=move || rename.pending().get()>{i18n.t(CommonText::Save)}</button>
                 </form>
             </td>
             <td>{team.member_count}</td>
@@ -458,53 +354,33 @@ pub fn AccessPage() -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
     let scopes = Resource::new(|| (), |_| list_data_scopes());
-    let save = Action::new(|scope: &RoleScope| set_data_scope(scope.clone()));
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(())) => toasts.success(AdminText::AccessSaved),
-        Some(Err(error)) => toasts.error(error),
-        None => {}
-    });
-    let rows = move || {
-        scopes.get().map(|result| match result {
-            Err(error) => view! { <ErrorNotice error/> }.into_any(),
-            Ok(list) => list
-                .into_iter()
-                .map(|RoleScope { role, scope }| {
-                    let value = RwSignal::new(scope.as_str().to_owned());
-                    let options = move || {
-                        ScopeKind::ALL
-                            .map(|s| (s.as_str().to_owned(), i18n.text(scope_label(s)).to_owned()))
-                            .to_vec()
-                    };
-                    Effect::new(move |previous: Option<String>| {
-                        let current = value.get();
-                        if let (Some(previous), Ok(scope)) = (previous, ScopeKind::parse(&current))
-                            && previous != current
-                        {
-                            save.dispatch(RoleScope { role, scope });
-                        }
-                        current
-                    });
-                    view! {
-                        <div class="card scope-row" data-role=role.as_str()>
-                            <SelectField
-                                label=i18n.t(role_label(role))
-                                name="scope"
-                                value=value
-                                options=Signal::derive(options)
-                            />
-                        </div>
-                    }
-                })
-                .collect_view()
-                .into_any(),
-        })
-    };
+    let save = server_submission::<SetDataScope>()
+        .on_success(move |()| toasts.success(AdminText::AccessSaved));
     view! {
         <section class="page">
             <h1>{i18n.t(AdminText::AccessTitle)}</h1>
             <p class="muted">{i18n.t(AdminText::AccessHelp)}</p>
-            <Transition fallback=|| view! { <Loading/> }>{rows}</Transition>
+            <ResourceView resource=scopes let:list>
+                {list
+                    .into_iter()
+                    .map(|RoleScope { role, scope }| {
+                        let value = RwSignal::new(scope);
+                        // Saved as soon as it changes: the first run only records the value read.
+                        Effect::new(move |previous: Option<ScopeKind>| {
+                            let current = value.get();
+                            if previous.is_some_and(|previous| previous != current) {
+                                save.submit(SetDataScope { scope: RoleScope { role, scope: current } });
+                            }
+                            current
+                        });
+                        view! {
+                            <div class="card scope-row" data-role=role.as_str()>
+                                <EnumSelect label=i18n.t(role_label(role)) name="scope" value text=scope_label/>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </ResourceView>
         </section>
     }
 }

@@ -1,0 +1,105 @@
+//! Selects over the enums that travel as text: the stored name as each option's value, the
+//! translated label as its text, the typed value in the signal.
+
+use crate::{
+    enums::Choice,
+    i18n::{Text, use_i18n},
+};
+use leptos::prelude::*;
+
+/// A select of every variant of `T` (or of `choices`), labelled through `text`.
+#[component]
+pub fn EnumSelect<T, K>(
+    #[prop(into)] label: TextProp,
+    #[prop(into)] name: String,
+    value: RwSignal<T>,
+    text: fn(T) -> K,
+    #[prop(optional)] choices: Option<&'static [T]>,
+    #[prop(into, optional)] error: Signal<Option<String>>,
+    #[prop(optional)] scope: &'static str,
+) -> impl IntoView
+where
+    T: Choice,
+    K: Text,
+{
+    let i18n = use_i18n();
+    let id = format!("field-{scope}{name}");
+    let options = move || {
+        let locale = i18n.locale();
+        choices
+            .unwrap_or(T::all())
+            .iter()
+            .map(|choice| {
+                let selected = value.get_untracked() == *choice;
+                view! { <option value=choice.as_str() selected=selected>{text(*choice).text(locale)}</option> }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="field" class:field-invalid=move || error.get().is_some()>
+            <label for=id.clone()>{move || label.get()}</label>
+            <select
+                id=id
+                name=name
+                prop:value=move || value.get().as_str()
+                on:change=move |ev| {
+                    if let Some(choice) = T::from_text(&event_target_value(&ev)) {
+                        value.set(choice);
+                    }
+                }
+            >
+                {options}
+            </select>
+            <span class="field-error">{move || error.get()}</span>
+        </div>
+    }
+}
+
+/// A filter over `T`: every variant plus `any` (no filter), which is `None`.
+#[component]
+pub fn EnumFilter<T, K, A>(
+    #[prop(into)] label: TextProp,
+    #[prop(into)] name: String,
+    value: RwSignal<Option<T>>,
+    text: fn(T) -> K,
+    any: A,
+    #[prop(optional)] choices: Option<&'static [T]>,
+) -> impl IntoView
+where
+    T: Choice,
+    K: Text,
+    A: Text,
+{
+    let i18n = use_i18n();
+    let id = format!("field-{name}");
+    let options = move || {
+        let locale = i18n.locale();
+        let current = value.get_untracked();
+        let any = view! { <option value="" selected=current.is_none()>{any.text(locale)}</option> };
+        let variants = choices
+            .unwrap_or(T::all())
+            .iter()
+            .map(|choice| {
+                view! {
+                    <option value=choice.as_str() selected=current == Some(*choice)>
+                        {text(*choice).text(locale)}
+                    </option>
+                }
+            })
+            .collect_view();
+        (any, variants)
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{move || label.get()}</label>
+            <select
+                id=id
+                name=name
+                prop:value=move || value.get().map(|v| v.as_str()).unwrap_or_default()
+                on:change=move |ev| value.set(T::from_text(&event_target_value(&ev)))
+            >
+                {options}
+            </select>
+        </div>
+    }
+}

@@ -1,0 +1,89 @@
+//! Modal dialogs on the browser's own `<dialog>`: it keeps focus inside, closes on Escape and
+//! sits above everything, which a positioned `div` does not do.
+
+use crate::i18n::{CommonText, use_i18n};
+use leptos::prelude::*;
+
+/// A modal dialog, open while `open` is true. Escape (or the browser's own close) sets it false.
+/// The content is built only while open, so a form inside starts afresh each time.
+#[component]
+pub fn Dialog(
+    open: RwSignal<bool>,
+    #[prop(into)] title: TextProp,
+    #[prop(optional)] testid: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let node = NodeRef::<leptos::html::Dialog>::new();
+    // Modal state lives in the browser; the server renders the dialog closed.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let Some(dialog) = node.get() else { return };
+        if open.get() {
+            if !dialog.open() {
+                let _ = dialog.show_modal();
+            }
+        } else if dialog.open() {
+            dialog.close();
+        }
+    });
+    let title_id = format!("dialog-title-{}", if testid.is_empty() { "x" } else { testid });
+    let heading_id = title_id.clone();
+    view! {
+        <dialog
+            node_ref=node
+            class="dialog card"
+            aria-labelledby=title_id.clone()
+            data-testid=(!testid.is_empty()).then_some(testid)
+            on:close=move |_| open.set(false)
+        >
+            <Show when=move || open.get()>
+                <h2 id=heading_id.clone()>{
+                    let title = title.clone();
+                    move || title.get()
+                }</h2>
+                {children()}
+            </Show>
+        </dialog>
+    }
+}
+
+/// Asks before something that cannot be undone from the page: `on_confirm` runs only after the
+/// user confirms; Escape or cancel leaves everything as it was.
+#[component]
+pub fn ConfirmDialog(
+    open: RwSignal<bool>,
+    #[prop(into)] title: TextProp,
+    #[prop(into)] message: TextProp,
+    #[prop(into)] confirm: TextProp,
+    on_confirm: Callback<()>,
+    #[prop(optional)] testid: &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Dialog open title testid>
+            <p>{
+                let message = message.clone();
+                move || message.get()
+            }</p>
+            <div class="actions">
+                <button
+                    type="button"
+                    class="button danger"
+                    data-testid="confirm"
+                    on:click=move |_| {
+                        open.set(false);
+                        on_confirm.run(());
+                    }
+                >
+                    {
+                        let confirm = confirm.clone();
+                        move || confirm.get()
+                    }
+                </button>
+                <button type="button" class="button ghost" autofocus on:click=move |_| open.set(false)>
+                    {i18n.t(CommonText::Cancel)}
+                </button>
+            </div>
+        </Dialog>
+    }
+}
