@@ -3,8 +3,8 @@
 use super::api::list_audit_log;
 use crate::{
     audit::model::{AuditEntry, AuditFilter, changed_fields},
-    i18n::{AdminText, CommonText, audit_action_label, entity_type_label, use_i18n},
-    ui::{ErrorNotice, Loading, MoreButton, PagedList, SelectField, TextField, Timestamp},
+    i18n::{AdminText, audit_action_label, entity_type_label, use_i18n},
+    ui::{Column, PagedList, PagedTable, SelectField, TextField, Timestamp},
 };
 use leptos::prelude::*;
 
@@ -87,15 +87,13 @@ pub fn AuditLogPage() -> impl IntoView {
         options.extend(ACTIONS.map(|a| (a.to_owned(), audit_action_label(a, locale))));
         options
     };
-    let table = move || {
-        list.rows().map(|rows| match rows {
-            Err(error) => view! { <ErrorNotice error/> }.into_any(),
-            Ok(entries) if entries.is_empty() => {
-                view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any()
-            }
-            Ok(entries) => view! { <AuditTable entries/> }.into_any(),
-        })
-    };
+    let columns = vec![
+        Column::new(i18n.t(AdminText::When)),
+        Column::new(i18n.t(AdminText::Who)),
+        Column::new(i18n.t(AdminText::Action)),
+        Column::new(i18n.t(AdminText::EntityType)),
+        Column::new(i18n.t(AdminText::Changes)),
+    ];
     view! {
         <section class="page">
             <div class="page-head">
@@ -112,13 +110,7 @@ pub fn AuditLogPage() -> impl IntoView {
                 <TextField label=i18n.t(AdminText::From) name="from" input_type="date" value=from/>
                 <TextField label=i18n.t(AdminText::To) name="to" input_type="date" value=to/>
             </form>
-            <Transition fallback=|| view! { <Loading/> }>{table}</Transition>
-            {move || list.failure().map(|error| view! { <ErrorNotice error/> })}
-            <MoreButton
-                visible=Signal::derive(move || list.has_more())
-                pending=Signal::derive(move || list.loading_more())
-                on_click=move || list.load_more()
-            />
+            <PagedTable list columns testid="audit" row=|entry| view! { <AuditRow entry/> }/>
         </section>
     }
 }
@@ -132,62 +124,40 @@ fn show_value(value: Option<serde_json::Value>) -> String {
 }
 
 #[component]
-fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
+fn AuditRow(entry: AuditEntry) -> impl IntoView {
     let i18n = use_i18n();
+    let changes = changed_fields(entry.before.as_ref(), entry.after.as_ref());
+    let action = entry.action.clone();
+    let entity = entry.entity_type.clone();
     view! {
-        <div class="table-wrap">
-            <table class="table" data-testid="audit">
-                <thead>
-                    <tr>
-                        <th>{i18n.t(AdminText::When)}</th>
-                        <th>{i18n.t(AdminText::Who)}</th>
-                        <th>{i18n.t(AdminText::Action)}</th>
-                        <th>{i18n.t(AdminText::EntityType)}</th>
-                        <th>{i18n.t(AdminText::Changes)}</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {entries
+        <tr>
+            <td><Timestamp at=entry.at/></td>
+            <td>
+                {entry.actor_name.clone().unwrap_or_else(|| "-".into())}
+                <div class="muted small">{entry.client_ip.clone()}</div>
+            </td>
+            <td>{move || audit_action_label(&action, i18n.locale())}</td>
+            <td>
+                {move || entity_type_label(&entity, i18n.locale())}
+                " #"
+                {entry.entity_id.clone()}
+            </td>
+            <td>
+                <ul class="diff">
+                    {changes
                         .into_iter()
-                        .map(|entry| {
-                            let changes = changed_fields(entry.before.as_ref(), entry.after.as_ref());
-                            let action = entry.action.clone();
-                            let entity = entry.entity_type.clone();
-                            view! {
-                                <tr>
-                                    <td><Timestamp at=entry.at/></td>
-                                    <td>
-                                        {entry.actor_name.clone().unwrap_or_else(|| "-".into())}
-                                        <div class="muted small">{entry.client_ip.clone()}</div>
-                                    </td>
-                                    <td>{move || audit_action_label(&action, i18n.locale())}</td>
-                                    <td>
-                                        {move || entity_type_label(&entity, i18n.locale())}
-                                        " #"
-                                        {entry.entity_id.clone()}
-                                    </td>
-                                    <td>
-                                        <ul class="diff">
-                                            {changes
-                                                .into_iter()
-                                                .map(|(field, before, after)| view! {
-                                                    <li>
-                                                        <code>{field}</code>
-                                                        ": "
-                                                        <span class="before">{show_value(before)}</span>
-                                                        " → "
-                                                        <span class="after">{show_value(after)}</span>
-                                                    </li>
-                                                })
-                                                .collect_view()}
-                                        </ul>
-                                    </td>
-                                </tr>
-                            }
+                        .map(|(field, before, after)| view! {
+                            <li>
+                                <code>{field}</code>
+                                ": "
+                                <span class="before">{show_value(before)}</span>
+                                " → "
+                                <span class="after">{show_value(after)}</span>
+                            </li>
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </ul>
+            </td>
+        </tr>
     }
 }

@@ -7,8 +7,11 @@ use super::{
 };
 use crate::{
     events::{Topic, use_server_events},
-    i18n::{AdminText, CommonText, fill, use_i18n},
-    ui::{ErrorNotice, Loading, MoreButton, PagedList, Timestamp, use_toasts},
+    i18n::{AdminText, fill, use_i18n},
+    ui::{
+        Column, PagedList, PagedTable, ResourceView, Submission, Timestamp, server_submission,
+        use_toasts,
+    },
 };
 use leptos::prelude::*;
 
@@ -38,44 +41,29 @@ pub fn BackupsPage() -> impl IntoView {
     let changes = use_server_events().changes(Topic::Job);
     let overview = Resource::new(move || changes.get(), |_| get_backup_overview());
     let list = PagedList::new(move || changes.get(), |_, before| list_backups(before));
-    let start = ServerAction::<StartBackup>::new();
-    Effect::new(move |_| match start.value().get() {
-        Some(Ok(_)) => toasts.success(AdminText::BackupQueued),
-        Some(Err(error)) => toasts.error(error),
-        None => {}
-    });
-    let summary = move || {
-        overview.get().map(|result| match result {
-            Err(error) => view! { <ErrorNotice error/> }.into_any(),
-            Ok(overview) => view! { <BackupSummary overview start/> }.into_any(),
-        })
-    };
-    let table = move || {
-        list.rows().map(|rows| match rows {
-            Err(error) => view! { <ErrorNotice error/> }.into_any(),
-            Ok(runs) if runs.is_empty() => {
-                view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any()
-            }
-            Ok(runs) => view! { <BackupTable runs/> }.into_any(),
-        })
-    };
+    let start = server_submission::<StartBackup>()
+        .on_success(move |_| toasts.success(AdminText::BackupQueued));
+    let columns = vec![
+        Column::new(i18n.t(AdminText::When)),
+        Column::new(i18n.t(AdminText::Origin)),
+        Column::new(i18n.t(AdminText::Size)),
+        Column::new(i18n.t(AdminText::TablesAndRows)),
+        Column::new(i18n.t(AdminText::Verification)),
+        Column::new(i18n.t(AdminText::Location)),
+    ];
     view! {
         <section class="page">
             <h1>{i18n.t(AdminText::BackupsTitle)}</h1>
-            <Transition fallback=|| view! { <Loading/> }>{summary}</Transition>
-            <Transition fallback=|| view! { <Loading/> }>{table}</Transition>
-            {move || list.failure().map(|error| view! { <ErrorNotice error/> })}
-            <MoreButton
-                visible=Signal::derive(move || list.has_more())
-                pending=Signal::derive(move || list.loading_more())
-                on_click=move || list.load_more()
-            />
+            <ResourceView resource=overview let:overview>
+                <BackupSummary overview start/>
+            </ResourceView>
+            <PagedTable list columns testid="backups" row=|run| view! { <BackupRow run/> }/>
         </section>
     }
 }
 
 #[component]
-fn BackupSummary(overview: BackupOverview, start: ServerAction<StartBackup>) -> impl IntoView {
+fn BackupSummary(overview: BackupOverview, start: Submission<StartBackup, i64>) -> impl IntoView {
     let i18n = use_i18n();
     let overdue = overview.is_overdue(chrono::Utc::now());
     let configured = overview.plan.is_some();
@@ -112,7 +100,7 @@ fn BackupSummary(overview: BackupOverview, start: ServerAction<StartBackup>) -> 
                     class="button primary"
                     data-testid="backup-now"
                     disabled=move || !configured || in_progress || start.pending().get()
-                    on:click=move |_| { start.dispatch(StartBackup {}); }
+                    on:click=move |_| start.submit(StartBackup {})
                 >
                     {move || if in_progress { i18n.text(AdminText::BackupInProgress) } else { i18n.text(AdminText::BackupNow) }}
                 </button>
@@ -122,45 +110,22 @@ fn BackupSummary(overview: BackupOverview, start: ServerAction<StartBackup>) -> 
 }
 
 #[component]
-fn BackupTable(runs: Vec<BackupRun>) -> impl IntoView {
+fn BackupRow(run: BackupRun) -> impl IntoView {
     let i18n = use_i18n();
+    let who = run.requested_by_name.clone().map(|name| format!(" · {name}"));
     view! {
-        <div class="table-wrap">
-            <table class="table" data-testid="backups">
-                <thead>
-                    <tr>
-                        <th>{i18n.t(AdminText::When)}</th>
-                        <th>{i18n.t(AdminText::Origin)}</th>
-                        <th>{i18n.t(AdminText::Size)}</th>
-                        <th>{i18n.t(AdminText::TablesAndRows)}</th>
-                        <th>{i18n.t(AdminText::Verification)}</th>
-                        <th>{i18n.t(AdminText::Location)}</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {runs
-                        .into_iter()
-                        .map(|run| {
-                            let who = run.requested_by_name.clone().map(|name| format!(" · {name}"));
-                            view! {
-                                <tr data-outcome=run.outcome.as_str()>
-                                    <td><Timestamp at=run.started_at/></td>
-                                    <td>{i18n.t(origin_label(run.origin))}{who}</td>
-                                    <td>{run.dump_bytes.map(human_bytes)}</td>
-                                    <td>{run.table_count.map(|t| format!("{t} / {}", run.row_count.unwrap_or(0)))}</td>
-                                    <td>
-                                        <span class=format!("badge backup-{}", run.outcome.as_str())>
-                                            {i18n.t(outcome_label(run.outcome))}
-                                        </span>
-                                        {run.error.clone().map(|e| view! { <div class="muted small">{e}</div> })}
-                                    </td>
-                                    <td class="small">{run.folder.clone()}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <tr data-outcome=run.outcome.as_str()>
+            <td><Timestamp at=run.started_at/></td>
+            <td>{i18n.t(origin_label(run.origin))}{who}</td>
+            <td>{run.dump_bytes.map(human_bytes)}</td>
+            <td>{run.table_count.map(|t| format!("{t} / {}", run.row_count.unwrap_or(0)))}</td>
+            <td>
+                <span class=format!("badge backup-{}", run.outcome.as_str())>
+                    {i18n.t(outcome_label(run.outcome))}
+                </span>
+                {run.error.clone().map(|e| view! { <div class="muted small">{e}</div> })}
+            </td>
+            <td class="small">{run.folder.clone()}</td>
+        </tr>
     }
 }

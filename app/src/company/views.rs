@@ -1,15 +1,14 @@
 //! `/admin/company`: the company's time zone.
 
 use super::{
-    api::{get_company_settings, save_company_settings},
+    api::{SaveCompanySettings, get_company_settings},
     model::{COMMON_TIME_ZONES, CompanySettings},
 };
 use crate::{
-    error::AppError,
     i18n::{CommonText, CompanyText, use_i18n},
-    ui::{ErrorNotice, Loading, SelectField, TextField, field_message, use_toasts},
+    ui::{ResourceView, SelectField, TextField, server_submission, use_toasts},
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 #[component]
 pub fn CompanySettingsPage() -> impl IntoView {
@@ -20,12 +19,9 @@ pub fn CompanySettingsPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{i18n.t(CompanyText::Title)}</h1>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || settings.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(settings) => view! { <TimeZoneForm settings on_saved/> }.into_any(),
-                })}
-            </Transition>
+            <ResourceView resource=settings let:settings>
+                <TimeZoneForm settings on_saved/>
+            </ResourceView>
         </section>
     }
 }
@@ -40,23 +36,19 @@ fn TimeZoneForm(settings: CompanySettings, on_saved: Callback<()>) -> impl IntoV
     let listed = COMMON_TIME_ZONES.contains(&settings.time_zone.as_str());
     let choice = RwSignal::new(if listed { settings.time_zone.clone() } else { OTHER.to_owned() });
     let typed = RwSignal::new(if listed { String::new() } else { settings.time_zone.clone() });
-    let failure = RwSignal::new(None::<AppError>);
-    let save = move |ev: leptos::ev::SubmitEvent| {
+    let save = server_submission::<SaveCompanySettings>().on_success(move |()| {
+        toasts.success(CompanyText::Saved);
+        on_saved.run(());
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let chosen = choice.get_untracked();
         let time_zone = if chosen == OTHER { typed.get_untracked() } else { chosen };
-        let next = CompanySettings { time_zone, version: settings.version };
-        spawn_local(async move {
-            match save_company_settings(next).await {
-                Ok(()) => {
-                    failure.set(None);
-                    toasts.success(CompanyText::Saved);
-                    on_saved.run(());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
+        save.submit(SaveCompanySettings {
+            settings: CompanySettings { time_zone, version: settings.version },
         });
     };
+    let zone_error = save.field("time_zone");
     let options = Signal::derive(move || {
         let mut list: Vec<(String, String)> =
             COMMON_TIME_ZONES.iter().map(|z| (z.to_string(), z.to_string())).collect();
@@ -64,15 +56,14 @@ fn TimeZoneForm(settings: CompanySettings, on_saved: Callback<()>) -> impl IntoV
         list
     });
     view! {
-        <form class="card form" on:submit=save data-testid="company-settings">
+        <form class="card form" on:submit=submit data-testid="company-settings">
             <p class="muted">{i18n.t(CompanyText::TimeZoneHelp)}</p>
             <SelectField label=i18n.t(CompanyText::TimeZone) name="time_zone_choice" value=choice options
-                error=Signal::derive(move || if choice.get() == OTHER { None } else { field_message(failure.into(), "time_zone").get() })/>
+                error=Signal::derive(move || if choice.get() == OTHER { None } else { zone_error.get() })/>
             <Show when=move || choice.get() == OTHER>
-                <TextField label=i18n.t(CompanyText::OtherZone) name="time_zone" value=typed
-                    error=field_message(failure.into(), "time_zone")/>
+                <TextField label=i18n.t(CompanyText::OtherZone) name="time_zone" value=typed error=zone_error/>
             </Show>
-            <div class="actions"><button type="submit" class="button primary">{i18n.t(CommonText::Save)}</button></div>
+            <div class="actions"><button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CommonText::Save)}</button></div>
         </form>
     }
 }

@@ -2,16 +2,19 @@
 //! company's archive. [`ExportLinks`] puts the same downloads on a list page, with its filter.
 
 use super::{
-    api::{list_archives, start_archive},
+    api::{StartArchive, list_archives},
     model::{ArchiveFile, ExportEntity, ExportFormat, export_entity_label, export_url},
 };
 use crate::{
     auth::{model::Role, views::use_auth_session},
     events::{Topic, use_server_events},
     i18n::{ExportText, use_i18n},
-    ui::{ErrorNotice, Loading, SelectField, TextField, Timestamp, use_toasts},
+    ui::{
+        Column, ResourceView, SelectField, Table, TextField, Timestamp, server_submission,
+        use_toasts,
+    },
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 /// "Export Excel" and "Export CSV" links for a list, carrying its current filter.
 #[component]
@@ -101,17 +104,13 @@ fn ArchiveSection() -> impl IntoView {
     let formats = Signal::derive(move || {
         vec![("xlsx".to_owned(), "Excel (.xlsx)".to_owned()), ("csv".to_owned(), "CSV".to_owned())]
     });
-    let start = move |_| {
-        let chosen = ExportFormat::parse(&format.get_untracked()).unwrap_or_default();
-        spawn_local(async move {
-            match start_archive(chosen).await {
-                Ok(_) => {
-                    toasts.success(ExportText::ArchiveQueued);
-                    version.update(|v| *v += 1);
-                }
-                Err(error) => toasts.error(error),
-            }
-        });
+    let start = server_submission::<StartArchive>().on_success(move |_| {
+        toasts.success(ExportText::ArchiveQueued);
+        version.update(|v| *v += 1);
+    });
+    let submit = move |_| {
+        let format = ExportFormat::parse(&format.get_untracked()).unwrap_or_default();
+        start.submit(StartArchive { format });
     };
     view! {
         <div class="card" data-testid="archive">
@@ -119,16 +118,16 @@ fn ArchiveSection() -> impl IntoView {
             <p class="muted">{i18n.t(ExportText::ArchiveHelp)}</p>
             <div class="inline-form">
                 <SelectField label=i18n.t(ExportText::Format) name="archive_format" value=format options=formats/>
-                <button type="button" class="button primary" on:click=start data-testid="start-archive">{i18n.t(ExportText::StartArchive)}</button>
+                <button type="button" class="button primary" disabled=move || start.pending().get() on:click=submit data-testid="start-archive">{i18n.t(ExportText::StartArchive)}</button>
             </div>
             <h3>{i18n.t(ExportText::ArchiveFiles)}</h3>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || archives.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="empty">{i18n.t(ExportText::NoArchives)}</p> }.into_any(),
-                    Ok(list) => view! { <ArchiveTable list/> }.into_any(),
-                })}
-            </Transition>
+            <ResourceView resource=archives let:list>
+                {if list.is_empty() {
+                    view! { <p class="empty">{i18n.t(ExportText::NoArchives)}</p> }.into_any()
+                } else {
+                    view! { <ArchiveTable list/> }.into_any()
+                }}
+            </ResourceView>
         </div>
     }
 }
@@ -137,14 +136,12 @@ fn ArchiveSection() -> impl IntoView {
 fn ArchiveTable(list: Vec<ArchiveFile>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <table class="table" data-testid="archive-list">
-            <thead><tr>
-                <th>{i18n.t(ExportText::Archive)}</th>
-                <th>{i18n.t(ExportText::Created)}</th>
-                <th>{i18n.t(ExportText::Size)}</th>
-                <th>{i18n.t(ExportText::Expires)}</th>
-            </tr></thead>
-            <tbody>
+        <Table testid="archive-list" columns=vec![
+            Column::new(i18n.t(ExportText::Archive)),
+            Column::new(i18n.t(ExportText::Created)),
+            Column::new(i18n.t(ExportText::Size)),
+            Column::new(i18n.t(ExportText::Expires)),
+        ]>
                 {list.into_iter().map(|file| {
                     let ready = file.completed_at.is_some();
                     let percent = file.progress_total.filter(|t| *t > 0).map(|t| file.progress_done * 100 / t).unwrap_or(0);
@@ -161,7 +158,6 @@ fn ArchiveTable(list: Vec<ArchiveFile>) -> impl IntoView {
                         </tr>
                     }
                 }).collect_view()}
-            </tbody>
-        </table>
+        </Table>
     }
 }

@@ -3,11 +3,12 @@
 use super::{api::*, model::*};
 use crate::{
     customers::model::{Contact, ContactId, CustomerId},
-    error::AppError,
     i18n::{CustomerText, OrderText, use_i18n},
-    ui::{ErrorNotice, Loading, SelectField, TextField, Timestamp, field_message, use_toasts},
+    ui::{
+        EnumSelect, ResourceView, SelectField, TextField, Timestamp, server_submission, use_toasts,
+    },
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 pub fn kind_label(kind: InteractionKind) -> OrderText {
     match kind {
@@ -37,37 +38,31 @@ pub fn LogInteractionForm(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
-    let kind = RwSignal::new(InteractionKind::Call.as_str().to_owned());
-    let direction = RwSignal::new(Direction::Outbound.as_str().to_owned());
+    let kind = RwSignal::new(InteractionKind::Call);
+    let direction = RwSignal::new(Direction::Outbound);
     let contact = RwSignal::new(String::new());
     let subject = RwSignal::new(String::new());
     let outcome = RwSignal::new(String::new());
     let next_step = RwSignal::new(String::new());
     let next_due = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<AppError>);
-    let fail = Signal::from(failure);
+    let save = server_submission::<LogInteraction>().on_success(move |_| {
+        toasts.success(OrderText::InteractionLogged);
+        on_done.run(());
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = InteractionInput {
             customer_id,
             contact_id: contact.get_untracked().parse().ok().map(ContactId),
-            kind: InteractionKind::parse(&kind.get_untracked()).unwrap_or_default(),
-            direction: Direction::parse(&direction.get_untracked()).unwrap_or_default(),
+            kind: kind.get_untracked(),
+            direction: direction.get_untracked(),
             occurred_at: None,
             subject: subject.get_untracked(),
             outcome: outcome.get_untracked(),
             next_step: next_step.get_untracked(),
             next_step_due: next_due.get_untracked().parse().ok(),
         };
-        spawn_local(async move {
-            match log_interaction(input).await {
-                Ok(_) => {
-                    toasts.success(OrderText::InteractionLogged);
-                    on_done.run(());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(LogInteraction { input });
     };
     let contact_options = {
         let contacts = contacts.clone();
@@ -80,19 +75,17 @@ pub fn LogInteractionForm(
     view! {
         <form class="form" on:submit=submit data-testid="interaction-form">
             <div class="grid-3">
-                <SelectField label=i18n.t(OrderText::InteractionKind) name="interaction_kind" value=kind
-                    options=Signal::derive(move || InteractionKind::ALL.iter().map(|k| (k.as_str().to_owned(), i18n.text(kind_label(*k)).to_owned())).collect::<Vec<_>>())/>
-                <SelectField label=i18n.t(OrderText::Direction) name="direction" value=direction
-                    options=Signal::derive(move || Direction::ALL.iter().map(|d| (d.as_str().to_owned(), i18n.text(direction_label(*d)).to_owned())).collect::<Vec<_>>())/>
-                <SelectField label=i18n.t(OrderText::Contact) name="contact" value=contact options=Signal::derive(contact_options)/>
+                <EnumSelect label=i18n.t(OrderText::InteractionKind) name="interaction_kind" value=kind text=kind_label error=save.field("kind")/>
+                <EnumSelect label=i18n.t(OrderText::Direction) name="direction" value=direction text=direction_label error=save.field("direction")/>
+                <SelectField label=i18n.t(OrderText::Contact) name="contact" value=contact options=Signal::derive(contact_options) error=save.field("contact_id")/>
             </div>
-            <TextField label=i18n.t(OrderText::Subject) name="subject" value=subject error=field_message(fail, "subject") required=true/>
-            <TextField label=i18n.t(OrderText::Outcome) name="outcome" value=outcome error=field_message(fail, "outcome")/>
+            <TextField label=i18n.t(OrderText::Subject) name="subject" value=subject error=save.field("subject") required=true/>
+            <TextField label=i18n.t(OrderText::Outcome) name="outcome" value=outcome error=save.field("outcome")/>
             <div class="grid-2">
-                <TextField label=i18n.t(OrderText::NextStep) name="next_step" value=next_step error=field_message(fail, "next_step")/>
-                <TextField label=i18n.t(OrderText::NextStepDue) name="next_step_due" input_type="date" value=next_due/>
+                <TextField label=i18n.t(OrderText::NextStep) name="next_step" value=next_step error=save.field("next_step")/>
+                <TextField label=i18n.t(OrderText::NextStepDue) name="next_step_due" input_type="date" value=next_due error=save.field("next_step_due")/>
             </div>
-            <div class="actions"><button type="submit" class="button primary">{i18n.t(CustomerText::LogInteraction)}</button></div>
+            <div class="actions"><button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CustomerText::LogInteraction)}</button></div>
         </form>
     }
 }
@@ -103,11 +96,10 @@ pub fn InteractionList(customer_id: CustomerId, version: Memo<(u64, u32)>) -> im
     let i18n = use_i18n();
     let items = Resource::new(move || version.get(), move |_| list_interactions(customer_id, None));
     view! {
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || items.get().map(|result| match result {
-                Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                Ok(page) if page.items.is_empty() => view! { <p class="empty">{i18n.t(CustomerText::NothingYet)}</p> }.into_any(),
-                Ok(page) => view! {
+        <ResourceView resource=items let:page>
+            {match page {
+                page if page.items.is_empty() => view! { <p class="empty">{i18n.t(CustomerText::NothingYet)}</p> }.into_any(),
+                page => view! {
                     <ul class="interactions" data-testid="interactions">
                         {page.items.into_iter().map(|i| view! {
                             <li class="interaction">
@@ -127,7 +119,7 @@ pub fn InteractionList(customer_id: CustomerId, version: Memo<(u64, u32)>) -> im
                         }).collect_view()}
                     </ul>
                 }.into_any(),
-            })}
-        </Transition>
+            }}
+        </ResourceView>
     }
 }

@@ -7,11 +7,11 @@ use crate::{
     error::AppError,
     i18n::{CommonText, Locale, LoyaltyText, fill, use_i18n},
     ui::{
-        CheckboxField, ErrorNotice, Loading, TextField, Timestamp, ToastKind, field_message,
-        use_toasts,
+        CheckboxField, ResourceView, Submission, TextField, Timestamp, ToastKind,
+        server_submission, use_toasts,
     },
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 fn kind_label(kind: &str) -> LoyaltyText {
     match kind {
@@ -33,43 +33,38 @@ pub fn MembershipCard(customer_id: CustomerId, version: Memo<(u64, u32)>) -> imp
         Resource::new(move || (version.get(), local.get()), move |_| get_membership(customer_id));
     let points = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<AppError>);
     let can_adjust = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
-    let act = move |adjust: bool| {
-        let Ok(amount) = points.get_untracked().trim().parse::<i64>() else {
-            failure
-                .set(Some(AppError::validation("points", crate::error::FieldError::InvalidNumber)));
-            return;
-        };
-        let why = reason.get_untracked();
-        spawn_local(async move {
-            let result = if adjust {
-                adjust_points(customer_id, amount, why).await
+    // Redeeming and adjusting share the form: the input says which, the result says it back.
+    let change = Submission::new(move |(adjust, points, reason): &(bool, String, String)| {
+        let (adjust, points, reason) = (*adjust, points.trim().parse::<i64>(), reason.clone());
+        async move {
+            let amount = points.map_err(|_| {
+                AppError::validation("points", crate::error::FieldError::InvalidNumber)
+            })?;
+            let balance = if adjust {
+                adjust_points(customer_id, amount, reason).await?
             } else {
-                redeem_points(customer_id, amount, why).await
+                redeem_points(customer_id, amount, reason).await?
             };
-            match result {
-                Ok(balance) => {
-                    failure.set(None);
-                    points.set(String::new());
-                    reason.set(String::new());
-                    let text = if adjust { LoyaltyText::Adjusted } else { LoyaltyText::Redeemed };
-                    toasts.show(ToastKind::Success, move |locale| {
-                        fill(crate::i18n::Text::text(text, locale), &[("balance", &balance)])
-                    });
-                    local.update(|v| *v += 1);
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
+            Ok((adjust, balance))
+        }
+    })
+    .on_success(move |(adjust, balance)| {
+        points.set(String::new());
+        reason.set(String::new());
+        let text = if adjust { LoyaltyText::Adjusted } else { LoyaltyText::Redeemed };
+        toasts.show(ToastKind::Success, move |locale| {
+            fill(crate::i18n::Text::text(text, locale), &[("balance", &balance)])
         });
-    };
+        local.update(|v| *v += 1);
+    });
+    let act =
+        move |adjust: bool| change.submit((adjust, points.get_untracked(), reason.get_untracked()));
     view! {
         <div class="card membership" data-testid="membership">
             <h2>{i18n.t(LoyaltyText::Loyalty)}</h2>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || membership.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(m) => {
+            <ResourceView resource=membership let:m>
+                {
                         let level = m.level.clone();
                         let next = m.next.clone();
                         view! {
@@ -92,18 +87,16 @@ pub fn MembershipCard(customer_id: CustomerId, version: Memo<(u64, u32)>) -> imp
                                 </ul>
                             </details>
                         }
-                        .into_any()
-                    }
-                })}
-            </Transition>
+                }
+            </ResourceView>
             <details class="points-actions">
                 <summary>{i18n.t(LoyaltyText::Redeem)}</summary>
-                <TextField label=i18n.t(LoyaltyText::Points) name="points" input_type="number" value=points error=field_message(failure.into(), "points")/>
-                <TextField label=i18n.t(LoyaltyText::Reason) name="points_reason" value=reason error=field_message(failure.into(), "reason")/>
+                <TextField label=i18n.t(LoyaltyText::Points) name="points" input_type="number" value=points error=change.field("points")/>
+                <TextField label=i18n.t(LoyaltyText::Reason) name="points_reason" value=reason error=change.field("reason")/>
                 <div class="actions">
-                    <button type="button" class="button small primary" on:click=move |_| act(false)>{i18n.t(LoyaltyText::Redeem)}</button>
+                    <button type="button" class="button small primary" disabled=move || change.pending().get() on:click=move |_| act(false)>{i18n.t(LoyaltyText::Redeem)}</button>
                     <Show when=can_adjust>
-                        <button type="button" class="button small" title=move || i18n.text(LoyaltyText::AdjustHelp) on:click=move |_| act(true)>{i18n.t(LoyaltyText::Adjust)}</button>
+                        <button type="button" class="button small" disabled=move || change.pending().get() title=move || i18n.text(LoyaltyText::AdjustHelp) on:click=move |_| act(true)>{i18n.t(LoyaltyText::Adjust)}</button>
                     </Show>
                 </div>
             </details>
@@ -121,10 +114,10 @@ pub fn LoyaltySettingsPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{i18n.t(LoyaltyText::Settings)}</h1>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || setup.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok((settings, levels)) => view! {
+            <ResourceView resource=setup let:setup>
+                {
+                    let (settings, levels) = setup;
+                    view! {
                         <RateForm settings on_saved/>
                         <div class="card">
                             <h2>{i18n.t(LoyaltyText::Levels)}</h2>
@@ -132,9 +125,9 @@ pub fn LoyaltySettingsPage() -> impl IntoView {
                             <h3>{i18n.t(LoyaltyText::NewLevel)}</h3>
                             <LevelForm level=Level { active: true, ..Default::default() } on_saved/>
                         </div>
-                    }.into_any(),
-                })}
-            </Transition>
+                    }
+                }
+            </ResourceView>
         </section>
     }
 }
@@ -145,31 +138,26 @@ fn RateForm(settings: LoyaltySettings, on_saved: Callback<()>) -> impl IntoView 
     let toasts = use_toasts();
     let rate = RwSignal::new(settings.points_per_hundred.to_string());
     let expiry = RwSignal::new(settings.expiry_days.to_string());
-    let failure = RwSignal::new(None::<AppError>);
-    let save = move |ev: leptos::ev::SubmitEvent| {
+    let save = server_submission::<SaveLoyaltySettings>().on_success(move |()| {
+        toasts.success(LoyaltyText::Saved);
+        on_saved.run(());
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let next = LoyaltySettings {
+        let settings = LoyaltySettings {
             points_per_hundred: rate.get_untracked().trim().parse().unwrap_or(-1),
             expiry_days: expiry.get_untracked().trim().parse().unwrap_or(-1),
             version: settings.version,
         };
-        spawn_local(async move {
-            match save_loyalty_settings(next).await {
-                Ok(()) => {
-                    toasts.success(LoyaltyText::Saved);
-                    on_saved.run(());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(SaveLoyaltySettings { settings });
     };
     view! {
-        <form class="card form" on:submit=save>
+        <form class="card form" on:submit=submit>
             <div class="grid-2">
-                <TextField label=i18n.t(LoyaltyText::Rate) name="points_per_hundred" input_type="number" value=rate error=field_message(failure.into(), "points_per_hundred")/>
-                <TextField label=i18n.t(LoyaltyText::Expiry) name="expiry_days" input_type="number" value=expiry error=field_message(failure.into(), "expiry_days")/>
+                <TextField label=i18n.t(LoyaltyText::Rate) name="points_per_hundred" input_type="number" value=rate error=save.field("points_per_hundred")/>
+                <TextField label=i18n.t(LoyaltyText::Expiry) name="expiry_days" input_type="number" value=expiry error=save.field("expiry_days")/>
             </div>
-            <div class="actions"><button type="submit" class="button primary">{i18n.t(CommonText::Save)}</button></div>
+            <div class="actions"><button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CommonText::Save)}</button></div>
         </form>
     }
 }
@@ -187,10 +175,13 @@ fn LevelForm(level: Level, on_saved: Callback<()>) -> impl IntoView {
     let min_spend =
         s(format!("{}.{:02}", level.min_spend_minor / 100, level.min_spend_minor % 100));
     let active = RwSignal::new(level.active);
-    let failure = RwSignal::new(None::<AppError>);
-    let save = move |ev: leptos::ev::SubmitEvent| {
+    let save = server_submission::<SaveLevel>().on_success(move |_| {
+        toasts.success(LoyaltyText::Saved);
+        on_saved.run(());
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let next = Level {
+        let level = Level {
             name_zh: name_zh.get_untracked(),
             name_en: name_en.get_untracked(),
             benefits_zh: benefits_zh.get_untracked(),
@@ -200,29 +191,20 @@ fn LevelForm(level: Level, on_saved: Callback<()>) -> impl IntoView {
             active: active.get_untracked(),
             ..level.clone()
         };
-        spawn_local(async move {
-            match save_level(next).await {
-                Ok(_) => {
-                    toasts.success(LoyaltyText::Saved);
-                    on_saved.run(());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(SaveLevel { level });
     };
-    let fail = Signal::from(failure);
     view! {
-        <form class="form level-form" on:submit=save>
+        <form class="form level-form" on:submit=submit>
             <div class="grid-3">
-                <TextField label=i18n.t(crate::i18n::TierText::NameZh) name="name_zh" value=name_zh error=field_message(fail, "name_zh")/>
-                <TextField label=i18n.t(crate::i18n::TierText::NameEn) name="name_en" value=name_en error=field_message(fail, "name_en")/>
-                <TextField label=i18n.t(LoyaltyText::MinPoints) name="min_points" input_type="number" value=min_points error=field_message(fail, "min_points")/>
-                <TextField label=i18n.t(LoyaltyText::MinSpend) name="min_spend" value=min_spend error=field_message(fail, "min_spend")/>
-                <TextField label=i18n.t(LoyaltyText::BenefitsZh) name="benefits_zh" value=benefits_zh/>
-                <TextField label=i18n.t(LoyaltyText::BenefitsEn) name="benefits_en" value=benefits_en/>
+                <TextField label=i18n.t(crate::i18n::TierText::NameZh) name="name_zh" value=name_zh error=save.field("name_zh")/>
+                <TextField label=i18n.t(crate::i18n::TierText::NameEn) name="name_en" value=name_en error=save.field("name_en")/>
+                <TextField label=i18n.t(LoyaltyText::MinPoints) name="min_points" input_type="number" value=min_points error=save.field("min_points")/>
+                <TextField label=i18n.t(LoyaltyText::MinSpend) name="min_spend" value=min_spend error=save.field("min_spend")/>
+                <TextField label=i18n.t(LoyaltyText::BenefitsZh) name="benefits_zh" value=benefits_zh error=save.field("benefits_zh")/>
+                <TextField label=i18n.t(LoyaltyText::BenefitsEn) name="benefits_en" value=benefits_en error=save.field("benefits_en")/>
                 <CheckboxField label=i18n.t(crate::i18n::CustomerText::Active) name="level_active" checked=active/>
             </div>
-            <div class="actions"><button type="submit" class="button small primary">{i18n.t(CommonText::Save)}</button></div>
+            <div class="actions"><button type="submit" class="button small primary" disabled=move || save.pending().get()>{i18n.t(CommonText::Save)}</button></div>
         </form>
     }
 }

@@ -6,11 +6,11 @@ use crate::{
     error::AppError,
     i18n::{CommonText, CustomerText, OrderText, fill, use_i18n},
     ui::{
-        CheckboxField, ErrorNotice, Loading, SelectField, TextField, Timestamp, field_message,
-        use_toasts,
+        CheckboxField, Column, EnumSelect, Loading, ResourceView, Table, TextField, Timestamp,
+        server_submission, use_toasts,
     },
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 pub fn channel_label(channel: Channel) -> OrderText {
     match channel {
@@ -31,34 +31,25 @@ pub fn AddOrderForm(customer_id: CustomerId, on_done: Callback<()>) -> impl Into
     let toasts = use_toasts();
     let products = Resource::new(|| (), |_| list_products(false));
     let order_no = RwSignal::new(String::new());
-    let channel = RwSignal::new(Channel::Sales.as_str().to_owned());
+    let channel = RwSignal::new(Channel::Sales);
     let notes = RwSignal::new(String::new());
     let lines = RwSignal::new(vec![OrderLineInput { quantity: "1".into(), ..Default::default() }]);
-    let failure = RwSignal::new(None::<AppError>);
-    let pending = RwSignal::new(false);
-    let fail = Signal::from(failure);
+    let save = server_submission::<AddOrder>().shows_fields_under("lines.").on_success(move |_| {
+        toasts.success(OrderText::OrderAdded);
+        on_done.run(());
+    });
+    let fail = save.failure();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = OrderInput {
             customer_id,
             order_no: order_no.get_untracked(),
             ordered_at: None,
-            channel: Channel::parse(&channel.get_untracked()).unwrap_or_default(),
+            channel: channel.get_untracked(),
             lines: lines.get_untracked(),
             notes: notes.get_untracked(),
         };
-        pending.set(true);
-        spawn_local(async move {
-            let result = add_order(input).await;
-            pending.set(false);
-            match result {
-                Ok(_) => {
-                    toasts.success(OrderText::OrderAdded);
-                    on_done.run(());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(AddOrder { input });
     };
     let line_error = move |index: usize, field: &str| {
         let key = format!("lines.{index}.{field}");
@@ -95,13 +86,12 @@ pub fn AddOrderForm(customer_id: CustomerId, on_done: Callback<()>) -> impl Into
         <Transition fallback=|| view! { <Loading/> }>
         <form class="form order-form" on:submit=submit data-testid="order-form">
             <div class="grid-3">
-                <TextField label=i18n.t(OrderText::OrderNo) name="order_no" value=order_no error=field_message(fail, "order_no")/>
-                <SelectField label=i18n.t(OrderText::Channel) name="channel" value=channel
-                    options=Signal::derive(move || Channel::ALL.iter().map(|c| (c.as_str().to_owned(), i18n.text(channel_label(*c)).to_owned())).collect::<Vec<_>>())/>
-                <TextField label=i18n.t(CustomerText::Notes) name="order_notes" value=notes error=field_message(fail, "notes")/>
+                <TextField label=i18n.t(OrderText::OrderNo) name="order_no" value=order_no error=save.field("order_no")/>
+                <EnumSelect label=i18n.t(OrderText::Channel) name="channel" value=channel text=channel_label error=save.field("channel")/>
+                <TextField label=i18n.t(CustomerText::Notes) name="order_notes" value=notes error=save.field("notes")/>
             </div>
             <p class="hint">{i18n.t(OrderText::OrderNoHelp)}</p>
-            <span class="field-error">{field_message(fail, "lines")}</span>
+            <span class="field-error">{save.field("lines")}</span>
             {move || {
                 let catalogue = products.get().and_then(Result::ok).unwrap_or_default();
                 lines.get().into_iter().enumerate().map(|(index, line)| {
@@ -142,7 +132,7 @@ pub fn AddOrderForm(customer_id: CustomerId, on_done: Callback<()>) -> impl Into
             <div class="actions">
                 <button type="button" class="button small" on:click=move |_| lines.update(|l| l.push(OrderLineInput { quantity: "1".into(), ..Default::default() }))>{i18n.t(OrderText::AddLine)}</button>
                 <span class="order-total">{i18n.t(OrderText::Total)}": "<strong>{total}</strong></span>
-                <button type="submit" class="button primary" disabled=move || pending.get()>{i18n.t(CustomerText::AddOrder)}</button>
+                <button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CustomerText::AddOrder)}</button>
             </div>
         </form>
         </Transition>
@@ -155,14 +145,18 @@ pub fn OrderList(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl Int
     let i18n = use_i18n();
     let orders = Resource::new(move || version.get(), move |_| list_orders(customer_id, None));
     view! {
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || orders.get().map(|result| match result {
-                Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                Ok(page) if page.items.is_empty() => view! { <p class="empty">{i18n.t(CustomerText::NothingYet)}</p> }.into_any(),
-                Ok(page) => view! {
-                    <table class="table" data-testid="orders">
-                        <thead><tr><th>{i18n.t(OrderText::OrderNo)}</th><th>{i18n.t(OrderText::OrderedAt)}</th><th>{i18n.t(OrderText::Channel)}</th><th>{i18n.t(OrderText::Product)}</th><th class="num">{i18n.t(OrderText::Total)}</th></tr></thead>
-                        <tbody>
+        <ResourceView resource=orders let:page>
+            {if page.items.is_empty() {
+                view! { <p class="empty">{i18n.t(CustomerText::NothingYet)}</p> }.into_any()
+            } else {
+                view! {
+                    <Table testid="orders" columns=vec![
+                        Column::new(i18n.t(OrderText::OrderNo)),
+                        Column::new(i18n.t(OrderText::OrderedAt)),
+                        Column::new(i18n.t(OrderText::Channel)),
+                        Column::new(i18n.t(OrderText::Product)),
+                        Column::new(i18n.t(OrderText::Total)).numeric(),
+                    ]>
                             {page.items.into_iter().map(|o| {
                                 let channel = channel_label(o.channel);
                                 view! {
@@ -175,11 +169,10 @@ pub fn OrderList(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl Int
                                     </tr>
                                 }
                             }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-            })}
-        </Transition>
+                    </Table>
+                }.into_any()
+            }}
+        </ResourceView>
     }
 }
 
@@ -192,11 +185,10 @@ pub fn Recommendations(customer_id: CustomerId, version: Memo<(u64, u32)>) -> im
         <div class="card recommendations" data-testid="recommendations">
             <h2>{i18n.t(CustomerText::Recommended)}</h2>
             <p class="muted small">{i18n.t(CustomerText::RecommendedHelp)}</p>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || items.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted">{i18n.t(CustomerText::NoRecommendations)}</p> }.into_any(),
-                    Ok(list) => view! {
+            <ResourceView resource=items let:list>
+                {match list {
+                    list if list.is_empty() => view! { <p class="muted">{i18n.t(CustomerText::NoRecommendations)}</p> }.into_any(),
+                    list => view! {
                         <ol class="plain-list">
                             {list.into_iter().map(|r| {
                                 let support = r.support;
@@ -210,8 +202,8 @@ pub fn Recommendations(customer_id: CustomerId, version: Memo<(u64, u32)>) -> im
                             }).collect_view()}
                         </ol>
                     }.into_any(),
-                })}
-            </Transition>
+                }}
+            </ResourceView>
         </div>
     }
 }
@@ -224,33 +216,28 @@ pub fn ProductsPage() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let products = Resource::new(move || version.get(), |_| list_products(true));
     let editing = RwSignal::new(Some(ProductInput { active: true, ..Default::default() }));
-    let rebuild = move |_| {
-        spawn_local(async move {
-            if let Err(e) = start_affinity_rebuild().await {
-                toasts.error(e)
-            } else {
-                toasts.success(crate::i18n::AdminText::JobStarted)
-            }
-        })
-    };
+    let rebuild = server_submission::<StartAffinityRebuild>()
+        .on_success(move |_| toasts.success(crate::i18n::AdminText::JobStarted));
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>{i18n.t(CustomerText::Products)}</h1>
                 <div class="actions">
-                    <button type="button" class="button" on:click=rebuild>{i18n.t(OrderText::RebuildAffinity)}</button>
+                    <button type="button" class="button" disabled=move || rebuild.pending().get() on:click=move |_| rebuild.submit(StartAffinityRebuild {})>{i18n.t(OrderText::RebuildAffinity)}</button>
                     <button type="button" class="button primary" on:click=move |_| editing.set(Some(ProductInput { active: true, ..Default::default() }))>{i18n.t(OrderText::NewProduct)}</button>
                 </div>
             </div>
             {move || editing.get().map(|input| view! { <ProductForm input on_saved=Callback::new(move |_| { editing.set(None); version.update(|v| *v += 1); })/> })}
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || products.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(list) => view! {
-                        <div class="table-wrap">
-                            <table class="table" data-testid="products">
-                                <thead><tr><th>{i18n.t(OrderText::Sku)}</th><th>{i18n.t(CustomerText::ExternalId)}</th><th>{i18n.t(CustomerText::Name)}</th><th>{i18n.t(OrderText::Category)}</th><th class="num">{i18n.t(OrderText::Price)}</th><th>{i18n.t(CustomerText::Active)}</th><th></th></tr></thead>
-                                <tbody>
+            <ResourceView resource=products let:list>
+                <Table testid="products" columns=vec![
+                    Column::new(i18n.t(OrderText::Sku)),
+                    Column::new(i18n.t(CustomerText::ExternalId)),
+                    Column::new(i18n.t(CustomerText::Name)),
+                    Column::new(i18n.t(OrderText::Category)),
+                    Column::new(i18n.t(OrderText::Price)).numeric(),
+                    Column::new(i18n.t(CustomerText::Active)),
+                    Column::blank(),
+                ]>
                                     {list.into_iter().map(|p| {
                                         let input = ProductInput {
                                             id: Some(p.id),
@@ -274,12 +261,8 @@ pub fn ProductsPage() -> impl IntoView {
                                             </tr>
                                         }
                                     }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
-                })}
-            </Transition>
+                </Table>
+            </ResourceView>
         </section>
     }
 }
@@ -294,11 +277,13 @@ fn ProductForm(input: ProductInput, on_saved: Callback<()>) -> impl IntoView {
     let category = RwSignal::new(input.category.clone());
     let price = RwSignal::new(input.unit_price.clone());
     let active = RwSignal::new(input.active);
-    let failure = RwSignal::new(None::<AppError>);
-    let fail = Signal::from(failure);
+    let save = server_submission::<SaveProduct>().on_success(move |_| {
+        toasts.success(OrderText::ProductSaved);
+        on_saved.run(());
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let next = ProductInput {
+        let input = ProductInput {
             sku: sku.get_untracked(),
             external_id: external_id.get_untracked(),
             name: name.get_untracked(),
@@ -307,27 +292,19 @@ fn ProductForm(input: ProductInput, on_saved: Callback<()>) -> impl IntoView {
             active: active.get_untracked(),
             ..input.clone()
         };
-        spawn_local(async move {
-            match save_product(next).await {
-                Ok(_) => {
-                    toasts.success(OrderText::ProductSaved);
-                    on_saved.run(());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(SaveProduct { input });
     };
     view! {
         <form class="card form panel" on:submit=submit data-testid="product-form">
             <div class="grid-3">
-                <TextField label=i18n.t(OrderText::Sku) name="sku" value=sku error=field_message(fail, "sku")/>
-                <TextField label=i18n.t(CustomerText::ExternalId) name="product_external_id" value=external_id error=field_message(fail, "external_id")/>
-                <TextField label=i18n.t(CustomerText::Name) name="product_name" value=name error=field_message(fail, "name")/>
-                <TextField label=i18n.t(OrderText::Category) name="category" value=category/>
-                <TextField label=i18n.t(OrderText::Price) name="unit_price" value=price error=field_message(fail, "unit_price")/>
+                <TextField label=i18n.t(OrderText::Sku) name="sku" value=sku error=save.field("sku")/>
+                <TextField label=i18n.t(CustomerText::ExternalId) name="product_external_id" value=external_id error=save.field("external_id")/>
+                <TextField label=i18n.t(CustomerText::Name) name="product_name" value=name error=save.field("name")/>
+                <TextField label=i18n.t(OrderText::Category) name="category" value=category error=save.field("category")/>
+                <TextField label=i18n.t(OrderText::Price) name="unit_price" value=price error=save.field("unit_price")/>
                 <CheckboxField label=i18n.t(CustomerText::Active) name="active" checked=active/>
             </div>
-            <div class="actions"><button type="submit" class="button primary">{i18n.t(CommonText::Save)}</button></div>
+            <div class="actions"><button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CommonText::Save)}</button></div>
         </form>
     }
 }

@@ -3,14 +3,12 @@
 use super::{api::*, model::*};
 use crate::{
     customers::model::CustomerId,
-    error::AppError,
     events::{Topic, use_server_events},
     i18n::{TaskText, Text, fill, use_i18n},
     pipeline::model::OpportunityId,
     tickets::model::TicketId,
     ui::{
-        ErrorNotice, Loading, SelectField, TextField, Timestamp, ToastKind, field_message,
-        use_toasts,
+        EnumSelect, ResourceView, TextField, Timestamp, ToastKind, server_submission, use_toasts,
     },
 };
 use chrono::{DateTime, Utc};
@@ -46,21 +44,11 @@ fn TaskItem(task: Task, on_done: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
     let (id, version) = (task.id, task.version);
-    let done = move |_| {
-        spawn_local(async move {
-            match complete_task(id, version).await {
-                Ok(next) => {
-                    if next.is_some() {
-                        toasts.success(TaskText::DoneAndRepeated);
-                    } else {
-                        toasts.success(TaskText::Done);
-                    }
-                    on_done.run(());
-                }
-                Err(error) => toasts.error(error),
-            }
-        });
-    };
+    let complete = server_submission::<CompleteTask>().on_success(move |next| {
+        toasts.success(if next.is_some() { TaskText::DoneAndRepeated } else { TaskText::Done });
+        on_done.run(());
+    });
+    let done = move |_| complete.submit(CompleteTask { id, version });
     let priority = task.priority;
     view! {
         <li class="task" data-testid="task" class:high=priority == Priority::High>
@@ -91,49 +79,38 @@ pub fn TaskForm(
     let title = RwSignal::new(String::new());
     let due = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
-    let priority = RwSignal::new(Priority::Normal.as_str().to_owned());
-    let failure = RwSignal::new(None::<AppError>);
-    let priorities = Signal::derive(move || {
-        Priority::ALL
-            .iter()
-            .map(|p| (p.as_str().to_owned(), priority_label(*p).text(i18n.locale()).to_owned()))
-            .collect::<Vec<_>>()
+    let priority = RwSignal::new(Priority::Normal);
+    let save = server_submission::<CreateTask>().on_success(move |_| {
+        title.set(String::new());
+        toasts.success(TaskText::Created);
+        on_done.run(());
     });
-    let save = move |_| {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         let input = TaskInput {
             title: title.get_untracked(),
             customer_id,
             opportunity_id,
             ticket_id,
             due_at: local_to_utc(&due.get_untracked()),
-            priority: Priority::parse(&priority.get_untracked()).unwrap_or_default(),
+            priority: priority.get_untracked(),
             repeat_days: repeat.get_untracked(),
             ..Default::default()
         };
-        spawn_local(async move {
-            match create_task(input).await {
-                Ok(_) => {
-                    title.set(String::new());
-                    failure.set(None);
-                    toasts.success(TaskText::Created);
-                    on_done.run(());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(CreateTask { input });
     };
     view! {
-        <div class="form task-form" data-testid="task-form">
+        <form class="form task-form" data-testid="task-form" on:submit=submit>
             <div class="grid-2">
-                <TextField label=i18n.t(TaskText::Title) name="task_title" value=title error=field_message(failure.into(), "title")/>
-                <TextField label=i18n.t(TaskText::Due) name="task_due" input_type="datetime-local" value=due error=field_message(failure.into(), "due_at")/>
-                <SelectField label=i18n.t(TaskText::Priority) name="task_priority" value=priority options=priorities/>
-                <TextField label=i18n.t(TaskText::RepeatDays) name="task_repeat" input_type="number" value=repeat error=field_message(failure.into(), "repeat_days")/>
+                <TextField label=i18n.t(TaskText::Title) name="task_title" value=title error=save.field("title")/>
+                <TextField label=i18n.t(TaskText::Due) name="task_due" input_type="datetime-local" value=due error=save.field("due_at")/>
+                <EnumSelect label=i18n.t(TaskText::Priority) name="task_priority" value=priority text=priority_label error=save.field("priority")/>
+                <TextField label=i18n.t(TaskText::RepeatDays) name="task_repeat" input_type="number" value=repeat error=save.field("repeat_days")/>
             </div>
             <div class="actions">
-                <button type="button" class="button primary" on:click=save>{i18n.t(TaskText::AddTask)}</button>
+                <button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(TaskText::AddTask)}</button>
             </div>
-        </div>
+        </form>
     }
 }
 
@@ -167,18 +144,13 @@ pub fn MyDayPage() -> impl IntoView {
                 </div>
             </div>
             <div class="card"><TaskForm customer_id=None opportunity_id=None on_done=refresh/></div>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || day.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(day) => view! {
-                        <div class="grid-3">
-                            {section(TaskText::Overdue, day.overdue, "tasks-overdue")}
-                            {section(TaskText::Today, day.today, "tasks-today")}
-                            {section(TaskText::Upcoming, day.upcoming, "tasks-upcoming")}
-                        </div>
-                    }.into_any(),
-                })}
-            </Transition>
+            <ResourceView resource=day let:day>
+                <div class="grid-3">
+                    {section(TaskText::Overdue, day.overdue, "tasks-overdue")}
+                    {section(TaskText::Today, day.today, "tasks-today")}
+                    {section(TaskText::Upcoming, day.upcoming, "tasks-upcoming")}
+                </div>
+            </ResourceView>
         </section>
     }
 }
@@ -211,13 +183,13 @@ pub fn TaskSection(
             <Show when=move || adding.get()>
                 <TaskForm customer_id opportunity_id ticket_id on_done=refresh/>
             </Show>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || tasks.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted small">{i18n.t(TaskText::Nothing)}</p> }.into_any(),
-                    Ok(list) => view! { <ul class="plain-list tasks">{list.into_iter().map(|task| view! { <TaskItem task on_done=refresh/> }).collect_view()}</ul> }.into_any(),
-                })}
-            </Transition>
+            <ResourceView resource=tasks let:list>
+                {if list.is_empty() {
+                    view! { <p class="muted small">{i18n.t(TaskText::Nothing)}</p> }.into_any()
+                } else {
+                    view! { <ul class="plain-list tasks">{list.into_iter().map(|task| view! { <TaskItem task on_done=refresh/> }).collect_view()}</ul> }.into_any()
+                }}
+            </ResourceView>
         </div>
     }
 }

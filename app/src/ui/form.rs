@@ -53,7 +53,7 @@ where
             action.value().with(|result| {
                 let Some(Err(error)) = result else { return };
                 let all_shown = error.field_errors().is_some_and(|errors| {
-                    shown.with_value(|shown| errors.0.keys().all(|field| shown.contains(field)))
+                    shown.with_value(|shown| errors.0.keys().all(|field| is_shown(shown, field)))
                 });
                 if !all_shown {
                     toasts.error(error.clone());
@@ -90,11 +90,25 @@ where
         Signal::derive(move || value.with(|result| result.as_ref()?.as_ref().err().cloned()))
     }
 
+    /// Marks the fields under `prefix` (e.g. `lines.` for `lines.0.quantity`) as shown by the
+    /// form itself, for fields it lays out in a list of its own.
+    pub fn shows_fields_under(self, prefix: &str) -> Self {
+        self.shown.update_value(|shown| shown.push(format!("{prefix}*")));
+        self
+    }
+
     /// The translated message for `field` from the last failed submission.
     pub fn field(self, field: &str) -> Signal<Option<String>> {
         self.shown.update_value(|shown| shown.push(field.to_owned()));
         field_message(self.failure(), field)
     }
+}
+
+fn is_shown(shown: &[String], field: &str) -> bool {
+    shown.iter().any(|entry| match entry.strip_suffix('*') {
+        Some(prefix) => field.starts_with(prefix),
+        None => entry == field,
+    })
 }
 
 /// A form's buttons: submit (disabled while the submission is on its way) and, when
