@@ -6,17 +6,17 @@
 use crate::{
     auth::{model::Role, views::use_auth_session},
     customers::{
-        api::{delete_customer, get_customer},
+        api::{DeleteCustomer, get_customer},
         views::{ContactsView, KeyFacts, OwnerForm, StatusBadges, TagForm, TimelineView, param_id},
     },
     error::AppError,
     events::{Topic, use_server_events},
-    i18n::{CommonText, CustomerText, Locale, OrderText, Text, use_i18n},
+    i18n::{CommonText, CustomerText, Locale, OrderText, Text, fill, use_i18n},
     interactions::views::{InteractionList, LogInteractionForm},
     orders::views::{AddOrderForm, OrderList, Recommendations},
-    ui::{ErrorNotice, Loading, use_toasts},
+    ui::{ConfirmDialog, ErrorNotice, Loading, server_submission, use_toasts},
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_navigate};
 use std::sync::Arc;
 
@@ -83,23 +83,15 @@ pub fn CustomerPage() -> impl IntoView {
         action.set(None);
     });
     let can_delete = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
+    let confirming_delete = RwSignal::new(false);
+    let deletion = server_submission::<DeleteCustomer>().on_success(move |()| {
+        toasts.success(CustomerText::Deleted);
+        navigate("/customers", Default::default());
+    });
     let delete = Callback::new(move |_: ()| {
-        let Some(id) = id.get_untracked() else { return };
-        let confirmed =
-            cfg!(not(feature = "hydrate")) || web_confirm(i18n.text(CustomerText::ConfirmDelete));
-        if !confirmed {
-            return;
+        if let Some(id) = id.get_untracked() {
+            deletion.submit(DeleteCustomer { id });
         }
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match delete_customer(id).await {
-                Ok(()) => {
-                    toasts.success(CustomerText::Deleted);
-                    navigate("/customers", Default::default());
-                }
-                Err(error) => toasts.error(error),
-            }
-        });
     });
 
     let header = move || {
@@ -117,7 +109,7 @@ pub fn CustomerPage() -> impl IntoView {
                         </div>
                         <div class="actions">
                             <A href=format!("/customers/{}/edit", id.0) attr:class="button">{i18n.t(CommonText::Edit)}</A>
-                            <Show when=can_delete><button type="button" class="button ghost" on:click=move |_| delete.run(())>{i18n.t(CustomerText::Delete)}</button></Show>
+                            <Show when=can_delete><button type="button" class="button ghost" data-testid="delete-customer" on:click=move |_| confirming_delete.set(true)>{i18n.t(CustomerText::Delete)}</button></Show>
                         </div>
                     </div>
                     <KeyFacts detail=detail.clone()/>
@@ -143,9 +135,22 @@ pub fn CustomerPage() -> impl IntoView {
         })
     };
 
+    let delete_title = move || {
+        let name = customer_name.get().unwrap_or_default();
+        fill(i18n.text(CustomerText::DeleteTitle), &[("name", &name)])
+    };
+    let delete_message = move || {
+        format!(
+            "{} {}",
+            i18n.text(CustomerText::ConfirmDelete),
+            i18n.text(CustomerText::ConfirmDeleteHelp)
+        )
+    };
     view! {
         <section class="page customer-360">
             <Transition fallback=|| view! { <Loading/> }>{header}</Transition>
+            <ConfirmDialog open=confirming_delete testid="confirm-delete" title=delete_title message=delete_message
+                confirm=i18n.t(CustomerText::Delete) on_confirm=delete/>
             <div class="grid-360">
                 <div class="card">
                     <div class="tabs" role="tablist">
@@ -176,14 +181,4 @@ pub fn CustomerPage() -> impl IntoView {
             </div>
         </section>
     }
-}
-
-#[cfg(feature = "hydrate")]
-fn web_confirm(message: &str) -> bool {
-    web_sys::window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn web_confirm(_message: &str) -> bool {
-    false
 }

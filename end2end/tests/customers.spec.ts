@@ -2,7 +2,7 @@
 // the 360 page), find by fragments, import a CSV with a bad row, merge two duplicates.
 import { expect, test } from "../support/fixtures";
 import { readFileSync } from "node:fs";
-import { ADMIN, MANAGER, MEMBER, hydrated, screenshot, signIn } from "../support/helpers";
+import { ADMIN, MANAGER, MEMBER, hydrated, screenshot, signIn, sql } from "../support/helpers";
 
 // Forms are submitted with bad input on purpose; Chromium logs each refused save (422).
 test.use({ expectedConsoleErrors: [/status of 422/] });
@@ -142,4 +142,38 @@ test("an admin merges two duplicate customers side by side", async ({ page }) =>
   await page.getByTestId("merges").getByRole("link", { name: survivorName }).click();
   await expect(page.getByTestId("timeline")).toContainText("合并了重复客户");
   await screenshot(page, "17-merged-360");
+});
+
+test("deleting a customer asks first: Escape keeps it, confirming moves it to the recycle bin", async ({ page }) => {
+  const name = "宁波甬江删除测试有限公司";
+  await signIn(page, MANAGER);
+  await page.goto("/customers/new");
+  await hydrated(page);
+  const form = page.getByTestId("customer-form");
+  await form.getByLabel("名称").fill(name);
+  await form.getByLabel("电话").fill("136 0574 1111");
+  await form.getByRole("button", { name: "保存" }).click();
+  await expect(page.getByTestId("customer-name")).toHaveText(name);
+  const customerUrl = page.url();
+  const id = customerUrl.split("/").pop();
+
+  // The browser's own modal dialog: named by its heading, closed by Escape with nothing done.
+  await page.getByTestId("delete-customer").click();
+  const dialog = page.getByRole("dialog", { name: `删除客户「${name}」` });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText("管理员可以从回收站恢复");
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  expect(page.url()).toBe(customerUrl);
+  const [kept] = await sql<{ deleted: boolean }>("select deleted_at is not null as deleted from customers where id = $1", [id]);
+  expect(kept.deleted).toBe(false);
+
+  await page.getByTestId("delete-customer").click();
+  await expect(dialog).toBeVisible();
+  await screenshot(page, "14-delete-customer-dialog");
+  await dialog.getByRole("button", { name: "删除" }).click();
+  await page.waitForURL(/\/customers$/);
+  await expect(page.getByText("客户已移入回收站")).toBeVisible();
+  const [gone] = await sql<{ deleted: boolean }>("select deleted_at is not null as deleted from customers where id = $1", [id]);
+  expect(gone.deleted).toBe(true);
 });

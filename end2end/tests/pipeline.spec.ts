@@ -142,6 +142,23 @@ test("two people moving the same card at once end with one move and one clear me
   await hydrated(page);
   await expect(column(page, "Negotiation").locator(`[data-id="${opportunityId}"]`)).toHaveCount(1);
   await managerContext.close();
+
+  // Dropping it on Lost asks for the reason in a modal dialog; Escape leaves the card where it was.
+  await card(page).focus();
+  await page.keyboard.press("Space");
+  for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("Space");
+  const lost = page.getByRole("dialog", { name: `将“${COMPANY}”标记为输单` });
+  await expect(lost).toBeVisible();
+  await expect(lost.getByRole("button", { name: "标记输单" })).toBeDisabled();
+  await lost.getByLabel("输单原因").fill("预算取消");
+  await screenshot(page, "32b-pipeline-lost-dialog");
+  await page.keyboard.press("Escape");
+  await expect(lost).toBeHidden();
+  await expect(column(page, "Negotiation").locator(`[data-id="${opportunityId}"]`)).toHaveCount(1);
+  await page.reload();
+  await hydrated(page);
+  await expect(column(page, "Negotiation").locator(`[data-id="${opportunityId}"]`)).toHaveCount(1);
 });
 
 test("winning the opportunity shows in the forecast and on the customer's timeline", async ({ page }) => {

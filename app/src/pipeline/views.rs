@@ -9,7 +9,7 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{CommonText, Locale, SalesText, Text, fill, use_i18n},
     ui::{
-        ErrorNotice, Loading, MoreButton, SelectField, TextField, Timestamp, field_message,
+        Dialog, ErrorNotice, Loading, MoreButton, SelectField, TextField, Timestamp, field_message,
         use_toasts,
     },
 };
@@ -195,6 +195,8 @@ fn BoardView(board: Board, filter: BoardFilter, reload: RwSignal<u32>) -> impl I
     // The keyboard's picked-up card and the column it would go to.
     let picked = RwSignal::new(None::<(OpportunityId, usize)>);
     let pending_lost = RwSignal::new(None::<(Card, StageId)>);
+    // Open while a move to a lost stage waits for its reason; closing (or Escape) drops the move.
+    let lost_open = RwSignal::new(false);
     let lost_reason = RwSignal::new(String::new());
     let announcement = RwSignal::new(String::new());
     let saving = RwSignal::new(Vec::<OpportunityId>::new());
@@ -300,6 +302,7 @@ fn BoardView(board: Board, filter: BoardFilter, reload: RwSignal<u32>) -> impl I
         if lost {
             lost_reason.set(String::new());
             pending_lost.set(Some((card, to)));
+            lost_open.set(true);
         } else {
             commit_move(card, to, None);
         }
@@ -603,25 +606,22 @@ fn BoardView(board: Board, filter: BoardFilter, reload: RwSignal<u32>) -> impl I
             </div>
         })}
         <p class="visually-hidden" aria-live="polite" data-testid="board-announcement">{move || announcement.get()}</p>
-        {move || pending_lost.get().map(|(card, to)| {
-            let confirm_card = card.clone();
-            view! {
-                <div class="dialog-backdrop">
-                    <div class="dialog card" role="dialog" aria-modal="true" data-testid="lost-dialog">
-                        <h2>{move || fill(i18n.text(SalesText::MarkLostTitle), &[("title", &card.title)])}</h2>
-                        <TextField label=i18n.t(SalesText::LostReason) name="lost_reason" value=lost_reason required=true/>
-                        <div class="actions">
-                            <button type="button" class="button primary" disabled=move || lost_reason.with(|r| r.trim().is_empty())
-                                on:click=move |_| {
-                                    pending_lost.set(None);
-                                    commit_move(confirm_card.clone(), to, Some(lost_reason.get_untracked()));
-                                }>{i18n.t(SalesText::MarkLost)}</button>
-                            <button type="button" class="button ghost" on:click=move |_| pending_lost.set(None)>{i18n.t(CommonText::Cancel)}</button>
-                        </div>
-                    </div>
-                </div>
-            }
-        })}
+        <Dialog open=lost_open testid="lost-dialog" title=move || {
+            let title = pending_lost.with(|p| p.as_ref().map(|(card, _)| card.title.clone())).unwrap_or_default();
+            fill(i18n.text(SalesText::MarkLostTitle), &[("title", &title)])
+        }>
+            <TextField label=i18n.t(SalesText::LostReason) name="lost_reason" value=lost_reason required=true/>
+            <div class="actions">
+                <button type="button" class="button primary" disabled=move || lost_reason.with(|r| r.trim().is_empty())
+                    on:click=move |_| {
+                        lost_open.set(false);
+                        if let Some((card, to)) = pending_lost.get_untracked() {
+                            commit_move(card, to, Some(lost_reason.get_untracked()));
+                        }
+                    }>{i18n.t(SalesText::MarkLost)}</button>
+                <button type="button" class="button ghost" on:click=move |_| lost_open.set(false)>{i18n.t(CommonText::Cancel)}</button>
+            </div>
+        </Dialog>
     }
 }
 

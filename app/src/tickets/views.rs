@@ -9,12 +9,13 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{CommonText, Text, TicketText, fill, use_i18n},
     ui::{
-        CheckboxField, ErrorNotice, Loading, MoreButton, PagedList, SelectField, TextField,
-        Timestamp, field_message, span_text, use_toasts,
+        CheckboxField, Column, EnumSelect, PagedList, PagedTable, ResourceView, SelectField,
+        Submission, Table, TextField, Timestamp, field_message, server_submission, span_text,
+        use_toasts,
     },
 };
 use chrono::{DateTime, Utc};
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 
 pub fn status_label(status: TicketStatus) -> TicketText {
@@ -66,20 +67,6 @@ fn queue_label(queue: Queue) -> TicketText {
         Queue::Waiting => TicketText::QueueWaiting,
         Queue::AllOpen => TicketText::QueueAll,
     }
-}
-
-/// Options of a select from an enum's values and their labels.
-fn options<T: Copy + Send + Sync + 'static, K: Text>(
-    all: &'static [T],
-    value: fn(T) -> &'static str,
-    label: fn(T) -> K,
-) -> Signal<Vec<(String, String)>> {
-    let i18n = use_i18n();
-    Signal::derive(move || {
-        all.iter()
-            .map(|v| (value(*v).to_owned(), label(*v).text(i18n.locale()).to_owned()))
-            .collect()
-    })
 }
 
 /// The current time, ticking every half minute in the browser so countdowns move.
@@ -173,22 +160,29 @@ pub fn TicketsPage() -> impl IntoView {
         );
         list
     });
+    let assignment = server_submission::<AssignTickets>().on_success(move |n| {
+        selected.set(Vec::new());
+        local.update(|v| *v += 1);
+        toasts.show(crate::ui::ToastKind::Success, move |l| {
+            fill(TicketText::Assigned.text(l), &[("n", &n)])
+        });
+    });
     let assign = move |_| {
         let ids = selected.get_untracked();
         let Ok(to) = assignee.get_untracked().parse::<i64>() else { return };
-        spawn_local(async move {
-            match assign_tickets(ids, crate::auth::model::UserId(to)).await {
-                Ok(n) => {
-                    selected.set(Vec::new());
-                    local.update(|v| *v += 1);
-                    toasts.show(crate::ui::ToastKind::Success, move |l| {
-                        fill(TicketText::Assigned.text(l), &[("n", &n)])
-                    });
-                }
-                Err(error) => toasts.error(error),
-            }
-        });
+        assignment.submit(AssignTickets { ids, assignee_id: crate::auth::model::UserId(to) });
     };
+    let columns = vec![
+        Column::blank(),
+        Column::new(i18n.t(TicketText::Subject)),
+        Column::new(i18n.t(TicketText::Customer)),
+        Column::new(i18n.t(TicketText::Tier)),
+        Column::new(i18n.t(TicketText::Priority)),
+        Column::new(i18n.t(TicketText::Status)),
+        Column::new(i18n.t(TicketText::Assignee)),
+        Column::new(i18n.t(TicketText::Sla)),
+        Column::blank(),
+    ];
     view! {
         <section class="page tickets-page">
             <div class="page-head">
@@ -216,37 +210,14 @@ pub fn TicketsPage() -> impl IntoView {
                 <Show when=is_manager>
                     <div class="card inline-form bulk-bar">
                         <SelectField label=i18n.t(TicketText::AssignTo) name="bulk_assignee" value=assignee options=agent_options/>
-                        <button type="button" class="button" disabled=move || selected.with(Vec::is_empty) on:click=assign>
+                        <button type="button" class="button" disabled=move || selected.with(Vec::is_empty) || assignment.pending().get() on:click=assign>
                             {i18n.t(TicketText::AssignSelected)}" ("{move || selected.with(Vec::len)}")"
                         </button>
                     </div>
                 </Show>
             </Transition>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || pages.rows().map(|rows| match rows {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(rows) if rows.is_empty() => view! { <p class="muted empty">{i18n.t(TicketText::NoTickets)}</p> }.into_any(),
-                    Ok(rows) => view! {
-                        <div class="card table-wrap">
-                            <table class="table" data-testid="queue">
-                                <thead><tr>
-                                    <th></th>
-                                    <th>{i18n.t(TicketText::Subject)}</th><th>{i18n.t(TicketText::Customer)}</th>
-                                    <th>{i18n.t(TicketText::Tier)}</th><th>{i18n.t(TicketText::Priority)}</th>
-                                    <th>{i18n.t(TicketText::Status)}</th><th>{i18n.t(TicketText::Assignee)}</th>
-                                    <th>{i18n.t(TicketText::Sla)}</th><th></th>
-                                </tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|row| view! {
-                                        <QueueRow row now selected on_change=Callback::new(move |_| local.update(|v| *v += 1))/>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
-                })}
-            </Transition>
-            <MoreButton visible=Signal::derive(move || pages.has_more()) pending=Signal::derive(move || pages.loading_more()) on_click=move || pages.load_more()/>
+            <PagedTable list=pages columns testid="queue" empty=i18n.t(TicketText::NoTickets)
+                row=move |row| view! { <QueueRow row now selected on_change=Callback::new(move |_| local.update(|v| *v += 1))/> }/>
         </section>
     }
 }
@@ -261,20 +232,14 @@ fn QueueRow(
     let i18n = use_i18n();
     let toasts = use_toasts();
     let id = row.id;
-    let claim = move |_| {
-        spawn_local(async move {
-            match claim_ticket(id).await {
-                Ok(()) => {
-                    toasts.success(TicketText::Claimed);
-                    on_change.run(());
-                }
-                Err(error) => {
-                    toasts.error(error);
-                    on_change.run(());
-                }
-            }
-        });
-    };
+    // Refused when someone claimed it first: the queue reloads to show who.
+    let claiming = server_submission::<ClaimTicket>()
+        .on_success(move |()| {
+            toasts.success(TicketText::Claimed);
+            on_change.run(());
+        })
+        .on_failure(move || on_change.run(()));
+    let claim = move |_| claiming.submit(ClaimTicket { id });
     let (priority, status) = (row.priority, row.status);
     let tier = row.clone();
     let badge_row = row.clone();
@@ -307,20 +272,25 @@ pub fn TicketForm(customer: Option<(CustomerId, String)>, on_done: Callback<()>)
     let chosen = RwSignal::new(customer);
     let subject = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    let channel = RwSignal::new(Channel::Phone.as_str().to_owned());
-    let category = RwSignal::new(Category::Question.as_str().to_owned());
-    let priority = RwSignal::new(TicketPriority::Normal.as_str().to_owned());
+    let channel = RwSignal::new(Channel::Phone);
+    let category = RwSignal::new(Category::Question);
+    let priority = RwSignal::new(TicketPriority::Normal);
     let assign_me = RwSignal::new(false);
-    let failure = RwSignal::new(None::<AppError>);
     let session = use_auth_session();
     let channels: &'static [Channel] =
         &[Channel::Phone, Channel::Email, Channel::WebForm, Channel::Wechat, Channel::WalkIn];
-    let save = move |_| {
+    let save = server_submission::<CreateTicket>().on_success(move |id| {
+        toasts.success(TicketText::Created);
+        on_done.run(());
+        navigate(&format!("/tickets/{}", id.0), Default::default());
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         let input = TicketInput {
             customer_id: chosen.get_untracked().map(|c| c.0),
-            channel: Channel::parse(&channel.get_untracked()).unwrap_or_default(),
-            category: Category::parse(&category.get_untracked()).unwrap_or_default(),
-            priority: TicketPriority::parse(&priority.get_untracked()).unwrap_or_default(),
+            channel: channel.get_untracked(),
+            category: category.get_untracked(),
+            priority: priority.get_untracked(),
             subject: subject.get_untracked(),
             description: description.get_untracked(),
             assignee_id: assign_me
@@ -329,40 +299,30 @@ pub fn TicketForm(customer: Option<(CustomerId, String)>, on_done: Callback<()>)
                 .flatten(),
             ..Default::default()
         };
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match create_ticket(input).await {
-                Ok(id) => {
-                    toasts.success(TicketText::Created);
-                    on_done.run(());
-                    navigate(&format!("/tickets/{}", id.0), Default::default());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(CreateTicket { input });
     };
     view! {
-        <div class="card form panel" data-testid="ticket-form">
+        <form class="card form panel" data-testid="ticket-form" on:submit=submit>
             <h2>{i18n.t(TicketText::NewTicket)}</h2>
             {(!fixed).then(|| view! {
-                <crate::customers::views::CustomerPicker label=i18n.t(TicketText::Customer) chosen error=field_message(failure.into(), "customer_id")/>
+                <crate::customers::views::CustomerPicker label=i18n.t(TicketText::Customer) chosen error=save.field("customer_id")/>
             })}
-            <TextField label=i18n.t(TicketText::Subject) name="subject" value=subject error=field_message(failure.into(), "subject")/>
+            <TextField label=i18n.t(TicketText::Subject) name="subject" value=subject error=save.field("subject")/>
             <div class="grid-2">
-                <SelectField label=i18n.t(TicketText::Channel) name="channel" value=channel options=options(channels, Channel::as_str, channel_label)/>
-                <SelectField label=i18n.t(TicketText::Category) name="category" value=category options=options(Category::ALL, Category::as_str, category_label)/>
-                <SelectField label=i18n.t(TicketText::Priority) name="priority" value=priority options=options(TicketPriority::ALL, TicketPriority::as_str, priority_label)/>
+                <EnumSelect label=i18n.t(TicketText::Channel) name="channel" value=channel text=channel_label choices=channels error=save.field("channel")/>
+                <EnumSelect label=i18n.t(TicketText::Category) name="category" value=category text=category_label error=save.field("category")/>
+                <EnumSelect label=i18n.t(TicketText::Priority) name="priority" value=priority text=priority_label error=save.field("priority")/>
                 <CheckboxField label=i18n.t(TicketText::Claim) name="assign_me" checked=assign_me/>
             </div>
             <div class="field">
                 <label for="field-description">{i18n.t(TicketText::Description)}</label>
                 <textarea id="field-description" name="description" rows="4" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
-                <span class="field-error">{field_message(failure.into(), "description")}</span>
+                <span class="field-error">{save.field("description")}</span>
             </div>
             <div class="actions">
-                <button type="button" class="button primary" on:click=save>{i18n.t(CommonText::Save)}</button>
+                <button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CommonText::Save)}</button>
             </div>
-        </div>
+        </form>
     }
 }
 
@@ -398,29 +358,28 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
         },
     );
     let refresh = Callback::new(move |_| local.update(|v| *v += 1));
+    // Either may be refused because someone else acted first: the ticket reloads either way.
+    let claiming = server_submission::<ClaimTicket>()
+        .on_success(move |()| {
+            toasts.success(TicketText::Claimed);
+            refresh.run(());
+        })
+        .on_failure(move || refresh.run(()));
+    let status_change = server_submission::<SetTicketStatus>()
+        .on_success(move |()| {
+            toasts.success(TicketText::StatusChanged);
+            refresh.run(());
+        })
+        .on_failure(move || refresh.run(()));
     view! {
         <section class="page ticket-page">
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || ticket.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(detail) => {
+            <ResourceView resource=ticket let:detail>
+                {
                         let row = detail.row.clone();
                         let (tier_row, badge_row) = (row.clone(), row.clone());
                         let (id, version, status, priority) = (row.id, row.version, row.status, row.priority);
-                        let claim = move |_| spawn_local(async move {
-                            match claim_ticket(id).await {
-                                Ok(()) => toasts.success(TicketText::Claimed),
-                                Err(error) => toasts.error(error),
-                            }
-                            refresh.run(());
-                        });
-                        let move_to = move |to: TicketStatus| spawn_local(async move {
-                            match set_ticket_status(id, version, to).await {
-                                Ok(()) => toasts.success(TicketText::StatusChanged),
-                                Err(error) => toasts.error(error),
-                            }
-                            refresh.run(());
-                        });
+                        let claim = move |_| claiming.submit(ClaimTicket { id });
+                        let move_to = move |to: TicketStatus| status_change.submit(SetTicketStatus { id, version, status: to });
                         let targets = match (detail.first_response_minutes, detail.resolution_minutes) {
                             (Some(first), Some(resolution)) => Some((first, resolution, detail.business_hours)),
                             _ => None,
@@ -506,10 +465,9 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
                                     </div>
                                 </aside>
                             </div>
-                        }.into_any()
-                    }
-                })}
-            </Transition>
+                        }
+                }
+            </ResourceView>
             // Outside the transition: the sections load their own lists.
             {move || id.get().map(beside)}
         </section>
@@ -520,15 +478,12 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
 #[derive(Clone, Copy)]
 struct ReplyDraft {
     body: RwSignal<String>,
-    kind: RwSignal<String>,
+    kind: RwSignal<MessageKind>,
 }
 
 impl ReplyDraft {
     fn new() -> Self {
-        Self {
-            body: RwSignal::new(String::new()),
-            kind: RwSignal::new(MessageKind::Reply.as_str().to_owned()),
-        }
+        Self { body: RwSignal::new(String::new()), kind: RwSignal::new(MessageKind::Reply) }
     }
 }
 
@@ -537,39 +492,35 @@ fn ReplyForm(id: TicketId, draft: ReplyDraft, on_done: Callback<()>) -> impl Int
     let i18n = use_i18n();
     let toasts = use_toasts();
     let ReplyDraft { body, kind } = draft;
-    let failure = RwSignal::new(None::<AppError>);
     let kinds: &'static [MessageKind] =
         &[MessageKind::Reply, MessageKind::Note, MessageKind::Customer];
-    let kind_label = |k: MessageKind| match k {
-        MessageKind::Reply => TicketText::Reply,
-        MessageKind::Note => TicketText::InternalNote,
-        MessageKind::Customer => TicketText::CustomerMessage,
-    };
-    let send = move |_| {
-        let text = body.get_untracked();
-        let message_kind = MessageKind::parse(&kind.get_untracked()).unwrap_or_default();
-        spawn_local(async move {
-            match reply_to_ticket(id, message_kind, text).await {
-                Ok(()) => {
-                    body.set(String::new());
-                    failure.set(None);
-                    toasts.success(TicketText::Sent);
-                    on_done.run(());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+    fn kind_label(kind: MessageKind) -> TicketText {
+        match kind {
+            MessageKind::Reply => TicketText::Reply,
+            MessageKind::Note => TicketText::InternalNote,
+            MessageKind::Customer => TicketText::CustomerMessage,
+        }
+    }
+    let reply = server_submission::<ReplyToTicket>().on_success(move |()| {
+        body.set(String::new());
+        toasts.success(TicketText::Sent);
+        on_done.run(());
+    });
+    let body_error = reply.field("body");
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        reply.submit(ReplyToTicket { id, kind: kind.get_untracked(), body: body.get_untracked() });
     };
     view! {
-        <div class="form reply-form" data-testid="reply-form">
-            <SelectField label=i18n.t(TicketText::MessageType) name="message_kind" value=kind options=options(kinds, MessageKind::as_str, kind_label)/>
-            <div class="field" class:field-invalid=move || failure.with(|f| f.is_some())>
+        <form class="form reply-form" data-testid="reply-form" on:submit=submit>
+            <EnumSelect label=i18n.t(TicketText::MessageType) name="message_kind" value=kind text=kind_label choices=kinds error=reply.field("kind")/>
+            <div class="field" class:field-invalid=move || body_error.with(Option::is_some)>
                 <label for="field-reply">{i18n.t(TicketText::Reply)}</label>
                 <textarea id="field-reply" name="reply" rows="4" prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>
-                <span class="field-error">{field_message(failure.into(), "body")}</span>
+                <span class="field-error">{body_error}</span>
             </div>
-            <button type="button" class="button primary" on:click=send>{i18n.t(TicketText::Send)}</button>
-        </div>
+            <button type="submit" class="button primary" disabled=move || reply.pending().get()>{i18n.t(TicketText::Send)}</button>
+        </form>
     }
 }
 
@@ -600,10 +551,8 @@ pub fn CustomerService(
             {move || adding.get().then(|| customer_name.get().map(|name| view! {
                 <TicketForm customer=Some((customer_id, name)) on_done=Callback::new(move |_| { adding.set(false); local.update(|v| *v += 1); })/>
             }))}
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || service.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(s) => {
+            <ResourceView resource=service let:s>
+                {
                         let score = match (s.last_csat, s.last_nps) {
                             (None, None) => None,
                             (csat, nps) => Some(format!(
@@ -632,10 +581,9 @@ pub fn CustomerService(
                                     }
                                 }).collect_view()}
                             </ul>
-                        }.into_any()
-                    }
-                })}
-            </Transition>
+                        }
+                }
+            </ResourceView>
         </div>
     }
 }
@@ -670,10 +618,7 @@ pub fn ServiceReportPage() -> impl IntoView {
                 <h1>{i18n.t(TicketText::Report)}</h1>
                 <SelectField label=i18n.t(TicketText::Week) name="days" value=days options=day_options/>
             </div>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || report.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(r) => view! {
+            <ResourceView resource=report let:r>
                         <div class="card">
                             <dl class="facts key-facts" data-testid="service-report">
                                 <div><dt>{i18n.t(TicketText::CreatedCount)}</dt><dd>{r.created}</dd></div>
@@ -688,29 +633,34 @@ pub fn ServiceReportPage() -> impl IntoView {
                         <div class="grid-2">
                             <div class="card table-wrap">
                                 <h2>{i18n.t(TicketText::Backlog)}</h2>
-                                <table class="table">
-                                    <thead><tr><th>{i18n.t(TicketText::Assignee)}</th><th>{i18n.t(TicketText::OpenCount)}</th><th>{i18n.t(TicketText::BreachingCount)}</th><th>{i18n.t(TicketText::WaitingCount)}</th></tr></thead>
-                                    <tbody>{r.backlog.into_iter().map(|b| view! {
-                                        <tr><td>{b.agent_name.unwrap_or_else(|| i18n.text(TicketText::Unassigned).to_owned())}</td><td>{b.open}</td><td>{b.breaching}</td><td>{b.waiting}</td></tr>
-                                    }).collect_view()}</tbody>
-                                </table>
+                                <Table columns=vec![
+                                    Column::new(i18n.t(TicketText::Assignee)),
+                                    Column::new(i18n.t(TicketText::OpenCount)).numeric(),
+                                    Column::new(i18n.t(TicketText::BreachingCount)).numeric(),
+                                    Column::new(i18n.t(TicketText::WaitingCount)).numeric(),
+                                ]>
+                                    {r.backlog.into_iter().map(|b| view! {
+                                        <tr><td>{b.agent_name.unwrap_or_else(|| i18n.text(TicketText::Unassigned).to_owned())}</td><td class="num">{b.open}</td><td class="num">{b.breaching}</td><td class="num">{b.waiting}</td></tr>
+                                    }).collect_view()}
+                                </Table>
                             </div>
                             <div class="card table-wrap">
                                 <h2>{i18n.t(TicketText::ComplaintsSuggestions)}</h2>
-                                <table class="table">
-                                    <thead><tr><th>{i18n.t(TicketText::Week)}</th><th>{i18n.t(TicketText::Category)}</th><th>{i18n.t(TicketText::Count)}</th></tr></thead>
-                                    <tbody>{r.by_category.into_iter().map(|w| { let c = w.category; view! {
-                                        <tr><td>{w.week.to_string()}</td><td>{move || category_label(c).text(i18n.locale())}</td><td>{w.count}</td></tr>
-                                    } }).collect_view()}</tbody>
-                                </table>
+                                <Table columns=vec![
+                                    Column::new(i18n.t(TicketText::Week)),
+                                    Column::new(i18n.t(TicketText::Category)),
+                                    Column::new(i18n.t(TicketText::Count)).numeric(),
+                                ]>
+                                    {r.by_category.into_iter().map(|w| { let c = w.category; view! {
+                                        <tr><td>{w.week.to_string()}</td><td>{move || category_label(c).text(i18n.locale())}</td><td class="num">{w.count}</td></tr>
+                                    } }).collect_view()}
+                                </Table>
                                 <ul class="plain-list">{r.feedback.into_iter().map(|t| view! {
                                     <li><A href=format!("/tickets/{}", t.id.0)>{t.subject.clone()}</A>" · "{t.customer_name.clone()}</li>
                                 }).collect_view()}</ul>
                             </div>
                         </div>
-                    }.into_any(),
-                })}
-            </Transition>
+            </ResourceView>
         </section>
     }
 }
@@ -745,12 +695,9 @@ pub fn ServiceSettingsPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{i18n.t(TicketText::Settings)}</h1>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || settings.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(s) => view! { <ServiceSettingsForm settings=s/> }.into_any(),
-                })}
-            </Transition>
+            <ResourceView resource=settings let:settings>
+                <ServiceSettingsForm settings/>
+            </ResourceView>
         </section>
     }
 }
@@ -785,8 +732,8 @@ fn ServiceSettingsForm(settings: ServiceSettings) -> impl IntoView {
             .collect::<Vec<_>>(),
     );
     let tiers = settings.tiers.clone();
-    let failure = RwSignal::new(None::<AppError>);
-    let save = move |_| {
+    // The form's own checks fail the same way as the server's, at the same fields.
+    let save = Submission::new(move |_: &()| {
         let mut errors = crate::error::FieldErrors::new();
         let start = parse_clock(&opens.get_untracked());
         let end = parse_clock(&closes.get_untracked());
@@ -817,10 +764,7 @@ fn ServiceSettingsForm(settings: ServiceSettings) -> impl IntoView {
                 business_hours,
             })
             .collect();
-        if let Err(error) = errors.into_result() {
-            failure.set(Some(error));
-            return;
-        }
+        let checked = errors.into_result();
         let calendar = BusinessCalendar {
             time_zone: time_zone.clone(),
             work_days: days.get_untracked(),
@@ -829,20 +773,17 @@ fn ServiceSettingsForm(settings: ServiceSettings) -> impl IntoView {
             holidays: holiday_list.into_iter().filter_map(Result::ok).collect(),
             version: version.get_untracked(),
         };
-        spawn_local(async move {
-            match save_service_settings(calendar, policies).await {
-                Ok(()) => {
-                    failure.set(None);
-                    version.update(|v| *v += 1);
-                    toasts.success(TicketText::Saved);
-                }
-                Err(error) => {
-                    toasts.error(error.clone());
-                    failure.set(Some(error));
-                }
-            }
-        });
-    };
+        async move {
+            checked?;
+            save_service_settings(calendar, policies).await
+        }
+    })
+    .shows_fields_under("policy.")
+    .on_success(move |()| {
+        version.update(|v| *v += 1);
+        toasts.success(TicketText::Saved);
+    });
+    let failure = save.failure();
     let tier_label = {
         let tiers = tiers.clone();
         move |tier: Option<i64>, locale: crate::i18n::Locale| match tier {
@@ -872,23 +813,23 @@ fn ServiceSettingsForm(settings: ServiceSettings) -> impl IntoView {
                 }).collect_view()}
             </fieldset>
             <div class="grid-2">
-                <TextField label=i18n.t(TicketText::OpensAt) name="opens" input_type="time" value=opens error=field_message(failure.into(), "day_start_minute")/>
-                <TextField label=i18n.t(TicketText::ClosesAt) name="closes" input_type="time" value=closes error=field_message(failure.into(), "day_end_minute")/>
+                <TextField label=i18n.t(TicketText::OpensAt) name="opens" input_type="time" value=opens error=save.field("day_start_minute")/>
+                <TextField label=i18n.t(TicketText::ClosesAt) name="closes" input_type="time" value=closes error=save.field("day_end_minute")/>
                 <p class="muted" data-testid="calendar-zone">{i18n.t(TicketText::CalendarZone)}" "<a href="/admin/company">{calendar.time_zone.clone()}</a></p>
             </div>
             <div class="field">
                 <label for="field-holidays">{i18n.t(TicketText::Holidays)}</label>
                 <textarea id="field-holidays" rows="3" prop:value=move || holidays.get() on:input=move |ev| holidays.set(event_target_value(&ev))></textarea>
-                <span class="field-error">{field_message(failure.into(), "holidays")}</span>
+                <span class="field-error">{save.field("holidays")}</span>
             </div>
             <h2>{i18n.t(TicketText::Policies)}</h2>
-            <table class="table" data-testid="sla-policies">
-                <thead><tr>
-                    <th>{i18n.t(TicketText::Tier)}</th><th>{i18n.t(TicketText::Priority)}</th>
-                    <th>{i18n.t(TicketText::FirstResponseMinutes)}</th><th>{i18n.t(TicketText::ResolutionMinutes)}</th>
-                    <th>{i18n.t(TicketText::CountBusinessHours)}</th>
-                </tr></thead>
-                <tbody>
+            <Table testid="sla-policies" columns=vec![
+                Column::new(i18n.t(TicketText::Tier)),
+                Column::new(i18n.t(TicketText::Priority)),
+                Column::new(i18n.t(TicketText::FirstResponseMinutes)),
+                Column::new(i18n.t(TicketText::ResolutionMinutes)),
+                Column::new(i18n.t(TicketText::CountBusinessHours)),
+            ]>
                     {move || rows.get().into_iter().enumerate().map(|(n, (priority, tier, first, resolution, business))| {
                         let tier_label = tier_label.clone();
                         view! {
@@ -898,22 +839,21 @@ fn ServiceSettingsForm(settings: ServiceSettings) -> impl IntoView {
                                 <td>
                                     <input type="number" min="1" name=format!("first_{n}") prop:value=first aria-label=move || i18n.text(TicketText::FirstResponseMinutes)
                                         on:change=move |ev| rows.update(|r| r[n].2 = event_target_value(&ev))/>
-                                    <span class="field-error">{field_message(failure.into(), format!("policy.{n}.first_response_minutes"))}</span>
+                                    <span class="field-error">{field_message(failure, format!("policy.{n}.first_response_minutes"))}</span>
                                 </td>
                                 <td>
                                     <input type="number" min="1" name=format!("resolution_{n}") prop:value=resolution aria-label=move || i18n.text(TicketText::ResolutionMinutes)
                                         on:change=move |ev| rows.update(|r| r[n].3 = event_target_value(&ev))/>
-                                    <span class="field-error">{field_message(failure.into(), format!("policy.{n}.resolution_minutes"))}</span>
+                                    <span class="field-error">{field_message(failure, format!("policy.{n}.resolution_minutes"))}</span>
                                 </td>
                                 <td><input type="checkbox" prop:checked=business aria-label=move || i18n.text(TicketText::CountBusinessHours)
                                     on:change=move |ev| rows.update(|r| r[n].4 = event_target_checked(&ev))/></td>
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
+            </Table>
             <div class="actions">
-                <button type="button" class="button primary" on:click=save>{i18n.t(CommonText::Save)}</button>
+                <button type="button" class="button primary" disabled=move || save.pending().get() on:click=move |_| save.submit(())>{i18n.t(CommonText::Save)}</button>
             </div>
         </div>
     }

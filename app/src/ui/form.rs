@@ -73,6 +73,17 @@ where
         self
     }
 
+    /// Runs `then` after every submission that fails (after its error is shown), e.g. to
+    /// reload what someone else changed in the meantime.
+    pub fn on_failure(self, then: impl Fn() + Send + Sync + 'static) -> Self {
+        Effect::new(move |_| {
+            if self.action.value().with(|result| matches!(result, Some(Err(_)))) {
+                then();
+            }
+        });
+        self
+    }
+
     /// Sends `input` unless a submission is still on its way (a double click sends once).
     pub fn submit(self, input: I) {
         if !self.action.pending().get_untracked() {
