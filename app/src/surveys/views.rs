@@ -8,8 +8,8 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{CommonText, Locale, SurveyText, Text, TicketText, error_text, fill, use_i18n},
     ui::{
-        CheckboxField, ErrorNotice, Loading, SelectField, TextField, Timestamp, ToastKind,
-        field_message, use_toasts,
+        CheckboxField, Column, EnumSelect, Loading, ResourceView, SelectField, Submission, Table,
+        TextField, Timestamp, ToastKind, field_message, server_submission, use_toasts,
     },
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -63,31 +63,26 @@ pub fn SurveysPage() -> impl IntoView {
             <Show when=move || creating.get()>
                 <SurveyBuilder survey=new_survey() on_done=Callback::new(move |_| { creating.set(false); local.update(|v| *v += 1); })/>
             </Show>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || surveys.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(list) => view! {
-                        <div class="card table-wrap">
-                            <table class="table" data-testid="surveys">
-                                <thead><tr><th>{i18n.t(SurveyText::NameZh)}</th><th>{i18n.t(SurveyText::SentCount)}</th><th>{i18n.t(SurveyText::AnsweredCount)}</th><th></th></tr></thead>
-                                <tbody>
+            <ResourceView resource=surveys let:list>
+                            <Table testid="surveys" columns=vec![
+                                Column::new(i18n.t(SurveyText::NameZh)),
+                                Column::new(i18n.t(SurveyText::SentCount)).numeric(),
+                                Column::new(i18n.t(SurveyText::AnsweredCount)).numeric(),
+                                Column::blank(),
+                            ]>
                                     {list.into_iter().map(|s| {
                                         let (zh, en) = (s.name_zh.clone(), s.name_en.clone());
                                         view! {
                                             <tr>
                                                 <td><A href=format!("/surveys/{}", s.id)>{move || if i18n.locale() == Locale::ZhCn { zh.clone() } else { en.clone() }}</A></td>
-                                                <td>{s.sent}</td>
-                                                <td>{s.answered}</td>
+                                                <td class="num">{s.sent}</td>
+                                                <td class="num">{s.answered}</td>
                                                 <td>{s.send_on_ticket_resolved.then(|| view! { <span class="badge">{i18n.t(SurveyText::AutoBadge)}</span> })}</td>
                                             </tr>
                                         }
                                     }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
-                })}
-            </Transition>
+                            </Table>
+            </ResourceView>
         </section>
     }
 }
@@ -142,8 +137,12 @@ fn SurveyBuilder(survey: Survey, on_done: Callback<()>) -> impl IntoView {
             })
             .collect::<Vec<_>>(),
     );
-    let failure = RwSignal::new(None::<AppError>);
-    let save = move |_| {
+    let save = server_submission::<SaveSurvey>().shows_fields_under("q").on_success(move |_| {
+        toasts.success(SurveyText::Saved);
+        on_done.run(());
+    });
+    let failure = save.failure();
+    let submit = move |_| {
         let survey = Survey {
             id,
             name_zh: name_zh.get_untracked(),
@@ -169,39 +168,24 @@ fn SurveyBuilder(survey: Survey, on_done: Callback<()>) -> impl IntoView {
                 })
                 .collect(),
         };
-        spawn_local(async move {
-            match save_survey(survey).await {
-                Ok(_) => {
-                    failure.set(None);
-                    toasts.success(SurveyText::Saved);
-                    on_done.run(());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(SaveSurvey { survey });
     };
-    let kinds = Signal::derive(move || {
-        QuestionKind::ALL
-            .iter()
-            .map(|k| (k.as_str().to_owned(), kind_label(*k).text(i18n.locale()).to_owned()))
-            .collect::<Vec<_>>()
-    });
     view! {
         <div class="card form panel" data-testid="survey-builder">
             <div class="grid-2">
-                <TextField label=i18n.t(SurveyText::NameZh) name="name_zh" value=name_zh error=field_message(failure.into(), "name_zh")/>
-                <TextField label=i18n.t(SurveyText::NameEn) name="name_en" value=name_en error=field_message(failure.into(), "name_en")/>
-                <TextField label=i18n.t(SurveyText::IntroZh) name="intro_zh" value=intro_zh error=field_message(failure.into(), "intro_zh")/>
-                <TextField label=i18n.t(SurveyText::IntroEn) name="intro_en" value=intro_en error=field_message(failure.into(), "intro_en")/>
-                <TextField label=i18n.t(SurveyText::LinkValidDays) name="link_valid_days" input_type="number" value=valid_days error=field_message(failure.into(), "link_valid_days")/>
+                <TextField label=i18n.t(SurveyText::NameZh) name="name_zh" value=name_zh error=save.field("name_zh")/>
+                <TextField label=i18n.t(SurveyText::NameEn) name="name_en" value=name_en error=save.field("name_en")/>
+                <TextField label=i18n.t(SurveyText::IntroZh) name="intro_zh" value=intro_zh error=save.field("intro_zh")/>
+                <TextField label=i18n.t(SurveyText::IntroEn) name="intro_en" value=intro_en error=save.field("intro_en")/>
+                <TextField label=i18n.t(SurveyText::LinkValidDays) name="link_valid_days" input_type="number" value=valid_days error=save.field("link_valid_days")/>
                 <CheckboxField label=i18n.t(SurveyText::SendOnResolved) name="send_on_resolved" checked=on_resolved/>
             </div>
             <h3>{i18n.t(SurveyText::Questions)}</h3>
-            <span class="field-error">{field_message(failure.into(), "questions")}</span>
+            <span class="field-error">{save.field("questions")}</span>
             {move || questions.get().into_iter().enumerate().map(|(n, (kind, zh, en, choices, required))| {
-                let kind_value = RwSignal::new(kind.as_str().to_owned());
+                let kind_value = RwSignal::new(kind);
                 Effect::new(move |_| {
-                    let chosen = QuestionKind::parse(&kind_value.get()).unwrap_or_default();
+                    let chosen = kind_value.get();
                     if questions.with_untracked(|q| q.get(n).is_some_and(|q| q.0 != chosen)) {
                         questions.update(|q| q[n].0 = chosen);
                     }
@@ -209,22 +193,22 @@ fn SurveyBuilder(survey: Survey, on_done: Callback<()>) -> impl IntoView {
                 view! {
                     <fieldset class="question" data-testid="question">
                         <legend>{n + 1}</legend>
-                        <SelectField label=i18n.t(SurveyText::QuestionKind) name=format!("q{n}_kind") value=kind_value options=kinds/>
+                        <EnumSelect label=i18n.t(SurveyText::QuestionKind) name=format!("q{n}_kind") value=kind_value text=kind_label/>
                         <div class="field">
                             <label>{i18n.t(SurveyText::TextZh)}</label>
                             <input name=format!("q{n}_text_zh") prop:value=zh on:change=move |ev| questions.update(|q| q[n].1 = event_target_value(&ev))/>
-                            <span class="field-error">{field_message(failure.into(), format!("q{n}.text_zh"))}</span>
+                            <span class="field-error">{field_message(failure, format!("q{n}.text_zh"))}</span>
                         </div>
                         <div class="field">
                             <label>{i18n.t(SurveyText::TextEn)}</label>
                             <input name=format!("q{n}_text_en") prop:value=en on:change=move |ev| questions.update(|q| q[n].2 = event_target_value(&ev))/>
-                            <span class="field-error">{field_message(failure.into(), format!("q{n}.text_en"))}</span>
+                            <span class="field-error">{field_message(failure, format!("q{n}.text_en"))}</span>
                         </div>
                         {matches!(kind, QuestionKind::Single | QuestionKind::Multiple).then(|| view! {
                             <div class="field">
                                 <label>{i18n.t(SurveyText::OptionsHelp)}</label>
                                 <textarea name=format!("q{n}_options") rows="3" prop:value=choices on:change=move |ev| questions.update(|q| q[n].3 = event_target_value(&ev))></textarea>
-                                <span class="field-error">{field_message(failure.into(), format!("q{n}.options"))}</span>
+                                <span class="field-error">{field_message(failure, format!("q{n}.options"))}</span>
                             </div>
                         })}
                         <label class="field-checkbox">
@@ -237,7 +221,7 @@ fn SurveyBuilder(survey: Survey, on_done: Callback<()>) -> impl IntoView {
             }).collect_view()}
             <div class="actions">
                 <button type="button" class="button" on:click=move |_| questions.update(|q| q.push((QuestionKind::Text, String::new(), String::new(), String::new(), false)))>{i18n.t(SurveyText::AddQuestion)}</button>
-                <button type="button" class="button primary" on:click=save>{i18n.t(CommonText::Save)}</button>
+                <button type="button" class="button primary" disabled=move || save.pending().get() on:click=submit>{i18n.t(CommonText::Save)}</button>
             </div>
         </div>
     }
@@ -265,10 +249,8 @@ pub fn SurveyPage() -> impl IntoView {
     );
     view! {
         <section class="page survey-page">
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || survey.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(s) => {
+            <ResourceView resource=survey let:s>
+                {
                         let for_edit = s.clone();
                         view! {
                             <div class="page-head">
@@ -284,10 +266,9 @@ pub fn SurveyPage() -> impl IntoView {
                             {move || editing.get().then(|| view! {
                                 <SurveyBuilder survey=for_edit.clone() on_done=Callback::new(move |_| { editing.set(false); local.update(|v| *v += 1); })/>
                             })}
-                        }.into_any()
-                    }
-                })}
-            </Transition>
+                        }
+                }
+            </ResourceView>
             // Outside the transition: the send panel has resources of its own.
             {move || id.get().map(|survey_id| view! { <SendPanel survey_id/> })}
             {move || (is_manager() && id.get().is_some()).then(|| view! { <Results id=id.get().unwrap_or_default() changes/> })}
@@ -303,7 +284,6 @@ fn SendPanel(survey_id: i64) -> impl IntoView {
     let target = RwSignal::new("customer".to_owned());
     let chosen = RwSignal::new(None::<(CustomerId, String)>);
     let segment = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<AppError>);
     let segments = Resource::new(|| (), |_| crate::tiers::api::list_segments());
     let is_manager = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
     let targets = Signal::derive(move || {
@@ -325,32 +305,29 @@ fn SendPanel(survey_id: i64) -> impl IntoView {
         );
         list
     });
+    // No target chosen fails here, at the same field the server would name.
+    let sending = Submission::new(move |target: &Option<SendTarget>| {
+        let target = target.clone();
+        async move {
+            let target = target.ok_or_else(|| {
+                AppError::validation("target", crate::error::FieldError::Required)
+            })?;
+            send_survey(survey_id, target).await
+        }
+    })
+    .on_success(move |outcome| {
+        toasts.show(ToastKind::Success, move |l| {
+            fill(
+                SurveyText::Queued.text(l),
+                &[("n", &outcome.recipients), ("skipped", &outcome.skipped_without_email)],
+            )
+        });
+    });
     let send = move |_| {
-        let chosen_target = if target.get_untracked() == "segment" {
+        sending.submit(if target.get_untracked() == "segment" {
             segment.get_untracked().parse().ok().map(SendTarget::Segment)
         } else {
             chosen.get_untracked().map(|(id, _)| SendTarget::Customer(id))
-        };
-        let Some(chosen_target) = chosen_target else {
-            failure.set(Some(AppError::validation("target", crate::error::FieldError::Required)));
-            return;
-        };
-        spawn_local(async move {
-            match send_survey(survey_id, chosen_target).await {
-                Ok(outcome) => {
-                    failure.set(None);
-                    toasts.show(ToastKind::Success, move |l| {
-                        fill(
-                            SurveyText::Queued.text(l),
-                            &[
-                                ("n", &outcome.recipients),
-                                ("skipped", &outcome.skipped_without_email),
-                            ],
-                        )
-                    });
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
         });
     };
     view! {
@@ -363,8 +340,8 @@ fn SendPanel(survey_id: i64) -> impl IntoView {
                     <SelectField label=i18n.t(SurveyText::Segment) name="segment" value=segment options=segment_options/>
                 </Transition>
             </Show>
-            <span class="field-error">{field_message(failure.into(), "target")}</span>
-            <button type="button" class="button primary" on:click=send>{i18n.t(SurveyText::Send)}</button>
+            <span class="field-error">{sending.field("target")}</span>
+            <button type="button" class="button primary" disabled=move || sending.pending().get() on:click=send>{i18n.t(SurveyText::Send)}</button>
         </div>
     }
 }
@@ -375,15 +352,19 @@ fn Groups(title: SurveyText, groups: Vec<ScoreGroup>) -> impl IntoView {
     view! {
         <div class="card table-wrap">
             <h3>{i18n.t(title)}</h3>
-            <table class="table">
-                <thead><tr><th></th><th>{i18n.t(SurveyText::Answers)}</th><th>{i18n.t(SurveyText::Csat)}</th><th>{i18n.t(SurveyText::Nps)}</th></tr></thead>
-                <tbody>{groups.into_iter().map(|g| view! {
+            <Table columns=vec![
+                Column::blank(),
+                Column::new(i18n.t(SurveyText::Answers)).numeric(),
+                Column::new(i18n.t(SurveyText::Csat)).numeric(),
+                Column::new(i18n.t(SurveyText::Nps)).numeric(),
+            ]>
+                {groups.into_iter().map(|g| view! {
                     <tr>
                         <td>{g.week.map(|w| w.to_string()).unwrap_or(g.label)}</td>
-                        <td>{g.answers}</td><td>{percent(g.csat_percent)}</td><td>{score(g.nps)}</td>
+                        <td class="num">{g.answers}</td><td class="num">{percent(g.csat_percent)}</td><td class="num">{score(g.nps)}</td>
                     </tr>
-                }).collect_view()}</tbody>
-            </table>
+                }).collect_view()}
+            </Table>
         </div>
     }
 }
@@ -393,10 +374,7 @@ fn Results(id: i64, changes: Memo<u64>) -> impl IntoView {
     let i18n = use_i18n();
     let results = Resource::new(move || changes.get(), move |_| get_survey_results(id));
     view! {
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || results.get().map(|result| match result {
-                Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                Ok(r) => view! {
+        <ResourceView resource=results let:r>
                     <div class="card">
                         <h2>{i18n.t(SurveyText::Results)}</h2>
                         <dl class="facts key-facts" data-testid="survey-results">
@@ -425,26 +403,27 @@ fn Results(id: i64, changes: Memo<u64>) -> impl IntoView {
                     </div>
                     <div class="card table-wrap">
                         <h3>{i18n.t(SurveyText::Recipients)}</h3>
-                        <table class="table" data-testid="recipients">
-                            <thead><tr>
-                                <th>{i18n.t(TicketText::Customer)}</th><th>{i18n.t(SurveyText::Email)}</th><th>{i18n.t(SurveyText::Status)}</th>
-                                <th>{i18n.t(SurveyText::Attempts)}</th><th>{i18n.t(SurveyText::Error)}</th><th>{i18n.t(SurveyText::FollowUp)}</th>
-                            </tr></thead>
-                            <tbody>{r.recipients.into_iter().map(|x| view! {
+                        <Table testid="recipients" columns=vec![
+                            Column::new(i18n.t(TicketText::Customer)),
+                            Column::new(i18n.t(SurveyText::Email)),
+                            Column::new(i18n.t(SurveyText::Status)),
+                            Column::new(i18n.t(SurveyText::Attempts)).numeric(),
+                            Column::new(i18n.t(SurveyText::Error)),
+                            Column::new(i18n.t(SurveyText::FollowUp)),
+                        ]>
+                            {r.recipients.into_iter().map(|x| view! {
                                 <tr data-status=x.status.clone()>
                                     <td><A href=format!("/customers/{}", x.customer_id.0)>{x.customer_name}</A></td>
                                     <td>{x.email}</td>
                                     <td>{let status = recipient_status(&x.status); move || status.text(i18n.locale())}{x.sent_at.map(|at| view! { " · "<Timestamp at/> })}</td>
-                                    <td>{x.attempts}</td>
+                                    <td class="num">{x.attempts}</td>
                                     <td class="small">{x.last_error.unwrap_or_default()}</td>
                                     <td>{x.followup_ticket_id.map(|t| view! { <A href=format!("/tickets/{t}")>{format!("#{t}")}</A> })}</td>
                                 </tr>
-                            }).collect_view()}</tbody>
-                        </table>
+                            }).collect_view()}
+                        </Table>
                     </div>
-                }.into_any(),
-            })}
-        </Transition>
+        </ResourceView>
     }
 }
 

@@ -12,11 +12,11 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{CommonText, CustomerText, Locale, Text, TierText, field_error_text, fill, use_i18n},
     ui::{
-        ColorDot, ErrorNotice, FillBar, Loading, ProgressBar, SelectField, TextField,
-        field_message, use_toasts,
+        ColorDot, Column, ErrorNotice, FillBar, ProgressBar, ResourceView, SelectField, Table,
+        TextField, server_submission, use_toasts,
     },
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 /// A coloured tier badge.
 #[component]
@@ -49,20 +49,16 @@ pub fn CustomerTierCard(customer_id: CustomerId, version: Memo<(u64, u32)>) -> i
     let chosen = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
     let until = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<AppError>);
+    let save = server_submission::<SetTierOverride>().on_success(move |()| {
+        toasts.success(CustomerText::Saved);
+        local.update(|v| *v += 1);
+    });
     let submit = move |clear: bool| {
-        let tier = if clear { None } else { chosen.get_untracked().parse().ok().map(TierId) };
-        let why = reason.get_untracked();
-        let last_day = until.get_untracked().parse().ok();
-        spawn_local(async move {
-            match set_tier_override(customer_id, tier, why, last_day).await {
-                Ok(()) => {
-                    failure.set(None);
-                    toasts.success(CustomerText::Saved);
-                    local.update(|v| *v += 1);
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
+        save.submit(SetTierOverride {
+            customer_id,
+            tier_id: if clear { None } else { chosen.get_untracked().parse().ok().map(TierId) },
+            reason: reason.get_untracked(),
+            until: until.get_untracked().parse().ok(),
         });
     };
     let tier_options = move || {
@@ -82,10 +78,8 @@ pub fn CustomerTierCard(customer_id: CustomerId, version: Memo<(u64, u32)>) -> i
     view! {
         <div class="card tier-card" data-testid="tier-card">
             <h2>{i18n.t(TierText::Tier)}</h2>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || info.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(t) => {
+            <ResourceView resource=info let:t>
+                {
                         let scores = t.scores.clone();
                         let because = t.because.clone();
                         let override_ = t.override_.clone();
@@ -99,22 +93,20 @@ pub fn CustomerTierCard(customer_id: CustomerId, version: Memo<(u64, u32)>) -> i
                                 <div><dt>"M · "{i18n.t(TierText::Monetary)}</dt><dd data-testid="score-m">{scores.m}</dd><span class="muted small">{crate::customers::model::Money { minor: scores.monetary_minor, currency: "CNY".into() }.display()}</span></div>
                             </dl>
                         }
-                        .into_any()
-                    }
-                })}
+                }
                 <Show when=can_override>
                     <details class="override">
                         <summary>{i18n.t(TierText::Override)}</summary>
-                        <SelectField label=i18n.t(TierText::Tier) name="override_tier" value=chosen options=Signal::derive(tier_options) error=field_message(failure.into(), "tier_id")/>
-                        <TextField label=i18n.t(TierText::OverrideReason) name="override_reason" value=reason error=field_message(failure.into(), "reason")/>
-                        <TextField label=i18n.t(TierText::OverrideUntil) name="override_until" input_type="date" value=until/>
+                        <SelectField label=i18n.t(TierText::Tier) name="override_tier" value=chosen options=Signal::derive(tier_options) error=save.field("tier_id")/>
+                        <TextField label=i18n.t(TierText::OverrideReason) name="override_reason" value=reason error=save.field("reason")/>
+                        <TextField label=i18n.t(TierText::OverrideUntil) name="override_until" input_type="date" value=until error=save.field("until")/>
                         <div class="actions">
-                            <button type="button" class="button small primary" on:click=move |_| submit(false)>{i18n.t(TierText::SetOverride)}</button>
-                            <button type="button" class="button small ghost" on:click=move |_| submit(true)>{i18n.t(TierText::ClearOverride)}</button>
+                            <button type="button" class="button small primary" disabled=move || save.pending().get() on:click=move |_| submit(false)>{i18n.t(TierText::SetOverride)}</button>
+                            <button type="button" class="button small ghost" disabled=move || save.pending().get() on:click=move |_| submit(true)>{i18n.t(TierText::ClearOverride)}</button>
                         </div>
                     </details>
                 </Show>
-            </Transition>
+            </ResourceView>
         </div>
     }
 }
@@ -130,14 +122,12 @@ pub fn TiersPage() -> impl IntoView {
         <section class="page">
             <h1>{i18n.t(TierText::Tiers)}</h1>
             <p class="muted">{i18n.t(TierText::TiersHelp)}</p>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || loaded.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok((tiers, settings, preview)) => {
-                        view! { <TierEditor tiers settings preview/> }.into_any()
-                    }
-                })}
-            </Transition>
+            <ResourceView resource=loaded let:loaded>
+                {
+                    let (tiers, settings, preview) = loaded;
+                    view! { <TierEditor tiers settings preview/> }
+                }
+            </ResourceView>
         </section>
     }
 }
@@ -145,11 +135,9 @@ pub fn TiersPage() -> impl IntoView {
 #[component]
 fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> impl IntoView {
     let i18n = use_i18n();
-    let toasts = use_toasts();
     let rows = RwSignal::new(tiers.iter().map(Tier::to_input).collect::<Vec<_>>());
     let window = RwSignal::new(settings.window_days.to_string());
     let version = RwSignal::new(settings.version);
-    let failure = RwSignal::new(None::<AppError>);
     let saving_job = RwSignal::new(None::<i64>);
     // The preview follows the rules as they are typed (a short pause first).
     let typed = RwSignal::new(0u32);
@@ -211,20 +199,18 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> imp
             recomputed.set(Some(job.id));
         }
     });
-    let save = move |_| {
-        let list = rows.get_untracked();
-        let days = window.get_untracked().trim().parse().unwrap_or(0);
-        let seen = version.get_untracked();
-        spawn_local(async move {
-            match save_tiers(list, days, seen).await {
-                Ok(id) => {
-                    // The save moved the settings one version on.
-                    version.set(seen + 1);
-                    failure.set(None);
-                    saving_job.set(Some(id));
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
+    let save =
+        server_submission::<SaveTiers>().shows_fields_under("tiers.").on_success(move |id| {
+            // The save moved the settings one version on.
+            version.update(|v| *v += 1);
+            saving_job.set(Some(id));
+        });
+    let failure = save.failure();
+    let submit = move |_| {
+        save.submit(SaveTiers {
+            tiers: rows.get_untracked(),
+            window_days: window.get_untracked().trim().parse().unwrap_or(0),
+            version: version.get_untracked(),
         });
     };
     let rule_error = move |index: usize, field: &str| {
@@ -259,7 +245,7 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> imp
     view! {
         <div class="grid-360">
             <div class="card form" data-testid="tier-editor">
-                <TextField label=i18n.t(TierText::Window) name="window_days" input_type="number" value=window error=field_message(failure.into(), "window_days")/>
+                <TextField label=i18n.t(TierText::Window) name="window_days" input_type="number" value=window error=save.field("window_days")/>
                 <p class="hint">{i18n.t(TierText::RuleHelp)}</p>
                 {move || {
                     let count = rows.with(Vec::len);
@@ -291,13 +277,13 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> imp
                         }
                     }).collect_view()
                 }}
-                <span class="field-error">{field_message(failure.into(), "tiers")}</span>
+                <span class="field-error">{save.field("tiers")}</span>
                 <div class="actions">
                     <button type="button" class="button small" on:click=move |_| rows.update(|r| {
                         let at = r.len().saturating_sub(1);
                         r.insert(at, TierInput { id: None, name_zh: "新等级".into(), name_en: "New tier".into(), color: "#2563eb".into(), rule: "M >= 3".into() });
                     })>{i18n.t(TierText::AddTier)}</button>
-                    <button type="button" class="button primary" on:click=save>{i18n.t(TierText::SaveAndRecompute)}</button>
+                    <button type="button" class="button primary" disabled=move || save.pending().get() on:click=submit>{i18n.t(TierText::SaveAndRecompute)}</button>
                 </div>
                 {move || job.get().map(|job| {
                     let percent = job.percent().unwrap_or(0);
@@ -318,16 +304,18 @@ fn TierEditor(tiers: Vec<Tier>, settings: TierSettings, preview: Preview) -> imp
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
                         Ok(p) => {
                             let names = rows.get_untracked();
+                            let table_names = names.clone();
                             view! {
-                                <table class="table">
-                                    <thead><tr><th>{i18n.t(TierText::Tier)}</th><th class="num">{i18n.t(TierText::Now)}</th><th class="num">{i18n.t(TierText::After)}</th></tr></thead>
-                                    <tbody>
-                                        {p.counts.iter().map(|(position, now, after)| {
-                                            let name = names.get(*position as usize - 1).map(|t| if i18n.locale() == Locale::ZhCn { t.name_zh.clone() } else { t.name_en.clone() }).unwrap_or_default();
-                                            view! { <tr><td>{name}</td><td class="num" data-testid="preview-now">{*now}</td><td class="num" data-testid="preview-after">{*after}</td></tr> }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
+                                <Table columns=vec![
+                                    Column::new(i18n.t(TierText::Tier)),
+                                    Column::new(i18n.t(TierText::Now)).numeric(),
+                                    Column::new(i18n.t(TierText::After)).numeric(),
+                                ]>
+                                    {p.counts.iter().map(|(position, now, after)| {
+                                        let name = table_names.get(*position as usize - 1).map(|t| if i18n.locale() == Locale::ZhCn { t.name_zh.clone() } else { t.name_en.clone() }).unwrap_or_default();
+                                        view! { <tr><td>{name}</td><td class="num" data-testid="preview-now">{*now}</td><td class="num" data-testid="preview-after">{*after}</td></tr> }
+                                    }).collect_view()}
+                                </Table>
                                 <p data-testid="preview-moves">
                                     <span class="badge status-active">{move || fill(i18n.text(TierText::MovingUp), &[("count", &p.moving_up)])}</span>
                                     " "
@@ -365,23 +353,21 @@ pub fn SegmentsPage() -> impl IntoView {
     let editing = RwSignal::new(None::<(Option<i64>, i32)>);
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<AppError>);
     let count = Resource::new(move || state.filter(), count_customers);
     let can_edit = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
-    let save = move |_| {
-        let (id, v) = editing.get_untracked().unwrap_or((None, 1));
-        let filter = state.filter();
-        let (n, d) = (name.get_untracked(), description.get_untracked());
-        spawn_local(async move {
-            match save_segment(id, v, n, d, filter).await {
-                Ok(_) => {
-                    toasts.success(TierText::SegmentSaved);
-                    failure.set(None);
-                    editing.set(None);
-                    version.update(|x| *x += 1);
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
+    let save = server_submission::<SaveSegment>().on_success(move |_| {
+        toasts.success(TierText::SegmentSaved);
+        editing.set(None);
+        version.update(|x| *x += 1);
+    });
+    let submit = move |_| {
+        let (id, version) = editing.get_untracked().unwrap_or((None, 1));
+        save.submit(SaveSegment {
+            id,
+            version,
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            filter: state.filter(),
         });
     };
     view! {
@@ -392,14 +378,12 @@ pub fn SegmentsPage() -> impl IntoView {
                     <button type="button" class="button primary" on:click=move |_| { state.load(&Default::default()); name.set(String::new()); description.set(String::new()); editing.set(Some((None, 1))); }>{i18n.t(TierText::NewSegment)}</button>
                 </Show>
             </div>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || segments.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(list) => view! {
-                        <div class="table-wrap">
-                            <table class="table" data-testid="segments">
-                                <thead><tr><th>{i18n.t(TierText::SegmentName)}</th><th>{i18n.t(TierText::Description)}</th><th></th></tr></thead>
-                                <tbody>
+            <ResourceView resource=segments let:list>
+                            <Table testid="segments" columns=vec![
+                                Column::new(i18n.t(TierText::SegmentName)),
+                                Column::new(i18n.t(TierText::Description)),
+                                Column::blank(),
+                            ]>
                                     {list.into_iter().map(|segment| {
                                         let s = segment.clone();
                                         view! {
@@ -415,17 +399,13 @@ pub fn SegmentsPage() -> impl IntoView {
                                             </tr>
                                         }
                                     }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
-                })}
-            </Transition>
+                            </Table>
+            </ResourceView>
             <Show when=move || editing.get().is_some()>
                 <div class="card form panel" data-testid="segment-editor">
                     <div class="grid-2">
-                        <TextField label=i18n.t(TierText::SegmentName) name="segment_name" value=name error=field_message(failure.into(), "name")/>
-                        <TextField label=i18n.t(TierText::Description) name="segment_description" value=description/>
+                        <TextField label=i18n.t(TierText::SegmentName) name="segment_name" value=name error=save.field("name")/>
+                        <TextField label=i18n.t(TierText::Description) name="segment_description" value=description error=save.field("description")/>
                     </div>
                     <FilterControls state/>
                     <p class="segment-count" data-testid="segment-count">
@@ -437,7 +417,7 @@ pub fn SegmentsPage() -> impl IntoView {
                         </Transition>
                     </p>
                     <div class="actions">
-                        <button type="button" class="button primary" on:click=save>{i18n.t(CommonText::Save)}</button>
+                        <button type="button" class="button primary" disabled=move || save.pending().get() on:click=submit>{i18n.t(CommonText::Save)}</button>
                         <button type="button" class="button ghost" on:click=move |_| editing.set(None)>{i18n.t(CommonText::Cancel)}</button>
                     </div>
                 </div>
@@ -472,11 +452,13 @@ pub fn DistributionPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{i18n.t(TierText::Distribution)}</h1>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || match (data.get(), tiers.get()) {
-                    (Some(Ok(d)), Some(Ok((tiers, _)))) => {
+            <ResourceView resource=data let:d>
+                <ResourceView resource=tiers let:tiers>
+                {
+                        let (tiers, _) = tiers;
+                        let d = d.clone();
                         let locale = i18n.locale();
-                        let tier_name = |id: Option<TierId>| id.and_then(|id| tiers.iter().find(|t| t.id == id)).map(|t| t.name(locale).to_owned()).unwrap_or_else(|| TierText::NoTier.text(locale).to_owned());
+                        let tier_name = move |id: Option<TierId>| id.and_then(|id| tiers.iter().find(|t| t.id == id)).map(|t| t.name(locale).to_owned()).unwrap_or_else(|| TierText::NoTier.text(locale).to_owned());
                         let status = d.by_status.iter().map(|(k, n)| (crate::customers::model::ActivityStatus::parse(k).map(|s| customer_status_label(s, locale).to_owned()).unwrap_or_else(|_| k.clone()), *n)).collect();
                         let stage = d.by_stage.iter().map(|(k, n)| (crate::customers::model::LifecycleStage::parse(k).map(|s| customer_stage_label(s, locale).to_owned()).unwrap_or_else(|_| k.clone()), *n)).collect();
                         let tier = d.by_tier.iter().map(|(id, n)| (tier_name(*id), *n)).collect();
@@ -488,22 +470,20 @@ pub fn DistributionPage() -> impl IntoView {
                             </div>
                             <div class="card">
                                 <h2>{i18n.t(TierText::Moves)}</h2>
-                                <table class="table">
-                                    <thead><tr><th>{i18n.t(TierText::Month)}</th><th>{i18n.t(TierText::Tier)}</th><th class="num">{i18n.t(TierText::Customers)}</th></tr></thead>
-                                    <tbody>
-                                        {d.moves.iter().map(|(month, from, to, n)| view! {
-                                            <tr><td>{month.clone()}</td><td>{tier_name(*from)}" → "{tier_name(*to)}</td><td class="num">{*n}</td></tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
+                                <Table columns=vec![
+                                    Column::new(i18n.t(TierText::Month)),
+                                    Column::new(i18n.t(TierText::Tier)),
+                                    Column::new(i18n.t(TierText::Customers)).numeric(),
+                                ]>
+                                    {d.moves.iter().map(|(month, from, to, n)| view! {
+                                        <tr><td>{month.clone()}</td><td>{tier_name(*from)}" → "{tier_name(*to)}</td><td class="num">{*n}</td></tr>
+                                    }).collect_view()}
+                                </Table>
                             </div>
                         }
-                        .into_any()
-                    }
-                    (Some(Err(error)), _) | (_, Some(Err(error))) => view! { <ErrorNotice error/> }.into_any(),
-                    _ => view! { <Loading/> }.into_any(),
-                }}
-            </Transition>
+                }
+                </ResourceView>
+            </ResourceView>
         </section>
     }
 }
