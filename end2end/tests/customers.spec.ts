@@ -165,7 +165,7 @@ test("deleting a customer asks first: Escape keeps it, confirming moves it to th
   await page.keyboard.press("Escape");
   await expect(dialog).toBeHidden();
   expect(page.url()).toBe(customerUrl);
-  const [kept] = await sql<{ deleted: boolean }>("select deleted_at is not null as deleted from customers where id = $1", [id]);
+  const [kept] = await sql<{ deleted: boolean }>("select deleted_at is not null as deleted from customer where id = $1", [id]);
   expect(kept.deleted).toBe(false);
 
   await page.getByTestId("delete-customer").click();
@@ -174,6 +174,6 @@ test("deleting a customer asks first: Escape keeps it, confirming moves it to th
   await dialog.getByRole("button", { name: "删除" }).click();
   await page.waitForURL(/\/customers$/);
   await expect(page.getByText("客户已移入回收站")).toBeVisible();
-  const [gone] = await sql<{ deleted: boolean }>("select deleted_at is not null as deleted from customers where id = $1", [id]);
+  const [gone] = await sql<{ deleted: boolean }>("select deleted_at is not null as deleted from customer where id = $1", [id]);
   expect(gone.deleted).toBe(true);
 });

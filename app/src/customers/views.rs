@@ -20,8 +20,9 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{CommonText, CustomerText, ImportText, Locale, Text, TimelineText, fill, use_i18n},
     ui::{
-        CheckboxField, ErrorNotice, Loading, MoreButton, PagedList, SelectField, TextField,
-        Timestamp, ToastKind, field_message, use_toasts,
+        CheckboxField, Column, ErrorNotice, Loading, PagedList, PagedTable, ResourceView,
+        SelectField, Submission, Table, TextField, Timestamp, ToastKind, field_message,
+        server_submission, use_toasts,
     },
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -240,15 +241,8 @@ pub fn CustomersPage() -> impl IntoView {
             <FilterControls state/>
             <BulkBar selected all_matching state/>
             <SavedViews state typed/>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || list.rows().map(|rows| match rows {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(rows) if rows.is_empty() => view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any(),
-                    Ok(rows) => view! { <CustomerTable rows selected/> }.into_any(),
-                })}
-            </Transition>
-            {move || list.failure().map(|error| view! { <ErrorNotice error/> })}
-            <MoreButton visible=Signal::derive(move || list.has_more()) pending=Signal::derive(move || list.loading_more()) on_click=move || list.load_more()/>
+            <PagedTable list columns=customer_columns(list, selected) testid="customers" sort=state.sort
+                row=move |row| view! { <CustomerRowView row selected/> }/>
             <p class="muted small">
                 <a href=move || export_href("gbk") download="">{i18n.t(CustomerText::ExportGbk)}</a>
             </p>
@@ -400,20 +394,25 @@ fn SavedViews(state: FilterState, typed: RwSignal<String>) -> impl IntoView {
     let version = RwSignal::new(0);
     let views = Resource::new(move || version.get(), |_| list_saved_views());
     let name = RwSignal::new(String::new());
+    let saving = server_submission::<SaveView>().on_success(move |_| {
+        toasts.success(CustomerText::ViewSaved);
+        name.set(String::new());
+        version.update(|v| *v += 1);
+    });
+    // Already gone (deleted in another tab) counts as deleted.
+    let deleting = Submission::new(|id: &i64| {
+        let id = *id;
+        async move {
+            match delete_view(id).await {
+                Ok(()) | Err(AppError::NotFound) => Ok(()),
+                Err(error) => Err(error),
+            }
+        }
+    })
+    .on_success(move |()| version.update(|v| *v += 1));
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let filter = state.filter();
-        let view_name = name.get_untracked();
-        spawn_local(async move {
-            match save_view(view_name, filter).await {
-                Ok(_) => {
-                    toasts.success(CustomerText::ViewSaved);
-                    name.set(String::new());
-                    version.update(|v| *v += 1);
-                }
-                Err(error) => toasts.error(error),
-            }
-        });
+        saving.submit(SaveView { name: name.get_untracked(), filter: state.filter() });
     };
     view! {
         <div class="saved-views">
@@ -425,12 +424,7 @@ fn SavedViews(state: FilterState, typed: RwSignal<String>) -> impl IntoView {
                     view! {
                         <span class="chip">
                             <button type="button" class="link" on:click=move |_| { state.load(&filter); typed.set(filter.search.clone().unwrap_or_default()); }>{saved.name.clone()}</button>
-                            <button type="button" class="chip-x" aria-label="×" on:click=move |_| spawn_local(async move {
-                                // Already gone (deleted in another tab) counts as deleted.
-                                if matches!(delete_view(id).await, Ok(()) | Err(AppError::NotFound)) {
-                                    version.update(|v| *v += 1);
-                                }
-                            })>"×"</button>
+                            <button type="button" class="chip-x" aria-label="×" on:click=move |_| deleting.submit(id)>"×"</button>
                         </span>
                     }
                 }).collect_view())}
@@ -438,7 +432,7 @@ fn SavedViews(state: FilterState, typed: RwSignal<String>) -> impl IntoView {
             <button type="button" class="link" on:click=move |_| { state.load(&CustomerFilter::default()); typed.set(String::new()); }>{i18n.t(CustomerText::ClearFilters)}</button>
             <form class="inline-form compact" on:submit=save>
                 <input type="text" name="view_name" placeholder=move || i18n.text(CustomerText::ViewName) prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                <button type="submit" class="button small">{i18n.t(CustomerText::SaveView)}</button>
+                <button type="submit" class="button small" disabled=move || saving.pending().get()>{i18n.t(CustomerText::SaveView)}</button>
             </form>
         </div>
     }
@@ -462,26 +456,28 @@ fn BulkBar(
             Selection::Ids(selected.get_untracked())
         }
     };
-    let done = move |result: Result<u64, AppError>| match result {
-        Ok(count) => {
-            toasts.show(ToastKind::Success, move |locale| {
-                fill(CustomerText::BulkDone.text(locale), &[("count", &count)])
-            });
-            selected.set(Vec::new());
-            all_matching.set(false);
+    // Both bulk actions: an owner to assign, or a tag to add.
+    let bulk = Submission::new(|(selection, change): &(Selection, Result<UserId, String>)| {
+        let (selection, change) = (selection.clone(), change.clone());
+        async move {
+            match change {
+                Ok(owner) => assign_owner(selection, owner).await,
+                Err(tag) => tag_customers(selection, tag).await,
+            }
         }
-        Err(error) => toasts.error(error),
-    };
+    })
+    .on_success(move |count| {
+        toasts.show(ToastKind::Success, move |locale| {
+            fill(CustomerText::BulkDone.text(locale), &[("count", &count)])
+        });
+        selected.set(Vec::new());
+        all_matching.set(false);
+    });
     let assign = move |_| {
         let Ok(id) = owner.get_untracked().parse::<i64>() else { return };
-        let sel = selection();
-        spawn_local(async move { done(assign_owner(sel, UserId(id)).await) });
+        bulk.submit((selection(), Ok(UserId(id))));
     };
-    let add = move |_| {
-        let sel = selection();
-        let t = tag.get_untracked();
-        spawn_local(async move { done(tag_customers(sel, t).await) });
-    };
+    let add = move |_| bulk.submit((selection(), Err(tag.get_untracked())));
     let owner_options = move || {
         let mut list = vec![(String::new(), "—".to_owned())];
         if let Some(Ok(o)) = options.get() {
@@ -496,64 +492,74 @@ fn BulkBar(
                 <span>{move || if all_matching.get() { i18n.text(CustomerText::AllMatching).to_owned() } else { fill(i18n.text(CustomerText::Selected), &[("count", &selected.get().len())]) }}</span>
                 <CheckboxField label=i18n.t(CustomerText::AllMatching) name="all_matching" checked=all_matching/>
                 <SelectField label=i18n.t(CustomerText::AssignOwner) name="bulk_owner" value=owner options=Signal::derive(owner_options)/>
-                <button type="button" class="button small" on:click=assign>{i18n.t(CustomerText::AssignOwner)}</button>
-                <TextField label=i18n.t(CustomerText::AddTag) name="bulk_tag" value=tag/>
-                <button type="button" class="button small" on:click=add>{i18n.t(CustomerText::AddTag)}</button>
+                <button type="button" class="button small" disabled=move || bulk.pending().get() on:click=assign>{i18n.t(CustomerText::AssignOwner)}</button>
+                <TextField label=i18n.t(CustomerText::AddTag) name="bulk_tag" value=tag error=bulk.field("tag")/>
+                <button type="button" class="button small" disabled=move || bulk.pending().get() on:click=add>{i18n.t(CustomerText::AddTag)}</button>
             </div>
         </Show>
         </Transition>
     }
 }
 
-#[component]
-fn CustomerTable(rows: Vec<CustomerRow>, selected: RwSignal<Vec<CustomerId>>) -> impl IntoView {
+/// The list's headings: "select all" selects every row loaded so far; spend and last order
+/// sort the list, as the sort menu does.
+fn customer_columns<S>(
+    list: PagedList<S, CustomerRow, CustomerCursor>,
+    selected: RwSignal<Vec<CustomerId>>,
+) -> Vec<Column>
+where
+    S: Clone + PartialEq + Send + Sync + 'static,
+{
     let i18n = use_i18n();
-    let ids: Vec<CustomerId> = rows.iter().map(|r| r.id).collect();
-    let toggle_all = move |ev: leptos::ev::Event| {
-        let ids = ids.clone();
-        selected.set(if event_target_checked(&ev) { ids } else { Vec::new() });
+    let select_all = move || {
+        view! {
+            <input type="checkbox" aria-label=move || i18n.text(CustomerText::SelectAll)
+                on:change=move |ev| {
+                    let ids = if event_target_checked(&ev) {
+                        list.rows().and_then(Result::ok).unwrap_or_default().iter().map(|r| r.id).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    selected.set(ids);
+                }/>
+        }
+        .into_any()
     };
+    vec![
+        Column::control(select_all),
+        Column::new(i18n.t(CustomerText::Name)),
+        Column::new(i18n.t(CustomerText::Status)),
+        Column::new(i18n.t(CustomerText::Phone)),
+        Column::new(i18n.t(CustomerText::Region)),
+        Column::new(i18n.t(CustomerText::Owner)),
+        Column::new(i18n.t(CustomerText::TotalSpend))
+            .numeric()
+            .sorts_by(CustomerSort::Spend.as_str()),
+        Column::new(i18n.t(CustomerText::LastOrder)).sorts_by(CustomerSort::LastOrder.as_str()),
+    ]
+}
+
+#[component]
+fn CustomerRowView(row: CustomerRow, selected: RwSignal<Vec<CustomerId>>) -> impl IntoView {
+    let id = row.id;
     view! {
-        <div class="table-wrap">
-            <table class="table customer-table" data-testid="customers">
-                <thead>
-                    <tr>
-                        <th><input type="checkbox" aria-label=move || i18n.text(CustomerText::SelectAll) on:change=toggle_all/></th>
-                        <th>{i18n.t(CustomerText::Name)}</th>
-                        <th>{i18n.t(CustomerText::Status)}</th>
-                        <th>{i18n.t(CustomerText::Phone)}</th>
-                        <th>{i18n.t(CustomerText::Region)}</th>
-                        <th>{i18n.t(CustomerText::Owner)}</th>
-                        <th class="num">{i18n.t(CustomerText::TotalSpend)}</th>
-                        <th>{i18n.t(CustomerText::LastOrder)}</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {rows.into_iter().map(|row| {
-                        let id = row.id;
-                        view! {
-                            <tr>
-                                <td>
-                                    <input type="checkbox" aria-label=row.name.clone()
-                                        prop:checked=move || selected.get().contains(&id)
-                                        on:change=move |ev| selected.update(|s| if event_target_checked(&ev) { s.push(id) } else { s.retain(|x| *x != id) })/>
-                                </td>
-                                <td>
-                                    <A href=format!("/customers/{}", id.0)>{row.name.clone()}</A>
-                                    <div class="tags">{row.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</div>
-                                </td>
-                                <td><StatusBadges customer_type=row.customer_type status=row.status stage=row.stage/></td>
-                                <td>{row.phone.clone().unwrap_or_default()}</td>
-                                <td>{row.region.clone().unwrap_or_default()}</td>
-                                <td>{row.owner_name.clone().unwrap_or_default()}</td>
-                                <td class="num">{row.total_spend.display()}</td>
-                                <td>{row.last_order_at.map(|at| view! { <Timestamp at/> })}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <tr>
+            <td>
+                <input type="checkbox" aria-label=row.name.clone()
+                    prop:checked=move || selected.get().contains(&id)
+                    on:change=move |ev| selected.update(|s| if event_target_checked(&ev) { s.push(id) } else { s.retain(|x| *x != id) })/>
+            </td>
+            <td>
+                <A href=format!("/customers/{}", id.0)>{row.name.clone()}</A>
+                <div class="tags">{row.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</div>
+            </td>
+            <td><StatusBadges customer_type=row.customer_type status=row.status stage=row.stage/></td>
+            <td>{row.phone.clone().unwrap_or_default()}</td>
+            <td>{row.region.clone().unwrap_or_default()}</td>
+            <td>{row.owner_name.clone().unwrap_or_default()}</td>
+            <td class="num">{row.total_spend.display()}</td>
+            <td>{row.last_order_at.map(|at| view! { <Timestamp at/> })}</td>
+        </tr>
     }
 }
 
@@ -571,12 +577,9 @@ pub fn NewCustomerPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{i18n.t(CustomerText::NewCustomer)}</h1>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || options.get().map(|result| match result {
-                    Ok(options) => view! { <CustomerForm existing=None options/> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                })}
-            </Transition>
+            <ResourceView resource=options let:options>
+                <CustomerForm existing=None options/>
+            </ResourceView>
         </section>
     }
 }
@@ -601,17 +604,11 @@ pub fn EditCustomerPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{i18n.t(CustomerText::EditCustomer)}</h1>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || match (customer.get(), options.get()) {
-                    (Some(Ok(detail)), Some(Ok(options))) => {
-                        Some(view! { <CustomerForm existing=Some(detail) options/> }.into_any())
-                    }
-                    (Some(Err(error)), _) | (_, Some(Err(error))) => {
-                        Some(view! { <ErrorNotice error/> }.into_any())
-                    }
-                    _ => None,
-                }}
-            </Transition>
+            <ResourceView resource=customer let:detail>
+                <ResourceView resource=options let:options>
+                    <CustomerForm existing=Some(detail.clone()) options/>
+                </ResourceView>
+            </ResourceView>
         </section>
     }
 }
@@ -650,9 +647,27 @@ fn CustomerForm(existing: Option<CustomerDetail>, options: CustomerOptions) -> i
             .map(|d| d.contacts.iter().map(Contact::to_input).collect::<Vec<_>>())
             .unwrap_or_default(),
     );
-    let failure = RwSignal::new(None::<AppError>);
-    let pending = RwSignal::new(false);
-    let fail = Signal::from(failure);
+    // Creating and saving share the form: the input says which (an edit carries id and version).
+    let save = Submission::new(
+        |(editing, input, list): &(Option<(CustomerId, i32)>, CustomerInput, Vec<ContactInput>)| {
+            let (editing, input, list) = (*editing, input.clone(), list.clone());
+            async move {
+                match editing {
+                    Some((id, version)) => {
+                        update_customer(id, version, input, list).await.map(|_| id)
+                    }
+                    None => create_customer(input, list).await,
+                }
+            }
+        },
+    )
+    .shows_fields_under("custom.")
+    .shows_fields_under("contacts.")
+    .on_success(move |id| {
+        toasts.success(if editing.is_some() { CustomerText::Saved } else { CustomerText::Created });
+        navigate(&format!("/customers/{}", id.0), Default::default());
+    });
+    let fail = save.failure();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -676,28 +691,7 @@ fn CustomerForm(existing: Option<CustomerDetail>, options: CustomerOptions) -> i
             custom_fields: custom.get_untracked(),
             locale: Locale::from_tag(&locale.get_untracked()).unwrap_or_default(),
         };
-        let list = contacts.get_untracked();
-        let navigate = navigate.clone();
-        pending.set(true);
-        spawn_local(async move {
-            let result = match editing {
-                Some((id, version)) => update_customer(id, version, input, list).await.map(|_| id),
-                None => create_customer(input, list).await,
-            };
-            pending.set(false);
-            match result {
-                Ok(id) => {
-                    failure.set(None);
-                    toasts.success(if editing.is_some() {
-                        CustomerText::Saved
-                    } else {
-                        CustomerText::Created
-                    });
-                    navigate(&format!("/customers/{}", id.0), Default::default());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit((editing, input, contacts.get_untracked()));
     };
     let mut owner_list = vec![(String::new(), "—".to_owned())];
     owner_list.extend(options.owners.iter().map(|(id, name)| (id.0.to_string(), name.clone())));
@@ -705,36 +699,36 @@ fn CustomerForm(existing: Option<CustomerDetail>, options: CustomerOptions) -> i
     let custom_field_defs = options.custom_fields;
     view! {
         <form class="card form customer-form" on:submit=submit data-testid="customer-form">
-            {move || failure.get().filter(|e| e.field_errors().is_none()).map(|error| view! { <ErrorNotice error/> })}
+            {move || fail.get().filter(|e| e.field_errors().is_none()).map(|error| view! { <ErrorNotice error/> })}
             <div class="grid-3">
-                <TextField label=i18n.t(CustomerText::Name) name="name" value=name error=field_message(fail, "name") required=true/>
+                <TextField label=i18n.t(CustomerText::Name) name="name" value=name error=save.field("name") required=true/>
                 <SelectField label=i18n.t(CustomerText::Kind) name="kind" value=kind
                     options=Signal::derive(move || enum_options(CustomerKind::ALL, CustomerKind::as_str, customer_kind_label, None, i18n.locale()))/>
                 <SelectField label=i18n.t(CustomerText::Type) name="customer_type" value=customer_type
                     options=Signal::derive(move || enum_options(CustomerType::ALL, CustomerType::as_str, customer_type_label, None, i18n.locale()))/>
                 <Show when=move || customer_type.get() == "former">
-                    <TextField label=i18n.t(CustomerText::ChurnReason) name="churn_reason" value=churn_reason error=field_message(fail, "churn_reason")/>
+                    <TextField label=i18n.t(CustomerText::ChurnReason) name="churn_reason" value=churn_reason error=save.field("churn_reason")/>
                 </Show>
-                <TextField label=i18n.t(CustomerText::Phone) name="phone" input_type="tel" value=phone error=field_message(fail, "phone")/>
-                <TextField label=i18n.t(CustomerText::Email) name="email" input_type="email" value=email error=field_message(fail, "email")/>
-                <TextField label=i18n.t(CustomerText::Region) name="region" value=region error=field_message(fail, "region")/>
-                <TextField label=i18n.t(CustomerText::Industry) name="industry" value=industry error=field_message(fail, "industry")/>
+                <TextField label=i18n.t(CustomerText::Phone) name="phone" input_type="tel" value=phone error=save.field("phone")/>
+                <TextField label=i18n.t(CustomerText::Email) name="email" input_type="email" value=email error=save.field("email")/>
+                <TextField label=i18n.t(CustomerText::Region) name="region" value=region error=save.field("region")/>
+                <TextField label=i18n.t(CustomerText::Industry) name="industry" value=industry error=save.field("industry")/>
                 <SelectField label=i18n.t(CustomerText::Source) name="source" value=source
                     options=Signal::derive(move || enum_options(Source::ALL, Source::as_str, source_label, None, i18n.locale()))/>
-                <SelectField label=i18n.t(CustomerText::Owner) name="owner_id" value=owner options=Signal::derive(owner_options) error=field_message(fail, "owner_id")/>
-                <TextField label=i18n.t(CustomerText::Tags) name="tags" value=tags error=field_message(fail, "tags")/>
-                <TextField label=i18n.t(CustomerText::Address) name="address" value=address error=field_message(fail, "address")/>
+                <SelectField label=i18n.t(CustomerText::Owner) name="owner_id" value=owner options=Signal::derive(owner_options) error=save.field("owner_id")/>
+                <TextField label=i18n.t(CustomerText::Tags) name="tags" value=tags error=save.field("tags")/>
+                <TextField label=i18n.t(CustomerText::Address) name="address" value=address error=save.field("address")/>
                 <TextField label=i18n.t(CustomerText::Birthday) name="birthday" input_type="date" value=birthday/>
                 <TextField label=i18n.t(CustomerText::Anniversary) name="anniversary" input_type="date" value=anniversary/>
                 <SelectField label=i18n.t(CustomerText::Language) name="locale" value=locale
                     options=Signal::derive(|| Locale::ALL.iter().map(|l| (l.tag().to_owned(), l.endonym().to_owned())).collect())/>
-                <TextField label=i18n.t(CustomerText::ExternalId) name="external_id" value=external_id error=field_message(fail, "external_id")/>
+                <TextField label=i18n.t(CustomerText::ExternalId) name="external_id" value=external_id error=save.field("external_id")/>
             </div>
-            <TextField label=i18n.t(CustomerText::Notes) name="notes" value=notes error=field_message(fail, "notes")/>
+            <TextField label=i18n.t(CustomerText::Notes) name="notes" value=notes error=save.field("notes")/>
             <CustomFieldInputs defs=custom_field_defs values=custom failure=fail/>
             <ContactsEditor contacts failure=fail/>
             <div class="actions">
-                <button type="submit" class="button primary" disabled=move || pending.get()>{i18n.t(CommonText::Save)}</button>
+                <button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CommonText::Save)}</button>
             </div>
         </form>
     }
@@ -895,9 +889,12 @@ pub fn ContactsView(customer: Resource<Result<CustomerDetail, AppError>>) -> imp
                 return view! { <p class="empty">{i18n.t(CustomerText::NothingYet)}</p> }.into_any();
             }
             view! {
-                <table class="table">
-                    <thead><tr><th>{i18n.t(CustomerText::ContactName)}</th><th>{i18n.t(CustomerText::ContactTitle)}</th><th>{i18n.t(CustomerText::Phone)}</th><th>{i18n.t(CustomerText::Email)}</th></tr></thead>
-                    <tbody>
+                <Table columns=vec![
+                    Column::new(i18n.t(CustomerText::ContactName)),
+                    Column::new(i18n.t(CustomerText::ContactTitle)),
+                    Column::new(i18n.t(CustomerText::Phone)),
+                    Column::new(i18n.t(CustomerText::Email)),
+                ]>
                         {c.contacts.into_iter().map(|ct| view! {
                             <tr>
                                 <td>{ct.name}{ct.is_primary.then(|| view! { <span class="badge">{i18n.t(CustomerText::PrimaryContact)}</span> })}</td>
@@ -906,8 +903,7 @@ pub fn ContactsView(customer: Resource<Result<CustomerDetail, AppError>>) -> imp
                                 <td>{ct.email.unwrap_or_default()}</td>
                             </tr>
                         }).collect_view()}
-                    </tbody>
-                </table>
+                </Table>
             }
             .into_any()
         })
@@ -985,18 +981,16 @@ pub fn OwnerForm(customer_id: CustomerId, on_done: Callback<()>) -> impl IntoVie
     let toasts = use_toasts();
     let options = Resource::new(|| (), |_| get_customer_options());
     let owner = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<AppError>);
+    let save = server_submission::<AssignOwner>().on_success(move |_| {
+        toasts.success(CustomerText::Saved);
+        on_done.run(());
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(id) = owner.get_untracked().parse::<i64>() else { return };
-        spawn_local(async move {
-            match assign_owner(Selection::Ids(vec![customer_id]), UserId(id)).await {
-                Ok(_) => {
-                    toasts.success(CustomerText::Saved);
-                    on_done.run(());
-                }
-                Err(error) => failure.set(Some(error)),
-            }
+        save.submit(AssignOwner {
+            selection: Selection::Ids(vec![customer_id]),
+            owner_id: UserId(id),
         });
     };
     let owner_options = move || {
@@ -1009,8 +1003,8 @@ pub fn OwnerForm(customer_id: CustomerId, on_done: Callback<()>) -> impl IntoVie
     view! {
         <Transition fallback=|| view! { <Loading/> }>
             <form class="inline-form" on:submit=submit>
-                <SelectField label=i18n.t(CustomerText::Owner) name="new_owner" value=owner options=Signal::derive(owner_options) error=field_message(failure.into(), "owner_id")/>
-                <button type="submit" class="button primary">{i18n.t(CommonText::Save)}</button>
+                <SelectField label=i18n.t(CustomerText::Owner) name="new_owner" value=owner options=Signal::derive(owner_options) error=save.field("owner_id")/>
+                <button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CommonText::Save)}</button>
             </form>
         </Transition>
     }
@@ -1021,24 +1015,21 @@ pub fn TagForm(customer_id: CustomerId, on_done: Callback<()>) -> impl IntoView 
     let i18n = use_i18n();
     let toasts = use_toasts();
     let tag = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<AppError>);
+    let save = server_submission::<TagCustomers>().on_success(move |_| {
+        toasts.success(CustomerText::Saved);
+        on_done.run(());
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let value = tag.get_untracked();
-        spawn_local(async move {
-            match tag_customers(Selection::Ids(vec![customer_id]), value).await {
-                Ok(_) => {
-                    toasts.success(CustomerText::Saved);
-                    on_done.run(());
-                }
-                Err(error) => failure.set(Some(error)),
-            }
+        save.submit(TagCustomers {
+            selection: Selection::Ids(vec![customer_id]),
+            tag: tag.get_untracked(),
         });
     };
     view! {
         <form class="inline-form" on:submit=submit>
-            <TextField label=i18n.t(CustomerText::AddTag) name="new_tag" value=tag error=field_message(failure.into(), "tag")/>
-            <button type="submit" class="button primary">{i18n.t(CommonText::Save)}</button>
+            <TextField label=i18n.t(CustomerText::AddTag) name="new_tag" value=tag error=save.field("tag")/>
+            <button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CommonText::Save)}</button>
         </form>
     }
 }
@@ -1056,30 +1047,33 @@ pub fn DuplicatesPage() -> impl IntoView {
     let merging = RwSignal::new(None::<DuplicatePair>);
     let bump = move || version.update(|v| *v += 1);
     let is_admin = move || session.current().is_some_and(|u| u.role.includes(Role::Admin));
-    let scan = move |_| {
-        spawn_local(async move {
-            match start_duplicate_scan().await {
-                Ok(_) => toasts.success(ImportText::ScanStarted),
-                Err(error) => toasts.error(error),
-            }
-        })
-    };
+    let scan = server_submission::<StartDuplicateScan>()
+        .on_success(move |_| toasts.success(ImportText::ScanStarted));
+    let dismiss = server_submission::<DismissDuplicate>().on_success(move |()| {
+        toasts.success(ImportText::Dismissed);
+        bump();
+    });
+    let undo = server_submission::<UndoMerge>().on_success(move |()| {
+        toasts.success(ImportText::Undone);
+        bump();
+    });
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>{i18n.t(ImportText::DuplicatesTitle)}</h1>
-                <Show when=is_admin><button type="button" class="button" on:click=scan>{i18n.t(ImportText::ScanAll)}</button></Show>
+                <Show when=is_admin><button type="button" class="button" disabled=move || scan.pending().get() on:click=move |_| scan.submit(StartDuplicateScan {})>{i18n.t(ImportText::ScanAll)}</button></Show>
             </div>
             {move || merging.get().map(|pair| view! { <MergePanel pair merging on_done=Callback::new(move |_| bump())/> })}
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || pairs.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(page) if page.items.is_empty() => view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any(),
-                    Ok(page) => view! {
-                        <div class="table-wrap">
-                            <table class="table" data-testid="duplicates">
-                                <thead><tr><th>{i18n.t(CustomerText::Name)}</th><th>{i18n.t(CustomerText::Name)}</th><th>{i18n.t(ImportText::Reason)}</th><th></th></tr></thead>
-                                <tbody>
+            <ResourceView resource=pairs let:page>
+                {match page {
+                    page if page.items.is_empty() => view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any(),
+                    page => view! {
+                            <Table testid="duplicates" columns=vec![
+                                Column::new(i18n.t(CustomerText::Name)),
+                                Column::new(i18n.t(CustomerText::Name)),
+                                Column::new(i18n.t(ImportText::Reason)),
+                                Column::blank(),
+                            ]>
                                     {page.items.into_iter().map(|pair| {
                                         let reason = match pair.reason.as_str() { "phone" => ImportText::ReasonPhone, "email" => ImportText::ReasonEmail, _ => ImportText::ReasonName };
                                         let p = pair.clone();
@@ -1091,19 +1085,16 @@ pub fn DuplicatesPage() -> impl IntoView {
                                                 <td>{i18n.t(reason)}" "<span class="muted small">{format!("{:.0}%", pair.score * 100.0)}</span></td>
                                                 <td class="row-actions">
                                                     <button type="button" class="button small primary" on:click=move |_| merging.set(Some(p.clone()))>{i18n.t(ImportText::Merge)}</button>
-                                                    <button type="button" class="button small ghost" on:click=move |_| spawn_local(async move {
-                                                        match dismiss_duplicate(id).await { Ok(()) => { toasts.success(ImportText::Dismissed); bump(); } Err(e) => toasts.error(e) }
-                                                    })>{i18n.t(ImportText::NotDuplicates)}</button>
+                                                    <button type="button" class="button small ghost" disabled=move || dismiss.pending().get()
+                                                        on:click=move |_| dismiss.submit(DismissDuplicate { pair_id: id })>{i18n.t(ImportText::NotDuplicates)}</button>
                                                 </td>
                                             </tr>
                                         }
                                     }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                            </Table>
                     }.into_any(),
-                })}
-            </Transition>
+                }}
+            </ResourceView>
             <h2>{i18n.t(ImportText::RecentMerges)}</h2>
             <Transition fallback=|| ()>
                 {move || merges.get().and_then(Result::ok).map(|list| view! {
@@ -1114,9 +1105,8 @@ pub fn DuplicatesPage() -> impl IntoView {
                                 <li>
                                     <A href=format!("/customers/{}", m.survivor_id.0)>{m.survivor_name.clone()}</A>
                                     " ← "{m.merged_name.clone()}" · "<Timestamp at=m.merged_at/>
-                                    <button type="button" class="button small" on:click=move |_| spawn_local(async move {
-                                        match undo_merge(id).await { Ok(()) => { toasts.success(ImportText::Undone); bump(); } Err(e) => toasts.error(e) }
-                                    })>{i18n.t(ImportText::Undo)}</button>
+                                    <button type="button" class="button small" disabled=move || undo.pending().get()
+                                        on:click=move |_| undo.submit(UndoMerge { merge_id: id })>{i18n.t(ImportText::Undo)}</button>
                                 </li>
                             }
                         }).collect_view()}
@@ -1152,6 +1142,12 @@ fn MergePanel(
         ("owner_id", CustomerText::Owner, |d| d.owner_name.clone().unwrap_or_default()),
         ("notes", CustomerText::Notes, |d| d.notes.clone().unwrap_or_default()),
     ];
+    let fields = StoredValue::new(fields);
+    let merge = server_submission::<MergeCustomers>().on_success(move |_| {
+        toasts.success(ImportText::Merged);
+        merging.set(None);
+        on_done.run(());
+    });
     let submit = move |_| {
         let a_survives = survivor_is_a.get_untracked();
         let (survivor, merged) =
@@ -1163,25 +1159,19 @@ fn MergePanel(
             .filter(|(_, pick_a)| *pick_a != a_survives)
             .map(|(field, _)| field.to_owned())
             .collect();
-        spawn_local(async move {
-            match merge_customers(MergeRequest { survivor, merged, take_from_merged }).await {
-                Ok(_) => {
-                    toasts.success(ImportText::Merged);
-                    merging.set(None);
-                    on_done.run(());
-                }
-                Err(error) => toasts.error(error),
-            }
+        merge.submit(MergeCustomers {
+            request: MergeRequest { survivor, merged, take_from_merged },
         });
     };
     view! {
         <div class="card panel merge-panel" data-testid="merge-panel">
             <h2>{i18n.t(ImportText::MergeTitle)}</h2>
             <p class="muted">{i18n.t(ImportText::MergeHelp)}</p>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || match (a.get(), b.get()) {
-                    (Some(Ok(a)), Some(Ok(b))) => {
-                        let rows = fields.clone();
+            <ResourceView resource=a let:a>
+                <ResourceView resource=b let:b>
+                {
+                        let rows = fields.get_value();
+                        let a = a.clone();
                         view! {
                             <table class="table merge-table">
                                 <thead>
@@ -1206,14 +1196,11 @@ fn MergePanel(
                                 </tbody>
                             </table>
                         }
-                        .into_any()
-                    }
-                    (Some(Err(error)), _) | (_, Some(Err(error))) => view! { <ErrorNotice error/> }.into_any(),
-                    _ => view! { <Loading/> }.into_any(),
-                }}
-            </Transition>
+                }
+                </ResourceView>
+            </ResourceView>
             <div class="actions">
-                <button type="button" class="button primary" on:click=submit>{i18n.t(ImportText::Merge)}</button>
+                <button type="button" class="button primary" disabled=move || merge.pending().get() on:click=submit>{i18n.t(ImportText::Merge)}</button>
                 <button type="button" class="button ghost" on:click=move |_| merging.set(None)>{i18n.t(CommonText::Cancel)}</button>
             </div>
         </div>
@@ -1227,18 +1214,23 @@ pub fn RecycleBinPage() -> impl IntoView {
     let toasts = use_toasts();
     let version = RwSignal::new(0u32);
     let deleted = Resource::new(move || version.get(), |_| list_deleted_customers());
+    let restore = server_submission::<RestoreCustomer>().on_success(move |()| {
+        toasts.success(CustomerText::Restored);
+        version.update(|v| *v += 1);
+    });
     view! {
         <section class="page">
             <h1>{i18n.t(CustomerText::RecycleBin)}</h1>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || deleted.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any(),
-                    Ok(list) => view! {
-                        <div class="table-wrap">
-                            <table class="table" data-testid="recycle-bin">
-                                <thead><tr><th>{i18n.t(CustomerText::Name)}</th><th>{i18n.t(CustomerText::DeletedAt)}</th><th>{i18n.t(CustomerText::DeletedBy)}</th><th></th></tr></thead>
-                                <tbody>
+            <ResourceView resource=deleted let:list>
+                {match list {
+                    list if list.is_empty() => view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any(),
+                    list => view! {
+                            <Table testid="recycle-bin" columns=vec![
+                                Column::new(i18n.t(CustomerText::Name)),
+                                Column::new(i18n.t(CustomerText::DeletedAt)),
+                                Column::new(i18n.t(CustomerText::DeletedBy)),
+                                Column::blank(),
+                            ]>
                                     {list.into_iter().map(|c| {
                                         let id = c.id;
                                         view! {
@@ -1246,18 +1238,15 @@ pub fn RecycleBinPage() -> impl IntoView {
                                                 <td>{c.name.clone()}</td>
                                                 <td><Timestamp at=c.deleted_at/></td>
                                                 <td>{c.deleted_by_name.clone().unwrap_or_default()}</td>
-                                                <td><button type="button" class="button small" on:click=move |_| spawn_local(async move {
-                                                    match restore_customer(id).await { Ok(()) => { toasts.success(CustomerText::Restored); version.update(|v| *v += 1); } Err(e) => toasts.error(e) }
-                                                })>{i18n.t(CustomerText::Restore)}</button></td>
+                                                <td><button type="button" class="button small" disabled=move || restore.pending().get()
+                                                    on:click=move |_| restore.submit(RestoreCustomer { id })>{i18n.t(CustomerText::Restore)}</button></td>
                                             </tr>
                                         }
                                     }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                            </Table>
                     }.into_any(),
-                })}
-            </Transition>
+                }}
+            </ResourceView>
         </section>
     }
 }

@@ -9,8 +9,8 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{CommonText, Locale, SalesText, Text, fill, use_i18n},
     ui::{
-        Dialog, ErrorNotice, Loading, MoreButton, SelectField, TextField, Timestamp, field_message,
-        use_toasts,
+        Column as TableColumn, Dialog, ErrorNotice, FormButtons, PagedTable, ResourceView,
+        SelectField, Table, TextField, Timestamp, field_message, server_submission, use_toasts,
     },
 };
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -177,12 +177,9 @@ fn BoardLoader(filter: BoardFilter) -> impl IntoView {
         move |_| get_board(filter_for_load.clone()),
     );
     view! {
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || board.get().map(|result| match result {
-                Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                Ok(board) => view! { <BoardView board filter=filter.clone() reload/> }.into_any(),
-            })}
-        </Transition>
+        <ResourceView resource=board let:board>
+            <BoardView board filter=filter.clone() reload/>
+        </ResourceView>
     }
 }
 
@@ -647,39 +644,28 @@ fn OpportunityList(filter: BoardFilter) -> impl IntoView {
             })
             .unwrap_or_default()
     };
+    let columns = vec![
+        TableColumn::new(i18n.t(SalesText::Title)),
+        TableColumn::new(i18n.t(SalesText::Customer)),
+        TableColumn::new(i18n.t(SalesText::Stage)),
+        TableColumn::new(i18n.t(SalesText::Amount)).numeric(),
+        TableColumn::new(i18n.t(SalesText::ExpectedClose)),
+        TableColumn::new(i18n.t(SalesText::Owner)),
+    ];
     view! {
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || pages.rows().map(|rows| match rows {
-                Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                Ok(rows) => view! {
-                    <div class="card table-wrap">
-                        <table class="table" data-testid="opportunity-list">
-                            <thead><tr>
-                                <th>{i18n.t(SalesText::Title)}</th><th>{i18n.t(SalesText::Customer)}</th>
-                                <th>{i18n.t(SalesText::Stage)}</th><th class="num">{i18n.t(SalesText::Amount)}</th>
-                                <th>{i18n.t(SalesText::ExpectedClose)}</th><th>{i18n.t(SalesText::Owner)}</th>
-                            </tr></thead>
-                            <tbody>
-                                {rows.into_iter().map(|card| {
-                                    let (title, customer) = (card.title.clone(), card.customer_name.clone());
-                                    view! {
-                                    <tr>
-                                        <td><A href=format!("/opportunities/{}", card.id.0)>{title}</A></td>
-                                        <td><A href=format!("/customers/{}", card.customer_id.0)>{customer}</A></td>
-                                        <td>{move || stage_name(card.stage_id)}</td>
-                                        <td class="num">{card.amount().display()}</td>
-                                        <td>{card.expected_close.to_string()}</td>
-                                        <td>{card.owner_name.clone().unwrap_or_default()}</td>
-                                    </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }.into_any(),
-            })}
-        </Transition>
-        <MoreButton visible=Signal::derive(move || pages.has_more()) pending=Signal::derive(move || pages.loading_more()) on_click=move || pages.load_more()/>
+        <PagedTable list=pages columns testid="opportunity-list" row=move |card: Card| {
+            let (title, customer) = (card.title.clone(), card.customer_name.clone());
+            view! {
+                <tr>
+                    <td><A href=format!("/opportunities/{}", card.id.0)>{title}</A></td>
+                    <td><A href=format!("/customers/{}", card.customer_id.0)>{customer}</A></td>
+                    <td>{move || stage_name(card.stage_id)}</td>
+                    <td class="num">{card.amount().display()}</td>
+                    <td>{card.expected_close.to_string()}</td>
+                    <td>{card.owner_name.clone().unwrap_or_default()}</td>
+                </tr>
+            }
+        }/>
     }
 }
 
@@ -696,12 +682,20 @@ pub fn OpportunityForm(
     let close = RwSignal::new(String::new());
     let next_step = RwSignal::new(String::new());
     let chosen = RwSignal::new(customer.clone());
-    let failure = RwSignal::new(None::<AppError>);
     // Product lines: (product id as text, quantity).
     let lines = RwSignal::new(Vec::<(String, String)>::new());
     let products = Resource::new(|| (), |_| crate::orders::api::list_products(false));
     let navigate = leptos_router::hooks::use_navigate();
-    let save = move |_| {
+    let save = server_submission::<CreateOpportunity>().shows_fields_under("lines.").on_success(
+        move |id| {
+            toasts.success(SalesText::OpportunityCreated);
+            on_done.run(());
+            navigate(&format!("/opportunities/{}", id.0), Default::default());
+        },
+    );
+    let failure = save.failure();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         let input = OpportunityInput {
             customer_id: chosen.get_untracked().map(|c| c.0),
             title: title.get_untracked(),
@@ -718,30 +712,20 @@ pub fn OpportunityForm(
                 .collect(),
             ..Default::default()
         };
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match create_opportunity(input).await {
-                Ok(id) => {
-                    toasts.success(SalesText::OpportunityCreated);
-                    on_done.run(());
-                    navigate(&format!("/opportunities/{}", id.0), Default::default());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(CreateOpportunity { input });
     };
     let fixed = customer.is_some();
     view! {
-        <div class="card form panel" data-testid="opportunity-form">
+        <form class="card form panel" data-testid="opportunity-form" on:submit=submit>
             <h2>{i18n.t(SalesText::NewOpportunity)}</h2>
             {(!fixed).then(|| view! {
-                <crate::customers::views::CustomerPicker label=i18n.t(SalesText::Customer) chosen error=field_message(failure.into(), "customer_id")/>
+                <crate::customers::views::CustomerPicker label=i18n.t(SalesText::Customer) chosen error=save.field("customer_id")/>
             })}
             <div class="grid-2">
-                <TextField label=i18n.t(SalesText::Title) name="title" value=title error=field_message(failure.into(), "title")/>
-                <TextField label=i18n.t(SalesText::Amount) name="amount" value=amount error=field_message(failure.into(), "amount")/>
-                <TextField label=i18n.t(SalesText::ExpectedClose) name="expected_close" input_type="date" value=close error=field_message(failure.into(), "expected_close")/>
-                <TextField label=i18n.t(SalesText::NextStep) name="next_step" value=next_step error=field_message(failure.into(), "next_step")/>
+                <TextField label=i18n.t(SalesText::Title) name="title" value=title error=save.field("title")/>
+                <TextField label=i18n.t(SalesText::Amount) name="amount" value=amount error=save.field("amount")/>
+                <TextField label=i18n.t(SalesText::ExpectedClose) name="expected_close" input_type="date" value=close error=save.field("expected_close")/>
+                <TextField label=i18n.t(SalesText::NextStep) name="next_step" value=next_step error=save.field("next_step")/>
             </div>
             <fieldset class="lines">
                 <legend>{i18n.t(SalesText::Products)}</legend>
@@ -761,17 +745,14 @@ pub fn OpportunityForm(
                             <input type="number" min="1" name=format!("line_quantity_{n}") aria-label=move || i18n.text(SalesText::Quantity)
                                 prop:value=quantity on:input=move |ev| lines.update(|l| l[n].1 = event_target_value(&ev))/>
                             <button type="button" class="button small ghost" on:click=move |_| lines.update(|l| { l.remove(n); })>{i18n.t(SalesText::Remove)}</button>
-                            <span class="field-error">{field_message(failure.into(), format!("lines.{n}.product_id"))}{field_message(failure.into(), format!("lines.{n}.quantity"))}</span>
+                            <span class="field-error">{field_message(failure, format!("lines.{n}.product_id"))}{field_message(failure, format!("lines.{n}.quantity"))}</span>
                         </div>
                     }
                 }).collect_view()}
                 <button type="button" class="button small" on:click=move |_| lines.update(|l| l.push((String::new(), "1".into())))>{i18n.t(SalesText::AddProduct)}</button>
             </fieldset>
-            <div class="actions">
-                <button type="button" class="button primary" on:click=save>{i18n.t(CommonText::Save)}</button>
-                <button type="button" class="button ghost" on:click=move |_| on_done.run(())>{i18n.t(CommonText::Cancel)}</button>
-            </div>
-        </div>
+            <FormButtons submit=i18n.t(CommonText::Save) pending=save.pending() on_cancel=on_done/>
+        </form>
     }
 }
 
@@ -798,27 +779,25 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
         },
     );
     let lost_reason = RwSignal::new(String::new());
+    // Refused when someone moved it first: the page reloads to show where it is now.
+    let moving = server_submission::<MoveOpportunity>()
+        .on_success(move |_| {
+            local.update(|n| *n += 1);
+            toasts.success(SalesText::Saved);
+        })
+        .on_failure(move || local.update(|n| *n += 1));
     let move_to = move |card: Card, stage: Stage| {
-        let reason = (stage.kind == StageKind::Lost).then(|| lost_reason.get_untracked());
-        spawn_local(async move {
-            match move_opportunity(card.id, card.version, stage.id, reason).await {
-                Ok(_) => {
-                    local.update(|n| *n += 1);
-                    toasts.success(SalesText::Saved);
-                }
-                Err(error) => {
-                    local.update(|n| *n += 1);
-                    toasts.error(error);
-                }
-            }
+        moving.submit(MoveOpportunity {
+            id: card.id,
+            version: card.version,
+            stage_id: stage.id,
+            lost_reason: (stage.kind == StageKind::Lost).then(|| lost_reason.get_untracked()),
         });
     };
     view! {
         <section class="page">
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || detail.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(d) => {
+            <ResourceView resource=detail let:d>
+                {
                         let card = d.card.clone();
                         let stage = d.pipeline.stage(card.stage_id).cloned();
                         let pipeline = d.pipeline.clone();
@@ -893,10 +872,9 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                             </div>
-                        }.into_any()
-                    }
-                })}
-            </Transition>
+                        }
+                }
+            </ResourceView>
             // Outside the page's own Transition: a resource created inside another's content
             // would not be part of the server-rendered state the browser hydrates.
             {move || id.get().map(beside)}
@@ -922,11 +900,10 @@ pub fn CustomerOpportunities(
                 <h2>{i18n.t(SalesText::OpenOpportunities)}</h2>
                 <button type="button" class="button small" on:click=move |_| adding.update(|a| *a = !*a)>{i18n.t(SalesText::NewOpportunity)}</button>
             </div>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || opportunities.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted small">{i18n.t(SalesText::NoOpenOpportunities)}</p> }.into_any(),
-                    Ok(list) => view! {
+            <ResourceView resource=opportunities let:list>
+                {match list {
+                    list if list.is_empty() => view! { <p class="muted small">{i18n.t(SalesText::NoOpenOpportunities)}</p> }.into_any(),
+                    list => view! {
                         <ul class="plain-list">
                             {list.into_iter().map(|c| {
                                 let (href, title, amount) = (format!("/opportunities/{}", c.id.0), c.title.clone(), c.amount().display());
@@ -936,11 +913,11 @@ pub fn CustomerOpportunities(
                             }).collect_view()}
                         </ul>
                     }.into_any(),
-                })}
+                }}
                 {move || adding.get().then(|| customer_name.get().map(|name| view! {
                     <OpportunityForm customer=Some((customer_id, name)) on_done=Callback::new(move |_| adding.set(false))/>
                 }))}
-            </Transition>
+            </ResourceView>
         </div>
     }
 }
@@ -966,23 +943,21 @@ pub fn ForecastPage() -> impl IntoView {
         <section class="page">
             <h1>{i18n.t(SalesText::Forecast)}</h1>
             <p class="muted">{move || fill(i18n.text(SalesText::ForecastHelp), &[("commit", &COMMIT_PROBABILITY)])}</p>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || forecast.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(f) => view! { <ForecastView forecast=f explaining/> }.into_any(),
-                })}
-            </Transition>
+            <ResourceView resource=forecast let:forecast>
+                <ForecastView forecast explaining/>
+            </ResourceView>
             <Transition fallback=|| ()>
                 {move || lines.get().and_then(Result::ok).flatten().map(|lines| view! {
                     <div class="card" data-testid="forecast-lines">
                         <h2>{i18n.t(SalesText::ExplainTitle)}</h2>
-                        <table class="table">
-                            <thead><tr>
-                                <th>{i18n.t(SalesText::Title)}</th><th>{i18n.t(SalesText::Customer)}</th>
-                                <th class="num">{i18n.t(SalesText::Amount)}</th><th class="num">{i18n.t(SalesText::StageProbability)}</th>
-                                <th class="num">{i18n.t(SalesText::HistoricalProbability)}</th><th class="num">{i18n.t(SalesText::Weighted)}</th>
-                            </tr></thead>
-                            <tbody>
+                        <Table columns=vec![
+                            TableColumn::new(i18n.t(SalesText::Title)),
+                            TableColumn::new(i18n.t(SalesText::Customer)),
+                            TableColumn::new(i18n.t(SalesText::Amount)).numeric(),
+                            TableColumn::new(i18n.t(SalesText::StageProbability)).numeric(),
+                            TableColumn::new(i18n.t(SalesText::HistoricalProbability)).numeric(),
+                            TableColumn::new(i18n.t(SalesText::Weighted)).numeric(),
+                        ]>
                                 {lines.into_iter().map(|l| view! {
                                     <tr>
                                         <td><A href=format!("/opportunities/{}", l.opportunity_id.0)>{l.title.clone()}</A></td>
@@ -993,8 +968,7 @@ pub fn ForecastPage() -> impl IntoView {
                                         <td class="num">{money(weighted(l.amount_minor, l.stage_probability))}</td>
                                     </tr>
                                 }).collect_view()}
-                            </tbody>
-                        </table>
+                        </Table>
                     </div>
                 })}
             </Transition>
@@ -1069,15 +1043,18 @@ fn ForecastView(
                 }).collect_view()}
             </svg>
         </div>
-        <div class="card table-wrap">
-            <table class="table" data-testid="forecast-table">
-                <thead><tr>
-                    <th>{i18n.t(SalesText::Month)}</th><th>{i18n.t(SalesText::Owner)}</th>
-                    <th class="num">{i18n.t(SalesText::Won)}</th><th class="num">{i18n.t(SalesText::Committed)}</th>
-                    <th class="num">{i18n.t(SalesText::WeightedStage)}</th><th class="num">{i18n.t(SalesText::WeightedHistory)}</th>
-                    <th class="num">{i18n.t(SalesText::BestCase)}</th><th class="num">{i18n.t(SalesText::Quota)}</th><th></th>
-                </tr></thead>
-                <tbody>
+        <div class="card">
+            <Table testid="forecast-table" columns=vec![
+                TableColumn::new(i18n.t(SalesText::Month)),
+                TableColumn::new(i18n.t(SalesText::Owner)),
+                TableColumn::new(i18n.t(SalesText::Won)).numeric(),
+                TableColumn::new(i18n.t(SalesText::Committed)).numeric(),
+                TableColumn::new(i18n.t(SalesText::WeightedStage)).numeric(),
+                TableColumn::new(i18n.t(SalesText::WeightedHistory)).numeric(),
+                TableColumn::new(i18n.t(SalesText::BestCase)).numeric(),
+                TableColumn::new(i18n.t(SalesText::Quota)).numeric(),
+                TableColumn::blank(),
+            ]>
                     {forecast.cells.iter().map(|c| {
                         let (month, owner) = (c.month, c.owner_id);
                         view! {
@@ -1094,8 +1071,7 @@ fn ForecastView(
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
+            </Table>
         </div>
         <div class="card">
             <h2>{i18n.t(SalesText::Accuracy)}</h2>
@@ -1103,9 +1079,13 @@ fn ForecastView(
                 view! { <p class="muted small">{i18n.t(SalesText::NoSnapshots)}</p> }.into_any()
             } else {
                 view! {
-                    <table class="table" data-testid="forecast-accuracy">
-                        <thead><tr><th>{i18n.t(SalesText::Month)}</th><th>{i18n.t(SalesText::SnapshotOf)}</th><th class="num">{i18n.t(SalesText::Forecast)}</th><th class="num">{i18n.t(SalesText::Won)}</th><th class="num">{i18n.t(SalesText::Accuracy)}</th></tr></thead>
-                        <tbody>
+                    <Table testid="forecast-accuracy" columns=vec![
+                        TableColumn::new(i18n.t(SalesText::Month)),
+                        TableColumn::new(i18n.t(SalesText::SnapshotOf)),
+                        TableColumn::new(i18n.t(SalesText::Forecast)).numeric(),
+                        TableColumn::new(i18n.t(SalesText::Won)).numeric(),
+                        TableColumn::new(i18n.t(SalesText::Accuracy)).numeric(),
+                    ]>
                             {forecast.accuracy.iter().map(|a| view! {
                                 <tr>
                                     <td>{format!("{}-{:02}", a.month.year(), a.month.month())}</td>
@@ -1115,8 +1095,7 @@ fn ForecastView(
                                     <td class="num">{a.percent().map(|p| format!("{p}%")).unwrap_or_else(|| "—".into())}</td>
                                 </tr>
                             }).collect_view()}
-                        </tbody>
-                    </table>
+                    </Table>
                 }.into_any()
             }}
         </div>
@@ -1134,17 +1113,12 @@ pub fn PipelinesPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{i18n.t(SalesText::Pipelines)}</h1>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || {
-                    if session.current().is_some() && !is_admin() {
-                        return view! { <ErrorNotice error=AppError::Forbidden/> }.into_any();
-                    }
-                    pipelines.get().map(|result| match result {
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                        Ok(list) => list.into_iter().map(|p| view! { <PipelineEditor pipeline=p version/> }).collect_view().into_any(),
-                    }).into_any()
-                }}
-            </Transition>
+            <Show when=move || session.current().is_none() || is_admin()
+                fallback=|| view! { <ErrorNotice error=AppError::Forbidden/> }>
+                <ResourceView resource=pipelines let:list>
+                    {list.into_iter().map(|p| view! { <PipelineEditor pipeline=p version/> }).collect_view()}
+                </ResourceView>
+            </Show>
         </section>
     }
 }
@@ -1169,9 +1143,14 @@ fn PipelineEditor(pipeline: Pipeline, version: RwSignal<u32>) -> impl IntoView {
             })
             .collect::<Vec<_>>(),
     );
-    let failure = RwSignal::new(None::<AppError>);
     let (id, saved_version) = (pipeline.id, pipeline.version);
-    let save = move |_| {
+    let save =
+        server_submission::<SavePipeline>().shows_fields_under("stages.").on_success(move |_| {
+            toasts.success(SalesText::Saved);
+            version.update(|v| *v += 1);
+        });
+    let failure = save.failure();
+    let submit = move |_| {
         let input = PipelineInput {
             id: Some(id),
             version: saved_version,
@@ -1179,23 +1158,14 @@ fn PipelineEditor(pipeline: Pipeline, version: RwSignal<u32>) -> impl IntoView {
             name_en: name_en.get_untracked(),
             stages: stages.get_untracked(),
         };
-        spawn_local(async move {
-            match save_pipeline(input).await {
-                Ok(_) => {
-                    failure.set(None);
-                    toasts.success(SalesText::Saved);
-                    version.update(|v| *v += 1);
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(SavePipeline { input });
     };
-    let error_at = move |field: String| field_message(failure.into(), field);
+    let error_at = move |field: String| field_message(failure, field);
     view! {
         <div class="card form" data-testid="pipeline-editor">
             <div class="grid-2">
-                <TextField label=i18n.t(SalesText::NameZh) name="pipeline_name_zh" value=name_zh error=error_at("name_zh".into())/>
-                <TextField label=i18n.t(SalesText::NameEn) name="pipeline_name_en" value=name_en error=error_at("name_en".into())/>
+                <TextField label=i18n.t(SalesText::NameZh) name="pipeline_name_zh" value=name_zh error=save.field("name_zh")/>
+                <TextField label=i18n.t(SalesText::NameEn) name="pipeline_name_en" value=name_en error=save.field("name_en")/>
             </div>
             {move || stages.get().into_iter().enumerate().map(|(n, s)| {
                 let set = move |f: fn(&mut StageInput, String), v: String| stages.update(|list| if let Some(s) = list.get_mut(n) { f(s, v) });
@@ -1218,13 +1188,13 @@ fn PipelineEditor(pipeline: Pipeline, version: RwSignal<u32>) -> impl IntoView {
                     </div>
                 }
             }).collect_view()}
-            <span class="field-error">{move || error_at("stages".into()).get()}</span>
+            <span class="field-error">{save.field("stages")}</span>
             <div class="actions">
                 <button type="button" class="button small" on:click=move |_| stages.update(|l| {
                     let at = l.iter().position(|s| s.kind != StageKind::Open).unwrap_or(l.len());
                     l.insert(at, StageInput { id: None, name_zh: "新阶段".into(), name_en: "New stage".into(), probability: 50, color: "#2563eb".into(), kind: StageKind::Open });
                 })>{i18n.t(SalesText::AddStage)}</button>
-                <button type="button" class="button primary" on:click=save>{i18n.t(CommonText::Save)}</button>
+                <button type="button" class="button primary" disabled=move || save.pending().get() on:click=submit>{i18n.t(CommonText::Save)}</button>
             </div>
         </div>
     }

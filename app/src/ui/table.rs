@@ -7,23 +7,32 @@ use crate::{
 };
 use leptos::prelude::*;
 use serde::{Serialize, de::DeserializeOwned};
+use std::sync::Arc;
+
+type HeadingControl = Arc<dyn Fn() -> AnyView + Send + Sync>;
 
 /// A column heading. `sorts_by` names the list's sort that the heading selects when clicked.
 #[derive(Clone)]
 pub struct Column {
     label: Option<TextProp>,
+    control: Option<HeadingControl>,
     sort: Option<&'static str>,
     numeric: bool,
 }
 
 impl Column {
     pub fn new(label: impl Into<TextProp>) -> Self {
-        Column { label: Some(label.into()), sort: None, numeric: false }
+        Column { label: Some(label.into()), control: None, sort: None, numeric: false }
     }
 
     /// A heading without text, over row actions.
     pub fn blank() -> Self {
-        Column { label: None, sort: None, numeric: false }
+        Column { label: None, control: None, sort: None, numeric: false }
+    }
+
+    /// A heading that is a control rather than text, e.g. "select all".
+    pub fn control(view: impl Fn() -> AnyView + Send + Sync + 'static) -> Self {
+        Column { label: None, control: Some(Arc::new(view)), sort: None, numeric: false }
     }
 
     pub fn sorts_by(mut self, sort: &'static str) -> Self {
@@ -39,7 +48,10 @@ impl Column {
 }
 
 fn heading(column: Column, sort: Option<RwSignal<String>>) -> impl IntoView {
-    let Column { label, sort: sorts_by, numeric } = column;
+    let Column { label, control, sort: sorts_by, numeric } = column;
+    if let Some(control) = control {
+        return view! { <th class:num=numeric>{control()}</th> }.into_any();
+    }
     let text = move || label.as_ref().map(|label| label.get());
     match (sorts_by, sort) {
         (Some(key), Some(sort)) => {
