@@ -1,14 +1,17 @@
 //! The sign-in page, the page that asks for a new password, the account page and the language
 //! switch.
 
-use super::api::{ChangePassword, SignIn, list_my_sessions, set_locale, sign_out_other_sessions};
+use super::api::{ChangePassword, SignIn, SignOutOtherSessions, list_my_sessions, set_locale};
 use crate::{
     auth::{
         model::{CurrentUser, MIN_PASSWORD_CHARS, SessionSummary},
         views::{role_label, scope_label, use_auth_session},
     },
     i18n::{AuthText, CommonText, Locale, Text, fill, use_i18n},
-    ui::{ErrorNotice, Loading, TextField, Timestamp, ToastKind, field_message, use_toasts},
+    ui::{
+        Column, ErrorNotice, ResourceView, Table, TextField, Timestamp, ToastKind, field_message,
+        server_submission, use_toasts,
+    },
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -277,35 +280,29 @@ fn ChangePasswordForm(#[prop(optional)] reload_when_done: bool) -> impl IntoView
 fn SessionsCard() -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
-    let end_others = Action::new(|_: &()| sign_out_other_sessions());
-    let sessions = Resource::new(move || end_others.version().get(), |_| list_my_sessions());
-    Effect::new(move |_| match end_others.value().get() {
-        Some(Ok(ended)) => toasts.show(ToastKind::Success, move |locale| {
-            fill(AuthText::OtherSessionsEnded.text(locale), &[("count", &ended)])
-        }),
-        Some(Err(error)) => toasts.error(error),
-        None => {}
+    let ended = RwSignal::new(0u32);
+    let sessions = Resource::new(move || ended.get(), |_| list_my_sessions());
+    let end_others = server_submission::<SignOutOtherSessions>().on_success(move |count| {
+        ended.update(|n| *n += 1);
+        toasts.show(ToastKind::Success, move |locale| {
+            fill(AuthText::OtherSessionsEnded.text(locale), &[("count", &count)])
+        });
     });
-
-    let rows = move || {
-        sessions.get().map(|result| match result {
-            Err(error) => view! { <ErrorNotice error/> }.into_any(),
-            Ok(list) => view! { <SessionTable sessions=list/> }.into_any(),
-        })
-    };
     view! {
         <div class="card">
             <div class="card-head">
                 <h2>{i18n.t(AuthText::Sessions)}</h2>
                 <button
                     class="button"
-                    on:click=move |_| { end_others.dispatch(()); }
+                    on:click=move |_| end_others.submit(SignOutOtherSessions {})
                     disabled=move || end_others.pending().get()
                 >
                     {i18n.t(AuthText::SignOutOthers)}
                 </button>
             </div>
-            <Transition fallback=|| view! { <Loading/> }>{rows}</Transition>
+            <ResourceView resource=sessions let:sessions>
+                <SessionTable sessions/>
+            </ResourceView>
         </div>
     }
 }
@@ -314,17 +311,12 @@ fn SessionsCard() -> impl IntoView {
 fn SessionTable(sessions: Vec<SessionSummary>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <div class="table-wrap">
-            <table class="table" data-testid="sessions">
-                <thead>
-                    <tr>
-                        <th>{i18n.t(AuthText::Device)}</th>
-                        <th>{i18n.t(AuthText::Address)}</th>
-                        <th>{i18n.t(AuthText::SignedInAt)}</th>
-                        <th>{i18n.t(AuthText::LastActive)}</th>
-                    </tr>
-                </thead>
-                <tbody>
+            <Table testid="sessions" columns=vec![
+                Column::new(i18n.t(AuthText::Device)),
+                Column::new(i18n.t(AuthText::Address)),
+                Column::new(i18n.t(AuthText::SignedInAt)),
+                Column::new(i18n.t(AuthText::LastActive)),
+            ]>
                     {sessions
                         .into_iter()
                         .map(|s| {
@@ -344,9 +336,7 @@ fn SessionTable(sessions: Vec<SessionSummary>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+            </Table>
     }
 }
 
