@@ -14,7 +14,7 @@ use crate::{
     i18n::{CommonText, CustomerText, Locale, OrderText, Text, fill, use_i18n},
     interactions::views::{InteractionList, LogInteractionForm},
     orders::views::{AddOrderForm, OrderList, Recommendations},
-    ui::{ConfirmDialog, ErrorNotice, Loading, server_submission, use_toasts},
+    ui::{ConfirmDialog, ResourceView, server_submission, use_toasts},
 };
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_navigate};
@@ -56,7 +56,16 @@ pub fn CustomerPage() -> impl IntoView {
     // Closing the form (or saving it) catches up.
     let local = RwSignal::new(0u32);
     let action = RwSignal::new(None::<&'static str>);
+    // Set while the customer is being deleted, and after: the page is on its way out (the next
+    // route may still be loading), and refetching its cards on the deletion's own change event
+    // (which may arrive before the answer) would find only 404s.
+    let leaving = RwSignal::new(false);
     let version = Memo::new(move |previous: Option<&(u64, u32)>| {
+        if leaving.get()
+            && let Some(previous) = previous
+        {
+            return *previous;
+        }
         let local = local.get();
         match (action.get(), previous) {
             (Some(_), Some(&(seen, _))) => (seen, local),
@@ -84,55 +93,52 @@ pub fn CustomerPage() -> impl IntoView {
     });
     let can_delete = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
     let confirming_delete = RwSignal::new(false);
-    let deletion = server_submission::<DeleteCustomer>().on_success(move |()| {
-        toasts.success(CustomerText::Deleted);
-        navigate("/customers", Default::default());
-    });
+    let deletion = server_submission::<DeleteCustomer>()
+        .on_success(move |()| {
+            toasts.success(CustomerText::Deleted);
+            navigate("/customers", Default::default());
+        })
+        .on_failure(move || leaving.set(false));
     let delete = Callback::new(move |_: ()| {
         if let Some(id) = id.get_untracked() {
+            leaving.set(true);
             deletion.submit(DeleteCustomer { id });
         }
     });
 
-    let header = move || {
-        customer.get().map(|result| match result {
-            Err(error) => view! { <ErrorNotice error/> }.into_any(),
-            Ok(c) => {
-                let id = c.id;
-                let detail = Arc::new(c);
-                let d = detail.clone();
-                view! {
-                    <div class="page-head">
-                        <div>
-                            <h1 data-testid="customer-name">{d.name.clone()}</h1>
-                            <div class="badges"><StatusBadges customer_type=d.customer_type status=d.status stage=d.stage/></div>
-                        </div>
-                        <div class="actions">
-                            <A href=format!("/customers/{}/edit", id.0) attr:class="button">{i18n.t(CommonText::Edit)}</A>
-                            <Show when=can_delete><button type="button" class="button ghost" data-testid="delete-customer" on:click=move |_| confirming_delete.set(true)>{i18n.t(CustomerText::Delete)}</button></Show>
-                        </div>
-                    </div>
-                    <KeyFacts detail=detail.clone()/>
-                    <div class="card quick-actions">
-                        <h2>{i18n.t(CustomerText::QuickActions)}</h2>
-                        <div class="actions">
-                            <button type="button" class="button" on:click=move |_| action.set(Some("interaction"))>{i18n.t(CustomerText::LogInteraction)}</button>
-                            <button type="button" class="button" on:click=move |_| action.set(Some("order"))>{i18n.t(CustomerText::AddOrder)}</button>
-                            <button type="button" class="button" on:click=move |_| action.set(Some("owner"))>{i18n.t(CustomerText::ChangeOwner)}</button>
-                            <button type="button" class="button" on:click=move |_| action.set(Some("tag"))>{i18n.t(CustomerText::AddTag)}</button>
-                        </div>
-                        {move || match action.get() {
-                            Some("interaction") => view! { <LogInteractionForm customer_id=id contacts=detail.contacts.clone() on_done=refresh/> }.into_any(),
-                            Some("order") => view! { <AddOrderForm customer_id=id on_done=refresh/> }.into_any(),
-                            Some("owner") => view! { <OwnerForm customer_id=id on_done=refresh/> }.into_any(),
-                            Some("tag") => view! { <TagForm customer_id=id on_done=refresh/> }.into_any(),
-                            _ => ().into_any(),
-                        }}
-                    </div>
-                }
-                .into_any()
-            }
-        })
+    let header = move |c: crate::customers::model::CustomerDetail| {
+        let id = c.id;
+        let detail = Arc::new(c);
+        let d = detail.clone();
+        view! {
+            <div class="page-head">
+                <div>
+                    <h1 data-testid="customer-name">{d.name.clone()}</h1>
+                    <div class="badges"><StatusBadges customer_type=d.customer_type status=d.status stage=d.stage/></div>
+                </div>
+                <div class="actions">
+                    <A href=format!("/customers/{}/edit", id.0) attr:class="button">{i18n.t(CommonText::Edit)}</A>
+                    <Show when=can_delete><button type="button" class="button ghost" data-testid="delete-customer" on:click=move |_| confirming_delete.set(true)>{i18n.t(CustomerText::Delete)}</button></Show>
+                </div>
+            </div>
+            <KeyFacts detail=detail.clone()/>
+            <div class="card quick-actions">
+                <h2>{i18n.t(CustomerText::QuickActions)}</h2>
+                <div class="actions">
+                    <button type="button" class="button" on:click=move |_| action.set(Some("interaction"))>{i18n.t(CustomerText::LogInteraction)}</button>
+                    <button type="button" class="button" on:click=move |_| action.set(Some("order"))>{i18n.t(CustomerText::AddOrder)}</button>
+                    <button type="button" class="button" on:click=move |_| action.set(Some("owner"))>{i18n.t(CustomerText::ChangeOwner)}</button>
+                    <button type="button" class="button" on:click=move |_| action.set(Some("tag"))>{i18n.t(CustomerText::AddTag)}</button>
+                </div>
+                {move || match action.get() {
+                    Some("interaction") => view! { <LogInteractionForm customer_id=id contacts=detail.contacts.clone() on_done=refresh/> }.into_any(),
+                    Some("order") => view! { <AddOrderForm customer_id=id on_done=refresh/> }.into_any(),
+                    Some("owner") => view! { <OwnerForm customer_id=id on_done=refresh/> }.into_any(),
+                    Some("tag") => view! { <TagForm customer_id=id on_done=refresh/> }.into_any(),
+                    _ => ().into_any(),
+                }}
+            </div>
+        }
     };
 
     let delete_title = move || {
@@ -148,7 +154,7 @@ pub fn CustomerPage() -> impl IntoView {
     };
     view! {
         <section class="page customer-360">
-            <Transition fallback=|| view! { <Loading/> }>{header}</Transition>
+            <ResourceView resource=customer let:c>{header(c)}</ResourceView>
             <ConfirmDialog open=confirming_delete testid="confirm-delete" title=delete_title message=delete_message
                 confirm=i18n.t(CustomerText::Delete) on_confirm=delete/>
             <div class="grid-360">

@@ -1255,56 +1255,54 @@ pub fn RecycleBinPage() -> impl IntoView {
 #[component]
 pub fn CustomerSettingsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let toasts = use_toasts();
     let version = RwSignal::new(0u32);
     let options = Resource::new(move || version.get(), |_| get_customer_options());
+    let on_saved = Callback::new(move |_| version.update(|v| *v += 1));
     view! {
         <section class="page">
             <h1>{i18n.t(CustomerText::Settings)}</h1>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || options.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(o) => {
-                        let settings = o.settings.clone();
-                        let window = RwSignal::new(settings.active_window_days.to_string());
-                        let orders = RwSignal::new(settings.loyal_min_orders.to_string());
-                        let span = RwSignal::new(settings.loyal_min_span_days.to_string());
-                        let failure = RwSignal::new(None::<AppError>);
-                        let save = move |ev: leptos::ev::SubmitEvent| {
-                            ev.prevent_default();
-                            let number = |s: RwSignal<String>| s.get_untracked().trim().parse().unwrap_or(-1);
-                            let next = CustomerSettings {
-                                active_window_days: number(window),
-                                loyal_min_orders: number(orders),
-                                loyal_min_span_days: number(span),
-                                ..settings.clone()
-                            };
-                            spawn_local(async move {
-                                match save_customer_settings(next).await {
-                                    Ok(()) => { toasts.success(CustomerText::SettingsSaved); version.update(|v| *v += 1); }
-                                    Err(error) => toasts.form_failed(failure, error),
-                                }
-                            });
-                        };
-                        let fail = Signal::from(failure);
-                        view! {
-                            <form class="card form" on:submit=save data-testid="customer-settings">
-                                <TextField label=i18n.t(CustomerText::ActiveWindow) name="active_window_days" input_type="number" value=window error=field_message(fail, "active_window_days")/>
-                                <p class="hint">{i18n.t(CustomerText::ActiveWindowHelp)}</p>
-                                <div class="grid-2">
-                                    <TextField label=i18n.t(CustomerText::LoyalOrders) name="loyal_min_orders" input_type="number" value=orders error=field_message(fail, "loyal_min_orders")/>
-                                    <TextField label=i18n.t(CustomerText::LoyalSpan) name="loyal_min_span_days" input_type="number" value=span error=field_message(fail, "loyal_min_span_days")/>
-                                </div>
-                                <p class="hint">{i18n.t(CustomerText::LoyalHelp)}</p>
-                                <div class="actions"><button type="submit" class="button primary">{i18n.t(CommonText::Save)}</button></div>
-                            </form>
-                            <CustomFieldsEditor defs=o.custom_fields on_saved=Callback::new(move |_| version.update(|v| *v += 1))/>
-                        }
-                        .into_any()
-                    }
-                })}
-            </Transition>
+            <ResourceView resource=options let:o>
+                <StatusRulesForm settings=o.settings.clone() on_saved/>
+                <CustomFieldsEditor defs=o.custom_fields on_saved/>
+            </ResourceView>
         </section>
+    }
+}
+
+#[component]
+fn StatusRulesForm(settings: CustomerSettings, on_saved: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let window = RwSignal::new(settings.active_window_days.to_string());
+    let orders = RwSignal::new(settings.loyal_min_orders.to_string());
+    let span = RwSignal::new(settings.loyal_min_span_days.to_string());
+    let save = server_submission::<SaveCustomerSettings>().on_success(move |()| {
+        toasts.success(CustomerText::SettingsSaved);
+        on_saved.run(());
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let number = |s: RwSignal<String>| s.get_untracked().trim().parse().unwrap_or(-1);
+        save.submit(SaveCustomerSettings {
+            settings: CustomerSettings {
+                active_window_days: number(window),
+                loyal_min_orders: number(orders),
+                loyal_min_span_days: number(span),
+                ..settings.clone()
+            },
+        });
+    };
+    view! {
+        <form class="card form" on:submit=submit data-testid="customer-settings">
+            <TextField label=i18n.t(CustomerText::ActiveWindow) name="active_window_days" input_type="number" value=window error=save.field("active_window_days")/>
+            <p class="hint">{i18n.t(CustomerText::ActiveWindowHelp)}</p>
+            <div class="grid-2">
+                <TextField label=i18n.t(CustomerText::LoyalOrders) name="loyal_min_orders" input_type="number" value=orders error=save.field("loyal_min_orders")/>
+                <TextField label=i18n.t(CustomerText::LoyalSpan) name="loyal_min_span_days" input_type="number" value=span error=save.field("loyal_min_span_days")/>
+            </div>
+            <p class="hint">{i18n.t(CustomerText::LoyalHelp)}</p>
+            <div class="actions"><button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CommonText::Save)}</button></div>
+        </form>
     }
 }
 
@@ -1317,8 +1315,12 @@ fn CustomFieldsEditor(defs: Vec<CustomFieldDef>, on_saved: Callback<()>) -> impl
     let label_en = RwSignal::new(String::new());
     let field_type = RwSignal::new("text".to_owned());
     let choices = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<AppError>);
-    let fail = Signal::from(failure);
+    let save = server_submission::<SaveCustomField>().on_success(move |_| {
+        toasts.success(CustomerText::FieldSaved);
+        on_saved.run(());
+    });
+    // Switching a field on or off is the same save, without the toast.
+    let toggle = server_submission::<SaveCustomField>().on_success(move |_| on_saved.run(()));
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let def = CustomFieldDef {
@@ -1338,23 +1340,18 @@ fn CustomFieldsEditor(defs: Vec<CustomFieldDef>, on_saved: Callback<()>) -> impl
             active: true,
             version: 1,
         };
-        spawn_local(async move {
-            match save_custom_field(def).await {
-                Ok(_) => {
-                    toasts.success(CustomerText::FieldSaved);
-                    failure.set(None);
-                    on_saved.run(());
-                }
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        });
+        save.submit(SaveCustomField { field: def });
     };
     view! {
         <div class="card">
             <h2>{i18n.t(CustomerText::CustomFields)}</h2>
-            <table class="table">
-                <thead><tr><th>{i18n.t(CustomerText::FieldKey)}</th><th>{i18n.t(CustomerText::FieldLabelZh)}</th><th>{i18n.t(CustomerText::FieldLabelEn)}</th><th>{i18n.t(CustomerText::FieldType)}</th><th>{i18n.t(CustomerText::Active)}</th></tr></thead>
-                <tbody>
+            <Table columns=vec![
+                Column::new(i18n.t(CustomerText::FieldKey)),
+                Column::new(i18n.t(CustomerText::FieldLabelZh)),
+                Column::new(i18n.t(CustomerText::FieldLabelEn)),
+                Column::new(i18n.t(CustomerText::FieldType)),
+                Column::new(i18n.t(CustomerText::Active)),
+            ]>
                     {defs.into_iter().map(|d| {
                         let t = d.field_type;
                         let toggled = CustomFieldDef { active: !d.active, ..d.clone() };
@@ -1364,26 +1361,23 @@ fn CustomFieldsEditor(defs: Vec<CustomFieldDef>, on_saved: Callback<()>) -> impl
                                 <td>{d.label_zh.clone()}</td>
                                 <td>{d.label_en.clone()}</td>
                                 <td>{move || field_type_label(t, i18n.locale())}{(!d.choices.is_empty()).then(|| format!(" ({})", d.choices.join(", ")))}</td>
-                                <td><input type="checkbox" prop:checked=d.active on:change=move |_| {
-                                    let def = toggled.clone();
-                                    spawn_local(async move { match save_custom_field(def).await { Ok(_) => on_saved.run(()), Err(e) => toasts.error(e) } });
-                                }/></td>
+                                <td><input type="checkbox" prop:checked=d.active aria-label=d.key.clone()
+                                    on:change=move |_| toggle.submit(SaveCustomField { field: toggled.clone() })/></td>
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
+            </Table>
             <form class="form" on:submit=create>
                 <h3>{i18n.t(CustomerText::NewField)}</h3>
                 <div class="grid-3">
-                    <TextField label=i18n.t(CustomerText::FieldKey) name="key" value=key error=field_message(fail, "key")/>
-                    <TextField label=i18n.t(CustomerText::FieldLabelZh) name="label_zh" value=label_zh error=field_message(fail, "label_zh")/>
-                    <TextField label=i18n.t(CustomerText::FieldLabelEn) name="label_en" value=label_en error=field_message(fail, "label_en")/>
+                    <TextField label=i18n.t(CustomerText::FieldKey) name="key" value=key error=save.field("key")/>
+                    <TextField label=i18n.t(CustomerText::FieldLabelZh) name="label_zh" value=label_zh error=save.field("label_zh")/>
+                    <TextField label=i18n.t(CustomerText::FieldLabelEn) name="label_en" value=label_en error=save.field("label_en")/>
                     <SelectField label=i18n.t(CustomerText::FieldType) name="field_type" value=field_type
                         options=Signal::derive(move || enum_options(CustomFieldType::ALL, CustomFieldType::as_str, field_type_label, None, i18n.locale()))/>
-                    <TextField label=i18n.t(CustomerText::FieldChoices) name="choices" value=choices error=field_message(fail, "choices")/>
+                    <TextField label=i18n.t(CustomerText::FieldChoices) name="choices" value=choices error=save.field("choices")/>
                 </div>
-                <div class="actions"><button type="submit" class="button primary">{i18n.t(CustomerText::NewField)}</button></div>
+                <div class="actions"><button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CustomerText::NewField)}</button></div>
             </form>
         </div>
     }

@@ -10,9 +10,12 @@ use crate::{
     error::AppError,
     events::{Topic, use_server_events},
     i18n::{ImportFieldText, ImportText, Locale, Text, field_error_text, fill, use_i18n},
-    ui::{ErrorNotice, Loading, SelectField, Timestamp, field_message, use_toasts},
+    ui::{
+        Column, ResourceView, SelectField, Table, Timestamp, field_message, server_submission,
+        use_toasts,
+    },
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 fn status_label(status: ImportStatus) -> ImportText {
@@ -168,7 +171,7 @@ pub fn ImportPage() -> impl IntoView {
             let chosen_encoding = encoding.get_untracked();
             let chosen_kind = ImportKind::parse(&kind.get_untracked()).unwrap_or_default();
             uploading.set(true);
-            spawn_local(async move {
+            leptos::task::spawn_local(async move {
                 let result = upload(input, chosen_kind, chosen_encoding).await;
                 uploading.set(false);
                 match result {
@@ -225,10 +228,7 @@ pub fn ImportPage() -> impl IntoView {
             </form>
             {move || current.get().map(|id| view! { <ImportPanel id jobs imports on_change=Callback::new(move |_| version.update(|v| *v += 1))/> })}
             <h2>{i18n.t(ImportText::RecentImports)}</h2>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || recent.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(list) => view! {
+            <ResourceView resource=recent let:list>
                         <ul class="plain-list" data-testid="recent-imports">
                             {list.into_iter().map(|run| {
                                 let id = run.id;
@@ -240,9 +240,7 @@ pub fn ImportPage() -> impl IntoView {
                                 }
                             }).collect_view()}
                         </ul>
-                    }.into_any(),
-                })}
-            </Transition>
+            </ResourceView>
         </section>
     }
 }
@@ -267,7 +265,6 @@ fn ImportPanel(
     let create_customers = RwSignal::new(false);
     let create_products = RwSignal::new(false);
     let award_points = RwSignal::new(false);
-    let failure = RwSignal::new(None::<AppError>);
     // The mapping as saved, once per sheet (choosing another sheet proposes a new one).
     let loaded_for = RwSignal::new(None::<(Option<String>, Vec<String>)>);
     Effect::new(move |_| {
@@ -291,9 +288,11 @@ fn ImportPanel(
             starting.set(false);
         }
     });
+    let starting_run = server_submission::<StartImport>()
+        .on_success(move |_| on_change.run(()))
+        .on_failure(move || starting.set(false));
     let start = move |dry_run: bool| {
-        let Some(map) = mapping.get_untracked() else { return };
-        let chosen = ImportMode::parse(&mode.get_untracked()).unwrap_or_default();
+        let Some(mapping) = mapping.get_untracked() else { return };
         let options = ImportOptions {
             create_customers: create_customers.get_untracked(),
             create_products: create_products.get_untracked(),
@@ -301,38 +300,22 @@ fn ImportPanel(
             sheet: None,
         };
         starting.set(true);
-        spawn_local(async move {
-            match start_import(id, map, chosen, options, dry_run).await {
-                Ok(_) => {
-                    failure.set(None);
-                    on_change.run(());
-                }
-                Err(error) => {
-                    starting.set(false);
-                    toasts.form_failed(failure, error);
-                }
-            }
+        starting_run.submit(StartImport {
+            id,
+            mapping,
+            mode: ImportMode::parse(&mode.get_untracked()).unwrap_or_default(),
+            options,
+            dry_run,
         });
     };
-    let revert = move |_| {
-        spawn_local(async move {
-            match revert_import(id).await {
-                Ok(_) => {
-                    toasts.success(ImportText::Reverted);
-                    on_change.run(());
-                }
-                Err(error) => toasts.error(error),
-            }
-        })
-    };
-    let choose_sheet = move |sheet: String| {
-        spawn_local(async move {
-            match choose_import_sheet(id, sheet).await {
-                Ok(()) => refresh.update(|v| *v += 1),
-                Err(error) => toasts.form_failed(failure, error),
-            }
-        })
-    };
+    let reverting = server_submission::<RevertImport>().on_success(move |_| {
+        toasts.success(ImportText::Reverted);
+        on_change.run(());
+    });
+    let sheet_choice =
+        server_submission::<ChooseImportSheet>().on_success(move |()| refresh.update(|v| *v += 1));
+    let mapping_error = starting_run.field("mapping");
+    let sheet_error = sheet_choice.field("sheet");
     let targets = move |kind: ImportKind| {
         let locale = i18n.locale();
         let mut list = vec![(String::new(), i18n.text(ImportText::Ignore).to_owned())];
@@ -358,10 +341,8 @@ fn ImportPanel(
         list
     };
     view! {
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || run.get().map(|result| match result {
-                Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                Ok(r) => {
+        <ResourceView resource=run let:r>
+                {
                     let kind = r.kind;
                     let editable = matches!(r.status, ImportStatus::Uploaded | ImportStatus::Checked | ImportStatus::Failed);
                     let running = r.status.is_running();
@@ -389,11 +370,11 @@ fn ImportPanel(
                                 Effect::new(move |previous: Option<String>| {
                                     let now = value.get();
                                     if previous.is_some_and(|p| p != now) {
-                                        choose_sheet(now.clone());
+                                        sheet_choice.submit(ChooseImportSheet { id, sheet: now.clone() });
                                     }
                                     now
                                 });
-                                view! { <SelectField label=i18n.t(ImportText::Sheet) name="sheet" value options=Signal::derive(move || options.clone()) error=field_message(failure.into(), "sheet")/> }
+                                view! { <SelectField label=i18n.t(ImportText::Sheet) name="sheet" value options=Signal::derive(move || options.clone()) error=sheet_error/> }
                             })}
                             {move || (running || starting.get()).then(|| view! {
                                 <crate::ui::ProgressBar percent=percent.clamp(0, 100) as u8 test_id="import-progress"/>
@@ -413,9 +394,10 @@ fn ImportPanel(
                             {(!r.rejected_rows.is_empty()).then(|| {
                                 let rows = r.rejected_rows.clone();
                                 view! {
-                                    <table class="table rejected" data-testid="rejected-rows">
-                                        <thead><tr><th>{i18n.t(ImportText::Row)}</th><th>{i18n.t(ImportText::Reasons)}</th></tr></thead>
-                                        <tbody>
+                                    <Table testid="rejected-rows" columns=vec![
+                                        Column::new(i18n.t(ImportText::Row)).numeric(),
+                                        Column::new(i18n.t(ImportText::Reasons)),
+                                    ]>
                                             {rows.into_iter().map(|(row, reasons)| view! {
                                                 <tr data-row=row>
                                                     <td class="num">{row}</td>
@@ -425,8 +407,7 @@ fn ImportPanel(
                                                     }).collect::<Vec<_>>().join("; ")}</td>
                                                 </tr>
                                             }).collect_view()}
-                                        </tbody>
-                                    </table>
+                                    </Table>
                                 }
                             })}
                             {(r.rejected > 0).then(|| view! {
@@ -434,10 +415,12 @@ fn ImportPanel(
                             })}
                             {editable.then(|| view! {
                                 <h3>{i18n.t(ImportText::Mapping)}</h3>
-                                <span class="field-error" data-testid="mapping-error">{field_message(failure.into(), "mapping")}</span>
-                                <table class="table mapping">
-                                    <thead><tr><th>{i18n.t(ImportText::Column)}</th><th>{i18n.t(ImportText::Example)}</th><th>{i18n.t(ImportText::MapsTo)}</th></tr></thead>
-                                    <tbody>
+                                <span class="field-error" data-testid="mapping-error">{mapping_error}</span>
+                                <Table columns=vec![
+                                    Column::new(i18n.t(ImportText::Column)),
+                                    Column::new(i18n.t(ImportText::Example)),
+                                    Column::new(i18n.t(ImportText::MapsTo)),
+                                ]>
                                         {headers.iter().enumerate().map(|(index, header)| {
                                             let example = sample.first().and_then(|row| row.get(index)).cloned().unwrap_or_default();
                                             view! {
@@ -461,8 +444,7 @@ fn ImportPanel(
                                                 </tr>
                                             }
                                         }).collect_view()}
-                                    </tbody>
-                                </table>
+                                </Table>
                                 <fieldset class="fieldset">
                                     <legend>{i18n.t(ImportText::Mode)}</legend>
                                     <label class="field-checkbox"><input type="radio" name="mode" prop:checked=move || mode.get() == "skip_bad" on:change=move |_| mode.set("skip_bad".into())/>{i18n.t(ImportText::ModeSkip)}</label>
@@ -481,8 +463,8 @@ fn ImportPanel(
                                     </fieldset>
                                 })}
                                 <div class="actions">
-                                    <button type="button" class="button" on:click=move |_| start(true)>{i18n.t(ImportText::Check)}</button>
-                                    <button type="button" class="button primary" on:click=move |_| start(false)>{i18n.t(ImportText::RunImport)}</button>
+                                    <button type="button" class="button" disabled=move || starting_run.pending().get() on:click=move |_| start(true)>{i18n.t(ImportText::Check)}</button>
+                                    <button type="button" class="button primary" disabled=move || starting_run.pending().get() on:click=move |_| start(false)>{i18n.t(ImportText::RunImport)}</button>
                                 </div>
                             })}
                             {(r.kept_count > 0).then(|| {
@@ -500,13 +482,11 @@ fn ImportPanel(
                                 }
                             })}
                             {(status == ImportStatus::Imported).then(|| view! {
-                                <button type="button" class="button ghost" on:click=revert data-testid="revert-import">{i18n.t(ImportText::Revert)}</button>
+                                <button type="button" class="button ghost" disabled=move || reverting.pending().get() on:click=move |_| reverting.submit(RevertImport { id }) data-testid="revert-import">{i18n.t(ImportText::Revert)}</button>
                             })}
                         </div>
                     }
-                    .into_any()
                 }
-            })}
-        </Transition>
+        </ResourceView>
     }
 }
