@@ -145,17 +145,10 @@ pub fn CustomerPage() -> impl IntoView {
         let name = customer_name.get().unwrap_or_default();
         fill(i18n.text(CustomerText::DeleteTitle), &[("name", &name)])
     };
-    let delete_message = move || {
-        format!(
-            "{} {}",
-            i18n.text(CustomerText::ConfirmDelete),
-            i18n.text(CustomerText::ConfirmDeleteHelp)
-        )
-    };
     view! {
         <section class="page customer-360">
             <ResourceView resource=customer let:c>{header(c)}</ResourceView>
-            <ConfirmDialog open=confirming_delete testid="confirm-delete" title=delete_title message=delete_message
+            <ConfirmDialog open=confirming_delete testid="confirm-delete" title=delete_title message=i18n.t(CustomerText::ConfirmDelete)
                 confirm=i18n.t(CustomerText::Delete) on_confirm=delete/>
             <div class="grid-360">
                 <div class="card">

@@ -161,7 +161,7 @@ test("deleting a customer asks first: Escape keeps it, confirming moves it to th
   await page.getByTestId("delete-customer").click();
   const dialog = page.getByRole("dialog", { name: `删除客户「${name}」` });
   await expect(dialog).toBeVisible();
-  await expect(dialog).toContainText("管理员可以从回收站恢复");
+  await expect(dialog).toContainText("确定把这个客户移入回收站吗？管理员可以从回收站恢复。");
   await page.keyboard.press("Escape");
   await expect(dialog).toBeHidden();
   expect(page.url()).toBe(customerUrl);

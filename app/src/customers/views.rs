@@ -564,9 +564,13 @@ fn CustomerRowView(row: CustomerRow, selected: RwSignal<Vec<CustomerId>>) -> imp
 }
 
 /// The customer id of the route (`/customers/:id`), if it parses.
+///
+/// A memo, so that it notifies only when the id itself changes: the router also touches the
+/// params while it leaves the page, and a derived signal would rebuild every card under it (each
+/// refetching a customer the user may just have deleted).
 pub fn param_id() -> Signal<Option<CustomerId>> {
     let params = use_params_map();
-    Signal::derive(move || params.read().get("id").and_then(|v| v.parse().ok()).map(CustomerId))
+    Memo::new(move |_| params.read().get("id").and_then(|v| v.parse().ok()).map(CustomerId)).into()
 }
 
 /// `/customers/new`.

@@ -96,9 +96,8 @@ messages! {
         Saved => "客户已保存", "Customer saved";
         Deleted => "客户已移入回收站", "Customer moved to the recycle bin";
         Delete => "删除", "Delete";
-        ConfirmDelete => "确定把这个客户移入回收站吗？", "Move this customer to the recycle bin?";
         DeleteTitle => "删除客户「{name}」", "Delete {name}";
-        ConfirmDeleteHelp => "管理员可以从回收站恢复。", "An admin can restore it from the recycle bin.";
+        ConfirmDelete => "确定把这个客户移入回收站吗？管理员可以从回收站恢复。", "Move this customer to the recycle bin? An admin can restore it from there.";
         KeyFacts => "关键信息", "Key facts";
         Timeline => "时间线", "Timeline";
         NothingYet => "暂无记录", "Nothing yet";
