@@ -144,3 +144,18 @@ pub fn FormButtons(
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_shown;
+
+    #[test]
+    fn a_field_counts_as_shown_when_bound_by_name_or_under_a_bound_prefix() {
+        let shown = ["email".to_owned(), "lines.*".to_owned()];
+        assert!(is_shown(&shown, "email"));
+        assert!(is_shown(&shown, "lines.0.quantity"));
+        assert!(!is_shown(&shown, "emails"));
+        assert!(!is_shown(&shown, "lines"), "the list itself is its own field");
+        assert!(!is_shown(&shown, "phone"));
+    }
+}

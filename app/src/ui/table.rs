@@ -145,3 +145,34 @@ where
         />
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sorted_heading_is_marked_and_the_others_offer_their_sort() {
+        let html = Owner::new().with(|| {
+            let sort = RwSignal::new("spend".to_owned());
+            view! {
+                <Table testid="people" sort columns=vec![
+                    Column::new("Name"),
+                    Column::new("Spend").numeric().sorts_by("spend"),
+                    Column::new("Last order").sorts_by("last_order"),
+                    Column::blank(),
+                ]>
+                    <tr><td>"Li Na"</td></tr>
+                </Table>
+            }
+            .to_html()
+        });
+        assert_eq!(html.matches(r#"aria-sort="descending""#).count(), 1, "{html}");
+        assert_eq!(html.matches(r#"aria-sort="none""#).count(), 1, "{html}");
+        assert!(html.contains(r#"data-sort="last_order""#), "{html}");
+        assert!(html.contains(r#"data-testid="people""#), "{html}");
+        assert!(html.contains("<td>Li Na</td>"), "{html}");
+        // Only the two sortable headings are buttons; the amount column is right-aligned.
+        assert_eq!(html.matches("<button").count(), 2, "{html}");
+        assert!(html.contains(r#"class="num""#), "{html}");
+    }
+}
