@@ -1,6 +1,6 @@
 //! Users, roles and data scopes as both sides of the wire see them, with the pure validation rules.
 
-use crate::{error::FieldError, i18n::Locale};
+use crate::{enums::text_enum, error::FieldError, i18n::Locale};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -45,40 +45,10 @@ pub enum Role {
     Admin,
 }
 
-impl crate::enums::Choice for Role {
-    fn all() -> &'static [Self] {
-        &Role::ALL
-    }
-
-    fn as_str(self) -> &'static str {
-        Role::as_str(self)
-    }
-
-    fn from_text(value: &str) -> Option<Self> {
-        Role::parse(value).ok()
-    }
-}
+// Listed from the most to the least allowed, as the role menus show them.
+text_enum!(Role { Admin => "admin", Manager => "manager", Member => "member" });
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Manager, Role::Member];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Manager => "manager",
-            Role::Member => "member",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, FieldError> {
-        match value {
-            "admin" => Ok(Role::Admin),
-            "manager" => Ok(Role::Manager),
-            "member" => Ok(Role::Member),
-            _ => Err(FieldError::InvalidChoice),
-        }
-    }
-
     fn rank(self) -> u8 {
         match self {
             Role::Member => 0,
@@ -105,40 +75,7 @@ pub enum ScopeKind {
     All,
 }
 
-impl crate::enums::Choice for ScopeKind {
-    fn all() -> &'static [Self] {
-        &ScopeKind::ALL
-    }
-
-    fn as_str(self) -> &'static str {
-        ScopeKind::as_str(self)
-    }
-
-    fn from_text(value: &str) -> Option<Self> {
-        ScopeKind::parse(value).ok()
-    }
-}
-
-impl ScopeKind {
-    pub const ALL: [ScopeKind; 3] = [ScopeKind::Own, ScopeKind::Team, ScopeKind::All];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ScopeKind::Own => "own",
-            ScopeKind::Team => "team",
-            ScopeKind::All => "all",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, FieldError> {
-        match value {
-            "own" => Ok(ScopeKind::Own),
-            "team" => Ok(ScopeKind::Team),
-            "all" => Ok(ScopeKind::All),
-            _ => Err(FieldError::InvalidChoice),
-        }
-    }
-}
+text_enum!(ScopeKind { Own => "own", Team => "team", All => "all" });
 
 /// The signed-in user as the UI needs them. Carries no secrets.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,10 +171,10 @@ mod tests {
 
     #[test]
     fn role_and_scope_names_round_trip() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Ok(role));
         }
-        for scope in ScopeKind::ALL {
+        for &scope in ScopeKind::ALL {
             assert_eq!(ScopeKind::parse(scope.as_str()), Ok(scope));
         }
         assert_eq!(Role::parse("root"), Err(FieldError::InvalidChoice));

@@ -4,6 +4,7 @@
 use crate::{
     enums::Choice,
     i18n::{Text, use_i18n},
+    ui::field::Labelled,
 };
 use leptos::prelude::*;
 
@@ -36,8 +37,7 @@ where
             .collect_view()
     };
     view! {
-        <div class="field" class:field-invalid=move || error.get().is_some()>
-            <label for=id.clone()>{move || label.get()}</label>
+        <Labelled id=id.clone() label error>
             <select
                 id=id
                 name=name
@@ -50,8 +50,7 @@ where
             >
                 {options}
             </select>
-            <span class="field-error">{move || error.get()}</span>
-        </div>
+        </Labelled>
     }
 }
 
@@ -90,8 +89,7 @@ where
         (any, variants)
     };
     view! {
-        <div class="field">
-            <label for=id.clone()>{move || label.get()}</label>
+        <Labelled id=id.clone() label>
             <select
                 id=id
                 name=name
@@ -100,6 +98,6 @@ where
             >
                 {options}
             </select>
-        </div>
+        </Labelled>
     }
 }

@@ -59,6 +59,24 @@ pub fn TextField(
     }
 }
 
+/// What every labelled control shares: the label tied to the control's id, the control, and
+/// the error under it, marking the field invalid while there is one.
+#[component]
+pub(crate) fn Labelled(
+    id: String,
+    label: TextProp,
+    #[prop(into, optional)] error: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="field" class:field-invalid=move || error.get().is_some()>
+            <label for=id>{move || label.get()}</label>
+            {children()}
+            <span class="field-error">{move || error.get()}</span>
+        </div>
+    }
+}
+
 /// A select with label and inline error. `options` are (value, label) pairs.
 #[component]
 pub fn SelectField(
@@ -71,8 +89,7 @@ pub fn SelectField(
 ) -> impl IntoView {
     let id = format!("field-{scope}{name}");
     view! {
-        <div class="field" class:field-invalid=move || error.get().is_some()>
-            <label for=id.clone()>{move || label.get()}</label>
+        <Labelled id=id.clone() label error>
             <select
                 id=id
                 name=name
@@ -90,8 +107,7 @@ pub fn SelectField(
                         .collect_view()
                 }}
             </select>
-            <span class="field-error">{move || error.get()}</span>
-        </div>
+        </Labelled>
     }
 }
 
