@@ -56,16 +56,7 @@ pub fn CustomerPage() -> impl IntoView {
     // Closing the form (or saving it) catches up.
     let local = RwSignal::new(0u32);
     let action = RwSignal::new(None::<&'static str>);
-    // Set while the customer is being deleted, and after: the page is on its way out (the next
-    // route may still be loading), and refetching its cards on the deletion's own change event
-    // (which may arrive before the answer) would find only 404s.
-    let leaving = RwSignal::new(false);
     let version = Memo::new(move |previous: Option<&(u64, u32)>| {
-        if leaving.get()
-            && let Some(previous) = previous
-        {
-            return *previous;
-        }
         let local = local.get();
         match (action.get(), previous) {
             (Some(_), Some(&(seen, _))) => (seen, local),
@@ -93,15 +84,12 @@ pub fn CustomerPage() -> impl IntoView {
     });
     let can_delete = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
     let confirming_delete = RwSignal::new(false);
-    let deletion = server_submission::<DeleteCustomer>()
-        .on_success(move |()| {
-            toasts.success(CustomerText::Deleted);
-            navigate("/customers", Default::default());
-        })
-        .on_failure(move || leaving.set(false));
+    let deletion = server_submission::<DeleteCustomer>().on_success(move |()| {
+        toasts.success(CustomerText::Deleted);
+        navigate("/customers", Default::default());
+    });
     let delete = Callback::new(move |_: ()| {
         if let Some(id) = id.get_untracked() {
-            leaving.set(true);
             deletion.submit(DeleteCustomer { id });
         }
     });

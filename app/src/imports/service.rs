@@ -720,11 +720,10 @@ async fn history_resume_point(pool: &PgPool, id: i64) -> Result<usize, AppError>
 }
 
 /// The transaction that writes a batch (or, all or nothing, the whole file), of customers and
-/// of history alike. A skip-bad batch's
-/// commit does not wait for its WAL to reach the disk (100 waits were 0.6 s of a 10 s import):
-/// a crash can lose only the last few batches, each together with its `import_batch` record, so
-/// a retry goes on from the last batch that survived. The import's final status is committed
-/// normally, which flushes every batch before it.
+/// of history alike. A skip-bad batch's commit does not wait for its WAL to reach the disk (100
+/// waits were 0.6 s of a 10 s import): a crash can lose only the last few batches, each together
+/// with its `import_batch` record, so a retry goes on from the last batch that survived. The
+/// import's final status is committed normally, which flushes every batch before it.
 pub(super) async fn begin_batch(
     pool: &PgPool,
     all_or_nothing: bool,

@@ -3,10 +3,26 @@
 
 use crate::{
     enums::Choice,
-    i18n::{Text, use_i18n},
+    i18n::{Locale, Text, use_i18n},
     ui::field::Labelled,
 };
 use leptos::prelude::*;
+
+/// One `<option>` per variant (or per one of `choices`), the stored name as its value.
+fn variant_options<T: Choice, K: Text>(
+    choices: Option<&'static [T]>,
+    text: fn(T) -> K,
+    locale: Locale,
+    selected: impl Fn(T) -> bool,
+) -> impl IntoView {
+    choices
+        .unwrap_or(T::all())
+        .iter()
+        .map(|&choice| {
+            view! { <option value=choice.as_str() selected=selected(choice)>{text(choice).text(locale)}</option> }
+        })
+        .collect_view()
+}
 
 /// A select of every variant of `T` (or of `choices`), labelled through `text`.
 #[component]
@@ -26,15 +42,8 @@ where
     let i18n = use_i18n();
     let id = format!("field-{scope}{name}");
     let options = move || {
-        let locale = i18n.locale();
-        choices
-            .unwrap_or(T::all())
-            .iter()
-            .map(|choice| {
-                let selected = value.get_untracked() == *choice;
-                view! { <option value=choice.as_str() selected=selected>{text(*choice).text(locale)}</option> }
-            })
-            .collect_view()
+        let current = value.get_untracked();
+        variant_options(choices, text, i18n.locale(), move |choice| choice == current)
     };
     view! {
         <Labelled id=id.clone() label error>
@@ -75,18 +84,7 @@ where
         let locale = i18n.locale();
         let current = value.get_untracked();
         let any = view! { <option value="" selected=current.is_none()>{any.text(locale)}</option> };
-        let variants = choices
-            .unwrap_or(T::all())
-            .iter()
-            .map(|choice| {
-                view! {
-                    <option value=choice.as_str() selected=current == Some(*choice)>
-                        {text(*choice).text(locale)}
-                    </option>
-                }
-            })
-            .collect_view();
-        (any, variants)
+        (any, variant_options(choices, text, locale, move |choice| current == Some(choice)))
     };
     view! {
         <Labelled id=id.clone() label>
