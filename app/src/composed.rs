@@ -1,7 +1,7 @@
 //! Pages of one area that show another area's section, composed at the root so that neither
 //! area names the other: an opportunity or a ticket with its tasks (tasks name the records they
-//! hang on, so those records' pages cannot name tasks back). The customer 360 page is
-//! `customer_360`.
+//! hang on, so those records' pages cannot name tasks back), and the recycle bin with each
+//! area's deleted records. The customer 360 page is `customer_360`.
 
 use crate::{pipeline::model::OpportunityId, tasks::views::TaskSection, tickets::model::TicketId};
 use leptos::prelude::*;
@@ -29,4 +29,19 @@ fn ticket_sections(id: TicketId) -> AnyView {
         </div>
     }
     .into_any()
+}
+
+/// `/admin/recycle-bin`: each area's deleted records, restorable by admins until the nightly
+/// purge.
+#[component]
+pub fn RecycleBinPage() -> impl IntoView {
+    use crate::i18n::{CustomerText, use_i18n};
+    let i18n = use_i18n();
+    view! {
+        <section class="page">
+            <h1>{i18n.t(CustomerText::RecycleBin)}</h1>
+            <crate::customers::views::DeletedCustomersSection/>
+            <crate::tasks::views::DeletedTasksSection/>
+        </section>
+    }
 }

@@ -158,6 +158,10 @@ pub enum AppError {
     /// Someone else saved the record since the caller loaded it (optimistic concurrency).
     #[error("edit conflict")]
     Conflict,
+    /// Someone else saved the record since the caller loaded it, and the audit log says who and
+    /// which fields: `fields` are the record's field keys (`amount_minor`, `due_at`, ...).
+    #[error("changed meanwhile by {by}")]
+    ChangedMeanwhile { by: String, fields: Vec<String> },
     #[error("wrong email or password")]
     BadCredentials,
     /// Too many failed sign-ins for this account or client address.
@@ -207,7 +211,9 @@ impl AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Conflict | AppError::AlreadyClaimed { .. } => StatusCode::CONFLICT,
+            AppError::Conflict
+            | AppError::ChangedMeanwhile { .. }
+            | AppError::AlreadyClaimed { .. } => StatusCode::CONFLICT,
             AppError::LinkUsed | AppError::LinkExpired => StatusCode::GONE,
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,

@@ -661,7 +661,8 @@ pub async fn produce(
                               t.done_at as "done_at: DateTime<Utc>", t.notes
                        from task t join app_user u on u.id = t.assignee_id
                        left join customer c on c.id = t.customer_id
-                       where t.id > $1 and ($2::bigint[] is null or t.assignee_id = any($2))
+                       where t.id > $1 and t.deleted_at is null
+                         and ($2::bigint[] is null or t.assignee_id = any($2))
                          and ($3::date is null or t.due_at >= $3::timestamp at time zone company_time_zone())
                          and ($4::date is null or t.due_at < $4::timestamp at time zone company_time_zone())
                        order by t.id limit $5"#,

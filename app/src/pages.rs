@@ -73,7 +73,6 @@ area! {
         Customer => crate::customer_360::CustomerPage;
         EditCustomer => crate::customers::views::EditCustomerPage;
         CustomerSettings => crate::customers::views::CustomerSettingsPage;
-        RecycleBin => crate::customers::views::RecycleBinPage;
     }
 }
 area! {
@@ -121,5 +120,6 @@ area! {
         AuditLog => crate::audit_log::views::AuditLogPage;
         CompanySettings => crate::company::views::CompanySettingsPage;
         Backups => crate::backups::views::BackupsPage;
+        RecycleBin => crate::composed::RecycleBinPage;
     }
 }

@@ -208,7 +208,11 @@ async fn concurrent_edits_are_detected_and_the_second_writer_is_told() {
     service::update(&w.state, &admin, id, loaded.version, first, vec![]).await.unwrap();
     let error =
         service::update(&w.state, &admin, id, loaded.version, second, vec![]).await.unwrap_err();
-    assert_eq!(error, AppError::Conflict);
+    let AppError::ChangedMeanwhile { fields, .. } = error else { panic!("{error:?}") };
+    assert!(
+        fields.contains(&"region".to_owned()),
+        "names what the first write changed: {fields:?}"
+    );
 
     let stored = w.detail(&admin, id).await.unwrap();
     assert_eq!(stored.region.as_deref(), Some("北京"), "the first write is kept");

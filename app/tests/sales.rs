@@ -143,7 +143,14 @@ async fn the_board_sums_columns_pages_them_and_moves_are_versioned() {
     assert_eq!((moved.stage_id, moved.version), (second, card.version + 1));
     let late =
         pipeline::move_to(&w.state, &rep, ids[0], card.version, lost, Some("价格".into())).await;
-    assert_eq!(late.unwrap_err(), AppError::Conflict);
+    assert_eq!(
+        late.unwrap_err(),
+        AppError::ChangedMeanwhile {
+            by: "rep@example.com".into(),
+            fields: vec!["stage_id".into()]
+        },
+        "the refusal names who moved it"
+    );
     let saved = pipeline::card(&w.db.pool, None, ids[0]).await.unwrap().unwrap();
     assert_eq!(saved.stage_id, second, "the first move stands");
 
@@ -265,7 +272,10 @@ async fn leads_are_routed_in_turn_followed_up_and_converted() {
         leads::set_status(&w.state, &a, first, 1, LeadStatus::Contacted, None).await.unwrap();
     assert!(!contacted.overdue && contacted.first_contacted_at.is_some());
     let stale = leads::set_status(&w.state, &a, first, 1, LeadStatus::Qualified, None).await;
-    assert_eq!(stale.unwrap_err(), AppError::Conflict);
+    assert!(
+        matches!(&stale, Err(AppError::ChangedMeanwhile { fields, .. }) if fields.contains(&"status".to_owned())),
+        "{stale:?}"
+    );
     let no_reason = leads::set_status(&w.state, &a, first, 2, LeadStatus::Disqualified, None).await;
     assert_eq!(
         no_reason.unwrap_err().field_errors().unwrap().get("reason"),
@@ -505,7 +515,10 @@ async fn recurring_tasks_come_back_and_reminders_go_out_once() {
     assert_eq!(day.overdue.iter().map(|t| t.id).collect::<Vec<_>>(), vec![id]);
 
     let next = tasks::complete(&w.state, &rep, id, 1).await.unwrap().expect("a next occurrence");
-    assert_eq!(tasks::complete(&w.state, &rep, id, 1).await.unwrap_err(), AppError::Conflict);
+    assert_eq!(
+        tasks::complete(&w.state, &rep, id, 1).await.unwrap_err(),
+        AppError::ChangedMeanwhile { by: "rep@example.com".into(), fields: vec!["done_at".into()] }
+    );
     let due: chrono::DateTime<Utc> = sqlx::query_scalar("select due_at from task where id = $1")
         .bind(next.0)
         .fetch_one(&w.db.pool)
@@ -543,4 +556,226 @@ async fn a_lead_csv_imports_once_and_reports_its_bad_rows() {
     assert_eq!(names, vec!["陈静", "王芳"]);
     let no_names = leads::import(&w.state, &rep, "电话\n13900000000\n".as_bytes()).await;
     assert_eq!(no_names.unwrap_err().field_errors().unwrap().get("file"), &[FieldError::Required]);
+}
+
+#[tokio::test]
+async fn an_opportunity_edit_checks_the_version_names_who_changed_it_and_keeps_a_trail() {
+    let w = World::new().await;
+    let east = w.db.team("East").await;
+    let west = w.db.team("West").await;
+    let rep = w.caller("rep@example.com", Role::Member, Some(east)).await;
+    let manager = w.caller("manager@example.com", Role::Manager, Some(east)).await;
+    let outsider = w.caller("outsider@example.com", Role::Member, Some(west)).await;
+    let customer = w.customer(&rep, "宁波海曙五金", "13600000007").await;
+    let close = Utc::now().date_naive() + Duration::days(30);
+    let id = w.opportunity(&rep, customer, "年度采购", 8000, close).await;
+    let product: i64 = sqlx::query_scalar(
+        "insert into product (sku, name, unit_price_minor, currency) values ('P-1', '五金套装', 150000, 'CNY')
+         returning id",
+    )
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    let edit = |title: &str, amount: &str| OpportunityInput {
+        title: title.into(),
+        amount: amount.into(),
+        expected_close: Some(close + Duration::days(7)),
+        next_step: "发送报价".into(),
+        lines: vec![app::pipeline::model::OpportunityLineInput {
+            product_id: Some(app::orders::model::ProductId(product)),
+            quantity: "2".into(),
+        }],
+        ..Default::default()
+    };
+
+    // The manager edits first: amount from the product lines, owner kept, a new version.
+    let saved =
+        pipeline::update(&w.state, &manager, id, 1, edit("年度采购（扩大）", "")).await.unwrap();
+    assert_eq!((saved.amount_minor, saved.version), (300_000, 2));
+    assert_eq!(saved.owner_id, Some(rep.id()), "the owner stays unless changed");
+    let detail = pipeline::detail(&w.db.pool, None, id).await.unwrap();
+    assert_eq!(detail.next_step.as_deref(), Some("发送报价"));
+    assert_eq!(detail.lines.len(), 1);
+    assert_eq!((detail.lines[0].quantity, detail.lines[0].unit_price_minor), (2, 150_000));
+
+    // The rep saves from the version they opened: refused, naming the manager and the fields.
+    let stale = pipeline::update(&w.state, &rep, id, 1, edit("年度采购", "9000")).await;
+    let AppError::ChangedMeanwhile { by, fields } = stale.unwrap_err() else {
+        panic!("a stale edit must name who changed the opportunity")
+    };
+    assert_eq!(by, "manager@example.com");
+    for field in ["title", "amount_minor", "expected_close", "next_step", "products"] {
+        assert!(fields.contains(&field.to_owned()), "{field} in {fields:?}");
+    }
+    let after = pipeline::card(&w.db.pool, None, id).await.unwrap().unwrap();
+    assert_eq!((after.title.as_str(), after.amount_minor), ("年度采购（扩大）", 300_000));
+
+    // One audit entry and one timeline event per saved edit; an edit that changes nothing
+    // writes neither.
+    let unchanged = pipeline::update(&w.state, &rep, id, 2, edit("年度采购（扩大）", "")).await;
+    assert_eq!(unchanged.unwrap().version, 2, "nothing changed, no new version");
+    let audits: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where entity_type = 'opportunity' and entity_id = $1 and action = 'update'",
+    )
+    .bind(id.0.to_string())
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audits, 1);
+    let edited: Vec<serde_json::Value> = sqlx::query_scalar(
+        "select data from timeline_event where ref_id = $1 and kind = 'opportunity_updated'",
+    )
+    .bind(id.0)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(edited.len(), 1);
+    assert!(edited[0]["fields"].as_array().unwrap().contains(&serde_json::json!("amount_minor")));
+
+    // An id swap from outside the scope finds nothing, and a new owner outside it is refused.
+    let swapped = pipeline::update(&w.state, &outsider, id, 2, edit("x", "1")).await;
+    assert_eq!(swapped.unwrap_err(), AppError::NotFound);
+    let to_outsider = OpportunityInput { owner_id: Some(outsider.id()), ..edit("y", "1") };
+    let refused = pipeline::update(&w.state, &rep, id, 2, to_outsider).await.unwrap_err();
+    assert_eq!(refused.field_errors().unwrap().get("owner_id"), &[FieldError::OwnerOutOfScope]);
+    // A product the catalogue does not have is refused at its own line.
+    let mut unknown = edit("z", "");
+    unknown.lines.push(app::pipeline::model::OpportunityLineInput {
+        product_id: Some(app::orders::model::ProductId(product + 999)),
+        quantity: "1".into(),
+    });
+    let refused = pipeline::update(&w.state, &rep, id, 2, unknown).await.unwrap_err();
+    assert_eq!(
+        refused.field_errors().unwrap().get("lines.1.product_id"),
+        &[FieldError::UnknownReference]
+    );
+}
+
+#[tokio::test]
+async fn tasks_are_edited_reassigned_deleted_restored_and_purged_with_an_audit_trail() {
+    let w = World::new().await;
+    let east = w.db.team("East").await;
+    let west = w.db.team("West").await;
+    let rep = w.caller("rep@example.com", Role::Member, Some(east)).await;
+    let colleague = w.caller("colleague@example.com", Role::Member, Some(east)).await;
+    let manager = w.caller("manager@example.com", Role::Manager, Some(east)).await;
+    let outsider = w.caller("outsider@example.com", Role::Member, Some(west)).await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let customer = w.customer(&rep, "温州瓯海眼镜", "13600000008").await;
+    let due = Utc::now() + Duration::hours(3);
+    let input = |title: &str, assignee: Option<app::auth::model::UserId>| TaskInput {
+        title: title.into(),
+        customer_id: Some(customer),
+        due_at: Some(due),
+        assignee_id: assignee,
+        ..Default::default()
+    };
+    let id = tasks::create(&w.state, &rep, input("寄样品", None)).await.unwrap();
+
+    let day = |who: app::auth::model::UserId| {
+        let pool = w.db.pool.clone();
+        async move {
+            let day = tasks::my_day(&pool, who, Utc::now() + Duration::days(1)).await.unwrap();
+            day.today.iter().chain(&day.upcoming).map(|t| t.title.clone()).collect::<Vec<_>>()
+        }
+    };
+    // The manager rewords it; the rep, saving from version 1, is told who changed what.
+    tasks::update(&w.state, &manager, id, 1, input("寄样品并回电", None)).await.unwrap();
+    let stale = tasks::update(&w.state, &rep, id, 1, input("寄样品", None)).await.unwrap_err();
+    let AppError::ChangedMeanwhile { by, fields } = stale else { panic!("{stale:?}") };
+    assert_eq!((by.as_str(), fields), ("manager@example.com", vec!["title".to_owned()]));
+    // Then reassigns it to a colleague: it leaves the rep's day for the colleague's, and the
+    // rep no longer reaches it.
+    tasks::update(&w.state, &manager, id, 2, input("寄样品并回电", Some(colleague.id())))
+        .await
+        .unwrap();
+    assert!(day(rep.id()).await.is_empty());
+    assert_eq!(day(colleague.id()).await, vec!["寄样品并回电"]);
+    assert_eq!(
+        tasks::update(&w.state, &rep, id, 3, input("x", None)).await.unwrap_err(),
+        AppError::NotFound
+    );
+    // Someone from another team reaches nothing by the id, and cannot be given the task.
+    assert_eq!(
+        tasks::update(&w.state, &outsider, id, 3, input("x", None)).await.unwrap_err(),
+        AppError::NotFound
+    );
+    assert_eq!(tasks::delete(&w.state, &outsider, id, 3).await.unwrap_err(), AppError::NotFound);
+    let away = tasks::update(&w.state, &colleague, id, 3, input("x", Some(outsider.id())));
+    assert_eq!(
+        away.await.unwrap_err().field_errors().unwrap().get("assignee_id"),
+        &[FieldError::OwnerOutOfScope]
+    );
+    // A new due time makes the reminder due again.
+    sqlx::query("update task set reminded_at = now() where id = $1")
+        .bind(id.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let later = TaskInput {
+        due_at: Some(due + Duration::days(1)),
+        ..input("寄样品并回电", Some(colleague.id()))
+    };
+    tasks::update(&w.state, &colleague, id, 3, later).await.unwrap();
+    let reminded: Option<chrono::DateTime<Utc>> =
+        sqlx::query_scalar("select reminded_at from task where id = $1")
+            .bind(id.0)
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(reminded, None);
+
+    // Deleted: gone from every list, in the recycle bin, back with its links when restored.
+    tasks::delete(&w.state, &colleague, id, 4).await.unwrap();
+    assert!(day(colleague.id()).await.is_empty());
+    assert!(
+        tasks::for_record(&w.db.pool, None, Some(customer), None, None).await.unwrap().is_empty()
+    );
+    assert_eq!(
+        tasks::complete(&w.state, &colleague, id, 5).await.unwrap_err(),
+        AppError::NotFound,
+        "a deleted task cannot be completed"
+    );
+    let bin = tasks::deleted(&w.db.pool, None, 50).await.unwrap();
+    assert_eq!(bin.items.len(), 1);
+    assert_eq!(bin.items[0].deleted_by_name.as_deref(), Some("colleague@example.com"));
+    tasks::restore(&w.state, &admin, id).await.unwrap();
+    assert_eq!(tasks::restore(&w.state, &admin, id).await.unwrap_err(), AppError::NotFound);
+    let back = tasks::for_record(&w.db.pool, None, Some(customer), None, None).await.unwrap();
+    assert_eq!(
+        back.iter().map(|t| (t.id, t.customer_id)).collect::<Vec<_>>(),
+        vec![(id, Some(customer))]
+    );
+    let actions: Vec<String> = sqlx::query_scalar(
+        "select action from audit_log where entity_type = 'task' and entity_id = $1 order by id",
+    )
+    .bind(id.0.to_string())
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["create", "update", "update", "update", "delete", "restore"]);
+
+    // The purge takes what has been in the bin longer than the company keeps it, and says so.
+    tasks::delete(&w.state, &colleague, id, 6).await.unwrap();
+    let fresh = tasks::create(&w.state, &rep, input("新任务", None)).await.unwrap();
+    tasks::delete(&w.state, &rep, fresh, 1).await.unwrap();
+    sqlx::query("update task set deleted_at = now() - interval '31 days' where id = $1")
+        .bind(id.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let mut conn = w.db.pool.acquire().await.unwrap();
+    assert_eq!(tasks::purge_deleted(&mut conn, 30, 500).await.unwrap(), 1);
+    assert_eq!(tasks::purge_deleted(&mut conn, 30, 500).await.unwrap(), 0, "nothing twice");
+    let left: Vec<i64> =
+        sqlx::query_scalar("select id from task").fetch_all(&w.db.pool).await.unwrap();
+    assert_eq!(left, vec![fresh.0], "the recent deletion stays restorable");
+    let purge: serde_json::Value = sqlx::query_scalar(
+        "select before from audit_log where entity_type = 'task' and action = 'purge'",
+    )
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(purge["ids"], serde_json::json!([id.0]));
+    assert_eq!(purge["older_than_days"], 30);
 }

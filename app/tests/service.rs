@@ -189,7 +189,10 @@ async fn replies_stop_the_first_response_clock_and_waiting_pauses_resolution() {
     let stale =
         tickets::set_status(&state, &agent, ticket, paused.row.version, TicketStatus::Resolved)
             .await;
-    assert_eq!(stale.unwrap_err(), AppError::Conflict);
+    assert!(
+        matches!(&stale, Err(AppError::ChangedMeanwhile { fields, .. }) if fields == &["status"]),
+        "{stale:?}"
+    );
     let wrong =
         tickets::set_status(&state, &agent, ticket, resumed.row.version, TicketStatus::Reopened)
             .await;
@@ -574,4 +577,116 @@ async fn a_saved_survey_reads_back_with_its_questions_in_order() {
     surveys::save(&state, &admin, edited).await.unwrap();
     let saved = surveys::load(&mut conn, id).await.unwrap();
     assert_eq!(saved.questions, vec![questions[2].clone(), questions[0].clone()]);
+}
+
+#[tokio::test]
+async fn a_ticket_edit_moves_its_sla_names_a_stale_editor_and_shows_on_the_conversation() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let east = db.team("East").await;
+    let west = db.team("West").await;
+    let agent = caller(&db, "agent@example.com", Role::Member, Some(east)).await;
+    // Before the lead signs in: a manager's team is read at sign-in.
+    let colleague = caller(&db, "colleague@example.com", Role::Member, Some(east)).await;
+    let lead = caller(&db, "lead@example.com", Role::Manager, Some(east)).await;
+    let outsider = caller(&db, "outsider@example.com", Role::Member, Some(west)).await;
+    let plain = customer(&state, &agent, "小张便利店", "").await;
+    let vip = customer(&state, &agent, "华为技术", "").await;
+    let foreign = customer(&state, &outsider, "西部客户", "").await;
+    make_top_tier(&db, vip).await;
+    let id = tickets::create(
+        &state,
+        &agent,
+        TicketInput {
+            assignee_id: Some(agent.id()),
+            ..ticket_for(plain, "发票错误", TicketPriority::Normal)
+        },
+    )
+    .await
+    .unwrap();
+    let (created, _, _) = due_times(&db, id).await;
+    let calendar = calendar(&db).await;
+    let edit = |customer: CustomerId, priority: TicketPriority, assignee| {
+        app::tickets::model::TicketEdit {
+            customer_id: customer,
+            category: app::tickets::model::Category::Complaint,
+            priority,
+            assignee_id: assignee,
+        }
+    };
+
+    // The lead raises it to high and hands it to a colleague: the deadlines follow the high
+    // policy (60 / 480 business minutes), the colleague has it, the conversation says so.
+    tickets::update(&state, &lead, id, 1, edit(plain, TicketPriority::High, Some(colleague.id())))
+        .await
+        .unwrap();
+    let (_, first, resolution) = due_times(&db, id).await;
+    assert_eq!(first, calendar.add_business_minutes(created, 60));
+    assert_eq!(resolution, calendar.add_business_minutes(created, 480));
+    let detail = tickets::detail(&db.pool, &lead, id).await.unwrap();
+    assert_eq!(detail.row.assignee_id, Some(colleague.id()));
+    assert_eq!(detail.row.priority, TicketPriority::High);
+    let change = detail.messages.iter().find(|m| m.kind == MessageKind::Change).expect("a change");
+    let change: app::tickets::model::TicketChange = serde_json::from_str(&change.body).unwrap();
+    assert_eq!(change.priority, Some(("normal".into(), "high".into())));
+    assert_eq!(change.assignee.as_ref().unwrap().1.as_deref(), Some("colleague@example.com"));
+    assert!(change.deadlines_moved);
+
+    // The agent, saving from version 1, is told who changed what.
+    let stale =
+        tickets::update(&state, &agent, id, 1, edit(plain, TicketPriority::Low, None)).await;
+    let Err(AppError::ChangedMeanwhile { by, fields }) = stale else { panic!("{stale:?}") };
+    assert_eq!(by, "lead@example.com");
+    assert!(fields.contains(&"priority".to_owned()) && fields.contains(&"assignee_id".to_owned()));
+
+    // Moved to the top-tier customer: that tier's tighter high policy (30 / 240).
+    tickets::update(&state, &lead, id, 2, edit(vip, TicketPriority::High, Some(colleague.id())))
+        .await
+        .unwrap();
+    let (_, first, resolution) = due_times(&db, id).await;
+    assert_eq!(first, calendar.add_business_minutes(created, 30));
+    assert_eq!(resolution, calendar.add_business_minutes(created, 240));
+    assert_eq!(tickets::detail(&db.pool, &lead, id).await.unwrap().row.customer_id, vip);
+
+    // Another team's customer, or another team's agent, is refused at its field; another team
+    // reaches nothing by the ticket's id; an edit that changes nothing writes nothing.
+    let refused = tickets::update(&state, &lead, id, 3, edit(foreign, TicketPriority::High, None));
+    assert_eq!(
+        refused.await.unwrap_err().field_errors().unwrap().get("customer_id"),
+        &[FieldError::UnknownReference]
+    );
+    let refused =
+        tickets::update(&state, &lead, id, 3, edit(vip, TicketPriority::High, Some(outsider.id())));
+    assert_eq!(
+        refused.await.unwrap_err().field_errors().unwrap().get("assignee_id"),
+        &[FieldError::OwnerOutOfScope]
+    );
+    let swapped =
+        tickets::update(&state, &outsider, id, 3, edit(foreign, TicketPriority::Low, None)).await;
+    assert_eq!(swapped.unwrap_err(), AppError::NotFound);
+    tickets::update(&state, &lead, id, 3, edit(vip, TicketPriority::High, Some(colleague.id())))
+        .await
+        .unwrap();
+    let changes: i64 = sqlx::query_scalar(
+        "select count(*) from ticket_message where ticket_id = $1 and kind = 'change'",
+    )
+    .bind(id.0)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(changes, 2, "one entry per saved edit");
+    let audits: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where entity_type = 'ticket' and entity_id = $1 and action = 'update'",
+    )
+    .bind(id.0.to_string())
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audits, 2);
+    // A change cannot be typed as a reply.
+    let typed = tickets::reply(&state, &lead, id, MessageKind::Change, "{}").await;
+    assert_eq!(
+        typed.unwrap_err().field_errors().unwrap().get("kind"),
+        &[FieldError::InvalidChoice]
+    );
 }

@@ -134,7 +134,7 @@ test("two people moving the same card at once end with one move and one clear me
 
   // The manager, still seeing it in Proposal, drags it back to Qualification.
   await mouseDrag(late, "Qualification");
-  await expect(late.locator(".toast")).toContainText("刚被其他人修改");
+  await expect(late.locator(".toast")).toContainText("张伟 在您打开之后修改了这条记录（阶段）");
   await expect(column(late, "Negotiation").locator(`[data-id="${opportunityId}"]`)).toHaveCount(1);
   await screenshot(late, "32-pipeline-conflict");
   // Nothing was lost: the rep's move stands.

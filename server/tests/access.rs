@@ -59,7 +59,8 @@ use app::{
     tickets::{
         api::*,
         model::{
-            BusinessCalendar, MessageKind, Queue, SlaPolicy, TicketId, TicketInput, TicketStatus,
+            BusinessCalendar, Category, MessageKind, Queue, SlaPolicy, TicketEdit, TicketId,
+            TicketInput, TicketPriority, TicketStatus,
         },
     },
     tiers::{api::*, model::TierInput},
@@ -307,7 +308,11 @@ fn entries(w: &World) -> Vec<Entry> {
             Admin,
             No,
             SaveCompanySettings {
-                settings: CompanySettings { time_zone: "Asia/Shanghai".into(), version: 1 },
+                settings: CompanySettings {
+                    time_zone: "Asia/Shanghai".into(),
+                    recycle_bin_days: 30,
+                    version: 1,
+                },
             },
         ),
         entry(Member, No, ListJobs { before_id: None }),
@@ -663,11 +668,43 @@ fn entries(w: &World) -> Vec<Entry> {
                 },
             },
         ),
+        // Edited first: completing and deleting from version 1 then meet a conflict, which
+        // still shows the task was reached.
+        entry(
+            Member,
+            West,
+            UpdateTask {
+                id: w.task,
+                version: 1,
+                input: TaskInput {
+                    title: "改期回访".into(),
+                    due_at: Some(today_end),
+                    ..Default::default()
+                },
+            },
+        ),
         entry(Member, West, CompleteTask { id: w.task, version: 1 }),
+        entry(Member, West, DeleteTask { id: w.task, version: 1 }),
+        entry(Admin, No, ListDeletedTasks { after: None }),
+        entry(Admin, No, RestoreTask { id: w.task }),
         entry(Member, No, GetDueReminders {}),
         // Service desk.
         entry(Member, No, ListQueue { queue: Queue::AllOpen, after: None }),
         entry(Member, West, GetTicket { id: w.ticket }),
+        entry(
+            Member,
+            West,
+            UpdateTicket {
+                id: w.ticket,
+                version: 1,
+                edit: TicketEdit {
+                    customer_id: customer,
+                    category: Category::Complaint,
+                    priority: TicketPriority::High,
+                    assignee_id: None,
+                },
+            },
+        ),
         entry(
             Member,
             West,

@@ -104,3 +104,51 @@ pub async fn list(
         .collect();
     Ok(Page::from_overfetch(entries, limit, |e: &AuditEntry| e.id))
 }
+
+/// The refusal of an edit to a record someone saved after the caller read it: who saved it
+/// last and which fields they changed, from the record's newest audit entry, so the user knows
+/// what to look at before saving again. A plain `Conflict` when no person made that change (a
+/// job, or a record the log does not cover).
+pub async fn changed_meanwhile(
+    executor: impl PgExecutor<'_>,
+    entity_type: &str,
+    entity_id: impl ToString,
+) -> AppError {
+    let newest = sqlx::query!(
+        r#"
+        select u.display_name as "by?", a.action, a.before, a.after
+        from audit_log a
+        left join app_user u on u.id = a.actor_id
+        where a.entity_type = $1 and a.entity_id = $2
+        order by a.id desc
+        limit 1
+        "#,
+        entity_type,
+        entity_id.to_string(),
+    )
+    .fetch_optional(executor)
+    .await;
+    match newest {
+        Ok(Some(entry)) => match entry.by {
+            Some(by) => {
+                // Actions whose entries hold context rather than the record's two states name
+                // the field they change.
+                let fields = match entry.action.as_str() {
+                    "move" => vec!["stage_id".to_owned()],
+                    "complete" => vec!["done_at".to_owned()],
+                    "delete" | "restore" => vec!["deleted_at".to_owned()],
+                    "status" | "convert" => vec!["status".to_owned()],
+                    "claim" | "assign" => vec!["assignee_id".to_owned()],
+                    _ => super::model::changed_fields(entry.before.as_ref(), entry.after.as_ref())
+                        .into_iter()
+                        .map(|(key, _, _)| key)
+                        .collect(),
+                };
+                AppError::ChangedMeanwhile { by, fields }
+            }
+            None => AppError::Conflict,
+        },
+        Ok(None) => AppError::Conflict,
+        Err(error) => error.into(),
+    }
+}

@@ -10,12 +10,23 @@ pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
 pub struct CompanySettings {
     /// An IANA zone name, e.g. `Asia/Shanghai` or `Europe/Berlin`.
     pub time_zone: String,
+    /// Days a deleted record stays in the recycle bin before the nightly purge removes it.
+    pub recycle_bin_days: i32,
     pub version: i32,
 }
 
+/// How long the recycle bin keeps deleted records unless an admin chose otherwise.
+pub const DEFAULT_RECYCLE_BIN_DAYS: i32 = 30;
+/// The longest the recycle bin keeps anything (the database refuses more).
+pub const MAX_RECYCLE_BIN_DAYS: i32 = 3650;
+
 impl Default for CompanySettings {
     fn default() -> Self {
-        Self { time_zone: DEFAULT_TIME_ZONE.to_owned(), version: 1 }
+        Self {
+            time_zone: DEFAULT_TIME_ZONE.to_owned(),
+            recycle_bin_days: DEFAULT_RECYCLE_BIN_DAYS,
+            version: 1,
+        }
     }
 }
 

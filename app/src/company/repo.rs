@@ -1,19 +1,24 @@
 //! SQL of the company settings.
 
-use super::model::CompanySettings;
+use super::model::{CompanySettings, MAX_RECYCLE_BIN_DAYS};
 use crate::{
     audit::repo::{Change, record},
     auth::server::Authenticated,
-    error::{AppError, FieldError},
+    error::{AppError, FieldError, FieldErrors},
     state::AppState,
 };
 use chrono_tz::Tz;
 use sqlx::PgExecutor;
 
 pub async fn settings(executor: impl PgExecutor<'_>) -> Result<CompanySettings, AppError> {
-    let row =
-        sqlx::query!("select time_zone, version from company_settings").fetch_one(executor).await?;
-    Ok(CompanySettings { time_zone: row.time_zone, version: row.version })
+    let row = sqlx::query!("select time_zone, recycle_bin_days, version from company_settings")
+        .fetch_one(executor)
+        .await?;
+    Ok(CompanySettings {
+        time_zone: row.time_zone,
+        recycle_bin_days: row.recycle_bin_days,
+        version: row.version,
+    })
 }
 
 /// Saves the settings if `version` is current.
@@ -32,19 +37,28 @@ pub async fn save(
     )
     .fetch_one(&state.pool)
     .await?;
+    let mut errors = FieldErrors::new();
     if zone.parse::<Tz>().is_err() || !known_to_postgres {
-        return Err(AppError::validation("time_zone", FieldError::InvalidChoice));
+        errors.add("time_zone", FieldError::InvalidChoice);
     }
+    if !(1..=MAX_RECYCLE_BIN_DAYS).contains(&settings.recycle_bin_days) {
+        errors.add(
+            "recycle_bin_days",
+            FieldError::OutOfRange { min: 1, max: MAX_RECYCLE_BIN_DAYS.into() },
+        );
+    }
+    errors.into_result()?;
     let mut tx = state.pool.begin().await?;
     let before = settings_for_update(&mut tx).await?;
     if before.version != settings.version {
         return Err(AppError::Conflict);
     }
     sqlx::query!(
-        "update company_settings set time_zone = $1, version = version + 1, updated_at = now(),
-                updated_by = $2",
+        "update company_settings set time_zone = $1, recycle_bin_days = $3, version = version + 1,
+                updated_at = now(), updated_by = $2",
         zone,
-        caller.id().0
+        caller.id().0,
+        settings.recycle_bin_days,
     )
     .execute(&mut *tx)
     .await?;
@@ -52,8 +66,12 @@ pub async fn save(
         &mut *tx,
         caller.actor(),
         Change::new("update", "company_settings", "company")
-            .before(&serde_json::json!({ "time_zone": before.time_zone }))
-            .after(&serde_json::json!({ "time_zone": zone })),
+            .before(&serde_json::json!({
+                "time_zone": before.time_zone, "recycle_bin_days": before.recycle_bin_days,
+            }))
+            .after(&serde_json::json!({
+                "time_zone": zone, "recycle_bin_days": settings.recycle_bin_days,
+            })),
     )
     .await?;
     tx.commit().await?;
@@ -62,8 +80,14 @@ pub async fn save(
 }
 
 async fn settings_for_update(conn: &mut sqlx::PgConnection) -> Result<CompanySettings, AppError> {
-    let row = sqlx::query!("select time_zone, version from company_settings for update")
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(CompanySettings { time_zone: row.time_zone, version: row.version })
+    let row = sqlx::query!(
+        "select time_zone, recycle_bin_days, version from company_settings for update"
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(CompanySettings {
+        time_zone: row.time_zone,
+        recycle_bin_days: row.recycle_bin_days,
+        version: row.version,
+    })
 }

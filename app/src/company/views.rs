@@ -1,4 +1,4 @@
-//! `/admin/company`: the company's time zone.
+//! `/admin/company`: the company's time zone and how long the recycle bin keeps deleted records.
 
 use super::{
     api::{SaveCompanySettings, get_company_settings},
@@ -36,6 +36,7 @@ fn TimeZoneForm(settings: CompanySettings, on_saved: Callback<()>) -> impl IntoV
     let listed = COMMON_TIME_ZONES.contains(&settings.time_zone.as_str());
     let choice = RwSignal::new(if listed { settings.time_zone.clone() } else { OTHER.to_owned() });
     let typed = RwSignal::new(if listed { String::new() } else { settings.time_zone.clone() });
+    let recycle_days = RwSignal::new(settings.recycle_bin_days.to_string());
     let save = server_submission::<SaveCompanySettings>().on_success(move |()| {
         toasts.success(CompanyText::Saved);
         on_saved.run(());
@@ -45,10 +46,16 @@ fn TimeZoneForm(settings: CompanySettings, on_saved: Callback<()>) -> impl IntoV
         let chosen = choice.get_untracked();
         let time_zone = if chosen == OTHER { typed.get_untracked() } else { chosen };
         save.submit(SaveCompanySettings {
-            settings: CompanySettings { time_zone, version: settings.version },
+            settings: CompanySettings {
+                time_zone,
+                // Not a number: out of range, which the server names at the field.
+                recycle_bin_days: recycle_days.get_untracked().trim().parse().unwrap_or(0),
+                version: settings.version,
+            },
         });
     };
     let zone_error = save.field("time_zone");
+    let recycle_error = save.field("recycle_bin_days");
     let options = Signal::derive(move || {
         let mut list: Vec<(String, String)> =
             COMMON_TIME_ZONES.iter().map(|z| (z.to_string(), z.to_string())).collect();
@@ -63,6 +70,9 @@ fn TimeZoneForm(settings: CompanySettings, on_saved: Callback<()>) -> impl IntoV
             <Show when=move || choice.get() == OTHER>
                 <TextField label=i18n.t(CompanyText::OtherZone) name="time_zone" value=typed error=zone_error/>
             </Show>
+            <p class="muted">{i18n.t(CompanyText::RecycleBinHelp)}</p>
+            <TextField label=i18n.t(CompanyText::RecycleBinDays) name="recycle_bin_days" value=recycle_days
+                input_type="number" error=recycle_error/>
             <div class="actions"><button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CommonText::Save)}</button></div>
         </form>
     }

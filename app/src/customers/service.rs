@@ -118,7 +118,8 @@ pub async fn create_in(
 
 /// Saves an edit if `version` is the one the editor loaded.
 ///
-/// Errors: `Validation`, `Conflict` (someone saved first; nothing is overwritten), `NotFound`
+/// Errors: `Validation`, `ChangedMeanwhile` (someone saved first, named with what they changed;
+/// nothing is overwritten), `Conflict` (the same, with no person to name), `NotFound`
 /// (missing, deleted, or outside the caller's scope).
 pub async fn update(
     state: &AppState,
@@ -132,7 +133,7 @@ pub async fn update(
     let scope = caller.scope.visible_owners();
     let locked = repo::lock(&mut tx, id, scope.as_deref()).await?.ok_or(AppError::NotFound)?;
     if locked.version != version {
-        return Err(AppError::Conflict);
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "customer", id.0).await);
     }
     let valid = validate(&mut tx, caller, &input, &contacts).await?;
     let settings = repo::settings(&mut *tx).await?;

@@ -1211,9 +1211,9 @@ fn MergePanel(
     }
 }
 
-/// `/admin/recycle-bin`: deleted customers, restorable by admins.
+/// Deleted customers, restorable by admins (a section of `/admin/recycle-bin`).
 #[component]
-pub fn RecycleBinPage() -> impl IntoView {
+pub fn DeletedCustomersSection() -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
     let version = RwSignal::new(0u32);
@@ -1223,8 +1223,8 @@ pub fn RecycleBinPage() -> impl IntoView {
         version.update(|v| *v += 1);
     });
     view! {
-        <section class="page">
-            <h1>{i18n.t(CustomerText::RecycleBin)}</h1>
+        <div class="card">
+            <h2>{i18n.t(CustomerText::Customers)}</h2>
             <ResourceView resource=deleted let:list>
                 {match list {
                     list if list.is_empty() => view! { <p class="empty">{i18n.t(CommonText::NothingFound)}</p> }.into_any(),
@@ -1251,7 +1251,7 @@ pub fn RecycleBinPage() -> impl IntoView {
                     }.into_any(),
                 }}
             </ResourceView>
-        </section>
+        </div>
     }
 }
 

@@ -21,6 +21,7 @@ messages! {
         NothingFound => "没有找到记录", "Nothing found";
         Search => "搜索", "Search";
         Edit => "编辑", "Edit";
+        Delete => "删除", "Delete";
         Create => "创建", "Create";
         Cancel => "取消", "Cancel";
         Save => "保存", "Save";

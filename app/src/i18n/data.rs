@@ -10,6 +10,8 @@ messages! {
         TimeZoneHelp => "日、周、月都按这个时区计算：预测与配额的月份、活跃与沉默的判断、RFM 窗口、服务时间和每晚的任务；页面上的时间也按它显示。", "Days, weeks and months are counted in this zone: forecast and quota months, active and silent customers, RFM windows, service hours and the nightly jobs; times on every page are shown in it too.";
         OtherZone => "其他时区（IANA 名称，如 Europe/Madrid）", "Another zone (an IANA name such as Europe/Madrid)";
         Saved => "公司设置已保存", "Company settings saved";
+        RecycleBinDays => "回收站保留天数", "Days the recycle bin keeps deleted records";
+        RecycleBinHelp => "删除的记录先进入回收站，管理员可以恢复。每晚永久清除超过这个天数的已删除任务；已删除的客户连同其订单一直保留，直到管理员恢复。", "Deleted records go to the recycle bin, where an admin can restore them. Each night, deleted tasks older than this many days are removed for good; deleted customers stay, with their orders, until an admin restores them.";
     }
 }
 

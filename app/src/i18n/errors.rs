@@ -12,6 +12,7 @@ messages! {
         NotFound => "找不到该记录，或您无权查看。", "The record does not exist, or you may not see it.";
         Validation => "请修正标出的字段。", "Please correct the marked fields.";
         Conflict => "其他人刚刚修改了这条记录。请重新加载后再保存，您的修改尚未保存。", "Someone else changed this record just now. Reload it and save again; your change was not saved.";
+        ChangedMeanwhile => "{name} 在您打开之后修改了这条记录（{fields}）。您的修改尚未保存：请重新加载，看过对方的修改后再保存。", "{name} changed this record ({fields}) after you opened it. Your change was not saved: reload, look at theirs, then save again.";
         BadCredentials => "邮箱或密码不正确。", "The email or password is incorrect.";
         Throttled => "登录失败次数过多，请 {minutes} 分钟后再试。", "Too many failed sign-ins. Try again in {minutes} minutes.";
         Busy => "服务器暂时无法处理，请 {seconds} 秒后再试，您的操作尚未生效。", "The server cannot take this right now. Try again in {seconds} seconds; nothing was changed.";
@@ -58,6 +59,78 @@ messages! {
     }
 }
 
+messages! {
+    /// Names of the fields a concurrent edit changed, by the key the audit log stores.
+    ChangedFieldText {
+        Title => "标题", "Title";
+        Amount => "金额", "Amount";
+        ExpectedClose => "预计成交日期", "Expected close date";
+        Owner => "负责人", "Owner";
+        NextStep => "下一步", "Next step";
+        Products => "产品", "Products";
+        Stage => "阶段", "Stage";
+        Notes => "备注", "Notes";
+        DueAt => "截止时间", "Due time";
+        Priority => "优先级", "Priority";
+        Assignee => "执行人", "Assignee";
+        Repeat => "重复", "Repeat";
+        Done => "完成状态", "Done";
+        Deleted => "删除", "Deletion";
+        Status => "状态", "Status";
+        Other => "其他字段", "Other fields";
+    }
+}
+
+/// The name of a changed field by the key the audit log stores; keys without a name share one.
+fn changed_field_name(key: &str, locale: Locale) -> &'static str {
+    use super::CustomerText;
+    let customer = |text: CustomerText| text.text(locale);
+    let named = match key {
+        "title" | "subject" => ChangedFieldText::Title,
+        "amount_minor" => ChangedFieldText::Amount,
+        "expected_close" => ChangedFieldText::ExpectedClose,
+        "owner_id" => ChangedFieldText::Owner,
+        "next_step" => ChangedFieldText::NextStep,
+        "products" => ChangedFieldText::Products,
+        "stage_id" | "stage" | "lost_reason" => ChangedFieldText::Stage,
+        "notes" => ChangedFieldText::Notes,
+        "due_at" => ChangedFieldText::DueAt,
+        "priority" => ChangedFieldText::Priority,
+        "assignee_id" => ChangedFieldText::Assignee,
+        "repeat_days" => ChangedFieldText::Repeat,
+        "done_at" => ChangedFieldText::Done,
+        "deleted_at" => ChangedFieldText::Deleted,
+        "status" | "reason" => ChangedFieldText::Status,
+        // A customer's fields, named as on its form.
+        "name" => return customer(CustomerText::Name),
+        "phone" => return customer(CustomerText::Phone),
+        "email" => return customer(CustomerText::Email),
+        "address" => return customer(CustomerText::Address),
+        "region" => return customer(CustomerText::Region),
+        "industry" => return customer(CustomerText::Industry),
+        "tags" => return customer(CustomerText::Tags),
+        "birthday" => return customer(CustomerText::Birthday),
+        "anniversary" => return customer(CustomerText::Anniversary),
+        "locale" => return customer(CustomerText::Language),
+        "custom_fields" => return customer(CustomerText::CustomFields),
+        _ => ChangedFieldText::Other,
+    };
+    named.text(locale)
+}
+
+/// "amount, owner" from the audit keys, each name once, in the order given.
+pub fn changed_fields_text(keys: &[String], locale: Locale) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for key in keys {
+        let name = changed_field_name(key, locale);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let separator = if locale == Locale::ZhCn { "、" } else { ", " };
+    names.join(separator)
+}
+
 /// The message for an error, in `locale`.
 pub fn error_text(error: &AppError, locale: Locale) -> String {
     match error {
@@ -69,6 +142,10 @@ pub fn error_text(error: &AppError, locale: Locale) -> String {
         AppError::NotFound => ErrorText::NotFound.text(locale).to_owned(),
         AppError::Validation(_) => ErrorText::Validation.text(locale).to_owned(),
         AppError::Conflict => ErrorText::Conflict.text(locale).to_owned(),
+        AppError::ChangedMeanwhile { by, fields } => fill(
+            ErrorText::ChangedMeanwhile.text(locale),
+            &[("name", by), ("fields", &changed_fields_text(fields, locale))],
+        ),
         AppError::BadCredentials => ErrorText::BadCredentials.text(locale).to_owned(),
         AppError::Throttled { retry_after_secs } => {
             let minutes = retry_after_secs.div_ceil(60).max(1);
@@ -160,6 +237,20 @@ mod tests {
         assert_eq!(text, "Too many failed sign-ins. Try again in 2 minutes.");
         let zh = error_text(&AppError::Throttled { retry_after_secs: 5 }, Locale::ZhCn);
         assert!(zh.contains("1 分钟"), "{zh}");
+    }
+
+    #[test]
+    fn a_concurrent_edit_names_who_and_which_fields_once_each() {
+        let error = AppError::ChangedMeanwhile {
+            by: "王芳".into(),
+            fields: vec!["amount_minor".into(), "stage_id".into(), "lost_reason".into()],
+        };
+        assert_eq!(
+            error_text(&error, Locale::En),
+            "王芳 changed this record (Amount, Stage) after you opened it. Your change was not \
+             saved: reload, look at theirs, then save again."
+        );
+        assert!(error_text(&error, Locale::ZhCn).contains("金额、阶段"));
     }
 
     #[test]

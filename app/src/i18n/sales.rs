@@ -41,6 +41,7 @@ messages! {
         OpenOpportunities => "进行中的商机", "Open opportunities";
         NoOpenOpportunities => "暂无进行中的商机", "No open opportunities";
         Saved => "已保存", "Saved";
+        EditOpportunity => "编辑商机", "Edit opportunity";
         Forecast => "销售预测", "Forecast";
         ForecastHelp => "按月份和负责人：阶段概率加权、按负责人历史赢率加权、承诺（概率 ≥ {commit}% 的商机加已赢单）与最佳情况，对比配额。", "By month and owner: weighted by stage probability and by each owner's own win rate, committed (opportunities at {commit}% or more, plus won) and best case, against quota.";
         Month => "月份", "Month";
@@ -159,6 +160,15 @@ messages! {
         Upcoming => "接下来", "Upcoming";
         Nothing => "没有任务", "Nothing here";
         Reminder => "任务到期：{title}", "Task due: {title}";
+        EditTask => "编辑任务", "Edit task";
+        Saved => "任务已保存", "Task saved";
+        Deleted => "任务已移到回收站", "Task moved to the recycle bin";
+        Restored => "任务已恢复", "Task restored";
+        Restore => "恢复", "Restore";
+        Assignee => "执行人", "Assignee";
+        Notes => "备注", "Notes";
+        DeletedAt => "删除时间", "Deleted";
+        DeletedBy => "删除人", "Deleted by";
     }
 }
 
@@ -196,6 +206,17 @@ pub fn sales_timeline_text(kind: &str, data: &serde_json::Value, locale: Locale)
                 ),
             }
         }
+        "opportunity_updated" => {
+            let fields: Vec<String> = data["fields"]
+                .as_array()
+                .map(|keys| keys.iter().filter_map(|k| k.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            let fields = super::errors::changed_fields_text(&fields, locale);
+            match locale {
+                Locale::ZhCn => format!("商机“{title}”已修改：{fields}"),
+                Locale::En => format!("Opportunity “{title}” edited: {fields}"),
+            }
+        }
         _ => return None,
     })
 }
@@ -218,5 +239,11 @@ mod tests {
             "Opportunity “年度服务”: Proposal → Won"
         );
         assert_eq!(sales_timeline_text("order", &data, Locale::En), None);
+        let edited =
+            serde_json::json!({ "title": "年度服务", "fields": ["amount_minor", "owner_id"] });
+        assert_eq!(
+            sales_timeline_text("opportunity_updated", &edited, Locale::En).unwrap(),
+            "Opportunity “年度服务” edited: Amount, Owner"
+        );
     }
 }

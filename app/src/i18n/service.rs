@@ -72,6 +72,10 @@ messages! {
         Send => "发送", "Send";
         Sent => "已发送", "Sent";
         NoteBadge => "内部", "Internal";
+        ChangeBadge => "变更", "Change";
+        EditTicket => "编辑工单", "Edit ticket";
+        Updated => "工单已更新", "Ticket updated";
+        DeadlinesMoved => "（SLA 时限已按新的策略调整）", " (the SLA deadlines follow the new policy)";
         FromCustomer => "客户", "Customer";
         FollowsSurvey => "此工单跟进一份不满意的调查答复。", "This ticket follows up a dissatisfied survey answer.";
         Reopens => "重开次数：{n}", "Reopened {n} times";

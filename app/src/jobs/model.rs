@@ -89,6 +89,8 @@ pub mod kinds {
         COMPANY_ARCHIVE = "company_archive";
         /// Writes a backup and checks it by restoring it into a scratch database.
         BACKUP = "backup";
+        /// Removes for good what has been in the recycle bin longer than the company keeps it.
+        RECYCLE_PURGE = "recycle_purge";
     }
     /// Test-only kinds: a handler that panics, and one that works until it is stopped.
     #[cfg(feature = "testing")]

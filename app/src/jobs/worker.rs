@@ -189,6 +189,7 @@ fn scheduled(
     // Scores age with time (recency), so tiers are recomputed nightly, once the night has come.
     if chrono::Timelike::hour(&local) >= NIGHTLY_FROM_HOUR {
         due.push((kinds::TIER_RECOMPUTE, local.format("%Y-%m-%d").to_string()));
+        due.push((kinds::RECYCLE_PURGE, local.format("%Y-%m-%d").to_string()));
         if backups {
             due.push((kinds::BACKUP, local.format("%Y-%m-%d").to_string()));
         }
@@ -236,6 +237,8 @@ mod tests {
         assert!(night.contains(&(kinds::TIER_RECOMPUTE, "2026-03-02".to_owned())), "{night:?}");
         assert!(night.contains(&(kinds::MAINTENANCE, "2026-03-02T02".to_owned())));
         assert!(night.contains(&(kinds::BACKUP, "2026-03-02".to_owned())));
+        assert!(night.contains(&(kinds::RECYCLE_PURGE, "2026-03-02".to_owned())));
+        assert!(!early.iter().any(|(kind, _)| *kind == kinds::RECYCLE_PURGE));
         assert!(!early.iter().any(|(kind, _)| *kind == kinds::BACKUP));
         let unconfigured =
             scheduled(at("2026-03-01T18:10:00Z"), chrono_tz::Tz::Asia__Shanghai, false);

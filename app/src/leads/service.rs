@@ -325,7 +325,7 @@ async fn lock(
         .await?;
     let lead = get(&mut *conn, scope.as_deref(), id).await?;
     if lead.version != version {
-        return Err(AppError::Conflict);
+        return Err(crate::audit::repo::changed_meanwhile(&mut *conn, "lead", id.0).await);
     }
     Ok(lead)
 }

@@ -1,6 +1,7 @@
 //! Pipelines, the board, opportunity writes and stage moves, and the forecast (server only).
 
 use super::model::*;
+use crate::orders::model::ProductId;
 use crate::{
     audit::repo::{Change, record},
     auth::{model::UserId, server::Authenticated},
@@ -18,6 +19,7 @@ use sqlx::{PgConnection, PgExecutor, PgPool};
 pub mod kinds {
     pub const OPPORTUNITY_CREATED: &str = "opportunity_created";
     pub const OPPORTUNITY_STAGE: &str = "opportunity_stage";
+    pub const OPPORTUNITY_UPDATED: &str = "opportunity_updated";
 }
 
 /// Won and lost cards stay on the board this many days after closing.
@@ -559,25 +561,7 @@ pub async fn create_in(
     }
     .ok_or_else(|| AppError::validation("stage_id", FieldError::UnknownReference))?
     .clone();
-    let ids: Vec<i64> = valid.lines.iter().map(|l| l.0.0).collect();
-    let prices = sqlx::query!(
-        "select id, unit_price_minor, currency from product where id = any($1) and active",
-        &ids
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut errors = FieldErrors::new();
-    let mut lines = Vec::new();
-    for (n, (product, quantity)) in valid.lines.iter().enumerate() {
-        match prices.iter().find(|p| p.id == product.0) {
-            Some(p) if p.currency == customer.currency => {
-                lines.push((product.0, *quantity, p.unit_price_minor))
-            }
-            Some(_) => errors.add(&format!("lines.{n}.product_id"), FieldError::CurrencyMismatch),
-            None => errors.add(&format!("lines.{n}.product_id"), FieldError::UnknownReference),
-        }
-    }
-    errors.into_result()?;
+    let lines = price_lines(&mut *conn, &valid.lines, &customer.currency).await?;
     let amount = valid
         .amount_minor
         .unwrap_or_else(|| lines.iter().map(|(_, q, p)| i64::from(*q).saturating_mul(*p)).sum());
@@ -654,9 +638,11 @@ pub async fn create(
     Ok(id)
 }
 
-/// Edits title, amount, close date, owner and next step (not the stage: see `move_to`).
+/// Edits title, amount, close date, owner, next step and products (not the stage: see
+/// `move_to`). The product lines given replace the stored ones, at today's list prices for
+/// products added and at the agreed price for products kept; an empty amount is their sum.
 ///
-/// Errors: `Validation`, `Conflict` (edited since `version`), `NotFound`.
+/// Errors: `Validation`, `ChangedMeanwhile` (edited since `version`), `NotFound`.
 pub async fn update(
     state: &AppState,
     caller: &Authenticated,
@@ -668,8 +654,8 @@ pub async fn update(
     let scope = caller.scope.visible_owners();
     let mut tx = state.pool.begin().await?;
     let current = sqlx::query!(
-        r#"select customer_id, version, title, amount_minor, expected_close as "expected_close: NaiveDate",
-                  owner_id, next_step
+        r#"select customer_id, version, title, amount_minor, currency,
+                  expected_close as "expected_close: NaiveDate", owner_id, next_step
          from opportunity where id = $1 and ($2::bigint[] is null or owner_id = any($2)) for update"#,
         id.0,
         scope.as_deref() as _,
@@ -677,14 +663,50 @@ pub async fn update(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
+    if current.version != version {
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "opportunity", id.0).await);
+    }
     input.customer_id = Some(CustomerId(current.customer_id));
     let valid = input.validate()?;
-    if current.version != version {
-        return Err(AppError::Conflict);
-    }
     let owner =
         check_owner(&mut tx, caller, valid.owner_id.or(current.owner_id.map(UserId))).await?;
-    let amount = valid.amount_minor.unwrap_or(current.amount_minor);
+    let kept = sqlx::query!(
+        "select product_id, quantity, unit_price_minor from opportunity_product
+         where opportunity_id = $1 order by product_id",
+        id.0
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let added: Vec<(ProductId, i32)> = valid
+        .lines
+        .iter()
+        .copied()
+        .filter(|(product, _)| !kept.iter().any(|k| k.product_id == product.0))
+        .collect();
+    let added_prices = price_lines(&mut tx, &added, &current.currency)
+        .await
+        .map_err(|error| renumber_line_errors(error, &valid.lines, &added))?;
+    let lines: Vec<(i64, i32, i64)> = valid
+        .lines
+        .iter()
+        .map(|(product, quantity)| {
+            let price = kept
+                .iter()
+                .find(|k| k.product_id == product.0)
+                .map(|k| k.unit_price_minor)
+                .or_else(|| {
+                    added_prices
+                        .iter()
+                        .find(|(p, _, _)| *p == product.0)
+                        .map(|(_, _, price)| *price)
+                })
+                .unwrap_or_default();
+            (product.0, *quantity, price)
+        })
+        .collect();
+    let amount = valid
+        .amount_minor
+        .unwrap_or_else(|| lines.iter().map(|(_, q, p)| i64::from(*q).saturating_mul(*p)).sum());
     sqlx::query!(
         "update opportunity set title = $2, amount_minor = $3, expected_close = $4, owner_id = $5,
              next_step = $6, version = version + 1, updated_at = now()
@@ -698,14 +720,54 @@ pub async fn update(
     )
     .execute(&mut *tx)
     .await?;
+    sqlx::query!("delete from opportunity_product where opportunity_id = $1", id.0)
+        .execute(&mut *tx)
+        .await?;
+    for (product, quantity, price) in &lines {
+        sqlx::query!(
+            "insert into opportunity_product (opportunity_id, product_id, quantity, unit_price_minor)
+             values ($1, $2, $3, $4)
+             on conflict (opportunity_id, product_id) do update set quantity = opportunity_product.quantity + excluded.quantity",
+            id.0,
+            product,
+            quantity,
+            price
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let before_lines: Vec<(i64, i32)> = kept.iter().map(|k| (k.product_id, k.quantity)).collect();
+    let mut after_lines: Vec<(i64, i32)> = lines.iter().map(|(p, q, _)| (*p, *q)).collect();
+    after_lines.sort();
     let before = serde_json::json!({
         "title": current.title, "amount_minor": current.amount_minor,
-        "expected_close": current.expected_close, "owner_id": current.owner_id, "next_step": current.next_step,
+        "expected_close": current.expected_close, "owner_id": current.owner_id,
+        "next_step": current.next_step, "products": before_lines,
     });
     let after = serde_json::json!({
         "title": valid.title, "amount_minor": amount, "expected_close": valid.expected_close,
-        "owner_id": owner.0, "next_step": valid.next_step,
+        "owner_id": owner.0, "next_step": valid.next_step, "products": after_lines,
     });
+    let fields: Vec<String> = crate::audit::model::changed_fields(Some(&before), Some(&after))
+        .into_iter()
+        .map(|(key, _, _)| key)
+        .collect();
+    if fields.is_empty() {
+        // Nothing changed: no new version, no entry, no event.
+        tx.rollback().await?;
+        return card(&state.pool, None, id).await?.ok_or(AppError::NotFound);
+    }
+    append(
+        &mut *tx,
+        NewEntry::now(
+            CustomerId(current.customer_id),
+            kinds::OPPORTUNITY_UPDATED,
+            Some(caller.id()),
+        )
+        .reference(id.0)
+        .data(serde_json::json!({ "title": valid.title, "fields": fields })),
+    )
+    .await?;
     record(
         &mut *tx,
         caller.actor(),
@@ -714,9 +776,68 @@ pub async fn update(
     .await?;
     let event = opportunity_event(&mut tx, id).await?;
     publish(&mut *tx, &event).await?;
+    let customer_event =
+        crate::customers::service::customer_event(&mut tx, CustomerId(current.customer_id)).await?;
+    publish(&mut *tx, &customer_event).await?;
     let card = card(&mut *tx, None, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(card)
+}
+
+/// Today's list prices of `lines` in `currency`: (product, quantity, unit price), or the field
+/// errors of the lines (`lines.N.product_id`) whose product is unknown, retired or priced in
+/// another currency.
+async fn price_lines(
+    conn: &mut PgConnection,
+    lines: &[(ProductId, i32)],
+    currency: &str,
+) -> Result<Vec<(i64, i32, i64)>, AppError> {
+    let ids: Vec<i64> = lines.iter().map(|l| l.0.0).collect();
+    let prices = sqlx::query!(
+        "select id, unit_price_minor, currency from product where id = any($1) and active",
+        &ids
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut errors = FieldErrors::new();
+    let mut priced = Vec::new();
+    for (n, (product, quantity)) in lines.iter().enumerate() {
+        match prices.iter().find(|p| p.id == product.0) {
+            Some(p) if p.currency == currency => {
+                priced.push((product.0, *quantity, p.unit_price_minor))
+            }
+            Some(_) => errors.add(&format!("lines.{n}.product_id"), FieldError::CurrencyMismatch),
+            None => errors.add(&format!("lines.{n}.product_id"), FieldError::UnknownReference),
+        }
+    }
+    errors.into_result()?;
+    Ok(priced)
+}
+
+/// Field errors of `subset` (priced on its own) under the numbers the same lines have in `all`.
+fn renumber_line_errors(
+    error: AppError,
+    all: &[(ProductId, i32)],
+    subset: &[(ProductId, i32)],
+) -> AppError {
+    let AppError::Validation(errors) = error else { return error };
+    let mut renumbered = FieldErrors::new();
+    for (field, reasons) in errors.0 {
+        let position = field
+            .strip_prefix("lines.")
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| subset.get(n))
+            .and_then(|line| all.iter().position(|l| l.0 == line.0));
+        let field = match position {
+            Some(n) => format!("lines.{n}.product_id"),
+            None => field,
+        };
+        for reason in reasons {
+            renumbered.add(&field, reason);
+        }
+    }
+    AppError::Validation(renumbered)
 }
 
 /// Moves an opportunity to another stage of its pipeline. The caller says which version it
@@ -746,7 +867,7 @@ pub async fn move_to(
     .await?
     .ok_or(AppError::NotFound)?;
     if current.version != version {
-        return Err(AppError::Conflict);
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "opportunity", id.0).await);
     }
     let pipeline = pipeline(&mut *tx, Some(PipelineId(current.pipeline_id))).await?;
     let target = pipeline

@@ -674,25 +674,70 @@ fn OpportunityList(filter: BoardFilter) -> impl IntoView {
 pub fn OpportunityForm(
     customer: Option<(CustomerId, String)>,
     on_done: Callback<()>,
+    /// The opportunity to edit, as the page shows it; `None` creates one.
+    #[prop(optional)]
+    editing: Option<OpportunityDetail>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
-    let title = RwSignal::new(String::new());
-    let amount = RwSignal::new(String::new());
-    let close = RwSignal::new(String::new());
-    let next_step = RwSignal::new(String::new());
+    let card = editing.as_ref().map(|d| d.card.clone());
+    let title = RwSignal::new(card.as_ref().map(|c| c.title.clone()).unwrap_or_default());
+    let amount =
+        RwSignal::new(card.as_ref().map(|c| minor_to_text(c.amount_minor)).unwrap_or_default());
+    let close = RwSignal::new(
+        card.as_ref().map(|c| c.expected_close.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+    );
+    let next_step =
+        RwSignal::new(editing.as_ref().and_then(|d| d.next_step.clone()).unwrap_or_default());
+    let owner = RwSignal::new(
+        card.as_ref().and_then(|c| c.owner_id).map(|o| o.0.to_string()).unwrap_or_default(),
+    );
     let chosen = RwSignal::new(customer.clone());
     // Product lines: (product id as text, quantity).
-    let lines = RwSignal::new(Vec::<(String, String)>::new());
+    let lines: RwSignal<Vec<(String, String)>> = RwSignal::new(
+        editing
+            .as_ref()
+            .map(|d| {
+                d.lines
+                    .iter()
+                    .map(|l| (l.product_id.0.to_string(), l.quantity.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    );
     let products = Resource::new(|| (), |_| crate::orders::api::list_products(false));
+    let options = Resource::new(|| (), |_| crate::customers::api::get_customer_options());
+    let owner_options = Signal::derive(move || {
+        let mut list = vec![(String::new(), "—".to_owned())];
+        if let Some(Ok(o)) = options.get() {
+            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
+        }
+        list
+    });
     let navigate = leptos_router::hooks::use_navigate();
-    let save = server_submission::<CreateOpportunity>().shows_fields_under("lines.").on_success(
-        move |id| {
+    let target = card.as_ref().map(|c| (c.id, c.version));
+    // One form, two requests: the edit names the version it was filled from, so a change
+    // someone saved meanwhile is refused (with who made it) instead of overwritten.
+    let save = crate::ui::Submission::new(move |input: &OpportunityInput| {
+        let input = input.clone();
+        async move {
+            match target {
+                Some((id, version)) => update_opportunity(id, version, input).await.map(|c| c.id),
+                None => create_opportunity(input).await,
+            }
+        }
+    })
+    .shows_fields_under("lines.")
+    .on_success(move |id: OpportunityId| {
+        if target.is_some() {
+            toasts.success(SalesText::Saved);
+            on_done.run(());
+        } else {
             toasts.success(SalesText::OpportunityCreated);
             on_done.run(());
             navigate(&format!("/opportunities/{}", id.0), Default::default());
-        },
-    );
+        }
+    });
     let failure = save.failure();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -701,6 +746,7 @@ pub fn OpportunityForm(
             title: title.get_untracked(),
             amount: amount.get_untracked(),
             expected_close: NaiveDate::parse_from_str(&close.get_untracked(), "%Y-%m-%d").ok(),
+            owner_id: owner.get_untracked().parse().ok().map(crate::auth::model::UserId),
             next_step: next_step.get_untracked(),
             lines: lines
                 .get_untracked()
@@ -712,12 +758,13 @@ pub fn OpportunityForm(
                 .collect(),
             ..Default::default()
         };
-        save.submit(CreateOpportunity { input });
+        save.submit(input);
     };
-    let fixed = customer.is_some();
+    let fixed = customer.is_some() || editing.is_some();
+    let creating = editing.is_none();
     view! {
         <form class="card form panel" data-testid="opportunity-form" on:submit=submit>
-            <h2>{i18n.t(SalesText::NewOpportunity)}</h2>
+            {creating.then(|| view! { <h2>{i18n.t(SalesText::NewOpportunity)}</h2> })}
             {(!fixed).then(|| view! {
                 <crate::customers::views::CustomerPicker label=i18n.t(SalesText::Customer) chosen error=save.field("customer_id")/>
             })}
@@ -726,6 +773,9 @@ pub fn OpportunityForm(
                 <TextField label=i18n.t(SalesText::Amount) name="amount" value=amount error=save.field("amount")/>
                 <TextField label=i18n.t(SalesText::ExpectedClose) name="expected_close" input_type="date" value=close error=save.field("expected_close")/>
                 <TextField label=i18n.t(SalesText::NextStep) name="next_step" value=next_step error=save.field("next_step")/>
+                <Transition fallback=|| ()>
+                    <SelectField label=i18n.t(SalesText::Owner) name="owner_id" value=owner options=owner_options error=save.field("owner_id")/>
+                </Transition>
             </div>
             <fieldset class="lines">
                 <legend>{i18n.t(SalesText::Products)}</legend>
@@ -756,6 +806,16 @@ pub fn OpportunityForm(
     }
 }
 
+/// An amount in minor units as the amount field takes it: "12500" or "12500.5".
+fn minor_to_text(minor: i64) -> String {
+    let (whole, cents) = (minor / 100, (minor % 100).abs());
+    match cents {
+        0 => whole.to_string(),
+        c if c % 10 == 0 => format!("{whole}.{}", c / 10),
+        c => format!("{whole}.{c:02}"),
+    }
+}
+
 /// `/opportunities/:id`: facts, stage buttons, editing, products and the stage history, with
 /// the sections other areas lend it below (`beside`: the opportunity's tasks, given by the
 /// root).
@@ -779,6 +839,11 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
         },
     );
     let lost_reason = RwSignal::new(String::new());
+    let editing = RwSignal::new(false);
+    // What the edit form was filled from. It stays as it was when someone else's change reloads
+    // the page, so their change cannot replace what the user is typing: saving is refused with
+    // who changed what instead.
+    let edited = RwSignal::new(None::<OpportunityDetail>);
     // Refused when someone moved it first: the page reloads to show where it is now.
     let moving = server_submission::<MoveOpportunity>()
         .on_success(move |_| {
@@ -803,12 +868,17 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
                         let pipeline = d.pipeline.clone();
                         let stage_kind = stage.as_ref().map(|s| s.kind).unwrap_or_default();
                         let customer_name = card.customer_name.clone();
+                        let for_edit = d.clone();
                         view! {
                             <div class="page-head">
                                 <div>
                                     <h1 data-testid="opportunity-title">{card.title.clone()}</h1>
                                     <p><A href=format!("/customers/{}", card.customer_id.0)>{customer_name}</A></p>
                                 </div>
+                                <button type="button" class="button" data-testid="edit-opportunity" on:click=move |_| {
+                                    edited.set(Some(for_edit.clone()));
+                                    editing.set(true);
+                                }>{i18n.t(CommonText::Edit)}</button>
                                 <span class="badge stage-badge" data-testid="opportunity-stage">
                                     {stage.as_ref().map(|s| view! { <crate::ui::ColorDot color=s.color.clone()/> })}
                                     {let stage = stage.clone(); move || stage.as_ref().map(|s| s.name(i18n.locale()).to_owned()).unwrap_or_default()}
@@ -875,6 +945,12 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
                         }
                 }
             </ResourceView>
+            <Dialog open=editing title=i18n.t(SalesText::EditOpportunity) testid="opportunity-edit">
+                {move || edited.get().map(|detail| view! {
+                    <OpportunityForm customer=None editing=detail
+                        on_done=Callback::new(move |_| { editing.set(false); local.update(|n| *n += 1); })/>
+                })}
+            </Dialog>
             // Outside the page's own Transition: a resource created inside another's content
             // would not be part of the server-rendered state the browser hydrates.
             {move || id.get().map(beside)}

@@ -65,6 +65,46 @@ pub async fn complete_task(id: TaskId, version: i32) -> Result<Option<TaskId>, A
     super::service::complete(&state, &caller, id, version).await
 }
 
+/// Edits an open task seen at `version` (reassigning it when `assignee_id` names someone else).
+///
+/// Its assignee, or anyone whose scope covers the assignee. Errors: `Unauthorized`,
+/// `Validation`, `ChangedMeanwhile`, `NotFound`.
+#[server(input = Json)]
+pub async fn update_task(id: TaskId, version: i32, input: TaskInput) -> Result<(), AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    super::service::update(&state, &caller, id, version, input).await
+}
+
+/// Moves a task seen at `version` to the recycle bin.
+///
+/// Its assignee, or anyone whose scope covers the assignee. Errors: `Unauthorized`,
+/// `ChangedMeanwhile`, `NotFound`.
+#[server(input = Json)]
+pub async fn delete_task(id: TaskId, version: i32) -> Result<(), AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    super::service::delete(&state, &caller, id, version).await
+}
+
+/// The task recycle bin, most recently deleted first.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`.
+#[server(input = Json)]
+pub async fn list_deleted_tasks(
+    after: Option<(DateTime<Utc>, i64)>,
+) -> Result<crate::paging::Page<DeletedTask, (DateTime<Utc>, i64)>, AppError> {
+    let (_, state) = caller(crate::auth::model::Role::Admin)?;
+    super::service::deleted(&state.pool, after, 50).await
+}
+
+/// Restores a task from the recycle bin.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`, `NotFound`.
+#[server(input = Json)]
+pub async fn restore_task(id: TaskId) -> Result<(), AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Admin)?;
+    super::service::restore(&state, &caller, id).await
+}
+
 /// The caller's tasks that just fell due (for the in-app reminder).
 ///
 /// Any signed-in user. Errors: `Unauthorized`.

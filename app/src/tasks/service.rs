@@ -14,7 +14,7 @@ use crate::{
     state::AppState,
     tickets::model::TicketId,
 };
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 
 const TASK_COLUMNS: &str =
@@ -81,10 +81,15 @@ fn rows_to_tasks(rows: Vec<TaskRow>) -> Result<Vec<Task>, AppError> {
 }
 
 fn task_event(id: TaskId, assignee: UserId) -> ServerEvent {
+    tasks_event(id, vec![assignee])
+}
+
+/// A change that concerns several people: a reassigned task's old and new assignee.
+fn tasks_event(id: TaskId, people: Vec<UserId>) -> ServerEvent {
     ServerEvent {
         topic: Topic::Task,
         id: id.0,
-        audience: Audience::Users { ids: vec![assignee], or_role: Role::Manager },
+        audience: Audience::Users { ids: people, or_role: Role::Manager },
     }
 }
 
@@ -96,7 +101,8 @@ pub async fn my_day(
 ) -> Result<MyDay, AppError> {
     let sql = format!(
         "select {TASK_COLUMNS} {TASK_JOINS}
-         where t.assignee_id = $1 and t.done_at is null and t.due_at < $2 + interval '14 days'
+         where t.assignee_id = $1 and t.done_at is null and t.deleted_at is null
+           and t.due_at < $2 + interval '14 days'
          order by t.due_at, t.id limit 300"
     );
     let tasks =
@@ -126,7 +132,7 @@ pub async fn for_record(
 ) -> Result<Vec<Task>, AppError> {
     let sql = format!(
         "select {TASK_COLUMNS} {TASK_JOINS}
-         where t.done_at is null
+         where t.done_at is null and t.deleted_at is null
            and case when $4::bigint is not null then t.ticket_id = $4
                     when $1::bigint is not null then t.opportunity_id = $1
                     else t.customer_id = $2 end
@@ -241,7 +247,9 @@ pub async fn complete(
     let task = sqlx::query!(
         r#"select title, notes, customer_id, lead_id, opportunity_id, assignee_id, priority, repeat_days,
                   version, done_at as "done_at: DateTime<Utc>"
-           from task where id = $1 and (assignee_id = $2 or ($3::bigint[] is null or assignee_id = any($3)))
+           from task
+           where id = $1 and deleted_at is null
+             and (assignee_id = $2 or ($3::bigint[] is null or assignee_id = any($3)))
            for update"#,
         id.0,
         caller.id().0,
@@ -251,7 +259,7 @@ pub async fn complete(
     .await?
     .ok_or(AppError::NotFound)?;
     if task.version != version || task.done_at.is_some() {
-        return Err(AppError::Conflict);
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "task", id.0).await);
     }
     sqlx::query!(
         "update task set done_at = now(), version = version + 1, updated_at = now() where id = $1",
@@ -310,7 +318,7 @@ pub async fn due_unannounced(
 ) -> Result<Vec<Task>, AppError> {
     let sql = format!(
         "select {TASK_COLUMNS} {TASK_JOINS}
-         where t.assignee_id = $1 and t.done_at is null and t.due_at <= now()
+         where t.assignee_id = $1 and t.done_at is null and t.deleted_at is null and t.due_at <= now()
            and t.reminded_at > now() - interval '2 minutes'
          order by t.due_at desc limit 10"
     );
@@ -323,7 +331,7 @@ pub async fn remind_due_once(pool: &PgPool) -> Result<usize, AppError> {
     let mut tx = pool.begin().await?;
     let due = sqlx::query!(
         "update task set reminded_at = now()
-         where done_at is null and reminded_at is null and due_at <= now()
+         where done_at is null and deleted_at is null and reminded_at is null and due_at <= now()
          returning id, assignee_id"
     )
     .fetch_all(&mut *tx)
@@ -345,6 +353,283 @@ pub async fn remind_due(state: AppState) {
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs(20)) => {}
             _ = closing.changed() => return,
+        }
+    }
+}
+
+/// What an edit may change, as the audit log and the conflict message name the fields.
+#[derive(serde::Serialize, PartialEq)]
+struct EditableTask {
+    title: String,
+    notes: Option<String>,
+    due_at: DateTime<Utc>,
+    priority: String,
+    repeat_days: Option<i32>,
+    assignee_id: i64,
+}
+
+/// Edits an open task seen at `version`: title, notes, due time, priority, repetition and
+/// assignee (the records it hangs on stay). Its assignee, or anyone whose scope covers the
+/// assignee, may; the new assignee must be in the caller's scope too. A new due time makes the
+/// reminder due again.
+///
+/// Errors: `Validation`, `ChangedMeanwhile`, `NotFound` (not the caller's, not in their scope,
+/// done or deleted).
+pub async fn update(
+    state: &AppState,
+    caller: &Authenticated,
+    id: TaskId,
+    version: i32,
+    input: TaskInput,
+) -> Result<(), AppError> {
+    let repeat = input.validate()?;
+    let scope = caller.scope.visible_owners();
+    let mut tx = state.pool.begin().await?;
+    let current = sqlx::query!(
+        r#"select title, notes, due_at as "due_at: DateTime<Utc>", priority, repeat_days,
+                  assignee_id, version
+           from task
+           where id = $1 and deleted_at is null and done_at is null
+             and (assignee_id = $2 or ($3::bigint[] is null or assignee_id = any($3)))
+           for update"#,
+        id.0,
+        caller.id().0,
+        scope.as_deref() as _,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if current.version != version {
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "task", id.0).await);
+    }
+    let assignee = input.assignee_id.unwrap_or(UserId(current.assignee_id));
+    if assignee.0 != current.assignee_id {
+        if !caller.scope.can_see_owner(Some(assignee)) {
+            return Err(AppError::validation("assignee_id", FieldError::OwnerOutOfScope));
+        }
+        let active = sqlx::query_scalar!(
+            r#"select exists(select 1 from app_user where id = $1 and active) as "e!""#,
+            assignee.0
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if !active {
+            return Err(AppError::validation("assignee_id", FieldError::UnknownReference));
+        }
+    }
+    let before = EditableTask {
+        title: current.title,
+        notes: current.notes,
+        due_at: current.due_at,
+        priority: current.priority,
+        repeat_days: current.repeat_days,
+        assignee_id: current.assignee_id,
+    };
+    let after = EditableTask {
+        title: input.title.trim().to_owned(),
+        notes: Some(input.notes.trim().to_owned()).filter(|n| !n.is_empty()),
+        // At the database's precision, so an unchanged time compares equal to the stored one.
+        due_at: input.due_at.map(|at| at.trunc_subsecs(6)).unwrap_or(before.due_at),
+        priority: input.priority.as_str().to_owned(),
+        repeat_days: repeat,
+        assignee_id: assignee.0,
+    };
+    if before == after {
+        // Nothing changed: no new version, no entry, no event.
+        return Ok(());
+    }
+    sqlx::query!(
+        "update task set title = $2, notes = $3, due_at = $4, priority = $5, repeat_days = $6,
+             assignee_id = $7, reminded_at = case when due_at = $4 then reminded_at end,
+             version = version + 1, updated_at = now()
+         where id = $1",
+        id.0,
+        after.title,
+        after.notes,
+        after.due_at as _,
+        after.priority,
+        after.repeat_days,
+        after.assignee_id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("update", "task", id.0).before(&before).after(&after),
+    )
+    .await?;
+    let mut people = vec![UserId(before.assignee_id)];
+    if after.assignee_id != before.assignee_id {
+        people.push(assignee);
+    }
+    publish(&mut *tx, &tasks_event(id, people)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves a task seen at `version` to the recycle bin, where an admin can restore it until the
+/// nightly purge. Who may edit it may delete it.
+///
+/// Errors: `ChangedMeanwhile`, `NotFound`.
+pub async fn delete(
+    state: &AppState,
+    caller: &Authenticated,
+    id: TaskId,
+    version: i32,
+) -> Result<(), AppError> {
+    let scope = caller.scope.visible_owners();
+    let mut tx = state.pool.begin().await?;
+    let current = sqlx::query!(
+        "select title, assignee_id, version from task
+         where id = $1 and deleted_at is null
+           and (assignee_id = $2 or ($3::bigint[] is null or assignee_id = any($3)))
+         for update",
+        id.0,
+        caller.id().0,
+        scope.as_deref() as _,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if current.version != version {
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "task", id.0).await);
+    }
+    sqlx::query!(
+        "update task set deleted_at = now(), deleted_by = $2, version = version + 1, updated_at = now()
+         where id = $1",
+        id.0,
+        caller.id().0,
+    )
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("delete", "task", id.0).before(
+            &serde_json::json!({ "title": current.title, "assignee_id": current.assignee_id }),
+        ),
+    )
+    .await?;
+    publish(&mut *tx, &task_event(id, UserId(current.assignee_id))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Brings a task back from the recycle bin as it was, links and all.
+///
+/// Errors: `NotFound` (not in the recycle bin: restored already, or purged).
+pub async fn restore(state: &AppState, caller: &Authenticated, id: TaskId) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let restored = sqlx::query!(
+        "update task set deleted_at = null, deleted_by = null, version = version + 1, updated_at = now()
+         where id = $1 and deleted_at is not null
+         returning title, assignee_id",
+        id.0,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("restore", "task", id.0).after(
+            &serde_json::json!({ "title": restored.title, "assignee_id": restored.assignee_id }),
+        ),
+    )
+    .await?;
+    publish(&mut *tx, &task_event(id, UserId(restored.assignee_id))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The task recycle bin, most recently deleted first, continuing after `after`.
+pub async fn deleted(
+    pool: &PgPool,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> Result<crate::paging::Page<DeletedTask, (DateTime<Utc>, i64)>, AppError> {
+    let (after_at, after_id) = after.unzip();
+    let rows = sqlx::query!(
+        r#"select t.id, t.title, u.display_name as assignee_name, c.name as "customer_name?",
+                  t.deleted_at as "deleted_at!: DateTime<Utc>", d.display_name as "deleted_by_name?"
+           from task t
+           join app_user u on u.id = t.assignee_id
+           left join customer c on c.id = t.customer_id
+           left join app_user d on d.id = t.deleted_by
+           where t.deleted_at is not null
+             and ($1::timestamptz is null or (t.deleted_at, t.id) < ($1, $2))
+           order by t.deleted_at desc, t.id desc
+           limit $3"#,
+        after_at as _,
+        after_id,
+        limit + 1,
+    )
+    .fetch_all(pool)
+    .await?;
+    let tasks = rows
+        .into_iter()
+        .map(|r| DeletedTask {
+            id: TaskId(r.id),
+            title: r.title,
+            assignee_name: r.assignee_name,
+            customer_name: r.customer_name,
+            deleted_at: r.deleted_at,
+            deleted_by_name: r.deleted_by_name,
+        })
+        .collect();
+    Ok(crate::paging::Page::from_overfetch(tasks, limit, |t: &DeletedTask| (t.deleted_at, t.id.0)))
+}
+
+/// Removes for good the tasks deleted more than `days` days ago, `limit` at a time, with one
+/// audit entry naming them; returns how many went.
+pub async fn purge_deleted(
+    conn: &mut PgConnection,
+    days: i32,
+    limit: i64,
+) -> Result<u64, AppError> {
+    let purged = sqlx::query!(
+        "delete from task where id in (
+             select id from task
+             where deleted_at < now() - make_interval(days => $1)
+             order by deleted_at, id limit $2 for update skip locked)
+         returning id, title",
+        days,
+        limit,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if !purged.is_empty() {
+        let ids: Vec<i64> = purged.iter().map(|t| t.id).collect();
+        let titles: Vec<&str> = purged.iter().map(|t| t.title.as_str()).collect();
+        record(
+            &mut *conn,
+            crate::auth::server::Actor::system(),
+            Change::new("purge", "task", "recycle_bin").before(&serde_json::json!({
+                "ids": ids, "titles": titles, "older_than_days": days,
+            })),
+        )
+        .await?;
+    }
+    Ok(purged.len() as u64)
+}
+
+/// The nightly job: purges the recycle bin's tasks older than the company keeps them, in
+/// batches that each commit with their audit entry.
+pub async fn purge_recycle_bin(
+    mut ctx: crate::jobs::context::JobContext,
+) -> Result<(), crate::jobs::context::JobError> {
+    let pool = ctx.state.pool.clone();
+    let days = crate::company::repo::settings(&pool).await?.recycle_bin_days;
+    let mut done = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let n = purge_deleted(&mut tx, days, 500).await?;
+        tx.commit().await?;
+        done += n as i64;
+        ctx.progress(done, None, None).await?;
+        if n < 500 {
+            return Ok(());
         }
     }
 }

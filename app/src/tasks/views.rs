@@ -1,14 +1,17 @@
-//! "My day", the task form, a record's tasks, and the in-app reminder when a task falls due.
+//! "My day", the task forms (new and edit), a record's tasks, the task recycle bin, and the
+//! in-app reminder when a task falls due.
 
 use super::{api::*, model::*};
 use crate::{
     customers::model::CustomerId,
     events::{Topic, use_server_events},
+    i18n::CommonText,
     i18n::{TaskText, Text, fill, use_i18n},
     pipeline::model::OpportunityId,
     tickets::model::TicketId,
     ui::{
-        EnumSelect, ResourceView, TextField, Timestamp, ToastKind, server_submission, use_toasts,
+        Column, Dialog, EnumSelect, FormButtons, PagedList, PagedTable, ResourceView, SelectField,
+        TextField, Timestamp, ToastKind, server_submission, use_toasts,
     },
 };
 use chrono::{DateTime, Utc};
@@ -39,17 +42,75 @@ pub fn priority_label(priority: Priority) -> TaskText {
     }
 }
 
+/// A `datetime-local` value for `at`, in the company's wall-clock time.
+fn utc_to_local(at: DateTime<Utc>) -> String {
+    crate::ui::wall_clock(at, &crate::ui::company_zone()).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// The edit dialog of a page's tasks, outside the lists' own loading: a live reload of a list
+/// redraws its rows, never the form someone is typing in. Rows open it through `open_with`.
 #[component]
-fn TaskItem(task: Task, on_done: Callback<()>) -> impl IntoView {
+fn TaskEditDialog(open_with: RwSignal<Option<Task>>, on_done: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let editing = RwSignal::new(false);
+    Effect::new(move |_| {
+        if open_with.with(Option::is_some) {
+            editing.set(true);
+        }
+    });
+    Effect::new(move |_| {
+        if !editing.get() {
+            open_with.set(None);
+        }
+    });
+    view! {
+        <Dialog open=editing title=i18n.t(TaskText::EditTask) testid="task-edit">
+            {move || open_with.get().map(|task| view! {
+                <TaskEditForm task on_done=Callback::new(move |saved: bool| {
+                    editing.set(false);
+                    if saved { on_done.run(()); }
+                })/>
+            })}
+        </Dialog>
+    }
+}
+
+/// A list of tasks; "edit" on a row hands the task to the page's [`TaskEditDialog`].
+#[component]
+fn TaskList(
+    tasks: Vec<Task>,
+    on_done: Callback<()>,
+    on_edit: RwSignal<Option<Task>>,
+    #[prop(optional)] testid: &'static str,
+) -> impl IntoView {
+    let on_edit = Callback::new(move |task: Task| on_edit.set(Some(task)));
+    view! {
+        <ul class="plain-list tasks" data-testid=(!testid.is_empty()).then_some(testid)>
+            {tasks.into_iter().map(|task| view! { <TaskItem task on_done on_edit/> }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn TaskItem(task: Task, on_done: Callback<()>, on_edit: Callback<Task>) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
     let (id, version) = (task.id, task.version);
-    let complete = server_submission::<CompleteTask>().on_success(move |next| {
-        toasts.success(if next.is_some() { TaskText::DoneAndRepeated } else { TaskText::Done });
-        on_done.run(());
-    });
+    let complete = server_submission::<CompleteTask>()
+        .on_success(move |next| {
+            toasts.success(if next.is_some() { TaskText::DoneAndRepeated } else { TaskText::Done });
+            on_done.run(());
+        })
+        .on_failure(move || on_done.run(()));
     let done = move |_| complete.submit(CompleteTask { id, version });
+    let delete = server_submission::<DeleteTask>()
+        .on_success(move |()| {
+            toasts.success(TaskText::Deleted);
+            on_done.run(());
+        })
+        .on_failure(move || on_done.run(()));
     let priority = task.priority;
+    let for_edit = task.clone();
     view! {
         <li class="task" data-testid="task" class:high=priority == Priority::High>
             <label class="field-checkbox">
@@ -62,6 +123,11 @@ fn TaskItem(task: Task, on_done: Callback<()>) -> impl IntoView {
             {task.customer_id.zip(task.customer_name.clone()).map(|(id, name)| view! { <A href=format!("/customers/{}", id.0)>{name}</A> })}
             {task.opportunity_id.zip(task.opportunity_title.clone()).map(|(id, title)| view! { <A href=format!("/opportunities/{}", id.0)>{title}</A> })}
             {task.ticket_id.zip(task.ticket_subject.clone()).map(|(id, subject)| view! { <A href=format!("/tickets/{}", id.0)>{subject}</A> })}
+            <span class="task-actions">
+                <button type="button" class="button small ghost" data-testid="edit-task" on:click=move |_| on_edit.run(for_edit.clone())>{i18n.t(CommonText::Edit)}</button>
+                <button type="button" class="button small ghost" data-testid="delete-task" disabled=move || delete.pending().get()
+                    on:click=move |_| delete.submit(DeleteTask { id, version })>{i18n.t(CommonText::Delete)}</button>
+            </span>
         </li>
     }
 }
@@ -114,6 +180,104 @@ pub fn TaskForm(
     }
 }
 
+/// Edits a task: what it says, when it is due, how it repeats and who does it. The form keeps
+/// what it was opened with; saving over someone else's change is refused with their name.
+#[component]
+fn TaskEditForm(task: Task, on_done: Callback<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let title = RwSignal::new(task.title.clone());
+    let notes = RwSignal::new(task.notes.clone().unwrap_or_default());
+    let due = RwSignal::new(utc_to_local(task.due_at));
+    let repeat = RwSignal::new(task.repeat_days.map(|d| d.to_string()).unwrap_or_default());
+    let priority = RwSignal::new(task.priority);
+    let assignee = RwSignal::new(task.assignee_id.0.to_string());
+    let options = Resource::new(|| (), |_| crate::customers::api::get_customer_options());
+    let current = (task.assignee_id, task.assignee_name.clone());
+    let assignee_options = Signal::derive(move || {
+        let mut list = vec![(current.0.0.to_string(), current.1.clone())];
+        if let Some(Ok(o)) = options.get() {
+            list.extend(
+                o.owners
+                    .into_iter()
+                    .filter(|(id, _)| *id != current.0)
+                    .map(|(id, name)| (id.0.to_string(), name)),
+            );
+        }
+        list
+    });
+    let (id, version) = (task.id, task.version);
+    let save = server_submission::<UpdateTask>().on_success(move |()| {
+        toasts.success(TaskText::Saved);
+        on_done.run(true);
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = TaskInput {
+            title: title.get_untracked(),
+            notes: notes.get_untracked(),
+            due_at: local_to_utc(&due.get_untracked()),
+            priority: priority.get_untracked(),
+            repeat_days: repeat.get_untracked(),
+            assignee_id: assignee.get_untracked().parse().ok().map(crate::auth::model::UserId),
+            ..Default::default()
+        };
+        save.submit(UpdateTask { id, version, input });
+    };
+    view! {
+        <form class="form" data-testid="task-edit-form" on:submit=submit>
+            <div class="grid-2">
+                <TextField label=i18n.t(TaskText::Title) name="edit_task_title" value=title error=save.field("title")/>
+                <TextField label=i18n.t(TaskText::Due) name="edit_task_due" input_type="datetime-local" value=due error=save.field("due_at")/>
+                <EnumSelect label=i18n.t(TaskText::Priority) name="edit_task_priority" value=priority text=priority_label error=save.field("priority")/>
+                <TextField label=i18n.t(TaskText::RepeatDays) name="edit_task_repeat" input_type="number" value=repeat error=save.field("repeat_days")/>
+                <Transition fallback=|| ()>
+                    <SelectField label=i18n.t(TaskText::Assignee) name="edit_task_assignee" value=assignee options=assignee_options error=save.field("assignee_id")/>
+                </Transition>
+                <TextField label=i18n.t(TaskText::Notes) name="edit_task_notes" value=notes error=save.field("notes")/>
+            </div>
+            <FormButtons submit=i18n.t(CommonText::Save) pending=save.pending() on_cancel=Callback::new(move |_| on_done.run(false))/>
+        </form>
+    }
+}
+
+/// The recycle bin's tasks, restorable by admins (a section of `/admin/recycle-bin`).
+#[component]
+pub fn DeletedTasksSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let version = RwSignal::new(0u32);
+    let list = PagedList::new(move || version.get(), |_, after| list_deleted_tasks(after));
+    let restore = server_submission::<RestoreTask>().on_success(move |()| {
+        toasts.success(TaskText::Restored);
+        version.update(|v| *v += 1);
+    });
+    view! {
+        <div class="card">
+            <h2>{i18n.t(TaskText::Tasks)}</h2>
+            <PagedTable list testid="recycle-bin-tasks" columns=vec![
+                Column::new(i18n.t(TaskText::Title)),
+                Column::new(i18n.t(TaskText::Assignee)),
+                Column::new(i18n.t(TaskText::DeletedAt)),
+                Column::new(i18n.t(TaskText::DeletedBy)),
+                Column::blank(),
+            ] row=move |task: DeletedTask| {
+                let id = task.id;
+                view! {
+                    <tr>
+                        <td>{task.title}{task.customer_name.map(|c| view! { <span class="muted small">" · "{c}</span> })}</td>
+                        <td>{task.assignee_name}</td>
+                        <td><Timestamp at=task.deleted_at/></td>
+                        <td>{task.deleted_by_name.unwrap_or_default()}</td>
+                        <td><button type="button" class="button small" disabled=move || restore.pending().get()
+                            on:click=move |_| restore.submit(RestoreTask { id })>{i18n.t(TaskText::Restore)}</button></td>
+                    </tr>
+                }
+            }/>
+        </div>
+    }
+}
+
 /// `/tasks`: my day.
 #[component]
 pub fn MyDayPage() -> impl IntoView {
@@ -122,6 +286,7 @@ pub fn MyDayPage() -> impl IntoView {
     let local = RwSignal::new(0u32);
     let day = Resource::new(move || (changes.get(), local.get()), |_| get_my_day(end_of_today()));
     let refresh = Callback::new(move |_| local.update(|n| *n += 1));
+    let edit = RwSignal::new(None::<Task>);
     let section = move |label: TaskText, tasks: Vec<Task>, testid: &'static str| {
         view! {
             <div class="card">
@@ -129,7 +294,7 @@ pub fn MyDayPage() -> impl IntoView {
                 {if tasks.is_empty() {
                     view! { <p class="muted small">{i18n.t(TaskText::Nothing)}</p> }.into_any()
                 } else {
-                    view! { <ul class="plain-list tasks" data-testid=testid>{tasks.into_iter().map(|task| view! { <TaskItem task on_done=refresh/> }).collect_view()}</ul> }.into_any()
+                    view! { <TaskList tasks on_done=refresh on_edit=edit testid/> }.into_any()
                 }}
             </div>
         }
@@ -144,6 +309,7 @@ pub fn MyDayPage() -> impl IntoView {
                 </div>
             </div>
             <div class="card"><TaskForm customer_id=None opportunity_id=None on_done=refresh/></div>
+            <TaskEditDialog open_with=edit on_done=refresh/>
             <ResourceView resource=day let:day>
                 <div class="grid-3">
                     {section(TaskText::Overdue, day.overdue, "tasks-overdue")}
@@ -170,6 +336,7 @@ pub fn TaskSection(
         move || (changes.get(), local.get()),
         move |_| list_record_tasks(customer_id, opportunity_id, ticket_id),
     );
+    let edit = RwSignal::new(None::<Task>);
     let refresh = Callback::new(move |_| {
         local.update(|n| *n += 1);
         adding.set(false);
@@ -183,11 +350,12 @@ pub fn TaskSection(
             <Show when=move || adding.get()>
                 <TaskForm customer_id opportunity_id ticket_id on_done=refresh/>
             </Show>
+            <TaskEditDialog open_with=edit on_done=refresh/>
             <ResourceView resource=tasks let:list>
                 {if list.is_empty() {
                     view! { <p class="muted small">{i18n.t(TaskText::Nothing)}</p> }.into_any()
                 } else {
-                    view! { <ul class="plain-list tasks">{list.into_iter().map(|task| view! { <TaskItem task on_done=refresh/> }).collect_view()}</ul> }.into_any()
+                    view! { <TaskList tasks=list on_done=refresh on_edit=edit/> }.into_any()
                 }}
             </ResourceView>
         </div>

@@ -34,6 +34,16 @@ pub async fn get_ticket(id: TicketId) -> Result<TicketDetail, AppError> {
     super::service::detail(&state.pool, &caller, id).await
 }
 
+/// Edits a ticket seen at `version`: priority, category, customer, assignee.
+///
+/// Any signed-in user (their scope applies to the ticket, the new customer and the new
+/// assignee). Errors: `Unauthorized`, `ChangedMeanwhile`, `Validation`, `NotFound`.
+#[server(input = Json)]
+pub async fn update_ticket(id: TicketId, version: i32, edit: TicketEdit) -> Result<(), AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    super::service::update(&state, &caller, id, version, edit).await
+}
+
 /// Opens a ticket.
 ///
 /// Any signed-in user. Errors: `Unauthorized`, `Validation`.

@@ -196,8 +196,39 @@ pub enum MessageKind {
     Note,
     /// From the customer.
     Customer,
+    /// A change to the ticket itself (priority, category, customer, assignee), written by the
+    /// server: the body is the change as JSON ([`TicketChange`]), shown in the reader's language.
+    Change,
 }
-text_enum!(MessageKind { Reply => "reply", Note => "note", Customer => "customer" });
+text_enum!(MessageKind {
+    Reply => "reply",
+    Note => "note",
+    Customer => "customer",
+    Change => "change",
+});
+
+/// What an edit changed, as the conversation shows it: each field's value before and after
+/// (priority and category as their stored text, customer and assignee as names).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketChange {
+    pub priority: Option<(String, String)>,
+    pub category: Option<(String, String)>,
+    pub customer: Option<(String, String)>,
+    pub assignee: Option<(Option<String>, Option<String>)>,
+    /// Whether the SLA deadlines moved with the new policy.
+    #[serde(default)]
+    pub deadlines_moved: bool,
+}
+
+/// A ticket's own fields as an agent edits them after opening it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketEdit {
+    pub customer_id: CustomerId,
+    pub category: Category,
+    pub priority: TicketPriority,
+    /// `None`: unassigned.
+    pub assignee_id: Option<UserId>,
+}
 
 /// One ticket with its conversation and SLA details.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -389,6 +420,26 @@ impl BusinessCalendar {
         total.num_minutes()
     }
 
+    /// A deadline that ran under one policy (`old_minutes` after `start`, plus whatever pauses
+    /// and reopening added since) moved to another policy's target: the time the clock was
+    /// given beyond its old target carries over, so a change of priority neither forgives nor
+    /// repeats a pause.
+    pub fn moved_deadline(
+        &self,
+        start: DateTime<Utc>,
+        old_due: DateTime<Utc>,
+        (old_minutes, old_business): (i64, bool),
+        (new_minutes, new_business): (i64, bool),
+    ) -> DateTime<Utc> {
+        let given = if old_business {
+            self.business_minutes_between(start, old_due)
+        } else {
+            (old_due - start).num_minutes()
+        };
+        let total = (new_minutes + (given - old_minutes)).max(0);
+        self.deadline(start, total, new_business)
+    }
+
     /// The deadline `minutes` after `start`, in business time or calendar time.
     pub fn deadline(
         &self,
@@ -471,6 +522,31 @@ mod tests {
             .with_ymd_and_hms(y, m, d, h, min, 0)
             .unwrap()
             .with_timezone(&Utc)
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_moved_deadline_keeps_the_time_pauses_added() {
+        let calendar = BusinessCalendar::default();
+        let opened = cst(2026, 11, 24, 9, 0);
+        // Normal (8 business hours) became urgent (1 hour) with no pause: 10:00 the same day.
+        let due = calendar.add_business_minutes(opened, 480);
+        assert_eq!(
+            calendar.moved_deadline(opened, due, (480, true), (60, true)),
+            cst(2026, 11, 24, 10, 0)
+        );
+        // The same after a two-hour pause had pushed the old deadline: the two hours stay.
+        let paused = calendar.add_business_minutes(opened, 600);
+        assert_eq!(
+            calendar.moved_deadline(opened, paused, (480, true), (60, true)),
+            cst(2026, 11, 24, 12, 0)
+        );
+        // Calendar-time policies move by wall-clock minutes.
+        let wall = opened + Duration::minutes(240);
+        assert_eq!(
+            calendar.moved_deadline(opened, wall, (240, false), (1440, false)),
+            opened + Duration::minutes(1440)
+        );
     }
 
     #[cfg(feature = "ssr")]

@@ -536,6 +536,10 @@ pub async fn reply(
     kind: MessageKind,
     body: &str,
 ) -> Result<(), AppError> {
+    if kind == MessageKind::Change {
+        // Changes are written by `update`, never typed.
+        return Err(AppError::validation("kind", FieldError::InvalidChoice));
+    }
     let body = body.trim();
     if body.is_empty() {
         return Err(AppError::validation("body", FieldError::Required));
@@ -641,7 +645,7 @@ pub async fn set_status(
     let mut tx = state.pool.begin().await?;
     let ticket = row_in_scope(&mut *tx, caller, id, true).await?;
     if ticket.version != version {
-        return Err(AppError::Conflict);
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "ticket", id.0).await);
     }
     let from = ticket.status;
     if !from.next_choices().contains(&to) {
@@ -728,6 +732,164 @@ pub async fn set_status(
     }
     let assignee = ticket.assignee_id.or(to.is_done().then(|| caller.id()));
     announce(&mut tx, id, assignee, ticket.customer_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Edits a ticket seen at `version`: its priority, category, customer and assignee. A new
+/// priority or a customer in another tier moves the SLA deadlines to the new policy's targets
+/// (keeping what pauses added); the change is written on the conversation, the audit log and,
+/// for a new customer, both customers' timelines stay as they were (the ticket moves with its
+/// history). The new customer and assignee must be in the caller's scope.
+///
+/// Errors: `ChangedMeanwhile`, `Validation` (`customer_id`, `assignee_id`), `NotFound`.
+pub async fn update(
+    state: &AppState,
+    caller: &Authenticated,
+    id: TicketId,
+    version: i32,
+    edit: TicketEdit,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let ticket = row_in_scope(&mut *tx, caller, id, true).await?;
+    if ticket.version != version {
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "ticket", id.0).await);
+    }
+    let scope = caller.scope.visible_owners();
+    let new_customer = if edit.customer_id != ticket.customer_id {
+        let locked =
+            crate::customers::repo::lock(&mut tx, edit.customer_id, scope.as_deref()).await?;
+        let Some(locked) = locked else {
+            return Err(AppError::validation("customer_id", FieldError::UnknownReference));
+        };
+        Some(locked.name)
+    } else {
+        None
+    };
+    let mut team = None;
+    let mut new_assignee_name = None;
+    if edit.assignee_id != ticket.assignee_id
+        && let Some(assignee) = edit.assignee_id
+    {
+        if !caller.scope.can_see_owner(Some(assignee)) {
+            return Err(AppError::validation("assignee_id", FieldError::OwnerOutOfScope));
+        }
+        let user = sqlx::query!(
+            "select team_id, display_name from app_user where id = $1 and active",
+            assignee.0
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::validation("assignee_id", FieldError::UnknownReference))?;
+        team = user.team_id;
+        new_assignee_name = Some(user.display_name);
+    }
+    let change = TicketChange {
+        priority: (edit.priority != ticket.priority)
+            .then(|| (ticket.priority.as_str().to_owned(), edit.priority.as_str().to_owned())),
+        category: (edit.category != ticket.category)
+            .then(|| (ticket.category.as_str().to_owned(), edit.category.as_str().to_owned())),
+        customer: new_customer.map(|name| (ticket.customer_name.clone(), name)),
+        assignee: (edit.assignee_id != ticket.assignee_id)
+            .then(|| (ticket.assignee_name.clone(), new_assignee_name)),
+        deadlines_moved: false,
+    };
+    if change == TicketChange::default() {
+        return Ok(());
+    }
+    // Record breaches under the old deadlines before they move, so a late change cannot hide one.
+    record_breaches(&mut tx, Some(id)).await?;
+    let clock = sqlx::query!(
+        r#"select t.sla_policy_id, t.first_response_breached, t.resolution_breached,
+                  p.first_response_minutes as "first_minutes?", p.resolution_minutes as "resolution_minutes?",
+                  p.business_hours as "business_hours?"
+           from ticket t left join sla_policy p on p.id = t.sla_policy_id where t.id = $1"#,
+        id.0,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let tier = crate::tiers::service::tier_of(&mut *tx, edit.customer_id).await?;
+    let tier_id = tier.as_ref().map(|t| t.id.0);
+    let (policy_id, first_minutes, resolution_minutes, business_hours) =
+        policy_for(&mut tx, edit.priority, tier_id).await?;
+    let mut first_due = ticket.first_response_due;
+    let mut resolution_due = ticket.resolution_due;
+    let mut change = change;
+    if clock.sla_policy_id != Some(policy_id) {
+        let calendar = calendar(&mut tx).await?;
+        let old_business = clock.business_hours.unwrap_or(true);
+        let new = |minutes: i32| (i64::from(minutes), business_hours);
+        if ticket.first_responded_at.is_none() {
+            let old = (i64::from(clock.first_minutes.unwrap_or(first_minutes)), old_business);
+            first_due =
+                calendar.moved_deadline(ticket.created_at, first_due, old, new(first_minutes));
+        }
+        let old = (i64::from(clock.resolution_minutes.unwrap_or(resolution_minutes)), old_business);
+        resolution_due = calendar.moved_deadline(
+            ticket.created_at,
+            resolution_due,
+            old,
+            new(resolution_minutes),
+        );
+        change.deadlines_moved = true;
+    }
+    let now = Utc::now();
+    sqlx::query!(
+        "update ticket set priority = $2, category = $3, customer_id = $4,
+             contact_id = case when customer_id = $4 then contact_id end,
+             assignee_id = $5, team_id = case when $5::bigint is distinct from assignee_id then coalesce($6, team_id) else team_id end,
+             status = case when status = 'new' and $5::bigint is not null then 'open' else status end,
+             tier_id = $7, sla_policy_id = $8, first_response_due = $9::timestamptz,
+             resolution_due = $10::timestamptz,
+             first_response_breached = first_response_breached and $9::timestamptz <= $11::timestamptz,
+             resolution_breached = resolution_breached and $10::timestamptz <= $11::timestamptz,
+             updated_at = now(), version = version + 1
+         where id = $1",
+        id.0,
+        edit.priority.as_str(),
+        edit.category.as_str(),
+        edit.customer_id.0,
+        edit.assignee_id.map(|a| a.0),
+        team,
+        tier_id,
+        policy_id,
+        first_due as _,
+        resolution_due as _,
+        now as _,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let body = serde_json::to_string(&change).map_err(AppError::internal)?;
+    sqlx::query!(
+        "insert into ticket_message (ticket_id, kind, author_id, body) values ($1, 'change', $2, $3)",
+        id.0,
+        caller.id().0,
+        body,
+    )
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("update", "ticket", id.0)
+            .before(&serde_json::json!({
+                "priority": ticket.priority.as_str(), "category": ticket.category.as_str(),
+                "customer_id": ticket.customer_id.0, "assignee_id": ticket.assignee_id.map(|a| a.0),
+                "first_response_due": ticket.first_response_due, "resolution_due": ticket.resolution_due,
+            }))
+            .after(&serde_json::json!({
+                "priority": edit.priority.as_str(), "category": edit.category.as_str(),
+                "customer_id": edit.customer_id.0, "assignee_id": edit.assignee_id.map(|a| a.0),
+                "first_response_due": first_due, "resolution_due": resolution_due,
+            })),
+    )
+    .await?;
+    publish(&mut *tx, &ticket_event(id, edit.assignee_id)).await?;
+    if ticket.assignee_id != edit.assignee_id {
+        publish(&mut *tx, &ticket_event(id, ticket.assignee_id)).await?;
+    }
+    // Queues and both customers' 360 pages list the ticket.
+    publish(&mut *tx, &ticket_event(TicketId(0), None)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -326,6 +326,104 @@ pub fn TicketForm(customer: Option<(CustomerId, String)>, on_done: Callback<()>)
     }
 }
 
+/// Edits a ticket's priority, category, customer and assignee. It keeps what it was opened
+/// with: saving over a colleague's change is refused with their name.
+#[component]
+fn TicketEditForm(row: TicketRow, on_done: Callback<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let priority = RwSignal::new(row.priority);
+    let category = RwSignal::new(row.category);
+    let chosen = RwSignal::new(Some((row.customer_id, row.customer_name.clone())));
+    let assignee = RwSignal::new(row.assignee_id.map(|a| a.0.to_string()).unwrap_or_default());
+    let agents = Resource::new(|| (), |_| list_agents());
+    let current = (row.assignee_id, row.assignee_name.clone());
+    let agent_options = Signal::derive(move || {
+        let mut list = vec![(String::new(), i18n.text(TicketText::Unassigned).to_owned())];
+        if let (Some(id), Some(name)) = (current.0, current.1.clone()) {
+            list.push((id.0.to_string(), name));
+        }
+        list.extend(
+            agents
+                .get()
+                .and_then(Result::ok)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| Some(a.id) != current.0)
+                .map(|a| (a.id.0.to_string(), a.name)),
+        );
+        list
+    });
+    let (id, version) = (row.id, row.version);
+    let save = server_submission::<UpdateTicket>().on_success(move |()| {
+        toasts.success(TicketText::Updated);
+        on_done.run(true);
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // No customer chosen: the server names the field.
+        let customer_id = chosen.get_untracked().map(|c| c.0).unwrap_or(CustomerId(0));
+        save.submit(UpdateTicket {
+            id,
+            version,
+            edit: TicketEdit {
+                customer_id,
+                category: category.get_untracked(),
+                priority: priority.get_untracked(),
+                assignee_id: assignee.get_untracked().parse().ok().map(crate::auth::model::UserId),
+            },
+        });
+    };
+    view! {
+        <form class="form" data-testid="ticket-edit-form" on:submit=submit>
+            <crate::customers::views::CustomerPicker label=i18n.t(TicketText::Customer) chosen error=save.field("customer_id")/>
+            <div class="grid-2">
+                <EnumSelect label=i18n.t(TicketText::Priority) name="edit_priority" value=priority text=priority_label error=save.field("priority")/>
+                <EnumSelect label=i18n.t(TicketText::Category) name="edit_category" value=category text=category_label error=save.field("category")/>
+                <Transition fallback=|| ()>
+                    <SelectField label=i18n.t(TicketText::Assignee) name="edit_assignee" value=assignee options=agent_options error=save.field("assignee_id")/>
+                </Transition>
+            </div>
+            <crate::ui::FormButtons submit=i18n.t(CommonText::Save) pending=save.pending() on_cancel=Callback::new(move |_| on_done.run(false))/>
+        </form>
+    }
+}
+
+/// A change written on the conversation, in the reader's language: "Priority: Normal → High".
+fn change_text(body: &str, locale: crate::i18n::Locale) -> String {
+    let Ok(change) = serde_json::from_str::<TicketChange>(body) else {
+        return String::new();
+    };
+    let none = || "—".to_owned();
+    let mut parts = Vec::new();
+    let mut part = |label: TicketText, from: String, to: String| {
+        let colon = if locale == crate::i18n::Locale::ZhCn { "：" } else { ": " };
+        parts.push(format!("{}{colon}{from} → {to}", label.text(locale)));
+    };
+    if let Some((from, to)) = change.priority {
+        let label = |text: &str| {
+            TicketPriority::parse(text).map(|p| priority_label(p).text(locale).to_owned())
+        };
+        part(TicketText::Priority, label(&from).unwrap_or(from), label(&to).unwrap_or(to));
+    }
+    if let Some((from, to)) = change.category {
+        let label =
+            |text: &str| Category::parse(text).map(|c| category_label(c).text(locale).to_owned());
+        part(TicketText::Category, label(&from).unwrap_or(from), label(&to).unwrap_or(to));
+    }
+    if let Some((from, to)) = change.customer {
+        part(TicketText::Customer, from, to);
+    }
+    if let Some((from, to)) = change.assignee {
+        part(TicketText::Assignee, from.unwrap_or_else(none), to.unwrap_or_else(none));
+    }
+    let mut text = parts.join(if locale == crate::i18n::Locale::ZhCn { "；" } else { "; " });
+    if change.deadlines_moved {
+        text.push_str(TicketText::DeadlinesMoved.text(locale));
+    }
+    text
+}
+
 /// `/tickets/:id`: the conversation, the SLA clocks, and the status actions, with the sections
 /// other areas lend it below (`beside`: the ticket's tasks, given by the root).
 #[component]
@@ -371,8 +469,19 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
             refresh.run(());
         })
         .on_failure(move || refresh.run(()));
+    let editing = RwSignal::new(false);
+    // What the edit form was filled from; a colleague's change reloads the page, not the form.
+    let edited = RwSignal::new(None::<TicketRow>);
     view! {
         <section class="page ticket-page">
+            <crate::ui::Dialog open=editing title=i18n.t(TicketText::EditTicket) testid="ticket-edit">
+                {move || edited.get().map(|row| view! {
+                    <TicketEditForm row on_done=Callback::new(move |saved: bool| {
+                        editing.set(false);
+                        if saved { refresh.run(()); }
+                    })/>
+                })}
+            </crate::ui::Dialog>
             <ResourceView resource=ticket let:detail>
                 {
                         let row = detail.row.clone();
@@ -396,6 +505,13 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
                                     </div>
                                 </div>
                                 <div class="actions">
+                                    <button type="button" class="button" data-testid="edit-ticket" on:click={
+                                        let row = row.clone();
+                                        move |_| {
+                                            edited.set(Some(row.clone()));
+                                            editing.set(true);
+                                        }
+                                    }>{i18n.t(CommonText::Edit)}</button>
                                     {row.assignee_id.is_none().then(|| view! { <button type="button" class="button" data-testid="claim" on:click=claim>{i18n.t(TicketText::Claim)}</button> })}
                                     {status.next_choices().iter().map(|to| {
                                         let to = *to;
@@ -422,9 +538,15 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
                                                             _ => view! { <strong>{m.author_name.clone().unwrap_or_default()}</strong> }.into_any(),
                                                         }}
                                                         {(kind == MessageKind::Note).then(|| view! { <span class="badge">{i18n.t(TicketText::NoteBadge)}</span> })}
+                                                        {(kind == MessageKind::Change).then(|| view! { <span class="badge">{i18n.t(TicketText::ChangeBadge)}</span> })}
                                                         " · "<Timestamp at=m.created_at/>
                                                     </div>
-                                                    <p class="message-body">{m.body.clone()}</p>
+                                                    {if kind == MessageKind::Change {
+                                                        let body = m.body.clone();
+                                                        view! { <p class="message-body" data-testid="ticket-change">{move || change_text(&body, i18n.locale())}</p> }.into_any()
+                                                    } else {
+                                                        view! { <p class="message-body">{m.body.clone()}</p> }.into_any()
+                                                    }}
                                                 </li>
                                             }
                                         }).collect_view()}
@@ -499,6 +621,7 @@ fn ReplyForm(id: TicketId, draft: ReplyDraft, on_done: Callback<()>) -> impl Int
             MessageKind::Reply => TicketText::Reply,
             MessageKind::Note => TicketText::InternalNote,
             MessageKind::Customer => TicketText::CustomerMessage,
+            MessageKind::Change => TicketText::ChangeBadge,
         }
     }
     let reply = server_submission::<ReplyToTicket>().on_success(move |()| {

@@ -26,18 +26,19 @@ pub fn Dialog(
             dialog.close();
         }
     });
-    let title_id = format!("dialog-title-{}", if testid.is_empty() { "x" } else { testid });
-    let heading_id = title_id.clone();
+    // Named by its title directly rather than through an id: a page may hold several dialogs
+    // of one kind (one per list), and ids would repeat.
+    let label = title.clone();
     view! {
         <dialog
             node_ref=node
             class="dialog card"
-            aria-labelledby=title_id.clone()
+            aria-label=move || label.get()
             data-testid=(!testid.is_empty()).then_some(testid)
             on:close=move |_| open.set(false)
         >
             <Show when=move || open.get()>
-                <h2 id=heading_id.clone()>{
+                <h2>{
                     let title = title.clone();
                     move || title.get()
                 }</h2>

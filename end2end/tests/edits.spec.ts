@@ -1,0 +1,146 @@
+// Everyday edits: two people edit the same opportunity and the second is told who changed what,
+// with nothing they typed lost; a task is edited, deleted, and restored by an admin from the
+// recycle bin.
+import { expect, test } from "../support/fixtures";
+import { ADMIN, MANAGER, MEMBER, hydrated, screenshot, signIn, sql } from "../support/helpers";
+
+// A refused save is an error response, which Chromium logs.
+test.use({ expectedConsoleErrors: [/status of 409/] });
+
+test("two people edit the same opportunity: the second is refused with who changed what", async ({ page, browser }) => {
+  const [opportunity] = await sql<{ id: string }>(
+    `select o.id::text as id from opportunity o join app_user u on u.id = o.owner_id
+     where u.email = $1 and o.closed_at is null order by o.id limit 1`,
+    [MEMBER],
+  );
+  const [manager] = await sql<{ name: string }>("select display_name as name from app_user where email = $1", [MANAGER]);
+
+  // The rep opens the edit form first and starts typing.
+  await signIn(page, MEMBER);
+  await page.goto(`/opportunities/${opportunity.id}`);
+  await hydrated(page);
+  await page.getByTestId("edit-opportunity").click();
+  const repForm = page.getByRole("dialog", { name: "编辑商机" });
+  await expect(repForm).toBeVisible();
+  await repForm.getByLabel("下一步").fill("周五上门演示");
+
+  // Meanwhile the manager changes the amount from the same page, opened directly.
+  const managerContext = await browser.newContext({ locale: "zh-CN", viewport: { width: 1024, height: 768 } });
+  const managerPage = await managerContext.newPage();
+  await signIn(managerPage, MANAGER);
+  await managerPage.goto(`/opportunities/${opportunity.id}`);
+  await hydrated(managerPage);
+  await managerPage.getByTestId("edit-opportunity").click();
+  const managerForm = managerPage.getByRole("dialog", { name: "编辑商机" });
+  await managerForm.getByLabel("金额").fill("234567");
+  await managerForm.getByRole("button", { name: "保存" }).click();
+  await expect(managerPage.locator(".toast").last()).toContainText("已保存");
+  await expect(managerPage.getByTestId("opportunity-amount")).toHaveText("¥234,567.00");
+
+  // The rep saves: refused, naming the manager and the amount; what they typed is still there.
+  await repForm.getByRole("button", { name: "保存" }).click();
+  await expect(page.locator(".toast").last()).toContainText(`${manager.name} 在您打开之后修改了这条记录（金额）`);
+  await expect(repForm.getByLabel("下一步")).toHaveValue("周五上门演示");
+  await screenshot(page, "40-opportunity-edit-conflict");
+
+  // Reopened on the saved version, the rep's change goes through beside the manager's.
+  await repForm.getByRole("button", { name: "取消" }).click();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("opportunity-amount")).toHaveText("¥234,567.00");
+  await page.getByTestId("edit-opportunity").click();
+  await repForm.getByLabel("下一步").fill("周五上门演示");
+  await repForm.getByRole("button", { name: "保存" }).click();
+  await expect(page.locator(".toast").last()).toContainText("已保存");
+  await expect(page.locator("dl.facts")).toContainText("周五上门演示");
+  await expect(page.getByTestId("opportunity-amount")).toHaveText("¥234,567.00");
+  await managerContext.close();
+});
+
+test("a task is edited, deleted, and restored from the recycle bin by an admin", async ({ page, browser }) => {
+  const title = `回访确认样品 ${Date.now()}`;
+  await signIn(page, MEMBER);
+  await page.goto("/tasks");
+  await hydrated(page);
+  const form = page.getByTestId("task-form");
+  await form.getByLabel("任务").fill(title);
+  const tomorrow = new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 10);
+  await form.getByLabel("到期时间").fill(`${tomorrow}T10:00`);
+  await form.getByRole("button", { name: "添加任务" }).click();
+  const task = page.getByTestId("task").filter({ hasText: title });
+  await expect(task).toHaveCount(1);
+
+  // Edited: a new title and a high priority.
+  await task.getByTestId("edit-task").click();
+  const dialog = page.getByRole("dialog", { name: "编辑任务" });
+  await dialog.getByLabel("任务").fill(`${title}（加急）`);
+  await dialog.getByLabel("优先级").selectOption({ label: "高" });
+  await screenshot(page, "41-task-edit");
+  await dialog.getByRole("button", { name: "保存" }).click();
+  await expect(page.locator(".toast").last()).toContainText("任务已保存");
+  const edited = page.getByTestId("task").filter({ hasText: `${title}（加急）` });
+  await expect(edited).toHaveCount(1);
+  await expect(edited).toHaveClass(/high/);
+
+  // Deleted: gone from the day, also after a reload.
+  await edited.getByTestId("delete-task").click();
+  await expect(page.locator(".toast").last()).toContainText("任务已移到回收站");
+  await expect(edited).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("task").filter({ hasText: title })).toHaveCount(0);
+
+  // An admin restores it from the recycle bin, opened directly.
+  const adminContext = await browser.newContext({ locale: "zh-CN" });
+  const admin = await adminContext.newPage();
+  await signIn(admin, ADMIN);
+  await admin.goto("/admin/recycle-bin");
+  await hydrated(admin);
+  const row = admin.getByTestId("recycle-bin-tasks").locator("tr").filter({ hasText: `${title}（加急）` });
+  await expect(row).toContainText("张伟");
+  await screenshot(admin, "42-recycle-bin");
+  await row.getByRole("button", { name: "恢复" }).click();
+  await expect(admin.locator(".toast").last()).toContainText("任务已恢复");
+  await expect(row).toHaveCount(0);
+  await adminContext.close();
+
+  // Back in the rep's day, live and after a reload.
+  await expect(page.getByTestId("task").filter({ hasText: `${title}（加急）` })).toHaveCount(1);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("task").filter({ hasText: `${title}（加急）` })).toHaveCount(1);
+});
+
+test("a manager raises a ticket's priority and reassigns it; the change shows on its conversation", async ({ page }) => {
+  // An open ticket of a customer the manager's team owns, at low or normal priority.
+  const [ticket] = await sql<{ id: string; assignee: string | null }>(
+    `select t.id::text as id, a.display_name as assignee from ticket t
+     join customer c on c.id = t.customer_id
+     join app_user o on o.id = c.owner_id
+     left join app_user a on a.id = t.assignee_id
+     where o.team_id = (select team_id from app_user where email = $1)
+       and t.status = 'open' and t.priority in ('low', 'normal')
+     order by t.id limit 1`,
+    [MANAGER],
+  );
+  const to = ticket.assignee === "张伟" ? "李娜" : "张伟";
+  await signIn(page, MANAGER);
+  await page.goto(`/tickets/${ticket.id}`);
+  await hydrated(page);
+  await page.getByTestId("edit-ticket").click();
+  const dialog = page.getByRole("dialog", { name: "编辑工单" });
+  await dialog.getByLabel("优先级").selectOption({ label: "高" });
+  await dialog.getByLabel("处理人").selectOption({ label: to });
+  await dialog.getByRole("button", { name: "保存" }).click();
+  await expect(page.locator(".toast").last()).toContainText("工单已更新");
+  await expect(page.getByTestId("ticket-assignee")).toHaveText(to);
+  const change = page.getByTestId("ticket-change").last();
+  await expect(change).toContainText("→ 高");
+  await expect(change).toContainText(`${ticket.assignee ?? "—"} → ${to}`);
+  await expect(change).toContainText("SLA 时限已按新的策略调整");
+  await screenshot(page, "43-ticket-edit");
+  // Opened again from a bookmark, the conversation still says it.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("ticket-change").last()).toContainText(`${ticket.assignee ?? "—"} → ${to}`);
+});
