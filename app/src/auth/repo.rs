@@ -292,3 +292,27 @@ pub async fn reserve_attempt(
     tx.commit().await?;
     Ok(Ok(()))
 }
+
+/// Checks that `user` may be given a record by `caller` (an owner, an assignee): inside the
+/// caller's scope and active. Refusals name `field`.
+pub async fn check_assignable(
+    executor: impl PgExecutor<'_>,
+    caller: &crate::auth::server::Authenticated,
+    user: UserId,
+    field: &str,
+) -> Result<(), AppError> {
+    use crate::error::FieldError;
+    if !caller.scope.can_see_owner(Some(user)) {
+        return Err(AppError::validation(field, FieldError::OwnerOutOfScope));
+    }
+    let active = sqlx::query_scalar!(
+        r#"select exists(select 1 from app_user where id = $1 and active) as "e!""#,
+        user.0
+    )
+    .fetch_one(executor)
+    .await?;
+    if !active {
+        return Err(AppError::validation(field, FieldError::UnknownReference));
+    }
+    Ok(())
+}

@@ -523,18 +523,7 @@ async fn check_owner(
     owner: Option<UserId>,
 ) -> Result<UserId, AppError> {
     let owner = owner.unwrap_or(caller.id());
-    if !caller.scope.can_see_owner(Some(owner)) {
-        return Err(AppError::validation("owner_id", FieldError::OwnerOutOfScope));
-    }
-    let active = sqlx::query_scalar!(
-        r#"select exists(select 1 from app_user where id = $1 and active) as "e!""#,
-        owner.0
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    if !active {
-        return Err(AppError::validation("owner_id", FieldError::UnknownReference));
-    }
+    crate::auth::repo::check_assignable(&mut *conn, caller, owner, "owner_id").await?;
     Ok(owner)
 }
 
@@ -583,19 +572,7 @@ pub async fn create_in(
     )
     .fetch_one(&mut *conn)
     .await?;
-    for (product, quantity, price) in &lines {
-        sqlx::query!(
-            "insert into opportunity_product (opportunity_id, product_id, quantity, unit_price_minor)
-             values ($1, $2, $3, $4)
-             on conflict (opportunity_id, product_id) do update set quantity = opportunity_product.quantity + excluded.quantity",
-            id,
-            product,
-            quantity,
-            price
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
+    insert_lines(&mut *conn, OpportunityId(id), &lines).await?;
     sqlx::query!(
         "insert into opportunity_stage_change (opportunity_id, from_stage_id, to_stage_id, by_user)
          values ($1, null, $2, $3)",
@@ -723,19 +700,7 @@ pub async fn update(
     sqlx::query!("delete from opportunity_product where opportunity_id = $1", id.0)
         .execute(&mut *tx)
         .await?;
-    for (product, quantity, price) in &lines {
-        sqlx::query!(
-            "insert into opportunity_product (opportunity_id, product_id, quantity, unit_price_minor)
-             values ($1, $2, $3, $4)
-             on conflict (opportunity_id, product_id) do update set quantity = opportunity_product.quantity + excluded.quantity",
-            id.0,
-            product,
-            quantity,
-            price
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
+    insert_lines(&mut tx, id, &lines).await?;
     let before_lines: Vec<(i64, i32)> = kept.iter().map(|k| (k.product_id, k.quantity)).collect();
     let mut after_lines: Vec<(i64, i32)> = lines.iter().map(|(p, q, _)| (*p, *q)).collect();
     after_lines.sort();
@@ -782,6 +747,29 @@ pub async fn update(
     let card = card(&mut *tx, None, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(card)
+}
+
+/// Adds product lines (product, quantity, unit price) to an opportunity; a product given twice
+/// adds up.
+async fn insert_lines(
+    conn: &mut PgConnection,
+    id: OpportunityId,
+    lines: &[(i64, i32, i64)],
+) -> Result<(), AppError> {
+    for (product, quantity, price) in lines {
+        sqlx::query!(
+            "insert into opportunity_product (opportunity_id, product_id, quantity, unit_price_minor)
+             values ($1, $2, $3, $4)
+             on conflict (opportunity_id, product_id) do update set quantity = opportunity_product.quantity + excluded.quantity",
+            id.0,
+            product,
+            quantity,
+            price
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Today's list prices of `lines` in `currency`: (product, quantity, unit price), or the field

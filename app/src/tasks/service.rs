@@ -404,18 +404,7 @@ pub async fn update(
     }
     let assignee = input.assignee_id.unwrap_or(UserId(current.assignee_id));
     if assignee.0 != current.assignee_id {
-        if !caller.scope.can_see_owner(Some(assignee)) {
-            return Err(AppError::validation("assignee_id", FieldError::OwnerOutOfScope));
-        }
-        let active = sqlx::query_scalar!(
-            r#"select exists(select 1 from app_user where id = $1 and active) as "e!""#,
-            assignee.0
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        if !active {
-            return Err(AppError::validation("assignee_id", FieldError::UnknownReference));
-        }
+        crate::auth::repo::check_assignable(&mut *tx, caller, assignee, "assignee_id").await?;
     }
     let before = EditableTask {
         title: current.title,

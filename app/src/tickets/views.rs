@@ -149,16 +149,7 @@ pub fn TicketsPage() -> impl IntoView {
     let agents = Resource::new(|| (), |_| list_agents());
     let is_manager = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
     let agent_options = Signal::derive(move || {
-        let mut list = vec![(String::new(), "—".to_owned())];
-        list.extend(
-            agents
-                .get()
-                .and_then(Result::ok)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|a| (a.id.0.to_string(), a.name)),
-        );
-        list
+        agent_options((String::new(), "—".to_owned()), None, agents.get().and_then(Result::ok))
     });
     let assignment = server_submission::<AssignTickets>().on_success(move |n| {
         selected.set(Vec::new());
@@ -326,6 +317,26 @@ pub fn TicketForm(customer: Option<(CustomerId, String)>, on_done: Callback<()>)
     }
 }
 
+/// The assignee menu: "none" first, then the current assignee (who may be outside the caller's
+/// list), then the agents the caller may assign to.
+fn agent_options(
+    none: (String, String),
+    current: Option<(crate::auth::model::UserId, String)>,
+    agents: Option<Vec<Agent>>,
+) -> Vec<(String, String)> {
+    let current_id = current.as_ref().map(|(id, _)| *id);
+    let mut list = vec![none];
+    list.extend(current.map(|(id, name)| (id.0.to_string(), name)));
+    list.extend(
+        agents
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| Some(a.id) != current_id)
+            .map(|a| (a.id.0.to_string(), a.name)),
+    );
+    list
+}
+
 /// Edits a ticket's priority, category, customer and assignee. It keeps what it was opened
 /// with: saving over a colleague's change is refused with their name.
 #[component]
@@ -339,20 +350,9 @@ fn TicketEditForm(row: TicketRow, on_done: Callback<bool>) -> impl IntoView {
     let agents = Resource::new(|| (), |_| list_agents());
     let current = (row.assignee_id, row.assignee_name.clone());
     let agent_options = Signal::derive(move || {
-        let mut list = vec![(String::new(), i18n.text(TicketText::Unassigned).to_owned())];
-        if let (Some(id), Some(name)) = (current.0, current.1.clone()) {
-            list.push((id.0.to_string(), name));
-        }
-        list.extend(
-            agents
-                .get()
-                .and_then(Result::ok)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|a| Some(a.id) != current.0)
-                .map(|a| (a.id.0.to_string(), a.name)),
-        );
-        list
+        let none = (String::new(), i18n.text(TicketText::Unassigned).to_owned());
+        let current = current.0.zip(current.1.clone());
+        agent_options(none, current, agents.get().and_then(Result::ok))
     });
     let (id, version) = (row.id, row.version);
     let save = server_submission::<UpdateTicket>().on_success(move |()| {
