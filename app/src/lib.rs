@@ -25,6 +25,7 @@ pub mod interactions;
 pub mod jobs;
 pub mod leads;
 pub mod loyalty;
+pub mod money;
 pub mod orders;
 pub mod pages;
 pub mod paging;

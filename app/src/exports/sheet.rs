@@ -85,12 +85,6 @@ pub fn neutralize(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Money as a plain decimal: `1280.00`, `-35.50`.
-pub fn decimal(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", (minor / 100).abs(), (minor % 100).abs())
-}
-
 /// How a CSV's text becomes bytes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum CsvEncoding {
@@ -169,7 +163,7 @@ impl<W: Write> CsvSheet<W> {
                 Cell::Time(at) => {
                     Cow::Owned(at.with_timezone(&self.zone).format("%Y-%m-%d %H:%M").to_string())
                 }
-                Cell::Money { minor, .. } => Cow::Owned(decimal(*minor)),
+                Cell::Money { minor, .. } => Cow::Owned(crate::money::money_text(*minor)),
             })
             .collect();
         self.writer.write_record(texts.iter().map(|t| t.as_ref())).map_err(AppError::internal)?;

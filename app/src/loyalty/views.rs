@@ -172,8 +172,7 @@ fn LevelForm(level: Level, on_saved: Callback<()>) -> impl IntoView {
     let benefits_zh = s(level.benefits_zh.clone());
     let benefits_en = s(level.benefits_en.clone());
     let min_points = s(level.min_points.to_string());
-    let min_spend =
-        s(format!("{}.{:02}", level.min_spend_minor / 100, level.min_spend_minor % 100));
+    let min_spend = s(crate::customers::model::money_text(level.min_spend_minor));
     let active = RwSignal::new(level.active);
     let save = server_submission::<SaveLevel>().on_success(move |_| {
         toasts.success(LoyaltyText::Saved);

@@ -246,7 +246,7 @@ pub fn ProductsPage() -> impl IntoView {
                                             external_id: p.external_id.clone().unwrap_or_default(),
                                             name: p.name.clone(),
                                             category: p.category.clone().unwrap_or_default(),
-                                            unit_price: format!("{}.{:02}", p.unit_price.minor / 100, p.unit_price.minor % 100),
+                                            unit_price: crate::customers::model::money_text(p.unit_price.minor),
                                             active: p.active,
                                         };
                                         view! {

@@ -550,7 +550,7 @@ pub async fn create_in(
     }
     .ok_or_else(|| AppError::validation("stage_id", FieldError::UnknownReference))?
     .clone();
-    let lines = price_lines(&mut *conn, &valid.lines, &customer.currency).await?;
+    let lines = price_lines(&mut *conn, &valid.lines, &customer.currency, &[]).await?;
     let amount = valid
         .amount_minor
         .unwrap_or_else(|| lines.iter().map(|(_, q, p)| i64::from(*q).saturating_mul(*p)).sum());
@@ -654,33 +654,8 @@ pub async fn update(
     )
     .fetch_all(&mut *tx)
     .await?;
-    let added: Vec<(ProductId, i32)> = valid
-        .lines
-        .iter()
-        .copied()
-        .filter(|(product, _)| !kept.iter().any(|k| k.product_id == product.0))
-        .collect();
-    let added_prices = price_lines(&mut tx, &added, &current.currency)
-        .await
-        .map_err(|error| renumber_line_errors(error, &valid.lines, &added))?;
-    let lines: Vec<(i64, i32, i64)> = valid
-        .lines
-        .iter()
-        .map(|(product, quantity)| {
-            let price = kept
-                .iter()
-                .find(|k| k.product_id == product.0)
-                .map(|k| k.unit_price_minor)
-                .or_else(|| {
-                    added_prices
-                        .iter()
-                        .find(|(p, _, _)| *p == product.0)
-                        .map(|(_, _, price)| *price)
-                })
-                .unwrap_or_default();
-            (product.0, *quantity, price)
-        })
-        .collect();
+    let agreed: Vec<(i64, i64)> = kept.iter().map(|k| (k.product_id, k.unit_price_minor)).collect();
+    let lines = price_lines(&mut tx, &valid.lines, &current.currency, &agreed).await?;
     let amount = valid
         .amount_minor
         .unwrap_or_else(|| lines.iter().map(|(_, q, p)| i64::from(*q).saturating_mul(*p)).sum());
@@ -772,15 +747,19 @@ async fn insert_lines(
     Ok(())
 }
 
-/// Today's list prices of `lines` in `currency`: (product, quantity, unit price), or the field
-/// errors of the lines (`lines.N.product_id`) whose product is unknown, retired or priced in
-/// another currency.
+/// The unit price of each of `lines`: the price already `agreed` for a product the
+/// opportunity holds, else today's list price in `currency`. Returns (product, quantity, unit
+/// price), or the field errors of the lines (`lines.N.product_id`) whose new product is unknown,
+/// retired or priced in another currency.
 async fn price_lines(
     conn: &mut PgConnection,
     lines: &[(ProductId, i32)],
     currency: &str,
+    agreed: &[(i64, i64)],
 ) -> Result<Vec<(i64, i32, i64)>, AppError> {
-    let ids: Vec<i64> = lines.iter().map(|l| l.0.0).collect();
+    let agreed_price = |product: i64| agreed.iter().find(|(p, _)| *p == product).map(|a| a.1);
+    let ids: Vec<i64> =
+        lines.iter().map(|l| l.0.0).filter(|id| agreed_price(*id).is_none()).collect();
     let prices = sqlx::query!(
         "select id, unit_price_minor, currency from product where id = any($1) and active",
         &ids
@@ -790,6 +769,10 @@ async fn price_lines(
     let mut errors = FieldErrors::new();
     let mut priced = Vec::new();
     for (n, (product, quantity)) in lines.iter().enumerate() {
+        if let Some(price) = agreed_price(product.0) {
+            priced.push((product.0, *quantity, price));
+            continue;
+        }
         match prices.iter().find(|p| p.id == product.0) {
             Some(p) if p.currency == currency => {
                 priced.push((product.0, *quantity, p.unit_price_minor))
@@ -800,32 +783,6 @@ async fn price_lines(
     }
     errors.into_result()?;
     Ok(priced)
-}
-
-/// Field errors of `subset` (priced on its own) under the numbers the same lines have in `all`.
-fn renumber_line_errors(
-    error: AppError,
-    all: &[(ProductId, i32)],
-    subset: &[(ProductId, i32)],
-) -> AppError {
-    let AppError::Validation(errors) = error else { return error };
-    let mut renumbered = FieldErrors::new();
-    for (field, reasons) in errors.0 {
-        let position = field
-            .strip_prefix("lines.")
-            .and_then(|rest| rest.split('.').next())
-            .and_then(|n| n.parse::<usize>().ok())
-            .and_then(|n| subset.get(n))
-            .and_then(|line| all.iter().position(|l| l.0 == line.0));
-        let field = match position {
-            Some(n) => format!("lines.{n}.product_id"),
-            None => field,
-        };
-        for reason in reasons {
-            renumbered.add(&field, reason);
-        }
-    }
-    AppError::Validation(renumbered)
 }
 
 /// Moves an opportunity to another stage of its pipeline. The caller says which version it

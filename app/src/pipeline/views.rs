@@ -9,8 +9,9 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{CommonText, Locale, SalesText, Text, fill, use_i18n},
     ui::{
-        Column as TableColumn, Dialog, ErrorNotice, FormButtons, PagedTable, ResourceView,
-        SelectField, Table, TextField, Timestamp, field_message, server_submission, use_toasts,
+        Column as TableColumn, Dialog, EditDialog, ErrorNotice, FormButtons, PagedTable,
+        ResourceView, SelectField, Table, TextField, Timestamp, field_message, server_submission,
+        use_toasts,
     },
 };
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -682,8 +683,11 @@ pub fn OpportunityForm(
     let toasts = use_toasts();
     let card = editing.as_ref().map(|d| d.card.clone());
     let title = RwSignal::new(card.as_ref().map(|c| c.title.clone()).unwrap_or_default());
-    let amount =
-        RwSignal::new(card.as_ref().map(|c| minor_to_text(c.amount_minor)).unwrap_or_default());
+    let amount = RwSignal::new(
+        card.as_ref()
+            .map(|c| crate::customers::model::money_text(c.amount_minor))
+            .unwrap_or_default(),
+    );
     let close = RwSignal::new(
         card.as_ref().map(|c| c.expected_close.format("%Y-%m-%d").to_string()).unwrap_or_default(),
     );
@@ -806,16 +810,6 @@ pub fn OpportunityForm(
     }
 }
 
-/// An amount in minor units as the amount field takes it: "12500" or "12500.5".
-fn minor_to_text(minor: i64) -> String {
-    let (whole, cents) = (minor / 100, (minor % 100).abs());
-    match cents {
-        0 => whole.to_string(),
-        c if c % 10 == 0 => format!("{whole}.{}", c / 10),
-        c => format!("{whole}.{c:02}"),
-    }
-}
-
 /// `/opportunities/:id`: facts, stage buttons, editing, products and the stage history, with
 /// the sections other areas lend it below (`beside`: the opportunity's tasks, given by the
 /// root).
@@ -839,11 +833,7 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
         },
     );
     let lost_reason = RwSignal::new(String::new());
-    let editing = RwSignal::new(false);
-    // What the edit form was filled from. It stays as it was when someone else's change reloads
-    // the page, so their change cannot replace what the user is typing: saving is refused with
-    // who changed what instead.
-    let edited = RwSignal::new(None::<OpportunityDetail>);
+    let editing = EditDialog::<OpportunityDetail>::new();
     // Refused when someone moved it first: the page reloads to show where it is now.
     let moving = server_submission::<MoveOpportunity>()
         .on_success(move |_| {
@@ -875,10 +865,8 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
                                     <h1 data-testid="opportunity-title">{card.title.clone()}</h1>
                                     <p><A href=format!("/customers/{}", card.customer_id.0)>{customer_name}</A></p>
                                 </div>
-                                <button type="button" class="button" data-testid="edit-opportunity" on:click=move |_| {
-                                    edited.set(Some(for_edit.clone()));
-                                    editing.set(true);
-                                }>{i18n.t(CommonText::Edit)}</button>
+                                <button type="button" class="button" data-testid="edit-opportunity"
+                                    on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(CommonText::Edit)}</button>
                                 <span class="badge stage-badge" data-testid="opportunity-stage">
                                     {stage.as_ref().map(|s| view! { <crate::ui::ColorDot color=s.color.clone()/> })}
                                     {let stage = stage.clone(); move || stage.as_ref().map(|s| s.name(i18n.locale()).to_owned()).unwrap_or_default()}
@@ -945,10 +933,10 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
                         }
                 }
             </ResourceView>
-            <Dialog open=editing title=i18n.t(SalesText::EditOpportunity) testid="opportunity-edit">
-                {move || edited.get().map(|detail| view! {
+            <Dialog open=editing.open title=i18n.t(SalesText::EditOpportunity) testid="opportunity-edit">
+                {move || editing.snapshot().map(|detail| view! {
                     <OpportunityForm customer=None editing=detail
-                        on_done=Callback::new(move |_| { editing.set(false); local.update(|n| *n += 1); })/>
+                        on_done=Callback::new(move |_| { editing.close(); local.update(|n| *n += 1); })/>
                 })}
             </Dialog>
             // Outside the page's own Transition: a resource created inside another's content

@@ -235,30 +235,16 @@ pub async fn create(
 /// Marks a task done; a recurring one comes back `repeat_days` after now. Returns the next
 /// occurrence, if any.
 ///
-/// Errors: `Conflict`, `NotFound` (not the caller's, nor in a manager's scope).
+/// Errors: `ChangedMeanwhile`, `NotFound` (not the caller's, nor in a manager's scope).
 pub async fn complete(
     state: &AppState,
     caller: &Authenticated,
     id: TaskId,
     version: i32,
 ) -> Result<Option<TaskId>, AppError> {
-    let scope = caller.scope.visible_owners();
     let mut tx = state.pool.begin().await?;
-    let task = sqlx::query!(
-        r#"select title, notes, customer_id, lead_id, opportunity_id, assignee_id, priority, repeat_days,
-                  version, done_at as "done_at: DateTime<Utc>"
-           from task
-           where id = $1 and deleted_at is null
-             and (assignee_id = $2 or ($3::bigint[] is null or assignee_id = any($3)))
-           for update"#,
-        id.0,
-        caller.id().0,
-        scope.as_deref() as _,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    if task.version != version || task.done_at.is_some() {
+    let task = lock_at(&mut tx, caller, id, version, Done::Allowed).await?;
+    if task.done_at.is_some() {
         return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "task", id.0).await);
     }
     sqlx::query!(
@@ -357,6 +343,73 @@ pub async fn remind_due(state: AppState) {
     }
 }
 
+/// A task as its writes find it, locked.
+struct LockedTask {
+    title: String,
+    notes: Option<String>,
+    customer_id: Option<i64>,
+    lead_id: Option<i64>,
+    opportunity_id: Option<i64>,
+    assignee_id: i64,
+    due_at: DateTime<Utc>,
+    priority: String,
+    repeat_days: Option<i32>,
+    done_at: Option<DateTime<Utc>>,
+}
+
+/// Whether a write may see a done task.
+#[derive(Clone, Copy, PartialEq)]
+enum Done {
+    Allowed,
+    /// A done task is not found (editing applies to open tasks only).
+    NotFound,
+}
+
+/// Locks a live (not deleted) task the caller may change, as it was at `version`: their own,
+/// or one whose assignee is in their scope.
+///
+/// Errors: `NotFound`, `ChangedMeanwhile` (saved since `version`).
+async fn lock_at(
+    conn: &mut PgConnection,
+    caller: &Authenticated,
+    id: TaskId,
+    version: i32,
+    done: Done,
+) -> Result<LockedTask, AppError> {
+    let scope = caller.scope.visible_owners();
+    let task = sqlx::query!(
+        r#"select title, notes, customer_id, lead_id, opportunity_id, assignee_id,
+                  due_at as "due_at: DateTime<Utc>", priority, repeat_days, version,
+                  done_at as "done_at: DateTime<Utc>"
+           from task
+           where id = $1 and deleted_at is null and ($4 or done_at is null)
+             and (assignee_id = $2 or ($3::bigint[] is null or assignee_id = any($3)))
+           for update"#,
+        id.0,
+        caller.id().0,
+        scope.as_deref() as _,
+        done == Done::Allowed,
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if task.version != version {
+        return Err(crate::audit::repo::changed_meanwhile(&mut *conn, "task", id.0).await);
+    }
+    Ok(LockedTask {
+        title: task.title,
+        notes: task.notes,
+        customer_id: task.customer_id,
+        lead_id: task.lead_id,
+        opportunity_id: task.opportunity_id,
+        assignee_id: task.assignee_id,
+        due_at: task.due_at,
+        priority: task.priority,
+        repeat_days: task.repeat_days,
+        done_at: task.done_at,
+    })
+}
+
 /// What an edit may change, as the audit log and the conflict message name the fields.
 #[derive(serde::Serialize, PartialEq)]
 struct EditableTask {
@@ -383,25 +436,8 @@ pub async fn update(
     input: TaskInput,
 ) -> Result<(), AppError> {
     let repeat = input.validate()?;
-    let scope = caller.scope.visible_owners();
     let mut tx = state.pool.begin().await?;
-    let current = sqlx::query!(
-        r#"select title, notes, due_at as "due_at: DateTime<Utc>", priority, repeat_days,
-                  assignee_id, version
-           from task
-           where id = $1 and deleted_at is null and done_at is null
-             and (assignee_id = $2 or ($3::bigint[] is null or assignee_id = any($3)))
-           for update"#,
-        id.0,
-        caller.id().0,
-        scope.as_deref() as _,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    if current.version != version {
-        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "task", id.0).await);
-    }
+    let current = lock_at(&mut tx, caller, id, version, Done::NotFound).await?;
     let assignee = input.assignee_id.unwrap_or(UserId(current.assignee_id));
     if assignee.0 != current.assignee_id {
         crate::auth::repo::check_assignable(&mut *tx, caller, assignee, "assignee_id").await?;
@@ -467,23 +503,8 @@ pub async fn delete(
     id: TaskId,
     version: i32,
 ) -> Result<(), AppError> {
-    let scope = caller.scope.visible_owners();
     let mut tx = state.pool.begin().await?;
-    let current = sqlx::query!(
-        "select title, assignee_id, version from task
-         where id = $1 and deleted_at is null
-           and (assignee_id = $2 or ($3::bigint[] is null or assignee_id = any($3)))
-         for update",
-        id.0,
-        caller.id().0,
-        scope.as_deref() as _,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    if current.version != version {
-        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "task", id.0).await);
-    }
+    let current = lock_at(&mut tx, caller, id, version, Done::Allowed).await?;
     sqlx::query!(
         "update task set deleted_at = now(), deleted_by = $2, version = version + 1, updated_at = now()
          where id = $1",

@@ -10,8 +10,8 @@ use crate::{
     pipeline::model::OpportunityId,
     tickets::model::TicketId,
     ui::{
-        Column, Dialog, EnumSelect, FormButtons, PagedList, PagedTable, ResourceView, SelectField,
-        TextField, Timestamp, ToastKind, server_submission, use_toasts,
+        Column, Dialog, EditDialog, EnumSelect, FormButtons, PagedList, PagedTable, ResourceView,
+        SelectField, TextField, Timestamp, ToastKind, server_submission, use_toasts,
     },
 };
 use chrono::{DateTime, Utc};
@@ -48,26 +48,15 @@ fn utc_to_local(at: DateTime<Utc>) -> String {
 }
 
 /// The edit dialog of a page's tasks, outside the lists' own loading: a live reload of a list
-/// redraws its rows, never the form someone is typing in. Rows open it through `open_with`.
+/// redraws its rows, never the form someone is typing in. Rows open it with their task.
 #[component]
-fn TaskEditDialog(open_with: RwSignal<Option<Task>>, on_done: Callback<()>) -> impl IntoView {
+fn TaskEditDialog(editing: EditDialog<Task>, on_done: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
-    let editing = RwSignal::new(false);
-    Effect::new(move |_| {
-        if open_with.with(Option::is_some) {
-            editing.set(true);
-        }
-    });
-    Effect::new(move |_| {
-        if !editing.get() {
-            open_with.set(None);
-        }
-    });
     view! {
-        <Dialog open=editing title=i18n.t(TaskText::EditTask) testid="task-edit">
-            {move || open_with.get().map(|task| view! {
+        <Dialog open=editing.open title=i18n.t(TaskText::EditTask) testid="task-edit">
+            {move || editing.snapshot().map(|task| view! {
                 <TaskEditForm task on_done=Callback::new(move |saved: bool| {
-                    editing.set(false);
+                    editing.close();
                     if saved { on_done.run(()); }
                 })/>
             })}
@@ -75,24 +64,23 @@ fn TaskEditDialog(open_with: RwSignal<Option<Task>>, on_done: Callback<()>) -> i
     }
 }
 
-/// A list of tasks; "edit" on a row hands the task to the page's [`TaskEditDialog`].
+/// A list of tasks; "edit" on a row opens the page's [`TaskEditDialog`] with that task.
 #[component]
 fn TaskList(
     tasks: Vec<Task>,
     on_done: Callback<()>,
-    on_edit: RwSignal<Option<Task>>,
+    editing: EditDialog<Task>,
     #[prop(optional)] testid: &'static str,
 ) -> impl IntoView {
-    let on_edit = Callback::new(move |task: Task| on_edit.set(Some(task)));
     view! {
         <ul class="plain-list tasks" data-testid=(!testid.is_empty()).then_some(testid)>
-            {tasks.into_iter().map(|task| view! { <TaskItem task on_done on_edit/> }).collect_view()}
+            {tasks.into_iter().map(|task| view! { <TaskItem task on_done editing/> }).collect_view()}
         </ul>
     }
 }
 
 #[component]
-fn TaskItem(task: Task, on_done: Callback<()>, on_edit: Callback<Task>) -> impl IntoView {
+fn TaskItem(task: Task, on_done: Callback<()>, editing: EditDialog<Task>) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
     let (id, version) = (task.id, task.version);
@@ -124,7 +112,7 @@ fn TaskItem(task: Task, on_done: Callback<()>, on_edit: Callback<Task>) -> impl 
             {task.opportunity_id.zip(task.opportunity_title.clone()).map(|(id, title)| view! { <A href=format!("/opportunities/{}", id.0)>{title}</A> })}
             {task.ticket_id.zip(task.ticket_subject.clone()).map(|(id, subject)| view! { <A href=format!("/tickets/{}", id.0)>{subject}</A> })}
             <span class="task-actions">
-                <button type="button" class="button small ghost" data-testid="edit-task" on:click=move |_| on_edit.run(for_edit.clone())>{i18n.t(CommonText::Edit)}</button>
+                <button type="button" class="button small ghost" data-testid="edit-task" on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(CommonText::Edit)}</button>
                 <button type="button" class="button small ghost" data-testid="delete-task" disabled=move || delete.pending().get()
                     on:click=move |_| delete.submit(DeleteTask { id, version })>{i18n.t(CommonText::Delete)}</button>
             </span>
@@ -286,7 +274,7 @@ pub fn MyDayPage() -> impl IntoView {
     let local = RwSignal::new(0u32);
     let day = Resource::new(move || (changes.get(), local.get()), |_| get_my_day(end_of_today()));
     let refresh = Callback::new(move |_| local.update(|n| *n += 1));
-    let edit = RwSignal::new(None::<Task>);
+    let editing = EditDialog::<Task>::new();
     let section = move |label: TaskText, tasks: Vec<Task>, testid: &'static str| {
         view! {
             <div class="card">
@@ -294,7 +282,7 @@ pub fn MyDayPage() -> impl IntoView {
                 {if tasks.is_empty() {
                     view! { <p class="muted small">{i18n.t(TaskText::Nothing)}</p> }.into_any()
                 } else {
-                    view! { <TaskList tasks on_done=refresh on_edit=edit testid/> }.into_any()
+                    view! { <TaskList tasks on_done=refresh editing testid/> }.into_any()
                 }}
             </div>
         }
@@ -309,7 +297,7 @@ pub fn MyDayPage() -> impl IntoView {
                 </div>
             </div>
             <div class="card"><TaskForm customer_id=None opportunity_id=None on_done=refresh/></div>
-            <TaskEditDialog open_with=edit on_done=refresh/>
+            <TaskEditDialog editing on_done=refresh/>
             <ResourceView resource=day let:day>
                 <div class="grid-3">
                     {section(TaskText::Overdue, day.overdue, "tasks-overdue")}
@@ -336,7 +324,7 @@ pub fn TaskSection(
         move || (changes.get(), local.get()),
         move |_| list_record_tasks(customer_id, opportunity_id, ticket_id),
     );
-    let edit = RwSignal::new(None::<Task>);
+    let editing = EditDialog::<Task>::new();
     let refresh = Callback::new(move |_| {
         local.update(|n| *n += 1);
         adding.set(false);
@@ -350,12 +338,12 @@ pub fn TaskSection(
             <Show when=move || adding.get()>
                 <TaskForm customer_id opportunity_id ticket_id on_done=refresh/>
             </Show>
-            <TaskEditDialog open_with=edit on_done=refresh/>
+            <TaskEditDialog editing on_done=refresh/>
             <ResourceView resource=tasks let:list>
                 {if list.is_empty() {
                     view! { <p class="muted small">{i18n.t(TaskText::Nothing)}</p> }.into_any()
                 } else {
-                    view! { <TaskList tasks=list on_done=refresh on_edit=edit/> }.into_any()
+                    view! { <TaskList tasks=list on_done=refresh editing/> }.into_any()
                 }}
             </ResourceView>
         </div>

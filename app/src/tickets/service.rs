@@ -738,9 +738,10 @@ pub async fn set_status(
 
 /// Edits a ticket seen at `version`: its priority, category, customer and assignee. A new
 /// priority or a customer in another tier moves the SLA deadlines to the new policy's targets
-/// (keeping what pauses added); the change is written on the conversation, the audit log and,
-/// for a new customer, both customers' timelines stay as they were (the ticket moves with its
-/// history). The new customer and assignee must be in the caller's scope.
+/// (keeping what pauses added). The change is written on the conversation and in the audit log;
+/// moved to another customer, the ticket takes its conversation along, while the timeline
+/// entries already written stay with the first customer. The new customer and assignee must be
+/// in the caller's scope.
 ///
 /// Errors: `ChangedMeanwhile`, `Validation` (`customer_id`, `assignee_id`), `NotFound`.
 pub async fn update(
@@ -784,7 +785,7 @@ pub async fn update(
         team = user.team_id;
         new_assignee_name = Some(user.display_name);
     }
-    let change = TicketChange {
+    let mut change = TicketChange {
         priority: (edit.priority != ticket.priority)
             .then(|| (ticket.priority.as_str().to_owned(), edit.priority.as_str().to_owned())),
         category: (edit.category != ticket.category)
@@ -800,8 +801,7 @@ pub async fn update(
     // Record breaches under the old deadlines before they move, so a late change cannot hide one.
     record_breaches(&mut tx, Some(id)).await?;
     let clock = sqlx::query!(
-        r#"select t.sla_policy_id, t.first_response_breached, t.resolution_breached,
-                  p.first_response_minutes as "first_minutes?", p.resolution_minutes as "resolution_minutes?",
+        r#"select t.sla_policy_id, p.first_response_minutes as "first_minutes?", p.resolution_minutes as "resolution_minutes?",
                   p.business_hours as "business_hours?"
            from ticket t left join sla_policy p on p.id = t.sla_policy_id where t.id = $1"#,
         id.0,
@@ -814,7 +814,6 @@ pub async fn update(
         policy_for(&mut tx, edit.priority, tier_id).await?;
     let mut first_due = ticket.first_response_due;
     let mut resolution_due = ticket.resolution_due;
-    let mut change = change;
     if clock.sla_policy_id != Some(policy_id) {
         let calendar = calendar(&mut tx).await?;
         let old_business = clock.business_hours.unwrap_or(true);

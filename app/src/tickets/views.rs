@@ -469,15 +469,13 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
             refresh.run(());
         })
         .on_failure(move || refresh.run(()));
-    let editing = RwSignal::new(false);
-    // What the edit form was filled from; a colleague's change reloads the page, not the form.
-    let edited = RwSignal::new(None::<TicketRow>);
+    let editing = crate::ui::EditDialog::<TicketRow>::new();
     view! {
         <section class="page ticket-page">
-            <crate::ui::Dialog open=editing title=i18n.t(TicketText::EditTicket) testid="ticket-edit">
-                {move || edited.get().map(|row| view! {
+            <crate::ui::Dialog open=editing.open title=i18n.t(TicketText::EditTicket) testid="ticket-edit">
+                {move || editing.snapshot().map(|row| view! {
                     <TicketEditForm row on_done=Callback::new(move |saved: bool| {
-                        editing.set(false);
+                        editing.close();
                         if saved { refresh.run(()); }
                     })/>
                 })}
@@ -507,10 +505,7 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
                                 <div class="actions">
                                     <button type="button" class="button" data-testid="edit-ticket" on:click={
                                         let row = row.clone();
-                                        move |_| {
-                                            edited.set(Some(row.clone()));
-                                            editing.set(true);
-                                        }
+                                        move |_| editing.open_with(row.clone())
                                     }>{i18n.t(CommonText::Edit)}</button>
                                     {row.assignee_id.is_none().then(|| view! { <button type="button" class="button" data-testid="claim" on:click=claim>{i18n.t(TicketText::Claim)}</button> })}
                                     {status.next_choices().iter().map(|to| {

@@ -4,6 +4,49 @@
 use crate::i18n::{CommonText, use_i18n};
 use leptos::prelude::*;
 
+/// An edit dialog's state: whether it is open, and the record as it was when it opened. The
+/// form inside is built from that snapshot, so a live reload of the page behind the dialog
+/// never replaces what the user is typing (saving over someone else's change is refused
+/// instead). One per page serves every row of a list.
+pub struct EditDialog<T: Send + Sync + 'static> {
+    pub open: RwSignal<bool>,
+    snapshot: RwSignal<Option<T>>,
+}
+
+impl<T: Send + Sync + 'static> Clone for EditDialog<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for EditDialog<T> {}
+
+impl<T: Clone + Send + Sync + 'static> EditDialog<T> {
+    pub fn new() -> Self {
+        Self { open: RwSignal::new(false), snapshot: RwSignal::new(None) }
+    }
+
+    pub fn open_with(self, record: T) {
+        self.snapshot.set(Some(record));
+        self.open.set(true);
+    }
+
+    pub fn close(self) {
+        self.open.set(false);
+    }
+
+    /// The record the dialog opened with (tracked: the form is rebuilt when another opens).
+    pub fn snapshot(self) -> Option<T> {
+        self.snapshot.get()
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Default for EditDialog<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A modal dialog, open while `open` is true. Escape (or the browser's own close) sets it false.
 /// The content is built only while open, so a form inside starts afresh each time.
 #[component]

@@ -16,7 +16,7 @@ mod toast;
 mod upload;
 
 pub use choice::{EnumFilter, EnumSelect};
-pub use dialog::{ConfirmDialog, Dialog};
+pub use dialog::{ConfirmDialog, Dialog, EditDialog};
 pub use field::{CheckboxField, SelectField, TextField, field_message};
 pub use form::{FormButtons, Submission, server_submission};
 pub use marks::{ColorDot, FillBar, ProgressBar};
