@@ -26,10 +26,12 @@ pub mod jobs;
 pub mod leads;
 pub mod loyalty;
 pub mod money;
+pub mod notifications;
 pub mod orders;
 pub mod pages;
 pub mod paging;
 pub mod pipeline;
+pub mod search;
 mod shell;
 pub mod surveys;
 pub mod tasks;
@@ -46,6 +48,8 @@ pub mod db;
 pub mod demo;
 #[cfg(feature = "ssr")]
 pub mod export_sources;
+#[cfg(feature = "ssr")]
+pub mod mail;
 #[cfg(feature = "ssr")]
 pub mod memo;
 #[cfg(feature = "ssr")]

@@ -60,6 +60,12 @@ fn handler_for(kind: &str) -> Option<Handler> {
         }
         kinds::BACKUP => Some(|ctx| Box::pin(crate::backups::service::run(ctx))),
         kinds::RECYCLE_PURGE => Some(|ctx| Box::pin(crate::tasks::service::purge_recycle_bin(ctx))),
+        kinds::NOTIFICATION_EMAIL => {
+            Some(|ctx| Box::pin(crate::notifications::service::send_email(ctx)))
+        }
+        kinds::NOTIFICATION_DIGEST => {
+            Some(|ctx| Box::pin(crate::notifications::service::send_digests(ctx)))
+        }
         _ => None,
     }
 }

@@ -122,7 +122,9 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                     >
                         <span></span><span></span><span></span>
                     </button>
+                    <crate::search::views::GlobalSearch/>
                     <div class="topbar-fill"></div>
+                    <crate::notifications::views::NotificationBell/>
                     <LocaleSwitch/>
                     <div class="user-chip">
                         <span class="user-name" data-testid="user-name">{name}</span>

@@ -40,6 +40,7 @@ use app::{
         api::*,
         model::{Level, LoyaltySettings},
     },
+    notifications::{api::*, model::Preferences},
     orders::{
         api::*,
         model::{OrderInput, OrderLineInput, ProductInput},
@@ -48,6 +49,7 @@ use app::{
         api::*,
         model::{BoardFilter, OpportunityId, OpportunityInput, PipelineInput, StageId},
     },
+    search::api::*,
     surveys::{
         api::*,
         model::{AnswerValue, SendTarget, Survey},
@@ -311,11 +313,23 @@ fn entries(w: &World) -> Vec<Entry> {
                 settings: CompanySettings {
                     time_zone: "Asia/Shanghai".into(),
                     recycle_bin_days: 30,
+                    sla_warning_percent: 80,
                     version: 1,
                 },
             },
         ),
         entry(Member, No, ListJobs { before_id: None }),
+        entry(Member, No, GlobalSearch { query: "张".into() }),
+        entry(Member, No, MyNotifications { before: None }),
+        entry(Member, No, MarkNotificationsRead { ids: None }),
+        entry(Member, No, MyNotificationPreferences {}),
+        entry(
+            Member,
+            No,
+            SaveNotificationPreferences {
+                preferences: Preferences { channels: vec![], digest: false },
+            },
+        ),
         entry(Admin, No, StartMaintenance {}),
         entry(Admin, No, GetBackupOverview {}),
         entry(Admin, No, ListBackups { before_id: None }),

@@ -164,6 +164,7 @@ pub fn AccountPage() -> impl IntoView {
                 <ChangePasswordForm/>
                 <LanguageCard/>
             </div>
+            <crate::notifications::views::NotificationPreferences/>
             <SessionsCard/>
         </section>
     }

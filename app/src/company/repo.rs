@@ -1,6 +1,6 @@
 //! SQL of the company settings.
 
-use super::model::{CompanySettings, MAX_RECYCLE_BIN_DAYS};
+use super::model::{CompanySettings, MAX_RECYCLE_BIN_DAYS, SLA_WARNING_PERCENT_RANGE};
 use crate::{
     audit::repo::{Change, record},
     auth::server::Authenticated,
@@ -11,12 +11,15 @@ use chrono_tz::Tz;
 use sqlx::PgExecutor;
 
 pub async fn settings(executor: impl PgExecutor<'_>) -> Result<CompanySettings, AppError> {
-    let row = sqlx::query!("select time_zone, recycle_bin_days, version from company_settings")
-        .fetch_one(executor)
-        .await?;
+    let row = sqlx::query!(
+        "select time_zone, recycle_bin_days, sla_warning_percent, version from company_settings"
+    )
+    .fetch_one(executor)
+    .await?;
     Ok(CompanySettings {
         time_zone: row.time_zone,
         recycle_bin_days: row.recycle_bin_days,
+        sla_warning_percent: row.sla_warning_percent,
         version: row.version,
     })
 }
@@ -47,6 +50,13 @@ pub async fn save(
             FieldError::OutOfRange { min: 1, max: MAX_RECYCLE_BIN_DAYS.into() },
         );
     }
+    let (low, high) = SLA_WARNING_PERCENT_RANGE;
+    if !(low..=high).contains(&settings.sla_warning_percent) {
+        errors.add(
+            "sla_warning_percent",
+            FieldError::OutOfRange { min: low.into(), max: high.into() },
+        );
+    }
     errors.into_result()?;
     let mut tx = state.pool.begin().await?;
     let before = settings_for_update(&mut tx).await?;
@@ -54,11 +64,12 @@ pub async fn save(
         return Err(AppError::Conflict);
     }
     sqlx::query!(
-        "update company_settings set time_zone = $1, recycle_bin_days = $3, version = version + 1,
-                updated_at = now(), updated_by = $2",
+        "update company_settings set time_zone = $1, recycle_bin_days = $3,
+                sla_warning_percent = $4, version = version + 1, updated_at = now(), updated_by = $2",
         zone,
         caller.id().0,
         settings.recycle_bin_days,
+        settings.sla_warning_percent,
     )
     .execute(&mut *tx)
     .await?;
@@ -68,9 +79,11 @@ pub async fn save(
         Change::new("update", "company_settings", "company")
             .before(&serde_json::json!({
                 "time_zone": before.time_zone, "recycle_bin_days": before.recycle_bin_days,
+                "sla_warning_percent": before.sla_warning_percent,
             }))
             .after(&serde_json::json!({
                 "time_zone": zone, "recycle_bin_days": settings.recycle_bin_days,
+                "sla_warning_percent": settings.sla_warning_percent,
             })),
     )
     .await?;
@@ -81,13 +94,14 @@ pub async fn save(
 
 async fn settings_for_update(conn: &mut sqlx::PgConnection) -> Result<CompanySettings, AppError> {
     let row = sqlx::query!(
-        "select time_zone, recycle_bin_days, version from company_settings for update"
+        "select time_zone, recycle_bin_days, sla_warning_percent, version from company_settings for update"
     )
     .fetch_one(&mut *conn)
     .await?;
     Ok(CompanySettings {
         time_zone: row.time_zone,
         recycle_bin_days: row.recycle_bin_days,
+        sla_warning_percent: row.sla_warning_percent,
         version: row.version,
     })
 }

@@ -5,7 +5,7 @@ use super::{
     model::{COMMON_TIME_ZONES, CompanySettings},
 };
 use crate::{
-    i18n::{CommonText, CompanyText, use_i18n},
+    i18n::{CommonText, CompanyText, NotifyText, use_i18n},
     ui::{ResourceView, SelectField, TextField, server_submission, use_toasts},
 };
 use leptos::prelude::*;
@@ -37,6 +37,7 @@ fn TimeZoneForm(settings: CompanySettings, on_saved: Callback<()>) -> impl IntoV
     let choice = RwSignal::new(if listed { settings.time_zone.clone() } else { OTHER.to_owned() });
     let typed = RwSignal::new(if listed { String::new() } else { settings.time_zone.clone() });
     let recycle_days = RwSignal::new(settings.recycle_bin_days.to_string());
+    let warning_percent = RwSignal::new(settings.sla_warning_percent.to_string());
     let save = server_submission::<SaveCompanySettings>().on_success(move |()| {
         toasts.success(CompanyText::Saved);
         on_saved.run(());
@@ -50,12 +51,14 @@ fn TimeZoneForm(settings: CompanySettings, on_saved: Callback<()>) -> impl IntoV
                 time_zone,
                 // Not a number: out of range, which the server names at the field.
                 recycle_bin_days: recycle_days.get_untracked().trim().parse().unwrap_or(0),
+                sla_warning_percent: warning_percent.get_untracked().trim().parse().unwrap_or(0),
                 version: settings.version,
             },
         });
     };
     let zone_error = save.field("time_zone");
     let recycle_error = save.field("recycle_bin_days");
+    let warning_error = save.field("sla_warning_percent");
     let options = Signal::derive(move || {
         let mut list: Vec<(String, String)> =
             COMMON_TIME_ZONES.iter().map(|z| (z.to_string(), z.to_string())).collect();
@@ -73,6 +76,8 @@ fn TimeZoneForm(settings: CompanySettings, on_saved: Callback<()>) -> impl IntoV
             <p class="muted">{i18n.t(CompanyText::RecycleBinHelp)}</p>
             <TextField label=i18n.t(CompanyText::RecycleBinDays) name="recycle_bin_days" value=recycle_days
                 input_type="number" error=recycle_error/>
+            <TextField label=i18n.t(NotifyText::SlaWarningPercent) name="sla_warning_percent" value=warning_percent
+                input_type="number" error=warning_error/>
             <div class="actions"><button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CommonText::Save)}</button></div>
         </form>
     }

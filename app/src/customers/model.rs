@@ -445,6 +445,38 @@ pub fn normalize_query(raw: &str) -> String {
     }
 }
 
+/// A search fragment as SQL tests it: the n-gram keys a GIN index over `search_keys` narrows the
+/// candidates with (empty when the fragment is too short for the index), and the `like` pattern
+/// over the lower-cased `search_text` that decides. Customers, leads, opportunities, tickets and
+/// products are all searched this way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextMatch {
+    pub keys: Vec<i32>,
+    pub pattern: String,
+}
+
+impl TextMatch {
+    /// The match for what was typed in a search box, or `None` when nothing was.
+    pub fn of(raw: &str) -> Option<Self> {
+        let fragment = normalize_query(raw);
+        (!fragment.is_empty())
+            .then(|| TextMatch { keys: query_keys(&fragment), pattern: like_contains(&fragment) })
+    }
+}
+
+/// `%fragment%` with LIKE's wildcards escaped, so the fragment matches literally.
+pub fn like_contains(fragment: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in fragment.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// A person at the customer, as edited together with it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactInput {

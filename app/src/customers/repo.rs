@@ -552,19 +552,6 @@ pub async fn detail(
     }))
 }
 
-/// Escapes LIKE wildcards so a search fragment matches literally.
-fn like_contains(fragment: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in fragment.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 /// The activity window's first instant, to be followed by the window's days and
 /// `)::timestamp at time zone company_time_zone())`: midnight in the company's zone, that many
 /// days before today there. A stable expression, so the last-order indexes answer it.

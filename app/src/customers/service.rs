@@ -11,6 +11,10 @@ use crate::{
     },
     error::{AppError, FieldError, FieldErrors},
     events::{Audience, ServerEvent, Topic, publish},
+    notifications::{
+        model::{EntityType, NotificationKind},
+        service::{Notice, notify},
+    },
     state::AppState,
 };
 use sqlx::PgConnection;
@@ -110,6 +114,7 @@ pub async fn create_in(
     repo::refresh_search(&mut *tx, id).await?;
     append(&mut *tx, NewEntry::now(id, kinds::CREATED, Some(caller.id()))).await?;
     record(&mut *tx, caller.actor(), Change::new("create", "customer", id).after(&valid)).await?;
+    notify_owner(&mut *tx, id, &valid.name, valid.owner_id, caller.id(), 1).await?;
     dedupe::detect_for(&mut *tx, id).await?;
     let event = customer_event(&mut *tx, id).await?;
     publish(&mut *tx, &event).await?;
@@ -175,6 +180,8 @@ pub async fn update(
             let data = serde_json::json!({ "from": before.owner_name, "to": after.owner_id });
             append(&mut *tx, NewEntry::now(id, kinds::OWNER_CHANGED, Some(caller.id())).data(data))
                 .await?;
+            notify_owner(&mut tx, id, &after.name, after.owner_id, caller.id(), version + 1)
+                .await?;
         }
     }
     if !changed.is_empty() {
@@ -239,6 +246,31 @@ pub async fn restore(
     Ok(())
 }
 
+/// Tells a customer's new owner that someone else gave it to them; `version` is the customer's
+/// after the write.
+async fn notify_owner(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    name: &str,
+    owner: Option<UserId>,
+    by: UserId,
+    version: i32,
+) -> Result<(), AppError> {
+    let Some(owner) = owner else { return Ok(()) };
+    let notice = Notice {
+        user: owner,
+        kind: NotificationKind::CustomerAssigned,
+        entity_type: EntityType::Customer,
+        entity_id: id.0,
+        title: name.to_owned(),
+        actor: Some(by),
+        excerpt: None,
+        event_key: format!("customer_assigned:{}:{version}", id.0),
+    };
+    notify(conn, notice).await?;
+    Ok(())
+}
+
 /// Gives customers a new owner (the 360 quick action, and the list's bulk action).
 ///
 /// Errors: `Validation` (`owner_id` out of the caller's scope or unknown), `NotFound` when any
@@ -267,6 +299,10 @@ pub async fn assign_owner(
         .await?;
         record(&mut *tx, caller.actor(), Change::new("assign_owner", "customer", id).after(&data))
             .await?;
+        let name = sqlx::query_scalar!("select name from customer where id = $1", id.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        notify_owner(&mut tx, id, &name, Some(owner), caller.id(), locked.version + 1).await?;
         let event = customer_event(&mut tx, id).await?;
         publish(&mut *tx, &event).await?;
     }

@@ -43,6 +43,8 @@ pub enum Topic {
     Ticket,
     /// A survey changed, was sent, or got an answer.
     Survey,
+    /// A user's notifications changed (a new one, some read): their bell recounts.
+    Notification,
     /// Events may have been missed (a reconnect): every view should refetch.
     Resync,
 }
@@ -54,6 +56,8 @@ pub enum Audience {
     RoleAtLeast(Role),
     /// These users, and anyone whose role includes `or_role`.
     Users { ids: Vec<UserId>, or_role: Role },
+    /// These users and no one else, whatever their role (their own notifications).
+    Only(Vec<UserId>),
     /// Whoever may see a record with this owner under their data scope.
     OwnedBy { owner: Option<UserId>, owner_team: Option<TeamId> },
 }
@@ -65,6 +69,7 @@ impl Audience {
             Audience::Users { ids, or_role } => {
                 ids.contains(&user.id) || user.role.includes(*or_role)
             }
+            Audience::Only(ids) => ids.contains(&user.id),
             Audience::OwnedBy { owner, owner_team } => match user.scope {
                 ScopeKind::All => true,
                 ScopeKind::Own => *owner == Some(user.id),

@@ -11,6 +11,7 @@ mod common;
 mod customers;
 mod data;
 mod errors;
+mod everyday;
 mod sales;
 mod service;
 mod tiers;
@@ -21,6 +22,7 @@ pub use common::CommonText;
 pub use customers::{CustomerText, ImportFieldText, ImportText, OrderText, TimelineText};
 pub use data::{ColumnText, CompanyText, ExportText};
 pub use errors::{ErrorText, error_text, field_error_text};
+pub use everyday::{NotifyText, SearchText};
 pub use sales::{LeadText, SalesText, TaskText, sales_timeline_text};
 pub use service::{SurveyText, TicketText, service_timeline_text};
 pub use tiers::{LoyaltyText, TierText};
@@ -219,6 +221,8 @@ mod tests {
         assert_complete(CompanyText::ALL);
         assert_complete(ExportText::ALL);
         assert_complete(ColumnText::ALL);
+        assert_complete(SearchText::ALL);
+        assert_complete(NotifyText::ALL);
     }
 
     #[test]

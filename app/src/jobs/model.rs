@@ -91,6 +91,10 @@ pub mod kinds {
         BACKUP = "backup";
         /// Removes for good what has been in the recycle bin longer than the company keeps it.
         RECYCLE_PURGE = "recycle_purge";
+        /// Emails one notification (`{"notification": id}`).
+        NOTIFICATION_EMAIL = "notification_email";
+        /// Emails each user who asked for a digest what waited for it.
+        NOTIFICATION_DIGEST = "notification_digest";
     }
     /// Test-only kinds: a handler that panics, and one that works until it is stopped.
     #[cfg(feature = "testing")]

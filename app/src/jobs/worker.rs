@@ -170,6 +170,9 @@ async fn run(state: &AppState, worker: &str, job: ClaimedJob, registry: JobRegis
 /// The hour of the company's night from which the nightly work of a day is queued.
 const NIGHTLY_FROM_HOUR: u32 = 2;
 
+/// The hour of the company's morning from which the day's notification digests are sent.
+const DIGEST_FROM_HOUR: u32 = 8;
+
 /// Work that runs on a schedule: (job kind, period key), in the company's zone, so the nightly
 /// recompute runs at night where the company is and a week starts on its Monday. Every process
 /// runs the scheduler; the dedupe key (kind and period) makes one job per period however many
@@ -193,6 +196,9 @@ fn scheduled(
         if backups {
             due.push((kinds::BACKUP, local.format("%Y-%m-%d").to_string()));
         }
+    }
+    if chrono::Timelike::hour(&local) >= DIGEST_FROM_HOUR {
+        due.push((kinds::NOTIFICATION_DIGEST, local.format("%Y-%m-%d").to_string()));
     }
     due
 }
@@ -246,5 +252,9 @@ mod tests {
             !unconfigured.iter().any(|(kind, _)| *kind == kinds::BACKUP),
             "no folder, no backup"
         );
+        // Digests go out from eight in the morning where the company is.
+        assert!(!night.iter().any(|(kind, _)| *kind == kinds::NOTIFICATION_DIGEST));
+        let morning = kinds_at(at("2026-03-02T00:05:00Z"));
+        assert!(morning.contains(&(kinds::NOTIFICATION_DIGEST, "2026-03-02".to_owned())));
     }
 }

@@ -5,9 +5,15 @@ use super::model::*;
 use crate::{
     audit::repo::{Change, record},
     auth::{model::UserId, server::Authenticated},
-    customers::model::{ContactInput, CustomerId, CustomerInput, CustomerKind, name_key},
+    customers::model::{
+        ContactInput, CustomerId, CustomerInput, CustomerKind, TextMatch, name_key,
+    },
     error::{AppError, FieldError, stored},
     events::{Audience, ServerEvent, Topic, publish},
+    notifications::{
+        model::{EntityType, NotificationKind},
+        service::{Notice, notify},
+    },
     paging::Page,
     pipeline::model::{OpportunityId, OpportunityInput},
     state::AppState,
@@ -83,8 +89,13 @@ pub async fn list(
     before: Option<(DateTime<Utc>, i64)>,
     limit: i64,
 ) -> Result<Page<Lead, (DateTime<Utc>, i64)>, AppError> {
-    let search =
-        filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| format!("%{s}%"));
+    let text = filter.search.as_deref().and_then(TextMatch::of);
+    // The key condition only when the fragment has keys: a generic plan cannot use the index
+    // through an `or` on a parameter.
+    let key_condition = match &text {
+        Some(text) if !text.keys.is_empty() => "and l.search_keys @> $9",
+        _ => "",
+    };
     let sql = format!(
         "select {LEAD_COLUMNS}
          from lead l cross join lead_routing r
@@ -94,7 +105,7 @@ pub async fn list(
            and ($3::bigint is null or l.owner_id = $3)
            and (not $4 or (l.status = 'new' and l.first_contacted_at is null
                 and l.created_at < now() - make_interval(hours => r.follow_up_hours)))
-           and ($5::text is null or l.name ilike $5 or l.company ilike $5 or l.phone ilike $5 or l.email ilike $5)
+           and ($5::text is null or l.search_text like $5) {key_condition}
            and ($6::timestamptz is null or (l.created_at, l.id) < ($6, $7))
          order by l.created_at desc, l.id desc
          limit $8"
@@ -104,10 +115,11 @@ pub async fn list(
         .bind(filter.status.map(LeadStatus::as_str))
         .bind(filter.owner_id.map(|o| o.0))
         .bind(filter.overdue)
-        .bind(search)
+        .bind(text.as_ref().map(|t| &t.pattern))
         .bind(before.map(|b| b.0))
         .bind(before.map(|b| b.1))
         .bind(limit + 1)
+        .bind(text.as_ref().map(|t| &t.keys))
         .fetch_all(pool)
         .await?;
     let leads = rows.into_iter().map(Lead::try_from).collect::<Result<Vec<_>, _>>()?;
@@ -249,9 +261,33 @@ pub async fn create(
         })),
     )
     .await?;
+    notify_owner(&mut tx, id, &valid.name, Some(owner), Some(caller.id())).await?;
     publish_lead(&mut tx, id).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Tells a new lead's owner it is theirs (unless they took it themselves).
+async fn notify_owner(
+    conn: &mut PgConnection,
+    id: LeadId,
+    name: &str,
+    owner: Option<UserId>,
+    by: Option<UserId>,
+) -> Result<(), AppError> {
+    let Some(owner) = owner else { return Ok(()) };
+    let notice = Notice {
+        user: owner,
+        kind: NotificationKind::LeadAssigned,
+        entity_type: EntityType::Lead,
+        entity_id: id.0,
+        title: name.to_owned(),
+        actor: by,
+        excerpt: None,
+        event_key: format!("lead_assigned:{}:{}", id.0, owner.0),
+    };
+    notify(conn, notice).await?;
+    Ok(())
 }
 
 /// Why a web-form submission was not taken.
@@ -307,6 +343,7 @@ pub async fn submit_form(
     }
     let owner = route(&mut tx, valid.region.as_deref()).await.map_err(internal)?;
     let id = insert(&mut tx, &valid, owner, Some(form), client_ip, None).await.map_err(internal)?;
+    notify_owner(&mut tx, id, &valid.name, owner, None).await.map_err(internal)?;
     publish_lead(&mut tx, id).await.map_err(internal)?;
     tx.commit().await.map_err(|e| internal(e.into()))?;
     Ok(Some(id))

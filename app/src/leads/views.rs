@@ -46,7 +46,14 @@ pub fn LeadsPage() -> impl IntoView {
     let i18n = use_i18n();
     let status = RwSignal::new(None::<LeadStatus>);
     let overdue = RwSignal::new(false);
-    let search = RwSignal::new(String::new());
+    // `?search=` opens the list filtered (the global search links a lead this way).
+    let query = leptos_router::hooks::use_query_map();
+    let search = RwSignal::new(query.with_untracked(|q| q.get("search")).unwrap_or_default());
+    Effect::new(move |_| {
+        if let Some(wanted) = query.with(|q| q.get("search")) {
+            search.set(wanted);
+        }
+    });
     let adding = RwSignal::new(false);
     let importing = RwSignal::new(false);
     let changes = use_server_events().changes(Topic::Lead);

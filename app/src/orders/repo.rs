@@ -2,7 +2,7 @@
 
 use super::model::*;
 use crate::{
-    customers::model::{CustomerId, Money},
+    customers::model::{CustomerId, Money, TextMatch},
     error::{AppError, FieldError, violated_constraint},
     paging::Page,
 };
@@ -28,6 +28,40 @@ pub async fn products(pool: &PgPool, include_inactive: bool) -> Result<Vec<Produ
             unit_price: Money { minor: r.unit_price_minor, currency: r.currency },
             active: r.active,
             version: r.version,
+        })
+        .collect())
+}
+
+/// Products, active first, with `text` in the SKU, name or category.
+pub async fn search_products(
+    pool: &PgPool,
+    text: &TextMatch,
+    limit: i64,
+) -> Result<Vec<Product>, AppError> {
+    let key_condition = if text.keys.is_empty() { "" } else { "and search_keys @> $3" };
+    let sql = format!(
+        "select id, sku, external_id, name, category, unit_price_minor, currency, active, version
+         from product where search_text like $1 {key_condition}
+         order by active desc, name, id limit $2"
+    );
+    let rows: Vec<(i64, String, Option<String>, String, Option<String>, i64, String, bool, i32)> =
+        sqlx::query_as(&sql)
+            .bind(&text.pattern)
+            .bind(limit)
+            .bind(&text.keys)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, sku, external_id, name, category, minor, currency, active, version)| Product {
+            id: ProductId(id),
+            sku,
+            external_id,
+            name,
+            category,
+            unit_price: Money { minor, currency },
+            active,
+            version,
         })
         .collect())
 }

@@ -6,9 +6,16 @@ use crate::{
     audit::repo::{Change, record},
     auth::{model::UserId, server::Authenticated},
     customers::timeline::repo::{NewEntry, append},
-    customers::{model::CustomerId, repo as customers},
+    customers::{
+        model::{CustomerId, TextMatch},
+        repo as customers,
+    },
     error::{AppError, FieldError, FieldErrors, stored},
     events::{Audience, ServerEvent, Topic, publish},
+    notifications::{
+        model::{EntityType, NotificationKind},
+        service::{Notice, notify},
+    },
     paging::Page,
     state::AppState,
 };
@@ -416,6 +423,35 @@ pub async fn list(
     Ok(Page::from_overfetch(cards, limit, |c: &Card| (c.expected_close, c.id.0)))
 }
 
+/// Opportunities in scope, open or closed, with `text` in the title or next step, newest first.
+pub async fn search(
+    pool: &PgPool,
+    visible_owners: Option<&[i64]>,
+    text: &TextMatch,
+    limit: i64,
+) -> Result<Vec<Card>, AppError> {
+    // The key condition only when the fragment has keys (see `leads::service::list`).
+    let key_condition = if text.keys.is_empty() { "" } else { "and o.search_keys @> $4" };
+    let sql = format!(
+        "select {CARD_COLUMNS}
+         from opportunity o
+         join customer c on c.id = o.customer_id
+         left join app_user u on u.id = o.owner_id
+         where o.search_text like $1 {key_condition}
+           and ($2::bigint[] is null or o.owner_id = any($2))
+         order by o.id desc
+         limit $3"
+    );
+    let rows: Vec<CardRow> = sqlx::query_as(&sql)
+        .bind(&text.pattern)
+        .bind(visible_owners)
+        .bind(limit)
+        .bind(&text.keys)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Card::from).collect())
+}
+
 /// One card, if the caller may see it (the board refreshes a moved card with this).
 pub async fn card(
     executor: impl PgExecutor<'_>,
@@ -596,11 +632,36 @@ pub async fn create_in(
     .await?;
     record(&mut *conn, caller.actor(), Change::new("create", "opportunity", id.0).after(&data))
         .await?;
+    notify_owner(conn, id, &valid.title, owner, caller.id(), 1).await?;
     let event = opportunity_event(conn, id).await?;
     publish(&mut *conn, &event).await?;
     let customer_event = crate::customers::service::customer_event(conn, valid.customer_id).await?;
     publish(&mut *conn, &customer_event).await?;
     Ok(id)
+}
+
+/// Tells an opportunity's new owner that someone else gave it to them; `version` is the
+/// opportunity's after the write.
+async fn notify_owner(
+    conn: &mut PgConnection,
+    id: OpportunityId,
+    title: &str,
+    owner: UserId,
+    by: UserId,
+    version: i32,
+) -> Result<(), AppError> {
+    let notice = Notice {
+        user: owner,
+        kind: NotificationKind::OpportunityAssigned,
+        entity_type: EntityType::Opportunity,
+        entity_id: id.0,
+        title: title.to_owned(),
+        actor: Some(by),
+        excerpt: None,
+        event_key: format!("opportunity_assigned:{}:{version}", id.0),
+    };
+    notify(conn, notice).await?;
+    Ok(())
 }
 
 /// Creates an opportunity in its own transaction.
@@ -714,6 +775,9 @@ pub async fn update(
         Change::new("update", "opportunity", id.0).before(&before).after(&after),
     )
     .await?;
+    if current.owner_id != Some(owner.0) {
+        notify_owner(&mut tx, id, &valid.title, owner, caller.id(), version + 1).await?;
+    }
     let event = opportunity_event(&mut tx, id).await?;
     publish(&mut *tx, &event).await?;
     let customer_event =

@@ -2,8 +2,6 @@
 //! page, follow-up tickets for detractors, and the results.
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod mail;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -437,7 +437,7 @@ pub async fn deliver(mut ctx: JobContext) -> Result<(), JobError> {
     let Payload { send_id } = ctx.payload()?;
     let pool = ctx.state.pool.clone();
     let settings = ctx.state.settings.clone();
-    let mailer = super::mail::Mailer::from_settings(&settings);
+    let mailer = crate::mail::Mailer::from_settings(&settings);
     let zone = ctx.state.clock.zone(&pool).await;
     let survey_id = sqlx::query_scalar!("select survey_id from survey_send where id = $1", send_id)
         .fetch_optional(&pool)

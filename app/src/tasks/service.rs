@@ -10,6 +10,10 @@ use crate::{
     customers::model::CustomerId,
     error::{AppError, FieldError, stored},
     events::{Audience, ServerEvent, Topic, publish},
+    notifications::{
+        model::{EntityType, NotificationKind},
+        service::{Notice, notify},
+    },
     pipeline::model::OpportunityId,
     state::AppState,
     tickets::model::TicketId,
@@ -227,9 +231,35 @@ pub async fn create(
         "ticket_id": input.ticket_id.map(|t| t.0),
     })))
     .await?;
+    let title = input.title.trim().to_owned();
+    notify_assignee(&mut tx, id, title, assignee, caller.id(), 1).await?;
     publish(&mut *tx, &task_event(id, assignee)).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Tells a task's assignee that someone else gave it to them; `version` is the task's after the
+/// write, so each assignment is notified once.
+async fn notify_assignee(
+    conn: &mut PgConnection,
+    id: TaskId,
+    title: String,
+    assignee: UserId,
+    by: UserId,
+    version: i32,
+) -> Result<(), AppError> {
+    let notice = Notice {
+        user: assignee,
+        kind: NotificationKind::TaskAssigned,
+        entity_type: EntityType::Task,
+        entity_id: id.0,
+        title,
+        actor: Some(by),
+        excerpt: None,
+        event_key: format!("task_assigned:{}:{version}", id.0),
+    };
+    notify(conn, notice).await?;
+    Ok(())
 }
 
 /// Marks a task done; a recurring one comes back `repeat_days` after now. Returns the next
@@ -316,14 +346,26 @@ pub async fn due_unannounced(
 pub async fn remind_due_once(pool: &PgPool) -> Result<usize, AppError> {
     let mut tx = pool.begin().await?;
     let due = sqlx::query!(
-        "update task set reminded_at = now()
-         where done_at is null and deleted_at is null and reminded_at is null and due_at <= now()
-         returning id, assignee_id"
+        r#"update task set reminded_at = now()
+           where done_at is null and deleted_at is null and reminded_at is null and due_at <= now()
+           returning id, assignee_id, title, due_at as "due_at: DateTime<Utc>""#
     )
     .fetch_all(&mut *tx)
     .await?;
     for task in &due {
         publish(&mut *tx, &task_event(TaskId(task.id), UserId(task.assignee_id))).await?;
+        // Kept, and emailed by preference: the reminder reaches people with no tab open.
+        let notice = Notice {
+            user: UserId(task.assignee_id),
+            kind: NotificationKind::TaskDue,
+            entity_type: EntityType::Task,
+            entity_id: task.id,
+            title: task.title.clone(),
+            actor: None,
+            excerpt: None,
+            event_key: format!("task_due:{}:{}", task.id, task.due_at.timestamp()),
+        };
+        notify(&mut tx, notice).await?;
     }
     tx.commit().await?;
     Ok(due.len())
@@ -487,6 +529,8 @@ pub async fn update(
     let mut people = vec![UserId(before.assignee_id)];
     if after.assignee_id != before.assignee_id {
         people.push(assignee);
+        notify_assignee(&mut tx, id, after.title.clone(), assignee, caller.id(), version + 1)
+            .await?;
     }
     publish(&mut *tx, &tasks_event(id, people)).await?;
     tx.commit().await?;

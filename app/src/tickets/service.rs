@@ -9,7 +9,7 @@ use crate::{
         model::{Role, TeamId, UserId},
         server::{Actor, Authenticated},
     },
-    customers::model::CustomerId,
+    customers::model::{CustomerId, TextMatch},
     customers::timeline::repo::{NewEntry, append},
     error::{AppError, FieldError, stored},
     events::{Audience, ServerEvent, Topic, publish},
@@ -17,10 +17,14 @@ use crate::{
         model::kinds as job_kinds,
         queue::{self, NewJob},
     },
+    notifications::{
+        model::{EntityType, NotificationKind},
+        service::{Mentioned, Notice, notify, notify_mentions},
+    },
     state::AppState,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
+use sqlx::{Acquire, PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 
 /// Timeline kinds of the service desk.
 pub mod kinds {
@@ -119,6 +123,35 @@ impl TicketScope {
             query.push(")))");
         }
     }
+}
+
+/// Tells a ticket's new assignee, unless they assigned it to themselves. `version` is the
+/// ticket's version after the write: one notification per assignment.
+async fn notify_assignee(
+    conn: &mut PgConnection,
+    kind: NotificationKind,
+    id: TicketId,
+    subject: &str,
+    assignee: Option<UserId>,
+    actor: Option<UserId>,
+    version: i32,
+) -> Result<(), AppError> {
+    let Some(user) = assignee else { return Ok(()) };
+    notify(
+        conn,
+        Notice {
+            user,
+            kind,
+            entity_type: EntityType::Ticket,
+            entity_id: id.0,
+            title: format!("#{} {subject}", id.0),
+            actor,
+            excerpt: None,
+            event_key: format!("{}:{}:{version}", kind.as_str(), id.0),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 fn ticket_event(id: TicketId, assignee: Option<UserId>) -> ServerEvent {
@@ -318,8 +351,43 @@ pub async fn create_in(
         ),
     )
     .await?;
+    let kind = match survey_answer {
+        Some(_) => NotificationKind::DetractorFollowUp,
+        None => NotificationKind::TicketAssigned,
+    };
+    notify_assignee(conn, kind, id, subject, input.assignee_id, actor.user_id, 1).await?;
     announce(conn, id, input.assignee_id, customer).await?;
     Ok((id, input.assignee_id))
+}
+
+/// Tickets in the caller's scope, open or closed, numbered `number` or with `text` in the
+/// subject, newest first.
+pub async fn search(
+    pool: &PgPool,
+    caller: &Authenticated,
+    number: Option<i64>,
+    text: Option<&TextMatch>,
+    limit: i64,
+) -> Result<Vec<TicketRow>, AppError> {
+    if number.is_none() && text.is_none() {
+        return Ok(vec![]);
+    }
+    let mut query =
+        QueryBuilder::<Postgres>::new(format!("select {ROW_COLUMNS} {ROW_JOINS} where (false"));
+    if let Some(number) = number {
+        query.push(" or t.id = ").push_bind(number);
+    }
+    if let Some(text) = text {
+        query.push(" or (t.search_text like ").push_bind(text.pattern.clone());
+        if !text.keys.is_empty() {
+            query.push(" and t.search_keys @> ").push_bind(text.keys.clone());
+        }
+        query.push(")");
+    }
+    query.push(")");
+    TicketScope::of(caller).push(&mut query);
+    query.push(" order by t.id desc limit ").push_bind(limit);
+    rows(query.build_query_as::<Row>().fetch_all(pool).await?)
 }
 
 /// One page of a queue, in deadline order (the waiting queue in order of pausing).
@@ -505,13 +573,94 @@ pub async fn record_breaches(
     Ok(first.rows_affected() + resolution.rows_affected())
 }
 
+/// Notifies whom a ticket's SLA concerns: once a ticket has used the admin-set share of the time
+/// to its next deadline, and once a breach was recorded. The assignee, or when there is none the
+/// managers of the ticket's team (every manager for a ticket of no team). Each warning and
+/// breach is claimed by one sweep (the row updates), and keyed, so it is notified once.
+pub async fn notify_sla(conn: &mut PgConnection) -> Result<usize, AppError> {
+    let mut tx = conn.begin().await?;
+    let warned = sqlx::query!(
+        r#"with warned as (
+               update ticket t set warned_due_at = t.sla_due_at
+               from company_settings s
+               where t.sla_due_at is not null and t.sla_due_at > now()
+                 and t.warned_due_at is distinct from t.sla_due_at
+                 and now() >= t.sla_due_at
+                     - (t.sla_due_at - t.created_at) * (1 - s.sla_warning_percent / 100.0)
+               returning t.id, t.subject, t.assignee_id, t.team_id, t.sla_due_at)
+           select id as "id!", subject as "subject!", assignee_id, team_id,
+                  sla_due_at as "due!: DateTime<Utc>",
+                  to_char(sla_due_at at time zone company_time_zone(), 'YYYY-MM-DD HH24:MI') as "due_text!"
+           from warned"#
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let breached = sqlx::query!(
+        r#"with claimed as (
+               update sla_breach set notified_at = now()
+               where id in (select id from sla_breach where notified_at is null
+                            for update skip locked)
+               returning ticket_id, kind)
+           select t.id, t.subject, t.assignee_id, t.team_id, c.kind
+           from claimed c join ticket t on t.id = c.ticket_id"#
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut count = 0;
+    let concerned =
+        async |tx: &mut PgConnection, assignee: Option<i64>, team: Option<i64>| match assignee {
+            Some(user) => Ok::<_, AppError>(vec![user]),
+            None => Ok(sqlx::query_scalar!(
+                "select id from app_user where active and role = 'manager'
+                   and ($1::bigint is null or team_id = $1)",
+                team
+            )
+            .fetch_all(&mut *tx)
+            .await?),
+        };
+    for ticket in warned {
+        for user in concerned(&mut tx, ticket.assignee_id, ticket.team_id).await? {
+            let notice = Notice {
+                user: UserId(user),
+                kind: NotificationKind::TicketBreaching,
+                entity_type: EntityType::Ticket,
+                entity_id: ticket.id,
+                title: format!("#{} {}", ticket.id, ticket.subject),
+                actor: None,
+                excerpt: Some(ticket.due_text.clone()),
+                event_key: format!("ticket_breaching:{}:{}", ticket.id, ticket.due.timestamp()),
+            };
+            count += usize::from(notify(&mut tx, notice).await?.is_some());
+        }
+    }
+    for ticket in breached {
+        for user in concerned(&mut tx, ticket.assignee_id, ticket.team_id).await? {
+            let notice = Notice {
+                user: UserId(user),
+                kind: NotificationKind::TicketBreached,
+                entity_type: EntityType::Ticket,
+                entity_id: ticket.id,
+                title: format!("#{} {}", ticket.id, ticket.subject),
+                actor: None,
+                excerpt: None,
+                event_key: format!("ticket_breached:{}:{}", ticket.id, ticket.kind),
+            };
+            count += usize::from(notify(&mut tx, notice).await?.is_some());
+        }
+    }
+    tx.commit().await?;
+    Ok(count)
+}
+
 /// Records breaches every half minute, in every server process (the updates are idempotent).
 pub async fn sweep_breaches(state: AppState) {
     let mut closing = state.events.closing();
     loop {
         let swept = async {
             let mut conn = state.pool.acquire().await?;
-            record_breaches(&mut conn, None).await
+            let recorded = record_breaches(&mut conn, None).await?;
+            notify_sla(&mut conn).await?;
+            Ok::<_, AppError>(recorded)
         };
         match swept.await {
             Ok(0) => {}
@@ -555,15 +704,25 @@ pub async fn reply(
         MessageKind::Customer => None,
         _ => Some(caller.id().0),
     };
-    sqlx::query!(
-        "insert into ticket_message (ticket_id, kind, author_id, body) values ($1, $2, $3, $4)",
+    let message = sqlx::query_scalar!(
+        "insert into ticket_message (ticket_id, kind, author_id, body) values ($1, $2, $3, $4)
+         returning id",
         id.0,
         kind.as_str(),
         author,
         body,
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
+    if kind == MessageKind::Note {
+        let on = Mentioned {
+            entity_type: EntityType::Ticket,
+            entity_id: id.0,
+            title: format!("#{} {}", id.0, ticket.subject),
+            event: format!("ticket_message:{message}"),
+        };
+        notify_mentions(&mut tx, caller.id(), body, on).await?;
+    }
     match kind {
         MessageKind::Reply => {
             sqlx::query!(
@@ -886,6 +1045,9 @@ pub async fn update(
     publish(&mut *tx, &ticket_event(id, edit.assignee_id)).await?;
     if ticket.assignee_id != edit.assignee_id {
         publish(&mut *tx, &ticket_event(id, ticket.assignee_id)).await?;
+        let (kind, version) = (NotificationKind::TicketAssigned, ticket.version + 1);
+        let by = Some(caller.id());
+        notify_assignee(&mut tx, kind, id, &ticket.subject, edit.assignee_id, by, version).await?;
     }
     // Queues and both customers' 360 pages list the ticket.
     publish(&mut *tx, &ticket_event(TicketId(0), None)).await?;
@@ -997,6 +1159,11 @@ pub async fn assign(
         publish(&mut *tx, &ticket_event(*id, Some(assignee))).await?;
         if let Some(previous) = ticket.assignee_id {
             publish(&mut *tx, &ticket_event(*id, Some(previous))).await?;
+        }
+        if ticket.assignee_id != Some(assignee) {
+            let (kind, version) = (NotificationKind::TicketAssigned, ticket.version + 1);
+            let (subject, by) = (&ticket.subject, Some(caller.id()));
+            notify_assignee(&mut tx, kind, *id, subject, Some(assignee), by, version).await?;
         }
         count += 1;
     }

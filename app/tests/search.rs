@@ -1,0 +1,284 @@
+//! The global search against real Postgres: every kind found by the fragments people type
+//! (Chinese names, phone and number fragments, email parts, ticket numbers), and nothing outside
+//! the caller's scope.
+
+use app::{
+    auth::{model::Role, server::Authenticated},
+    customers::{
+        model::{ContactInput, CustomerInput, index_keys},
+        service as customers,
+    },
+    i18n::Locale,
+    leads::{model::LeadInput, service as leads},
+    pipeline::{model::OpportunityInput, service as pipeline},
+    search::{
+        model::{SearchHit, SearchKind},
+        repo::search,
+    },
+    testing::TestDatabase,
+    tickets::{model::TicketInput, service as tickets},
+};
+
+async fn caller(db: &TestDatabase, email: &str, role: Role) -> Authenticated {
+    let id = db.user(email, role, None, "a long enough password").await;
+    db.caller(id).await.unwrap()
+}
+
+async fn found(db: &TestDatabase, who: &Authenticated, query: &str) -> Vec<SearchHit> {
+    search(&db.pool, who, Locale::En, query).await.unwrap()
+}
+
+fn titles(hits: &[SearchHit], kind: SearchKind) -> Vec<&str> {
+    hits.iter().filter(|h| h.kind == kind).map(|h| h.title.as_str()).collect()
+}
+
+#[tokio::test]
+async fn the_sql_search_keys_equal_the_applications() {
+    let db = TestDatabase::new().await;
+    // Leads, opportunities, tickets and products get their keys from the SQL function; the
+    // application computes a search fragment's keys: the two must cut text the same way.
+    let texts = [
+        "上海新华贸易有限公司",
+        "张伟",
+        "王",
+        "Zhang Wei 13800138000",
+        "sales@xinhua-trading.example.cn",
+        "Café Müller GmbH",
+        "ＡＢＣ 全角 ｘｙｚ",
+        "订单 A-2024-0001 退款",
+        "東京 とうきょう カタカナ",
+        "a b c 12 123 1234",
+        "",
+        "  \u{1f}  ",
+    ];
+    for text in texts {
+        let from_sql: Vec<i32> = sqlx::query_scalar("select unnest(search_keys_of($1))")
+            .bind(text)
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(from_sql, index_keys(text), "keys of {text:?}");
+    }
+}
+
+#[tokio::test]
+async fn every_kind_is_found_by_what_people_type_and_only_within_scope() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let admin = caller(&db, "admin@example.cn", Role::Admin).await;
+    let member = caller(&db, "zhou@example.cn", Role::Member).await;
+    let other = caller(&db, "wu@example.cn", Role::Member).await;
+
+    let mine = customers::create(
+        &state,
+        &member,
+        CustomerInput {
+            name: "杭州西湖茶叶有限公司".into(),
+            phone: "0571-8765 4321".into(),
+            email: "tea@xihu.example.cn".into(),
+            owner_id: Some(member.id()),
+            ..Default::default()
+        },
+        vec![ContactInput {
+            name: "林晓梅".into(),
+            phone: "139 1234 5678".into(),
+            is_primary: true,
+            ..Default::default()
+        }],
+    )
+    .await
+    .unwrap();
+    let theirs = customers::create(
+        &state,
+        &other,
+        CustomerInput {
+            name: "杭州龙井茶庄".into(),
+            phone: "0571-1111 2222".into(),
+            owner_id: Some(other.id()),
+            ..Default::default()
+        },
+        vec![],
+    )
+    .await
+    .unwrap();
+    leads::create(
+        &state,
+        &member,
+        LeadInput {
+            name: "Chen Jing".into(),
+            company: "Lakeside Teahouse".into(),
+            email: "chen.jing@lakeside.example".into(),
+            owner_id: Some(member.id()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    leads::create(
+        &state,
+        &other,
+        LeadInput {
+            name: "Lakeside Rival".into(),
+            email: "rival@lakeside.example".into(),
+            owner_id: Some(other.id()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    pipeline::create(
+        &state,
+        &member,
+        OpportunityInput {
+            customer_id: Some(mine),
+            title: "秋季龙井采购".into(),
+            amount: "12000".into(),
+            expected_close: Some(today),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    pipeline::create(
+        &state,
+        &other,
+        OpportunityInput {
+            customer_id: Some(theirs),
+            title: "龙井年度合同".into(),
+            amount: "50000".into(),
+            expected_close: Some(today),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let my_ticket = tickets::create(
+        &state,
+        &member,
+        TicketInput {
+            customer_id: Some(mine),
+            subject: "Leaking teapot lid".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let their_ticket = tickets::create(
+        &state,
+        &other,
+        TicketInput {
+            customer_id: Some(theirs),
+            subject: "Invoice question".into(),
+            assignee_id: Some(other.id()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into product (sku, name, category, unit_price_minor) values
+             ('TEA-LJ-250', '明前龙井 250g', '绿茶', 28800)",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+
+    // A customer by a phone fragment as typed, with punctuation; a contact by a mobile fragment.
+    let hits = found(&db, &member, "8765-43").await;
+    assert_eq!(titles(&hits, SearchKind::Customer), ["杭州西湖茶叶有限公司"]);
+    let hits = found(&db, &member, "1234 567").await;
+    assert_eq!(titles(&hits, SearchKind::Contact), ["林晓梅"]);
+    let contact = hits.iter().find(|h| h.kind == SearchKind::Contact).unwrap();
+    assert_eq!(contact.href.as_deref(), Some(format!("/customers/{}", mine.0).as_str()));
+
+    // Two Chinese characters find customers, opportunities and products, within scope.
+    let hits = found(&db, &member, "龙井").await;
+    assert_eq!(titles(&hits, SearchKind::Opportunity), ["秋季龙井采购"]);
+    assert_eq!(titles(&hits, SearchKind::Product), ["明前龙井 250g"]);
+    assert!(titles(&hits, SearchKind::Customer).is_empty(), "another member's customer: {hits:?}");
+    assert_eq!(
+        hits.iter().find(|h| h.kind == SearchKind::Product).unwrap().href,
+        None,
+        "only admins open the product catalogue"
+    );
+    let hits = found(&db, &admin, "龙井").await;
+    assert_eq!(titles(&hits, SearchKind::Customer), ["杭州龙井茶庄"]);
+    assert_eq!(titles(&hits, SearchKind::Opportunity), ["龙井年度合同", "秋季龙井采购"]);
+    assert_eq!(
+        hits.iter().find(|h| h.kind == SearchKind::Product).unwrap().href.as_deref(),
+        Some("/admin/products")
+    );
+
+    // Latin fragments, case-insensitively, in names, companies and emails.
+    let hits = found(&db, &member, "LAKESIDE").await;
+    assert_eq!(titles(&hits, SearchKind::Lead), ["Chen Jing"]);
+    let hits = found(&db, &member, "jing@lake").await;
+    assert_eq!(titles(&hits, SearchKind::Lead), ["Chen Jing"]);
+
+    // Tickets by number (with or without its mark) and by subject words; another member's
+    // assigned ticket of another's customer is not found even by its exact number.
+    for typed in [format!("#{}", my_ticket.0), my_ticket.0.to_string()] {
+        let hits = found(&db, &member, &typed).await;
+        assert_eq!(
+            titles(&hits, SearchKind::Ticket),
+            [format!("#{} Leaking teapot lid", my_ticket.0)],
+            "{typed}"
+        );
+    }
+    assert_eq!(
+        titles(&found(&db, &member, "teapot").await, SearchKind::Ticket),
+        [format!("#{} Leaking teapot lid", my_ticket.0)]
+    );
+    assert!(
+        titles(&found(&db, &member, &format!("#{}", their_ticket.0)).await, SearchKind::Ticket)
+            .is_empty()
+    );
+    assert_eq!(
+        titles(&found(&db, &admin, &format!("#{}", their_ticket.0)).await, SearchKind::Ticket),
+        [format!("#{} Invoice question", their_ticket.0)]
+    );
+
+    // Nothing typed, nothing found; wildcards are taken literally.
+    assert!(found(&db, &member, "   ").await.is_empty());
+    assert!(found(&db, &admin, "%%%").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_lead_list_searches_through_its_index() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let admin = caller(&db, "admin@example.cn", Role::Admin).await;
+    for (name, company) in
+        [("李雷", "北京光华科技"), ("韩梅梅", "光明乳业"), ("Jim Green", "Green Farm")]
+    {
+        leads::create(
+            &state,
+            &admin,
+            LeadInput {
+                name: name.into(),
+                company: company.into(),
+                phone: "13800000000".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let names = |filter: &str| {
+        let filter =
+            app::leads::model::LeadFilter { search: Some(filter.to_owned()), ..Default::default() };
+        let pool = db.pool.clone();
+        async move {
+            let page = leads::list(&pool, None, &filter, None, 10).await.unwrap();
+            let mut names: Vec<String> = page.items.into_iter().map(|l| l.name).collect();
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(names("光").await, ["李雷", "韩梅梅"]);
+    assert_eq!(names("光华").await, ["李雷"]);
+    assert_eq!(names("green").await, ["Jim Green"]);
+    // Two letters are too short for the index and still found, row by row.
+    assert_eq!(names("ji").await, ["Jim Green"]);
+}
