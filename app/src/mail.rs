@@ -42,4 +42,45 @@ impl Mailer {
             .map_err(|e| e.to_string())?;
         self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
     }
+
+    /// Sends a plain-text email in a conversation: from `from` (the desk's address, replies come
+    /// back to it) with the given Message-ID, answering `in_reply_to` and naming the thread's
+    /// earlier messages in `references`, so mail programs show one thread.
+    pub async fn send_in_thread(&self, email: ThreadedEmail<'_>) -> Result<(), String> {
+        let to =
+            email.to.parse::<Mailbox>().map_err(|e| format!("bad address {}: {e}", email.to))?;
+        let from = match email.from {
+            Some(from) => {
+                from.parse::<Mailbox>().map_err(|e| format!("bad desk address {from}: {e}"))?
+            }
+            None => self.from.clone(),
+        };
+        let mut builder = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(email.subject)
+            .message_id(Some(email.message_id.to_owned()))
+            .header(ContentType::TEXT_PLAIN);
+        if let Some(parent) = email.in_reply_to {
+            builder = builder.in_reply_to(parent.to_owned());
+        }
+        if !email.references.is_empty() {
+            builder = builder.references(email.references.join(" "));
+        }
+        let message = builder.body(email.body).map_err(|e| e.to_string())?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
+/// An email that continues a conversation.
+pub struct ThreadedEmail<'a> {
+    pub to: &'a str,
+    /// The sender when not the configured one (a desk's own address).
+    pub from: Option<&'a str>,
+    pub subject: &'a str,
+    pub body: String,
+    /// `<...@domain>`, angle brackets included.
+    pub message_id: &'a str,
+    pub in_reply_to: Option<&'a str>,
+    pub references: Vec<String>,
 }

@@ -63,6 +63,7 @@ fn handler_for(kind: &str) -> Option<Handler> {
         kinds::NOTIFICATION_EMAIL => {
             Some(|ctx| Box::pin(crate::notifications::service::send_email(ctx)))
         }
+        kinds::TICKET_REPLY_EMAIL => Some(|ctx| Box::pin(crate::tickets::email::send_reply(ctx))),
         kinds::NOTIFICATION_DIGEST => {
             Some(|ctx| Box::pin(crate::notifications::service::send_digests(ctx)))
         }
@@ -73,7 +74,8 @@ fn handler_for(kind: &str) -> Option<Handler> {
 fn standing_loops(state: AppState) -> Vec<BoxFuture<'static, ()>> {
     vec![
         Box::pin(crate::tasks::service::remind_due(state.clone())),
-        Box::pin(crate::tickets::service::sweep_breaches(state)),
+        Box::pin(crate::tickets::service::sweep_breaches(state.clone())),
+        Box::pin(crate::tickets::email::poll_mailbox(state)),
     ]
 }
 

@@ -44,6 +44,12 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The sender of emails.
     pub mail_from: String,
+    /// The service desk's address: replies to tickets are sent from it, and customers write to
+    /// it. None: `mail_from`.
+    pub desk_address: Option<String>,
+    /// The desk's mailbox, polled for customers' emails (`imap://user:password@host:port/INBOX`,
+    /// `imaps://` for TLS); none: nothing is read.
+    pub imap_url: Option<String>,
     /// The site's address as customers reach it, for links in emails.
     pub public_url: String,
     /// Nightly backups and the admin's "back up now"; none: off.
@@ -90,6 +96,8 @@ impl Default for Settings {
             secure_cookies: false,
             smtp_url: None,
             mail_from: "Guanxi <noreply@guanxi.localhost>".to_owned(),
+            desk_address: None,
+            imap_url: None,
             public_url: "http://127.0.0.1:3000".to_owned(),
             backups: None,
         }

@@ -418,3 +418,106 @@ pub async fn started_import(
     .expect("start");
     id
 }
+
+/// A real IMAP server holding one mailbox: Debian's Dovecot (`dovecot-imapd`, which
+/// `./guanxi test` installs), with a private configuration on a free port, stopped on drop.
+/// Tests put customers' emails into it with IMAP APPEND, as a mail server delivering them would.
+pub struct ImapServer {
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+}
+
+impl ImapServer {
+    pub async fn start() -> Self {
+        let dovecot = std::path::Path::new("/usr/sbin/dovecot");
+        assert!(
+            dovecot.exists(),
+            "the IMAP server is missing: install dovecot-imapd (./guanxi test does)"
+        );
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("guanxi-imap-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for sub in ["run", "state", "home"] {
+            std::fs::create_dir_all(dir.join(sub)).expect("the IMAP server's folders");
+        }
+        let (user, password) = ("desk@guanxi.test".to_owned(), "desk-password".to_owned());
+        std::fs::write(dir.join("passwd"), format!("{user}:{{PLAIN}}{password}\n")).unwrap();
+        // Mail is stored as the `dovecot` user (Dovecot refuses root); run as someone else, the
+        // server keeps the mail as that user.
+        let owner = if unsafe_is_root() { "uid=dovecot gid=dovecot" } else { "" };
+        if unsafe_is_root() {
+            let _ = std::process::Command::new("chown")
+                .args(["-R", "dovecot:dovecot"])
+                .arg(dir.join("home"))
+                .status();
+        }
+        let d = dir.display();
+        let config = format!(
+            "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
+             protocols = imap\nlisten = 127.0.0.1\nssl = no\ndisable_plaintext_auth = no\n\
+             auth_mechanisms = plain login\nfirst_valid_uid = 1\n\
+             mail_location = maildir:{d}/home/%u/Maildir\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
+             userdb {{\n  driver = static\n  args = {owner} home={d}/home/%u\n}}\n\
+             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  \
+             inet_listener imaps {{\n    port = 0\n  }}\n}}\n"
+        );
+        std::fs::write(dir.join("dovecot.conf"), config).unwrap();
+        let child = std::process::Command::new(dovecot)
+            .arg("-F")
+            .arg("-c")
+            .arg(dir.join("dovecot.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start Dovecot");
+        let server = ImapServer { port, user, password, child, dir };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let log = std::fs::read_to_string(server.dir.join("dovecot.log")).unwrap_or_default();
+        panic!("Dovecot did not start on port {port}: {log}");
+    }
+
+    /// The URL Guanxi reads the mailbox at.
+    pub fn url(&self) -> String {
+        format!(
+            "imap://{}:{}@127.0.0.1:{}/INBOX",
+            self.user.replace('@', "%40"),
+            self.password,
+            self.port
+        )
+    }
+
+    /// Delivers a raw email into the mailbox.
+    pub async fn deliver(&self, raw: &str) {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
+        let mut client = async_imap::Client::new(tcp);
+        client.read_response().await.unwrap();
+        let mut session =
+            client.login(&self.user, &self.password).await.map_err(|(e, _)| e).unwrap();
+        session
+            .append("INBOX", None, None, raw.replace('\n', "\r\n").replace("\r\r\n", "\r\n"))
+            .await
+            .unwrap();
+        session.logout().await.unwrap();
+    }
+}
+
+fn unsafe_is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+impl Drop for ImapServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -282,3 +282,57 @@ async fn the_lead_list_searches_through_its_index() {
     // Two letters are too short for the index and still found, row by row.
     assert_eq!(names("ji").await, ["Jim Green"]);
 }
+
+#[tokio::test]
+async fn the_ticket_list_finds_closed_tickets_and_lists_the_done_ones_newest_first() {
+    use app::tickets::model::{Queue, TicketStatus};
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let admin = caller(&db, "admin@example.cn", Role::Admin).await;
+    let customer = customers::create(
+        &state,
+        &admin,
+        CustomerInput { name: "工单检索客户".into(), ..Default::default() },
+        vec![],
+    )
+    .await
+    .unwrap();
+    let open = |subject: &'static str| {
+        let (state, admin) = (state.clone(), admin.clone());
+        async move {
+            let input = TicketInput {
+                customer_id: Some(customer),
+                subject: subject.into(),
+                ..Default::default()
+            };
+            tickets::create(&state, &admin, input).await.unwrap()
+        }
+    };
+    let old = open("发票抬头写错了").await;
+    let newer = open("发票没有收到").await;
+    let running = open("发货太慢").await;
+    for id in [old, newer] {
+        let version = tickets::detail(&db.pool, &admin, id).await.unwrap().row.version;
+        tickets::set_status(&state, &admin, id, version, TicketStatus::Resolved).await.unwrap();
+    }
+    let subjects = |queue: Queue, search: Option<String>| {
+        let (pool, admin) = (db.pool.clone(), admin.clone());
+        async move {
+            let search = search.as_deref();
+            let page =
+                tickets::queue_or_search(&pool, &admin, queue, search, None, 50).await.unwrap();
+            page.items.into_iter().map(|t| t.subject).collect::<Vec<_>>()
+        }
+    };
+    // A search looks through every ticket, closed ones too, whatever queue is chosen.
+    let search = |text: &str| Some(text.to_owned());
+    assert_eq!(subjects(Queue::Mine, search("发票")).await, ["发票没有收到", "发票抬头写错了"]);
+    assert_eq!(
+        subjects(Queue::Mine, search("发")).await,
+        ["发货太慢", "发票没有收到", "发票抬头写错了"]
+    );
+    assert_eq!(subjects(Queue::Done, Some(format!("#{}", running.0))).await, ["发货太慢"]);
+    // The done list: resolved and closed, newest first; the open queue does not hold them.
+    assert_eq!(subjects(Queue::Done, None).await, ["发票没有收到", "发票抬头写错了"]);
+    assert_eq!(subjects(Queue::AllOpen, None).await, ["发货太慢"]);
+}

@@ -29,6 +29,10 @@ pub struct Config {
     /// The SMTP server survey emails go through.
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    /// The service desk's address (replies to tickets come from it).
+    pub desk_address: Option<String>,
+    /// The desk's mailbox, read for customers' emails.
+    pub imap_url: Option<String>,
     /// When set, `/metrics` answers a request bearing this token from anywhere; otherwise only
     /// callers on this machine.
     pub metrics_token: Option<String>,
@@ -109,6 +113,8 @@ impl Config {
             db_max_connections: vars.number("GUANXI_DB_MAX_CONNECTIONS", 20)?,
             smtp_url: var("GUANXI_SMTP_URL"),
             mail_from: var("GUANXI_MAIL_FROM"),
+            desk_address: var("GUANXI_DESK_ADDRESS"),
+            imap_url: var("GUANXI_IMAP_URL"),
             metrics_token: var("GUANXI_METRICS_TOKEN"),
             backup_dir: var("GUANXI_BACKUP_DIR").map(PathBuf::from),
             backup_keep: vars.number("GUANXI_BACKUP_KEEP", 14usize)?.max(1),

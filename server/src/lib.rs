@@ -150,6 +150,8 @@ pub fn settings(config: &Config, database_url: Option<&str>) -> app::state::Sett
             .mail_from
             .clone()
             .unwrap_or_else(|| app::state::Settings::default().mail_from),
+        desk_address: config.desk_address.clone(),
+        imap_url: config.imap_url.clone(),
         // Links in emails point where customers reach the site.
         public_url: config
             .public_origin

@@ -320,6 +320,7 @@ fn entries(w: &World) -> Vec<Entry> {
         ),
         entry(Member, No, ListJobs { before_id: None }),
         entry(Member, No, GlobalSearch { query: "张".into() }),
+        entry(Admin, No, GetMailboxHealth {}),
         entry(Member, No, MyNotifications { before: None }),
         entry(Member, No, MarkNotificationsRead { ids: None }),
         entry(Member, No, MyNotificationPreferences {}),
@@ -703,7 +704,7 @@ fn entries(w: &World) -> Vec<Entry> {
         entry(Admin, No, RestoreTask { id: w.task }),
         entry(Member, No, GetDueReminders {}),
         // Service desk.
-        entry(Member, No, ListQueue { queue: Queue::AllOpen, after: None }),
+        entry(Member, No, ListQueue { queue: Queue::AllOpen, search: None, after: None }),
         entry(Member, West, GetTicket { id: w.ticket }),
         entry(
             Member,

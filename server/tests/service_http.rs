@@ -62,7 +62,7 @@ async fn service_refuses_lesser_roles_and_ids_do_not_cross_teams() {
     }
     // Signed out: refused, never data.
     let stranger = server.browser();
-    let queue = ListQueue { queue: Queue::AllOpen, after: None };
+    let queue = ListQueue { queue: Queue::AllOpen, search: None, after: None };
     assert_eq!(app_error(stranger.call(&queue).await).await.0, StatusCode::UNAUTHORIZED);
 
     // Bob's ticket: Alice gets "not found" whatever id she sends.

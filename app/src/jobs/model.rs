@@ -95,6 +95,8 @@ pub mod kinds {
         NOTIFICATION_EMAIL = "notification_email";
         /// Emails each user who asked for a digest what waited for it.
         NOTIFICATION_DIGEST = "notification_digest";
+        /// Emails a ticket reply to the customer (`{"message": id}`).
+        TICKET_REPLY_EMAIL = "ticket_reply_email";
     }
     /// Test-only kinds: a handler that panics, and one that works until it is stopped.
     #[cfg(feature = "testing")]

@@ -38,19 +38,6 @@ pub struct SearchHit {
 /// Results per kind shown at most; a "see all" link leads to the kind's own list where it has one.
 pub const HITS_PER_KIND: i64 = 5;
 
-/// A ticket number as typed: `#123`, `123` or `T-123`.
-pub fn ticket_number(raw: &str) -> Option<i64> {
-    let trimmed = raw.trim();
-    let digits = trimmed
-        .strip_prefix('#')
-        .or_else(|| trimmed.strip_prefix("T-"))
-        .or_else(|| trimmed.strip_prefix("t-"))
-        .unwrap_or(trimmed);
-    (!digits.is_empty() && digits.len() <= 18 && digits.chars().all(|c| c.is_ascii_digit()))
-        .then(|| digits.parse().ok())
-        .flatten()
-}
-
 /// Joins the non-empty parts of a detail line.
 pub fn detail_line<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
     parts
@@ -65,16 +52,6 @@ pub fn detail_line<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ticket_numbers_are_read_with_or_without_their_mark() {
-        assert_eq!(ticket_number("#42"), Some(42));
-        assert_eq!(ticket_number(" 42 "), Some(42));
-        assert_eq!(ticket_number("T-42"), Some(42));
-        assert_eq!(ticket_number("#"), None);
-        assert_eq!(ticket_number("42a"), None);
-        assert_eq!(ticket_number("99999999999999999999"), None);
-    }
 
     #[test]
     fn detail_lines_skip_missing_and_blank_parts() {

@@ -1,7 +1,8 @@
 //! The global search's reads: one statement per kind, run side by side, each through the index
 //! its area keeps (`search_keys`) and each within the caller's scope as that area defines it.
 
-use super::model::{HITS_PER_KIND, SearchHit, SearchKind, detail_line, ticket_number};
+use super::model::{HITS_PER_KIND, SearchHit, SearchKind, detail_line};
+use crate::tickets::model::ticket_number;
 use crate::{
     auth::{model::Role, server::Authenticated},
     customers::model::{CustomerFilter, TextMatch},
@@ -161,8 +162,9 @@ async fn tickets(
     text: &TextMatch,
     locale: Locale,
 ) -> Result<Vec<SearchHit>, AppError> {
-    let rows =
-        crate::tickets::service::search(pool, caller, number, Some(text), HITS_PER_KIND).await?;
+    let search =
+        crate::tickets::service::TicketSearch { number, text: Some(text), done_only: false };
+    let rows = crate::tickets::service::browse(pool, caller, search, None, HITS_PER_KIND).await?;
     Ok(rows
         .into_iter()
         .map(|t| SearchHit {

@@ -118,6 +118,11 @@ fn SearchPanel(open: RwSignal<bool>) -> impl IntoView {
                     ev.prevent_default();
                     active.update(|a| *a = (*a + count - 1) % count);
                 }
+                // A search field's own Escape only clears it; here it closes the dialog.
+                "Escape" => {
+                    ev.prevent_default();
+                    open.set(false);
+                }
                 "Enter" => {
                     ev.prevent_default();
                     if let Some(hit) =
@@ -141,7 +146,7 @@ fn SearchPanel(open: RwSignal<bool>) -> impl IntoView {
             Some(crate::i18n::error_text(&error, i18n.locale()))
         } else if hits.with(Vec::is_empty) && searching.value().with(|v| v.is_some()) {
             let short = crate::customers::model::query_keys(&query).is_empty()
-                && crate::search::model::ticket_number(&query).is_none();
+                && crate::tickets::model::ticket_number(&query).is_none();
             Some(if short {
                 i18n.text(SearchText::TooShort).to_owned()
             } else {

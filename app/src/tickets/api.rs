@@ -12,16 +12,19 @@ fn caller(
     Ok((crate::auth::server::require(role)?, crate::state::AppState::from_context()?))
 }
 
-/// One page of a queue, continuing after `after`.
+/// One page of a queue, or of the tickets matching `search` (closed ones too), continuing
+/// after `after`.
 ///
 /// Any signed-in user (their scope applies). Errors: `Unauthorized`.
 #[server(input = Json)]
 pub async fn list_queue(
     queue: Queue,
+    search: Option<String>,
     after: Option<QueueCursor>,
 ) -> Result<Page<TicketRow, QueueCursor>, AppError> {
     let (caller, state) = caller(crate::auth::model::Role::Member)?;
-    super::service::queue(&state.pool, &caller, queue, after, crate::paging::DEFAULT_PAGE_SIZE)
+    let limit = crate::paging::DEFAULT_PAGE_SIZE;
+    super::service::queue_or_search(&state.pool, &caller, queue, search.as_deref(), after, limit)
         .await
 }
 
@@ -131,6 +134,17 @@ pub async fn get_service_report(days: i32) -> Result<ServiceReport, AppError> {
 pub async fn get_service_settings() -> Result<ServiceSettings, AppError> {
     let (_, state) = caller(crate::auth::model::Role::Admin)?;
     super::service::settings(&state.pool).await
+}
+
+/// The health line of the service mailbox: last read, counts, last error, emails to triage.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`.
+#[server(input = Json)]
+pub async fn get_mailbox_health() -> Result<MailboxHealth, AppError> {
+    let (_, state) = caller(crate::auth::model::Role::Admin)?;
+    let mut health = super::email::mailbox_health(&state.pool).await?;
+    health.configured = state.settings.imap_url.is_some();
+    Ok(health)
 }
 
 /// Saves business hours and SLA policies.

@@ -2,6 +2,8 @@
 //! claiming and assignment, and the service quality report.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod email;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod service;

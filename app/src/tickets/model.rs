@@ -109,11 +109,26 @@ pub enum Queue {
     Waiting,
     /// Every running ticket in my scope.
     AllOpen,
+    /// Resolved and closed tickets in my scope, newest first.
+    Done,
 }
 text_enum!(Queue {
     Mine => "mine", Unassigned => "unassigned", Team => "team", BreachingSoon => "breaching",
-    Waiting => "waiting", AllOpen => "all",
+    Waiting => "waiting", AllOpen => "all", Done => "done",
 });
+
+/// A ticket number as typed: `#123`, `123` or `T-123`.
+pub fn ticket_number(raw: &str) -> Option<i64> {
+    let trimmed = raw.trim();
+    let digits = trimmed
+        .strip_prefix('#')
+        .or_else(|| trimmed.strip_prefix("T-"))
+        .or_else(|| trimmed.strip_prefix("t-"))
+        .unwrap_or(trimmed);
+    (!digits.is_empty() && digits.len() <= 18 && digits.chars().all(|c| c.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
 
 /// Where the next page of a queue starts: the sort time (deadline, or pause time) and the id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,6 +199,42 @@ pub struct TicketMessage {
     pub author_name: Option<String>,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    /// A reply's email: queued, sent or failed (with why); none when not emailed.
+    #[serde(default)]
+    pub email_status: Option<EmailStatus>,
+    #[serde(default)]
+    pub email_error: Option<String>,
+    /// The sender of a customer's email.
+    #[serde(default)]
+    pub email_from: Option<String>,
+    /// Files that came with a customer's email: (name, content type, bytes).
+    #[serde(default)]
+    pub attachments: Vec<(String, String, i32)>,
+}
+
+/// Where a reply's email stands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailStatus {
+    Queued,
+    Sent,
+    Failed,
+}
+text_enum!(EmailStatus { Queued => "queued", Sent => "sent", Failed => "failed" });
+
+/// The health line of the desk's mailbox, for admins.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxHealth {
+    /// Whether a mailbox is configured (`GUANXI_IMAP_URL`).
+    pub configured: bool,
+    pub last_poll_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub fetched: i64,
+    pub imported: i64,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// Emails from unknown senders waiting for an agent.
+    pub awaiting_triage: i64,
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -525,6 +576,16 @@ mod tests {
     }
 
     #[cfg(feature = "ssr")]
+    #[test]
+    fn ticket_numbers_are_read_with_or_without_their_mark() {
+        assert_eq!(ticket_number("#42"), Some(42));
+        assert_eq!(ticket_number(" 42 "), Some(42));
+        assert_eq!(ticket_number("T-42"), Some(42));
+        assert_eq!(ticket_number("#"), None);
+        assert_eq!(ticket_number("42a"), None);
+        assert_eq!(ticket_number("99999999999999999999"), None);
+    }
+
     #[test]
     fn a_moved_deadline_keeps_the_time_pauses_added() {
         let calendar = BusinessCalendar::default();

@@ -179,6 +179,66 @@ async fn announce(
     publish(&mut *conn, &event).await
 }
 
+/// Tells the ticket's viewers that its conversation changed (an email sent or received).
+pub async fn announce_message(pool: &PgPool, id: TicketId) -> Result<(), AppError> {
+    let mut conn = pool.acquire().await?;
+    let row = sqlx::query!("select assignee_id, customer_id from ticket where id = $1", id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    announce(&mut conn, id, row.assignee_id.map(UserId), CustomerId(row.customer_id)).await
+}
+
+/// The customer wrote (an email in) on a ticket that was `status`: a clock waiting on them runs
+/// again; a resolved ticket is reopened with a new resolution deadline.
+pub async fn customer_wrote(
+    conn: &mut PgConnection,
+    id: TicketId,
+    status: TicketStatus,
+) -> Result<(), AppError> {
+    match status {
+        TicketStatus::Waiting => resume(conn, id, TicketStatus::Open).await,
+        TicketStatus::Resolved => {
+            let due = reopened_deadline(conn, id).await?;
+            sqlx::query!(
+                "update ticket set status = 'reopened', resolved_at = null,
+                     reopen_count = reopen_count + 1, resolution_due = $2,
+                     resolution_breached = false, updated_at = now(), version = version + 1
+                 where id = $1",
+                id.0,
+                due as _,
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+        _ => {
+            sqlx::query!(
+                "update ticket set updated_at = now(), version = version + 1 where id = $1",
+                id.0
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+    }
+}
+
+/// A reopened ticket's new resolution deadline: its policy's time from now.
+async fn reopened_deadline(
+    conn: &mut PgConnection,
+    id: TicketId,
+) -> Result<DateTime<Utc>, AppError> {
+    let (minutes, business_hours) = sqlx::query!(
+        "select p.resolution_minutes, p.business_hours from ticket t
+         join sla_policy p on p.id = t.sla_policy_id where t.id = $1",
+        id.0,
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .map_or((1440, true), |p| (p.resolution_minutes, p.business_hours));
+    Ok(calendar(conn).await?.deadline(Utc::now(), minutes as i64, business_hours))
+}
+
 /// The desk's business hours.
 pub async fn calendar(conn: &mut PgConnection) -> Result<BusinessCalendar, AppError> {
     let row = sqlx::query!(
@@ -360,34 +420,86 @@ pub async fn create_in(
     Ok((id, input.assignee_id))
 }
 
-/// Tickets in the caller's scope, open or closed, numbered `number` or with `text` in the
-/// subject, newest first.
-pub async fn search(
+/// What a look through every ticket in scope (not one queue) asks for.
+#[derive(Clone, Copy, Default)]
+pub struct TicketSearch<'a> {
+    /// The ticket numbered this, beside those matching `text`.
+    pub number: Option<i64>,
+    pub text: Option<&'a TextMatch>,
+    /// Only resolved and closed tickets.
+    pub done_only: bool,
+}
+
+/// Tickets in the caller's scope, open or closed, as `search` says, newest first, before the
+/// ticket `before` (the next page).
+pub async fn browse(
     pool: &PgPool,
     caller: &Authenticated,
-    number: Option<i64>,
-    text: Option<&TextMatch>,
+    search: TicketSearch<'_>,
+    before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<TicketRow>, AppError> {
-    if number.is_none() && text.is_none() {
-        return Ok(vec![]);
-    }
     let mut query =
-        QueryBuilder::<Postgres>::new(format!("select {ROW_COLUMNS} {ROW_JOINS} where (false"));
-    if let Some(number) = number {
-        query.push(" or t.id = ").push_bind(number);
-    }
-    if let Some(text) = text {
-        query.push(" or (t.search_text like ").push_bind(text.pattern.clone());
-        if !text.keys.is_empty() {
-            query.push(" and t.search_keys @> ").push_bind(text.keys.clone());
+        QueryBuilder::<Postgres>::new(format!("select {ROW_COLUMNS} {ROW_JOINS} where true"));
+    if search.number.is_some() || search.text.is_some() {
+        query.push(" and (false");
+        if let Some(number) = search.number {
+            query.push(" or t.id = ").push_bind(number);
+        }
+        if let Some(text) = search.text {
+            query.push(" or (t.search_text like ").push_bind(text.pattern.clone());
+            if !text.keys.is_empty() {
+                query.push(" and t.search_keys @> ").push_bind(text.keys.clone());
+            }
+            query.push(")");
         }
         query.push(")");
     }
-    query.push(")");
+    if search.done_only {
+        query.push(" and t.status in ('resolved', 'closed')");
+    }
+    if let Some(before) = before {
+        query.push(" and t.id < ").push_bind(before);
+    }
     TicketScope::of(caller).push(&mut query);
     query.push(" order by t.id desc limit ").push_bind(limit);
     rows(query.build_query_as::<Row>().fetch_all(pool).await?)
+}
+
+/// One page of `queue`, or, when `search` holds a number or text, of every ticket in scope
+/// that matches it (closed ones too), newest first. The done list is newest first as well.
+pub async fn queue_or_search(
+    pool: &PgPool,
+    caller: &Authenticated,
+    queue: Queue,
+    search: Option<&str>,
+    after: Option<QueueCursor>,
+    limit: i64,
+) -> Result<crate::paging::Page<TicketRow, QueueCursor>, AppError> {
+    let text = search.and_then(TextMatch::of);
+    if text.is_none() && queue != Queue::Done {
+        return self::queue(pool, caller, queue, after, limit).await;
+    }
+    newest_first(pool, caller, search, text.as_ref(), after, limit).await
+}
+
+/// A page of the tickets matching `search` (the done ones when there is none), newest first.
+async fn newest_first(
+    pool: &PgPool,
+    caller: &Authenticated,
+    search: Option<&str>,
+    text: Option<&TextMatch>,
+    after: Option<QueueCursor>,
+    limit: i64,
+) -> Result<crate::paging::Page<TicketRow, QueueCursor>, AppError> {
+    let look =
+        TicketSearch { number: search.and_then(ticket_number), text, done_only: text.is_none() };
+    let before = after.map(|cursor| cursor.id.0);
+    let found = browse(pool, caller, look, before, limit + 1).await?;
+    Ok(crate::paging::Page::from_overfetch(found, limit, |t: &TicketRow| QueueCursor {
+        at: t.created_at,
+        id: t.id,
+    }))
 }
 
 /// One page of a queue, in deadline order (the waiting queue in order of pausing).
@@ -426,6 +538,7 @@ pub async fn queue(
         Queue::AllOpen => {
             query.push("t.sla_due_at is not null");
         }
+        Queue::Done => return newest_first(pool, caller, None, None, after, limit).await,
     }
     TicketScope::of(caller).push(&mut query);
     if let Some(cursor) = &after {
@@ -503,7 +616,11 @@ pub async fn detail(
     .await?;
     let messages = sqlx::query!(
         r#"select m.id, m.kind, u.display_name as "author_name?", m.body,
-                m.created_at as "created_at: DateTime<Utc>"
+                m.created_at as "created_at: DateTime<Utc>", m.email_status, m.email_error,
+                m.email_from,
+                coalesce((select json_agg(json_build_array(a.file_name, a.content_type, a.size_bytes)
+                                          order by a.id)
+                          from ticket_attachment a where a.message_id = m.id), '[]') as "attachments!"
          from ticket_message m
          left join app_user u on u.id = m.author_id
          where m.ticket_id = $1 order by m.id limit 500"#,
@@ -534,6 +651,16 @@ pub async fn detail(
                     author_name: m.author_name,
                     body: m.body,
                     created_at: m.created_at,
+                    email_status: m
+                        .email_status
+                        .as_deref()
+                        .map(EmailStatus::parse)
+                        .transpose()
+                        .map_err(|e| AppError::internal(format!("{e:?}")))?,
+                    email_error: m.email_error,
+                    email_from: m.email_from,
+                    attachments: serde_json::from_value(m.attachments)
+                        .map_err(AppError::internal)?,
                 })
             })
             .collect::<Result<_, AppError>>()?,
@@ -714,6 +841,9 @@ pub async fn reply(
     )
     .fetch_one(&mut *tx)
     .await?;
+    if kind == MessageKind::Reply {
+        super::email::queue_reply(&mut tx, id, message).await?;
+    }
     if kind == MessageKind::Note {
         let on = Mentioned {
             entity_type: EntityType::Ticket,
@@ -815,15 +945,7 @@ pub async fn set_status(
         resume(&mut tx, id, to).await?;
     } else {
         let restart = if to == TicketStatus::Reopened {
-            let (minutes, business_hours) = sqlx::query!(
-                "select p.resolution_minutes, p.business_hours from ticket t
-                 join sla_policy p on p.id = t.sla_policy_id where t.id = $1",
-                id.0,
-            )
-            .fetch_optional(&mut *tx)
-            .await?
-            .map_or((1440, true), |p| (p.resolution_minutes, p.business_hours));
-            Some(calendar(&mut tx).await?.deadline(Utc::now(), minutes as i64, business_hours))
+            Some(reopened_deadline(&mut tx, id).await?)
         } else {
             None
         };

@@ -66,6 +66,7 @@ fn queue_label(queue: Queue) -> TicketText {
         Queue::BreachingSoon => TicketText::QueueBreaching,
         Queue::Waiting => TicketText::QueueWaiting,
         Queue::AllOpen => TicketText::QueueAll,
+        Queue::Done => TicketText::QueueDone,
     }
 }
 
@@ -142,9 +143,14 @@ pub fn TicketsPage() -> impl IntoView {
     let selected = RwSignal::new(Vec::<TicketId>::new());
     let assignee = RwSignal::new(String::new());
     let now = use_clock();
+    // What is typed, and (after a pause) what is searched for.
+    let typed = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
     let pages = PagedList::new(
-        move || (queue.get(), changes.get(), local.get()),
-        |(queue, _, _), after| list_queue(queue, after),
+        move || (queue.get(), search.get(), changes.get(), local.get()),
+        |(queue, search, _, _), after| {
+            list_queue(queue, Some(search).filter(|s| !s.trim().is_empty()), after)
+        },
     );
     let agents = Resource::new(|| (), |_| list_agents());
     let is_manager = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
@@ -187,10 +193,28 @@ pub fn TicketsPage() -> impl IntoView {
             <Show when=move || creating.get()>
                 <TicketForm customer=None on_done=Callback::new(move |_| { creating.set(false); local.update(|v| *v += 1); })/>
             </Show>
-            <div class="tabs" role="tablist">
-                {[Queue::Mine, Queue::Unassigned, Queue::Team, Queue::BreachingSoon, Queue::Waiting, Queue::AllOpen].into_iter().map(|q| view! {
+            <input
+                type="search"
+                class="search-input"
+                name="ticket_search"
+                data-testid="ticket-search"
+                aria-label=move || i18n.text(TicketText::SearchTickets)
+                placeholder=move || i18n.text(TicketText::SearchTickets)
+                prop:value=move || typed.get()
+                on:input=move |ev| {
+                    let value = event_target_value(&ev);
+                    typed.set(value.clone());
+                    // The page may be gone when the pause ends (the user navigated away).
+                    set_timeout(move || if typed.try_get_untracked().is_some_and(|now| now == value) { search.try_set(value); }, std::time::Duration::from_millis(300));
+                }
+            />
+            <Show when=move || search.with(|s| !s.trim().is_empty())>
+                <p class="muted" role="status">{i18n.t(TicketText::SearchingAll)}</p>
+            </Show>
+            <div class="tabs" role="tablist" class:dimmed=move || search.with(|s| !s.trim().is_empty())>
+                {[Queue::Mine, Queue::Unassigned, Queue::Team, Queue::BreachingSoon, Queue::Waiting, Queue::AllOpen, Queue::Done].into_iter().map(|q| view! {
                     <button type="button" role="tab" class="tab" data-queue=q.as_str() aria-selected=move || (queue.get() == q).to_string()
-                        on:click=move |_| { selected.set(Vec::new()); queue.set(q); }>
+                        on:click=move |_| { selected.set(Vec::new()); typed.set(String::new()); search.set(String::new()); queue.set(q); }>
                         {move || queue_label(q).text(i18n.locale())}
                     </button>
                 }).collect_view()}
@@ -535,6 +559,19 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
                                                         {(kind == MessageKind::Note).then(|| view! { <span class="badge">{i18n.t(TicketText::NoteBadge)}</span> })}
                                                         {(kind == MessageKind::Change).then(|| view! { <span class="badge">{i18n.t(TicketText::ChangeBadge)}</span> })}
                                                         " · "<Timestamp at=m.created_at/>
+                                                        {m.email_from.clone().map(|address| view! {
+                                                            " · "<span data-testid="email-from">{move || fill(i18n.text(TicketText::EmailFrom), &[("address", &address)])}</span>
+                                                        })}
+                                                        {m.email_status.map(|status| {
+                                                            let error = m.email_error.clone().unwrap_or_default();
+                                                            view! {
+                                                                " · "<span class=format!("email-status email-{}", status.as_str()) data-testid="email-status">{move || match status {
+                                                                    EmailStatus::Queued => i18n.text(TicketText::EmailQueued).to_owned(),
+                                                                    EmailStatus::Sent => i18n.text(TicketText::EmailSent).to_owned(),
+                                                                    EmailStatus::Failed => fill(i18n.text(TicketText::EmailFailed), &[("reason", &error)]),
+                                                                }}</span>
+                                                            }
+                                                        })}
                                                     </div>
                                                     {if kind == MessageKind::Change {
                                                         let body = m.body.clone();
@@ -542,6 +579,13 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
                                                     } else {
                                                         view! { <p class="message-body">{m.body.clone()}</p> }.into_any()
                                                     }}
+                                                    {(!m.attachments.is_empty()).then(|| view! {
+                                                        <ul class="attachments muted small" aria-label=move || i18n.text(TicketText::Attachments)>
+                                                            {m.attachments.iter().map(|(name, kind, bytes)| view! {
+                                                                <li>"📎 "{name.clone()}" ("{kind.clone()}", "{format!("{:.1} KB", *bytes as f64 / 1024.0)}")"</li>
+                                                            }).collect_view()}
+                                                        </ul>
+                                                    })}
                                                 </li>
                                             }
                                         }).collect_view()}
@@ -816,7 +860,37 @@ pub fn ServiceSettingsPage() -> impl IntoView {
             <ResourceView resource=settings let:settings>
                 <ServiceSettingsForm settings/>
             </ResourceView>
+            <MailboxHealthCard/>
         </section>
+    }
+}
+
+/// The service mailbox's health line.
+#[component]
+fn MailboxHealthCard() -> impl IntoView {
+    let i18n = use_i18n();
+    let health = Resource::new(|| (), |_| get_mailbox_health());
+    view! {
+        <div class="card" data-testid="mailbox-health">
+            <h2>{i18n.t(TicketText::MailboxTitle)}</h2>
+            <ResourceView resource=health let:health>
+                {if health.configured {
+                    view! {
+                        <dl class="facts">
+                            <div><dt>{i18n.t(TicketText::MailboxLastPoll)}</dt><dd>{health.last_poll_at.map(|at| view! { <Timestamp at/> })}</dd></div>
+                            <div><dt>{i18n.t(TicketText::MailboxFetched)}</dt><dd data-testid="mailbox-fetched">{health.fetched}</dd></div>
+                            <div><dt>{i18n.t(TicketText::MailboxImported)}</dt><dd data-testid="mailbox-imported">{health.imported}</dd></div>
+                            <div><dt>{i18n.t(TicketText::MailboxTriage)}</dt><dd>{health.awaiting_triage}</dd></div>
+                            {health.last_error.clone().map(|error| view! {
+                                <div><dt>{i18n.t(TicketText::MailboxLastError)}</dt><dd class="error-text">{error}" "{health.last_error_at.map(|at| view! { <Timestamp at/> })}</dd></div>
+                            })}
+                        </dl>
+                    }.into_any()
+                } else {
+                    view! { <p class="muted">{i18n.t(TicketText::MailboxNotConfigured)}</p> }.into_any()
+                }}
+            </ResourceView>
+        </div>
     }
 }
 

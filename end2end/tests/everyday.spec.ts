@@ -1,0 +1,139 @@
+// Everyday tools in the top bar: Ctrl+K finds a ticket by its number and a customer by a phone
+// fragment from any page; a manager assigns a ticket and the assignee's bell, open in another
+// browser, counts it live while the email arrives at the SMTP sink.
+import { expect, test } from "../support/fixtures";
+import { mailApi } from "../support/global-setup";
+import { ADMIN, MANAGER, MEMBER, hydrated, screenshot, signIn, sql } from "../support/helpers";
+
+test("Ctrl+K finds a ticket by its number and a customer by a phone fragment", async ({ page }) => {
+  const [ticket] = await sql<{ id: string; subject: string }>(
+    "select id::text as id, subject from ticket order by id desc limit 1",
+  );
+  // A phone whose seven middle digits belong to that customer alone.
+  const [customer] = await sql<{ id: string; name: string; fragment: string }>(
+    `select c.id::text as id, c.name, substr(c.phone_normalized, 3, 7) as fragment from customer c
+     where c.deleted_at is null and length(c.phone_normalized) = 11
+       and (select count(*) from customer o
+            where o.search_text like '%' || substr(c.phone_normalized, 3, 7) || '%') = 1
+     order by c.id limit 1`,
+  );
+  await signIn(page, ADMIN);
+  await page.goto("/pipeline");
+  await hydrated(page);
+
+  // From the keyboard, on a page that has nothing to do with tickets.
+  await page.keyboard.press("Control+k");
+  const dialog = page.getByRole("dialog", { name: "全局搜索" });
+  await expect(dialog).toBeVisible();
+  const input = dialog.getByRole("combobox");
+  await expect(input).toBeFocused();
+  await input.fill(`#${ticket.id}`);
+  const hit = dialog.getByRole("option", { name: new RegExp(`#${ticket.id} `) });
+  await expect(hit).toContainText(ticket.subject);
+  await expect(dialog.locator(".search-kind").first()).toHaveText("工单");
+  await screenshot(page, "43-search-ticket-number");
+  await input.press("Enter");
+  await page.waitForURL(`**/tickets/${ticket.id}`);
+  await expect(page.locator("h1")).toContainText(ticket.subject);
+
+  // Typed as people say a phone number, with a space.
+  await page.keyboard.press("Control+k");
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("combobox").fill(`${customer.fragment.slice(0, 3)} ${customer.fragment.slice(3)}`);
+  const found = dialog.getByRole("option").filter({ hasText: customer.name }).first();
+  await expect(found).toBeVisible();
+  await expect(dialog.locator(".search-kind").first()).toHaveText("客户");
+  await screenshot(page, "44-search-phone");
+  await found.click();
+  await page.waitForURL(`**/customers/${customer.id}`);
+  await expect(page.locator("h1")).toContainText(customer.name);
+
+  // Only the mark of a ticket number so far: what is needed is said, not an empty list.
+  await page.keyboard.press("Control+k");
+  await dialog.getByRole("combobox").fill("#");
+  await expect(dialog.getByRole("status")).toHaveText("请输入至少 1 个汉字，或 3 个字母、4 位数字");
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+});
+
+test("a manager assigns a ticket: the assignee's bell counts it live and the email arrives", async ({ page, browser }) => {
+  // An open ticket of the manager's team that is not the member's yet.
+  const [ticket] = await sql<{ id: string; subject: string }>(
+    `select t.id::text as id, t.subject from ticket t
+     join customer c on c.id = t.customer_id
+     join app_user o on o.id = c.owner_id
+     where o.team_id = (select team_id from app_user where email = $1)
+       and t.status in ('new', 'open')
+       and t.assignee_id is distinct from (select id from app_user where email = $2)
+     order by t.id desc limit 1`,
+    [MANAGER, MEMBER],
+  );
+  await sql("update notification set read_at = now() where user_id = (select id from app_user where email = $1)", [MEMBER]);
+  const unread = async () =>
+    Number((await sql<{ n: string }>(
+      "select count(*)::text as n from notification where read_at is null and user_id = (select id from app_user where email = $1)",
+      [MEMBER],
+    ))[0].n);
+
+  // The member has Guanxi open on the customer list; nothing unread.
+  await signIn(page, MEMBER);
+  await page.goto("/customers");
+  await hydrated(page);
+  await expect(page.getByTestId("bell-count")).toHaveCount(0);
+
+  // The manager, in another browser, assigns the ticket to the member.
+  const managerContext = await browser.newContext({ locale: "zh-CN" });
+  const manager = await managerContext.newPage();
+  await signIn(manager, MANAGER);
+  await manager.goto(`/tickets/${ticket.id}`);
+  await hydrated(manager);
+  await manager.getByTestId("edit-ticket").click();
+  const dialog = manager.getByRole("dialog", { name: "编辑工单" });
+  await dialog.getByLabel("处理人").selectOption({ label: "张伟" });
+  await dialog.getByRole("button", { name: "保存" }).click();
+  await expect(manager.locator(".toast").last()).toContainText("工单已更新");
+  await managerContext.close();
+
+  // Live, without a reload: the bell counts it (what the database holds unread, as due tasks
+  // may be told at the same time).
+  const bell = page.getByTestId("bell-count");
+  await expect(bell).toBeVisible();
+  await expect(async () => expect(await bell.textContent()).toBe(String(await unread()))).toPass();
+  await page.getByTestId("bell").click();
+  const sentence = `李娜 把工单“#${ticket.id} ${ticket.subject}”分配给了你`;
+  const item = page.getByTestId("bell-list").locator("li").filter({ hasText: sentence });
+  await expect(item).toHaveCount(1);
+  await expect(item).toHaveClass(/unread/);
+  await screenshot(page, "45-bell");
+
+  // The email reached the SMTP sink, with the link to the ticket.
+  await expect(async () => {
+    const messages: { to: { address: string }[]; subject: string; text: string }[] = await (await fetch(mailApi)).json();
+    const message = messages.find((m) => m.to.some((a) => a.address === MEMBER) && m.subject === sentence);
+    expect(message, "the assignment email").toBeTruthy();
+    expect(message!.text).toContain(`/tickets/${ticket.id}`);
+  }).toPass({ timeout: 30_000 });
+
+  // Opening it from the bell reads it and shows the ticket.
+  const before = await unread();
+  await item.locator("a").click();
+  await page.waitForURL(`**/tickets/${ticket.id}`);
+  await expect(page.getByTestId("ticket-assignee")).toHaveText("张伟");
+  await expect(async () => expect(await unread()).toBe(before - 1)).toPass();
+
+  // Unread again (as if just arrived): mark all read empties the count, also after a reload.
+  await sql(
+    `update notification set read_at = null
+     where user_id = (select id from app_user where email = $1) and kind = 'ticket_assigned' and entity_id = $2`,
+    [MEMBER, ticket.id],
+  );
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("bell-count")).toBeVisible();
+  await page.getByTestId("bell").click();
+  await page.getByTestId("mark-all-read").click();
+  await expect(page.getByTestId("bell-count")).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("bell-count")).toHaveCount(0);
+});
