@@ -50,6 +50,8 @@ pub struct Settings {
     /// The desk's mailbox, polled for customers' emails (`imap://user:password@host:port/INBOX`,
     /// `imaps://` for TLS); none: nothing is read.
     pub imap_url: Option<String>,
+    /// How often the mailbox is read.
+    pub imap_poll_every: std::time::Duration,
     /// The site's address as customers reach it, for links in emails.
     pub public_url: String,
     /// Nightly backups and the admin's "back up now"; none: off.
@@ -98,6 +100,7 @@ impl Default for Settings {
             mail_from: "Guanxi <noreply@guanxi.localhost>".to_owned(),
             desk_address: None,
             imap_url: None,
+            imap_poll_every: std::time::Duration::from_secs(30),
             public_url: "http://127.0.0.1:3000".to_owned(),
             backups: None,
         }

@@ -352,6 +352,21 @@ impl SmtpSink {
         serde_json::from_str(&body).expect("MailDev answers JSON")
     }
 
+    /// Waits up to `seconds` for a message to `to` whose subject contains `subject`.
+    pub async fn message_about(&self, to: &str, subject: &str, seconds: u64) -> serde_json::Value {
+        for _ in 0..seconds * 10 {
+            let found = self.messages().await.into_iter().find(|m| {
+                m["to"].as_array().is_some_and(|list| list.iter().any(|a| a["address"] == to))
+                    && m["subject"].as_str().is_some_and(|s| s.contains(subject))
+            });
+            if let Some(message) = found {
+                return message;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no email to {to} about {subject:?} arrived within {seconds} s");
+    }
+
     /// Waits up to `seconds` for a message to `to`.
     pub async fn message_to(&self, to: &str, seconds: u64) -> serde_json::Value {
         for _ in 0..seconds * 10 {
@@ -443,6 +458,9 @@ impl ImapServer {
         for sub in ["run", "state", "home"] {
             std::fs::create_dir_all(dir.join(sub)).expect("the IMAP server's folders");
         }
+        // Dovecot's own processes (its user, not root) read the password file in here.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         let (user, password) = ("desk@guanxi.test".to_owned(), "desk-password".to_owned());
         std::fs::write(dir.join("passwd"), format!("{user}:{{PLAIN}}{password}\n")).unwrap();
         // Mail is stored as the `dovecot` user (Dovecot refuses root); run as someone else, the

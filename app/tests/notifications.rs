@@ -331,6 +331,22 @@ async fn sweeps_tell_of_due_tasks_and_slas_once_and_notes_tell_whom_they_mention
     };
     assert_eq!(mention(&agent).await, 1);
     assert_eq!(mention(&other).await, 1);
+    // A call logged on the customer mentions too, and opens the customer.
+    app::interactions::service::log(
+        &state,
+        &boss,
+        app::interactions::model::InteractionInput {
+            customer_id: id,
+            subject: "Called about the renewal".into(),
+            next_step: "@王小明 send the quote".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(mention(&agent).await, 2);
+    let latest = notifications::inbox(&db.pool, agent.id(), None, 1).await.unwrap().items;
+    assert_eq!(latest[0].href(), format!("/customers/{}", id.0));
     let inbox = notifications::inbox(&db.pool, other.id(), None, 20).await.unwrap();
     assert_eq!(
         inbox.items[0].sentence(app::i18n::Locale::ZhCn),

@@ -149,10 +149,10 @@ async fn a_reply_is_emailed_in_its_thread_and_the_customers_answer_continues_the
     // A known customer writing afresh opens a ticket; a number in the subject from someone else
     // does not reach that ticket; an unknown sender waits for triage.
     mailbox
-        .deliver(&format!(
+        .deliver(
             "From: owner@lakeside.example\nTo: help@desk.example.com\nSubject: New order question\n\
-             Message-ID: <fresh-1@lakeside.example>\n\nDo you ship to Hangzhou?\n"
-        ))
+             Message-ID: <fresh-1@lakeside.example>\n\nDo you ship to Hangzhou?\n",
+        )
         .await;
     mailbox
         .deliver(&format!(

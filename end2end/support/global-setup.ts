@@ -1,6 +1,6 @@
 // Creates a fresh database and starts the built server on it, with demo data.
-import { spawn } from "node:child_process";
-import { mkdtempSync, openSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -50,8 +50,51 @@ async function startSmtpSink() {
   await waitFor(mailApi, 30);
 }
 
+/** The service mailbox: Dovecot holding one IMAP account the server reads customers' emails from. */
+export const imapPort = Number(process.env.GUANXI_E2E_IMAP_PORT ?? 2143);
+export const imapUser = "desk@guanxi.demo";
+export const imapPassword = "desk-password";
+export const deskAddress = "help@guanxi.demo";
+
+async function startMailbox() {
+  const dir = mkdtempSync(join(tmpdir(), "guanxi-e2e-imap-"));
+  // Dovecot's own processes (its user, not root) read the password file in here.
+  chmodSync(dir, 0o755);
+  for (const sub of ["run", "state", "home"]) mkdirSync(join(dir, sub));
+  writeFileSync(join(dir, "passwd"), `${imapUser}:{PLAIN}${imapPassword}\n`);
+  // Dovecot will not store mail as root: as root, the mail belongs to its own user.
+  const root = process.getuid?.() === 0;
+  if (root) execFileSync("chown", ["-R", "dovecot:dovecot", join(dir, "home")]);
+  writeFileSync(
+    join(dir, "dovecot.conf"),
+    [
+      `base_dir = ${dir}/run`, `state_dir = ${dir}/state`, `log_path = ${dir}/dovecot.log`,
+      "protocols = imap", "listen = 127.0.0.1", "ssl = no", "disable_plaintext_auth = no",
+      "auth_mechanisms = plain login", "first_valid_uid = 1", `mail_location = maildir:${dir}/home/%u/Maildir`,
+      `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u ${dir}/passwd\n}`,
+      `userdb {\n  driver = static\n  args = ${root ? "uid=dovecot gid=dovecot " : ""}home=${dir}/home/%u\n}`,
+      `service imap-login {\n  inet_listener imap {\n    address = 127.0.0.1\n    port = ${imapPort}\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}`,
+    ].join("\n") + "\n",
+  );
+  const dovecot = spawn("/usr/sbin/dovecot", ["-F", "-c", join(dir, "dovecot.conf")], { stdio: "ignore" });
+  process.env.GUANXI_E2E_IMAP_PID = String(dovecot.pid);
+  process.env.GUANXI_E2E_IMAP_DIR = dir;
+  const net = await import("node:net");
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(imapPort, "127.0.0.1", () => { socket.end(); resolve(true); });
+      socket.on("error", () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Dovecot did not listen on ${imapPort} (see ${dir}/dovecot.log)`);
+}
+
 export default async function globalSetup() {
   await startSmtpSink();
+  await startMailbox();
   const name = databaseName();
   process.env.GUANXI_E2E_DATABASE = name;
   const admin = new pg.Client({ connectionString: adminUrl() });
@@ -75,6 +118,9 @@ export default async function globalSetup() {
       // Every browser of the suite signs in from 127.0.0.1: one address, many people.
       GUANXI_SIGN_INS_PER_MINUTE: "600",
       GUANXI_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      GUANXI_DESK_ADDRESS: `Guanxi 客服 <${deskAddress}>`,
+      GUANXI_IMAP_URL: `imap://${encodeURIComponent(imapUser)}:${imapPassword}@127.0.0.1:${imapPort}/INBOX`,
+      GUANXI_IMAP_POLL_SECONDS: "2",
       GUANXI_BACKUP_DIR: backups,
       LEPTOS_SITE_ROOT: "target/site",
       RUST_LOG: process.env.RUST_LOG ?? "info,sqlx=warn",

@@ -4,14 +4,17 @@ import pg from "pg";
 import { adminUrl, databaseName } from "./global-setup";
 
 export default async function globalTeardown() {
-  const sink = Number(process.env.GUANXI_E2E_SMTP_PID);
-  if (sink) {
+  for (const helper of [process.env.GUANXI_E2E_SMTP_PID, process.env.GUANXI_E2E_IMAP_PID]) {
+    const pid = Number(helper);
+    if (!pid) continue;
     try {
-      process.kill(sink, "SIGTERM");
+      process.kill(pid, "SIGTERM");
     } catch {
       // already gone
     }
   }
+  const imapDir = process.env.GUANXI_E2E_IMAP_DIR;
+  if (imapDir) rmSync(imapDir, { recursive: true, force: true });
   const pid = Number(process.env.GUANXI_E2E_SERVER_PID);
   if (pid) {
     try {

@@ -45,3 +45,36 @@ export async function sql<T = Record<string, unknown>>(text: string, params: unk
     await client.end();
   }
 }
+
+/** Delivers a raw email into the service mailbox over IMAP (LOGIN, APPEND), as a mail server
+ * delivering a customer's email would. */
+export async function deliverToMailbox(raw: string) {
+  const net = await import("node:net");
+  const { imapPort, imapUser, imapPassword } = await import("./global-setup");
+  const message = Buffer.from(raw.replace(/\r?\n/g, "\r\n"), "utf8");
+  await new Promise<void>((resolve, reject) => {
+    const socket = net.connect(imapPort, "127.0.0.1");
+    let buffer = "";
+    let step = 0;
+    socket.on("data", (chunk) => {
+      buffer += chunk.toString("utf8");
+      if (step === 0 && buffer.includes("* OK")) {
+        step = 1; buffer = "";
+        socket.write(`a1 LOGIN "${imapUser}" "${imapPassword}"\r\n`);
+      } else if (step === 1 && /a1 (OK|NO|BAD)/.test(buffer)) {
+        if (!buffer.includes("a1 OK")) return reject(new Error(`IMAP login: ${buffer}`));
+        step = 2; buffer = "";
+        socket.write(`a2 APPEND INBOX {${message.length}}\r\n`);
+      } else if (step === 2 && buffer.includes("+")) {
+        step = 3; buffer = "";
+        socket.write(Buffer.concat([message, Buffer.from("\r\n")]));
+      } else if (step === 3 && /a2 (OK|NO|BAD)/.test(buffer)) {
+        if (!buffer.includes("a2 OK")) return reject(new Error(`IMAP append: ${buffer}`));
+        step = 4;
+        socket.end("a3 LOGOUT\r\n");
+        resolve();
+      }
+    });
+    socket.on("error", reject);
+  });
+}

@@ -1,9 +1,10 @@
-// Everyday tools in the top bar: Ctrl+K finds a ticket by its number and a customer by a phone
-// fragment from any page; a manager assigns a ticket and the assignee's bell, open in another
-// browser, counts it live while the email arrives at the SMTP sink.
+// Everyday tools: Ctrl+K finds a ticket by its number and a customer by a phone fragment from any
+// page; a manager assigns a ticket and the assignee's bell, open in another browser, counts it
+// live while the email arrives at the SMTP sink; an agent's reply is emailed and the customer's
+// answer, delivered to the IMAP mailbox, appears in the conversation.
 import { expect, test } from "../support/fixtures";
-import { mailApi } from "../support/global-setup";
-import { ADMIN, MANAGER, MEMBER, hydrated, screenshot, signIn, sql } from "../support/helpers";
+import { deskAddress, mailApi } from "../support/global-setup";
+import { ADMIN, MANAGER, MEMBER, deliverToMailbox, hydrated, screenshot, signIn, sql } from "../support/helpers";
 
 test("Ctrl+K finds a ticket by its number and a customer by a phone fragment", async ({ page }) => {
   const [ticket] = await sql<{ id: string; subject: string }>(
@@ -136,4 +137,62 @@ test("a manager assigns a ticket: the assignee's bell counts it live and the ema
   await page.reload();
   await hydrated(page);
   await expect(page.getByTestId("bell-count")).toHaveCount(0);
+});
+
+test("an agent's reply is emailed and the customer's emailed answer appears in the conversation", async ({ page }) => {
+  // An open ticket with no contact, its customer given an address of its own.
+  const address = `buyer-${Date.now()}@example.com`;
+  const [ticket] = await sql<{ id: string; subject: string }>(
+    `select t.id::text as id, t.subject from ticket t
+     where t.status in ('new', 'open') and t.contact_id is null order by t.id limit 1`,
+  );
+  await sql(
+    "update customer set email = $1, email_normalized = $1, locale = 'zh-CN' where id = (select customer_id from ticket where id = $2)",
+    [address, ticket.id],
+  );
+  await signIn(page, ADMIN);
+  await page.goto(`/tickets/${ticket.id}`);
+  await hydrated(page);
+  await page.getByLabel("回复客户").fill("请拍一张底座的照片发给我们。");
+  await page.getByRole("button", { name: "发送" }).click();
+  const conversation = page.getByTestId("conversation");
+  const reply = conversation.locator("li").filter({ hasText: "请拍一张底座的照片发给我们。" });
+  await expect(reply.getByTestId("email-status")).toHaveText("已发邮件给客户", { timeout: 30_000 });
+
+  // The email at the SMTP sink: numbered subject, from the desk, with its Message-ID.
+  let messageId = "";
+  await expect(async () => {
+    const messages: { to: { address: string }[]; subject: string; from: { address: string }[]; headers: Record<string, string> }[] =
+      await (await fetch(mailApi)).json();
+    const sent = messages.find((m) => m.to.some((a) => a.address === address));
+    expect(sent, "the reply email").toBeTruthy();
+    expect(sent!.subject).toBe(`[#${ticket.id}] ${ticket.subject}`);
+    expect(sent!.from[0].address).toBe(deskAddress);
+    messageId = sent!.headers["message-id"];
+  }).toPass({ timeout: 30_000 });
+
+  // The customer answers from their mail program; the mailbox is read and the answer appears,
+  // live, in the conversation.
+  await deliverToMailbox(
+    [
+      `From: 买家 <${address}>`,
+      `To: ${deskAddress}`,
+      `Subject: =?UTF-8?B?${Buffer.from(`回复：[#${ticket.id}] ${ticket.subject}`).toString("base64")}?=`,
+      `Message-ID: <answer-${Date.now()}@example.com>`,
+      `In-Reply-To: ${messageId}`,
+      `References: ${messageId}`,
+      "MIME-Version: 1.0",
+      "Content-Type: text/plain; charset=utf-8",
+      "Content-Transfer-Encoding: 8bit",
+      "",
+      "照片在附件里，底座有一道裂缝。",
+    ].join("\n"),
+  );
+  const answer = conversation.locator("li").filter({ hasText: "照片在附件里，底座有一道裂缝。" });
+  await expect(answer).toHaveCount(1, { timeout: 30_000 });
+  await expect(answer.getByTestId("email-from")).toHaveText(`来自邮件 ${address}`);
+  await screenshot(page, "46-ticket-email-thread");
+  await page.reload();
+  await hydrated(page);
+  await expect(answer).toHaveCount(1);
 });

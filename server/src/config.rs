@@ -31,8 +31,9 @@ pub struct Config {
     pub mail_from: Option<String>,
     /// The service desk's address (replies to tickets come from it).
     pub desk_address: Option<String>,
-    /// The desk's mailbox, read for customers' emails.
+    /// The desk's mailbox, read for customers' emails, every `imap_poll_seconds`.
     pub imap_url: Option<String>,
+    pub imap_poll_seconds: u64,
     /// When set, `/metrics` answers a request bearing this token from anywhere; otherwise only
     /// callers on this machine.
     pub metrics_token: Option<String>,
@@ -115,6 +116,7 @@ impl Config {
             mail_from: var("GUANXI_MAIL_FROM"),
             desk_address: var("GUANXI_DESK_ADDRESS"),
             imap_url: var("GUANXI_IMAP_URL"),
+            imap_poll_seconds: vars.number("GUANXI_IMAP_POLL_SECONDS", 30u64)?.max(1),
             metrics_token: var("GUANXI_METRICS_TOKEN"),
             backup_dir: var("GUANXI_BACKUP_DIR").map(PathBuf::from),
             backup_keep: vars.number("GUANXI_BACKUP_KEEP", 14usize)?.max(1),

@@ -152,6 +152,7 @@ pub fn settings(config: &Config, database_url: Option<&str>) -> app::state::Sett
             .unwrap_or_else(|| app::state::Settings::default().mail_from),
         desk_address: config.desk_address.clone(),
         imap_url: config.imap_url.clone(),
+        imap_poll_every: std::time::Duration::from_secs(config.imap_poll_seconds),
         // Links in emails point where customers reach the site.
         public_url: config
             .public_origin

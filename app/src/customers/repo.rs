@@ -849,6 +849,41 @@ pub async fn search_keys_are_common(
     keys: &[i32],
     min_share: f64,
 ) -> Result<bool, AppError> {
+    keys_are_common_in(pool, SearchedTable::Customer, keys, min_share).await
+}
+
+/// The tables with `search_keys` (n-gram keys of their `search_text`).
+#[derive(Clone, Copy, Debug)]
+pub enum SearchedTable {
+    Customer,
+    Lead,
+    Opportunity,
+    Ticket,
+    Product,
+}
+
+impl SearchedTable {
+    fn name(self) -> &'static str {
+        match self {
+            SearchedTable::Customer => "customer",
+            SearchedTable::Lead => "lead",
+            SearchedTable::Opportunity => "opportunity",
+            SearchedTable::Ticket => "ticket",
+            SearchedTable::Product => "product",
+        }
+    }
+}
+
+/// `search_keys_are_common` for any searched table.
+pub async fn keys_are_common_in(
+    pool: &PgPool,
+    table: SearchedTable,
+    keys: &[i32],
+    min_share: f64,
+) -> Result<bool, AppError> {
+    if keys.is_empty() {
+        return Ok(false);
+    }
     let common: Option<bool> = sqlx::query_scalar(
         "select bool_and(coalesce(m.share, 0) >= $2)
          from pg_stats s
@@ -857,14 +892,42 @@ pub async fn search_keys_are_common(
              select e.share from unnest(s.most_common_elems::text::integer[],
                                         s.most_common_elem_freqs) as e(key, share)
              where e.key = k.key) m on true
-         where s.schemaname = current_schema() and s.tablename = 'customer'
+         where s.schemaname = current_schema() and s.tablename = $3
            and s.attname = 'search_keys'",
     )
     .bind(keys)
     .bind(min_share as f32)
+    .bind(table.name())
     .fetch_one(pool)
     .await?;
     Ok(common.unwrap_or(false))
+}
+
+/// A key in at least this share of a table's rows is common: reading the newest rows until a
+/// few match finds them sooner (about 5 / share rows) than the index's whole list of them.
+pub const COMMON_KEY_SHARE: f64 = 0.002;
+
+/// `text` as a newest-first search of `table` should test it: without its keys when they are
+/// all common there and the caller sees every row (the planner, misjudging how many rows the
+/// `like` keeps, would otherwise read every row holding them and sort: 10 to 35 ms for a
+/// frequent word among 200,000 leads, against 0.2 ms reading the newest rows). A caller limited
+/// to some owners keeps the keys: matches are rarer among their rows, and the index of the keys
+/// and the owner's combine (130 ms reading a member's 15,000 leads newest first, for none).
+pub async fn narrowed(
+    pool: &PgPool,
+    table: SearchedTable,
+    text: &TextMatch,
+    scoped: bool,
+) -> Result<TextMatch, AppError> {
+    if scoped {
+        return Ok(text.clone());
+    }
+    let common = keys_are_common_in(pool, table, &text.keys, COMMON_KEY_SHARE).await?;
+    Ok(if common {
+        TextMatch { keys: vec![], pattern: text.pattern.clone() }
+    } else {
+        text.clone()
+    })
 }
 
 /// One page, found as `plan` says.

@@ -257,16 +257,8 @@ async fn notify_owner(
     version: i32,
 ) -> Result<(), AppError> {
     let Some(owner) = owner else { return Ok(()) };
-    let notice = Notice {
-        user: owner,
-        kind: NotificationKind::CustomerAssigned,
-        entity_type: EntityType::Customer,
-        entity_id: id.0,
-        title: name.to_owned(),
-        actor: Some(by),
-        excerpt: None,
-        event_key: format!("customer_assigned:{}:{version}", id.0),
-    };
+    let (kind, entity) = (NotificationKind::CustomerAssigned, EntityType::Customer);
+    let notice = Notice::assigned(kind, entity, id.0, name.to_owned(), owner, Some(by), version);
     notify(conn, notice).await?;
     Ok(())
 }

@@ -11,6 +11,10 @@ use crate::{
     customers::{model::CustomerId, repo as customers, service::customer_event},
     error::{AppError, FieldError},
     events::publish,
+    notifications::{
+        model::EntityType,
+        service::{Mentioned, notify_mentions},
+    },
     paging::Page,
     state::AppState,
 };
@@ -76,6 +80,23 @@ pub async fn log(
     )
     .await?;
     record(&mut *tx, caller.actor(), Change::new("create", "interaction", id).after(&data)).await?;
+    // `@name` in what was written tells that colleague, with a link to the customer.
+    let written = [Some(subject.as_str()), outcome.as_deref(), next_step.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n");
+    let customer_name =
+        sqlx::query_scalar!("select name from customer where id = $1", input.customer_id.0)
+            .fetch_one(&mut *tx)
+            .await?;
+    let on = Mentioned {
+        entity_type: EntityType::Customer,
+        entity_id: input.customer_id.0,
+        title: customer_name,
+        event: format!("interaction:{id}"),
+    };
+    notify_mentions(&mut tx, caller.id(), &written, on).await?;
     let event = customer_event(&mut tx, input.customer_id).await?;
     publish(&mut *tx, &event).await?;
     tx.commit().await?;

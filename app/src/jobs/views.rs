@@ -81,7 +81,7 @@ fn JobRow(job: JobSummary, admin: bool) -> impl IntoView {
     let can_retry = admin && matches!(job.status, JobStatus::Failed | JobStatus::Cancelled);
     let can_cancel = admin && !job.status.is_finished();
     view! {
-        <tr data-status=job.status.as_str()>
+        <tr data-status=job.status.as_str() data-id=job.id>
             <td>{job.id}</td>
             <td>{move || kind_label(&kind).map(|k| i18n.text(k).to_owned()).unwrap_or_else(|| kind.clone())}</td>
             <td>

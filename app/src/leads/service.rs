@@ -8,6 +8,7 @@ use crate::{
     customers::model::{
         ContactInput, CustomerId, CustomerInput, CustomerKind, TextMatch, name_key,
     },
+    customers::repo::{SearchedTable, narrowed},
     error::{AppError, FieldError, stored},
     events::{Audience, ServerEvent, Topic, publish},
     notifications::{
@@ -89,7 +90,12 @@ pub async fn list(
     before: Option<(DateTime<Utc>, i64)>,
     limit: i64,
 ) -> Result<Page<Lead, (DateTime<Utc>, i64)>, AppError> {
-    let text = filter.search.as_deref().and_then(TextMatch::of);
+    let text = match filter.search.as_deref().and_then(TextMatch::of) {
+        Some(text) => {
+            Some(narrowed(pool, SearchedTable::Lead, &text, visible_owners.is_some()).await?)
+        }
+        None => None,
+    };
     // The key condition only when the fragment has keys: a generic plan cannot use the index
     // through an `or` on a parameter.
     let key_condition = match &text {
@@ -276,17 +282,8 @@ async fn notify_owner(
     by: Option<UserId>,
 ) -> Result<(), AppError> {
     let Some(owner) = owner else { return Ok(()) };
-    let notice = Notice {
-        user: owner,
-        kind: NotificationKind::LeadAssigned,
-        entity_type: EntityType::Lead,
-        entity_id: id.0,
-        title: name.to_owned(),
-        actor: by,
-        excerpt: None,
-        event_key: format!("lead_assigned:{}:{}", id.0, owner.0),
-    };
-    notify(conn, notice).await?;
+    let (kind, entity) = (NotificationKind::LeadAssigned, EntityType::Lead);
+    notify(conn, Notice::assigned(kind, entity, id.0, name.to_owned(), owner, by, 1)).await?;
     Ok(())
 }
 

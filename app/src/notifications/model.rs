@@ -186,7 +186,7 @@ mod tests {
     fn mentions_match_the_longest_name_and_each_person_once() {
         let names = vec!["王小".to_owned(), "王小明".to_owned(), "emily.chen".to_owned()];
         assert_eq!(mentioned("请 @王小明 看一下，@王小明 谢谢", &names), ["王小明"]);
-        assert_eq!(mentioned("@王小 and @emily.chen", &names), ["王小", "emily.chen"]);
+        assert_eq!(mentioned("@王小 and @emily.chen", &names), ["emily.chen", "王小"]);
         assert!(mentioned("no one here, email@王 x", &names).is_empty());
     }
 

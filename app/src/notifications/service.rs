@@ -30,6 +30,31 @@ pub struct Notice {
     pub event_key: String,
 }
 
+impl Notice {
+    /// `user` was given the record (as owner or assignee) by `by`; `version` is the record's
+    /// version after the write, so each assignment is one event.
+    pub fn assigned(
+        kind: NotificationKind,
+        entity_type: EntityType,
+        entity_id: i64,
+        title: String,
+        user: UserId,
+        by: Option<UserId>,
+        version: i32,
+    ) -> Self {
+        Notice {
+            user,
+            kind,
+            entity_type,
+            entity_id,
+            title,
+            actor: by,
+            excerpt: None,
+            event_key: format!("{}:{entity_id}:{version}", kind.as_str()),
+        }
+    }
+}
+
 /// Writes `notice` inside `conn`'s transaction, as the user's preference for its kind says, and
 /// queues its email. Returns the notification's id, or `None` when nothing was written: the
 /// user did it themselves, turned the kind off, is inactive, or was already told of this event.
@@ -268,63 +293,39 @@ struct Addressed {
     locale: Locale,
 }
 
+#[derive(sqlx::FromRow)]
+struct AddressedRow {
+    #[sqlx(flatten)]
+    notification: Row,
+    email: String,
+    locale: String,
+    email_status: Option<String>,
+}
+
+/// The notification `id`, locked, with its reader's address and language and its email status.
 async fn addressed(
     conn: &mut PgConnection,
     id: i64,
 ) -> Result<Option<(Addressed, String)>, AppError> {
-    let row: Option<(
-        i64,
-        String,
-        String,
-        serde_json::Value,
-        Option<String>,
-        DateTime<Utc>,
-        bool,
-        String,
-        String,
-        Option<String>,
-        i64,
-    )> = sqlx::query_as(
-        "select n.id, n.kind, n.entity_type, n.data, a.display_name, n.created_at,
-                    n.read_at is not null, u.email, u.locale, n.email_status, n.entity_id
-             from notification n
-             join app_user u on u.id = n.user_id
-             left join app_user a on a.id = n.actor_id
-             where n.id = $1
-             for update of n",
-    )
+    let row: Option<AddressedRow> = sqlx::query_as(&format!(
+        "select {COLUMNS}, u.email, u.locale, n.email_status
+         from notification n
+         join app_user u on u.id = n.user_id
+         left join app_user a on a.id = n.actor_id
+         where n.id = $1
+         for update of n"
+    ))
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((
-        id,
-        kind,
-        entity_type,
-        data,
-        actor,
-        created_at,
-        read,
-        email,
-        locale,
-        status,
-        entity_id,
-    )) = row
-    else {
-        return Ok(None);
-    };
-    let notification = Notification::try_from(Row {
-        id,
-        kind,
-        entity_type,
-        entity_id,
-        data,
-        actor,
-        created_at,
-        read,
-    })?;
+    let Some(row) = row else { return Ok(None) };
     Ok(Some((
-        Addressed { notification, email, locale: Locale::from_stored(&locale) },
-        status.unwrap_or_default(),
+        Addressed {
+            notification: Notification::try_from(row.notification)?,
+            email: row.email,
+            locale: Locale::from_stored(&row.locale),
+        },
+        row.email_status.unwrap_or_default(),
     )))
 }
 
@@ -360,8 +361,22 @@ pub async fn send_email(ctx: JobContext) -> Result<(), JobError> {
     if status != "queued" {
         return Ok(());
     }
-    let mailer = crate::mail::Mailer::from_settings(&state.settings).map_err(JobError::Fatal)?;
     let Addressed { notification, email, locale } = addressed;
+    let mailer = match crate::mail::Mailer::from_settings(&state.settings) {
+        Ok(mailer) => mailer,
+        Err(reason) => {
+            // No server to send through: said on the notification, not retried.
+            sqlx::query!(
+                "update notification set email_status = 'failed', email_error = $2 where id = $1",
+                notification.id,
+                reason
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+    };
     let subject = notification.sentence(locale);
     let body = email_body(&state.settings.public_url, std::slice::from_ref(&notification), locale);
     match mailer.send(&email, &subject, body).await {

@@ -44,24 +44,35 @@ pub async fn search_products(
          from product where search_text like $1 {key_condition}
          order by active desc, name, id limit $2"
     );
-    let rows: Vec<(i64, String, Option<String>, String, Option<String>, i64, String, bool, i32)> =
-        sqlx::query_as(&sql)
-            .bind(&text.pattern)
-            .bind(limit)
-            .bind(&text.keys)
-            .fetch_all(pool)
-            .await?;
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        id: i64,
+        sku: String,
+        external_id: Option<String>,
+        name: String,
+        category: Option<String>,
+        unit_price_minor: i64,
+        currency: String,
+        active: bool,
+        version: i32,
+    }
+    let rows: Vec<Found> = sqlx::query_as(&sql)
+        .bind(&text.pattern)
+        .bind(limit)
+        .bind(&text.keys)
+        .fetch_all(pool)
+        .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, sku, external_id, name, category, minor, currency, active, version)| Product {
-            id: ProductId(id),
-            sku,
-            external_id,
-            name,
-            category,
-            unit_price: Money { minor, currency },
-            active,
-            version,
+        .map(|r| Product {
+            id: ProductId(r.id),
+            sku: r.sku,
+            external_id: r.external_id,
+            name: r.name,
+            category: r.category,
+            unit_price: Money { minor: r.unit_price_minor, currency: r.currency },
+            active: r.active,
+            version: r.version,
         })
         .collect())
 }

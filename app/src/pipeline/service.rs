@@ -430,6 +430,8 @@ pub async fn search(
     text: &TextMatch,
     limit: i64,
 ) -> Result<Vec<Card>, AppError> {
+    let table = customers::SearchedTable::Opportunity;
+    let text = &customers::narrowed(pool, table, text, visible_owners.is_some()).await?;
     // The key condition only when the fragment has keys (see `leads::service::list`).
     let key_condition = if text.keys.is_empty() { "" } else { "and o.search_keys @> $4" };
     let sql = format!(
@@ -632,36 +634,15 @@ pub async fn create_in(
     .await?;
     record(&mut *conn, caller.actor(), Change::new("create", "opportunity", id.0).after(&data))
         .await?;
-    notify_owner(conn, id, &valid.title, owner, caller.id(), 1).await?;
+    let kind = (NotificationKind::OpportunityAssigned, EntityType::Opportunity);
+    let title = valid.title.clone();
+    notify(conn, Notice::assigned(kind.0, kind.1, id.0, title, owner, Some(caller.id()), 1))
+        .await?;
     let event = opportunity_event(conn, id).await?;
     publish(&mut *conn, &event).await?;
     let customer_event = crate::customers::service::customer_event(conn, valid.customer_id).await?;
     publish(&mut *conn, &customer_event).await?;
     Ok(id)
-}
-
-/// Tells an opportunity's new owner that someone else gave it to them; `version` is the
-/// opportunity's after the write.
-async fn notify_owner(
-    conn: &mut PgConnection,
-    id: OpportunityId,
-    title: &str,
-    owner: UserId,
-    by: UserId,
-    version: i32,
-) -> Result<(), AppError> {
-    let notice = Notice {
-        user: owner,
-        kind: NotificationKind::OpportunityAssigned,
-        entity_type: EntityType::Opportunity,
-        entity_id: id.0,
-        title: title.to_owned(),
-        actor: Some(by),
-        excerpt: None,
-        event_key: format!("opportunity_assigned:{}:{version}", id.0),
-    };
-    notify(conn, notice).await?;
-    Ok(())
 }
 
 /// Creates an opportunity in its own transaction.
@@ -776,7 +757,11 @@ pub async fn update(
     )
     .await?;
     if current.owner_id != Some(owner.0) {
-        notify_owner(&mut tx, id, &valid.title, owner, caller.id(), version + 1).await?;
+        let (kind, entity) = (NotificationKind::OpportunityAssigned, EntityType::Opportunity);
+        let by = Some(caller.id());
+        let notice =
+            Notice::assigned(kind, entity, id.0, valid.title.clone(), owner, by, version + 1);
+        notify(&mut tx, notice).await?;
     }
     let event = opportunity_event(&mut tx, id).await?;
     publish(&mut *tx, &event).await?;

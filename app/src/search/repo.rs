@@ -75,19 +75,38 @@ async fn contacts(
         // Too short for the index: the customer list's own search covers it.
         return Ok(vec![]);
     }
-    let rows: Vec<(i64, i64, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+    let table = crate::customers::repo::SearchedTable::Customer;
+    let text = &crate::customers::repo::narrowed(pool, table, text, scope.is_some()).await?;
+    // Without keys (all common), the newest customers are read until enough match; with rare
+    // keys, the index lists the few that hold them.
+    let (key_condition, newest_first) = if text.keys.is_empty() {
+        ("", "order by c.id desc")
+    } else {
+        ("c.search_keys @> $1 and", "")
+    };
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        id: i64,
+        customer_id: i64,
+        customer_name: String,
+        name: String,
+        phone: Option<String>,
+        email: Option<String>,
+    }
+    let rows: Vec<Found> = sqlx::query_as(&format!(
         "with matching as materialized (
              select c.id, c.name from customer c
-             where c.search_keys @> $1 and c.search_text like $2 and c.deleted_at is null
+             where {key_condition} c.search_text like $2 and c.deleted_at is null
                and ($3::bigint[] is null or c.owner_id = any($3))
-             limit 200)
-         select ct.id, m.id, m.name, ct.name, ct.phone, ct.email
+             {newest_first}
+             limit 100)
+         select ct.id, m.id as customer_id, m.name as customer_name, ct.name, ct.phone, ct.email
          from matching m
          join contact ct on ct.customer_id = m.id and ct.deleted_at is null
          where lower(ct.name) like $2 or ct.phone_normalized like $2 or ct.email_normalized like $2
          order by m.id desc, ct.id
-         limit $4",
-    )
+         limit $4"
+    ))
     .bind(&text.keys)
     .bind(&text.pattern)
     .bind(scope)
@@ -96,12 +115,16 @@ async fn contacts(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, customer_id, customer_name, name, phone, email)| SearchHit {
+        .map(|c| SearchHit {
             kind: SearchKind::Contact,
-            id,
-            title: name,
-            detail: detail_line([Some(customer_name.as_str()), phone.as_deref(), email.as_deref()]),
-            href: Some(format!("/customers/{customer_id}")),
+            id: c.id,
+            detail: detail_line([
+                Some(c.customer_name.as_str()),
+                c.phone.as_deref(),
+                c.email.as_deref(),
+            ]),
+            href: Some(format!("/customers/{}", c.customer_id)),
+            title: c.name,
         })
         .collect())
 }

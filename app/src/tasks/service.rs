@@ -231,35 +231,13 @@ pub async fn create(
         "ticket_id": input.ticket_id.map(|t| t.0),
     })))
     .await?;
+    let (kind, entity) = (NotificationKind::TaskAssigned, EntityType::Task);
     let title = input.title.trim().to_owned();
-    notify_assignee(&mut tx, id, title, assignee, caller.id(), 1).await?;
+    notify(&mut tx, Notice::assigned(kind, entity, id.0, title, assignee, Some(caller.id()), 1))
+        .await?;
     publish(&mut *tx, &task_event(id, assignee)).await?;
     tx.commit().await?;
     Ok(id)
-}
-
-/// Tells a task's assignee that someone else gave it to them; `version` is the task's after the
-/// write, so each assignment is notified once.
-async fn notify_assignee(
-    conn: &mut PgConnection,
-    id: TaskId,
-    title: String,
-    assignee: UserId,
-    by: UserId,
-    version: i32,
-) -> Result<(), AppError> {
-    let notice = Notice {
-        user: assignee,
-        kind: NotificationKind::TaskAssigned,
-        entity_type: EntityType::Task,
-        entity_id: id.0,
-        title,
-        actor: Some(by),
-        excerpt: None,
-        event_key: format!("task_assigned:{}:{version}", id.0),
-    };
-    notify(conn, notice).await?;
-    Ok(())
 }
 
 /// Marks a task done; a recurring one comes back `repeat_days` after now. Returns the next
@@ -529,7 +507,9 @@ pub async fn update(
     let mut people = vec![UserId(before.assignee_id)];
     if after.assignee_id != before.assignee_id {
         people.push(assignee);
-        notify_assignee(&mut tx, id, after.title.clone(), assignee, caller.id(), version + 1)
+        let (kind, entity) = (NotificationKind::TaskAssigned, EntityType::Task);
+        let (title, by) = (after.title.clone(), Some(caller.id()));
+        notify(&mut tx, Notice::assigned(kind, entity, id.0, title, assignee, by, version + 1))
             .await?;
     }
     publish(&mut *tx, &tasks_event(id, people)).await?;

@@ -96,21 +96,29 @@ pub async fn send_reply(ctx: JobContext) -> Result<(), JobError> {
     let payload: Payload = ctx.payload()?;
     let state = ctx.state.clone();
     let mut tx = state.pool.begin().await?;
-    let row: Option<(i64, String, Option<String>, String, String, Option<String>)> =
-        sqlx::query_as(
-            "select t.id, m.body, m.email_status, t.subject, c.locale,
-                coalesce(nullif(ct.email, ''), nullif(c.email, ''))
+    #[derive(sqlx::FromRow)]
+    struct Reply {
+        ticket: i64,
+        body: String,
+        status: Option<String>,
+        subject: String,
+        locale: String,
+        to: Option<String>,
+    }
+    let row: Option<Reply> = sqlx::query_as(
+        "select t.id as ticket, m.body, m.email_status as status, t.subject, c.locale,
+                coalesce(nullif(ct.email, ''), nullif(c.email, '')) as to
          from ticket_message m
          join ticket t on t.id = m.ticket_id
          join customer c on c.id = t.customer_id
          left join contact ct on ct.id = t.contact_id
          where m.id = $1
          for update of m",
-        )
-        .bind(payload.message)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some((ticket, body, status, subject, locale, to)) = row else { return Ok(()) };
+    )
+    .bind(payload.message)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(Reply { ticket, body, status, subject, locale, to }) = row else { return Ok(()) };
     if status.as_deref() != Some("queued") {
         return Ok(());
     }
@@ -145,8 +153,23 @@ pub async fn send_reply(ctx: JobContext) -> Result<(), JobError> {
         in_reply_to: bracketed.last().map(String::as_str),
         references: bracketed.clone(),
     };
-    let mailer = crate::mail::Mailer::from_settings(&state.settings).map_err(JobError::Fatal)?;
-    match mailer.send_in_thread(email).await {
+    let sent = match crate::mail::Mailer::from_settings(&state.settings) {
+        Ok(mailer) => mailer.send_in_thread(email).await,
+        // No server to send through: the message says so at once; retrying cannot help.
+        Err(reason) => {
+            sqlx::query(
+                "update ticket_message set email_status = 'failed', email_error = $2 where id = $1",
+            )
+            .bind(payload.message)
+            .bind(&reason)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            service::announce_message(&state.pool, ticket).await?;
+            return Ok(());
+        }
+    };
+    match sent {
         Ok(()) => {
             sqlx::query(
                 "update ticket_message set email_status = 'sent', email_error = null,
@@ -461,12 +484,13 @@ impl MailboxUrl {
             let bytes = s.as_bytes();
             let mut i = 0;
             while i < bytes.len() {
-                if bytes[i] == b'%' && i + 2 < bytes.len() {
-                    if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
+                if bytes[i] == b'%'
+                    && i + 2 < bytes.len()
+                    && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+                {
+                    out.push(b);
+                    i += 3;
+                    continue;
                 }
                 out.push(bytes[i]);
                 i += 1;
@@ -633,7 +657,8 @@ impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + std::fmt::
 {
 }
 
-/// Polls the mailbox every 30 seconds for the life of the process, when one is configured.
+/// Polls the mailbox (every 30 seconds unless configured otherwise) for the life of the
+/// process, when one is configured.
 pub async fn poll_mailbox(state: AppState) {
     if state.settings.imap_url.is_none() {
         return;
@@ -646,7 +671,7 @@ pub async fn poll_mailbox(state: AppState) {
             Err(error) => tracing::warn!(%error, "reading the mailbox failed; retrying"),
         }
         tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+            _ = tokio::time::sleep(state.settings.imap_poll_every) => {}
             _ = closing.changed() => return,
         }
     }
@@ -654,30 +679,32 @@ pub async fn poll_mailbox(state: AppState) {
 
 /// The health line of the desk's mailbox.
 pub async fn mailbox_health(pool: &PgPool) -> Result<super::model::MailboxHealth, AppError> {
-    let row: (
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        i64,
-        i64,
-        Option<String>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        i64,
-    ) = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct State {
+        last_poll_at: Option<chrono::DateTime<chrono::Utc>>,
+        last_success_at: Option<chrono::DateTime<chrono::Utc>>,
+        fetched: i64,
+        imported: i64,
+        last_error: Option<String>,
+        last_error_at: Option<chrono::DateTime<chrono::Utc>>,
+        awaiting_triage: i64,
+    }
+    let row: State = sqlx::query_as(
         "select last_poll_at, last_success_at, fetched, imported, last_error, last_error_at,
-                (select count(*) from inbound_email where handled_at is null)
+                (select count(*) from inbound_email where handled_at is null) as awaiting_triage
          from mailbox_state",
     )
     .fetch_one(pool)
     .await?;
     Ok(super::model::MailboxHealth {
         configured: false,
-        last_poll_at: row.0,
-        last_success_at: row.1,
-        fetched: row.2,
-        imported: row.3,
-        last_error: row.4,
-        last_error_at: row.5,
-        awaiting_triage: row.6,
+        last_poll_at: row.last_poll_at,
+        last_success_at: row.last_success_at,
+        fetched: row.fetched,
+        imported: row.imported,
+        last_error: row.last_error,
+        last_error_at: row.last_error_at,
+        awaiting_triage: row.awaiting_triage,
     })
 }
 

@@ -137,20 +137,9 @@ async fn notify_assignee(
     version: i32,
 ) -> Result<(), AppError> {
     let Some(user) = assignee else { return Ok(()) };
-    notify(
-        conn,
-        Notice {
-            user,
-            kind,
-            entity_type: EntityType::Ticket,
-            entity_id: id.0,
-            title: format!("#{} {subject}", id.0),
-            actor,
-            excerpt: None,
-            event_key: format!("{}:{}:{version}", kind.as_str(), id.0),
-        },
-    )
-    .await?;
+    let title = format!("#{} {subject}", id.0);
+    notify(conn, Notice::assigned(kind, EntityType::Ticket, id.0, title, user, actor, version))
+        .await?;
     Ok(())
 }
 
@@ -439,6 +428,15 @@ pub async fn browse(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<TicketRow>, AppError> {
+    let narrowed = match search.text {
+        Some(text) => {
+            let table = crate::customers::repo::SearchedTable::Ticket;
+            let scoped = caller.scope.visible_owners().is_some();
+            Some(crate::customers::repo::narrowed(pool, table, text, scoped).await?)
+        }
+        None => None,
+    };
+    let search = TicketSearch { text: narrowed.as_ref(), ..search };
     let mut query =
         QueryBuilder::<Postgres>::new(format!("select {ROW_COLUMNS} {ROW_JOINS} where true"));
     if search.number.is_some() || search.text.is_some() {
