@@ -21,7 +21,7 @@ use crate::{
     i18n::{CommonText, CustomerText, ImportText, Locale, Text, TimelineText, fill, use_i18n},
     ui::{
         CheckboxField, Column, ErrorNotice, Loading, PagedList, PagedTable, ResourceView,
-        SelectField, Submission, Table, TextField, Timestamp, ToastKind, field_message,
+        SelectField, Submission, Table, TextField, Timestamp, ToastKind, Typed, field_message,
         server_submission, use_toasts,
     },
 };
@@ -191,7 +191,7 @@ pub fn CustomersPage() -> impl IntoView {
     let changes = use_server_events().changes(Topic::Customer);
     let state = FilterState::new();
     // The search box applies on Enter (or after a pause), not on every keystroke.
-    let typed = RwSignal::new(String::new());
+    let typed = Typed::settling_into(state.search, std::time::Duration::from_millis(350));
     let list = PagedList::new(
         move || (state.filter(), changes.get()),
         |(filter, _), cursor| list_customers(filter, cursor),
@@ -221,26 +221,21 @@ pub fn CustomersPage() -> impl IntoView {
                     <A href="/customers/new" attr:class="button primary">{i18n.t(CustomerText::NewCustomer)}</A>
                 </div>
             </div>
-            <form class="search-bar" on:submit=move |ev| { ev.prevent_default(); state.search.set(typed.get_untracked()); }>
+            <form class="search-bar" on:submit=move |ev| { ev.prevent_default(); state.search.set(typed.text.get_untracked()); }>
                 <input
                     type="search"
                     name="q"
                     class="search-input"
                     aria-label=move || i18n.text(CommonText::Search)
                     placeholder=move || i18n.text(CustomerText::SearchPlaceholder)
-                    prop:value=move || typed.get()
-                    on:input=move |ev| {
-                        let value = event_target_value(&ev);
-                        typed.set(value.clone());
-                        // The page may be gone when the pause ends (the user navigated away).
-                        set_timeout(move || if typed.try_get_untracked().is_some_and(|now| now == value) { state.search.try_set(value); }, std::time::Duration::from_millis(350));
-                    }
+                    prop:value=move || typed.text.get()
+                    on:input=move |ev| typed.on_input(ev)
                 />
                 <button type="submit" class="button">{i18n.t(CommonText::Search)}</button>
             </form>
             <FilterControls state/>
             <BulkBar selected all_matching state/>
-            <SavedViews state typed/>
+            <SavedViews state typed=typed.text/>
             <PagedTable list columns=customer_columns(list, selected) testid="customers" sort=state.sort
                 row=move |row| view! { <CustomerRowView row selected/> }/>
             <p class="muted small">

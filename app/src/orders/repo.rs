@@ -9,17 +9,23 @@ use crate::{
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 
-pub async fn products(pool: &PgPool, include_inactive: bool) -> Result<Vec<Product>, AppError> {
-    let rows = sqlx::query!(
-        "select id, sku, external_id, name, category, unit_price_minor, currency, active, version
-         from product where active or $1 order by name",
-        include_inactive
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Product {
+/// A product row as read.
+#[derive(sqlx::FromRow)]
+struct ProductRow {
+    id: i64,
+    sku: String,
+    external_id: Option<String>,
+    name: String,
+    category: Option<String>,
+    unit_price_minor: i64,
+    currency: String,
+    active: bool,
+    version: i32,
+}
+
+impl From<ProductRow> for Product {
+    fn from(r: ProductRow) -> Self {
+        Product {
             id: ProductId(r.id),
             sku: r.sku,
             external_id: r.external_id,
@@ -28,8 +34,20 @@ pub async fn products(pool: &PgPool, include_inactive: bool) -> Result<Vec<Produ
             unit_price: Money { minor: r.unit_price_minor, currency: r.currency },
             active: r.active,
             version: r.version,
-        })
-        .collect())
+        }
+    }
+}
+
+pub async fn products(pool: &PgPool, include_inactive: bool) -> Result<Vec<Product>, AppError> {
+    let rows = sqlx::query_as!(
+        ProductRow,
+        "select id, sku, external_id, name, category, unit_price_minor, currency, active, version
+         from product where active or $1 order by name",
+        include_inactive
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Product::from).collect())
 }
 
 /// Products, active first, with `text` in the SKU, name or category.
@@ -44,37 +62,13 @@ pub async fn search_products(
          from product where search_text like $1 {key_condition}
          order by active desc, name, id limit $2"
     );
-    #[derive(sqlx::FromRow)]
-    struct Found {
-        id: i64,
-        sku: String,
-        external_id: Option<String>,
-        name: String,
-        category: Option<String>,
-        unit_price_minor: i64,
-        currency: String,
-        active: bool,
-        version: i32,
-    }
-    let rows: Vec<Found> = sqlx::query_as(&sql)
+    let rows: Vec<ProductRow> = sqlx::query_as(&sql)
         .bind(&text.pattern)
         .bind(limit)
         .bind(&text.keys)
         .fetch_all(pool)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Product {
-            id: ProductId(r.id),
-            sku: r.sku,
-            external_id: r.external_id,
-            name: r.name,
-            category: r.category,
-            unit_price: Money { minor: r.unit_price_minor, currency: r.currency },
-            active: r.active,
-            version: r.version,
-        })
-        .collect())
+    Ok(rows.into_iter().map(Product::from).collect())
 }
 
 fn product_error(error: sqlx::Error) -> AppError {

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     i18n::{SearchText, fill, use_i18n},
-    ui::Dialog,
+    ui::{Dialog, Typed},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -68,8 +68,8 @@ pub fn GlobalSearch() -> impl IntoView {
 fn SearchPanel(open: RwSignal<bool>) -> impl IntoView {
     let i18n = use_i18n();
     let navigate = use_navigate();
-    let typed = RwSignal::new(String::new());
-    let query = RwSignal::new(String::new());
+    let typed = Typed::new(TYPING_PAUSE);
+    let query = typed.settled;
     // Each answer carries its query, so a slow answer to an earlier query is never shown for a
     // later one.
     let searching = Action::new(|query: &String| {
@@ -173,19 +173,8 @@ fn SearchPanel(open: RwSignal<bool>) -> impl IntoView {
                 }
                 aria-label=move || i18n.text(SearchText::Label)
                 placeholder=move || i18n.text(SearchText::Placeholder)
-                prop:value=move || typed.get()
-                on:input=move |ev| {
-                    let value = event_target_value(&ev);
-                    typed.set(value.clone());
-                    set_timeout(
-                        move || {
-                            if typed.try_get_untracked().is_some_and(|now| now == value) {
-                                query.try_set(value);
-                            }
-                        },
-                        TYPING_PAUSE,
-                    );
-                }
+                prop:value=move || typed.text.get()
+                on:input=move |ev| typed.on_input(ev)
                 on:keydown=on_keydown
             />
             <p class="muted search-status" role="status">{status}</p>

@@ -10,8 +10,8 @@ use crate::{
     i18n::{CommonText, Text, TicketText, fill, use_i18n},
     ui::{
         CheckboxField, Column, EnumSelect, PagedList, PagedTable, ResourceView, SelectField,
-        Submission, Table, TextField, Timestamp, field_message, server_submission, span_text,
-        use_toasts,
+        Submission, Table, TextField, Timestamp, Typed, field_message, server_submission,
+        span_text, use_toasts,
     },
 };
 use chrono::{DateTime, Utc};
@@ -144,8 +144,8 @@ pub fn TicketsPage() -> impl IntoView {
     let assignee = RwSignal::new(String::new());
     let now = use_clock();
     // What is typed, and (after a pause) what is searched for.
-    let typed = RwSignal::new(String::new());
-    let search = RwSignal::new(String::new());
+    let typed = Typed::new(std::time::Duration::from_millis(300));
+    let search = typed.settled;
     let pages = PagedList::new(
         move || (queue.get(), search.get(), changes.get(), local.get()),
         |(queue, search, _, _), after| {
@@ -200,13 +200,8 @@ pub fn TicketsPage() -> impl IntoView {
                 data-testid="ticket-search"
                 aria-label=move || i18n.text(TicketText::SearchTickets)
                 placeholder=move || i18n.text(TicketText::SearchTickets)
-                prop:value=move || typed.get()
-                on:input=move |ev| {
-                    let value = event_target_value(&ev);
-                    typed.set(value.clone());
-                    // The page may be gone when the pause ends (the user navigated away).
-                    set_timeout(move || if typed.try_get_untracked().is_some_and(|now| now == value) { search.try_set(value); }, std::time::Duration::from_millis(300));
-                }
+                prop:value=move || typed.text.get()
+                on:input=move |ev| typed.on_input(ev)
             />
             <Show when=move || search.with(|s| !s.trim().is_empty())>
                 <p class="muted" role="status">{i18n.t(TicketText::SearchingAll)}</p>
@@ -214,7 +209,7 @@ pub fn TicketsPage() -> impl IntoView {
             <div class="tabs" role="tablist" class:dimmed=move || search.with(|s| !s.trim().is_empty())>
                 {[Queue::Mine, Queue::Unassigned, Queue::Team, Queue::BreachingSoon, Queue::Waiting, Queue::AllOpen, Queue::Done].into_iter().map(|q| view! {
                     <button type="button" role="tab" class="tab" data-queue=q.as_str() aria-selected=move || (queue.get() == q).to_string()
-                        on:click=move |_| { selected.set(Vec::new()); typed.set(String::new()); search.set(String::new()); queue.set(q); }>
+                        on:click=move |_| { selected.set(Vec::new()); typed.clear(); queue.set(q); }>
                         {move || queue_label(q).text(i18n.locale())}
                     </button>
                 }).collect_view()}

@@ -13,6 +13,7 @@ pub mod stopped;
 mod table;
 mod time;
 mod toast;
+mod typing;
 mod upload;
 
 pub use choice::{EnumFilter, EnumSelect};
@@ -29,6 +30,7 @@ pub use time::{
     wall_clock, zone_to_utc,
 };
 pub use toast::{ToastKind, Toaster, Toasts, use_toasts};
+pub use typing::Typed;
 #[cfg(feature = "hydrate")]
 pub use upload::post_file;
 pub use upload::urlencode;
