@@ -465,8 +465,9 @@ impl ImapServer {
         std::fs::write(dir.join("passwd"), format!("{user}:{{PLAIN}}{password}\n")).unwrap();
         // Mail is stored as the `dovecot` user (Dovecot refuses root); run as someone else, the
         // server keeps the mail as that user.
-        let owner = if unsafe_is_root() { "uid=dovecot gid=dovecot" } else { "" };
-        if unsafe_is_root() {
+        let as_root = running_as_root();
+        let owner = if as_root { "uid=dovecot gid=dovecot" } else { "" };
+        if as_root {
             let _ = std::process::Command::new("chown")
                 .args(["-R", "dovecot:dovecot"])
                 .arg(dir.join("home"))
@@ -528,7 +529,7 @@ impl ImapServer {
     }
 }
 
-fn unsafe_is_root() -> bool {
+fn running_as_root() -> bool {
     std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
 }
 

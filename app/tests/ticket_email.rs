@@ -183,7 +183,7 @@ async fn a_reply_is_emailed_in_its_thread_and_the_customers_answer_continues_the
             .await
             .unwrap();
     assert_eq!(triage, ["stranger@elsewhere.example"]);
-    let health = email::mailbox_health(&db.pool).await.unwrap();
+    let health = email::mailbox_health(&db.pool, true).await.unwrap();
     assert_eq!((health.fetched, health.imported, health.awaiting_triage), (3, 3, 1));
     assert!(health.last_error.is_none());
 }
@@ -197,7 +197,7 @@ async fn an_unreachable_mailbox_is_reported_on_the_health_line() {
         ..Settings::default()
     });
     assert!(email::poll_once(&state).await.is_err());
-    let health = email::mailbox_health(&db.pool).await.unwrap();
+    let health = email::mailbox_health(&db.pool, true).await.unwrap();
     assert!(health.last_error.as_deref().is_some_and(|e| e.contains("connect")), "{health:?}");
     assert!(health.last_poll_at.is_some() && health.last_success_at.is_none());
 }

@@ -462,6 +462,12 @@ impl TextMatch {
         (!fragment.is_empty())
             .then(|| TextMatch { keys: query_keys(&fragment), pattern: like_contains(&fragment) })
     }
+
+    /// `and <column> @> $<param>` when the fragment has keys, else nothing: a generic plan cannot
+    /// use the index through an `or` on a parameter, so the condition is in the SQL or absent.
+    pub fn keys_condition(&self, column: &str, param: u8) -> String {
+        if self.keys.is_empty() { String::new() } else { format!("and {column} @> ${param}") }
+    }
 }
 
 /// `%fragment%` with LIKE's wildcards escaped, so the fragment matches literally.

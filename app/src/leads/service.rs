@@ -96,12 +96,8 @@ pub async fn list(
         }
         None => None,
     };
-    // The key condition only when the fragment has keys: a generic plan cannot use the index
-    // through an `or` on a parameter.
-    let key_condition = match &text {
-        Some(text) if !text.keys.is_empty() => "and l.search_keys @> $9",
-        _ => "",
-    };
+    let key_condition =
+        text.as_ref().map(|t| t.keys_condition("l.search_keys", 9)).unwrap_or_default();
     let sql = format!(
         "select {LEAD_COLUMNS}
          from lead l cross join lead_routing r

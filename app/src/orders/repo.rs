@@ -56,7 +56,7 @@ pub async fn search_products(
     text: &TextMatch,
     limit: i64,
 ) -> Result<Vec<Product>, AppError> {
-    let key_condition = if text.keys.is_empty() { "" } else { "and search_keys @> $3" };
+    let key_condition = text.keys_condition("search_keys", 3);
     let sql = format!(
         "select id, sku, external_id, name, category, unit_price_minor, currency, active, version
          from product where search_text like $1 {key_condition}

@@ -432,8 +432,7 @@ pub async fn search(
 ) -> Result<Vec<Card>, AppError> {
     let table = customers::SearchedTable::Opportunity;
     let text = &customers::narrowed(pool, table, text, visible_owners.is_some()).await?;
-    // The key condition only when the fragment has keys (see `leads::service::list`).
-    let key_condition = if text.keys.is_empty() { "" } else { "and o.search_keys @> $4" };
+    let key_condition = text.keys_condition("o.search_keys", 4);
     let sql = format!(
         "select {CARD_COLUMNS}
          from opportunity o

@@ -142,9 +142,7 @@ pub async fn get_service_settings() -> Result<ServiceSettings, AppError> {
 #[server(input = Json)]
 pub async fn get_mailbox_health() -> Result<MailboxHealth, AppError> {
     let (_, state) = caller(crate::auth::model::Role::Admin)?;
-    let mut health = super::email::mailbox_health(&state.pool).await?;
-    health.configured = state.settings.imap_url.is_some();
-    Ok(health)
+    super::email::mailbox_health(&state.pool, state.settings.imap_url.is_some()).await
 }
 
 /// Saves business hours and SLA policies.

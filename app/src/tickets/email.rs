@@ -375,7 +375,7 @@ async fn continue_ticket(
 ) -> Result<(), AppError> {
     let message = insert_message(conn, ticket, email).await?;
     store_attachments(conn, message, email).await?;
-    let status = TicketStatus::parse(status).map_err(|_| AppError::internal("a ticket status"))?;
+    let status = crate::error::stored(TicketStatus::parse(status))?;
     service::customer_wrote(conn, ticket, status).await
 }
 
@@ -677,8 +677,11 @@ pub async fn poll_mailbox(state: AppState) {
     }
 }
 
-/// The health line of the desk's mailbox.
-pub async fn mailbox_health(pool: &PgPool) -> Result<super::model::MailboxHealth, AppError> {
+/// The health line of the desk's mailbox; `configured` says whether one is set up at all.
+pub async fn mailbox_health(
+    pool: &PgPool,
+    configured: bool,
+) -> Result<super::model::MailboxHealth, AppError> {
     #[derive(sqlx::FromRow)]
     struct State {
         last_poll_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -697,7 +700,7 @@ pub async fn mailbox_health(pool: &PgPool) -> Result<super::model::MailboxHealth
     .fetch_one(pool)
     .await?;
     Ok(super::model::MailboxHealth {
-        configured: false,
+        configured,
         last_poll_at: row.last_poll_at,
         last_success_at: row.last_success_at,
         fetched: row.fetched,

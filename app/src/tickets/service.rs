@@ -649,12 +649,9 @@ pub async fn detail(
                     author_name: m.author_name,
                     body: m.body,
                     created_at: m.created_at,
-                    email_status: m
-                        .email_status
-                        .as_deref()
-                        .map(EmailStatus::parse)
-                        .transpose()
-                        .map_err(|e| AppError::internal(format!("{e:?}")))?,
+                    email_status: stored(
+                        m.email_status.as_deref().map(EmailStatus::parse).transpose(),
+                    )?,
                     email_error: m.email_error,
                     email_from: m.email_from,
                     attachments: serde_json::from_value(m.attachments)
