@@ -217,6 +217,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("opportunities/:id") view={Lazy::<pages::Opportunity>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("forecast") view={Lazy::<pages::Forecast>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("leads") view={Lazy::<pages::Leads>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("leads/:id") view={Lazy::<pages::Lead>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("tasks") view={Lazy::<pages::MyDay>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("tickets") view={Lazy::<pages::Tickets>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("tickets/:id") view={Lazy::<pages::Ticket>::new()} ssr=SsrMode::Async/>

@@ -89,6 +89,7 @@ area! {
         Opportunity => crate::composed::OpportunityPage;
         Forecast => crate::pipeline::views::ForecastPage;
         Leads => crate::leads::views::LeadsPage;
+        Lead => crate::leads::views::LeadPage;
         MyDay => crate::tasks::views::MyDayPage;
         Pipelines => crate::pipeline::views::PipelinesPage;
         LeadSettings => crate::leads::views::LeadSettingsPage;

@@ -8,7 +8,7 @@ use app::{
     },
     error::{AppError, FieldError},
     leads::{
-        model::{ConvertInput, LeadInput, LeadStatus, WebFormSubmission},
+        model::{ConvertInput, LeadAction, LeadInput, LeadStatus, WebFormSubmission},
         service as leads,
     },
     pipeline::{
@@ -377,6 +377,125 @@ async fn leads_are_routed_in_turn_followed_up_and_converted() {
         .await
         .unwrap();
     assert_eq!(contact, "周敏");
+}
+
+#[tokio::test]
+async fn a_lead_is_edited_and_reassigned_in_scope_with_its_history_and_stale_edits_refused() {
+    let w = World::new().await;
+    let east = w.db.team("East").await;
+    let west = w.db.team("West").await;
+    let a = w.caller("a@example.com", Role::Member, Some(east)).await;
+    let b = w.caller("b@example.com", Role::Member, Some(east)).await;
+    let c = w.caller("c@example.com", Role::Member, Some(west)).await;
+    // Signed in last, so the team they see holds a and b.
+    let manager = w.caller("m@example.com", Role::Manager, Some(east)).await;
+    let input =
+        LeadInput { name: "林先生".into(), phone: "13900000009".into(), ..Default::default() };
+    let id = leads::create(&w.state, &a, input.clone()).await.unwrap();
+
+    // The owner corrects the phone: one new version, one history line naming the change.
+    let corrected = LeadInput { phone: "13900000010".into(), owner_id: None, ..input.clone() };
+    let edited = leads::update(&w.state, &a, id, 1, corrected.clone()).await.unwrap();
+    assert_eq!((edited.version, edited.phone.as_deref()), (2, Some("13900000010")));
+    // Saving the same values again changes nothing.
+    let same = leads::update(&w.state, &a, id, 2, corrected.clone()).await.unwrap();
+    assert_eq!(same.version, 2);
+
+    // Bad input is refused at its field, and nothing is saved.
+    let nameless = LeadInput { name: " ".into(), ..corrected.clone() };
+    let refused = leads::update(&w.state, &manager, id, 2, nameless).await.unwrap_err();
+    assert_eq!(refused.field_errors().unwrap().get("name"), &[FieldError::Required]);
+
+    // A manager who opened version 1 is told who changed what meanwhile.
+    let stale = leads::update(
+        &w.state,
+        &manager,
+        id,
+        1,
+        LeadInput { region: "上海".into(), ..input.clone() },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        stale,
+        AppError::ChangedMeanwhile { by: "a@example.com".into(), fields: vec!["phone".into()] }
+    );
+
+    // Another team's member reaches neither the lead nor its edit.
+    let scope = c.scope.visible_owners();
+    assert_eq!(leads::detail(&w.db.pool, &c, id).await.unwrap_err(), AppError::NotFound);
+    assert_eq!(
+        leads::update(&w.state, &c, id, 2, corrected.clone()).await.unwrap_err(),
+        AppError::NotFound
+    );
+    assert!(leads::get(&w.db.pool, scope.as_deref(), id).await.is_err());
+    // Nor may the manager hand it to someone outside their scope.
+    let outside = LeadInput { owner_id: Some(c.id()), ..corrected.clone() };
+    let refused = leads::update(&w.state, &manager, id, 2, outside).await.unwrap_err();
+    assert_eq!(refused.field_errors().unwrap().get("owner_id"), &[FieldError::OwnerOutOfScope]);
+
+    // Reassigned to b, who is told.
+    let to_b = LeadInput { owner_id: Some(b.id()), ..corrected.clone() };
+    let reassigned = leads::update(&w.state, &manager, id, 2, to_b).await.unwrap();
+    assert_eq!((reassigned.owner_id, reassigned.version), (Some(b.id()), 3));
+    let inbox = app::notifications::service::inbox(&w.db.pool, b.id(), None, 10).await.unwrap();
+    assert_eq!(inbox.unread, 1);
+    assert_eq!(inbox.items[0].href(), format!("/leads/{}", id.0));
+
+    // The page's history: created for a, the phone, the owner, each by whom, owners by name.
+    let detail = leads::detail(&w.db.pool, &b, id).await.unwrap();
+    let lines: Vec<_> = detail
+        .history
+        .iter()
+        .map(|e| (e.action, e.by.clone().unwrap_or_default(), e.changes.clone()))
+        .collect();
+    let some = |v: &str| Some(v.to_owned());
+    assert_eq!(
+        lines,
+        vec![
+            (
+                LeadAction::Created,
+                "a@example.com".to_owned(),
+                vec![("owner_id".to_owned(), None, some("a@example.com"))]
+            ),
+            (
+                LeadAction::Edited,
+                "a@example.com".to_owned(),
+                vec![("phone".to_owned(), some("13900000009"), some("13900000010"))]
+            ),
+            (
+                LeadAction::Edited,
+                "m@example.com".to_owned(),
+                vec![("owner_id".to_owned(), some("a@example.com"), some("b@example.com"))]
+            ),
+        ]
+    );
+
+    // Once converted, a lead is final: its customer and opportunity carry on.
+    let converted = leads::convert(
+        &w.state,
+        &b,
+        id,
+        3,
+        ConvertInput {
+            opportunity_title: "首单".into(),
+            amount: "100".into(),
+            expected_close: Some(Utc::now().date_naive()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let detail = leads::detail(&w.db.pool, &b, id).await.unwrap();
+    assert_eq!(detail.customer_name.as_deref(), Some("林先生"));
+    assert_eq!(detail.opportunity_title.as_deref(), Some("首单"));
+    assert_eq!(detail.lead.customer_id, Some(converted.customer_id));
+    assert_eq!(detail.history.last().unwrap().action, LeadAction::Converted);
+    let final_edit = leads::update(&w.state, &b, id, detail.lead.version, corrected).await;
+    assert_eq!(
+        final_edit.unwrap_err().field_errors().unwrap().get("status"),
+        &[FieldError::InvalidChoice]
+    );
 }
 
 #[tokio::test]

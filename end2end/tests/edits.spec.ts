@@ -1,11 +1,11 @@
 // Everyday edits: two people edit the same opportunity and the second is told who changed what,
 // with nothing they typed lost; a task is edited, deleted, and restored by an admin from the
-// recycle bin.
+// recycle bin; a manager corrects a lead and gives it to a rep from the lead's own page.
 import { expect, test } from "../support/fixtures";
 import { ADMIN, MANAGER, MEMBER, hydrated, screenshot, signIn, sql } from "../support/helpers";
 
 // A refused save is an error response, which Chromium logs.
-test.use({ expectedConsoleErrors: [/status of 409/] });
+test.use({ expectedConsoleErrors: [/status of (409|422)/] });
 
 test("two people edit the same opportunity: the second is refused with who changed what", async ({ page, browser }) => {
   const [opportunity] = await sql<{ id: string }>(
@@ -143,4 +143,51 @@ test("a manager raises a ticket's priority and reassigns it; the change shows on
   await page.reload();
   await hydrated(page);
   await expect(page.getByTestId("ticket-change").last()).toContainText(`${ticket.assignee ?? "—"} → ${to}`);
+});
+
+test("a manager corrects a lead's phone and gives it to a rep from its page; the history says who did what", async ({ page }) => {
+  // An open lead with a phone, owned within the manager's team.
+  const [lead] = await sql<{ id: string; name: string; phone: string; owner: string }>(
+    `select l.id::text as id, l.name, l.phone, o.display_name as owner from lead l
+     join app_user o on o.id = l.owner_id
+     where o.team_id = (select team_id from app_user where email = $1)
+       and l.status in ('new', 'contacted', 'qualified') and l.phone is not null
+     order by l.id limit 1`,
+    [MANAGER],
+  );
+  const to = lead.owner === "张伟" ? "李娜" : "张伟";
+  const phone = "13800135000";
+  await signIn(page, MANAGER);
+  // Opened as a bookmark opens it.
+  await page.goto(`/leads/${lead.id}`);
+  await hydrated(page);
+  await expect(page.getByTestId("lead-name")).toHaveText(lead.name);
+  await page.getByTestId("edit-lead").click();
+  const dialog = page.getByRole("dialog", { name: "编辑线索" });
+  await expect(dialog.getByLabel("电话")).toHaveValue(lead.phone);
+  // A phone that is not one is refused at the field; nothing is saved.
+  await dialog.getByLabel("电话").fill("12");
+  await dialog.getByRole("button", { name: "保存" }).click();
+  await expect(dialog.locator(".field-error").first()).not.toBeEmpty();
+  await dialog.getByLabel("电话").fill(phone);
+  await dialog.getByLabel("负责人").selectOption({ label: to });
+  await dialog.getByRole("button", { name: "保存" }).click();
+  await expect(page.locator(".toast").last()).toContainText("线索已保存");
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("lead-phone")).toHaveText(phone);
+  await expect(page.getByTestId("lead-owner")).toHaveText(to);
+  const last = page.getByTestId("lead-history-entry").last();
+  await expect(last).toContainText(`电话: ${lead.phone} → ${phone}`);
+  await expect(last).toContainText(`负责人: ${lead.owner} → ${to}`);
+  await expect(last).toContainText("李娜");
+  await screenshot(page, "47-lead-page");
+  // After a refresh the page says the same.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("lead-history-entry").last()).toContainText(`负责人: ${lead.owner} → ${to}`);
+  // The list links each lead to its page.
+  await page.goto(`/leads?search=${encodeURIComponent(lead.name)}`);
+  await hydrated(page);
+  await page.locator(`[data-testid="lead-row"] a[href="/leads/${lead.id}"]`).click();
+  await page.waitForURL(`**/leads/${lead.id}`);
 });

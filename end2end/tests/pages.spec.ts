@@ -28,6 +28,7 @@ const PAGES = [
   "/opportunities/:opportunity",
   "/forecast",
   "/leads",
+  "/leads/:lead",
   "/tasks",
   "/tickets",
   "/tickets/:ticket",
@@ -58,6 +59,7 @@ test("every page opened directly and refreshed renders, hydrates and logs no err
   const ids: Record<string, string> = {
     customer: await firstId("customer", "deleted_at is null"),
     opportunity: await firstId("opportunity"),
+    lead: await firstId("lead"),
     ticket: await firstId("ticket"),
     survey: await firstId("survey"),
   };

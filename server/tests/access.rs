@@ -525,6 +525,20 @@ fn entries(w: &World) -> Vec<Entry> {
             SetLeadStatus { id: w.lead, version: 1, status: LeadStatus::Contacted, reason: None },
         ),
         entry(Member, West, LeadPossibleCustomers { id: w.lead }),
+        entry(Member, West, GetLead { id: w.lead }),
+        entry(
+            Member,
+            West,
+            UpdateLead {
+                id: w.lead,
+                version: 1,
+                input: LeadInput {
+                    name: "吴女士".into(),
+                    phone: "13900000003".into(),
+                    ..Default::default()
+                },
+            },
+        ),
         entry(
             Member,
             West,

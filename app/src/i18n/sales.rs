@@ -134,6 +134,18 @@ messages! {
         FormName => "表单名称", "Form name";
         Endpoint => "提交地址", "Endpoint";
         NewForm => "新建表单", "New form";
+        EditLead => "编辑线索", "Edit lead";
+        Saved => "线索已保存", "Lead saved";
+        Owner => "负责人", "Owner";
+        Field => "字段", "Field";
+        FirstContacted => "首次联系", "First contacted";
+        Opportunity => "商机", "Opportunity";
+        BecameTitle => "转化结果", "What it became";
+        History => "经过", "History";
+        ReceivedVia => "收到（{source}）", "Received ({source})";
+        HistoryCreated => "创建", "Created";
+        HistoryEdited => "修改", "Changed";
+        HistoryConverted => "转化为客户和商机", "Converted into a customer and an opportunity";
     }
 }
 

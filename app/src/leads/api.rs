@@ -35,6 +35,25 @@ pub async fn create_lead(input: LeadInput) -> Result<LeadId, AppError> {
     super::service::create(&state, &caller, input).await
 }
 
+/// A lead's page: the lead, what it became, and its history.
+///
+/// Any signed-in user, for leads in their scope. Errors: `Unauthorized`, `NotFound`.
+#[server(input = Json)]
+pub async fn get_lead(id: LeadId) -> Result<LeadDetail, AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    super::service::detail(&state.pool, &caller, id).await
+}
+
+/// Edits a lead and, within the caller's scope, gives it to another owner.
+///
+/// Any signed-in user, for leads in their scope. Errors: `Unauthorized`, `Validation`,
+/// `ChangedMeanwhile`, `NotFound`.
+#[server(input = Json)]
+pub async fn update_lead(id: LeadId, version: i32, input: LeadInput) -> Result<Lead, AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    super::service::update(&state, &caller, id, version, input).await
+}
+
 /// Marks a lead contacted, qualified or disqualified (with a reason).
 ///
 /// Any signed-in user. Errors: `Unauthorized`, `Validation`, `Conflict`, `NotFound`.

@@ -153,6 +153,99 @@ impl LeadInput {
     }
 }
 
+/// A lead's page: the lead, what became of it, and everything done to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadDetail {
+    pub lead: Lead,
+    /// Names of the customer and the opportunity it was converted into.
+    pub customer_name: Option<String>,
+    pub opportunity_title: Option<String>,
+    /// Oldest first.
+    pub history: Vec<LeadHistoryEntry>,
+}
+
+/// One thing done to a lead, from the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadHistoryEntry {
+    pub at: DateTime<Utc>,
+    pub by: Option<String>,
+    pub action: LeadAction,
+    /// The fields it changed: (field, before, after), values as stored (owners by name).
+    pub changes: Vec<(String, Option<String>, Option<String>)>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadAction {
+    Created,
+    Edited,
+    Converted,
+}
+
+/// The fields of a lead an edit may change, as the audit log keeps them.
+#[allow(clippy::too_many_arguments)]
+fn audited_fields(
+    name: &str,
+    company: Option<&str>,
+    phone: Option<&str>,
+    email: Option<&str>,
+    region: Option<&str>,
+    source: LeadSource,
+    message: Option<&str>,
+    owner: Option<UserId>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "name": name, "company": company, "phone": phone, "email": email, "region": region,
+        "source": source.as_str(), "message": message, "owner_id": owner.map(|o| o.0),
+    })
+}
+
+impl ValidLead {
+    /// What an edit to these values records, given to `owner`.
+    pub fn audited(&self, owner: Option<UserId>) -> serde_json::Value {
+        audited_fields(
+            &self.name,
+            self.company.as_deref(),
+            self.phone.as_deref(),
+            self.email.as_deref(),
+            self.region.as_deref(),
+            self.source,
+            self.message.as_deref(),
+            owner,
+        )
+    }
+}
+
+impl Lead {
+    /// The stored values an edit records as "before".
+    pub fn audited(&self) -> serde_json::Value {
+        audited_fields(
+            &self.name,
+            self.company.as_deref(),
+            self.phone.as_deref(),
+            self.email.as_deref(),
+            self.region.as_deref(),
+            self.source,
+            self.message.as_deref(),
+            self.owner_id,
+        )
+    }
+
+    /// The lead as an edit form starts from.
+    pub fn as_input(&self) -> LeadInput {
+        LeadInput {
+            name: self.name.clone(),
+            company: self.company.clone().unwrap_or_default(),
+            phone: self.phone.clone().unwrap_or_default(),
+            email: self.email.clone().unwrap_or_default(),
+            region: self.region.clone().unwrap_or_default(),
+            source: self.source,
+            message: self.message.clone().unwrap_or_default(),
+            owner_id: self.owner_id,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadFilter {
     #[serde(default)]

@@ -407,6 +407,179 @@ pub async fn set_status(
     Ok(updated)
 }
 
+/// Edits a lead's details and, within the caller's scope, its owner (the new owner is told).
+/// A converted lead is final: its customer and opportunity carry on from it.
+///
+/// Errors: `Validation` (fields; `owner_id` out of scope or inactive; `status` when converted),
+/// `ChangedMeanwhile` (saved since `version`), `NotFound`.
+pub async fn update(
+    state: &AppState,
+    caller: &Authenticated,
+    id: LeadId,
+    version: i32,
+    input: LeadInput,
+) -> Result<Lead, AppError> {
+    let valid = input.validate()?;
+    let mut tx = state.pool.begin().await?;
+    let lead = lock(&mut tx, caller, id, version).await?;
+    if lead.status == LeadStatus::Converted {
+        return Err(AppError::validation("status", FieldError::InvalidChoice));
+    }
+    let owner = match valid.owner_id {
+        Some(owner) if Some(owner) != lead.owner_id => {
+            crate::auth::repo::check_assignable(&mut *tx, caller, owner, "owner_id").await?;
+            Some(owner)
+        }
+        _ => lead.owner_id,
+    };
+    let (before, after) = (lead.audited(), valid.audited(owner));
+    if before == after {
+        // Nothing changed: no new version, no entry, no event.
+        tx.rollback().await?;
+        return Ok(lead);
+    }
+    sqlx::query!(
+        "update lead set name = $2, company = $3, phone = $4, phone_normalized = $5, email = $6,
+             region = $7, source = $8, message = $9, owner_id = $10,
+             version = version + 1, updated_at = now()
+         where id = $1",
+        id.0,
+        valid.name,
+        valid.company,
+        valid.phone,
+        valid.phone_normalized,
+        valid.email,
+        valid.region,
+        valid.source.as_str(),
+        valid.message,
+        owner.map(|o| o.0),
+    )
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("update", "lead", id.0).before(&before).after(&after),
+    )
+    .await?;
+    if owner != lead.owner_id {
+        notify_owner(&mut tx, id, &valid.name, owner, Some(caller.id())).await?;
+        // The previous owner's open pages learn it has gone.
+        let previous_team = match lead.owner_id {
+            Some(previous) => {
+                sqlx::query_scalar!("select team_id from app_user where id = $1", previous.0)
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+            None => None,
+        };
+        publish(&mut *tx, &lead_event(id, lead.owner_id, previous_team)).await?;
+    }
+    publish_lead(&mut tx, id).await?;
+    let scope = caller.scope.visible_owners();
+    // Handed to someone the caller cannot see any more: the edit stands, the answer is the lead
+    // as it was saved.
+    let updated = match get(&mut *tx, scope.as_deref(), id).await {
+        Err(AppError::NotFound) => get(&mut *tx, None, id).await?,
+        other => other?,
+    };
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// A lead's page: the lead, the customer and opportunity it became, and its history from the
+/// audit log (owners named).
+///
+/// Errors: `NotFound` (no such lead, or out of the caller's scope).
+pub async fn detail(
+    pool: &PgPool,
+    caller: &Authenticated,
+    id: LeadId,
+) -> Result<LeadDetail, AppError> {
+    let scope = caller.scope.visible_owners();
+    let lead = get(pool, scope.as_deref(), id).await?;
+    let converted = sqlx::query!(
+        r#"select c.name as "customer_name?", o.title as "opportunity_title?"
+           from lead l
+           left join customer c on c.id = l.customer_id
+           left join opportunity o on o.id = l.opportunity_id
+           where l.id = $1"#,
+        id.0
+    )
+    .fetch_one(pool)
+    .await?;
+    let entries = sqlx::query!(
+        r#"select a.at as "at: DateTime<Utc>", u.display_name as "by?", a.action, a.before, a.after
+           from audit_log a left join app_user u on u.id = a.actor_id
+           where a.entity_type = 'lead' and a.entity_id = $1
+           order by a.id
+           limit 500"#,
+        id.0.to_string()
+    )
+    .fetch_all(pool)
+    .await?;
+    // Owners are kept as ids: name them all in one query.
+    let owner_ids: Vec<i64> = entries
+        .iter()
+        .flat_map(|e| [e.before.as_ref(), e.after.as_ref()])
+        .flatten()
+        .filter_map(|v| v.get("owner_id").and_then(serde_json::Value::as_i64))
+        .collect();
+    let names: std::collections::HashMap<i64, String> =
+        sqlx::query!("select id, display_name from app_user where id = any($1)", &owner_ids)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect();
+    let shown = |field: &str, value: Option<serde_json::Value>| -> Option<String> {
+        match value? {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(text) => Some(text),
+            serde_json::Value::Number(n) if field == "owner_id" => {
+                n.as_i64().map(|id| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")))
+            }
+            other => Some(other.to_string()),
+        }
+    };
+    let history = entries
+        .into_iter()
+        .map(|e| {
+            let action = match e.action.as_str() {
+                "create" => LeadAction::Created,
+                "convert" => LeadAction::Converted,
+                _ => LeadAction::Edited,
+            };
+            let changes = match action {
+                LeadAction::Created => e
+                    .after
+                    .as_ref()
+                    .and_then(|a| a.get("owner_id").cloned())
+                    .and_then(|owner| shown("owner_id", Some(owner)))
+                    .map(|owner| vec![("owner_id".to_owned(), None, Some(owner))])
+                    .unwrap_or_default(),
+                LeadAction::Converted => Vec::new(),
+                LeadAction::Edited => {
+                    crate::audit::model::changed_fields(e.before.as_ref(), e.after.as_ref())
+                        .into_iter()
+                        .map(|(field, before, after)| {
+                            let (before, after) = (shown(&field, before), shown(&field, after));
+                            (field, before, after)
+                        })
+                        .collect()
+                }
+            };
+            LeadHistoryEntry { at: e.at, by: e.by, action, changes }
+        })
+        .collect();
+    Ok(LeadDetail {
+        lead,
+        customer_name: converted.customer_name,
+        opportunity_title: converted.opportunity_title,
+        history,
+    })
+}
+
 /// Customers the lead may already be: same phone or email, or the same reduced company name.
 pub async fn possible_customers(
     pool: &PgPool,

@@ -9,9 +9,9 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{CommonText, LeadText, SalesText, Text, fill, use_i18n},
     ui::{
-        CheckboxField, Column, EnumFilter, EnumSelect, ErrorNotice, FormButtons, PagedList,
-        PagedTable, ResourceView, SelectField, Table, TextField, Timestamp, field_message,
-        server_submission, use_toasts,
+        CheckboxField, Column, Dialog, EditDialog, EnumFilter, EnumSelect, ErrorNotice,
+        FormButtons, PagedList, PagedTable, ResourceView, SelectField, Table, TextField, Timestamp,
+        field_message, server_submission, use_toasts,
     },
 };
 use chrono::NaiveDate;
@@ -110,8 +110,206 @@ pub fn LeadsPage() -> impl IntoView {
     }
 }
 
+/// `/leads/:id`: the lead, moving it along, editing and reassigning it, what it became, and
+/// everything done to it.
+#[component]
+pub fn LeadPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = leptos_router::hooks::use_params_map();
+    let id =
+        Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse().ok()).map(LeadId)));
+    let changes = use_server_events().changes(Topic::Lead);
+    let local = RwSignal::new(0u32);
+    let detail = Resource::new(
+        move || (id.get(), changes.get(), local.get()),
+        |(id, _, _)| async move {
+            match id {
+                Some(id) => get_lead(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let editing = EditDialog::<Lead>::new();
+    let converting = RwSignal::new(None::<Lead>);
+    let reload = Callback::new(move |_| local.update(|n| *n += 1));
+    view! {
+        <section class="page">
+            <ResourceView resource=detail let:d>
+                {
+                    let lead = d.lead.clone();
+                    let status = lead.status;
+                    let for_edit = lead.clone();
+                    let for_actions = lead.clone();
+                    let source = lead.source;
+                    view! {
+                        <div class="page-head">
+                            <div>
+                                <h1 data-testid="lead-name">{lead.name.clone()}</h1>
+                                <p class="muted">{lead.company.clone().unwrap_or_default()}</p>
+                            </div>
+                            <span class="badge" data-testid="lead-status">{move || status_label(status).text(i18n.locale())}</span>
+                            {(status != LeadStatus::Converted).then(|| view! {
+                                <button type="button" class="button" data-testid="edit-lead"
+                                    on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(CommonText::Edit)}</button>
+                            })}
+                        </div>
+                        <div class="card">
+                            <dl class="facts">
+                                <div><dt>{i18n.t(LeadText::Phone)}</dt><dd data-testid="lead-phone">{lead.phone.clone().unwrap_or_default()}</dd></div>
+                                <div><dt>{i18n.t(LeadText::Email)}</dt><dd>{lead.email.clone().unwrap_or_default()}</dd></div>
+                                <div><dt>{i18n.t(LeadText::Region)}</dt><dd>{lead.region.clone().unwrap_or_default()}</dd></div>
+                                <div><dt>{i18n.t(LeadText::Source)}</dt><dd>{move || source_label(source).text(i18n.locale())}</dd></div>
+                                <div><dt>{i18n.t(SalesText::Owner)}</dt><dd data-testid="lead-owner">{lead.owner_name.clone().unwrap_or_default()}</dd></div>
+                                <div><dt>{i18n.t(LeadText::Received)}</dt><dd><Timestamp at=lead.created_at/></dd></div>
+                                <div><dt>{i18n.t(LeadText::FirstContacted)}</dt><dd>{lead.first_contacted_at.map(|at| view! { <Timestamp at/> })}
+                                    {lead.overdue.then(|| view! { <span class="badge warn-badge" data-testid="overdue">{i18n.t(LeadText::Overdue)}</span> })}</dd></div>
+                                {lead.disqualify_reason.clone().map(|r| view! { <div><dt>{i18n.t(LeadText::DisqualifyReason)}</dt><dd>{r}</dd></div> })}
+                            </dl>
+                            {lead.message.clone().map(|m| view! { <p class="lead-message">{m}</p> })}
+                        </div>
+                        {status.is_open().then(|| view! {
+                            <div class="card actions" data-testid="lead-actions">
+                                <LeadActions lead=for_actions converting on_change=reload/>
+                            </div>
+                        })}
+                        {lead.customer_id.map(|customer| view! {
+                            <div class="card" data-testid="lead-became">
+                                <h2>{i18n.t(LeadText::BecameTitle)}</h2>
+                                <ul class="plain-list">
+                                    <li>{i18n.t(SalesText::Customer)}": "<A href=format!("/customers/{}", customer.0)>{d.customer_name.clone().unwrap_or_default()}</A></li>
+                                    {lead.opportunity_id.map(|o| view! {
+                                        <li>{i18n.t(LeadText::Opportunity)}": "<A href=format!("/opportunities/{}", o.0)>{d.opportunity_title.clone().unwrap_or_default()}</A></li>
+                                    })}
+                                </ul>
+                            </div>
+                        })}
+                        <div class="card">
+                            <h2>{i18n.t(LeadText::History)}</h2>
+                            <ul class="plain-list" data-testid="lead-history">
+                                <li><Timestamp at=lead.created_at/>" "{move || fill(i18n.text(LeadText::ReceivedVia), &[("source", &source_label(source).text(i18n.locale()))])}</li>
+                                {d.history.iter().cloned().map(|entry| view! { <LeadHistoryLine entry/> }).collect_view()}
+                            </ul>
+                        </div>
+                    }
+                }
+            </ResourceView>
+            {move || converting.get().map(|lead| view! {
+                <ConvertPanel lead on_done=Callback::new(move |_| { converting.set(None); local.update(|n| *n += 1); })/>
+            })}
+            <Dialog open=editing.open title=i18n.t(LeadText::EditLead) testid="lead-edit">
+                {move || editing.snapshot().map(|lead| view! {
+                    <LeadForm editing=lead on_done=Callback::new(move |_| { editing.close(); local.update(|n| *n += 1); })/>
+                })}
+            </Dialog>
+        </section>
+    }
+}
+
+/// One line of a lead's history: when, what, who; an edit lists each field before and after.
+#[component]
+fn LeadHistoryLine(entry: LeadHistoryEntry) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = match entry.action {
+        LeadAction::Created => LeadText::HistoryCreated,
+        LeadAction::Edited => LeadText::HistoryEdited,
+        LeadAction::Converted => LeadText::HistoryConverted,
+    };
+    let changes = entry.changes.clone();
+    let described = move || {
+        let locale = i18n.locale();
+        changes
+            .iter()
+            .map(|(field, before, after)| {
+                let value = |v: &Option<String>| {
+                    v.as_deref()
+                        .map(|v| field_value_text(field, v, locale))
+                        .unwrap_or_else(|| "—".into())
+                };
+                match before {
+                    None if entry.action == LeadAction::Created => {
+                        format!("{}: {}", field_label(field).text(locale), value(after))
+                    }
+                    _ => format!(
+                        "{}: {} → {}",
+                        field_label(field).text(locale),
+                        value(before),
+                        value(after)
+                    ),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    view! {
+        <li data-testid="lead-history-entry">
+            <Timestamp at=entry.at/>" "{i18n.t(action)}" "
+            <span>{described}</span>
+            " "<span class="muted small">{entry.by.clone().unwrap_or_default()}</span>
+        </li>
+    }
+}
+
+/// The label of a lead field as its history names it.
+fn field_label(field: &str) -> LeadText {
+    match field {
+        "name" => LeadText::Name,
+        "company" => LeadText::Company,
+        "phone" => LeadText::Phone,
+        "email" => LeadText::Email,
+        "region" => LeadText::Region,
+        "source" => LeadText::Source,
+        "message" => LeadText::Message,
+        "owner_id" => LeadText::Owner,
+        "status" => LeadText::Status,
+        "reason" => LeadText::DisqualifyReason,
+        _ => LeadText::Field,
+    }
+}
+
+/// A stored value as people read it: statuses and sources in words, the rest as typed.
+fn field_value_text(field: &str, value: &str, locale: crate::i18n::Locale) -> String {
+    match field {
+        "status" => LeadStatus::parse(value)
+            .map(|s| status_label(s).text(locale).to_owned())
+            .unwrap_or_else(|_| value.to_owned()),
+        "source" => LeadSource::parse(value)
+            .map(|s| source_label(s).text(locale).to_owned())
+            .unwrap_or_else(|_| value.to_owned()),
+        _ => value.to_owned(),
+    }
+}
+
 #[component]
 fn LeadRow(
+    lead: Lead,
+    converting: RwSignal<Option<Lead>>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let (status, source) = (lead.status, lead.source);
+    let for_actions = lead.clone();
+    view! {
+        <tr data-testid="lead-row" class:overdue=lead.overdue>
+            <td><A href=format!("/leads/{}", lead.id.0)>{lead.name.clone()}</A>{lead.overdue.then(|| view! { " "<span class="badge warn-badge" data-testid="overdue">{i18n.t(LeadText::Overdue)}</span> })}</td>
+            <td>{lead.company.clone().unwrap_or_default()}</td>
+            <td class="small">{lead.phone.clone().unwrap_or_default()}" "{lead.email.clone().unwrap_or_default()}</td>
+            <td>{move || source_label(source).text(i18n.locale())}</td>
+            <td data-testid="lead-status">{move || status_label(status).text(i18n.locale())}
+                {lead.disqualify_reason.clone().map(|r| view! { <span class="muted small">" · "{r}</span> })}</td>
+            <td>{lead.owner_name.clone().unwrap_or_default()}</td>
+            <td class="small"><Timestamp at=lead.created_at/></td>
+            <td class="row-actions">
+                {lead.opportunity_id.map(|o| view! { <A href=format!("/opportunities/{}", o.0)>{i18n.t(LeadText::OpenOpportunity)}</A> })}
+                <LeadActions lead=for_actions converting on_change/>
+            </td>
+        </tr>
+    }
+}
+
+/// Moving an open lead along: contacted, qualified, converted (opens `converting`), or
+/// disqualified with a reason. Nothing for a lead that is done.
+#[component]
+fn LeadActions(
     lead: Lead,
     converting: RwSignal<Option<Lead>>,
     on_change: Callback<()>,
@@ -124,50 +322,48 @@ fn LeadRow(
     let set = move |status: LeadStatus, reason: Option<String>| {
         change.submit(SetLeadStatus { id, version, status, reason });
     };
-    let for_convert = lead.clone();
-    view! {
-        <tr data-testid="lead-row" class:overdue=lead.overdue>
-            <td>{lead.name.clone()}{lead.overdue.then(|| view! { " "<span class="badge warn-badge" data-testid="overdue">{i18n.t(LeadText::Overdue)}</span> })}</td>
-            <td>{lead.company.clone().unwrap_or_default()}</td>
-            <td class="small">{lead.phone.clone().unwrap_or_default()}" "{lead.email.clone().unwrap_or_default()}</td>
-            <td>{move || source_label(lead.source).text(i18n.locale())}</td>
-            <td data-testid="lead-status">{move || status_label(status).text(i18n.locale())}
-                {lead.disqualify_reason.clone().map(|r| view! { <span class="muted small">" · "{r}</span> })}</td>
-            <td>{lead.owner_name.clone().unwrap_or_default()}</td>
-            <td class="small"><Timestamp at=lead.created_at/></td>
-            <td class="row-actions">
-                {status.is_open().then(|| view! {
-                    {(status == LeadStatus::New).then(|| view! { <button type="button" class="button small" on:click=move |_| set(LeadStatus::Contacted, None)>{i18n.t(LeadText::MarkContacted)}</button> })}
-                    {(status != LeadStatus::Qualified).then(|| view! { <button type="button" class="button small" on:click=move |_| set(LeadStatus::Qualified, None)>{i18n.t(LeadText::Qualify)}</button> })}
-                    <button type="button" class="button small primary" on:click=move |_| converting.set(Some(for_convert.clone()))>{i18n.t(LeadText::Convert)}</button>
-                    <button type="button" class="button small ghost" on:click=move |_| disqualifying.update(|d| *d = !*d)>{i18n.t(LeadText::Disqualify)}</button>
-                    <Show when=move || disqualifying.get()>
-                        <div class="inline-form">
-                            <TextField label=i18n.t(LeadText::DisqualifyReason) name="disqualify_reason" value=reason/>
-                            <button type="button" class="button small danger" disabled=move || reason.with(|r| r.trim().is_empty())
-                                on:click=move |_| set(LeadStatus::Disqualified, Some(reason.get_untracked()))>{i18n.t(LeadText::Disqualify)}</button>
-                        </div>
-                    </Show>
-                })}
-                {lead.opportunity_id.map(|o| view! { <A href=format!("/opportunities/{}", o.0)>{i18n.t(LeadText::OpenOpportunity)}</A> })}
-            </td>
-        </tr>
-    }
+    status.is_open().then(|| view! {
+        {(status == LeadStatus::New).then(|| view! { <button type="button" class="button small" on:click=move |_| set(LeadStatus::Contacted, None)>{i18n.t(LeadText::MarkContacted)}</button> })}
+        {(status != LeadStatus::Qualified).then(|| view! { <button type="button" class="button small" on:click=move |_| set(LeadStatus::Qualified, None)>{i18n.t(LeadText::Qualify)}</button> })}
+        <button type="button" class="button small primary" on:click=move |_| converting.set(Some(lead.clone()))>{i18n.t(LeadText::Convert)}</button>
+        <button type="button" class="button small ghost" on:click=move |_| disqualifying.update(|d| *d = !*d)>{i18n.t(LeadText::Disqualify)}</button>
+        <Show when=move || disqualifying.get()>
+            <div class="inline-form">
+                <TextField label=i18n.t(LeadText::DisqualifyReason) name="disqualify_reason" value=reason/>
+                <button type="button" class="button small danger" disabled=move || reason.with(|r| r.trim().is_empty())
+                    on:click=move |_| set(LeadStatus::Disqualified, Some(reason.get_untracked()))>{i18n.t(LeadText::Disqualify)}</button>
+            </div>
+        </Show>
+    })
 }
 
+/// A new lead (the routing picks its owner), or `editing` one (its owner may be changed within
+/// the caller's scope; the edit names the version it was filled from).
 #[component]
-fn LeadForm(on_done: Callback<()>) -> impl IntoView {
+fn LeadForm(#[prop(optional)] editing: Option<Lead>, on_done: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
-    let name = RwSignal::new(String::new());
-    let company = RwSignal::new(String::new());
-    let phone = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let region = RwSignal::new(String::new());
-    let message = RwSignal::new(String::new());
-    let source = RwSignal::new(LeadSource::Manual);
-    let save = server_submission::<CreateLead>().on_success(move |_| {
-        toasts.success(LeadText::Created);
+    let start = editing.as_ref().map(Lead::as_input).unwrap_or_default();
+    let name = RwSignal::new(start.name);
+    let company = RwSignal::new(start.company);
+    let phone = RwSignal::new(start.phone);
+    let email = RwSignal::new(start.email);
+    let region = RwSignal::new(start.region);
+    let message = RwSignal::new(start.message);
+    let source = RwSignal::new(start.source);
+    let owner = RwSignal::new(start.owner_id.map(|o| o.0.to_string()).unwrap_or_default());
+    let target = editing.as_ref().map(|l| (l.id, l.version));
+    let save = crate::ui::Submission::new(move |input: &LeadInput| {
+        let input = input.clone();
+        async move {
+            match target {
+                Some((id, version)) => update_lead(id, version, input).await.map(|l| l.id),
+                None => create_lead(input).await,
+            }
+        }
+    })
+    .on_success(move |_| {
+        toasts.success(if target.is_some() { LeadText::Saved } else { LeadText::Created });
         on_done.run(());
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -180,10 +376,25 @@ fn LeadForm(on_done: Callback<()>) -> impl IntoView {
             region: region.get_untracked(),
             message: message.get_untracked(),
             source: source.get_untracked(),
-            owner_id: None,
+            owner_id: owner.get_untracked().parse().ok().map(UserId),
         };
-        save.submit(CreateLead { input });
+        save.submit(input);
     };
+    let owner_field = target.map(|_| {
+        let options = Resource::new(|| (), |_| crate::customers::api::get_customer_options());
+        let owner_options = Signal::derive(move || {
+            let mut list = vec![(String::new(), "—".to_owned())];
+            if let Some(Ok(o)) = options.get() {
+                list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
+            }
+            list
+        });
+        view! {
+            <Transition fallback=|| ()>
+                <SelectField label=i18n.t(SalesText::Owner) name="owner_id" value=owner options=owner_options error=save.field("owner_id") scope="lead-"/>
+            </Transition>
+        }
+    });
     view! {
         <form class="card form panel" data-testid="lead-form" on:submit=submit>
             <div class="grid-2">
@@ -193,6 +404,7 @@ fn LeadForm(on_done: Callback<()>) -> impl IntoView {
                 <TextField label=i18n.t(LeadText::Email) name="email" value=email error=save.field("email") scope="lead-"/>
                 <TextField label=i18n.t(LeadText::Region) name="region" value=region error=save.field("region") scope="lead-"/>
                 <EnumSelect label=i18n.t(LeadText::Source) name="source" value=source text=source_label error=save.field("source") scope="lead-"/>
+                {owner_field}
             </div>
             <TextField label=i18n.t(LeadText::Message) name="message" value=message error=save.field("message") scope="lead-"/>
             <FormButtons submit=i18n.t(CommonText::Save) pending=save.pending() on_cancel=on_done/>

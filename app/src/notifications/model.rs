@@ -70,7 +70,7 @@ impl EntityType {
     pub fn href(self, id: i64) -> String {
         match self {
             EntityType::Customer => format!("/customers/{id}"),
-            EntityType::Lead => "/leads".to_owned(),
+            EntityType::Lead => format!("/leads/{id}"),
             EntityType::Opportunity => format!("/opportunities/{id}"),
             EntityType::Ticket => format!("/tickets/{id}"),
             EntityType::Task => "/tasks".to_owned(),
@@ -94,12 +94,9 @@ pub struct Notification {
 }
 
 impl Notification {
-    /// The page that opens the record (leads have no page of their own: the list, filtered).
+    /// The page that opens the record.
     pub fn href(&self) -> String {
-        match self.entity_type {
-            EntityType::Lead => format!("/leads?search={}", crate::ui::urlencode(&self.title)),
-            other => other.href(self.entity_id),
-        }
+        self.entity_type.href(self.entity_id)
     }
 
     /// The sentence that says what happened, in `locale`.
@@ -191,7 +188,7 @@ mod tests {
     }
 
     #[test]
-    fn a_lead_opens_the_list_filtered_by_its_name() {
+    fn a_lead_opens_its_own_page() {
         let lead = Notification {
             id: 1,
             kind: NotificationKind::LeadAssigned,
@@ -203,7 +200,7 @@ mod tests {
             created_at: Utc::now(),
             read: false,
         };
-        assert_eq!(lead.href(), "/leads?search=%E9%99%88%20%26%20Co");
+        assert_eq!(lead.href(), "/leads/7");
         assert_eq!(lead.sentence(Locale::En), "Guanxi assigned you the lead “陈 & Co”");
     }
 

@@ -150,7 +150,7 @@ async fn leads(
                 l.phone.as_deref(),
                 l.email.as_deref(),
             ]),
-            href: Some(format!("/leads?search={}", crate::ui::urlencode(&l.name))),
+            href: Some(format!("/leads/{}", l.id.0)),
             title: l.name,
         })
         .collect())
