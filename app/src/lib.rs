@@ -216,6 +216,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("pipeline") view={Lazy::<pages::Pipeline>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("opportunities/:id") view={Lazy::<pages::Opportunity>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("forecast") view={Lazy::<pages::Forecast>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("quotas") view={Lazy::<pages::Quotas>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("leads") view={Lazy::<pages::Leads>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("leads/:id") view={Lazy::<pages::Lead>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("tasks") view={Lazy::<pages::MyDay>::new()} ssr=SsrMode::Async/>

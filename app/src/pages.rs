@@ -88,6 +88,7 @@ area! {
         Pipeline => crate::pipeline::views::PipelinePage;
         Opportunity => crate::composed::OpportunityPage;
         Forecast => crate::pipeline::views::ForecastPage;
+        Quotas => crate::pipeline::views::QuotasPage;
         Leads => crate::leads::views::LeadsPage;
         Lead => crate::leads::views::LeadPage;
         MyDay => crate::tasks::views::MyDayPage;

@@ -81,6 +81,7 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                     <A href="/leads">{i18n.t(LeadText::Leads)}</A>
                     <A href="/pipeline">{i18n.t(SalesText::Pipeline)}</A>
                     <A href="/forecast">{i18n.t(SalesText::Forecast)}</A>
+                    {is_manager.then(|| view! { <A href="/quotas">{i18n.t(SalesText::Quotas)}</A> })}
                     <A href="/tasks">{i18n.t(TaskText::MyDay)}</A>
                     <A href="/tickets">{i18n.t(TicketText::Tickets)}</A>
                     <A href="/surveys">{i18n.t(SurveyText::Surveys)}</A>

@@ -12,14 +12,14 @@ use app::{
         service as leads,
     },
     pipeline::{
-        model::{BoardFilter, OpportunityInput, StageId, StageKind},
+        model::{BoardFilter, OpportunityInput, QuotaCell, StageId, StageKind},
         service as pipeline,
     },
     state::AppState,
     tasks::{model::TaskInput, service as tasks},
     testing::TestDatabase,
 };
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 
 struct World {
     db: TestDatabase,
@@ -496,6 +496,78 @@ async fn a_lead_is_edited_and_reassigned_in_scope_with_its_history_and_stale_edi
         final_edit.unwrap_err().field_errors().unwrap().get("status"),
         &[FieldError::InvalidChoice]
     );
+}
+
+#[tokio::test]
+async fn quotas_are_set_per_month_in_scope_and_a_stale_save_is_refused() {
+    let w = World::new().await;
+    let east = w.db.team("East").await;
+    let west = w.db.team("West").await;
+    let a = w.caller("a@example.com", Role::Member, Some(east)).await;
+    let c = w.caller("c@example.com", Role::Member, Some(west)).await;
+    let other_manager = w.caller("m2@example.com", Role::Manager, Some(east)).await;
+    // Signed in last, so the team they see holds everyone above in East.
+    let manager = w.caller("m@example.com", Role::Manager, Some(east)).await;
+    let scope = manager.scope.visible_owners();
+    let december = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+
+    // Everyone in the manager's team, twelve empty months each; West is not there.
+    let grid = pipeline::quota_grid(&w.db.pool, scope.as_deref(), 2026).await.unwrap();
+    let owners: Vec<_> = grid.rows.iter().map(|r| r.owner_name.as_str()).collect();
+    assert_eq!(owners, ["a@example.com", "m2@example.com", "m@example.com"]);
+    assert!(
+        grid.rows.iter().all(|r| r.cells.len() == 12 && r.cells.iter().all(|c| c.version == 0))
+    );
+
+    // Any day names its month; money as people write it.
+    let first = pipeline::save_quota(
+        &w.state,
+        &manager,
+        a.id(),
+        december.with_day(15).unwrap(),
+        "150,000",
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(first, QuotaCell { month: december, amount_minor: Some(15_000_000), version: 1 });
+
+    // The other manager had the empty cell open: refused, told who set it.
+    let stale = pipeline::save_quota(&w.state, &other_manager, a.id(), december, "90000", 0)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        stale,
+        AppError::ChangedMeanwhile {
+            by: "m@example.com".into(),
+            fields: vec!["amount_minor".into()]
+        }
+    );
+    let second = pipeline::save_quota(&w.state, &other_manager, a.id(), december, "160000", 1)
+        .await
+        .unwrap();
+    assert_eq!(second.version, 2);
+
+    // A bad amount is refused at its field; someone outside the team cannot be given one.
+    let bad = pipeline::save_quota(&w.state, &manager, a.id(), december, "十万", 2).await;
+    assert_eq!(
+        bad.unwrap_err().field_errors().unwrap().get("amount"),
+        &[FieldError::InvalidNumber]
+    );
+    let outside = pipeline::save_quota(&w.state, &manager, c.id(), december, "1", 0).await;
+    assert_eq!(
+        outside.unwrap_err().field_errors().unwrap().get("owner_id"),
+        &[FieldError::OwnerOutOfScope]
+    );
+
+    // The grid and the forecast both hold the second value.
+    let grid = pipeline::quota_grid(&w.db.pool, scope.as_deref(), 2026).await.unwrap();
+    let december_of_a = &grid.rows[0].cells[11];
+    assert_eq!((december_of_a.amount_minor, december_of_a.version), (Some(16_000_000), 2));
+    let forecast = pipeline::forecast(&w.db.pool, scope.as_deref(), december, 1).await.unwrap();
+    let quota: i64 =
+        forecast.cells.iter().filter(|c| c.owner_id == Some(a.id())).map(|c| c.quota_minor).sum();
+    assert_eq!(quota, 16_000_000);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 // Everyday edits: two people edit the same opportunity and the second is told who changed what,
 // with nothing they typed lost; a task is edited, deleted, and restored by an admin from the
-// recycle bin; a manager corrects a lead and gives it to a rep from the lead's own page.
+// recycle bin; a manager corrects a lead and gives it to a rep from the lead's own page; a
+// manager sets a rep's quota while an admin has the same cell open.
 import { expect, test } from "../support/fixtures";
 import { ADMIN, MANAGER, MEMBER, hydrated, screenshot, signIn, sql } from "../support/helpers";
 
@@ -168,7 +169,7 @@ test("a manager corrects a lead's phone and gives it to a rep from its page; the
   // A phone that is not one is refused at the field; nothing is saved.
   await dialog.getByLabel("电话").fill("12");
   await dialog.getByRole("button", { name: "保存" }).click();
-  await expect(dialog.locator(".field-error").first()).not.toBeEmpty();
+  await expect(dialog.getByText("请输入有效的电话号码。")).toBeVisible();
   await dialog.getByLabel("电话").fill(phone);
   await dialog.getByLabel("负责人").selectOption({ label: to });
   await dialog.getByRole("button", { name: "保存" }).click();
@@ -190,4 +191,55 @@ test("a manager corrects a lead's phone and gives it to a rep from its page; the
   await hydrated(page);
   await page.locator(`[data-testid="lead-row"] a[href="/leads/${lead.id}"]`).click();
   await page.waitForURL(`**/leads/${lead.id}`);
+});
+
+test("a manager sets a rep's quota while an admin has it open; the admin is told, the forecast measures against it", async ({ page, browser }) => {
+  const [now] = await sql<{ month: string; year: string; m: string }>(
+    `select to_char(now() at time zone company_time_zone(), 'YYYY-MM') as month,
+            to_char(now() at time zone company_time_zone(), 'YYYY') as year,
+            extract(month from now() at time zone company_time_zone())::int::text as m`,
+  );
+  const cellName = `张伟 · ${now.m}月`;
+
+  // The admin opens the quotas first, on a tablet.
+  const adminContext = await browser.newContext({ locale: "zh-CN", viewport: { width: 1024, height: 768 } });
+  const admin = await adminContext.newPage();
+  await signIn(admin, ADMIN);
+  await admin.goto("/quotas");
+  await hydrated(admin);
+  await expect(admin.getByLabel(cellName)).toBeVisible();
+
+  // The manager, from a bookmark: a bad amount stays with its message, a good one is saved.
+  await signIn(page, MANAGER);
+  await page.goto("/quotas");
+  await hydrated(page);
+  await expect(page.getByTestId("quota-year")).toHaveText(now.year);
+  const cell = page.getByLabel(cellName);
+  await cell.fill("十八万");
+  await cell.press("Tab");
+  const row = page.getByTestId("quota-row").filter({ has: cell });
+  await expect(row.getByText("请输入有效的数字。")).toBeVisible();
+  await expect(cell).toHaveValue("十八万");
+  await cell.fill("188,000");
+  await cell.press("Tab");
+  await expect(cell).toHaveClass(/saved/);
+  await screenshot(page, "48-quotas");
+
+  // The admin, still on the version read before, changes the same cell: refused, told who;
+  // the grid reloads with the manager's figure.
+  const stale = admin.getByLabel(cellName);
+  await stale.fill("200000");
+  await stale.press("Tab");
+  await expect(admin.locator(".toast").last()).toContainText("李娜");
+  await expect(admin.getByLabel(cellName)).toHaveValue("188000.00");
+  await adminContext.close();
+
+  // After a refresh the figure is still there, and the forecast measures against it.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel(cellName)).toHaveValue("188000.00");
+  await page.goto("/forecast");
+  await hydrated(page);
+  const forecastRow = page.getByTestId("forecast-row").filter({ hasText: now.month }).filter({ hasText: "张伟" });
+  await expect(forecastRow).toContainText("¥188,000.00");
 });

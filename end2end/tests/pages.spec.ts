@@ -27,6 +27,7 @@ const PAGES = [
   "/pipeline",
   "/opportunities/:opportunity",
   "/forecast",
+  "/quotas",
   "/leads",
   "/leads/:lead",
   "/tasks",
@@ -47,6 +48,8 @@ const PAGES = [
 ];
 
 const ADMIN_ONLY = PAGES.filter((path) => path.startsWith("/admin/"));
+/** Pages for managers and admins. */
+const MANAGERS_ONLY = ["/quotas"];
 
 async function firstId(table: string, where = "true"): Promise<string> {
   const rows = await sql<{ id: string }>(`select min(id)::text as id from ${table} where ${where}`);
@@ -103,7 +106,7 @@ test.describe("refusals", () => {
 
   test("a member opening an admin page gets 403 and the refusal, not half a page", async ({ page }) => {
     await signIn(page, MEMBER);
-    for (const path of ADMIN_ONLY) {
+    for (const path of [...ADMIN_ONLY, ...MANAGERS_ONLY]) {
       const response = await page.goto(path);
       expect(response?.status(), path).toBe(403);
       await hydrated(page);

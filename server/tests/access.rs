@@ -657,8 +657,10 @@ fn entries(w: &World) -> Vec<Entry> {
                 owner_id: w.west_member_id,
                 month: day(2026, 12, 1),
                 amount: "50000".into(),
+                version: 0,
             },
         ),
+        entry(Manager, No, GetQuotas { year: Some(2026) }),
         // Surveys.
         entry(Member, No, ListSurveys {}),
         entry(Member, No, GetSurvey { id: w.survey }),

@@ -46,6 +46,7 @@ async fn sales_administration_refuses_lesser_roles_and_ids_do_not_cross_teams() 
         owner_id: app::auth::model::UserId(1),
         month: chrono::Utc::now().date_naive(),
         amount: "100000".into(),
+        version: 0,
     };
     assert_eq!(app_error(alice.call(&quota).await).await.1, AppError::Forbidden);
 

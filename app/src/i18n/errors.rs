@@ -113,6 +113,10 @@ fn changed_field_name(key: &str, locale: Locale) -> &'static str {
         "anniversary" => return customer(CustomerText::Anniversary),
         "locale" => return customer(CustomerText::Language),
         "custom_fields" => return customer(CustomerText::CustomFields),
+        "source" => return customer(CustomerText::Source),
+        // A lead's own.
+        "company" => return super::LeadText::Company.text(locale),
+        "message" => return super::LeadText::Message.text(locale),
         _ => ChangedFieldText::Other,
     };
     named.text(locale)

@@ -145,9 +145,11 @@ pub fn LeadPage() -> impl IntoView {
                         <div class="page-head">
                             <div>
                                 <h1 data-testid="lead-name">{lead.name.clone()}</h1>
-                                <p class="muted">{lead.company.clone().unwrap_or_default()}</p>
+                                <p class="muted">
+                                    <span class="badge" data-testid="lead-status">{move || status_label(status).text(i18n.locale())}</span>
+                                    " "{lead.company.clone().unwrap_or_default()}
+                                </p>
                             </div>
-                            <span class="badge" data-testid="lead-status">{move || status_label(status).text(i18n.locale())}</span>
                             {(status != LeadStatus::Converted).then(|| view! {
                                 <button type="button" class="button" data-testid="edit-lead"
                                     on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(CommonText::Edit)}</button>

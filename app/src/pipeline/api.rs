@@ -173,15 +173,40 @@ pub async fn explain_forecast(
     super::service::forecast_lines(&state.pool, scope.as_deref(), month, owner_id).await
 }
 
-/// Sets a quota.
+/// A year of monthly quotas for everyone in the caller's scope (`None`: this year, in the
+/// company's time zone).
 ///
 /// Managers and admins. Errors: `Unauthorized`, `Forbidden`, `Validation`.
+#[server(input = Json)]
+pub async fn get_quotas(year: Option<i32>) -> Result<QuotaGrid, AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Manager)?;
+    let year = match year {
+        Some(year) if (2000..=2100).contains(&year) => year,
+        Some(_) => {
+            let range = crate::error::FieldError::OutOfRange { min: 2000, max: 2100 };
+            return Err(AppError::validation("year", range));
+        }
+        None => {
+            use chrono::Datelike;
+            let zone = state.clock.zone(&state.pool).await;
+            crate::clock::today(zone).year()
+        }
+    };
+    let scope = caller.scope.visible_owners();
+    super::service::quota_grid(&state.pool, scope.as_deref(), year).await
+}
+
+/// Sets a quota, from the version the editor read (0: none was set).
+///
+/// Managers and admins, for owners in their scope. Errors: `Unauthorized`, `Forbidden`,
+/// `Validation`, `ChangedMeanwhile`.
 #[server(input = Json)]
 pub async fn save_quota(
     owner_id: UserId,
     month: NaiveDate,
     amount: String,
-) -> Result<(), AppError> {
+    version: i32,
+) -> Result<QuotaCell, AppError> {
     let (caller, state) = caller(crate::auth::model::Role::Manager)?;
-    super::service::save_quota(&state, &caller, owner_id, month, &amount).await
+    super::service::save_quota(&state, &caller, owner_id, month, &amount, version).await
 }

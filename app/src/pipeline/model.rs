@@ -521,3 +521,29 @@ mod tests {
         );
     }
 }
+
+/// A year of monthly quotas for everyone in the caller's scope, as the quotas page edits them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaGrid {
+    pub year: i32,
+    /// The first day of each of the year's twelve months.
+    pub months: Vec<NaiveDate>,
+    pub rows: Vec<QuotaRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaRow {
+    pub owner_id: UserId,
+    pub owner_name: String,
+    pub team_name: Option<String>,
+    /// One per month of the grid, in order.
+    pub cells: Vec<QuotaCell>,
+}
+
+/// One owner's quota for one month. `version` 0: none set yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaCell {
+    pub month: NaiveDate,
+    pub amount_minor: Option<i64>,
+    pub version: i32,
+}

@@ -1218,48 +1218,131 @@ pub async fn snapshot_job(
     Ok(())
 }
 
-/// Sets an owner's quota for a month (admins and managers, for owners in scope).
+/// A year of quotas: every active user in the caller's scope, by team and name, twelve months
+/// each.
+pub async fn quota_grid(
+    pool: &PgPool,
+    visible_owners: Option<&[i64]>,
+    year: i32,
+) -> Result<QuotaGrid, AppError> {
+    let months: Vec<NaiveDate> =
+        (1..=12).filter_map(|m| NaiveDate::from_ymd_opt(year, m, 1)).collect();
+    let (Some(first), Some(end)) =
+        (months.first().copied(), NaiveDate::from_ymd_opt(year + 1, 1, 1))
+    else {
+        return Err(AppError::validation("year", FieldError::OutOfRange { min: 2000, max: 2100 }));
+    };
+    let rows = sqlx::query!(
+        r#"
+        select u.id, u.display_name, t.name as "team_name?", q.month as "month?: NaiveDate",
+               q.amount_minor as "amount_minor?", q.version as "version?"
+        from app_user u
+        left join team t on t.id = u.team_id
+        left join quota q on q.owner_id = u.id and q.month >= $2 and q.month < $3
+        where u.active and ($1::bigint[] is null or u.id = any($1))
+        order by t.name nulls last, u.display_name, u.id, q.month
+        "#,
+        visible_owners as _,
+        first as _,
+        end as _,
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut grid: Vec<QuotaRow> = Vec::new();
+    for row in rows {
+        if grid.last().is_none_or(|last| last.owner_id.0 != row.id) {
+            grid.push(QuotaRow {
+                owner_id: UserId(row.id),
+                owner_name: row.display_name,
+                team_name: row.team_name,
+                cells: months
+                    .iter()
+                    .map(|&month| QuotaCell { month, amount_minor: None, version: 0 })
+                    .collect(),
+            });
+        }
+        if let (Some(month), Some(last)) = (row.month, grid.last_mut())
+            && let Some(cell) = last.cells.iter_mut().find(|c| c.month == month)
+        {
+            cell.amount_minor = row.amount_minor;
+            cell.version = row.version.unwrap_or(1);
+        }
+    }
+    Ok(QuotaGrid { year, months, rows: grid })
+}
+
+/// Sets an owner's quota for a month (admins and managers, for owners in scope), from the
+/// `version` the editor read (0: there was none).
 ///
-/// Errors: `Validation` (`owner_id`, `amount`).
+/// Errors: `Validation` (`owner_id`, `amount`), `ChangedMeanwhile` (someone saved this quota
+/// since it was read).
 pub async fn save_quota(
     state: &AppState,
     caller: &Authenticated,
     owner: UserId,
     month: NaiveDate,
     amount: &str,
-) -> Result<(), AppError> {
+    version: i32,
+) -> Result<QuotaCell, AppError> {
     let amount = crate::customers::model::parse_money(amount)
         .map_err(|e| AppError::validation("amount", e))?;
     if !caller.scope.can_see_owner(Some(owner)) {
         return Err(AppError::validation("owner_id", FieldError::OwnerOutOfScope));
     }
     let month = month.with_day(1).unwrap_or(month);
+    let key = format!("{}:{month}", owner.0);
     let mut tx = state.pool.begin().await?;
-    let owner_exists = sqlx::query_scalar!(
-        r#"select exists(select 1 from app_user where id = $1 and active) as "exists!""#,
-        owner.0,
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if !owner_exists {
-        return Err(AppError::validation("owner_id", FieldError::UnknownReference));
-    }
-    sqlx::query!(
-        "insert into quota (owner_id, month, amount_minor) values ($1, $2, $3)
-         on conflict (owner_id, month) do update set amount_minor = excluded.amount_minor",
+    crate::auth::repo::check_assignable(&mut *tx, caller, owner, "owner_id").await?;
+    let current = sqlx::query!(
+        "select amount_minor, version from quota where owner_id = $1 and month = $2 for update",
         owner.0,
         month as _,
-        amount
     )
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
-    record(
-        &mut *tx,
-        caller.actor(),
-        Change::new("update", "quota", format!("{}:{month}", owner.0))
-            .after(&serde_json::json!({ "amount_minor": amount })),
-    )
-    .await?;
+    let saved = match current {
+        None if version == 0 => {
+            // Two first saves at once: the second finds the row taken and is told who.
+            sqlx::query_scalar!(
+                "insert into quota (owner_id, month, amount_minor) values ($1, $2, $3)
+                 on conflict (owner_id, month) do nothing returning version",
+                owner.0,
+                month as _,
+                amount
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+        Some(ref row) if row.version == version => {
+            if row.amount_minor == amount {
+                // Nothing changed: no new version, no entry.
+                tx.rollback().await?;
+                return Ok(QuotaCell { month, amount_minor: Some(amount), version });
+            }
+            Some(
+                sqlx::query_scalar!(
+                    "update quota set amount_minor = $3, version = version + 1
+                     where owner_id = $1 and month = $2 returning version",
+                    owner.0,
+                    month as _,
+                    amount
+                )
+                .fetch_one(&mut *tx)
+                .await?,
+            )
+        }
+        _ => None,
+    };
+    let Some(saved) = saved else {
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "quota", key).await);
+    };
+    let before = current.map(|c| serde_json::json!({ "amount_minor": c.amount_minor }));
+    let mut change =
+        Change::new("update", "quota", key).after(&serde_json::json!({ "amount_minor": amount }));
+    if let Some(before) = &before {
+        change = change.before(before);
+    }
+    record(&mut *tx, caller.actor(), change).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(QuotaCell { month, amount_minor: Some(amount), version: saved })
 }

@@ -1263,3 +1263,115 @@ fn PipelineEditor(pipeline: Pipeline, version: RwSignal<u32>) -> impl IntoView {
         </div>
     }
 }
+
+/// `/quotas`: a year of monthly quotas for everyone in the manager's scope. Each cell saves when
+/// left, from the version it was read at, so two managers never silently overwrite each other.
+#[component]
+pub fn QuotasPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let year = RwSignal::new(None::<i32>);
+    let reloads = RwSignal::new(0u32);
+    let grid = Resource::new(move || (year.get(), reloads.get()), |(year, _)| get_quotas(year));
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>{i18n.t(SalesText::Quotas)}</h1>
+            </div>
+            <ResourceView resource=grid let:g>
+                {
+                    let shown = g.year;
+                    let locale_months = g.months.clone();
+                    view! {
+                        <div class="actions year-switch">
+                            <button type="button" class="button small" data-testid="previous-year"
+                                on:click=move |_| year.set(Some(shown - 1))>"‹ "{shown - 1}</button>
+                            <strong data-testid="quota-year">{shown}</strong>
+                            <button type="button" class="button small" data-testid="next-year"
+                                on:click=move |_| year.set(Some(shown + 1))>{shown + 1}" ›"</button>
+                        </div>
+                        <p class="hint">{i18n.t(SalesText::QuotasHelp)}</p>
+                        <div class="table-wrap">
+                            <table class="table quota-grid" data-testid="quota-grid">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">{i18n.t(SalesText::Owner)}</th>
+                                        {locale_months.iter().map(|m| {
+                                            let m = *m;
+                                            view! { <th scope="col" class="num">{move || month_name(m, i18n.locale())}</th> }
+                                        }).collect_view()}
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {g.rows.iter().map(|row| view! {
+                                        <tr data-testid="quota-row" data-owner=row.owner_name.clone()>
+                                            <th scope="row">
+                                                {row.owner_name.clone()}
+                                                <span class="muted small">" "{row.team_name.clone().unwrap_or_default()}</span>
+                                            </th>
+                                            {row.cells.iter().cloned().map(|cell| view! {
+                                                <td><QuotaInput owner=row.owner_id owner_name=row.owner_name.clone() cell
+                                                    on_conflict=Callback::new(move |_| reloads.update(|n| *n += 1))/></td>
+                                            }).collect_view()}
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                }
+            </ResourceView>
+        </section>
+    }
+}
+
+/// "3月" or "Mar".
+fn month_name(month: NaiveDate, locale: Locale) -> String {
+    match locale {
+        Locale::ZhCn => format!("{}月", month.month()),
+        Locale::En => month.format("%b").to_string(),
+    }
+}
+
+/// One quota cell: saved when changed, marked saved, its error under it. Refused because
+/// someone saved it first, the grid reloads to show theirs (the toast says who).
+#[component]
+fn QuotaInput(
+    owner: crate::auth::model::UserId,
+    owner_name: String,
+    cell: QuotaCell,
+    on_conflict: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let month = cell.month;
+    let value = RwSignal::new(
+        cell.amount_minor.map(crate::customers::model::money_text).unwrap_or_default(),
+    );
+    let version = RwSignal::new(cell.version);
+    let saved = RwSignal::new(false);
+    let save = server_submission::<SaveQuota>().on_success(move |cell: QuotaCell| {
+        version.set(cell.version);
+        saved.set(true);
+    });
+    let failure = save.failure();
+    // A bad amount stays in the cell with its message; a quota someone saved first reloads.
+    Effect::new(move |_| {
+        if failure
+            .with(|f| matches!(f, Some(AppError::ChangedMeanwhile { .. } | AppError::Conflict)))
+        {
+            on_conflict.run(());
+        }
+    });
+    let label = move || format!("{} · {}", owner_name, month_name(month, i18n.locale()));
+    view! {
+        <input type="text" inputmode="decimal" class="quota-input" class:saved=move || saved.get()
+            aria-label=label prop:value=move || value.get()
+            on:input=move |ev| { value.set(event_target_value(&ev)); saved.set(false); }
+            on:change=move |_| save.submit(SaveQuota {
+                owner_id: owner,
+                month,
+                amount: value.get_untracked(),
+                version: version.get_untracked(),
+            })/>
+        <span class="field-error small">{save.field("amount")}</span>
+    }
+}
