@@ -519,6 +519,8 @@ pub async fn produce(
         ExportEntity::Opportunities => {
             let filter: crate::pipeline::model::BoardFilter = request.filter()?;
             let close = filter.close_range();
+            // As the list view searches: title or next step.
+            let text = filter.search.as_deref().and_then(crate::customers::model::TextMatch::of);
             let mut after = 0i64;
             loop {
                 let rows = sqlx::query!(
@@ -541,6 +543,7 @@ pub async fn produce(
                          and ($5::date is null or o.expected_close between $5 and $6)
                          and ($7::bigint is null or o.amount_minor >= $7)
                          and ($8 or o.closed_at is null)
+                         and ($10::text is null or o.search_text like $10)
                        order by o.id limit $9"#,
                     after,
                     scope as _,
@@ -550,7 +553,8 @@ pub async fn produce(
                     close.map(|c| c.1) as _,
                     filter.min_amount_minor,
                     filter.include_closed,
-                    PAGE
+                    PAGE,
+                    text.as_ref().map(|t| t.pattern.as_str()),
                 )
                 .fetch_all(pool)
                 .await?;

@@ -224,6 +224,62 @@ async fn a_member_cannot_reach_another_members_opportunity_by_its_id() {
 }
 
 #[tokio::test]
+async fn the_list_view_finds_opportunities_by_title_or_next_step_in_scope_page_by_page() {
+    let w = World::new().await;
+    let east = w.db.team("East").await;
+    let west = w.db.team("West").await;
+    let alice = w.caller("alice@example.com", Role::Member, Some(east)).await;
+    let bob = w.caller("bob@example.com", Role::Member, Some(west)).await;
+    let customer = w.customer(&alice, "东部制造", "13900000001").await;
+    let bobs_customer = w.customer(&bob, "西部物流", "13900000002").await;
+    let today = Utc::now().date_naive();
+    for (n, title) in ["华东扩容一期", "华东扩容二期", "华南新建"].iter().enumerate()
+    {
+        w.opportunity(&alice, customer, title, 1000, today + Duration::days(n as i64)).await;
+    }
+    let with_step = w.opportunity(&alice, customer, "年度维保", 500, today).await;
+    let card = pipeline::card(&w.db.pool, None, with_step).await.unwrap().unwrap();
+    pipeline::update(
+        &w.state,
+        &alice,
+        with_step,
+        card.version,
+        OpportunityInput {
+            title: "年度维保".into(),
+            amount: "500".into(),
+            expected_close: Some(today),
+            next_step: "周五上门扩容评估".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    w.opportunity(&bob, bobs_customer, "西部扩容", 800, today).await;
+
+    let scope = alice.scope.visible_owners();
+    let filter = |text: &str| BoardFilter { search: Some(text.into()), ..Default::default() };
+    let titles = |page: &app::paging::Page<app::pipeline::model::Card, _>| {
+        page.items.iter().map(|c| c.title.clone()).collect::<Vec<_>>()
+    };
+    // By title and by next step, by close date (then age); Bob's is not Alice's to find.
+    let found =
+        pipeline::list(&w.db.pool, scope.as_deref(), &filter("扩容"), None, 50).await.unwrap();
+    assert_eq!(titles(&found), ["华东扩容一期", "年度维保", "华东扩容二期"]);
+    // Page by page, the search holds.
+    let first =
+        pipeline::list(&w.db.pool, scope.as_deref(), &filter("扩容"), None, 2).await.unwrap();
+    assert_eq!(titles(&first), ["华东扩容一期", "年度维保"]);
+    let rest =
+        pipeline::list(&w.db.pool, scope.as_deref(), &filter("扩容"), first.next, 2).await.unwrap();
+    assert_eq!((titles(&rest), rest.next), (vec!["华东扩容二期".to_owned()], None));
+    // An admin finds Bob's too; a fragment in nothing finds nothing.
+    let everyone = pipeline::list(&w.db.pool, None, &filter("扩容"), None, 50).await.unwrap();
+    assert_eq!(everyone.items.len(), 4);
+    let none = pipeline::list(&w.db.pool, None, &filter("不存在的词"), None, 50).await.unwrap();
+    assert!(none.items.is_empty());
+}
+
+#[tokio::test]
 async fn leads_are_routed_in_turn_followed_up_and_converted() {
     let w = World::new().await;
     let admin = w.caller("admin@example.com", Role::Admin, None).await;

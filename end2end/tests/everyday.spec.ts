@@ -1,7 +1,8 @@
 // Everyday tools: Ctrl+K finds a ticket by its number and a customer by a phone fragment from any
 // page; a manager assigns a ticket and the assignee's bell, open in another browser, counts it
 // live while the email arrives at the SMTP sink; an agent's reply is emailed and the customer's
-// answer, delivered to the IMAP mailbox, appears in the conversation.
+// answer, delivered to the IMAP mailbox, appears in the conversation; the pipeline's list view
+// finds an opportunity by a word of its title.
 import { expect, test } from "../support/fixtures";
 import { deskAddress, mailApi } from "../support/global-setup";
 import { ADMIN, MANAGER, MEMBER, deliverToMailbox, hydrated, screenshot, signIn, sql } from "../support/helpers";
@@ -195,4 +196,27 @@ test("an agent's reply is emailed and the customer's emailed answer appears in t
   await page.reload();
   await hydrated(page);
   await expect(answer).toHaveCount(1);
+});
+
+test("the pipeline's list view finds a rep's opportunity by a word of its title", async ({ page }) => {
+  // One of the member's open opportunities whose title no other of theirs contains.
+  const [opportunity] = await sql<{ id: string; title: string }>(
+    `select o.id::text as id, o.title from opportunity o join app_user u on u.id = o.owner_id
+     where u.email = $1 and o.closed_at is null
+       and (select count(*) from opportunity p where p.owner_id = o.owner_id
+            and p.title like '%' || o.title || '%') = 1
+     order by o.id limit 1`,
+    [MEMBER],
+  );
+  await signIn(page, MEMBER);
+  await page.goto("/pipeline");
+  await hydrated(page);
+  await page.getByRole("button", { name: "列表", exact: true }).click();
+  const list = page.getByTestId("opportunity-list");
+  await expect(list.locator("tbody tr").first()).toBeVisible();
+  await page.getByLabel("搜索商机").fill(opportunity.title);
+  await expect(list.locator("tbody tr")).toHaveCount(1);
+  await expect(list.locator("tbody tr")).toContainText(opportunity.title);
+  await list.getByRole("link", { name: opportunity.title }).click();
+  await page.waitForURL(`**/opportunities/${opportunity.id}`);
 });

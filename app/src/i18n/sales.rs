@@ -12,6 +12,8 @@ messages! {
         NewOpportunity => "新建商机", "New opportunity";
         OpportunityCreated => "商机已创建", "Opportunity created";
         AllOwners => "全部负责人", "All owners";
+        SearchOpportunities => "搜索商机", "Search opportunities";
+        SearchHint => "名称或下一步", "Title or next step";
         Quotas => "销售指标", "Quotas";
         QuotasHelp => "每人每月的销售指标（元）。改完一格离开即保存；销售预测按这些指标对比。", "Each person's sales quota per month (¥). A cell is saved when you leave it; the forecast compares against these.";
         Owner => "负责人", "Owner";

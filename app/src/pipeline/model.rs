@@ -221,6 +221,9 @@ pub struct BoardFilter {
     /// Show won and lost opportunities closed in the last 30 days too.
     #[serde(default)]
     pub include_closed: bool,
+    /// A fragment of the title or next step (the list view and its export).
+    #[serde(default)]
+    pub search: Option<String>,
 }
 
 impl BoardFilter {

@@ -402,12 +402,27 @@ pub async fn list(
 ) -> Result<Page<Card, (NaiveDate, i64)>, AppError> {
     let pipeline = pipeline(pool, filter.pipeline_id).await?;
     let stage_ids: Vec<i64> = pipeline.stages.iter().map(|s| s.id.0).collect();
+    let text = match filter.search.as_deref().and_then(TextMatch::of) {
+        Some(text) => Some(
+            customers::narrowed(
+                pool,
+                customers::SearchedTable::Opportunity,
+                &text,
+                visible_owners.is_some(),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let key_condition =
+        text.as_ref().map(|t| t.keys_condition("o.search_keys", 12)).unwrap_or_default();
     let sql = format!(
         "select {CARD_COLUMNS}
          from opportunity o
          join customer c on c.id = o.customer_id
          left join app_user u on u.id = o.owner_id
          where o.stage_id = any($7) and {CARD_FILTER}
+           and ($11::text is null or o.search_text like $11) {key_condition}
            and ($8::date is null or (o.expected_close, o.id) > ($8, $9))
          order by o.expected_close, o.id
          limit $10"
@@ -417,6 +432,8 @@ pub async fn list(
         .bind(after.map(|a| a.0))
         .bind(after.map(|a| a.1))
         .bind(limit + 1)
+        .bind(text.as_ref().map(|t| t.pattern.clone()))
+        .bind(text.map(|t| t.keys))
         .fetch_all(pool)
         .await?;
     let cards = rows.into_iter().map(Card::from).collect();

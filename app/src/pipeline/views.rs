@@ -118,11 +118,14 @@ pub fn PipelinePage() -> impl IntoView {
     let min_amount = RwSignal::new(String::new());
     let list_view = RwSignal::new(false);
     let creating = RwSignal::new(false);
+    // The list view's search: what is typed, and (after a pause) what is searched for.
+    let typed = crate::ui::Typed::new(std::time::Duration::from_millis(300));
     let options = Resource::new(|| (), |_| crate::customers::api::get_customer_options());
     let filter = Memo::new(move |_| BoardFilter {
         owner_id: owner.get().parse().ok().map(crate::auth::model::UserId),
         close_month: NaiveDate::parse_from_str(&format!("{}-01", month.get()), "%Y-%m-%d").ok(),
         min_amount_minor: crate::customers::model::parse_money(&min_amount.get()).ok(),
+        search: list_view.get().then(|| typed.settled.get()).filter(|s| !s.trim().is_empty()),
         ..Default::default()
     });
     let owner_options = Signal::derive(move || {
@@ -155,6 +158,15 @@ pub fn PipelinePage() -> impl IntoView {
                 </Transition>
                 <TextField label=i18n.t(SalesText::CloseMonth) name="close_month" input_type="month" value=month/>
                 <TextField label=i18n.t(SalesText::MinAmount) name="min_amount" value=min_amount/>
+                <Show when=move || list_view.get()>
+                    <div class="field">
+                        <label for="field-opportunity_search">{i18n.t(SalesText::SearchOpportunities)}</label>
+                        <input type="search" id="field-opportunity_search" name="opportunity_search"
+                            placeholder=move || i18n.text(SalesText::SearchHint)
+                            prop:value=move || typed.text.get()
+                            on:input=move |ev| typed.on_input(ev)/>
+                    </div>
+                </Show>
             </div>
             {move || {
                 let filter = filter.get();
