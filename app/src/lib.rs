@@ -47,6 +47,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod demo;
 #[cfg(feature = "ssr")]
+pub mod download;
+#[cfg(feature = "ssr")]
 pub mod export_sources;
 #[cfg(feature = "ssr")]
 pub mod mail;

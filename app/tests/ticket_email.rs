@@ -110,7 +110,18 @@ async fn a_reply_is_emailed_in_its_thread_and_the_customers_answer_continues_the
     assert_eq!(answer.kind, MessageKind::Customer);
     assert_eq!(answer.body, "Here it is. 底座有裂缝。");
     assert_eq!(answer.email_from.as_deref(), Some("owner@lakeside.example"));
-    assert_eq!(answer.attachments, [("base.png".to_owned(), "image/png".to_owned(), 8)]);
+    let file = &answer.attachments[0];
+    assert_eq!(
+        (
+            answer.attachments.len(),
+            file.file_name.as_str(),
+            file.content_type.as_str(),
+            file.size_bytes
+        ),
+        (1, "base.png", "image/png", 8)
+    );
+    let (name, _, content) = tickets::attachment(&db.pool, &agent, file.id).await.unwrap();
+    assert_eq!((name.as_str(), content.as_slice()), ("base.png", b"\x89PNG\r\n\x1a\n".as_slice()));
     assert_eq!(
         detail.row.status,
         TicketStatus::Open,

@@ -1,8 +1,9 @@
 // Everyday tools: Ctrl+K finds a ticket by its number and a customer by a phone fragment from any
 // page; a manager assigns a ticket and the assignee's bell, open in another browser, counts it
 // live while the email arrives at the SMTP sink; an agent's reply is emailed and the customer's
-// answer, delivered to the IMAP mailbox, appears in the conversation; the pipeline's list view
-// finds an opportunity by a word of its title.
+// answer, delivered to the IMAP mailbox, appears in the conversation with its photo, which
+// downloads; the pipeline's list view finds an opportunity by a word of its title.
+import { readFileSync } from "node:fs";
 import { expect, test } from "../support/fixtures";
 import { deskAddress, mailApi } from "../support/global-setup";
 import { ADMIN, MANAGER, MEMBER, deliverToMailbox, hydrated, screenshot, signIn, sql } from "../support/helpers";
@@ -140,6 +141,9 @@ test("a manager assigns a ticket: the assignee's bell counts it live and the ema
   await expect(page.getByTestId("bell-count")).toHaveCount(0);
 });
 
+/** The eight-byte PNG signature: enough of a file to travel as an attachment. */
+const PHOTO = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 test("an agent's reply is emailed and the customer's emailed answer appears in the conversation", async ({ page }) => {
   // An open ticket with no contact, its customer given an address of its own.
   const address = `buyer-${Date.now()}@example.com`;
@@ -183,16 +187,33 @@ test("an agent's reply is emailed and the customer's emailed answer appears in t
       `In-Reply-To: ${messageId}`,
       `References: ${messageId}`,
       "MIME-Version: 1.0",
+      'Content-Type: multipart/mixed; boundary="part"',
+      "",
+      "--part",
       "Content-Type: text/plain; charset=utf-8",
       "Content-Transfer-Encoding: 8bit",
       "",
       "照片在附件里，底座有一道裂缝。",
+      "--part",
+      "Content-Type: image/png",
+      `Content-Disposition: attachment; filename*=UTF-8''${encodeURIComponent("底座.png")}`,
+      "Content-Transfer-Encoding: base64",
+      "",
+      PHOTO.toString("base64"),
+      "--part--",
     ].join("\n"),
   );
   const answer = conversation.locator("li").filter({ hasText: "照片在附件里，底座有一道裂缝。" });
   await expect(answer).toHaveCount(1, { timeout: 30_000 });
   await expect(answer.getByTestId("email-from")).toHaveText(`来自邮件 ${address}`);
   await screenshot(page, "46-ticket-email-thread");
+
+  // The photo downloads as the customer named it, byte for byte.
+  const downloading = page.waitForEvent("download");
+  await answer.getByTestId("attachment").click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe("底座.png");
+  expect(readFileSync(await download.path())).toEqual(PHOTO);
   await page.reload();
   await hydrated(page);
   await expect(answer).toHaveCount(1);

@@ -91,6 +91,42 @@ async fn service_refuses_lesser_roles_and_ids_do_not_cross_teams() {
         AppError::NotFound
     );
     let _: app::tickets::model::TicketDetail = bob.ok(&GetTicket { id: ticket }).await;
+
+    // A file the customer emailed: Bob downloads it, as bytes that run nothing; Alice gets 404,
+    // a signed-out visitor 401.
+    let message: i64 = sqlx::query_scalar(
+        "insert into ticket_message (ticket_id, kind, body) values ($1, 'customer', '见附件')
+         returning id",
+    )
+    .bind(ticket.0)
+    .fetch_one(&server.db.pool)
+    .await
+    .unwrap();
+    let file: i64 = sqlx::query_scalar(
+        "insert into ticket_attachment (message_id, file_name, content_type, size_bytes, content)
+         values ($1, '破损照片.html', 'text/html', 20, '<script>x()</script>') returning id",
+    )
+    .bind(message)
+    .fetch_one(&server.db.pool)
+    .await
+    .unwrap();
+    let detail: app::tickets::model::TicketDetail = bob.ok(&GetTicket { id: ticket }).await;
+    let listed = &detail.messages.last().unwrap().attachments[0];
+    let url = format!("{}{}", server.base, listed.href());
+    let response = bob.client.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let header = |name: &str| response.headers()[name].to_str().unwrap().to_owned();
+    assert_eq!(header("content-type"), "application/octet-stream");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert!(header("content-security-policy").contains("sandbox"));
+    assert!(header("content-disposition").starts_with("attachment;"));
+    assert!(header("content-disposition").contains("%E7%A0%B4%E6%8D%9F"));
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"<script>x()</script>");
+    let refused = alice.client.get(&url).send().await.unwrap();
+    assert_eq!(app_error(refused).await, (StatusCode::NOT_FOUND, AppError::NotFound));
+    let refused = stranger.client.get(&url).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(file, listed.id);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use super::{
     sheet::{Cell, CsvEncoding, CsvSheet, Sheet, XlsxSheet},
     source::{ExportSources, Request, Who},
 };
+pub use crate::download::{attachment, refuse};
 use crate::{
     audit::repo::{Change, record},
     auth::{
@@ -18,48 +19,16 @@ use crate::{
     state::AppState,
 };
 use axum::{
-    Extension, Json,
+    Extension,
     body::{Body, Bytes},
     extract::{Path, Query},
-    http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderValue, header},
+    response::Response,
 };
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use sqlx::PgPool;
 use std::{io::Write, sync::Arc};
-
-pub fn refuse(error: AppError) -> Response {
-    (error.status_code(), Json(error)).into_response()
-}
-
-/// A download with the name the user sees (ASCII fallback and the UTF-8 name).
-pub fn attachment(file_name: &str, content_type: &'static str, body: Body) -> Response {
-    let ascii: String = file_name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
-        .collect();
-    let encoded: String = file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    // Exports hold personal data: never cached on the way.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
 
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 pub const CSV_TYPE: &str = "text/csv";

@@ -79,7 +79,7 @@ pub async fn rejected(
         .await
     {
         Ok((name, content_type, bytes)) => {
-            crate::exports::routes::attachment(&name, content_type, axum::body::Body::from(bytes))
+            crate::download::attachment(&name, content_type, axum::body::Body::from(bytes))
         }
         Err(error) => refuse(error),
     }

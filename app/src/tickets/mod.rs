@@ -6,5 +6,7 @@ pub mod api;
 pub mod email;
 pub mod model;
 #[cfg(feature = "ssr")]
+pub mod routes;
+#[cfg(feature = "ssr")]
 pub mod service;
 pub mod views;

@@ -207,9 +207,24 @@ pub struct TicketMessage {
     /// The sender of a customer's email.
     #[serde(default)]
     pub email_from: Option<String>,
-    /// Files that came with a customer's email: (name, content type, bytes).
+    /// Files that came with a customer's email.
     #[serde(default)]
-    pub attachments: Vec<(String, String, i32)>,
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// A file kept with a message, as the conversation lists it (downloaded from `href`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i32,
+}
+
+impl AttachmentInfo {
+    pub fn href(&self) -> String {
+        format!("/files/ticket-attachments/{}", self.id)
+    }
 }
 
 /// Where a reply's email stands.

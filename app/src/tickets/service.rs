@@ -576,6 +576,32 @@ async fn row_in_scope(
     row.ok_or(AppError::NotFound)?.try_into()
 }
 
+/// A file kept with a message of a ticket the caller may see: (name, content type, content).
+///
+/// Errors: `NotFound` (no such file, or its ticket is out of the caller's scope).
+pub async fn attachment(
+    pool: &PgPool,
+    caller: &Authenticated,
+    id: i64,
+) -> Result<(String, String, Vec<u8>), AppError> {
+    let ticket = sqlx::query_scalar!(
+        "select m.ticket_id from ticket_attachment a join ticket_message m on m.id = a.message_id
+         where a.id = $1",
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    row_in_scope(pool, caller, TicketId(ticket), false).await?;
+    let file = sqlx::query!(
+        "select file_name, content_type, content from ticket_attachment where id = $1",
+        id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((file.file_name, file.content_type, file.content))
+}
+
 /// The customer of a ticket the caller may see (tasks link to tickets through this).
 pub async fn visible_customer(
     conn: &mut PgConnection,
@@ -616,7 +642,8 @@ pub async fn detail(
         r#"select m.id, m.kind, u.display_name as "author_name?", m.body,
                 m.created_at as "created_at: DateTime<Utc>", m.email_status, m.email_error,
                 m.email_from,
-                coalesce((select json_agg(json_build_array(a.file_name, a.content_type, a.size_bytes)
+                coalesce((select json_agg(json_build_object('id', a.id, 'file_name', a.file_name,
+                                              'content_type', a.content_type, 'size_bytes', a.size_bytes)
                                           order by a.id)
                           from ticket_attachment a where a.message_id = m.id), '[]') as "attachments!"
          from ticket_message m

@@ -576,8 +576,9 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
                                                     }}
                                                     {(!m.attachments.is_empty()).then(|| view! {
                                                         <ul class="attachments muted small" aria-label=move || i18n.text(TicketText::Attachments)>
-                                                            {m.attachments.iter().map(|(name, kind, bytes)| view! {
-                                                                <li>"📎 "{name.clone()}" ("{kind.clone()}", "{format!("{:.1} KB", *bytes as f64 / 1024.0)}")"</li>
+                                                            {m.attachments.iter().map(|a| view! {
+                                                                <li><a href=a.href() download=a.file_name.clone() rel="external" data-testid="attachment">{a.file_name.clone()}</a>
+                                                                    " ("{a.content_type.clone()}", "{file_size(a.size_bytes)}")"</li>
                                                             }).collect_view()}
                                                         </ul>
                                                     })}
@@ -1043,5 +1044,14 @@ fn ServiceSettingsForm(settings: ServiceSettings) -> impl IntoView {
                 <button type="button" class="button primary" disabled=move || save.pending().get() on:click=move |_| save.submit(())>{i18n.t(CommonText::Save)}</button>
             </div>
         </div>
+    }
+}
+
+/// "812 B", "3.4 KB", "2.1 MB".
+fn file_size(bytes: i32) -> String {
+    match bytes {
+        ..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.1} KB", f64::from(bytes) / 1024.0),
+        _ => format!("{:.1} MB", f64::from(bytes) / 1_048_576.0),
     }
 }
