@@ -223,6 +223,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("leads/:id") view={Lazy::<pages::Lead>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("tasks") view={Lazy::<pages::MyDay>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("tickets") view={Lazy::<pages::Tickets>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("tickets/triage") view={Lazy::<pages::Triage>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("tickets/:id") view={Lazy::<pages::Ticket>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("service") view={Lazy::<pages::ServiceReport>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("surveys") view={Lazy::<pages::Surveys>::new()} ssr=SsrMode::Async/>

@@ -100,6 +100,7 @@ area! {
     service_area / __preload_service_area {
         Tickets => crate::tickets::views::TicketsPage;
         Ticket => crate::composed::TicketPage;
+        Triage => crate::tickets::views::TriagePage;
         ServiceReport => crate::tickets::views::ServiceReportPage;
         Surveys => crate::surveys::views::SurveysPage;
         Survey => crate::surveys::views::SurveyPage;

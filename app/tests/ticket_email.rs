@@ -212,3 +212,87 @@ async fn an_unreachable_mailbox_is_reported_on_the_health_line() {
     assert!(health.last_error.as_deref().is_some_and(|e| e.contains("connect")), "{health:?}");
     assert!(health.last_poll_at.is_some() && health.last_success_at.is_none());
 }
+
+#[tokio::test]
+async fn an_unknown_senders_email_is_triaged_into_a_ticket_that_its_thread_then_continues() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let east = db.team("East").await;
+    let west = db.team("West").await;
+    let agent_id =
+        db.user("agent@example.com", Role::Member, Some(east), "a long enough password").await;
+    let agent = db.caller(agent_id).await.unwrap();
+    let other_id =
+        db.user("other@example.com", Role::Member, Some(west), "a long enough password").await;
+    let other = db.caller(other_id).await.unwrap();
+    let customer = customers::create(
+        &state,
+        &agent,
+        CustomerInput { name: "湖畔茶社".into(), ..Default::default() },
+        vec![],
+    )
+    .await
+    .unwrap();
+
+    let first = email::parse(
+        "From: 陌生人 <new@unknown.example>\r\nMessage-ID: <first@unknown.example>\r\n\
+         Subject: =?UTF-8?B?5ZCI5L2c5ZKo6K+i?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         想了解批发价格。\r\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(email::import(&state, &first).await.unwrap(), Imported::ForTriage);
+    let waiting = email::awaiting_triage(&db.pool, None, 50).await.unwrap();
+    assert_eq!(waiting.items.len(), 1);
+    let waiting = &waiting.items[0];
+    assert_eq!(
+        (waiting.subject.as_str(), waiting.from_address.as_str(), waiting.from_name.as_deref()),
+        ("合作咨询", "new@unknown.example", Some("陌生人"))
+    );
+
+    // Another team's member cannot put it on a customer they do not see; it still waits.
+    let refused = email::triage(&state, &other, waiting.id, Some(customer)).await.unwrap_err();
+    assert_eq!(
+        refused.field_errors().unwrap().get("customer_id"),
+        &[app::error::FieldError::UnknownReference]
+    );
+    assert_eq!(email::awaiting_triage(&db.pool, None, 50).await.unwrap().items.len(), 1);
+
+    // The owner opens a ticket from it: the email is its first message.
+    let ticket = email::triage(&state, &agent, waiting.id, Some(customer)).await.unwrap().unwrap();
+    let detail = tickets::detail(&db.pool, &agent, ticket).await.unwrap();
+    assert_eq!(detail.row.subject, "合作咨询");
+    let message = &detail.messages[0];
+    assert_eq!(
+        (message.kind, message.body.as_str(), message.email_from.as_deref()),
+        (MessageKind::Customer, "想了解批发价格。", Some("new@unknown.example"))
+    );
+    // Once: a second triage is told who did it, and the list is empty.
+    let again = email::triage(&state, &other, waiting.id, None).await.unwrap_err();
+    assert_eq!(
+        again,
+        app::error::AppError::ChangedMeanwhile {
+            by: "agent@example.com".into(),
+            fields: vec!["status".into()]
+        }
+    );
+    assert!(email::awaiting_triage(&db.pool, None, 50).await.unwrap().items.is_empty());
+
+    // The sender's next email in that thread continues the ticket.
+    let next = email::parse(
+        b"From: new@unknown.example\r\nMessage-ID: <second@unknown.example>\r\n\
+          In-Reply-To: <first@unknown.example>\r\nSubject: Re: x\r\n\r\nAnd 500 a month.\r\n",
+    )
+    .unwrap();
+    assert_eq!(email::import(&state, &next).await.unwrap(), Imported::Continued(ticket));
+
+    // Spam is dismissed: no ticket, gone from the list.
+    let spam = email::parse(
+        b"From: win@prize.example\r\nMessage-ID: <spam@prize.example>\r\nSubject: You won\r\n\r\nClick.\r\n",
+    )
+    .unwrap();
+    assert_eq!(email::import(&state, &spam).await.unwrap(), Imported::ForTriage);
+    let spam_id = email::awaiting_triage(&db.pool, None, 50).await.unwrap().items[0].id;
+    assert_eq!(email::triage(&state, &agent, spam_id, None).await.unwrap(), None);
+    assert!(email::awaiting_triage(&db.pool, None, 50).await.unwrap().items.is_empty());
+}

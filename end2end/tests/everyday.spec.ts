@@ -2,7 +2,8 @@
 // page; a manager assigns a ticket and the assignee's bell, open in another browser, counts it
 // live while the email arrives at the SMTP sink; an agent's reply is emailed and the customer's
 // answer, delivered to the IMAP mailbox, appears in the conversation with its photo, which
-// downloads; the pipeline's list view finds an opportunity by a word of its title.
+// downloads; an email from an unknown address is triaged into a ticket for the customer an agent
+// picks; the pipeline's list view finds an opportunity by a word of its title.
 import { readFileSync } from "node:fs";
 import { expect, test } from "../support/fixtures";
 import { deskAddress, mailApi } from "../support/global-setup";
@@ -240,4 +241,56 @@ test("the pipeline's list view finds a rep's opportunity by a word of its title"
   await expect(list.locator("tbody tr")).toContainText(opportunity.title);
   await list.getByRole("link", { name: opportunity.title }).click();
   await page.waitForURL(`**/opportunities/${opportunity.id}`);
+});
+
+test("an email from an unknown address waits for triage and becomes a ticket for the customer picked", async ({ page }) => {
+  const stamp = Date.now();
+  const address = `stranger-${stamp}@unknown.example`;
+  const subject = `批发合作咨询 ${stamp}`;
+  const [customer] = await sql<{ name: string }>(
+    "select name from customer where deleted_at is null order by id limit 1",
+  );
+  await deliverToMailbox(
+    [
+      `From: 陌生人 <${address}>`,
+      `To: ${deskAddress}`,
+      `Subject: =?UTF-8?B?${Buffer.from(subject).toString("base64")}?=`,
+      `Message-ID: <triage-${stamp}@unknown.example>`,
+      "MIME-Version: 1.0",
+      "Content-Type: text/plain; charset=utf-8",
+      "Content-Transfer-Encoding: 8bit",
+      "",
+      "想了解贵司的批发价格。",
+    ].join("\n"),
+  );
+  await signIn(page, ADMIN);
+  // Opened as a bookmark; the mailbox is read every two seconds here.
+  const row = page.getByTestId("triage-email").filter({ hasText: subject });
+  await expect(async () => {
+    await page.goto("/tickets/triage");
+    await hydrated(page);
+    await expect(row).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(row).toContainText(address);
+  await screenshot(page, "49-triage");
+
+  await row.getByRole("button", { name: "选客户开工单…" }).click();
+  const dialog = page.getByRole("dialog", { name: "开工单" });
+  // No customer yet: asked for, nothing dismissed.
+  await dialog.getByRole("button", { name: "开工单", exact: true }).click();
+  await expect(dialog.getByText("必填")).toBeVisible();
+  await dialog.getByLabel("客户").fill(customer.name);
+  await dialog.getByRole("button", { name: customer.name, exact: true }).first().click();
+  await expect(dialog.getByTestId("chosen-customer")).toContainText(customer.name);
+  await dialog.getByRole("button", { name: "开工单", exact: true }).click();
+  await page.waitForURL(/\/tickets\/\d+$/);
+  await hydrated(page);
+  await expect(page.getByTestId("ticket-subject")).toHaveText(subject);
+  await expect(page.getByTestId("conversation")).toContainText("想了解贵司的批发价格。");
+  await expect(page.getByTestId("email-from").first()).toHaveText(`来自邮件 ${address}`);
+
+  // It left the triage list.
+  await page.goto("/tickets/triage");
+  await hydrated(page);
+  await expect(page.getByTestId("triage-email").filter({ hasText: subject })).toHaveCount(0);
 });

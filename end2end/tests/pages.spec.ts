@@ -32,6 +32,7 @@ const PAGES = [
   "/leads/:lead",
   "/tasks",
   "/tickets",
+  "/tickets/triage",
   "/tickets/:ticket",
   "/service",
   "/surveys",

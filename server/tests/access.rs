@@ -759,6 +759,8 @@ fn entries(w: &World) -> Vec<Entry> {
             SetTicketStatus { id: w.ticket, version: 1, status: TicketStatus::Open },
         ),
         entry(Member, West, ClaimTicket { id: w.ticket }),
+        entry(Member, No, ListTriage { before: None }),
+        entry(Member, No, TriageEmail { id: 1, customer_id: None }),
         entry(
             Manager,
             WestHidden,

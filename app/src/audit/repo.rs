@@ -137,7 +137,7 @@ pub async fn changed_meanwhile(
                     "move" => vec!["stage_id".to_owned()],
                     "complete" => vec!["done_at".to_owned()],
                     "delete" | "restore" => vec!["deleted_at".to_owned()],
-                    "status" | "convert" => vec!["status".to_owned()],
+                    "status" | "convert" | "triage" | "dismiss" => vec!["status".to_owned()],
                     "claim" | "assign" => vec!["assignee_id".to_owned()],
                     _ => super::model::changed_fields(entry.before.as_ref(), entry.after.as_ref())
                         .into_iter()

@@ -255,13 +255,7 @@ pub fn FilterControls(state: FilterState) -> impl IntoView {
         let values = options.get().and_then(Result::ok).map(|o| pick(&o)).unwrap_or_default();
         text_options(&values, i18n.text(any))
     };
-    let owner_options = move || {
-        let mut list = vec![(String::new(), i18n.text(CustomerText::AnyOwner).to_owned())];
-        if let Some(Ok(o)) = options.get() {
-            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
-        }
-        list
-    };
+    let owner_options = move || owner_menu(i18n.text(CustomerText::AnyOwner), options.get());
     let tier_options = move || {
         let mut list = vec![(String::new(), i18n.text(crate::i18n::TierText::AnyTier).to_owned())];
         if let Some(Ok(o)) = options.get() {
@@ -473,13 +467,7 @@ fn BulkBar(
         bulk.submit((selection(), Ok(UserId(id))));
     };
     let add = move |_| bulk.submit((selection(), Err(tag.get_untracked())));
-    let owner_options = move || {
-        let mut list = vec![(String::new(), "—".to_owned())];
-        if let Some(Ok(o)) = options.get() {
-            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
-        }
-        list
-    };
+    let owner_options = move || owner_menu("—", options.get());
     view! {
         <Transition fallback=|| ()>
         <Show when=move || !selected.get().is_empty() || all_matching.get()>
@@ -992,13 +980,7 @@ pub fn OwnerForm(customer_id: CustomerId, on_done: Callback<()>) -> impl IntoVie
             owner_id: UserId(id),
         });
     };
-    let owner_options = move || {
-        let mut list = vec![(String::new(), "—".to_owned())];
-        if let Some(Ok(o)) = options.get() {
-            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
-        }
-        list
-    };
+    let owner_options = move || owner_menu("—", options.get());
     view! {
         <Transition fallback=|| view! { <Loading/> }>
             <form class="inline-form" on:submit=submit>
@@ -1380,6 +1362,19 @@ fn CustomFieldsEditor(defs: Vec<CustomFieldDef>, on_saved: Callback<()>) -> impl
             </form>
         </div>
     }
+}
+
+/// An owner menu: `first` (no owner, or any owner) with the empty value, then everyone the
+/// caller may give records to, once `options` have loaded.
+pub fn owner_menu(
+    first: &str,
+    options: Option<Result<super::api::CustomerOptions, AppError>>,
+) -> Vec<(String, String)> {
+    let mut menu = vec![(String::new(), first.to_owned())];
+    if let Some(Ok(o)) = options {
+        menu.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
+    }
+    menu
 }
 
 /// Finds a customer by a fragment of name, phone or email and keeps the one picked. Other

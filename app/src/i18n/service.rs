@@ -28,6 +28,15 @@ messages! {
         MailboxLastError => "上次错误", "Last error";
         MailboxTriage => "来自未知发件人、等待分派", "From unknown senders, awaiting triage";
         QueueDone => "已解决和已关闭", "Resolved and closed";
+        Triage => "待分拣邮件", "Emails to triage";
+        TriageHelp => "来自未知地址的邮件。选定客户即可开工单，之后这封邮件线程里的回复都会进入这张工单；垃圾邮件直接忽略。", "Emails from addresses that are no customer's. Pick the customer to open a ticket (replies in that email thread then continue it), or dismiss spam.";
+        NoTriage => "没有待分拣的邮件", "No emails waiting";
+        From => "发件人", "From";
+        Received => "收到时间", "Received";
+        OpenTicket => "开工单", "Open ticket";
+        OpenTicketFor => "选客户开工单…", "Open a ticket for…";
+        Dismiss => "忽略", "Dismiss";
+        Dismissed => "已忽略", "Dismissed";
         SearchTickets => "搜索工单：编号、标题（包括已关闭的）", "Search tickets: number or subject (closed ones too)";
         SearchingAll => "显示所有匹配的工单，包括已关闭的，最新的在前", "Showing every matching ticket, closed ones too, newest first";
         Subject => "主题", "Subject";

@@ -182,53 +182,32 @@ pub enum LeadAction {
     Converted,
 }
 
-/// The fields of a lead an edit may change, as the audit log keeps them.
-#[allow(clippy::too_many_arguments)]
-fn audited_fields(
-    name: &str,
-    company: Option<&str>,
-    phone: Option<&str>,
-    email: Option<&str>,
-    region: Option<&str>,
-    source: LeadSource,
-    message: Option<&str>,
-    owner: Option<UserId>,
-) -> serde_json::Value {
-    serde_json::json!({
-        "name": name, "company": company, "phone": phone, "email": email, "region": region,
-        "source": source.as_str(), "message": message, "owner_id": owner.map(|o| o.0),
-    })
-}
-
 impl ValidLead {
-    /// What an edit to these values records, given to `owner`.
+    /// What an edit to these values records (the fields an edit may change), given to `owner`.
     pub fn audited(&self, owner: Option<UserId>) -> serde_json::Value {
-        audited_fields(
-            &self.name,
-            self.company.as_deref(),
-            self.phone.as_deref(),
-            self.email.as_deref(),
-            self.region.as_deref(),
-            self.source,
-            self.message.as_deref(),
-            owner,
-        )
+        serde_json::json!({
+            "name": self.name, "company": self.company, "phone": self.phone, "email": self.email,
+            "region": self.region, "source": self.source.as_str(), "message": self.message,
+            "owner_id": owner.map(|o| o.0),
+        })
     }
 }
 
 impl Lead {
     /// The stored values an edit records as "before".
     pub fn audited(&self) -> serde_json::Value {
-        audited_fields(
-            &self.name,
-            self.company.as_deref(),
-            self.phone.as_deref(),
-            self.email.as_deref(),
-            self.region.as_deref(),
-            self.source,
-            self.message.as_deref(),
-            self.owner_id,
-        )
+        let stored = ValidLead {
+            name: self.name.clone(),
+            company: self.company.clone(),
+            phone: self.phone.clone(),
+            phone_normalized: None,
+            email: self.email.clone(),
+            region: self.region.clone(),
+            source: self.source,
+            message: self.message.clone(),
+            owner_id: self.owner_id,
+        };
+        stored.audited(self.owner_id)
     }
 
     /// The lead as an edit form starts from.

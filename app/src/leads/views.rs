@@ -385,11 +385,7 @@ fn LeadForm(#[prop(optional)] editing: Option<Lead>, on_done: Callback<()>) -> i
     let owner_field = target.map(|_| {
         let options = Resource::new(|| (), |_| crate::customers::api::get_customer_options());
         let owner_options = Signal::derive(move || {
-            let mut list = vec![(String::new(), "—".to_owned())];
-            if let Some(Ok(o)) = options.get() {
-                list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
-            }
-            list
+            crate::customers::views::owner_menu("—", options.get())
         });
         view! {
             <Transition fallback=|| ()>

@@ -129,11 +129,7 @@ pub fn PipelinePage() -> impl IntoView {
         ..Default::default()
     });
     let owner_options = Signal::derive(move || {
-        let mut list = vec![(String::new(), i18n.text(SalesText::AllOwners).to_owned())];
-        if let Some(Ok(o)) = options.get() {
-            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
-        }
-        list
+        crate::customers::views::owner_menu(i18n.text(SalesText::AllOwners), options.get())
     });
     view! {
         <section class="page pipeline-page">
@@ -723,13 +719,8 @@ pub fn OpportunityForm(
     );
     let products = Resource::new(|| (), |_| crate::orders::api::list_products(false));
     let options = Resource::new(|| (), |_| crate::customers::api::get_customer_options());
-    let owner_options = Signal::derive(move || {
-        let mut list = vec![(String::new(), "—".to_owned())];
-        if let Some(Ok(o)) = options.get() {
-            list.extend(o.owners.into_iter().map(|(id, name)| (id.0.to_string(), name)));
-        }
-        list
-    });
+    let owner_options =
+        Signal::derive(move || crate::customers::views::owner_menu("—", options.get()));
     let navigate = leptos_router::hooks::use_navigate();
     let target = card.as_ref().map(|c| (c.id, c.version));
     // One form, two requests: the edit names the version it was filled from, so a change

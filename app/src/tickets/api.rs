@@ -156,3 +156,25 @@ pub async fn save_service_settings(
     let (caller, state) = caller(crate::auth::model::Role::Admin)?;
     super::service::save_settings(&state, &caller, calendar, policies).await
 }
+
+/// Emails from unknown senders waiting to be triaged, newest first.
+///
+/// Any signed-in user (the desk's shared inbox). Errors: `Unauthorized`.
+#[server(input = Json)]
+pub async fn list_triage(before: Option<i64>) -> Result<Page<InboundEmail>, AppError> {
+    let (_, state) = caller(crate::auth::model::Role::Member)?;
+    super::email::awaiting_triage(&state.pool, before, 50).await
+}
+
+/// Opens a ticket from a waiting email for a customer in the caller's scope, or dismisses it
+/// (`customer_id` empty).
+///
+/// Any signed-in user. Errors: `Unauthorized`, `NotFound`, `ChangedMeanwhile`, `Validation`.
+#[server(input = Json)]
+pub async fn triage_email(
+    id: i64,
+    customer_id: Option<CustomerId>,
+) -> Result<Option<TicketId>, AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    super::email::triage(&state, &caller, id, customer_id).await
+}

@@ -4,11 +4,15 @@
 //! customer), opens one for a known sender, or waits for triage.
 
 use super::{
-    model::{Category, Channel, MessageKind, TicketId, TicketInput, TicketPriority, TicketStatus},
+    model::{
+        Category, Channel, InboundEmail, MessageKind, TicketId, TicketInput, TicketPriority,
+        TicketStatus,
+    },
     service,
 };
 use crate::{
-    auth::server::Actor,
+    audit::repo::{Change, record},
+    auth::server::{Actor, Authenticated, DataScope},
     customers::model::CustomerId,
     error::AppError,
     i18n::{Locale, Text, TicketText, fill},
@@ -17,6 +21,7 @@ use crate::{
         model::kinds as job_kinds,
         queue::{NewJob, enqueue},
     },
+    paging::Page,
     state::AppState,
 };
 use sqlx::{PgConnection, PgPool};
@@ -337,7 +342,8 @@ pub async fn import(state: &AppState, email: &IncomingEmail) -> Result<Imported,
         }
         // A closed ticket is not reopened by mail: the email opens a new one.
         (_, Some(customer)) => {
-            let ticket = open_ticket(&mut tx, CustomerId(customer), email).await?;
+            let ticket =
+                open_ticket(&mut tx, Actor::system(), None, CustomerId(customer), email).await?;
             Imported::Opened(ticket)
         }
         _ => {
@@ -379,8 +385,12 @@ async fn continue_ticket(
     service::customer_wrote(conn, ticket, status).await
 }
 
+/// A new ticket for `customer` from `email`, by `actor` (the mailbox itself, or the agent who
+/// triaged it, within their `scope`).
 async fn open_ticket(
     conn: &mut PgConnection,
+    actor: Actor,
+    scope: Option<&DataScope>,
     customer: CustomerId,
     email: &IncomingEmail,
 ) -> Result<TicketId, AppError> {
@@ -396,7 +406,7 @@ async fn open_ticket(
         description: String::new(),
         assignee_id: None,
     };
-    let (ticket, _) = service::create_in(conn, Actor::system(), None, input, None).await?;
+    let (ticket, _) = service::create_in(conn, actor, scope, input, None).await?;
     let message = insert_message(conn, ticket, email).await?;
     store_attachments(conn, message, email).await?;
     Ok(ticket)
@@ -420,6 +430,99 @@ async fn insert_message(
     .bind(&email.from_address)
     .fetch_one(&mut *conn)
     .await?)
+}
+
+/// Emails from unknown senders still waiting for someone to triage them, newest first.
+pub async fn awaiting_triage(
+    pool: &PgPool,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Page<InboundEmail>, AppError> {
+    let rows = sqlx::query!(
+        r#"select id, from_address, from_name, subject, body,
+                  received_at as "received_at: chrono::DateTime<chrono::Utc>"
+           from inbound_email
+           where handled_at is null and ($1::bigint is null or id < $1)
+           order by id desc limit $2"#,
+        before,
+        limit + 1,
+    )
+    .fetch_all(pool)
+    .await?;
+    let emails = rows
+        .into_iter()
+        .map(|r| InboundEmail {
+            id: r.id,
+            from_address: r.from_address,
+            from_name: r.from_name,
+            subject: r.subject,
+            body: r.body,
+            received_at: r.received_at,
+        })
+        .collect();
+    Ok(Page::from_overfetch(emails, limit, |e: &InboundEmail| e.id))
+}
+
+/// Triages an email from an unknown sender: a ticket for `customer` (in the caller's scope)
+/// with the email as its first customer message, so replies to it continue that ticket; or,
+/// without a customer, dismissed. Either way it leaves the list, once.
+///
+/// Errors: `NotFound`, `ChangedMeanwhile` (someone triaged it first), `Validation`
+/// (`customer_id` out of scope).
+pub async fn triage(
+    state: &AppState,
+    caller: &Authenticated,
+    id: i64,
+    customer: Option<CustomerId>,
+) -> Result<Option<TicketId>, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let row = sqlx::query!(
+        "select message_id, from_address, from_name, subject, body, handled_at is not null as \"handled!\"
+         from inbound_email where id = $1 for update",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if row.handled {
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "inbound_email", id).await);
+    }
+    let ticket = match customer {
+        Some(customer) => {
+            let email = IncomingEmail {
+                message_id: row.message_id,
+                thread: Vec::new(),
+                from_address: row.from_address,
+                from_name: row.from_name,
+                subject: row.subject,
+                body: row.body,
+                attachments: Vec::new(),
+            };
+            // A customer out of the caller's scope is refused at `customer_id`.
+            let ticket =
+                open_ticket(&mut tx, caller.actor(), Some(&caller.scope), customer, &email).await?;
+            Some(ticket)
+        }
+        None => None,
+    };
+    sqlx::query!(
+        "update inbound_email set ticket_id = $2, handled_at = now(), handled_by = $3 where id = $1",
+        id,
+        ticket.map(|t| t.0),
+        caller.id().0,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let action = if ticket.is_some() { "triage" } else { "dismiss" };
+    let change = Change::new(action, "inbound_email", id).after(&serde_json::json!({
+        "ticket_id": ticket.map(|t| t.0), "customer_id": customer.map(|c| c.0),
+    }));
+    record(&mut *tx, caller.actor(), change).await?;
+    tx.commit().await?;
+    if let Some(ticket) = ticket {
+        service::announce_message(&state.pool, ticket).await?;
+    }
+    Ok(ticket)
 }
 
 /// Attachments up to this size each are kept; larger ones are named in the message instead.

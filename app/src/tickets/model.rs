@@ -735,3 +735,14 @@ mod tests {
         assert!(calendar.validate().is_err());
     }
 }
+
+/// An email from an address that is no customer's, waiting for an agent to triage it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundEmail {
+    pub id: i64,
+    pub from_address: String,
+    pub from_name: Option<String>,
+    pub subject: String,
+    pub body: String,
+    pub received_at: DateTime<Utc>,
+}

@@ -185,6 +185,7 @@ pub fn TicketsPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{i18n.t(TicketText::Tickets)}</h1>
                 <div class="actions">
+                    <A href="/tickets/triage" attr:class="button">{i18n.t(TicketText::Triage)}</A>
                     <crate::exports::views::ExportLinks entity=crate::exports::model::ExportEntity::Tickets
                         filter=Signal::derive(|| Some(serde_json::json!({})))/>
                     <button type="button" class="button primary" on:click=move |_| creating.update(|c| *c = !*c)>{i18n.t(TicketText::NewTicket)}</button>
@@ -1053,5 +1054,113 @@ fn file_size(bytes: i32) -> String {
         ..1024 => format!("{bytes} B"),
         1024..1_048_576 => format!("{:.1} KB", f64::from(bytes) / 1024.0),
         _ => format!("{:.1} MB", f64::from(bytes) / 1_048_576.0),
+    }
+}
+
+/// `/tickets/triage`: emails from addresses that are no customer's. Each becomes a ticket for the
+/// customer the agent picks (replies to that thread then continue it), or is dismissed.
+#[component]
+pub fn TriagePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let local = RwSignal::new(0u32);
+    let reload = Callback::new(move |_| local.update(|n| *n += 1));
+    let pages = PagedList::new(move || local.get(), |_, before| list_triage(before));
+    let opening = crate::ui::EditDialog::<InboundEmail>::new();
+    let columns = vec![
+        Column::new(i18n.t(TicketText::From)),
+        Column::new(i18n.t(TicketText::Subject)),
+        Column::new(i18n.t(TicketText::Received)),
+        Column::blank(),
+    ];
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>{i18n.t(TicketText::Triage)}</h1>
+                <A href="/tickets" attr:class="button">{i18n.t(TicketText::Tickets)}</A>
+            </div>
+            <p class="hint">{i18n.t(TicketText::TriageHelp)}</p>
+            <PagedTable list=pages columns testid="triage" empty=i18n.t(TicketText::NoTriage)
+                row=move |email| view! { <TriageRow email opening on_done=reload/> }/>
+            <crate::ui::Dialog open=opening.open title=i18n.t(TicketText::OpenTicket) testid="triage-open">
+                {move || opening.snapshot().map(|email| view! {
+                    <OpenFromEmail email on_done=Callback::new(move |_| { opening.close(); reload.run(()); })/>
+                })}
+            </crate::ui::Dialog>
+        </section>
+    }
+}
+
+#[component]
+fn TriageRow(
+    email: InboundEmail,
+    opening: crate::ui::EditDialog<InboundEmail>,
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let id = email.id;
+    let dismiss = server_submission::<TriageEmail>()
+        .on_success(move |_| {
+            toasts.success(TicketText::Dismissed);
+            on_done.run(());
+        })
+        .on_failure(move || on_done.run(()));
+    let excerpt: String = email.body.chars().take(400).collect();
+    let for_dialog = email.clone();
+    view! {
+        <tr data-testid="triage-email">
+            <td>
+                {email.from_name.clone().map(|n| view! { <strong>{n}</strong><br/> })}
+                <span class="small">{email.from_address.clone()}</span>
+            </td>
+            <td><strong>{email.subject.clone()}</strong><p class="muted small message-body">{excerpt}</p></td>
+            <td class="small"><Timestamp at=email.received_at/></td>
+            <td class="row-actions">
+                <button type="button" class="button small primary"
+                    on:click=move |_| opening.open_with(for_dialog.clone())>{i18n.t(TicketText::OpenTicketFor)}</button>
+                <button type="button" class="button small ghost"
+                    on:click=move |_| dismiss.submit(TriageEmail { id, customer_id: None })>{i18n.t(TicketText::Dismiss)}</button>
+            </td>
+        </tr>
+    }
+}
+
+/// Picks the customer an email is from and opens its ticket, then shows the ticket.
+#[component]
+fn OpenFromEmail(email: InboundEmail, on_done: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let navigate = leptos_router::hooks::use_navigate();
+    let chosen = RwSignal::new(None::<(CustomerId, String)>);
+    let id = email.id;
+    let open = server_submission::<TriageEmail>().on_success(move |ticket: Option<TicketId>| {
+        toasts.success(TicketText::Created);
+        on_done.run(());
+        if let Some(ticket) = ticket {
+            navigate(&format!("/tickets/{}", ticket.0), Default::default());
+        }
+    });
+    // Without a customer the same request would dismiss the email: asked for here instead.
+    let missing = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match chosen.get_untracked() {
+            Some((customer, _)) => open.submit(TriageEmail { id, customer_id: Some(customer) }),
+            None => missing.set(true),
+        }
+    };
+    let refused = open.field("customer_id");
+    let error = Signal::derive(move || {
+        let required = crate::error::FieldError::Required;
+        (missing.get() && chosen.with(Option::is_none))
+            .then(|| crate::i18n::field_error_text(&required, i18n.locale()))
+            .or_else(|| refused.get())
+    });
+    view! {
+        <form class="form" on:submit=submit>
+            <p><strong>{email.subject.clone()}</strong>" · "<span class="small">{email.from_address.clone()}</span></p>
+            <crate::customers::views::CustomerPicker label=i18n.t(TicketText::Customer) chosen error/>
+            <crate::ui::FormButtons submit=i18n.t(TicketText::OpenTicket) pending=open.pending() on_cancel=on_done/>
+        </form>
     }
 }
