@@ -476,13 +476,9 @@ pub async fn update(
         publish(&mut *tx, &lead_event(id, lead.owner_id, previous_team)).await?;
     }
     publish_lead(&mut tx, id).await?;
-    let scope = caller.scope.visible_owners();
-    // Handed to someone the caller cannot see any more: the edit stands, the answer is the lead
-    // as it was saved.
-    let updated = match get(&mut *tx, scope.as_deref(), id).await {
-        Err(AppError::NotFound) => get(&mut *tx, None, id).await?,
-        other => other?,
-    };
+    // Unscoped: the lock checked the caller's reach, and a lead just handed to someone outside
+    // it is still the caller's answer.
+    let updated = get(&mut *tx, None, id).await?;
     tx.commit().await?;
     Ok(updated)
 }

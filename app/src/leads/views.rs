@@ -196,11 +196,11 @@ pub fn LeadPage() -> impl IntoView {
                 }
             </ResourceView>
             {move || converting.get().map(|lead| view! {
-                <ConvertPanel lead on_done=Callback::new(move |_| { converting.set(None); local.update(|n| *n += 1); })/>
+                <ConvertPanel lead on_done=Callback::new(move |_| { converting.set(None); reload.run(()); })/>
             })}
             <Dialog open=editing.open title=i18n.t(LeadText::EditLead) testid="lead-edit">
                 {move || editing.snapshot().map(|lead| view! {
-                    <LeadForm editing=lead on_done=Callback::new(move |_| { editing.close(); local.update(|n| *n += 1); })/>
+                    <LeadForm editing=lead on_done=Callback::new(move |_| { editing.close(); reload.run(()); })/>
                 })}
             </Dialog>
         </section>

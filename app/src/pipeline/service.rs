@@ -650,10 +650,9 @@ pub async fn create_in(
     .await?;
     record(&mut *conn, caller.actor(), Change::new("create", "opportunity", id.0).after(&data))
         .await?;
-    let kind = (NotificationKind::OpportunityAssigned, EntityType::Opportunity);
-    let title = valid.title.clone();
-    notify(conn, Notice::assigned(kind.0, kind.1, id.0, title, owner, Some(caller.id()), 1))
-        .await?;
+    let (kind, entity) = (NotificationKind::OpportunityAssigned, EntityType::Opportunity);
+    let by = Some(caller.id());
+    notify(conn, Notice::assigned(kind, entity, id.0, valid.title.clone(), owner, by, 1)).await?;
     let event = opportunity_event(conn, id).await?;
     publish(&mut *conn, &event).await?;
     let customer_event = crate::customers::service::customer_event(conn, valid.customer_id).await?;
@@ -1242,12 +1241,17 @@ pub async fn quota_grid(
     visible_owners: Option<&[i64]>,
     year: i32,
 ) -> Result<QuotaGrid, AppError> {
+    let out_of_range =
+        || AppError::validation("year", FieldError::OutOfRange { min: 2000, max: 2100 });
+    if !(2000..=2100).contains(&year) {
+        return Err(out_of_range());
+    }
     let months: Vec<NaiveDate> =
         (1..=12).filter_map(|m| NaiveDate::from_ymd_opt(year, m, 1)).collect();
     let (Some(first), Some(end)) =
         (months.first().copied(), NaiveDate::from_ymd_opt(year + 1, 1, 1))
     else {
-        return Err(AppError::validation("year", FieldError::OutOfRange { min: 2000, max: 2100 }));
+        return Err(out_of_range());
     };
     let rows = sqlx::query!(
         r#"
@@ -1279,7 +1283,7 @@ pub async fn quota_grid(
             });
         }
         if let (Some(month), Some(last)) = (row.month, grid.last_mut())
-            && let Some(cell) = last.cells.iter_mut().find(|c| c.month == month)
+            && let Some(cell) = last.cells.get_mut(month.month0() as usize)
         {
             cell.amount_minor = row.amount_minor;
             cell.version = row.version.unwrap_or(1);
@@ -1303,12 +1307,10 @@ pub async fn save_quota(
 ) -> Result<QuotaCell, AppError> {
     let amount = crate::customers::model::parse_money(amount)
         .map_err(|e| AppError::validation("amount", e))?;
-    if !caller.scope.can_see_owner(Some(owner)) {
-        return Err(AppError::validation("owner_id", FieldError::OwnerOutOfScope));
-    }
     let month = month.with_day(1).unwrap_or(month);
     let key = format!("{}:{month}", owner.0);
     let mut tx = state.pool.begin().await?;
+    // In the caller's scope and active.
     crate::auth::repo::check_assignable(&mut *tx, caller, owner, "owner_id").await?;
     let current = sqlx::query!(
         "select amount_minor, version from quota where owner_id = $1 and month = $2 for update",

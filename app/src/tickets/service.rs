@@ -584,21 +584,16 @@ pub async fn attachment(
     caller: &Authenticated,
     id: i64,
 ) -> Result<(String, String, Vec<u8>), AppError> {
-    let ticket = sqlx::query_scalar!(
-        "select m.ticket_id from ticket_attachment a join ticket_message m on m.id = a.message_id
+    let file = sqlx::query!(
+        "select m.ticket_id, a.file_name, a.content_type, a.content
+         from ticket_attachment a join ticket_message m on m.id = a.message_id
          where a.id = $1",
         id
     )
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    row_in_scope(pool, caller, TicketId(ticket), false).await?;
-    let file = sqlx::query!(
-        "select file_name, content_type, content from ticket_attachment where id = $1",
-        id
-    )
-    .fetch_one(pool)
-    .await?;
+    row_in_scope(pool, caller, TicketId(file.ticket_id), false).await?;
     Ok((file.file_name, file.content_type, file.content))
 }
 
