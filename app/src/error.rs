@@ -91,6 +91,18 @@ pub enum FieldError {
     },
     /// The value disagrees with what is stored for the matched record (another external id).
     Mismatch,
+    /// A refund larger than what is left of the order to refund (the amount left, displayed).
+    MoreThanRefundable {
+        available: String,
+    },
+    /// A corrected order whose total would fall below what was already refunded (displayed).
+    BelowRefunded {
+        refunded: String,
+    },
+    /// The order was cancelled or fully refunded: it no longer changes.
+    OrderClosed,
+    /// Part of the order was refunded: the rest is refunded rather than the order cancelled.
+    PartlyRefunded,
 }
 
 /// Field name -> reasons. A `BTreeMap` keeps the wire format and test output stable.

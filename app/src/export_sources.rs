@@ -62,6 +62,9 @@ pub fn columns(entity: ExportEntity, locale: Locale) -> Vec<Column> {
             (C::Channel, Text),
             (C::Currency, Code),
             (C::Total, Money),
+            (C::Status, Text),
+            (C::Refunded, Money),
+            (C::Reason, Long),
             (C::Lines, Integer),
             (C::Notes, Long),
         ],
@@ -309,13 +312,17 @@ pub async fn produce(
             }
         }
         ExportEntity::Orders => {
-            use crate::orders::{model::Channel, views::channel_label};
+            use crate::orders::{
+                model::{Channel, OrderStatus},
+                views::{channel_label, status_label},
+            };
             let mut after = 0i64;
             loop {
                 let rows = sqlx::query!(
                     r#"select o.id, o.order_no, o.external_id, o.ordered_at as "ordered_at: DateTime<Utc>",
                               o.customer_id, c.external_id as customer_external_id, c.name,
-                              o.channel, o.currency, o.total_minor, o.notes,
+                              o.channel, o.currency, o.total_minor, o.notes, o.status,
+                              o.refunded_minor, o.cancel_reason,
                               (select count(*) from order_line l where l.order_id = o.id) as "lines!"
                        from sales_order o join customer c on c.id = o.customer_id
                        where o.id > $1 and c.deleted_at is null
@@ -346,6 +353,12 @@ pub async fn produce(
                             Cell::text(channel_label(channel).text(locale)),
                             Cell::text(&r.currency),
                             Cell::money(r.total_minor, &r.currency),
+                            Cell::text(
+                                status_label(OrderStatus::parse(&r.status).unwrap_or_default())
+                                    .text(locale),
+                            ),
+                            Cell::money(r.refunded_minor, &r.currency),
+                            Cell::opt(r.cancel_reason),
                             Cell::Int(r.lines),
                             Cell::opt(r.notes),
                         ]

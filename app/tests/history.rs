@@ -801,6 +801,60 @@ async fn imported_history_earns_points_only_when_an_admin_chooses_and_a_revert_t
 }
 
 #[tokio::test]
+async fn a_revert_takes_imported_orders_away_after_they_were_refunded_or_cancelled() {
+    use app::orders::{model::OrderId, repo as orders_repo, service as orders};
+    let w = World::new().await;
+    let id = w.customer(&w.admin, "华信科技", "13800138000").await;
+    let chosen = ImportOptions { award_points: true, ..Default::default() };
+    let file = "订单号,下单时间,手机,订单金额\nR-1,2026-05-01,13800138000,1000\nR-2,2026-06-01,13800138000,500\n";
+    let run = w.import(&w.admin, ImportKind::Orders, file.as_bytes(), chosen, false).await;
+    assert_eq!(run.created, 2);
+    let pool = &w.db.pool;
+    let order_id = |no: &'static str| async move {
+        let id: i64 = sqlx::query_scalar("select id from sales_order where order_no = $1")
+            .bind(no)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        orders_repo::order(&mut pool.acquire().await.unwrap(), OrderId(id)).await.unwrap()
+    };
+    let refunded = order_id("R-1").await;
+    orders::refund_order(&w.state, &w.admin, refunded.id, refunded.version, "300", "破损")
+        .await
+        .unwrap();
+    let cancelled = order_id("R-2").await;
+    orders::cancel_order(&w.state, &w.admin, cancelled.id, cancelled.version, "退单")
+        .await
+        .unwrap();
+    let spend: i64 = sqlx::query_scalar("select total_spend_minor from customer where id = $1")
+        .bind(id.0)
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(spend, 70_000, "¥1,000 less ¥300 refunded; the cancelled order no longer counts");
+
+    let reverted = w.revert(&w.admin, run.id).await;
+    assert_eq!(reverted.status, ImportStatus::Reverted);
+    let (count, spend): (i32, i64) =
+        sqlx::query_as("select order_count, total_spend_minor from customer where id = $1")
+            .bind(id.0)
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((count, spend), (0, 0));
+    let left: i64 = sqlx::query_scalar(
+        "select count(*) from timeline_event where customer_id = $1
+         and kind in ('order', 'order_refunded', 'order_cancelled')",
+    )
+    .bind(id.0)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "the orders' own timeline entries go with them");
+    assert_eq!(app::loyalty::service::balance(&w.db.pool, id).await.unwrap(), 0);
+}
+
+#[tokio::test]
 async fn a_stopped_order_import_goes_on_after_its_last_committed_batch() {
     let db = TestDatabase::new().await;
     let state = db.state();

@@ -243,3 +243,83 @@ test("a manager sets a rep's quota while an admin has it open; the admin is told
   const forecastRow = page.getByTestId("forecast-row").filter({ hasText: now.month }).filter({ hasText: "张伟" });
   await expect(forecastRow).toContainText("¥188,000.00");
 });
+
+/** "¥1,234.50" from minor units, as the app shows CNY amounts. */
+function yuan(minor: number): string {
+  return "¥" + (minor / 100).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+test("a manager refunds part of one order and cancels another: the customer's totals follow", async ({ page, browser }) => {
+  const [customer] = await sql<{ id: string; spend: string; orders: number }>(
+    `select c.id::text as id, c.total_spend_minor::text as spend, c.order_count as orders
+     from customer c join app_user u on u.id = c.owner_id
+     where u.email = $1 and c.deleted_at is null and c.currency = 'CNY'
+       and (select count(*) from sales_order o where o.customer_id = c.id and o.status = 'placed'
+            and o.refunded_minor = 0 and o.total_minor >= 10000) >= 2
+     order by c.id limit 1`,
+    [MEMBER],
+  );
+  const placed = await sql<{ order_no: string; total: string }>(
+    `select order_no, total_minor::text as total from sales_order
+     where customer_id = $1 and status = 'placed' and refunded_minor = 0 and total_minor >= 10000
+     order by ordered_at desc, id desc limit 2`,
+    [customer.id],
+  );
+  const spend = Number(customer.spend);
+
+  // The manager opens the customer from a bookmark and refunds ¥100 of the newest order.
+  await signIn(page, MANAGER);
+  await page.goto(`/customers/${customer.id}`);
+  await hydrated(page);
+  await expect(page.getByTestId("total-spend")).toHaveText(yuan(spend));
+  await page.getByRole("tab", { name: "订单" }).click();
+  const first = page.getByTestId("order").filter({ hasText: placed[0].order_no });
+  await first.getByTestId("refund-order-button").click();
+  const refund = page.getByRole("dialog", { name: `订单 ${placed[0].order_no} 退款` });
+  await refund.getByLabel("退款金额").fill(String(Number(placed[0].total) / 100 + 1));
+  await refund.getByLabel("原因").fill("包装破损");
+  await refund.getByRole("button", { name: "退款" }).click();
+  await expect(refund).toContainText("最多还能退");
+  await refund.getByLabel("退款金额").fill("100");
+  await refund.getByRole("button", { name: "退款" }).click();
+  await expect(page.locator(".toast").last()).toContainText("退款已记录");
+  await expect(first.getByTestId("order-status")).toContainText("已退 ¥100.00");
+  await expect(first.getByTestId("order-refund")).toContainText("包装破损");
+  await expect(page.getByTestId("total-spend")).toHaveText(yuan(spend - 10000));
+
+  // The second order is cancelled with a reason: it stops counting.
+  const second = page.getByTestId("order").filter({ hasText: placed[1].order_no });
+  await second.getByTestId("cancel-order-button").click();
+  const cancel = page.getByRole("dialog", { name: `取消订单 ${placed[1].order_no}` });
+  await cancel.getByRole("button", { name: "取消订单" }).click();
+  await expect(cancel).toContainText("必填");
+  await cancel.getByLabel("原因").fill("客户重复下单");
+  await cancel.getByRole("button", { name: "取消订单" }).click();
+  await expect(page.locator(".toast").last()).toContainText("订单已取消");
+  await expect(second.getByTestId("order-status")).toContainText("已取消");
+  await expect(second.getByTestId("order-status")).toContainText("客户重复下单");
+  await expect(page.getByTestId("order-count")).toHaveText(String(customer.orders - 1));
+  await expect(page.getByTestId("total-spend")).toHaveText(yuan(spend - 10000 - Number(placed[1].total)));
+  await screenshot(page, "49-order-refund-cancel");
+  await page.getByRole("tab", { name: /时间线/ }).click();
+  await expect(page.getByTestId("timeline")).toContainText("原因：客户重复下单");
+
+  // The rep, on the same customer after a refresh, may correct an order but not reverse one.
+  const repContext = await browser.newContext({ locale: "zh-CN", viewport: { width: 1280, height: 900 } });
+  const rep = await repContext.newPage();
+  await signIn(rep, MEMBER);
+  await rep.goto(`/customers/${customer.id}`);
+  await hydrated(rep);
+  await rep.getByRole("tab", { name: "订单" }).click();
+  const repFirst = rep.getByTestId("order").filter({ hasText: placed[0].order_no });
+  await expect(repFirst.getByTestId("correct-order-button")).toBeVisible();
+  await expect(repFirst.getByTestId("refund-order-button")).toHaveCount(0);
+  await expect(rep.getByTestId("cancel-order-button")).toHaveCount(0);
+  await repFirst.getByTestId("correct-order-button").click();
+  const correction = rep.getByRole("dialog", { name: `更正订单 ${placed[0].order_no}` });
+  await correction.getByLabel("备注").fill("客户要求开专票");
+  await correction.getByLabel("原因").fill("补充备注");
+  await correction.getByRole("button", { name: "保存更正" }).click();
+  await expect(rep.locator(".toast").last()).toContainText("订单已更正");
+  await repContext.close();
+});

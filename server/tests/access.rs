@@ -144,6 +144,7 @@ struct World {
     third_customer: CustomerId,
     fourth_customer: CustomerId,
     product: app::orders::model::ProductId,
+    order: app::orders::model::OrderId,
     opportunity: OpportunityId,
     stage: StageId,
     ticket: TicketId,
@@ -187,6 +188,19 @@ async fn world() -> World {
                 name: "龙井".into(),
                 unit_price: "100".into(),
                 active: true,
+                ..Default::default()
+            },
+        })
+        .await;
+    let order: app::orders::model::OrderId = west_member
+        .ok(&AddOrder {
+            input: OrderInput {
+                customer_id: customer,
+                lines: vec![OrderLineInput {
+                    product_id: Some(product),
+                    quantity: "2".into(),
+                    unit_price: String::new(),
+                }],
                 ..Default::default()
             },
         })
@@ -263,6 +277,7 @@ async fn world() -> World {
         third_customer,
         fourth_customer,
         product,
+        order,
         opportunity,
         stage,
         ticket,
@@ -504,6 +519,30 @@ fn entries(w: &World) -> Vec<Entry> {
             },
         ),
         entry(Member, West, ListOrders { customer_id: customer, before: None }),
+        entry(
+            Member,
+            West,
+            CorrectOrder {
+                id: w.order,
+                version: 1,
+                input: OrderInput {
+                    customer_id: customer,
+                    lines: vec![OrderLineInput {
+                        product_id: Some(w.product),
+                        quantity: "3".into(),
+                        unit_price: String::new(),
+                    }],
+                    ..Default::default()
+                },
+                reason: "数量录错".into(),
+            },
+        ),
+        entry(
+            Manager,
+            West,
+            RefundOrder { id: w.order, version: 2, amount: "10".into(), reason: "破损".into() },
+        ),
+        entry(Manager, West, CancelOrder { id: w.order, version: 3, reason: "退单".into() }),
         entry(Member, West, GetRecommendations { customer_id: customer }),
         entry(Admin, No, StartAffinityRebuild {}),
         // Leads.

@@ -139,6 +139,8 @@ pub async fn changed_meanwhile(
                     "delete" | "restore" => vec!["deleted_at".to_owned()],
                     "status" | "convert" | "triage" | "dismiss" => vec!["status".to_owned()],
                     "claim" | "assign" => vec!["assignee_id".to_owned()],
+                    "cancel" => vec!["status".to_owned()],
+                    "refund" => vec!["refunded_minor".to_owned()],
                     _ => super::model::changed_fields(entry.before.as_ref(), entry.after.as_ref())
                         .into_iter()
                         .map(|(key, _, _)| key)

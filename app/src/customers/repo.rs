@@ -1245,8 +1245,8 @@ pub async fn visible(
     .await
 }
 
-/// Recomputes a customer's order aggregates from the order table (after a merge moved orders,
-/// or undoing one moved them back).
+/// Recomputes a customer's order aggregates from the orders that count (after a merge moved
+/// orders, or undoing one moved them back).
 pub async fn recompute_aggregates(
     conn: &mut PgConnection,
     customer_id: CustomerId,
@@ -1257,9 +1257,9 @@ pub async fn recompute_aggregates(
             order_count = a.n, total_spend_minor = a.total,
             first_order_at = a.first, last_order_at = a.last
         from (
-            select count(*)::int as n, coalesce(sum(total_minor), 0)::bigint as total,
+            select count(*)::int as n, coalesce(sum(total_minor - refunded_minor), 0)::bigint as total,
                    min(ordered_at) as first, max(ordered_at) as last
-            from sales_order where customer_id = $1
+            from sales_order where customer_id = $1 and status = 'placed'
         ) a
         where c.id = $1
         "#,

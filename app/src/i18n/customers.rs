@@ -191,6 +191,28 @@ messages! {
         NoContact => "不指定", "None";
         InteractionLogged => "互动已记录", "Interaction logged";
         By => "记录人", "By";
+        Status => "状态", "Status";
+        StatusPlaced => "有效", "Placed";
+        StatusCancelled => "已取消", "Cancelled";
+        StatusRefunded => "已全额退款", "Refunded";
+        PartlyRefunded => "已退 {amount}", "{amount} refunded";
+        Correct => "更正", "Correct";
+        CorrectTitle => "更正订单 {order_no}", "Correct order {order_no}";
+        CorrectHelp => "客户的累计消费、生命周期、评分、等级和积分会随之更新。", "The customer's totals, lifecycle stage, scores, tier and points follow the correction.";
+        SaveCorrection => "保存更正", "Save the correction";
+        OrderCorrected => "订单已更正", "Order corrected";
+        Cancel => "取消订单", "Cancel order";
+        CancelTitle => "取消订单 {order_no}", "Cancel order {order_no}";
+        CancelHelp => "取消后该订单不再计入客户的消费、评分和等级，它赚取的积分会被扣回。", "A cancelled order no longer counts towards the customer's spend, scores and tier; the points it earned are taken back.";
+        OrderCancelled => "订单已取消", "Order cancelled";
+        Refund => "退款", "Refund";
+        RefundTitle => "订单 {order_no} 退款", "Refund order {order_no}";
+        RefundHelp => "可退金额：{available}。全额退款后该订单不再计入。", "Left to refund: {available}. A fully refunded order no longer counts.";
+        RefundAmount => "退款金额", "Amount to refund";
+        OrderRefunded => "退款已记录", "Refund recorded";
+        Reason => "原因", "Reason";
+        Refunds => "退款记录", "Refunds";
+        CancelledBecause => "取消原因：{reason}", "Cancelled: {reason}";
     }
 }
 
@@ -205,6 +227,9 @@ messages! {
         Order => "下单 {order_no}，金额 {total}", "ordered {order_no} for {total}";
         StageChanged => "生命周期：{from} → {to}", "lifecycle stage: {from} → {to}";
         WonBack => "流失客户重新下单，已赢回", "won back with a new order";
+        OrderCorrected => "更正订单 {order_no}：金额 {from} → {to}", "corrected order {order_no}: total {from} → {to}";
+        OrderCancelled => "取消订单 {order_no}（{total}），原因：{reason}", "cancelled order {order_no} ({total}): {reason}";
+        OrderRefunded => "订单 {order_no} 退款 {amount}，原因：{reason}", "refunded {amount} of order {order_no}: {reason}";
         Merged => "合并了重复客户「{merged_name}」", "merged the duplicate “{merged_name}”";
         MergeUndone => "撤销了合并", "undid a merge";
         Imported => "由导入 #{import_id} 写入", "written by import #{import_id}";

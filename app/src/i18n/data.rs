@@ -87,6 +87,7 @@ messages! {
         Currency => "币种", "Currency";
         Total => "金额", "Total";
         Lines => "明细行数", "Lines";
+        Refunded => "已退款", "Refunded";
         Notes => "备注", "Notes";
         Sku => "产品编号", "SKU";
         Product => "产品", "Product";

@@ -53,6 +53,10 @@ messages! {
         SiblingRejected => "同一订单的第 {row} 行有错误，整张订单未导入。", "Row {row} of the same order was refused, so the whole order was left out.";
         ConflictsWithRow => "与同一订单的第 {row} 行不一致。", "Disagrees with row {row} of the same order.";
         Mismatch => "与已保存的记录不一致。", "Disagrees with the record on file.";
+        MoreThanRefundable => "最多还能退 {available}。", "At most {available} is left to refund.";
+        BelowRefunded => "订单金额不能低于已退款的 {refunded}。", "The order's total cannot fall below the {refunded} already refunded.";
+        OrderClosed => "该订单已取消或已全额退款，不能再修改。", "This order was cancelled or fully refunded: it can no longer change.";
+        PartlyRefunded => "该订单已部分退款，请退还剩余金额，而不是取消订单。", "Part of this order was refunded: refund the rest instead of cancelling it.";
         AlreadyClaimed => "{name} 刚刚认领了这张工单，它已不在未分配队列中。", "{name} claimed this ticket just now; it is no longer unassigned.";
         LinkUsed => "这个链接已经用过了：每个链接只能作答一次。感谢您的反馈！", "This link has already been used: each link can be answered once. Thank you for your feedback!";
         LinkExpired => "这个链接已过期。如仍想反馈，请直接联系我们。", "This link has expired. If you still want to tell us something, please contact us directly.";
@@ -77,6 +81,7 @@ messages! {
         Done => "完成状态", "Done";
         Deleted => "删除", "Deletion";
         Status => "状态", "Status";
+        Refunded => "退款", "Refunds";
         Other => "其他字段", "Other fields";
     }
 }
@@ -101,6 +106,9 @@ fn changed_field_name(key: &str, locale: Locale) -> &'static str {
         "done_at" => ChangedFieldText::Done,
         "deleted_at" => ChangedFieldText::Deleted,
         "status" | "reason" => ChangedFieldText::Status,
+        "refunded_minor" => ChangedFieldText::Refunded,
+        "total_minor" => ChangedFieldText::Amount,
+        "lines" => ChangedFieldText::Products,
         // A customer's fields, named as on its form.
         "name" => return customer(CustomerText::Name),
         "phone" => return customer(CustomerText::Phone),
@@ -114,6 +122,14 @@ fn changed_field_name(key: &str, locale: Locale) -> &'static str {
         "locale" => return customer(CustomerText::Language),
         "custom_fields" => return customer(CustomerText::CustomFields),
         "source" => return customer(CustomerText::Source),
+        // An order's own.
+        "order_no" => return super::OrderText::OrderNo.text(locale),
+        "ordered_at" => return super::OrderText::OrderedAt.text(locale),
+        "channel" => return super::OrderText::Channel.text(locale),
+        // A product's own.
+        "sku" => return super::OrderText::Sku.text(locale),
+        "unit_price_minor" => return super::OrderText::Price.text(locale),
+        "active" => return customer(CustomerText::Active),
         // A lead's own.
         "company" => return super::LeadText::Company.text(locale),
         "message" => return super::LeadText::Message.text(locale),
@@ -228,6 +244,14 @@ pub fn field_error_text(error: &FieldError, locale: Locale) -> String {
             fill(ErrorText::ConflictsWithRow.text(locale), &[("row", row)])
         }
         FieldError::Mismatch => ErrorText::Mismatch.text(locale).to_owned(),
+        FieldError::MoreThanRefundable { available } => {
+            fill(ErrorText::MoreThanRefundable.text(locale), &[("available", available)])
+        }
+        FieldError::BelowRefunded { refunded } => {
+            fill(ErrorText::BelowRefunded.text(locale), &[("refunded", refunded)])
+        }
+        FieldError::OrderClosed => ErrorText::OrderClosed.text(locale).to_owned(),
+        FieldError::PartlyRefunded => ErrorText::PartlyRefunded.text(locale).to_owned(),
     }
 }
 

@@ -98,6 +98,7 @@ messages! {
         TimelineEarn => "获得 {delta} 积分", "earned {delta} points";
         TimelineRedeem => "兑换 {points} 积分：{reason}", "redeemed {points} points: {reason}";
         TimelineAdjust => "积分调整 {delta}：{reason}", "points adjusted by {delta}: {reason}";
+        TimelineShort => "（{points} 分已被使用，无法扣回）", " ({points} points were already spent and could not be taken back)";
         TimelineExpire => "{points} 积分过期", "{points} points expired";
     }
 }

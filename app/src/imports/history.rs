@@ -1491,9 +1491,11 @@ async fn refresh_chunk(
     let moved = sqlx::query_as!(
         Moved,
         r#"with agg as (
-             select customer_id, count(*)::int as n, sum(total_minor)::bigint as total,
+             select customer_id, count(*)::int as n,
+                    sum(total_minor - refunded_minor)::bigint as total,
                     min(ordered_at) as first, max(ordered_at) as last
-             from sales_order where customer_id = any($1) group by customer_id
+             from sales_order where customer_id = any($1) and status = 'placed'
+             group by customer_id
          ),
          old as (
              select c.id, c.customer_type, c.order_count, c.first_order_at, c.last_order_at,
@@ -1550,7 +1552,7 @@ async fn refresh_chunk(
                  select (greatest(o.total_minor, 0) / 10000 * s.points_per_hundred)::bigint as points
              ) p
              where o.import_id = $1 and o.customer_id = any($2) and p.points > 0
-             on conflict (order_id) do nothing",
+             on conflict (order_id) where kind = 'earn' do nothing",
             setup.import_id,
             ids,
         )
@@ -1698,9 +1700,19 @@ pub async fn revert(
     )
     .execute(&mut *tx)
     .await?;
+    // What corrections, cancellations and refunds of those orders did to the points stays in
+    // the ledger (the balance is its sum), no longer naming an order that is going.
+    sqlx::query!(
+        "update points_entry p set order_id = null from sales_order o
+         where o.import_id = $1 and p.order_id = o.id and p.kind <> 'earn'",
+        import_id,
+    )
+    .execute(&mut *tx)
+    .await?;
     sqlx::query!(
         "delete from timeline_event t using sales_order o
-         where o.import_id = $1 and t.kind = 'order' and t.ref_id = o.id and t.customer_id = o.customer_id",
+         where o.import_id = $1 and t.ref_id = o.id and t.customer_id = o.customer_id
+           and t.kind in ('order', 'order_corrected', 'order_cancelled', 'order_refunded')",
         import_id,
     )
     .execute(&mut *tx)
@@ -1725,9 +1737,10 @@ pub async fn revert(
         Moved,
         r#"with agg as (
              select c.id as customer_id, count(o.id)::int as n,
-                    coalesce(sum(o.total_minor), 0)::bigint as total,
+                    coalesce(sum(o.total_minor - o.refunded_minor), 0)::bigint as total,
                     min(o.ordered_at) as first, max(o.ordered_at) as last
-             from customer c left join sales_order o on o.customer_id = c.id
+             from customer c
+             left join sales_order o on o.customer_id = c.id and o.status = 'placed'
              where c.id = any($1) group by c.id
          ),
          old as (

@@ -83,6 +83,101 @@ pub async fn earn_for_order(
     Ok(points)
 }
 
+/// Adjusts what an order earned after it was corrected, cancelled or refunded, in that change's
+/// transaction: `counted_before` and `counted_after` are what the order counted for (its total
+/// less refunds, zero once it no longer counts). An order that stops counting gives back all
+/// it earned; one that counts for more or less earns or gives back the difference at today's
+/// rate. Points already spent cannot be taken back: what was short is in the answer and on the
+/// timeline. Returns (points applied, points that could not be taken back).
+pub async fn settle_order(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    order_id: i64,
+    counted_before: i64,
+    counted_after: i64,
+    reason: &str,
+    by: crate::auth::model::UserId,
+) -> Result<(i64, i64), AppError> {
+    let settings = settings(&mut *conn).await?;
+    let wanted = if counted_after == 0 {
+        let credited = sqlx::query_scalar!(
+            r#"select coalesce(sum(delta), 0)::bigint as "n!" from points_entry where order_id = $1"#,
+            order_id
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        -credited.max(0)
+    } else {
+        settings.points_for(counted_after) - settings.points_for(counted_before)
+    };
+    if wanted == 0 {
+        return Ok((0, 0));
+    }
+    let (applied, short) = if wanted > 0 {
+        let expires_at = (settings.expiry_days > 0)
+            .then(|| Utc::now() + chrono::Duration::days(settings.expiry_days.into()));
+        sqlx::query!(
+            "insert into points_entry (customer_id, delta, kind, reason, order_id, expires_at, remaining, created_by)
+             values ($1, $2, 'adjust', $3, $4, $5, $2, $6)",
+            customer.0,
+            wanted,
+            reason,
+            order_id,
+            expires_at as _,
+            by.0,
+        )
+        .execute(&mut *conn)
+        .await?;
+        (wanted, 0)
+    } else {
+        // The order's own points first, then the oldest.
+        let lots = sqlx::query!(
+            "select id, remaining as \"remaining!\" from points_entry
+             where customer_id = $1 and remaining > 0 and (expires_at is null or expires_at > now())
+             order by (order_id is not distinct from $2) desc, at, id for update",
+            customer.0,
+            order_id,
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut left = -wanted;
+        for lot in lots {
+            if left == 0 {
+                break;
+            }
+            let take = left.min(lot.remaining);
+            sqlx::query!(
+                "update points_entry set remaining = remaining - $2 where id = $1",
+                lot.id,
+                take
+            )
+            .execute(&mut *conn)
+            .await?;
+            left -= take;
+        }
+        let taken = -wanted - left;
+        if taken > 0 {
+            sqlx::query!(
+                "insert into points_entry (customer_id, delta, kind, reason, order_id, created_by)
+                 values ($1, $2, 'adjust', $3, $4, $5)",
+                customer.0,
+                -taken,
+                reason,
+                order_id,
+                by.0,
+            )
+            .execute(&mut *conn)
+            .await?;
+        }
+        (-taken, left)
+    };
+    let data =
+        serde_json::json!({ "delta": applied, "kind": "adjust", "reason": reason, "short": short });
+    append(&mut *conn, NewEntry::now(customer, POINTS, Some(by)).reference(order_id).data(data))
+        .await?;
+    Ok((applied, short))
+}
+
 /// Takes `points` from the customer's oldest unexpired lots. Locks the lots; refuses when they
 /// hold fewer.
 async fn consume(

@@ -47,6 +47,50 @@ pub async fn add_order(input: OrderInput) -> Result<OrderId, AppError> {
     super::service::add_order(&state, &caller, input).await
 }
 
+/// Corrects an order (number, date, channel, lines, notes) from the version read, with a reason;
+/// the customer's totals, stage, scores, tier and points follow.
+///
+/// Any signed-in user, for customers in their scope. Errors: `Unauthorized`, `Validation`,
+/// `ChangedMeanwhile`, `NotFound`.
+#[server(input = Json)]
+pub async fn correct_order(
+    id: OrderId,
+    version: i32,
+    input: OrderInput,
+    reason: String,
+) -> Result<Order, AppError> {
+    let caller = crate::auth::server::require(crate::auth::model::Role::Member)?;
+    let state = crate::state::AppState::from_context()?;
+    super::service::correct_order(&state, &caller, id, version, input, &reason).await
+}
+
+/// Cancels an order with a reason: it stops counting and its points are taken back.
+///
+/// Managers and admins, for customers in their scope: money going back is not a member's call.
+/// Errors: `Unauthorized`, `Forbidden`, `Validation`, `ChangedMeanwhile`, `NotFound`.
+#[server(input = Json)]
+pub async fn cancel_order(id: OrderId, version: i32, reason: String) -> Result<Order, AppError> {
+    let caller = crate::auth::server::require(crate::auth::model::Role::Manager)?;
+    let state = crate::state::AppState::from_context()?;
+    super::service::cancel_order(&state, &caller, id, version, &reason).await
+}
+
+/// Refunds part or all of an order with a reason.
+///
+/// Managers and admins, for customers in their scope. Errors: `Unauthorized`, `Forbidden`,
+/// `Validation`, `ChangedMeanwhile`, `NotFound`.
+#[server(input = Json)]
+pub async fn refund_order(
+    id: OrderId,
+    version: i32,
+    amount: String,
+    reason: String,
+) -> Result<Order, AppError> {
+    let caller = crate::auth::server::require(crate::auth::model::Role::Manager)?;
+    let state = crate::state::AppState::from_context()?;
+    super::service::refund_order(&state, &caller, id, version, &amount, &reason).await
+}
+
 /// A customer's orders with their lines, newest first.
 ///
 /// Any signed-in user. Errors: `Unauthorized`, `NotFound`.

@@ -110,6 +110,21 @@ text_enum!(Channel {
     Wechat => "wechat", Distributor => "distributor", Other => "other",
 });
 
+/// Whether an order still counts. A partly refunded order is still placed, counting for what
+/// was not refunded; a cancelled or fully refunded one no longer counts at all.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    #[default]
+    Placed,
+    Cancelled,
+    Refunded,
+}
+
+text_enum!(OrderStatus {
+    Placed => "placed", Cancelled => "cancelled", Refunded => "refunded",
+});
+
 /// One line of the order form. An empty price takes the catalogue price.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLineInput {
@@ -215,6 +230,67 @@ pub struct Order {
     pub notes: Option<String>,
     pub lines: Vec<OrderLine>,
     pub created_by_name: Option<String>,
+    pub status: OrderStatus,
+    /// What was refunded so far (zero when nothing was).
+    pub refunded: Money,
+    pub cancel_reason: Option<String>,
+    pub refunds: Vec<OrderRefund>,
+    /// The version corrections, cancellations and refunds are checked against.
+    pub version: i32,
+}
+
+impl Order {
+    /// What is left to refund of a placed order.
+    pub fn refundable(&self) -> Money {
+        Money {
+            minor: self.total.minor - self.refunded.minor,
+            currency: self.total.currency.clone(),
+        }
+    }
+
+    /// The order as its correction form starts: the lines as they are, prices as charged.
+    pub fn correction_input(&self) -> OrderInput {
+        OrderInput {
+            customer_id: self.customer_id,
+            order_no: self.order_no.clone(),
+            ordered_at: Some(self.ordered_at),
+            channel: self.channel,
+            lines: self
+                .lines
+                .iter()
+                .map(|l| OrderLineInput {
+                    product_id: Some(l.product_id),
+                    quantity: l.quantity.to_string(),
+                    unit_price: crate::customers::model::money_text(l.unit_price.minor),
+                })
+                .collect(),
+            notes: self.notes.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// One refund of an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRefund {
+    pub amount: Money,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+    pub by_name: Option<String>,
+}
+
+/// The most characters a cancellation or refund reason may have.
+pub const MAX_REASON: usize = 500;
+
+/// A cancellation's or refund's reason: required, trimmed, not too long.
+pub fn validate_reason(reason: &str) -> Result<String, AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::validation("reason", FieldError::Required));
+    }
+    if reason.chars().count() > MAX_REASON {
+        return Err(AppError::validation("reason", FieldError::TooLong { max: MAX_REASON as u32 }));
+    }
+    Ok(reason.to_owned())
 }
 
 /// A product recommended for a customer, with how many customers support it.

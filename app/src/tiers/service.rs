@@ -165,7 +165,8 @@ fn push_because(
 
 /// The CTE `raw`: the RFM values of the live customers whose id satisfies `ids` (a condition
 /// on an id, e.g. `between 1 and 50000`): days since the last order ever, and the count and sum
-/// of the orders of the last `window` days, all counted in the company's days.
+/// of the orders of the last `window` days that still count (placed, less refunds), all counted
+/// in the company's days.
 fn raw_values(window: &str, ids: &str) -> String {
     format!(
         "raw as (
@@ -178,9 +179,9 @@ fn raw_values(window: &str, ids: &str) -> String {
                    coalesce(w.total, 0)::bigint as monetary
             from customer c
             left join (
-                select customer_id, count(*) as n, sum(total_minor) as total
+                select customer_id, count(*) as n, sum(total_minor - refunded_minor) as total
                 from sales_order
-                where ordered_at >= (((now() at time zone company_time_zone())::date - {window})
+                where status = 'placed' and ordered_at >= (((now() at time zone company_time_zone())::date - {window})
                                      ::timestamp at time zone company_time_zone())
                   and customer_id {ids}
                 group by customer_id

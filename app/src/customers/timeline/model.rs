@@ -15,6 +15,9 @@ pub mod kinds {
     pub const INTERACTION: &str = "interaction";
     pub const STAGE_CHANGED: &str = "stage_changed";
     pub const WON_BACK: &str = "won_back";
+    pub const ORDER_CORRECTED: &str = "order_corrected";
+    pub const ORDER_CANCELLED: &str = "order_cancelled";
+    pub const ORDER_REFUNDED: &str = "order_refunded";
     pub const MERGED: &str = "merged";
     pub const MERGE_UNDONE: &str = "merge_undone";
     pub const IMPORTED: &str = "imported";

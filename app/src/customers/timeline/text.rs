@@ -62,6 +62,33 @@ pub fn timeline_text(kind: &str, data: &serde_json::Value, locale: Locale) -> St
                 &[("order_no", &s("order_no")), ("total", &money.display())],
             )
         }
+        kinds::ORDER_CORRECTED | kinds::ORDER_CANCELLED | kinds::ORDER_REFUNDED => {
+            let money = |key: &str| {
+                crate::customers::model::Money {
+                    minor: data[key].as_i64().unwrap_or_default(),
+                    currency: s("currency"),
+                }
+                .display()
+            };
+            let (text, values) = match kind {
+                kinds::ORDER_CORRECTED => (
+                    TimelineText::OrderCorrected,
+                    [("from", money("total_before")), ("to", money("total_minor"))],
+                ),
+                kinds::ORDER_CANCELLED => (
+                    TimelineText::OrderCancelled,
+                    [("total", money("total_minor")), ("reason", s("reason"))],
+                ),
+                _ => (
+                    TimelineText::OrderRefunded,
+                    [("amount", money("amount_minor")), ("reason", s("reason"))],
+                ),
+            };
+            let order_no = s("order_no");
+            let mut pairs: Vec<(&str, &dyn std::fmt::Display)> = vec![("order_no", &order_no)];
+            pairs.extend(values.iter().map(|(k, v)| (*k, v as &dyn std::fmt::Display)));
+            fill(text.text(locale), &pairs)
+        }
         kinds::STAGE_CHANGED => fill(
             TimelineText::StageChanged.text(locale),
             &[("from", &stage(s("from"))), ("to", &stage(s("to")))],
@@ -126,10 +153,20 @@ fn points_text(data: &serde_json::Value, locale: Locale) -> String {
             &[("points", &-delta), ("reason", &reason)],
         ),
         "expire" => fill(LoyaltyText::TimelineExpire.text(locale), &[("points", &-delta)]),
-        _ => fill(
-            LoyaltyText::TimelineAdjust.text(locale),
-            &[("delta", &delta), ("reason", &reason)],
-        ),
+        _ => {
+            let mut text = fill(
+                LoyaltyText::TimelineAdjust.text(locale),
+                &[("delta", &delta), ("reason", &reason)],
+            );
+            let short = data["short"].as_i64().unwrap_or_default();
+            if short > 0 {
+                text.push_str(&fill(
+                    LoyaltyText::TimelineShort.text(locale),
+                    &[("points", &short)],
+                ));
+            }
+            text
+        }
     }
 }
 
