@@ -42,6 +42,40 @@ pub fn RecycleBinPage() -> impl IntoView {
             <h1>{i18n.t(CustomerText::RecycleBin)}</h1>
             <crate::customers::views::DeletedCustomersSection/>
             <crate::tasks::views::DeletedTasksSection/>
+            <crate::leads::views::DeletedLeadsSection/>
         </section>
+    }
+}
+
+/// The nightly `recycle_purge` job: removes for good what has been in each area's recycle bin
+/// longer than the company keeps it, a batch per transaction with its audit entry. Tasks go
+/// first: a lead waits for the tasks that name it.
+#[cfg(feature = "ssr")]
+pub async fn purge_recycle_bin(
+    mut ctx: crate::jobs::context::JobContext,
+) -> Result<(), crate::jobs::context::JobError> {
+    const BATCH: i64 = 500;
+    let pool = ctx.state.pool.clone();
+    let days = crate::company::repo::settings(&pool).await?.recycle_bin_days;
+    let mut done = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let n = crate::tasks::service::purge_deleted(&mut tx, days, BATCH).await?;
+        tx.commit().await?;
+        done += n as i64;
+        ctx.progress(done, None, None).await?;
+        if n < BATCH as u64 {
+            break;
+        }
+    }
+    loop {
+        let mut tx = pool.begin().await?;
+        let n = crate::leads::service::purge_deleted(&mut tx, days, BATCH).await?;
+        tx.commit().await?;
+        done += n as i64;
+        ctx.progress(done, None, None).await?;
+        if n < BATCH as u64 {
+            return Ok(());
+        }
     }
 }

@@ -103,6 +103,8 @@ pub enum FieldError {
     OrderClosed,
     /// Part of the order was refunded: the rest is refunded rather than the order cancelled.
     PartlyRefunded,
+    /// A converted lead stays: its customer and opportunity carry on from it.
+    ConvertedLead,
 }
 
 /// Field name -> reasons. A `BTreeMap` keeps the wire format and test output stable.

@@ -59,7 +59,7 @@ fn handler_for(kind: &str) -> Option<Handler> {
             Some(|ctx| Box::pin(crate::exports::archive::build(ctx, EXPORTS)))
         }
         kinds::BACKUP => Some(|ctx| Box::pin(crate::backups::service::run(ctx))),
-        kinds::RECYCLE_PURGE => Some(|ctx| Box::pin(crate::tasks::service::purge_recycle_bin(ctx))),
+        kinds::RECYCLE_PURGE => Some(|ctx| Box::pin(crate::composed::purge_recycle_bin(ctx))),
         kinds::NOTIFICATION_EMAIL => {
             Some(|ctx| Box::pin(crate::notifications::service::send_email(ctx)))
         }

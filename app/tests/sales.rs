@@ -1026,3 +1026,97 @@ async fn tasks_are_edited_reassigned_deleted_restored_and_purged_with_an_audit_t
     assert_eq!(purge["ids"], serde_json::json!([id.0]));
     assert_eq!(purge["older_than_days"], 30);
 }
+
+#[tokio::test]
+async fn a_deleted_lead_leaves_every_list_and_comes_back_or_is_purged_after_the_period() {
+    let w = World::new().await;
+    let west = w.db.team("华东").await;
+    let east = w.db.team("华南").await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let rep = w.caller("rep@example.com", Role::Member, Some(west)).await;
+    let other = w.caller("other@example.com", Role::Member, Some(east)).await;
+    let lead = |name: &str| LeadInput {
+        name: name.into(),
+        phone: "13800138001".into(),
+        owner_id: Some(rep.id()),
+        ..Default::default()
+    };
+    let spam = leads::create(&w.state, &rep, lead("垃圾线索")).await.unwrap();
+    let kept = leads::create(&w.state, &rep, lead("真实线索")).await.unwrap();
+    let listed = |caller: &Authenticated| {
+        let scope = caller.scope.visible_owners();
+        let pool = w.db.pool.clone();
+        async move {
+            let filter = app::leads::model::LeadFilter::default();
+            leads::list(&pool, scope.as_deref(), &filter, None, 50)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|l| l.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(&rep).await, vec![kept, spam]);
+
+    // Out of scope, stale, or converted: refused, nothing moved.
+    assert_eq!(leads::delete(&w.state, &other, spam, 1).await.unwrap_err(), AppError::NotFound);
+    leads::set_status(&w.state, &rep, spam, 1, LeadStatus::Contacted, None).await.unwrap();
+    assert!(matches!(
+        leads::delete(&w.state, &rep, spam, 1).await.unwrap_err(),
+        AppError::ChangedMeanwhile { .. }
+    ));
+    leads::delete(&w.state, &rep, spam, 2).await.unwrap();
+    assert_eq!(listed(&rep).await, vec![kept]);
+    assert_eq!(listed(&admin).await, vec![kept], "gone from everyone's list");
+    assert_eq!(
+        leads::detail(&w.db.pool, &rep, spam).await.unwrap_err(),
+        AppError::NotFound,
+        "its page is gone too"
+    );
+    let bin = leads::deleted(&w.db.pool, None, 50).await.unwrap();
+    assert_eq!(bin.items.iter().map(|l| l.id).collect::<Vec<_>>(), vec![spam]);
+    assert_eq!(bin.items[0].deleted_by_name.as_deref(), Some("rep@example.com"));
+
+    // Restored as it was, with the deletion and restore in its history.
+    leads::restore(&w.state, &admin, spam).await.unwrap();
+    assert_eq!(leads::restore(&w.state, &admin, spam).await.unwrap_err(), AppError::NotFound);
+    let back = leads::detail(&w.db.pool, &rep, spam).await.unwrap();
+    assert_eq!(back.lead.status, LeadStatus::Contacted);
+    let actions: Vec<LeadAction> = back.history.iter().map(|h| h.action).collect();
+    assert_eq!(&actions[actions.len() - 2..], [LeadAction::Deleted, LeadAction::Restored]);
+
+    // The purge takes what has been in the bin longer than the company keeps it, and says so;
+    // a lead a task still names waits for the task.
+    leads::delete(&w.state, &rep, spam, back.lead.version).await.unwrap();
+    leads::delete(&w.state, &rep, kept, 1).await.unwrap();
+    tasks::create(
+        &w.state,
+        &rep,
+        TaskInput {
+            title: "回电".into(),
+            lead_id: Some(kept.0),
+            due_at: Some(Utc::now() + Duration::days(1)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    sqlx::query("update lead set deleted_at = now() - interval '31 days'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let mut conn = w.db.pool.acquire().await.unwrap();
+    assert_eq!(leads::purge_deleted(&mut conn, 30, 500).await.unwrap(), 1);
+    assert_eq!(leads::purge_deleted(&mut conn, 30, 500).await.unwrap(), 0, "nothing twice");
+    let left: Vec<i64> =
+        sqlx::query_scalar("select id from lead").fetch_all(&w.db.pool).await.unwrap();
+    assert_eq!(left, vec![kept.0]);
+    let purge: serde_json::Value = sqlx::query_scalar(
+        "select before from audit_log where entity_type = 'lead' and action = 'purge'",
+    )
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(purge["names"], serde_json::json!(["垃圾线索"]));
+}

@@ -319,7 +319,49 @@ test("a manager refunds part of one order and cancels another: the customer's to
   const correction = rep.getByRole("dialog", { name: `更正订单 ${placed[0].order_no}` });
   await correction.getByLabel("备注").fill("客户要求开专票");
   await correction.getByLabel("原因").fill("补充备注");
+  await screenshot(rep, "50-order-correction");
   await correction.getByRole("button", { name: "保存更正" }).click();
   await expect(rep.locator(".toast").last()).toContainText("订单已更正");
   await repContext.close();
+});
+
+test("a rep deletes a spam lead from its page and an admin restores it from the recycle bin", async ({ page, browser }) => {
+  const name = `推广短信 ${Date.now() % 100000}`;
+  const [lead] = await sql<{ id: string }>(
+    `insert into lead (name, phone, owner_id, source)
+     select $1, '13912345678', id, 'phone' from app_user where email = $2 returning id::text as id`,
+    [name, MEMBER],
+  );
+
+  await signIn(page, MEMBER);
+  await page.goto(`/leads/${lead.id}`);
+  await hydrated(page);
+  await expect(page.getByTestId("lead-name")).toHaveText(name);
+  await page.getByTestId("delete-lead").click();
+  const confirm = page.getByTestId("confirm-delete-lead");
+  await expect(confirm).toContainText(name);
+  await confirm.getByTestId("confirm").click();
+  await expect(page.locator(".toast").last()).toContainText("线索已移到回收站");
+  await expect(page).toHaveURL(/\/leads$/);
+  await hydrated(page);
+  await expect(page.getByText(name)).toHaveCount(0);
+
+  const adminContext = await browser.newContext({ locale: "zh-CN" });
+  const admin = await adminContext.newPage();
+  await signIn(admin, ADMIN);
+  await admin.goto("/admin/recycle-bin");
+  await hydrated(admin);
+  const row = admin.getByTestId("recycle-bin-leads").locator("tr").filter({ hasText: name });
+  await expect(row).toContainText("张伟");
+  await row.getByRole("button", { name: "恢复" }).click();
+  await expect(admin.locator(".toast").last()).toContainText("线索已恢复");
+  await expect(row).toHaveCount(0);
+  await adminContext.close();
+
+  // Back, from a bookmark, with both steps in its history.
+  await page.goto(`/leads/${lead.id}`);
+  await hydrated(page);
+  await expect(page.getByTestId("lead-name")).toHaveText(name);
+  await expect(page.getByTestId("lead-history")).toContainText("移到回收站");
+  await expect(page.getByTestId("lead-history")).toContainText("从回收站恢复");
 });

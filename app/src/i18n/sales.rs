@@ -139,6 +139,11 @@ messages! {
         Endpoint => "提交地址", "Endpoint";
         NewForm => "新建表单", "New form";
         EditLead => "编辑线索", "Edit lead";
+        DeleteLead => "删除线索", "Delete lead";
+        DeleteLeadTitle => "删除线索「{name}」？", "Delete the lead “{name}”?";
+        ConfirmDeleteLead => "线索会移到回收站，管理员可在清理期限内恢复。", "The lead goes to the recycle bin; an admin can restore it until it is purged.";
+        LeadDeleted => "线索已移到回收站", "Lead moved to the recycle bin";
+        LeadRestored => "线索已恢复", "Lead restored";
         Saved => "线索已保存", "Lead saved";
         Owner => "负责人", "Owner";
         Field => "字段", "Field";
@@ -150,6 +155,8 @@ messages! {
         HistoryCreated => "创建", "Created";
         HistoryEdited => "修改", "Changed";
         HistoryConverted => "转化为客户和商机", "Converted into a customer and an opportunity";
+        HistoryDeleted => "移到回收站", "Moved to the recycle bin";
+        HistoryRestored => "从回收站恢复", "Restored from the recycle bin";
     }
 }
 

@@ -54,6 +54,36 @@ pub async fn update_lead(id: LeadId, version: i32, input: LeadInput) -> Result<L
     super::service::update(&state, &caller, id, version, input).await
 }
 
+/// Moves a lead to the recycle bin (a converted lead stays).
+///
+/// Any signed-in user, for leads in their scope. Errors: `Unauthorized`, `Validation`,
+/// `ChangedMeanwhile`, `NotFound`.
+#[server(input = Json)]
+pub async fn delete_lead(id: LeadId, version: i32) -> Result<(), AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    super::service::delete(&state, &caller, id, version).await
+}
+
+/// The lead recycle bin, most recently deleted first.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`.
+#[server(input = Json)]
+pub async fn list_deleted_leads(
+    after: Option<(DateTime<Utc>, i64)>,
+) -> Result<crate::paging::Page<DeletedLead, (DateTime<Utc>, i64)>, AppError> {
+    let (_, state) = caller(crate::auth::model::Role::Admin)?;
+    super::service::deleted(&state.pool, after, 50).await
+}
+
+/// Restores a lead from the recycle bin.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`, `NotFound`.
+#[server(input = Json)]
+pub async fn restore_lead(id: LeadId) -> Result<(), AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Admin)?;
+    super::service::restore(&state, &caller, id).await
+}
+
 /// Marks a lead contacted, qualified or disqualified (with a reason).
 ///
 /// Any signed-in user. Errors: `Unauthorized`, `Validation`, `Conflict`, `NotFound`.

@@ -102,7 +102,7 @@ pub async fn list(
         "select {LEAD_COLUMNS}
          from lead l cross join lead_routing r
          left join app_user u on u.id = l.owner_id
-         where ($1::bigint[] is null or l.owner_id = any($1))
+         where l.deleted_at is null and ($1::bigint[] is null or l.owner_id = any($1))
            and ($2::text is null or l.status = $2)
            and ($3::bigint is null or l.owner_id = $3)
            and (not $4 or (l.status = 'new' and l.first_contacted_at is null
@@ -137,7 +137,8 @@ pub async fn get(
         "select {LEAD_COLUMNS}
          from lead l cross join lead_routing r
          left join app_user u on u.id = l.owner_id
-         where l.id = $1 and ($2::bigint[] is null or l.owner_id = any($2))"
+         where l.id = $1 and l.deleted_at is null
+           and ($2::bigint[] is null or l.owner_id = any($2))"
     );
     let row: Option<LeadRow> =
         sqlx::query_as(&sql).bind(id.0).bind(visible_owners).fetch_optional(executor).await?;
@@ -483,6 +484,131 @@ pub async fn update(
     Ok(updated)
 }
 
+/// Moves a lead seen at `version` to the recycle bin, where an admin can restore it until the
+/// nightly purge. Who may edit it may delete it; a converted lead stays, as the origin of the
+/// customer and opportunity it became.
+///
+/// Errors: `Validation` (`status` when converted), `ChangedMeanwhile`, `NotFound`.
+pub async fn delete(
+    state: &AppState,
+    caller: &Authenticated,
+    id: LeadId,
+    version: i32,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let lead = lock(&mut tx, caller, id, version).await?;
+    if lead.status == LeadStatus::Converted {
+        return Err(AppError::validation("status", FieldError::ConvertedLead));
+    }
+    sqlx::query!(
+        "update lead set deleted_at = now(), deleted_by = $2, version = version + 1, updated_at = now()
+         where id = $1",
+        id.0,
+        caller.id().0,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let before = serde_json::json!({ "name": lead.name, "owner_id": lead.owner_id.map(|o| o.0) });
+    record(&mut *tx, caller.actor(), Change::new("delete", "lead", id.0).before(&before)).await?;
+    publish_lead(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Brings a lead back from the recycle bin as it was.
+///
+/// Errors: `NotFound` (not in the recycle bin: restored already, or purged).
+pub async fn restore(state: &AppState, caller: &Authenticated, id: LeadId) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let restored = sqlx::query!(
+        "update lead set deleted_at = null, deleted_by = null, version = version + 1, updated_at = now()
+         where id = $1 and deleted_at is not null
+         returning name, owner_id",
+        id.0,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let after = serde_json::json!({ "name": restored.name, "owner_id": restored.owner_id });
+    record(&mut *tx, caller.actor(), Change::new("restore", "lead", id.0).after(&after)).await?;
+    publish_lead(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The lead recycle bin, most recently deleted first, continuing after `after`.
+pub async fn deleted(
+    pool: &PgPool,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> Result<Page<DeletedLead, (DateTime<Utc>, i64)>, AppError> {
+    let (after_at, after_id) = after.unzip();
+    let rows = sqlx::query!(
+        r#"select l.id, l.name, l.company, o.display_name as "owner_name?",
+                  l.deleted_at as "deleted_at!: DateTime<Utc>", d.display_name as "deleted_by_name?"
+           from lead l
+           left join app_user o on o.id = l.owner_id
+           left join app_user d on d.id = l.deleted_by
+           where l.deleted_at is not null
+             and ($1::timestamptz is null or (l.deleted_at, l.id) < ($1, $2))
+           order by l.deleted_at desc, l.id desc
+           limit $3"#,
+        after_at as _,
+        after_id,
+        limit + 1,
+    )
+    .fetch_all(pool)
+    .await?;
+    let leads = rows
+        .into_iter()
+        .map(|r| DeletedLead {
+            id: LeadId(r.id),
+            name: r.name,
+            company: r.company,
+            owner_name: r.owner_name,
+            deleted_at: r.deleted_at,
+            deleted_by_name: r.deleted_by_name,
+        })
+        .collect();
+    Ok(Page::from_overfetch(leads, limit, |l: &DeletedLead| (l.deleted_at, l.id.0)))
+}
+
+/// Removes for good the leads deleted more than `days` days ago, `limit` at a time, with one
+/// audit entry naming them; returns how many went. A lead a task still names waits for that
+/// task (tasks are purged first, so one deleted with it goes the same night).
+pub async fn purge_deleted(
+    conn: &mut PgConnection,
+    days: i32,
+    limit: i64,
+) -> Result<u64, AppError> {
+    let purged = sqlx::query!(
+        "delete from lead where id in (
+             select l.id from lead l
+             where l.deleted_at < now() - make_interval(days => $1)
+               and not exists (select 1 from task t where t.lead_id = l.id)
+               and not exists (select 1 from opportunity o where o.lead_id = l.id)
+             order by l.deleted_at, l.id limit $2 for update skip locked)
+         returning id, name",
+        days,
+        limit,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if !purged.is_empty() {
+        let ids: Vec<i64> = purged.iter().map(|l| l.id).collect();
+        let names: Vec<&str> = purged.iter().map(|l| l.name.as_str()).collect();
+        record(
+            &mut *conn,
+            crate::auth::server::Actor::system(),
+            Change::new("purge", "lead", "recycle_bin").before(&serde_json::json!({
+                "ids": ids, "names": names, "older_than_days": days,
+            })),
+        )
+        .await?;
+    }
+    Ok(purged.len() as u64)
+}
+
 /// A lead's page: the lead, the customer and opportunity it became, and its history from the
 /// audit log (owners named).
 ///
@@ -544,6 +670,8 @@ pub async fn detail(
             let action = match e.action.as_str() {
                 "create" => LeadAction::Created,
                 "convert" => LeadAction::Converted,
+                "delete" => LeadAction::Deleted,
+                "restore" => LeadAction::Restored,
                 _ => LeadAction::Edited,
             };
             let changes = match action {
@@ -554,7 +682,7 @@ pub async fn detail(
                     .and_then(|owner| shown("owner_id", Some(owner)))
                     .map(|owner| vec![("owner_id".to_owned(), None, Some(owner))])
                     .unwrap_or_default(),
-                LeadAction::Converted => Vec::new(),
+                LeadAction::Converted | LeadAction::Deleted | LeadAction::Restored => Vec::new(),
                 LeadAction::Edited => {
                     crate::audit::model::changed_fields(e.before.as_ref(), e.after.as_ref())
                         .into_iter()
@@ -796,7 +924,7 @@ pub async fn save_routing(
 
 pub async fn forms(pool: &PgPool) -> Result<Vec<LeadForm>, AppError> {
     Ok(sqlx::query!(
-        r#"select f.id, f.name, f.key, f.active, (select count(*) from lead l where l.form_id = f.id) as "leads!"
+        r#"select f.id, f.name, f.key, f.active, (select count(*) from lead l where l.form_id = f.id and l.deleted_at is null) as "leads!"
            from lead_form f order by f.id"#
     )
     .fetch_all(pool)
@@ -894,7 +1022,8 @@ pub async fn import(
     let emails: Vec<String> = valid.iter().filter_map(|l| l.email.clone()).collect();
     let mut tx = state.pool.begin().await?;
     let known = sqlx::query!(
-        "select phone_normalized, email from lead where phone_normalized = any($1) or email = any($2)",
+        "select phone_normalized, email from lead
+         where deleted_at is null and (phone_normalized = any($1) or email = any($2))",
         &phones,
         &emails
     )

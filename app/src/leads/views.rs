@@ -9,9 +9,9 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{CommonText, LeadText, SalesText, Text, fill, use_i18n},
     ui::{
-        CheckboxField, Column, Dialog, EditDialog, EnumFilter, EnumSelect, ErrorNotice,
-        FormButtons, PagedList, PagedTable, ResourceView, SelectField, Table, TextField, Timestamp,
-        field_message, server_submission, use_toasts,
+        CheckboxField, Column, ConfirmDialog, Dialog, EditDialog, EnumFilter, EnumSelect,
+        ErrorNotice, FormButtons, PagedList, PagedTable, ResourceView, SelectField, Table,
+        TextField, Timestamp, field_message, server_submission, use_toasts,
     },
 };
 use chrono::NaiveDate;
@@ -132,13 +132,35 @@ pub fn LeadPage() -> impl IntoView {
     let editing = EditDialog::<Lead>::new();
     let converting = RwSignal::new(None::<Lead>);
     let reload = Callback::new(move |_| local.update(|n| *n += 1));
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let deleting = RwSignal::new(None::<Lead>);
+    let confirming = RwSignal::new(false);
+    let deletion = server_submission::<DeleteLead>()
+        .on_success(move |()| {
+            toasts.success(LeadText::LeadDeleted);
+            navigate("/leads", Default::default());
+        })
+        .on_failure(move || reload.run(()));
+    let delete = Callback::new(move |_: ()| {
+        if let Some(lead) = deleting.get_untracked() {
+            deletion.submit(DeleteLead { id: lead.id, version: lead.version });
+        }
+    });
+    let delete_title = move || {
+        let name = deleting.with(|l| l.as_ref().map(|l| l.name.clone())).unwrap_or_default();
+        fill(i18n.text(LeadText::DeleteLeadTitle), &[("name", &name)])
+    };
     view! {
         <section class="page">
+            <ConfirmDialog open=confirming testid="confirm-delete-lead" title=delete_title message=i18n.t(LeadText::ConfirmDeleteLead)
+                confirm=i18n.t(LeadText::DeleteLead) on_confirm=delete/>
             <ResourceView resource=detail let:d>
                 {
                     let lead = d.lead.clone();
                     let status = lead.status;
                     let for_edit = lead.clone();
+                    let for_delete = lead.clone();
                     let for_actions = lead.clone();
                     let source = lead.source;
                     view! {
@@ -151,8 +173,12 @@ pub fn LeadPage() -> impl IntoView {
                                 </p>
                             </div>
                             {(status != LeadStatus::Converted).then(|| view! {
-                                <button type="button" class="button" data-testid="edit-lead"
-                                    on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(CommonText::Edit)}</button>
+                                <div class="actions">
+                                    <button type="button" class="button" data-testid="edit-lead"
+                                        on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(CommonText::Edit)}</button>
+                                    <button type="button" class="button ghost" data-testid="delete-lead"
+                                        on:click=move |_| { deleting.set(Some(for_delete.clone())); confirming.set(true); }>{i18n.t(LeadText::DeleteLead)}</button>
+                                </div>
                             })}
                         </div>
                         <div class="card">
@@ -215,6 +241,8 @@ fn LeadHistoryLine(entry: LeadHistoryEntry) -> impl IntoView {
         LeadAction::Created => LeadText::HistoryCreated,
         LeadAction::Edited => LeadText::HistoryEdited,
         LeadAction::Converted => LeadText::HistoryConverted,
+        LeadAction::Deleted => LeadText::HistoryDeleted,
+        LeadAction::Restored => LeadText::HistoryRestored,
     };
     let changes = entry.changes.clone();
     let described = move || {
@@ -659,6 +687,43 @@ fn FormsEditor() -> impl IntoView {
                 <button type="button" class="button small" disabled=move || create.pending().get()
                     on:click=move |_| create.submit(CreateLeadForm { name: name.get_untracked() })>{i18n.t(LeadText::NewForm)}</button>
             </div>
+        </div>
+    }
+}
+
+/// The recycle bin's leads, restorable by admins until the nightly purge.
+#[component]
+pub fn DeletedLeadsSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let version = RwSignal::new(0u32);
+    let list = PagedList::new(move || version.get(), |_, after| list_deleted_leads(after));
+    let restore = server_submission::<RestoreLead>().on_success(move |()| {
+        toasts.success(LeadText::LeadRestored);
+        version.update(|v| *v += 1);
+    });
+    view! {
+        <div class="card">
+            <h2>{i18n.t(LeadText::Leads)}</h2>
+            <PagedTable list testid="recycle-bin-leads" columns=vec![
+                Column::new(i18n.t(LeadText::Name)),
+                Column::new(i18n.t(SalesText::Owner)),
+                Column::new(i18n.t(crate::i18n::TaskText::DeletedAt)),
+                Column::new(i18n.t(crate::i18n::TaskText::DeletedBy)),
+                Column::blank(),
+            ] row=move |lead: DeletedLead| {
+                let id = lead.id;
+                view! {
+                    <tr>
+                        <td>{lead.name}{lead.company.map(|c| view! { <span class="muted small">" · "{c}</span> })}</td>
+                        <td>{lead.owner_name.unwrap_or_default()}</td>
+                        <td><Timestamp at=lead.deleted_at/></td>
+                        <td>{lead.deleted_by_name.unwrap_or_default()}</td>
+                        <td><button type="button" class="button small" disabled=move || restore.pending().get()
+                            on:click=move |_| restore.submit(RestoreLead { id })>{i18n.t(crate::i18n::TaskText::Restore)}</button></td>
+                    </tr>
+                }
+            }/>
         </div>
     }
 }

@@ -249,11 +249,9 @@ pub fn OrderList(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl Int
                     <Table testid="orders" columns=vec![
                         Column::new(i18n.t(OrderText::OrderNo)),
                         Column::new(i18n.t(OrderText::OrderedAt)),
-                        Column::new(i18n.t(OrderText::Channel)),
                         Column::new(i18n.t(OrderText::Product)),
                         Column::new(i18n.t(OrderText::Total)).numeric(),
                         Column::new(i18n.t(OrderText::Status)),
-                        Column::blank(),
                     ]>
                             {page.items.into_iter().map(|o| view! { <OrderRow order=o dialogs may_reverse/> }).collect_view()}
                     </Table>
@@ -285,9 +283,9 @@ fn OrderRow(order: Order, dialogs: OrderDialogs, may_reverse: Signal<bool>) -> i
     let (for_correct, for_cancel, for_refund) = (order.clone(), order.clone(), order);
     view! {
         <tr data-testid="order" class:inactive=!placed>
-            <td class="code" data-testid="order-no">{o.order_no.clone()}{o.external_id.clone().map(|e| view! { <span class="muted small">" · "{e}</span> })}</td>
+            <td class="code" data-testid="order-no">{o.order_no.clone()}{o.external_id.clone().map(|e| view! { <span class="muted small">" · "{e}</span> })}
+                <div class="muted small">{i18n.t(channel_label(o.channel))}</div></td>
             <td><Timestamp at=o.ordered_at/></td>
-            <td>{i18n.t(channel_label(o.channel))}</td>
             <td>{o.lines.iter().map(|l| format!("{} × {}", l.product_name, l.quantity)).collect::<Vec<_>>().join("、")}</td>
             <td class="num">{o.total.display()}</td>
             <td data-testid="order-status">
@@ -298,9 +296,8 @@ fn OrderRow(order: Order, dialogs: OrderDialogs, may_reverse: Signal<bool>) -> i
                     let line = format!("{} · {} · {}", r.amount.display(), r.reason, r.by_name.clone().unwrap_or_default());
                     view! { <div class="muted small" data-testid="order-refund">{line}</div> }
                 }).collect_view()}
-            </td>
-            <td class="row-actions">
                 {placed.then(|| view! {
+                    <div class="order-actions">
                     <button type="button" class="button small ghost" data-testid="correct-order-button" on:click=move |_| dialogs.correcting.open_with(for_correct.clone())>{i18n.t(OrderText::Correct)}</button>
                     <Show when=move || may_reverse.get()>
                         <button type="button" class="button small ghost" data-testid="refund-order-button" on:click={
@@ -312,6 +309,7 @@ fn OrderRow(order: Order, dialogs: OrderDialogs, may_reverse: Signal<bool>) -> i
                             view! { <button type="button" class="button small ghost" data-testid="cancel-order-button" on:click=move |_| dialogs.cancelling.open_with(order.clone())>{i18n.t(OrderText::Cancel)}</button> }
                         })}
                     </Show>
+                    </div>
                 })}
             </td>
         </tr>

@@ -647,23 +647,3 @@ pub async fn purge_deleted(
     }
     Ok(purged.len() as u64)
 }
-
-/// The nightly job: purges the recycle bin's tasks older than the company keeps them, in
-/// batches that each commit with their audit entry.
-pub async fn purge_recycle_bin(
-    mut ctx: crate::jobs::context::JobContext,
-) -> Result<(), crate::jobs::context::JobError> {
-    let pool = ctx.state.pool.clone();
-    let days = crate::company::repo::settings(&pool).await?.recycle_bin_days;
-    let mut done = 0;
-    loop {
-        let mut tx = pool.begin().await?;
-        let n = purge_deleted(&mut tx, days, 500).await?;
-        tx.commit().await?;
-        done += n as i64;
-        ctx.progress(done, None, None).await?;
-        if n < 500 {
-            return Ok(());
-        }
-    }
-}
