@@ -77,6 +77,16 @@ pub fn CustomerPage() -> impl IntoView {
     let customer_name = Memo::new(move |_| {
         customer.with(|loaded| loaded.as_ref()?.as_ref().ok().map(|detail| detail.name.clone()))
     });
+    // The interactions tab edits an interaction's contact among the customer's own.
+    let contacts = Signal::derive(move || {
+        customer.with(|loaded| {
+            loaded
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|d| d.contacts.clone())
+                .unwrap_or_default()
+        })
+    });
     let tab = RwSignal::new(Tab::Timeline);
     let refresh = Callback::new(move |_: ()| {
         local.update(|v| *v += 1);
@@ -151,7 +161,7 @@ pub fn CustomerPage() -> impl IntoView {
                         Tab::Timeline => view! { <TimelineView customer_id=id version/> }.into_any(),
                         Tab::Contacts => view! { <ContactsView customer=customer/> }.into_any(),
                         Tab::Orders => view! { <OrderList customer_id=id version/> }.into_any(),
-                        Tab::Interactions => view! { <InteractionList customer_id=id version/> }.into_any(),
+                        Tab::Interactions => view! { <InteractionList customer_id=id version contacts/> }.into_any(),
                     })}
                 </div>
                 // Sections other domains add to the 360 page, beside the tabs.

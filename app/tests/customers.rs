@@ -757,3 +757,88 @@ async fn the_bulk_loader_writes_consistent_customers_orders_and_indexes() {
     .unwrap();
     assert!(id.0 > 3000, "identity continues after the loaded ids");
 }
+
+#[tokio::test]
+async fn an_interaction_is_edited_from_the_version_read_and_its_timeline_follows() {
+    use app::interactions::service as interactions;
+    let w = World::new().await;
+    let east = w.db.team("East").await;
+    let west = w.db.team("West").await;
+    let alice = w.caller("alice@example.com", Role::Member, Some(east)).await;
+    let bob = w.caller("bob@example.com", Role::Member, Some(west)).await;
+    let manager = w.caller("manager@example.com", Role::Manager, Some(east)).await;
+    let customer = w.customer(&alice, "东方贸易", "13911112222").await;
+    let other = w.customer(&alice, "别的客户", "13911113333").await;
+    let input = InteractionInput {
+        customer_id: customer,
+        subject: "电话回访".into(),
+        ..Default::default()
+    };
+    let id = interactions::log(&w.state, &alice, input.clone()).await.unwrap();
+    let listed = || async {
+        interactions::list(&w.state, customer, None, 20).await.unwrap().items.remove(0)
+    };
+    let first = listed().await;
+    assert_eq!(first.version, 1);
+
+    // The manager adds the outcome and mentions Alice.
+    let mut edit = first.edit_input();
+    edit.outcome = "客户同意试用，请 @alice@example.com 跟进".into();
+    interactions::update(&w.state, &manager, id, 1, edit.clone()).await.unwrap();
+    let edited = listed().await;
+    assert_eq!((edited.version, edited.outcome.as_deref()), (2, Some(edit.outcome.as_str())));
+    let timeline: Vec<(String, serde_json::Value)> = sqlx::query_as(
+        "select kind, data from timeline_event where customer_id = $1 and ref_id = $2 order by id",
+    )
+    .bind(customer.0)
+    .bind(id)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(timeline.len(), 2);
+    assert_eq!(timeline[0].1["outcome"], edit.outcome.as_str(), "the entry shows it as it now is");
+    assert_eq!(timeline[1].0, "interaction_edited");
+    assert_eq!(timeline[1].1["fields"], serde_json::json!(["outcome"]));
+    let told: i64 = sqlx::query_scalar(
+        "select count(*) from notification where user_id = $1 and kind = 'mention'",
+    )
+    .bind(alice.id().0)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(told, 1);
+
+    // Alice, still on version 1, is told who changed what; nothing of hers is saved.
+    let mut stale = first.edit_input();
+    stale.subject = "改主题".into();
+    match interactions::update(&w.state, &alice, id, 1, stale).await.unwrap_err() {
+        AppError::ChangedMeanwhile { by, fields } => {
+            assert_eq!(by, "manager@example.com");
+            assert_eq!(fields, vec!["outcome".to_owned()]);
+        }
+        other => panic!("expected ChangedMeanwhile, got {other:?}"),
+    }
+    assert_eq!(listed().await.subject, "电话回访");
+
+    // Out of scope: not found. Another customer's contact, or moving it: refused by field.
+    assert_eq!(
+        interactions::update(&w.state, &bob, id, 2, edit.clone()).await.unwrap_err(),
+        AppError::NotFound
+    );
+    let contact: i64 = sqlx::query_scalar(
+        "insert into contact (customer_id, name) values ($1, '王经理') returning id",
+    )
+    .bind(other.0)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    let foreign = InteractionInput { contact_id: Some(ContactId(contact)), ..edit.clone() };
+    let refused = interactions::update(&w.state, &alice, id, 2, foreign).await.unwrap_err();
+    assert_eq!(refused.field_errors().unwrap().get("contact_id"), &[FieldError::UnknownReference]);
+    let moved = InteractionInput { customer_id: other, ..edit.clone() };
+    let refused = interactions::update(&w.state, &alice, id, 2, moved).await.unwrap_err();
+    assert_eq!(refused.field_errors().unwrap().get("customer_id"), &[FieldError::InvalidChoice]);
+    // Saving what is already there changes nothing.
+    interactions::update(&w.state, &alice, id, 2, edit).await.unwrap();
+    assert_eq!(listed().await.version, 2);
+}

@@ -365,3 +365,36 @@ test("a rep deletes a spam lead from its page and an admin restores it from the 
   await expect(page.getByTestId("lead-history")).toContainText("移到回收站");
   await expect(page.getByTestId("lead-history")).toContainText("从回收站恢复");
 });
+
+test("a rep corrects an interaction's outcome; the timeline shows it corrected and says so", async ({ page }) => {
+  const [customer] = await sql<{ id: string }>(
+    `select c.id::text as id from customer c join app_user u on u.id = c.owner_id
+     where u.email = $1 and c.deleted_at is null order by c.id desc limit 1`,
+    [MEMBER],
+  );
+  const subject = `电话回访 ${Date.now() % 100000}`;
+  await signIn(page, MEMBER);
+  await page.goto(`/customers/${customer.id}`);
+  await hydrated(page);
+  await page.getByRole("button", { name: "记录互动" }).click();
+  const log = page.getByTestId("interaction-form");
+  await log.getByLabel("主题").fill(subject);
+  await log.getByLabel("结果").fill("客户考虑中");
+  await log.getByRole("button", { name: "记录互动" }).click();
+  await expect(page.locator(".toast").last()).toContainText("互动已记录");
+
+  await page.getByRole("tab", { name: "互动记录" }).click();
+  const item = page.getByTestId("interaction").filter({ hasText: subject });
+  await item.getByTestId("edit-interaction").click();
+  const dialog = page.getByRole("dialog", { name: "编辑互动" });
+  await expect(dialog.getByLabel("主题")).toHaveValue(subject);
+  await dialog.getByLabel("结果").fill("客户同意下周签约");
+  await dialog.getByRole("button", { name: "保存" }).click();
+  await expect(page.locator(".toast").last()).toContainText("互动已保存");
+  await expect(item).toContainText("客户同意下周签约");
+
+  // After a refresh, the timeline says what changed.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("timeline")).toContainText(`修改了互动「${subject}」：结果`);
+});

@@ -145,6 +145,7 @@ struct World {
     fourth_customer: CustomerId,
     product: app::orders::model::ProductId,
     order: app::orders::model::OrderId,
+    interaction: i64,
     opportunity: OpportunityId,
     stage: StageId,
     ticket: TicketId,
@@ -201,6 +202,15 @@ async fn world() -> World {
                     quantity: "2".into(),
                     unit_price: String::new(),
                 }],
+                ..Default::default()
+            },
+        })
+        .await;
+    let interaction: i64 = west_member
+        .ok(&LogInteraction {
+            input: InteractionInput {
+                customer_id: customer,
+                subject: "上门拜访".into(),
                 ..Default::default()
             },
         })
@@ -278,6 +288,7 @@ async fn world() -> World {
         fourth_customer,
         product,
         order,
+        interaction,
         opportunity,
         stage,
         ticket,
@@ -488,6 +499,19 @@ fn entries(w: &World) -> Vec<Entry> {
             },
         ),
         entry(Member, West, ListInteractions { customer_id: customer, before: None }),
+        entry(
+            Member,
+            West,
+            UpdateInteraction {
+                id: w.interaction,
+                version: 1,
+                input: InteractionInput {
+                    customer_id: customer,
+                    subject: "上门拜访（已签到）".into(),
+                    ..Default::default()
+                },
+            },
+        ),
         entry(Member, No, ListProducts { include_inactive: false }),
         entry(
             Admin,

@@ -213,6 +213,8 @@ messages! {
         Reason => "原因", "Reason";
         Refunds => "退款记录", "Refunds";
         CancelledBecause => "取消原因：{reason}", "Cancelled: {reason}";
+        EditInteraction => "编辑互动", "Edit interaction";
+        InteractionSaved => "互动已保存", "Interaction saved";
     }
 }
 
@@ -229,6 +231,7 @@ messages! {
         WonBack => "流失客户重新下单，已赢回", "won back with a new order";
         OrderCorrected => "更正订单 {order_no}：金额 {from} → {to}", "corrected order {order_no}: total {from} → {to}";
         OrderCancelled => "取消订单 {order_no}（{total}），原因：{reason}", "cancelled order {order_no} ({total}): {reason}";
+        InteractionEdited => "修改了互动「{subject}」：{fields}", "edited the interaction “{subject}”: {fields}";
         OrderRefunded => "订单 {order_no} 退款 {amount}，原因：{reason}", "refunded {amount} of order {order_no}: {reason}";
         Merged => "合并了重复客户「{merged_name}」", "merged the duplicate “{merged_name}”";
         MergeUndone => "撤销了合并", "undid a merge";

@@ -127,6 +127,13 @@ fn changed_field_name(key: &str, locale: Locale) -> &'static str {
         "order_no" => return super::OrderText::OrderNo.text(locale),
         "ordered_at" => return super::OrderText::OrderedAt.text(locale),
         "channel" => return super::OrderText::Channel.text(locale),
+        // An interaction's own.
+        "interaction_kind" => return super::OrderText::InteractionKind.text(locale),
+        "direction" => return super::OrderText::Direction.text(locale),
+        "contact_id" => return super::OrderText::Contact.text(locale),
+        "occurred_at" => return super::OrderText::OccurredAt.text(locale),
+        "outcome" => return super::OrderText::Outcome.text(locale),
+        "next_step_due" => return super::OrderText::NextStepDue.text(locale),
         // A product's own.
         "sku" => return super::OrderText::Sku.text(locale),
         "unit_price_minor" => return super::OrderText::Price.text(locale),

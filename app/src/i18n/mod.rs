@@ -21,7 +21,7 @@ pub use auth::AuthText;
 pub use common::CommonText;
 pub use customers::{CustomerText, ImportFieldText, ImportText, OrderText, TimelineText};
 pub use data::{ColumnText, CompanyText, ExportText};
-pub use errors::{ErrorText, error_text, field_error_text};
+pub use errors::{ErrorText, changed_fields_text, error_text, field_error_text};
 pub use everyday::{NotifyText, SearchText};
 pub use sales::{LeadText, SalesText, TaskText, sales_timeline_text};
 pub use service::{SurveyText, TicketText, service_timeline_text};

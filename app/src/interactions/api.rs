@@ -15,6 +15,21 @@ pub async fn log_interaction(input: InteractionInput) -> Result<i64, AppError> {
     super::service::log(&state, &caller, input).await
 }
 
+/// Edits an interaction, from the version read.
+///
+/// Any signed-in user, on customers in their scope. Errors: `Unauthorized`, `Validation`,
+/// `ChangedMeanwhile`, `NotFound`.
+#[server(input = Json)]
+pub async fn update_interaction(
+    id: i64,
+    version: i32,
+    input: InteractionInput,
+) -> Result<(), AppError> {
+    let caller = crate::auth::server::require(crate::auth::model::Role::Member)?;
+    let state = crate::state::AppState::from_context()?;
+    super::service::update(&state, &caller, id, version, input).await
+}
+
 /// A customer's interactions, newest first.
 ///
 /// Any signed-in user. Errors: `Unauthorized`, `NotFound`.

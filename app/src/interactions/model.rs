@@ -92,6 +92,26 @@ pub struct Interaction {
     pub next_step: Option<String>,
     pub next_step_due: Option<NaiveDate>,
     pub created_by_name: Option<String>,
+    pub contact_id: Option<ContactId>,
+    /// The version an edit is checked against.
+    pub version: i32,
+}
+
+impl Interaction {
+    /// The interaction as its edit form starts.
+    pub fn edit_input(&self) -> InteractionInput {
+        InteractionInput {
+            customer_id: self.customer_id,
+            contact_id: self.contact_id,
+            kind: self.kind,
+            direction: self.direction,
+            occurred_at: Some(self.occurred_at),
+            subject: self.subject.clone(),
+            outcome: self.outcome.clone().unwrap_or_default(),
+            next_step: self.next_step.clone().unwrap_or_default(),
+            next_step_due: self.next_step_due,
+        }
+    }
 }
 
 #[cfg(test)]

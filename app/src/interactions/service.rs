@@ -8,7 +8,11 @@ use crate::{
         model::kinds,
         repo::{NewEntry, append},
     },
-    customers::{model::CustomerId, repo as customers, service::customer_event},
+    customers::{
+        model::{ContactId, CustomerId},
+        repo as customers,
+        service::customer_event,
+    },
     error::{AppError, FieldError},
     events::publish,
     notifications::{
@@ -34,18 +38,7 @@ pub async fn log(
     customers::lock(&mut tx, input.customer_id, scope.as_deref())
         .await?
         .ok_or(AppError::NotFound)?;
-    if let Some(contact) = input.contact_id {
-        let belongs = sqlx::query_scalar!(
-            r#"select exists(select 1 from contact where id = $1 and customer_id = $2 and deleted_at is null) as "e!""#,
-            contact.0,
-            input.customer_id.0
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        if !belongs {
-            return Err(AppError::validation("contact_id", FieldError::UnknownReference));
-        }
-    }
+    check_contact(&mut tx, &input).await?;
     let occurred_at = input.occurred_at.unwrap_or_else(Utc::now);
     let id = sqlx::query_scalar!(
         "insert into interaction (customer_id, contact_id, kind, direction, occurred_at, subject,
@@ -103,6 +96,186 @@ pub async fn log(
     Ok(id)
 }
 
+/// Refuses a contact that is not one of the customer's own.
+async fn check_contact(
+    conn: &mut sqlx::PgConnection,
+    input: &InteractionInput,
+) -> Result<(), AppError> {
+    let Some(contact) = input.contact_id else { return Ok(()) };
+    let belongs = sqlx::query_scalar!(
+        r#"select exists(select 1 from contact where id = $1 and customer_id = $2 and deleted_at is null) as "e!""#,
+        contact.0,
+        input.customer_id.0
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if belongs {
+        Ok(())
+    } else {
+        Err(AppError::validation("contact_id", FieldError::UnknownReference))
+    }
+}
+
+/// An interaction as the audit log keeps it (keys named apart from a customer's own fields).
+fn audited(
+    input: &InteractionInput,
+    occurred_at: DateTime<Utc>,
+    subject: &str,
+    outcome: Option<&str>,
+    next_step: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "interaction_kind": input.kind.as_str(),
+        "direction": input.direction.as_str(),
+        "contact_id": input.contact_id.map(|c| c.0),
+        "occurred_at": occurred_at,
+        "subject": subject,
+        "outcome": outcome,
+        "next_step": next_step,
+        "next_step_due": input.next_step_due,
+    })
+}
+
+/// Edits an interaction on a customer the caller may see, from the version they read. Its
+/// timeline entry shows the corrected interaction, a second entry says what changed, and a
+/// colleague newly `@`-mentioned is told.
+///
+/// Errors: `Validation` (as logging; `customer_id` when another customer is named),
+/// `ChangedMeanwhile`, `NotFound`.
+pub async fn update(
+    state: &AppState,
+    caller: &Authenticated,
+    id: i64,
+    version: i32,
+    input: InteractionInput,
+) -> Result<(), AppError> {
+    let (subject, outcome, next_step) = input.validate()?;
+    let scope = caller.scope.visible_owners();
+    let mut tx = state.pool.begin().await?;
+    let customer_id = sqlx::query_scalar!("select customer_id from interaction where id = $1", id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    customers::lock(&mut tx, CustomerId(customer_id), scope.as_deref())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let current = sqlx::query!(
+        r#"select customer_id, contact_id, kind, direction, occurred_at as "occurred_at: DateTime<Utc>",
+                  subject, outcome, next_step, next_step_due as "next_step_due: NaiveDate", version
+           from interaction where id = $1 for update"#,
+        id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if current.customer_id != customer_id {
+        return Err(AppError::NotFound);
+    }
+    if current.version != version {
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "interaction", id).await);
+    }
+    if input.customer_id.0 != customer_id {
+        // An interaction moves to another customer only with a merge.
+        return Err(AppError::validation("customer_id", FieldError::InvalidChoice));
+    }
+    check_contact(&mut tx, &input).await?;
+    let occurred_at = input.occurred_at.unwrap_or(current.occurred_at);
+    let as_it_was = InteractionInput {
+        customer_id: input.customer_id,
+        contact_id: current.contact_id.map(ContactId),
+        kind: InteractionKind::parse(&current.kind).unwrap_or_default(),
+        direction: Direction::parse(&current.direction).unwrap_or_default(),
+        occurred_at: Some(current.occurred_at),
+        subject: current.subject.clone(),
+        outcome: String::new(),
+        next_step: String::new(),
+        next_step_due: current.next_step_due,
+    };
+    let before = audited(
+        &as_it_was,
+        current.occurred_at,
+        &current.subject,
+        current.outcome.as_deref(),
+        current.next_step.as_deref(),
+    );
+    let after = audited(&input, occurred_at, &subject, outcome.as_deref(), next_step.as_deref());
+    if before == after {
+        // Nothing changed: no new version, no entry, no event.
+        tx.rollback().await?;
+        return Ok(());
+    }
+    sqlx::query!(
+        "update interaction set contact_id = $2, kind = $3, direction = $4, occurred_at = $5,
+                subject = $6, outcome = $7, next_step = $8, next_step_due = $9,
+                version = version + 1, updated_at = now()
+         where id = $1",
+        id,
+        input.contact_id.map(|c| c.0),
+        input.kind.as_str(),
+        input.direction.as_str(),
+        occurred_at as _,
+        subject,
+        outcome,
+        next_step,
+        input.next_step_due as _,
+    )
+    .execute(&mut *tx)
+    .await?;
+    // The interaction's own timeline entry shows it as it now is, where it now falls.
+    let shown = serde_json::json!({
+        "kind": input.kind.as_str(),
+        "direction": input.direction.as_str(),
+        "subject": subject,
+        "outcome": outcome,
+        "next_step": next_step,
+    });
+    sqlx::query!(
+        "update timeline_event set at = $3, data = $4
+         where customer_id = $1 and kind = 'interaction' and ref_id = $2",
+        customer_id,
+        id,
+        occurred_at as _,
+        shown,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let fields: Vec<String> = crate::audit::model::changed_fields(Some(&before), Some(&after))
+        .into_iter()
+        .map(|(field, _, _)| field)
+        .collect();
+    append(
+        &mut *tx,
+        NewEntry::now(CustomerId(customer_id), kinds::INTERACTION_EDITED, Some(caller.id()))
+            .reference(id)
+            .data(serde_json::json!({ "subject": subject, "fields": fields })),
+    )
+    .await?;
+    record(
+        &mut *tx,
+        caller.actor(),
+        Change::new("update", "interaction", id).before(&before).after(&after),
+    )
+    .await?;
+    let written = [Some(subject.as_str()), outcome.as_deref(), next_step.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n");
+    let customer_name = sqlx::query_scalar!("select name from customer where id = $1", customer_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let on = Mentioned {
+        entity_type: EntityType::Customer,
+        entity_id: customer_id,
+        title: customer_name,
+        event: format!("interaction:{id}"),
+    };
+    notify_mentions(&mut tx, caller.id(), &written, on).await?;
+    let event = customer_event(&mut tx, CustomerId(customer_id)).await?;
+    publish(&mut *tx, &event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A customer's interactions, newest first. The caller has checked the customer is in scope.
 pub async fn list(
     state: &AppState,
@@ -114,7 +287,8 @@ pub async fn list(
         r#"
         select i.id, i.customer_id, c.name as "contact_name?", i.kind, i.direction,
                i.occurred_at as "occurred_at: DateTime<Utc>", i.subject, i.outcome, i.next_step,
-               i.next_step_due as "next_step_due: NaiveDate", u.display_name as "created_by_name?"
+               i.next_step_due as "next_step_due: NaiveDate", u.display_name as "created_by_name?",
+               i.contact_id, i.version
         from interaction i
         left join contact c on c.id = i.contact_id
         left join app_user u on u.id = i.created_by
@@ -143,6 +317,8 @@ pub async fn list(
             next_step: r.next_step,
             next_step_due: r.next_step_due,
             created_by_name: r.created_by_name,
+            contact_id: r.contact_id.map(ContactId),
+            version: r.version,
         })
         .collect();
     Ok(Page::from_overfetch(items, limit, |i: &Interaction| (i.occurred_at, i.id)))

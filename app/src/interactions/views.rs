@@ -5,7 +5,8 @@ use crate::{
     customers::model::{Contact, ContactId, CustomerId},
     i18n::{CustomerText, OrderText, use_i18n},
     ui::{
-        EnumSelect, ResourceView, SelectField, TextField, Timestamp, server_submission, use_toasts,
+        Dialog, EditDialog, EnumSelect, ResourceView, SelectField, TextField, Timestamp,
+        server_submission, use_toasts,
     },
 };
 use leptos::prelude::*;
@@ -36,19 +37,42 @@ pub fn LogInteractionForm(
     contacts: Vec<Contact>,
     on_done: Callback<()>,
 ) -> impl IntoView {
+    view! { <InteractionForm customer_id contacts editing=None on_done/> }
+}
+
+/// The interaction form, logging a new one or editing `editing` from the version it was read at.
+#[component]
+fn InteractionForm(
+    customer_id: CustomerId,
+    contacts: Vec<Contact>,
+    editing: Option<Interaction>,
+    on_done: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
-    let kind = RwSignal::new(InteractionKind::Call);
-    let direction = RwSignal::new(Direction::Outbound);
-    let contact = RwSignal::new(String::new());
-    let subject = RwSignal::new(String::new());
-    let outcome = RwSignal::new(String::new());
-    let next_step = RwSignal::new(String::new());
-    let next_due = RwSignal::new(String::new());
-    let save = server_submission::<LogInteraction>().on_success(move |_| {
+    let start = editing
+        .as_ref()
+        .map(Interaction::edit_input)
+        .unwrap_or_else(|| InteractionInput { customer_id, ..Default::default() });
+    let target = editing.as_ref().map(|i| (i.id, i.version));
+    let scope: &'static str = if target.is_some() { "edit-" } else { "" };
+    let kind = RwSignal::new(start.kind);
+    let direction = RwSignal::new(start.direction);
+    let contact = RwSignal::new(start.contact_id.map(|c| c.0.to_string()).unwrap_or_default());
+    let subject = RwSignal::new(start.subject.clone());
+    let outcome = RwSignal::new(start.outcome.clone());
+    let next_step = RwSignal::new(start.next_step.clone());
+    let next_due = RwSignal::new(start.next_step_due.map(|d| d.to_string()).unwrap_or_default());
+    let log = server_submission::<LogInteraction>().on_success(move |_| {
         toasts.success(OrderText::InteractionLogged);
         on_done.run(());
     });
+    let edit = server_submission::<UpdateInteraction>().on_success(move |()| {
+        toasts.success(OrderText::InteractionSaved);
+        on_done.run(());
+    });
+    let field = move |name: &str| if target.is_some() { edit.field(name) } else { log.field(name) };
+    let pending = Signal::derive(move || log.pending().get() || edit.pending().get());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = InteractionInput {
@@ -56,13 +80,16 @@ pub fn LogInteractionForm(
             contact_id: contact.get_untracked().parse().ok().map(ContactId),
             kind: kind.get_untracked(),
             direction: direction.get_untracked(),
-            occurred_at: None,
+            occurred_at: start.occurred_at,
             subject: subject.get_untracked(),
             outcome: outcome.get_untracked(),
             next_step: next_step.get_untracked(),
             next_step_due: next_due.get_untracked().parse().ok(),
         };
-        save.submit(LogInteraction { input });
+        match target {
+            Some((id, version)) => edit.submit(UpdateInteraction { id, version, input }),
+            None => log.submit(LogInteraction { input }),
+        }
     };
     let contact_options = {
         let contacts = contacts.clone();
@@ -72,41 +99,58 @@ pub fn LogInteractionForm(
                 .collect::<Vec<_>>()
         }
     };
+    let editing_one = target.is_some();
     view! {
-        <form class="form" on:submit=submit data-testid="interaction-form">
+        <form class="form" on:submit=submit data-testid=if editing_one { "interaction-edit-form" } else { "interaction-form" }>
             <div class="grid-3">
-                <EnumSelect label=i18n.t(OrderText::InteractionKind) name="interaction_kind" value=kind text=kind_label error=save.field("kind")/>
-                <EnumSelect label=i18n.t(OrderText::Direction) name="direction" value=direction text=direction_label error=save.field("direction")/>
-                <SelectField label=i18n.t(OrderText::Contact) name="contact" value=contact options=Signal::derive(contact_options) error=save.field("contact_id")/>
+                <EnumSelect label=i18n.t(OrderText::InteractionKind) name="interaction_kind" scope value=kind text=kind_label error=field("kind")/>
+                <EnumSelect label=i18n.t(OrderText::Direction) name="direction" scope value=direction text=direction_label error=field("direction")/>
+                <SelectField label=i18n.t(OrderText::Contact) name="contact" scope value=contact options=Signal::derive(contact_options) error=field("contact_id")/>
             </div>
-            <TextField label=i18n.t(OrderText::Subject) name="subject" value=subject error=save.field("subject") required=true/>
-            <TextField label=i18n.t(OrderText::Outcome) name="outcome" value=outcome error=save.field("outcome")/>
+            <TextField label=i18n.t(OrderText::Subject) name="subject" scope value=subject error=field("subject") required=true/>
+            <TextField label=i18n.t(OrderText::Outcome) name="outcome" scope value=outcome error=field("outcome")/>
             <div class="grid-2">
-                <TextField label=i18n.t(OrderText::NextStep) name="next_step" value=next_step error=save.field("next_step")/>
-                <TextField label=i18n.t(OrderText::NextStepDue) name="next_step_due" input_type="date" value=next_due error=save.field("next_step_due")/>
+                <TextField label=i18n.t(OrderText::NextStep) name="next_step" scope value=next_step error=field("next_step")/>
+                <TextField label=i18n.t(OrderText::NextStepDue) name="next_step_due" scope input_type="date" value=next_due error=field("next_step_due")/>
             </div>
-            <div class="actions"><button type="submit" class="button primary" disabled=move || save.pending().get()>{i18n.t(CustomerText::LogInteraction)}</button></div>
+            <div class="actions"><button type="submit" class="button primary" disabled=move || pending.get()>
+                {move || if editing_one { i18n.text(crate::i18n::CommonText::Save) } else { i18n.text(CustomerText::LogInteraction) }}
+            </button></div>
         </form>
     }
 }
 
-/// The 360 interactions tab.
+/// The 360 interactions tab; each interaction can be edited in a dialog (outside the list's own
+/// loading, so a live reload never replaces what someone is typing).
 #[component]
-pub fn InteractionList(customer_id: CustomerId, version: Memo<(u64, u32)>) -> impl IntoView {
+pub fn InteractionList(
+    customer_id: CustomerId,
+    version: Memo<(u64, u32)>,
+    #[prop(into)] contacts: Signal<Vec<Contact>>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let items = Resource::new(move || version.get(), move |_| list_interactions(customer_id, None));
+    let reloads = RwSignal::new(0u32);
+    let items = Resource::new(
+        move || (version.get(), reloads.get()),
+        move |_| list_interactions(customer_id, None),
+    );
+    let editing = EditDialog::<Interaction>::new();
     view! {
         <ResourceView resource=items let:page>
             {match page {
                 page if page.items.is_empty() => view! { <p class="empty">{i18n.t(CustomerText::NothingYet)}</p> }.into_any(),
                 page => view! {
                     <ul class="interactions" data-testid="interactions">
-                        {page.items.into_iter().map(|i| view! {
-                            <li class="interaction">
+                        {page.items.into_iter().map(|i| {
+                            let for_edit = i.clone();
+                            view! {
+                            <li class="interaction" data-testid="interaction">
                                 <div>
                                     <span class="badge">{i18n.t(kind_label(i.kind))}</span>
                                     <span class="badge muted">{i18n.t(direction_label(i.direction))}</span>
                                     <strong>{i.subject.clone()}</strong>
+                                    " "<button type="button" class="button small ghost" data-testid="edit-interaction"
+                                        on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(crate::i18n::CommonText::Edit)}</button>
                                 </div>
                                 {i.outcome.clone().map(|o| view! { <p>{o}</p> })}
                                 {i.next_step.clone().map(|n| view! { <p class="next-step">"→ "{n}{i.next_step_due.map(|d| format!(" ({d})"))}</p> })}
@@ -116,10 +160,16 @@ pub fn InteractionList(customer_id: CustomerId, version: Memo<(u64, u32)>) -> im
                                     {i.created_by_name.clone().map(|c| format!(" · {c}"))}
                                 </div>
                             </li>
-                        }).collect_view()}
+                        }}).collect_view()}
                     </ul>
                 }.into_any(),
             }}
         </ResourceView>
+        <Dialog open=editing.open title=i18n.t(OrderText::EditInteraction) testid="interaction-edit">
+            {move || editing.snapshot().map(|interaction| view! {
+                <InteractionForm customer_id contacts=contacts.get_untracked() editing=Some(interaction)
+                    on_done=Callback::new(move |_| { editing.close(); reloads.update(|n| *n += 1); })/>
+            })}
+        </Dialog>
     }
 }

@@ -18,6 +18,7 @@ pub mod kinds {
     pub const ORDER_CORRECTED: &str = "order_corrected";
     pub const ORDER_CANCELLED: &str = "order_cancelled";
     pub const ORDER_REFUNDED: &str = "order_refunded";
+    pub const INTERACTION_EDITED: &str = "interaction_edited";
     pub const MERGED: &str = "merged";
     pub const MERGE_UNDONE: &str = "merge_undone";
     pub const IMPORTED: &str = "imported";

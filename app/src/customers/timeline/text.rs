@@ -104,6 +104,19 @@ pub fn timeline_text(kind: &str, data: &serde_json::Value, locale: Locale) -> St
         kinds::DELETED => TimelineText::Deleted.text(locale).to_owned(),
         kinds::RESTORED => TimelineText::Restored.text(locale).to_owned(),
         kinds::INTERACTION => s("subject"),
+        kinds::INTERACTION_EDITED => {
+            let fields: Vec<String> = data["fields"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|f| f.as_str()).map(str::to_owned).collect())
+                .unwrap_or_default();
+            fill(
+                TimelineText::InteractionEdited.text(locale),
+                &[
+                    ("subject", &s("subject")),
+                    ("fields", &crate::i18n::changed_fields_text(&fields, locale)),
+                ],
+            )
+        }
         "tier_changed" => tier_text(data, locale),
         "points" => points_text(data, locale),
         other => crate::i18n::sales_timeline_text(other, data, locale)
