@@ -43,13 +43,14 @@ pub fn RecycleBinPage() -> impl IntoView {
             <crate::customers::views::DeletedCustomersSection/>
             <crate::tasks::views::DeletedTasksSection/>
             <crate::leads::views::DeletedLeadsSection/>
+            <crate::pipeline::views::DeletedOpportunitiesSection/>
         </section>
     }
 }
 
 /// The nightly `recycle_purge` job: removes for good what has been in each area's recycle bin
 /// longer than the company keeps it, a batch per transaction with its audit entry. Tasks go
-/// first: a lead waits for the tasks that name it.
+/// first: a lead or an opportunity waits for the tasks that name it.
 #[cfg(feature = "ssr")]
 pub async fn purge_recycle_bin(
     mut ctx: crate::jobs::context::JobContext,
@@ -61,6 +62,16 @@ pub async fn purge_recycle_bin(
     loop {
         let mut tx = pool.begin().await?;
         let n = crate::tasks::service::purge_deleted(&mut tx, days, BATCH).await?;
+        tx.commit().await?;
+        done += n as i64;
+        ctx.progress(done, None, None).await?;
+        if n < BATCH as u64 {
+            break;
+        }
+    }
+    loop {
+        let mut tx = pool.begin().await?;
+        let n = crate::pipeline::service::purge_deleted(&mut tx, days, BATCH).await?;
         tx.commit().await?;
         done += n as i64;
         ctx.progress(done, None, None).await?;

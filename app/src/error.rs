@@ -105,6 +105,8 @@ pub enum FieldError {
     PartlyRefunded,
     /// A converted lead stays: its customer and opportunity carry on from it.
     ConvertedLead,
+    /// A won or lost opportunity stays, as part of the results.
+    ClosedOpportunity,
 }
 
 /// Field name -> reasons. A `BTreeMap` keeps the wire format and test output stable.

@@ -549,7 +549,7 @@ pub async fn produce(
                        join pipeline p on p.id = o.pipeline_id
                        join pipeline_stage s on s.id = o.stage_id
                        left join app_user u on u.id = o.owner_id
-                       where o.id > $1
+                       where o.id > $1 and o.deleted_at is null
                          and ($2::bigint[] is null or o.owner_id = any($2))
                          and ($3::bigint is null or o.pipeline_id = $3)
                          and ($4::bigint is null or o.owner_id = $4)

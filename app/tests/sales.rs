@@ -1120,3 +1120,90 @@ async fn a_deleted_lead_leaves_every_list_and_comes_back_or_is_purged_after_the_
     .unwrap();
     assert_eq!(purge["names"], serde_json::json!(["垃圾线索"]));
 }
+
+#[tokio::test]
+async fn a_deleted_opportunity_leaves_the_board_and_the_forecast_until_restored() {
+    let w = World::new().await;
+    let team = w.db.team("华东").await;
+    let elsewhere = w.db.team("华南").await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let rep = w.caller("rep@example.com", Role::Member, Some(team)).await;
+    let other = w.caller("other@example.com", Role::Member, Some(elsewhere)).await;
+    let customer = w.customer(&rep, "杭州云栖纺织", "13700000001").await;
+    let close = Utc::now().date_naive() + Duration::days(5);
+    let duplicate = w.opportunity(&rep, customer, "重复录入", 8000, close).await;
+    let kept = w.opportunity(&rep, customer, "年度合同", 2000, close).await;
+    let scope = rep.scope.visible_owners();
+    let board_total = || async {
+        let board = pipeline::board(&w.db.pool, scope.as_deref(), &BoardFilter::default(), 10)
+            .await
+            .unwrap();
+        (board.columns[0].count, board.columns[0].total_minor)
+    };
+    let best_case = || async {
+        pipeline::forecast(&w.db.pool, scope.as_deref(), Utc::now().date_naive(), 2)
+            .await
+            .unwrap()
+            .cells
+            .iter()
+            .map(|c| c.best_case_minor)
+            .sum::<i64>()
+    };
+    assert_eq!(board_total().await, (2, 1_000_000));
+    assert_eq!(best_case().await, 1_000_000);
+
+    assert_eq!(
+        pipeline::delete(&w.state, &other, duplicate, 1).await.unwrap_err(),
+        AppError::NotFound
+    );
+    pipeline::delete(&w.state, &rep, duplicate, 1).await.unwrap();
+    assert_eq!(board_total().await, (1, 200_000));
+    assert_eq!(best_case().await, 200_000);
+    assert!(
+        pipeline::detail(&w.db.pool, scope.as_deref(), duplicate).await.is_err(),
+        "its page is gone"
+    );
+    assert_eq!(
+        pipeline::move_to(&w.state, &rep, duplicate, 2, w.stages().await[1].0, None)
+            .await
+            .unwrap_err(),
+        AppError::NotFound
+    );
+    let bin = pipeline::deleted(&w.db.pool, None, 50).await.unwrap();
+    assert_eq!(bin.items.iter().map(|o| o.id).collect::<Vec<_>>(), vec![duplicate]);
+    let timeline: Vec<String> = sqlx::query_scalar(
+        "select kind from timeline_event where customer_id = $1 and kind like 'opportunity_%' order by id",
+    )
+    .bind(customer.0)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(timeline.last().map(String::as_str), Some("opportunity_deleted"));
+
+    // A won one stays: it is part of the results.
+    let won = w.stages().await.into_iter().find(|s| s.1 == StageKind::Won).unwrap().0;
+    pipeline::move_to(&w.state, &rep, kept, 1, won, None).await.unwrap();
+    let refused = pipeline::delete(&w.state, &rep, kept, 2).await.unwrap_err();
+    assert_eq!(refused.field_errors().unwrap().get("stage_id"), &[FieldError::ClosedOpportunity]);
+
+    pipeline::restore(&w.state, &admin, duplicate).await.unwrap();
+    assert_eq!(board_total().await.1, 800_000, "back on the board (the won one has moved)");
+    assert_eq!(
+        pipeline::restore(&w.state, &admin, duplicate).await.unwrap_err(),
+        AppError::NotFound
+    );
+
+    // Purged after the period, with its stage history, one audit entry naming it.
+    pipeline::delete(&w.state, &rep, duplicate, 3).await.unwrap();
+    sqlx::query("update opportunity set deleted_at = now() - interval '31 days' where id = $1")
+        .bind(duplicate.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let mut conn = w.db.pool.acquire().await.unwrap();
+    assert_eq!(pipeline::purge_deleted(&mut conn, 30, 500).await.unwrap(), 1);
+    assert_eq!(pipeline::purge_deleted(&mut conn, 30, 500).await.unwrap(), 0);
+    let left: Vec<i64> =
+        sqlx::query_scalar("select id from opportunity").fetch_all(&w.db.pool).await.unwrap();
+    assert_eq!(left, vec![kept.0]);
+}

@@ -5,6 +5,12 @@ use super::{Locale, messages};
 messages! {
     /// The pipeline board, opportunities and the forecast.
     SalesText {
+        OpportunityDeleted => "商机已移到回收站", "Opportunity moved to the recycle bin";
+        OpportunityRestored => "商机已恢复", "Opportunity restored";
+        DeleteOpportunity => "删除商机", "Delete opportunity";
+        DeleteOpportunityTitle => "删除商机「{title}」？", "Delete the opportunity “{title}”?";
+        ConfirmDeleteOpportunity => "商机会移到回收站，管理员可在清理期限内恢复。已赢单或输单的商机不能删除。", "The opportunity goes to the recycle bin; an admin can restore it until it is purged. Won and lost opportunities cannot be deleted.";
+        Opportunities => "商机", "Opportunities";
         Pipeline => "销售管道", "Pipeline";
         Pipelines => "销售流程", "Pipelines";
         BoardView => "看板", "Board";
@@ -229,6 +235,14 @@ pub fn sales_timeline_text(kind: &str, data: &serde_json::Value, locale: Locale)
                 ),
             }
         }
+        "opportunity_deleted" => match locale {
+            Locale::ZhCn => format!("商机“{title}”移到回收站"),
+            Locale::En => format!("Opportunity “{title}” moved to the recycle bin"),
+        },
+        "opportunity_restored" => match locale {
+            Locale::ZhCn => format!("商机“{title}”从回收站恢复"),
+            Locale::En => format!("Opportunity “{title}” restored from the recycle bin"),
+        },
         "opportunity_updated" => {
             let fields: Vec<String> = data["fields"]
                 .as_array()

@@ -283,7 +283,7 @@ fn OrderRow(order: Order, dialogs: OrderDialogs, may_reverse: Signal<bool>) -> i
     let (for_correct, for_cancel, for_refund) = (order.clone(), order.clone(), order);
     view! {
         <tr data-testid="order" class:inactive=!placed>
-            <td class="code" data-testid="order-no">{o.order_no.clone()}{o.external_id.clone().map(|e| view! { <span class="muted small">" · "{e}</span> })}
+            <td class="code"><span data-testid="order-no">{o.order_no.clone()}{o.external_id.clone().map(|e| view! { <span class="muted small">" · "{e}</span> })}</span>
                 <div class="muted small">{i18n.t(channel_label(o.channel))}</div></td>
             <td><Timestamp at=o.ordered_at/></td>
             <td>{o.lines.iter().map(|l| format!("{} × {}", l.product_name, l.quantity)).collect::<Vec<_>>().join("、")}</td>

@@ -108,6 +108,37 @@ pub async fn create_opportunity(input: OpportunityInput) -> Result<OpportunityId
     super::service::create(&state, &caller, input).await
 }
 
+/// Moves an open opportunity to the recycle bin (won and lost ones stay).
+///
+/// Any signed-in user, for opportunities in their scope. Errors: `Unauthorized`, `Validation`,
+/// `ChangedMeanwhile`, `NotFound`.
+#[server(input = Json)]
+pub async fn delete_opportunity(id: OpportunityId, version: i32) -> Result<(), AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    super::service::delete(&state, &caller, id, version).await
+}
+
+/// The opportunity recycle bin, most recently deleted first.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`.
+#[server(input = Json)]
+pub async fn list_deleted_opportunities(
+    after: Option<(chrono::DateTime<chrono::Utc>, i64)>,
+) -> Result<crate::paging::Page<DeletedOpportunity, (chrono::DateTime<chrono::Utc>, i64)>, AppError>
+{
+    let (_, state) = caller(crate::auth::model::Role::Admin)?;
+    super::service::deleted(&state.pool, after, 50).await
+}
+
+/// Restores an opportunity from the recycle bin.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`, `NotFound`.
+#[server(input = Json)]
+pub async fn restore_opportunity(id: OpportunityId) -> Result<(), AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Admin)?;
+    super::service::restore(&state, &caller, id).await
+}
+
 /// Edits an opportunity seen at `version`.
 ///
 /// Any signed-in user. Errors: `Unauthorized`, `Validation`, `Conflict`, `NotFound`.

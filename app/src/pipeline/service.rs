@@ -261,7 +261,7 @@ impl From<CardRow> for Card {
 
 /// The filter as SQL over `o` (opportunity), binds `$1` (visible owners), `$2` (owner),
 /// `$3`/`$4` (close range), `$5` (minimum amount), `$6` (days closed cards stay visible).
-const CARD_FILTER: &str = "($1::bigint[] is null or o.owner_id = any($1))
+const CARD_FILTER: &str = "o.deleted_at is null and ($1::bigint[] is null or o.owner_id = any($1))
     and ($2::bigint is null or o.owner_id = $2)
     and ($3::date is null or o.expected_close between $3 and $4)
     and ($5::bigint is null or o.amount_minor >= $5)
@@ -298,7 +298,7 @@ pub async fn board(
         select o.stage_id, count(*) as "count!", coalesce(sum(o.amount_minor), 0)::bigint as "total!",
                coalesce(sum(o.amount_minor * s.probability / 100), 0)::bigint as "weighted!"
         from opportunity o join pipeline_stage s on s.id = o.stage_id
-        where o.stage_id = any($7)
+        where o.stage_id = any($7) and o.deleted_at is null
           and ($1::bigint[] is null or o.owner_id = any($1))
           and ($2::bigint is null or o.owner_id = $2)
           and ($3::date is null or o.expected_close between $3 and $4)
@@ -455,7 +455,7 @@ pub async fn search(
          from opportunity o
          join customer c on c.id = o.customer_id
          left join app_user u on u.id = o.owner_id
-         where o.search_text like $1 {key_condition}
+         where o.search_text like $1 {key_condition} and o.deleted_at is null
            and ($2::bigint[] is null or o.owner_id = any($2))
          order by o.id desc
          limit $3"
@@ -481,7 +481,8 @@ pub async fn card(
          from opportunity o
          join customer c on c.id = o.customer_id
          left join app_user u on u.id = o.owner_id
-         where o.id = $1 and ($2::bigint[] is null or o.owner_id = any($2))"
+         where o.id = $1 and o.deleted_at is null
+           and ($2::bigint[] is null or o.owner_id = any($2))"
     );
     let row: Option<CardRow> =
         sqlx::query_as(&sql).bind(id.0).bind(visible_owners).fetch_optional(executor).await?;
@@ -546,6 +547,186 @@ pub async fn detail(
         lines,
         history,
     })
+}
+
+/// Moves an open opportunity seen at `version` to the recycle bin, where an admin can restore
+/// it until the nightly purge. Who may edit it may delete it; a won or lost one stays, as part
+/// of the results (move it back to an open stage first).
+///
+/// Errors: `Validation` (`stage_id` when closed), `ChangedMeanwhile`, `NotFound`.
+pub async fn delete(
+    state: &AppState,
+    caller: &Authenticated,
+    id: OpportunityId,
+    version: i32,
+) -> Result<(), AppError> {
+    let scope = caller.scope.visible_owners();
+    let mut tx = state.pool.begin().await?;
+    let current = sqlx::query!(
+        r#"select customer_id, version, title, amount_minor, owner_id, closed_at as "closed_at: DateTime<Utc>"
+           from opportunity
+           where id = $1 and deleted_at is null and ($2::bigint[] is null or owner_id = any($2))
+           for update"#,
+        id.0,
+        scope.as_deref() as _,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if current.version != version {
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "opportunity", id.0).await);
+    }
+    if current.closed_at.is_some() {
+        return Err(AppError::validation("stage_id", FieldError::ClosedOpportunity));
+    }
+    sqlx::query!(
+        "update opportunity set deleted_at = now(), deleted_by = $2, version = version + 1,
+                updated_at = now()
+         where id = $1",
+        id.0,
+        caller.id().0,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let before = serde_json::json!({
+        "title": current.title, "amount_minor": current.amount_minor, "owner_id": current.owner_id,
+    });
+    record(&mut *tx, caller.actor(), Change::new("delete", "opportunity", id.0).before(&before))
+        .await?;
+    let data = serde_json::json!({ "title": current.title });
+    append(
+        &mut *tx,
+        NewEntry::now(CustomerId(current.customer_id), "opportunity_deleted", Some(caller.id()))
+            .reference(id.0)
+            .data(data),
+    )
+    .await?;
+    let event = opportunity_event(&mut tx, id).await?;
+    publish(&mut *tx, &event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Brings an opportunity back from the recycle bin as it was.
+///
+/// Errors: `NotFound` (not in the recycle bin: restored already, or purged).
+pub async fn restore(
+    state: &AppState,
+    caller: &Authenticated,
+    id: OpportunityId,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let restored = sqlx::query!(
+        "update opportunity set deleted_at = null, deleted_by = null, version = version + 1,
+                updated_at = now()
+         where id = $1 and deleted_at is not null
+         returning customer_id, title, amount_minor, owner_id",
+        id.0,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let after = serde_json::json!({
+        "title": restored.title, "amount_minor": restored.amount_minor, "owner_id": restored.owner_id,
+    });
+    record(&mut *tx, caller.actor(), Change::new("restore", "opportunity", id.0).after(&after))
+        .await?;
+    append(
+        &mut *tx,
+        NewEntry::now(CustomerId(restored.customer_id), "opportunity_restored", Some(caller.id()))
+            .reference(id.0)
+            .data(serde_json::json!({ "title": restored.title })),
+    )
+    .await?;
+    let event = opportunity_event(&mut tx, id).await?;
+    publish(&mut *tx, &event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The opportunity recycle bin, most recently deleted first, continuing after `after`.
+pub async fn deleted(
+    pool: &PgPool,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> Result<Page<DeletedOpportunity, (DateTime<Utc>, i64)>, AppError> {
+    let (after_at, after_id) = after.unzip();
+    let rows = sqlx::query!(
+        r#"select o.id, o.title, c.name as customer_name, o.amount_minor, o.currency,
+                  u.display_name as "owner_name?",
+                  o.deleted_at as "deleted_at!: DateTime<Utc>", d.display_name as "deleted_by_name?"
+           from opportunity o
+           join customer c on c.id = o.customer_id
+           left join app_user u on u.id = o.owner_id
+           left join app_user d on d.id = o.deleted_by
+           where o.deleted_at is not null
+             and ($1::timestamptz is null or (o.deleted_at, o.id) < ($1, $2))
+           order by o.deleted_at desc, o.id desc
+           limit $3"#,
+        after_at as _,
+        after_id,
+        limit + 1,
+    )
+    .fetch_all(pool)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| DeletedOpportunity {
+            id: OpportunityId(r.id),
+            title: r.title,
+            customer_name: r.customer_name,
+            amount: crate::customers::model::Money { minor: r.amount_minor, currency: r.currency },
+            owner_name: r.owner_name,
+            deleted_at: r.deleted_at,
+            deleted_by_name: r.deleted_by_name,
+        })
+        .collect();
+    Ok(Page::from_overfetch(items, limit, |o: &DeletedOpportunity| (o.deleted_at, o.id.0)))
+}
+
+/// Removes for good the opportunities deleted more than `days` days ago, `limit` at a time,
+/// with their lines and stage history and one audit entry naming them; returns how many went.
+/// One a task or a converted lead still names waits.
+pub async fn purge_deleted(
+    conn: &mut PgConnection,
+    days: i32,
+    limit: i64,
+) -> Result<u64, AppError> {
+    let due: Vec<i64> = sqlx::query_scalar!(
+        "select o.id from opportunity o
+         where o.deleted_at < now() - make_interval(days => $1)
+           and not exists (select 1 from task t where t.opportunity_id = o.id)
+           and not exists (select 1 from lead l where l.opportunity_id = o.id)
+         order by o.deleted_at, o.id limit $2 for update skip locked",
+        days,
+        limit,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    sqlx::query!("delete from opportunity_product where opportunity_id = any($1)", &due)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query!("delete from opportunity_stage_change where opportunity_id = any($1)", &due)
+        .execute(&mut *conn)
+        .await?;
+    let purged =
+        sqlx::query!("delete from opportunity where id = any($1) returning id, title", &due)
+            .fetch_all(&mut *conn)
+            .await?;
+    let ids: Vec<i64> = purged.iter().map(|o| o.id).collect();
+    let titles: Vec<&str> = purged.iter().map(|o| o.title.as_str()).collect();
+    record(
+        &mut *conn,
+        crate::auth::server::Actor::system(),
+        Change::new("purge", "opportunity", "recycle_bin").before(&serde_json::json!({
+            "ids": ids, "titles": titles, "older_than_days": days,
+        })),
+    )
+    .await?;
+    Ok(purged.len() as u64)
 }
 
 /// The event of an opportunity change: whoever may see its owner's records.
@@ -690,7 +871,9 @@ pub async fn update(
     let current = sqlx::query!(
         r#"select customer_id, version, title, amount_minor, currency,
                   expected_close as "expected_close: NaiveDate", owner_id, next_step
-         from opportunity where id = $1 and ($2::bigint[] is null or owner_id = any($2)) for update"#,
+         from opportunity
+         where id = $1 and deleted_at is null and ($2::bigint[] is null or owner_id = any($2))
+         for update"#,
         id.0,
         scope.as_deref() as _,
     )
@@ -868,7 +1051,9 @@ pub async fn move_to(
         r#"select o.customer_id, o.version, o.stage_id, o.pipeline_id, o.title,
                   o.stage_entered_at as "entered: DateTime<Utc>"
            from opportunity o
-           where o.id = $1 and ($2::bigint[] is null or o.owner_id = any($2)) for update"#,
+           where o.id = $1 and o.deleted_at is null
+             and ($2::bigint[] is null or o.owner_id = any($2))
+           for update"#,
         id.0,
         scope.as_deref() as _,
     )
@@ -959,7 +1144,7 @@ pub async fn open_for_customer(pool: &PgPool, customer: CustomerId) -> Result<Ve
          from opportunity o
          join customer c on c.id = o.customer_id
          left join app_user u on u.id = o.owner_id
-         where o.customer_id = $1 and o.closed_at is null
+         where o.customer_id = $1 and o.closed_at is null and o.deleted_at is null
          order by o.expected_close, o.id limit 20"
     );
     let rows: Vec<CardRow> = sqlx::query_as(&sql).bind(customer.0).fetch_all(pool).await?;
@@ -1015,7 +1200,7 @@ pub async fn forecast(
                o.amount_minor, o.expected_close as "expected_close: NaiveDate"
         from opportunity o join pipeline_stage s on s.id = o.stage_id
         left join app_user u on u.id = o.owner_id
-        where o.closed_at is null and o.expected_close between $2 and $3
+        where o.closed_at is null and o.deleted_at is null and o.expected_close between $2 and $3
           and ($1::bigint[] is null or o.owner_id = any($1))
         "#,
         visible_owners as _,
@@ -1164,7 +1349,7 @@ pub async fn forecast_lines(
                o.expected_close as "expected_close: NaiveDate", o.owner_id
         from opportunity o join pipeline_stage s on s.id = o.stage_id
         join customer c on c.id = o.customer_id
-        where o.closed_at is null and o.expected_close between $2 and $3
+        where o.closed_at is null and o.deleted_at is null and o.expected_close between $2 and $3
           and ($1::bigint[] is null or o.owner_id = any($1))
           and ($4::bigint is null or o.owner_id = $4)
         order by o.amount_minor desc, o.id

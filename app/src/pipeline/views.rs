@@ -837,6 +837,24 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
     );
     let lost_reason = RwSignal::new(String::new());
     let editing = EditDialog::<OpportunityDetail>::new();
+    let navigate = leptos_router::hooks::use_navigate();
+    let deleting = RwSignal::new(None::<Card>);
+    let confirming = RwSignal::new(false);
+    let deletion = server_submission::<DeleteOpportunity>()
+        .on_success(move |()| {
+            toasts.success(SalesText::OpportunityDeleted);
+            navigate("/pipeline", Default::default());
+        })
+        .on_failure(move || local.update(|n| *n += 1));
+    let delete = Callback::new(move |_: ()| {
+        if let Some(card) = deleting.get_untracked() {
+            deletion.submit(DeleteOpportunity { id: card.id, version: card.version });
+        }
+    });
+    let delete_title = move || {
+        let title = deleting.with(|c| c.as_ref().map(|c| c.title.clone())).unwrap_or_default();
+        fill(i18n.text(SalesText::DeleteOpportunityTitle), &[("title", &title)])
+    };
     // Refused when someone moved it first: the page reloads to show where it is now.
     let moving = server_submission::<MoveOpportunity>()
         .on_success(move |_| {
@@ -854,9 +872,12 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
     };
     view! {
         <section class="page">
+            <crate::ui::ConfirmDialog open=confirming testid="confirm-delete-opportunity" title=delete_title
+                message=i18n.t(SalesText::ConfirmDeleteOpportunity) confirm=i18n.t(SalesText::DeleteOpportunity) on_confirm=delete/>
             <ResourceView resource=detail let:d>
                 {
                         let card = d.card.clone();
+                        let for_delete = card.clone();
                         let stage = d.pipeline.stage(card.stage_id).cloned();
                         let pipeline = d.pipeline.clone();
                         let stage_kind = stage.as_ref().map(|s| s.kind).unwrap_or_default();
@@ -868,8 +889,14 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
                                     <h1 data-testid="opportunity-title">{card.title.clone()}</h1>
                                     <p><A href=format!("/customers/{}", card.customer_id.0)>{customer_name}</A></p>
                                 </div>
-                                <button type="button" class="button" data-testid="edit-opportunity"
-                                    on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(CommonText::Edit)}</button>
+                                <div class="actions">
+                                    <button type="button" class="button" data-testid="edit-opportunity"
+                                        on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(CommonText::Edit)}</button>
+                                    {(stage_kind == StageKind::Open).then(|| view! {
+                                        <button type="button" class="button ghost" data-testid="delete-opportunity"
+                                            on:click=move |_| { deleting.set(Some(for_delete.clone())); confirming.set(true); }>{i18n.t(SalesText::DeleteOpportunity)}</button>
+                                    })}
+                                </div>
                                 <span class="badge stage-badge" data-testid="opportunity-stage">
                                     {stage.as_ref().map(|s| view! { <crate::ui::ColorDot color=s.color.clone()/> })}
                                     {let stage = stage.clone(); move || stage.as_ref().map(|s| s.name(i18n.locale()).to_owned()).unwrap_or_default()}
@@ -1376,5 +1403,47 @@ fn QuotaInput(
                 version: version.get_untracked(),
             })/>
         <span class="field-error small">{save.field("amount")}</span>
+    }
+}
+
+/// The recycle bin's opportunities, restorable by admins until the nightly purge.
+#[component]
+pub fn DeletedOpportunitiesSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = use_toasts();
+    let version = RwSignal::new(0u32);
+    let list = crate::ui::PagedList::new(
+        move || version.get(),
+        |_, after| list_deleted_opportunities(after),
+    );
+    let restore = server_submission::<RestoreOpportunity>().on_success(move |()| {
+        toasts.success(SalesText::OpportunityRestored);
+        version.update(|v| *v += 1);
+    });
+    view! {
+        <div class="card">
+            <h2>{i18n.t(SalesText::Opportunities)}</h2>
+            <PagedTable list testid="recycle-bin-opportunities" columns=vec![
+                TableColumn::new(i18n.t(SalesText::Title)),
+                TableColumn::new(i18n.t(SalesText::Amount)).numeric(),
+                TableColumn::new(i18n.t(SalesText::Owner)),
+                TableColumn::new(i18n.t(crate::i18n::TaskText::DeletedAt)),
+                TableColumn::new(i18n.t(crate::i18n::TaskText::DeletedBy)),
+                TableColumn::blank(),
+            ] row=move |o: DeletedOpportunity| {
+                let id = o.id;
+                view! {
+                    <tr>
+                        <td>{o.title}<span class="muted small">" · "{o.customer_name}</span></td>
+                        <td class="num">{o.amount.display()}</td>
+                        <td>{o.owner_name.unwrap_or_default()}</td>
+                        <td><Timestamp at=o.deleted_at/></td>
+                        <td>{o.deleted_by_name.unwrap_or_default()}</td>
+                        <td><button type="button" class="button small" disabled=move || restore.pending().get()
+                            on:click=move |_| restore.submit(RestoreOpportunity { id })>{i18n.t(crate::i18n::TaskText::Restore)}</button></td>
+                    </tr>
+                }
+            }/>
+        </div>
     }
 }
