@@ -398,3 +398,36 @@ test("a rep corrects an interaction's outcome; the timeline shows it corrected a
   await hydrated(page);
   await expect(page.getByTestId("timeline")).toContainText(`修改了互动「${subject}」：结果`);
 });
+
+test("a rep deletes a duplicate opportunity from its page; an admin restores it to the board", async ({ page, browser }) => {
+  const [opportunity] = await sql<{ id: string; title: string }>(
+    `select o.id::text as id, o.title from opportunity o join app_user u on u.id = o.owner_id
+     where u.email = $1 and o.closed_at is null and o.deleted_at is null order by o.id desc limit 1`,
+    [MEMBER],
+  );
+  await signIn(page, MEMBER);
+  await page.goto(`/opportunities/${opportunity.id}`);
+  await hydrated(page);
+  await page.getByTestId("delete-opportunity").click();
+  const confirm = page.getByTestId("confirm-delete-opportunity");
+  await expect(confirm).toContainText(opportunity.title);
+  await confirm.getByTestId("confirm").click();
+  await expect(page.locator(".toast").last()).toContainText("商机已移到回收站");
+  await expect(page).toHaveURL(/\/pipeline$/);
+
+  const adminContext = await browser.newContext({ locale: "zh-CN" });
+  const admin = await adminContext.newPage();
+  await signIn(admin, ADMIN);
+  await admin.goto("/admin/recycle-bin");
+  await hydrated(admin);
+  const row = admin.getByTestId("recycle-bin-opportunities").locator("tr").filter({ hasText: opportunity.title });
+  await expect(row).toContainText("张伟");
+  await screenshot(admin, "51-recycle-bin-opportunities");
+  await row.getByRole("button", { name: "恢复" }).click();
+  await expect(admin.locator(".toast").last()).toContainText("商机已恢复");
+  await adminContext.close();
+
+  await page.goto(`/opportunities/${opportunity.id}`);
+  await hydrated(page);
+  await expect(page.getByTestId("opportunity-title")).toHaveText(opportunity.title);
+});

@@ -226,21 +226,32 @@ fn BoardView(board: Board, filter: BoardFilter, reload: RwSignal<u32>) -> impl I
         spawn_local(async move {
             match get_card(id).await {
                 Ok(Some(card)) => {
-                    let known = state.with_untracked(|s| s.find(id).map(|(_, c)| c.version));
+                    // The board may have been rebuilt (a reload, another page) while the card
+                    // was on its way: its state is gone then, and the new board has the card.
+                    let Some(known) =
+                        state.try_with_untracked(|s| s.find(id).map(|(_, c)| c.version))
+                    else {
+                        return;
+                    };
+                    let all_loaded = state
+                        .try_with_untracked(|s| s.columns.iter().all(|c| c.next.is_none()))
+                        .unwrap_or(false);
                     match known {
                         Some(version) if version >= card.version => {}
-                        Some(_) => state.update(|s| s.upsert(card)),
-                        None if state
-                            .with_untracked(|s| s.columns.iter().all(|c| c.next.is_none())) =>
-                        {
-                            state.update(|s| s.insert(card))
+                        Some(_) => {
+                            state.try_update(|s| s.upsert(card));
                         }
-                        None => reload.update(|n| *n += 1),
+                        None if all_loaded => {
+                            state.try_update(|s| s.insert(card));
+                        }
+                        None => {
+                            reload.try_update(|n| *n += 1);
+                        }
                     }
                 }
                 Ok(None) => {
                     if !state.try_update(|s| s.remove(id)).unwrap_or(false) {
-                        reload.update(|n| *n += 1);
+                        reload.try_update(|n| *n += 1);
                     }
                 }
                 Err(_) => {}
