@@ -59,34 +59,23 @@ pub async fn purge_recycle_bin(
     let pool = ctx.state.pool.clone();
     let days = crate::company::repo::settings(&pool).await?.recycle_bin_days;
     let mut done = 0;
-    loop {
-        let mut tx = pool.begin().await?;
-        let n = crate::tasks::service::purge_deleted(&mut tx, days, BATCH).await?;
-        tx.commit().await?;
-        done += n as i64;
-        ctx.progress(done, None, None).await?;
-        if n < BATCH as u64 {
-            break;
-        }
+    // Each area's bin in batches, each batch committed with its audit entry.
+    macro_rules! drain {
+        ($purge:path) => {
+            loop {
+                let mut tx = pool.begin().await?;
+                let n = $purge(&mut tx, days, BATCH).await?;
+                tx.commit().await?;
+                done += n as i64;
+                ctx.progress(done, None, None).await?;
+                if n < BATCH as u64 {
+                    break;
+                }
+            }
+        };
     }
-    loop {
-        let mut tx = pool.begin().await?;
-        let n = crate::pipeline::service::purge_deleted(&mut tx, days, BATCH).await?;
-        tx.commit().await?;
-        done += n as i64;
-        ctx.progress(done, None, None).await?;
-        if n < BATCH as u64 {
-            break;
-        }
-    }
-    loop {
-        let mut tx = pool.begin().await?;
-        let n = crate::leads::service::purge_deleted(&mut tx, days, BATCH).await?;
-        tx.commit().await?;
-        done += n as i64;
-        ctx.progress(done, None, None).await?;
-        if n < BATCH as u64 {
-            return Ok(());
-        }
-    }
+    drain!(crate::tasks::service::purge_deleted);
+    drain!(crate::pipeline::service::purge_deleted);
+    drain!(crate::leads::service::purge_deleted);
+    Ok(())
 }
