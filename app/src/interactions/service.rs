@@ -57,13 +57,7 @@ pub async fn log(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let data = serde_json::json!({
-        "kind": input.kind.as_str(),
-        "direction": input.direction.as_str(),
-        "subject": subject,
-        "outcome": outcome,
-        "next_step": next_step,
-    });
+    let data = shown(&input, &subject, outcome.as_deref(), next_step.as_deref());
     append(
         &mut *tx,
         NewEntry::now(input.customer_id, kinds::INTERACTION, Some(caller.id()))
@@ -73,23 +67,14 @@ pub async fn log(
     )
     .await?;
     record(&mut *tx, caller.actor(), Change::new("create", "interaction", id).after(&data)).await?;
-    // `@name` in what was written tells that colleague, with a link to the customer.
-    let written = [Some(subject.as_str()), outcome.as_deref(), next_step.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("\n");
-    let customer_name =
-        sqlx::query_scalar!("select name from customer where id = $1", input.customer_id.0)
-            .fetch_one(&mut *tx)
-            .await?;
-    let on = Mentioned {
-        entity_type: EntityType::Customer,
-        entity_id: input.customer_id.0,
-        title: customer_name,
-        event: format!("interaction:{id}"),
-    };
-    notify_mentions(&mut tx, caller.id(), &written, on).await?;
+    tell_mentioned(
+        &mut tx,
+        caller,
+        input.customer_id,
+        id,
+        [Some(subject.as_str()), outcome.as_deref(), next_step.as_deref()],
+    )
+    .await?;
     let event = customer_event(&mut tx, input.customer_id).await?;
     publish(&mut *tx, &event).await?;
     tx.commit().await?;
@@ -116,24 +101,60 @@ async fn check_contact(
     }
 }
 
-/// An interaction as the audit log keeps it (keys named apart from a customer's own fields).
-fn audited(
+/// What an interaction's timeline entry shows.
+fn shown(
     input: &InteractionInput,
-    occurred_at: DateTime<Utc>,
     subject: &str,
     outcome: Option<&str>,
     next_step: Option<&str>,
 ) -> serde_json::Value {
     serde_json::json!({
+        "kind": input.kind.as_str(),
+        "direction": input.direction.as_str(),
+        "subject": subject,
+        "outcome": outcome,
+        "next_step": next_step,
+    })
+}
+
+/// An interaction as the audit log keeps it (keys named apart from a customer's own fields),
+/// its texts trimmed as `validate` trims them.
+fn audited(input: &InteractionInput, occurred_at: DateTime<Utc>) -> serde_json::Value {
+    let text = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+    serde_json::json!({
         "interaction_kind": input.kind.as_str(),
         "direction": input.direction.as_str(),
         "contact_id": input.contact_id.map(|c| c.0),
         "occurred_at": occurred_at,
-        "subject": subject,
-        "outcome": outcome,
-        "next_step": next_step,
+        "subject": input.subject.trim(),
+        "outcome": text(&input.outcome),
+        "next_step": text(&input.next_step),
         "next_step_due": input.next_step_due,
     })
+}
+
+/// `@name` in what was written tells that colleague (once per interaction), with a link to the
+/// customer.
+async fn tell_mentioned(
+    conn: &mut sqlx::PgConnection,
+    caller: &Authenticated,
+    customer_id: CustomerId,
+    interaction: i64,
+    texts: [Option<&str>; 3],
+) -> Result<(), AppError> {
+    let written = texts.into_iter().flatten().collect::<Vec<_>>().join("\n");
+    let customer_name =
+        sqlx::query_scalar!("select name from customer where id = $1", customer_id.0)
+            .fetch_one(&mut *conn)
+            .await?;
+    let on = Mentioned {
+        entity_type: EntityType::Customer,
+        entity_id: customer_id.0,
+        title: customer_name,
+        event: format!("interaction:{interaction}"),
+    };
+    notify_mentions(conn, caller.id(), &written, on).await?;
+    Ok(())
 }
 
 /// Edits an interaction on a customer the caller may see, from the version they read. Its
@@ -185,19 +206,13 @@ pub async fn update(
         kind: InteractionKind::parse(&current.kind).unwrap_or_default(),
         direction: Direction::parse(&current.direction).unwrap_or_default(),
         occurred_at: Some(current.occurred_at),
-        subject: current.subject.clone(),
-        outcome: String::new(),
-        next_step: String::new(),
+        subject: current.subject,
+        outcome: current.outcome.unwrap_or_default(),
+        next_step: current.next_step.unwrap_or_default(),
         next_step_due: current.next_step_due,
     };
-    let before = audited(
-        &as_it_was,
-        current.occurred_at,
-        &current.subject,
-        current.outcome.as_deref(),
-        current.next_step.as_deref(),
-    );
-    let after = audited(&input, occurred_at, &subject, outcome.as_deref(), next_step.as_deref());
+    let before = audited(&as_it_was, current.occurred_at);
+    let after = audited(&input, occurred_at);
     if before == after {
         // Nothing changed: no new version, no entry, no event.
         tx.rollback().await?;
@@ -221,13 +236,7 @@ pub async fn update(
     .execute(&mut *tx)
     .await?;
     // The interaction's own timeline entry shows it as it now is, where it now falls.
-    let shown = serde_json::json!({
-        "kind": input.kind.as_str(),
-        "direction": input.direction.as_str(),
-        "subject": subject,
-        "outcome": outcome,
-        "next_step": next_step,
-    });
+    let shown = shown(&input, &subject, outcome.as_deref(), next_step.as_deref());
     sqlx::query!(
         "update timeline_event set at = $3, data = $4
          where customer_id = $1 and kind = 'interaction' and ref_id = $2",
@@ -255,21 +264,14 @@ pub async fn update(
         Change::new("update", "interaction", id).before(&before).after(&after),
     )
     .await?;
-    let written = [Some(subject.as_str()), outcome.as_deref(), next_step.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("\n");
-    let customer_name = sqlx::query_scalar!("select name from customer where id = $1", customer_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let on = Mentioned {
-        entity_type: EntityType::Customer,
-        entity_id: customer_id,
-        title: customer_name,
-        event: format!("interaction:{id}"),
-    };
-    notify_mentions(&mut tx, caller.id(), &written, on).await?;
+    tell_mentioned(
+        &mut tx,
+        caller,
+        CustomerId(customer_id),
+        id,
+        [Some(subject.as_str()), outcome.as_deref(), next_step.as_deref()],
+    )
+    .await?;
     let event = customer_event(&mut tx, CustomerId(customer_id)).await?;
     publish(&mut *tx, &event).await?;
     tx.commit().await?;

@@ -131,31 +131,8 @@ pub async fn settle_order(
         (wanted, 0)
     } else {
         // The order's own points first, then the oldest.
-        let lots = sqlx::query!(
-            "select id, remaining as \"remaining!\" from points_entry
-             where customer_id = $1 and remaining > 0 and (expires_at is null or expires_at > now())
-             order by (order_id is not distinct from $2) desc, at, id for update",
-            customer.0,
-            order_id,
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut left = -wanted;
-        for lot in lots {
-            if left == 0 {
-                break;
-            }
-            let take = left.min(lot.remaining);
-            sqlx::query!(
-                "update points_entry set remaining = remaining - $2 where id = $1",
-                lot.id,
-                take
-            )
-            .execute(&mut *conn)
-            .await?;
-            left -= take;
-        }
-        let taken = -wanted - left;
+        let taken = take_from_lots(conn, customer, -wanted, Some(order_id)).await?;
+        let left = -wanted - taken;
         if taken > 0 {
             sqlx::query!(
                 "insert into points_entry (customer_id, delta, kind, reason, order_id, created_by)
@@ -185,18 +162,34 @@ async fn consume(
     customer: CustomerId,
     points: i64,
 ) -> Result<(), AppError> {
+    let taken = take_from_lots(conn, customer, points, None).await?;
+    if taken < points {
+        // What was taken goes back with the caller's transaction.
+        return Err(AppError::validation(
+            "points",
+            FieldError::NotEnoughPoints { available: taken },
+        ));
+    }
+    Ok(())
+}
+
+/// Takes up to `points` from the customer's unexpired lots, those earned by `first_from_order`
+/// first, then the oldest; locks the lots it reads. Returns what it took.
+async fn take_from_lots(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    points: i64,
+    first_from_order: Option<i64>,
+) -> Result<i64, AppError> {
     let lots = sqlx::query!(
         "select id, remaining as \"remaining!\" from points_entry
          where customer_id = $1 and remaining > 0 and (expires_at is null or expires_at > now())
-         order by at, id for update",
-        customer.0
+         order by coalesce(order_id = $2, false) desc, at, id for update",
+        customer.0,
+        first_from_order,
     )
     .fetch_all(&mut *conn)
     .await?;
-    let available: i64 = lots.iter().map(|l| l.remaining).sum();
-    if available < points {
-        return Err(AppError::validation("points", FieldError::NotEnoughPoints { available }));
-    }
     let mut left = points;
     for lot in lots {
         if left == 0 {
@@ -212,7 +205,7 @@ async fn consume(
         .await?;
         left -= take;
     }
-    Ok(())
+    Ok(points - left)
 }
 
 /// Redeems points (a member spends them on a benefit).

@@ -435,14 +435,14 @@ pub struct LockedOrder {
     pub lines: Vec<(i64, i32, i64)>,
 }
 
-/// Locks an order whose customer is live and in `visible_owners` (all when `None`). Its
-/// customer is locked first, as every order change does, so two changes to one customer's
-/// orders queue instead of deadlocking.
+/// Locks an order whose customer is live and in `visible_owners` (all when `None`), with that
+/// customer as it stands before the change. The customer is locked first, as every order
+/// change does, so two changes to one customer's orders queue instead of deadlocking.
 pub async fn lock_order(
     conn: &mut PgConnection,
     id: OrderId,
     visible_owners: Option<&[i64]>,
-) -> Result<Option<LockedOrder>, AppError> {
+) -> Result<Option<(LockedOrder, crate::customers::repo::Locked)>, AppError> {
     let customer = sqlx::query_scalar!(
         "select c.id from sales_order o join customer c on c.id = o.customer_id
          where o.id = $1 and c.deleted_at is null and ($2::bigint[] is null or c.owner_id = any($2))",
@@ -452,9 +452,9 @@ pub async fn lock_order(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(customer) = customer else { return Ok(None) };
-    sqlx::query!("select id from customer where id = $1 for update", customer)
-        .fetch_one(&mut *conn)
-        .await?;
+    let Some(locked) = crate::customers::repo::lock(conn, CustomerId(customer), None).await? else {
+        return Ok(None);
+    };
     let r = sqlx::query!(
         r#"select customer_id, order_no, ordered_at as "ordered_at: DateTime<Utc>", channel,
                   currency, total_minor, notes, status, refunded_minor, version
@@ -473,7 +473,7 @@ pub async fn lock_order(
     )
     .fetch_all(&mut *conn)
     .await?;
-    Ok(Some(LockedOrder {
+    let order = LockedOrder {
         id,
         customer_id: CustomerId(r.customer_id),
         order_no: r.order_no,
@@ -486,7 +486,8 @@ pub async fn lock_order(
         refunded_minor: r.refunded_minor,
         version: r.version,
         lines: lines.into_iter().map(|l| (l.product_id, l.quantity, l.unit_price_minor)).collect(),
-    }))
+    };
+    Ok(Some((order, locked)))
 }
 
 /// Saves a correction: the order's own fields and all its lines anew.

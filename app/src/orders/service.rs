@@ -173,19 +173,21 @@ async fn price_lines(
     Ok((rows, total))
 }
 
-/// Locks an order for a change from `version`: in the caller's scope, not changed since.
+/// Locks an order for a change from `version` (in the caller's scope, not changed since), with
+/// its customer as it stands before the change.
 async fn lock_current(
     conn: &mut sqlx::PgConnection,
     caller: &Authenticated,
     id: OrderId,
     version: i32,
-) -> Result<repo::LockedOrder, AppError> {
+) -> Result<(repo::LockedOrder, customers::Locked), AppError> {
     let scope = caller.scope.visible_owners();
-    let order = repo::lock_order(conn, id, scope.as_deref()).await?.ok_or(AppError::NotFound)?;
+    let (order, customer) =
+        repo::lock_order(conn, id, scope.as_deref()).await?.ok_or(AppError::NotFound)?;
     if order.version != version {
         return Err(changed_meanwhile(&mut *conn, "order", id.0).await);
     }
-    Ok(order)
+    Ok((order, customer))
 }
 
 /// What an order counts for towards its customer: its total less refunds while placed.
@@ -215,11 +217,11 @@ async fn settle(
     tx: &mut sqlx::PgConnection,
     caller: &Authenticated,
     order: &repo::LockedOrder,
+    before: &customers::Locked,
     counted_after: i64,
     reason: &str,
 ) -> Result<(), AppError> {
     let customer_id = order.customer_id;
-    let before = customers::lock(&mut *tx, customer_id, None).await?.ok_or(AppError::NotFound)?;
     let settings = customers::settings(&mut *tx).await?;
     let stage_before =
         lifecycle_stage(before.order_count, before.first_order_at, before.last_order_at, &settings);
@@ -272,7 +274,7 @@ pub async fn correct_order(
     let reason = validate_reason(reason)?;
     let now = Utc::now();
     let mut tx = state.pool.begin().await?;
-    let order = lock_current(&mut tx, caller, id, version).await?;
+    let (order, customer) = lock_current(&mut tx, caller, id, version).await?;
     if order.customer_id != input.customer_id {
         // Orders move between customers only by merging them.
         return Err(AppError::validation("customer_id", FieldError::InvalidChoice));
@@ -321,9 +323,9 @@ pub async fn correct_order(
     let (before, after) = (audited(&order), audited(&corrected_order));
     if before == after {
         // Nothing changed: no new version, no entry, no event.
+        let unchanged = repo::order(&mut tx, id).await?;
         tx.rollback().await?;
-        let mut conn = state.pool.acquire().await?;
-        return repo::order(&mut conn, id).await;
+        return Ok(unchanged);
     }
     repo::correct_order(&mut tx, id, &corrected).await?;
     let data = serde_json::json!({
@@ -349,7 +351,7 @@ pub async fn correct_order(
     )
     .await?;
     let counted_after = counted(OrderStatus::Placed, total, order.refunded_minor);
-    settle(&mut tx, caller, &order, counted_after, &reason).await?;
+    settle(&mut tx, caller, &order, &customer, counted_after, &reason).await?;
     let saved = repo::order(&mut tx, id).await?;
     tx.commit().await?;
     Ok(saved)
@@ -369,7 +371,7 @@ pub async fn cancel_order(
 ) -> Result<Order, AppError> {
     let reason = validate_reason(reason)?;
     let mut tx = state.pool.begin().await?;
-    let order = lock_current(&mut tx, caller, id, version).await?;
+    let (order, customer) = lock_current(&mut tx, caller, id, version).await?;
     if order.status != OrderStatus::Placed {
         return Err(AppError::validation("status", FieldError::OrderClosed));
     }
@@ -391,7 +393,7 @@ pub async fn cancel_order(
     )
     .await?;
     record(&mut *tx, caller.actor(), Change::new("cancel", "order", id.0).after(&data)).await?;
-    settle(&mut tx, caller, &order, 0, &reason).await?;
+    settle(&mut tx, caller, &order, &customer, 0, &reason).await?;
     let saved = repo::order(&mut tx, id).await?;
     tx.commit().await?;
     Ok(saved)
@@ -414,7 +416,7 @@ pub async fn refund_order(
         .map_err(|error| AppError::validation("amount", error))?;
     let reason = validate_reason(reason)?;
     let mut tx = state.pool.begin().await?;
-    let order = lock_current(&mut tx, caller, id, version).await?;
+    let (order, customer) = lock_current(&mut tx, caller, id, version).await?;
     if order.status != OrderStatus::Placed {
         return Err(AppError::validation("status", FieldError::OrderClosed));
     }
@@ -449,7 +451,7 @@ pub async fn refund_order(
     )
     .await?;
     let counted_after = if amount_minor == left { 0 } else { left - amount_minor };
-    settle(&mut tx, caller, &order, counted_after, &reason).await?;
+    settle(&mut tx, caller, &order, &customer, counted_after, &reason).await?;
     let saved = repo::order(&mut tx, id).await?;
     tx.commit().await?;
     Ok(saved)

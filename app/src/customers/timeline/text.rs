@@ -70,24 +70,33 @@ pub fn timeline_text(kind: &str, data: &serde_json::Value, locale: Locale) -> St
                 }
                 .display()
             };
-            let (text, values) = match kind {
-                kinds::ORDER_CORRECTED => (
-                    TimelineText::OrderCorrected,
-                    [("from", money("total_before")), ("to", money("total_minor"))],
-                ),
-                kinds::ORDER_CANCELLED => (
-                    TimelineText::OrderCancelled,
-                    [("total", money("total_minor")), ("reason", s("reason"))],
-                ),
-                _ => (
-                    TimelineText::OrderRefunded,
-                    [("amount", money("amount_minor")), ("reason", s("reason"))],
-                ),
-            };
             let order_no = s("order_no");
-            let mut pairs: Vec<(&str, &dyn std::fmt::Display)> = vec![("order_no", &order_no)];
-            pairs.extend(values.iter().map(|(k, v)| (*k, v as &dyn std::fmt::Display)));
-            fill(text.text(locale), &pairs)
+            match kind {
+                kinds::ORDER_CORRECTED => fill(
+                    TimelineText::OrderCorrected.text(locale),
+                    &[
+                        ("order_no", &order_no),
+                        ("from", &money("total_before")),
+                        ("to", &money("total_minor")),
+                    ],
+                ),
+                kinds::ORDER_CANCELLED => fill(
+                    TimelineText::OrderCancelled.text(locale),
+                    &[
+                        ("order_no", &order_no),
+                        ("total", &money("total_minor")),
+                        ("reason", &s("reason")),
+                    ],
+                ),
+                _ => fill(
+                    TimelineText::OrderRefunded.text(locale),
+                    &[
+                        ("order_no", &order_no),
+                        ("amount", &money("amount_minor")),
+                        ("reason", &s("reason")),
+                    ],
+                ),
+            }
         }
         kinds::STAGE_CHANGED => fill(
             TimelineText::StageChanged.text(locale),
