@@ -35,15 +35,41 @@ fn ticket_sections(id: TicketId) -> AnyView {
 /// purge.
 #[component]
 pub fn RecycleBinPage() -> impl IntoView {
-    use crate::i18n::{CustomerText, use_i18n};
+    use crate::{
+        i18n::{CustomerText, LeadText, OrderText, SalesText, TaskText, TicketText, use_i18n},
+        interactions::api::{list_deleted_interactions, restore_interaction},
+        leads::{
+            api::{list_deleted_leads, restore_lead},
+            model::LeadId,
+        },
+        pipeline::api::{list_deleted_opportunities, restore_opportunity},
+        recycling::BinSection,
+        tasks::{
+            api::{list_deleted_tasks, restore_task},
+            model::TaskId,
+        },
+        tickets::api::{list_deleted_tickets, restore_ticket},
+    };
     let i18n = use_i18n();
     view! {
         <section class="page">
             <h1>{i18n.t(CustomerText::RecycleBin)}</h1>
             <crate::customers::views::DeletedCustomersSection/>
-            <crate::tasks::views::DeletedTasksSection/>
-            <crate::leads::views::DeletedLeadsSection/>
-            <crate::pipeline::views::DeletedOpportunitiesSection/>
+            <BinSection title=i18n.t(TaskText::Tasks) person=i18n.t(TaskText::Assignee)
+                testid="recycle-bin-tasks" restored=TaskText::Restored
+                list=list_deleted_tasks restore=|id| restore_task(TaskId(id))/>
+            <BinSection title=i18n.t(LeadText::Leads) person=i18n.t(SalesText::Owner)
+                testid="recycle-bin-leads" restored=LeadText::LeadRestored
+                list=list_deleted_leads restore=|id| restore_lead(LeadId(id))/>
+            <BinSection title=i18n.t(SalesText::Opportunities) person=i18n.t(SalesText::Owner)
+                testid="recycle-bin-opportunities" restored=SalesText::OpportunityRestored
+                list=list_deleted_opportunities restore=|id| restore_opportunity(OpportunityId(id))/>
+            <BinSection title=i18n.t(TicketText::Tickets) person=i18n.t(TicketText::Assignee)
+                testid="recycle-bin-tickets" restored=TicketText::TicketRestored
+                list=list_deleted_tickets restore=|id| restore_ticket(TicketId(id))/>
+            <BinSection title=i18n.t(OrderText::Interactions) person=i18n.t(OrderText::LoggedBy)
+                testid="recycle-bin-interactions" restored=OrderText::InteractionRestored
+                list=list_deleted_interactions restore=restore_interaction/>
         </section>
     }
 }
@@ -75,6 +101,8 @@ pub async fn purge_recycle_bin(
         };
     }
     drain!(crate::tasks::service::purge_deleted);
+    drain!(crate::interactions::service::purge_deleted);
+    drain!(crate::tickets::service::purge_deleted);
     drain!(crate::pipeline::service::purge_deleted);
     drain!(crate::leads::service::purge_deleted);
     Ok(())

@@ -459,7 +459,7 @@ pub async fn produce(
                               u.display_name as "by?"
                        from interaction i join customer c on c.id = i.customer_id
                        left join app_user u on u.id = i.created_by
-                       where i.id > $1 and c.deleted_at is null
+                       where i.id > $1 and i.deleted_at is null and c.deleted_at is null
                          and ($2::bigint[] is null or c.owner_id = any($2))
                          and ($3::date is null or i.occurred_at >= $3::timestamp at time zone company_time_zone())
                          and ($4::date is null or i.occurred_at < $4::timestamp at time zone company_time_zone())
@@ -623,7 +623,7 @@ pub async fn produce(
                               t.first_response_breached or t.resolution_breached as "breached!"
                        from ticket t join customer c on c.id = t.customer_id
                        left join app_user u on u.id = t.assignee_id
-                       where t.id > $1
+                       where t.id > $1 and t.deleted_at is null
                          and ($2::bigint[] is null or t.assignee_id = any($2) or c.owner_id = any($2))
                          and ($3::bool is null or (t.status not in ('resolved', 'closed')) = $3)
                          and ($4::date is null or t.created_at >= $4::timestamp at time zone company_time_zone())

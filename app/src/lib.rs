@@ -31,6 +31,7 @@ pub mod orders;
 pub mod pages;
 pub mod paging;
 pub mod pipeline;
+pub mod recycling;
 pub mod search;
 mod shell;
 pub mod surveys;

@@ -842,3 +842,111 @@ async fn an_interaction_is_edited_from_the_version_read_and_its_timeline_follows
     interactions::update(&w.state, &alice, id, 2, edit).await.unwrap();
     assert_eq!(listed().await.version, 2);
 }
+
+#[tokio::test]
+async fn a_deleted_interaction_leaves_the_timeline_and_comes_back_to_its_place() {
+    use app::interactions::service as interactions;
+    let w = World::new().await;
+    let east = w.db.team("East").await;
+    let west = w.db.team("West").await;
+    let alice = w.caller("alice@example.com", Role::Member, Some(east)).await;
+    let bob = w.caller("bob@example.com", Role::Member, Some(west)).await;
+    let manager = w.caller("manager@example.com", Role::Manager, Some(east)).await;
+    let admin = w.caller("admin@example.com", Role::Admin, None).await;
+    let customer = w.customer(&alice, "东方贸易", "13911112222").await;
+    let occurred_at = Utc::now() - chrono::Duration::days(3);
+    let input = InteractionInput {
+        customer_id: customer,
+        subject: "打错客户的电话".into(),
+        occurred_at: Some(occurred_at),
+        ..Default::default()
+    };
+    let id = interactions::log(&w.state, &alice, input).await.unwrap();
+    let kept = interactions::log(
+        &w.state,
+        &alice,
+        InteractionInput {
+            customer_id: customer, subject: "留下的".into(), ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let listed = || async {
+        let page = interactions::list(&w.state, customer, None, 20).await.unwrap();
+        page.items.iter().map(|i| (i.id, i.version)).collect::<Vec<_>>()
+    };
+    let entries = || async {
+        sqlx::query_as::<_, (String, chrono::DateTime<Utc>)>(
+            "select kind, at from timeline_event where customer_id = $1 and ref_id = $2 order by id",
+        )
+        .bind(customer.0)
+        .bind(id)
+        .fetch_all(&w.db.pool)
+        .await
+        .unwrap()
+    };
+    let mut edit = InteractionInput {
+        customer_id: customer,
+        subject: "打错客户的电话".into(),
+        occurred_at: Some(occurred_at),
+        ..Default::default()
+    };
+    edit.outcome = "应记在别的客户名下".into();
+    interactions::update(&w.state, &manager, id, 1, edit).await.unwrap();
+
+    // Out of scope: not found; from a stale version: who changed what; nothing moved.
+    assert_eq!(interactions::delete(&w.state, &bob, id, 2).await.unwrap_err(), AppError::NotFound);
+    match interactions::delete(&w.state, &alice, id, 1).await.unwrap_err() {
+        AppError::ChangedMeanwhile { by, .. } => assert_eq!(by, "manager@example.com"),
+        other => panic!("expected ChangedMeanwhile, got {other:?}"),
+    }
+    interactions::delete(&w.state, &alice, id, 2).await.unwrap();
+    assert_eq!(listed().await.iter().map(|(i, _)| *i).collect::<Vec<_>>(), vec![kept]);
+    let kinds: Vec<String> = entries().await.into_iter().map(|(k, _)| k).collect();
+    assert_eq!(kinds, vec!["interaction_edited", "interaction_deleted"], "its entry left");
+    let mut again = InteractionInput { customer_id: customer, ..Default::default() };
+    again.subject = "改".into();
+    assert_eq!(
+        interactions::update(&w.state, &alice, id, 3, again).await.unwrap_err(),
+        AppError::NotFound,
+        "a deleted interaction cannot be edited"
+    );
+    let bin = interactions::deleted(&w.db.pool, None, 50).await.unwrap();
+    assert_eq!(bin.items.iter().map(|b| b.id).collect::<Vec<_>>(), vec![id]);
+    assert_eq!(bin.items[0].context.as_deref(), Some("东方贸易"));
+    assert_eq!(bin.items[0].person.as_deref(), Some("alice@example.com"));
+    assert_eq!(bin.items[0].deleted_by_name.as_deref(), Some("alice@example.com"));
+
+    // Restored as it was, back at the time it happened.
+    interactions::restore(&w.state, &admin, id).await.unwrap();
+    assert_eq!(interactions::restore(&w.state, &admin, id).await.unwrap_err(), AppError::NotFound);
+    assert_eq!(listed().await, vec![(kept, 1), (id, 4)]);
+    let back = entries().await;
+    assert_eq!(
+        back.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        vec!["interaction_edited", "interaction_deleted", "interaction", "interaction_restored"]
+    );
+    assert_eq!(back[2].1.timestamp_micros(), occurred_at.timestamp_micros());
+    let restored = interactions::list(&w.state, customer, None, 20).await.unwrap().items.remove(1);
+    assert_eq!(restored.outcome.as_deref(), Some("应记在别的客户名下"));
+
+    // Deleted again and purged after the period, with one audit entry naming it.
+    interactions::delete(&w.state, &alice, id, 4).await.unwrap();
+    let mut conn = w.db.pool.acquire().await.unwrap();
+    assert_eq!(interactions::purge_deleted(&mut conn, 30, 500).await.unwrap(), 0, "not yet");
+    sqlx::query("update interaction set deleted_at = now() - interval '31 days' where id = $1")
+        .bind(id)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(interactions::purge_deleted(&mut conn, 30, 500).await.unwrap(), 1);
+    assert_eq!(interactions::purge_deleted(&mut conn, 30, 500).await.unwrap(), 0);
+    let actions: Vec<String> = sqlx::query_scalar(
+        "select action from audit_log where entity_type = 'interaction' order by id",
+    )
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(actions, vec!["create", "create", "update", "delete", "restore", "delete", "purge"]);
+    assert_eq!(listed().await, vec![(kept, 1)]);
+}

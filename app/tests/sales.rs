@@ -1075,7 +1075,7 @@ async fn a_deleted_lead_leaves_every_list_and_comes_back_or_is_purged_after_the_
         "its page is gone too"
     );
     let bin = leads::deleted(&w.db.pool, None, 50).await.unwrap();
-    assert_eq!(bin.items.iter().map(|l| l.id).collect::<Vec<_>>(), vec![spam]);
+    assert_eq!(bin.items.iter().map(|l| l.id).collect::<Vec<_>>(), vec![spam.0]);
     assert_eq!(bin.items[0].deleted_by_name.as_deref(), Some("rep@example.com"));
 
     // Restored as it was, with the deletion and restore in its history.
@@ -1170,7 +1170,7 @@ async fn a_deleted_opportunity_leaves_the_board_and_the_forecast_until_restored(
         AppError::NotFound
     );
     let bin = pipeline::deleted(&w.db.pool, None, 50).await.unwrap();
-    assert_eq!(bin.items.iter().map(|o| o.id).collect::<Vec<_>>(), vec![duplicate]);
+    assert_eq!(bin.items.iter().map(|o| o.id).collect::<Vec<_>>(), vec![duplicate.0]);
     let timeline: Vec<String> = sqlx::query_scalar(
         "select kind from timeline_event where customer_id = $1 and kind like 'opportunity_%' order by id",
     )

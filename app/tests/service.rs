@@ -690,3 +690,164 @@ async fn a_ticket_edit_moves_its_sla_names_a_stale_editor_and_shows_on_the_conve
         &[FieldError::InvalidChoice]
     );
 }
+
+#[tokio::test]
+async fn a_deleted_ticket_leaves_queues_reports_and_its_thread_and_comes_back_as_it_was() {
+    use app::tickets::email::{self, Imported};
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let east = db.team("East").await;
+    let west = db.team("West").await;
+    let manager = caller(&db, "manager@example.com", Role::Manager, Some(east)).await;
+    let stranger = caller(&db, "stranger@example.com", Role::Manager, Some(west)).await;
+    let admin = caller(&db, "admin@example.com", Role::Admin, None).await;
+    let id = customer(&state, &manager, "湖畔茶社", "buyer@lakeside.example").await;
+    let kept =
+        tickets::create(&state, &manager, ticket_for(id, "发票抬头错了", TicketPriority::Normal))
+            .await
+            .unwrap();
+    // The customer writes again about the same thing: a second ticket, which is a duplicate.
+    let again = email::parse(
+        b"From: buyer@lakeside.example\r\nMessage-ID: <again-1@lakeside.example>\r\n\
+          Subject: invoice title\r\n\r\nThe title is wrong.\r\n",
+    )
+    .unwrap();
+    let Imported::Opened(duplicate) = email::import(&state, &again).await.unwrap() else {
+        panic!("a known customer's email opens a ticket")
+    };
+    tickets::claim(&state, &manager, duplicate).await.unwrap();
+    let version = tickets::detail(&db.pool, &manager, duplicate).await.unwrap().row.version;
+
+    // Out of scope: not found; from a stale version: who changed what.
+    assert_eq!(
+        tickets::delete(&state, &stranger, duplicate, version).await.unwrap_err(),
+        AppError::NotFound
+    );
+    assert!(matches!(
+        tickets::delete(&state, &manager, duplicate, version - 1).await.unwrap_err(),
+        AppError::ChangedMeanwhile { .. }
+    ));
+    tickets::delete(&state, &manager, duplicate, version).await.unwrap();
+
+    // Gone from its page, the queues, the search by number, the 360 section and the report; its
+    // clocks no longer breach; a claim or a reply cannot reach it.
+    assert_eq!(
+        tickets::detail(&db.pool, &manager, duplicate).await.unwrap_err(),
+        AppError::NotFound
+    );
+    let open = tickets::queue(&db.pool, &admin, Queue::AllOpen, None, 50).await.unwrap();
+    assert_eq!(open.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![kept]);
+    let number = format!("#{}", duplicate.0);
+    let found = tickets::queue_or_search(&db.pool, &admin, Queue::AllOpen, Some(&number), None, 50)
+        .await
+        .unwrap();
+    assert!(found.items.is_empty());
+    let section = tickets::customer_service(&db.pool, &manager, id).await.unwrap();
+    assert_eq!((section.open_tickets, section.recent.len()), (1, 1));
+    assert_eq!(tickets::report(&db.pool, &admin, 30).await.unwrap().created, 1);
+    sqlx::query(
+        "update ticket set first_response_due = now() - interval '1 minute',
+             resolution_due = now() - interval '1 minute' where id = $1",
+    )
+    .bind(duplicate.0)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    assert_eq!(tickets::record_breaches(&mut conn, None).await.unwrap(), 0);
+    assert_eq!(tickets::claim(&state, &admin, duplicate).await.unwrap_err(), AppError::NotFound);
+    assert_eq!(
+        tickets::reply(&state, &manager, duplicate, MessageKind::Note, "x").await.unwrap_err(),
+        AppError::NotFound
+    );
+
+    // The customer's next email on its thread opens a new ticket instead.
+    let reply = email::parse(
+        b"From: buyer@lakeside.example\r\nMessage-ID: <again-2@lakeside.example>\r\n\
+          In-Reply-To: <again-1@lakeside.example>\r\nSubject: Re: invoice title\r\n\r\nAny news?\r\n",
+    )
+    .unwrap();
+    match email::import(&state, &reply).await.unwrap() {
+        Imported::Opened(new) => assert!(new != duplicate && new != kept),
+        other => panic!("expected a new ticket, got {other:?}"),
+    }
+
+    // In the bin, and back as it was (the breaches the sweep now sees recorded once).
+    let bin = tickets::deleted(&db.pool, None, 50).await.unwrap();
+    assert_eq!(bin.items.iter().map(|b| b.id).collect::<Vec<_>>(), vec![duplicate.0]);
+    assert_eq!(bin.items[0].name, format!("#{} invoice title", duplicate.0));
+    assert_eq!(bin.items[0].person.as_deref(), Some("manager@example.com"));
+    tickets::restore(&state, &admin, duplicate).await.unwrap();
+    assert_eq!(tickets::restore(&state, &admin, duplicate).await.unwrap_err(), AppError::NotFound);
+    let back = tickets::detail(&db.pool, &manager, duplicate).await.unwrap();
+    assert_eq!(back.messages[0].body.trim(), "The title is wrong.");
+    assert_eq!(tickets::record_breaches(&mut conn, None).await.unwrap(), 2);
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "select kind from timeline_event where customer_id = $1 and ref_id = $2 order by id",
+    )
+    .bind(id.0)
+    .bind(duplicate.0)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(kinds, vec!["ticket_opened", "ticket_deleted", "ticket_restored"]);
+
+    // Deleted again and purged after the period with its conversation, files and breaches; the
+    // survey sent about it keeps its results without it.
+    tickets::delete(&state, &manager, duplicate, back.row.version).await.unwrap();
+    let message: i64 = sqlx::query_scalar("select id from ticket_message where ticket_id = $1")
+        .bind(duplicate.0)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into ticket_attachment (message_id, file_name, content_type, size_bytes, content)
+         values ($1, 'invoice.pdf', 'application/pdf', 3, '\\x010203')",
+    )
+    .bind(message)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let send: i64 = sqlx::query_scalar(
+        "insert into survey_send (survey_id, target, ticket_id)
+         select id, 'ticket', $1 from survey order by id limit 1 returning id",
+    )
+    .bind(duplicate.0)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(tickets::purge_deleted(&mut conn, 30, 500).await.unwrap(), 0, "not yet");
+    sqlx::query("update ticket set deleted_at = now() - interval '31 days' where id = $1")
+        .bind(duplicate.0)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(tickets::purge_deleted(&mut conn, 30, 500).await.unwrap(), 1);
+    assert_eq!(tickets::purge_deleted(&mut conn, 30, 500).await.unwrap(), 0);
+    let left: i64 = sqlx::query_scalar(
+        "select (select count(*) from ticket where id = $1) + (select count(*) from ticket_message where ticket_id = $1)
+              + (select count(*) from sla_breach where ticket_id = $1) + (select count(*) from ticket_attachment)",
+    )
+    .bind(duplicate.0)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(left, 0);
+    let survey_ticket: Option<i64> =
+        sqlx::query_scalar("select ticket_id from survey_send where id = $1")
+            .bind(send)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(survey_ticket, None);
+    let actions: Vec<String> = sqlx::query_scalar(
+        "select action from audit_log where entity_type = 'ticket'
+           and (entity_id = $1 or entity_id = 'recycle_bin') and action <> 'create' and action <> 'claim'
+         order by id",
+    )
+    .bind(duplicate.0.to_string())
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(actions, vec!["delete", "restore", "delete", "purge"]);
+}

@@ -1,7 +1,8 @@
 // Everyday edits: two people edit the same opportunity and the second is told who changed what,
 // with nothing they typed lost; a task is edited, deleted, and restored by an admin from the
 // recycle bin; a manager corrects a lead and gives it to a rep from the lead's own page; a
-// manager sets a rep's quota while an admin has the same cell open.
+// manager sets a rep's quota while an admin has the same cell open; an interaction and a
+// ticket are deleted and restored to their places.
 import { expect, test } from "../support/fixtures";
 import { ADMIN, MANAGER, MEMBER, hydrated, screenshot, signIn, sql } from "../support/helpers";
 
@@ -144,6 +145,49 @@ test("a manager raises a ticket's priority and reassigns it; the change shows on
   await page.reload();
   await hydrated(page);
   await expect(page.getByTestId("ticket-change").last()).toContainText(`${ticket.assignee ?? "—"} → ${to}`);
+});
+
+test("a manager deletes a duplicate ticket from its page; an admin restores it from the recycle bin", async ({ page, browser }) => {
+  // An open ticket of a customer the manager's team owns, not the one edited above.
+  const [ticket] = await sql<{ id: string; subject: string }>(
+    `select t.id::text as id, t.subject from ticket t
+     join customer c on c.id = t.customer_id
+     join app_user o on o.id = c.owner_id
+     where o.team_id = (select team_id from app_user where email = $1)
+       and t.status = 'open' and t.deleted_at is null
+     order by t.id desc limit 1`,
+    [MANAGER],
+  );
+  await signIn(page, MANAGER);
+  await page.goto(`/tickets/${ticket.id}`);
+  await hydrated(page);
+  await page.getByTestId("delete-ticket").click();
+  const confirm = page.getByTestId("confirm-delete-ticket");
+  await expect(confirm).toContainText(`#${ticket.id}`);
+  await expect(confirm).toContainText(ticket.subject);
+  await confirm.getByTestId("confirm").click();
+  await expect(page.locator(".toast").last()).toContainText("工单已移入回收站");
+  await expect(page).toHaveURL(/\/tickets$/);
+  // Not found by its number any more.
+  await page.getByPlaceholder("搜索工单：编号、标题（包括已关闭的）").fill(`#${ticket.id}`);
+  await expect(page.getByText("这个队列是空的")).toBeVisible();
+
+  const adminContext = await browser.newContext({ locale: "zh-CN" });
+  const admin = await adminContext.newPage();
+  await signIn(admin, ADMIN);
+  await admin.goto("/admin/recycle-bin");
+  await hydrated(admin);
+  const row = admin.getByTestId("recycle-bin-tickets").locator("tr").filter({ hasText: `#${ticket.id} ${ticket.subject}` });
+  await expect(row).toBeVisible();
+  await row.getByRole("button", { name: "恢复" }).click();
+  await expect(admin.locator(".toast").last()).toContainText("工单已恢复");
+  await expect(row).toHaveCount(0);
+  await adminContext.close();
+
+  // Back, from a bookmark.
+  await page.goto(`/tickets/${ticket.id}`);
+  await hydrated(page);
+  await expect(page.getByTestId("ticket-subject")).toHaveText(ticket.subject);
 });
 
 test("a manager corrects a lead's phone and gives it to a rep from its page; the history says who did what", async ({ page }) => {
@@ -366,7 +410,7 @@ test("a rep deletes a spam lead from its page and an admin restores it from the 
   await expect(page.getByTestId("lead-history")).toContainText("从回收站恢复");
 });
 
-test("a rep corrects an interaction's outcome; the timeline shows it corrected and says so", async ({ page }) => {
+test("a rep corrects an interaction's outcome, then deletes it; an admin restores it to the timeline", async ({ page, browser }) => {
   const [customer] = await sql<{ id: string }>(
     `select c.id::text as id from customer c join app_user u on u.id = c.owner_id
      where u.email = $1 and c.deleted_at is null order by c.id desc limit 1`,
@@ -397,6 +441,38 @@ test("a rep corrects an interaction's outcome; the timeline shows it corrected a
   await page.reload();
   await hydrated(page);
   await expect(page.getByTestId("timeline")).toContainText(`修改了互动「${subject}」：结果`);
+
+  // Logged on the wrong customer after all: deleted, after a confirmation naming it.
+  await page.getByRole("tab", { name: "互动记录" }).click();
+  await item.getByTestId("delete-interaction").click();
+  const confirm = page.getByTestId("confirm-delete-interaction");
+  await expect(confirm).toContainText(subject);
+  await confirm.getByTestId("confirm").click();
+  await expect(page.locator(".toast").last()).toContainText("互动已移入回收站");
+  await expect(item).toHaveCount(0);
+  await page.getByRole("tab", { name: "时间线" }).click();
+  await expect(page.getByTestId("timeline")).toContainText(`将互动「${subject}」移入回收站`);
+
+  // An admin restores it from the recycle bin, opened directly.
+  const adminContext = await browser.newContext({ locale: "zh-CN" });
+  const admin = await adminContext.newPage();
+  await signIn(admin, ADMIN);
+  await admin.goto("/admin/recycle-bin");
+  await hydrated(admin);
+  const row = admin.getByTestId("recycle-bin-interactions").locator("tr").filter({ hasText: subject });
+  await expect(row).toContainText("张伟");
+  await screenshot(admin, "54-recycle-bin-interactions");
+  await row.getByRole("button", { name: "恢复" }).click();
+  await expect(admin.locator(".toast").last()).toContainText("互动已恢复");
+  await expect(row).toHaveCount(0);
+  await adminContext.close();
+
+  // Back in its place, after a refresh.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("timeline")).toContainText(`从回收站恢复了互动「${subject}」`);
+  await page.getByRole("tab", { name: "互动记录" }).click();
+  await expect(page.getByTestId("interaction").filter({ hasText: subject })).toContainText("客户同意下周签约");
 });
 
 test("a rep deletes a duplicate opportunity from its page; an admin restores it to the board", async ({ page, browser }) => {

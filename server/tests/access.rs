@@ -937,15 +937,21 @@ fn entries(w: &World) -> Vec<Entry> {
             No,
             SetDataScope { scope: RoleScope { role: Role::Member, scope: ScopeKind::Own } },
         ),
-        // After every other entry naming the lead or the opportunity, from the version they
-        // moved past: the owner's team reaches it (and is told it changed) without it going to
-        // the bin.
+        // After every other entry naming the lead, the opportunity, the interaction or the
+        // ticket, from the version they moved past: the owner's team reaches it (and is told it
+        // changed) without it going to the bin.
         entry(Member, West, DeleteLead { id: w.lead, version: 1 }),
         entry(Member, West, DeleteOpportunity { id: w.opportunity, version: 1 }),
         entry(Admin, No, ListDeletedOpportunities { after: None }),
         entry(Admin, No, RestoreOpportunity { id: w.opportunity }),
         entry(Admin, No, ListDeletedLeads { after: None }),
         entry(Admin, No, RestoreLead { id: w.lead }),
+        entry(Member, West, DeleteInteraction { id: w.interaction, version: 1 }),
+        entry(Admin, No, ListDeletedInteractions { after: None }),
+        entry(Admin, No, RestoreInteraction { id: w.interaction }),
+        entry(Manager, West, DeleteTicket { id: w.ticket, version: 1 }),
+        entry(Admin, No, ListDeletedTickets { after: None }),
+        entry(Admin, No, RestoreTicket { id: w.ticket }),
         // Last: it ends the caller's session.
         entry(Anyone, No, SignOut {}),
     ]

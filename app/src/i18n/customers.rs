@@ -215,6 +215,12 @@ messages! {
         CancelledBecause => "取消原因：{reason}", "Cancelled: {reason}";
         EditInteraction => "编辑互动", "Edit interaction";
         InteractionSaved => "互动已保存", "Interaction saved";
+        DeleteInteraction => "删除", "Delete";
+        DeleteInteractionTitle => "删除互动「{subject}」？", "Delete the interaction “{subject}”?";
+        ConfirmDeleteInteraction => "它会从客户的时间线上移入回收站，管理员可以恢复。", "It leaves the customer's timeline for the recycle bin, from which an admin can restore it.";
+        InteractionDeleted => "互动已移入回收站", "Interaction moved to the recycle bin";
+        InteractionRestored => "互动已恢复", "Interaction restored";
+        LoggedBy => "记录人", "Logged by";
     }
 }
 
@@ -232,6 +238,8 @@ messages! {
         OrderCorrected => "更正订单 {order_no}：金额 {from} → {to}", "corrected order {order_no}: total {from} → {to}";
         OrderCancelled => "取消订单 {order_no}（{total}），原因：{reason}", "cancelled order {order_no} ({total}): {reason}";
         InteractionEdited => "修改了互动「{subject}」：{fields}", "edited the interaction “{subject}”: {fields}";
+        InteractionDeleted => "将互动「{subject}」移入回收站", "moved the interaction “{subject}” to the recycle bin";
+        InteractionRestored => "从回收站恢复了互动「{subject}」", "restored the interaction “{subject}” from the recycle bin";
         OrderRefunded => "订单 {order_no} 退款 {amount}，原因：{reason}", "refunded {amount} of order {order_no}: {reason}";
         Merged => "合并了重复客户「{merged_name}」", "merged the duplicate “{merged_name}”";
         MergeUndone => "撤销了合并", "undid a merge";

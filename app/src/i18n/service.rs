@@ -6,6 +6,11 @@ messages! {
     /// Tickets, queues, SLAs and the service report.
     TicketText {
         Tickets => "工单", "Tickets";
+        DeleteTicket => "删除工单", "Delete ticket";
+        DeleteTicketTitle => "删除工单 #{number}“{subject}”？", "Delete ticket #{number} “{subject}”?";
+        ConfirmDeleteTicket => "它会离开队列、报表和客户页面，移入回收站，管理员可以恢复。客户再回复这个邮件线程时会新开工单。", "It leaves the queues, reports and the customer's page for the recycle bin, from which an admin can restore it. A customer's reply on its email thread opens a new ticket.";
+        TicketDeleted => "工单已移入回收站", "Ticket moved to the recycle bin";
+        TicketRestored => "工单已恢复", "Ticket restored";
         NewTicket => "新建工单", "New ticket";
         Created => "工单已创建", "Ticket opened";
         QueueMine => "我的工单", "My tickets";
@@ -239,6 +244,18 @@ pub fn service_timeline_text(
         ("ticket_resolved", Locale::En) => format!("Ticket resolved: “{}”", s("subject")),
         ("ticket_reopened", Locale::ZhCn) => format!("工单重新打开：“{}”", s("subject")),
         ("ticket_reopened", Locale::En) => format!("Ticket reopened: “{}”", s("subject")),
+        ("ticket_deleted", Locale::ZhCn) => {
+            format!("工单 #{}“{}”移入回收站", score("number"), s("subject"))
+        }
+        ("ticket_deleted", Locale::En) => {
+            format!("Ticket #{} “{}” moved to the recycle bin", score("number"), s("subject"))
+        }
+        ("ticket_restored", Locale::ZhCn) => {
+            format!("工单 #{}“{}”从回收站恢复", score("number"), s("subject"))
+        }
+        ("ticket_restored", Locale::En) => {
+            format!("Ticket #{} “{}” restored from the recycle bin", score("number"), s("subject"))
+        }
         ("survey_answered", _) => {
             let survey = s(&format!("survey_{suffix}"));
             let comment = data["comment"].as_str().map(|c| format!(" “{c}”")).unwrap_or_default();

@@ -30,6 +30,39 @@ pub async fn update_interaction(
     super::service::update(&state, &caller, id, version, input).await
 }
 
+/// Moves an interaction to the recycle bin, from the version read.
+///
+/// Any signed-in user, on customers in their scope. Errors: `Unauthorized`, `ChangedMeanwhile`,
+/// `NotFound`.
+#[server(input = Json)]
+pub async fn delete_interaction(id: i64, version: i32) -> Result<(), AppError> {
+    let caller = crate::auth::server::require(crate::auth::model::Role::Member)?;
+    let state = crate::state::AppState::from_context()?;
+    super::service::delete(&state, &caller, id, version).await
+}
+
+/// The interaction recycle bin, most recently deleted first.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`.
+#[server(input = Json)]
+pub async fn list_deleted_interactions(
+    after: Option<crate::recycling::BinKey>,
+) -> Result<Page<crate::recycling::Binned, crate::recycling::BinKey>, AppError> {
+    crate::auth::server::require(crate::auth::model::Role::Admin)?;
+    let state = crate::state::AppState::from_context()?;
+    super::service::deleted(&state.pool, after, 50).await
+}
+
+/// Restores an interaction from the recycle bin.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`, `NotFound`.
+#[server(input = Json)]
+pub async fn restore_interaction(id: i64) -> Result<(), AppError> {
+    let caller = crate::auth::server::require(crate::auth::model::Role::Admin)?;
+    let state = crate::state::AppState::from_context()?;
+    super::service::restore(&state, &caller, id).await
+}
+
 /// A customer's interactions, newest first.
 ///
 /// Any signed-in user. Errors: `Unauthorized`, `NotFound`.

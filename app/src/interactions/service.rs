@@ -3,6 +3,7 @@
 use super::model::*;
 use crate::{
     audit::repo::{Change, record},
+    auth::model::UserId,
     auth::server::Authenticated,
     customers::timeline::{
         model::kinds,
@@ -20,6 +21,7 @@ use crate::{
         service::{Mentioned, notify_mentions},
     },
     paging::Page,
+    recycling::{BinKey, Binned},
     state::AppState,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -171,47 +173,17 @@ pub async fn update(
     input: InteractionInput,
 ) -> Result<(), AppError> {
     let (subject, outcome, next_step) = input.validate()?;
-    let scope = caller.scope.visible_owners();
     let mut tx = state.pool.begin().await?;
-    let customer_id = sqlx::query_scalar!("select customer_id from interaction where id = $1", id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    customers::lock(&mut tx, CustomerId(customer_id), scope.as_deref())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let current = sqlx::query!(
-        r#"select customer_id, contact_id, kind, direction, occurred_at as "occurred_at: DateTime<Utc>",
-                  subject, outcome, next_step, next_step_due as "next_step_due: NaiveDate", version
-           from interaction where id = $1 for update"#,
-        id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if current.customer_id != customer_id {
-        return Err(AppError::NotFound);
-    }
-    if current.version != version {
-        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "interaction", id).await);
-    }
+    let (customer_id, as_it_was) = lock(&mut tx, caller, id, version).await?;
+    let customer_id = customer_id.0;
     if input.customer_id.0 != customer_id {
         // An interaction moves to another customer only with a merge.
         return Err(AppError::validation("customer_id", FieldError::InvalidChoice));
     }
     check_contact(&mut tx, &input).await?;
-    let occurred_at = input.occurred_at.unwrap_or(current.occurred_at);
-    let as_it_was = InteractionInput {
-        customer_id: input.customer_id,
-        contact_id: current.contact_id.map(ContactId),
-        kind: InteractionKind::parse(&current.kind).unwrap_or_default(),
-        direction: Direction::parse(&current.direction).unwrap_or_default(),
-        occurred_at: Some(current.occurred_at),
-        subject: current.subject,
-        outcome: current.outcome.unwrap_or_default(),
-        next_step: current.next_step.unwrap_or_default(),
-        next_step_due: current.next_step_due,
-    };
-    let before = audited(&as_it_was, current.occurred_at);
+    let was_at = as_it_was.occurred_at.unwrap_or_else(Utc::now);
+    let occurred_at = input.occurred_at.unwrap_or(was_at);
+    let before = audited(&as_it_was, was_at);
     let after = audited(&input, occurred_at);
     if before == after {
         // Nothing changed: no new version, no entry, no event.
@@ -278,6 +250,232 @@ pub async fn update(
     Ok(())
 }
 
+/// Locks an interaction (not in the recycle bin) on a customer in the caller's scope, with
+/// that customer, and checks it is still at `version`; returns the customer and the
+/// interaction as stored.
+async fn lock(
+    tx: &mut sqlx::PgConnection,
+    caller: &Authenticated,
+    id: i64,
+    version: i32,
+) -> Result<(CustomerId, InteractionInput), AppError> {
+    let scope = caller.scope.visible_owners();
+    let customer_id = sqlx::query_scalar!(
+        "select customer_id from interaction where id = $1 and deleted_at is null",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    customers::lock(&mut *tx, CustomerId(customer_id), scope.as_deref())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let current = sqlx::query!(
+        r#"select customer_id, contact_id, kind, direction, occurred_at as "occurred_at: DateTime<Utc>",
+                  subject, outcome, next_step, next_step_due as "next_step_due: NaiveDate", version
+           from interaction where id = $1 and deleted_at is null for update"#,
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if current.customer_id != customer_id {
+        // Merged into another customer between the two reads.
+        return Err(AppError::NotFound);
+    }
+    if current.version != version {
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "interaction", id).await);
+    }
+    let stored = InteractionInput {
+        customer_id: CustomerId(customer_id),
+        contact_id: current.contact_id.map(ContactId),
+        kind: InteractionKind::parse(&current.kind).unwrap_or_default(),
+        direction: Direction::parse(&current.direction).unwrap_or_default(),
+        occurred_at: Some(current.occurred_at),
+        subject: current.subject,
+        outcome: current.outcome.unwrap_or_default(),
+        next_step: current.next_step.unwrap_or_default(),
+        next_step_due: current.next_step_due,
+    };
+    Ok((CustomerId(customer_id), stored))
+}
+
+/// Moves an interaction seen at `version` to the recycle bin: it leaves the customer's
+/// interactions and timeline (an entry says who moved it), and an admin can restore it until
+/// the nightly purge. Whoever may edit it may delete it.
+///
+/// Errors: `ChangedMeanwhile`, `NotFound`.
+pub async fn delete(
+    state: &AppState,
+    caller: &Authenticated,
+    id: i64,
+    version: i32,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let (customer_id, stored) = lock(&mut tx, caller, id, version).await?;
+    sqlx::query!(
+        "update interaction set deleted_at = now(), deleted_by = $2, version = version + 1, updated_at = now()
+         where id = $1",
+        id,
+        caller.id().0,
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "delete from timeline_event where customer_id = $1 and kind = 'interaction' and ref_id = $2",
+        customer_id.0,
+        id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    append(
+        &mut *tx,
+        NewEntry::now(customer_id, kinds::INTERACTION_DELETED, Some(caller.id()))
+            .reference(id)
+            .data(serde_json::json!({ "subject": stored.subject })),
+    )
+    .await?;
+    let before = audited(&stored, stored.occurred_at.unwrap_or_else(Utc::now));
+    record(&mut *tx, caller.actor(), Change::new("delete", "interaction", id).before(&before))
+        .await?;
+    let event = customer_event(&mut tx, customer_id).await?;
+    publish(&mut *tx, &event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Brings an interaction back from the recycle bin as it was, to its place on the customer's
+/// timeline (with an entry saying it came back). A customer deleted meanwhile gets it back when
+/// the customer is restored.
+///
+/// Errors: `NotFound` (not in the recycle bin: restored already, or purged).
+pub async fn restore(state: &AppState, caller: &Authenticated, id: i64) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let row = sqlx::query!(
+        r#"update interaction set deleted_at = null, deleted_by = null, version = version + 1, updated_at = now()
+           where id = $1 and deleted_at is not null
+           returning customer_id, contact_id, kind, direction, occurred_at as "occurred_at: DateTime<Utc>",
+                     subject, outcome, next_step, next_step_due as "next_step_due: NaiveDate", created_by"#,
+        id,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let customer_id = CustomerId(row.customer_id);
+    let restored = InteractionInput {
+        customer_id,
+        contact_id: row.contact_id.map(ContactId),
+        kind: InteractionKind::parse(&row.kind).unwrap_or_default(),
+        direction: Direction::parse(&row.direction).unwrap_or_default(),
+        occurred_at: Some(row.occurred_at),
+        subject: row.subject,
+        outcome: row.outcome.unwrap_or_default(),
+        next_step: row.next_step.unwrap_or_default(),
+        next_step_due: row.next_step_due,
+    };
+    let text = |value: &str| Some(value.to_owned()).filter(|v| !v.is_empty());
+    let data = shown(
+        &restored,
+        &restored.subject,
+        text(&restored.outcome).as_deref(),
+        text(&restored.next_step).as_deref(),
+    );
+    append(
+        &mut *tx,
+        NewEntry::now(customer_id, kinds::INTERACTION, row.created_by.map(UserId))
+            .at(row.occurred_at)
+            .reference(id)
+            .data(data),
+    )
+    .await?;
+    append(
+        &mut *tx,
+        NewEntry::now(customer_id, kinds::INTERACTION_RESTORED, Some(caller.id()))
+            .reference(id)
+            .data(serde_json::json!({ "subject": restored.subject })),
+    )
+    .await?;
+    let after = audited(&restored, row.occurred_at);
+    record(&mut *tx, caller.actor(), Change::new("restore", "interaction", id).after(&after))
+        .await?;
+    let event = customer_event(&mut tx, customer_id).await?;
+    publish(&mut *tx, &event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The interaction recycle bin, most recently deleted first, continuing after `after`.
+pub async fn deleted(
+    pool: &sqlx::PgPool,
+    after: Option<BinKey>,
+    limit: i64,
+) -> Result<Page<Binned, BinKey>, AppError> {
+    let (after_at, after_id) = after.unzip();
+    let rows = sqlx::query!(
+        r#"select i.id, i.subject, c.name as customer_name, u.display_name as "logged_by?",
+                  i.deleted_at as "deleted_at!: DateTime<Utc>", d.display_name as "deleted_by_name?"
+           from interaction i
+           join customer c on c.id = i.customer_id
+           left join app_user u on u.id = i.created_by
+           left join app_user d on d.id = i.deleted_by
+           where i.deleted_at is not null
+             and ($1::timestamptz is null or (i.deleted_at, i.id) < ($1, $2))
+           order by i.deleted_at desc, i.id desc
+           limit $3"#,
+        after_at as _,
+        after_id,
+        limit + 1,
+    )
+    .fetch_all(pool)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| Binned {
+            id: r.id,
+            name: r.subject,
+            context: Some(r.customer_name),
+            person: r.logged_by,
+            deleted_at: r.deleted_at,
+            deleted_by_name: r.deleted_by_name,
+        })
+        .collect();
+    Ok(Binned::page(items, limit))
+}
+
+/// Removes for good the interactions deleted more than `days` days ago, `limit` at a time,
+/// with one audit entry naming them; returns how many went. The timeline keeps the entries
+/// that told of their edits and deletion.
+pub async fn purge_deleted(
+    conn: &mut sqlx::PgConnection,
+    days: i32,
+    limit: i64,
+) -> Result<u64, AppError> {
+    let purged = sqlx::query!(
+        "delete from interaction where id in (
+             select id from interaction
+             where deleted_at < now() - make_interval(days => $1)
+             order by deleted_at, id limit $2 for update skip locked)
+         returning id, subject",
+        days,
+        limit,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if !purged.is_empty() {
+        let ids: Vec<i64> = purged.iter().map(|i| i.id).collect();
+        let subjects: Vec<&str> = purged.iter().map(|i| i.subject.as_str()).collect();
+        record(
+            &mut *conn,
+            crate::auth::server::Actor::system(),
+            Change::new("purge", "interaction", "recycle_bin").before(&serde_json::json!({
+                "ids": ids, "subjects": subjects, "older_than_days": days,
+            })),
+        )
+        .await?;
+    }
+    Ok(purged.len() as u64)
+}
+
 /// A customer's interactions, newest first. The caller has checked the customer is in scope.
 pub async fn list(
     state: &AppState,
@@ -294,7 +492,8 @@ pub async fn list(
         from interaction i
         left join contact c on c.id = i.contact_id
         left join app_user u on u.id = i.created_by
-        where i.customer_id = $1 and ($2::timestamptz is null or (i.occurred_at, i.id) < ($2, $3))
+        where i.customer_id = $1 and i.deleted_at is null
+          and ($2::timestamptz is null or (i.occurred_at, i.id) < ($2, $3))
         order by i.occurred_at desc, i.id desc
         limit $4
         "#,

@@ -3,10 +3,10 @@
 use super::{api::*, model::*};
 use crate::{
     customers::model::{Contact, ContactId, CustomerId},
-    i18n::{CustomerText, OrderText, use_i18n},
+    i18n::{CustomerText, OrderText, fill, use_i18n},
     ui::{
-        Dialog, EditDialog, EnumSelect, ResourceView, SelectField, TextField, Timestamp,
-        server_submission, use_toasts,
+        ConfirmDialog, Dialog, EditDialog, EnumSelect, ResourceView, SelectField, TextField,
+        Timestamp, server_submission, use_toasts,
     },
 };
 use leptos::prelude::*;
@@ -121,7 +121,7 @@ fn InteractionForm(
 }
 
 /// The 360 interactions tab; each interaction can be edited in a dialog (outside the list's own
-/// loading, so a live reload never replaces what someone is typing).
+/// loading, so a live reload never replaces what someone is typing) or moved to the recycle bin.
 #[component]
 pub fn InteractionList(
     customer_id: CustomerId,
@@ -135,7 +135,29 @@ pub fn InteractionList(
         move |_| list_interactions(customer_id, None),
     );
     let editing = EditDialog::<Interaction>::new();
+    let toasts = use_toasts();
+    let deleting = RwSignal::new(None::<Interaction>);
+    let confirming = RwSignal::new(false);
+    let reload = move || reloads.update(|n| *n += 1);
+    let deletion = server_submission::<DeleteInteraction>()
+        .on_success(move |()| {
+            toasts.success(OrderText::InteractionDeleted);
+            reload();
+        })
+        .on_failure(reload);
+    let delete = Callback::new(move |_: ()| {
+        if let Some(interaction) = deleting.get_untracked() {
+            deletion.submit(DeleteInteraction { id: interaction.id, version: interaction.version });
+        }
+    });
+    let delete_title = move || {
+        let subject = deleting.with(|i| i.as_ref().map(|i| i.subject.clone())).unwrap_or_default();
+        fill(i18n.text(OrderText::DeleteInteractionTitle), &[("subject", &subject)])
+    };
     view! {
+        <ConfirmDialog open=confirming testid="confirm-delete-interaction" title=delete_title
+            message=i18n.t(OrderText::ConfirmDeleteInteraction) confirm=i18n.t(OrderText::DeleteInteraction)
+            on_confirm=delete/>
         <ResourceView resource=items let:page>
             {match page {
                 page if page.items.is_empty() => view! { <p class="empty">{i18n.t(CustomerText::NothingYet)}</p> }.into_any(),
@@ -143,6 +165,7 @@ pub fn InteractionList(
                     <ul class="interactions" data-testid="interactions">
                         {page.items.into_iter().map(|i| {
                             let for_edit = i.clone();
+                            let for_delete = i.clone();
                             view! {
                             <li class="interaction" data-testid="interaction">
                                 <div>
@@ -151,6 +174,8 @@ pub fn InteractionList(
                                     <strong>{i.subject.clone()}</strong>
                                     " "<button type="button" class="button small ghost" data-testid="edit-interaction"
                                         on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(crate::i18n::CommonText::Edit)}</button>
+                                    <button type="button" class="button small ghost" data-testid="delete-interaction"
+                                        on:click=move |_| { deleting.set(Some(for_delete.clone())); confirming.set(true); }>{i18n.t(OrderText::DeleteInteraction)}</button>
                                 </div>
                                 {i.outcome.clone().map(|o| view! { <p>{o}</p> })}
                                 {i.next_step.clone().map(|n| view! { <p class="next-step">"→ "{n}{i.next_step_due.map(|d| format!(" ({d})"))}</p> })}

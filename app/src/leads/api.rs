@@ -70,7 +70,7 @@ pub async fn delete_lead(id: LeadId, version: i32) -> Result<(), AppError> {
 #[server(input = Json)]
 pub async fn list_deleted_leads(
     after: Option<(DateTime<Utc>, i64)>,
-) -> Result<crate::paging::Page<DeletedLead, (DateTime<Utc>, i64)>, AppError> {
+) -> Result<crate::paging::Page<crate::recycling::Binned, crate::recycling::BinKey>, AppError> {
     let (_, state) = caller(crate::auth::model::Role::Admin)?;
     super::service::deleted(&state.pool, after, 50).await
 }

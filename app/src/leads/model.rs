@@ -54,17 +54,6 @@ text_enum!(LeadSource {
     Referral => "referral", Social => "social", Phone => "phone",
 });
 
-/// A lead in the recycle bin.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeletedLead {
-    pub id: LeadId,
-    pub name: String,
-    pub company: Option<String>,
-    pub owner_name: Option<String>,
-    pub deleted_at: DateTime<Utc>,
-    pub deleted_by_name: Option<String>,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lead {
     pub id: LeadId,

@@ -17,6 +17,7 @@ use crate::{
     },
     paging::Page,
     pipeline::model::{OpportunityId, OpportunityInput},
+    recycling::{BinKey, Binned},
     state::AppState,
 };
 use chrono::{DateTime, Utc};
@@ -541,7 +542,7 @@ pub async fn deleted(
     pool: &PgPool,
     after: Option<(DateTime<Utc>, i64)>,
     limit: i64,
-) -> Result<Page<DeletedLead, (DateTime<Utc>, i64)>, AppError> {
+) -> Result<Page<Binned, BinKey>, AppError> {
     let (after_at, after_id) = after.unzip();
     let rows = sqlx::query!(
         r#"select l.id, l.name, l.company, o.display_name as "owner_name?",
@@ -561,16 +562,16 @@ pub async fn deleted(
     .await?;
     let leads = rows
         .into_iter()
-        .map(|r| DeletedLead {
-            id: LeadId(r.id),
+        .map(|r| Binned {
+            id: r.id,
             name: r.name,
-            company: r.company,
-            owner_name: r.owner_name,
+            context: r.company,
+            person: r.owner_name,
             deleted_at: r.deleted_at,
             deleted_by_name: r.deleted_by_name,
         })
         .collect();
-    Ok(Page::from_overfetch(leads, limit, |l: &DeletedLead| (l.deleted_at, l.id.0)))
+    Ok(Binned::page(leads, limit))
 }
 
 /// Removes for good the leads deleted more than `days` days ago, `limit` at a time, with one

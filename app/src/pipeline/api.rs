@@ -124,8 +124,7 @@ pub async fn delete_opportunity(id: OpportunityId, version: i32) -> Result<(), A
 #[server(input = Json)]
 pub async fn list_deleted_opportunities(
     after: Option<(chrono::DateTime<chrono::Utc>, i64)>,
-) -> Result<crate::paging::Page<DeletedOpportunity, (chrono::DateTime<chrono::Utc>, i64)>, AppError>
-{
+) -> Result<crate::paging::Page<crate::recycling::Binned, crate::recycling::BinKey>, AppError> {
     let (_, state) = caller(crate::auth::model::Role::Admin)?;
     super::service::deleted(&state.pool, after, 50).await
 }

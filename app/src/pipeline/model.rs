@@ -159,18 +159,6 @@ impl PipelineInput {
 }
 
 /// One card on the board.
-/// An opportunity in the recycle bin.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeletedOpportunity {
-    pub id: OpportunityId,
-    pub title: String,
-    pub customer_name: String,
-    pub amount: crate::customers::model::Money,
-    pub owner_name: Option<String>,
-    pub deleted_at: DateTime<Utc>,
-    pub deleted_by_name: Option<String>,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Card {
     pub id: OpportunityId,

@@ -17,6 +17,7 @@ use crate::{
         service::{Notice, notify},
     },
     paging::Page,
+    recycling::{BinKey, Binned},
     state::AppState,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -649,7 +650,7 @@ pub async fn deleted(
     pool: &PgPool,
     after: Option<(DateTime<Utc>, i64)>,
     limit: i64,
-) -> Result<Page<DeletedOpportunity, (DateTime<Utc>, i64)>, AppError> {
+) -> Result<Page<Binned, BinKey>, AppError> {
     let (after_at, after_id) = after.unzip();
     let rows = sqlx::query!(
         r#"select o.id, o.title, c.name as customer_name, o.amount_minor, o.currency,
@@ -671,17 +672,20 @@ pub async fn deleted(
     .await?;
     let items = rows
         .into_iter()
-        .map(|r| DeletedOpportunity {
-            id: OpportunityId(r.id),
-            title: r.title,
-            customer_name: r.customer_name,
-            amount: crate::customers::model::Money { minor: r.amount_minor, currency: r.currency },
-            owner_name: r.owner_name,
-            deleted_at: r.deleted_at,
-            deleted_by_name: r.deleted_by_name,
+        .map(|r| {
+            let amount =
+                crate::customers::model::Money { minor: r.amount_minor, currency: r.currency };
+            Binned {
+                id: r.id,
+                name: r.title,
+                context: Some(format!("{} · {}", r.customer_name, amount.display())),
+                person: r.owner_name,
+                deleted_at: r.deleted_at,
+                deleted_by_name: r.deleted_by_name,
+            }
         })
         .collect();
-    Ok(Page::from_overfetch(items, limit, |o: &DeletedOpportunity| (o.deleted_at, o.id.0)))
+    Ok(Binned::page(items, limit))
 }
 
 /// Removes for good the opportunities deleted more than `days` days ago, `limit` at a time,

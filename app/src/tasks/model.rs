@@ -93,17 +93,6 @@ impl TaskInput {
     }
 }
 
-/// A task in the recycle bin.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeletedTask {
-    pub id: TaskId,
-    pub title: String,
-    pub assignee_name: String,
-    pub customer_name: Option<String>,
-    pub deleted_at: DateTime<Utc>,
-    pub deleted_by_name: Option<String>,
-}
-
 /// The "my day" view: what is late, what is due today, what comes next.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyDay {

@@ -15,6 +15,7 @@ use crate::{
         service::{Notice, notify},
     },
     pipeline::model::OpportunityId,
+    recycling::{BinKey, Binned},
     state::AppState,
     tickets::model::TicketId,
 };
@@ -582,7 +583,7 @@ pub async fn deleted(
     pool: &PgPool,
     after: Option<(DateTime<Utc>, i64)>,
     limit: i64,
-) -> Result<crate::paging::Page<DeletedTask, (DateTime<Utc>, i64)>, AppError> {
+) -> Result<crate::paging::Page<Binned, BinKey>, AppError> {
     let (after_at, after_id) = after.unzip();
     let rows = sqlx::query!(
         r#"select t.id, t.title, u.display_name as assignee_name, c.name as "customer_name?",
@@ -603,16 +604,16 @@ pub async fn deleted(
     .await?;
     let tasks = rows
         .into_iter()
-        .map(|r| DeletedTask {
-            id: TaskId(r.id),
-            title: r.title,
-            assignee_name: r.assignee_name,
-            customer_name: r.customer_name,
+        .map(|r| Binned {
+            id: r.id,
+            name: r.title,
+            context: r.customer_name,
+            person: Some(r.assignee_name),
             deleted_at: r.deleted_at,
             deleted_by_name: r.deleted_by_name,
         })
         .collect();
-    Ok(crate::paging::Page::from_overfetch(tasks, limit, |t: &DeletedTask| (t.deleted_at, t.id.0)))
+    Ok(Binned::page(tasks, limit))
 }
 
 /// Removes for good the tasks deleted more than `days` days ago, `limit` at a time, with one

@@ -10,8 +10,8 @@ use crate::{
     pipeline::model::OpportunityId,
     tickets::model::TicketId,
     ui::{
-        Column, Dialog, EditDialog, EnumSelect, FormButtons, PagedList, PagedTable, ResourceView,
-        SelectField, TextField, Timestamp, ToastKind, server_submission, use_toasts,
+        Dialog, EditDialog, EnumSelect, FormButtons, ResourceView, SelectField, TextField,
+        Timestamp, ToastKind, server_submission, use_toasts,
     },
 };
 use chrono::{DateTime, Utc};
@@ -226,43 +226,6 @@ fn TaskEditForm(task: Task, on_done: Callback<bool>) -> impl IntoView {
             </div>
             <FormButtons submit=i18n.t(CommonText::Save) pending=save.pending() on_cancel=Callback::new(move |_| on_done.run(false))/>
         </form>
-    }
-}
-
-/// The recycle bin's tasks, restorable by admins (a section of `/admin/recycle-bin`).
-#[component]
-pub fn DeletedTasksSection() -> impl IntoView {
-    let i18n = use_i18n();
-    let toasts = use_toasts();
-    let version = RwSignal::new(0u32);
-    let list = PagedList::new(move || version.get(), |_, after| list_deleted_tasks(after));
-    let restore = server_submission::<RestoreTask>().on_success(move |()| {
-        toasts.success(TaskText::Restored);
-        version.update(|v| *v += 1);
-    });
-    view! {
-        <div class="card">
-            <h2>{i18n.t(TaskText::Tasks)}</h2>
-            <PagedTable list testid="recycle-bin-tasks" columns=vec![
-                Column::new(i18n.t(TaskText::Title)),
-                Column::new(i18n.t(TaskText::Assignee)),
-                Column::new(i18n.t(TaskText::DeletedAt)),
-                Column::new(i18n.t(TaskText::DeletedBy)),
-                Column::blank(),
-            ] row=move |task: DeletedTask| {
-                let id = task.id;
-                view! {
-                    <tr>
-                        <td>{task.title}{task.customer_name.map(|c| view! { <span class="muted small">" · "{c}</span> })}</td>
-                        <td>{task.assignee_name}</td>
-                        <td><Timestamp at=task.deleted_at/></td>
-                        <td>{task.deleted_by_name.unwrap_or_default()}</td>
-                        <td><button type="button" class="button small" disabled=move || restore.pending().get()
-                            on:click=move |_| restore.submit(RestoreTask { id })>{i18n.t(TaskText::Restore)}</button></td>
-                    </tr>
-                }
-            }/>
-        </div>
     }
 }
 

@@ -47,6 +47,36 @@ pub async fn update_ticket(id: TicketId, version: i32, edit: TicketEdit) -> Resu
     super::service::update(&state, &caller, id, version, edit).await
 }
 
+/// Moves a ticket seen at `version` to the recycle bin (a duplicate, or opened by mistake).
+///
+/// Managers and admins, on tickets in their scope: a breached ticket is not for an agent to
+/// make disappear. Errors: `Unauthorized`, `Forbidden`, `ChangedMeanwhile`, `NotFound`.
+#[server(input = Json)]
+pub async fn delete_ticket(id: TicketId, version: i32) -> Result<(), AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Manager)?;
+    super::service::delete(&state, &caller, id, version).await
+}
+
+/// The ticket recycle bin, most recently deleted first.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`.
+#[server(input = Json)]
+pub async fn list_deleted_tickets(
+    after: Option<crate::recycling::BinKey>,
+) -> Result<Page<crate::recycling::Binned, crate::recycling::BinKey>, AppError> {
+    let (_, state) = caller(crate::auth::model::Role::Admin)?;
+    super::service::deleted(&state.pool, after, 50).await
+}
+
+/// Restores a ticket from the recycle bin.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`, `NotFound`.
+#[server(input = Json)]
+pub async fn restore_ticket(id: TicketId) -> Result<(), AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Admin)?;
+    super::service::restore(&state, &caller, id).await
+}
+
 /// Opens a ticket.
 ///
 /// Any signed-in user. Errors: `Unauthorized`, `Validation`.

@@ -316,16 +316,19 @@ pub async fn import(state: &AppState, email: &IncomingEmail) -> Result<Imported,
     .await?;
     // Its ticket: by the thread headers, else by the number in the subject when the sender is
     // that ticket's customer (anyone can type a number; only the customer may continue it).
+    // A ticket in the recycle bin is not continued: the email is as new.
     let by_thread: Option<(i64, String)> = sqlx::query_as(
         "select t.id, t.status from ticket_message m join ticket t on t.id = m.ticket_id
-         where m.email_message_id = any($1) order by m.id desc limit 1",
+         where m.email_message_id = any($1) and t.deleted_at is null order by m.id desc limit 1",
     )
     .bind(&email.thread)
     .fetch_optional(&mut *tx)
     .await?;
     let by_subject = match (by_thread.is_none(), ticket_in_subject(&email.subject), customer) {
         (true, Some(number), Some(customer)) => {
-            sqlx::query_as("select id, status from ticket where id = $1 and customer_id = $2")
+            sqlx::query_as(
+                "select id, status from ticket where id = $1 and customer_id = $2 and deleted_at is null",
+            )
                 .bind(number)
                 .bind(customer)
                 .fetch_optional(&mut *tx)

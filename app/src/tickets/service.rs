@@ -31,6 +31,8 @@ pub mod kinds {
     pub const TICKET_OPENED: &str = "ticket_opened";
     pub const TICKET_RESOLVED: &str = "ticket_resolved";
     pub const TICKET_REOPENED: &str = "ticket_reopened";
+    pub const TICKET_DELETED: &str = "ticket_deleted";
+    pub const TICKET_RESTORED: &str = "ticket_restored";
 }
 
 const ROW_COLUMNS: &str = "t.id, t.subject, t.customer_id, c.name as customer_name, t.category,
@@ -437,8 +439,9 @@ pub async fn browse(
         None => None,
     };
     let search = TicketSearch { text: narrowed.as_ref(), ..search };
-    let mut query =
-        QueryBuilder::<Postgres>::new(format!("select {ROW_COLUMNS} {ROW_JOINS} where true"));
+    let mut query = QueryBuilder::<Postgres>::new(format!(
+        "select {ROW_COLUMNS} {ROW_JOINS} where t.deleted_at is null"
+    ));
     if search.number.is_some() || search.text.is_some() {
         query.push(" and (false");
         if let Some(number) = search.number {
@@ -510,8 +513,9 @@ pub async fn queue(
 ) -> Result<crate::paging::Page<TicketRow, QueueCursor>, AppError> {
     let me = caller.id().0;
     let sort = if queue == Queue::Waiting { "t.paused_at" } else { "t.sla_due_at" };
-    let mut query =
-        QueryBuilder::<Postgres>::new(format!("select {ROW_COLUMNS} {ROW_JOINS} where "));
+    let mut query = QueryBuilder::<Postgres>::new(format!(
+        "select {ROW_COLUMNS} {ROW_JOINS} where t.deleted_at is null and "
+    ));
     match queue {
         Queue::Mine => {
             query.push("t.sla_due_at is not null and t.assignee_id = ").push_bind(me);
@@ -565,8 +569,9 @@ async fn row_in_scope(
     id: TicketId,
     lock: bool,
 ) -> Result<TicketRow, AppError> {
-    let mut query =
-        QueryBuilder::<Postgres>::new(format!("select {ROW_COLUMNS} {ROW_JOINS} where t.id = "));
+    let mut query = QueryBuilder::<Postgres>::new(format!(
+        "select {ROW_COLUMNS} {ROW_JOINS} where t.deleted_at is null and t.id = "
+    ));
     query.push_bind(id.0);
     TicketScope::of(caller).push(&mut query);
     if lock {
@@ -695,6 +700,7 @@ pub async fn record_breaches(
              update ticket set first_response_breached = true
              where first_responded_at is null and not first_response_breached and sla_due_at is not null
                and first_response_due < now() and ($1::bigint is null or id = $1)
+               and deleted_at is null
              returning id, first_response_due)
          insert into sla_breach (ticket_id, kind, due_at)
          select id, 'first_response', first_response_due from late on conflict do nothing",
@@ -707,6 +713,7 @@ pub async fn record_breaches(
              update ticket set resolution_breached = true
              where not resolution_breached and sla_due_at is not null
                and resolution_due < now() and ($1::bigint is null or id = $1)
+               and deleted_at is null
              returning id, resolution_due)
          insert into sla_breach (ticket_id, kind, due_at)
          select id, 'resolution', resolution_due from late on conflict do nothing",
@@ -727,7 +734,7 @@ pub async fn notify_sla(conn: &mut PgConnection) -> Result<usize, AppError> {
         r#"with warned as (
                update ticket t set warned_due_at = t.sla_due_at
                from company_settings s
-               where t.sla_due_at is not null and t.sla_due_at > now()
+               where t.sla_due_at is not null and t.sla_due_at > now() and t.deleted_at is null
                  and t.warned_due_at is distinct from t.sla_due_at
                  and now() >= t.sla_due_at
                      - (t.sla_due_at - t.created_at) * (1 - s.sla_warning_percent / 100.0)
@@ -746,7 +753,8 @@ pub async fn notify_sla(conn: &mut PgConnection) -> Result<usize, AppError> {
                             for update skip locked)
                returning ticket_id, kind)
            select t.id, t.subject, t.assignee_id, t.team_id, c.kind
-           from claimed c join ticket t on t.id = c.ticket_id"#
+           from claimed c join ticket t on t.id = c.ticket_id
+           where t.deleted_at is null"#
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -1194,6 +1202,193 @@ pub async fn update(
     Ok(())
 }
 
+/// Moves a ticket seen at `version` to the recycle bin: it leaves the queues, searches,
+/// reports, exports and the customer's 360 page, its clocks no longer breach, and an email on
+/// its thread opens a new ticket. An admin can restore it until the nightly purge.
+///
+/// Errors: `ChangedMeanwhile`, `NotFound`.
+pub async fn delete(
+    state: &AppState,
+    caller: &Authenticated,
+    id: TicketId,
+    version: i32,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let ticket = row_in_scope(&mut *tx, caller, id, true).await?;
+    if ticket.version != version {
+        return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "ticket", id.0).await);
+    }
+    sqlx::query!(
+        "update ticket set deleted_at = now(), deleted_by = $2, version = version + 1, updated_at = now()
+         where id = $1",
+        id.0,
+        caller.id().0,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let shown = serde_json::json!({
+        "subject": ticket.subject, "customer_id": ticket.customer_id.0,
+        "status": ticket.status.as_str(), "assignee_id": ticket.assignee_id.map(|a| a.0),
+    });
+    record(&mut *tx, caller.actor(), Change::new("delete", "ticket", id.0).before(&shown)).await?;
+    append(
+        &mut *tx,
+        NewEntry::now(ticket.customer_id, kinds::TICKET_DELETED, Some(caller.id()))
+            .reference(id.0)
+            .data(serde_json::json!({ "subject": ticket.subject, "number": id.0 })),
+    )
+    .await?;
+    announce(&mut tx, id, ticket.assignee_id, ticket.customer_id).await?;
+    // The queues list it.
+    publish(&mut *tx, &ticket_event(TicketId(0), None)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Brings a ticket back from the recycle bin as it was. Deadlines that passed while it was
+/// there are recorded as breaches by the next sweep, as for any ticket.
+///
+/// Errors: `NotFound` (not in the recycle bin: restored already, or purged).
+pub async fn restore(
+    state: &AppState,
+    caller: &Authenticated,
+    id: TicketId,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let restored = sqlx::query!(
+        "update ticket set deleted_at = null, deleted_by = null, version = version + 1, updated_at = now()
+         where id = $1 and deleted_at is not null
+         returning subject, customer_id, status, assignee_id",
+        id.0,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let shown = serde_json::json!({
+        "subject": restored.subject, "customer_id": restored.customer_id,
+        "status": restored.status, "assignee_id": restored.assignee_id,
+    });
+    record(&mut *tx, caller.actor(), Change::new("restore", "ticket", id.0).after(&shown)).await?;
+    let customer = CustomerId(restored.customer_id);
+    append(
+        &mut *tx,
+        NewEntry::now(customer, kinds::TICKET_RESTORED, Some(caller.id()))
+            .reference(id.0)
+            .data(serde_json::json!({ "subject": restored.subject, "number": id.0 })),
+    )
+    .await?;
+    announce(&mut tx, id, restored.assignee_id.map(UserId), customer).await?;
+    publish(&mut *tx, &ticket_event(TicketId(0), None)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The ticket recycle bin, most recently deleted first, continuing after `after`.
+pub async fn deleted(
+    pool: &PgPool,
+    after: Option<crate::recycling::BinKey>,
+    limit: i64,
+) -> Result<crate::paging::Page<crate::recycling::Binned, crate::recycling::BinKey>, AppError> {
+    let (after_at, after_id) = after.unzip();
+    let rows = sqlx::query!(
+        r#"select t.id, t.subject, c.name as customer_name, u.display_name as "assignee_name?",
+                  t.deleted_at as "deleted_at!: DateTime<Utc>", d.display_name as "deleted_by_name?"
+           from ticket t
+           join customer c on c.id = t.customer_id
+           left join app_user u on u.id = t.assignee_id
+           left join app_user d on d.id = t.deleted_by
+           where t.deleted_at is not null
+             and ($1::timestamptz is null or (t.deleted_at, t.id) < ($1, $2))
+           order by t.deleted_at desc, t.id desc
+           limit $3"#,
+        after_at as _,
+        after_id,
+        limit + 1,
+    )
+    .fetch_all(pool)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| crate::recycling::Binned {
+            id: r.id,
+            name: format!("#{} {}", r.id, r.subject),
+            context: Some(r.customer_name),
+            person: r.assignee_name,
+            deleted_at: r.deleted_at,
+            deleted_by_name: r.deleted_by_name,
+        })
+        .collect();
+    Ok(crate::recycling::Binned::page(items, limit))
+}
+
+/// Removes for good the tickets deleted more than `days` days ago, `limit` at a time, with
+/// their conversation (messages and files) and breaches, and one audit entry naming them;
+/// returns how many went. Survey sends and answers stay in the results without the ticket,
+/// and the emails that opened them stay handled. One a task still names waits (tasks are
+/// purged first, so one deleted with it goes the same night).
+pub async fn purge_deleted(
+    conn: &mut PgConnection,
+    days: i32,
+    limit: i64,
+) -> Result<u64, AppError> {
+    let doomed = sqlx::query!(
+        "select t.id, t.subject from ticket t
+         where t.deleted_at < now() - make_interval(days => $1)
+           and not exists (select 1 from task k where k.ticket_id = t.id)
+         order by t.deleted_at, t.id limit $2 for update skip locked",
+        days,
+        limit,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if doomed.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = doomed.iter().map(|t| t.id).collect();
+    sqlx::query!(
+        "delete from ticket_attachment a using ticket_message m
+         where a.message_id = m.id and m.ticket_id = any($1)",
+        &ids
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!("delete from ticket_message where ticket_id = any($1)", &ids)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query!("delete from sla_breach where ticket_id = any($1)", &ids)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query!("update survey_send set ticket_id = null where ticket_id = any($1)", &ids)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query!("update survey_recipient set ticket_id = null where ticket_id = any($1)", &ids)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query!(
+        "update survey_answer set
+             ticket_id = case when ticket_id = any($1) then null else ticket_id end,
+             followup_ticket_id = case when followup_ticket_id = any($1) then null else followup_ticket_id end
+         where ticket_id = any($1) or followup_ticket_id = any($1)",
+        &ids
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!("update inbound_email set ticket_id = null where ticket_id = any($1)", &ids)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query!("delete from ticket where id = any($1)", &ids).execute(&mut *conn).await?;
+    let subjects: Vec<&str> = doomed.iter().map(|t| t.subject.as_str()).collect();
+    record(
+        &mut *conn,
+        Actor::system(),
+        Change::new("purge", "ticket", "recycle_bin").before(&serde_json::json!({
+            "ids": ids, "subjects": subjects, "older_than_days": days,
+        })),
+    )
+    .await?;
+    Ok(ids.len() as u64)
+}
+
 /// Takes an unassigned ticket. Of two agents claiming at once, one gets it and the other is
 /// told who did.
 ///
@@ -1202,11 +1397,13 @@ pub async fn claim(state: &AppState, caller: &Authenticated, id: TicketId) -> Re
     let mut tx = state.pool.begin().await?;
     // Locked first, without the scope filter: once a colleague's claim commits, the ticket may
     // fall outside this caller's scope, and they should hear who took it rather than "not found".
-    let locked =
-        sqlx::query!("select assignee_id, team_id from ticket where id = $1 for update", id.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let locked = sqlx::query!(
+        "select assignee_id, team_id from ticket where id = $1 and deleted_at is null for update",
+        id.0
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
     let (assignee, team) = (locked.assignee_id, locked.team_id);
     let visible = row_in_scope(&mut *tx, caller, id, false).await;
     // Where the caller could have seen it unassigned: no team, or their own.
@@ -1323,7 +1520,7 @@ pub async fn customer_service(
     }
     let recent = rows(
         sqlx::query_as::<_, Row>(&format!(
-            "select {ROW_COLUMNS} {ROW_JOINS} where t.customer_id = $1
+            "select {ROW_COLUMNS} {ROW_JOINS} where t.customer_id = $1 and t.deleted_at is null
              order by t.created_at desc, t.id desc limit 10"
         ))
         .bind(customer.0)
@@ -1332,7 +1529,7 @@ pub async fn customer_service(
     )?;
     let open_tickets = sqlx::query_scalar!(
         r#"select count(*) as "count!" from ticket
-           where customer_id = $1 and status not in ('resolved', 'closed')"#,
+           where customer_id = $1 and status not in ('resolved', 'closed') and deleted_at is null"#,
         customer.0,
     )
     .fetch_one(pool)
@@ -1393,6 +1590,7 @@ pub async fn report(
                                    and not t.first_response_breached and not t.resolution_breached) as "met!"
          from ticket t join customer c on c.id = t.customer_id
          where t.created_at >= now() - make_interval(days => $2)
+           and t.deleted_at is null
            and ($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))"#,
         scope.as_deref(),
         days,
@@ -1403,6 +1601,7 @@ pub async fn report(
         r#"select count(*) as "count!" from sla_breach b join ticket t on t.id = b.ticket_id
          join customer c on c.id = t.customer_id
          where b.recorded_at >= now() - make_interval(days => $2)
+           and t.deleted_at is null
            and ($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))"#,
         scope.as_deref(),
         days,
@@ -1417,6 +1616,7 @@ pub async fn report(
          from ticket t join customer c on c.id = t.customer_id
          left join app_user u on u.id = t.assignee_id
          where t.status not in ('resolved', 'closed')
+           and t.deleted_at is null
            and ($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))
          group by t.assignee_id, u.display_name
          order by count(*) desc limit 100"#,
@@ -1429,6 +1629,7 @@ pub async fn report(
                 t.category, count(*) as "count!"
          from ticket t join customer c on c.id = t.customer_id
          where t.created_at >= now() - make_interval(days => $2)
+           and t.deleted_at is null
            and ($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))
          group by 1, 2 order by 1, 2"#,
         scope.as_deref(),
@@ -1438,8 +1639,7 @@ pub async fn report(
     .await?;
     // The feedback list shares the ticket row's columns with the queues, so it is built
     // from the same text.
-    const IN_SCOPE: &str =
-        "($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))";
+    const IN_SCOPE: &str = "t.deleted_at is null and ($1::bigint[] is null or t.assignee_id = any($1) or c.owner_id = any($1))";
     let feedback = rows(
         sqlx::query_as::<_, Row>(&format!(
             "select {ROW_COLUMNS} {ROW_JOINS}

@@ -490,8 +490,35 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
         })
         .on_failure(move || refresh.run(()));
     let editing = crate::ui::EditDialog::<TicketRow>::new();
+    let session = use_auth_session();
+    let is_manager = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
+    let navigate = leptos_router::hooks::use_navigate();
+    let deleting = RwSignal::new(None::<TicketRow>);
+    let confirming = RwSignal::new(false);
+    let deletion = server_submission::<DeleteTicket>()
+        .on_success(move |()| {
+            toasts.success(TicketText::TicketDeleted);
+            navigate("/tickets", Default::default());
+        })
+        .on_failure(move || refresh.run(()));
+    let delete = Callback::new(move |_: ()| {
+        if let Some(row) = deleting.get_untracked() {
+            deletion.submit(DeleteTicket { id: row.id, version: row.version });
+        }
+    });
+    let delete_title = move || {
+        let (number, subject) =
+            deleting.with(|r| r.as_ref().map(|r| (r.id.0, r.subject.clone()))).unwrap_or_default();
+        fill(
+            i18n.text(TicketText::DeleteTicketTitle),
+            &[("number", &number), ("subject", &subject)],
+        )
+    };
     view! {
         <section class="page ticket-page">
+            <crate::ui::ConfirmDialog open=confirming testid="confirm-delete-ticket" title=delete_title
+                message=i18n.t(TicketText::ConfirmDeleteTicket) confirm=i18n.t(TicketText::DeleteTicket)
+                on_confirm=delete/>
             <crate::ui::Dialog open=editing.open title=i18n.t(TicketText::EditTicket) testid="ticket-edit">
                 {move || editing.snapshot().map(|row| view! {
                     <TicketEditForm row on_done=Callback::new(move |saved: bool| {
@@ -528,6 +555,16 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
                                         move |_| editing.open_with(row.clone())
                                     }>{i18n.t(CommonText::Edit)}</button>
                                     {row.assignee_id.is_none().then(|| view! { <button type="button" class="button" data-testid="claim" on:click=claim>{i18n.t(TicketText::Claim)}</button> })}
+                                    {
+                                        let row = row.clone();
+                                        move || is_manager().then(|| {
+                                            let row = row.clone();
+                                            view! {
+                                                <button type="button" class="button ghost" data-testid="delete-ticket"
+                                                    on:click=move |_| { deleting.set(Some(row.clone())); confirming.set(true); }>{i18n.t(TicketText::DeleteTicket)}</button>
+                                            }
+                                        })
+                                    }
                                     {status.next_choices().iter().map(|to| {
                                         let to = *to;
                                         view! {

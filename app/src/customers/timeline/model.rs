@@ -19,6 +19,8 @@ pub mod kinds {
     pub const ORDER_CANCELLED: &str = "order_cancelled";
     pub const ORDER_REFUNDED: &str = "order_refunded";
     pub const INTERACTION_EDITED: &str = "interaction_edited";
+    pub const INTERACTION_DELETED: &str = "interaction_deleted";
+    pub const INTERACTION_RESTORED: &str = "interaction_restored";
     pub const MERGED: &str = "merged";
     pub const MERGE_UNDONE: &str = "merge_undone";
     pub const IMPORTED: &str = "imported";

@@ -126,6 +126,12 @@ pub fn timeline_text(kind: &str, data: &serde_json::Value, locale: Locale) -> St
                 ],
             )
         }
+        kinds::INTERACTION_DELETED => {
+            fill(TimelineText::InteractionDeleted.text(locale), &[("subject", &s("subject"))])
+        }
+        kinds::INTERACTION_RESTORED => {
+            fill(TimelineText::InteractionRestored.text(locale), &[("subject", &s("subject"))])
+        }
         "tier_changed" => tier_text(data, locale),
         "points" => points_text(data, locale),
         other => crate::i18n::sales_timeline_text(other, data, locale)
