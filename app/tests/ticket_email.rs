@@ -236,8 +236,11 @@ async fn an_unknown_senders_email_is_triaged_into_a_ticket_that_its_thread_then_
 
     let first = email::parse(
         "From: 陌生人 <new@unknown.example>\r\nMessage-ID: <first@unknown.example>\r\n\
-         Subject: =?UTF-8?B?5ZCI5L2c5ZKo6K+i?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
-         想了解批发价格。\r\n"
+         Subject: =?UTF-8?B?5ZCI5L2c5ZKo6K+i?=\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n想了解批发价格。\r\n\
+         --b1\r\nContent-Type: text/plain\r\n\
+         Content-Disposition: attachment; filename=\"needs.txt\"\r\n\r\n500 boxes\r\n--b1--\r\n"
             .as_bytes(),
     )
     .unwrap();
@@ -249,6 +252,7 @@ async fn an_unknown_senders_email_is_triaged_into_a_ticket_that_its_thread_then_
         (waiting.subject.as_str(), waiting.from_address.as_str(), waiting.from_name.as_deref()),
         ("合作咨询", "new@unknown.example", Some("陌生人"))
     );
+    assert_eq!(waiting.file_names, ["needs.txt"], "its file waits with it");
 
     // Another team's member cannot put it on a customer they do not see; it still waits.
     let refused = email::triage(&state, &other, waiting.id, Some(customer)).await.unwrap_err();
@@ -267,6 +271,10 @@ async fn an_unknown_senders_email_is_triaged_into_a_ticket_that_its_thread_then_
         (message.kind, message.body.as_str(), message.email_from.as_deref()),
         (MessageKind::Customer, "想了解批发价格。", Some("new@unknown.example"))
     );
+    assert_eq!(message.attachments.len(), 1, "the file moved to the ticket with the email");
+    let (name, _, content) =
+        tickets::attachment(&db.pool, &agent, message.attachments[0].id).await.unwrap();
+    assert_eq!((name.as_str(), content.trim_ascii()), ("needs.txt", b"500 boxes".as_slice()));
     // Once: a second triage is told who did it, and the list is empty.
     let again = email::triage(&state, &other, waiting.id, None).await.unwrap_err();
     assert_eq!(
@@ -288,11 +296,21 @@ async fn an_unknown_senders_email_is_triaged_into_a_ticket_that_its_thread_then_
 
     // Spam is dismissed: no ticket, gone from the list.
     let spam = email::parse(
-        b"From: win@prize.example\r\nMessage-ID: <spam@prize.example>\r\nSubject: You won\r\n\r\nClick.\r\n",
+        b"From: win@prize.example\r\nMessage-ID: <spam@prize.example>\r\nSubject: You won\r\n\
+          MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b2\"\r\n\r\n\
+          --b2\r\nContent-Type: text/plain\r\n\r\nClick.\r\n\
+          --b2\r\nContent-Type: application/octet-stream\r\n\
+          Content-Disposition: attachment; filename=\"prize.exe\"\r\n\r\nMZ\r\n--b2--\r\n",
     )
     .unwrap();
     assert_eq!(email::import(&state, &spam).await.unwrap(), Imported::ForTriage);
     let spam_id = email::awaiting_triage(&db.pool, None, 50).await.unwrap().items[0].id;
     assert_eq!(email::triage(&state, &agent, spam_id, None).await.unwrap(), None);
     assert!(email::awaiting_triage(&db.pool, None, 50).await.unwrap().items.is_empty());
+    let kept: Vec<String> =
+        sqlx::query_scalar("select file_name from ticket_attachment order by id")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(kept, ["needs.txt"], "a dismissed email's files are not kept");
 }

@@ -345,22 +345,23 @@ pub async fn import(state: &AppState, email: &IncomingEmail) -> Result<Imported,
         }
         // A closed ticket is not reopened by mail: the email opens a new one.
         (_, Some(customer)) => {
-            let ticket =
+            let (ticket, _) =
                 open_ticket(&mut tx, Actor::system(), None, CustomerId(customer), email).await?;
             Imported::Opened(ticket)
         }
         _ => {
-            sqlx::query(
+            let waiting: i64 = sqlx::query_scalar(
                 "insert into inbound_email (message_id, from_address, from_name, subject, body)
-                 values ($1, $2, $3, $4, $5)",
+                 values ($1, $2, $3, $4, $5) returning id",
             )
             .bind(&email.message_id)
             .bind(&email.from_address)
             .bind(&email.from_name)
             .bind(&email.subject)
             .bind(&email.body)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+            store_attachments(&mut tx, Kept::WithEmail(waiting), email).await?;
             Imported::ForTriage
         }
     };
@@ -383,20 +384,20 @@ async fn continue_ticket(
     email: &IncomingEmail,
 ) -> Result<(), AppError> {
     let message = insert_message(conn, ticket, email).await?;
-    store_attachments(conn, message, email).await?;
+    store_attachments(conn, Kept::WithMessage(message), email).await?;
     let status = crate::error::stored(TicketStatus::parse(status))?;
     service::customer_wrote(conn, ticket, status).await
 }
 
 /// A new ticket for `customer` from `email`, by `actor` (the mailbox itself, or the agent who
-/// triaged it, within their `scope`).
+/// triaged it, within their `scope`); returns it and its first message.
 async fn open_ticket(
     conn: &mut PgConnection,
     actor: Actor,
     scope: Option<&DataScope>,
     customer: CustomerId,
     email: &IncomingEmail,
-) -> Result<TicketId, AppError> {
+) -> Result<(TicketId, i64), AppError> {
     let subject =
         if email.subject.is_empty() { email.from_address.clone() } else { email.subject.clone() };
     let input = TicketInput {
@@ -411,8 +412,8 @@ async fn open_ticket(
     };
     let (ticket, _) = service::create_in(conn, actor, scope, input, None).await?;
     let message = insert_message(conn, ticket, email).await?;
-    store_attachments(conn, message, email).await?;
-    Ok(ticket)
+    store_attachments(conn, Kept::WithMessage(message), email).await?;
+    Ok((ticket, message))
 }
 
 async fn insert_message(
@@ -442,11 +443,13 @@ pub async fn awaiting_triage(
     limit: i64,
 ) -> Result<Page<InboundEmail>, AppError> {
     let rows = sqlx::query!(
-        r#"select id, from_address, from_name, subject, body,
-                  received_at as "received_at: chrono::DateTime<chrono::Utc>"
-           from inbound_email
-           where handled_at is null and ($1::bigint is null or id < $1)
-           order by id desc limit $2"#,
+        r#"select e.id, e.from_address, e.from_name, e.subject, e.body,
+                  e.received_at as "received_at: chrono::DateTime<chrono::Utc>",
+                  array(select a.file_name from ticket_attachment a
+                        where a.inbound_email_id = e.id order by a.id) as "file_names!"
+           from inbound_email e
+           where e.handled_at is null and ($1::bigint is null or e.id < $1)
+           order by e.id desc limit $2"#,
         before,
         limit + 1,
     )
@@ -461,6 +464,7 @@ pub async fn awaiting_triage(
             subject: r.subject,
             body: r.body,
             received_at: r.received_at,
+            file_names: r.file_names,
         })
         .collect();
     Ok(Page::from_overfetch(emails, limit, |e: &InboundEmail| e.id))
@@ -502,11 +506,26 @@ pub async fn triage(
                 attachments: Vec::new(),
             };
             // A customer out of the caller's scope is refused at `customer_id`.
-            let ticket =
+            let (ticket, message) =
                 open_ticket(&mut tx, caller.actor(), Some(&caller.scope), customer, &email).await?;
+            // The files that waited with the email go with it.
+            sqlx::query!(
+                "update ticket_attachment set message_id = $2, inbound_email_id = null
+                 where inbound_email_id = $1",
+                id,
+                message,
+            )
+            .execute(&mut *tx)
+            .await?;
             Some(ticket)
         }
-        None => None,
+        None => {
+            // Dismissed (spam, mostly): its files are not kept.
+            sqlx::query!("delete from ticket_attachment where inbound_email_id = $1", id)
+                .execute(&mut *tx)
+                .await?;
+            None
+        }
     };
     sqlx::query!(
         "update inbound_email set ticket_id = $2, handled_at = now(), handled_by = $3 where id = $1",
@@ -531,21 +550,35 @@ pub async fn triage(
 /// Attachments up to this size each are kept; larger ones are named in the message instead.
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 
+/// Where an email's files are kept: with the message it became, or with the email while it
+/// waits for triage.
+#[derive(Clone, Copy)]
+enum Kept {
+    WithMessage(i64),
+    WithEmail(i64),
+}
+
 async fn store_attachments(
     conn: &mut PgConnection,
-    message: i64,
+    kept: Kept,
     email: &IncomingEmail,
 ) -> Result<(), AppError> {
+    let (message, waiting) = match kept {
+        Kept::WithMessage(message) => (Some(message), None),
+        Kept::WithEmail(email) => (None, Some(email)),
+    };
     for attachment in &email.attachments {
         if attachment.content.len() > MAX_ATTACHMENT_BYTES {
             tracing::warn!(file = %attachment.file_name, bytes = attachment.content.len(), "attachment too large to keep");
             continue;
         }
         sqlx::query(
-            "insert into ticket_attachment (message_id, file_name, content_type, size_bytes, content)
-             values ($1, $2, $3, $4, $5)",
+            "insert into ticket_attachment
+                 (message_id, inbound_email_id, file_name, content_type, size_bytes, content)
+             values ($1, $2, $3, $4, $5, $6)",
         )
         .bind(message)
+        .bind(waiting)
         .bind(&attachment.file_name)
         .bind(&attachment.content_type)
         .bind(attachment.content.len() as i32)

@@ -745,4 +745,6 @@ pub struct InboundEmail {
     pub subject: String,
     pub body: String,
     pub received_at: DateTime<Utc>,
+    /// The files it came with, which the ticket opened from it keeps.
+    pub file_names: Vec<String>,
 }

@@ -1150,7 +1150,12 @@ fn TriageRow(
                 {email.from_name.clone().map(|n| view! { <strong>{n}</strong><br/> })}
                 <span class="small">{email.from_address.clone()}</span>
             </td>
-            <td><strong>{email.subject.clone()}</strong><p class="muted small message-body">{excerpt}</p></td>
+            <td>
+                <strong>{email.subject.clone()}</strong><p class="muted small message-body">{excerpt}</p>
+                {(!email.file_names.is_empty()).then(|| view! {
+                    <p class="small" data-testid="triage-files">"📎 "{email.file_names.join(" · ")}</p>
+                })}
+            </td>
             <td class="small"><Timestamp at=email.received_at/></td>
             <td class="row-actions">
                 <button type="button" class="button small primary"
