@@ -336,3 +336,103 @@ async fn the_ticket_list_finds_closed_tickets_and_lists_the_done_ones_newest_fir
     assert_eq!(subjects(Queue::Done, None).await, ["发票没有收到", "发票抬头写错了"]);
     assert_eq!(subjects(Queue::AllOpen, None).await, ["发货太慢"]);
 }
+
+#[tokio::test]
+async fn a_single_character_finds_the_newest_leads_opportunities_and_tickets_in_scope() {
+    let db = TestDatabase::new().await;
+    let state = db.state();
+    let admin = caller(&db, "admin@example.cn", Role::Admin).await;
+    let member = caller(&db, "zhou@example.cn", Role::Member).await;
+    let other = caller(&db, "wu@example.cn", Role::Member).await;
+    let customer = async |who: &Authenticated, name: &str| {
+        let input =
+            CustomerInput { name: name.into(), owner_id: Some(who.id()), ..Default::default() };
+        customers::create(&state, who, input, vec![]).await.unwrap()
+    };
+    let mine = customer(&member, "西湖茶社").await;
+    let theirs = customer(&other, "龙井茶庄").await;
+    for (who, name, phone) in [
+        (&member, "王一", "13900000001"),
+        (&member, "王二", "13900000002"),
+        (&other, "王三", "13900000003"),
+    ] {
+        let input = LeadInput {
+            name: name.into(),
+            phone: phone.into(),
+            owner_id: Some(who.id()),
+            ..Default::default()
+        };
+        leads::create(&state, who, input).await.unwrap();
+    }
+    let today = chrono::Utc::now().date_naive();
+    for (who, customer_id, title) in
+        [(&member, mine, "王府井店铺装修"), (&other, theirs, "王府井年度合同")]
+    {
+        let input = OpportunityInput {
+            customer_id: Some(customer_id),
+            title: title.into(),
+            amount: "1000".into(),
+            expected_close: Some(today),
+            ..Default::default()
+        };
+        pipeline::create(&state, who, input).await.unwrap();
+    }
+    for (who, customer_id, subject) in [(&member, mine, "王经理来电"), (&other, theirs, "王总投诉")]
+    {
+        let input = TicketInput {
+            customer_id: Some(customer_id),
+            subject: subject.into(),
+            assignee_id: Some(who.id()),
+            ..Default::default()
+        };
+        tickets::create(&state, who, input).await.unwrap();
+    }
+
+    let hits = found(&db, &member, "王").await;
+    assert_eq!(titles(&hits, SearchKind::Lead), ["王二", "王一"], "newest first, only theirs");
+    assert_eq!(titles(&hits, SearchKind::Opportunity), ["王府井店铺装修"]);
+    let ticket_titles = titles(&hits, SearchKind::Ticket);
+    assert_eq!(ticket_titles.len(), 1);
+    assert!(ticket_titles[0].ends_with("王经理来电"), "{ticket_titles:?}");
+    let hits = found(&db, &admin, "王").await;
+    assert_eq!(titles(&hits, SearchKind::Lead), ["王三", "王二", "王一"]);
+    assert_eq!(titles(&hits, SearchKind::Opportunity), ["王府井年度合同", "王府井店铺装修"]);
+    assert_eq!(titles(&hits, SearchKind::Ticket).len(), 2);
+}
+
+#[tokio::test]
+async fn a_common_fragment_shows_the_newest_matches_in_scope() {
+    let db = TestDatabase::new().await;
+    let member = caller(&db, "zhou@example.cn", Role::Member).await;
+    let other = caller(&db, "wu@example.cn", Role::Member).await;
+    // Sixty leads hold "茶叶": every key of it is common, so the newest are read first.
+    sqlx::query(
+        "insert into lead (name, owner_id, created_at)
+         select '茶叶商行 ' || n, case when n % 2 = 0 then $1 else $2 end,
+                now() - make_interval(mins => 100 - n)
+         from generate_series(1, 60) as n",
+    )
+    .bind(member.id().0)
+    .bind(other.id().0)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query("analyze lead").execute(&db.pool).await.unwrap();
+    let table = app::customers::repo::SearchedTable::Lead;
+    let text = app::customers::model::TextMatch::of("茶叶").unwrap();
+    assert!(
+        app::customers::repo::newest_first_suits(&db.pool, table, &text, 5, 2_000).await.unwrap(),
+        "the statistics call its keys common"
+    );
+    let hits = found(&db, &member, "茶叶").await;
+    assert_eq!(
+        titles(&hits, SearchKind::Lead),
+        ["茶叶商行 60", "茶叶商行 58", "茶叶商行 56", "茶叶商行 54", "茶叶商行 52"]
+    );
+    // A fragment fewer of them hold is found however old, newest first.
+    let hits = found(&db, &member, "商行 2").await;
+    assert_eq!(
+        titles(&hits, SearchKind::Lead),
+        ["茶叶商行 28", "茶叶商行 26", "茶叶商行 24", "茶叶商行 22", "茶叶商行 20"]
+    );
+}

@@ -930,6 +930,25 @@ pub async fn narrowed(
     })
 }
 
+/// Whether a search of `table` that shows `limit` matches newest first should read the newest
+/// `window` records in scope before asking the n-gram index: when the fragment is too short
+/// for the index (one Chinese character, two Latin letters), or when every key it has is common
+/// enough that the window likely holds `limit` matches. Collecting every match of a frequent
+/// fragment through the index, to show the newest few, reads thousands of rows; a member's
+/// scope does not narrow the index's answer, only the rows it is read from.
+pub async fn newest_first_suits(
+    pool: &PgPool,
+    table: SearchedTable,
+    text: &TextMatch,
+    limit: i64,
+    window: i64,
+) -> Result<bool, AppError> {
+    if text.keys.is_empty() {
+        return Ok(true);
+    }
+    keys_are_common_in(pool, table, &text.keys, (limit + 1) as f64 / window as f64).await
+}
+
 /// One page, found as `plan` says.
 async fn list_in(
     pool: &PgPool,

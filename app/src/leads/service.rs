@@ -129,6 +129,43 @@ pub async fn list(
     Ok(Page::from_overfetch(leads, limit, |l: &Lead| (l.created_at, l.id.0)))
 }
 
+/// The leads in scope matching `text` among the newest `window` of them, newest first, at most
+/// `limit` (the global search's first look; see `customers::repo::newest_first_suits`).
+pub async fn search_newest(
+    pool: &PgPool,
+    visible_owners: Option<&[i64]>,
+    text: &TextMatch,
+    window: i64,
+    limit: i64,
+) -> Result<Vec<Lead>, AppError> {
+    // The owner condition only when there is one, so the window is read from the owner's index
+    // (the statement names `$1` either way, so its type is known).
+    let scope = if visible_owners.is_some() {
+        "and l.owner_id = any($1)"
+    } else {
+        "and $1::bigint[] is null"
+    };
+    let sql = format!(
+        "select {LEAD_COLUMNS}
+         from (select l.id from lead l where l.deleted_at is null {scope}
+               order by l.created_at desc, l.id desc limit $2) newest
+         join lead l on l.id = newest.id
+         cross join lead_routing r
+         left join app_user u on u.id = l.owner_id
+         where l.search_text like $3
+         order by l.created_at desc, l.id desc
+         limit $4"
+    );
+    let rows: Vec<LeadRow> = sqlx::query_as(&sql)
+        .bind(visible_owners)
+        .bind(window)
+        .bind(&text.pattern)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter().map(Lead::try_from).collect()
+}
+
 pub async fn get(
     executor: impl PgExecutor<'_>,
     visible_owners: Option<&[i64]>,

@@ -471,6 +471,42 @@ pub async fn search(
     Ok(rows.into_iter().map(Card::from).collect())
 }
 
+/// The opportunities in scope matching `text` among the newest `window` of them, newest first,
+/// at most `limit` (the global search's first look; see `customers::repo::newest_first_suits`).
+pub async fn search_newest(
+    pool: &PgPool,
+    visible_owners: Option<&[i64]>,
+    text: &TextMatch,
+    window: i64,
+    limit: i64,
+) -> Result<Vec<Card>, AppError> {
+    // As for leads: `$1` is named either way, so its type is known.
+    let scope = if visible_owners.is_some() {
+        "and o.owner_id = any($1)"
+    } else {
+        "and $1::bigint[] is null"
+    };
+    let sql = format!(
+        "select {CARD_COLUMNS}
+         from (select o.id from opportunity o where o.deleted_at is null {scope}
+               order by o.id desc limit $2) newest
+         join opportunity o on o.id = newest.id
+         join customer c on c.id = o.customer_id
+         left join app_user u on u.id = o.owner_id
+         where o.search_text like $3
+         order by o.id desc
+         limit $4"
+    );
+    let rows: Vec<CardRow> = sqlx::query_as(&sql)
+        .bind(visible_owners)
+        .bind(window)
+        .bind(&text.pattern)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Card::from).collect())
+}
+
 /// One card, if the caller may see it (the board refreshes a moved card with this).
 pub async fn card(
     executor: impl PgExecutor<'_>,

@@ -1,5 +1,8 @@
 //! The global search's reads: one statement per kind, run side by side, each through the index
 //! its area keeps (`search_keys`) and each within the caller's scope as that area defines it.
+//! Leads, opportunities and tickets are first looked for among the newest `NEWEST_WINDOW` in
+//! scope when the fragment is too short for the index or common (see
+//! `customers::repo::newest_first_suits`); the index answers when that window holds too few.
 
 use super::model::{HITS_PER_KIND, SearchHit, SearchKind, detail_line};
 use crate::tickets::model::ticket_number;
@@ -10,6 +13,28 @@ use crate::{
     i18n::{Locale, Text},
 };
 use sqlx::PgPool;
+
+/// How many of the newest leads, opportunities or tickets in scope are read for a short or
+/// common fragment before the index is asked. A fragment too short for the index (one Chinese
+/// character, two Latin letters) is looked for only there.
+pub const NEWEST_WINDOW: i64 = 2_000;
+
+/// Whether to look among the newest first, and whether what was found there is the answer.
+async fn newest_first(
+    pool: &PgPool,
+    table: crate::customers::repo::SearchedTable,
+    text: &TextMatch,
+) -> Result<bool, AppError> {
+    crate::customers::repo::newest_first_suits(pool, table, text, HITS_PER_KIND, NEWEST_WINDOW)
+        .await
+}
+
+/// What the newest window found is enough: a full set of hits, or all there is to find for a
+/// fragment the index cannot look up (nothing was looked for elsewhere when `found` is empty
+/// and the fragment has keys, so it is not enough then).
+fn enough<T>(found: &[T], text: &TextMatch) -> bool {
+    found.len() as i64 >= HITS_PER_KIND || text.keys.is_empty()
+}
 
 /// Everything the caller may see that matches `raw`, grouped by kind in `SearchKind::ALL` order,
 /// at most `HITS_PER_KIND` of each.
@@ -28,7 +53,7 @@ pub async fn search(
     let (customers, contacts, leads, opportunities, tickets, products) = tokio::try_join!(
         customers(pool, scope, raw, locale),
         contacts(pool, scope, &text),
-        leads(pool, scope, raw, locale),
+        leads(pool, scope, raw, &text, locale),
         opportunities(pool, scope, &text),
         tickets(pool, caller, number, &text, locale),
         products(pool, caller.role(), &text),
@@ -133,13 +158,20 @@ async fn leads(
     pool: &PgPool,
     scope: Option<&[i64]>,
     raw: &str,
+    text: &TextMatch,
     locale: Locale,
 ) -> Result<Vec<SearchHit>, AppError> {
-    let filter =
-        crate::leads::model::LeadFilter { search: Some(raw.to_owned()), ..Default::default() };
-    let page = crate::leads::service::list(pool, scope, &filter, None, HITS_PER_KIND).await?;
-    Ok(page
-        .items
+    use crate::{customers::repo::SearchedTable, leads::service};
+    let mut found = vec![];
+    if newest_first(pool, SearchedTable::Lead, text).await? {
+        found = service::search_newest(pool, scope, text, NEWEST_WINDOW, HITS_PER_KIND).await?;
+    }
+    if !enough(&found, text) {
+        let filter =
+            crate::leads::model::LeadFilter { search: Some(raw.to_owned()), ..Default::default() };
+        found = service::list(pool, scope, &filter, None, HITS_PER_KIND).await?.items;
+    }
+    Ok(found
         .into_iter()
         .map(|l| SearchHit {
             kind: SearchKind::Lead,
@@ -161,7 +193,14 @@ async fn opportunities(
     scope: Option<&[i64]>,
     text: &TextMatch,
 ) -> Result<Vec<SearchHit>, AppError> {
-    let cards = crate::pipeline::service::search(pool, scope, text, HITS_PER_KIND).await?;
+    use crate::{customers::repo::SearchedTable, pipeline::service};
+    let mut cards = vec![];
+    if newest_first(pool, SearchedTable::Opportunity, text).await? {
+        cards = service::search_newest(pool, scope, text, NEWEST_WINDOW, HITS_PER_KIND).await?;
+    }
+    if !enough(&cards, text) {
+        cards = service::search(pool, scope, text, HITS_PER_KIND).await?;
+    }
     Ok(cards
         .into_iter()
         .map(|o| SearchHit {
@@ -185,9 +224,17 @@ async fn tickets(
     text: &TextMatch,
     locale: Locale,
 ) -> Result<Vec<SearchHit>, AppError> {
-    let search =
-        crate::tickets::service::TicketSearch { number, text: Some(text), done_only: false };
-    let rows = crate::tickets::service::browse(pool, caller, search, None, HITS_PER_KIND).await?;
+    use crate::{customers::repo::SearchedTable, tickets::service};
+    let mut rows = vec![];
+    // A number is looked up by itself, at once.
+    let looked = number.is_none() && newest_first(pool, SearchedTable::Ticket, text).await?;
+    if looked {
+        rows = service::search_newest(pool, caller, text, NEWEST_WINDOW, HITS_PER_KIND).await?;
+    }
+    if !looked || !enough(&rows, text) {
+        let search = service::TicketSearch { number, text: Some(text), done_only: false };
+        rows = service::browse(pool, caller, search, None, HITS_PER_KIND).await?;
+    }
     Ok(rows
         .into_iter()
         .map(|t| SearchHit {

@@ -467,6 +467,32 @@ pub async fn browse(
     rows(query.build_query_as::<Row>().fetch_all(pool).await?)
 }
 
+/// The tickets in the caller's scope whose subject holds `text` among the newest `window`
+/// tickets, newest first, at most `limit` (the global search's first look; see
+/// `customers::repo::newest_first_suits`). Scope is tested on the window's tickets, so a member
+/// sees their share of it.
+pub async fn search_newest(
+    pool: &PgPool,
+    caller: &Authenticated,
+    text: &TextMatch,
+    window: i64,
+    limit: i64,
+) -> Result<Vec<TicketRow>, AppError> {
+    let joined = ROW_JOINS.strip_prefix("from ticket t").unwrap_or(ROW_JOINS);
+    let mut query = QueryBuilder::<Postgres>::new(format!(
+        "select {ROW_COLUMNS} from (select id from ticket where deleted_at is null
+         order by id desc limit "
+    ));
+    query.push_bind(window);
+    query.push(format!(
+        ") newest join ticket t on t.id = newest.id {joined} where t.search_text like "
+    ));
+    query.push_bind(text.pattern.clone());
+    TicketScope::of(caller).push(&mut query);
+    query.push(" order by t.id desc limit ").push_bind(limit);
+    rows(query.build_query_as::<Row>().fetch_all(pool).await?)
+}
+
 /// One page of `queue`, or, when `search` holds a number or text, of every ticket in scope
 /// that matches it (closed ones too), newest first. The done list is newest first as well.
 pub async fn queue_or_search(
