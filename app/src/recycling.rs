@@ -37,6 +37,25 @@ impl Binned {
     }
 }
 
+/// The one audit entry of a purge batch (`purge` on the area's `entity`, by the system): the ids
+/// and names of what went, and after how many days in the bin. Nothing is recorded for an empty
+/// batch.
+#[cfg(feature = "ssr")]
+pub async fn record_purge<'a>(
+    conn: &mut sqlx::PgConnection,
+    entity: &str,
+    purged: impl IntoIterator<Item = (i64, &'a str)>,
+    days: i32,
+) -> Result<u64, AppError> {
+    let (ids, names): (Vec<i64>, Vec<&str>) = purged.into_iter().unzip();
+    if !ids.is_empty() {
+        let change = crate::audit::repo::Change::new("purge", entity, "recycle_bin")
+            .before(&serde_json::json!({ "ids": ids, "names": names, "older_than_days": days }));
+        crate::audit::repo::record(conn, crate::auth::server::Actor::system(), change).await?;
+    }
+    Ok(ids.len() as u64)
+}
+
 /// One area's bin on `/admin/recycle-bin`: its records most recently deleted first, each with
 /// a restore button; `person` heads the column of whose each record was.
 #[component]

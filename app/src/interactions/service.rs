@@ -461,19 +461,8 @@ pub async fn purge_deleted(
     )
     .fetch_all(&mut *conn)
     .await?;
-    if !purged.is_empty() {
-        let ids: Vec<i64> = purged.iter().map(|i| i.id).collect();
-        let subjects: Vec<&str> = purged.iter().map(|i| i.subject.as_str()).collect();
-        record(
-            &mut *conn,
-            crate::auth::server::Actor::system(),
-            Change::new("purge", "interaction", "recycle_bin").before(&serde_json::json!({
-                "ids": ids, "subjects": subjects, "older_than_days": days,
-            })),
-        )
-        .await?;
-    }
-    Ok(purged.len() as u64)
+    let purged = purged.iter().map(|i| (i.id, i.subject.as_str()));
+    crate::recycling::record_purge(conn, "interaction", purged, days).await
 }
 
 /// A customer's interactions, newest first. The caller has checked the customer is in scope.

@@ -632,19 +632,8 @@ pub async fn purge_deleted(
     )
     .fetch_all(&mut *conn)
     .await?;
-    if !purged.is_empty() {
-        let ids: Vec<i64> = purged.iter().map(|l| l.id).collect();
-        let names: Vec<&str> = purged.iter().map(|l| l.name.as_str()).collect();
-        record(
-            &mut *conn,
-            crate::auth::server::Actor::system(),
-            Change::new("purge", "lead", "recycle_bin").before(&serde_json::json!({
-                "ids": ids, "names": names, "older_than_days": days,
-            })),
-        )
-        .await?;
-    }
-    Ok(purged.len() as u64)
+    let purged = purged.iter().map(|l| (l.id, l.name.as_str()));
+    crate::recycling::record_purge(conn, "lead", purged, days).await
 }
 
 /// A lead's page: the lead, the customer and opportunity it became, and its history from the

@@ -756,17 +756,8 @@ pub async fn purge_deleted(
         sqlx::query!("delete from opportunity where id = any($1) returning id, title", &due)
             .fetch_all(&mut *conn)
             .await?;
-    let ids: Vec<i64> = purged.iter().map(|o| o.id).collect();
-    let titles: Vec<&str> = purged.iter().map(|o| o.title.as_str()).collect();
-    record(
-        &mut *conn,
-        crate::auth::server::Actor::system(),
-        Change::new("purge", "opportunity", "recycle_bin").before(&serde_json::json!({
-            "ids": ids, "titles": titles, "older_than_days": days,
-        })),
-    )
-    .await?;
-    Ok(purged.len() as u64)
+    let purged = purged.iter().map(|o| (o.id, o.title.as_str()));
+    crate::recycling::record_purge(conn, "opportunity", purged, days).await
 }
 
 /// The event of an opportunity change: whoever may see its owner's records.

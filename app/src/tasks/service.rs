@@ -634,17 +634,6 @@ pub async fn purge_deleted(
     )
     .fetch_all(&mut *conn)
     .await?;
-    if !purged.is_empty() {
-        let ids: Vec<i64> = purged.iter().map(|t| t.id).collect();
-        let titles: Vec<&str> = purged.iter().map(|t| t.title.as_str()).collect();
-        record(
-            &mut *conn,
-            crate::auth::server::Actor::system(),
-            Change::new("purge", "task", "recycle_bin").before(&serde_json::json!({
-                "ids": ids, "titles": titles, "older_than_days": days,
-            })),
-        )
-        .await?;
-    }
-    Ok(purged.len() as u64)
+    let purged = purged.iter().map(|t| (t.id, t.title.as_str()));
+    crate::recycling::record_purge(conn, "task", purged, days).await
 }

@@ -1403,16 +1403,8 @@ pub async fn purge_deleted(
         .execute(&mut *conn)
         .await?;
     sqlx::query!("delete from ticket where id = any($1)", &ids).execute(&mut *conn).await?;
-    let subjects: Vec<&str> = doomed.iter().map(|t| t.subject.as_str()).collect();
-    record(
-        &mut *conn,
-        Actor::system(),
-        Change::new("purge", "ticket", "recycle_bin").before(&serde_json::json!({
-            "ids": ids, "subjects": subjects, "older_than_days": days,
-        })),
-    )
-    .await?;
-    Ok(ids.len() as u64)
+    let purged = doomed.iter().map(|t| (t.id, t.subject.as_str()));
+    crate::recycling::record_purge(conn, "ticket", purged, days).await
 }
 
 /// Takes an unassigned ticket. Of two agents claiming at once, one gets it and the other is
