@@ -19,7 +19,7 @@ use sqlx::PgPool;
 /// character, two Latin letters) is looked for only there.
 pub const NEWEST_WINDOW: i64 = 2_000;
 
-/// Whether to look among the newest first, and whether what was found there is the answer.
+/// Whether to look among the newest in scope first.
 async fn newest_first(
     pool: &PgPool,
     table: crate::customers::repo::SearchedTable,
@@ -29,9 +29,9 @@ async fn newest_first(
         .await
 }
 
-/// What the newest window found is enough: a full set of hits, or all there is to find for a
-/// fragment the index cannot look up (nothing was looked for elsewhere when `found` is empty
-/// and the fragment has keys, so it is not enough then).
+/// Whether what the newest window found answers the search: a full set of hits, or anything for
+/// a fragment the index cannot look up (the window is all that is read for it). Nothing found
+/// for a fragment with keys sends it to the index.
 fn enough<T>(found: &[T], text: &TextMatch) -> bool {
     found.len() as i64 >= HITS_PER_KIND || text.keys.is_empty()
 }
