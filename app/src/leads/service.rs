@@ -146,15 +146,16 @@ pub async fn search_newest(
         "and $1::bigint[] is null"
     };
     let sql = format!(
+        // The window streams in order and the match stops at `limit`: a common fragment reads a
+        // handful of rows, a rare one at most the window.
         "select {LEAD_COLUMNS}
-         from (select l.id from lead l where l.deleted_at is null {scope}
-               order by l.created_at desc, l.id desc limit $2) newest
-         join lead l on l.id = newest.id
+         from (select w.* from (select l.* from lead l where l.deleted_at is null {scope}
+                                order by l.created_at desc, l.id desc limit $2) w
+               where w.search_text like $3
+               order by w.created_at desc, w.id desc limit $4) l
          cross join lead_routing r
          left join app_user u on u.id = l.owner_id
-         where l.search_text like $3
-         order by l.created_at desc, l.id desc
-         limit $4"
+         order by l.created_at desc, l.id desc"
     );
     let rows: Vec<LeadRow> = sqlx::query_as(&sql)
         .bind(visible_owners)

@@ -487,15 +487,15 @@ pub async fn search_newest(
         "and $1::bigint[] is null"
     };
     let sql = format!(
+        // As for leads: the window streams in order, the match stops at `limit`.
         "select {CARD_COLUMNS}
-         from (select o.id from opportunity o where o.deleted_at is null {scope}
-               order by o.id desc limit $2) newest
-         join opportunity o on o.id = newest.id
+         from (select w.* from (select o.* from opportunity o where o.deleted_at is null {scope}
+                                order by o.id desc limit $2) w
+               where w.search_text like $3
+               order by w.id desc limit $4) o
          join customer c on c.id = o.customer_id
          left join app_user u on u.id = o.owner_id
-         where o.search_text like $3
-         order by o.id desc
-         limit $4"
+         order by o.id desc"
     );
     let rows: Vec<CardRow> = sqlx::query_as(&sql)
         .bind(visible_owners)
