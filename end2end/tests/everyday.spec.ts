@@ -2,7 +2,7 @@
 // page; a manager assigns a ticket and the assignee's bell, open in another browser, counts it
 // live while the email arrives at the SMTP sink; an agent's reply is emailed and the customer's
 // answer, delivered to the IMAP mailbox, appears in the conversation with its photo, which
-// downloads; an email from an unknown address is triaged into a ticket for the customer an agent
+// downloads; an email from an unknown address (with a file) is triaged into a ticket for the customer an agent
 // picks; the pipeline's list view finds an opportunity by a word of its title.
 import { readFileSync } from "node:fs";
 import { expect, test } from "../support/fixtures";
@@ -257,10 +257,19 @@ test("an email from an unknown address waits for triage and becomes a ticket for
       `Subject: =?UTF-8?B?${Buffer.from(subject).toString("base64")}?=`,
       `Message-ID: <triage-${stamp}@unknown.example>`,
       "MIME-Version: 1.0",
+      'Content-Type: multipart/mixed; boundary="t1"',
+      "",
+      "--t1",
       "Content-Type: text/plain; charset=utf-8",
       "Content-Transfer-Encoding: 8bit",
       "",
       "想了解贵司的批发价格。",
+      "--t1",
+      "Content-Type: text/plain; charset=utf-8",
+      'Content-Disposition: attachment; filename="needs.txt"',
+      "",
+      "500 boxes a month",
+      "--t1--",
     ].join("\n"),
   );
   await signIn(page, ADMIN);
@@ -272,6 +281,8 @@ test("an email from an unknown address waits for triage and becomes a ticket for
     await expect(row).toHaveCount(1, { timeout: 1_000 });
   }).toPass({ timeout: 30_000 });
   await expect(row).toContainText(address);
+  // Its file waits with it.
+  await expect(row.getByTestId("triage-files")).toContainText("needs.txt");
   await screenshot(page, "49-triage");
 
   await row.getByRole("button", { name: "选客户开工单…" }).click();
@@ -288,6 +299,8 @@ test("an email from an unknown address waits for triage and becomes a ticket for
   await expect(page.getByTestId("ticket-subject")).toHaveText(subject);
   await expect(page.getByTestId("conversation")).toContainText("想了解贵司的批发价格。");
   await expect(page.getByTestId("email-from").first()).toHaveText(`来自邮件 ${address}`);
+  // The file came along with the email.
+  await expect(page.getByTestId("conversation").getByTestId("attachment")).toHaveText("needs.txt");
 
   // It left the triage list.
   await page.goto("/tickets/triage");

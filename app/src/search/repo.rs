@@ -53,7 +53,7 @@ pub async fn search(
     let (customers, contacts, leads, opportunities, tickets, products) = tokio::try_join!(
         customers(pool, scope, raw, locale),
         contacts(pool, scope, &text),
-        leads(pool, scope, raw, &text, locale),
+        leads(pool, scope, raw, locale),
         opportunities(pool, scope, &text),
         tickets(pool, caller, number, &text, locale),
         products(pool, caller.role(), &text),
@@ -158,15 +158,16 @@ async fn leads(
     pool: &PgPool,
     scope: Option<&[i64]>,
     raw: &str,
-    text: &TextMatch,
     locale: Locale,
 ) -> Result<Vec<SearchHit>, AppError> {
     use crate::{customers::repo::SearchedTable, leads::service};
+    // As typed, `#` included, as the lead list searches: a ticket number is no lead's.
+    let Some(text) = TextMatch::of(raw) else { return Ok(vec![]) };
     let mut found = vec![];
-    if newest_first(pool, SearchedTable::Lead, text).await? {
-        found = service::search_newest(pool, scope, text, NEWEST_WINDOW, HITS_PER_KIND).await?;
+    if newest_first(pool, SearchedTable::Lead, &text).await? {
+        found = service::search_newest(pool, scope, &text, NEWEST_WINDOW, HITS_PER_KIND).await?;
     }
-    if !enough(&found, text) {
+    if !enough(&found, &text) {
         let filter =
             crate::leads::model::LeadFilter { search: Some(raw.to_owned()), ..Default::default() };
         found = service::list(pool, scope, &filter, None, HITS_PER_KIND).await?.items;
