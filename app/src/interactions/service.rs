@@ -59,7 +59,7 @@ pub async fn log(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let data = shown(&input, &subject, outcome.as_deref(), next_step.as_deref());
+    let data = shown(&input);
     append(
         &mut *tx,
         NewEntry::now(input.customer_id, kinds::INTERACTION, Some(caller.id()))
@@ -103,36 +103,67 @@ async fn check_contact(
     }
 }
 
-/// What an interaction's timeline entry shows.
-fn shown(
-    input: &InteractionInput,
-    subject: &str,
-    outcome: Option<&str>,
-    next_step: Option<&str>,
-) -> serde_json::Value {
+/// A free text as `validate` keeps it: trimmed, none when blank.
+fn kept(value: &str) -> Option<String> {
+    Some(value.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// What an interaction's timeline entry shows, its texts as `validate` keeps them.
+fn shown(input: &InteractionInput) -> serde_json::Value {
     serde_json::json!({
         "kind": input.kind.as_str(),
         "direction": input.direction.as_str(),
-        "subject": subject,
-        "outcome": outcome,
-        "next_step": next_step,
+        "subject": input.subject.trim(),
+        "outcome": kept(&input.outcome),
+        "next_step": kept(&input.next_step),
     })
 }
 
 /// An interaction as the audit log keeps it (keys named apart from a customer's own fields),
-/// its texts trimmed as `validate` trims them.
+/// its texts as `validate` keeps them.
 fn audited(input: &InteractionInput, occurred_at: DateTime<Utc>) -> serde_json::Value {
-    let text = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
     serde_json::json!({
         "interaction_kind": input.kind.as_str(),
         "direction": input.direction.as_str(),
         "contact_id": input.contact_id.map(|c| c.0),
         "occurred_at": occurred_at,
         "subject": input.subject.trim(),
-        "outcome": text(&input.outcome),
-        "next_step": text(&input.next_step),
+        "outcome": kept(&input.outcome),
+        "next_step": kept(&input.next_step),
         "next_step_due": input.next_step_due,
     })
+}
+
+/// An interaction's row as stored, read to edit, delete or restore it.
+struct Stored {
+    customer_id: i64,
+    contact_id: Option<i64>,
+    kind: String,
+    direction: String,
+    occurred_at: DateTime<Utc>,
+    subject: String,
+    outcome: Option<String>,
+    next_step: Option<String>,
+    next_step_due: Option<NaiveDate>,
+    version: i32,
+    created_by: Option<i64>,
+}
+
+impl Stored {
+    /// The row as the form that would save it.
+    fn input(&self) -> InteractionInput {
+        InteractionInput {
+            customer_id: CustomerId(self.customer_id),
+            contact_id: self.contact_id.map(ContactId),
+            kind: InteractionKind::parse(&self.kind).unwrap_or_default(),
+            direction: Direction::parse(&self.direction).unwrap_or_default(),
+            occurred_at: Some(self.occurred_at),
+            subject: self.subject.clone(),
+            outcome: self.outcome.clone().unwrap_or_default(),
+            next_step: self.next_step.clone().unwrap_or_default(),
+            next_step_due: self.next_step_due,
+        }
+    }
 }
 
 /// `@name` in what was written tells that colleague (once per interaction), with a link to the
@@ -208,7 +239,7 @@ pub async fn update(
     .execute(&mut *tx)
     .await?;
     // The interaction's own timeline entry shows it as it now is, where it now falls.
-    let shown = shown(&input, &subject, outcome.as_deref(), next_step.as_deref());
+    let shown = shown(&input);
     sqlx::query!(
         "update timeline_event set at = $3, data = $4
          where customer_id = $1 and kind = 'interaction' and ref_id = $2",
@@ -270,9 +301,11 @@ async fn lock(
     customers::lock(&mut *tx, CustomerId(customer_id), scope.as_deref())
         .await?
         .ok_or(AppError::NotFound)?;
-    let current = sqlx::query!(
+    let current = sqlx::query_as!(
+        Stored,
         r#"select customer_id, contact_id, kind, direction, occurred_at as "occurred_at: DateTime<Utc>",
-                  subject, outcome, next_step, next_step_due as "next_step_due: NaiveDate", version
+                  subject, outcome, next_step, next_step_due as "next_step_due: NaiveDate", version,
+                  created_by
            from interaction where id = $1 and deleted_at is null for update"#,
         id
     )
@@ -286,18 +319,7 @@ async fn lock(
     if current.version != version {
         return Err(crate::audit::repo::changed_meanwhile(&mut *tx, "interaction", id).await);
     }
-    let stored = InteractionInput {
-        customer_id: CustomerId(customer_id),
-        contact_id: current.contact_id.map(ContactId),
-        kind: InteractionKind::parse(&current.kind).unwrap_or_default(),
-        direction: Direction::parse(&current.direction).unwrap_or_default(),
-        occurred_at: Some(current.occurred_at),
-        subject: current.subject,
-        outcome: current.outcome.unwrap_or_default(),
-        next_step: current.next_step.unwrap_or_default(),
-        next_step_due: current.next_step_due,
-    };
-    Ok((CustomerId(customer_id), stored))
+    Ok((CustomerId(customer_id), current.input()))
 }
 
 /// Moves an interaction seen at `version` to the recycle bin: it leaves the customer's
@@ -351,41 +373,26 @@ pub async fn delete(
 /// Errors: `NotFound` (not in the recycle bin: restored already, or purged).
 pub async fn restore(state: &AppState, caller: &Authenticated, id: i64) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        Stored,
         r#"update interaction set deleted_at = null, deleted_by = null, version = version + 1, updated_at = now()
            where id = $1 and deleted_at is not null
            returning customer_id, contact_id, kind, direction, occurred_at as "occurred_at: DateTime<Utc>",
-                     subject, outcome, next_step, next_step_due as "next_step_due: NaiveDate", created_by"#,
+                     subject, outcome, next_step, next_step_due as "next_step_due: NaiveDate", version,
+                     created_by"#,
         id,
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
-    let customer_id = CustomerId(row.customer_id);
-    let restored = InteractionInput {
-        customer_id,
-        contact_id: row.contact_id.map(ContactId),
-        kind: InteractionKind::parse(&row.kind).unwrap_or_default(),
-        direction: Direction::parse(&row.direction).unwrap_or_default(),
-        occurred_at: Some(row.occurred_at),
-        subject: row.subject,
-        outcome: row.outcome.unwrap_or_default(),
-        next_step: row.next_step.unwrap_or_default(),
-        next_step_due: row.next_step_due,
-    };
-    let text = |value: &str| Some(value.to_owned()).filter(|v| !v.is_empty());
-    let data = shown(
-        &restored,
-        &restored.subject,
-        text(&restored.outcome).as_deref(),
-        text(&restored.next_step).as_deref(),
-    );
+    let restored = row.input();
+    let customer_id = restored.customer_id;
     append(
         &mut *tx,
         NewEntry::now(customer_id, kinds::INTERACTION, row.created_by.map(UserId))
             .at(row.occurred_at)
             .reference(id)
-            .data(data),
+            .data(shown(&restored)),
     )
     .await?;
     append(
