@@ -478,26 +478,20 @@ pub async fn search_newest(
     window: i64,
     limit: i64,
 ) -> Result<Vec<TicketRow>, AppError> {
-    // The window streams in order and the match (scope included) stops at `limit`.
+    // The window streams in order and the match (scope included) stops at `limit`; the row's
+    // columns are joined to the few that matched.
     let joined = ROW_JOINS.strip_prefix("from ticket t").unwrap_or(ROW_JOINS);
-    let mut query = QueryBuilder::<Postgres>::new(
-        "select t.* from (select * from ticket where deleted_at is null order by id desc limit ",
-    );
+    let mut query = QueryBuilder::<Postgres>::new(format!(
+        "select {ROW_COLUMNS} from (select t.* from (select * from ticket where deleted_at is null
+         order by id desc limit "
+    ));
     query.push_bind(window);
     query.push(") t join customer c on c.id = t.customer_id where t.search_text like ");
     query.push_bind(text.pattern.clone());
     TicketScope::of(caller).push(&mut query);
     query.push(" order by t.id desc limit ").push_bind(limit);
-    let matched = query.sql().to_owned();
-    let sql = format!("select {ROW_COLUMNS} from ({matched}) t {joined} order by t.id desc");
-    let found = sqlx::query_as::<_, Row>(&sql);
-    // Bound in the order the inner statement numbered them.
-    let mut found = found.bind(window).bind(text.pattern.clone());
-    let scope = TicketScope::of(caller);
-    if let Some(owners) = &scope.owners {
-        found = found.bind(owners.clone()).bind(owners.clone()).bind(scope.team);
-    }
-    rows(found.bind(limit).fetch_all(pool).await?)
+    query.push(format!(") t {joined} order by t.id desc"));
+    rows(query.build_query_as::<Row>().fetch_all(pool).await?)
 }
 
 /// One page of `queue`, or, when `search` holds a number or text, of every ticket in scope
