@@ -136,8 +136,7 @@ pub fn InteractionList(
     );
     let editing = EditDialog::<Interaction>::new();
     let toasts = use_toasts();
-    let deleting = RwSignal::new(None::<Interaction>);
-    let confirming = RwSignal::new(false);
+    let deleting = EditDialog::<Interaction>::new();
     let reload = move || reloads.update(|n| *n += 1);
     let deletion = server_submission::<DeleteInteraction>()
         .on_success(move |()| {
@@ -146,16 +145,16 @@ pub fn InteractionList(
         })
         .on_failure(reload);
     let delete = Callback::new(move |_: ()| {
-        if let Some(interaction) = deleting.get_untracked() {
+        if let Some(interaction) = deleting.snapshot_untracked() {
             deletion.submit(DeleteInteraction { id: interaction.id, version: interaction.version });
         }
     });
     let delete_title = move || {
-        let subject = deleting.with(|i| i.as_ref().map(|i| i.subject.clone())).unwrap_or_default();
+        let subject = deleting.snapshot().map(|i| i.subject).unwrap_or_default();
         fill(i18n.text(OrderText::DeleteInteractionTitle), &[("subject", &subject)])
     };
     view! {
-        <ConfirmDialog open=confirming testid="confirm-delete-interaction" title=delete_title
+        <ConfirmDialog open=deleting.open testid="confirm-delete-interaction" title=delete_title
             message=i18n.t(OrderText::ConfirmDeleteInteraction) confirm=i18n.t(OrderText::DeleteInteraction)
             on_confirm=delete/>
         <ResourceView resource=items let:page>
@@ -175,7 +174,7 @@ pub fn InteractionList(
                                     " "<button type="button" class="button small ghost" data-testid="edit-interaction"
                                         on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(crate::i18n::CommonText::Edit)}</button>
                                     <button type="button" class="button small ghost" data-testid="delete-interaction"
-                                        on:click=move |_| { deleting.set(Some(for_delete.clone())); confirming.set(true); }>{i18n.t(OrderText::DeleteInteraction)}</button>
+                                        on:click=move |_| deleting.open_with(for_delete.clone())>{i18n.t(OrderText::DeleteInteraction)}</button>
                                 </div>
                                 {i.outcome.clone().map(|o| view! { <p>{o}</p> })}
                                 {i.next_step.clone().map(|n| view! { <p class="next-step">"→ "{n}{i.next_step_due.map(|d| format!(" ({d})"))}</p> })}

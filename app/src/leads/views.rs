@@ -134,8 +134,7 @@ pub fn LeadPage() -> impl IntoView {
     let reload = Callback::new(move |_| local.update(|n| *n += 1));
     let toasts = use_toasts();
     let navigate = use_navigate();
-    let deleting = RwSignal::new(None::<Lead>);
-    let confirming = RwSignal::new(false);
+    let deleting = EditDialog::<Lead>::new();
     let deletion = server_submission::<DeleteLead>()
         .on_success(move |()| {
             toasts.success(LeadText::LeadDeleted);
@@ -143,17 +142,17 @@ pub fn LeadPage() -> impl IntoView {
         })
         .on_failure(move || reload.run(()));
     let delete = Callback::new(move |_: ()| {
-        if let Some(lead) = deleting.get_untracked() {
+        if let Some(lead) = deleting.snapshot_untracked() {
             deletion.submit(DeleteLead { id: lead.id, version: lead.version });
         }
     });
     let delete_title = move || {
-        let name = deleting.with(|l| l.as_ref().map(|l| l.name.clone())).unwrap_or_default();
+        let name = deleting.snapshot().map(|l| l.name).unwrap_or_default();
         fill(i18n.text(LeadText::DeleteLeadTitle), &[("name", &name)])
     };
     view! {
         <section class="page">
-            <ConfirmDialog open=confirming testid="confirm-delete-lead" title=delete_title message=i18n.t(LeadText::ConfirmDeleteLead)
+            <ConfirmDialog open=deleting.open testid="confirm-delete-lead" title=delete_title message=i18n.t(LeadText::ConfirmDeleteLead)
                 confirm=i18n.t(LeadText::DeleteLead) on_confirm=delete/>
             <ResourceView resource=detail let:d>
                 {
@@ -177,7 +176,7 @@ pub fn LeadPage() -> impl IntoView {
                                     <button type="button" class="button" data-testid="edit-lead"
                                         on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(CommonText::Edit)}</button>
                                     <button type="button" class="button ghost" data-testid="delete-lead"
-                                        on:click=move |_| { deleting.set(Some(for_delete.clone())); confirming.set(true); }>{i18n.t(LeadText::DeleteLead)}</button>
+                                        on:click=move |_| deleting.open_with(for_delete.clone())>{i18n.t(LeadText::DeleteLead)}</button>
                                 </div>
                             })}
                         </div>

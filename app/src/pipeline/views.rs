@@ -849,8 +849,7 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
     let lost_reason = RwSignal::new(String::new());
     let editing = EditDialog::<OpportunityDetail>::new();
     let navigate = leptos_router::hooks::use_navigate();
-    let deleting = RwSignal::new(None::<Card>);
-    let confirming = RwSignal::new(false);
+    let deleting = crate::ui::EditDialog::<Card>::new();
     let deletion = server_submission::<DeleteOpportunity>()
         .on_success(move |()| {
             toasts.success(SalesText::OpportunityDeleted);
@@ -858,12 +857,12 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
         })
         .on_failure(move || local.update(|n| *n += 1));
     let delete = Callback::new(move |_: ()| {
-        if let Some(card) = deleting.get_untracked() {
+        if let Some(card) = deleting.snapshot_untracked() {
             deletion.submit(DeleteOpportunity { id: card.id, version: card.version });
         }
     });
     let delete_title = move || {
-        let title = deleting.with(|c| c.as_ref().map(|c| c.title.clone())).unwrap_or_default();
+        let title = deleting.snapshot().map(|c| c.title).unwrap_or_default();
         fill(i18n.text(SalesText::DeleteOpportunityTitle), &[("title", &title)])
     };
     // Refused when someone moved it first: the page reloads to show where it is now.
@@ -883,7 +882,7 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
     };
     view! {
         <section class="page">
-            <crate::ui::ConfirmDialog open=confirming testid="confirm-delete-opportunity" title=delete_title
+            <crate::ui::ConfirmDialog open=deleting.open testid="confirm-delete-opportunity" title=delete_title
                 message=i18n.t(SalesText::ConfirmDeleteOpportunity) confirm=i18n.t(SalesText::DeleteOpportunity) on_confirm=delete/>
             <ResourceView resource=detail let:d>
                 {
@@ -905,7 +904,7 @@ pub fn OpportunityPage(beside: fn(OpportunityId) -> AnyView) -> impl IntoView {
                                         on:click=move |_| editing.open_with(for_edit.clone())>{i18n.t(CommonText::Edit)}</button>
                                     {(stage_kind == StageKind::Open).then(|| view! {
                                         <button type="button" class="button ghost" data-testid="delete-opportunity"
-                                            on:click=move |_| { deleting.set(Some(for_delete.clone())); confirming.set(true); }>{i18n.t(SalesText::DeleteOpportunity)}</button>
+                                            on:click=move |_| deleting.open_with(for_delete.clone())>{i18n.t(SalesText::DeleteOpportunity)}</button>
                                     })}
                                 </div>
                                 <span class="badge stage-badge" data-testid="opportunity-stage">

@@ -493,8 +493,7 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
     let session = use_auth_session();
     let is_manager = move || session.current().is_some_and(|u| u.role.includes(Role::Manager));
     let navigate = leptos_router::hooks::use_navigate();
-    let deleting = RwSignal::new(None::<TicketRow>);
-    let confirming = RwSignal::new(false);
+    let deleting = crate::ui::EditDialog::<TicketRow>::new();
     let deletion = server_submission::<DeleteTicket>()
         .on_success(move |()| {
             toasts.success(TicketText::TicketDeleted);
@@ -502,13 +501,13 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
         })
         .on_failure(move || refresh.run(()));
     let delete = Callback::new(move |_: ()| {
-        if let Some(row) = deleting.get_untracked() {
+        if let Some(row) = deleting.snapshot_untracked() {
             deletion.submit(DeleteTicket { id: row.id, version: row.version });
         }
     });
     let delete_title = move || {
         let (number, subject) =
-            deleting.with(|r| r.as_ref().map(|r| (r.id.0, r.subject.clone()))).unwrap_or_default();
+            deleting.snapshot().map(|r| (r.id.0, r.subject)).unwrap_or_default();
         fill(
             i18n.text(TicketText::DeleteTicketTitle),
             &[("number", &number), ("subject", &subject)],
@@ -516,7 +515,7 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
     };
     view! {
         <section class="page ticket-page">
-            <crate::ui::ConfirmDialog open=confirming testid="confirm-delete-ticket" title=delete_title
+            <crate::ui::ConfirmDialog open=deleting.open testid="confirm-delete-ticket" title=delete_title
                 message=i18n.t(TicketText::ConfirmDeleteTicket) confirm=i18n.t(TicketText::DeleteTicket)
                 on_confirm=delete/>
             <crate::ui::Dialog open=editing.open title=i18n.t(TicketText::EditTicket) testid="ticket-edit">
@@ -561,7 +560,7 @@ pub fn TicketPage(beside: fn(TicketId) -> AnyView) -> impl IntoView {
                                             let row = row.clone();
                                             view! {
                                                 <button type="button" class="button ghost" data-testid="delete-ticket"
-                                                    on:click=move |_| { deleting.set(Some(row.clone())); confirming.set(true); }>{i18n.t(TicketText::DeleteTicket)}</button>
+                                                    on:click=move |_| deleting.open_with(row.clone())>{i18n.t(TicketText::DeleteTicket)}</button>
                                             }
                                         })
                                     }

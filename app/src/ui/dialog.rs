@@ -4,10 +4,11 @@
 use crate::i18n::{CommonText, use_i18n};
 use leptos::prelude::*;
 
-/// An edit dialog's state: whether it is open, and the record as it was when it opened. The
-/// form inside is built from that snapshot, so a live reload of the page behind the dialog
-/// never replaces what the user is typing (saving over someone else's change is refused
-/// instead). One per page serves every row of a list.
+/// An edit (or confirmation) dialog's state: whether it is open, and the record as it was when
+/// it opened. The form inside is built from that snapshot, so a live reload of the page behind
+/// the dialog never replaces what the user is typing (saving over someone else's change is
+/// refused instead); a confirmation acts on the version the user saw. One per page serves every
+/// row of a list.
 pub struct EditDialog<T: Send + Sync + 'static> {
     pub open: RwSignal<bool>,
     snapshot: RwSignal<Option<T>>,
@@ -38,6 +39,11 @@ impl<T: Clone + Send + Sync + 'static> EditDialog<T> {
     /// The record the dialog opened with (tracked: the form is rebuilt when another opens).
     pub fn snapshot(self) -> Option<T> {
         self.snapshot.get()
+    }
+
+    /// The record the dialog opened with, read once (when the user confirms).
+    pub fn snapshot_untracked(self) -> Option<T> {
+        self.snapshot.get_untracked()
     }
 }
 
