@@ -193,11 +193,8 @@ messages! {
         Saved => "任务已保存", "Task saved";
         Deleted => "任务已移到回收站", "Task moved to the recycle bin";
         Restored => "任务已恢复", "Task restored";
-        Restore => "恢复", "Restore";
         Assignee => "执行人", "Assignee";
         Notes => "备注", "Notes";
-        DeletedAt => "删除时间", "Deleted";
-        DeletedBy => "删除人", "Deleted by";
     }
 }
 
