@@ -32,6 +32,7 @@ pub mod pages;
 pub mod paging;
 pub mod pipeline;
 pub mod recycling;
+pub mod reports;
 pub mod search;
 mod shell;
 pub mod surveys;
@@ -227,6 +228,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("tickets/triage") view={Lazy::<pages::Triage>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("tickets/:id") view={Lazy::<pages::Ticket>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("service") view={Lazy::<pages::ServiceReport>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reports/sales") view={Lazy::<pages::SalesReport>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reports/orders") view={Lazy::<pages::ReportOrders>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("surveys") view={Lazy::<pages::Surveys>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("surveys/:id") view={Lazy::<pages::Survey>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/service") view={Lazy::<pages::ServiceSettings>::new()} ssr=SsrMode::Async/>

@@ -108,6 +108,13 @@ area! {
     }
 }
 area! {
+    /// Reports: read by managers on tablets, rarely beside the sales pages.
+    reports_area / __preload_reports_area {
+        SalesReport => crate::reports::views::SalesReportPage;
+        ReportOrders => crate::reports::views::ReportOrdersPage;
+    }
+}
+area! {
     tiers_area / __preload_tiers_area {
         Tiers => crate::tiers::views::TiersPage;
         LoyaltySettings => crate::loyalty::views::LoyaltySettingsPage;

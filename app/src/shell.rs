@@ -13,7 +13,7 @@ use crate::{
     events::use_server_events,
     i18n::{
         AdminText, AuthText, CommonText, CompanyText, CustomerText, ExportText, LeadText,
-        LoyaltyText, SalesText, SurveyText, TaskText, TicketText, TierText, use_i18n,
+        LoyaltyText, ReportText, SalesText, SurveyText, TaskText, TicketText, TierText, use_i18n,
     },
     ui::ErrorNotice,
 };
@@ -81,6 +81,7 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                     <A href="/leads">{i18n.t(LeadText::Leads)}</A>
                     <A href="/pipeline">{i18n.t(SalesText::Pipeline)}</A>
                     <A href="/forecast">{i18n.t(SalesText::Forecast)}</A>
+                    <A href="/reports/sales">{i18n.t(ReportText::Reports)}</A>
                     {is_manager.then(|| view! { <A href="/quotas">{i18n.t(SalesText::Quotas)}</A> })}
                     <A href="/tasks">{i18n.t(TaskText::MyDay)}</A>
                     <A href="/tickets">{i18n.t(TicketText::Tickets)}</A>

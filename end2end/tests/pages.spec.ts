@@ -35,6 +35,8 @@ const PAGES = [
   "/tickets/triage",
   "/tickets/:ticket",
   "/service",
+  "/reports/sales",
+  "/reports/orders",
   "/surveys",
   "/surveys/:survey",
   "/admin/service",

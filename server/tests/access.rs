@@ -49,6 +49,10 @@ use app::{
         api::*,
         model::{BoardFilter, OpportunityId, OpportunityInput, PipelineInput, StageId},
     },
+    reports::{
+        api::*,
+        model::{SalesFilter, SalesQuery},
+    },
     search::api::*,
     surveys::{
         api::*,
@@ -712,6 +716,9 @@ fn entries(w: &World) -> Vec<Entry> {
         ),
         entry(Member, West, CustomerOpportunities { customer_id: customer }),
         entry(Member, No, GetForecast {}),
+        entry(Member, No, GetSalesReport { query: SalesQuery::default() }),
+        entry(Member, No, GetReportChoices {}),
+        entry(Member, No, ListReportOrders { filter: SalesFilter::default(), after: None }),
         entry(Member, No, ExplainForecast { month: day(2026, 12, 1), owner_id: None }),
         entry(
             Manager,

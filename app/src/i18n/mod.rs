@@ -12,6 +12,7 @@ mod customers;
 mod data;
 mod errors;
 mod everyday;
+mod reports;
 mod sales;
 mod service;
 mod tiers;
@@ -23,6 +24,7 @@ pub use customers::{CustomerText, ImportFieldText, ImportText, OrderText, Timeli
 pub use data::{ColumnText, CompanyText, ExportText};
 pub use errors::{ErrorText, changed_fields_text, error_text, field_error_text};
 pub use everyday::{NotifyText, SearchText};
+pub use reports::ReportText;
 pub use sales::{LeadText, SalesText, TaskText, sales_timeline_text};
 pub use service::{SurveyText, TicketText, service_timeline_text};
 pub use tiers::{LoyaltyText, TierText};
@@ -223,6 +225,7 @@ mod tests {
         assert_complete(ColumnText::ALL);
         assert_complete(SearchText::ALL);
         assert_complete(NotifyText::ALL);
+        assert_complete(ReportText::ALL);
     }
 
     #[test]

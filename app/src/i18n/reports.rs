@@ -1,0 +1,65 @@
+//! Strings of the reports area.
+
+use super::messages;
+
+messages! {
+    /// The reports area: the sales report, its filters and chart, the orders behind a figure.
+    ReportText {
+        Reports => "报表", "Reports";
+        Sales => "销售报表", "Sales report";
+        SalesIntro => "按期间、销售、团队、区域或渠道查看已下单金额（扣除退款）。点任一柱条查看其订单。", "Revenue from placed orders (less refunds) by period, rep, team, region or channel. Tap any bar for its orders.";
+        ServiceQuality => "服务质量报表", "Service quality report";
+        From => "开始日期", "From";
+        To => "结束日期", "To";
+        GroupBy => "分组", "Group by";
+        ByDay => "按日", "By day";
+        ByWeek => "按周", "By week";
+        ByMonth => "按月", "By month";
+        ByQuarter => "按季度", "By quarter";
+        ByOwner => "按销售", "By rep";
+        ByTeam => "按团队", "By team";
+        ByRegion => "按区域", "By region";
+        ByChannel => "按渠道", "By channel";
+        Compare => "对比", "Compare with";
+        NoComparison => "不对比", "Nothing";
+        PreviousPeriod => "上一期间", "Previous period";
+        PreviousYear => "去年同期", "Same dates last year";
+        Owner => "销售", "Rep";
+        Team => "团队", "Team";
+        Region => "区域", "Region";
+        Channel => "渠道", "Channel";
+        Everyone => "全部", "Everyone";
+        AllTeams => "全部团队", "All teams";
+        AllRegions => "全部区域", "All regions";
+        AllChannels => "全部渠道", "All channels";
+        NoOwner => "无负责人", "No owner";
+        NoTeam => "无团队", "No team";
+        NoRegion => "未填区域", "No region";
+        ThisMonth => "本月", "This month";
+        LastMonth => "上月", "Last month";
+        ThisQuarter => "本季度", "This quarter";
+        ThisYear => "今年", "This year";
+        Last12Months => "近 12 个月", "Last 12 months";
+        Revenue => "销售额", "Revenue";
+        Orders => "订单数", "Orders";
+        AverageOrder => "客单价", "Average order";
+        Compared => "对比期", "Compared";
+        Change => "变化", "Change";
+        ComparedWith => "对比 {from} 至 {to}", "Compared with {from} to {to}";
+        Period => "期间", "Period";
+        Chart => "图表", "Chart";
+        ChartLabel => "{label}：销售额 {revenue}，{orders} 单", "{label}: revenue {revenue}, {orders} orders";
+        NoSales => "该范围内没有销售", "No sales in this range";
+        OrdersBehind => "订单明细", "Orders behind the figure";
+        OrdersIntro => "{from} 至 {to} 的已下单订单（扣除退款），最新在前。", "Placed orders from {from} to {to} (less refunds), newest first.";
+        OrderNo => "订单号", "Order";
+        OrderedAt => "下单时间", "Placed";
+        Customer => "客户", "Customer";
+        Net => "金额（扣除退款）", "Amount less refunds";
+        BackToReport => "返回报表", "Back to the report";
+        Total => "合计", "Total";
+        WeekOf => "{day} 起一周", "Week of {day}";
+        QuarterOf => "{year} 年第 {q} 季度", "Q{q} {year}";
+        MonthOf => "{year} 年 {month} 月", "{month}/{year}";
+    }
+}

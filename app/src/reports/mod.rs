@@ -1,0 +1,8 @@
+//! Reports: sales by period, rep, team, region and channel, read from daily summaries kept in
+//! the transaction of every order write, with the orders behind any figure one tap away.
+
+pub mod api;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod views;

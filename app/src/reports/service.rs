@@ -1,0 +1,375 @@
+//! The sales report's reads: sums over the daily summary (`sales_day`, kept by triggers in the
+//! transaction of every order and customer write), never over the orders themselves; and the
+//! orders behind a figure, newest first through `sales_order_ordered_idx`.
+//!
+//! Every statement is limited to the caller's data scope (the owners they may see), and a
+//! filter only narrows it: asking for another member's sales finds nothing.
+
+use super::model::{
+    BarKey, FilterChoices, Grouping, MAX_DAY_BARS, OrderCursor, ReportOrder, SalesBar,
+    SalesFigures, SalesFilter, SalesQuery, SalesReport, compared_range,
+};
+use crate::{
+    auth::server::Authenticated,
+    error::{AppError, FieldError, FieldErrors},
+    orders::model::Channel,
+    paging::Page,
+};
+use chrono::NaiveDate;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use std::collections::HashMap;
+
+/// Today in the company's time zone, as the database counts days.
+async fn company_today(pool: &PgPool) -> Result<NaiveDate, AppError> {
+    Ok(sqlx::query_scalar("select (now() at time zone company_time_zone())::date")
+        .fetch_one(pool)
+        .await?)
+}
+
+/// The `where` of a summary read: the days, the scope, the filter.
+fn push_summary_conditions(
+    query: &mut QueryBuilder<'_, Postgres>,
+    scope: Option<&[i64]>,
+    filter: &SalesFilter,
+    (from, to): (NaiveDate, NaiveDate),
+) {
+    query.push(" where s.day between ").push_bind(from).push(" and ").push_bind(to);
+    if let Some(scope) = scope {
+        query.push(" and s.owner_id = any(").push_bind(scope.to_vec()).push(")");
+    }
+    match filter.owner {
+        Some(0) => {
+            query.push(" and s.owner_id is null");
+        }
+        Some(owner) => {
+            query.push(" and s.owner_id = ").push_bind(owner);
+        }
+        None => {}
+    }
+    if let Some(team) = filter.team {
+        query
+            .push(" and s.owner_id in (select id from app_user where team_id = ")
+            .push_bind(team)
+            .push(")");
+    }
+    if let Some(region) = &filter.region {
+        query.push(" and s.region = ").push_bind(region.clone());
+    }
+    if let Some(channel) = filter.channel {
+        query.push(" and s.channel = ").push_bind(channel.as_str());
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Summed {
+    day: Option<NaiveDate>,
+    id: Option<i64>,
+    name: Option<String>,
+    text: Option<String>,
+    orders: i64,
+    revenue_minor: i64,
+}
+
+/// The summary's sums over `range`, one row per group of `grouping`.
+async fn summed(
+    pool: &PgPool,
+    scope: Option<&[i64]>,
+    filter: &SalesFilter,
+    grouping: Grouping,
+    range: (NaiveDate, NaiveDate),
+) -> Result<Vec<Summed>, AppError> {
+    // Periods group by their first day (`date_trunc` weeks start on Monday too); categories by
+    // an id and name (owners, teams) or a text (regions, channels).
+    let (day, id, name, text, join) = match grouping {
+        Grouping::Day => ("s.day", "null::bigint", "null::text", "null::text", ""),
+        Grouping::Week => ("date_trunc('week', s.day)::date", "null", "null", "null", ""),
+        Grouping::Month => ("date_trunc('month', s.day)::date", "null", "null", "null", ""),
+        Grouping::Quarter => ("date_trunc('quarter', s.day)::date", "null", "null", "null", ""),
+        Grouping::Owner => (
+            "null::date",
+            "s.owner_id",
+            "u.display_name",
+            "null",
+            " left join app_user u on u.id = s.owner_id",
+        ),
+        Grouping::Team => (
+            "null::date",
+            "t.id",
+            "t.name",
+            "null",
+            " left join app_user u on u.id = s.owner_id left join team t on t.id = u.team_id",
+        ),
+        Grouping::Region => ("null::date", "null", "null", "s.region", ""),
+        Grouping::Channel => ("null::date", "null", "null", "s.channel", ""),
+    };
+    let select =
+        format!("{day} as day, {id}::bigint as id, {name}::text as name, {text}::text as text");
+    let group = "1, 2, 3, 4";
+    let mut query = QueryBuilder::<Postgres>::new(format!(
+        "select {select}, sum(s.orders)::bigint as orders, sum(s.revenue_minor)::bigint as revenue_minor
+         from sales_day s{join}"
+    ));
+    push_summary_conditions(&mut query, scope, filter, range);
+    query.push(format!(" group by {group} having sum(s.orders) <> 0 or sum(s.revenue_minor) <> 0"));
+    Ok(query.build_query_as::<Summed>().fetch_all(pool).await?)
+}
+
+fn figures(row: &Summed) -> SalesFigures {
+    SalesFigures { orders: row.orders, revenue_minor: row.revenue_minor }
+}
+
+fn total(rows: &[Summed]) -> SalesFigures {
+    rows.iter().fold(SalesFigures::default(), |sum, row| SalesFigures {
+        orders: sum.orders + row.orders,
+        revenue_minor: sum.revenue_minor + row.revenue_minor,
+    })
+}
+
+/// A categorical row's key, and the drill-down filter that narrows to it.
+fn category(grouping: Grouping, row: &Summed, filter: &SalesFilter) -> (BarKey, SalesFilter) {
+    let mut drill = filter.clone();
+    let key = match grouping {
+        Grouping::Owner => {
+            drill.owner = Some(row.id.unwrap_or(0));
+            BarKey::Owner(row.id, row.name.clone())
+        }
+        Grouping::Team => {
+            drill.team = row.id;
+            BarKey::Team(row.id, row.name.clone())
+        }
+        Grouping::Region => {
+            let region = row.text.clone().unwrap_or_default();
+            drill.region = Some(region.clone());
+            BarKey::Region(region)
+        }
+        _ => {
+            let channel =
+                row.text.as_deref().and_then(|c| Channel::parse(c).ok()).unwrap_or_default();
+            drill.channel = Some(channel);
+            BarKey::Channel(channel)
+        }
+    };
+    (key, drill)
+}
+
+/// The sales report the caller asked for, within their data scope.
+pub async fn sales_report(
+    pool: &PgPool,
+    caller: &Authenticated,
+    query: &SalesQuery,
+) -> Result<SalesReport, AppError> {
+    let today = company_today(pool).await?;
+    let (from, to) = query.filter.range(today).map_err(AppError::Validation)?;
+    if query.grouping == Grouping::Day && (to - from).num_days() >= MAX_DAY_BARS {
+        return Err(AppError::Validation(FieldErrors::single(
+            "by",
+            FieldError::OutOfRange { min: 1, max: MAX_DAY_BARS },
+        )));
+    }
+    let scope = caller.scope.visible_owners();
+    let scope = scope.as_deref();
+    let filter = &query.filter;
+    let compared = compared_range(query.comparison, from, to);
+    let (rows, compared_rows) =
+        tokio::try_join!(summed(pool, scope, filter, query.grouping, (from, to)), async {
+            match compared {
+                Some(range) => summed(pool, scope, filter, query.grouping, range).await.map(Some),
+                None => Ok(None),
+            }
+        },)?;
+
+    let bars = if query.grouping.is_period() {
+        // Every period of the range, empty ones too, each drilling into its days in the range.
+        let by_start: HashMap<NaiveDate, SalesFigures> =
+            rows.iter().filter_map(|r| Some((r.day?, figures(r)))).collect();
+        let mut bars = vec![];
+        let mut start = query.grouping.period_start(from);
+        while start <= to {
+            let next = query.grouping.next_period(start);
+            let drill = SalesFilter {
+                from: Some(start.max(from)),
+                to: Some((next - chrono::Duration::days(1)).min(to)),
+                ..filter.clone()
+            };
+            bars.push(SalesBar {
+                key: BarKey::Period(start),
+                figures: by_start.get(&start).copied().unwrap_or_default(),
+                compared: None,
+                drill,
+            });
+            start = next;
+        }
+        bars
+    } else {
+        let before: HashMap<BarKey, SalesFigures> = compared_rows
+            .iter()
+            .flatten()
+            .map(|r| (category(query.grouping, r, filter).0, figures(r)))
+            .collect();
+        let mut bars: Vec<SalesBar> = rows
+            .iter()
+            .map(|r| {
+                let (key, drill) = category(query.grouping, r, filter);
+                let compared =
+                    compared_rows.as_ref().map(|_| before.get(&key).copied().unwrap_or_default());
+                SalesBar {
+                    drill: SalesFilter { from: Some(from), to: Some(to), ..drill },
+                    key,
+                    figures: figures(r),
+                    compared,
+                }
+            })
+            .collect();
+        // Largest first, then by name, so the order does not change between two loads.
+        bars.sort_by(|a, b| {
+            b.figures
+                .revenue_minor
+                .cmp(&a.figures.revenue_minor)
+                .then_with(|| format!("{:?}", a.key).cmp(&format!("{:?}", b.key)))
+        });
+        bars
+    };
+    Ok(SalesReport {
+        from,
+        to,
+        grouping: query.grouping,
+        compared_range: compared,
+        total: total(&rows),
+        compared_total: compared_rows.as_deref().map(total),
+        bars,
+    })
+}
+
+/// The owners and teams the caller may filter by (those in their scope), and the company's
+/// regions.
+pub async fn filter_choices(
+    pool: &PgPool,
+    caller: &Authenticated,
+) -> Result<FilterChoices, AppError> {
+    let scope = caller.scope.visible_owners();
+    let owners: Vec<(i64, String)> = sqlx::query_as(
+        "select id, display_name from app_user
+         where $1::bigint[] is null or id = any($1)
+         order by display_name, id",
+    )
+    .bind(scope.as_deref())
+    .fetch_all(pool)
+    .await?;
+    let teams: Vec<(i64, String)> = sqlx::query_as(
+        "select t.id, t.name from team t
+         where $1::bigint[] is null
+            or exists (select 1 from app_user u where u.team_id = t.id and u.id = any($1))
+         order by t.name, t.id",
+    )
+    .bind(scope.as_deref())
+    .fetch_all(pool)
+    .await?;
+    // Distinct regions by skipping through the customers' region index, one probe per region
+    // (reading a million customers or the whole summary took 50 ms and more).
+    let regions: Vec<String> = sqlx::query_scalar(
+        "with recursive found (region) as (
+             (select region from customer where deleted_at is null and region is not null
+              order by region, id limit 1)
+             union all
+             select (select c.region from customer c
+                     where c.deleted_at is null and c.region > found.region
+                     order by c.region, c.id limit 1)
+             from found where found.region is not null)
+         select region from found where region is not null and region <> '' limit 200",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(FilterChoices { owners, sees_unowned: scope.is_none(), teams, regions })
+}
+
+/// The orders a figure of the report counts, newest first, `limit` at a time after `after`.
+pub async fn report_orders(
+    pool: &PgPool,
+    caller: &Authenticated,
+    filter: &SalesFilter,
+    after: Option<OrderCursor>,
+    limit: i64,
+) -> Result<Page<ReportOrder, OrderCursor>, AppError> {
+    let today = company_today(pool).await?;
+    let (from, to) = filter.range(today).map_err(AppError::Validation)?;
+    let mut query = QueryBuilder::<Postgres>::new(
+        "select o.id, o.order_no, o.ordered_at, o.channel, o.total_minor - o.refunded_minor as net_minor,
+                o.currency, c.id as customer_id, c.name as customer_name,
+                u.display_name as owner_name, c.region
+         from sales_order o
+         join customer c on c.id = o.customer_id
+         left join app_user u on u.id = c.owner_id
+         where o.status = 'placed' and c.deleted_at is null
+           and o.ordered_at >= (",
+    );
+    query.push_bind(from).push("::date)::timestamp at time zone company_time_zone()");
+    query.push(" and o.ordered_at < (").push_bind(to);
+    query.push("::date + 1)::timestamp at time zone company_time_zone()");
+    if let Some(scope) = caller.scope.visible_owners() {
+        query.push(" and c.owner_id = any(").push_bind(scope).push(")");
+    }
+    match filter.owner {
+        Some(0) => {
+            query.push(" and c.owner_id is null");
+        }
+        Some(owner) => {
+            query.push(" and c.owner_id = ").push_bind(owner);
+        }
+        None => {}
+    }
+    if let Some(team) = filter.team {
+        query
+            .push(" and c.owner_id in (select id from app_user where team_id = ")
+            .push_bind(team)
+            .push(")");
+    }
+    if let Some(region) = &filter.region {
+        query.push(" and coalesce(c.region, '') = ").push_bind(region.clone());
+    }
+    if let Some(channel) = filter.channel {
+        query.push(" and o.channel = ").push_bind(channel.as_str());
+    }
+    if let Some(after) = after {
+        query
+            .push(" and (o.ordered_at, o.id) < (")
+            .push_bind(after.at)
+            .push(", ")
+            .push_bind(after.id)
+            .push(")");
+    }
+    query.push(" order by o.ordered_at desc, o.id desc limit ").push_bind(limit + 1);
+
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        order_no: String,
+        ordered_at: chrono::DateTime<chrono::Utc>,
+        channel: String,
+        net_minor: i64,
+        currency: String,
+        customer_id: i64,
+        customer_name: String,
+        owner_name: Option<String>,
+        region: Option<String>,
+    }
+    let rows: Vec<Row> = query.build_query_as().fetch_all(pool).await?;
+    let orders = rows
+        .into_iter()
+        .map(|r| {
+            Ok(ReportOrder {
+                id: r.id,
+                order_no: r.order_no,
+                ordered_at: r.ordered_at,
+                channel: Channel::parse(&r.channel)
+                    .map_err(|_| AppError::internal("unknown order channel"))?,
+                net_minor: r.net_minor,
+                currency: r.currency,
+                customer_id: r.customer_id,
+                customer_name: r.customer_name,
+                owner_name: r.owner_name,
+                region: r.region,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(Page::from_overfetch(orders, limit, |o| OrderCursor { at: o.ordered_at, id: o.id }))
+}

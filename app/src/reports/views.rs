@@ -1,0 +1,553 @@
+//! The reports pages: the sales report (filters in the address, so it is bookmarked, refreshed
+//! and opened directly as it was), and the orders behind any of its figures.
+
+use super::{
+    api::{get_report_choices, get_sales_report, list_report_orders},
+    model::{
+        BarKey, Comparison, Grouping, OrderCursor, ReportOrder, SalesBar, SalesFilter, SalesQuery,
+        SalesReport, compact_money, query_string,
+    },
+};
+use crate::{
+    events::{Topic, use_server_events},
+    i18n::{I18n, Locale, ReportText, Text, field_error_text, fill, use_i18n},
+    money::Money,
+    orders::{model::Channel, views::channel_label},
+    ui::{
+        Column, PagedList, PagedTable, ResourceView, SelectField, TextField, Timestamp,
+        company_zone, local_date,
+    },
+};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use leptos::prelude::*;
+use leptos_router::{
+    NavigateOptions,
+    components::A,
+    hooks::{use_navigate, use_query_map},
+};
+
+/// A range of days counted from today.
+type DayRange = fn(NaiveDate) -> (NaiveDate, NaiveDate);
+
+/// Where the select of regions puts "no region" (an empty value means "all").
+const NO_REGION: &str = "~";
+
+fn money(minor: i64) -> String {
+    Money { minor, currency: "CNY".into() }.display()
+}
+
+fn orders_href(filter: &SalesFilter) -> String {
+    format!("/reports/orders?{}", query_string(&filter.query_pairs()))
+}
+
+/// The reports area's own links, above each of its pages.
+#[component]
+fn ReportTabs() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = crate::auth::views::use_auth_session();
+    let is_manager = move || {
+        session.current().is_some_and(|u| u.role.includes(crate::auth::model::Role::Manager))
+    };
+    view! {
+        <nav class="tabs report-tabs" aria-label=move || i18n.text(ReportText::Reports)>
+            <A href="/reports/sales">{i18n.t(ReportText::Sales)}</A>
+            {move || is_manager().then(|| view! { <A href="/service">{i18n.t(ReportText::ServiceQuality)}</A> })}
+        </nav>
+    }
+}
+
+/// The sales report.
+#[component]
+pub fn SalesReportPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let url = use_query_map();
+    let initial = url.with_untracked(|q| SalesQuery::from_query(|key| q.get(key)));
+    let text = |value: Option<String>| RwSignal::new(value.unwrap_or_default());
+    let from = text(initial.filter.from.map(|d| d.to_string()));
+    let to = text(initial.filter.to.map(|d| d.to_string()));
+    let by = RwSignal::new(initial.grouping.as_str().to_owned());
+    let compare = RwSignal::new(initial.comparison.as_str().to_owned());
+    let owner = text(initial.filter.owner.map(|o| o.to_string()));
+    let team = text(initial.filter.team.map(|t| t.to_string()));
+    let region = text(
+        initial.filter.region.clone().map(|r| if r.is_empty() { NO_REGION.to_owned() } else { r }),
+    );
+    let channel = text(initial.filter.channel.map(|c| c.as_str().to_owned()));
+
+    let query = Memo::new(move |_| {
+        SalesQuery::from_query(|key| {
+            let value = match key {
+                "from" => from.get(),
+                "to" => to.get(),
+                "by" => by.get(),
+                "compare" => compare.get(),
+                "owner" => owner.get(),
+                "team" => team.get(),
+                "region" if region.get() == NO_REGION => return Some(String::new()),
+                "region" => region.get(),
+                "channel" => channel.get(),
+                _ => String::new(),
+            };
+            (!value.is_empty()).then_some(value)
+        })
+    });
+    // The address follows the filters, so a refresh or a bookmark shows the same report.
+    let navigate = use_navigate();
+    Effect::new(move |previous: Option<()>| {
+        let pairs = query.get().query_pairs();
+        if previous.is_some() {
+            navigate(
+                &format!("/reports/sales?{}", query_string(&pairs)),
+                NavigateOptions { replace: true, scroll: false, ..Default::default() },
+            );
+        }
+    });
+
+    let changes = use_server_events().changes(Topic::Customer);
+    let report = Resource::new(move || (query.get(), changes.get()), |(q, _)| get_sales_report(q));
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || {
+            report.get().and_then(|r| match r {
+                Err(crate::error::AppError::Validation(errors)) => {
+                    errors.get(field).first().map(|e| field_error_text(e, i18n.locale()))
+                }
+                _ => None,
+            })
+        })
+    };
+    let choices_source = Resource::new(|| (), |_| get_report_choices());
+    let choices = move || choices_source.get().and_then(Result::ok).unwrap_or_default();
+
+    let grouping_options = Signal::derive(move || {
+        Grouping::ALL
+            .iter()
+            .map(|g| (g.as_str().to_owned(), grouping_label(*g).text(i18n.locale()).to_owned()))
+            .collect::<Vec<_>>()
+    });
+    let compare_options = Signal::derive(move || {
+        Comparison::ALL
+            .iter()
+            .map(|c| (c.as_str().to_owned(), comparison_label(*c).text(i18n.locale()).to_owned()))
+            .collect::<Vec<_>>()
+    });
+    let owner_options = Signal::derive(move || {
+        let mut options = vec![(String::new(), i18n.text(ReportText::Everyone).to_owned())];
+        let choices = choices();
+        options.extend(choices.owners.into_iter().map(|(id, name)| (id.to_string(), name)));
+        if choices.sees_unowned {
+            options.push(("0".into(), i18n.text(ReportText::NoOwner).to_owned()));
+        }
+        options
+    });
+    let team_options = Signal::derive(move || {
+        let mut options = vec![(String::new(), i18n.text(ReportText::AllTeams).to_owned())];
+        options.extend(choices().teams.into_iter().map(|(id, name)| (id.to_string(), name)));
+        options
+    });
+    let region_options = Signal::derive(move || {
+        let mut options = vec![(String::new(), i18n.text(ReportText::AllRegions).to_owned())];
+        options.extend(choices().regions.into_iter().map(|r| (r.clone(), r)));
+        options.push((NO_REGION.into(), i18n.text(ReportText::NoRegion).to_owned()));
+        options
+    });
+    let channel_options =
+        Signal::derive(move || {
+            let mut options = vec![(String::new(), i18n.text(ReportText::AllChannels).to_owned())];
+            options.extend(Channel::ALL.iter().map(|c| {
+                (c.as_str().to_owned(), channel_label(*c).text(i18n.locale()).to_owned())
+            }));
+            options
+        });
+
+    // Ranges a manager picks most, counted from today in the company's zone.
+    let preset = move |range: DayRange| {
+        let (start, end) = range(local_date(Utc::now(), &company_zone()));
+        from.set(start.to_string());
+        to.set(end.to_string());
+    };
+    let presets: [(ReportText, DayRange); 5] = [
+        (ReportText::ThisMonth, |today| (Grouping::Month.period_start(today), today)),
+        (ReportText::LastMonth, |today| {
+            let this = Grouping::Month.period_start(today);
+            (Grouping::Month.period_start(this - Duration::days(1)), this - Duration::days(1))
+        }),
+        (ReportText::ThisQuarter, |today| (Grouping::Quarter.period_start(today), today)),
+        (ReportText::ThisYear, |today| {
+            (NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today), today)
+        }),
+        (ReportText::Last12Months, |today| {
+            let start = Grouping::Month.period_start(today);
+            (start.checked_sub_months(chrono::Months::new(11)).unwrap_or(start), today)
+        }),
+    ];
+
+    view! {
+        <section class="page report-page">
+            <div class="page-head">
+                <h1>{i18n.t(ReportText::Sales)}</h1>
+            </div>
+            <ReportTabs/>
+            <p class="muted">{i18n.t(ReportText::SalesIntro)}</p>
+            // The menus and the errors under the fields read resources: in a Transition, the
+            // server waits for them and the browser hydrates the same options.
+            <Transition fallback=|| ()>
+            <div class="card report-filters" data-testid="report-filters">
+                <div class="preset-row">
+                    {presets.into_iter().map(|(label, range)| view! {
+                        <button type="button" class="button small ghost" on:click=move |_| preset(range)>{i18n.t(label)}</button>
+                    }).collect_view()}
+                </div>
+                <div class="filter-grid">
+                    <TextField label=i18n.t(ReportText::From) name="from" value=from input_type="date" error=field_error("from")/>
+                    <TextField label=i18n.t(ReportText::To) name="to" value=to input_type="date" error=field_error("to")/>
+                    <SelectField label=i18n.t(ReportText::GroupBy) name="by" value=by options=grouping_options error=field_error("by")/>
+                    <SelectField label=i18n.t(ReportText::Compare) name="compare" value=compare options=compare_options/>
+                    <SelectField label=i18n.t(ReportText::Owner) name="owner" value=owner options=owner_options/>
+                    <SelectField label=i18n.t(ReportText::Team) name="team" value=team options=team_options/>
+                    <SelectField label=i18n.t(ReportText::Region) name="region" value=region options=region_options/>
+                    <SelectField label=i18n.t(ReportText::Channel) name="channel" value=channel options=channel_options/>
+                </div>
+            </div>
+            </Transition>
+            <ResourceView resource=report let:report>
+                <SalesFiguresCard report=report.clone()/>
+                <SalesChart report=report.clone()/>
+                <SalesTable report/>
+            </ResourceView>
+        </section>
+    }
+}
+
+fn grouping_label(grouping: Grouping) -> ReportText {
+    match grouping {
+        Grouping::Day => ReportText::ByDay,
+        Grouping::Week => ReportText::ByWeek,
+        Grouping::Month => ReportText::ByMonth,
+        Grouping::Quarter => ReportText::ByQuarter,
+        Grouping::Owner => ReportText::ByOwner,
+        Grouping::Team => ReportText::ByTeam,
+        Grouping::Region => ReportText::ByRegion,
+        Grouping::Channel => ReportText::ByChannel,
+    }
+}
+
+fn comparison_label(comparison: Comparison) -> ReportText {
+    match comparison {
+        Comparison::None => ReportText::NoComparison,
+        Comparison::PreviousPeriod => ReportText::PreviousPeriod,
+        Comparison::PreviousYear => ReportText::PreviousYear,
+    }
+}
+
+/// What a bar is called, in the reader's language.
+fn bar_label(key: &BarKey, grouping: Grouping, locale: Locale) -> String {
+    match key {
+        BarKey::Period(start) => match grouping {
+            Grouping::Week => {
+                fill(ReportText::WeekOf.text(locale), &[("day", &start.format("%m-%d"))])
+            }
+            Grouping::Month => fill(
+                ReportText::MonthOf.text(locale),
+                &[("year", &start.year()), ("month", &start.month())],
+            ),
+            Grouping::Quarter => fill(
+                ReportText::QuarterOf.text(locale),
+                &[("year", &start.year()), ("q", &(start.month0() / 3 + 1))],
+            ),
+            _ => start.format("%m-%d").to_string(),
+        },
+        BarKey::Owner(_, Some(name)) | BarKey::Team(_, Some(name)) => name.clone(),
+        BarKey::Owner(_, None) => ReportText::NoOwner.text(locale).to_owned(),
+        BarKey::Team(_, None) => ReportText::NoTeam.text(locale).to_owned(),
+        BarKey::Region(region) if region.is_empty() => ReportText::NoRegion.text(locale).to_owned(),
+        BarKey::Region(region) => region.clone(),
+        BarKey::Channel(channel) => channel_label(*channel).text(locale).to_owned(),
+    }
+}
+
+fn change_text(percent: Option<f64>) -> String {
+    match percent {
+        Some(p) => format!("{}{p:.1}%", if p > 0.0 { "+" } else { "" }),
+        None => "—".into(),
+    }
+}
+
+/// The key figures: revenue, orders, average order, and the change from the compared range.
+#[component]
+fn SalesFiguresCard(report: SalesReport) -> impl IntoView {
+    let i18n = use_i18n();
+    let total = report.total;
+    let compared = report.compared_total;
+    let range = report.compared_range;
+    view! {
+        <div class="card">
+            <dl class="facts key-facts" data-testid="sales-figures">
+                <div>
+                    <dt>{i18n.t(ReportText::Revenue)}</dt>
+                    <dd data-testid="sales-revenue" title=money(total.revenue_minor)>{move || compact_money(total.revenue_minor, i18n.locale())}</dd>
+                </div>
+                <div><dt>{i18n.t(ReportText::Orders)}</dt><dd data-testid="sales-orders">{total.orders}</dd></div>
+                <div>
+                    <dt>{i18n.t(ReportText::AverageOrder)}</dt>
+                    <dd>{total.average_minor().map(money).unwrap_or_else(|| "—".into())}</dd>
+                </div>
+                {compared.map(|before| view! {
+                    <div>
+                        <dt>{move || range.map(|(from, to)| fill(ReportText::ComparedWith.text(i18n.locale()), &[("from", &from), ("to", &to)])).unwrap_or_default()}</dt>
+                        <dd data-testid="sales-change">
+                            {move || compact_money(before.revenue_minor, i18n.locale())}
+                            " (" {change_text(total.change_percent(before))} ")"
+                        </dd>
+                    </div>
+                })}
+            </dl>
+        </div>
+    }
+}
+
+/// The bars: columns for periods (in time order, gaps shown), rows for categories (largest
+/// first, names readable). Each bar is a link to the orders behind it; the table below holds the
+/// same figures as text for screen readers.
+#[component]
+fn SalesChart(report: SalesReport) -> impl IntoView {
+    let i18n = use_i18n();
+    if report.bars.iter().all(|b| b.figures.orders == 0 && b.figures.revenue_minor == 0) {
+        return view! { <div class="card"><p class="empty">{i18n.t(ReportText::NoSales)}</p></div> }
+            .into_any();
+    }
+    let grouping = report.grouping;
+    let max = report.bars.iter().map(|b| b.figures.revenue_minor).max().unwrap_or(1).max(1) as f64;
+    let label = move |bar: &SalesBar, locale: Locale| {
+        fill(
+            ReportText::ChartLabel.text(locale),
+            &[
+                ("label", &bar_label(&bar.key, grouping, locale)),
+                ("revenue", &money(bar.figures.revenue_minor)),
+                ("orders", &bar.figures.orders),
+            ],
+        )
+    };
+    let chart = if grouping.is_period() {
+        column_chart(&report.bars, max, i18n, label)
+    } else {
+        row_chart(&report.bars, max, i18n, label)
+    };
+    view! { <div class="card chart-card" data-testid="sales-chart">{chart}</div> }.into_any()
+}
+
+fn column_chart(
+    bars: &[SalesBar],
+    max: f64,
+    i18n: I18n,
+    label: impl Fn(&SalesBar, Locale) -> String + Copy + Send + Sync + 'static,
+) -> AnyView {
+    // A slot per bar, wide enough to tap on a tablet; the chart scrolls sideways past that.
+    let slot = (960.0 / bars.len() as f64).clamp(14.0, 80.0);
+    let width = slot * bars.len() as f64 + 16.0;
+    let every = (bars.len() / 12).max(1);
+    let columns = bars
+        .iter()
+        .enumerate()
+        .map(|(n, bar)| {
+            let x = 8.0 + n as f64 * slot;
+            let height = (bar.figures.revenue_minor.max(0) as f64 / max * 180.0).max(0.0);
+            let href = orders_href(&bar.drill);
+            let tick = (n % every == 0).then(|| match bar.key {
+                BarKey::Period(start) => start.format("%m-%d").to_string(),
+                _ => String::new(),
+            });
+            let (bar, titled) = (bar.clone(), bar.clone());
+            view! {
+                <g class="chart-bar" data-testid="chart-bar">
+                    <a href=href aria-label=move || label(&bar, i18n.locale())>
+                        <rect class="hit" x=x y="0" width=slot height="200"/>
+                        <rect class="bar-fill" x=x + slot * 0.15 y=200.0 - height width=slot * 0.7 height=height/>
+                        <title>{move || label(&titled, i18n.locale())}</title>
+                    </a>
+                    {tick.map(|t| view! { <text class="axis" x=x + slot / 2.0 y="216" text-anchor="middle">{t}</text> })}
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="chart-scroll">
+            <svg class="sales-chart" viewBox=format!("0 0 {width} 224") role="group"
+                aria-label=move || i18n.text(ReportText::Chart)>
+                {columns}
+            </svg>
+        </div>
+    }
+    .into_any()
+}
+
+fn row_chart(
+    bars: &[SalesBar],
+    max: f64,
+    i18n: I18n,
+    label: impl Fn(&SalesBar, Locale) -> String + Copy + Send + Sync + 'static,
+) -> AnyView {
+    let grouping_free = |key: &BarKey, locale: Locale| bar_label(key, Grouping::Owner, locale);
+    let row_height = 40.0;
+    let height = row_height * bars.len() as f64;
+    let rows = bars
+        .iter()
+        .enumerate()
+        .map(|(n, bar)| {
+            let y = n as f64 * row_height;
+            let length = (bar.figures.revenue_minor.max(0) as f64 / max * 560.0).max(0.0);
+            let href = orders_href(&bar.drill);
+            let (bar, titled) = (bar.clone(), bar.clone());
+            let name = bar.key.clone();
+            let revenue = bar.figures.revenue_minor;
+            view! {
+                <g class="chart-bar" data-testid="chart-bar">
+                    <a href=href aria-label=move || label(&bar, i18n.locale())>
+                        <rect class="hit" x="0" y=y width="1000" height=row_height/>
+                        <text class="axis" x="0" y=y + 25.0>{move || grouping_free(&name, i18n.locale())}</text>
+                        <rect class="bar-fill" x="240" y=y + 8.0 width=length height=row_height - 16.0/>
+                        <text class="value" x=248.0 + length y=y + 25.0>{move || compact_money(revenue, i18n.locale())}</text>
+                        <title>{move || label(&titled, i18n.locale())}</title>
+                    </a>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="sales-chart rows" viewBox=format!("0 0 1000 {height}") role="group"
+            aria-label=move || i18n.text(ReportText::Chart)>
+            {rows}
+        </svg>
+    }
+    .into_any()
+}
+
+/// The report as a table: every bar's figures in text, each row linking to its orders.
+#[component]
+fn SalesTable(report: SalesReport) -> impl IntoView {
+    let i18n = use_i18n();
+    let grouping = report.grouping;
+    let comparing = report.bars.iter().any(|b| b.compared.is_some());
+    let mut columns = vec![
+        Column::new(i18n.t(if grouping.is_period() {
+            ReportText::Period
+        } else {
+            grouping_heading(grouping)
+        })),
+        Column::new(i18n.t(ReportText::Orders)).numeric(),
+        Column::new(i18n.t(ReportText::Revenue)).numeric(),
+        Column::new(i18n.t(ReportText::AverageOrder)).numeric(),
+    ];
+    if comparing {
+        columns.push(Column::new(i18n.t(ReportText::Compared)).numeric());
+        columns.push(Column::new(i18n.t(ReportText::Change)).numeric());
+    }
+    let total = report.total;
+    view! {
+        <div class="card table-wrap">
+            <crate::ui::Table testid="sales-table" columns>
+                {report.bars.into_iter().filter(|b| !grouping.is_period() || b.figures.orders != 0 || b.figures.revenue_minor != 0).map(|bar| {
+                    let key = bar.key.clone();
+                    view! {
+                        <tr data-testid="sales-row">
+                            <td><A href=orders_href(&bar.drill)>{move || bar_label(&key, grouping, i18n.locale())}</A></td>
+                            <td class="num">{bar.figures.orders}</td>
+                            <td class="num">{money(bar.figures.revenue_minor)}</td>
+                            <td class="num">{bar.figures.average_minor().map(money).unwrap_or_else(|| "—".into())}</td>
+                            {bar.compared.map(|before| view! {
+                                <td class="num">{money(before.revenue_minor)}</td>
+                                <td class="num">{change_text(bar.figures.change_percent(before))}</td>
+                            })}
+                        </tr>
+                    }
+                }).collect_view()}
+                <tr class="total-row">
+                    <th scope="row">{i18n.t(ReportText::Total)}</th>
+                    <td class="num" data-testid="sales-total-orders">{total.orders}</td>
+                    <td class="num" data-testid="sales-total-revenue">{money(total.revenue_minor)}</td>
+                    <td class="num">{total.average_minor().map(money).unwrap_or_else(|| "—".into())}</td>
+                    {comparing.then(|| view! { <td></td><td></td> })}
+                </tr>
+            </crate::ui::Table>
+        </div>
+    }
+}
+
+fn grouping_heading(grouping: Grouping) -> ReportText {
+    match grouping {
+        Grouping::Owner => ReportText::Owner,
+        Grouping::Team => ReportText::Team,
+        Grouping::Region => ReportText::Region,
+        Grouping::Channel => ReportText::Channel,
+        _ => ReportText::Period,
+    }
+}
+
+/// The orders behind a figure: the filter from the address, its total, and the orders.
+#[component]
+pub fn ReportOrdersPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let url = use_query_map();
+    let filter = Memo::new(move |_| url.with(|q| SalesFilter::from_query(|key| q.get(key))));
+    // The same total the report's bar showed, read from the same summary.
+    let total = Resource::new(
+        move || filter.get(),
+        |filter| {
+            get_sales_report(SalesQuery {
+                filter,
+                grouping: Grouping::Channel,
+                ..Default::default()
+            })
+        },
+    );
+    let orders = PagedList::new(
+        move || filter.get(),
+        |filter, after: Option<OrderCursor>| list_report_orders(filter, after),
+    );
+    let back = move || {
+        format!(
+            "/reports/sales?{}",
+            query_string(&SalesQuery { filter: filter.get(), ..Default::default() }.query_pairs())
+        )
+    };
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>{i18n.t(ReportText::OrdersBehind)}</h1>
+                <A href=back attr:class="button ghost">{i18n.t(ReportText::BackToReport)}</A>
+            </div>
+            <ResourceView resource=total let:report>
+                <div class="card">
+                    <p class="muted" data-testid="orders-range">{move || fill(ReportText::OrdersIntro.text(i18n.locale()), &[("from", &report.from), ("to", &report.to)])}</p>
+                    <dl class="facts key-facts">
+                        <div><dt>{i18n.t(ReportText::Revenue)}</dt><dd data-testid="orders-revenue">{money(report.total.revenue_minor)}</dd></div>
+                        <div><dt>{i18n.t(ReportText::Orders)}</dt><dd data-testid="orders-count">{report.total.orders}</dd></div>
+                    </dl>
+                </div>
+            </ResourceView>
+            <div class="card table-wrap">
+                <PagedTable list=orders testid="report-orders" columns=vec![
+                    Column::new(i18n.t(ReportText::OrderNo)),
+                    Column::new(i18n.t(ReportText::OrderedAt)),
+                    Column::new(i18n.t(ReportText::Customer)),
+                    Column::new(i18n.t(ReportText::Owner)),
+                    Column::new(i18n.t(ReportText::Region)),
+                    Column::new(i18n.t(ReportText::Channel)),
+                    Column::new(i18n.t(ReportText::Net)).numeric(),
+                ] row=move |o: ReportOrder| {
+                    let channel = o.channel;
+                    view! {
+                        <tr data-testid="report-order">
+                            <td>{o.order_no.clone()}</td>
+                            <td><Timestamp at=o.ordered_at/></td>
+                            <td><A href=format!("/customers/{}", o.customer_id)>{o.customer_name.clone()}</A></td>
+                            <td data-testid="order-owner">{o.owner_name.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td>{o.region.clone().unwrap_or_default()}</td>
+                            <td>{move || channel_label(channel).text(i18n.locale())}</td>
+                            <td class="num">{Money { minor: o.net_minor, currency: o.currency.clone() }.display()}</td>
+                        </tr>
+                    }
+                }/>
+            </div>
+        </section>
+    }
+}

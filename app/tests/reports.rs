@@ -1,0 +1,487 @@
+//! The sales report against real Postgres: every total equals a direct SQL sum over the same
+//! orders (a minute either side of midnight in the company's zone included), the daily summary
+//! follows corrections, refunds, cancellations, reassignments, deletions, bulk inserts and a
+//! change of time zone, and no filter widens a caller's data scope.
+
+use app::{
+    auth::{model::Role, server::Authenticated},
+    customers::{
+        model::{CustomerId, CustomerInput},
+        service as customers,
+    },
+    error::{AppError, FieldError},
+    orders::{
+        model::{Channel, OrderInput, OrderLineInput, ProductId},
+        service as orders,
+    },
+    reports::{
+        model::{BarKey, Comparison, Grouping, SalesFigures, SalesFilter, SalesQuery},
+        service as reports,
+    },
+    state::AppState,
+    testing::{TestDatabase, company_today},
+};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+
+struct World {
+    db: TestDatabase,
+    state: AppState,
+    admin: Authenticated,
+    manager: Authenticated,
+    east_member: Authenticated,
+    west_member: Authenticated,
+    product: ProductId,
+    day: NaiveDate,
+}
+
+impl World {
+    async fn new() -> Self {
+        let db = TestDatabase::new().await;
+        let state = db.state();
+        let east = db.team("华东").await;
+        let west = db.team("华南").await;
+        let pw = "a long enough password";
+        // Every account before any caller: a caller's team is read when it signs in.
+        let admin = db.user("admin@x.cn", Role::Admin, None, pw).await;
+        let manager = db.user("lina@x.cn", Role::Manager, Some(east), pw).await;
+        let east_member = db.user("zhang@x.cn", Role::Member, Some(east), pw).await;
+        let west_member = db.user("emily@x.cn", Role::Member, Some(west), pw).await;
+        let admin = db.caller(admin).await.unwrap();
+        let manager = db.caller(manager).await.unwrap();
+        let east_member = db.caller(east_member).await.unwrap();
+        let west_member = db.caller(west_member).await.unwrap();
+        let product: i64 = sqlx::query_scalar(
+            "insert into product (sku, name, unit_price_minor) values ('TEA', '龙井', 10000) returning id",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        let day = company_today(&db.pool).await - Duration::days(10);
+        World {
+            admin,
+            manager,
+            east_member,
+            west_member,
+            state,
+            db,
+            product: ProductId(product),
+            day,
+        }
+    }
+
+    async fn customer(&self, owner: &Authenticated, name: &str, region: &str) -> CustomerId {
+        customers::create(
+            &self.state,
+            &self.admin,
+            CustomerInput {
+                name: name.into(),
+                region: region.into(),
+                owner_id: Some(owner.id()),
+                ..Default::default()
+            },
+            vec![],
+        )
+        .await
+        .unwrap()
+    }
+
+    /// An order placed at `clock` on `day` in the company's zone (Asia/Shanghai).
+    async fn order(
+        &self,
+        customer: CustomerId,
+        day: NaiveDate,
+        clock: &str,
+        yuan: i64,
+        channel: Channel,
+    ) -> app::orders::model::OrderId {
+        let local = day.and_time(NaiveTime::parse_from_str(clock, "%H:%M").unwrap());
+        let at: DateTime<Utc> =
+            chrono_tz::Asia::Shanghai.from_local_datetime(&local).unwrap().with_timezone(&Utc);
+        orders::add_order(
+            &self.state,
+            &self.admin,
+            OrderInput {
+                customer_id: customer,
+                ordered_at: Some(at),
+                channel,
+                lines: vec![OrderLineInput {
+                    product_id: Some(self.product),
+                    quantity: "1".into(),
+                    unit_price: yuan.to_string(),
+                }],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn report(
+        &self,
+        caller: &Authenticated,
+        query: SalesQuery,
+    ) -> app::reports::model::SalesReport {
+        reports::sales_report(&self.db.pool, caller, &query).await.unwrap()
+    }
+
+    fn range(&self, from: NaiveDate, to: NaiveDate) -> SalesFilter {
+        SalesFilter { from: Some(from), to: Some(to), ..Default::default() }
+    }
+
+    /// The same figure straight from the orders: placed ones of live customers, totals less
+    /// refunds, days in the company's zone, owners in `owners` (all when `None`).
+    async fn direct(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        owners: Option<Vec<i64>>,
+    ) -> SalesFigures {
+        let (orders, revenue_minor): (i64, i64) = sqlx::query_as(
+            "select count(*), coalesce(sum(o.total_minor - o.refunded_minor), 0)::bigint
+             from sales_order o join customer c on c.id = o.customer_id
+             where o.status = 'placed' and c.deleted_at is null
+               and (o.ordered_at at time zone company_time_zone())::date between $1 and $2
+               and ($3::bigint[] is null or c.owner_id = any($3))",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(owners)
+        .fetch_one(&self.db.pool)
+        .await
+        .unwrap();
+        SalesFigures { orders, revenue_minor }
+    }
+}
+
+#[tokio::test]
+async fn totals_equal_the_orders_summed_directly_a_minute_either_side_of_midnight() {
+    let w = World::new().await;
+    let east = w.customer(&w.east_member, "东方茶行", "上海").await;
+    let west = w.customer(&w.west_member, "南方茶庄", "广州").await;
+    let next = w.day + Duration::days(1);
+    w.order(east, w.day, "23:59", 100, Channel::Store).await;
+    w.order(east, next, "00:00", 200, Channel::Store).await;
+    w.order(west, next, "00:01", 400, Channel::Wechat).await;
+    w.order(west, w.day, "00:00", 800, Channel::Online).await;
+    w.order(east, w.day - Duration::days(1), "23:59", 1600, Channel::Sales).await;
+
+    // The day itself: its first and last minute, not the minute after.
+    let one_day = w
+        .report(&w.admin, SalesQuery { filter: w.range(w.day, w.day), ..Default::default() })
+        .await;
+    assert_eq!(one_day.total, SalesFigures { orders: 2, revenue_minor: 90_000 });
+    assert_eq!(one_day.total, w.direct(w.day, w.day, None).await);
+    let two_days =
+        w.report(&w.admin, SalesQuery { filter: w.range(w.day, next), ..Default::default() }).await;
+    assert_eq!(two_days.total, w.direct(w.day, next, None).await);
+    assert_eq!(two_days.bars.len(), 2, "a bar per day");
+    assert_eq!(two_days.bars[0].key, BarKey::Period(w.day));
+    assert_eq!(two_days.bars[0].figures.revenue_minor, 90_000);
+    assert_eq!(two_days.bars[1].figures.revenue_minor, 60_000);
+    // The bar drills into exactly its day.
+    assert_eq!((two_days.bars[1].drill.from, two_days.bars[1].drill.to), (Some(next), Some(next)));
+
+    // Every grouping adds up to the same total; channels and regions are split as placed.
+    let wide = w.range(w.day - Duration::days(3), next);
+    let expected = w.direct(w.day - Duration::days(3), next, None).await;
+    for grouping in Grouping::ALL {
+        let report = w
+            .report(
+                &w.admin,
+                SalesQuery { filter: wide.clone(), grouping: *grouping, ..Default::default() },
+            )
+            .await;
+        assert_eq!(report.total, expected, "{grouping:?}");
+        let summed = report.bars.iter().fold(0, |sum, b| sum + b.figures.revenue_minor);
+        assert_eq!(summed, expected.revenue_minor, "{grouping:?} bars");
+    }
+    let by_channel = w
+        .report(
+            &w.admin,
+            SalesQuery { filter: wide.clone(), grouping: Grouping::Channel, ..Default::default() },
+        )
+        .await;
+    let store = by_channel.bars.iter().find(|b| b.key == BarKey::Channel(Channel::Store)).unwrap();
+    assert_eq!(store.figures, SalesFigures { orders: 2, revenue_minor: 30_000 });
+    let wechat_only = w
+        .report(
+            &w.admin,
+            SalesQuery {
+                filter: SalesFilter { channel: Some(Channel::Wechat), ..wide.clone() },
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_eq!(wechat_only.total.revenue_minor, 40_000);
+    let shanghai = w
+        .report(
+            &w.admin,
+            SalesQuery {
+                filter: SalesFilter { region: Some("上海".into()), ..wide.clone() },
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_eq!(shanghai.total.revenue_minor, 190_000);
+
+    // The orders behind the figure are the same orders.
+    let behind = reports::report_orders(&w.db.pool, &w.admin, &two_days.bars[0].drill, None, 50)
+        .await
+        .unwrap();
+    assert_eq!(behind.items.len(), 2);
+    assert_eq!(behind.items.iter().map(|o| o.net_minor).sum::<i64>(), 90_000);
+    // In pages of one, newest first, nothing twice.
+    let mut after = None;
+    let mut seen = vec![];
+    loop {
+        let page = reports::report_orders(&w.db.pool, &w.admin, &wide, after, 1).await.unwrap();
+        seen.extend(page.items.iter().map(|o| o.id));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5);
+    seen.dedup();
+    assert_eq!(seen.len(), 5);
+
+    // Comparison: the previous period of the same length.
+    let compared = w
+        .report(
+            &w.admin,
+            SalesQuery {
+                filter: w.range(next, next),
+                comparison: Comparison::PreviousPeriod,
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_eq!(compared.compared_range, Some((w.day, w.day)));
+    assert_eq!(compared.compared_total, Some(SalesFigures { orders: 2, revenue_minor: 90_000 }));
+}
+
+#[tokio::test]
+async fn the_summary_follows_every_write_that_changes_a_figure() {
+    let w = World::new().await;
+    let east = w.customer(&w.east_member, "东方茶行", "上海").await;
+    let other = w.customer(&w.east_member, "北方茶社", "北京").await;
+    let first = w.order(east, w.day, "10:00", 1000, Channel::Store).await;
+    let second = w.order(east, w.day, "11:00", 500, Channel::Store).await;
+    w.order(other, w.day, "12:00", 300, Channel::Store).await;
+    let range = w.range(w.day, w.day);
+    let check = |label: &'static str| {
+        let w = &w;
+        let range = range.clone();
+        async move {
+            let report =
+                w.report(&w.admin, SalesQuery { filter: range, ..Default::default() }).await;
+            assert_eq!(report.total, w.direct(w.day, w.day, None).await, "{label}");
+            report.total
+        }
+    };
+    assert_eq!(check("placed").await.revenue_minor, 180_000);
+
+    let version = |id: app::orders::model::OrderId| {
+        let pool = w.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i32>("select version from sales_order where id = $1")
+                .bind(id.0)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    orders::refund_order(&w.state, &w.admin, first, version(first).await, "200", "破损")
+        .await
+        .unwrap();
+    assert_eq!(check("refunded").await.revenue_minor, 160_000);
+    orders::cancel_order(&w.state, &w.admin, second, version(second).await, "客户取消")
+        .await
+        .unwrap();
+    assert_eq!(check("cancelled").await, SalesFigures { orders: 2, revenue_minor: 110_000 });
+
+    // A reassigned customer's sales move to the new owner, with nothing left behind.
+    sqlx::query("update customer set owner_id = $1, region = '杭州' where id = $2")
+        .bind(w.west_member.id().0)
+        .bind(other.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let mine = |caller: &Authenticated| {
+        let w = &w;
+        let caller = caller.clone();
+        let range = range.clone();
+        async move { w.report(&caller, SalesQuery { filter: range, ..Default::default() }).await.total }
+    };
+    assert_eq!(mine(&w.west_member).await.revenue_minor, 30_000);
+    assert_eq!(mine(&w.east_member).await.revenue_minor, 80_000);
+    let hangzhou = w
+        .report(
+            &w.admin,
+            SalesQuery {
+                filter: SalesFilter { region: Some("杭州".into()), ..range.clone() },
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_eq!(hangzhou.total.revenue_minor, 30_000);
+
+    // A customer in the recycle bin does not count; restored, it counts again.
+    sqlx::query("update customer set deleted_at = now() where id = $1")
+        .bind(east.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(check("deleted").await.revenue_minor, 30_000);
+    sqlx::query("update customer set deleted_at = null where id = $1")
+        .bind(east.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(check("restored").await.revenue_minor, 110_000);
+
+    // Many orders in one statement (as an import writes them), then removed again (a revert).
+    sqlx::query(
+        "insert into sales_order (customer_id, order_no, ordered_at, channel, total_minor)
+         select $1, 'BULK-' || g, $2::timestamptz + g * interval '1 second', 'online', 100
+         from generate_series(1, 500) g",
+    )
+    .bind(east.0)
+    .bind(
+        chrono_tz::Asia::Shanghai
+            .from_local_datetime(&w.day.and_hms_opt(8, 0, 0).unwrap())
+            .unwrap()
+            .with_timezone(&Utc),
+    )
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(check("bulk insert").await.orders, 502);
+    sqlx::query("delete from sales_order where order_no like 'BULK-%'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(check("bulk delete").await.orders, 2);
+
+    // Another time zone starts its days at other hours: the summary is counted again.
+    w.order(east, w.day, "07:00", 64, Channel::Phone).await;
+    sqlx::query("update company_settings set time_zone = 'America/New_York'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    for day in [w.day - Duration::days(1), w.day] {
+        let report = w
+            .report(&w.admin, SalesQuery { filter: w.range(day, day), ..Default::default() })
+            .await;
+        assert_eq!(report.total, w.direct(day, day, None).await, "{day} in New York");
+    }
+    let moved = w
+        .report(
+            &w.admin,
+            SalesQuery {
+                filter: w.range(w.day - Duration::days(1), w.day - Duration::days(1)),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_eq!(
+        moved.total.revenue_minor, 116_400,
+        "a Shanghai morning is the evening before in New York"
+    );
+}
+
+#[tokio::test]
+async fn no_filter_widens_a_callers_data_scope() {
+    let w = World::new().await;
+    let east = w.customer(&w.east_member, "东方茶行", "上海").await;
+    let mine = w.customer(&w.manager, "经理的客户", "上海").await;
+    let west = w.customer(&w.west_member, "南方茶庄", "广州").await;
+    w.order(east, w.day, "10:00", 100, Channel::Store).await;
+    w.order(mine, w.day, "10:00", 200, Channel::Store).await;
+    w.order(west, w.day, "10:00", 400, Channel::Store).await;
+    let range = w.range(w.day, w.day);
+    let total = |caller: &Authenticated, filter: SalesFilter| {
+        let w = &w;
+        let caller = caller.clone();
+        async move {
+            w.report(
+                &caller,
+                SalesQuery { filter, grouping: Grouping::Owner, ..Default::default() },
+            )
+            .await
+            .total
+            .revenue_minor
+        }
+    };
+    assert_eq!(total(&w.east_member, range.clone()).await, 10_000, "a member: their own");
+    assert_eq!(total(&w.manager, range.clone()).await, 30_000, "a manager: their team");
+    assert_eq!(total(&w.admin, range.clone()).await, 70_000, "an admin: everyone");
+    let west_team: i64 = sqlx::query_scalar("select id from team where name = '华南'")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    for filter in [
+        SalesFilter { owner: Some(w.west_member.id().0), ..range.clone() },
+        SalesFilter { owner: Some(0), ..range.clone() },
+        SalesFilter { team: Some(west_team), ..range.clone() },
+    ] {
+        assert_eq!(total(&w.east_member, filter.clone()).await, 0, "{filter:?}");
+        assert_eq!(total(&w.manager, filter.clone()).await, 0, "{filter:?}");
+        let orders =
+            reports::report_orders(&w.db.pool, &w.east_member, &filter, None, 50).await.unwrap();
+        assert!(orders.items.is_empty(), "{filter:?}");
+    }
+    // The filter's choices name only what the caller may see.
+    let choices = reports::filter_choices(&w.db.pool, &w.east_member).await.unwrap();
+    assert_eq!(
+        choices.owners.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        vec![w.east_member.id().0]
+    );
+    assert!(!choices.sees_unowned);
+    let mut regions = choices.regions.clone();
+    regions.sort();
+    let mut expected = vec!["上海".to_owned(), "广州".to_owned()];
+    expected.sort();
+    assert_eq!(regions, expected);
+    let admins = reports::filter_choices(&w.db.pool, &w.admin).await.unwrap();
+    assert_eq!(admins.owners.len(), 4);
+    assert!(admins.sees_unowned);
+    let by_owner = w
+        .report(
+            &w.manager,
+            SalesQuery { filter: range.clone(), grouping: Grouping::Owner, ..Default::default() },
+        )
+        .await;
+    assert_eq!(by_owner.bars.len(), 2);
+    assert!(
+        by_owner
+            .bars
+            .iter()
+            .all(|b| matches!(b.key, BarKey::Owner(Some(id), _) if id != w.west_member.id().0))
+    );
+}
+
+#[tokio::test]
+async fn a_reversed_or_overlong_range_is_refused_at_its_field() {
+    let w = World::new().await;
+    let reversed =
+        SalesQuery { filter: w.range(w.day, w.day - Duration::days(1)), ..Default::default() };
+    match reports::sales_report(&w.db.pool, &w.admin, &reversed).await {
+        Err(AppError::Validation(errors)) => {
+            assert_eq!(errors.get("to"), &[FieldError::InvalidDate])
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    let too_many_days = SalesQuery {
+        filter: w.range(w.day - Duration::days(400), w.day),
+        grouping: Grouping::Day,
+        ..Default::default()
+    };
+    match reports::sales_report(&w.db.pool, &w.admin, &too_many_days).await {
+        Err(AppError::Validation(errors)) => assert!(!errors.get("by").is_empty()),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    // The same range by month is fine.
+    let by_month = SalesQuery { grouping: Grouping::Month, ..too_many_days };
+    assert!(reports::sales_report(&w.db.pool, &w.admin, &by_month).await.is_ok());
+}

@@ -1,0 +1,102 @@
+// Reports on a tablet: a manager opens the sales report, changes the range by touch, groups by
+// rep, taps a rep's bar and lands on that rep's orders for that range, with the same total; a
+// member's report holds only their own customers' sales. Figures are checked against the orders
+// summed directly in SQL.
+import { Page } from "@playwright/test";
+import { expect, test } from "../support/fixtures";
+import { MANAGER, MEMBER, hydrated, screenshot, signIn, sql } from "../support/helpers";
+
+test.use({ viewport: { width: 1024, height: 768 }, hasTouch: true });
+
+function yuan(text: string | null): number {
+  return Number((text ?? "0").replace(/[¥,\s]/g, ""));
+}
+
+/** Placed orders of live customers owned by `email` (or by anyone when null), between two
+ * company days, summed in yuan: what the report must show. */
+async function revenue(from: string, to: string, email: string | null): Promise<number> {
+  const rows = await sql<{ total: string }>(
+    `select coalesce(sum(o.total_minor - o.refunded_minor), 0)::text as total
+     from sales_order o join customer c on c.id = o.customer_id
+     left join app_user u on u.id = c.owner_id
+     where o.status = 'placed' and c.deleted_at is null
+       and (o.ordered_at at time zone company_time_zone())::date between $1::date and $2::date
+       and ($3::text is null or u.email = $3)`,
+    [from, to, email],
+  );
+  return Number(rows[0].total) / 100;
+}
+
+async function range(page: Page): Promise<[string, string]> {
+  return [await page.locator("#field-from").inputValue(), await page.locator("#field-to").inputValue()];
+}
+
+test("a manager taps a rep's bar in the last twelve months and lands on that rep's orders", async ({ page }) => {
+  await signIn(page, MANAGER);
+  await page.goto("/reports/sales");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "销售报表" })).toBeVisible();
+
+  // The range by touch: the last twelve months, by rep.
+  await page.getByRole("button", { name: "近 12 个月" }).tap();
+  await page.locator("#field-by").selectOption("owner");
+  await expect(page).toHaveURL(/by=owner/);
+  await expect(page).toHaveURL(/from=\d{4}-\d{2}-01/);
+  const [from, to] = await range(page);
+  await expect(page.getByTestId("chart-bar").first()).toBeVisible();
+  await screenshot(page, "reports-01-by-rep-tablet");
+
+  // The team's total is what its orders add up to (the manager sees their team).
+  const team = await sql<{ email: string }>(
+    `select u.email from app_user u join app_user m on m.team_id = u.team_id where m.email = $1`,
+    [MANAGER],
+  );
+  let expected = 0;
+  for (const { email } of team) expected += await revenue(from, to, email);
+  await expect.poll(async () => yuan(await page.getByTestId("sales-total-revenue").textContent())).toBe(expected);
+
+  // The largest rep's bar, tapped.
+  const firstRow = page.getByTestId("sales-row").first();
+  const rep = (await firstRow.locator("td").first().textContent())!.trim();
+  const barRevenue = yuan(await firstRow.locator("td").nth(2).textContent());
+  expect(barRevenue).toBeGreaterThan(0);
+  await page.getByTestId("chart-bar").first().locator("a").tap();
+  await page.waitForURL(/\/reports\/orders\?/);
+  await hydrated(page);
+  expect(page.url()).toContain(`from=${from}`);
+  expect(page.url()).toContain(`to=${to}`);
+  expect(page.url()).toMatch(/owner=\d+/);
+  await expect(page.getByTestId("report-order").first()).toBeVisible();
+  expect(yuan(await page.getByTestId("orders-revenue").textContent())).toBe(barRevenue);
+  const owners = await page.getByTestId("order-owner").allTextContents();
+  expect(new Set(owners.map((o) => o.trim()))).toEqual(new Set([rep]));
+  await screenshot(page, "reports-02-rep-orders-tablet");
+
+  // Refreshed, the drill-down is the same; back leads to the report with the range kept.
+  await page.reload();
+  await hydrated(page);
+  expect(yuan(await page.getByTestId("orders-revenue").textContent())).toBe(barRevenue);
+  await page.getByRole("link", { name: "返回报表" }).tap();
+  await page.waitForURL(/\/reports\/sales\?/);
+  await hydrated(page);
+  expect(await range(page)).toEqual([from, to]);
+});
+
+test("a member's report holds only their own customers' sales", async ({ page }) => {
+  await signIn(page, MEMBER);
+  await page.goto("/reports/sales?by=owner");
+  await hydrated(page);
+  await page.getByRole("button", { name: "近 12 个月" }).tap();
+  await expect(page).toHaveURL(/from=/);
+  const [from, to] = await range(page);
+  const own = await revenue(from, to, MEMBER);
+  await expect.poll(async () => yuan(await page.getByTestId("sales-total-revenue").textContent())).toBe(own);
+  expect(own).toBeLessThan(await revenue(from, to, null));
+  const me = await sql<{ display_name: string }>(`select display_name from app_user where email = $1`, [MEMBER]);
+  const reps = await page.getByTestId("sales-row").locator("td:first-child").allTextContents();
+  expect(reps.map((r) => r.trim())).toEqual([me[0].display_name]);
+  // The rep filter offers no one else.
+  const choices = await page.locator("#field-owner option").allTextContents();
+  expect(choices).toEqual(["全部", me[0].display_name]);
+  await screenshot(page, "reports-03-member-own");
+});

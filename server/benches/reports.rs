@@ -1,0 +1,234 @@
+//! The sales report at a million customers and five million orders, read from the daily
+//! summary, beside the floor of the same figures summed from the orders; and what keeping the
+//! summary adds to an order write and to an import.
+//!
+//!     cargo bench -p server --bench reports
+//!
+//! Issue 21's budget: every report with its default filters in p95 under 200 ms, a year-long
+//! custom range under 500 ms. Uses the customers bench's database (loaded on first use).
+//! GUANXI_REPORT_QUERIES (per row, default 100) changes the run.
+
+mod common;
+
+use app::{
+    auth::{model::Role, server::Authenticated},
+    reports::{
+        model::{Comparison, Grouping, SalesFilter, SalesQuery},
+        service as reports,
+    },
+};
+use chrono::{Datelike, Duration, NaiveDate};
+use common::{Stats, admin_caller, caller_with_role, env_number, time};
+use sqlx::{PgPool, postgres::PgPoolOptions};
+use std::time::Instant;
+
+#[tokio::main]
+async fn main() {
+    let customers = env_number("GUANXI_BENCH_CUSTOMERS", 1_000_000);
+    let orders = env_number("GUANXI_BENCH_ORDERS", 5_000_000);
+    let runs = env_number("GUANXI_REPORT_QUERIES", 100);
+    let (_, url) = common::loaded_database(customers, orders).await;
+    let pool = PgPoolOptions::new().max_connections(8).connect(&url).await.unwrap();
+    let summary_rows: i64 =
+        sqlx::query_scalar("select count(*) from sales_day").fetch_one(&pool).await.unwrap();
+    if summary_rows == 0 {
+        // A database loaded before the summary existed.
+        let started = Instant::now();
+        sqlx::query("select sales_day_rebuild()").execute(&pool).await.unwrap();
+        sqlx::query("analyze sales_day").execute(&pool).await.unwrap();
+        println!("summary rebuilt in {:.1} s", started.elapsed().as_secs_f64());
+    }
+
+    let admin = admin_caller(&pool).await;
+    let manager = caller_with_role(&pool, Role::Manager).await;
+    let member = caller_with_role(&pool, Role::Member).await;
+    // The report's "today" is the last day with orders, so the default month is a full one
+    // however old the loaded data are.
+    let today: NaiveDate = sqlx::query_scalar(
+        "select (max(ordered_at) at time zone company_time_zone())::date from sales_order",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let month_start = today.with_day(1).unwrap();
+    let this_month = SalesFilter { from: Some(month_start), to: Some(today), ..Default::default() };
+    let a_year = SalesFilter {
+        from: Some(today - Duration::days(364)),
+        to: Some(today),
+        ..Default::default()
+    };
+
+    let report = |caller: &Authenticated, query: SalesQuery| {
+        let (pool, caller) = (pool.clone(), caller.clone());
+        async move { reports::sales_report(&pool, &caller, &query).await.unwrap().bars.len() }
+    };
+    let mut rows: Vec<Stats> = Vec::new();
+    let cases: Vec<(&str, SalesQuery)> = vec![
+        ("this month by day", SalesQuery { filter: this_month.clone(), ..Default::default() }),
+        (
+            "this month by rep, against last year",
+            SalesQuery {
+                filter: this_month.clone(),
+                grouping: Grouping::Owner,
+                comparison: Comparison::PreviousYear,
+            },
+        ),
+        (
+            "this month by region",
+            SalesQuery {
+                filter: this_month.clone(),
+                grouping: Grouping::Region,
+                ..Default::default()
+            },
+        ),
+        (
+            "this month by channel, one region",
+            SalesQuery {
+                filter: SalesFilter { region: Some("上海".into()), ..this_month.clone() },
+                grouping: Grouping::Channel,
+                ..Default::default()
+            },
+        ),
+        ("a year by day", SalesQuery { filter: a_year.clone(), ..Default::default() }),
+        (
+            "a year by month, against the year before",
+            SalesQuery {
+                filter: a_year.clone(),
+                grouping: Grouping::Month,
+                comparison: Comparison::PreviousPeriod,
+            },
+        ),
+        (
+            "a year by rep",
+            SalesQuery { filter: a_year.clone(), grouping: Grouping::Owner, ..Default::default() },
+        ),
+    ];
+    for (what, query) in &cases {
+        for (who, caller) in [("admin", &admin), ("manager", &manager), ("member", &member)] {
+            rows.push(
+                time(&format!("{what}, {who}"), runs, |_| report(caller, query.clone())).await,
+            );
+        }
+    }
+    // The floor: the same totals summed from the orders, as a report without the summary would.
+    for (what, filter) in [("this month by day", &this_month), ("a year by day", &a_year)] {
+        rows.push(
+            time(
+                &format!("{what}, admin: from the orders (floor without a summary)"),
+                runs.min(10),
+                |_| {
+                    let pool = pool.clone();
+                    let filter = filter.clone();
+                    async move { direct_by_day(&pool, &filter).await }
+                },
+            )
+            .await,
+        );
+    }
+    let drill = |caller: &Authenticated| {
+        let (pool, caller, filter) = (pool.clone(), caller.clone(), this_month.clone());
+        async move {
+            reports::report_orders(&pool, &caller, &filter, None, 50).await.unwrap().items.len()
+        }
+    };
+    for (who, caller) in [("admin", &admin), ("member", &member)] {
+        rows.push(
+            time(&format!("orders behind this month, first page, {who}"), runs, |_| drill(caller))
+                .await,
+        );
+    }
+
+    let summary_rows: i64 =
+        sqlx::query_scalar("select count(*) from sales_day").fetch_one(&pool).await.unwrap();
+    println!(
+        "\n{summary_rows} summary rows; today = {today}; {runs} runs per row, one after another\n"
+    );
+    println!("| report | n | p50 ms | p95 ms | p99 ms |");
+    println!("| --- | --- | --- | --- | --- |");
+    for row in rows {
+        println!(
+            "| {} | {} | {:.1} | {:.1} | {:.1} |",
+            row.name,
+            row.samples.len(),
+            row.percentile(0.50),
+            row.percentile(0.95),
+            row.percentile(0.99)
+        );
+    }
+
+    write_costs(&pool).await;
+}
+
+async fn direct_by_day(pool: &PgPool, filter: &SalesFilter) -> usize {
+    sqlx::query(
+        "select (o.ordered_at at time zone company_time_zone())::date, count(*), sum(o.total_minor - o.refunded_minor)
+         from sales_order o join customer c on c.id = o.customer_id
+         where o.status = 'placed' and c.deleted_at is null
+           and o.ordered_at >= ($1::date)::timestamp at time zone company_time_zone()
+           and o.ordered_at < ($2::date + 1)::timestamp at time zone company_time_zone()
+         group by 1",
+    )
+    .bind(filter.from)
+    .bind(filter.to)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .len()
+}
+
+/// What the summary's triggers add: one order inserted (as a person places it) and 40,000 in
+/// one statement (as an import writes a batch), with the triggers on and off, each in a
+/// transaction rolled back so the database stays as loaded.
+async fn write_costs(pool: &PgPool) {
+    let customer_ids: Vec<i64> =
+        sqlx::query_scalar("select id from customer tablesample system (1) limit 40000")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let one = "insert into sales_order (customer_id, order_no, ordered_at, channel, total_minor)
+               values ($1, 'BENCH-' || gen_random_uuid(), now(), 'store', 12800)";
+    let many = "insert into sales_order (customer_id, order_no, ordered_at, channel, total_minor)
+                select id, 'BENCH-' || gen_random_uuid(), now() - (id % 300) * interval '1 day',
+                       (array['online', 'store', 'wechat'])[1 + id % 3], 12800
+                from unnest($1::bigint[]) id";
+    println!("\n| write | summary triggers | ms |");
+    println!("| --- | --- | --- |");
+    for triggers in ["on", "off"] {
+        let mut single = vec![];
+        for n in 0..200 {
+            let mut tx = pool.begin().await.unwrap();
+            if triggers == "off" {
+                sqlx::query("alter table sales_order disable trigger sales_day_orders_inserted")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+            let started = Instant::now();
+            sqlx::query(one)
+                .bind(customer_ids[n % customer_ids.len()])
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            single.push(started.elapsed().as_secs_f64() * 1000.0);
+            tx.rollback().await.unwrap();
+        }
+        single.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        println!("| one order (p50 of 200) | {triggers} | {:.2} |", single[single.len() / 2]);
+
+        let mut tx = pool.begin().await.unwrap();
+        if triggers == "off" {
+            sqlx::query("alter table sales_order disable trigger sales_day_orders_inserted")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        let started = Instant::now();
+        sqlx::query(many).bind(&customer_ids).execute(&mut *tx).await.unwrap();
+        println!(
+            "| {} orders in one statement | {triggers} | {:.0} |",
+            customer_ids.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        tx.rollback().await.unwrap();
+    }
+}
