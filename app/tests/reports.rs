@@ -424,6 +424,7 @@ async fn no_filter_widens_a_callers_data_scope() {
         SalesFilter { owner: Some(w.west_member.id().0), ..range.clone() },
         SalesFilter { owner: Some(0), ..range.clone() },
         SalesFilter { team: Some(west_team), ..range.clone() },
+        SalesFilter { team: Some(0), ..range.clone() },
     ] {
         assert_eq!(total(&w.east_member, filter.clone()).await, 0, "{filter:?}");
         assert_eq!(total(&w.manager, filter.clone()).await, 0, "{filter:?}");
@@ -431,6 +432,32 @@ async fn no_filter_widens_a_callers_data_scope() {
             reports::report_orders(&w.db.pool, &w.east_member, &filter, None, 50).await.unwrap();
         assert!(orders.items.is_empty(), "{filter:?}");
     }
+    // By team, with the sales of an owner in no team as a bar of their own that drills into
+    // exactly those orders.
+    let headquarters = w.customer(&w.admin, "总部客户", "北京").await;
+    w.order(headquarters, w.day, "09:00", 800, Channel::Online).await;
+    let by_team = w
+        .report(
+            &w.admin,
+            SalesQuery { filter: range.clone(), grouping: Grouping::Team, ..Default::default() },
+        )
+        .await;
+    let figures: Vec<(Option<i64>, i64)> = by_team
+        .bars
+        .iter()
+        .map(|b| match &b.key {
+            BarKey::Team(id, _) => (*id, b.figures.revenue_minor),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(figures, vec![(None, 80_000), (Some(west_team), 40_000), (figures[2].0, 30_000)]);
+    let no_team = &by_team.bars[0];
+    assert_eq!(no_team.drill.team, Some(0));
+    let behind =
+        reports::report_orders(&w.db.pool, &w.admin, &no_team.drill, None, 50).await.unwrap();
+    assert_eq!(behind.items.iter().map(|o| o.net_minor).collect::<Vec<_>>(), vec![80_000]);
+    assert_eq!(total(&w.manager, SalesFilter { team: Some(0), ..range.clone() }).await, 0);
+
     // The filter's choices name only what the caller may see.
     let choices = reports::filter_choices(&w.db.pool, &w.east_member).await.unwrap();
     assert_eq!(
@@ -440,7 +467,8 @@ async fn no_filter_widens_a_callers_data_scope() {
     assert!(!choices.sees_unowned);
     let mut regions = choices.regions.clone();
     regions.sort();
-    let mut expected = vec!["上海".to_owned(), "广州".to_owned()];
+    // Regions are the company's, whoever owns the customers there.
+    let mut expected = vec!["上海".to_owned(), "广州".to_owned(), "北京".to_owned()];
     expected.sort();
     assert_eq!(regions, expected);
     let admins = reports::filter_choices(&w.db.pool, &w.admin).await.unwrap();

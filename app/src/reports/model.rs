@@ -80,7 +80,8 @@ pub const MAX_DAY_BARS: i64 = 366;
 
 /// Which sales a report or an order list covers. Dates are the company's calendar days, both
 /// ends included; an empty range means this month so far. `owner` 0 means customers without an
-/// owner, `region` "" those without a region. Whatever the filter says, the caller's data scope
+/// owner, `team` 0 owners in no team (and customers without an owner), `region` "" customers
+/// without a region. Whatever the filter says, the caller's data scope
 /// still applies: a filter only narrows.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesFilter {
@@ -151,7 +152,7 @@ impl SalesFilter {
             from: date("from"),
             to: date("to"),
             owner: number("owner").filter(|n| *n >= 0),
-            team: number("team").filter(|n| *n > 0),
+            team: number("team").filter(|n| *n >= 0),
             region: get("region"),
             channel: get("channel").and_then(|v| Channel::parse(&v).ok()),
         }

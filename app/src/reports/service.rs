@@ -46,11 +46,21 @@ fn push_summary_conditions(
         }
         None => {}
     }
-    if let Some(team) = filter.team {
-        query
-            .push(" and s.owner_id in (select id from app_user where team_id = ")
-            .push_bind(team)
-            .push(")");
+    match filter.team {
+        // No team: owners outside every team, and customers without an owner.
+        Some(0) => {
+            query.push(
+                " and (s.owner_id is null
+                       or s.owner_id in (select id from app_user where team_id is null))",
+            );
+        }
+        Some(team) => {
+            query
+                .push(" and s.owner_id in (select id from app_user where team_id = ")
+                .push_bind(team)
+                .push(")");
+        }
+        None => {}
     }
     if let Some(region) = &filter.region {
         query.push(" and s.region = ").push_bind(region.clone());
@@ -134,7 +144,7 @@ fn category(grouping: Grouping, row: &Summed, filter: &SalesFilter) -> (BarKey, 
             BarKey::Owner(row.id, row.name.clone())
         }
         Grouping::Team => {
-            drill.team = row.id;
+            drill.team = Some(row.id.unwrap_or(0));
             BarKey::Team(row.id, row.name.clone())
         }
         Grouping::Region => {
@@ -317,11 +327,20 @@ pub async fn report_orders(
         }
         None => {}
     }
-    if let Some(team) = filter.team {
-        query
-            .push(" and c.owner_id in (select id from app_user where team_id = ")
-            .push_bind(team)
-            .push(")");
+    match filter.team {
+        Some(0) => {
+            query.push(
+                " and (c.owner_id is null
+                       or c.owner_id in (select id from app_user where team_id is null))",
+            );
+        }
+        Some(team) => {
+            query
+                .push(" and c.owner_id in (select id from app_user where team_id = ")
+                .push_bind(team)
+                .push(")");
+        }
+        None => {}
     }
     if let Some(region) = &filter.region {
         query.push(" and coalesce(c.region, '') = ").push_bind(region.clone());

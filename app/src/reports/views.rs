@@ -141,7 +141,11 @@ pub fn SalesReportPage() -> impl IntoView {
     });
     let team_options = Signal::derive(move || {
         let mut options = vec![(String::new(), i18n.text(ReportText::AllTeams).to_owned())];
-        options.extend(choices().teams.into_iter().map(|(id, name)| (id.to_string(), name)));
+        let choices = choices();
+        options.extend(choices.teams.into_iter().map(|(id, name)| (id.to_string(), name)));
+        if choices.sees_unowned {
+            options.push(("0".into(), i18n.text(ReportText::NoTeam).to_owned()));
+        }
         options
     });
     let region_options = Signal::derive(move || {
