@@ -196,13 +196,7 @@ async fn write_costs(pool: &PgPool) {
     for triggers in ["on", "off"] {
         let mut single = vec![];
         for n in 0..200 {
-            let mut tx = pool.begin().await.unwrap();
-            if triggers == "off" {
-                sqlx::query("alter table sales_order disable trigger sales_day_orders_inserted")
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-            }
+            let mut tx = rolled_back_write(pool, triggers == "on").await;
             let started = Instant::now();
             sqlx::query(one)
                 .bind(customer_ids[n % customer_ids.len()])
@@ -215,13 +209,7 @@ async fn write_costs(pool: &PgPool) {
         single.sort_by(|a, b| a.partial_cmp(b).unwrap());
         println!("| one order (p50 of 200) | {triggers} | {:.2} |", single[single.len() / 2]);
 
-        let mut tx = pool.begin().await.unwrap();
-        if triggers == "off" {
-            sqlx::query("alter table sales_order disable trigger sales_day_orders_inserted")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-        }
+        let mut tx = rolled_back_write(pool, triggers == "on").await;
         let started = Instant::now();
         sqlx::query(many).bind(&customer_ids).execute(&mut *tx).await.unwrap();
         println!(
@@ -231,4 +219,19 @@ async fn write_costs(pool: &PgPool) {
         );
         tx.rollback().await.unwrap();
     }
+}
+
+/// A transaction to time a write in (and roll back), with the summary's insert trigger on or off.
+async fn rolled_back_write(
+    pool: &PgPool,
+    triggers: bool,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = pool.begin().await.unwrap();
+    if !triggers {
+        sqlx::query("alter table sales_order disable trigger sales_day_orders_inserted")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx
 }

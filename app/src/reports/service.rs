@@ -19,54 +19,65 @@ use chrono::NaiveDate;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use std::collections::HashMap;
 
-/// Today in the company's time zone, as the database counts days.
+/// Today in the company's time zone.
 async fn company_today(pool: &PgPool) -> Result<NaiveDate, AppError> {
-    Ok(sqlx::query_scalar("select (now() at time zone company_time_zone())::date")
-        .fetch_one(pool)
-        .await?)
+    Ok(crate::clock::today(crate::clock::time_zone(pool).await?))
 }
 
-/// The `where` of a summary read: the days, the scope, the filter.
-fn push_summary_conditions(
+/// Where a statement finds what a filter narrows by: the summary's columns, or the orders'
+/// and their customers'.
+struct FilterColumns {
+    owner: &'static str,
+    region: &'static str,
+    channel: &'static str,
+}
+
+const SUMMARY: FilterColumns =
+    FilterColumns { owner: "s.owner_id", region: "s.region", channel: "s.channel" };
+const ORDERS: FilterColumns =
+    FilterColumns { owner: "c.owner_id", region: "coalesce(c.region, '')", channel: "o.channel" };
+
+/// The caller's scope and the filter's owner, team, region and channel, as `and ...` conditions:
+/// the same narrowing for the report's figures and for the orders behind them.
+fn push_filter(
     query: &mut QueryBuilder<'_, Postgres>,
+    columns: &FilterColumns,
     scope: Option<&[i64]>,
     filter: &SalesFilter,
-    (from, to): (NaiveDate, NaiveDate),
 ) {
-    query.push(" where s.day between ").push_bind(from).push(" and ").push_bind(to);
+    let owner = columns.owner;
     if let Some(scope) = scope {
-        query.push(" and s.owner_id = any(").push_bind(scope.to_vec()).push(")");
+        query.push(format!(" and {owner} = any(")).push_bind(scope.to_vec()).push(")");
     }
     match filter.owner {
         Some(0) => {
-            query.push(" and s.owner_id is null");
+            query.push(format!(" and {owner} is null"));
         }
-        Some(owner) => {
-            query.push(" and s.owner_id = ").push_bind(owner);
+        Some(id) => {
+            query.push(format!(" and {owner} = ")).push_bind(id);
         }
         None => {}
     }
     match filter.team {
         // No team: owners outside every team, and customers without an owner.
         Some(0) => {
-            query.push(
-                " and (s.owner_id is null
-                       or s.owner_id in (select id from app_user where team_id is null))",
-            );
+            query.push(format!(
+                " and ({owner} is null or {owner} in (select id from app_user where team_id is null))"
+            ));
         }
         Some(team) => {
             query
-                .push(" and s.owner_id in (select id from app_user where team_id = ")
+                .push(format!(" and {owner} in (select id from app_user where team_id = "))
                 .push_bind(team)
                 .push(")");
         }
         None => {}
     }
     if let Some(region) = &filter.region {
-        query.push(" and s.region = ").push_bind(region.clone());
+        query.push(format!(" and {} = ", columns.region)).push_bind(region.clone());
     }
     if let Some(channel) = filter.channel {
-        query.push(" and s.channel = ").push_bind(channel.as_str());
+        query.push(format!(" and {} = ", columns.channel)).push_bind(channel.as_str());
     }
 }
 
@@ -112,15 +123,14 @@ async fn summed(
         Grouping::Region => ("null::date", "null", "null", "s.region", ""),
         Grouping::Channel => ("null::date", "null", "null", "s.channel", ""),
     };
-    let select =
-        format!("{day} as day, {id}::bigint as id, {name}::text as name, {text}::text as text");
-    let group = "1, 2, 3, 4";
     let mut query = QueryBuilder::<Postgres>::new(format!(
-        "select {select}, sum(s.orders)::bigint as orders, sum(s.revenue_minor)::bigint as revenue_minor
-         from sales_day s{join}"
+        "select {day} as day, {id}::bigint as id, {name}::text as name, {text}::text as text,
+                sum(s.orders)::bigint as orders, sum(s.revenue_minor)::bigint as revenue_minor
+         from sales_day s{join} where s.day between "
     ));
-    push_summary_conditions(&mut query, scope, filter, range);
-    query.push(format!(" group by {group} having sum(s.orders) <> 0 or sum(s.revenue_minor) <> 0"));
+    query.push_bind(range.0).push(" and ").push_bind(range.1);
+    push_filter(&mut query, &SUMMARY, scope, filter);
+    query.push(" group by 1, 2, 3, 4 having sum(s.orders) <> 0 or sum(s.revenue_minor) <> 0");
     Ok(query.build_query_as::<Summed>().fetch_all(pool).await?)
 }
 
@@ -231,11 +241,8 @@ pub async fn sales_report(
             })
             .collect();
         // Largest first, then by name, so the order does not change between two loads.
-        bars.sort_by(|a, b| {
-            b.figures
-                .revenue_minor
-                .cmp(&a.figures.revenue_minor)
-                .then_with(|| format!("{:?}", a.key).cmp(&format!("{:?}", b.key)))
+        bars.sort_by_cached_key(|b| {
+            (std::cmp::Reverse(b.figures.revenue_minor), format!("{:?}", b.key))
         });
         bars
     };
@@ -315,39 +322,7 @@ pub async fn report_orders(
     query.push_bind(from).push("::date)::timestamp at time zone company_time_zone()");
     query.push(" and o.ordered_at < (").push_bind(to);
     query.push("::date + 1)::timestamp at time zone company_time_zone()");
-    if let Some(scope) = caller.scope.visible_owners() {
-        query.push(" and c.owner_id = any(").push_bind(scope).push(")");
-    }
-    match filter.owner {
-        Some(0) => {
-            query.push(" and c.owner_id is null");
-        }
-        Some(owner) => {
-            query.push(" and c.owner_id = ").push_bind(owner);
-        }
-        None => {}
-    }
-    match filter.team {
-        Some(0) => {
-            query.push(
-                " and (c.owner_id is null
-                       or c.owner_id in (select id from app_user where team_id is null))",
-            );
-        }
-        Some(team) => {
-            query
-                .push(" and c.owner_id in (select id from app_user where team_id = ")
-                .push_bind(team)
-                .push(")");
-        }
-        None => {}
-    }
-    if let Some(region) = &filter.region {
-        query.push(" and coalesce(c.region, '') = ").push_bind(region.clone());
-    }
-    if let Some(channel) = filter.channel {
-        query.push(" and o.channel = ").push_bind(channel.as_str());
-    }
+    push_filter(&mut query, &ORDERS, caller.scope.visible_owners().as_deref(), filter);
     if let Some(after) = after {
         query
             .push(" and (o.ordered_at, o.id) < (")

@@ -334,7 +334,7 @@ fn SalesChart(report: SalesReport) -> impl IntoView {
     let chart = if grouping.is_period() {
         column_chart(&report.bars, max, i18n, label)
     } else {
-        row_chart(&report.bars, max, i18n, label)
+        row_chart(&report.bars, grouping, max, i18n, label)
     };
     view! { <div class="card chart-card" data-testid="sales-chart">{chart}</div> }.into_any()
 }
@@ -356,10 +356,10 @@ fn column_chart(
             let x = 8.0 + n as f64 * slot;
             let height = (bar.figures.revenue_minor.max(0) as f64 / max * 180.0).max(0.0);
             let href = orders_href(&bar.drill);
-            let tick = (n % every == 0).then(|| match bar.key {
-                BarKey::Period(start) => start.format("%m-%d").to_string(),
-                _ => String::new(),
-            });
+            let tick = match bar.key {
+                BarKey::Period(start) if n % every == 0 => Some(start.format("%m-%d").to_string()),
+                _ => None,
+            };
             let (bar, titled) = (bar.clone(), bar.clone());
             view! {
                 <g class="chart-bar" data-testid="chart-bar">
@@ -386,11 +386,11 @@ fn column_chart(
 
 fn row_chart(
     bars: &[SalesBar],
+    grouping: Grouping,
     max: f64,
     i18n: I18n,
     label: impl Fn(&SalesBar, Locale) -> String + Copy + Send + Sync + 'static,
 ) -> AnyView {
-    let grouping_free = |key: &BarKey, locale: Locale| bar_label(key, Grouping::Owner, locale);
     let row_height = 40.0;
     let height = row_height * bars.len() as f64;
     let rows = bars
@@ -407,7 +407,7 @@ fn row_chart(
                 <g class="chart-bar" data-testid="chart-bar">
                     <a href=href aria-label=move || label(&bar, i18n.locale())>
                         <rect class="hit" x="0" y=y width="1000" height=row_height/>
-                        <text class="axis" x="0" y=y + 25.0>{move || grouping_free(&name, i18n.locale())}</text>
+                        <text class="axis" x="0" y=y + 25.0>{move || bar_label(&name, grouping, i18n.locale())}</text>
                         <rect class="bar-fill" x="240" y=y + 8.0 width=length height=row_height - 16.0/>
                         <text class="value" x=248.0 + length y=y + 25.0>{move || compact_money(revenue, i18n.locale())}</text>
                         <title>{move || label(&titled, i18n.locale())}</title>
