@@ -28,6 +28,7 @@ use app::{
         },
     },
     exports::{api::*, model::ExportFormat},
+    home::{api::*, model::TileKind},
     i18n::Locale,
     imports::{api::*, fields::ImportOptions, model::ImportMode},
     interactions::{api::*, model::InteractionInput},
@@ -718,6 +719,10 @@ fn entries(w: &World) -> Vec<Entry> {
         entry(Member, No, GetForecast {}),
         entry(Member, No, GetSalesReport { query: SalesQuery::default() }),
         entry(Member, No, GetReportChoices {}),
+        entry(Member, No, GetDashboardLayout {}),
+        entry(Member, No, SaveDashboardLayout { tiles: vec![TileKind::MyTasks], version: 0 }),
+        // The role check is the tile's: job health is for admins.
+        entry(Admin, No, GetDashboardTile { kind: TileKind::JobHealth }),
         entry(Member, No, ListReportOrders { filter: SalesFilter::default(), after: None }),
         entry(Member, No, ExplainForecast { month: day(2026, 12, 1), owner_id: None }),
         entry(

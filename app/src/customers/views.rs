@@ -157,6 +157,24 @@ impl FilterState {
         }
     }
 
+    /// Sets the filters a link may carry (a dashboard tile's, a bookmark's): `status`, `type`,
+    /// `tier`, `owner`, `last_from` and `last_to`.
+    pub fn seed(self, get: impl Fn(&str) -> Option<String>) {
+        let carried = [
+            ("status", self.status),
+            ("type", self.customer_type),
+            ("tier", self.tier),
+            ("owner", self.owner),
+            ("last_from", self.last_from),
+            ("last_to", self.last_to),
+        ];
+        for (key, signal) in carried {
+            if let Some(value) = get(key) {
+                signal.set(value);
+            }
+        }
+    }
+
     pub fn load(self, filter: &CustomerFilter) {
         let money =
             |m: Option<i64>| m.map(|m| format!("{}.{:02}", m / 100, m % 100)).unwrap_or_default();
@@ -190,6 +208,8 @@ pub fn CustomersPage() -> impl IntoView {
     let session = use_auth_session();
     let changes = use_server_events().changes(Topic::Customer);
     let state = FilterState::new();
+    // A dashboard tile opens the list already filtered (`?status=silent&last_from=...`).
+    leptos_router::hooks::use_query_map().with_untracked(|url| state.seed(|key| url.get(key)));
     // The search box applies on Enter (or after a pause), not on every keystroke.
     let typed = Typed::settling_into(state.search, std::time::Duration::from_millis(350));
     let list = PagedList::new(

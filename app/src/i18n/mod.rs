@@ -12,6 +12,7 @@ mod customers;
 mod data;
 mod errors;
 mod everyday;
+mod home;
 mod reports;
 mod sales;
 mod service;
@@ -24,6 +25,7 @@ pub use customers::{CustomerText, ImportFieldText, ImportText, OrderText, Timeli
 pub use data::{ColumnText, CompanyText, ExportText};
 pub use errors::{ErrorText, changed_fields_text, error_text, field_error_text};
 pub use everyday::{NotifyText, SearchText};
+pub use home::DashboardText;
 pub use reports::ReportText;
 pub use sales::{LeadText, SalesText, TaskText, sales_timeline_text};
 pub use service::{SurveyText, TicketText, service_timeline_text};

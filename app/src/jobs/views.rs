@@ -22,7 +22,7 @@ fn status_label(status: JobStatus) -> AdminText {
     }
 }
 
-fn kind_label(kind: &str) -> Option<AdminText> {
+pub(crate) fn kind_label(kind: &str) -> Option<AdminText> {
     match kind {
         kinds::MAINTENANCE => Some(AdminText::JobMaintenance),
         kinds::BACKUP => Some(AdminText::JobBackup),

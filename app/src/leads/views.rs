@@ -44,10 +44,12 @@ pub fn source_label(source: LeadSource) -> LeadText {
 #[component]
 pub fn LeadsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let status = RwSignal::new(None::<LeadStatus>);
-    let overdue = RwSignal::new(false);
-    // `?search=` opens the list filtered (the global search links a lead this way).
+    // `?search=` opens the list filtered (the global search links a lead this way), `?overdue=1`
+    // with only the leads not followed up in time (the dashboard's tile).
     let query = leptos_router::hooks::use_query_map();
+    let status = RwSignal::new(None::<LeadStatus>);
+    let overdue =
+        RwSignal::new(query.with_untracked(|q| q.get("overdue")).is_some_and(|v| v == "1"));
     let search = RwSignal::new(query.with_untracked(|q| q.get("search")).unwrap_or_default());
     Effect::new(move |_| {
         if let Some(wanted) = query.with(|q| q.get("search")) {

@@ -101,20 +101,20 @@ fn rows(rows: Vec<Row>) -> Result<Vec<TicketRow>, AppError> {
 /// Who may see which tickets: those assigned to someone in scope, those of customers owned by
 /// someone in scope, and unassigned ones of the caller's team (or of no team), so agents can
 /// claim them.
-struct TicketScope {
+pub(crate) struct TicketScope {
     owners: Option<Vec<i64>>,
     team: Option<i64>,
 }
 
 impl TicketScope {
-    fn of(caller: &Authenticated) -> Self {
+    pub(crate) fn of(caller: &Authenticated) -> Self {
         TicketScope {
             owners: caller.scope.visible_owners(),
             team: caller.scope.team_id.map(|t| t.0),
         }
     }
 
-    fn push(&self, query: &mut QueryBuilder<'_, Postgres>) {
+    pub(crate) fn push(&self, query: &mut QueryBuilder<'_, Postgres>) {
         if let Some(owners) = &self.owners {
             query.push(" and (t.assignee_id = any(");
             query.push_bind(owners.clone());

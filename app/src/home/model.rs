@@ -1,0 +1,322 @@
+//! What the home dashboard shows: which tiles a role may have, the order a user keeps them in,
+//! and each tile's figures. Shared by the page and the server.
+
+use crate::{
+    auth::model::Role,
+    error::{FieldError, FieldErrors},
+    reports::model::SalesFigures,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A tile of the home dashboard. Each reads the caller's data scope only: a member's tiles count
+/// their own records, a manager's their team's, an admin's the company's.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TileKind {
+    /// Overdue and today's tasks assigned to the caller.
+    MyTasks,
+    /// Open opportunities by stage, with amounts.
+    OpenPipeline,
+    /// Open tickets due within four hours or already late.
+    TicketsNearBreach,
+    /// Customers whose last order left the active window this month.
+    TurnedSilent,
+    /// New leads past the follow-up time and never contacted.
+    LeadsWaiting,
+    /// Won, weighted open pipeline and quota for this month and this quarter.
+    ForecastVsQuota,
+    /// Opportunities won this month, per rep.
+    WonByRep,
+    /// The share of this month's due tickets that met their SLA.
+    SlaAttainment,
+    /// Customers moved to a lower tier this month.
+    TierDrops,
+    /// Revenue this month to date against the same days of last month and of last year.
+    Revenue,
+    /// Customers added and customers lost (marked former) this month.
+    CustomerGains,
+    /// Customers per tier in force.
+    TierShare,
+    /// Background jobs and imports: running, waiting, failed this week.
+    JobHealth,
+}
+
+crate::enums::text_enum!(TileKind {
+    MyTasks => "my_tasks",
+    OpenPipeline => "open_pipeline",
+    TicketsNearBreach => "tickets_near_breach",
+    TurnedSilent => "turned_silent",
+    LeadsWaiting => "leads_waiting",
+    ForecastVsQuota => "forecast_vs_quota",
+    WonByRep => "won_by_rep",
+    SlaAttainment => "sla_attainment",
+    TierDrops => "tier_drops",
+    Revenue => "revenue",
+    CustomerGains => "customer_gains",
+    TierShare => "tier_share",
+    JobHealth => "job_health",
+});
+
+impl TileKind {
+    /// The least role that may put this tile on its dashboard. Job health names other people's
+    /// imports and failures, so it is for admins; rep comparisons are for managers and up.
+    pub fn least_role(self) -> Role {
+        match self {
+            TileKind::JobHealth => Role::Admin,
+            TileKind::ForecastVsQuota | TileKind::WonByRep | TileKind::TierDrops => Role::Manager,
+            _ => Role::Member,
+        }
+    }
+
+    /// The tiles `role` may choose from.
+    pub fn offered_to(role: Role) -> Vec<TileKind> {
+        TileKind::ALL.iter().copied().filter(|kind| role.includes(kind.least_role())).collect()
+    }
+
+    /// The tiles a user of `role` sees before arranging their own, in order.
+    pub fn defaults(role: Role) -> Vec<TileKind> {
+        use TileKind::*;
+        match role {
+            Role::Admin => vec![Revenue, CustomerGains, TierShare, JobHealth, ForecastVsQuota],
+            Role::Manager => vec![
+                ForecastVsQuota,
+                WonByRep,
+                SlaAttainment,
+                LeadsWaiting,
+                TierDrops,
+                OpenPipeline,
+            ],
+            Role::Member => {
+                vec![MyTasks, OpenPipeline, TicketsNearBreach, TurnedSilent, LeadsWaiting]
+            }
+        }
+    }
+}
+
+/// A user's dashboard: the tiles shown, in order, and the ones offered but hidden.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardLayout {
+    pub shown: Vec<TileKind>,
+    pub hidden: Vec<TileKind>,
+    /// The saved layout's version (0 before the user first saved one), for conflict detection.
+    pub version: i32,
+}
+
+impl DashboardLayout {
+    /// A stored order read back for `role`: tiles the role may no longer have are dropped (a
+    /// demoted manager loses the rep tiles), and tiles added since are offered as hidden.
+    pub fn for_role(role: Role, stored: Option<(Vec<String>, i32)>) -> Self {
+        let offered = TileKind::offered_to(role);
+        let (shown, version) = match stored {
+            Some((names, version)) => {
+                let mut shown: Vec<TileKind> = Vec::new();
+                for kind in names.iter().filter_map(|n| TileKind::parse(n).ok()) {
+                    if offered.contains(&kind) && !shown.contains(&kind) {
+                        shown.push(kind);
+                    }
+                }
+                (shown, version)
+            }
+            None => (TileKind::defaults(role), 0),
+        };
+        let hidden = offered.into_iter().filter(|kind| !shown.contains(kind)).collect();
+        DashboardLayout { shown, hidden, version }
+    }
+}
+
+/// Checks an order a user asks to save: only tiles their role may have, each once.
+pub fn check_layout(role: Role, shown: &[TileKind]) -> Result<(), crate::error::AppError> {
+    let mut errors = FieldErrors::new();
+    for (n, kind) in shown.iter().enumerate() {
+        if !role.includes(kind.least_role()) || shown[..n].contains(kind) {
+            errors.add(&format!("tiles.{n}"), FieldError::InvalidChoice);
+        }
+    }
+    errors.into_result()
+}
+
+/// A line of a tile's list: what it is, a detail (in each language where it is made of
+/// configured names, such as tiers), when, and where it opens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TileItem {
+    pub label: String,
+    pub detail_zh: String,
+    pub detail_en: String,
+    pub at: Option<DateTime<Utc>>,
+    pub href: String,
+}
+
+impl TileItem {
+    /// An item whose detail reads the same in every language (a customer's name, say).
+    pub fn plain(
+        label: String,
+        detail: String,
+        at: Option<DateTime<Utc>>,
+        href: impl Into<String>,
+    ) -> Self {
+        TileItem { label, detail_zh: detail.clone(), detail_en: detail, at, href: href.into() }
+    }
+
+    pub fn detail(&self, locale: crate::i18n::Locale) -> &str {
+        match locale {
+            crate::i18n::Locale::ZhCn => &self.detail_zh,
+            crate::i18n::Locale::En => &self.detail_en,
+        }
+    }
+}
+
+/// A named amount: a stage, a rep, a tier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TileBar {
+    pub name_zh: String,
+    pub name_en: String,
+    pub count: i64,
+    pub amount_minor: i64,
+    pub color: Option<String>,
+    pub href: String,
+}
+
+/// Won, weighted open and quota over one period.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub won_minor: i64,
+    /// Σ amount × stage probability of open opportunities expected to close in the period.
+    pub weighted_minor: i64,
+    pub quota_minor: i64,
+}
+
+impl Target {
+    /// Won plus weighted, as a percent of quota; `None` without a quota.
+    pub fn expected_percent(self) -> Option<i64> {
+        (self.quota_minor > 0)
+            .then(|| (self.won_minor + self.weighted_minor) * 100 / self.quota_minor)
+    }
+}
+
+/// A tile's figures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TileData {
+    /// A count and the first few records behind it (near-breach tickets, silent customers,
+    /// waiting leads, tier drops).
+    Items {
+        count: i64,
+        items: Vec<TileItem>,
+        href: String,
+    },
+    Tasks {
+        overdue: i64,
+        due_today: i64,
+        items: Vec<TileItem>,
+    },
+    /// Named amounts (stages, reps, tiers).
+    Bars {
+        bars: Vec<TileBar>,
+        href: String,
+    },
+    Forecast {
+        month: Target,
+        quarter: Target,
+        month_start: NaiveDate,
+        quarter_start: NaiveDate,
+    },
+    Sla {
+        due: i64,
+        met: i64,
+        breached_open: i64,
+    },
+    Revenue {
+        this_month: SalesFigures,
+        last_month: SalesFigures,
+        last_year: SalesFigures,
+        from: NaiveDate,
+        to: NaiveDate,
+    },
+    Customers {
+        added: i64,
+        lost: i64,
+        month_start: NaiveDate,
+    },
+    Jobs {
+        running: i64,
+        queued: i64,
+        failed_this_week: i64,
+        last_failure: Option<TileItem>,
+    },
+}
+
+/// A tile's figures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tile {
+    pub kind: TileKind,
+    pub data: TileData,
+}
+
+/// The sales report behind the revenue tile: the same days, by day, against last year.
+pub fn revenue_report_href(from: NaiveDate, to: NaiveDate) -> String {
+    use crate::reports::model::{Comparison, SalesFilter, SalesQuery, query_string};
+    let query = SalesQuery {
+        filter: SalesFilter { from: Some(from), to: Some(to), ..Default::default() },
+        comparison: Comparison::PreviousYear,
+        ..Default::default()
+    };
+    format!("/reports/sales?{}", query_string(&query.query_pairs()))
+}
+
+/// The first day of the quarter holding `day`.
+pub fn quarter_start(day: NaiveDate) -> NaiveDate {
+    crate::reports::model::Grouping::Quarter.period_start(day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_tile_is_offered_to_its_role() {
+        for role in [Role::Member, Role::Manager, Role::Admin] {
+            let offered = TileKind::offered_to(role);
+            assert!(TileKind::defaults(role).iter().all(|kind| offered.contains(kind)), "{role:?}");
+        }
+        assert!(!TileKind::offered_to(Role::Member).contains(&TileKind::JobHealth));
+        assert_eq!(TileKind::offered_to(Role::Admin).len(), TileKind::ALL.len());
+    }
+
+    #[test]
+    fn a_stored_order_keeps_the_users_choice_and_drops_what_the_role_lost() {
+        let stored =
+            vec!["won_by_rep".to_owned(), "my_tasks".into(), "nonsense".into(), "my_tasks".into()];
+        let as_manager = DashboardLayout::for_role(Role::Manager, Some((stored.clone(), 3)));
+        assert_eq!(as_manager.shown, vec![TileKind::WonByRep, TileKind::MyTasks]);
+        assert_eq!(as_manager.version, 3);
+        assert!(as_manager.hidden.contains(&TileKind::ForecastVsQuota));
+        assert!(!as_manager.hidden.contains(&TileKind::MyTasks));
+
+        let demoted = DashboardLayout::for_role(Role::Member, Some((stored, 3)));
+        assert_eq!(demoted.shown, vec![TileKind::MyTasks]);
+        assert!(!demoted.hidden.contains(&TileKind::WonByRep));
+
+        let fresh = DashboardLayout::for_role(Role::Member, None);
+        assert_eq!(fresh.shown, TileKind::defaults(Role::Member));
+        assert_eq!(fresh.version, 0);
+    }
+
+    #[test]
+    fn saving_refuses_tiles_above_the_role_and_repeats() {
+        assert!(check_layout(Role::Member, &[TileKind::MyTasks, TileKind::Revenue]).is_ok());
+        assert!(check_layout(Role::Member, &[TileKind::MyTasks, TileKind::JobHealth]).is_err());
+        assert!(check_layout(Role::Admin, &[TileKind::Revenue, TileKind::Revenue]).is_err());
+        assert!(check_layout(Role::Admin, &[TileKind::JobHealth, TileKind::Revenue]).is_ok());
+    }
+
+    #[test]
+    fn expected_share_of_quota_counts_won_and_weighted() {
+        let target = Target { won_minor: 30_000, weighted_minor: 20_000, quota_minor: 100_000 };
+        assert_eq!(target.expected_percent(), Some(50));
+        assert_eq!(Target { quota_minor: 0, ..target }.expected_percent(), None);
+        assert_eq!(
+            quarter_start(NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()),
+            NaiveDate::from_ymd_opt(2026, 10, 1).unwrap()
+        );
+    }
+}
