@@ -81,6 +81,7 @@ impl TileKind {
             Role::Admin => vec![Revenue, CustomerGains, TierShare, JobHealth, ForecastVsQuota],
             Role::Manager => vec![
                 ForecastVsQuota,
+                Revenue,
                 WonByRep,
                 SlaAttainment,
                 LeadsWaiting,

@@ -248,7 +248,7 @@ fn tile_body(kind: TileKind, data: TileData, i18n: I18n) -> AnyView {
             .into_any()
         }
         TileData::Revenue { this_month, last_month, last_year, .. } => view! {
-            <p class="tile-figure" data-testid="tile-revenue">{move || compact_money(this_month.revenue_minor, i18n.locale())}</p>
+            <p class="tile-figure" data-testid="tile-revenue-total">{move || compact_money(this_month.revenue_minor, i18n.locale())}</p>
             <p class="muted">{move || fill(i18n.text(DashboardText::Orders), &[("count", &this_month.orders)])}</p>
             {change_line(DashboardText::AgainstLastMonth, this_month, last_month, i18n)}
             {change_line(DashboardText::AgainstLastYear, this_month, last_year, i18n)}
