@@ -31,7 +31,10 @@ async fn main() {
     println!("database copied in {:.0} s", started.elapsed().as_secs_f64());
     let started = Instant::now();
     add_the_rest(&pool, open).await;
-    println!("opportunities, tasks, leads, tickets, tier changes and jobs added in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "opportunities, tasks, leads, tickets, tier changes and jobs added in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let admin = admin_caller(&pool).await;
     let manager = caller_with_role(&pool, Role::Manager).await;
@@ -47,7 +50,12 @@ async fn main() {
     let mut rows: Vec<Stats> = Vec::new();
     for (who, caller) in [("admin", &admin), ("manager", &manager), ("member", &member)] {
         for kind in TileKind::offered_to(caller.role()) {
-            rows.push(time(&format!("{}, {who}", kind.as_str()), runs, |_| tile(&pool, caller, kind, today)).await);
+            rows.push(
+                time(&format!("{}, {who}", kind.as_str()), runs, |_| {
+                    tile(&pool, caller, kind, today)
+                })
+                .await,
+            );
         }
     }
     // The floor of a tile that reads every customer (the tier share): counting them.
@@ -55,10 +63,12 @@ async fn main() {
         time("floor: count(*) of live customers", runs.min(20), |_| {
             let pool = pool.clone();
             async move {
-                sqlx::query_scalar::<_, i64>("select count(*) from customer where deleted_at is null")
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap()
+                sqlx::query_scalar::<_, i64>(
+                    "select count(*) from customer where deleted_at is null",
+                )
+                .fetch_one(&pool)
+                .await
+                .unwrap()
             }
         })
         .await,

@@ -46,34 +46,26 @@ pub async fn save_layout(
 ) -> Result<DashboardLayout, AppError> {
     check_layout(caller.role(), shown)?;
     let names: Vec<&str> = shown.iter().map(|kind| kind.as_str()).collect();
-    // Version 0 is "never saved": only an insert may follow it; any other version must match.
-    let saved = sqlx::query_scalar!(
-        "insert into dashboard_layout (user_id, tiles) select $1, $2 where $3 = 0
-         on conflict (user_id) do update set tiles = excluded.tiles,
-             version = dashboard_layout.version + 1, updated_at = now()
-           where dashboard_layout.version = $3
-         returning version",
-        caller.id().0,
-        &names as &[&str],
-        version,
-    )
-    .fetch_optional(pool)
-    .await?;
-    let saved = match saved {
-        Some(version) => Some(version),
-        // An update of a saved order arrives here when `$3 = 0` kept the insert from running.
-        None if version > 0 => {
-            sqlx::query_scalar!(
-                "update dashboard_layout set tiles = $2, version = version + 1, updated_at = now()
+    // Version 0 is "never saved": only a first save may follow it; any other must match.
+    let saved = if version == 0 {
+        sqlx::query_scalar!(
+            "insert into dashboard_layout (user_id, tiles) values ($1, $2)
+             on conflict (user_id) do nothing returning version",
+            caller.id().0,
+            &names as &[&str],
+        )
+        .fetch_optional(pool)
+        .await?
+    } else {
+        sqlx::query_scalar!(
+            "update dashboard_layout set tiles = $2, version = version + 1, updated_at = now()
              where user_id = $1 and version = $3 returning version",
-                caller.id().0,
-                &names as &[&str],
-                version,
-            )
-            .fetch_optional(pool)
-            .await?
-        }
-        None => None,
+            caller.id().0,
+            &names as &[&str],
+            version,
+        )
+        .fetch_optional(pool)
+        .await?
     };
     match saved {
         Some(version) => Ok(DashboardLayout::for_role(
