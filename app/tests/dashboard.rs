@@ -570,3 +570,141 @@ async fn the_tile_order_is_saved_per_user_and_a_stale_save_is_refused() {
     let above = home::save_layout(pool, &w.west_member, &[TileKind::JobHealth], 0).await;
     assert!(matches!(above, Err(AppError::Validation(_))), "{above:?}");
 }
+
+/// A row of `tier_count`: owner, computed tier, override tier and end, customers.
+type TierCountRow = (Option<i64>, Option<i64>, Option<i64>, Option<NaiveDate>, i32);
+
+/// Customers per tier in force, straight from the customers and their scores: what the tile's
+/// kept counts must equal.
+async fn direct_tier_share(w: &World, owners: Option<Vec<i64>>) -> Vec<(Option<i64>, i64)> {
+    sqlx::query_as(
+        "select case when s.override_tier_id is not null
+                      and (s.override_until is null or s.override_until >= $2)
+                     then s.override_tier_id else s.computed_tier_id end as tier, count(*)
+         from customer c left join customer_score s on s.customer_id = c.id
+         where c.deleted_at is null and ($1::bigint[] is null or c.owner_id = any($1))
+         group by 1 order by 1 nulls last",
+    )
+    .bind(owners)
+    .bind(w.today)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap()
+}
+
+async fn tile_tier_share(w: &World, caller: &Authenticated) -> Vec<(Option<i64>, i64)> {
+    let TileData::Bars { bars, .. } = w.tile(caller, TileKind::TierShare).await else {
+        panic!("not bars")
+    };
+    // The tile names tiers; map the names back to ids to compare.
+    let mut out = Vec::new();
+    for bar in bars {
+        let id: Option<i64> = sqlx::query_scalar("select id from tier where name_en = $1")
+            .bind(&bar.name_en)
+            .fetch_optional(&w.db.pool)
+            .await
+            .unwrap();
+        out.push((id, bar.count));
+    }
+    out.sort_by_key(|(id, _)| (id.is_none(), *id));
+    out
+}
+
+#[tokio::test]
+async fn customers_per_tier_follow_every_write_that_moves_one() {
+    let w = World::new().await;
+    let pool = &w.db.pool;
+    let east = w.east_member.id().0;
+    let check = |step: &'static str| {
+        let w = &w;
+        async move {
+            for (caller, owners) in [(&w.admin, None), (&w.east_member, Some(vec![east]))] {
+                assert_eq!(
+                    tile_tier_share(w, caller).await,
+                    direct_tier_share(w, owners).await,
+                    "{step}"
+                );
+            }
+        }
+    };
+    let a = w.customer(&w.east_member, "甲").await;
+    let b = w.customer(&w.east_member, "乙").await;
+    let c = w.customer(&w.west_member, "丙").await;
+    check("new customers, no scores").await;
+
+    // The real recompute: orders, then every customer graded (scores inserted and updated).
+    w.order(a, w.today - Duration::days(3), "10:00", 9000).await;
+    w.order(a, w.today - Duration::days(2), "10:00", 9000).await;
+    w.order(b, w.today - Duration::days(2), "10:00", 100).await;
+    let mut conn = pool.acquire().await.unwrap();
+    app::tiers::service::grade_everyone(&mut conn).await.unwrap();
+    check("graded").await;
+    app::tiers::service::grade_everyone(&mut conn).await.unwrap();
+    check("graded again").await;
+
+    // Overrides: one ended yesterday (the computed tier is in force again), one runs on.
+    sqlx::query(
+        "insert into customer_score (customer_id, override_tier_id, override_reason, override_until)
+         values ($1, 1, 'VIP', $3), ($2, 3, '试用', $4)
+         on conflict (customer_id) do update set override_tier_id = excluded.override_tier_id,
+             override_reason = excluded.override_reason, override_until = excluded.override_until",
+    )
+    .bind(b.0)
+    .bind(c.0)
+    .bind(w.today - Duration::days(1))
+    .bind(w.today + Duration::days(30))
+    .execute(pool)
+    .await
+    .unwrap();
+    check("overrides").await;
+
+    // Reassigned, binned, restored, and a binned customer deleted for good with its score.
+    sqlx::query("update customer set owner_id = $2 where id = $1")
+        .bind(c.0)
+        .bind(east)
+        .execute(pool)
+        .await
+        .unwrap();
+    check("reassigned to the east member").await;
+    sqlx::query("update customer set deleted_at = now() where id = $1")
+        .bind(a.0)
+        .execute(pool)
+        .await
+        .unwrap();
+    check("binned").await;
+    sqlx::query("update customer set deleted_at = null where id = $1")
+        .bind(a.0)
+        .execute(pool)
+        .await
+        .unwrap();
+    check("restored").await;
+    sqlx::query("update customer set deleted_at = now() where id = $1")
+        .bind(b.0)
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("delete from customer_score where customer_id = $1")
+        .bind(b.0)
+        .execute(pool)
+        .await
+        .unwrap();
+    check("score of a binned customer removed").await;
+
+    // What the triggers kept equals a count from scratch.
+    let kept: Vec<TierCountRow> = sqlx::query_as(
+        "select owner_id, computed_tier_id, override_tier_id, override_until, customers
+         from tier_count where customers <> 0 order by 1, 2, 3, 4",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    sqlx::query("select tier_count_rebuild()").execute(pool).await.unwrap();
+    let rebuilt: Vec<TierCountRow> = sqlx::query_as(
+        "select owner_id, computed_tier_id, override_tier_id, override_until, customers
+         from tier_count where customers <> 0 order by 1, 2, 3, 4",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(kept, rebuilt);
+}

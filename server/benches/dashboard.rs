@@ -15,7 +15,9 @@ use app::{
     home::{model::TileKind, service as home},
 };
 use chrono::NaiveDate;
-use common::{Stats, admin_caller, caller_with_role, env_number, fresh_copy, time};
+use common::{
+    Stats, admin_caller, caller_with_role, env_number, fresh_copy, rolled_back_write, time,
+};
 use sqlx::{Executor, PgPool};
 use std::time::Instant;
 
@@ -89,6 +91,7 @@ async fn main() {
         );
     }
 
+    write_costs(&pool).await;
     println!("\ntoday = {today}; {runs} runs per tile, one after another\n");
     println!("| tile, caller | n | p50 ms | p95 ms | p99 ms |");
     println!("| --- | --- | --- | --- | --- |");
@@ -183,5 +186,47 @@ async fn add_the_rest(pool: &PgPool, open: i32) {
         } else {
             pool.execute(statement).await.unwrap();
         }
+    }
+}
+
+/// What keeping customers per tier adds to score writes: one customer's tier changed, and a
+/// recompute batch of 10,000 in one statement, with the update trigger on and off, each rolled
+/// back so the database stays as loaded.
+async fn write_costs(pool: &PgPool) {
+    const TRIGGER: (&str, &str) = ("customer_score", "tier_count_scores_updated");
+    let one = "update customer_score set computed_tier_id = (select max(id) from tier)
+               where customer_id = (select customer_id from customer_score offset $1 limit 1)";
+    let batch = "update customer_score set computed_tier_id = (select min(id) from tier)
+                 where customer_id in (select customer_id from customer_score
+                                       where customer_id > $1 order by customer_id limit 10000)";
+    println!("\n| score write | tier-count trigger | ms |");
+    println!("| --- | --- | --- |");
+    for triggers in ["on", "off"] {
+        let mut single = vec![];
+        for n in 0..100 {
+            let mut tx = rolled_back_write(pool, (triggers == "off").then_some(TRIGGER)).await;
+            let started = Instant::now();
+            sqlx::query(one).bind(n * 997).execute(&mut *tx).await.unwrap();
+            single.push(started.elapsed().as_secs_f64() * 1000.0);
+            tx.rollback().await.unwrap();
+        }
+        single.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        println!(
+            "| one customer's tier (p50 of 100) | {triggers} | {:.2} |",
+            single[single.len() / 2]
+        );
+        let mut batches = vec![];
+        for n in 0..5i64 {
+            let mut tx = rolled_back_write(pool, (triggers == "off").then_some(TRIGGER)).await;
+            let started = Instant::now();
+            sqlx::query(batch).bind(n * 150_000).execute(&mut *tx).await.unwrap();
+            batches.push(started.elapsed().as_secs_f64() * 1000.0);
+            tx.rollback().await.unwrap();
+        }
+        batches.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        println!(
+            "| 10,000 tiers in one statement (median of 5) | {triggers} | {:.0} |",
+            batches[2]
+        );
     }
 }

@@ -494,7 +494,8 @@ async fn customer_gains(
     Ok(TileData::Customers { added: row.added, lost: row.lost, month_start })
 }
 
-/// Customers per tier in force (an unexpired override, else the computed tier), in tier order.
+/// Customers per tier in force (an unexpired override, else the computed tier), in tier order,
+/// from the counts kept by triggers (`tier_count`), never from the customers themselves.
 async fn tier_share(
     pool: &PgPool,
     scope: Option<&[i64]>,
@@ -502,13 +503,13 @@ async fn tier_share(
 ) -> Result<TileData, AppError> {
     let bars = sqlx::query!(
         r#"with counted as (
-             select case when s.override_tier_id is not null
-                          and (s.override_until is null or s.override_until >= $2)
-                         then s.override_tier_id else s.computed_tier_id end as tier_id,
-                    count(*) as n
-             from customer c left join customer_score s on s.customer_id = c.id
-             where c.deleted_at is null and ($1::bigint[] is null or c.owner_id = any($1))
-             group by 1)
+             select case when t.override_tier_id is not null
+                          and (t.override_until is null or t.override_until >= $2)
+                         then t.override_tier_id else t.computed_tier_id end as tier_id,
+                    sum(t.customers)::bigint as n
+             from tier_count t
+             where ($1::bigint[] is null or t.owner_id = any($1))
+             group by 1 having sum(t.customers) <> 0)
            select t.id as "id?", t.name_zh as "name_zh?", t.name_en as "name_en?",
                   t.color as "color?", counted.n as "count!"
            from counted left join tier t on t.id = counted.tier_id

@@ -264,3 +264,20 @@ impl Browser {
         (body, started.elapsed().as_secs_f64())
     }
 }
+
+/// A transaction to time a write in (and roll back), with `disabled` (a table and one of its
+/// triggers) switched off inside it: the same write with and without what the trigger adds.
+#[allow(dead_code)]
+pub async fn rolled_back_write(
+    pool: &PgPool,
+    disabled: Option<(&str, &str)>,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = pool.begin().await.unwrap();
+    if let Some((table, trigger)) = disabled {
+        sqlx::query(&format!("alter table {table} disable trigger {trigger}"))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx
+}
