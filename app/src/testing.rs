@@ -93,7 +93,6 @@ async fn ensure_template() -> &'static str {
         .await
 }
 
-/// A database of its own for one test, dropped when the value is dropped.
 /// Today in the company's time zone, as the queries count it. Not `Utc::now().date_naive()`:
 /// from 16:00 UTC it is already tomorrow in Asia/Shanghai, and a test using the UTC date fails
 /// every evening.
@@ -104,6 +103,32 @@ pub async fn company_today(pool: &PgPool) -> chrono::NaiveDate {
         .expect("the company's date")
 }
 
+/// Placed orders of live customers summed straight from the orders (totals less refunds), on
+/// company days `from..=to`, of customers owned by `owners` (everyone's when `None`): what every
+/// report and dashboard figure read from the daily summary must equal.
+pub async fn sales_summed_from_orders(
+    pool: &PgPool,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    owners: Option<Vec<i64>>,
+) -> crate::reports::model::SalesFigures {
+    let (orders, revenue_minor): (i64, i64) = sqlx::query_as(
+        "select count(*), coalesce(sum(o.total_minor - o.refunded_minor), 0)::bigint
+         from sales_order o join customer c on c.id = o.customer_id
+         where o.status = 'placed' and c.deleted_at is null
+           and (o.ordered_at at time zone company_time_zone())::date between $1 and $2
+           and ($3::bigint[] is null or c.owner_id = any($3))",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(owners)
+    .fetch_one(pool)
+    .await
+    .expect("orders summed");
+    crate::reports::model::SalesFigures { orders, revenue_minor }
+}
+
+/// A database of its own for one test, dropped when the value is dropped.
 pub struct TestDatabase {
     pub pool: PgPool,
     pub url: String,

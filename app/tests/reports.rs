@@ -128,28 +128,14 @@ impl World {
         SalesFilter { from: Some(from), to: Some(to), ..Default::default() }
     }
 
-    /// The same figure straight from the orders: placed ones of live customers, totals less
-    /// refunds, days in the company's zone, owners in `owners` (all when `None`).
+    /// The same figure straight from the orders, owners in `owners` (all when `None`).
     async fn direct(
         &self,
         from: NaiveDate,
         to: NaiveDate,
         owners: Option<Vec<i64>>,
     ) -> SalesFigures {
-        let (orders, revenue_minor): (i64, i64) = sqlx::query_as(
-            "select count(*), coalesce(sum(o.total_minor - o.refunded_minor), 0)::bigint
-             from sales_order o join customer c on c.id = o.customer_id
-             where o.status = 'placed' and c.deleted_at is null
-               and (o.ordered_at at time zone company_time_zone())::date between $1 and $2
-               and ($3::bigint[] is null or c.owner_id = any($3))",
-        )
-        .bind(from)
-        .bind(to)
-        .bind(owners)
-        .fetch_one(&self.db.pool)
-        .await
-        .unwrap();
-        SalesFigures { orders, revenue_minor }
+        app::testing::sales_summed_from_orders(&self.db.pool, from, to, owners).await
     }
 }
 

@@ -17,7 +17,7 @@ use app::{
         service as reports,
     },
 };
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration};
 use common::{Stats, admin_caller, caller_with_role, env_number, rolled_back_write, time};
 use sqlx::{PgPool, postgres::PgPoolOptions};
 use std::time::Instant;
@@ -44,12 +44,7 @@ async fn main() {
     let member = caller_with_role(&pool, Role::Member).await;
     // The report's "today" is the last day with orders, so the default month is a full one
     // however old the loaded data are.
-    let today: NaiveDate = sqlx::query_scalar(
-        "select (max(ordered_at) at time zone company_time_zone())::date from sales_order",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let today = common::last_order_day(&pool).await;
     let month_start = today.with_day(1).unwrap();
     let this_month = SalesFilter { from: Some(month_start), to: Some(today), ..Default::default() };
     let a_year = SalesFilter {
@@ -143,18 +138,7 @@ async fn main() {
     println!(
         "\n{summary_rows} summary rows; today = {today}; {runs} runs per row, one after another\n"
     );
-    println!("| report | n | p50 ms | p95 ms | p99 ms |");
-    println!("| --- | --- | --- | --- | --- |");
-    for row in rows {
-        println!(
-            "| {} | {} | {:.1} | {:.1} | {:.1} |",
-            row.name,
-            row.samples.len(),
-            row.percentile(0.50),
-            row.percentile(0.95),
-            row.percentile(0.99)
-        );
-    }
+    common::print_percentiles("report", &rows);
 
     write_costs(&pool).await;
 }

@@ -129,18 +129,7 @@ async fn main() {
         count("ticket").await,
         count("product").await,
     );
-    println!("| search | n | p50 ms | p95 ms | p99 ms |");
-    println!("| --- | --- | --- | --- | --- |");
-    for row in rows {
-        println!(
-            "| {} | {} | {:.1} | {:.1} | {:.1} |",
-            row.name,
-            row.samples.len(),
-            row.percentile(0.50),
-            row.percentile(0.95),
-            row.percentile(0.99)
-        );
-    }
+    common::print_percentiles("search", &rows);
 }
 
 /// Leads, opportunities, tickets and products for the search to look through, added once (their

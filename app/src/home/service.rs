@@ -23,6 +23,18 @@ const TILE_BARS: i64 = 8;
 /// How close to its deadline an open ticket counts as about to breach.
 const NEAR_BREACH_HOURS: i32 = 4;
 
+/// A list tile from rows that each carry the count of every matching row (`count(*) over ()`),
+/// the first few of which it shows.
+fn listed<R>(
+    rows: Vec<R>,
+    total: impl Fn(&R) -> i64,
+    item: impl FnMut(R) -> TileItem,
+    href: String,
+) -> TileData {
+    let count = rows.first().map(total).unwrap_or(0);
+    TileData::Items { count, items: rows.into_iter().map(item).collect(), href }
+}
+
 /// The caller's tile order, or their role's defaults before they saved one.
 pub async fn layout(pool: &PgPool, caller: &Authenticated) -> Result<DashboardLayout, AppError> {
     let stored = sqlx::query!(
@@ -182,20 +194,11 @@ async fn tickets_near_breach(pool: &PgPool, caller: &Authenticated) -> Result<Ti
     TicketScope::of(caller).push(&mut query);
     query.push(" order by t.sla_due_at, t.id limit ").push_bind(TILE_ITEMS);
     let rows: Vec<Row> = query.build_query_as().fetch_all(pool).await?;
-    let count = rows.first().map(|r| r.total).unwrap_or(0);
-    let items = rows
-        .into_iter()
-        .map(|r| {
-            let href = format!("/tickets/{}", r.id);
-            TileItem::plain(
-                format!("#{} {}", r.id, r.subject),
-                r.customer,
-                Some(r.sla_due_at),
-                href,
-            )
-        })
-        .collect();
-    Ok(TileData::Items { count, items, href: "/tickets".into() })
+    let item = |r: Row| {
+        let href = format!("/tickets/{}", r.id);
+        TileItem::plain(format!("#{} {}", r.id, r.subject), r.customer, Some(r.sla_due_at), href)
+    };
+    Ok(listed(rows, |r| r.total, item, "/tickets".into()))
 }
 
 /// Customers whose last order left the active window this month: their last order fell on a day
@@ -227,15 +230,11 @@ async fn turned_silent(
         .bind(TILE_ITEMS)
         .fetch_all(pool)
         .await?;
-    let count = rows.first().map(|r| r.3).unwrap_or(0);
-    let items = rows
-        .into_iter()
-        .map(|(id, name, last_order_at, _)| {
-            TileItem::plain(name, String::new(), last_order_at, format!("/customers/{id}"))
-        })
-        .collect();
+    let item = |(id, name, last_order_at, _): (i64, String, Option<DateTime<Utc>>, i64)| {
+        TileItem::plain(name, String::new(), last_order_at, format!("/customers/{id}"))
+    };
     let href = format!("/customers?status=silent&last_from={first}&last_to={last}");
-    Ok(TileData::Items { count, items, href })
+    Ok(listed(rows, |r| r.3, item, href))
 }
 
 /// New leads never contacted within the follow-up time, oldest first.
@@ -252,15 +251,15 @@ async fn leads_waiting(pool: &PgPool, scope: Option<&[i64]>) -> Result<TileData,
     )
     .fetch_all(pool)
     .await?;
-    let count = rows.first().map(|r| r.total).unwrap_or(0);
-    let items = rows
-        .into_iter()
-        .map(|r| {
+    Ok(listed(
+        rows,
+        |r| r.total,
+        |r| {
             let href = format!("/leads/{}", r.id);
             TileItem::plain(r.name, r.company.unwrap_or_default(), Some(r.created_at), href)
-        })
-        .collect();
-    Ok(TileData::Items { count, items, href: "/leads?overdue=1".into() })
+        },
+        "/leads?overdue=1".into(),
+    ))
 }
 
 /// Won, weighted open pipeline and quota of this month and this quarter.
@@ -415,18 +414,18 @@ async fn tier_drops(
     )
     .fetch_all(pool)
     .await?;
-    let count = rows.first().map(|r| r.total).unwrap_or(0);
-    let items = rows
-        .into_iter()
-        .map(|r| TileItem {
+    Ok(listed(
+        rows,
+        |r| r.total,
+        |r| TileItem {
             label: r.name,
             detail_zh: format!("{} → {}", r.from_zh, r.to_zh.as_deref().unwrap_or("—")),
             detail_en: format!("{} → {}", r.from_en, r.to_en.as_deref().unwrap_or("—")),
             at: Some(r.at),
             href: format!("/customers/{}", r.id),
-        })
-        .collect();
-    Ok(TileData::Items { count, items, href: "/insights/customers".into() })
+        },
+        "/insights/customers".into(),
+    ))
 }
 
 /// Revenue this month to date, and over the same days of last month and of last year, from the

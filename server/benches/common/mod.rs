@@ -281,3 +281,30 @@ pub async fn rolled_back_write(
     }
     tx
 }
+
+/// Prints timings as a Markdown table headed by `what`, as the README quotes them.
+pub fn print_percentiles(what: &str, rows: &[Stats]) {
+    println!("| {what} | n | p50 ms | p95 ms | p99 ms |");
+    println!("| --- | --- | --- | --- | --- |");
+    for row in rows {
+        println!(
+            "| {} | {} | {:.1} | {:.1} | {:.1} |",
+            row.name,
+            row.samples.len(),
+            row.percentile(0.50),
+            row.percentile(0.95),
+            row.percentile(0.99)
+        );
+    }
+}
+
+/// The company day of the last order: the benchmarks' "today", so this month is a full one
+/// however long ago the database was loaded.
+pub async fn last_order_day(pool: &PgPool) -> chrono::NaiveDate {
+    sqlx::query_scalar(
+        "select (max(ordered_at) at time zone company_time_zone())::date from sales_order",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
