@@ -11,7 +11,7 @@ use super::model::{
 };
 use crate::{
     auth::server::Authenticated, customers::repo::LAST_ORDER_KEY, error::AppError,
-    reports::model::SalesFigures, tickets::service::TicketScope,
+    leads::service::NOT_FOLLOWED_UP, reports::model::SalesFigures, tickets::service::TicketScope,
 };
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -109,11 +109,11 @@ pub async fn tile(
         TileKind::TicketsNearBreach => tickets_near_breach(pool, caller).await?,
         TileKind::TurnedSilent => turned_silent(pool, scope, month_start, today).await?,
         TileKind::LeadsWaiting => leads_waiting(pool, scope).await?,
-        TileKind::ForecastVsQuota => forecast_vs_quota(pool, scope, today).await?,
+        TileKind::ForecastVsQuota => forecast_vs_quota(pool, scope, month_start, today).await?,
         TileKind::WonByRep => won_by_rep(pool, scope, month_start).await?,
         TileKind::SlaAttainment => sla_attainment(pool, scope, month_start).await?,
         TileKind::TierDrops => tier_drops(pool, scope, month_start).await?,
-        TileKind::Revenue => revenue(pool, scope, today).await?,
+        TileKind::Revenue => revenue(pool, scope, month_start, today).await?,
         TileKind::CustomerGains => customer_gains(pool, scope, month_start).await?,
         TileKind::TierShare => tier_share(pool, scope, today).await?,
         TileKind::JobHealth => job_health(pool).await?,
@@ -237,38 +237,38 @@ async fn turned_silent(
     Ok(listed(rows, |r| r.3, item, href))
 }
 
-/// New leads never contacted within the follow-up time, oldest first.
+/// New leads never contacted within the follow-up time (the leads list's rule), oldest first.
 async fn leads_waiting(pool: &PgPool, scope: Option<&[i64]>) -> Result<TileData, AppError> {
-    let rows = sqlx::query!(
-        r#"select l.id, l.name, l.company, l.created_at as "created_at: DateTime<Utc>", count(*) over () as "total!"
-           from lead l cross join lead_routing r
-           where l.deleted_at is null and l.status = 'new' and l.first_contacted_at is null
-             and l.created_at < now() - make_interval(hours => r.follow_up_hours)
-             and ($1::bigint[] is null or l.owner_id = any($1))
-           order by l.created_at, l.id limit $2"#,
-        scope as _,
-        TILE_ITEMS,
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(listed(
-        rows,
-        |r| r.total,
-        |r| {
-            let href = format!("/leads/{}", r.id);
-            TileItem::plain(r.name, r.company.unwrap_or_default(), Some(r.created_at), href)
-        },
-        "/leads?overdue=1".into(),
-    ))
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        name: String,
+        company: Option<String>,
+        created_at: DateTime<Utc>,
+        total: i64,
+    }
+    let sql = format!(
+        "select l.id, l.name, l.company, l.created_at, count(*) over () as total
+         from lead l cross join lead_routing r
+         where l.deleted_at is null and {NOT_FOLLOWED_UP}
+           and ($1::bigint[] is null or l.owner_id = any($1))
+         order by l.created_at, l.id limit $2"
+    );
+    let rows: Vec<Row> = sqlx::query_as(&sql).bind(scope).bind(TILE_ITEMS).fetch_all(pool).await?;
+    let item = |r: Row| {
+        let href = format!("/leads/{}", r.id);
+        TileItem::plain(r.name, r.company.unwrap_or_default(), Some(r.created_at), href)
+    };
+    Ok(listed(rows, |r| r.total, item, "/leads?overdue=1".into()))
 }
 
 /// Won, weighted open pipeline and quota of this month and this quarter.
 async fn forecast_vs_quota(
     pool: &PgPool,
     scope: Option<&[i64]>,
+    month_start: NaiveDate,
     today: NaiveDate,
 ) -> Result<TileData, AppError> {
-    let month_start = today.with_day(1).unwrap_or(today);
     let next_month = month_start + Months::new(1);
     let quarter = quarter_start(today);
     let next_quarter = quarter + Months::new(3);
@@ -433,9 +433,9 @@ async fn tier_drops(
 async fn revenue(
     pool: &PgPool,
     scope: Option<&[i64]>,
+    from: NaiveDate,
     today: NaiveDate,
 ) -> Result<TileData, AppError> {
-    let from = today.with_day(1).unwrap_or(today);
     // Month arithmetic clamps to the month's end: the 31st against a 30-day month compares the
     // whole of it.
     let last_month = (from - Months::new(1), today - Months::new(1));

@@ -27,12 +27,26 @@ use std::net::IpAddr;
 /// Web-form submissions allowed per client address and form in ten minutes.
 pub const FORM_SUBMISSIONS_PER_10_MIN: i64 = 5;
 
-const LEAD_COLUMNS: &str =
+/// The follow-up rule as SQL over a lead `l` and the routing settings `r`: new, never
+/// contacted, and older than the follow-up time. A macro so the column list below can embed it.
+macro_rules! not_followed_up {
+    () => {
+        "(l.status = 'new' and l.first_contacted_at is null
+            and l.created_at < now() - make_interval(hours => r.follow_up_hours))"
+    };
+}
+
+/// A lead not followed up in time (see `not_followed_up!`), for every list or count that marks
+/// or counts them: the leads list, its filter and the dashboard's tile.
+pub const NOT_FOLLOWED_UP: &str = not_followed_up!();
+
+const LEAD_COLUMNS: &str = concat!(
     "l.id, l.name, l.company, l.phone, l.email, l.region, l.source, l.status,
     l.disqualify_reason, l.owner_id, u.display_name as owner_name, l.message, l.created_at,
-    l.first_contacted_at, l.customer_id, l.opportunity_id, l.version,
-    (l.status = 'new' and l.first_contacted_at is null
-        and l.created_at < now() - make_interval(hours => r.follow_up_hours)) as overdue";
+    l.first_contacted_at, l.customer_id, l.opportunity_id, l.version, ",
+    not_followed_up!(),
+    " as overdue"
+);
 
 #[derive(sqlx::FromRow)]
 struct LeadRow {
@@ -106,8 +120,7 @@ pub async fn list(
          where l.deleted_at is null and ($1::bigint[] is null or l.owner_id = any($1))
            and ($2::text is null or l.status = $2)
            and ($3::bigint is null or l.owner_id = $3)
-           and (not $4 or (l.status = 'new' and l.first_contacted_at is null
-                and l.created_at < now() - make_interval(hours => r.follow_up_hours)))
+           and (not $4 or {NOT_FOLLOWED_UP})
            and ($5::text is null or l.search_text like $5) {key_condition}
            and ($6::timestamptz is null or (l.created_at, l.id) < ($6, $7))
          order by l.created_at desc, l.id desc
