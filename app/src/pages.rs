@@ -112,6 +112,8 @@ area! {
     reports_area / __preload_reports_area {
         SalesReport => crate::reports::views::SalesReportPage;
         ReportOrders => crate::reports::views::ReportOrdersPage;
+        CohortReport => crate::reports::cohorts::views::CohortReportPage;
+        CohortCustomers => crate::reports::cohorts::views::CohortCustomersPage;
     }
 }
 area! {

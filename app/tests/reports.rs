@@ -1,7 +1,8 @@
 //! The sales report against real Postgres: every total equals a direct SQL sum over the same
 //! orders (a minute either side of midnight in the company's zone included), the daily summary
 //! follows corrections, refunds, cancellations, reassignments, deletions, bulk inserts and a
-//! change of time zone, and no filter widens a caller's data scope.
+//! change of time zone, and no filter widens a caller's data scope. Cohort retention matches a
+//! hand computation and, after every kind of write, the same count straight from the orders.
 
 use app::{
     auth::{model::Role, server::Authenticated},
@@ -15,6 +16,10 @@ use app::{
         service as orders,
     },
     reports::{
+        cohorts::{
+            model::{CohortCell, CohortQuery, CohortReport, month_start, months_after},
+            service as cohorts,
+        },
         model::{BarKey, Comparison, Grouping, SalesFigures, SalesFilter, SalesQuery},
         service as reports,
     },
@@ -22,6 +27,7 @@ use app::{
     testing::{TestDatabase, company_today},
 };
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use std::collections::BTreeMap;
 
 struct World {
     db: TestDatabase,
@@ -498,4 +504,253 @@ async fn a_reversed_or_overlong_range_is_refused_at_its_field() {
     // The same range by month is fine.
     let by_month = SalesQuery { grouping: Grouping::Month, ..too_many_days };
     assert!(reports::sales_report(&w.db.pool, &w.admin, &by_month).await.is_ok());
+}
+
+/// Customers per (cohort, month) as the report shows them: the cohort's size at its own month.
+fn cells(report: &CohortReport) -> BTreeMap<(NaiveDate, NaiveDate), i64> {
+    let mut cells = BTreeMap::new();
+    for row in &report.rows {
+        if row.size != 0 {
+            cells.insert((row.cohort, row.cohort), row.size);
+        }
+        for (n, returning) in row.returning.iter().enumerate() {
+            if *returning != 0 {
+                cells.insert((row.cohort, months_after(row.cohort, n as u32 + 1)), *returning);
+            }
+        }
+    }
+    cells
+}
+
+/// The same counts straight from the orders: each live customer's months with a placed order
+/// in the company's zone, under the first of them.
+async fn cohorts_counted_from_orders(
+    pool: &sqlx::PgPool,
+    owners: Option<Vec<i64>>,
+) -> BTreeMap<(NaiveDate, NaiveDate), i64> {
+    let rows: Vec<(NaiveDate, NaiveDate, i64)> = sqlx::query_as(
+        "with months as (
+             select distinct o.customer_id,
+                    date_trunc('month', o.ordered_at at time zone s.time_zone)::date as month
+             from sales_order o join customer c on c.id = o.customer_id
+             cross join company_settings s
+             where o.status = 'placed' and c.deleted_at is null
+               and ($1::bigint[] is null or c.owner_id = any($1)))
+         select f.cohort, m.month, count(*)
+         from months m
+         join (select customer_id, min(month) as cohort from months group by 1) f using (customer_id)
+         group by 1, 2",
+    )
+    .bind(owners)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(cohort, month, n)| ((cohort, month), n)).collect()
+}
+
+#[tokio::test]
+async fn cohort_retention_matches_a_hand_computation_and_the_orders_after_every_write() {
+    let w = World::new().await;
+    let this_month = month_start(company_today(&w.db.pool).await);
+    let m: Vec<NaiveDate> = (0..4).map(|n| this_month - chrono::Months::new(3 - n)).collect();
+    let last_day = |month: NaiveDate| months_after(month, 1) - Duration::days(1);
+    let a = w.customer(&w.east_member, "阿茶", "上海").await;
+    let b = w.customer(&w.east_member, "白茶", "上海").await;
+    let c = w.customer(&w.east_member, "川茶", "杭州").await;
+    let e = w.customer(&w.east_member, "峨眉", "杭州").await;
+    let f = w.customer(&w.west_member, "福茶", "广州").await;
+    // A: the last minute of M0 (Shanghai), then M1 and M3.
+    w.order(a, last_day(m[0]), "23:59", 100, Channel::Store).await;
+    w.order(a, m[1] + Duration::days(3), "10:00", 100, Channel::Store).await;
+    w.order(a, m[3], "09:00", 100, Channel::Store).await;
+    // B: M0 and M2.
+    w.order(b, m[0], "10:00", 100, Channel::Store).await;
+    w.order(b, m[2] + Duration::days(5), "10:00", 100, Channel::Store).await;
+    // C: the first minute of M1 (still M0 in UTC), again in M1, then M2.
+    w.order(c, m[1], "00:00", 100, Channel::Online).await;
+    w.order(c, m[1] + Duration::days(9), "10:00", 100, Channel::Online).await;
+    w.order(c, m[2], "10:00", 100, Channel::Online).await;
+    // E: one order, cancelled: never a customer of any cohort.
+    let cancelled = w.order(e, m[1] + Duration::days(1), "10:00", 100, Channel::Store).await;
+    orders::cancel_order(&w.state, &w.admin, cancelled, 1, "下错单").await.unwrap();
+    // F (the west team): M0 and M1.
+    w.order(f, m[0] + Duration::days(2), "10:00", 100, Channel::Wechat).await;
+    w.order(f, m[1] + Duration::days(2), "10:00", 100, Channel::Wechat).await;
+
+    let query = CohortQuery { from: Some(m[0]), to: Some(m[3]), ..Default::default() };
+    let report = |caller: &Authenticated, query: CohortQuery| {
+        let pool = w.db.pool.clone();
+        let caller = caller.clone();
+        async move { cohorts::cohort_report(&pool, &caller, &query).await.unwrap() }
+    };
+    // By hand: cohort M0 is A, B, F; in M1 A and F ordered (2 of 3), in M2 B, in M3 A.
+    // Cohort M1 is C alone, who ordered again in M2 and not in M3. M2 and M3 have no new
+    // customers; E's cancelled order counts nowhere.
+    let admin = report(&w.admin, query.clone()).await;
+    let sizes: Vec<i64> = admin.rows.iter().map(|r| r.size).collect();
+    assert_eq!(sizes, vec![3, 1, 0, 0]);
+    assert_eq!(admin.rows[0].returning, vec![2, 1, 1]);
+    assert_eq!(admin.rows[1].returning, vec![1, 0]);
+    assert_eq!(admin.rows[2].returning, vec![0]);
+    assert!(admin.rows[3].returning.is_empty(), "this month has no month after it yet");
+    assert_eq!(admin.offsets, 3);
+    let two_thirds = admin.rows[0].retention_percent(1).unwrap();
+    assert!((two_thirds - 200.0 / 3.0).abs() < 1e-9);
+    // Month 1 over both cohorts that reached it: (2 + 1) of (3 + 1).
+    assert_eq!(admin.overall_percent(1), Some(75.0));
+    assert_eq!(cells(&admin), cohorts_counted_from_orders(&w.db.pool, None).await);
+
+    // A member sees their own customers only, and no filter widens that.
+    let east = report(&w.east_member, query.clone()).await;
+    assert_eq!(east.rows[0].size, 2);
+    assert_eq!(east.rows[0].returning, vec![1, 1, 1]);
+    let west_team: i64 = sqlx::query_scalar("select id from team where name = '华南'")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    for narrowing in [
+        CohortQuery { owner: Some(w.west_member.id().0), ..query.clone() },
+        CohortQuery { owner: Some(0), ..query.clone() },
+        CohortQuery { team: Some(west_team), ..query.clone() },
+        CohortQuery { region: Some("广州".into()), ..query.clone() },
+    ] {
+        let seen = report(&w.east_member, narrowing.clone()).await;
+        assert_eq!(seen.customers(), 0, "{narrowing:?}");
+        let cell = CohortCell::of(&narrowing, m[0], 1);
+        let behind = cohorts::cell_customers(&w.db.pool, &w.east_member, &cell, None, 50).await;
+        assert!(behind.unwrap().items.is_empty(), "{narrowing:?}");
+    }
+    let hangzhou =
+        report(&w.admin, CohortQuery { region: Some("杭州".into()), ..query.clone() }).await;
+    assert_eq!(hangzhou.rows[1].size, 1);
+    assert_eq!(hangzhou.customers(), 1);
+
+    // The customers behind a cell are the ones it counts, in pages, each once.
+    let cell = CohortCell::of(&query, m[0], 1);
+    assert_eq!(cohorts::cell_size(&w.db.pool, &w.admin, &cell).await.unwrap(), 2);
+    let first = cohorts::cell_customers(&w.db.pool, &w.admin, &cell, None, 1).await.unwrap();
+    let second = cohorts::cell_customers(&w.db.pool, &w.admin, &cell, first.next, 1).await.unwrap();
+    let mut ids = vec![first.items[0].id, second.items[0].id];
+    ids.sort();
+    assert_eq!(ids, vec![a.0, f.0]);
+    assert_eq!(second.next, None);
+    assert_eq!(first.items[0].orders, 1);
+    let east_cell =
+        cohorts::cell_customers(&w.db.pool, &w.east_member, &cell, None, 50).await.unwrap();
+    assert_eq!(east_cell.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![a.0]);
+
+    let follows = |label: &'static str| {
+        let w = &w;
+        let query = query.clone();
+        async move {
+            let now = cohorts::cohort_report(&w.db.pool, &w.admin, &query).await.unwrap();
+            assert_eq!(cells(&now), cohorts_counted_from_orders(&w.db.pool, None).await, "{label}");
+            let east = cohorts::cohort_report(&w.db.pool, &w.east_member, &query).await.unwrap();
+            let east_owners = Some(vec![w.east_member.id().0]);
+            assert_eq!(
+                cells(&east),
+                cohorts_counted_from_orders(&w.db.pool, east_owners).await,
+                "{label}, east"
+            );
+            now
+        }
+    };
+    // An older order imported later moves C into cohort M0 with all its months.
+    let earlier = w.order(c, m[0] + Duration::days(1), "10:00", 100, Channel::Online).await;
+    let moved = follows("an earlier order").await;
+    assert_eq!(moved.rows[0].size, 4);
+    assert_eq!(moved.rows[0].returning, vec![3, 2, 1]);
+    assert_eq!(moved.rows[1].size, 0);
+    // Cancelling it puts C back.
+    orders::cancel_order(&w.state, &w.admin, earlier, 1, "重复").await.unwrap();
+    assert_eq!(follows("cancelled").await.rows[1].size, 1);
+    // The only M3 order refunded in full no longer counts.
+    let only_m3: i64 = sqlx::query_scalar(
+        "select id from sales_order where customer_id = $1 order by ordered_at desc limit 1",
+    )
+    .bind(a.0)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    orders::refund_order(
+        &w.state,
+        &w.admin,
+        app::orders::model::OrderId(only_m3),
+        1,
+        "100",
+        "退货",
+    )
+    .await
+    .unwrap();
+    assert_eq!(follows("refunded").await.rows[0].returning, vec![2, 1, 0]);
+    // An order moved to another month (a corrected date), in one statement with others.
+    sqlx::query(
+        "update sales_order set ordered_at = ordered_at + interval '1 month'
+         where customer_id = $1 and status = 'placed'",
+    )
+    .bind(b.0)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    follows("dates corrected").await;
+    // Reassigned to the west team, in the recycle bin, and back.
+    sqlx::query("update customer set owner_id = $1, region = '深圳' where id = $2")
+        .bind(w.west_member.id().0)
+        .bind(a.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    follows("reassigned").await;
+    sqlx::query("update customer set deleted_at = now() where id = $1")
+        .bind(f.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    follows("in the recycle bin").await;
+    sqlx::query("update customer set deleted_at = null where id = $1")
+        .bind(f.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    follows("restored").await;
+    // Merged: C's orders move to A, and C goes to the recycle bin.
+    app::customers::dedupe::merge(
+        &w.state,
+        &w.admin,
+        &app::customers::dedupe_model::MergeRequest {
+            survivor: a,
+            merged: c,
+            take_from_merged: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    follows("merged").await;
+    // Many orders in one statement (an import), removed again (a revert).
+    sqlx::query(
+        "insert into sales_order (customer_id, order_no, ordered_at, channel, total_minor)
+         select id, 'BULK-' || id || '-' || g, $1::timestamptz + g * interval '9 days', 'online', 100
+         from customer, generate_series(0, 9) g where deleted_at is null",
+    )
+    .bind(
+        chrono_tz::Asia::Shanghai
+            .from_local_datetime(&m[0].and_hms_opt(8, 0, 0).unwrap())
+            .unwrap()
+            .with_timezone(&Utc),
+    )
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    follows("bulk insert").await;
+    sqlx::query("delete from sales_order where order_no like 'BULK-%'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    follows("bulk delete").await;
+    // In New York A's last minute of M0 is still M0, but C's first minute of M1 is not.
+    sqlx::query("update company_settings set time_zone = 'America/New_York'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    follows("another time zone").await;
 }

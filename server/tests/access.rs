@@ -52,6 +52,10 @@ use app::{
     },
     reports::{
         api::*,
+        cohorts::{
+            api::*,
+            model::{CohortCell, CohortQuery},
+        },
         model::{SalesFilter, SalesQuery},
     },
     search::api::*,
@@ -719,6 +723,9 @@ fn entries(w: &World) -> Vec<Entry> {
         entry(Member, No, GetForecast {}),
         entry(Member, No, GetSalesReport { query: SalesQuery::default() }),
         entry(Member, No, GetReportChoices {}),
+        entry(Member, No, GetCohortReport { query: CohortQuery::default() }),
+        entry(Member, No, ListCohortCustomers { cell: CohortCell::default(), after: None }),
+        entry(Member, No, GetCohortCellSize { cell: CohortCell::default() }),
         entry(Member, No, GetDashboardLayout {}),
         entry(Member, No, SaveDashboardLayout { tiles: vec![TileKind::MyTasks], version: 0 }),
         // The role check is the tile's: job health is for admins.

@@ -61,5 +61,22 @@ messages! {
         WeekOf => "{day} 起一周", "Week of {day}";
         QuarterOf => "{year} 年第 {q} 季度", "Q{q} {year}";
         MonthOf => "{year} 年 {month} 月", "{month}/{year}";
+        Cohorts => "客户留存", "Cohort retention";
+        CohortsIntro => "按首单月份把客户分组（同期群），看每组在之后各月再次下单的比例。点任一格查看其客户。", "Customers grouped by the month of their first order (a cohort), and the share of each that ordered again in every later month. Tap any cell for its customers.";
+        FirstCohort => "起始月份", "First cohort";
+        LastCohort => "截止月份", "Last cohort";
+        NoCohorts => "该范围内没有首次下单的客户", "No customers placed a first order in this range";
+        Cohort => "首单月份", "Cohort";
+        NewCustomers => "新客户", "New customers";
+        MonthsLater => "第 {n} 月", "Month {n}";
+        AllCohorts => "全部同期群", "All cohorts";
+        CohortCellLabel => "{cohort}首单的 {size} 位客户中，{returning} 位在{month}再次下单（{share}）", "Of {size} customers with a first order in {cohort}, {returning} ordered in {month} ({share})";
+        RetentionCurve => "整体留存曲线", "Retention over all cohorts";
+        CurveLabel => "第 {n} 月：{share} 再次下单", "Month {n}: {share} ordered again";
+        CohortCustomers => "同期群客户", "Customers of a cohort";
+        CohortCustomersIntro => "{cohort}首单、并在{month}下单的客户：{size} 位。", "Customers with a first order in {cohort} who ordered in {month}: {size}.";
+        NoSuchCell => "地址中缺少首单月份或下单月份", "The address names no cohort or month";
+        OrdersThatMonth => "当月订单", "Orders that month";
+        OrdersInAll => "累计订单", "Orders in all";
     }
 }

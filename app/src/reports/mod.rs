@@ -2,6 +2,7 @@
 //! the transaction of every order write, with the orders behind any figure one tap away.
 
 pub mod api;
+pub mod cohorts;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -20,26 +20,28 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 use std::collections::HashMap;
 
 /// Today in the company's time zone.
-async fn company_today(pool: &PgPool) -> Result<NaiveDate, AppError> {
+pub(crate) async fn company_today(pool: &PgPool) -> Result<NaiveDate, AppError> {
     Ok(crate::clock::today(crate::clock::time_zone(pool).await?))
 }
 
 /// Where a statement finds what a filter narrows by: the summary's columns, or the orders'
 /// and their customers'.
-struct FilterColumns {
+pub(crate) struct FilterColumns {
     owner: &'static str,
     region: &'static str,
     channel: &'static str,
 }
 
-const SUMMARY: FilterColumns =
+/// A summary table aliased `s` (`sales_day`, `cohort_month`).
+pub(crate) const SUMMARY: FilterColumns =
     FilterColumns { owner: "s.owner_id", region: "s.region", channel: "s.channel" };
-const ORDERS: FilterColumns =
+/// Orders `o` and their customers `c`.
+pub(crate) const ORDERS: FilterColumns =
     FilterColumns { owner: "c.owner_id", region: "coalesce(c.region, '')", channel: "o.channel" };
 
 /// The caller's scope and the filter's owner, team, region and channel, as `and ...` conditions:
 /// the same narrowing for the report's figures and for the orders behind them.
-fn push_filter(
+pub(crate) fn push_filter(
     query: &mut QueryBuilder<'_, Postgres>,
     columns: &FilterColumns,
     scope: Option<&[i64]>,

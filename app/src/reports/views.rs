@@ -4,8 +4,8 @@
 use super::{
     api::{get_report_choices, get_sales_report, list_report_orders},
     model::{
-        BarKey, Comparison, Grouping, OrderCursor, ReportOrder, SalesBar, SalesFilter, SalesQuery,
-        SalesReport, compact_money, query_string,
+        BarKey, Comparison, FilterChoices, Grouping, OrderCursor, ReportOrder, SalesBar,
+        SalesFilter, SalesQuery, SalesReport, compact_money, query_string,
     },
 };
 use crate::{
@@ -30,7 +30,7 @@ use leptos_router::{
 type DayRange = fn(NaiveDate) -> (NaiveDate, NaiveDate);
 
 /// Where the select of regions puts "no region" (an empty value means "all").
-const NO_REGION: &str = "~";
+pub(crate) const NO_REGION: &str = "~";
 
 fn money(minor: i64) -> String {
     Money { minor, currency: "CNY".into() }.display()
@@ -42,7 +42,7 @@ fn orders_href(filter: &SalesFilter) -> String {
 
 /// The reports area's own links, above each of its pages.
 #[component]
-fn ReportTabs() -> impl IntoView {
+pub(crate) fn ReportTabs() -> impl IntoView {
     let i18n = use_i18n();
     let session = crate::auth::views::use_auth_session();
     let is_manager = move || {
@@ -51,9 +51,43 @@ fn ReportTabs() -> impl IntoView {
     view! {
         <nav class="tabs report-tabs" aria-label=move || i18n.text(ReportText::Reports)>
             <A href="/reports/sales">{i18n.t(ReportText::Sales)}</A>
+            <A href="/reports/cohorts">{i18n.t(ReportText::Cohorts)}</A>
             {move || is_manager().then(|| view! { <A href="/service">{i18n.t(ReportText::ServiceQuality)}</A> })}
         </nav>
     }
+}
+
+/// What the owner, team and region selects offer: the caller's choices, with "all" first and
+/// "none" last where the caller sees unowned customers.
+pub(crate) fn narrowing_options(
+    i18n: I18n,
+    choices: impl Fn() -> FilterChoices + Copy + Send + Sync + 'static,
+) -> (Signal<Vec<(String, String)>>, Signal<Vec<(String, String)>>, Signal<Vec<(String, String)>>) {
+    let owners = Signal::derive(move || {
+        let mut options = vec![(String::new(), i18n.text(ReportText::Everyone).to_owned())];
+        let choices = choices();
+        options.extend(choices.owners.into_iter().map(|(id, name)| (id.to_string(), name)));
+        if choices.sees_unowned {
+            options.push(("0".into(), i18n.text(ReportText::NoOwner).to_owned()));
+        }
+        options
+    });
+    let teams = Signal::derive(move || {
+        let mut options = vec![(String::new(), i18n.text(ReportText::AllTeams).to_owned())];
+        let choices = choices();
+        options.extend(choices.teams.into_iter().map(|(id, name)| (id.to_string(), name)));
+        if choices.sees_unowned {
+            options.push(("0".into(), i18n.text(ReportText::NoTeam).to_owned()));
+        }
+        options
+    });
+    let regions = Signal::derive(move || {
+        let mut options = vec![(String::new(), i18n.text(ReportText::AllRegions).to_owned())];
+        options.extend(choices().regions.into_iter().map(|r| (r.clone(), r)));
+        options.push((NO_REGION.into(), i18n.text(ReportText::NoRegion).to_owned()));
+        options
+    });
+    (owners, teams, regions)
 }
 
 /// The sales report.
@@ -130,30 +164,7 @@ pub fn SalesReportPage() -> impl IntoView {
             .map(|c| (c.as_str().to_owned(), comparison_label(*c).text(i18n.locale()).to_owned()))
             .collect::<Vec<_>>()
     });
-    let owner_options = Signal::derive(move || {
-        let mut options = vec![(String::new(), i18n.text(ReportText::Everyone).to_owned())];
-        let choices = choices();
-        options.extend(choices.owners.into_iter().map(|(id, name)| (id.to_string(), name)));
-        if choices.sees_unowned {
-            options.push(("0".into(), i18n.text(ReportText::NoOwner).to_owned()));
-        }
-        options
-    });
-    let team_options = Signal::derive(move || {
-        let mut options = vec![(String::new(), i18n.text(ReportText::AllTeams).to_owned())];
-        let choices = choices();
-        options.extend(choices.teams.into_iter().map(|(id, name)| (id.to_string(), name)));
-        if choices.sees_unowned {
-            options.push(("0".into(), i18n.text(ReportText::NoTeam).to_owned()));
-        }
-        options
-    });
-    let region_options = Signal::derive(move || {
-        let mut options = vec![(String::new(), i18n.text(ReportText::AllRegions).to_owned())];
-        options.extend(choices().regions.into_iter().map(|r| (r.clone(), r)));
-        options.push((NO_REGION.into(), i18n.text(ReportText::NoRegion).to_owned()));
-        options
-    });
+    let (owner_options, team_options, region_options) = narrowing_options(i18n, choices);
     let channel_options =
         Signal::derive(move || {
             let mut options = vec![(String::new(), i18n.text(ReportText::AllChannels).to_owned())];
