@@ -5,11 +5,11 @@
 --
 -- `customer_month`: the months in which a customer placed orders (placed orders only, months
 -- of the company's calendar), each row carrying the customer's cohort (their first such month),
--- so the customers behind one cell of the report are one index range.
+-- so the customers behind one cell of the report are one index range. It holds no count: when
+-- a month's orders change, whether any placed order is left is asked of the orders themselves.
 create table customer_month (
     customer_id bigint not null references customer (id),
     month date not null,
-    orders integer not null,
     cohort date not null,
     primary key (customer_id, month)
 );
@@ -26,99 +26,138 @@ create table cohort_month (
     region text not null default '',
     customers integer not null default 0,
     constraint cohort_month_key unique nulls not distinct (cohort, month, owner_id, region)
-);
+)
+-- Almost every write changes a count in place: room on each page lets the new version stay
+-- there without touching the indexes (an import's upserts took a third less time).
+with (fillfactor = 70);
 create index cohort_month_owner_idx on cohort_month (owner_id, cohort);
 
--- What the given customers count for in `cohort_month` now, added `sign` times: called with -1
--- before their months change and +1 after.
-create function cohort_month_count(customers bigint[], sign integer) returns void
-    language sql
-    as $$
-    insert into cohort_month as s (cohort, month, owner_id, region, customers)
-    select m.cohort, m.month, c.owner_id, coalesce(c.region, ''), sign * count(*)
-    from unnest(customers) as a (id)
-    join customer_month m on m.customer_id = a.id
-    join customer c on c.id = a.id
-    where c.deleted_at is null
-    group by 1, 2, 3, 4
-    order by 1, 2, 3, 4
-    on conflict on constraint cohort_month_key do update
-        set customers = s.customers + excluded.customers;
-    $$;
-
--- Orders added to (or, negative, taken from) customers' months: the customers' counts come out
--- of `cohort_month`, their months change (a first month that empties or an earlier order moves
--- the whole customer to another cohort), and their counts go back in. Keys are written in one
--- order, so two writers touching the same customers wait for each other rather than deadlock.
-create function cohort_orders_moved(moved_customers bigint[], moved_months date[], moved_orders integer[])
+-- The placed orders of some customers changed in some months (`touched`, customer and month
+-- pairs, `gained` where the month has more placed orders than before): whether a month that
+-- lost orders still holds one is read from the orders (by `sales_order_customer_idx`), each
+-- affected customer's months and cohort are worked out again,
+-- and only what differs is written: a second order in a month already counted writes nothing,
+-- and a customer whose cohort moves (an earlier order, or a first month that emptied) moves
+-- with all its months. One statement; keys are written in one order, so two writers touching
+-- the same customers wait for each other rather than deadlock.
+--
+-- A statement may touch one customer or 40,000. Planned for the large ones, joins hashed the
+-- whole of `customer_month` (3.6 s for 9,828 orders in one statement at 5 M orders, against
+-- 0.6 s for the daily sales summary); every join here follows a key, so hash and merge joins
+-- are off inside this function, and CTEs are only ever combined by union, never joined. The
+-- estimates of a generic plan are large enough to start JIT compilation, which took 0.9 s of a
+-- 10,000-order import for a statement that runs in a fraction of that: off too.
+create function cohort_months_touched(touched_customers bigint[], touched_months date[],
+                                      touched_gained boolean[])
     returns void
     language plpgsql
+    set enable_hashjoin = off
+    set enable_mergejoin = off
+    set jit = off
     as $$
-declare
-    affected bigint[];
 begin
-    select array_agg(distinct id order by id) into affected from unnest(moved_customers) as a (id);
-    perform cohort_month_count(affected, -1);
-    insert into customer_month as m (customer_id, month, orders, cohort)
-    select d.customer_id, d.month, sum(d.orders), d.month
-    from unnest(moved_customers, moved_months, moved_orders) as d (customer_id, month, orders)
-    group by 1, 2
+    with touched as (
+        select t.customer_id, t.month, bool_or(t.gained) as gained
+        from unnest(touched_customers, touched_months, touched_gained)
+            as t (customer_id, month, gained)
+        group by 1, 2),
+    before as (
+        select m.customer_id, m.month, m.cohort
+        from (select distinct customer_id from touched) a
+        join customer_month m on m.customer_id = a.customer_id),
+    candidates as (
+        select customer_id, month, bool_or(is_touched) as is_touched, bool_or(gained) as gained
+        from (select customer_id, month, false as is_touched, false as gained from before
+              union all
+              select customer_id, month, true, gained from touched) both_sides
+        group by 1, 2),
+    after_months as (
+        select c.customer_id, c.month
+        from candidates c
+        where not c.is_touched
+           or c.gained
+           or exists (select 1 from sales_order o
+                      where o.customer_id = c.customer_id and o.status = 'placed'
+                        and o.ordered_at >= c.month::timestamp at time zone company_time_zone()
+                        and o.ordered_at < (c.month + interval '1 month')
+                                           at time zone company_time_zone())),
+    diff as (
+        select customer_id, month,
+               max(cohort) filter (where side = 0) as old_cohort,
+               max(cohort) filter (where side = 1) as new_cohort
+        from (select customer_id, month, cohort, 0 as side from before
+              union all
+              select customer_id, month, min(month) over (partition by customer_id), 1
+              from after_months) both_sides
+        group by 1, 2
+        having max(cohort) filter (where side = 0)
+               is distinct from max(cohort) filter (where side = 1)),
+    counted as (
+        insert into cohort_month as s (cohort, month, owner_id, region, customers)
+        select g.cohort, g.month, c.owner_id, coalesce(c.region, ''), sum(g.sign)
+        from (select customer_id, old_cohort as cohort, month, -1 as sign
+              from diff where old_cohort is not null
+              union all
+              select customer_id, new_cohort, month, 1 from diff where new_cohort is not null) g
+        join customer c on c.id = g.customer_id
+        where c.deleted_at is null
+        group by 1, 2, 3, 4
+        having sum(g.sign) <> 0
+        order by 1, 2, 3, 4
+        on conflict on constraint cohort_month_key do update
+            set customers = s.customers + excluded.customers),
+    emptied as (
+        delete from customer_month m
+        using diff d
+        where d.new_cohort is null and m.customer_id = d.customer_id and m.month = d.month)
+    insert into customer_month as m (customer_id, month, cohort)
+    select customer_id, month, new_cohort from diff where new_cohort is not null
     order by 1, 2
-    on conflict (customer_id, month) do update set orders = m.orders + excluded.orders;
-    delete from customer_month m
-    using unnest(affected) as a (id)
-    where m.customer_id = a.id and m.orders <= 0;
-    update customer_month m set cohort = f.first
-    from (select m.customer_id, min(m.month) as first
-          from unnest(affected) as a (id) join customer_month m on m.customer_id = a.id
-          group by 1) f
-    where m.customer_id = f.customer_id and m.cohort <> f.first;
-    perform cohort_month_count(affected, 1);
+    on conflict (customer_id, month) do update set cohort = excluded.cohort;
 end
 $$;
 
 -- Statement-level on orders, one call per statement (an import of 40,000 orders is one). An
--- update turns its rows before into -1 and after into +1 per customer and month; rows whose
--- customer, month and status did not change cancel out. The two transition tables are never
--- joined: they have no index or statistics, and a join of them is planned badly.
+-- update counts its placed rows before as -1 and after as +1 per customer and month, so rows
+-- whose customer, month and status did not change cancel out and touch nothing. The two
+-- transition tables are never joined: they have no index or statistics, and a join of them is
+-- planned badly.
 create function cohort_orders_changed() returns trigger
     language plpgsql
     as $$
 declare
     customers bigint[];
     months date[];
-    counts integer[];
+    gained boolean[];
 begin
     if tg_op = 'INSERT' then
-        select array_agg(customer_id), array_agg(month), array_agg(n)
-        into customers, months, counts
-        from (select o.customer_id,
-                     date_trunc('month', o.ordered_at at time zone company_time_zone())::date as month,
-                     count(*)::integer as n
-              from inserted_orders o where o.status = 'placed' group by 1, 2) d;
+        select array_agg(customer_id), array_agg(month), array_agg(true)
+        into customers, months, gained
+        from (select distinct o.customer_id,
+                     date_trunc('month', o.ordered_at at time zone company_time_zone())::date as month
+              from inserted_orders o where o.status = 'placed') d;
     elsif tg_op = 'DELETE' then
-        select array_agg(customer_id), array_agg(month), array_agg(n)
-        into customers, months, counts
-        from (select o.customer_id,
-                     date_trunc('month', o.ordered_at at time zone company_time_zone())::date as month,
-                     -count(*)::integer as n
-              from deleted_orders o where o.status = 'placed' group by 1, 2) d;
+        select array_agg(customer_id), array_agg(month), array_agg(false)
+        into customers, months, gained
+        from (select distinct o.customer_id,
+                     date_trunc('month', o.ordered_at at time zone company_time_zone())::date as month
+              from deleted_orders o where o.status = 'placed') d;
     else
-        select array_agg(customer_id), array_agg(month), array_agg(n)
-        into customers, months, counts
-        from (select customer_id, month, sum(sign)::integer as n
+        select array_agg(customer_id), array_agg(month), array_agg(net > 0)
+        into customers, months, gained
+        from (select side.customer_id,
+                     date_trunc('month', side.ordered_at at time zone company_time_zone())::date as month,
+                     sum(side.sign) as net
               from (select o.customer_id, o.ordered_at, -1 as sign
                     from orders_before o where o.status = 'placed'
                     union all
                     select o.customer_id, o.ordered_at, 1
                     from orders_after o where o.status = 'placed') side
-              cross join lateral (select date_trunc('month', side.ordered_at
-                                      at time zone company_time_zone())::date as month) m
               group by 1, 2
-              having sum(sign) <> 0) d;
+              having sum(side.sign) <> 0) d;
     end if;
     if customers is not null then
-        perform cohort_orders_moved(customers, months, counts);
+        perform cohort_months_touched(customers, months, gained);
     end if;
     return null;
 end
@@ -170,12 +209,11 @@ create function cohort_rebuild() returns void
     as $$
     delete from cohort_month;
     delete from customer_month;
-    insert into customer_month (customer_id, month, orders, cohort)
-    select customer_id, month, n, min(month) over (partition by customer_id)
-    from (select o.customer_id,
-                 date_trunc('month', o.ordered_at at time zone company_time_zone())::date as month,
-                 count(*)::integer as n
-          from sales_order o where o.status = 'placed' group by 1, 2) d;
+    insert into customer_month (customer_id, month, cohort)
+    select customer_id, month, min(month) over (partition by customer_id)
+    from (select distinct o.customer_id,
+                 date_trunc('month', o.ordered_at at time zone company_time_zone())::date as month
+          from sales_order o where o.status = 'placed') d;
     insert into cohort_month (cohort, month, owner_id, region, customers)
     select m.cohort, m.month, c.owner_id, coalesce(c.region, ''), count(*)
     from customer_month m join customer c on c.id = m.customer_id

@@ -100,3 +100,69 @@ test("a member's report holds only their own customers' sales", async ({ page })
   expect(choices).toEqual(["全部", me[0].display_name]);
   await screenshot(page, "reports-03-member-own");
 });
+
+/** Customers of the team of `email` (everyone's when null) whose first placed order fell in a
+ * month from `from` (YYYY-MM-01) on, in the company's zone: the cohort report's customers. */
+async function cohortCustomers(from: string, email: string | null): Promise<number> {
+  const rows = await sql<{ n: string }>(
+    `with months as (
+       select distinct o.customer_id,
+              date_trunc('month', o.ordered_at at time zone company_time_zone())::date as month
+       from sales_order o join customer c on c.id = o.customer_id
+       left join app_user u on u.id = c.owner_id
+       where o.status = 'placed' and c.deleted_at is null
+         and ($2::text is null or u.team_id = (select team_id from app_user where email = $2)))
+     select count(*)::text as n from (select customer_id, min(month) as cohort from months group by 1) f
+     where f.cohort >= $1::date`,
+    [from, email],
+  );
+  return Number(rows[0].n);
+}
+
+test("a manager reads cohort retention and taps a cell to the customers behind it", async ({ page }) => {
+  await signIn(page, MANAGER);
+  await page.goto("/reports/cohorts");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "客户留存" })).toBeVisible();
+  const rows = page.getByTestId("cohort-row");
+  await expect(rows).toHaveCount(12);
+  const firstCohort = await sql<{ month: string }>(
+    `select to_char(date_trunc('month', now() at time zone company_time_zone()) - interval '11 months', 'YYYY-MM-DD') as month`,
+  );
+  const expected = await cohortCustomers(firstCohort[0].month, MANAGER);
+  expect(expected).toBeGreaterThan(0);
+  await expect(page.getByTestId("cohort-customers")).toHaveText(String(expected));
+  await expect(page.getByTestId("retention-curve")).toBeVisible();
+  await screenshot(page, "reports-04-cohorts-tablet");
+
+  // A later cohort range by touch: the address follows, and the report narrows.
+  const later = await sql<{ month: string; day: string }>(
+    `select to_char(date_trunc('month', now() at time zone company_time_zone()) - interval '5 months', 'YYYY-MM') as month,
+            to_char(date_trunc('month', now() at time zone company_time_zone()) - interval '5 months', 'YYYY-MM-DD') as day`,
+  );
+  await page.locator("#field-from").fill(later[0].month);
+  await expect(page).toHaveURL(new RegExp(`from=${later[0].month}`));
+  await expect(rows).toHaveCount(6);
+  await expect(page.getByTestId("cohort-customers")).toHaveText(String(await cohortCustomers(later[0].day, MANAGER)));
+
+  // The first cell with returning customers, tapped: its customers, as many as it said.
+  const cell = page.getByTestId("cohort-cell").locator("a").first();
+  const label = (await cell.getAttribute("aria-label"))!;
+  const returning = Number(/(\d+) ordered in/.exec(label)?.[1] ?? /，(\d+) 位/.exec(label)?.[1]);
+  expect(returning).toBeGreaterThan(0);
+  await cell.tap();
+  await page.waitForURL(/\/reports\/cohorts\/customers\?cohort=\d{4}-\d{2}&month=\d{4}-\d{2}/);
+  await hydrated(page);
+  await expect(page.getByTestId("cohort-cell-intro")).toContainText(`${returning} 位`);
+  await expect(page.getByTestId("cohort-customer")).toHaveCount(Math.min(returning, 50));
+  await screenshot(page, "reports-05-cohort-customers-tablet");
+
+  // Refreshed, the same customers; back leads to the cohorts.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("cohort-customer")).toHaveCount(Math.min(returning, 50));
+  await page.getByRole("link", { name: "返回报表" }).tap();
+  await page.waitForURL(/\/reports\/cohorts/);
+  await hydrated(page);
+  await expect(rows.first()).toBeVisible();
+});

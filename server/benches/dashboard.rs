@@ -194,7 +194,7 @@ async fn add_the_rest(pool: &PgPool, open: i32) {
 /// recompute batch of 10,000 in one statement, with the update trigger on and off, each rolled
 /// back so the database stays as loaded.
 async fn write_costs(pool: &PgPool) {
-    const TRIGGER: (&str, &str) = ("customer_score", "tier_count_scores_updated");
+    const TRIGGER: [(&str, &str); 1] = [("customer_score", "tier_count_scores_updated")];
     let sample: Vec<i64> = sqlx::query_scalar(
         "select customer_id from customer_score tablesample system (1) limit 100",
     )
@@ -211,7 +211,8 @@ async fn write_costs(pool: &PgPool) {
     for triggers in ["on", "off"] {
         let mut single = vec![];
         for n in 0..100 {
-            let mut tx = rolled_back_write(pool, (triggers == "off").then_some(TRIGGER)).await;
+            let mut tx =
+                rolled_back_write(pool, if triggers == "off" { &TRIGGER } else { &[] }).await;
             let started = Instant::now();
             sqlx::query(one).bind(sample[n % sample.len()]).execute(&mut *tx).await.unwrap();
             single.push(started.elapsed().as_secs_f64() * 1000.0);
@@ -224,7 +225,8 @@ async fn write_costs(pool: &PgPool) {
         );
         let mut batches = vec![];
         for n in 0..5i64 {
-            let mut tx = rolled_back_write(pool, (triggers == "off").then_some(TRIGGER)).await;
+            let mut tx =
+                rolled_back_write(pool, if triggers == "off" { &TRIGGER } else { &[] }).await;
             let started = Instant::now();
             sqlx::query(batch).bind(n * 150_000).execute(&mut *tx).await.unwrap();
             batches.push(started.elapsed().as_secs_f64() * 1000.0);

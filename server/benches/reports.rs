@@ -1,6 +1,6 @@
-//! The sales report at a million customers and five million orders, read from the daily
-//! summary, beside the floor of the same figures summed from the orders; and what keeping the
-//! summary adds to an order write and to an import.
+//! The sales and cohort reports at a million customers and five million orders, read from
+//! their summaries, beside the floor of the same figures counted from the orders; and what
+//! keeping each summary adds to an order write and to an import.
 //!
 //!     cargo bench -p server --bench reports
 //!
@@ -13,6 +13,10 @@ mod common;
 use app::{
     auth::{model::Role, server::Authenticated},
     reports::{
+        cohorts::{
+            model::{CohortCell, CohortQuery},
+            service as cohorts,
+        },
         model::{Comparison, Grouping, SalesFilter, SalesQuery},
         service as reports,
     },
@@ -37,6 +41,14 @@ async fn main() {
         sqlx::query("select sales_day_rebuild()").execute(&pool).await.unwrap();
         sqlx::query("analyze sales_day").execute(&pool).await.unwrap();
         println!("summary rebuilt in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    let cohort_rows: i64 =
+        sqlx::query_scalar("select count(*) from cohort_month").fetch_one(&pool).await.unwrap();
+    if cohort_rows == 0 {
+        let started = Instant::now();
+        sqlx::query("select cohort_rebuild()").execute(&pool).await.unwrap();
+        sqlx::query("analyze customer_month, cohort_month").execute(&pool).await.unwrap();
+        println!("cohort months rebuilt in {:.1} s", started.elapsed().as_secs_f64());
     }
 
     let admin = admin_caller(&pool).await;
@@ -133,8 +145,59 @@ async fn main() {
         );
     }
 
+    // Cohorts: the twelve months to the last one with orders (the default's length), and the
+    // widest range asked of it (three years).
+    let last_month = month_start;
+    let twelve = CohortQuery {
+        from: Some(last_month - chrono::Months::new(11)),
+        to: Some(last_month),
+        ..Default::default()
+    };
+    let widest = CohortQuery { from: Some(last_month - chrono::Months::new(35)), ..twelve.clone() };
+    let cohort = |caller: &Authenticated, query: CohortQuery| {
+        let (pool, caller) = (pool.clone(), caller.clone());
+        async move { cohorts::cohort_report(&pool, &caller, &query).await.unwrap().rows.len() }
+    };
+    for (what, query) in [("cohorts, twelve months", &twelve), ("cohorts, three years", &widest)] {
+        for (who, caller) in [("admin", &admin), ("manager", &manager), ("member", &member)] {
+            rows.push(
+                time(&format!("{what}, {who}"), runs, |_| cohort(caller, query.clone())).await,
+            );
+        }
+    }
+    rows.push(
+        time("cohorts, twelve months, admin: from the orders (floor without a summary)", 3, |_| {
+            let pool = pool.clone();
+            async move { direct_cohorts(&pool, last_month - chrono::Months::new(11)).await }
+        })
+        .await,
+    );
+    // The customers behind a cell: the oldest cohort two months on (a dense cell) and eleven
+    // months on (a thin one, where a page takes the longest to fill).
+    for (what, offset) in [("two months on", 2), ("eleven months on", 11)] {
+        let cell = CohortCell::of(&twelve, twelve.from.unwrap(), offset);
+        for (who, caller) in [("admin", &admin), ("member", &member)] {
+            rows.push(
+                time(&format!("customers behind a cell {what}, first page, {who}"), runs, |_| {
+                    let (pool, caller, cell) = (pool.clone(), caller.clone(), cell.clone());
+                    async move {
+                        cohorts::cell_customers(&pool, &caller, &cell, None, 50)
+                            .await
+                            .unwrap()
+                            .items
+                            .len()
+                    }
+                })
+                .await,
+            );
+        }
+    }
+
     let summary_rows: i64 =
         sqlx::query_scalar("select count(*) from sales_day").fetch_one(&pool).await.unwrap();
+    let cohort_rows: i64 =
+        sqlx::query_scalar("select count(*) from cohort_month").fetch_one(&pool).await.unwrap();
+    println!("{cohort_rows} cohort rows");
     println!(
         "\n{summary_rows} summary rows; today = {today}; {runs} runs per row, one after another\n"
     );
@@ -160,12 +223,37 @@ async fn direct_by_day(pool: &PgPool, filter: &SalesFilter) -> usize {
     .len()
 }
 
-/// What the summary's triggers add: one order inserted (as a person places it) and 40,000 in
-/// one statement (as an import writes a batch), with the triggers on and off, each in a
-/// transaction rolled back so the database stays as loaded.
-/// The summary's trigger on a new order, switched off for the floor of a write.
-const SALES_TRIGGER: (&str, &str) = ("sales_order", "sales_day_orders_inserted");
+/// Cohorts from the orders: every customer's months with orders from `from` on, under the first.
+async fn direct_cohorts(pool: &PgPool, from: chrono::NaiveDate) -> usize {
+    sqlx::query(
+        "with months as (
+             select distinct o.customer_id,
+                    date_trunc('month', o.ordered_at at time zone company_time_zone())::date as month
+             from sales_order o join customer c on c.id = o.customer_id
+             where o.status = 'placed' and c.deleted_at is null)
+         select f.cohort, m.month, count(*)
+         from months m
+         join (select customer_id, min(month) as cohort from months group by 1) f using (customer_id)
+         where f.cohort >= $1
+         group by 1, 2",
+    )
+    .bind(from)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .len()
+}
 
+/// The summaries' triggers on new and changed orders, switched off for the floor of a write.
+const SALES_TRIGGERS: [(&str, &str); 2] =
+    [("sales_order", "sales_day_orders_inserted"), ("sales_order", "sales_day_orders_updated")];
+const COHORT_TRIGGERS: [(&str, &str); 2] =
+    [("sales_order", "cohort_orders_inserted"), ("sales_order", "cohort_orders_updated")];
+
+/// What the summaries' triggers add: one order inserted (as a person places it), 40,000 in one
+/// statement (as an import writes a batch) and 10,000 cancelled in one statement (an import
+/// reverted), with both summaries' triggers, with the daily sales' only, and with neither, each
+/// in a transaction rolled back so the database stays as loaded.
 async fn write_costs(pool: &PgPool) {
     let customer_ids: Vec<i64> =
         sqlx::query_scalar("select id from customer tablesample system (1) limit 40000")
@@ -180,11 +268,17 @@ async fn write_costs(pool: &PgPool) {
                 from unnest($1::bigint[]) id";
     println!("\n| write | summary triggers | ms |");
     println!("| --- | --- | --- |");
-    for triggers in ["on", "off"] {
+    let cancel = "update sales_order set status = 'cancelled', cancel_reason = 'bench'
+                  where id in (select max(id) from sales_order
+                               where customer_id = any($1) and status = 'placed'
+                               group by customer_id limit 10000)";
+    let both = [SALES_TRIGGERS, COHORT_TRIGGERS].concat();
+    let settings: [(&str, &[(&str, &str)]); 3] =
+        [("sales and cohorts", &[]), ("sales only", &COHORT_TRIGGERS), ("none", &both)];
+    for (triggers, disabled) in settings {
         let mut single = vec![];
         for n in 0..200 {
-            let mut tx =
-                rolled_back_write(pool, (triggers == "off").then_some(SALES_TRIGGER)).await;
+            let mut tx = rolled_back_write(pool, disabled).await;
             let started = Instant::now();
             sqlx::query(one)
                 .bind(customer_ids[n % customer_ids.len()])
@@ -197,12 +291,26 @@ async fn write_costs(pool: &PgPool) {
         single.sort_by(|a, b| a.partial_cmp(b).unwrap());
         println!("| one order (p50 of 200) | {triggers} | {:.2} |", single[single.len() / 2]);
 
-        let mut tx = rolled_back_write(pool, (triggers == "off").then_some(SALES_TRIGGER)).await;
+        let mut tx = rolled_back_write(pool, disabled).await;
         let started = Instant::now();
         sqlx::query(many).bind(&customer_ids).execute(&mut *tx).await.unwrap();
         println!(
             "| {} orders in one statement | {triggers} | {:.0} |",
             customer_ids.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        tx.rollback().await.unwrap();
+
+        let mut tx = rolled_back_write(pool, disabled).await;
+        let started = Instant::now();
+        let cancelled = sqlx::query(cancel)
+            .bind(&customer_ids)
+            .execute(&mut *tx)
+            .await
+            .unwrap()
+            .rows_affected();
+        println!(
+            "| {cancelled} orders cancelled in one statement | {triggers} | {:.0} |",
             started.elapsed().as_secs_f64() * 1000.0
         );
         tx.rollback().await.unwrap();

@@ -85,7 +85,12 @@ pub async fn cell_customers(
     limit: i64,
 ) -> Result<Page<CohortCustomer>, AppError> {
     let mut sql = QueryBuilder::<Postgres>::new(
-        "select c.id, c.name, u.display_name as owner_name, c.region, m.orders::bigint as orders,
+        "select c.id, c.name, u.display_name as owner_name, c.region,
+                (select count(*) from sales_order o
+                 where o.customer_id = c.id and o.status = 'placed'
+                   and o.ordered_at >= m.month::timestamp at time zone company_time_zone()
+                   and o.ordered_at < (m.month + interval '1 month') at time zone company_time_zone()
+                ) as orders,
                 c.order_count::bigint as order_count
          from customer_month m
          join customer c on c.id = m.customer_id
