@@ -44,15 +44,17 @@ create index cohort_month_owner_idx on cohort_month (owner_id, cohort);
 -- A statement may touch one customer or 40,000. Planned for the large ones, joins hashed the
 -- whole of `customer_month` (3.6 s for 9,828 orders in one statement at 5 M orders, against
 -- 0.6 s for the daily sales summary); every join here follows a key, so hash and merge joins
--- are off inside this function, and CTEs are only ever combined by union, never joined. The
--- estimates of a generic plan are large enough to start JIT compilation, which took 0.9 s of a
--- 10,000-order import for a statement that runs in a fraction of that: off too.
+-- are off inside this function, and CTEs are only ever combined by union, never joined. That
+-- plan suits one customer as well as 40,000, so it is planned once per session rather than for
+-- each call (planning it took 1 ms of a single order's 2 ms). Some estimates are large enough
+-- to start JIT compilation, which took 0.9 s of a 10,000-order statement: off too.
 create function cohort_months_touched(touched_customers bigint[], touched_months date[],
                                       touched_gained boolean[])
     returns void
     language plpgsql
     set enable_hashjoin = off
     set enable_mergejoin = off
+    set plan_cache_mode = force_generic_plan
     set jit = off
     as $$
 begin

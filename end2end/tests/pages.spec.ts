@@ -37,6 +37,8 @@ const PAGES = [
   "/service",
   "/reports/sales",
   "/reports/orders",
+  "/reports/cohorts",
+  "/reports/cohorts/customers",
   "/surveys",
   "/surveys/:survey",
   "/admin/service",

@@ -70,11 +70,11 @@ messages! {
         NewCustomers => "新客户", "New customers";
         MonthsLater => "第 {n} 月", "Month {n}";
         AllCohorts => "全部同期群", "All cohorts";
-        CohortCellLabel => "{cohort}首单的 {size} 位客户中，{returning} 位在{month}再次下单（{share}）", "Of {size} customers with a first order in {cohort}, {returning} ordered in {month} ({share})";
+        CohortCellLabel => "{cohort} 首单的 {size} 位客户中，{returning} 位在 {month} 再次下单（{share}）", "Of {size} customers with a first order in {cohort}, {returning} ordered in {month} ({share})";
         RetentionCurve => "整体留存曲线", "Retention over all cohorts";
         CurveLabel => "第 {n} 月：{share} 再次下单", "Month {n}: {share} ordered again";
         CohortCustomers => "同期群客户", "Customers of a cohort";
-        CohortCustomersIntro => "{cohort}首单、并在{month}下单的客户：{size} 位。", "Customers with a first order in {cohort} who ordered in {month}: {size}.";
+        CohortCustomersIntro => "{cohort} 首单、并在 {month} 下单的客户：{size} 位。", "Customers with a first order in {cohort} who ordered in {month}: {size}.";
         NoSuchCell => "地址中缺少首单月份或下单月份", "The address names no cohort or month";
         OrdersThatMonth => "当月订单", "Orders that month";
         OrdersInAll => "累计订单", "Orders in all";
