@@ -57,12 +57,15 @@ pub(crate) fn ReportTabs() -> impl IntoView {
     }
 }
 
+/// A select's options as (value, label) pairs.
+pub(crate) type SelectOptions = Signal<Vec<(String, String)>>;
+
 /// What the owner, team and region selects offer: the caller's choices, with "all" first and
 /// "none" last where the caller sees unowned customers.
 pub(crate) fn narrowing_options(
     i18n: I18n,
     choices: impl Fn() -> FilterChoices + Copy + Send + Sync + 'static,
-) -> (Signal<Vec<(String, String)>>, Signal<Vec<(String, String)>>, Signal<Vec<(String, String)>>) {
+) -> (SelectOptions, SelectOptions, SelectOptions) {
     let owners = Signal::derive(move || {
         let mut options = vec![(String::new(), i18n.text(ReportText::Everyone).to_owned())];
         let choices = choices();
