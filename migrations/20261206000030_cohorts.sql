@@ -58,6 +58,16 @@ create function cohort_months_touched(touched_customers bigint[], touched_months
     set jit = off
     as $$
 begin
+    -- Two statements touching one customer at once would each read its months before the
+    -- other's were committed, and count it twice. Customers are locked first, by one of 256
+    -- buckets of their ids (in order, so two writers wait rather than deadlock), and the
+    -- statement below then reads what the other committed. Locking the customers' rows instead
+    -- wrote every customer's page again: 0.7 s more per 10,000 orders of an import; a bucket
+    -- costs a person's order at most a wait for an import batch to commit.
+    perform pg_advisory_xact_lock(hashtext('guanxi.cohort_months'), b.bucket)
+    from (select distinct (t.id % 256)::integer as bucket
+          from unnest(touched_customers) as t (id)) b
+    order by b.bucket;
     with touched as (
         select t.customer_id, t.month, bool_or(t.gained) as gained
         from unnest(touched_customers, touched_months, touched_gained)

@@ -754,3 +754,28 @@ async fn cohort_retention_matches_a_hand_computation_and_the_orders_after_every_
         .unwrap();
     follows("another time zone").await;
 }
+
+#[tokio::test]
+async fn two_first_orders_of_one_customer_placed_at_once_count_it_once() {
+    let w = World::new().await;
+    let customer = w.customer(&w.east_member, "并发茶行", "上海").await;
+    let place = "insert into sales_order (customer_id, order_no, ordered_at, channel, total_minor)
+                 values ($1, $2, now(), 'store', 100)";
+    let mut first = w.db.pool.begin().await.unwrap();
+    sqlx::query(place).bind(customer.0).bind("RACE-1").execute(&mut *first).await.unwrap();
+    // The second reaches the customer while the first is still open, and must wait for it.
+    let pool = w.db.pool.clone();
+    let second = tokio::spawn(async move {
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query(place).bind(customer.0).bind("RACE-2").execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!second.is_finished(), "the second order waits for the first");
+    first.commit().await.unwrap();
+    second.await.unwrap();
+    let report =
+        cohorts::cohort_report(&w.db.pool, &w.admin, &CohortQuery::default()).await.unwrap();
+    assert_eq!(report.customers(), 1);
+    assert_eq!(cells(&report), cohorts_counted_from_orders(&w.db.pool, None).await);
+}
