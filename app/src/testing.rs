@@ -128,6 +128,32 @@ pub async fn sales_summed_from_orders(
     crate::reports::model::SalesFigures { orders, revenue_minor }
 }
 
+/// Live customers per (cohort, month) straight from the orders: each customer's months with a
+/// placed order in the company's zone, under the first of them, for customers owned by `owners`
+/// (everyone's when `None`): what the cohort report read from its kept tables must equal.
+pub async fn cohorts_counted_from_orders(
+    pool: &PgPool,
+    owners: Option<Vec<i64>>,
+) -> std::collections::BTreeMap<(chrono::NaiveDate, chrono::NaiveDate), i64> {
+    let rows: Vec<(chrono::NaiveDate, chrono::NaiveDate, i64)> = sqlx::query_as(
+        "with months as (
+             select distinct o.customer_id,
+                    date_trunc('month', o.ordered_at at time zone company_time_zone())::date as month
+             from sales_order o join customer c on c.id = o.customer_id
+             where o.status = 'placed' and c.deleted_at is null
+               and ($1::bigint[] is null or c.owner_id = any($1)))
+         select f.cohort, m.month, count(*)
+         from months m
+         join (select customer_id, min(month) as cohort from months group by 1) f using (customer_id)
+         group by 1, 2",
+    )
+    .bind(owners)
+    .fetch_all(pool)
+    .await
+    .expect("cohorts counted");
+    rows.into_iter().map(|(cohort, month, n)| ((cohort, month), n)).collect()
+}
+
 /// A database of its own for one test, dropped when the value is dropped.
 pub struct TestDatabase {
     pub pool: PgPool,

@@ -20,7 +20,7 @@ use app::{
             model::{CohortCell, CohortQuery, CohortReport, month_start, months_after},
             service as cohorts,
         },
-        model::{BarKey, Comparison, Grouping, SalesFigures, SalesFilter, SalesQuery},
+        model::{BarKey, Comparison, Grouping, Narrowing, SalesFigures, SalesFilter, SalesQuery},
         service as reports,
     },
     state::AppState,
@@ -522,32 +522,6 @@ fn cells(report: &CohortReport) -> BTreeMap<(NaiveDate, NaiveDate), i64> {
     cells
 }
 
-/// The same counts straight from the orders: each live customer's months with a placed order
-/// in the company's zone, under the first of them.
-async fn cohorts_counted_from_orders(
-    pool: &sqlx::PgPool,
-    owners: Option<Vec<i64>>,
-) -> BTreeMap<(NaiveDate, NaiveDate), i64> {
-    let rows: Vec<(NaiveDate, NaiveDate, i64)> = sqlx::query_as(
-        "with months as (
-             select distinct o.customer_id,
-                    date_trunc('month', o.ordered_at at time zone s.time_zone)::date as month
-             from sales_order o join customer c on c.id = o.customer_id
-             cross join company_settings s
-             where o.status = 'placed' and c.deleted_at is null
-               and ($1::bigint[] is null or c.owner_id = any($1)))
-         select f.cohort, m.month, count(*)
-         from months m
-         join (select customer_id, min(month) as cohort from months group by 1) f using (customer_id)
-         group by 1, 2",
-    )
-    .bind(owners)
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    rows.into_iter().map(|(cohort, month, n)| ((cohort, month), n)).collect()
-}
-
 #[tokio::test]
 async fn cohort_retention_matches_a_hand_computation_and_the_orders_after_every_write() {
     let w = World::new().await;
@@ -598,7 +572,7 @@ async fn cohort_retention_matches_a_hand_computation_and_the_orders_after_every_
     assert!((two_thirds - 200.0 / 3.0).abs() < 1e-9);
     // Month 1 over both cohorts that reached it: (2 + 1) of (3 + 1).
     assert_eq!(admin.overall_percent(1), Some(75.0));
-    assert_eq!(cells(&admin), cohorts_counted_from_orders(&w.db.pool, None).await);
+    assert_eq!(cells(&admin), app::testing::cohorts_counted_from_orders(&w.db.pool, None).await);
 
     // A member sees their own customers only, and no filter widens that.
     let east = report(&w.east_member, query.clone()).await;
@@ -609,19 +583,21 @@ async fn cohort_retention_matches_a_hand_computation_and_the_orders_after_every_
         .await
         .unwrap();
     for narrowing in [
-        CohortQuery { owner: Some(w.west_member.id().0), ..query.clone() },
-        CohortQuery { owner: Some(0), ..query.clone() },
-        CohortQuery { team: Some(west_team), ..query.clone() },
-        CohortQuery { region: Some("广州".into()), ..query.clone() },
+        Narrowing { owner: Some(w.west_member.id().0), ..Default::default() },
+        Narrowing { owner: Some(0), ..Default::default() },
+        Narrowing { team: Some(west_team), ..Default::default() },
+        Narrowing { region: Some("广州".into()), ..Default::default() },
     ] {
-        let seen = report(&w.east_member, narrowing.clone()).await;
+        let narrowed = CohortQuery { narrowing: narrowing.clone(), ..query.clone() };
+        let seen = report(&w.east_member, narrowed.clone()).await;
         assert_eq!(seen.customers(), 0, "{narrowing:?}");
-        let cell = CohortCell::of(&narrowing, m[0], 1);
+        let cell = CohortCell::of(&narrowed, m[0], 1);
         let behind = cohorts::cell_customers(&w.db.pool, &w.east_member, &cell, None, 50).await;
         assert!(behind.unwrap().items.is_empty(), "{narrowing:?}");
     }
+    let hangzhou_only = Narrowing { region: Some("杭州".into()), ..Default::default() };
     let hangzhou =
-        report(&w.admin, CohortQuery { region: Some("杭州".into()), ..query.clone() }).await;
+        report(&w.admin, CohortQuery { narrowing: hangzhou_only, ..query.clone() }).await;
     assert_eq!(hangzhou.rows[1].size, 1);
     assert_eq!(hangzhou.customers(), 1);
 
@@ -644,12 +620,16 @@ async fn cohort_retention_matches_a_hand_computation_and_the_orders_after_every_
         let query = query.clone();
         async move {
             let now = cohorts::cohort_report(&w.db.pool, &w.admin, &query).await.unwrap();
-            assert_eq!(cells(&now), cohorts_counted_from_orders(&w.db.pool, None).await, "{label}");
+            assert_eq!(
+                cells(&now),
+                app::testing::cohorts_counted_from_orders(&w.db.pool, None).await,
+                "{label}"
+            );
             let east = cohorts::cohort_report(&w.db.pool, &w.east_member, &query).await.unwrap();
             let east_owners = Some(vec![w.east_member.id().0]);
             assert_eq!(
                 cells(&east),
-                cohorts_counted_from_orders(&w.db.pool, east_owners).await,
+                app::testing::cohorts_counted_from_orders(&w.db.pool, east_owners).await,
                 "{label}, east"
             );
             now
@@ -777,5 +757,5 @@ async fn two_first_orders_of_one_customer_placed_at_once_count_it_once() {
     let report =
         cohorts::cohort_report(&w.db.pool, &w.admin, &CohortQuery::default()).await.unwrap();
     assert_eq!(report.customers(), 1);
-    assert_eq!(cells(&report), cohorts_counted_from_orders(&w.db.pool, None).await);
+    assert_eq!(cells(&report), app::testing::cohorts_counted_from_orders(&w.db.pool, None).await);
 }

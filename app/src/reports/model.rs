@@ -93,6 +93,36 @@ pub struct SalesFilter {
     pub channel: Option<Channel>,
 }
 
+/// Whose customers a report counts beyond the caller's scope: a rep, a team, a region, with the
+/// same meanings (0 and "" for none) and address keys as the sales report's filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Narrowing {
+    pub owner: Option<i64>,
+    pub team: Option<i64>,
+    pub region: Option<String>,
+}
+
+impl Narrowing {
+    /// As a sales filter without dates or channel, for the conditions both reports share.
+    pub fn as_filter(&self) -> SalesFilter {
+        SalesFilter {
+            owner: self.owner,
+            team: self.team,
+            region: self.region.clone(),
+            ..Default::default()
+        }
+    }
+
+    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
+        self.as_filter().query_pairs()
+    }
+
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
+        let filter = SalesFilter::from_query(get);
+        Narrowing { owner: filter.owner, team: filter.team, region: filter.region }
+    }
+}
+
 /// The sales report's question: a filter, how to group, and what to compare with.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesQuery {

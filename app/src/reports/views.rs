@@ -4,8 +4,8 @@
 use super::{
     api::{get_report_choices, get_sales_report, list_report_orders},
     model::{
-        BarKey, Comparison, FilterChoices, Grouping, OrderCursor, ReportOrder, SalesBar,
-        SalesFilter, SalesQuery, SalesReport, compact_money, query_string,
+        BarKey, Comparison, Grouping, Narrowing, OrderCursor, ReportOrder, SalesBar, SalesFilter,
+        SalesQuery, SalesReport, compact_money, query_string,
     },
 };
 use crate::{
@@ -30,7 +30,7 @@ use leptos_router::{
 type DayRange = fn(NaiveDate) -> (NaiveDate, NaiveDate);
 
 /// Where the select of regions puts "no region" (an empty value means "all").
-pub(crate) const NO_REGION: &str = "~";
+const NO_REGION: &str = "~";
 
 fn money(minor: i64) -> String {
     Money { minor, currency: "CNY".into() }.display()
@@ -57,15 +57,51 @@ pub(crate) fn ReportTabs() -> impl IntoView {
     }
 }
 
-/// A select's options as (value, label) pairs.
-pub(crate) type SelectOptions = Signal<Vec<(String, String)>>;
+/// The rep, team and region selects of a report's filters, seeded from its address.
+#[derive(Clone, Copy)]
+pub struct NarrowingFields {
+    owner: RwSignal<String>,
+    team: RwSignal<String>,
+    region: RwSignal<String>,
+}
 
-/// What the owner, team and region selects offer: the caller's choices, with "all" first and
-/// "none" last where the caller sees unowned customers.
-pub(crate) fn narrowing_options(
-    i18n: I18n,
-    choices: impl Fn() -> FilterChoices + Copy + Send + Sync + 'static,
-) -> (SelectOptions, SelectOptions, SelectOptions) {
+impl NarrowingFields {
+    pub(crate) fn new(narrowing: &Narrowing) -> Self {
+        let text = |value: Option<String>| RwSignal::new(value.unwrap_or_default());
+        NarrowingFields {
+            owner: text(narrowing.owner.map(|o| o.to_string())),
+            team: text(narrowing.team.map(|t| t.to_string())),
+            // The select's "no region" stands for the address's empty region.
+            region: text(
+                narrowing
+                    .region
+                    .clone()
+                    .map(|r| if r.is_empty() { NO_REGION.to_owned() } else { r }),
+            ),
+        }
+    }
+
+    /// What the address carries for `key` (`owner`, `team`, `region`; nothing for other keys or
+    /// an empty select), read reactively, for a query's `from_query`.
+    pub(crate) fn get(&self, key: &str) -> Option<String> {
+        let value = match key {
+            "owner" => self.owner.get(),
+            "team" => self.team.get(),
+            "region" if self.region.get() == NO_REGION => return Some(String::new()),
+            "region" => self.region.get(),
+            _ => return None,
+        };
+        (!value.is_empty()).then_some(value)
+    }
+}
+
+/// The rep, team and region selects, offering what the caller may see: "all" first, and "none"
+/// last where the caller sees unowned customers. Inside a `Transition` (the options load).
+#[component]
+pub(crate) fn NarrowingSelects(fields: NarrowingFields) -> impl IntoView {
+    let i18n = use_i18n();
+    let choices_source = Resource::new(|| (), |_| get_report_choices());
+    let choices = move || choices_source.get().and_then(Result::ok).unwrap_or_default();
     let owners = Signal::derive(move || {
         let mut options = vec![(String::new(), i18n.text(ReportText::Everyone).to_owned())];
         let choices = choices();
@@ -90,7 +126,29 @@ pub(crate) fn narrowing_options(
         options.push((NO_REGION.into(), i18n.text(ReportText::NoRegion).to_owned()));
         options
     });
-    (owners, teams, regions)
+    view! {
+        <SelectField label=i18n.t(ReportText::Owner) name="owner" value=fields.owner options=owners/>
+        <SelectField label=i18n.t(ReportText::Team) name="team" value=fields.team options=teams/>
+        <SelectField label=i18n.t(ReportText::Region) name="region" value=fields.region options=regions/>
+    }
+}
+
+/// Keeps the address at `path` in step with a report's filters (replacing the history entry),
+/// so a refresh or a bookmark shows the same report. The first run is the page's own address.
+pub(crate) fn keep_in_address(
+    path: &'static str,
+    pairs: impl Fn() -> Vec<(&'static str, String)> + Send + Sync + 'static,
+) {
+    let navigate = use_navigate();
+    Effect::new(move |previous: Option<()>| {
+        let pairs = pairs();
+        if previous.is_some() {
+            navigate(
+                &format!("{path}?{}", query_string(&pairs)),
+                NavigateOptions { replace: true, scroll: false, ..Default::default() },
+            );
+        }
+    });
 }
 
 /// The sales report.
@@ -104,11 +162,11 @@ pub fn SalesReportPage() -> impl IntoView {
     let to = text(initial.filter.to.map(|d| d.to_string()));
     let by = RwSignal::new(initial.grouping.as_str().to_owned());
     let compare = RwSignal::new(initial.comparison.as_str().to_owned());
-    let owner = text(initial.filter.owner.map(|o| o.to_string()));
-    let team = text(initial.filter.team.map(|t| t.to_string()));
-    let region = text(
-        initial.filter.region.clone().map(|r| if r.is_empty() { NO_REGION.to_owned() } else { r }),
-    );
+    let narrowing = NarrowingFields::new(&Narrowing {
+        owner: initial.filter.owner,
+        team: initial.filter.team,
+        region: initial.filter.region.clone(),
+    });
     let channel = text(initial.filter.channel.map(|c| c.as_str().to_owned()));
 
     let query = Memo::new(move |_| {
@@ -118,27 +176,13 @@ pub fn SalesReportPage() -> impl IntoView {
                 "to" => to.get(),
                 "by" => by.get(),
                 "compare" => compare.get(),
-                "owner" => owner.get(),
-                "team" => team.get(),
-                "region" if region.get() == NO_REGION => return Some(String::new()),
-                "region" => region.get(),
                 "channel" => channel.get(),
-                _ => String::new(),
+                key => return narrowing.get(key),
             };
             (!value.is_empty()).then_some(value)
         })
     });
-    // The address follows the filters, so a refresh or a bookmark shows the same report.
-    let navigate = use_navigate();
-    Effect::new(move |previous: Option<()>| {
-        let pairs = query.get().query_pairs();
-        if previous.is_some() {
-            navigate(
-                &format!("/reports/sales?{}", query_string(&pairs)),
-                NavigateOptions { replace: true, scroll: false, ..Default::default() },
-            );
-        }
-    });
+    keep_in_address("/reports/sales", move || query.get().query_pairs());
 
     let changes = use_server_events().changes(Topic::Customer);
     let report = Resource::new(move || (query.get(), changes.get()), |(q, _)| get_sales_report(q));
@@ -152,8 +196,6 @@ pub fn SalesReportPage() -> impl IntoView {
             })
         })
     };
-    let choices_source = Resource::new(|| (), |_| get_report_choices());
-    let choices = move || choices_source.get().and_then(Result::ok).unwrap_or_default();
 
     let grouping_options = Signal::derive(move || {
         Grouping::ALL
@@ -167,7 +209,6 @@ pub fn SalesReportPage() -> impl IntoView {
             .map(|c| (c.as_str().to_owned(), comparison_label(*c).text(i18n.locale()).to_owned()))
             .collect::<Vec<_>>()
     });
-    let (owner_options, team_options, region_options) = narrowing_options(i18n, choices);
     let channel_options =
         Signal::derive(move || {
             let mut options = vec![(String::new(), i18n.text(ReportText::AllChannels).to_owned())];
@@ -220,9 +261,7 @@ pub fn SalesReportPage() -> impl IntoView {
                     <TextField label=i18n.t(ReportText::To) name="to" value=to input_type="date" error=field_error("to")/>
                     <SelectField label=i18n.t(ReportText::GroupBy) name="by" value=by options=grouping_options error=field_error("by")/>
                     <SelectField label=i18n.t(ReportText::Compare) name="compare" value=compare options=compare_options/>
-                    <SelectField label=i18n.t(ReportText::Owner) name="owner" value=owner options=owner_options/>
-                    <SelectField label=i18n.t(ReportText::Team) name="team" value=team options=team_options/>
-                    <SelectField label=i18n.t(ReportText::Region) name="region" value=region options=region_options/>
+                    <NarrowingSelects fields=narrowing/>
                     <SelectField label=i18n.t(ReportText::Channel) name="channel" value=channel options=channel_options/>
                 </div>
             </div>

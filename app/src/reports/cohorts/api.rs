@@ -16,7 +16,7 @@ pub async fn get_cohort_report(query: CohortQuery) -> Result<CohortReport, AppEr
     super::service::cohort_report(&state.pool, &caller, &query).await
 }
 
-/// The customers behind one cell of the cohort report, with the cell's count, by id.
+/// The customers behind one cell of the cohort report, by id.
 ///
 /// Any signed-in user, within their scope. Errors: `Unauthorized`.
 #[server(input = Json)]

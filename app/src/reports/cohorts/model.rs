@@ -3,7 +3,7 @@
 //! The query travels in the page's address, so the report is bookmarked and opened directly.
 
 use crate::error::{FieldError, FieldErrors};
-use crate::reports::model::SalesFilter;
+use crate::reports::model::Narrowing;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -13,15 +13,13 @@ pub const MAX_COHORTS: u32 = 36;
 pub const DEFAULT_COHORTS: u32 = 12;
 
 /// Which cohorts the report covers, and whose customers. `from` and `to` are the first and last
-/// cohort months (any day of a month stands for the month). `owner`, `team` and `region` narrow
-/// as in the sales report (0 and "" for none); the caller's data scope still applies.
+/// cohort months (any day of a month stands for the month); the caller's data scope still
+/// applies under the narrowing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CohortQuery {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
-    pub owner: Option<i64>,
-    pub team: Option<i64>,
-    pub region: Option<String>,
+    pub narrowing: Narrowing,
 }
 
 /// The first day of `day`'s month.
@@ -68,16 +66,6 @@ impl CohortQuery {
         Ok((from, to))
     }
 
-    /// Owner, team and region as the sales report's filter, for the narrowing both share.
-    pub fn as_sales_filter(&self) -> SalesFilter {
-        SalesFilter {
-            owner: self.owner,
-            team: self.team,
-            region: self.region.clone(),
-            ..Default::default()
-        }
-    }
-
     pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = vec![];
         if let Some(from) = self.from {
@@ -86,19 +74,16 @@ impl CohortQuery {
         if let Some(to) = self.to {
             pairs.push(("to", to.format("%Y-%m").to_string()));
         }
-        pairs.extend(self.as_sales_filter().query_pairs());
+        pairs.extend(self.narrowing.query_pairs());
         pairs
     }
 
     /// The query a URL names; what does not parse is left out.
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
-        let narrowing = SalesFilter::from_query(&get);
         CohortQuery {
             from: get("from").as_deref().and_then(parse_month),
             to: get("to").as_deref().and_then(parse_month),
-            owner: narrowing.owner,
-            team: narrowing.team,
-            region: narrowing.region,
+            narrowing: Narrowing::from_query(get),
         }
     }
 }
@@ -153,39 +138,25 @@ impl CohortReport {
 pub struct CohortCell {
     pub cohort: NaiveDate,
     pub month: NaiveDate,
-    pub owner: Option<i64>,
-    pub team: Option<i64>,
-    pub region: Option<String>,
+    pub narrowing: Narrowing,
 }
 
 impl CohortCell {
-    pub fn as_sales_filter(&self) -> SalesFilter {
-        SalesFilter {
-            owner: self.owner,
-            team: self.team,
-            region: self.region.clone(),
-            ..Default::default()
-        }
-    }
-
     pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = vec![
             ("cohort", self.cohort.format("%Y-%m").to_string()),
             ("month", self.month.format("%Y-%m").to_string()),
         ];
-        pairs.extend(self.as_sales_filter().query_pairs());
+        pairs.extend(self.narrowing.query_pairs());
         pairs
     }
 
     /// The cell a URL names (none without its cohort and month).
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Option<Self> {
-        let narrowing = SalesFilter::from_query(&get);
         Some(CohortCell {
             cohort: get("cohort").as_deref().and_then(parse_month)?,
             month: get("month").as_deref().and_then(parse_month)?,
-            owner: narrowing.owner,
-            team: narrowing.team,
-            region: narrowing.region,
+            narrowing: Narrowing::from_query(get),
         })
     }
 
@@ -194,9 +165,7 @@ impl CohortCell {
         CohortCell {
             cohort,
             month: months_after(cohort, offset as u32),
-            owner: query.owner,
-            team: query.team,
-            region: query.region.clone(),
+            narrowing: query.narrowing.clone(),
         }
     }
 }
@@ -247,9 +216,7 @@ mod tests {
         let query = CohortQuery {
             from: Some(day("2026-01-01")),
             to: Some(day("2026-06-01")),
-            owner: Some(4),
-            team: Some(0),
-            region: Some("华东".into()),
+            narrowing: Narrowing { owner: Some(4), team: Some(0), region: Some("华东".into()) },
         };
         let pairs = query.query_pairs();
         let get = |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());

@@ -33,7 +33,7 @@ pub async fn cohort_report(
         &mut sql,
         &SUMMARY,
         caller.scope.visible_owners().as_deref(),
-        &query.as_sales_filter(),
+        &query.narrowing.as_filter(),
     );
     sql.push(" group by 1, 2 having sum(s.customers) <> 0");
     let cells: Vec<(NaiveDate, NaiveDate, i64)> = sql.build_query_as().fetch_all(pool).await?;
@@ -71,7 +71,7 @@ pub async fn cell_size(
         &mut sql,
         &SUMMARY,
         caller.scope.visible_owners().as_deref(),
-        &cell.as_sales_filter(),
+        &cell.narrowing.as_filter(),
     );
     Ok(sql.build_query_scalar().fetch_one(pool).await?)
 }
@@ -102,7 +102,7 @@ pub async fn cell_customers(
         &mut sql,
         &ORDERS,
         caller.scope.visible_owners().as_deref(),
-        &cell.as_sales_filter(),
+        &cell.narrowing.as_filter(),
     );
     if let Some(after) = after {
         sql.push(" and m.customer_id > ").push_bind(after);

@@ -9,19 +9,14 @@ use crate::{
     events::{Topic, use_server_events},
     i18n::{I18n, Locale, ReportText, Text, field_error_text, fill, use_i18n},
     reports::{
-        api::get_report_choices,
         model::query_string,
-        views::{NO_REGION, ReportTabs, narrowing_options},
+        views::{NarrowingFields, NarrowingSelects, ReportTabs, keep_in_address},
     },
-    ui::{Column, PagedList, PagedTable, ResourceView, SelectField, TextField},
+    ui::{Column, PagedList, PagedTable, ResourceView, TextField},
 };
 use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
-use leptos_router::{
-    NavigateOptions,
-    components::A,
-    hooks::{use_navigate, use_query_map},
-};
+use leptos_router::{components::A, hooks::use_query_map};
 
 fn month_label(month: NaiveDate, locale: Locale) -> String {
     fill(ReportText::MonthOf.text(locale), &[("year", &month.year()), ("month", &month.month())])
@@ -57,34 +52,19 @@ pub fn CohortReportPage() -> impl IntoView {
     let text = |value: Option<String>| RwSignal::new(value.unwrap_or_default());
     let from = text(initial.from.map(|d| d.format("%Y-%m").to_string()));
     let to = text(initial.to.map(|d| d.format("%Y-%m").to_string()));
-    let owner = text(initial.owner.map(|o| o.to_string()));
-    let team = text(initial.team.map(|t| t.to_string()));
-    let region = text(initial.region.map(|r| if r.is_empty() { NO_REGION.to_owned() } else { r }));
+    let narrowing = NarrowingFields::new(&initial.narrowing);
 
     let query = Memo::new(move |_| {
         CohortQuery::from_query(|key| {
             let value = match key {
                 "from" => from.get(),
                 "to" => to.get(),
-                "owner" => owner.get(),
-                "team" => team.get(),
-                "region" if region.get() == NO_REGION => return Some(String::new()),
-                "region" => region.get(),
-                _ => String::new(),
+                key => return narrowing.get(key),
             };
             (!value.is_empty()).then_some(value)
         })
     });
-    let navigate = use_navigate();
-    Effect::new(move |previous: Option<()>| {
-        let pairs = query.get().query_pairs();
-        if previous.is_some() {
-            navigate(
-                &format!("/reports/cohorts?{}", query_string(&pairs)),
-                NavigateOptions { replace: true, scroll: false, ..Default::default() },
-            );
-        }
-    });
+    keep_in_address("/reports/cohorts", move || query.get().query_pairs());
 
     let changes = use_server_events().changes(Topic::Customer);
     let report = Resource::new(move || (query.get(), changes.get()), |(q, _)| get_cohort_report(q));
@@ -96,9 +76,6 @@ pub fn CohortReportPage() -> impl IntoView {
             _ => None,
         })
     });
-    let choices_source = Resource::new(|| (), |_| get_report_choices());
-    let choices = move || choices_source.get().and_then(Result::ok).unwrap_or_default();
-    let (owner_options, team_options, region_options) = narrowing_options(i18n, choices);
 
     view! {
         <section class="page report-page">
@@ -112,9 +89,7 @@ pub fn CohortReportPage() -> impl IntoView {
                 <div class="filter-grid">
                     <TextField label=i18n.t(ReportText::FirstCohort) name="from" value=from input_type="month"/>
                     <TextField label=i18n.t(ReportText::LastCohort) name="to" value=to input_type="month" error=to_error/>
-                    <SelectField label=i18n.t(ReportText::Owner) name="owner" value=owner options=owner_options/>
-                    <SelectField label=i18n.t(ReportText::Team) name="team" value=team options=team_options/>
-                    <SelectField label=i18n.t(ReportText::Region) name="region" value=region options=region_options/>
+                    <NarrowingSelects fields=narrowing/>
                 </div>
             </div>
             </Transition>
@@ -294,13 +269,8 @@ pub fn CohortCustomersPage() -> impl IntoView {
         |cell, after: Option<i64>| list_cohort_customers(cell, after),
     );
     let back = move || {
-        let cell = cell.get().unwrap_or_default();
-        let query = CohortQuery {
-            owner: cell.owner,
-            team: cell.team,
-            region: cell.region,
-            ..Default::default()
-        };
+        let narrowing = cell.get().unwrap_or_default().narrowing;
+        let query = CohortQuery { narrowing, ..Default::default() };
         format!("/reports/cohorts?{}", query_string(&query.query_pairs()))
     };
     view! {
