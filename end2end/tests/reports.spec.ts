@@ -1,7 +1,8 @@
 // Reports on a tablet: a manager opens the sales report, changes the range by touch, groups by
 // rep, taps a rep's bar and lands on that rep's orders for that range, with the same total; a
-// member's report holds only their own customers' sales. Figures are checked against the orders
-// summed directly in SQL.
+// member's report holds only their own customers' sales, and downloads as a workbook. Figures are
+// checked against the orders summed directly in SQL.
+import { readFileSync } from "node:fs";
 import { Page } from "@playwright/test";
 import { expect, test } from "../support/fixtures";
 import { MANAGER, MEMBER, hydrated, screenshot, signIn, sql } from "../support/helpers";
@@ -99,6 +100,15 @@ test("a member's report holds only their own customers' sales", async ({ page })
   const choices = await page.locator("#field-owner option").allTextContents();
   expect(choices).toEqual(["全部", me[0].display_name]);
   await screenshot(page, "reports-03-member-own");
+
+  // The report as an Excel file, with the filters the page shows (the server checks its
+  // figures; here: a tap gives a workbook named for the report and its range).
+  const exportLink = page.getByTestId("export-xlsx");
+  await expect(exportLink).toHaveAttribute("href", new RegExp(`^/files/reports/sales\\.xlsx\\?from=${from}&to=${to}.*by=owner`));
+  const [download] = await Promise.all([page.waitForEvent("download"), exportLink.tap()]);
+  expect(download.suggestedFilename()).toBe(`销售报表-${from.replaceAll("-", "")}-${to.replaceAll("-", "")}.xlsx`);
+  const file = readFileSync((await download.path())!);
+  expect(file.subarray(0, 2).toString()).toBe("PK");
 });
 
 /** Customers of the team of `email` (everyone's when null) whose first placed order fell in a

@@ -288,6 +288,7 @@ pub fn router(state: AppState, config: &Config, options: LeptosOptions) -> Route
         .route("/files/customers.csv", get(app::exports::routes::customers_csv))
         .route("/files/export/{file}", get(app::exports::routes::download))
         .route("/files/archives/{id}", get(app::exports::routes::archive))
+        .route("/files/reports/{file}", get(app::reports::routes::download))
         .route("/files/ticket-attachments/{id}", get(app::tickets::routes::attachment))
         .route(
             "/api/lead-import",

@@ -187,7 +187,7 @@ impl<W: Write> CsvSheet<W> {
 }
 
 /// The Excel number format of an amount in `currency`.
-fn money_format(currency: &str) -> String {
+pub(crate) fn money_format(currency: &str) -> String {
     match currency {
         "CNY" | "JPY" => "¥#,##0.00;-¥#,##0.00".into(),
         "USD" => "$#,##0.00;-$#,##0.00".into(),

@@ -1,9 +1,14 @@
 //! Reports: sales by period, rep, team, region and channel, read from daily summaries kept in
-//! the transaction of every order write, with the orders behind any figure one tap away.
+//! the transaction of every order write, with the orders behind any figure one tap away, and
+//! every report as an `.xlsx` workbook with its filters and chart.
 
 pub mod api;
 pub mod cohorts;
 pub mod model;
 #[cfg(feature = "ssr")]
+pub mod routes;
+#[cfg(feature = "ssr")]
 pub mod service;
 pub mod views;
+#[cfg(feature = "ssr")]
+pub mod workbook;

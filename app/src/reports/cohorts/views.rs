@@ -10,7 +10,7 @@ use crate::{
     i18n::{I18n, Locale, ReportText, Text, field_error_text, fill, use_i18n},
     reports::{
         model::query_string,
-        views::{NarrowingFields, NarrowingSelects, ReportTabs, keep_in_address},
+        views::{ExportLink, NarrowingFields, NarrowingSelects, ReportTabs, keep_in_address},
     },
     ui::{Column, PagedList, PagedTable, ResourceView, TextField},
 };
@@ -18,7 +18,7 @@ use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
-fn month_label(month: NaiveDate, locale: Locale) -> String {
+pub(crate) fn month_label(month: NaiveDate, locale: Locale) -> String {
     fill(ReportText::MonthOf.text(locale), &[("year", &month.year()), ("month", &month.month())])
 }
 
@@ -81,6 +81,7 @@ pub fn CohortReportPage() -> impl IntoView {
         <section class="page report-page">
             <div class="page-head">
                 <h1>{i18n.t(ReportText::Cohorts)}</h1>
+                <ExportLink file="cohorts.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
             </div>
             <ReportTabs/>
             <p class="muted">{i18n.t(ReportText::CohortsIntro)}</p>

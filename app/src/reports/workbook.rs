@@ -1,0 +1,318 @@
+//! A report as an `.xlsx` workbook, so its figures travel to a spreadsheet as the caller saw
+//! them: what was asked, in words, above the table; the page's table with numbers as numbers
+//! (money in yuan with its format, shares as percentages, so they sum and sort); and the page's
+//! chart drawn by Excel from those very cells, so it follows when the reader edits them. A report
+//! is at most a few hundred rows: written in memory.
+
+use super::{
+    cohorts::{model::CohortReport, views::month_label},
+    model::{BarKey, Grouping, SalesReport},
+    views::{bar_label, grouping_heading},
+};
+use crate::{
+    error::AppError,
+    exports::sheet::money_format,
+    i18n::{Locale, ReportText, Text, fill},
+};
+use rust_xlsxwriter::{
+    Chart, ChartType, ConditionalFormat3ColorScale, Format, Workbook, Worksheet, XlsxError,
+};
+
+/// One line of what the report was asked: a label and its value, in the reader's language.
+pub type AskedLine = (String, String);
+
+fn xlsx_error(error: XlsxError) -> AppError {
+    AppError::internal(format_args!("writing a report workbook: {error}"))
+}
+
+const SHEET: &str = "Report";
+const PERCENT: &str = "0.0%";
+const CHANGE: &str = "+0.0%;-0.0%;0.0%";
+
+/// The formats every report sheet uses.
+struct Formats {
+    title: Format,
+    bold: Format,
+    money: Format,
+    bold_money: Format,
+    percent: Format,
+    bold_percent: Format,
+    change: Format,
+    bold_change: Format,
+    date: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        let money = money_format("CNY");
+        Formats {
+            title: Format::new().set_bold().set_font_size(14),
+            bold: Format::new().set_bold(),
+            money: Format::new().set_num_format(&money),
+            bold_money: Format::new().set_num_format(&money).set_bold(),
+            percent: Format::new().set_num_format(PERCENT),
+            bold_percent: Format::new().set_num_format(PERCENT).set_bold(),
+            change: Format::new().set_num_format(CHANGE),
+            bold_change: Format::new().set_num_format(CHANGE).set_bold(),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+        }
+    }
+}
+
+/// Writes the title and what was asked from the first row; returns the first free row after a
+/// blank one.
+fn write_head(
+    sheet: &mut Worksheet,
+    formats: &Formats,
+    title: &str,
+    asked: &[AskedLine],
+) -> Result<u32, XlsxError> {
+    sheet.write_string_with_format(0, 0, title, &formats.title)?;
+    let mut row = 1;
+    for (label, value) in asked {
+        sheet.write_string_with_format(row, 0, label, &formats.bold)?;
+        sheet.write_string(row, 1, value)?;
+        row += 1;
+    }
+    Ok(row + 1)
+}
+
+fn yuan(minor: i64) -> f64 {
+    // An amount to two decimals is exact enough as a double for Excel, which keeps every
+    // number so; the database keeps the exact minor units.
+    minor as f64 / 100.0
+}
+
+/// The sales report: a row per bar (every period of the range, empty ones too, so the series has
+/// no gaps), the total, and a column chart of revenue (bars across for categories).
+pub fn sales_workbook(
+    report: &SalesReport,
+    asked: &[AskedLine],
+    locale: Locale,
+) -> Result<Vec<u8>, AppError> {
+    let mut workbook = Workbook::new();
+    let formats = Formats::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(SHEET).map_err(xlsx_error)?;
+    let write = |sheet: &mut Worksheet| -> Result<(), XlsxError> {
+        let head = write_head(sheet, &formats, ReportText::Sales.text(locale), asked)?;
+        let grouping = report.grouping;
+        // Categories are compared bar by bar; periods by their totals only.
+        let comparing = report.compared_total.is_some();
+        let mut titles = vec![
+            if grouping.is_period() { ReportText::Period } else { grouping_heading(grouping) },
+            ReportText::Orders,
+            ReportText::Revenue,
+            ReportText::AverageOrder,
+        ];
+        if comparing {
+            titles.extend([ReportText::Compared, ReportText::Change]);
+        }
+        for (column, title) in titles.iter().enumerate() {
+            sheet.write_string_with_format(
+                head,
+                column as u16,
+                title.text(locale),
+                &formats.bold,
+            )?;
+        }
+        sheet.set_column_width(0, 22)?;
+        for column in 1..titles.len() as u16 {
+            sheet.set_column_width(column, 15)?;
+        }
+        let mut row = head;
+        for bar in &report.bars {
+            row += 1;
+            match (&bar.key, grouping) {
+                // Days as dates, so they sort and chart as time whatever the year.
+                (BarKey::Period(day), Grouping::Day) => {
+                    sheet.write_datetime_with_format(row, 0, day, &formats.date)?
+                }
+                (key, _) => sheet.write_string(row, 0, bar_label(key, grouping, locale))?,
+            };
+            sheet.write_number(row, 1, bar.figures.orders as f64)?;
+            sheet.write_number_with_format(
+                row,
+                2,
+                yuan(bar.figures.revenue_minor),
+                &formats.money,
+            )?;
+            if let Some(average) = bar.figures.average_minor() {
+                sheet.write_number_with_format(row, 3, yuan(average), &formats.money)?;
+            }
+            if let Some(before) = bar.compared {
+                sheet.write_number_with_format(
+                    row,
+                    4,
+                    yuan(before.revenue_minor),
+                    &formats.money,
+                )?;
+                if let Some(change) = bar.figures.change_percent(before) {
+                    sheet.write_number_with_format(row, 5, change / 100.0, &formats.change)?;
+                }
+            }
+        }
+        let last_bar = row;
+        row += 1;
+        let total = report.total;
+        sheet.write_string_with_format(row, 0, ReportText::Total.text(locale), &formats.bold)?;
+        sheet.write_number_with_format(row, 1, total.orders as f64, &formats.bold)?;
+        sheet.write_number_with_format(row, 2, yuan(total.revenue_minor), &formats.bold_money)?;
+        if let Some(average) = total.average_minor() {
+            sheet.write_number_with_format(row, 3, yuan(average), &formats.bold_money)?;
+        }
+        if let Some(before) = report.compared_total {
+            let money = &formats.bold_money;
+            sheet.write_number_with_format(row, 4, yuan(before.revenue_minor), money)?;
+            if let Some(change) = total.change_percent(before) {
+                sheet.write_number_with_format(row, 5, change / 100.0, &formats.bold_change)?;
+            }
+        }
+        sheet.set_freeze_panes(head + 1, 0)?;
+        if last_bar > head {
+            let kind = if grouping.is_period() { ChartType::Column } else { ChartType::Bar };
+            let mut chart = Chart::new(kind);
+            chart.title().set_name(ReportText::Revenue.text(locale));
+            let mut series = |column: u16| {
+                chart
+                    .add_series()
+                    .set_name((SHEET, head, column))
+                    .set_categories((SHEET, head + 1, 0, last_bar, 0))
+                    .set_values((SHEET, head + 1, column, last_bar, column));
+            };
+            series(2);
+            if comparing && !grouping.is_period() {
+                series(4);
+            } else {
+                chart.legend().set_hidden();
+            }
+            if grouping.is_period() {
+                chart.y_axis().set_num_format("¥#,##0");
+            } else {
+                // A bar chart's axes are the other way round: categories up the side, largest
+                // first (on top) as in the table and on the page.
+                chart.x_axis().set_num_format("¥#,##0");
+                chart.y_axis().set_reverse();
+            }
+            let column = titles.len() as u16 + 1;
+            sheet.insert_chart(head, column, &chart)?;
+        }
+        Ok(())
+    };
+    write(sheet).map_err(xlsx_error)?;
+    workbook.save_to_buffer().map_err(xlsx_error)
+}
+
+/// The cohort report: the shares ordering again as a heat map (Excel's own colour scale), the
+/// counts behind them below, and the retention curve over all cohorts as a line chart.
+pub fn cohort_workbook(
+    report: &CohortReport,
+    asked: &[AskedLine],
+    locale: Locale,
+) -> Result<Vec<u8>, AppError> {
+    let mut workbook = Workbook::new();
+    let formats = Formats::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(SHEET).map_err(xlsx_error)?;
+    let offsets = report.offsets;
+    let write = |sheet: &mut Worksheet| -> Result<(), XlsxError> {
+        let head = write_head(sheet, &formats, ReportText::Cohorts.text(locale), asked)?;
+        let last_column = 1 + offsets as u16;
+        let header = |sheet: &mut Worksheet, row: u32| -> Result<(), XlsxError> {
+            sheet.write_string_with_format(
+                row,
+                0,
+                ReportText::Cohort.text(locale),
+                &formats.bold,
+            )?;
+            let customers = ReportText::NewCustomers.text(locale);
+            sheet.write_string_with_format(row, 1, customers, &formats.bold)?;
+            for offset in 1..=offsets {
+                let title = fill(ReportText::MonthsLater.text(locale), &[("n", &offset)]);
+                sheet.write_string_with_format(row, 1 + offset as u16, &title, &formats.bold)?;
+            }
+            Ok(())
+        };
+        sheet.set_column_width(0, 18)?;
+        sheet.set_column_width(1, 12)?;
+
+        // The shares, one row per cohort, and over all cohorts.
+        header(sheet, head)?;
+        let mut row = head;
+        for cohort in &report.rows {
+            row += 1;
+            sheet.write_string(row, 0, month_label(cohort.cohort, locale))?;
+            sheet.write_number(row, 1, cohort.size as f64)?;
+            for offset in 1..=offsets {
+                if let Some(share) = cohort.retention_percent(offset) {
+                    let column = 1 + offset as u16;
+                    sheet.write_number_with_format(row, column, share / 100.0, &formats.percent)?;
+                }
+            }
+        }
+        let last_cohort = row;
+        row += 1;
+        let overall = row;
+        sheet.write_string_with_format(
+            row,
+            0,
+            ReportText::AllCohorts.text(locale),
+            &formats.bold,
+        )?;
+        sheet.write_number_with_format(row, 1, report.customers() as f64, &formats.bold)?;
+        for offset in 1..=offsets {
+            if let Some(share) = report.overall_percent(offset) {
+                let column = 1 + offset as u16;
+                sheet.write_number_with_format(
+                    row,
+                    column,
+                    share / 100.0,
+                    &formats.bold_percent,
+                )?;
+            }
+        }
+        if offsets > 0 && last_cohort > head {
+            let scale = ConditionalFormat3ColorScale::new()
+                .set_minimum_color("FFFFFF")
+                .set_midpoint_color("9EC5E8")
+                .set_maximum_color("1F5F99");
+            sheet.add_conditional_format(head + 1, 2, last_cohort, last_column, &scale)?;
+        }
+
+        // The counts behind every share.
+        row += 2;
+        sheet.write_string_with_format(
+            row,
+            0,
+            ReportText::CountsBehind.text(locale),
+            &formats.bold,
+        )?;
+        row += 1;
+        header(sheet, row)?;
+        for cohort in &report.rows {
+            row += 1;
+            sheet.write_string(row, 0, month_label(cohort.cohort, locale))?;
+            sheet.write_number(row, 1, cohort.size as f64)?;
+            for (n, returning) in cohort.returning.iter().enumerate() {
+                sheet.write_number(row, 2 + n as u16, *returning as f64)?;
+            }
+        }
+        sheet.set_freeze_panes(head + 1, 1)?;
+
+        if offsets > 0 {
+            let mut chart = Chart::new(ChartType::Line);
+            chart.title().set_name(ReportText::RetentionCurve.text(locale));
+            chart
+                .add_series()
+                .set_name((SHEET, overall, 0))
+                .set_categories((SHEET, head, 2, head, last_column))
+                .set_values((SHEET, overall, 2, overall, last_column));
+            chart.legend().set_hidden();
+            chart.y_axis().set_num_format("0%");
+            sheet.insert_chart(row + 2, 0, &chart)?;
+        }
+        Ok(())
+    };
+    write(sheet).map_err(xlsx_error)?;
+    workbook.save_to_buffer().map_err(xlsx_error)
+}

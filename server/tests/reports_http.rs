@@ -1,0 +1,262 @@
+//! Reports as `.xlsx` over HTTP: the workbook holds the figures the page shows (its totals equal
+//! to the orders summed directly, its cohort counts to the orders counted directly), read within
+//! the caller's scope whatever the address asks, refused to anyone not signed in, a bad range
+//! refused at its field, and every download on the audit log.
+
+mod common;
+
+use app::{
+    auth::{model::Role, server::Authenticated},
+    customers::{
+        model::{CustomerId, CustomerInput},
+        service as customers,
+    },
+    error::{AppError, FieldError},
+    orders::{
+        model::{OrderInput, OrderLineInput, ProductId},
+        service as orders,
+    },
+    reports::cohorts::{
+        model::{CohortQuery, month_start, months_between},
+        service as cohorts,
+    },
+    state::AppState,
+    testing::{cohorts_counted_from_orders, company_today, sales_summed_from_orders},
+};
+use calamine::{Data, Reader};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use common::{Browser, TestServer, app_error};
+use reqwest::{StatusCode, header};
+
+const TOTAL: [&str; 2] = ["合计", "Total"];
+const ALL_COHORTS: [&str; 2] = ["全部同期群", "All cohorts"];
+const COUNTS: [&str; 2] = ["再次下单的客户数", "Customers ordering again"];
+
+/// The report sheet's rows, every cell as calamine reads it.
+fn rows_of(bytes: &[u8]) -> Vec<Vec<Data>> {
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = workbook.worksheet_range("Report").unwrap();
+    sheet.rows().map(|r| r.to_vec()).collect()
+}
+
+fn first_is(row: &[Data], labels: &[&str]) -> bool {
+    matches!(row.first(), Some(Data::String(s)) if labels.contains(&s.as_str()))
+}
+
+/// Rows whose first cell is one of `labels`.
+fn rows_named<'a>(rows: &'a [Vec<Data>], labels: &[&str]) -> Vec<&'a [Data]> {
+    rows.iter().filter(|row| first_is(row, labels)).map(|row| row.as_slice()).collect()
+}
+
+fn number(cell: &Data) -> f64 {
+    match cell {
+        Data::Float(value) => *value,
+        Data::Int(value) => *value as f64,
+        Data::Empty => 0.0,
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+async fn download(browser: &Browser, path: &str) -> reqwest::Response {
+    browser.client.get(format!("{}{path}", browser.base)).send().await.unwrap()
+}
+
+async fn workbook(browser: &Browser, path: &str) -> Vec<Vec<Data>> {
+    let response = download(browser, path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let disposition = response.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().to_owned();
+    assert!(
+        disposition.starts_with("attachment;") && disposition.contains(".xlsx"),
+        "{disposition}"
+    );
+    rows_of(&response.bytes().await.unwrap())
+}
+
+async fn order(
+    state: &AppState,
+    admin: &Authenticated,
+    customer: CustomerId,
+    day: NaiveDate,
+    yuan: i64,
+    product: ProductId,
+) {
+    let at = chrono_tz::Asia::Shanghai
+        .from_local_datetime(&day.and_hms_opt(12, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    orders::add_order(
+        state,
+        admin,
+        OrderInput {
+            customer_id: customer,
+            ordered_at: Some(at),
+            lines: vec![OrderLineInput {
+                product_id: Some(product),
+                quantity: "1".into(),
+                unit_price: yuan.to_string(),
+            }],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_report_downloads_as_a_workbook_of_the_callers_own_figures() {
+    let server = TestServer::start().await;
+    let east = server.db.team("East").await;
+    let west = server.db.team("West").await;
+    let alice =
+        server.db.user("alice@example.com", Role::Member, Some(east), common::PASSWORD).await;
+    let bob = server.db.user("bob@example.com", Role::Member, Some(west), common::PASSWORD).await;
+    let admin = server.user("admin@example.com", Role::Admin).await;
+    let state = server.db.state();
+    let admin_caller = server.db.caller(admin).await.unwrap();
+    let pool = &server.db.pool;
+    let product: i64 = sqlx::query_scalar(
+        "insert into product (sku, name, unit_price_minor) values ('TEA', '龙井', 10000) returning id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let product = ProductId(product);
+    let customer = |name: &str, owner: app::auth::model::UserId, region: &str| {
+        let state = &state;
+        let admin_caller = &admin_caller;
+        let input = CustomerInput {
+            name: name.into(),
+            region: region.into(),
+            owner_id: Some(owner),
+            ..Default::default()
+        };
+        async move { customers::create(state, admin_caller, input, vec![]).await.unwrap() }
+    };
+    let hers = customer("东方茶行", alice, "上海").await;
+    let his = customer("南方茶庄", bob, "广州").await;
+    let today = company_today(pool).await;
+    let day = today - Duration::days(1);
+    let earlier = day - Duration::days(40);
+    order(&state, &admin_caller, hers, earlier, 120, product).await;
+    order(&state, &admin_caller, hers, day, 250, product).await;
+    order(&state, &admin_caller, his, day, 400, product).await;
+    order(&state, &admin_caller, his, earlier, 75, product).await;
+
+    let alice_browser = server.signed_in("alice@example.com").await;
+    let admin_browser = server.signed_in("admin@example.com").await;
+    let range = format!("from={earlier}&to={day}");
+
+    // Alice's workbook by rep: her sales only, totalling what her customers' orders sum to.
+    let rows =
+        workbook(&alice_browser, &format!("/files/reports/sales.xlsx?{range}&by=owner")).await;
+    let total = rows_named(&rows, &TOTAL);
+    assert_eq!(total.len(), 1, "one total row");
+    let hers_summed = sales_summed_from_orders(pool, earlier, day, Some(vec![alice.0])).await;
+    assert_eq!(number(&total[0][1]) as i64, hers_summed.orders);
+    assert_eq!((number(&total[0][2]) * 100.0).round() as i64, hers_summed.revenue_minor);
+    assert_eq!(hers_summed.revenue_minor, 37_000);
+
+    // Asking for Bob's sales widens nothing, and does not even name him.
+    let bobs_name: String = sqlx::query_scalar("select display_name from app_user where id = $1")
+        .bind(bob.0)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let rows =
+        workbook(&alice_browser, &format!("/files/reports/sales.xlsx?{range}&owner={}", bob.0))
+            .await;
+    assert_eq!(number(&rows_named(&rows, &TOTAL)[0][2]), 0.0);
+    assert!(
+        !rows.iter().flatten().any(|cell| cell.to_string().contains(&bobs_name)),
+        "Bob's name stays out of Alice's file"
+    );
+
+    // The admin's, by day with the previous period: every day of the range a row (so the chart
+    // has no gaps), the rows adding up to the total, the total to the orders.
+    let rows = workbook(
+        &admin_browser,
+        &format!("/files/reports/sales.xlsx?{range}&compare=previous_period"),
+    )
+    .await;
+    let everyone = sales_summed_from_orders(pool, earlier, day, None).await;
+    let total = rows_named(&rows, &TOTAL)[0];
+    assert_eq!((number(&total[2]) * 100.0).round() as i64, everyone.revenue_minor);
+    let header = rows.iter().position(|row| first_is(row, &["期间", "Period"])).unwrap();
+    let days = &rows[header + 1..rows.len() - 1];
+    assert_eq!(days.len() as i64, (day - earlier).num_days() + 1);
+    assert!(
+        matches!(&days[0][0], Data::DateTime(first) if first.as_datetime().unwrap().date() == earlier),
+        "days are dates: {:?}",
+        days[0][0]
+    );
+    let summed: f64 = days.iter().map(|row| number(&row[2])).sum();
+    assert_eq!((summed * 100.0).round() as i64, everyone.revenue_minor);
+    assert_eq!(rows[header].len(), 6, "the compared revenue and the change beside each day");
+
+    // Cohorts: the counts behind the heat map are the customers counted from the orders.
+    let cohort_range = format!("from={}&to={}", earlier.format("%Y-%m"), day.format("%Y-%m"));
+    let rows =
+        workbook(&admin_browser, &format!("/files/reports/cohorts.xlsx?{cohort_range}")).await;
+    let report = cohorts::cohort_report(
+        pool,
+        &admin_caller,
+        &CohortQuery { from: Some(earlier), to: Some(day), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let counted = cohorts_counted_from_orders(pool, None).await;
+    let overall = rows_named(&rows, &ALL_COHORTS);
+    assert_eq!(overall.len(), 1);
+    assert_eq!(number(&overall[0][1]) as i64, 2, "two customers, both first ordering {earlier}");
+    // The counts block: its title, its header, a row per cohort.
+    let block = rows.iter().position(|row| first_is(row, &COUNTS)).unwrap();
+    let counts = &rows[block + 2..block + 2 + report.rows.len()];
+    for (row, cohort) in counts.iter().zip(&report.rows) {
+        assert_eq!(number(&row[1]) as i64, cohort.size);
+        assert_eq!(counted.get(&(cohort.cohort, cohort.cohort)).copied().unwrap_or(0), cohort.size);
+        for (n, returning) in cohort.returning.iter().enumerate() {
+            assert_eq!(number(&row[2 + n]) as i64, *returning, "{} +{}", cohort.cohort, n + 1);
+            let month =
+                cohort.cohort.checked_add_months(chrono::Months::new(n as u32 + 1)).unwrap();
+            assert_eq!(counted.get(&(cohort.cohort, month)).copied().unwrap_or(0), *returning);
+        }
+    }
+    let first = month_start(earlier);
+    assert_eq!(report.rows[0].cohort, first);
+    let offset = months_between(first, day) as usize;
+    assert_eq!(report.rows[0].returning[offset - 1], 2, "both ordered again in {day}'s month");
+
+    // Refusals: not signed in, a reversed range (at its field), an unknown report.
+    let anonymous =
+        reqwest::get(format!("{}/files/reports/sales.xlsx", server.base)).await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let reversed =
+        download(&alice_browser, &format!("/files/reports/sales.xlsx?from={day}&to={earlier}"))
+            .await;
+    let (status, error) = app_error(reversed).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    match error {
+        AppError::Validation(errors) => assert_eq!(errors.get("to"), &[FieldError::InvalidDate]),
+        other => panic!("{other:?}"),
+    }
+    let unknown = download(&alice_browser, "/files/reports/salaries.xlsx").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    // Each file given out is on the audit log, with its query.
+    let exports = server
+        .count("select count(*) from audit_log where action = 'export' and entity_type = 'report'")
+        .await;
+    assert_eq!(exports, 4);
+    let asked: serde_json::Value = sqlx::query_scalar(
+        "select after -> 'query' from audit_log where entity_type = 'report' and entity_id = 'sales' order by id limit 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(asked["by"], "owner");
+}
