@@ -316,3 +316,71 @@ pub fn cohort_workbook(
     write(sheet).map_err(xlsx_error)?;
     workbook.save_to_buffer().map_err(xlsx_error)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::{
+        cohorts::model::{CohortRow, months_after},
+        model::{SalesBar, SalesFigures, SalesFilter},
+    };
+    use calamine::{Data, Reader};
+    use chrono::NaiveDate;
+
+    fn read(bytes: Vec<u8>) -> Vec<Vec<Data>> {
+        let mut workbook: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        workbook.worksheet_range(SHEET).unwrap().rows().map(|r| r.to_vec()).collect()
+    }
+
+    #[test]
+    fn the_largest_reports_write_every_figure() {
+        let start = NaiveDate::from_ymd_opt(2025, 12, 6).unwrap();
+        let bars: Vec<SalesBar> = (0..366)
+            .map(|n| SalesBar {
+                key: BarKey::Period(start + chrono::Duration::days(n)),
+                figures: SalesFigures { orders: n, revenue_minor: n * 12_345 },
+                compared: None,
+                drill: SalesFilter::default(),
+            })
+            .collect();
+        let total = SalesFigures {
+            orders: bars.iter().map(|b| b.figures.orders).sum(),
+            revenue_minor: bars.iter().map(|b| b.figures.revenue_minor).sum(),
+        };
+        let report = SalesReport {
+            from: start,
+            to: start + chrono::Duration::days(365),
+            grouping: Grouping::Day,
+            compared_range: None,
+            bars,
+            total,
+            compared_total: None,
+        };
+        let rows = read(sales_workbook(&report, &[], Locale::En).unwrap());
+        let last = rows.last().unwrap();
+        assert_eq!(last[0], Data::String("Total".into()));
+        assert_eq!(last[2], Data::Float(total.revenue_minor as f64 / 100.0));
+        assert_eq!(rows.len(), 1 + 1 + 1 + 366 + 1, "title, blank, header, days, total");
+
+        let first = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let cohorts: Vec<CohortRow> = (0..36u32)
+            .map(|n| CohortRow {
+                cohort: months_after(first, n),
+                size: 100 + n as i64,
+                returning: (0..35 - n as i64).map(|m| 90 - m).collect(),
+            })
+            .collect();
+        let report =
+            CohortReport { from: first, to: months_after(first, 35), rows: cohorts, offsets: 35 };
+        let rows = read(cohort_workbook(&report, &[], Locale::ZhCn).unwrap());
+        assert_eq!(rows[2].len(), 37, "cohort, size and 35 months");
+        // The counts block's first cohort: its size, then each later month's returning count.
+        let counts = rows.iter().position(|r| r[0] == Data::String("再次下单的客户数".into()));
+        let first_counts = &rows[counts.unwrap() + 2];
+        assert_eq!(first_counts[1], Data::Float(100.0));
+        assert_eq!(first_counts[36], Data::Float(56.0));
+        // The shares: fractions, so Excel's percent format shows 90.0%.
+        assert_eq!(rows[3][2], Data::Float(0.9));
+    }
+}
