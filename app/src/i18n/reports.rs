@@ -78,7 +78,6 @@ messages! {
         NoSuchCell => "地址中缺少首单月份或下单月份", "The address names no cohort or month";
         OrdersThatMonth => "当月订单", "Orders that month";
         OrdersInAll => "累计订单", "Orders in all";
-        ExportXlsx => "导出 Excel", "Export to Excel";
         ExportXlsxLabel => "把当前筛选下的报表导出为 .xlsx 文件", "Download this report with its filters as an .xlsx file";
         ExportedAt => "导出时间", "Exported";
         DateRange => "日期范围", "Date range";

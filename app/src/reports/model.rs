@@ -118,8 +118,7 @@ impl Narrowing {
     }
 
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
-        let filter = SalesFilter::from_query(get);
-        Narrowing { owner: filter.owner, team: filter.team, region: filter.region }
+        SalesFilter::from_query(get).narrowing()
     }
 }
 
@@ -147,6 +146,11 @@ impl SalesFilter {
             ));
         }
         Ok((from, to))
+    }
+
+    /// Its rep, team and region.
+    pub fn narrowing(&self) -> Narrowing {
+        Narrowing { owner: self.owner, team: self.team, region: self.region.clone() }
     }
 
     /// The filter as URL query pairs (what the page's address carries), empty values left out.

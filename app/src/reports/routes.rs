@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     audit::repo::{Change, record},
-    auth::server::RequestContext,
+    auth::server::{Authenticated, RequestContext},
     download::{attachment, refuse},
     error::AppError,
     exports::routes::XLSX_TYPE,
@@ -26,7 +26,12 @@ use axum::{
     extract::{Path, Query},
     response::Response,
 };
+use sqlx::PgPool;
 use std::collections::HashMap;
+
+fn line(label: ReportText, value: impl Into<String>, locale: Locale) -> AskedLine {
+    (label.text(locale).to_owned(), value.into())
+}
 
 /// The rep, team and region a report was narrowed to, by name where the caller may see it.
 fn narrowing_lines(
@@ -40,26 +45,81 @@ fn narrowing_lines(
             .map(|(_, name)| name.clone())
             .unwrap_or_else(|| format!("#{id}"))
     };
+    let none = |text: ReportText| text.text(locale).to_owned();
     let mut lines = vec![];
-    let mut line = |label: ReportText, value: String| {
-        lines.push((label.text(locale).to_owned(), value));
-    };
     match narrowing.owner {
-        Some(0) => line(ReportText::Owner, ReportText::NoOwner.text(locale).to_owned()),
-        Some(id) => line(ReportText::Owner, named(&choices.owners, id)),
+        Some(0) => lines.push(line(ReportText::Owner, none(ReportText::NoOwner), locale)),
+        Some(id) => lines.push(line(ReportText::Owner, named(&choices.owners, id), locale)),
         None => {}
     }
     match narrowing.team {
-        Some(0) => line(ReportText::Team, ReportText::NoTeam.text(locale).to_owned()),
-        Some(id) => line(ReportText::Team, named(&choices.teams, id)),
+        Some(0) => lines.push(line(ReportText::Team, none(ReportText::NoTeam), locale)),
+        Some(id) => lines.push(line(ReportText::Team, named(&choices.teams, id), locale)),
         None => {}
     }
     match narrowing.region.as_deref() {
-        Some("") => line(ReportText::Region, ReportText::NoRegion.text(locale).to_owned()),
-        Some(region) => line(ReportText::Region, region.to_owned()),
+        Some("") => lines.push(line(ReportText::Region, none(ReportText::NoRegion), locale)),
+        Some(region) => lines.push(line(ReportText::Region, region, locale)),
         None => {}
     }
     lines
+}
+
+/// A file's name, what the audit log calls its report, and its bytes.
+type Built = (String, &'static str, Vec<u8>);
+
+async fn sales_file(
+    pool: &PgPool,
+    caller: &Authenticated,
+    query: SalesQuery,
+    exported: AskedLine,
+    locale: Locale,
+) -> Result<Built, AppError> {
+    let (report, choices) = tokio::try_join!(
+        service::sales_report(pool, caller, &query),
+        service::filter_choices(pool, caller)
+    )?;
+    let (from, to) = (report.from, report.to);
+    let mut asked = vec![
+        line(ReportText::DateRange, format!("{from} – {to}"), locale),
+        line(ReportText::GroupBy, grouping_label(report.grouping).text(locale), locale),
+    ];
+    if let Some((before_from, before_to)) = compared_range(query.comparison, from, to) {
+        let compared = comparison_label(query.comparison).text(locale);
+        let value = format!("{compared} ({before_from} – {before_to})");
+        asked.push(line(ReportText::Compare, value, locale));
+    }
+    asked.extend(narrowing_lines(&query.filter.narrowing(), &choices, locale));
+    if let Some(channel) = query.filter.channel {
+        asked.push(line(ReportText::Channel, channel_label(channel).text(locale), locale));
+    }
+    asked.push(exported);
+    let title = ReportText::Sales.text(locale);
+    let name = format!("{title}-{}-{}.xlsx", from.format("%Y%m%d"), to.format("%Y%m%d"));
+    Ok((name, "sales", workbook::sales_workbook(&report, &asked, locale)?))
+}
+
+async fn cohorts_file(
+    pool: &PgPool,
+    caller: &Authenticated,
+    query: CohortQuery,
+    exported: AskedLine,
+    locale: Locale,
+) -> Result<Built, AppError> {
+    let (report, choices) = tokio::try_join!(
+        cohorts::cohort_report(pool, caller, &query),
+        service::filter_choices(pool, caller)
+    )?;
+    let mut asked = vec![
+        line(ReportText::FirstCohort, month_label(report.from, locale), locale),
+        line(ReportText::LastCohort, month_label(report.to, locale), locale),
+    ];
+    asked.extend(narrowing_lines(&query.narrowing, &choices, locale));
+    asked.push(exported);
+    let title = ReportText::Cohorts.text(locale);
+    let (from, to) = (report.from.format("%Y%m"), report.to.format("%Y%m"));
+    let name = format!("{title}-{from}-{to}.xlsx");
+    Ok((name, "cohorts", workbook::cohort_workbook(&report, &asked, locale)?))
 }
 
 pub async fn download(
@@ -69,91 +129,21 @@ pub async fn download(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let Some(caller) = context.user.clone() else { return refuse(AppError::Unauthorized) };
-    if !matches!(file.as_str(), "sales.xlsx" | "cohorts.xlsx") {
-        return refuse(AppError::NotFound);
-    }
     let locale = context.locale;
     let pool = &state.pool;
     let get = |key: &str| query.get(key).cloned();
-    let exported_at = chrono::Utc::now().with_timezone(&context.time_zone);
-    let exported = (
-        ReportText::ExportedAt.text(locale).to_owned(),
-        exported_at.format("%Y-%m-%d %H:%M").to_string(),
-    );
-    let built = async {
-        let choices = service::filter_choices(pool, &caller).await?;
-        match file.as_str() {
-            "sales.xlsx" => {
-                let query = SalesQuery::from_query(get);
-                let report = service::sales_report(pool, &caller, &query).await?;
-                let filter = &query.filter;
-                let mut asked = vec![
-                    (
-                        ReportText::DateRange.text(locale).to_owned(),
-                        format!("{} – {}", report.from, report.to),
-                    ),
-                    (
-                        ReportText::GroupBy.text(locale).to_owned(),
-                        grouping_label(report.grouping).text(locale).to_owned(),
-                    ),
-                ];
-                if let Some((from, to)) = compared_range(query.comparison, report.from, report.to) {
-                    asked.push((
-                        ReportText::Compare.text(locale).to_owned(),
-                        format!(
-                            "{} ({from} – {to})",
-                            comparison_label(query.comparison).text(locale)
-                        ),
-                    ));
-                }
-                let narrowing = Narrowing {
-                    owner: filter.owner,
-                    team: filter.team,
-                    region: filter.region.clone(),
-                };
-                asked.extend(narrowing_lines(&narrowing, &choices, locale));
-                if let Some(channel) = filter.channel {
-                    asked.push((
-                        ReportText::Channel.text(locale).to_owned(),
-                        channel_label(channel).text(locale).to_owned(),
-                    ));
-                }
-                asked.push(exported.clone());
-                let name = format!(
-                    "{}-{}-{}.xlsx",
-                    ReportText::Sales.text(locale),
-                    report.from.format("%Y%m%d"),
-                    report.to.format("%Y%m%d")
-                );
-                Ok(("sales", name, workbook::sales_workbook(&report, &asked, locale)?))
-            }
-            "cohorts.xlsx" => {
-                let query = CohortQuery::from_query(get);
-                let report = cohorts::cohort_report(pool, &caller, &query).await?;
-                let mut asked = vec![
-                    (
-                        ReportText::FirstCohort.text(locale).to_owned(),
-                        month_label(report.from, locale),
-                    ),
-                    (
-                        ReportText::LastCohort.text(locale).to_owned(),
-                        month_label(report.to, locale),
-                    ),
-                ];
-                asked.extend(narrowing_lines(&query.narrowing, &choices, locale));
-                asked.push(exported.clone());
-                let name = format!(
-                    "{}-{}-{}.xlsx",
-                    ReportText::Cohorts.text(locale),
-                    report.from.format("%Y%m"),
-                    report.to.format("%Y%m")
-                );
-                Ok(("cohorts", name, workbook::cohort_workbook(&report, &asked, locale)?))
-            }
-            _ => Err(AppError::NotFound),
+    let now = chrono::Utc::now().with_timezone(&context.time_zone);
+    let exported = line(ReportText::ExportedAt, now.format("%Y-%m-%d %H:%M").to_string(), locale);
+    let built = match file.as_str() {
+        "sales.xlsx" => {
+            sales_file(pool, &caller, SalesQuery::from_query(get), exported, locale).await
         }
+        "cohorts.xlsx" => {
+            cohorts_file(pool, &caller, CohortQuery::from_query(get), exported, locale).await
+        }
+        _ => Err(AppError::NotFound),
     };
-    let (report, name, bytes): (&str, String, Vec<u8>) = match built.await {
+    let (name, report, bytes) = match built {
         Ok(built) => built,
         Err(error) => return refuse(error),
     };

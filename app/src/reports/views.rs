@@ -160,10 +160,10 @@ pub(crate) fn ExportLink(
 ) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <a class="button ghost" download="" rel="external" data-testid="export-xlsx"
+        <a class="button" download="" rel="external" data-testid="export-xlsx"
             href=move || format!("/files/reports/{file}?{}", query_string(&pairs.get()))
             title=move || i18n.text(ReportText::ExportXlsxLabel)>
-            {i18n.t(ReportText::ExportXlsx)}
+            {i18n.t(crate::i18n::ExportText::ExportExcel)}
         </a>
     }
 }
@@ -179,11 +179,7 @@ pub fn SalesReportPage() -> impl IntoView {
     let to = text(initial.filter.to.map(|d| d.to_string()));
     let by = RwSignal::new(initial.grouping.as_str().to_owned());
     let compare = RwSignal::new(initial.comparison.as_str().to_owned());
-    let narrowing = NarrowingFields::new(&Narrowing {
-        owner: initial.filter.owner,
-        team: initial.filter.team,
-        region: initial.filter.region.clone(),
-    });
+    let narrowing = NarrowingFields::new(&initial.filter.narrowing());
     let channel = text(initial.filter.channel.map(|c| c.as_str().to_owned()));
 
     let query = Memo::new(move |_| {
