@@ -173,6 +173,16 @@ pub fn columns(entity: ExportEntity, locale: Locale) -> Vec<Column> {
             (C::OrderNo, Code),
             (C::ExpiresAt, Time),
         ],
+        ExportEntity::ReportOrders => &[
+            (C::OrderNo, Code),
+            (C::OrderedAt, Time),
+            (C::CustomerId, Code),
+            (C::Customer, Text),
+            (C::Owner, Text),
+            (C::Region, Text),
+            (C::Channel, Text),
+            (C::NetOfRefunds, Money),
+        ],
         ExportEntity::AuditLog => &[
             (C::At, Time),
             (C::Who, Text),
@@ -802,6 +812,38 @@ pub async fn produce(
                     .collect();
                 if !send(rows).await? {
                     break;
+                }
+            }
+        }
+        ExportEntity::ReportOrders => {
+            // The report's own filter (dates included): the same orders as its drill-down list,
+            // newest first, a page at a time.
+            let filter: crate::reports::model::SalesFilter = request.filter()?;
+            let mut after = None;
+            loop {
+                let page =
+                    crate::reports::service::orders_in_scope(pool, scope, &filter, after, PAGE)
+                        .await?;
+                let rows = page
+                    .items
+                    .into_iter()
+                    .map(|o| {
+                        vec![
+                            Cell::text(o.order_no),
+                            Cell::Time(o.ordered_at),
+                            Cell::text(o.customer_id.to_string()),
+                            Cell::text(o.customer_name),
+                            Cell::opt(o.owner_name),
+                            Cell::opt(o.region),
+                            Cell::text(crate::orders::views::channel_label(o.channel).text(locale)),
+                            Cell::money(o.net_minor, &o.currency),
+                        ]
+                    })
+                    .collect();
+                let more = send(rows).await?;
+                match page.next {
+                    Some(next) if more => after = Some(next),
+                    _ => break,
                 }
             }
         }

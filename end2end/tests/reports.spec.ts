@@ -72,6 +72,9 @@ test("a manager taps a rep's bar in the last twelve months and lands on that rep
   const owners = await page.getByTestId("order-owner").allTextContents();
   expect(new Set(owners.map((o) => o.trim()))).toEqual(new Set([rep]));
   await screenshot(page, "reports-02-rep-orders-tablet");
+  // The same orders as a file.
+  const [orderFile] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-xlsx").tap()]);
+  expect(orderFile.suggestedFilename()).toMatch(/^report_orders-\d{8}\.xlsx$/);
 
   // Refreshed, the drill-down is the same; back leads to the report with the range kept.
   await page.reload();

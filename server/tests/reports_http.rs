@@ -231,6 +231,31 @@ async fn a_report_downloads_as_a_workbook_of_the_callers_own_figures() {
     let offset = months_between(first, day) as usize;
     assert_eq!(report.rows[0].returning[offset - 1], 2, "both ordered again in {day}'s month");
 
+    // The orders behind a figure, as a file: Alice's own, whatever owner the filter names.
+    let behind = |owner: Option<i64>| {
+        let filter = serde_json::json!({ "from": earlier, "to": day, "owner": owner });
+        format!(
+            "/files/export/report_orders.xlsx?filter={}",
+            app::ui::urlencode(&filter.to_string())
+        )
+    };
+    let response = download(&alice_browser, &behind(None)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let orders: Vec<Vec<Data>> =
+        book.worksheet_range_at(0).unwrap().unwrap().rows().skip(1).map(|r| r.to_vec()).collect();
+    assert_eq!(orders.len() as i64, hers_summed.orders);
+    let net: f64 = orders.iter().map(|row| number(row.last().unwrap())).sum();
+    assert_eq!((net * 100.0).round() as i64, hers_summed.revenue_minor);
+    assert!(orders.iter().all(|row| row[3] == Data::String("东方茶行".into())));
+    let response = download(&alice_browser, &behind(Some(bob.0))).await;
+    let bytes = response.bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(book.worksheet_range_at(0).unwrap().unwrap().rows().count(), 1, "the header only");
+
     // Refusals: not signed in, a reversed range (at its field), an unknown report.
     let anonymous =
         reqwest::get(format!("{}/files/reports/sales.xlsx", server.base)).await.unwrap();
@@ -252,6 +277,10 @@ async fn a_report_downloads_as_a_workbook_of_the_callers_own_figures() {
         .count("select count(*) from audit_log where action = 'export' and entity_type = 'report'")
         .await;
     assert_eq!(exports, 4);
+    let order_files = server
+        .count("select count(*) from audit_log where action = 'export' and entity_type = 'report_orders'")
+        .await;
+    assert_eq!(order_files, 2);
     let asked: serde_json::Value = sqlx::query_scalar(
         "select after -> 'query' from audit_log where entity_type = 'report' and entity_id = 'sales' order by id limit 1",
     )

@@ -42,6 +42,8 @@ pub enum ExportEntity {
     SurveyAnswers,
     Points,
     AuditLog,
+    /// The placed orders behind a sales report's figure (its drill-down list's filter).
+    ReportOrders,
 }
 
 text_enum!(ExportEntity {
@@ -49,6 +51,7 @@ text_enum!(ExportEntity {
     OrderLines => "order_lines", Products => "products", Interactions => "interactions",
     Leads => "leads", Opportunities => "opportunities", Tickets => "tickets", Tasks => "tasks",
     SurveyAnswers => "survey_answers", Points => "points", AuditLog => "audit_log",
+    ReportOrders => "report_orders",
 });
 
 impl ExportEntity {
@@ -131,6 +134,7 @@ pub fn export_entity_label(entity: ExportEntity, locale: Locale) -> &'static str
         E::SurveyAnswers => ExportText::SurveyAnswers,
         E::Points => ExportText::Points,
         E::AuditLog => ExportText::AuditLog,
+        E::ReportOrders => ExportText::ReportOrders,
     };
     key.text(locale)
 }

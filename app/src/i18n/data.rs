@@ -30,6 +30,7 @@ messages! {
         Download => "下载", "Download";
         Orders => "订单", "Orders";
         OrderLines => "订单明细", "Order lines";
+        ReportOrders => "报表订单", "Report orders";
         Interactions => "沟通记录", "Interactions";
         Leads => "线索", "Leads";
         Opportunities => "商机", "Opportunities";
@@ -86,6 +87,7 @@ messages! {
         Channel => "渠道", "Channel";
         Currency => "币种", "Currency";
         Total => "金额", "Total";
+        NetOfRefunds => "金额（扣除退款）", "Amount less refunds";
         Lines => "明细行数", "Lines";
         Refunded => "已退款", "Refunded";
         Notes => "备注", "Notes";

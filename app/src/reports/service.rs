@@ -309,6 +309,19 @@ pub async fn report_orders(
     after: Option<OrderCursor>,
     limit: i64,
 ) -> Result<Page<ReportOrder, OrderCursor>, AppError> {
+    let scope = caller.scope.visible_owners();
+    orders_in_scope(pool, scope.as_deref(), filter, after, limit).await
+}
+
+/// The orders behind a figure for whoever may see the owners in `scope` (everyone's when
+/// `None`): the page's list and its export.
+pub async fn orders_in_scope(
+    pool: &PgPool,
+    scope: Option<&[i64]>,
+    filter: &SalesFilter,
+    after: Option<OrderCursor>,
+    limit: i64,
+) -> Result<Page<ReportOrder, OrderCursor>, AppError> {
     let today = company_today(pool).await?;
     let (from, to) = filter.range(today).map_err(AppError::Validation)?;
     let mut query = QueryBuilder::<Postgres>::new(
@@ -324,7 +337,7 @@ pub async fn report_orders(
     query.push_bind(from).push("::date)::timestamp at time zone company_time_zone()");
     query.push(" and o.ordered_at < (").push_bind(to);
     query.push("::date + 1)::timestamp at time zone company_time_zone()");
-    push_filter(&mut query, &ORDERS, caller.scope.visible_owners().as_deref(), filter);
+    push_filter(&mut query, &ORDERS, scope, filter);
     if let Some(after) = after {
         query
             .push(" and (o.ordered_at, o.id) < (")

@@ -584,7 +584,11 @@ pub fn ReportOrdersPage() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>{i18n.t(ReportText::OrdersBehind)}</h1>
-                <A href=back attr:class="button ghost">{i18n.t(ReportText::BackToReport)}</A>
+                <div class="actions">
+                    <crate::exports::views::ExportLinks entity=crate::exports::model::ExportEntity::ReportOrders
+                        filter=Signal::derive(move || serde_json::to_value(filter.get()).ok())/>
+                    <A href=back attr:class="button ghost">{i18n.t(ReportText::BackToReport)}</A>
+                </div>
             </div>
             <ResourceView resource=total let:report>
                 <div class="card">
