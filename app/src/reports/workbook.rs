@@ -77,6 +77,17 @@ fn write_head(
     Ok(row + 1)
 }
 
+/// A workbook of one sheet named [`SHEET`], written by `write`, as bytes.
+fn one_sheet(
+    write: impl FnOnce(&mut Worksheet, &Formats) -> Result<(), XlsxError>,
+) -> Result<Vec<u8>, AppError> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(SHEET).map_err(xlsx_error)?;
+    write(sheet, &Formats::new()).map_err(xlsx_error)?;
+    workbook.save_to_buffer().map_err(xlsx_error)
+}
+
 fn yuan(minor: i64) -> f64 {
     // An amount to two decimals is exact enough as a double for Excel, which keeps every
     // number so; the database keeps the exact minor units.
@@ -90,12 +101,8 @@ pub fn sales_workbook(
     asked: &[AskedLine],
     locale: Locale,
 ) -> Result<Vec<u8>, AppError> {
-    let mut workbook = Workbook::new();
-    let formats = Formats::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(SHEET).map_err(xlsx_error)?;
-    let write = |sheet: &mut Worksheet| -> Result<(), XlsxError> {
-        let head = write_head(sheet, &formats, ReportText::Sales.text(locale), asked)?;
+    one_sheet(|sheet, formats| {
+        let head = write_head(sheet, formats, ReportText::Sales.text(locale), asked)?;
         let grouping = report.grouping;
         // Categories are compared bar by bar; periods by their totals only.
         let comparing = report.compared_total.is_some();
@@ -198,9 +205,7 @@ pub fn sales_workbook(
             sheet.insert_chart(head, column, &chart)?;
         }
         Ok(())
-    };
-    write(sheet).map_err(xlsx_error)?;
-    workbook.save_to_buffer().map_err(xlsx_error)
+    })
 }
 
 /// The cohort report: the shares ordering again as a heat map (Excel's own colour scale), the
@@ -210,13 +215,9 @@ pub fn cohort_workbook(
     asked: &[AskedLine],
     locale: Locale,
 ) -> Result<Vec<u8>, AppError> {
-    let mut workbook = Workbook::new();
-    let formats = Formats::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(SHEET).map_err(xlsx_error)?;
     let offsets = report.offsets;
-    let write = |sheet: &mut Worksheet| -> Result<(), XlsxError> {
-        let head = write_head(sheet, &formats, ReportText::Cohorts.text(locale), asked)?;
+    one_sheet(|sheet, formats| {
+        let head = write_head(sheet, formats, ReportText::Cohorts.text(locale), asked)?;
         let last_column = 1 + offsets as u16;
         let header = |sheet: &mut Worksheet, row: u32| -> Result<(), XlsxError> {
             sheet.write_string_with_format(
@@ -312,9 +313,7 @@ pub fn cohort_workbook(
             sheet.insert_chart(row + 2, 0, &chart)?;
         }
         Ok(())
-    };
-    write(sheet).map_err(xlsx_error)?;
-    workbook.save_to_buffer().map_err(xlsx_error)
+    })
 }
 
 #[cfg(test)]
