@@ -818,12 +818,12 @@ pub async fn produce(
         ExportEntity::ReportOrders => {
             // The report's own filter (dates included): the same orders as its drill-down list,
             // newest first, a page at a time.
+            use crate::reports::service::{days_of, orders_in_scope};
             let filter: crate::reports::model::SalesFilter = request.filter()?;
+            let days = days_of(pool, &filter).await?;
             let mut after = None;
             loop {
-                let page =
-                    crate::reports::service::orders_in_scope(pool, scope, &filter, after, PAGE)
-                        .await?;
+                let page = orders_in_scope(pool, scope, &filter, days, after, PAGE).await?;
                 let rows = page
                     .items
                     .into_iter()

@@ -5,7 +5,7 @@
 
 use super::{
     cohorts::{model::CohortQuery, service as cohorts, views::month_label},
-    model::{FilterChoices, Narrowing, SalesQuery, compared_range},
+    model::{Narrowing, SalesQuery, compared_range},
     service,
     views::{comparison_label, grouping_label},
     workbook::{self, AskedLine},
@@ -33,36 +33,32 @@ fn line(label: ReportText, value: impl Into<String>, locale: Locale) -> AskedLin
     (label.text(locale).to_owned(), value.into())
 }
 
-/// The rep, team and region a report was narrowed to, by name where the caller may see it.
-fn narrowing_lines(
+/// The rep, team and region a report was narrowed to, by name where the caller may see them
+/// (an id outside their scope stays an id: the file never names what the page would not).
+async fn narrowing_lines(
+    pool: &PgPool,
+    caller: &Authenticated,
     narrowing: &Narrowing,
-    choices: &FilterChoices,
     locale: Locale,
-) -> Vec<AskedLine> {
-    let named = |list: &[(i64, String)], id: i64| {
-        list.iter()
-            .find(|(known, _)| *known == id)
-            .map(|(_, name)| name.clone())
-            .unwrap_or_else(|| format!("#{id}"))
+) -> Result<Vec<AskedLine>, AppError> {
+    let (owner_name, team_name) = service::narrowing_names(pool, caller, narrowing).await?;
+    let named = |id: i64, name: Option<String>, none: ReportText| match id {
+        0 => none.text(locale).to_owned(),
+        id => name.unwrap_or_else(|| format!("#{id}")),
     };
-    let none = |text: ReportText| text.text(locale).to_owned();
     let mut lines = vec![];
-    match narrowing.owner {
-        Some(0) => lines.push(line(ReportText::Owner, none(ReportText::NoOwner), locale)),
-        Some(id) => lines.push(line(ReportText::Owner, named(&choices.owners, id), locale)),
-        None => {}
+    if let Some(id) = narrowing.owner {
+        lines.push(line(ReportText::Owner, named(id, owner_name, ReportText::NoOwner), locale));
     }
-    match narrowing.team {
-        Some(0) => lines.push(line(ReportText::Team, none(ReportText::NoTeam), locale)),
-        Some(id) => lines.push(line(ReportText::Team, named(&choices.teams, id), locale)),
-        None => {}
+    if let Some(id) = narrowing.team {
+        lines.push(line(ReportText::Team, named(id, team_name, ReportText::NoTeam), locale));
     }
     match narrowing.region.as_deref() {
-        Some("") => lines.push(line(ReportText::Region, none(ReportText::NoRegion), locale)),
+        Some("") => lines.push(line(ReportText::Region, ReportText::NoRegion.text(locale), locale)),
         Some(region) => lines.push(line(ReportText::Region, region, locale)),
         None => {}
     }
-    lines
+    Ok(lines)
 }
 
 /// A file's name, what the audit log calls its report, and its bytes.
@@ -75,9 +71,10 @@ async fn sales_file(
     exported: AskedLine,
     locale: Locale,
 ) -> Result<Built, AppError> {
-    let (report, choices) = tokio::try_join!(
+    let narrowing = query.filter.narrowing();
+    let (report, narrowed) = tokio::try_join!(
         service::sales_report(pool, caller, &query),
-        service::filter_choices(pool, caller)
+        narrowing_lines(pool, caller, &narrowing, locale)
     )?;
     let (from, to) = (report.from, report.to);
     let mut asked = vec![
@@ -89,7 +86,7 @@ async fn sales_file(
         let value = format!("{compared} ({before_from} – {before_to})");
         asked.push(line(ReportText::Compare, value, locale));
     }
-    asked.extend(narrowing_lines(&query.filter.narrowing(), &choices, locale));
+    asked.extend(narrowed);
     if let Some(channel) = query.filter.channel {
         asked.push(line(ReportText::Channel, channel_label(channel).text(locale), locale));
     }
@@ -106,15 +103,15 @@ async fn cohorts_file(
     exported: AskedLine,
     locale: Locale,
 ) -> Result<Built, AppError> {
-    let (report, choices) = tokio::try_join!(
+    let (report, narrowed) = tokio::try_join!(
         cohorts::cohort_report(pool, caller, &query),
-        service::filter_choices(pool, caller)
+        narrowing_lines(pool, caller, &query.narrowing, locale)
     )?;
     let mut asked = vec![
         line(ReportText::FirstCohort, month_label(report.from, locale), locale),
         line(ReportText::LastCohort, month_label(report.to, locale), locale),
     ];
-    asked.extend(narrowing_lines(&query.narrowing, &choices, locale));
+    asked.extend(narrowed);
     asked.push(exported);
     let title = ReportText::Cohorts.text(locale);
     let (from, to) = (report.from.format("%Y%m"), report.to.format("%Y%m"));

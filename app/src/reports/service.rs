@@ -6,7 +6,7 @@
 //! filter only narrows it: asking for another member's sales finds nothing.
 
 use super::model::{
-    BarKey, FilterChoices, Grouping, MAX_DAY_BARS, OrderCursor, ReportOrder, SalesBar,
+    BarKey, FilterChoices, Grouping, MAX_DAY_BARS, Narrowing, OrderCursor, ReportOrder, SalesBar,
     SalesFigures, SalesFilter, SalesQuery, SalesReport, compared_range,
 };
 use crate::{
@@ -22,6 +22,16 @@ use std::collections::HashMap;
 /// Today in the company's time zone.
 pub(crate) async fn company_today(pool: &PgPool) -> Result<NaiveDate, AppError> {
     Ok(crate::clock::today(crate::clock::time_zone(pool).await?))
+}
+
+/// The company days `filter` covers, counted from today in the company's zone.
+///
+/// Errors: `Validation` (`to`: reversed or too long a range).
+pub(crate) async fn days_of(
+    pool: &PgPool,
+    filter: &SalesFilter,
+) -> Result<(NaiveDate, NaiveDate), AppError> {
+    filter.range(company_today(pool).await?).map_err(AppError::Validation)
 }
 
 /// Where a statement finds what a filter narrows by: the summary's columns, or the orders'
@@ -180,8 +190,7 @@ pub async fn sales_report(
     caller: &Authenticated,
     query: &SalesQuery,
 ) -> Result<SalesReport, AppError> {
-    let today = company_today(pool).await?;
-    let (from, to) = query.filter.range(today).map_err(AppError::Validation)?;
+    let (from, to) = days_of(pool, &query.filter).await?;
     if query.grouping == Grouping::Day && (to - from).num_days() >= MAX_DAY_BARS {
         return Err(AppError::Validation(FieldErrors::single(
             "by",
@@ -301,6 +310,33 @@ pub async fn filter_choices(
     Ok(FilterChoices { owners, sees_unowned: scope.is_none(), teams, regions })
 }
 
+/// The names of the rep and team `narrowing` picks, where the caller may see them (`None`
+/// otherwise, and for "none" or no pick): one statement, for a report file's heading.
+pub async fn narrowing_names(
+    pool: &PgPool,
+    caller: &Authenticated,
+    narrowing: &Narrowing,
+) -> Result<(Option<String>, Option<String>), AppError> {
+    let picked = |id: Option<i64>| id.filter(|id| *id > 0);
+    let (owner, team) = (picked(narrowing.owner), picked(narrowing.team));
+    if owner.is_none() && team.is_none() {
+        return Ok((None, None));
+    }
+    let scope = caller.scope.visible_owners();
+    Ok(sqlx::query_as(
+        "select (select display_name from app_user
+                 where id = $1 and ($3::bigint[] is null or id = any($3))),
+                (select t.name from team t
+                 where t.id = $2 and ($3::bigint[] is null
+                    or exists (select 1 from app_user u where u.team_id = t.id and u.id = any($3))))",
+    )
+    .bind(owner)
+    .bind(team)
+    .bind(scope.as_deref())
+    .fetch_one(pool)
+    .await?)
+}
+
 /// The orders a figure of the report counts, newest first, `limit` at a time after `after`.
 pub async fn report_orders(
     pool: &PgPool,
@@ -310,20 +346,21 @@ pub async fn report_orders(
     limit: i64,
 ) -> Result<Page<ReportOrder, OrderCursor>, AppError> {
     let scope = caller.scope.visible_owners();
-    orders_in_scope(pool, scope.as_deref(), filter, after, limit).await
+    let days = days_of(pool, filter).await?;
+    orders_in_scope(pool, scope.as_deref(), filter, days, after, limit).await
 }
 
-/// The orders behind a figure for whoever may see the owners in `scope` (everyone's when
-/// `None`): the page's list and its export.
+/// The orders behind a figure placed on company days `days` (the filter's, resolved once, so
+/// the pages of one export cover the same days even across midnight), for whoever may see the
+/// owners in `scope` (everyone's when `None`): the page's list and its export.
 pub async fn orders_in_scope(
     pool: &PgPool,
     scope: Option<&[i64]>,
     filter: &SalesFilter,
+    (from, to): (NaiveDate, NaiveDate),
     after: Option<OrderCursor>,
     limit: i64,
 ) -> Result<Page<ReportOrder, OrderCursor>, AppError> {
-    let today = company_today(pool).await?;
-    let (from, to) = filter.range(today).map_err(AppError::Validation)?;
     let mut query = QueryBuilder::<Postgres>::new(
         "select o.id, o.order_no, o.ordered_at, o.channel, o.total_minor - o.refunded_minor as net_minor,
                 o.currency, c.id as customer_id, c.name as customer_name,
