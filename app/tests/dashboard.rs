@@ -1,7 +1,7 @@
 //! The home dashboard against real Postgres: each tile's figures equal a direct count or sum
 //! over the same rows, a member's tiles count only their own records while their manager's
-//! count the team's, tiles above a role are refused, and the tile order is saved per user with
-//! its version checked.
+//! count the team's, tiles above a role are refused, the tile order is saved per user with its
+//! version checked, and a saved report's tile is its owner's alone, read with their scope now.
 
 use app::{
     auth::{model::Role, server::Authenticated},
@@ -11,14 +11,20 @@ use app::{
     },
     error::AppError,
     home::{
-        model::{Target, TileData, TileKind},
+        model::{Target, TileData, TileId, TileKind},
         service as home,
     },
     orders::{
         model::{OrderInput, OrderLineInput, ProductId},
         service as orders,
     },
-    reports::model::SalesFigures,
+    reports::{
+        model::{SalesFigures, SalesReport},
+        saved::{
+            model::{MAX_SAVED_REPORTS, ReportFigures, SavedDates, SavedReport, SavedReportKind},
+            service as saved,
+        },
+    },
     state::AppState,
     testing::{TestDatabase, company_today},
 };
@@ -528,35 +534,265 @@ async fn customers_tiers_service_and_jobs_tiles_count_this_month() {
     }
 }
 
+fn built(kinds: &[TileKind]) -> Vec<TileId> {
+    kinds.iter().copied().map(TileId::Built).collect()
+}
+
 #[tokio::test]
 async fn the_tile_order_is_saved_per_user_and_a_stale_save_is_refused() {
     let w = World::new().await;
     let pool = &w.db.pool;
     let fresh = home::layout(pool, &w.east_member).await.unwrap();
-    assert_eq!(fresh.shown, TileKind::defaults(Role::Member));
+    assert_eq!(fresh.shown, built(&TileKind::defaults(Role::Member)));
     assert_eq!(fresh.version, 0);
 
-    let mine = [TileKind::TurnedSilent, TileKind::MyTasks];
+    let mine = built(&[TileKind::TurnedSilent, TileKind::MyTasks]);
     let saved = home::save_layout(pool, &w.east_member, &mine, 0).await.unwrap();
     assert_eq!(saved.shown, mine);
     assert_eq!(saved.version, 1);
-    assert!(saved.hidden.contains(&TileKind::OpenPipeline));
+    assert!(saved.hidden.contains(&TileId::Built(TileKind::OpenPipeline)));
     assert_eq!(home::layout(pool, &w.east_member).await.unwrap(), saved);
     // Another member's dashboard is their own.
     assert_eq!(home::layout(pool, &w.east_colleague).await.unwrap().version, 0);
 
     // A second page that read version 0 (or 1 after the first moved on) may not overwrite.
-    let stale = home::save_layout(pool, &w.east_member, &[TileKind::MyTasks], 0).await;
+    let tasks_only = built(&[TileKind::MyTasks]);
+    let stale = home::save_layout(pool, &w.east_member, &tasks_only, 0).await;
     assert!(matches!(stale, Err(AppError::Conflict)), "{stale:?}");
-    let next = home::save_layout(pool, &w.east_member, &[TileKind::MyTasks], 1).await.unwrap();
+    let next = home::save_layout(pool, &w.east_member, &tasks_only, 1).await.unwrap();
     assert_eq!(next.version, 2);
     let stale = home::save_layout(pool, &w.east_member, &mine, 1).await;
     assert!(matches!(stale, Err(AppError::Conflict)), "{stale:?}");
 
     // Hiding everything is a choice, not an error; a tile above the role is.
     assert!(home::save_layout(pool, &w.east_colleague, &[], 0).await.unwrap().shown.is_empty());
-    let above = home::save_layout(pool, &w.west_member, &[TileKind::JobHealth], 0).await;
+    let above = home::save_layout(pool, &w.west_member, &built(&[TileKind::JobHealth]), 0).await;
     assert!(matches!(above, Err(AppError::Validation(_))), "{above:?}");
+}
+
+/// Saves `query` (a report page's address query) as `caller`'s tile.
+async fn save_report(
+    w: &World,
+    caller: &Authenticated,
+    report: SavedReportKind,
+    query: &str,
+    dates: SavedDates,
+) -> Result<SavedReport, AppError> {
+    saved::save(&w.db.pool, caller, report, "我的报表", query, dates, w.today).await
+}
+
+async fn sales_tile(w: &World, caller: &Authenticated, id: i64, today: NaiveDate) -> SalesReport {
+    match saved::tile(&w.db.pool, caller, id, today).await.unwrap().figures {
+        ReportFigures::Sales(report) => report,
+        other => panic!("not a sales tile: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_saved_report_is_a_tile_read_with_the_readers_scope_and_rolling_dates() {
+    let w = World::new().await;
+    let pool = &w.db.pool;
+    let month_start = w.today.with_day(1).unwrap();
+    let last_month = (month_start - Duration::days(1)).with_day(1).unwrap();
+    let mine = w.customer(&w.east_member, "杭州茶社").await;
+    let colleagues = w.customer(&w.east_colleague, "苏州茶楼").await;
+    let wests = w.customer(&w.west_member, "广州茶行").await;
+    // Orders a minute either side of the month's first midnight, and in both months.
+    w.order(mine, month_start, "00:01", 500).await;
+    w.order(mine, month_start - Duration::days(1), "23:59", 300).await;
+    w.order(colleagues, w.today, "00:00", 700).await;
+    w.order(wests, w.today, "00:00", 900).await;
+
+    // A member saves the by-rep report of last month's dates, rolling as "this month": the
+    // tile lands last on her dashboard (after her role's defaults) and reads this month.
+    let query = format!("from={last_month}&to={}&by=owner", month_start - Duration::days(1));
+    let report =
+        save_report(&w, &w.east_member, SavedReportKind::Sales, &query, SavedDates::ThisMonth)
+            .await
+            .unwrap();
+    let layout = home::layout(pool, &w.east_member).await.unwrap();
+    let mut expected = built(&TileKind::defaults(Role::Member));
+    expected.push(TileId::Report(report.id));
+    assert_eq!(layout.shown, expected);
+    assert_eq!(layout.reports, vec![report.clone()]);
+    let tile = saved::tile(pool, &w.east_member, report.id, w.today).await.unwrap();
+    assert_eq!(tile.href, format!("/reports/sales?from={month_start}&to={}&by=owner", w.today));
+    let ReportFigures::Sales(figures) = tile.figures else { panic!("not sales") };
+    assert_eq!((figures.from, figures.to), (month_start, w.today));
+    let own = w.direct_sales(month_start, w.today, Some(vec![w.east_member.id().0])).await;
+    assert_eq!(figures.total, own);
+    assert_eq!(own.revenue_minor, 50_000);
+
+    // Saved with its dates as they are, the same question keeps last month.
+    let fixed =
+        save_report(&w, &w.east_member, SavedReportKind::Sales, &query, SavedDates::AsSaved)
+            .await
+            .unwrap();
+    let figures = sales_tile(&w, &w.east_member, fixed.id, w.today).await;
+    assert_eq!((figures.from, figures.to), (last_month, month_start - Duration::days(1)));
+    assert_eq!(figures.total.revenue_minor, 30_000);
+    // A query without dates is written out with the days it showed, not left to roll.
+    let undated =
+        save_report(&w, &w.east_member, SavedReportKind::Sales, "by=week", SavedDates::AsSaved)
+            .await
+            .unwrap();
+    assert_eq!(undated.query, format!("from={month_start}&to={}&by=week", w.today));
+
+    // A saved question cannot widen a member's scope: naming a colleague gives nothing, and
+    // a manager's tile of the same question counts the whole team.
+    let colleague = format!("owner={}", w.east_colleague.id().0);
+    let narrowed =
+        save_report(&w, &w.east_member, SavedReportKind::Sales, &colleague, SavedDates::ThisMonth)
+            .await
+            .unwrap();
+    assert_eq!(
+        sales_tile(&w, &w.east_member, narrowed.id, w.today).await.total,
+        SalesFigures::default()
+    );
+    let team = save_report(&w, &w.manager, SavedReportKind::Sales, "", SavedDates::ThisMonth)
+        .await
+        .unwrap();
+    let team_scope = w.manager.scope.visible_owners();
+    assert_eq!(
+        sales_tile(&w, &w.manager, team.id, w.today).await.total,
+        w.direct_sales(month_start, w.today, team_scope).await
+    );
+    // The scope is the reader's now, not the saver's then: moved to the west team, the
+    // manager's saved tile counts the west's sales.
+    sqlx::query(
+        "update app_user set team_id = (select team_id from app_user where id = $2) where id = $1",
+    )
+    .bind(w.manager.id().0)
+    .bind(w.west_member.id().0)
+    .execute(pool)
+    .await
+    .unwrap();
+    let moved = w.db.caller(w.manager.id()).await.unwrap();
+    assert_eq!(
+        sales_tile(&w, &moved, team.id, w.today).await.total,
+        w.direct_sales(month_start, w.today, moved.scope.visible_owners()).await
+    );
+    assert_eq!(sales_tile(&w, &moved, team.id, w.today).await.total.revenue_minor, 90_000);
+
+    // Tomorrow, a rolling month is still this month (or next, on its first day).
+    let tomorrow = w.today + Duration::days(1);
+    let rolled = sales_tile(&w, &w.east_member, report.id, tomorrow).await;
+    assert_eq!((rolled.from, rolled.to), (tomorrow.with_day(1).unwrap(), tomorrow));
+
+    // Cohorts save the same way and count her customers only.
+    let cohorts =
+        save_report(&w, &w.east_member, SavedReportKind::Cohorts, "", SavedDates::Last12Months)
+            .await
+            .unwrap();
+    match saved::tile(pool, &w.east_member, cohorts.id, w.today).await.unwrap().figures {
+        ReportFigures::Cohorts(report) => assert_eq!(report.customers(), 1),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn saved_reports_are_their_owners_alone_and_checked_when_saved() {
+    let w = World::new().await;
+    let pool = &w.db.pool;
+    let report =
+        save_report(&w, &w.east_member, SavedReportKind::Sales, "by=team", SavedDates::ThisMonth)
+            .await
+            .unwrap();
+
+    // Another user can neither read, place nor delete it, whatever their role.
+    for other in [&w.east_colleague, &w.admin] {
+        let read = saved::tile(pool, other, report.id, w.today).await;
+        assert!(matches!(read, Err(AppError::NotFound)), "{read:?}");
+        let placed = home::save_layout(pool, other, &[TileId::Report(report.id)], 0).await;
+        assert!(matches!(placed, Err(AppError::Validation(_))), "{placed:?}");
+        let deleted = saved::delete(pool, other, report.id).await;
+        assert!(matches!(deleted, Err(AppError::NotFound)), "{deleted:?}");
+    }
+    assert!(home::layout(pool, &w.admin).await.unwrap().reports.is_empty());
+
+    // Saving checks the title, the query and the report's own range, and saves nothing then.
+    let field_of = |result: Result<SavedReport, AppError>| match result {
+        Err(AppError::Validation(errors)) => errors.0.keys().cloned().collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let untitled = saved::save(
+        pool,
+        &w.east_member,
+        SavedReportKind::Sales,
+        "  ",
+        "",
+        SavedDates::ThisMonth,
+        w.today,
+    )
+    .await;
+    assert_eq!(field_of(untitled), ["title"]);
+    let long_title = "长".repeat(81);
+    let long = saved::save(
+        pool,
+        &w.east_member,
+        SavedReportKind::Sales,
+        &long_title,
+        "",
+        SavedDates::ThisMonth,
+        w.today,
+    )
+    .await;
+    assert_eq!(field_of(long), ["title"]);
+    let reversed = save_report(
+        &w,
+        &w.east_member,
+        SavedReportKind::Sales,
+        "from=2026-05-02&to=2026-05-01",
+        SavedDates::AsSaved,
+    )
+    .await;
+    assert_eq!(field_of(reversed), ["to"]);
+    let forged = save_report(
+        &w,
+        &w.east_member,
+        SavedReportKind::Sales,
+        &"x=1&".repeat(501),
+        SavedDates::AsSaved,
+    )
+    .await;
+    assert_eq!(field_of(forged), ["query"]);
+    assert_eq!(home::layout(pool, &w.east_member).await.unwrap().reports.len(), 1);
+
+    // Deleting takes the tile off the dashboard too, as a new version.
+    let before = home::layout(pool, &w.east_member).await.unwrap();
+    saved::delete(pool, &w.east_member, report.id).await.unwrap();
+    let after = home::layout(pool, &w.east_member).await.unwrap();
+    assert!(!after.shown.contains(&TileId::Report(report.id)));
+    assert!(after.reports.is_empty());
+    assert_eq!(after.version, before.version + 1);
+    let stored: Vec<String> =
+        sqlx::query_scalar("select unnest(tiles) from dashboard_layout where user_id = $1")
+            .bind(w.east_member.id().0)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert!(!stored.iter().any(|tile| tile.starts_with("report:")), "{stored:?}");
+
+    // A dashboard holds at most MAX_SAVED_REPORTS of them; a page arranging tiles meanwhile
+    // gets a conflict rather than dropping the new tile.
+    let arranging = home::layout(pool, &w.east_colleague).await.unwrap();
+    for _ in 0..MAX_SAVED_REPORTS {
+        save_report(&w, &w.east_colleague, SavedReportKind::Sales, "", SavedDates::ThisMonth)
+            .await
+            .unwrap();
+    }
+    let one_more =
+        save_report(&w, &w.east_colleague, SavedReportKind::Sales, "", SavedDates::ThisMonth).await;
+    assert_eq!(field_of(one_more), ["title"]);
+    let stale =
+        home::save_layout(pool, &w.east_colleague, &arranging.shown, arranging.version).await;
+    assert!(matches!(stale, Err(AppError::Conflict)), "{stale:?}");
+    let layout = home::layout(pool, &w.east_colleague).await.unwrap();
+    assert_eq!(layout.reports.len(), MAX_SAVED_REPORTS as usize);
+    assert_eq!(
+        layout.shown.iter().filter(|tile| matches!(tile, TileId::Report(_))).count(),
+        MAX_SAVED_REPORTS as usize
+    );
 }
 
 /// A row of `tier_count`: owner, computed tier, override tier and end, customers.

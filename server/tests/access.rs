@@ -28,7 +28,10 @@ use app::{
         },
     },
     exports::{api::*, model::ExportFormat},
-    home::{api::*, model::TileKind},
+    home::{
+        api::*,
+        model::{TileId, TileKind},
+    },
     i18n::Locale,
     imports::{api::*, fields::ImportOptions, model::ImportMode},
     interactions::{api::*, model::InteractionInput},
@@ -57,6 +60,10 @@ use app::{
             model::{CohortCell, CohortQuery},
         },
         model::{SalesFilter, SalesQuery},
+        saved::{
+            api::*,
+            model::{SavedDates, SavedReport, SavedReportKind},
+        },
     },
     search::api::*,
     surveys::{
@@ -163,6 +170,8 @@ struct World {
     view: i64,
     import: i64,
     survey: i64,
+    /// A report the west member saved to their dashboard: theirs alone.
+    saved_report: i64,
 }
 
 async fn world() -> World {
@@ -281,6 +290,14 @@ async fn world() -> World {
     assert_eq!(upload.status(), StatusCode::OK, "{}", upload.text().await.unwrap());
     let import = upload.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let survey: i64 = west_manager.ok(&SaveSurvey { survey: survey() }).await;
+    let saved_report: SavedReport = west_member
+        .ok(&SaveReportTile {
+            report: SavedReportKind::Sales,
+            title: "西部营收".into(),
+            query: "by=owner".into(),
+            dates: SavedDates::ThisMonth,
+        })
+        .await;
 
     World {
         server,
@@ -306,6 +323,7 @@ async fn world() -> World {
         view,
         import,
         survey,
+        saved_report: saved_report.id,
     }
 }
 
@@ -727,7 +745,24 @@ fn entries(w: &World) -> Vec<Entry> {
         entry(Member, No, ListCohortCustomers { cell: CohortCell::default(), after: None }),
         entry(Member, No, GetCohortCellSize { cell: CohortCell::default() }),
         entry(Member, No, GetDashboardLayout {}),
-        entry(Member, No, SaveDashboardLayout { tiles: vec![TileKind::MyTasks], version: 0 }),
+        entry(
+            Member,
+            No,
+            SaveDashboardLayout { tiles: vec![TileId::Built(TileKind::MyTasks)], version: 0 },
+        ),
+        entry(
+            Member,
+            No,
+            SaveReportTile {
+                report: SavedReportKind::Cohorts,
+                title: "留存".into(),
+                query: String::new(),
+                dates: SavedDates::Last12Months,
+            },
+        ),
+        // Saved reports are their owner's alone (the dashboard tests refuse a teammate too).
+        entry(Member, West, GetReportTile { id: w.saved_report }),
+        entry(Member, West, DeleteSavedReport { id: w.saved_report }),
         // The role check is the tile's: job health is for admins.
         entry(Admin, No, GetDashboardTile { kind: TileKind::JobHealth }),
         entry(Member, No, ListReportOrders { filter: SalesFilter::default(), after: None }),

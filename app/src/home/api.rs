@@ -1,6 +1,6 @@
 //! The dashboard's server functions.
 
-use super::model::{DashboardLayout, Tile, TileKind};
+use super::model::{DashboardLayout, Tile, TileId, TileKind};
 use crate::error::AppError;
 use leptos::{prelude::*, server_fn::codec::Json};
 
@@ -26,11 +26,11 @@ pub async fn get_dashboard_layout() -> Result<DashboardLayout, AppError> {
 /// Saves the caller's tiles in order; the tiles left out are hidden.
 ///
 /// Any signed-in user, for their own dashboard. Errors: `Unauthorized`, `Validation`
-/// (`tiles.N`: a tile above the caller's role, or listed twice), `Conflict` (saved elsewhere
-/// since `version` was read).
+/// (`tiles.N`: a tile above the caller's role, a report they did not save, or a tile listed
+/// twice), `Conflict` (saved elsewhere since `version` was read).
 #[server(input = Json)]
 pub async fn save_dashboard_layout(
-    tiles: Vec<TileKind>,
+    tiles: Vec<TileId>,
     version: i32,
 ) -> Result<DashboardLayout, AppError> {
     let (caller, state) = caller()?;

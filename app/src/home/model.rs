@@ -4,7 +4,7 @@
 use crate::{
     auth::model::Role,
     error::{FieldError, FieldErrors},
-    reports::model::SalesFigures,
+    reports::{model::SalesFigures, saved::model::SavedReport},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -95,42 +95,92 @@ impl TileKind {
     }
 }
 
-/// A user's dashboard: the tiles shown, in order, and the ones offered but hidden.
+/// A tile on a user's dashboard: one of the built-in tiles, or a report they saved.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TileId {
+    Built(TileKind),
+    Report(i64),
+}
+
+impl TileId {
+    /// How the layout stores it: the tile's name, or `report:<id>`.
+    pub fn key(self) -> String {
+        match self {
+            TileId::Built(kind) => kind.as_str().to_owned(),
+            TileId::Report(id) => format!("report:{id}"),
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<TileId> {
+        match key.strip_prefix("report:") {
+            Some(id) => id.parse().ok().map(TileId::Report),
+            None => TileKind::parse(key).ok().map(TileId::Built),
+        }
+    }
+}
+
+/// A user's dashboard: the tiles shown, in order, the ones offered but hidden, and the reports
+/// they saved (whose tiles are among the shown or hidden).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DashboardLayout {
-    pub shown: Vec<TileKind>,
-    pub hidden: Vec<TileKind>,
+    pub shown: Vec<TileId>,
+    pub hidden: Vec<TileId>,
+    pub reports: Vec<SavedReport>,
     /// The saved layout's version (0 before the user first saved one), for conflict detection.
     pub version: i32,
 }
 
 impl DashboardLayout {
-    /// A stored order read back for `role`: tiles the role may no longer have are dropped (a
-    /// demoted manager loses the rep tiles), and tiles added since are offered as hidden.
-    pub fn for_role(role: Role, stored: Option<(Vec<String>, i32)>) -> Self {
-        let offered = TileKind::offered_to(role);
+    /// A stored order read back for `role` and the user's saved `reports`: tiles the role may no
+    /// longer have are dropped (a demoted manager loses the rep tiles), as are reports no longer
+    /// saved, and tiles added since are offered as hidden.
+    pub fn for_role(
+        role: Role,
+        stored: Option<(Vec<String>, i32)>,
+        reports: Vec<SavedReport>,
+    ) -> Self {
+        let offered: Vec<TileId> = TileKind::offered_to(role)
+            .into_iter()
+            .map(TileId::Built)
+            .chain(reports.iter().map(|report| TileId::Report(report.id)))
+            .collect();
         let (shown, version) = match stored {
             Some((names, version)) => {
-                let mut shown: Vec<TileKind> = Vec::new();
-                for kind in names.iter().filter_map(|n| TileKind::parse(n).ok()) {
-                    if offered.contains(&kind) && !shown.contains(&kind) {
-                        shown.push(kind);
+                let mut shown: Vec<TileId> = Vec::new();
+                for tile in names.iter().filter_map(|n| TileId::parse(n)) {
+                    if offered.contains(&tile) && !shown.contains(&tile) {
+                        shown.push(tile);
                     }
                 }
                 (shown, version)
             }
-            None => (TileKind::defaults(role), 0),
+            None => (TileKind::defaults(role).into_iter().map(TileId::Built).collect(), 0),
         };
-        let hidden = offered.into_iter().filter(|kind| !shown.contains(kind)).collect();
-        DashboardLayout { shown, hidden, version }
+        let hidden = offered.into_iter().filter(|tile| !shown.contains(tile)).collect();
+        DashboardLayout { shown, hidden, reports, version }
+    }
+
+    /// The saved report behind a report tile.
+    pub fn report(&self, id: i64) -> Option<&SavedReport> {
+        self.reports.iter().find(|report| report.id == id)
     }
 }
 
-/// Checks an order a user asks to save: only tiles their role may have, each once.
-pub fn check_layout(role: Role, shown: &[TileKind]) -> Result<(), crate::error::AppError> {
+/// Checks an order a user asks to save: only tiles their role may have and reports they saved
+/// (`saved`, by id), each once.
+pub fn check_layout(
+    role: Role,
+    shown: &[TileId],
+    saved: &[i64],
+) -> Result<(), crate::error::AppError> {
     let mut errors = FieldErrors::new();
-    for (n, kind) in shown.iter().enumerate() {
-        if !role.includes(kind.least_role()) || shown[..n].contains(kind) {
+    for (n, tile) in shown.iter().enumerate() {
+        let allowed = match tile {
+            TileId::Built(kind) => role.includes(kind.least_role()),
+            TileId::Report(id) => saved.contains(id),
+        };
+        if !allowed || shown[..n].contains(tile) {
             errors.add(&format!("tiles.{n}"), FieldError::InvalidChoice);
         }
     }
@@ -283,31 +333,74 @@ mod tests {
         assert_eq!(TileKind::offered_to(Role::Admin).len(), TileKind::ALL.len());
     }
 
+    fn saved(id: i64) -> SavedReport {
+        SavedReport {
+            id,
+            report: crate::reports::saved::model::SavedReportKind::Sales,
+            title: format!("report {id}"),
+            query: String::new(),
+            dates: Default::default(),
+        }
+    }
+
     #[test]
     fn a_stored_order_keeps_the_users_choice_and_drops_what_the_role_lost() {
-        let stored =
-            vec!["won_by_rep".to_owned(), "my_tasks".into(), "nonsense".into(), "my_tasks".into()];
-        let as_manager = DashboardLayout::for_role(Role::Manager, Some((stored.clone(), 3)));
-        assert_eq!(as_manager.shown, vec![TileKind::WonByRep, TileKind::MyTasks]);
+        use TileId::{Built, Report};
+        let stored = vec![
+            "won_by_rep".to_owned(),
+            "report:7".into(),
+            "my_tasks".into(),
+            "nonsense".into(),
+            "report:x".into(),
+            "report:9".into(),
+            "my_tasks".into(),
+        ];
+        let reports = vec![saved(7), saved(8)];
+        let as_manager =
+            DashboardLayout::for_role(Role::Manager, Some((stored.clone(), 3)), reports.clone());
+        // Report 9 was deleted: gone; report 8 was never shown: hidden.
+        assert_eq!(
+            as_manager.shown,
+            vec![Built(TileKind::WonByRep), Report(7), Built(TileKind::MyTasks)]
+        );
         assert_eq!(as_manager.version, 3);
-        assert!(as_manager.hidden.contains(&TileKind::ForecastVsQuota));
-        assert!(!as_manager.hidden.contains(&TileKind::MyTasks));
+        assert!(as_manager.hidden.contains(&Built(TileKind::ForecastVsQuota)));
+        assert!(as_manager.hidden.contains(&Report(8)));
+        assert!(!as_manager.hidden.contains(&Built(TileKind::MyTasks)));
+        assert_eq!(as_manager.report(7).map(|r| r.title.as_str()), Some("report 7"));
 
-        let demoted = DashboardLayout::for_role(Role::Member, Some((stored, 3)));
-        assert_eq!(demoted.shown, vec![TileKind::MyTasks]);
-        assert!(!demoted.hidden.contains(&TileKind::WonByRep));
+        let demoted = DashboardLayout::for_role(Role::Member, Some((stored, 3)), reports);
+        assert_eq!(demoted.shown, vec![Report(7), Built(TileKind::MyTasks)]);
+        assert!(!demoted.hidden.contains(&Built(TileKind::WonByRep)));
 
-        let fresh = DashboardLayout::for_role(Role::Member, None);
-        assert_eq!(fresh.shown, TileKind::defaults(Role::Member));
+        let fresh = DashboardLayout::for_role(Role::Member, None, vec![]);
+        let defaults: Vec<TileId> =
+            TileKind::defaults(Role::Member).into_iter().map(Built).collect();
+        assert_eq!(fresh.shown, defaults);
         assert_eq!(fresh.version, 0);
     }
 
     #[test]
-    fn saving_refuses_tiles_above_the_role_and_repeats() {
-        assert!(check_layout(Role::Member, &[TileKind::MyTasks, TileKind::Revenue]).is_ok());
-        assert!(check_layout(Role::Member, &[TileKind::MyTasks, TileKind::JobHealth]).is_err());
-        assert!(check_layout(Role::Admin, &[TileKind::Revenue, TileKind::Revenue]).is_err());
-        assert!(check_layout(Role::Admin, &[TileKind::JobHealth, TileKind::Revenue]).is_ok());
+    fn a_tile_key_reads_back_as_the_same_tile() {
+        for tile in [TileId::Built(TileKind::JobHealth), TileId::Report(42)] {
+            assert_eq!(TileId::parse(&tile.key()), Some(tile));
+        }
+        assert_eq!(TileId::parse("report:"), None);
+        assert_eq!(TileId::parse("report:-"), None);
+        assert_eq!(TileId::parse("weather"), None);
+    }
+
+    #[test]
+    fn saving_refuses_tiles_above_the_role_repeats_and_others_reports() {
+        use TileId::{Built, Report};
+        let member = |tiles: &[TileId]| check_layout(Role::Member, tiles, &[5]);
+        assert!(member(&[Built(TileKind::MyTasks), Built(TileKind::Revenue), Report(5)]).is_ok());
+        assert!(member(&[Built(TileKind::MyTasks), Built(TileKind::JobHealth)]).is_err());
+        assert!(member(&[Report(6)]).is_err());
+        assert!(member(&[Report(5), Report(5)]).is_err());
+        let admin = |tiles: &[TileId]| check_layout(Role::Admin, tiles, &[]);
+        assert!(admin(&[Built(TileKind::Revenue), Built(TileKind::Revenue)]).is_err());
+        assert!(admin(&[Built(TileKind::JobHealth), Built(TileKind::Revenue)]).is_ok());
     }
 
     #[test]

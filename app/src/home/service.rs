@@ -6,12 +6,16 @@
 //! (`cargo bench -p server --bench dashboard`).
 
 use super::model::{
-    DashboardLayout, Target, Tile, TileBar, TileData, TileItem, TileKind, check_layout,
+    DashboardLayout, Target, Tile, TileBar, TileData, TileId, TileItem, TileKind, check_layout,
     quarter_start,
 };
 use crate::{
-    auth::server::Authenticated, customers::repo::LAST_ORDER_KEY, error::AppError,
-    leads::service::NOT_FOLLOWED_UP, reports::model::SalesFigures, tickets::service::TicketScope,
+    auth::server::Authenticated,
+    customers::repo::LAST_ORDER_KEY,
+    error::AppError,
+    leads::service::NOT_FOLLOWED_UP,
+    reports::{model::SalesFigures, saved::service::of_user as saved_reports},
+    tickets::service::TicketScope,
 };
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -35,36 +39,50 @@ fn listed<R>(
     TileData::Items { count, items: rows.into_iter().map(item).collect(), href }
 }
 
-/// The caller's tile order, or their role's defaults before they saved one.
+/// The caller's tile order, or their role's defaults before they saved one, with their saved
+/// reports.
 pub async fn layout(pool: &PgPool, caller: &Authenticated) -> Result<DashboardLayout, AppError> {
-    let stored = sqlx::query!(
-        "select tiles, version from dashboard_layout where user_id = $1",
-        caller.id().0
-    )
-    .fetch_optional(pool)
-    .await?;
-    Ok(DashboardLayout::for_role(caller.role(), stored.map(|row| (row.tiles, row.version))))
+    let (stored, reports) = tokio::try_join!(
+        async {
+            Ok::<_, AppError>(
+                sqlx::query!(
+                    "select tiles, version from dashboard_layout where user_id = $1",
+                    caller.id().0
+                )
+                .fetch_optional(pool)
+                .await?,
+            )
+        },
+        saved_reports(pool, caller.id().0),
+    )?;
+    Ok(DashboardLayout::for_role(
+        caller.role(),
+        stored.map(|row| (row.tiles, row.version)),
+        reports,
+    ))
 }
 
 /// Saves the caller's tile order (the tiles left out are hidden) and returns it as read back.
 ///
-/// Errors: `Validation` (`tiles.N`: a tile above the caller's role, or twice), `Conflict` (saved
-/// from another page since `version` was read).
+/// Errors: `Validation` (`tiles.N`: a tile above the caller's role, a report they did not save,
+/// or a tile twice), `Conflict` (saved from another page since `version` was read).
 pub async fn save_layout(
     pool: &PgPool,
     caller: &Authenticated,
-    shown: &[TileKind],
+    shown: &[TileId],
     version: i32,
 ) -> Result<DashboardLayout, AppError> {
-    check_layout(caller.role(), shown)?;
-    let names: Vec<&str> = shown.iter().map(|kind| kind.as_str()).collect();
+    let reports = saved_reports(pool, caller.id().0).await?;
+    let report_ids: Vec<i64> = reports.iter().map(|report| report.id).collect();
+    check_layout(caller.role(), shown, &report_ids)?;
+    let names: Vec<String> = shown.iter().map(|tile| tile.key()).collect();
     // Version 0 is "never saved": only a first save may follow it; any other must match.
     let saved = if version == 0 {
         sqlx::query_scalar!(
             "insert into dashboard_layout (user_id, tiles) values ($1, $2)
              on conflict (user_id) do nothing returning version",
             caller.id().0,
-            &names as &[&str],
+            &names as &[String],
         )
         .fetch_optional(pool)
         .await?
@@ -73,19 +91,63 @@ pub async fn save_layout(
             "update dashboard_layout set tiles = $2, version = version + 1, updated_at = now()
              where user_id = $1 and version = $3 returning version",
             caller.id().0,
-            &names as &[&str],
+            &names as &[String],
             version,
         )
         .fetch_optional(pool)
         .await?
     };
     match saved {
-        Some(version) => Ok(DashboardLayout::for_role(
-            caller.role(),
-            Some((names.iter().map(|n| (*n).to_owned()).collect(), version)),
-        )),
+        Some(version) => {
+            Ok(DashboardLayout::for_role(caller.role(), Some((names, version)), reports))
+        }
         None => Err(AppError::Conflict),
     }
+}
+
+/// Puts `tile` last on the caller's dashboard (their role's defaults first, if they never
+/// arranged it), as a new version: a page arranging tiles meanwhile gets a conflict rather than
+/// dropping the new tile.
+pub async fn append_tile(
+    tx: &mut sqlx::PgConnection,
+    caller: &Authenticated,
+    tile: TileId,
+) -> Result<(), AppError> {
+    let mut first: Vec<String> = TileKind::defaults(caller.role())
+        .into_iter()
+        .map(|kind| kind.as_str().to_owned())
+        .collect();
+    first.push(tile.key());
+    sqlx::query!(
+        "insert into dashboard_layout (user_id, tiles) values ($1, $2)
+         on conflict (user_id) do update
+         set tiles = array_append(dashboard_layout.tiles, $3), version = dashboard_layout.version + 1,
+             updated_at = now()",
+        caller.id().0,
+        &first as &[String],
+        tile.key(),
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Takes `tile` off the caller's dashboard, as a new version.
+pub async fn remove_tile(
+    tx: &mut sqlx::PgConnection,
+    caller: &Authenticated,
+    tile: TileId,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "update dashboard_layout
+         set tiles = array_remove(tiles, $2), version = version + 1, updated_at = now()
+         where user_id = $1 and $2 = any(tiles)",
+        caller.id().0,
+        tile.key(),
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 /// One tile's figures for the caller, with `today` the company's date.

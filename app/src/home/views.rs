@@ -4,14 +4,19 @@
 use super::{
     api::{SaveDashboardLayout, get_dashboard_layout, get_dashboard_tile},
     model::{
-        DashboardLayout, Target, Tile, TileBar, TileData, TileItem, TileKind, revenue_report_href,
+        DashboardLayout, Target, Tile, TileBar, TileData, TileId, TileItem, TileKind,
+        revenue_report_href,
     },
+    report_tile::ReportTileCard,
 };
 use crate::{
     auth::views::{role_label, scope_label, use_auth_session},
     i18n::{CommonText, DashboardText, I18n, Locale, Text, fill, use_i18n},
     reports::model::{SalesFigures, compact_money},
-    ui::{ColorDot, FillBar, ResourceView, Timestamp, server_submission, use_toasts},
+    reports::saved::api::DeleteSavedReport,
+    ui::{
+        ColorDot, ConfirmDialog, FillBar, ResourceView, Timestamp, server_submission, use_toasts,
+    },
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -99,14 +104,17 @@ fn Tiles(layout: DashboardLayout) -> impl IntoView {
     }
     view! {
         <div class="tiles" data-testid="tiles">
-            {layout.shown.into_iter().map(|kind| view! { <TileCard kind/> }).collect_view()}
+            {layout.shown.into_iter().map(|tile| match tile {
+                TileId::Built(kind) => view! { <TileCard kind/> }.into_any(),
+                TileId::Report(id) => view! { <ReportTileCard id/> }.into_any(),
+            }).collect_view()}
         </div>
     }
     .into_any()
 }
 
 /// The editor of the caller's tile order: the shown tiles with arrows and "hide", the hidden
-/// ones with "show". Saving replaces the dashboard below it.
+/// ones with "show", saved reports with "delete". Saving replaces the dashboard below it.
 #[component]
 fn ArrangeTiles(
     saved: DashboardLayout,
@@ -116,16 +124,32 @@ fn ArrangeTiles(
     let i18n = use_i18n();
     let toasts = use_toasts();
     let shown = RwSignal::new(saved.shown.clone());
-    let offered: Vec<TileKind> = saved.shown.iter().chain(&saved.hidden).copied().collect();
+    let offered: Vec<TileId> = saved.shown.iter().chain(&saved.hidden).copied().collect();
     let version = saved.version;
+    let titles = StoredValue::new(saved.clone());
+    // A tile's name: the built-in tile's, or the title its owner gave a saved report.
+    let name = move |tile: TileId| match tile {
+        TileId::Built(kind) => i18n.text(tile_title(kind)).to_owned(),
+        TileId::Report(id) => titles.with_value(|layout| {
+            layout.report(id).map(|report| report.title.clone()).unwrap_or_default()
+        }),
+    };
     let save = server_submission::<SaveDashboardLayout>().on_success(move |_| {
         toasts.success(DashboardText::Saved);
         arranging.set(false);
         layout.refetch();
     });
-    let move_by = move |kind: TileKind, step: isize| {
+    // Deleting a saved report saves nothing else: the editor reopens on the layout as it is now.
+    let delete = server_submission::<DeleteSavedReport>().on_success(move |_| {
+        toasts.success(DashboardText::ReportDeleted);
+        arranging.set(false);
+        layout.refetch();
+    });
+    let deleting = RwSignal::new(None::<i64>);
+    let confirming = RwSignal::new(false);
+    let move_by = move |tile: TileId, step: isize| {
         shown.update(|list| {
-            if let Some(at) = list.iter().position(|k| *k == kind) {
+            if let Some(at) = list.iter().position(|t| *t == tile) {
                 let to = at as isize + step;
                 if (0..list.len() as isize).contains(&to) {
                     list.swap(at, to as usize);
@@ -133,25 +157,38 @@ fn ArrangeTiles(
             }
         })
     };
+    let delete_button = move |tile: TileId| match tile {
+        TileId::Report(id) => Some(view! {
+            <button type="button" class="button small danger" data-testid="tile-delete"
+                on:click=move |_| {
+                    deleting.set(Some(id));
+                    confirming.set(true);
+                }>
+                {i18n.t(DashboardText::DeleteReport)}
+            </button>
+        }),
+        TileId::Built(_) => None,
+    };
     let hidden = move || {
         let now = shown.get();
-        offered.iter().copied().filter(|kind| !now.contains(kind)).collect::<Vec<_>>()
+        offered.iter().copied().filter(|tile| !now.contains(tile)).collect::<Vec<_>>()
     };
     view! {
         <div class="card arrange" data-testid="arrange">
             <p class="muted">{i18n.t(DashboardText::ArrangeIntro)}</p>
             <ol class="arrange-list">
-                <For each=move || shown.get() key=|kind| *kind let:kind>
-                    <li data-testid=format!("arrange-{}", kind.as_str())>
-                        <span class="arrange-name">{i18n.t(tile_title(kind))}</span>
-                        <button type="button" class="button small" aria-label=move || format!("{} {}", i18n.text(DashboardText::MoveUp), i18n.text(tile_title(kind)))
-                            data-testid="tile-up" on:click=move |_| move_by(kind, -1)>"↑"</button>
-                        <button type="button" class="button small" aria-label=move || format!("{} {}", i18n.text(DashboardText::MoveDown), i18n.text(tile_title(kind)))
-                            data-testid="tile-down" on:click=move |_| move_by(kind, 1)>"↓"</button>
+                <For each=move || shown.get() key=|tile| *tile let:tile>
+                    <li data-testid=format!("arrange-{}", tile.key())>
+                        <span class="arrange-name">{move || name(tile)}</span>
+                        <button type="button" class="button small" aria-label=move || format!("{} {}", i18n.text(DashboardText::MoveUp), name(tile))
+                            data-testid="tile-up" on:click=move |_| move_by(tile, -1)>"↑"</button>
+                        <button type="button" class="button small" aria-label=move || format!("{} {}", i18n.text(DashboardText::MoveDown), name(tile))
+                            data-testid="tile-down" on:click=move |_| move_by(tile, 1)>"↓"</button>
                         <button type="button" class="button small" data-testid="tile-hide"
-                            on:click=move |_| shown.update(|list| list.retain(|k| *k != kind))>
+                            on:click=move |_| shown.update(|list| list.retain(|t| *t != tile))>
                             {i18n.t(DashboardText::Hide)}
                         </button>
+                        {delete_button(tile)}
                     </li>
                 </For>
             </ol>
@@ -159,13 +196,14 @@ fn ArrangeTiles(
             <Show when={let hidden = hidden.clone(); move || !hidden().is_empty()}
                 fallback=move || view! { <p class="muted">{i18n.t(DashboardText::NothingHidden)}</p> }>
                 <ul class="arrange-list">
-                    <For each=hidden.clone() key=|kind| *kind let:kind>
-                        <li data-testid=format!("hidden-{}", kind.as_str())>
-                            <span class="arrange-name">{i18n.t(tile_title(kind))}</span>
+                    <For each=hidden.clone() key=|tile| *tile let:tile>
+                        <li data-testid=format!("hidden-{}", tile.key())>
+                            <span class="arrange-name">{move || name(tile)}</span>
                             <button type="button" class="button small" data-testid="tile-show"
-                                on:click=move |_| shown.update(|list| list.push(kind))>
+                                on:click=move |_| shown.update(|list| list.push(tile))>
                                 {i18n.t(DashboardText::Show)}
                             </button>
+                            {delete_button(tile)}
                         </li>
                     </For>
                 </ul>
@@ -180,6 +218,18 @@ fn ArrangeTiles(
                     {i18n.t(CommonText::Save)}
                 </button>
             </div>
+            <ConfirmDialog open=confirming title=i18n.t(DashboardText::DeleteReportTitle)
+                message=move || {
+                    let title = deleting.get().map(|id| name(TileId::Report(id))).unwrap_or_default();
+                    fill(i18n.text(DashboardText::DeleteReportConfirm), &[("title", &title)])
+                }
+                confirm=i18n.t(DashboardText::DeleteReport)
+                on_confirm=Callback::new(move |_| {
+                    if let Some(id) = deleting.get_untracked() {
+                        delete.submit(DeleteSavedReport { id });
+                    }
+                })
+                testid="delete-report-dialog"/>
         </div>
     }
 }

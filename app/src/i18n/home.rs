@@ -57,5 +57,21 @@ messages! {
         FailedThisWeek => "近 7 天失败", "Failed in 7 days";
         LastFailure => "最近一次失败", "Latest failure";
         Opportunities => "{count} 个商机", "{count} opportunities";
+        SaveToDashboard => "保存到首页", "Save to dashboard";
+        SaveToDashboardTitle => "把此报表保存为首页卡片", "Save this report as a dashboard tile";
+        SaveToDashboardIntro => "卡片按你保存的筛选读取，只显示你有权查看的数据。", "The tile reads the report with the filters you save, and only ever shows what you may see.";
+        TileTitle => "卡片名称", "Tile title";
+        TileDates => "日期", "Dates";
+        DatesAsSaved => "固定为 {from} 至 {to}", "Fixed: {from} to {to}";
+        DatesRolling => "{range}（随日期滚动）", "{range} (moves with today)";
+        ReportSaved => "已保存到首页", "Saved to your dashboard";
+        DeleteReport => "删除", "Delete";
+        DeleteReportTitle => "删除报表卡片", "Delete the report tile";
+        DeleteReportConfirm => "删除卡片“{title}”？报表本身和其数据不受影响。", "Delete the tile “{title}”? The report and its data stay as they are.";
+        ReportDeleted => "报表卡片已删除", "Report tile deleted";
+        SavedReport => "已保存的报表", "Saved report";
+        CohortSize => "{count} 位新客户", "{count} new customers";
+        RetentionAfter => "{months} 个月后再次下单", "Ordered again after {months} months";
+        SalesTrend => "{from} 至 {to} 的营收走势，共 {count} 个时段，最高 {max}", "Revenue from {from} to {to} over {count} periods, highest {max}";
     }
 }

@@ -7,6 +7,7 @@ pub mod cohorts;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod routes;
+pub mod saved;
 #[cfg(feature = "ssr")]
 pub mod service;
 pub mod views;

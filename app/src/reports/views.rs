@@ -7,6 +7,10 @@ use super::{
         BarKey, Comparison, Grouping, Narrowing, OrderCursor, ReportOrder, SalesBar, SalesFilter,
         SalesQuery, SalesReport, compact_money, query_string,
     },
+    saved::{
+        model::{SavedDates, SavedReportKind},
+        views::{SaveToDashboard, dates_label},
+    },
 };
 use crate::{
     events::{Topic, use_server_events},
@@ -18,16 +22,13 @@ use crate::{
         company_zone, local_date,
     },
 };
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Utc};
 use leptos::prelude::*;
 use leptos_router::{
     NavigateOptions,
     components::A,
     hooks::{use_navigate, use_query_map},
 };
-
-/// A range of days counted from today.
-type DayRange = fn(NaiveDate) -> (NaiveDate, NaiveDate);
 
 /// Where the select of regions puts "no region" (an empty value means "all").
 const NO_REGION: &str = "~";
@@ -36,7 +37,7 @@ fn money(minor: i64) -> String {
     Money { minor, currency: "CNY".into() }.display()
 }
 
-fn orders_href(filter: &SalesFilter) -> String {
+pub(crate) fn orders_href(filter: &SalesFilter) -> String {
     format!("/reports/orders?{}", query_string(&filter.query_pairs()))
 }
 
@@ -231,33 +232,24 @@ pub fn SalesReportPage() -> impl IntoView {
             options
         });
 
-    // Ranges a manager picks most, counted from today in the company's zone.
-    let preset = move |range: DayRange| {
-        let (start, end) = range(local_date(Utc::now(), &company_zone()));
-        from.set(start.to_string());
-        to.set(end.to_string());
+    // Ranges a manager picks most, counted from today in the company's zone: the same ranges a
+    // saved report can roll with.
+    let preset = move |dates: SavedDates| {
+        if let Some((start, end)) = dates.days(local_date(Utc::now(), &company_zone())) {
+            from.set(start.to_string());
+            to.set(end.to_string());
+        }
     };
-    let presets: [(ReportText, DayRange); 5] = [
-        (ReportText::ThisMonth, |today| (Grouping::Month.period_start(today), today)),
-        (ReportText::LastMonth, |today| {
-            let this = Grouping::Month.period_start(today);
-            (Grouping::Month.period_start(this - Duration::days(1)), this - Duration::days(1))
-        }),
-        (ReportText::ThisQuarter, |today| (Grouping::Quarter.period_start(today), today)),
-        (ReportText::ThisYear, |today| {
-            (NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today), today)
-        }),
-        (ReportText::Last12Months, |today| {
-            let start = Grouping::Month.period_start(today);
-            (start.checked_sub_months(chrono::Months::new(11)).unwrap_or(start), today)
-        }),
-    ];
+    let presets = SavedDates::ALL.iter().filter_map(|d| Some((dates_label(*d)?, *d)));
 
     view! {
         <section class="page report-page">
             <div class="page-head">
                 <h1>{i18n.t(ReportText::Sales)}</h1>
-                <ExportLink file="sales.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
+                <div class="actions">
+                    <SaveToDashboard report=SavedReportKind::Sales pairs=Signal::derive(move || query.get().query_pairs())/>
+                    <ExportLink file="sales.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
+                </div>
             </div>
             <ReportTabs/>
             <p class="muted">{i18n.t(ReportText::SalesIntro)}</p>
@@ -266,8 +258,8 @@ pub fn SalesReportPage() -> impl IntoView {
             <Transition fallback=|| ()>
             <div class="card report-filters" data-testid="report-filters">
                 <div class="preset-row">
-                    {presets.into_iter().map(|(label, range)| view! {
-                        <button type="button" class="button small ghost" on:click=move |_| preset(range)>{i18n.t(label)}</button>
+                    {presets.map(|(label, dates)| view! {
+                        <button type="button" class="button small ghost" on:click=move |_| preset(dates)>{i18n.t(label)}</button>
                     }).collect_view()}
                 </div>
                 <div class="filter-grid">

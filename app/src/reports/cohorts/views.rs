@@ -10,6 +10,7 @@ use crate::{
     i18n::{I18n, Locale, ReportText, Text, field_error_text, fill, use_i18n},
     reports::{
         model::query_string,
+        saved::{model::SavedReportKind, views::SaveToDashboard},
         views::{ExportLink, NarrowingFields, NarrowingSelects, ReportTabs, keep_in_address},
     },
     ui::{Column, PagedList, PagedTable, ResourceView, TextField},
@@ -81,7 +82,10 @@ pub fn CohortReportPage() -> impl IntoView {
         <section class="page report-page">
             <div class="page-head">
                 <h1>{i18n.t(ReportText::Cohorts)}</h1>
-                <ExportLink file="cohorts.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
+                <div class="actions">
+                    <SaveToDashboard report=SavedReportKind::Cohorts pairs=Signal::derive(move || query.get().query_pairs())/>
+                    <ExportLink file="cohorts.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
+                </div>
             </div>
             <ReportTabs/>
             <p class="muted">{i18n.t(ReportText::CohortsIntro)}</p>

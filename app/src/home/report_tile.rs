@@ -1,0 +1,169 @@
+//! A saved report's tile: its headline figures and a small chart or its largest bars, each bar
+//! opening the orders behind it, and its heading opening the full report with the same question.
+
+use crate::{
+    home::model::TileId,
+    i18n::{DashboardText, I18n, ReportText, Text, fill, use_i18n},
+    reports::{
+        cohorts::model::CohortReport,
+        model::{SalesReport, compact_money},
+        saved::{
+            api::get_report_tile,
+            model::{ReportFigures, ReportTile},
+            views::{dates_label, range_text},
+        },
+        views::{bar_label, orders_href},
+    },
+    ui::{FillBar, ResourceView},
+};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Bars a category report's tile lists (the largest).
+const TILE_BARS: usize = 5;
+/// Months after the first order a cohort tile reports retention for, where reached.
+const RETENTION_MONTHS: [usize; 4] = [1, 3, 6, 12];
+
+#[component]
+pub fn ReportTileCard(id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let tile = Resource::new(move || id, get_report_tile);
+    view! {
+        <article class="card tile report-tile" data-testid=format!("tile-{}", TileId::Report(id).key())>
+            <ResourceView resource=tile children=move |tile: ReportTile| {
+                let kind = tile.saved.report;
+                let (from, to) = match &tile.figures {
+                    ReportFigures::Sales(report) => range_text(kind, (report.from, report.to)),
+                    ReportFigures::Cohorts(report) => range_text(kind, (report.from, report.to)),
+                };
+                let rolling = dates_label(tile.saved.dates);
+                view! {
+                    <h2 class="tile-title"><A href=tile.href.clone()>{tile.saved.title.clone()}</A></h2>
+                    <p class="muted small" data-testid="tile-report-range">
+                        {format!("{from} – {to}")}
+                        {rolling.map(|label| view! { " · " {i18n.t(label)} })}
+                    </p>
+                    {match tile.figures {
+                        ReportFigures::Sales(report) => sales_body(report, i18n),
+                        ReportFigures::Cohorts(report) => cohorts_body(report, i18n),
+                    }}
+                }
+            }/>
+        </article>
+    }
+}
+
+fn sales_body(report: SalesReport, i18n: I18n) -> AnyView {
+    let total = report.total;
+    let compared = report.compared_total;
+    let compared_range = report.compared_range;
+    let change = compared.and_then(|before| total.change_percent(before));
+    view! {
+        <p class="tile-figure" data-testid="tile-report-revenue">{move || compact_money(total.revenue_minor, i18n.locale())}</p>
+        <p class="muted">{move || fill(i18n.text(DashboardText::Orders), &[("count", &total.orders)])}</p>
+        {compared_range.map(|(from, to)| view! {
+            <p class="small">
+                {move || fill(ReportText::ComparedWith.text(i18n.locale()), &[("from", &from), ("to", &to)])}": "
+                {match change {
+                    Some(p) => view! { <span class:up={p >= 0.0} class:down={p < 0.0}>{format!("{p:+.1}%")}</span> }.into_any(),
+                    None => view! { <span class="muted">{i18n.t(DashboardText::NoComparison)}</span> }.into_any(),
+                }}
+            </p>
+        })}
+        {if report.grouping.is_period() { trend(&report, i18n) } else { largest_bars(&report, i18n) }}
+    }
+    .into_any()
+}
+
+/// The periods as small columns: the shape of the range at a glance (the full report has the
+/// axis, the links and the table).
+fn trend(report: &SalesReport, i18n: I18n) -> AnyView {
+    let bars = &report.bars;
+    if bars.iter().all(|bar| bar.figures.revenue_minor <= 0) {
+        return view! { <p class="muted">{i18n.t(ReportText::NoSales)}</p> }.into_any();
+    }
+    let max = bars.iter().map(|bar| bar.figures.revenue_minor).max().unwrap_or(1).max(1);
+    let slot = 300.0 / bars.len() as f64;
+    let columns = bars
+        .iter()
+        .enumerate()
+        .map(|(n, bar)| {
+            let height = bar.figures.revenue_minor.max(0) as f64 / max as f64 * 48.0;
+            view! {
+                <rect class="bar-fill" x=n as f64 * slot + slot * 0.1 y=50.0 - height
+                    width=slot * 0.8 height=height/>
+            }
+        })
+        .collect_view();
+    let (from, to, count) = (report.from, report.to, bars.len());
+    let label = move || {
+        fill(
+            DashboardText::SalesTrend.text(i18n.locale()),
+            &[
+                ("from", &from),
+                ("to", &to),
+                ("count", &count),
+                ("max", &compact_money(max, i18n.locale())),
+            ],
+        )
+    };
+    view! {
+        <svg class="tile-trend" viewBox="0 0 300 50" preserveAspectRatio="none" role="img"
+            aria-label=label data-testid="tile-report-trend">
+            {columns}
+        </svg>
+    }
+    .into_any()
+}
+
+/// The largest categories, each opening its orders.
+fn largest_bars(report: &SalesReport, i18n: I18n) -> AnyView {
+    let mut bars = report.bars.clone();
+    bars.sort_by_key(|bar| std::cmp::Reverse(bar.figures.revenue_minor));
+    bars.truncate(TILE_BARS);
+    if bars.is_empty() {
+        return view! { <p class="muted">{i18n.t(ReportText::NoSales)}</p> }.into_any();
+    }
+    let largest = bars.iter().map(|bar| bar.figures.revenue_minor).max().unwrap_or(1).max(1);
+    let grouping = report.grouping;
+    view! {
+        <ul class="tile-bars">
+            {bars.into_iter().map(|bar| {
+                let percent = bar.figures.revenue_minor.max(0) * 100 / largest;
+                let revenue = bar.figures.revenue_minor;
+                let key = bar.key.clone();
+                view! {
+                    <li data-testid="tile-bar">
+                        <A href=orders_href(&bar.drill)>
+                            <span class="tile-bar-name">{move || bar_label(&key, grouping, i18n.locale())}</span>
+                            <FillBar percent/>
+                            <span class="tile-bar-value">{move || compact_money(revenue, i18n.locale())}</span>
+                        </A>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+fn cohorts_body(report: CohortReport, i18n: I18n) -> AnyView {
+    let customers = report.customers();
+    let shares: Vec<(usize, f64)> = RETENTION_MONTHS
+        .iter()
+        .filter_map(|months| Some((*months, report.overall_percent(*months)?)))
+        .collect();
+    view! {
+        <p class="tile-figure" data-testid="tile-report-customers">{customers}</p>
+        <p class="muted">{move || fill(i18n.text(DashboardText::CohortSize), &[("count", &customers)])}</p>
+        <dl class="tile-figures">
+            {shares.into_iter().map(|(months, percent)| view! {
+                <div data-testid=format!("tile-retention-{months}")>
+                    <dt>{move || fill(i18n.text(DashboardText::RetentionAfter), &[("months", &months)])}</dt>
+                    <dd>{format!("{percent:.1}%")}</dd>
+                </div>
+            }).collect_view()}
+        </dl>
+    }
+    .into_any()
+}

@@ -1,0 +1,180 @@
+//! Saved reports: kept per user, limited in number, placed on the dashboard when saved, and read
+//! with the reader's scope through the same services as the report pages.
+
+use super::model::{
+    MAX_QUERY_CHARS, MAX_SAVED_REPORTS, MAX_TITLE_CHARS, ReportFigures, ReportQuery, ReportTile,
+    SavedDates, SavedReport, SavedReportKind,
+};
+use crate::{
+    auth::server::Authenticated,
+    error::{AppError, FieldError, FieldErrors},
+    home::{model::TileId, service as dashboard},
+    reports::{cohorts::service::cohort_report, service::sales_report},
+};
+use chrono::NaiveDate;
+use sqlx::PgPool;
+use std::collections::HashMap;
+
+struct Row {
+    id: i64,
+    report: String,
+    title: String,
+    query: String,
+    dates: String,
+}
+
+impl Row {
+    /// A stored row; a name this build does not know reads as the default rather than failing
+    /// the whole dashboard.
+    fn into_saved(self) -> SavedReport {
+        SavedReport {
+            id: self.id,
+            report: SavedReportKind::parse(&self.report).unwrap_or_default(),
+            title: self.title,
+            query: self.query,
+            dates: SavedDates::parse(&self.dates).unwrap_or_default(),
+        }
+    }
+}
+
+/// The reports `user_id` saved, oldest first.
+pub async fn of_user(pool: &PgPool, user_id: i64) -> Result<Vec<SavedReport>, AppError> {
+    let rows = sqlx::query_as!(
+        Row,
+        "select id, report, title, query, dates from saved_report where user_id = $1 order by id",
+        user_id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Row::into_saved).collect())
+}
+
+/// An address query as its pairs (`a=1&b=x`, escaped as a browser escapes it).
+fn parse_address(query: &str) -> Result<HashMap<String, String>, AppError> {
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Err(AppError::Validation(FieldErrors::single(
+            "query",
+            FieldError::TooLong { max: MAX_QUERY_CHARS as u32 },
+        )));
+    }
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query.trim_start_matches('?'))
+        .map(|pairs| pairs.into_iter().collect())
+        .map_err(|_| AppError::Validation(FieldErrors::single("query", FieldError::InvalidChoice)))
+}
+
+/// The question a saved report asks on `today`: its query, with rolling dates counted anew.
+pub fn question(saved: &SavedReport, today: NaiveDate) -> Result<ReportQuery, AppError> {
+    let pairs = parse_address(&saved.query)?;
+    let query = ReportQuery::from_query(saved.report, |key| pairs.get(key).cloned());
+    Ok(match saved.dates.days(today) {
+        Some((from, to)) => query.with_dates(from, to),
+        None => query,
+    })
+}
+
+/// Saves a report page's query (`query`, its address query) under `title` and shows it on the
+/// caller's dashboard, last. Dates kept as saved are written out, so a query without dates
+/// (the page's default range) stays on the days it showed.
+///
+/// Errors: `Validation` (`title`: empty or too long, or `MAX_SAVED_REPORTS` already saved;
+/// `query`: not an address query; `to`: the report's own range errors).
+pub async fn save(
+    pool: &PgPool,
+    caller: &Authenticated,
+    report: SavedReportKind,
+    title: &str,
+    query: &str,
+    dates: SavedDates,
+    today: NaiveDate,
+) -> Result<SavedReport, AppError> {
+    let title = title.trim();
+    let mut errors = FieldErrors::new();
+    if title.is_empty() {
+        errors.add("title", FieldError::Required);
+    } else if title.chars().count() > MAX_TITLE_CHARS as usize {
+        errors.add("title", FieldError::TooLong { max: MAX_TITLE_CHARS });
+    }
+    errors.into_result()?;
+    let pairs = parse_address(query)?;
+    let asked = ReportQuery::from_query(report, |key| pairs.get(key).cloned());
+    let (from, to) = asked.range(today).map_err(AppError::Validation)?;
+    let query = crate::reports::model::query_string(&asked.with_dates(from, to).query_pairs());
+
+    let mut tx = pool.begin().await?;
+    // One save at a time per user, so two tabs cannot both pass the limit.
+    sqlx::query!("select id from app_user where id = $1 for update", caller.id().0)
+        .fetch_one(&mut *tx)
+        .await?;
+    let saved = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from saved_report where user_id = $1"#,
+        caller.id().0
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if saved >= MAX_SAVED_REPORTS as i64 {
+        return Err(AppError::Validation(FieldErrors::single(
+            "title",
+            FieldError::TooMany { max: MAX_SAVED_REPORTS },
+        )));
+    }
+    let id = sqlx::query_scalar!(
+        "insert into saved_report (user_id, report, title, query, dates)
+         values ($1, $2, $3, $4, $5) returning id",
+        caller.id().0,
+        report.as_str(),
+        title,
+        query,
+        dates.as_str(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    dashboard::append_tile(&mut tx, caller, TileId::Report(id)).await?;
+    tx.commit().await?;
+    Ok(SavedReport { id, report, title: title.to_owned(), query, dates })
+}
+
+/// Deletes one of the caller's saved reports and takes its tile off their dashboard.
+///
+/// Errors: `NotFound` (no such report of the caller's).
+pub async fn delete(pool: &PgPool, caller: &Authenticated, id: i64) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let deleted =
+        sqlx::query!("delete from saved_report where id = $1 and user_id = $2", id, caller.id().0)
+            .execute(&mut *tx)
+            .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    dashboard::remove_tile(&mut tx, caller, TileId::Report(id)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One of the caller's saved reports with its figures as of `today`, within their scope now.
+///
+/// Errors: `NotFound` (no such report of the caller's), the report's own `Validation`.
+pub async fn tile(
+    pool: &PgPool,
+    caller: &Authenticated,
+    id: i64,
+    today: NaiveDate,
+) -> Result<ReportTile, AppError> {
+    let saved = sqlx::query_as!(
+        Row,
+        "select id, report, title, query, dates from saved_report where id = $1 and user_id = $2",
+        id,
+        caller.id().0
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?
+    .into_saved();
+    let query = question(&saved, today)?;
+    let figures = match &query {
+        ReportQuery::Sales(sales) => ReportFigures::Sales(sales_report(pool, caller, sales).await?),
+        ReportQuery::Cohorts(cohorts) => {
+            ReportFigures::Cohorts(cohort_report(pool, caller, cohorts).await?)
+        }
+    };
+    Ok(ReportTile { href: query.href(), saved, query, figures })
+}
