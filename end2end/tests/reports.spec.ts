@@ -198,3 +198,74 @@ test("a manager reads cohort retention and taps a cell to the customers behind i
   await hydrated(page);
   await expect(rows.first()).toBeVisible();
 });
+
+test("a manager saves the by-rep report to the dashboard, and its tile opens the rep's orders", async ({ page }) => {
+  await signIn(page, MANAGER);
+  await page.goto("/reports/sales?by=owner");
+  await hydrated(page);
+  await page.getByRole("button", { name: "近 12 个月" }).tap();
+  await expect(page).toHaveURL(/from=/);
+  const [from, to] = await range(page);
+
+  // Saved as a tile whose dates roll: the dialog offers the preset the page shows.
+  await page.getByTestId("save-to-dashboard").tap();
+  const dialog = page.getByTestId("save-report-dialog");
+  await expect(dialog).toBeVisible();
+  await expect(dialog.locator("#field-saved-dates")).toHaveValue("last_12_months");
+  await dialog.getByLabel("卡片名称").fill("团队近一年（按销售）");
+  await screenshot(page, "reports-06-save-to-dashboard-tablet");
+  await dialog.getByRole("button", { name: "保存" }).tap();
+  await expect(page.locator(".toast").last()).toContainText("已保存到首页");
+  await expect(dialog).toBeHidden();
+  const [saved] = await sql<{ id: string }>(
+    `select r.id::text from saved_report r join app_user u on u.id = r.user_id
+     where u.email = $1 and r.title = '团队近一年（按销售）'`,
+    [MANAGER],
+  );
+
+  // On the dashboard, opened directly: the tile names its range and lists the largest reps.
+  await page.goto("/");
+  await hydrated(page);
+  const tile = page.getByTestId(`tile-report:${saved.id}`);
+  await expect(tile.getByRole("heading", { name: "团队近一年（按销售）" })).toBeVisible();
+  await expect(tile.getByTestId("tile-report-range")).toContainText(`${from} – ${to}`);
+  await expect(tile.getByTestId("tile-report-range")).toContainText("近 12 个月");
+  const bars = tile.getByTestId("tile-bar");
+  await expect(bars.first()).toBeVisible();
+  await tile.scrollIntoViewIfNeeded();
+  await screenshot(page, "reports-07-saved-tile-tablet");
+
+  // Its largest rep, tapped: that rep's orders over the same days, summing what SQL sums.
+  const rep = (await bars.first().locator(".tile-bar-name").textContent())!.trim();
+  await bars.first().locator("a").tap();
+  await page.waitForURL(/\/reports\/orders\?/);
+  await hydrated(page);
+  expect(page.url()).toContain(`from=${from}`);
+  expect(page.url()).toContain(`to=${to}`);
+  const [owner] = await sql<{ email: string }>(`select email from app_user where display_name = $1`, [rep]);
+  await expect
+    .poll(async () => yuan(await page.getByTestId("orders-revenue").textContent()))
+    .toBe(await revenue(from, to, owner.email));
+
+  // Its heading opens the whole report with the same question.
+  await page.goto("/");
+  await hydrated(page);
+  await tile.getByRole("link", { name: "团队近一年（按销售）" }).tap();
+  await page.waitForURL(/\/reports\/sales\?/);
+  await hydrated(page);
+  expect(await range(page)).toEqual([from, to]);
+  await expect(page.locator("#field-by")).toHaveValue("owner");
+
+  // Deleted from "Arrange tiles" (after confirming), it is gone, also after a reload.
+  await page.goto("/");
+  await hydrated(page);
+  await page.getByTestId("arrange-tiles").tap();
+  await page.getByTestId(`arrange-report:${saved.id}`).getByTestId("tile-delete").tap();
+  await page.getByTestId("delete-report-dialog").getByTestId("confirm").tap();
+  await expect(page.locator(".toast").last()).toContainText("报表卡片已删除");
+  await expect(tile).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("tile-forecast_vs_quota")).toBeVisible();
+  await expect(tile).toHaveCount(0);
+});

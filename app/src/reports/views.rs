@@ -234,10 +234,12 @@ pub fn SalesReportPage() -> impl IntoView {
 
     // Ranges a manager picks most, counted from today in the company's zone: the same ranges a
     // saved report can roll with.
+    let picked = RwSignal::new(None::<SavedDates>);
     let preset = move |dates: SavedDates| {
         if let Some((start, end)) = dates.days(local_date(Utc::now(), &company_zone())) {
             from.set(start.to_string());
             to.set(end.to_string());
+            picked.set(Some(dates));
         }
     };
     let presets = SavedDates::ALL.iter().filter_map(|d| Some((dates_label(*d)?, *d)));
@@ -247,7 +249,8 @@ pub fn SalesReportPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{i18n.t(ReportText::Sales)}</h1>
                 <div class="actions">
-                    <SaveToDashboard report=SavedReportKind::Sales pairs=Signal::derive(move || query.get().query_pairs())/>
+                    <SaveToDashboard report=SavedReportKind::Sales pairs=Signal::derive(move || query.get().query_pairs())
+                        picked=picked/>
                     <ExportLink file="sales.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
                 </div>
             </div>

@@ -155,13 +155,20 @@ impl ReportQuery {
             }
             _ => {}
         }
-        let Ok(shown) = self.range(today) else { return SavedDates::AsSaved };
-        let shows_the_same = |dates: &SavedDates| {
-            dates.days(today).is_some_and(|(from, to)| {
-                self.clone().with_dates(from, to).range(today).ok() == Some(shown)
-            })
-        };
-        SavedDates::ALL.iter().copied().find(shows_the_same).unwrap_or(SavedDates::AsSaved)
+        SavedDates::ALL
+            .iter()
+            .copied()
+            .find(|dates| self.shows(*dates, today))
+            .unwrap_or(SavedDates::AsSaved)
+    }
+
+    /// Whether the rolling range `dates` shows the same days as this query on `today` (on the
+    /// first of January, this month and this year do: only the page knows which was meant).
+    pub fn shows(&self, dates: SavedDates, today: NaiveDate) -> bool {
+        let Ok(shown) = self.range(today) else { return false };
+        dates.days(today).is_some_and(|(from, to)| {
+            self.clone().with_dates(from, to).range(today).ok() == Some(shown)
+        })
     }
 
     /// The report's page showing this question.
@@ -254,6 +261,14 @@ mod tests {
             sales(Some("2026-12-06"), Some("2026-11-30")).rolling_dates(today),
             SavedDates::AsSaved
         );
+
+        // In December this year and the last twelve months are the same days.
+        let year = sales(Some("2026-01-01"), Some("2026-12-06"));
+        assert!(
+            year.shows(SavedDates::ThisYear, today) && year.shows(SavedDates::Last12Months, today)
+        );
+        assert!(!year.shows(SavedDates::ThisMonth, today));
+        assert!(!year.shows(SavedDates::AsSaved, today));
 
         // Cohorts count whole months: January to this month is this year.
         let cohorts = |from: Option<&str>| {

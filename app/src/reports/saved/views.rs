@@ -57,11 +57,14 @@ fn dates_option(
 }
 
 /// The button that saves the report as shown (`pairs`: the page's address query) as a tile on
-/// the caller's dashboard.
+/// the caller's dashboard. `picked` is the preset range last tapped on the page, if any: in
+/// December "this year" and "the last 12 months" are the same days, and only the tap says
+/// which should roll.
 #[component]
 pub fn SaveToDashboard(
     report: SavedReportKind,
     pairs: Signal<Vec<(&'static str, String)>>,
+    #[prop(optional, into)] picked: Option<Signal<Option<SavedDates>>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = use_toasts();
@@ -90,7 +93,12 @@ pub fn SaveToDashboard(
             ReportQuery::Cohorts(_) => i18n.text(ReportText::Cohorts).to_owned(),
         };
         title.set(name);
-        dates.set(query.rolling_dates(today()).as_str().to_owned());
+        let today = today();
+        let rolling = picked
+            .and_then(|picked| picked.get_untracked())
+            .filter(|dates| query.shows(*dates, today))
+            .unwrap_or_else(|| query.rolling_dates(today));
+        dates.set(rolling.as_str().to_owned());
         open.set(true);
     };
     let options = Signal::derive(move || {
