@@ -131,32 +131,45 @@ pub struct DashboardLayout {
     pub version: i32,
 }
 
+/// A user's tile order as stored: the tiles shown (`TileId::key`s), its version, and when it was
+/// saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredLayout {
+    pub tiles: Vec<String>,
+    pub version: i32,
+    pub saved_at: DateTime<Utc>,
+}
+
 impl DashboardLayout {
     /// A stored order read back for `role` and the user's saved `reports`: tiles the role may no
     /// longer have are dropped (a demoted manager loses the rep tiles), as are reports no longer
-    /// saved, and tiles added since are offered as hidden.
-    pub fn for_role(
-        role: Role,
-        stored: Option<(Vec<String>, i32)>,
-        reports: Vec<SavedReport>,
-    ) -> Self {
+    /// saved; built-in tiles added since are offered as hidden, and reports saved since the
+    /// order was stored are shown last (one left out of an order stored after it was hidden).
+    pub fn for_role(role: Role, stored: Option<StoredLayout>, reports: Vec<SavedReport>) -> Self {
         let offered: Vec<TileId> = TileKind::offered_to(role)
             .into_iter()
             .map(TileId::Built)
             .chain(reports.iter().map(|report| TileId::Report(report.id)))
             .collect();
-        let (shown, version) = match stored {
-            Some((names, version)) => {
+        let (mut shown, version, arranged_at) = match stored {
+            Some(StoredLayout { tiles, version, saved_at }) => {
                 let mut shown: Vec<TileId> = Vec::new();
-                for tile in names.iter().filter_map(|n| TileId::parse(n)) {
+                for tile in tiles.iter().filter_map(|n| TileId::parse(n)) {
                     if offered.contains(&tile) && !shown.contains(&tile) {
                         shown.push(tile);
                     }
                 }
-                (shown, version)
+                (shown, version, Some(saved_at))
             }
-            None => (TileKind::defaults(role).into_iter().map(TileId::Built).collect(), 0),
+            None => (TileKind::defaults(role).into_iter().map(TileId::Built).collect(), 0, None),
         };
+        for report in &reports {
+            let tile = TileId::Report(report.id);
+            let newer = arranged_at.is_none_or(|arranged| report.saved_at > arranged);
+            if newer && !shown.contains(&tile) {
+                shown.push(tile);
+            }
+        }
         let hidden = offered.into_iter().filter(|tile| !shown.contains(tile)).collect();
         DashboardLayout { shown, hidden, reports, version }
     }
@@ -333,20 +346,25 @@ mod tests {
         assert_eq!(TileKind::offered_to(Role::Admin).len(), TileKind::ALL.len());
     }
 
-    fn saved(id: i64) -> SavedReport {
+    fn saved(id: i64, saved_at: DateTime<Utc>) -> SavedReport {
         SavedReport {
             id,
             report: crate::reports::saved::model::SavedReportKind::Sales,
             title: format!("report {id}"),
             query: String::new(),
             dates: Default::default(),
+            saved_at,
         }
+    }
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 6, hour, 0, 0).unwrap()
     }
 
     #[test]
     fn a_stored_order_keeps_the_users_choice_and_drops_what_the_role_lost() {
         use TileId::{Built, Report};
-        let stored = vec![
+        let tiles = vec![
             "won_by_rep".to_owned(),
             "report:7".into(),
             "my_tasks".into(),
@@ -355,13 +373,15 @@ mod tests {
             "report:9".into(),
             "my_tasks".into(),
         ];
-        let reports = vec![saved(7), saved(8)];
+        let stored = StoredLayout { tiles, version: 3, saved_at: at(12) };
+        // Report 7 is placed, 8 was saved before the order and left out of it (hidden), 10 was
+        // saved after it (shown last), 9 was deleted (gone).
+        let reports = vec![saved(7, at(9)), saved(8, at(10)), saved(10, at(13))];
         let as_manager =
-            DashboardLayout::for_role(Role::Manager, Some((stored.clone(), 3)), reports.clone());
-        // Report 9 was deleted: gone; report 8 was never shown: hidden.
+            DashboardLayout::for_role(Role::Manager, Some(stored.clone()), reports.clone());
         assert_eq!(
             as_manager.shown,
-            vec![Built(TileKind::WonByRep), Report(7), Built(TileKind::MyTasks)]
+            vec![Built(TileKind::WonByRep), Report(7), Built(TileKind::MyTasks), Report(10)]
         );
         assert_eq!(as_manager.version, 3);
         assert!(as_manager.hidden.contains(&Built(TileKind::ForecastVsQuota)));
@@ -369,14 +389,16 @@ mod tests {
         assert!(!as_manager.hidden.contains(&Built(TileKind::MyTasks)));
         assert_eq!(as_manager.report(7).map(|r| r.title.as_str()), Some("report 7"));
 
-        let demoted = DashboardLayout::for_role(Role::Member, Some((stored, 3)), reports);
-        assert_eq!(demoted.shown, vec![Report(7), Built(TileKind::MyTasks)]);
+        let demoted = DashboardLayout::for_role(Role::Member, Some(stored), reports.clone());
+        assert_eq!(demoted.shown, vec![Report(7), Built(TileKind::MyTasks), Report(10)]);
         assert!(!demoted.hidden.contains(&Built(TileKind::WonByRep)));
 
-        let fresh = DashboardLayout::for_role(Role::Member, None, vec![]);
-        let defaults: Vec<TileId> =
+        // Before any order is stored: the role's defaults, then every saved report.
+        let fresh = DashboardLayout::for_role(Role::Member, None, reports);
+        let mut expected: Vec<TileId> =
             TileKind::defaults(Role::Member).into_iter().map(Built).collect();
-        assert_eq!(fresh.shown, defaults);
+        expected.extend([Report(7), Report(8), Report(10)]);
+        assert_eq!(fresh.shown, expected);
         assert_eq!(fresh.version, 0);
     }
 

@@ -6,8 +6,8 @@
 //! (`cargo bench -p server --bench dashboard`).
 
 use super::model::{
-    DashboardLayout, Target, Tile, TileBar, TileData, TileId, TileItem, TileKind, check_layout,
-    quarter_start,
+    DashboardLayout, StoredLayout, Target, Tile, TileBar, TileData, TileId, TileItem, TileKind,
+    check_layout, quarter_start,
 };
 use crate::{
     auth::server::Authenticated,
@@ -45,8 +45,10 @@ pub async fn layout(pool: &PgPool, caller: &Authenticated) -> Result<DashboardLa
     let (stored, reports) = tokio::try_join!(
         async {
             Ok::<_, AppError>(
-                sqlx::query!(
-                    "select tiles, version from dashboard_layout where user_id = $1",
+                sqlx::query_as!(
+                    StoredLayout,
+                    r#"select tiles, version, updated_at as "saved_at: DateTime<Utc>"
+                       from dashboard_layout where user_id = $1"#,
                     caller.id().0
                 )
                 .fetch_optional(pool)
@@ -55,11 +57,7 @@ pub async fn layout(pool: &PgPool, caller: &Authenticated) -> Result<DashboardLa
         },
         saved_reports(pool, caller.id().0),
     )?;
-    Ok(DashboardLayout::for_role(
-        caller.role(),
-        stored.map(|row| (row.tiles, row.version)),
-        reports,
-    ))
+    Ok(DashboardLayout::for_role(caller.role(), stored, reports))
 }
 
 /// Saves the caller's tile order (the tiles left out are hidden) and returns it as read back.
@@ -78,18 +76,21 @@ pub async fn save_layout(
     let names: Vec<String> = shown.iter().map(|tile| tile.key()).collect();
     // Version 0 is "never saved": only a first save may follow it; any other must match.
     let saved = if version == 0 {
-        sqlx::query_scalar!(
-            "insert into dashboard_layout (user_id, tiles) values ($1, $2)
-             on conflict (user_id) do nothing returning version",
+        sqlx::query_as!(
+            StoredLayout,
+            r#"insert into dashboard_layout (user_id, tiles) values ($1, $2)
+               on conflict (user_id) do nothing returning tiles, version, updated_at as "saved_at: DateTime<Utc>""#,
             caller.id().0,
             &names as &[String],
         )
         .fetch_optional(pool)
         .await?
     } else {
-        sqlx::query_scalar!(
-            "update dashboard_layout set tiles = $2, version = version + 1, updated_at = now()
-             where user_id = $1 and version = $3 returning version",
+        sqlx::query_as!(
+            StoredLayout,
+            r#"update dashboard_layout set tiles = $2, version = version + 1, updated_at = now()
+               where user_id = $1 and version = $3
+               returning tiles, version, updated_at as "saved_at: DateTime<Utc>""#,
             caller.id().0,
             &names as &[String],
             version,
@@ -98,56 +99,9 @@ pub async fn save_layout(
         .await?
     };
     match saved {
-        Some(version) => {
-            Ok(DashboardLayout::for_role(caller.role(), Some((names, version)), reports))
-        }
+        Some(stored) => Ok(DashboardLayout::for_role(caller.role(), Some(stored), reports)),
         None => Err(AppError::Conflict),
     }
-}
-
-/// Puts `tile` last on the caller's dashboard (their role's defaults first, if they never
-/// arranged it), as a new version: a page arranging tiles meanwhile gets a conflict rather than
-/// dropping the new tile.
-pub async fn append_tile(
-    tx: &mut sqlx::PgConnection,
-    caller: &Authenticated,
-    tile: TileId,
-) -> Result<(), AppError> {
-    let mut first: Vec<String> = TileKind::defaults(caller.role())
-        .into_iter()
-        .map(|kind| kind.as_str().to_owned())
-        .collect();
-    first.push(tile.key());
-    sqlx::query!(
-        "insert into dashboard_layout (user_id, tiles) values ($1, $2)
-         on conflict (user_id) do update
-         set tiles = array_append(dashboard_layout.tiles, $3), version = dashboard_layout.version + 1,
-             updated_at = now()",
-        caller.id().0,
-        &first as &[String],
-        tile.key(),
-    )
-    .execute(tx)
-    .await?;
-    Ok(())
-}
-
-/// Takes `tile` off the caller's dashboard, as a new version.
-pub async fn remove_tile(
-    tx: &mut sqlx::PgConnection,
-    caller: &Authenticated,
-    tile: TileId,
-) -> Result<(), AppError> {
-    sqlx::query!(
-        "update dashboard_layout
-         set tiles = array_remove(tiles, $2), version = version + 1, updated_at = now()
-         where user_id = $1 and $2 = any(tiles)",
-        caller.id().0,
-        tile.key(),
-    )
-    .execute(tx)
-    .await?;
-    Ok(())
 }
 
 /// One tile's figures for the caller, with `today` the company's date.

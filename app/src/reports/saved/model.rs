@@ -8,7 +8,7 @@ use crate::{
         model::{Grouping, SalesQuery, SalesReport, query_string},
     },
 };
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The most reports one user keeps on their dashboard.
@@ -186,6 +186,7 @@ pub struct SavedReport {
     /// The address query as saved (with dates; rolling ones are replaced when read).
     pub query: String,
     pub dates: SavedDates,
+    pub saved_at: DateTime<Utc>,
 }
 
 /// A saved report read for its tile: the question as asked today, where the full report opens,

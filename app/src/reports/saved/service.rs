@@ -1,5 +1,6 @@
-//! Saved reports: kept per user, limited in number, placed on the dashboard when saved, and read
-//! with the reader's scope through the same services as the report pages.
+//! Saved reports: kept per user, limited in number, and read with the reader's scope through the
+//! same services as the report pages. Where a tile stands is the dashboard's business: a report
+//! saved since its owner last arranged the dashboard is shown last.
 
 use super::model::{
     MAX_QUERY_CHARS, MAX_SAVED_REPORTS, MAX_TITLE_CHARS, ReportFigures, ReportQuery, ReportTile,
@@ -8,10 +9,9 @@ use super::model::{
 use crate::{
     auth::server::Authenticated,
     error::{AppError, FieldError, FieldErrors},
-    home::{model::TileId, service as dashboard},
     reports::{cohorts::service::cohort_report, service::sales_report},
 };
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use std::collections::HashMap;
 
@@ -21,6 +21,7 @@ struct Row {
     title: String,
     query: String,
     dates: String,
+    created_at: DateTime<Utc>,
 }
 
 impl Row {
@@ -33,6 +34,7 @@ impl Row {
             title: self.title,
             query: self.query,
             dates: SavedDates::parse(&self.dates).unwrap_or_default(),
+            saved_at: self.created_at,
         }
     }
 }
@@ -41,7 +43,8 @@ impl Row {
 pub async fn of_user(pool: &PgPool, user_id: i64) -> Result<Vec<SavedReport>, AppError> {
     let rows = sqlx::query_as!(
         Row,
-        "select id, report, title, query, dates from saved_report where user_id = $1 order by id",
+        r#"select id, report, title, query, dates, created_at as "created_at: DateTime<Utc>"
+           from saved_report where user_id = $1 order by id"#,
         user_id
     )
     .fetch_all(pool)
@@ -72,8 +75,8 @@ pub fn question(saved: &SavedReport, today: NaiveDate) -> Result<ReportQuery, Ap
     })
 }
 
-/// Saves a report page's query (`query`, its address query) under `title` and shows it on the
-/// caller's dashboard, last. Dates kept as saved are written out, so a query without dates
+/// Saves a report page's query (`query`, its address query) under `title`; the dashboard shows
+/// it last until its owner arranges it. Dates kept as saved are written out, so a query without dates
 /// (the page's default range) stays on the days it showed.
 ///
 /// Errors: `Validation` (`title`: empty or too long, or `MAX_SAVED_REPORTS` already saved;
@@ -117,9 +120,9 @@ pub async fn save(
             FieldError::TooMany { max: MAX_SAVED_REPORTS },
         )));
     }
-    let id = sqlx::query_scalar!(
-        "insert into saved_report (user_id, report, title, query, dates)
-         values ($1, $2, $3, $4, $5) returning id",
+    let saved = sqlx::query!(
+        r#"insert into saved_report (user_id, report, title, query, dates)
+           values ($1, $2, $3, $4, $5) returning id, created_at as "created_at: DateTime<Utc>""#,
         caller.id().0,
         report.as_str(),
         title,
@@ -128,25 +131,29 @@ pub async fn save(
     )
     .fetch_one(&mut *tx)
     .await?;
-    dashboard::append_tile(&mut tx, caller, TileId::Report(id)).await?;
     tx.commit().await?;
-    Ok(SavedReport { id, report, title: title.to_owned(), query, dates })
+    Ok(SavedReport {
+        id: saved.id,
+        report,
+        title: title.to_owned(),
+        query,
+        dates,
+        saved_at: saved.created_at,
+    })
 }
 
-/// Deletes one of the caller's saved reports and takes its tile off their dashboard.
+/// Deletes one of the caller's saved reports (its tile leaves the dashboard with it: a layout
+/// never shows a report that is not saved).
 ///
 /// Errors: `NotFound` (no such report of the caller's).
 pub async fn delete(pool: &PgPool, caller: &Authenticated, id: i64) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
     let deleted =
         sqlx::query!("delete from saved_report where id = $1 and user_id = $2", id, caller.id().0)
-            .execute(&mut *tx)
+            .execute(pool)
             .await?;
     if deleted.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
-    dashboard::remove_tile(&mut tx, caller, TileId::Report(id)).await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -161,7 +168,8 @@ pub async fn tile(
 ) -> Result<ReportTile, AppError> {
     let saved = sqlx::query_as!(
         Row,
-        "select id, report, title, query, dates from saved_report where id = $1 and user_id = $2",
+        r#"select id, report, title, query, dates, created_at as "created_at: DateTime<Utc>"
+           from saved_report where id = $1 and user_id = $2"#,
         id,
         caller.id().0
     )
