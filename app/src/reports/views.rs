@@ -425,11 +425,15 @@ fn column_chart(
             let (bar, titled) = (bar.clone(), bar.clone());
             view! {
                 <g class="chart-bar" data-testid="chart-bar">
-                    <a href=href aria-label=move || label(&bar, i18n.locale())>
-                        <rect class="hit" x=x y="0" width=slot height="200"/>
-                        <rect class="bar-fill" x=x + slot * 0.15 y=200.0 - height width=slot * 0.7 height=height/>
-                        <title>{move || label(&titled, i18n.locale())}</title>
-                    </a>
+                    // The link is the only child of its group: `view!` makes an `<a>` among
+                    // siblings an HTML anchor, which draws nothing when rendered in the browser.
+                    <g>
+                        <a href=href aria-label=move || label(&bar, i18n.locale())>
+                            <rect class="hit" x=x y="0" width=slot height="200"/>
+                            <rect class="bar-fill" x=x + slot * 0.15 y=200.0 - height width=slot * 0.7 height=height/>
+                            <title>{move || label(&titled, i18n.locale())}</title>
+                        </a>
+                    </g>
                     {tick.map(|t| view! { <text class="axis" x=x + slot / 2.0 y="216" text-anchor="middle">{t}</text> })}
                 </g>
             }
