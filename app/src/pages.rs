@@ -114,6 +114,8 @@ area! {
         ReportOrders => crate::reports::views::ReportOrdersPage;
         CohortReport => crate::reports::cohorts::views::CohortReportPage;
         CohortCustomers => crate::reports::cohorts::views::CohortCustomersPage;
+        DealReport => crate::reports::deals::views::DealReportPage;
+        ClosedDeals => crate::reports::deals::views::ClosedDealsPage;
     }
 }
 area! {

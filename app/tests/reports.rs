@@ -3,6 +3,7 @@
 //! follows corrections, refunds, cancellations, reassignments, deletions, bulk inserts and a
 //! change of time zone, and no filter widens a caller's data scope. Cohort retention matches a
 //! hand computation and, after every kind of write, the same count straight from the orders.
+//! Win/loss equals the closed deals counted directly, within the caller's scope.
 
 use app::{
     auth::{model::Role, server::Authenticated},
@@ -19,6 +20,10 @@ use app::{
         cohorts::{
             model::{CohortCell, CohortQuery, CohortReport, month_start, months_after},
             service as cohorts,
+        },
+        deals::{
+            model::{DealFilter, DealQuery, Outcome, WinLoss},
+            service as deals,
         },
         model::{BarKey, Comparison, Grouping, Narrowing, SalesFigures, SalesFilter, SalesQuery},
         service as reports,
@@ -758,4 +763,161 @@ async fn two_first_orders_of_one_customer_placed_at_once_count_it_once() {
         cohorts::cohort_report(&w.db.pool, &w.admin, &CohortQuery::default()).await.unwrap();
     assert_eq!(report.customers(), 1);
     assert_eq!(cells(&report), app::testing::cohorts_counted_from_orders(&w.db.pool, None).await);
+}
+
+/// A deal of `yuan` for `customer`, owned by `owner`, closed won or lost (`kind`) at `clock` on
+/// company day `day`, `age_days` after it was created.
+#[allow(clippy::too_many_arguments)]
+async fn closed_deal(
+    w: &World,
+    customer: CustomerId,
+    owner: &Authenticated,
+    kind: &str,
+    day: NaiveDate,
+    clock: &str,
+    yuan: i64,
+    age_days: i32,
+    reason: Option<&str>,
+) -> i64 {
+    let local = day.and_time(NaiveTime::parse_from_str(clock, "%H:%M").unwrap());
+    let closed: DateTime<Utc> =
+        chrono_tz::Asia::Shanghai.from_local_datetime(&local).unwrap().with_timezone(&Utc);
+    sqlx::query_scalar(
+        "insert into opportunity (customer_id, title, amount_minor, expected_close, owner_id,
+                                  pipeline_id, stage_id, lost_reason, closed_at, created_at)
+         select $1, 'deal', $2, $3::timestamptz::date, $4, s.pipeline_id, s.id, $5, $3,
+                $3 - make_interval(days => $6)
+         from pipeline_stage s join pipeline p on p.id = s.pipeline_id
+         where p.is_default and s.kind = $7 order by s.position limit 1 returning id",
+    )
+    .bind(customer.0)
+    .bind(yuan * 100)
+    .bind(closed)
+    .bind(owner.id().0)
+    .bind(reason)
+    .bind(age_days)
+    .bind(kind)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap()
+}
+
+/// Won and lost counts and amounts straight from the opportunities closed on company days
+/// `from..=to`, owners in `owners` (all when `None`).
+async fn direct_deals(
+    w: &World,
+    from: NaiveDate,
+    to: NaiveDate,
+    owners: Option<Vec<i64>>,
+) -> BTreeMap<String, (i64, i64)> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "select s.kind, count(*), sum(o.amount_minor)::bigint
+         from opportunity o join pipeline_stage s on s.id = o.stage_id
+         where s.kind in ('won', 'lost') and o.deleted_at is null
+           and (o.closed_at at time zone company_time_zone())::date between $1 and $2
+           and ($3::bigint[] is null or o.owner_id = any($3))
+         group by 1",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(owners)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(kind, count, amount)| (kind, (count, amount))).collect()
+}
+
+fn as_map(total: &WinLoss) -> BTreeMap<String, (i64, i64)> {
+    let mut map = BTreeMap::new();
+    for (kind, figures) in [("won", total.won), ("lost", total.lost)] {
+        if figures.count > 0 {
+            map.insert(kind.to_owned(), (figures.count, figures.amount_minor));
+        }
+    }
+    map
+}
+
+#[tokio::test]
+async fn win_loss_equals_the_deals_counted_directly_and_stays_in_scope() {
+    let w = World::new().await;
+    let pool = &w.db.pool;
+    let (from, to) = (w.day, w.day + Duration::days(2));
+    let east = w.customer(&w.east_member, "杭州茶社", "华东").await;
+    let west = w.customer(&w.west_member, "广州茶行", "华南").await;
+    // A minute either side of each end of the range, in the company's zone.
+    closed_deal(&w, east, &w.east_member, "won", from, "00:01", 1_000, 10, None).await;
+    closed_deal(&w, east, &w.east_member, "won", from - Duration::days(1), "23:59", 2_000, 3, None)
+        .await;
+    closed_deal(&w, east, &w.east_member, "lost", to, "23:59", 500, 4, Some("价格太高")).await;
+    closed_deal(&w, east, &w.east_member, "lost", to + Duration::days(1), "00:00", 800, 1, None)
+        .await;
+    closed_deal(&w, east, &w.east_member, "lost", from, "12:00", 700, 6, Some(" 价格太高 ")).await;
+    closed_deal(&w, east, &w.east_member, "lost", from, "12:00", 300, 8, None).await;
+    closed_deal(&w, west, &w.west_member, "won", from, "09:00", 900, 2, None).await;
+
+    let query = DealQuery { from: Some(from), to: Some(to), ..Default::default() };
+    let everyone = deals::deal_report(pool, &w.admin, &query).await.unwrap();
+    assert_eq!(as_map(&everyone.total), direct_deals(&w, from, to, None).await);
+    assert_eq!(everyone.total.won.count, 2);
+    assert_eq!(everyone.total.lost.count, 3);
+    assert_eq!(everyone.total.win_rate(), Some(40.0));
+    // Medians of whole days from creation to close: won 10 and 2, lost 4, 6 and 8.
+    assert_eq!(everyone.total.won.median_days, Some(6.0));
+    assert_eq!(everyone.total.lost.median_days, Some(6.0));
+    // Reasons as written, spaces trimmed; most frequent first.
+    let reasons: Vec<(Option<&str>, i64, i64)> =
+        everyone.reasons.iter().map(|r| (r.reason.as_deref(), r.count, r.amount_minor)).collect();
+    assert_eq!(reasons, [(Some("价格太高"), 2, 120_000), (Some(""), 1, 30_000)]);
+    let reps: Vec<(Option<i64>, i64, i64)> = everyone
+        .reps
+        .iter()
+        .map(|rep| (rep.owner, rep.record.won.count, rep.record.lost.count))
+        .collect();
+    assert_eq!(reps, [(Some(w.east_member.id().0), 1, 3), (Some(w.west_member.id().0), 1, 0)]);
+
+    // A member counts their own deals, and naming another rep gives nothing.
+    let own = deals::deal_report(pool, &w.east_member, &query).await.unwrap();
+    let mine = Some(vec![w.east_member.id().0]);
+    assert_eq!(as_map(&own.total), direct_deals(&w, from, to, mine).await);
+    let theirs = DealQuery {
+        narrowing: Narrowing { owner: Some(w.west_member.id().0), ..Default::default() },
+        ..query.clone()
+    };
+    let widened = deals::deal_report(pool, &w.east_member, &theirs).await.unwrap();
+    assert_eq!(widened.total, WinLoss::default());
+    assert!(widened.reps.is_empty());
+    // The manager of the east team sees the east team, and the region narrows by customer.
+    let team = deals::deal_report(pool, &w.manager, &query).await.unwrap();
+    assert_eq!(team.total.won.count + team.total.lost.count, 4);
+    let south = DealQuery {
+        narrowing: Narrowing { region: Some("华南".into()), ..Default::default() },
+        ..query.clone()
+    };
+    assert_eq!(
+        deals::deal_report(pool, &w.admin, &south).await.unwrap().total.won.amount_minor,
+        90_000
+    );
+
+    // The deals behind a reason are the ones it counted, in pages, latest closed first.
+    let behind = DealFilter {
+        query: query.clone(),
+        outcome: Some(Outcome::Lost),
+        reason: Some("价格太高".into()),
+    };
+    let first = deals::closed_deals(pool, &w.admin, &behind, None, 1).await.unwrap();
+    let second = deals::closed_deals(pool, &w.admin, &behind, first.next, 1).await.unwrap();
+    assert!(second.next.is_none());
+    let amounts: Vec<i64> =
+        first.items.iter().chain(&second.items).map(|deal| deal.amount_minor).collect();
+    assert_eq!(amounts, [50_000, 70_000]);
+    // Outside the caller's scope there is nothing behind a figure either.
+    let west_won = DealFilter { query: theirs, outcome: Some(Outcome::Won), reason: None };
+    let hidden = deals::closed_deals(pool, &w.east_member, &west_won, None, 50).await.unwrap();
+    assert!(hidden.items.is_empty());
+    let reversed = DealQuery { from: Some(to), to: Some(from), ..Default::default() };
+    let refused = deals::deal_report(pool, &w.admin, &reversed).await;
+    assert!(
+        matches!(refused, Err(AppError::Validation(ref e)) if !e.get("to").is_empty()),
+        "{refused:?}"
+    );
 }

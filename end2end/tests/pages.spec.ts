@@ -39,6 +39,8 @@ const PAGES = [
   "/reports/orders",
   "/reports/cohorts",
   "/reports/cohorts/customers",
+  "/reports/deals",
+  "/reports/deals/list?outcome=lost",
   "/surveys",
   "/surveys/:survey",
   "/admin/service",

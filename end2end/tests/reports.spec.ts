@@ -269,3 +269,58 @@ test("a manager saves the by-rep report to the dashboard, and its tile opens the
   await expect(page.getByTestId("tile-forecast_vs_quota")).toBeVisible();
   await expect(tile).toHaveCount(0);
 });
+
+test("a manager reads win/loss for the year and taps a lost reason to the deals behind it", async ({ page }) => {
+  await signIn(page, MANAGER);
+  await page.goto("/reports/deals");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "赢单与丢单" })).toBeVisible();
+  await page.getByRole("button", { name: "近 12 个月" }).tap();
+  await expect(page).toHaveURL(/from=/);
+  const [from, to] = await range(page);
+
+  // Won and lost are the team's deals closed in the range, counted in SQL.
+  const counted = await sql<{ kind: string; n: number }>(
+    `select s.kind, count(*)::int as n from opportunity o
+     join pipeline_stage s on s.id = o.stage_id join customer c on c.id = o.customer_id
+     join app_user u on u.id = o.owner_id
+     where s.kind in ('won', 'lost') and o.deleted_at is null and c.deleted_at is null
+       and (o.closed_at at time zone company_time_zone())::date between $1::date and $2::date
+       and u.team_id = (select team_id from app_user where email = $3)
+     group by 1`,
+    [from, to, MANAGER],
+  );
+  const count = (kind: string) => counted.find((row) => row.kind === kind)?.n ?? 0;
+  expect(count("won") + count("lost")).toBeGreaterThan(0);
+  await expect(page.getByTestId("deals-won")).toHaveText(String(count("won")));
+  await expect(page.getByTestId("deals-lost")).toHaveText(String(count("lost")));
+  await expect(page.getByTestId("record-bar").first()).toBeVisible();
+  await screenshot(page, "reports-08-win-loss-tablet");
+
+  // The most frequent reason, tapped: its lost deals, as many as it counted.
+  const reason = page.getByTestId("reason-row").first();
+  const reasonName = (await reason.locator("th").textContent())!.trim();
+  const reasonCount = Number((await reason.locator("td").first().textContent())!.trim());
+  await reason.locator("td").first().getByRole("link").tap();
+  await page.waitForURL(/\/reports\/deals\/list\?/);
+  await hydrated(page);
+  expect(decodeURIComponent(page.url())).toContain(`reason=${reasonName}`);
+  await expect(page.getByTestId("closed-deal").first()).toBeVisible();
+  await expect(page.getByTestId("closed-deal")).toHaveCount(Math.min(reasonCount, 50));
+  const outcomes = await page.getByTestId("deal-outcome").allTextContents();
+  expect(new Set(outcomes.map((o) => o.trim()))).toEqual(new Set(["丢单"]));
+  await screenshot(page, "reports-09-lost-deals-tablet");
+
+  // Back to the report with the range kept; a rep's won part of the bar opens their won deals.
+  await page.getByRole("link", { name: "返回报表" }).tap();
+  await page.waitForURL(/\/reports\/deals\?/);
+  await hydrated(page);
+  expect(await range(page)).toEqual([from, to]);
+  const rep = (await page.getByTestId("record-row").first().locator("th").textContent())!.trim();
+  await page.getByTestId("record-bar").first().getByTestId("record-won").tap();
+  await page.waitForURL(/outcome=won/);
+  await hydrated(page);
+  expect(page.url()).toMatch(/owner=\d+/);
+  const owners = await page.getByTestId("deal-owner").allTextContents();
+  expect(new Set(owners.map((o) => o.trim()))).toEqual(new Set([rep]));
+});

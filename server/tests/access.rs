@@ -59,6 +59,10 @@ use app::{
             api::*,
             model::{CohortCell, CohortQuery},
         },
+        deals::{
+            api::*,
+            model::{DealFilter, DealQuery},
+        },
         model::{SalesFilter, SalesQuery},
         saved::{
             api::*,
@@ -744,6 +748,8 @@ fn entries(w: &World) -> Vec<Entry> {
         entry(Member, No, GetCohortReport { query: CohortQuery::default() }),
         entry(Member, No, ListCohortCustomers { cell: CohortCell::default(), after: None }),
         entry(Member, No, GetCohortCellSize { cell: CohortCell::default() }),
+        entry(Member, No, GetDealReport { query: DealQuery::default() }),
+        entry(Member, No, ListClosedDeals { filter: DealFilter::default(), after: None }),
         entry(Member, No, GetDashboardLayout {}),
         entry(
             Member,

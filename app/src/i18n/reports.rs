@@ -82,5 +82,31 @@ messages! {
         ExportedAt => "导出时间", "Exported";
         DateRange => "日期范围", "Date range";
         CountsBehind => "再次下单的客户数", "Customers ordering again";
+        WinLoss => "赢单与丢单", "Win/loss";
+        WinLossIntro => "按关闭日期统计赢单与丢单的数量和金额、成交用时、丢单原因和每位销售的战绩。点任一数字查看其商机。", "Deals closed in the range, won against lost by count and amount, how long they took, why the lost ones were lost, and each rep's record. Tap any figure for its deals.";
+        Won => "赢单", "Won";
+        Lost => "丢单", "Lost";
+        WinRate => "赢单率", "Win rate";
+        AmountWinRate => "金额赢单率", "Win rate by amount";
+        MedianDaysWon => "赢单用时中位数", "Median days to win";
+        MedianDaysLost => "丢单用时中位数", "Median days to lose";
+        Days => "{days} 天", "{days} days";
+        LostReasons => "丢单原因", "Why deals were lost";
+        Reason => "原因", "Reason";
+        NoReason => "未填写原因", "No reason given";
+        OtherReasons => "其他原因", "Other reasons";
+        ShareOfLost => "占丢单", "Share of lost";
+        RepRecords => "各销售战绩", "Each rep's record";
+        RecordLabel => "{name}：赢单 {won} 个，丢单 {lost} 个", "{name}: {won} won, {lost} lost";
+        NoDeals => "该范围内没有关闭的商机", "No deals closed in this range";
+        DealsBehind => "商机明细", "The deals behind a figure";
+        DealsIntro => "{from} 至 {to} 关闭的商机，最近关闭在前。", "Deals closed from {from} to {to}, latest first.";
+        Deal => "商机", "Deal";
+        Outcome => "结果", "Outcome";
+        Amount => "金额", "Amount";
+        ClosedAt => "关闭时间", "Closed";
+        DaysOpen => "用时", "Days open";
+        AllOutcomes => "全部结果", "All outcomes";
+        OtherReasonsNote => "其余原因合计，未单独列出。", "The remaining reasons, summed.";
     }
 }

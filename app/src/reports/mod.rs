@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod cohorts;
+pub mod deals;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod routes;

@@ -39,15 +39,22 @@ pub(crate) async fn days_of(
 pub(crate) struct FilterColumns {
     owner: &'static str,
     region: &'static str,
-    channel: &'static str,
+    /// None where rows have no channel (deals): a channel in the filter is then ignored.
+    channel: Option<&'static str>,
 }
 
 /// A summary table aliased `s` (`sales_day`, `cohort_month`).
 pub(crate) const SUMMARY: FilterColumns =
-    FilterColumns { owner: "s.owner_id", region: "s.region", channel: "s.channel" };
+    FilterColumns { owner: "s.owner_id", region: "s.region", channel: Some("s.channel") };
 /// Orders `o` and their customers `c`.
-pub(crate) const ORDERS: FilterColumns =
-    FilterColumns { owner: "c.owner_id", region: "coalesce(c.region, '')", channel: "o.channel" };
+pub(crate) const ORDERS: FilterColumns = FilterColumns {
+    owner: "c.owner_id",
+    region: "coalesce(c.region, '')",
+    channel: Some("o.channel"),
+};
+/// Opportunities `o` (owned by their rep) and their customers `c`.
+pub(crate) const DEALS: FilterColumns =
+    FilterColumns { owner: "o.owner_id", region: "coalesce(c.region, '')", channel: None };
 
 /// The caller's scope and the filter's owner, team, region and channel, as `and ...` conditions:
 /// the same narrowing for the report's figures and for the orders behind them.
@@ -88,8 +95,8 @@ pub(crate) fn push_filter(
     if let Some(region) = &filter.region {
         query.push(format!(" and {} = ", columns.region)).push_bind(region.clone());
     }
-    if let Some(channel) = filter.channel {
-        query.push(format!(" and {} = ", columns.channel)).push_bind(channel.as_str());
+    if let (Some(channel), Some(column)) = (filter.channel, columns.channel) {
+        query.push(format!(" and {column} = ")).push_bind(channel.as_str());
     }
 }
 

@@ -53,6 +53,7 @@ pub(crate) fn ReportTabs() -> impl IntoView {
         <nav class="tabs report-tabs" aria-label=move || i18n.text(ReportText::Reports)>
             <A href="/reports/sales">{i18n.t(ReportText::Sales)}</A>
             <A href="/reports/cohorts">{i18n.t(ReportText::Cohorts)}</A>
+            <A href="/reports/deals">{i18n.t(ReportText::WinLoss)}</A>
             {move || is_manager().then(|| view! { <A href="/service">{i18n.t(ReportText::ServiceQuality)}</A> })}
         </nav>
     }

@@ -1,0 +1,206 @@
+//! The win/loss report's reads: closed opportunities in a range of company days, within the
+//! caller's scope (by the deal's owner) and the narrowing, grouped by outcome and rep in one
+//! statement and by lost reason in another.
+
+use super::model::{
+    ClosedDeal, DealCursor, DealFigures, DealFilter, DealQuery, DealReport, LostReason, Outcome,
+    REASONS_LISTED, RepRecord, WinLoss,
+};
+use crate::{
+    auth::server::Authenticated,
+    error::AppError,
+    paging::Page,
+    reports::service::{DEALS, company_today, push_filter},
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+/// `from ... where ...` of the deals closed on company days `days` that `filter` names, within
+/// `scope`. The stage says how a deal closed; its customer gives the region.
+fn push_closed(
+    sql: &mut QueryBuilder<'_, Postgres>,
+    scope: Option<&[i64]>,
+    filter: &DealFilter,
+    (from, to): (NaiveDate, NaiveDate),
+) {
+    sql.push(
+        " from opportunity o
+          join pipeline_stage st on st.id = o.stage_id
+          join customer c on c.id = o.customer_id
+          left join app_user u on u.id = o.owner_id
+          where o.deleted_at is null and c.deleted_at is null and st.kind in ('won', 'lost')
+            and o.closed_at >= ",
+    );
+    sql.push_bind(from)
+        .push("::timestamp at time zone company_time_zone() and o.closed_at < (")
+        .push_bind(to)
+        .push("::date + 1)::timestamp at time zone company_time_zone()");
+    push_filter(sql, &DEALS, scope, &filter.query.narrowing.as_filter());
+    if let Some(outcome) = filter.outcome {
+        sql.push(" and st.kind = ").push_bind(outcome.as_str());
+    }
+    if let Some(reason) = &filter.reason {
+        sql.push(" and coalesce(btrim(o.lost_reason), '') = ").push_bind(reason.trim().to_owned());
+    }
+}
+
+async fn days(pool: &PgPool, query: &DealQuery) -> Result<(NaiveDate, NaiveDate), AppError> {
+    query.range(company_today(pool).await?).map_err(AppError::Validation)
+}
+
+#[derive(sqlx::FromRow)]
+struct Grouped {
+    /// 1 on the company-wide rows of the grouping sets, 0 on a rep's.
+    total_row: i32,
+    owner_id: Option<i64>,
+    name: Option<String>,
+    kind: String,
+    count: i64,
+    amount: i64,
+    median_days: Option<f64>,
+}
+
+/// Won against lost in the caller's scope, by rep and lost reason.
+///
+/// Errors: `Validation` (`to`: reversed or too long a range).
+pub async fn deal_report(
+    pool: &PgPool,
+    caller: &Authenticated,
+    query: &DealQuery,
+) -> Result<DealReport, AppError> {
+    let (from, to) = days(pool, query).await?;
+    let scope = caller.scope.visible_owners();
+    let filter = DealFilter { query: query.clone(), ..Default::default() };
+
+    let mut grouped = QueryBuilder::<Postgres>::new(
+        "select grouping(o.owner_id) as total_row, o.owner_id,
+                u.display_name as name, st.kind, count(*) as count,
+                coalesce(sum(o.amount_minor), 0)::bigint as amount,
+                percentile_cont(0.5) within group
+                    (order by extract(epoch from o.closed_at - o.created_at)::float8 / 86400) as median_days",
+    );
+    push_closed(&mut grouped, scope.as_deref(), &filter, (from, to));
+    grouped.push(" group by grouping sets ((o.owner_id, u.display_name, st.kind), (st.kind))");
+    let rows: Vec<Grouped> = grouped.build_query_as().fetch_all(pool).await?;
+
+    let mut lost = QueryBuilder::<Postgres>::new(
+        "select coalesce(btrim(o.lost_reason), '') as reason, count(*) as count,
+                coalesce(sum(o.amount_minor), 0)::bigint as amount",
+    );
+    let lost_filter = DealFilter { outcome: Some(Outcome::Lost), ..filter };
+    push_closed(&mut lost, scope.as_deref(), &lost_filter, (from, to));
+    lost.push(" group by 1 order by 2 desc, 3 desc, 1");
+    let reasons: Vec<(String, i64, i64)> = lost.build_query_as().fetch_all(pool).await?;
+
+    let mut total = WinLoss::default();
+    let mut reps: Vec<RepRecord> = Vec::new();
+    for row in rows {
+        let figures = DealFigures {
+            count: row.count,
+            amount_minor: row.amount,
+            median_days: row.median_days,
+        };
+        let record = if row.total_row == 1 {
+            &mut total
+        } else {
+            let at = match reps.iter().position(|rep| rep.owner == row.owner_id) {
+                Some(at) => at,
+                None => {
+                    reps.push(RepRecord {
+                        owner: row.owner_id,
+                        name: row.name,
+                        record: WinLoss::default(),
+                    });
+                    reps.len() - 1
+                }
+            };
+            &mut reps[at].record
+        };
+        match row.kind.as_str() {
+            "won" => record.won = figures,
+            _ => record.lost = figures,
+        }
+    }
+    reps.sort_by(|a, b| {
+        let closed = |rep: &RepRecord| rep.record.won.count + rep.record.lost.count;
+        closed(b).cmp(&closed(a)).then_with(|| a.name.cmp(&b.name))
+    });
+    Ok(DealReport { from, to, total, reasons: listed_reasons(reasons), reps })
+}
+
+/// The most frequent reasons one by one, and the rest summed as one row.
+fn listed_reasons(rows: Vec<(String, i64, i64)>) -> Vec<LostReason> {
+    let mut listed: Vec<LostReason> = Vec::new();
+    let mut other: Option<LostReason> = None;
+    for (n, (reason, count, amount_minor)) in rows.into_iter().enumerate() {
+        if n < REASONS_LISTED {
+            listed.push(LostReason { reason: Some(reason), count, amount_minor });
+        } else {
+            let rest = other.get_or_insert(LostReason { reason: None, count: 0, amount_minor: 0 });
+            rest.count += count;
+            rest.amount_minor += amount_minor;
+        }
+    }
+    listed.extend(other);
+    listed
+}
+
+#[derive(sqlx::FromRow)]
+struct DealRow {
+    id: i64,
+    title: String,
+    customer_id: i64,
+    customer_name: String,
+    owner_name: Option<String>,
+    amount_minor: i64,
+    currency: String,
+    kind: String,
+    lost_reason: Option<String>,
+    created_at: DateTime<Utc>,
+    closed_at: DateTime<Utc>,
+}
+
+/// The deals behind a figure, latest closed first, `limit` a page.
+///
+/// Errors: `Validation` (`to`).
+pub async fn closed_deals(
+    pool: &PgPool,
+    caller: &Authenticated,
+    filter: &DealFilter,
+    after: Option<DealCursor>,
+    limit: i64,
+) -> Result<Page<ClosedDeal, DealCursor>, AppError> {
+    let days = days(pool, &filter.query).await?;
+    let scope = caller.scope.visible_owners();
+    let mut sql = QueryBuilder::<Postgres>::new(
+        "select o.id, o.title, o.customer_id, c.name as customer_name, u.display_name as owner_name,
+                o.amount_minor, o.currency, st.kind, o.lost_reason, o.created_at, o.closed_at",
+    );
+    push_closed(&mut sql, scope.as_deref(), filter, days);
+    if let Some(after) = after {
+        sql.push(" and (o.closed_at, o.id) < (")
+            .push_bind(after.at)
+            .push(", ")
+            .push_bind(after.id)
+            .push(")");
+    }
+    sql.push(" order by o.closed_at desc, o.id desc limit ").push_bind(limit + 1);
+    let rows: Vec<DealRow> = sql.build_query_as().fetch_all(pool).await?;
+    let deals = rows
+        .into_iter()
+        .map(|r| ClosedDeal {
+            id: r.id,
+            title: r.title,
+            customer_id: r.customer_id,
+            customer_name: r.customer_name,
+            owner_name: r.owner_name,
+            amount_minor: r.amount_minor,
+            currency: r.currency,
+            outcome: if r.kind == "won" { Outcome::Won } else { Outcome::Lost },
+            lost_reason: r.lost_reason,
+            created_at: r.created_at,
+            closed_at: r.closed_at,
+        })
+        .collect();
+    Ok(Page::from_overfetch(deals, limit, |deal| DealCursor { at: deal.closed_at, id: deal.id }))
+}
