@@ -153,6 +153,34 @@ pub(crate) fn keep_in_address(
     });
 }
 
+/// The ranges a manager picks most, as buttons that set a report's `from` and `to` (counted
+/// from today in the company's zone): the same ranges a saved report can roll with. `picked`
+/// keeps the last one tapped.
+#[component]
+pub(crate) fn RangePresets(
+    from: RwSignal<String>,
+    to: RwSignal<String>,
+    #[prop(optional)] picked: Option<RwSignal<Option<SavedDates>>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let choose = move |dates: SavedDates| {
+        if let Some((start, end)) = dates.days(local_date(Utc::now(), &company_zone())) {
+            from.set(start.to_string());
+            to.set(end.to_string());
+            if let Some(picked) = picked {
+                picked.set(Some(dates));
+            }
+        }
+    };
+    view! {
+        <div class="preset-row">
+            {SavedDates::ALL.iter().filter_map(|dates| Some((dates_label(*dates)?, *dates))).map(|(label, dates)| view! {
+                <button type="button" class="button small ghost" on:click=move |_| choose(dates)>{i18n.t(label)}</button>
+            }).collect_view()}
+        </div>
+    }
+}
+
 /// The link that downloads a report as `.xlsx` with the filters it shows (the server reads the
 /// same query with the caller's scope). A plain download link: no script, works on a tablet.
 #[component]
@@ -233,17 +261,7 @@ pub fn SalesReportPage() -> impl IntoView {
             options
         });
 
-    // Ranges a manager picks most, counted from today in the company's zone: the same ranges a
-    // saved report can roll with.
     let picked = RwSignal::new(None::<SavedDates>);
-    let preset = move |dates: SavedDates| {
-        if let Some((start, end)) = dates.days(local_date(Utc::now(), &company_zone())) {
-            from.set(start.to_string());
-            to.set(end.to_string());
-            picked.set(Some(dates));
-        }
-    };
-    let presets = SavedDates::ALL.iter().filter_map(|d| Some((dates_label(*d)?, *d)));
 
     view! {
         <section class="page report-page">
@@ -261,11 +279,7 @@ pub fn SalesReportPage() -> impl IntoView {
             // server waits for them and the browser hydrates the same options.
             <Transition fallback=|| ()>
             <div class="card report-filters" data-testid="report-filters">
-                <div class="preset-row">
-                    {presets.map(|(label, dates)| view! {
-                        <button type="button" class="button small ghost" on:click=move |_| preset(dates)>{i18n.t(label)}</button>
-                    }).collect_view()}
-                </div>
+                <RangePresets from to picked/>
                 <div class="filter-grid">
                     <TextField label=i18n.t(ReportText::From) name="from" value=from input_type="date" error=field_error("from")/>
                     <TextField label=i18n.t(ReportText::To) name="to" value=to input_type="date" error=field_error("to")/>

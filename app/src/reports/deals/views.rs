@@ -13,15 +13,10 @@ use crate::{
     money::Money,
     reports::{
         model::{Narrowing, compact_money, query_string},
-        saved::{model::SavedDates, views::dates_label},
-        views::{NarrowingFields, NarrowingSelects, ReportTabs, keep_in_address},
+        views::{NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, keep_in_address},
     },
-    ui::{
-        Column, FillBar, PagedList, PagedTable, ResourceView, TextField, Timestamp, company_zone,
-        local_date,
-    },
+    ui::{Column, FillBar, PagedList, PagedTable, ResourceView, TextField, Timestamp},
 };
-use chrono::Utc;
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
@@ -85,13 +80,6 @@ pub fn DealReportPage() -> impl IntoView {
             _ => None,
         })
     });
-    let preset = move |dates: SavedDates| {
-        if let Some((start, end)) = dates.days(local_date(Utc::now(), &company_zone())) {
-            from.set(start.to_string());
-            to.set(end.to_string());
-        }
-    };
-    let presets = SavedDates::ALL.iter().filter_map(|d| Some((dates_label(*d)?, *d)));
     view! {
         <section class="page report-page">
             <div class="page-head">
@@ -101,11 +89,7 @@ pub fn DealReportPage() -> impl IntoView {
             <p class="muted">{i18n.t(ReportText::WinLossIntro)}</p>
             <Transition fallback=|| ()>
             <div class="card report-filters" data-testid="deal-filters">
-                <div class="preset-row">
-                    {presets.map(|(label, dates)| view! {
-                        <button type="button" class="button small ghost" on:click=move |_| preset(dates)>{i18n.t(label)}</button>
-                    }).collect_view()}
-                </div>
+                <RangePresets from to/>
                 <div class="filter-grid">
                     <TextField label=i18n.t(ReportText::From) name="from" value=from input_type="date"/>
                     <TextField label=i18n.t(ReportText::To) name="to" value=to input_type="date" error=to_error/>
