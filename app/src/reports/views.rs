@@ -181,6 +181,51 @@ pub(crate) fn RangePresets(
     }
 }
 
+/// The message under `field` when a report refused its query (a reversed range, say).
+pub(crate) fn refused_at<T>(
+    report: Resource<Result<T, crate::error::AppError>>,
+    field: &'static str,
+) -> Signal<Option<String>>
+where
+    T: Clone + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        report.get().and_then(|r| match r {
+            Err(crate::error::AppError::Validation(errors)) => {
+                errors.get(field).first().map(|e| field_error_text(e, i18n.locale()))
+            }
+            _ => None,
+        })
+    })
+}
+
+/// A query's `from_query`, reading an address's values by key.
+pub(crate) type QueryParser<Q> = fn(&dyn Fn(&str) -> Option<String>) -> Q;
+
+/// A report's query read from its date fields and its rep, team and region selects, with
+/// `parse` the query's own `from_query` (empty fields left out).
+pub(crate) fn dated_query<Q>(
+    from: RwSignal<String>,
+    to: RwSignal<String>,
+    narrowing: NarrowingFields,
+    parse: QueryParser<Q>,
+) -> Memo<Q>
+where
+    Q: PartialEq + Send + Sync + 'static,
+{
+    Memo::new(move |_| {
+        parse(&|key| {
+            let value = match key {
+                "from" => from.get(),
+                "to" => to.get(),
+                key => return narrowing.get(key),
+            };
+            (!value.is_empty()).then_some(value)
+        })
+    })
+}
+
 /// The link that downloads a report as `.xlsx` with the filters it shows (the server reads the
 /// same query with the caller's scope). A plain download link: no script, works on a tablet.
 #[component]
@@ -229,16 +274,7 @@ pub fn SalesReportPage() -> impl IntoView {
 
     let changes = use_server_events().changes(Topic::Customer);
     let report = Resource::new(move || (query.get(), changes.get()), |(q, _)| get_sales_report(q));
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || {
-            report.get().and_then(|r| match r {
-                Err(crate::error::AppError::Validation(errors)) => {
-                    errors.get(field).first().map(|e| field_error_text(e, i18n.locale()))
-                }
-                _ => None,
-            })
-        })
-    };
+    let field_error = move |field: &'static str| refused_at(report, field);
 
     let grouping_options = Signal::derive(move || {
         Grouping::ALL

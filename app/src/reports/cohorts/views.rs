@@ -7,11 +7,14 @@ use super::{
 };
 use crate::{
     events::{Topic, use_server_events},
-    i18n::{I18n, Locale, ReportText, Text, field_error_text, fill, use_i18n},
+    i18n::{I18n, Locale, ReportText, Text, fill, use_i18n},
     reports::{
         model::query_string,
         saved::{model::SavedReportKind, views::SaveToDashboard},
-        views::{ExportLink, NarrowingFields, NarrowingSelects, ReportTabs, keep_in_address},
+        views::{
+            ExportLink, NarrowingFields, NarrowingSelects, ReportTabs, dated_query,
+            keep_in_address, refused_at,
+        },
     },
     ui::{Column, PagedList, PagedTable, ResourceView, TextField},
 };
@@ -55,28 +58,12 @@ pub fn CohortReportPage() -> impl IntoView {
     let to = text(initial.to.map(|d| d.format("%Y-%m").to_string()));
     let narrowing = NarrowingFields::new(&initial.narrowing);
 
-    let query = Memo::new(move |_| {
-        CohortQuery::from_query(|key| {
-            let value = match key {
-                "from" => from.get(),
-                "to" => to.get(),
-                key => return narrowing.get(key),
-            };
-            (!value.is_empty()).then_some(value)
-        })
-    });
+    let query = dated_query(from, to, narrowing, |get| CohortQuery::from_query(get));
     keep_in_address("/reports/cohorts", move || query.get().query_pairs());
 
     let changes = use_server_events().changes(Topic::Customer);
     let report = Resource::new(move || (query.get(), changes.get()), |(q, _)| get_cohort_report(q));
-    let to_error = Signal::derive(move || {
-        report.get().and_then(|r| match r {
-            Err(crate::error::AppError::Validation(errors)) => {
-                errors.get("to").first().map(|e| field_error_text(e, i18n.locale()))
-            }
-            _ => None,
-        })
-    });
+    let to_error = refused_at(report, "to");
 
     view! {
         <section class="page report-page">

@@ -9,11 +9,14 @@ use super::{
 };
 use crate::{
     events::{Topic, use_server_events},
-    i18n::{I18n, ReportText, Text, field_error_text, fill, use_i18n},
+    i18n::{I18n, ReportText, Text, fill, use_i18n},
     money::Money,
     reports::{
         model::{Narrowing, compact_money, query_string},
-        views::{NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, keep_in_address},
+        views::{
+            NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
+            keep_in_address, refused_at,
+        },
     },
     ui::{Column, FillBar, PagedList, PagedTable, ResourceView, TextField, Timestamp},
 };
@@ -59,27 +62,11 @@ pub fn DealReportPage() -> impl IntoView {
     let from = text(initial.from.map(|d| d.to_string()));
     let to = text(initial.to.map(|d| d.to_string()));
     let narrowing = NarrowingFields::new(&initial.narrowing);
-    let query = Memo::new(move |_| {
-        DealQuery::from_query(|key| {
-            let value = match key {
-                "from" => from.get(),
-                "to" => to.get(),
-                key => return narrowing.get(key),
-            };
-            (!value.is_empty()).then_some(value)
-        })
-    });
+    let query = dated_query(from, to, narrowing, |get| DealQuery::from_query(get));
     keep_in_address("/reports/deals", move || query.get().query_pairs());
     let changes = use_server_events().changes(Topic::Opportunity);
     let report = Resource::new(move || (query.get(), changes.get()), |(q, _)| get_deal_report(q));
-    let to_error = Signal::derive(move || {
-        report.get().and_then(|r| match r {
-            Err(crate::error::AppError::Validation(errors)) => {
-                errors.get("to").first().map(|e| field_error_text(e, i18n.locale()))
-            }
-            _ => None,
-        })
-    });
+    let to_error = refused_at(report, "to");
     view! {
         <section class="page report-page">
             <div class="page-head">
