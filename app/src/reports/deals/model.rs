@@ -22,26 +22,24 @@ pub struct DealQuery {
 }
 
 impl DealQuery {
-    /// The days covered, as the sales report counts them (and refuses the same ranges).
+    /// As a sales filter without a channel: the same days, the same narrowing, the same
+    /// address keys and the same refusals.
+    pub fn as_filter(&self) -> SalesFilter {
+        SalesFilter { from: self.from, to: self.to, ..self.narrowing.as_filter() }
+    }
+
+    /// The days covered, as the sales report counts them.
     pub fn range(&self, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), FieldErrors> {
-        SalesFilter { from: self.from, to: self.to, ..Default::default() }.range(today)
+        self.as_filter().range(today)
     }
 
     pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = vec![];
-        if let Some(from) = self.from {
-            pairs.push(("from", from.to_string()));
-        }
-        if let Some(to) = self.to {
-            pairs.push(("to", to.to_string()));
-        }
-        pairs.extend(self.narrowing.query_pairs());
-        pairs
+        self.as_filter().query_pairs()
     }
 
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
-        let date = |key: &str| get(key).and_then(|v| v.parse::<NaiveDate>().ok());
-        DealQuery { from: date("from"), to: date("to"), narrowing: Narrowing::from_query(&get) }
+        let filter = SalesFilter::from_query(get);
+        DealQuery { from: filter.from, to: filter.to, narrowing: filter.narrowing() }
     }
 }
 

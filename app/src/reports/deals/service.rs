@@ -10,7 +10,7 @@ use crate::{
     auth::server::Authenticated,
     error::AppError,
     paging::Page,
-    reports::service::{DEALS, company_today, push_filter},
+    reports::service::{DEALS, days_of, push_filter},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -44,10 +44,6 @@ fn push_closed(
     }
 }
 
-async fn days(pool: &PgPool, query: &DealQuery) -> Result<(NaiveDate, NaiveDate), AppError> {
-    query.range(company_today(pool).await?).map_err(AppError::Validation)
-}
-
 #[derive(sqlx::FromRow)]
 struct Grouped {
     /// 1 on the company-wide rows of the grouping sets, 0 on a rep's.
@@ -68,7 +64,7 @@ pub async fn deal_report(
     caller: &Authenticated,
     query: &DealQuery,
 ) -> Result<DealReport, AppError> {
-    let (from, to) = days(pool, query).await?;
+    let (from, to) = days_of(pool, &query.as_filter()).await?;
     let scope = caller.scope.visible_owners();
     let filter = DealFilter { query: query.clone(), ..Default::default() };
 
@@ -116,8 +112,8 @@ pub async fn deal_report(
             };
             &mut reps[at].record
         };
-        match row.kind.as_str() {
-            "won" => record.won = figures,
+        match Outcome::parse(&row.kind) {
+            Ok(Outcome::Won) => record.won = figures,
             _ => record.lost = figures,
         }
     }
@@ -170,7 +166,7 @@ pub async fn closed_deals(
     after: Option<DealCursor>,
     limit: i64,
 ) -> Result<Page<ClosedDeal, DealCursor>, AppError> {
-    let days = days(pool, &filter.query).await?;
+    let days = days_of(pool, &filter.query.as_filter()).await?;
     let scope = caller.scope.visible_owners();
     let mut sql = QueryBuilder::<Postgres>::new(
         "select o.id, o.title, o.customer_id, c.name as customer_name, u.display_name as owner_name,
@@ -196,7 +192,8 @@ pub async fn closed_deals(
             owner_name: r.owner_name,
             amount_minor: r.amount_minor,
             currency: r.currency,
-            outcome: if r.kind == "won" { Outcome::Won } else { Outcome::Lost },
+            // The statement reads won and lost stages only.
+            outcome: Outcome::parse(&r.kind).unwrap_or(Outcome::Lost),
             lost_reason: r.lost_reason,
             created_at: r.created_at,
             closed_at: r.closed_at,
