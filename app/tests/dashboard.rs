@@ -616,7 +616,10 @@ async fn a_saved_report_is_a_tile_read_with_the_readers_scope_and_rolling_dates(
     assert_eq!(layout.shown, expected);
     assert_eq!(layout.reports, vec![report.clone()]);
     let tile = saved::tile(pool, &w.east_member, report.id, w.today).await.unwrap();
-    assert_eq!(tile.href, format!("/reports/sales?from={month_start}&to={}&by=owner", w.today));
+    assert_eq!(
+        tile.query.href(),
+        format!("/reports/sales?from={month_start}&to={}&by=owner", w.today)
+    );
     let ReportFigures::Sales(figures) = tile.figures else { panic!("not sales") };
     assert_eq!((figures.from, figures.to), (month_start, w.today));
     let own = w.direct_sales(month_start, w.today, Some(vec![w.east_member.id().0])).await;

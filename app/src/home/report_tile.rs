@@ -38,7 +38,7 @@ pub fn ReportTileCard(id: i64) -> impl IntoView {
                 };
                 let rolling = dates_label(tile.saved.dates);
                 view! {
-                    <h2 class="tile-title"><A href=tile.href.clone()>{tile.saved.title.clone()}</A></h2>
+                    <h2 class="tile-title"><A href=tile.query.href()>{tile.saved.title.clone()}</A></h2>
                     <p class="muted small" data-testid="tile-report-range">
                         {format!("{from} – {to}")}
                         {rolling.map(|label| view! { " · " {i18n.t(label)} })}

@@ -139,7 +139,8 @@ fn ArrangeTiles(
         arranging.set(false);
         layout.refetch();
     });
-    // Deleting a saved report saves nothing else: the editor reopens on the layout as it is now.
+    // Deleting a saved report saves nothing else: the editor closes and the dashboard is read
+    // again as it now stands.
     let delete = server_submission::<DeleteSavedReport>().on_success(move |_| {
         toasts.success(DashboardText::ReportDeleted);
         arranging.set(false);

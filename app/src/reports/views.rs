@@ -8,7 +8,7 @@ use super::{
         SalesQuery, SalesReport, compact_money, query_string,
     },
     saved::{
-        model::{SavedDates, SavedReportKind},
+        model::{ReportQuery, SavedDates},
         views::{SaveToDashboard, dates_label},
     },
 };
@@ -304,7 +304,7 @@ pub fn SalesReportPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{i18n.t(ReportText::Sales)}</h1>
                 <div class="actions">
-                    <SaveToDashboard report=SavedReportKind::Sales pairs=Signal::derive(move || query.get().query_pairs())
+                    <SaveToDashboard query=Signal::derive(move || ReportQuery::Sales(query.get()))
                         picked=picked/>
                     <ExportLink file="sales.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
                 </div>

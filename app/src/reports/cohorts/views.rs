@@ -10,7 +10,7 @@ use crate::{
     i18n::{I18n, Locale, ReportText, Text, fill, use_i18n},
     reports::{
         model::query_string,
-        saved::{model::SavedReportKind, views::SaveToDashboard},
+        saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
             ExportLink, NarrowingFields, NarrowingSelects, ReportTabs, dated_query,
             keep_in_address, refused_at,
@@ -70,7 +70,7 @@ pub fn CohortReportPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{i18n.t(ReportText::Cohorts)}</h1>
                 <div class="actions">
-                    <SaveToDashboard report=SavedReportKind::Cohorts pairs=Signal::derive(move || query.get().query_pairs())/>
+                    <SaveToDashboard query=Signal::derive(move || ReportQuery::Cohorts(query.get()))/>
                     <ExportLink file="cohorts.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
                 </div>
             </div>

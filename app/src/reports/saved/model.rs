@@ -189,13 +189,12 @@ pub struct SavedReport {
     pub saved_at: DateTime<Utc>,
 }
 
-/// A saved report read for its tile: the question as asked today, where the full report opens,
-/// and its figures.
+/// A saved report read for its tile: the question as asked today (`query.href()` opens the full
+/// report with it), and its figures.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportTile {
     pub saved: SavedReport,
     pub query: ReportQuery,
-    pub href: String,
     pub figures: ReportFigures,
 }
 

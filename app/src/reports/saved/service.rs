@@ -65,10 +65,15 @@ fn parse_address(query: &str) -> Result<HashMap<String, String>, AppError> {
         .map_err(|_| AppError::Validation(FieldErrors::single("query", FieldError::InvalidChoice)))
 }
 
+/// The question `query` (an address query) asks of `report`.
+fn asked(report: SavedReportKind, query: &str) -> Result<ReportQuery, AppError> {
+    let pairs = parse_address(query)?;
+    Ok(ReportQuery::from_query(report, |key| pairs.get(key).cloned()))
+}
+
 /// The question a saved report asks on `today`: its query, with rolling dates counted anew.
 pub fn question(saved: &SavedReport, today: NaiveDate) -> Result<ReportQuery, AppError> {
-    let pairs = parse_address(&saved.query)?;
-    let query = ReportQuery::from_query(saved.report, |key| pairs.get(key).cloned());
+    let query = asked(saved.report, &saved.query)?;
     Ok(match saved.dates.days(today) {
         Some((from, to)) => query.with_dates(from, to),
         None => query,
@@ -98,8 +103,7 @@ pub async fn save(
         errors.add("title", FieldError::TooLong { max: MAX_TITLE_CHARS });
     }
     errors.into_result()?;
-    let pairs = parse_address(query)?;
-    let asked = ReportQuery::from_query(report, |key| pairs.get(key).cloned());
+    let asked = asked(report, query)?;
     let (from, to) = asked.range(today).map_err(AppError::Validation)?;
     let query = crate::reports::model::query_string(&asked.with_dates(from, to).query_pairs());
 
@@ -184,5 +188,5 @@ pub async fn tile(
             ReportFigures::Cohorts(cohort_report(pool, caller, cohorts).await?)
         }
     };
-    Ok(ReportTile { href: query.href(), saved, query, figures })
+    Ok(ReportTile { saved, query, figures })
 }

@@ -56,14 +56,13 @@ fn dates_option(
     }
 }
 
-/// The button that saves the report as shown (`pairs`: the page's address query) as a tile on
+/// The button that saves the report as shown (`query`: the page's own question) as a tile on
 /// the caller's dashboard. `picked` is the preset range last tapped on the page, if any: in
 /// December "this year" and "the last 12 months" are the same days, and only the tap says
 /// which should roll.
 #[component]
 pub fn SaveToDashboard(
-    report: SavedReportKind,
-    pairs: Signal<Vec<(&'static str, String)>>,
+    query: Signal<ReportQuery>,
     #[prop(optional, into)] picked: Option<Signal<Option<SavedDates>>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -71,19 +70,13 @@ pub fn SaveToDashboard(
     let open = RwSignal::new(false);
     let title = RwSignal::new(String::new());
     let dates = RwSignal::new(String::new());
-    let asked = move || {
-        let pairs = pairs.get();
-        ReportQuery::from_query(report, |key| {
-            pairs.iter().find(|(k, _)| *k == key).map(|(_, value)| value.clone())
-        })
-    };
     let today = move || local_date(Utc::now(), &company_zone());
     let save = server_submission::<SaveReportTile>().on_success(move |_| {
         open.set(false);
         toasts.success(DashboardText::ReportSaved);
     });
     let start = move |_| {
-        let query = asked();
+        let query = query.get_untracked();
         let name = match &query {
             ReportQuery::Sales(sales) => format!(
                 "{} · {}",
@@ -102,18 +95,20 @@ pub fn SaveToDashboard(
         open.set(true);
     };
     let options = Signal::derive(move || {
-        let shown = asked().range(today()).ok();
+        let query = query.get();
+        let shown = query.range(today()).ok();
         SavedDates::ALL
             .iter()
-            .map(|d| (d.as_str().to_owned(), dates_option(*d, report, shown, i18n)))
+            .map(|d| (d.as_str().to_owned(), dates_option(*d, query.kind(), shown, i18n)))
             .collect::<Vec<_>>()
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let query = query.get_untracked();
         save.submit(SaveReportTile {
-            report,
+            report: query.kind(),
             title: title.get_untracked(),
-            query: query_string(&pairs.get_untracked()),
+            query: query_string(&query.query_pairs()),
             dates: SavedDates::parse(&dates.get_untracked()).unwrap_or_default(),
         });
     };
