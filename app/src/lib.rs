@@ -234,6 +234,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reports/cohorts/customers") view={Lazy::<pages::CohortCustomers>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports/deals") view={Lazy::<pages::DealReport>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports/deals/list") view={Lazy::<pages::ClosedDeals>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reports/funnel") view={Lazy::<pages::FunnelReport>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reports/funnel/leads") view={Lazy::<pages::FunnelLeads>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("surveys") view={Lazy::<pages::Surveys>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("surveys/:id") view={Lazy::<pages::Survey>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/service") view={Lazy::<pages::ServiceSettings>::new()} ssr=SsrMode::Async/>

@@ -116,6 +116,8 @@ area! {
         CohortCustomers => crate::reports::cohorts::views::CohortCustomersPage;
         DealReport => crate::reports::deals::views::DealReportPage;
         ClosedDeals => crate::reports::deals::views::ClosedDealsPage;
+        FunnelReport => crate::reports::funnel::views::FunnelReportPage;
+        FunnelLeads => crate::reports::funnel::views::FunnelLeadsPage;
     }
 }
 area! {

@@ -3,7 +3,8 @@
 //! follows corrections, refunds, cancellations, reassignments, deletions, bulk inserts and a
 //! change of time zone, and no filter widens a caller's data scope. Cohort retention matches a
 //! hand computation and, after every kind of write, the same count straight from the orders.
-//! Win/loss equals the closed deals counted directly, within the caller's scope.
+//! Win/loss equals the closed deals counted directly, within the caller's scope; so does the
+//! lead funnel, whose revenue goes to the latest lead a customer converted from.
 
 use app::{
     auth::{model::Role, server::Authenticated},
@@ -12,6 +13,7 @@ use app::{
         service as customers,
     },
     error::{AppError, FieldError},
+    leads::{model::ConvertInput, model::LeadId, service as leads},
     orders::{
         model::{Channel, OrderInput, OrderLineInput, ProductId},
         service as orders,
@@ -24,6 +26,10 @@ use app::{
         deals::{
             model::{DealFilter, DealQuery, Outcome, WinLoss},
             service as deals,
+        },
+        funnel::{
+            model::{FunnelLeadFilter, FunnelQuery, FunnelStep},
+            service as funnel,
         },
         model::{BarKey, Comparison, Grouping, Narrowing, SalesFigures, SalesFilter, SalesQuery},
         service as reports,
@@ -916,6 +922,235 @@ async fn win_loss_equals_the_deals_counted_directly_and_stays_in_scope() {
     assert!(hidden.items.is_empty());
     let reversed = DealQuery { from: Some(to), to: Some(from), ..Default::default() };
     let refused = deals::deal_report(pool, &w.admin, &reversed).await;
+    assert!(
+        matches!(refused, Err(AppError::Validation(ref e)) if !e.get("to").is_empty()),
+        "{refused:?}"
+    );
+}
+
+/// A lead owned by `owner`, created at `clock` on company day `day`, first contacted `contacted`
+/// hours later (never when `None`). Its id and creation time.
+#[allow(clippy::too_many_arguments)]
+async fn lead(
+    w: &World,
+    owner: &Authenticated,
+    source: &str,
+    region: &str,
+    day: NaiveDate,
+    clock: &str,
+    contacted: Option<i32>,
+    status: &str,
+) -> (i64, DateTime<Utc>) {
+    let local = day.and_time(NaiveTime::parse_from_str(clock, "%H:%M").unwrap());
+    let created: DateTime<Utc> =
+        chrono_tz::Asia::Shanghai.from_local_datetime(&local).unwrap().with_timezone(&Utc);
+    let id = sqlx::query_scalar(
+        "insert into lead (name, region, source, status, disqualify_reason, owner_id,
+                           first_contacted_at, created_at)
+         values ('lead', $1, $2, $3, case when $3 = 'disqualified' then '没有预算' end, $4,
+                 $5 + make_interval(hours => $6), $5)
+         returning id",
+    )
+    .bind(region)
+    .bind(source)
+    .bind(status)
+    .bind(owner.id().0)
+    .bind(created)
+    .bind(contacted)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    (id, created)
+}
+
+/// Converts `lead` (created at `lead_at`) `after_days` later into an opportunity of `yuan` for
+/// `customer`, at a stage of `kind`, closed `closed_after` days after it was created.
+#[allow(clippy::too_many_arguments)]
+async fn converted(
+    w: &World,
+    (lead, lead_at): (i64, DateTime<Utc>),
+    customer: CustomerId,
+    owner: &Authenticated,
+    after_days: i64,
+    kind: &str,
+    closed_after: Option<i32>,
+    yuan: i64,
+) -> DateTime<Utc> {
+    let at = lead_at + Duration::days(after_days);
+    let opportunity: i64 = sqlx::query_scalar(
+        "insert into opportunity (customer_id, title, amount_minor, expected_close, owner_id,
+                                  pipeline_id, stage_id, closed_at, created_at, lead_id)
+         select $1, 'deal', $2, $3::timestamptz::date, $4, s.pipeline_id, s.id,
+                $3 + make_interval(days => $5), $3, $7
+         from pipeline_stage s join pipeline p on p.id = s.pipeline_id
+         where p.is_default and s.kind = $6 order by s.position limit 1 returning id",
+    )
+    .bind(customer.0)
+    .bind(yuan * 100)
+    .bind(at)
+    .bind(owner.id().0)
+    .bind(closed_after)
+    .bind(kind)
+    .bind(lead)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "update lead set status = 'converted', customer_id = $2, opportunity_id = $3,
+                first_contacted_at = coalesce(first_contacted_at, $4)
+         where id = $1",
+    )
+    .bind(lead)
+    .bind(customer.0)
+    .bind(opportunity)
+    .bind(at)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    at
+}
+
+/// Leads created on company days `from..=to` and how far they went, straight from the tables,
+/// owners in `owners` (all when `None`): created, contacted, converted, won.
+async fn direct_funnel(
+    w: &World,
+    from: NaiveDate,
+    to: NaiveDate,
+    owners: Option<Vec<i64>>,
+) -> (i64, i64, i64, i64) {
+    sqlx::query_as(
+        "select count(*), count(l.first_contacted_at), count(l.opportunity_id),
+                count(*) filter (where s.kind = 'won')
+         from lead l
+         left join opportunity o on o.id = l.opportunity_id
+         left join pipeline_stage s on s.id = o.stage_id
+         where l.deleted_at is null
+           and (l.created_at at time zone company_time_zone())::date between $1 and $2
+           and ($3::bigint[] is null or l.owner_id = any($3))",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(owners)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_funnel_equals_the_leads_counted_directly_and_revenue_goes_to_the_latest_lead() {
+    let w = World::new().await;
+    let pool = &w.db.pool;
+    let (from, to) = (w.day, w.day + Duration::days(2));
+    let day = |n: i64| from + Duration::days(n);
+    let east = w.customer(&w.east_member, "杭州茶社", "华东").await;
+    let west = w.customer(&w.west_member, "广州茶行", "华南").await;
+    let (em, wm) = (&w.east_member, &w.west_member);
+    // A minute either side of each end of the range, in the company's zone.
+    let first = lead(&w, em, "web_form", "华东", from, "00:01", Some(2), "contacted").await;
+    lead(&w, em, "web_form", "华东", day(-1), "23:59", Some(1), "contacted").await;
+    lead(&w, em, "event", "华东", to, "23:59", None, "new").await;
+    lead(&w, em, "event", "华东", day(3), "00:00", None, "new").await;
+    lead(&w, em, "event", "华东", from, "12:00", Some(24), "disqualified").await;
+    let lost = lead(&w, em, "referral", "华东", from, "12:00", Some(48), "qualified").await;
+    let western = lead(&w, wm, "web_form", "华南", from, "09:00", Some(1), "contacted").await;
+    // Converted one, three and two days on: won four days later, lost, still open.
+    converted(&w, first, east, em, 1, "won", Some(4), 1_000).await;
+    converted(&w, lost, east, em, 3, "lost", Some(1), 500).await;
+    converted(&w, western, west, wm, 2, "open", None, 700).await;
+    // The east customer came back later through a lead outside the range.
+    let again = lead(&w, em, "phone", "华东", day(7), "10:00", Some(1), "contacted").await;
+    converted(&w, again, east, em, 1, "open", None, 100).await;
+    // Before converting: nobody's; after: the first lead's, then the later lead's.
+    w.order(east, from, "08:00", 50, Channel::Store).await;
+    w.order(east, day(3), "10:00", 300, Channel::Store).await;
+    w.order(east, day(4), "10:00", 200, Channel::Online).await;
+    w.order(east, day(9), "10:00", 900, Channel::Store).await;
+    w.order(west, day(5), "10:00", 400, Channel::Store).await;
+
+    let query = FunnelQuery { from: Some(from), to: Some(to), ..Default::default() };
+    let everyone = funnel::funnel_report(pool, &w.admin, &query).await.unwrap();
+    let total = everyone.total;
+    let steps = (total.created, total.contacted, total.converted, total.won);
+    assert_eq!(steps, direct_funnel(&w, from, to, None).await);
+    assert_eq!(steps, (5, 4, 3, 1));
+    assert_eq!(total.disqualified, 1);
+    assert_eq!(total.won_amount_minor, 100_000);
+    // Medians: converted after 1, 3 and 2 days; won 4 days after converting, 5 after the lead.
+    assert_eq!(total.days_to_convert, Some(2.0));
+    assert_eq!(total.days_to_win, Some(4.0));
+    assert_eq!(total.days_lead_to_win, Some(5.0));
+    assert_eq!(total.step_rate(FunnelStep::Converted), Some(75.0));
+    // 300 for the first lead, 200 for the referral converted after it, 400 for the western
+    // one; the 50 came before any conversion, the 900 after the later lead.
+    assert_eq!((total.orders, total.revenue_minor), (3, 90_000));
+    let sources: Vec<(&str, i64, i64, i64)> = everyone
+        .sources
+        .iter()
+        .map(|s| (s.source.as_str(), s.counts.created, s.counts.converted, s.counts.revenue_minor))
+        .collect();
+    let expected = [("web_form", 2, 2, 70_000), ("referral", 1, 1, 20_000), ("event", 2, 0, 0)];
+    assert_eq!(sources, expected);
+    let later = FunnelQuery { from: Some(day(7)), to: Some(day(7)), ..Default::default() };
+    let later = funnel::funnel_report(pool, &w.admin, &later).await.unwrap();
+    assert_eq!((later.total.orders, later.total.revenue_minor), (1, 90_000));
+
+    // A member counts their own leads, and naming another rep gives nothing.
+    let own = funnel::funnel_report(pool, em, &query).await.unwrap().total;
+    let mine = direct_funnel(&w, from, to, Some(vec![em.id().0])).await;
+    assert_eq!((own.created, own.contacted, own.converted, own.won), mine);
+    assert_eq!(own.revenue_minor, 50_000);
+    let theirs = FunnelQuery {
+        narrowing: Narrowing { owner: Some(wm.id().0), ..Default::default() },
+        ..query.clone()
+    };
+    let widened = funnel::funnel_report(pool, em, &theirs).await.unwrap();
+    assert_eq!(widened.total.created, 0);
+    assert!(widened.sources.is_empty());
+    // The east team's manager sees the east team; the region and the source narrow.
+    assert_eq!(funnel::funnel_report(pool, &w.manager, &query).await.unwrap().total.created, 4);
+    let south = FunnelQuery {
+        narrowing: Narrowing { region: Some("华南".into()), ..Default::default() },
+        ..query.clone()
+    };
+    assert_eq!(funnel::funnel_report(pool, &w.admin, &south).await.unwrap().total.created, 1);
+    let events =
+        FunnelQuery { source: Some(app::leads::model::LeadSource::Event), ..query.clone() };
+    let events = funnel::funnel_report(pool, &w.admin, &events).await.unwrap().total;
+    assert_eq!((events.created, events.contacted, events.disqualified), (2, 1, 1));
+
+    // The leads behind a step are the ones it counted, in pages, newest first.
+    let behind = FunnelLeadFilter { query: query.clone(), step: Some(FunnelStep::Converted) };
+    let page = funnel::funnel_leads(pool, &w.admin, &behind, None, 2).await.unwrap();
+    let rest = funnel::funnel_leads(pool, &w.admin, &behind, page.next, 2).await.unwrap();
+    assert!(rest.next.is_none());
+    let ids: Vec<i64> = page.items.iter().chain(&rest.items).map(|l| l.id).collect();
+    assert_eq!(ids, [lost.0, western.0, first.0]);
+    let hidden = FunnelLeadFilter { query: theirs, step: Some(FunnelStep::Created) };
+    assert!(funnel::funnel_leads(pool, em, &hidden, None, 50).await.unwrap().items.is_empty());
+
+    // What the real conversion writes is what the funnel counts.
+    let today = company_today(pool).await;
+    let fresh: i64 = sqlx::query_scalar(
+        "insert into lead (name, company, source, owner_id) values ('王芳', '西湖茶庄', 'social', $1)
+         returning id",
+    )
+    .bind(em.id().0)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let input = ConvertInput {
+        existing_customer: None,
+        opportunity_title: "首单".into(),
+        amount: "880".into(),
+        expected_close: Some(today + Duration::days(30)),
+    };
+    leads::convert(&w.state, em, LeadId(fresh), 1, input).await.unwrap();
+    let today_query = FunnelQuery { from: Some(today), to: Some(today), ..Default::default() };
+    let now = funnel::funnel_report(pool, em, &today_query).await.unwrap().total;
+    assert_eq!((now.created, now.contacted, now.converted, now.won), (1, 1, 1, 0));
+
+    let reversed = FunnelQuery { from: Some(to), to: Some(from), ..Default::default() };
+    let refused = funnel::funnel_report(pool, &w.admin, &reversed).await;
     assert!(
         matches!(refused, Err(AppError::Validation(ref e)) if !e.get("to").is_empty()),
         "{refused:?}"

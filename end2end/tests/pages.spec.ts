@@ -41,6 +41,8 @@ const PAGES = [
   "/reports/cohorts/customers",
   "/reports/deals",
   "/reports/deals/list?outcome=lost",
+  "/reports/funnel",
+  "/reports/funnel/leads?step=converted",
   "/surveys",
   "/surveys/:survey",
   "/admin/service",

@@ -1,7 +1,7 @@
 // Reports on a tablet: a manager opens the sales report, changes the range by touch, groups by
 // rep, taps a rep's bar and lands on that rep's orders for that range, with the same total; a
 // member's report holds only their own customers' sales, and downloads as a workbook. Figures are
-// checked against the orders summed directly in SQL.
+// checked against the orders summed directly in SQL; the funnel against the leads counted there.
 import { readFileSync } from "node:fs";
 import { Page } from "@playwright/test";
 import { expect, test } from "../support/fixtures";
@@ -323,4 +323,59 @@ test("a manager reads win/loss for the year and taps a lost reason to the deals 
   expect(page.url()).toMatch(/owner=\d+/);
   const owners = await page.getByTestId("deal-owner").allTextContents();
   expect(new Set(owners.map((o) => o.trim()))).toEqual(new Set([rep]));
+});
+
+test("a manager follows the year's leads down the funnel and taps a step to the leads behind it", async ({ page }) => {
+  await signIn(page, MANAGER);
+  await page.goto("/reports/funnel");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "线索漏斗" })).toBeVisible();
+  await page.getByRole("button", { name: "近 12 个月" }).tap();
+  await expect(page).toHaveURL(/from=/);
+  const [from, to] = await range(page);
+
+  // Each step is the team's leads created in the range that reached it, counted in SQL.
+  const [counted] = await sql<{ created: number; contacted: number; converted: number; won: number }>(
+    `select count(*)::int as created, count(l.first_contacted_at)::int as contacted,
+            count(l.opportunity_id)::int as converted, (count(*) filter (where s.kind = 'won'))::int as won
+     from lead l join app_user u on u.id = l.owner_id
+     left join opportunity o on o.id = l.opportunity_id and o.deleted_at is null
+     left join pipeline_stage s on s.id = o.stage_id
+     where l.deleted_at is null
+       and (l.created_at at time zone company_time_zone())::date between $1::date and $2::date
+       and u.team_id = (select team_id from app_user where email = $3)`,
+    [from, to, MANAGER],
+  );
+  expect(counted.converted).toBeGreaterThan(0);
+  for (const step of ["created", "contacted", "converted", "won"] as const) {
+    await expect(page.locator(`[data-testid=funnel-row][data-step=${step}]`).getByTestId("step-count")).toHaveText(
+      String(counted[step]),
+    );
+  }
+  await expect(page.getByTestId("funnel-step")).toHaveCount(4);
+  await expect(page.getByTestId("source-row").first()).toBeVisible();
+  await screenshot(page, "reports-10-funnel-tablet");
+
+  // The converted step's bar, tapped: its leads, every one converted, as many as it counted.
+  await page.locator("[data-testid=funnel-step][data-step=converted] a").tap();
+  await page.waitForURL(/\/reports\/funnel\/leads\?.*step=converted/);
+  await hydrated(page);
+  await expect(page.getByTestId("funnel-lead").first()).toBeVisible();
+  await expect(page.getByTestId("funnel-lead")).toHaveCount(Math.min(counted.converted, 50));
+  const statuses = await page.getByTestId("lead-status").allTextContents();
+  expect(new Set(statuses.map((s) => s.trim()))).toEqual(new Set(["已转化"]));
+  await screenshot(page, "reports-11-funnel-leads-tablet");
+
+  // Back with the range kept; a source's row narrows the leads to that source.
+  await page.getByRole("link", { name: "返回报表" }).tap();
+  await page.waitForURL(/\/reports\/funnel\?/);
+  await hydrated(page);
+  expect(await range(page)).toEqual([from, to]);
+  const source = page.getByTestId("source-row").first();
+  const sourceName = (await source.locator("th").textContent())!.trim();
+  await source.locator("td").first().getByRole("link").tap();
+  await page.waitForURL(/source=/);
+  await hydrated(page);
+  const sources = await page.getByTestId("lead-source").allTextContents();
+  expect(new Set(sources.map((s) => s.trim()))).toEqual(new Set([sourceName]));
 });

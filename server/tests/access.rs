@@ -63,6 +63,10 @@ use app::{
             api::*,
             model::{DealFilter, DealQuery},
         },
+        funnel::{
+            api::*,
+            model::{FunnelLeadFilter, FunnelQuery},
+        },
         model::{SalesFilter, SalesQuery},
         saved::{
             api::*,
@@ -750,6 +754,8 @@ fn entries(w: &World) -> Vec<Entry> {
         entry(Member, No, GetCohortCellSize { cell: CohortCell::default() }),
         entry(Member, No, GetDealReport { query: DealQuery::default() }),
         entry(Member, No, ListClosedDeals { filter: DealFilter::default(), after: None }),
+        entry(Member, No, GetFunnelReport { query: FunnelQuery::default() }),
+        entry(Member, No, ListFunnelLeads { filter: FunnelLeadFilter::default(), after: None }),
         entry(Member, No, GetDashboardLayout {}),
         entry(
             Member,

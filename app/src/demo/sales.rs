@@ -1,6 +1,7 @@
-//! Demo sales data: opportunities in every stage with their history, leads from every channel
-//! (some not followed up in time), a web form, routing, quotas, past forecast snapshots and
-//! tasks, so the board, the forecast and "my day" show something real on first sign-in.
+//! Demo sales data: opportunities in every stage with their history, leads from every channel (some
+//! not followed up in time, some converted into those opportunities), a web form, routing, quotas,
+//! past forecast snapshots and tasks, so the board, the forecast and "my day" show something real
+//! on first sign-in.
 
 use super::names::{self, REGIONS};
 use crate::error::AppError;
@@ -185,6 +186,32 @@ pub async fn seed(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError> {
         .execute(&mut *tx)
         .await?;
     }
+
+    // About half the opportunities began as a lead a few days earlier, from a spread of sources,
+    // so the funnel and each source's revenue have something to show.
+    sqlx::query(
+        "with picked as (
+             select o.id, o.customer_id, o.owner_id, o.created_at, c.name, c.region,
+                    row_number() over (order by o.id) as n
+             from opportunity o join customer c on c.id = o.customer_id
+             where o.lead_id is null and o.id % 2 = 0
+         ), dated as (
+             select p.*, p.created_at - make_interval(days => 2 + (p.n % 9)::int) as lead_at,
+                    (array['web_form', 'event', 'referral', 'web_form', 'social', 'phone', 'referral'])
+                        [1 + (p.n % 7)::int] as source
+             from picked p
+         ), made as (
+             insert into lead (name, region, source, status, owner_id, first_contacted_at,
+                               customer_id, opportunity_id, created_at, updated_at)
+             select d.name, d.region, d.source, 'converted', d.owner_id,
+                    d.lead_at + interval '5 hours', d.customer_id, d.id, d.lead_at, d.created_at
+             from dated d
+             returning id, opportunity_id
+         )
+         update opportunity o set lead_id = m.id from made m where o.id = m.opportunity_id",
+    )
+    .execute(&mut *tx)
+    .await?;
 
     // Quotas for this month and the next two; weekly snapshots of the last two months.
     let first = today.date_naive().with_day(1).unwrap_or(today.date_naive());

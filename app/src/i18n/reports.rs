@@ -108,5 +108,35 @@ messages! {
         DaysOpen => "用时", "Days open";
         AllOutcomes => "全部结果", "All outcomes";
         OtherReasonsNote => "其余原因合计，未单独列出。", "The remaining reasons, summed.";
+        Funnel => "线索漏斗", "Lead funnel";
+        FunnelIntro => "跟踪范围内新建的线索：多少得到跟进、转为商机、最终赢单，每一步的转化率和用时中位数，以及各线索来源带来的收入。点任一数字查看其线索。", "The leads created in the range, followed through: how many were contacted, became opportunities and were won, with each step's rate and median days, and what each lead source brought in. Tap any figure for its leads.";
+        StepCreated => "新线索", "Leads";
+        StepContacted => "已跟进", "Contacted";
+        StepConverted => "转为商机", "Became opportunities";
+        StepDisqualified => "已排除", "Disqualified";
+        AllSources => "全部来源", "All sources";
+        Source => "线索来源", "Lead source";
+        NoLeads => "该范围内没有新建的线索", "No leads were created in this range";
+        StepLabel => "{step}：{count} 条，占全部线索 {rate}", "{step}: {count}, {rate} of all leads";
+        LeadToWinRate => "线索赢单率", "Leads won";
+        MedianLeadToWin => "线索到赢单用时中位数", "Median days from lead to win";
+        WonAmount => "赢单金额", "Won amount";
+        RevenueSinceConverting => "转化后收入", "Revenue since converting";
+        OrdersSinceConverting => "转化后订单", "Orders since converting";
+        Step => "步骤", "Step";
+        Leads => "线索数", "Leads";
+        StepRate => "较上一步", "Of the step before";
+        OfAllLeads => "占全部线索", "Of all leads";
+        MedianDays => "用时中位数", "Median days";
+        BySource => "按线索来源", "By lead source";
+        SourceRevenueNote => "收入：线索转化成的客户自转化起下的订单（扣除退款）；客户从多条线索转化时，每张订单只计入下单前最近转化的那条线索。", "Revenue: the orders (less refunds) placed by the customers these leads became, from the moment they converted; a customer converted from several leads brings each order to the latest lead converted before it.";
+        ShareOfTop => "收入对比", "Revenue compared";
+        LeadsBehind => "线索明细", "The leads behind a figure";
+        LeadsIntro => "{from} 至 {to} 创建的线索，最新在前。", "Leads created from {from} to {to}, newest first.";
+        Lead => "线索", "Lead";
+        Status => "状态", "Status";
+        CreatedAt => "创建时间", "Created";
+        FirstContact => "首次跟进", "First contact";
+        OpenDeal => "进行中", "Open";
     }
 }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod cohorts;
 pub mod deals;
+pub mod funnel;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod routes;

@@ -55,6 +55,9 @@ pub(crate) const ORDERS: FilterColumns = FilterColumns {
 /// Opportunities `o` (owned by their rep) and their customers `c`.
 pub(crate) const DEALS: FilterColumns =
     FilterColumns { owner: "o.owner_id", region: "coalesce(c.region, '')", channel: None };
+/// Leads `l`: their owner, and the region written on the lead.
+pub(crate) const LEADS: FilterColumns =
+    FilterColumns { owner: "l.owner_id", region: "coalesce(l.region, '')", channel: None };
 
 /// The caller's scope and the filter's owner, team, region and channel, as `and ...` conditions:
 /// the same narrowing for the report's figures and for the orders behind them.

@@ -54,6 +54,7 @@ pub(crate) fn ReportTabs() -> impl IntoView {
             <A href="/reports/sales">{i18n.t(ReportText::Sales)}</A>
             <A href="/reports/cohorts">{i18n.t(ReportText::Cohorts)}</A>
             <A href="/reports/deals">{i18n.t(ReportText::WinLoss)}</A>
+            <A href="/reports/funnel">{i18n.t(ReportText::Funnel)}</A>
             {move || is_manager().then(|| view! { <A href="/service">{i18n.t(ReportText::ServiceQuality)}</A> })}
         </nav>
     }
