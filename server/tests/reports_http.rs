@@ -1,7 +1,8 @@
 //! Reports as `.xlsx` over HTTP: the workbook holds the figures the page shows (its totals equal
-//! to the orders summed directly, its cohort counts to the orders counted directly), read within
-//! the caller's scope whatever the address asks, refused to anyone not signed in, a bad range
-//! refused at its field, and every download on the audit log.
+//! to the orders summed directly, its cohort counts to the orders counted directly, win/loss and
+//! the funnel to the deals and leads written for the test), read within the caller's scope
+//! whatever the address asks, refused to anyone not signed in, a bad range refused at its field,
+//! and every download on the audit log.
 
 mod common;
 
@@ -279,4 +280,125 @@ async fn a_report_downloads_as_a_workbook_of_the_callers_own_figures() {
     .await
     .unwrap();
     assert_eq!(asked["by"], "owner");
+}
+
+/// A lead of `owner` created at 10:00 on company day `day`, contacted an hour later or never,
+/// converted into a deal of `yuan` for `customer` closed `kind` at 15:00 (`kind` none: not
+/// converted).
+#[allow(clippy::too_many_arguments)]
+async fn lead_and_deal(
+    pool: &sqlx::PgPool,
+    owner: app::auth::model::UserId,
+    source: &str,
+    day: NaiveDate,
+    contacted: bool,
+    deal: Option<(CustomerId, &str, i64, Option<&str>)>,
+) {
+    let lead: i64 = sqlx::query_scalar(
+        "insert into lead (name, source, owner_id, status, first_contacted_at, created_at)
+         values ('lead', $1, $2, case when $4 then 'contacted' else 'new' end,
+                 case when $4 then ($3::timestamp + interval '11 hours') at time zone company_time_zone() end,
+                 ($3::timestamp + interval '10 hours') at time zone company_time_zone())
+         returning id",
+    )
+    .bind(source)
+    .bind(owner.0)
+    .bind(day)
+    .bind(contacted)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let Some((customer, kind, yuan, reason)) = deal else { return };
+    sqlx::query(
+        "with deal as (
+             insert into opportunity (customer_id, title, amount_minor, expected_close, owner_id,
+                                      pipeline_id, stage_id, lost_reason, closed_at, created_at, lead_id)
+             select $1, 'deal', $2, $3, $4, s.pipeline_id, s.id, $5,
+                    ($3::timestamp + interval '15 hours') at time zone company_time_zone(),
+                    ($3::timestamp + interval '12 hours') at time zone company_time_zone(), $7
+             from pipeline_stage s join pipeline p on p.id = s.pipeline_id
+             where p.is_default and s.kind = $6 order by s.position limit 1 returning id
+         )
+         update lead set status = 'converted', customer_id = $1, opportunity_id = deal.id
+         from deal where lead.id = $7",
+    )
+    .bind(customer.0)
+    .bind(yuan * 100)
+    .bind(day)
+    .bind(owner.0)
+    .bind(reason)
+    .bind(kind)
+    .bind(lead)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn win_loss_and_the_funnel_download_with_the_callers_own_figures() {
+    let server = TestServer::start().await;
+    let east = server.db.team("East").await;
+    let west = server.db.team("West").await;
+    let alice =
+        server.db.user("alice@example.com", Role::Member, Some(east), common::PASSWORD).await;
+    let bob = server.db.user("bob@example.com", Role::Member, Some(west), common::PASSWORD).await;
+    let admin = server.user("admin@example.com", Role::Admin).await;
+    let state = server.db.state();
+    let admin_caller = server.db.caller(admin).await.unwrap();
+    let pool = &server.db.pool;
+    let customer = |name: &str, owner: app::auth::model::UserId| {
+        let (state, admin_caller) = (&state, &admin_caller);
+        let input =
+            CustomerInput { name: name.into(), owner_id: Some(owner), ..Default::default() };
+        async move { customers::create(state, admin_caller, input, vec![]).await.unwrap() }
+    };
+    let hers = customer("东方茶行", alice).await;
+    let his = customer("南方茶庄", bob).await;
+    let day = company_today(pool).await - Duration::days(1);
+    lead_and_deal(pool, alice, "web_form", day, true, Some((hers, "won", 500, None))).await;
+    lead_and_deal(pool, alice, "event", day, false, None).await;
+    lead_and_deal(pool, bob, "phone", day, true, Some((his, "lost", 300, Some("价格太高")))).await;
+
+    let alice_browser = server.signed_in("alice@example.com").await;
+    let admin_browser = server.signed_in("admin@example.com").await;
+    let range = format!("from={day}&to={day}");
+    let total = |rows: &[Vec<Data>]| -> Vec<f64> {
+        let total = rows_named(rows, &TOTAL);
+        assert_eq!(total.len(), 1, "one total row");
+        total[0][1..5].iter().map(number).collect()
+    };
+
+    // Win/loss: won, lost, win rate, won amount per row; Alice's only, whoever she names.
+    let theirs = workbook(&alice_browser, &format!("/files/reports/deals.xlsx?{range}")).await;
+    assert_eq!(total(&theirs), [1.0, 0.0, 1.0, 500.0]);
+    let everyone = workbook(&admin_browser, &format!("/files/reports/deals.xlsx?{range}")).await;
+    assert_eq!(total(&everyone), [1.0, 1.0, 0.5, 500.0]);
+    assert_eq!(rows_named(&everyone, &["价格太高"]).len(), 1, "the lost reason");
+    let named = format!("/files/reports/deals.xlsx?{range}&owner={}", bob.0);
+    assert_eq!(total(&workbook(&alice_browser, &named).await), [0.0; 4]);
+
+    // The funnel: created, contacted, converted, won over every source.
+    let hers = workbook(&alice_browser, &format!("/files/reports/funnel.xlsx?{range}")).await;
+    assert_eq!(total(&hers), [2.0, 1.0, 1.0, 1.0]);
+    let all = workbook(&admin_browser, &format!("/files/reports/funnel.xlsx?{range}")).await;
+    assert_eq!(total(&all), [3.0, 2.0, 2.0, 1.0]);
+    let phone =
+        workbook(&admin_browser, &format!("/files/reports/funnel.xlsx?{range}&source=phone")).await;
+    assert_eq!(total(&phone), [1.0, 1.0, 1.0, 0.0]);
+    let named = format!("/files/reports/funnel.xlsx?{range}&owner={}", bob.0);
+    assert_eq!(total(&workbook(&alice_browser, &named).await), [0.0; 4]);
+
+    let reversed = download(
+        &alice_browser,
+        &format!("/files/reports/funnel.xlsx?from={day}&to={}", day - Duration::days(1)),
+    )
+    .await;
+    assert_eq!(reversed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let files = server
+        .count(
+            "select count(*) from audit_log where action = 'export' and entity_type = 'report'
+               and entity_id in ('win_loss', 'funnel')",
+        )
+        .await;
+    assert_eq!(files, 7);
 }

@@ -1,10 +1,12 @@
-//! `GET /files/reports/{sales|cohorts}.xlsx?<the page's query>`: a report as a workbook, read
-//! with the same query and the same data scope as the page (the link carries the page's own
-//! address query, so the file is what the caller sees), and put on the audit log like every
-//! export.
+//! `GET /files/reports/{sales|cohorts|deals|funnel}.xlsx?<the page's query>`: a report as a
+//! workbook, read with the same query and the same data scope as the page (the link carries the
+//! page's own address query, so the file is what the caller sees), and put on the audit log like
+//! every export.
 
 use super::{
     cohorts::{model::CohortQuery, service as cohorts, views::month_label},
+    deals::{model::DealQuery, service as deals, workbook::deal_workbook},
+    funnel::{model::FunnelQuery, service as funnel, workbook::funnel_workbook},
     model::{Narrowing, SalesQuery, compared_range},
     service,
     views::{comparison_label, grouping_label},
@@ -17,6 +19,7 @@ use crate::{
     error::AppError,
     exports::routes::XLSX_TYPE,
     i18n::{Locale, ReportText, Text},
+    leads::views::source_label,
     orders::views::channel_label,
     state::AppState,
 };
@@ -91,8 +94,7 @@ async fn sales_file(
         asked.push(line(ReportText::Channel, channel_label(channel).text(locale), locale));
     }
     asked.push(exported);
-    let title = ReportText::Sales.text(locale);
-    let name = format!("{title}-{}-{}.xlsx", from.format("%Y%m%d"), to.format("%Y%m%d"));
+    let name = dated_name(ReportText::Sales, from, to, locale);
     Ok((name, "sales", workbook::sales_workbook(&report, &asked, locale)?))
 }
 
@@ -119,6 +121,58 @@ async fn cohorts_file(
     Ok((name, "cohorts", workbook::cohort_workbook(&report, &asked, locale)?))
 }
 
+/// "Report-20261101-20261130.xlsx": a report's name and the days it covers.
+fn dated_name(
+    title: ReportText,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    locale: Locale,
+) -> String {
+    let title = title.text(locale);
+    format!("{title}-{}-{}.xlsx", from.format("%Y%m%d"), to.format("%Y%m%d"))
+}
+
+async fn deals_file(
+    pool: &PgPool,
+    caller: &Authenticated,
+    query: DealQuery,
+    exported: AskedLine,
+    locale: Locale,
+) -> Result<Built, AppError> {
+    let (report, narrowed) = tokio::try_join!(
+        deals::deal_report(pool, caller, &query),
+        narrowing_lines(pool, caller, &query.narrowing, locale)
+    )?;
+    let (from, to) = (report.from, report.to);
+    let mut asked = vec![line(ReportText::DateRange, format!("{from} – {to}"), locale)];
+    asked.extend(narrowed);
+    asked.push(exported);
+    let name = dated_name(ReportText::WinLoss, from, to, locale);
+    Ok((name, "win_loss", deal_workbook(&report, &asked, locale)?))
+}
+
+async fn funnel_file(
+    pool: &PgPool,
+    caller: &Authenticated,
+    query: FunnelQuery,
+    exported: AskedLine,
+    locale: Locale,
+) -> Result<Built, AppError> {
+    let (report, narrowed) = tokio::try_join!(
+        funnel::funnel_report(pool, caller, &query),
+        narrowing_lines(pool, caller, &query.narrowing, locale)
+    )?;
+    let (from, to) = (report.from, report.to);
+    let mut asked = vec![line(ReportText::DateRange, format!("{from} – {to}"), locale)];
+    asked.extend(narrowed);
+    if let Some(source) = query.source {
+        asked.push(line(ReportText::Source, source_label(source).text(locale), locale));
+    }
+    asked.push(exported);
+    let name = dated_name(ReportText::Funnel, from, to, locale);
+    Ok((name, "funnel", funnel_workbook(&report, &asked, locale)?))
+}
+
 pub async fn download(
     Extension(state): Extension<AppState>,
     Extension(context): Extension<RequestContext>,
@@ -137,6 +191,12 @@ pub async fn download(
         }
         "cohorts.xlsx" => {
             cohorts_file(pool, &caller, CohortQuery::from_query(get), exported, locale).await
+        }
+        "deals.xlsx" => {
+            deals_file(pool, &caller, DealQuery::from_query(get), exported, locale).await
+        }
+        "funnel.xlsx" => {
+            funnel_file(pool, &caller, FunnelQuery::from_query(get), exported, locale).await
         }
         _ => Err(AppError::NotFound),
     };

@@ -25,21 +25,23 @@ fn xlsx_error(error: XlsxError) -> AppError {
     AppError::internal(format_args!("writing a report workbook: {error}"))
 }
 
-const SHEET: &str = "Report";
+pub(crate) const SHEET: &str = "Report";
 const PERCENT: &str = "0.0%";
 const CHANGE: &str = "+0.0%;-0.0%;0.0%";
 
 /// The formats every report sheet uses.
-struct Formats {
-    title: Format,
-    bold: Format,
-    money: Format,
-    bold_money: Format,
-    percent: Format,
-    bold_percent: Format,
-    change: Format,
-    bold_change: Format,
-    date: Format,
+pub(crate) struct Formats {
+    pub(crate) title: Format,
+    pub(crate) bold: Format,
+    pub(crate) money: Format,
+    pub(crate) bold_money: Format,
+    pub(crate) percent: Format,
+    pub(crate) bold_percent: Format,
+    pub(crate) change: Format,
+    pub(crate) bold_change: Format,
+    pub(crate) date: Format,
+    /// Days to one decimal, as the page shows them.
+    pub(crate) days: Format,
 }
 
 impl Formats {
@@ -55,13 +57,14 @@ impl Formats {
             change: Format::new().set_num_format(CHANGE),
             bold_change: Format::new().set_num_format(CHANGE).set_bold(),
             date: Format::new().set_num_format("yyyy-mm-dd"),
+            days: Format::new().set_num_format("0.0"),
         }
     }
 }
 
 /// Writes the title and what was asked from the first row; returns the first free row after a
 /// blank one.
-fn write_head(
+pub(crate) fn write_head(
     sheet: &mut Worksheet,
     formats: &Formats,
     title: &str,
@@ -77,8 +80,22 @@ fn write_head(
     Ok(row + 1)
 }
 
+/// A row of bold column titles, the first column wide enough for names.
+pub(crate) fn write_titles(
+    sheet: &mut Worksheet,
+    formats: &Formats,
+    row: u32,
+    titles: &[&str],
+) -> Result<(), XlsxError> {
+    for (column, title) in titles.iter().enumerate() {
+        sheet.write_string_with_format(row, column as u16, *title, &formats.bold)?;
+        sheet.set_column_width(column as u16, if column == 0 { 22 } else { 15 })?;
+    }
+    Ok(())
+}
+
 /// A workbook of one sheet named [`SHEET`], written by `write`, as bytes.
-fn one_sheet(
+pub(crate) fn one_sheet(
     write: impl FnOnce(&mut Worksheet, &Formats) -> Result<(), XlsxError>,
 ) -> Result<Vec<u8>, AppError> {
     let mut workbook = Workbook::new();
@@ -88,7 +105,7 @@ fn one_sheet(
     workbook.save_to_buffer().map_err(xlsx_error)
 }
 
-fn yuan(minor: i64) -> f64 {
+pub(crate) fn yuan(minor: i64) -> f64 {
     // An amount to two decimals is exact enough as a double for Excel, which keeps every
     // number so; the database keeps the exact minor units.
     minor as f64 / 100.0

@@ -14,7 +14,7 @@ use crate::{
     reports::{
         model::{Narrowing, compact_money, query_string},
         views::{
-            NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
+            ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
             keep_in_address, refused_at,
         },
     },
@@ -71,6 +71,9 @@ pub fn DealReportPage() -> impl IntoView {
         <section class="page report-page">
             <div class="page-head">
                 <h1>{i18n.t(ReportText::WinLoss)}</h1>
+                <div class="actions">
+                    <ExportLink file="deals.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
+                </div>
             </div>
             <ReportTabs/>
             <p class="muted">{i18n.t(ReportText::WinLossIntro)}</p>

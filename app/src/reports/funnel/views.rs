@@ -20,7 +20,7 @@ use crate::{
     reports::{
         model::{compact_money, query_string},
         views::{
-            NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
+            ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
             keep_in_address, refused_at,
         },
     },
@@ -44,7 +44,7 @@ fn days_text(days: Option<f64>, i18n: I18n) -> String {
     }
 }
 
-fn step_label(step: FunnelStep) -> ReportText {
+pub(crate) fn step_label(step: FunnelStep) -> ReportText {
     match step {
         FunnelStep::Created => ReportText::StepCreated,
         FunnelStep::Contacted => ReportText::StepContacted,
@@ -101,6 +101,9 @@ pub fn FunnelReportPage() -> impl IntoView {
         <section class="page report-page">
             <div class="page-head">
                 <h1>{i18n.t(ReportText::Funnel)}</h1>
+                <div class="actions">
+                    <ExportLink file="funnel.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
+                </div>
             </div>
             <ReportTabs/>
             <p class="muted">{i18n.t(ReportText::FunnelIntro)}</p>
