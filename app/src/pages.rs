@@ -118,6 +118,8 @@ area! {
         ClosedDeals => crate::reports::deals::views::ClosedDealsPage;
         FunnelReport => crate::reports::funnel::views::FunnelReportPage;
         FunnelLeads => crate::reports::funnel::views::FunnelLeadsPage;
+        ChurnReport => crate::reports::churn::views::ChurnReportPage;
+        ChurnedCustomers => crate::reports::churn::views::ChurnedCustomersPage;
     }
 }
 area! {

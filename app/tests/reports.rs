@@ -4,7 +4,8 @@
 //! change of time zone, and no filter widens a caller's data scope. Cohort retention matches a
 //! hand computation and, after every kind of write, the same count straight from the orders.
 //! Win/loss equals the closed deals counted directly, within the caller's scope; so does the
-//! lead funnel, whose revenue goes to the latest lead a customer converted from.
+//! lead funnel, whose revenue goes to the latest lead a customer converted from; so do the
+//! customers that churned, by month and reason.
 
 use app::{
     auth::{model::Role, server::Authenticated},
@@ -19,6 +20,7 @@ use app::{
         service as orders,
     },
     reports::{
+        churn::{model::ChurnFilter, service as churn},
         cohorts::{
             model::{CohortCell, CohortQuery, CohortReport, month_start, months_after},
             service as cohorts,
@@ -31,13 +33,16 @@ use app::{
             model::{FunnelLeadFilter, FunnelQuery, FunnelStep},
             service as funnel,
         },
-        model::{BarKey, Comparison, Grouping, Narrowing, SalesFigures, SalesFilter, SalesQuery},
+        model::{
+            BarKey, Comparison, Grouping, Narrowing, RangeQuery, SalesFigures, SalesFilter,
+            SalesQuery,
+        },
         service as reports,
     },
     state::AppState,
     testing::{TestDatabase, company_today},
 };
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use std::collections::BTreeMap;
 
 struct World {
@@ -1151,6 +1156,143 @@ async fn the_funnel_equals_the_leads_counted_directly_and_revenue_goes_to_the_la
 
     let reversed = FunnelQuery { from: Some(to), to: Some(from), ..Default::default() };
     let refused = funnel::funnel_report(pool, &w.admin, &reversed).await;
+    assert!(
+        matches!(refused, Err(AppError::Validation(ref e)) if !e.get("to").is_empty()),
+        "{refused:?}"
+    );
+}
+
+/// Marks `customer` former for `reason` at `clock` on company day `day`.
+async fn churned(w: &World, customer: CustomerId, reason: &str, day: NaiveDate, clock: &str) {
+    let local = day.and_time(NaiveTime::parse_from_str(clock, "%H:%M").unwrap());
+    let at: DateTime<Utc> =
+        chrono_tz::Asia::Shanghai.from_local_datetime(&local).unwrap().with_timezone(&Utc);
+    sqlx::query(
+        "update customer set customer_type = 'former', churn_reason = $2, churned_at = $3
+         where id = $1",
+    )
+    .bind(customer.0)
+    .bind(reason)
+    .bind(at)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+}
+
+/// Customers churned on company days `from..=to` and what they had spent, straight from the
+/// table, owners in `owners` (all when `None`).
+async fn direct_churn(
+    w: &World,
+    from: NaiveDate,
+    to: NaiveDate,
+    owners: Option<Vec<i64>>,
+) -> (i64, i64) {
+    sqlx::query_as(
+        "select count(*), coalesce(sum(total_spend_minor), 0)::bigint from customer
+         where deleted_at is null and customer_type = 'former'
+           and (churned_at at time zone company_time_zone())::date between $1 and $2
+           and ($3::bigint[] is null or owner_id = any($3))",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(owners)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn churn_equals_the_customers_counted_directly_and_stays_in_scope() {
+    let w = World::new().await;
+    let pool = &w.db.pool;
+    let (from, to) = (w.day, w.day + Duration::days(2));
+    let (em, wm) = (&w.east_member, &w.west_member);
+    let first = w.customer(em, "杭州茶社", "华东").await;
+    let second = w.customer(em, "宁波茶庄", "华东").await;
+    let third = w.customer(em, "苏州茶楼", "华东").await;
+    let before = w.customer(em, "无锡茶行", "华东").await;
+    let after = w.customer(em, "绍兴茶铺", "华东").await;
+    let western = w.customer(wm, "广州茶行", "华南").await;
+    // What they spent before leaving; an order makes a customer existing, so it comes first.
+    w.order(first, from - Duration::days(20), "10:00", 100, Channel::Store).await;
+    w.order(western, from - Duration::days(20), "10:00", 50, Channel::Store).await;
+    // A minute either side of each end of the range, in the company's zone.
+    churned(&w, first, "价格太高", from, "00:01").await;
+    churned(&w, second, " 价格太高 ", to, "23:59").await;
+    churned(&w, third, "服务不满意", from + Duration::days(1), "12:00").await;
+    churned(&w, before, "价格太高", from - Duration::days(1), "23:59").await;
+    churned(&w, after, "价格太高", to + Duration::days(1), "00:00").await;
+    churned(&w, western, "搬迁", from, "10:00").await;
+
+    let query = RangeQuery { from: Some(from), to: Some(to), ..Default::default() };
+    let everyone = churn::churn_report(pool, &w.admin, &query).await.unwrap();
+    assert_eq!((everyone.customers, everyone.spent_minor), direct_churn(&w, from, to, None).await);
+    assert_eq!((everyone.customers, everyone.spent_minor), (4, 15_000));
+    let months: i64 = everyone.months.iter().map(|m| m.customers).sum();
+    assert_eq!(months, 4);
+    assert_eq!(everyone.months.first().unwrap().month, from.with_day(1).unwrap());
+    // Reasons as written, spaces trimmed; most frequent first, then most spent.
+    let reasons: Vec<(Option<&str>, i64, i64)> =
+        everyone.reasons.iter().map(|r| (r.reason.as_deref(), r.count, r.amount_minor)).collect();
+    assert_eq!(
+        reasons,
+        [(Some("价格太高"), 2, 10_000), (Some("搬迁"), 1, 5_000), (Some("服务不满意"), 1, 0)]
+    );
+
+    // A member counts their own customers, and naming another rep gives nothing.
+    let own = churn::churn_report(pool, em, &query).await.unwrap();
+    let mine = direct_churn(&w, from, to, Some(vec![em.id().0])).await;
+    assert_eq!((own.customers, own.spent_minor), mine);
+    let theirs = RangeQuery {
+        narrowing: Narrowing { owner: Some(wm.id().0), ..Default::default() },
+        ..query.clone()
+    };
+    let widened = churn::churn_report(pool, em, &theirs).await.unwrap();
+    assert_eq!(widened.customers, 0);
+    assert!(widened.reasons.is_empty());
+    assert_eq!(churn::churn_report(pool, &w.manager, &query).await.unwrap().customers, 3);
+    let south = RangeQuery {
+        narrowing: Narrowing { region: Some("华南".into()), ..Default::default() },
+        ..query.clone()
+    };
+    assert_eq!(churn::churn_report(pool, &w.admin, &south).await.unwrap().customers, 1);
+
+    // The customers behind a reason are the ones it counted, in pages, latest churned first.
+    let behind =
+        ChurnFilter { query: query.clone(), reason: Some("价格太高".into()), month: None };
+    let page = churn::churned_customers(pool, &w.admin, &behind, None, 1).await.unwrap();
+    let rest = churn::churned_customers(pool, &w.admin, &behind, page.next, 1).await.unwrap();
+    assert!(rest.next.is_none());
+    let ids: Vec<i64> = page.items.iter().chain(&rest.items).map(|c| c.id).collect();
+    assert_eq!(ids, [second.0, first.0]);
+    // A month's customers are as many as its column.
+    for month in &everyone.months {
+        let filter = ChurnFilter { query: query.clone(), reason: None, month: Some(month.month) };
+        let listed = churn::churned_customers(pool, &w.admin, &filter, None, 50).await.unwrap();
+        assert_eq!(listed.items.len() as i64, month.customers, "{}", month.month);
+    }
+    let hidden = ChurnFilter { query: theirs, ..Default::default() };
+    assert!(churn::churned_customers(pool, em, &hidden, None, 50).await.unwrap().items.is_empty());
+
+    // Marking a customer former through the edit form is what the report counts.
+    let leaving = w.customer(em, "湖州茶坊", "华东").await;
+    let input = CustomerInput {
+        name: "湖州茶坊".into(),
+        region: "华东".into(),
+        owner_id: Some(em.id()),
+        customer_type: app::customers::model::CustomerType::Former,
+        churn_reason: "预算取消".into(),
+        ..Default::default()
+    };
+    customers::update(&w.state, em, leaving, 1, input, vec![]).await.unwrap();
+    let today = company_today(pool).await;
+    let today_query = RangeQuery { from: Some(today), to: Some(today), ..Default::default() };
+    let now = churn::churn_report(pool, em, &today_query).await.unwrap();
+    assert_eq!(now.customers, 1);
+    assert_eq!(now.reasons[0].reason.as_deref(), Some("预算取消"));
+
+    let reversed = RangeQuery { from: Some(to), to: Some(from), ..Default::default() };
+    let refused = churn::churn_report(pool, &w.admin, &reversed).await;
     assert!(
         matches!(refused, Err(AppError::Validation(ref e)) if !e.get("to").is_empty()),
         "{refused:?}"

@@ -43,6 +43,8 @@ const PAGES = [
   "/reports/deals/list?outcome=lost",
   "/reports/funnel",
   "/reports/funnel/leads?step=converted",
+  "/reports/churn",
+  "/reports/churn/customers?reason=价格太高",
   "/surveys",
   "/surveys/:survey",
   "/admin/service",

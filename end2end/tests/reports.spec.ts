@@ -1,7 +1,8 @@
 // Reports on a tablet: a manager opens the sales report, changes the range by touch, groups by
 // rep, taps a rep's bar and lands on that rep's orders for that range, with the same total; a
 // member's report holds only their own customers' sales, and downloads as a workbook. Figures are
-// checked against the orders summed directly in SQL; the funnel against the leads counted there.
+// checked against the orders summed directly in SQL; the funnel and churn against the leads and
+// customers counted there.
 import { readFileSync } from "node:fs";
 import { Page } from "@playwright/test";
 import { expect, test } from "../support/fixtures";
@@ -378,4 +379,54 @@ test("a manager follows the year's leads down the funnel and taps a step to the 
   await hydrated(page);
   const sources = await page.getByTestId("lead-source").allTextContents();
   expect(new Set(sources.map((s) => s.trim()))).toEqual(new Set([sourceName]));
+});
+
+test("a manager reads the year's churn and taps a reason to the customers who left for it", async ({ page }) => {
+  await signIn(page, MANAGER);
+  await page.goto("/reports/churn");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "客户流失", level: 1 })).toBeVisible();
+  await page.getByRole("button", { name: "近 12 个月" }).tap();
+  await expect(page).toHaveURL(/from=/);
+  const [from, to] = await range(page);
+
+  // The team's customers marked former in the range, counted in SQL.
+  const [counted] = await sql<{ n: number }>(
+    `select count(*)::int as n from customer c join app_user u on u.id = c.owner_id
+     where c.deleted_at is null and c.customer_type = 'former'
+       and (c.churned_at at time zone company_time_zone())::date between $1::date and $2::date
+       and u.team_id = (select team_id from app_user where email = $3)`,
+    [from, to, MANAGER],
+  );
+  expect(counted.n).toBeGreaterThan(0);
+  await expect(page.getByTestId("churned")).toHaveText(String(counted.n));
+  // A column for every month the range touches: twelve or thirteen.
+  expect(await page.getByTestId("churn-month").count()).toBeGreaterThanOrEqual(12);
+  await expect(page.getByTestId("churn-reason-row").first()).toBeVisible();
+  await screenshot(page, "reports-12-churn-tablet");
+
+  // The most frequent reason, tapped: its customers, each gone for that reason.
+  const reason = page.getByTestId("churn-reason-row").first();
+  const reasonName = (await reason.locator("th").textContent())!.trim();
+  const reasonCount = Number((await reason.locator("td").first().textContent())!.trim());
+  await reason.locator("td").first().getByRole("link").tap();
+  await page.waitForURL(/\/reports\/churn\/customers\?/);
+  await hydrated(page);
+  await expect(page.getByTestId("churned-customer").first()).toBeVisible();
+  await expect(page.getByTestId("churned-customer")).toHaveCount(Math.min(reasonCount, 50));
+  const reasons = await page.getByTestId("churn-reason").allTextContents();
+  expect(new Set(reasons.map((r) => r.trim()))).toEqual(new Set([reasonName]));
+  await screenshot(page, "reports-13-churned-customers-tablet");
+
+  // Back with the range kept; a month's column opens that month's customers.
+  await page.getByRole("link", { name: "返回报表" }).tap();
+  await page.waitForURL(/\/reports\/churn\?/);
+  await hydrated(page);
+  expect(await range(page)).toEqual([from, to]);
+  const month = page.getByTestId("churn-month-row").first();
+  const monthCount = Number((await month.locator("td").first().textContent())!.trim());
+  await month.locator("td").first().getByRole("link").tap();
+  await page.waitForURL(/month=\d{4}-\d{2}/);
+  await hydrated(page);
+  await expect(page.getByTestId("churned-customer")).toHaveCount(Math.min(monthCount, 50));
 });

@@ -55,6 +55,7 @@ use app::{
     },
     reports::{
         api::*,
+        churn::{api::*, model::ChurnFilter},
         cohorts::{
             api::*,
             model::{CohortCell, CohortQuery},
@@ -67,7 +68,7 @@ use app::{
             api::*,
             model::{FunnelLeadFilter, FunnelQuery},
         },
-        model::{SalesFilter, SalesQuery},
+        model::{RangeQuery, SalesFilter, SalesQuery},
         saved::{
             api::*,
             model::{SavedDates, SavedReport, SavedReportKind},
@@ -755,6 +756,8 @@ fn entries(w: &World) -> Vec<Entry> {
         entry(Member, No, GetDealReport { query: DealQuery::default() }),
         entry(Member, No, ListClosedDeals { filter: DealFilter::default(), after: None }),
         entry(Member, No, GetFunnelReport { query: FunnelQuery::default() }),
+        entry(Member, No, GetChurnReport { query: RangeQuery::default() }),
+        entry(Member, No, ListChurnedCustomers { filter: ChurnFilter::default(), after: None }),
         entry(Member, No, ListFunnelLeads { filter: FunnelLeadFilter::default(), after: None }),
         entry(Member, No, GetDashboardLayout {}),
         entry(

@@ -151,6 +151,18 @@ async fn seed_customers(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError>
     )
     .execute(&mut *tx)
     .await?;
+    // Former customers left at different times after their last order, for different reasons,
+    // so the churn report has months and reasons to show.
+    sqlx::query(
+        "update customer set
+             churned_at = least(now() - interval '1 hour',
+                 coalesce(last_order_at, created_at) + make_interval(days => 30 + (id % 150)::int)),
+             churn_reason = (array['价格原因转向竞品', '服务响应慢', '预算削减', '业务调整',
+                                   '价格原因转向竞品', '搬迁至外地'])[1 + (id % 6)::int]
+         where customer_type = 'former'",
+    )
+    .execute(&mut *tx)
+    .await?;
     crate::tiers::service::grade_everyone(&mut tx).await?;
     // A second record of an existing customer, as a sales rep might type it in again.
     let twin = sqlx::query_scalar!(

@@ -138,5 +138,20 @@ messages! {
         CreatedAt => "创建时间", "Created";
         FirstContact => "首次跟进", "First contact";
         OpenDeal => "进行中", "Open";
+        StepByStep => "逐步转化", "Step by step";
+        Churn => "客户流失", "Churn";
+        ChurnIntro => "范围内转为流失客户的客户：每月多少、为何离开（标记流失时填写的原因）、此前累计消费多少。点任一数字查看其客户。", "Customers marked former in the range: how many each month, why they left (the reason written when they were marked former) and what they had spent. Tap any figure for its customers.";
+        ChurnedCustomers => "流失客户", "Customers lost";
+        TheirSpend => "累计消费", "Their spend";
+        NoChurn => "该范围内没有客户流失", "No customers were lost in this range";
+        ChurnMonthLabel => "{month}：流失 {count} 位客户", "{month}: {count} customers lost";
+        ChurnByMonth => "每月流失客户", "Customers lost each month";
+        Month => "月份", "Month";
+        ChurnReasons => "流失原因", "Why customers left";
+        ShareOfChurned => "占流失客户", "Share of those lost";
+        ChurnedBehind => "流失客户明细", "The customers behind a figure";
+        ChurnedIntro => "{from} 至 {to} 流失的客户，最近流失在前。", "Customers lost from {from} to {to}, latest first.";
+        ChurnedAt => "流失时间", "Lost";
+        LastOrder => "最后下单", "Last order";
     }
 }

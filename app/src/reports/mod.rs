@@ -3,6 +3,7 @@
 //! every report as an `.xlsx` workbook with its filters and chart.
 
 pub mod api;
+pub mod churn;
 pub mod cohorts;
 pub mod deals;
 pub mod funnel;

@@ -122,6 +122,51 @@ impl Narrowing {
     }
 }
 
+/// A report over a range of company days (this month so far when empty), narrowed by rep, team
+/// and region (whose rep and region depends on the report: a deal's owner, a customer's), with
+/// the sales filter's address keys and refusals.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeQuery {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub narrowing: Narrowing,
+}
+
+impl RangeQuery {
+    /// As a sales filter without a channel: the same days, the same narrowing, the same
+    /// address keys and the same refusals.
+    pub fn as_filter(&self) -> SalesFilter {
+        SalesFilter { from: self.from, to: self.to, ..self.narrowing.as_filter() }
+    }
+
+    /// The days covered, as the sales report counts them.
+    pub fn range(&self, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), FieldErrors> {
+        self.as_filter().range(today)
+    }
+
+    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
+        self.as_filter().query_pairs()
+    }
+
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
+        let filter = SalesFilter::from_query(get);
+        RangeQuery { from: filter.from, to: filter.to, narrowing: filter.narrowing() }
+    }
+}
+
+/// Reasons a report lists one by one; the rest are summed as one row.
+pub const REASONS_LISTED: usize = 12;
+
+/// A reason deals or customers were lost for, as written (`None` for the rows summed as "other
+/// reasons", "" for none given), how many, and their amount (a deal's, or what a customer had
+/// spent) in minor units.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LostReason {
+    pub reason: Option<String>,
+    pub count: i64,
+    pub amount_minor: i64,
+}
+
 /// The sales report's question: a filter, how to group, and what to compare with.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesQuery {

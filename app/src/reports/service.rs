@@ -6,8 +6,9 @@
 //! filter only narrows it: asking for another member's sales finds nothing.
 
 use super::model::{
-    BarKey, FilterChoices, Grouping, MAX_DAY_BARS, Narrowing, OrderCursor, ReportOrder, SalesBar,
-    SalesFigures, SalesFilter, SalesQuery, SalesReport, compared_range,
+    BarKey, FilterChoices, Grouping, LostReason, MAX_DAY_BARS, Narrowing, OrderCursor,
+    REASONS_LISTED, ReportOrder, SalesBar, SalesFigures, SalesFilter, SalesQuery, SalesReport,
+    compared_range,
 };
 use crate::{
     auth::server::Authenticated,
@@ -55,6 +56,9 @@ pub(crate) const ORDERS: FilterColumns = FilterColumns {
 /// Opportunities `o` (owned by their rep) and their customers `c`.
 pub(crate) const DEALS: FilterColumns =
     FilterColumns { owner: "o.owner_id", region: "coalesce(c.region, '')", channel: None };
+/// Customers `c`: their owner and region.
+pub(crate) const CUSTOMERS: FilterColumns =
+    FilterColumns { owner: "c.owner_id", region: "coalesce(c.region, '')", channel: None };
 /// Leads `l`: their owner, and the region written on the lead.
 pub(crate) const LEADS: FilterColumns =
     FilterColumns { owner: "l.owner_id", region: "coalesce(l.region, '')", channel: None };
@@ -428,4 +432,21 @@ pub async fn orders_in_scope(
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(Page::from_overfetch(orders, limit, |o| OrderCursor { at: o.ordered_at, id: o.id }))
+}
+
+/// The most frequent reasons one by one, and the rest summed as one row.
+pub(crate) fn listed_reasons(rows: Vec<(String, i64, i64)>) -> Vec<LostReason> {
+    let mut listed: Vec<LostReason> = Vec::new();
+    let mut other: Option<LostReason> = None;
+    for (n, (reason, count, amount_minor)) in rows.into_iter().enumerate() {
+        if n < REASONS_LISTED {
+            listed.push(LostReason { reason: Some(reason), count, amount_minor });
+        } else {
+            let rest = other.get_or_insert(LostReason { reason: None, count: 0, amount_minor: 0 });
+            rest.count += count;
+            rest.amount_minor += amount_minor;
+        }
+    }
+    listed.extend(other);
+    listed
 }

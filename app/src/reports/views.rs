@@ -55,6 +55,7 @@ pub(crate) fn ReportTabs() -> impl IntoView {
             <A href="/reports/cohorts">{i18n.t(ReportText::Cohorts)}</A>
             <A href="/reports/deals">{i18n.t(ReportText::WinLoss)}</A>
             <A href="/reports/funnel">{i18n.t(ReportText::Funnel)}</A>
+            <A href="/reports/churn">{i18n.t(ReportText::Churn)}</A>
             {move || is_manager().then(|| view! { <A href="/service">{i18n.t(ReportText::ServiceQuality)}</A> })}
         </nav>
     }

@@ -1,47 +1,15 @@
 //! What the win/loss report asks and answers. The query travels in the page's address, so the
 //! report is bookmarked, refreshed and opened directly.
 
-use crate::{
-    error::FieldErrors,
-    reports::model::{Narrowing, SalesFilter},
-};
+pub use crate::reports::model::LostReason;
+use crate::reports::model::RangeQuery;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-
-/// Reasons the report lists one by one; the rest are summed as one row.
-pub const REASONS_LISTED: usize = 12;
 
 /// Which closed deals the report covers: closed on company days `from..=to` (this month so far
 /// when empty), owned within the narrowing (the caller's scope still applies), by the rep who
 /// owns the deal and the region of its customer.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DealQuery {
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-    pub narrowing: Narrowing,
-}
-
-impl DealQuery {
-    /// As a sales filter without a channel: the same days, the same narrowing, the same
-    /// address keys and the same refusals.
-    pub fn as_filter(&self) -> SalesFilter {
-        SalesFilter { from: self.from, to: self.to, ..self.narrowing.as_filter() }
-    }
-
-    /// The days covered, as the sales report counts them.
-    pub fn range(&self, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), FieldErrors> {
-        self.as_filter().range(today)
-    }
-
-    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
-        self.as_filter().query_pairs()
-    }
-
-    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
-        let filter = SalesFilter::from_query(get);
-        DealQuery { from: filter.from, to: filter.to, narrowing: filter.narrowing() }
-    }
-}
+pub type DealQuery = RangeQuery;
 
 /// How a deal closed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,15 +49,6 @@ impl WinLoss {
         let closed = self.won.amount_minor + self.lost.amount_minor;
         (closed > 0).then(|| self.won.amount_minor as f64 * 100.0 / closed as f64)
     }
-}
-
-/// A reason lost deals were lost for (as written when closing; `None` for the rows summed as
-/// "other reasons", "" for deals closed without one).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LostReason {
-    pub reason: Option<String>,
-    pub count: i64,
-    pub amount_minor: i64,
 }
 
 /// One rep's record (`owner` none: deals without an owner).
@@ -168,6 +127,7 @@ pub struct DealCursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reports::model::Narrowing;
 
     #[test]
     fn rates_are_shares_of_closed_deals() {

@@ -3,14 +3,14 @@
 //! statement and by lost reason in another.
 
 use super::model::{
-    ClosedDeal, DealCursor, DealFigures, DealFilter, DealQuery, DealReport, LostReason, Outcome,
-    REASONS_LISTED, RepRecord, WinLoss,
+    ClosedDeal, DealCursor, DealFigures, DealFilter, DealQuery, DealReport, Outcome, RepRecord,
+    WinLoss,
 };
 use crate::{
     auth::server::Authenticated,
     error::AppError,
     paging::Page,
-    reports::service::{DEALS, days_of, push_filter},
+    reports::service::{DEALS, days_of, listed_reasons, push_filter},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -122,23 +122,6 @@ pub async fn deal_report(
         closed(b).cmp(&closed(a)).then_with(|| a.name.cmp(&b.name))
     });
     Ok(DealReport { from, to, total, reasons: listed_reasons(reasons), reps })
-}
-
-/// The most frequent reasons one by one, and the rest summed as one row.
-fn listed_reasons(rows: Vec<(String, i64, i64)>) -> Vec<LostReason> {
-    let mut listed: Vec<LostReason> = Vec::new();
-    let mut other: Option<LostReason> = None;
-    for (n, (reason, count, amount_minor)) in rows.into_iter().enumerate() {
-        if n < REASONS_LISTED {
-            listed.push(LostReason { reason: Some(reason), count, amount_minor });
-        } else {
-            let rest = other.get_or_insert(LostReason { reason: None, count: 0, amount_minor: 0 });
-            rest.count += count;
-            rest.amount_minor += amount_minor;
-        }
-    }
-    listed.extend(other);
-    listed
 }
 
 #[derive(sqlx::FromRow)]

@@ -217,9 +217,9 @@ fn FunnelChart(counts: FunnelCounts, query: FunnelQuery) -> impl IntoView {
             </dl>
         </div>
         <div class="card chart-card" data-testid="funnel-chart">
-            <h2>{i18n.t(ReportText::Funnel)}</h2>
+            <h2>{i18n.t(ReportText::StepByStep)}</h2>
             <svg class="sales-chart rows funnel-chart" viewBox=format!("0 0 1000 {height}") role="list"
-                aria-label=move || i18n.text(ReportText::Funnel)>
+                aria-label=move || i18n.text(ReportText::StepByStep)>
                 {bars}
             </svg>
         </div>

@@ -1,0 +1,154 @@
+//! The churn report's reads: live customers marked former on a range of company days, within
+//! the caller's scope (by the customer's owner) and the narrowing, through
+//! `customer_churned_idx`, grouped by month in one statement and by reason in another.
+
+use super::model::{ChurnCursor, ChurnFilter, ChurnMonth, ChurnReport, ChurnedCustomer};
+use crate::{
+    auth::server::Authenticated,
+    error::AppError,
+    paging::Page,
+    reports::{
+        cohorts::model::{month_start, months_after},
+        model::RangeQuery,
+        service::{CUSTOMERS, days_of, listed_reasons, push_filter},
+    },
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+/// `from ... where ...` of the customers `filter` names that churned on company days `days`,
+/// within `scope`, with their owner `u`.
+fn push_churned(
+    sql: &mut QueryBuilder<'_, Postgres>,
+    scope: Option<&[i64]>,
+    filter: &ChurnFilter,
+    (from, to): (NaiveDate, NaiveDate),
+) {
+    sql.push(
+        " from customer c
+          left join app_user u on u.id = c.owner_id
+          where c.deleted_at is null and c.churned_at is not null and c.customer_type = 'former'
+            and c.churned_at >= ",
+    );
+    sql.push_bind(from)
+        .push("::timestamp at time zone company_time_zone() and c.churned_at < (")
+        .push_bind(to)
+        .push("::date + 1)::timestamp at time zone company_time_zone()");
+    push_filter(sql, &CUSTOMERS, scope, &filter.query.narrowing.as_filter());
+    if let Some(reason) = &filter.reason {
+        sql.push(" and coalesce(btrim(c.churn_reason), '') = ").push_bind(reason.trim().to_owned());
+    }
+    if let Some(month) = filter.month {
+        let month = month_start(month);
+        sql.push(" and c.churned_at >= ")
+            .push_bind(month)
+            .push("::timestamp at time zone company_time_zone() and c.churned_at < ")
+            .push_bind(months_after(month, 1))
+            .push("::timestamp at time zone company_time_zone()");
+    }
+}
+
+/// The customers that churned in the range, by month and reason, within the caller's scope.
+///
+/// Errors: `Validation` (`to`: reversed or too long a range).
+pub async fn churn_report(
+    pool: &PgPool,
+    caller: &Authenticated,
+    query: &RangeQuery,
+) -> Result<ChurnReport, AppError> {
+    let (from, to) = days_of(pool, &query.as_filter()).await?;
+    let scope = caller.scope.visible_owners();
+    let filter = ChurnFilter { query: query.clone(), ..Default::default() };
+
+    let mut monthly = QueryBuilder::<Postgres>::new(
+        "select date_trunc('month', c.churned_at at time zone company_time_zone())::date as month,
+                count(*) as customers, coalesce(sum(c.total_spend_minor), 0)::bigint as spent",
+    );
+    push_churned(&mut monthly, scope.as_deref(), &filter, (from, to));
+    monthly.push(" group by 1 order by 1");
+    let counted: Vec<(NaiveDate, i64, i64)> = monthly.build_query_as().fetch_all(pool).await?;
+
+    let mut by_reason = QueryBuilder::<Postgres>::new(
+        "select coalesce(btrim(c.churn_reason), '') as reason, count(*) as count,
+                coalesce(sum(c.total_spend_minor), 0)::bigint as spent",
+    );
+    push_churned(&mut by_reason, scope.as_deref(), &filter, (from, to));
+    by_reason.push(" group by 1 order by 2 desc, 3 desc, 1");
+    let reasons: Vec<(String, i64, i64)> = by_reason.build_query_as().fetch_all(pool).await?;
+
+    let mut months = Vec::new();
+    let mut month = month_start(from);
+    while month <= to {
+        let found = counted.iter().find(|(m, _, _)| *m == month);
+        let (customers, spent_minor) = found.map(|(_, n, s)| (*n, *s)).unwrap_or((0, 0));
+        months.push(ChurnMonth { month, customers, spent_minor });
+        month = months_after(month, 1);
+    }
+    Ok(ChurnReport {
+        from,
+        to,
+        customers: counted.iter().map(|(_, n, _)| n).sum(),
+        spent_minor: counted.iter().map(|(_, _, s)| s).sum(),
+        months,
+        reasons: listed_reasons(reasons),
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct ChurnedRow {
+    id: i64,
+    name: String,
+    owner_name: Option<String>,
+    region: Option<String>,
+    reason: Option<String>,
+    churned_at: DateTime<Utc>,
+    order_count: i32,
+    spent_minor: i64,
+    currency: String,
+    last_order_at: Option<DateTime<Utc>>,
+}
+
+/// The churned customers behind a figure, latest churned first, `limit` a page.
+///
+/// Errors: `Validation` (`to`).
+pub async fn churned_customers(
+    pool: &PgPool,
+    caller: &Authenticated,
+    filter: &ChurnFilter,
+    after: Option<ChurnCursor>,
+    limit: i64,
+) -> Result<Page<ChurnedCustomer, ChurnCursor>, AppError> {
+    let days = days_of(pool, &filter.query.as_filter()).await?;
+    let scope = caller.scope.visible_owners();
+    let mut sql = QueryBuilder::<Postgres>::new(
+        "select c.id, c.name, u.display_name as owner_name, c.region, c.churn_reason as reason,
+                c.churned_at as churned_at, c.order_count, c.total_spend_minor as spent_minor,
+                c.currency, c.last_order_at",
+    );
+    push_churned(&mut sql, scope.as_deref(), filter, days);
+    if let Some(after) = after {
+        sql.push(" and (c.churned_at, c.id) < (")
+            .push_bind(after.at)
+            .push(", ")
+            .push_bind(after.id)
+            .push(")");
+    }
+    sql.push(" order by c.churned_at desc, c.id desc limit ").push_bind(limit + 1);
+    let rows: Vec<ChurnedRow> = sql.build_query_as().fetch_all(pool).await?;
+    let customers = rows
+        .into_iter()
+        .map(|r| ChurnedCustomer {
+            id: r.id,
+            name: r.name,
+            owner_name: r.owner_name,
+            region: r.region,
+            reason: r.reason,
+            churned_at: r.churned_at,
+            order_count: r.order_count,
+            spent_minor: r.spent_minor,
+            currency: r.currency,
+            last_order_at: r.last_order_at,
+        })
+        .collect();
+    Ok(Page::from_overfetch(customers, limit, |c| ChurnCursor { at: c.churned_at, id: c.id }))
+}
