@@ -1,7 +1,8 @@
 //! The home dashboard against real Postgres: each tile's figures equal a direct count or sum
 //! over the same rows, a member's tiles count only their own records while their manager's
 //! count the team's, tiles above a role are refused, the tile order is saved per user with its
-//! version checked, and a saved report's tile is its owner's alone, read with their scope now.
+//! version checked, and a saved report's tile (sales, cohorts, win/loss, funnel or churn) is its
+//! owner's alone, read with their scope now.
 
 use app::{
     auth::{model::Role, server::Authenticated},
@@ -21,7 +22,10 @@ use app::{
     reports::{
         model::{SalesFigures, SalesReport},
         saved::{
-            model::{MAX_SAVED_REPORTS, ReportFigures, SavedDates, SavedReport, SavedReportKind},
+            model::{
+                MAX_SAVED_REPORTS, ReportFigures, ReportQuery, SavedDates, SavedReport,
+                SavedReportKind,
+            },
             service as saved,
         },
     },
@@ -689,6 +693,83 @@ async fn a_saved_report_is_a_tile_read_with_the_readers_scope_and_rolling_dates(
             .unwrap();
     match saved::tile(pool, &w.east_member, cohorts.id, w.today).await.unwrap().figures {
         ReportFigures::Cohorts(report) => assert_eq!(report.customers(), 1),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn win_loss_funnel_and_churn_save_as_tiles_of_the_readers_own_figures() {
+    let w = World::new().await;
+    let pool = &w.db.pool;
+    // Now, for her and for a colleague in the other team: a won deal, a web-form lead and a
+    // customer lost.
+    for (owner, name) in [(&w.east_member, "杭州茶社"), (&w.west_member, "广州茶行")] {
+        let customer = w.customer(owner, name).await;
+        w.exec(
+            &format!(
+                "insert into opportunity (customer_id, title, amount_minor, expected_close, owner_id,
+                                          pipeline_id, stage_id, closed_at)
+                 select {}, 'deal', 50000, current_date, $1, s.pipeline_id, s.id, now()
+                 from pipeline_stage s join pipeline p on p.id = s.pipeline_id
+                 where p.is_default and s.kind = 'won' order by s.position limit 1",
+                customer.0
+            ),
+            owner,
+        )
+        .await;
+        w.exec("insert into lead (name, source, owner_id) values ('lead', 'web_form', $1)", owner)
+            .await;
+        w.exec("insert into lead (name, source, owner_id) values ('lead', 'phone', $1)", owner)
+            .await;
+        w.exec(
+            &format!(
+                "update customer set customer_type = 'former', churn_reason = '搬迁', churned_at = now()
+                 where id = {} and owner_id = $1",
+                customer.0
+            ),
+            owner,
+        )
+        .await;
+    }
+    let member = &w.east_member;
+    let save =
+        |kind, query: &'static str| save_report(&w, member, kind, query, SavedDates::ThisMonth);
+    let deals = save(SavedReportKind::Deals, "").await.unwrap();
+    let funnel = save(SavedReportKind::Funnel, "source=web_form").await.unwrap();
+    let churn = save(SavedReportKind::Churn, "").await.unwrap();
+
+    let tile = saved::tile(pool, member, deals.id, w.today).await.unwrap();
+    let ReportQuery::Deals(query) = &tile.query else { panic!("{:?}", tile.query) };
+    let direct = app::reports::deals::service::deal_report(pool, member, query).await.unwrap();
+    match tile.figures {
+        ReportFigures::Deals(report) => {
+            assert_eq!((report.from, report.to), (w.today.with_day(1).unwrap(), w.today));
+            assert_eq!((report.total.won.count, report.total.won.amount_minor), (1, 50_000));
+            assert_eq!(report, direct);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The funnel keeps its source: one of her two leads.
+    let tile = saved::tile(pool, member, funnel.id, w.today).await.unwrap();
+    let ReportQuery::Funnel(query) = &tile.query else { panic!("{:?}", tile.query) };
+    assert_eq!(query.source, Some(app::leads::model::LeadSource::WebForm));
+    match tile.figures {
+        ReportFigures::Funnel(report) => assert_eq!(report.total.created, 1),
+        other => panic!("{other:?}"),
+    }
+    match saved::tile(pool, member, churn.id, w.today).await.unwrap().figures {
+        ReportFigures::Churn(report) => {
+            assert_eq!(report.customers, 1);
+            assert_eq!(report.reasons[0].reason.as_deref(), Some("搬迁"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Her manager's own tile counts the team: still only the east member's.
+    let team = save_report(&w, &w.manager, SavedReportKind::Churn, "", SavedDates::ThisMonth)
+        .await
+        .unwrap();
+    match saved::tile(pool, &w.manager, team.id, w.today).await.unwrap().figures {
+        ReportFigures::Churn(report) => assert_eq!(report.customers, 1),
         other => panic!("{other:?}"),
     }
 }

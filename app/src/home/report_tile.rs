@@ -1,15 +1,28 @@
 //! A saved report's tile: its headline figures and a small chart or its largest bars, each bar
-//! opening the orders behind it, and its heading opening the full report with the same question.
+//! opening the orders, deals, leads or customers behind it, and its heading opening the full
+//! report with the same question.
 
 use crate::{
     home::model::TileId,
     i18n::{DashboardText, I18n, ReportText, Text, fill, use_i18n},
     reports::{
+        churn::{
+            model::{ChurnFilter, ChurnReport},
+            views::customers_href,
+        },
         cohorts::model::CohortReport,
-        model::{SalesReport, compact_money},
+        deals::{
+            model::{DealFilter, DealQuery, DealReport, Outcome},
+            views::deals_href,
+        },
+        funnel::{
+            model::{FunnelQuery, FunnelReport, FunnelStep},
+            views::{leads_href, step_label},
+        },
+        model::{RangeQuery, SalesReport, compact_money},
         saved::{
             api::get_report_tile,
-            model::{ReportFigures, ReportTile},
+            model::{ReportFigures, ReportQuery, ReportTile},
             views::{dates_label, range_text},
         },
         views::{bar_label, orders_href},
@@ -32,10 +45,7 @@ pub fn ReportTileCard(id: i64) -> impl IntoView {
         <article class="card tile report-tile" data-testid=format!("tile-{}", TileId::Report(id).key())>
             <ResourceView resource=tile children=move |tile: ReportTile| {
                 let kind = tile.saved.report;
-                let (from, to) = match &tile.figures {
-                    ReportFigures::Sales(report) => range_text(kind, (report.from, report.to)),
-                    ReportFigures::Cohorts(report) => range_text(kind, (report.from, report.to)),
-                };
+                let (from, to) = range_text(kind, tile.figures.range());
                 let rolling = dates_label(tile.saved.dates);
                 view! {
                     <h2 class="tile-title"><A href=tile.query.href()>{tile.saved.title.clone()}</A></h2>
@@ -43,9 +53,14 @@ pub fn ReportTileCard(id: i64) -> impl IntoView {
                         {format!("{from} – {to}")}
                         {rolling.map(|label| view! { " · " {i18n.t(label)} })}
                     </p>
-                    {match tile.figures {
-                        ReportFigures::Sales(report) => sales_body(report, i18n),
-                        ReportFigures::Cohorts(report) => cohorts_body(report, i18n),
+                    {match (tile.figures, tile.query) {
+                        (ReportFigures::Sales(report), _) => sales_body(report, i18n),
+                        (ReportFigures::Cohorts(report), _) => cohorts_body(report, i18n),
+                        (ReportFigures::Deals(report), ReportQuery::Deals(query)) => deals_body(report, query, i18n),
+                        (ReportFigures::Funnel(report), ReportQuery::Funnel(query)) => funnel_body(report, query, i18n),
+                        (ReportFigures::Churn(report), ReportQuery::Churn(query)) => churn_body(report, query, i18n),
+                        // The service reads each question into its own report's figures.
+                        _ => ().into_any(),
                     }}
                 }
             }/>
@@ -164,6 +179,91 @@ fn cohorts_body(report: CohortReport, i18n: I18n) -> AnyView {
                 </div>
             }).collect_view()}
         </dl>
+    }
+    .into_any()
+}
+
+/// A bar of a tile's list: a name, a share of the largest, a value, opening what is behind it.
+fn tile_bar(
+    href: String,
+    name: impl Fn() -> String + Send + Sync + 'static,
+    percent: i64,
+    value: impl Fn() -> String + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <li data-testid="tile-bar">
+            <A href=href>
+                <span class="tile-bar-name">{name}</span>
+                <FillBar percent/>
+                <span class="tile-bar-value">{value}</span>
+            </A>
+        </li>
+    }
+}
+
+/// The win rate, won against lost (each opening its deals), and the amount won.
+fn deals_body(report: DealReport, query: DealQuery, i18n: I18n) -> AnyView {
+    let total = report.total;
+    let rate = total.win_rate();
+    let outcome = |outcome: Outcome| {
+        deals_href(&DealFilter { query: query.clone(), outcome: Some(outcome), reason: None })
+    };
+    let closed = (total.won.count + total.lost.count).max(1);
+    view! {
+        <p class="tile-figure" data-testid="tile-report-win-rate">
+            {rate.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "—".into())}
+        </p>
+        <p class="muted">{i18n.t(ReportText::WinRate)}</p>
+        <ul class="tile-bars">
+            {tile_bar(outcome(Outcome::Won), move || i18n.text(ReportText::Won).to_owned(),
+                total.won.count * 100 / closed, move || format!("{} · {}", total.won.count, compact_money(total.won.amount_minor, i18n.locale())))}
+            {tile_bar(outcome(Outcome::Lost), move || i18n.text(ReportText::Lost).to_owned(),
+                total.lost.count * 100 / closed, move || format!("{} · {}", total.lost.count, compact_money(total.lost.amount_minor, i18n.locale())))}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The leads created, and how many reached each later step (each opening its leads).
+fn funnel_body(report: FunnelReport, query: FunnelQuery, i18n: I18n) -> AnyView {
+    let total = report.total;
+    let created = total.created.max(1);
+    view! {
+        <p class="tile-figure" data-testid="tile-report-leads">{total.created}</p>
+        <p class="muted">{i18n.t(ReportText::StepCreated)}</p>
+        <ul class="tile-bars">
+            {FunnelStep::STEPS[1..].iter().map(|&step| {
+                let reached = total.reached(step);
+                let rate = total.overall_rate(step);
+                tile_bar(leads_href(&query, step), move || i18n.text(step_label(step)).to_owned(),
+                    reached * 100 / created,
+                    move || format!("{reached} · {}", rate.map(|p| format!("{p:.1}%")).unwrap_or_default()))
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The customers lost, what they had spent, and the most frequent reasons (each opening its
+/// customers).
+fn churn_body(report: ChurnReport, query: RangeQuery, i18n: I18n) -> AnyView {
+    let (customers, spent) = (report.customers, report.spent_minor);
+    let most = report.reasons.first().map(|r| r.count).unwrap_or(1).max(1);
+    view! {
+        <p class="tile-figure" data-testid="tile-report-churned">{customers}</p>
+        <p class="muted">{move || format!("{} · {} {}", i18n.text(ReportText::ChurnedCustomers),
+            i18n.text(ReportText::TheirSpend), compact_money(spent, i18n.locale()))}</p>
+        <ul class="tile-bars">
+            {report.reasons.into_iter().filter_map(|reason| {
+                // The summed "other reasons" row has nothing single behind it.
+                let written = reason.reason?;
+                let filter = ChurnFilter { query: query.clone(), reason: Some(written.clone()), month: None };
+                let count = reason.count;
+                Some(tile_bar(customers_href(&filter),
+                    move || if written.is_empty() { i18n.text(ReportText::NoReason).to_owned() } else { written.clone() },
+                    count * 100 / most, move || count.to_string()))
+            }).take(TILE_BARS).collect_view()}
+        </ul>
     }
     .into_any()
 }

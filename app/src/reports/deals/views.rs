@@ -13,6 +13,7 @@ use crate::{
     money::Money,
     reports::{
         model::{Narrowing, compact_money, query_string},
+        saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
             ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
             keep_in_address, refused_at,
@@ -39,7 +40,7 @@ fn days_text(days: Option<f64>, i18n: I18n) -> String {
 }
 
 /// The deals behind a figure: the report's query narrowed to an outcome, a rep or a reason.
-fn deals_href(filter: &DealFilter) -> String {
+pub(crate) fn deals_href(filter: &DealFilter) -> String {
     format!("/reports/deals/list?{}", query_string(&filter.query_pairs()))
 }
 
@@ -72,6 +73,7 @@ pub fn DealReportPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{i18n.t(ReportText::WinLoss)}</h1>
                 <div class="actions">
+                    <SaveToDashboard query=Signal::derive(move || ReportQuery::Deals(query.get()))/>
                     <ExportLink file="deals.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
                 </div>
             </div>

@@ -19,6 +19,7 @@ use crate::{
     money::Money,
     reports::{
         model::{compact_money, query_string},
+        saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
             ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
             keep_in_address, refused_at,
@@ -55,7 +56,7 @@ pub(crate) fn step_label(step: FunnelStep) -> ReportText {
 }
 
 /// The leads of `query` that reached `step`.
-fn leads_href(query: &FunnelQuery, step: FunnelStep) -> String {
+pub(crate) fn leads_href(query: &FunnelQuery, step: FunnelStep) -> String {
     let filter = FunnelLeadFilter { query: query.clone(), step: Some(step) };
     format!("/reports/funnel/leads?{}", query_string(&filter.query_pairs()))
 }
@@ -102,6 +103,7 @@ pub fn FunnelReportPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{i18n.t(ReportText::Funnel)}</h1>
                 <div class="actions">
+                    <SaveToDashboard query=Signal::derive(move || ReportQuery::Funnel(query.get()))/>
                     <ExportLink file="funnel.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
                 </div>
             </div>

@@ -4,8 +4,11 @@
 use crate::{
     error::FieldErrors,
     reports::{
+        churn::model::ChurnReport,
         cohorts::model::{CohortQuery, CohortReport},
-        model::{Grouping, SalesQuery, SalesReport, query_string},
+        deals::model::{DealQuery, DealReport},
+        funnel::model::{FunnelQuery, FunnelReport},
+        model::{Grouping, RangeQuery, SalesQuery, SalesReport, query_string},
     },
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -25,9 +28,14 @@ pub enum SavedReportKind {
     #[default]
     Sales,
     Cohorts,
+    Deals,
+    Funnel,
+    Churn,
 }
 
-crate::enums::text_enum!(SavedReportKind { Sales => "sales", Cohorts => "cohorts" });
+crate::enums::text_enum!(SavedReportKind {
+    Sales => "sales", Cohorts => "cohorts", Deals => "deals", Funnel => "funnel", Churn => "churn",
+});
 
 impl SavedReportKind {
     /// The report's page.
@@ -35,6 +43,9 @@ impl SavedReportKind {
         match self {
             SavedReportKind::Sales => "/reports/sales",
             SavedReportKind::Cohorts => "/reports/cohorts",
+            SavedReportKind::Deals => "/reports/deals",
+            SavedReportKind::Funnel => "/reports/funnel",
+            SavedReportKind::Churn => "/reports/churn",
         }
     }
 }
@@ -90,6 +101,9 @@ impl SavedDates {
 pub enum ReportQuery {
     Sales(SalesQuery),
     Cohorts(CohortQuery),
+    Deals(DealQuery),
+    Funnel(FunnelQuery),
+    Churn(RangeQuery),
 }
 
 impl ReportQuery {
@@ -98,6 +112,9 @@ impl ReportQuery {
         match kind {
             SavedReportKind::Sales => ReportQuery::Sales(SalesQuery::from_query(get)),
             SavedReportKind::Cohorts => ReportQuery::Cohorts(CohortQuery::from_query(get)),
+            SavedReportKind::Deals => ReportQuery::Deals(DealQuery::from_query(get)),
+            SavedReportKind::Funnel => ReportQuery::Funnel(FunnelQuery::from_query(get)),
+            SavedReportKind::Churn => ReportQuery::Churn(RangeQuery::from_query(get)),
         }
     }
 
@@ -105,15 +122,20 @@ impl ReportQuery {
         match self {
             ReportQuery::Sales(_) => SavedReportKind::Sales,
             ReportQuery::Cohorts(_) => SavedReportKind::Cohorts,
+            ReportQuery::Deals(_) => SavedReportKind::Deals,
+            ReportQuery::Funnel(_) => SavedReportKind::Funnel,
+            ReportQuery::Churn(_) => SavedReportKind::Churn,
         }
     }
 
-    /// The range the report covers on `today`, as its page would show it (days for sales, the
-    /// first days of the first and last months for cohorts).
+    /// The range the report covers on `today`, as its page would show it (days, or the first
+    /// days of the first and last months for cohorts).
     pub fn range(&self, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), FieldErrors> {
         match self {
             ReportQuery::Sales(query) => query.filter.range(today),
             ReportQuery::Cohorts(query) => query.range(today),
+            ReportQuery::Deals(query) | ReportQuery::Churn(query) => query.range(today),
+            ReportQuery::Funnel(query) => query.range(today),
         }
     }
 
@@ -128,6 +150,14 @@ impl ReportQuery {
                 query.from = Some(from);
                 query.to = Some(to);
             }
+            ReportQuery::Deals(query) | ReportQuery::Churn(query) => {
+                query.from = Some(from);
+                query.to = Some(to);
+            }
+            ReportQuery::Funnel(query) => {
+                query.from = Some(from);
+                query.to = Some(to);
+            }
         }
         self
     }
@@ -136,12 +166,14 @@ impl ReportQuery {
         match self {
             ReportQuery::Sales(query) => query.query_pairs(),
             ReportQuery::Cohorts(query) => query.query_pairs(),
+            ReportQuery::Deals(query) | ReportQuery::Churn(query) => query.query_pairs(),
+            ReportQuery::Funnel(query) => query.query_pairs(),
         }
     }
 
     /// The rolling range a page showing this query most likely meant: the page's own default
-    /// when the query names no dates (this month for sales, the last twelve months for
-    /// cohorts), else the first range that shows the same days on `today` (a preset button's),
+    /// when the query names no dates (the last twelve months for cohorts, this month for the
+    /// others), else the first range that shows the same days on `today` (a preset button's),
     /// else the dates as they are.
     pub fn rolling_dates(&self, today: NaiveDate) -> SavedDates {
         match self {
@@ -152,6 +184,14 @@ impl ReportQuery {
             }
             ReportQuery::Cohorts(query) if query.from.is_none() && query.to.is_none() => {
                 return SavedDates::Last12Months;
+            }
+            ReportQuery::Deals(query) | ReportQuery::Churn(query)
+                if query.from.is_none() && query.to.is_none() =>
+            {
+                return SavedDates::ThisMonth;
+            }
+            ReportQuery::Funnel(query) if query.from.is_none() && query.to.is_none() => {
+                return SavedDates::ThisMonth;
             }
             _ => {}
         }
@@ -191,7 +231,7 @@ pub struct SavedReport {
 
 /// A saved report read for its tile: the question as asked today (`query.href()` opens the full
 /// report with it), and its figures.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReportTile {
     pub saved: SavedReport,
     pub query: ReportQuery,
@@ -199,10 +239,26 @@ pub struct ReportTile {
 }
 
 /// A saved report's figures, as its page computes them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ReportFigures {
     Sales(SalesReport),
     Cohorts(CohortReport),
+    Deals(DealReport),
+    Funnel(FunnelReport),
+    Churn(ChurnReport),
+}
+
+impl ReportFigures {
+    /// The days (or first days of months, for cohorts) the figures cover.
+    pub fn range(&self) -> (NaiveDate, NaiveDate) {
+        match self {
+            ReportFigures::Sales(report) => (report.from, report.to),
+            ReportFigures::Cohorts(report) => (report.from, report.to),
+            ReportFigures::Deals(report) => (report.from, report.to),
+            ReportFigures::Funnel(report) => (report.from, report.to),
+            ReportFigures::Churn(report) => (report.from, report.to),
+        }
+    }
 }
 
 #[cfg(test)]

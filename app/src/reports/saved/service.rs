@@ -9,7 +9,10 @@ use super::model::{
 use crate::{
     auth::server::Authenticated,
     error::{AppError, FieldError, FieldErrors},
-    reports::{cohorts::service::cohort_report, service::sales_report},
+    reports::{
+        churn::service::churn_report, cohorts::service::cohort_report, deals::service::deal_report,
+        funnel::service::funnel_report, service::sales_report,
+    },
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
@@ -187,6 +190,11 @@ pub async fn tile(
         ReportQuery::Cohorts(cohorts) => {
             ReportFigures::Cohorts(cohort_report(pool, caller, cohorts).await?)
         }
+        ReportQuery::Deals(deals) => ReportFigures::Deals(deal_report(pool, caller, deals).await?),
+        ReportQuery::Funnel(funnel) => {
+            ReportFigures::Funnel(funnel_report(pool, caller, funnel).await?)
+        }
+        ReportQuery::Churn(churn) => ReportFigures::Churn(churn_report(pool, caller, churn).await?),
     };
     Ok(ReportTile { saved, query, figures })
 }

@@ -28,11 +28,11 @@ pub fn dates_label(dates: SavedDates) -> Option<ReportText> {
     }
 }
 
-/// A report's range as its page shows it: days for sales, months for cohorts.
+/// A report's range as its page shows it: months for cohorts, days for the others.
 pub fn range_text(kind: SavedReportKind, (from, to): (NaiveDate, NaiveDate)) -> (String, String) {
     let format = match kind {
-        SavedReportKind::Sales => "%Y-%m-%d",
         SavedReportKind::Cohorts => "%Y-%m",
+        _ => "%Y-%m-%d",
     };
     (from.format(format).to_string(), to.format(format).to_string())
 }
@@ -84,6 +84,9 @@ pub fn SaveToDashboard(
                 i18n.text(grouping_label(sales.grouping))
             ),
             ReportQuery::Cohorts(_) => i18n.text(ReportText::Cohorts).to_owned(),
+            ReportQuery::Deals(_) => i18n.text(ReportText::WinLoss).to_owned(),
+            ReportQuery::Funnel(_) => i18n.text(ReportText::Funnel).to_owned(),
+            ReportQuery::Churn(_) => i18n.text(ReportText::Churn).to_owned(),
         };
         title.set(name);
         let today = today();

@@ -1,0 +1,4 @@
+-- Win/loss, the lead funnel and churn can be saved as dashboard tiles too.
+alter table saved_report drop constraint saved_report_report_check;
+alter table saved_report add constraint saved_report_report_check
+    check (report in ('sales', 'cohorts', 'deals', 'funnel', 'churn'));
