@@ -429,4 +429,27 @@ test("a manager reads the year's churn and taps a reason to the customers who le
   await page.waitForURL(/month=\d{4}-\d{2}/);
   await hydrated(page);
   await expect(page.getByTestId("churned-customer")).toHaveCount(Math.min(monthCount, 50));
+
+  // Saved to the dashboard, the year's churn is a tile with the same count, its reasons links.
+  await page.goBack();
+  await page.waitForURL(/\/reports\/churn\?/);
+  await hydrated(page);
+  await page.getByTestId("save-to-dashboard").tap();
+  const dialog = page.getByTestId("save-report-dialog");
+  await expect(dialog.locator("#field-saved-dates")).toHaveValue(/this_year|last_12_months/);
+  await dialog.getByLabel("卡片名称").fill("团队今年流失");
+  await dialog.getByRole("button", { name: "保存" }).tap();
+  await expect(page.locator(".toast").last()).toContainText("已保存到首页");
+  const [saved] = await sql<{ id: string }>(
+    `select r.id::text from saved_report r join app_user u on u.id = r.user_id
+     where u.email = $1 and r.title = '团队今年流失'`,
+    [MANAGER],
+  );
+  await page.goto("/");
+  await hydrated(page);
+  const tile = page.getByTestId(`tile-report:${saved.id}`);
+  await expect(tile.getByTestId("tile-report-churned")).toHaveText(String(counted.n));
+  await expect(tile.getByTestId("tile-bar").first()).toBeVisible();
+  await tile.scrollIntoViewIfNeeded();
+  await screenshot(page, "reports-14-churn-tile-tablet");
 });

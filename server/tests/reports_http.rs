@@ -1,8 +1,8 @@
 //! Reports as `.xlsx` over HTTP: the workbook holds the figures the page shows (its totals equal
-//! to the orders summed directly, its cohort counts to the orders counted directly, win/loss and
-//! the funnel to the deals and leads written for the test), read within the caller's scope
-//! whatever the address asks, refused to anyone not signed in, a bad range refused at its field,
-//! and every download on the audit log.
+//! to the orders summed directly, its cohort counts to the orders counted directly, win/loss, the
+//! funnel and churn to the deals, leads and customers written for the test), read within the
+//! caller's scope whatever the address asks, refused to anyone not signed in, a bad range refused
+//! at its field, and every download on the audit log.
 
 mod common;
 
@@ -378,8 +378,8 @@ async fn win_loss_and_the_funnel_download_with_the_callers_own_figures() {
     assert_eq!(total(&workbook(&alice_browser, &named).await), [0.0; 4]);
 
     // The funnel: created, contacted, converted, won over every source.
-    let hers = workbook(&alice_browser, &format!("/files/reports/funnel.xlsx?{range}")).await;
-    assert_eq!(total(&hers), [2.0, 1.0, 1.0, 1.0]);
+    let own = workbook(&alice_browser, &format!("/files/reports/funnel.xlsx?{range}")).await;
+    assert_eq!(total(&own), [2.0, 1.0, 1.0, 1.0]);
     let all = workbook(&admin_browser, &format!("/files/reports/funnel.xlsx?{range}")).await;
     assert_eq!(total(&all), [3.0, 2.0, 2.0, 1.0]);
     let phone =
@@ -387,6 +387,28 @@ async fn win_loss_and_the_funnel_download_with_the_callers_own_figures() {
     assert_eq!(total(&phone), [1.0, 1.0, 1.0, 0.0]);
     let named = format!("/files/reports/funnel.xlsx?{range}&owner={}", bob.0);
     assert_eq!(total(&workbook(&alice_browser, &named).await), [0.0; 4]);
+
+    // Churn: Alice's customer lost yesterday, by month and reason; the admin's, both.
+    for (customer, reason) in [(hers, "搬迁"), (his, "价格太高")] {
+        sqlx::query(
+            "update customer set customer_type = 'former', churn_reason = $2,
+                    churned_at = ($3::timestamp + interval '9 hours') at time zone company_time_zone()
+             where id = $1",
+        )
+        .bind(customer.0)
+        .bind(reason)
+        .bind(day)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let churn_total = |rows: &[Vec<Data>]| number(&rows_named(rows, &TOTAL)[0][1]);
+    let lost = workbook(&alice_browser, &format!("/files/reports/churn.xlsx?{range}")).await;
+    assert_eq!(churn_total(&lost), 1.0);
+    assert_eq!(rows_named(&lost, &["搬迁"]).len(), 1);
+    assert!(rows_named(&lost, &["价格太高"]).is_empty(), "not her customer's reason");
+    let lost = workbook(&admin_browser, &format!("/files/reports/churn.xlsx?{range}")).await;
+    assert_eq!(churn_total(&lost), 2.0);
 
     let reversed = download(
         &alice_browser,
@@ -397,8 +419,8 @@ async fn win_loss_and_the_funnel_download_with_the_callers_own_figures() {
     let files = server
         .count(
             "select count(*) from audit_log where action = 'export' and entity_type = 'report'
-               and entity_id in ('win_loss', 'funnel')",
+               and entity_id in ('win_loss', 'funnel', 'churn')",
         )
         .await;
-    assert_eq!(files, 7);
+    assert_eq!(files, 9);
 }

@@ -1,13 +1,14 @@
-//! `GET /files/reports/{sales|cohorts|deals|funnel}.xlsx?<the page's query>`: a report as a
-//! workbook, read with the same query and the same data scope as the page (the link carries the
-//! page's own address query, so the file is what the caller sees), and put on the audit log like
-//! every export.
+//! `GET /files/reports/{sales|cohorts|deals|funnel|churn}.xlsx?<the page's query>`: a report
+//! as a workbook, read with the same query and the same data scope as the page (the link carries
+//! the page's own address query, so the file is what the caller sees), and put on the audit log
+//! like every export.
 
 use super::{
+    churn::{service as churn, workbook::churn_workbook},
     cohorts::{model::CohortQuery, service as cohorts, views::month_label},
     deals::{model::DealQuery, service as deals, workbook::deal_workbook},
     funnel::{model::FunnelQuery, service as funnel, workbook::funnel_workbook},
-    model::{Narrowing, SalesQuery, compared_range},
+    model::{Narrowing, RangeQuery, SalesQuery, compared_range},
     service,
     views::{comparison_label, grouping_label},
     workbook::{self, AskedLine},
@@ -173,6 +174,25 @@ async fn funnel_file(
     Ok((name, "funnel", funnel_workbook(&report, &asked, locale)?))
 }
 
+async fn churn_file(
+    pool: &PgPool,
+    caller: &Authenticated,
+    query: RangeQuery,
+    exported: AskedLine,
+    locale: Locale,
+) -> Result<Built, AppError> {
+    let (report, narrowed) = tokio::try_join!(
+        churn::churn_report(pool, caller, &query),
+        narrowing_lines(pool, caller, &query.narrowing, locale)
+    )?;
+    let (from, to) = (report.from, report.to);
+    let mut asked = vec![line(ReportText::DateRange, format!("{from} – {to}"), locale)];
+    asked.extend(narrowed);
+    asked.push(exported);
+    let name = dated_name(ReportText::Churn, from, to, locale);
+    Ok((name, "churn", churn_workbook(&report, &asked, locale)?))
+}
+
 pub async fn download(
     Extension(state): Extension<AppState>,
     Extension(context): Extension<RequestContext>,
@@ -197,6 +217,9 @@ pub async fn download(
         }
         "funnel.xlsx" => {
             funnel_file(pool, &caller, FunnelQuery::from_query(get), exported, locale).await
+        }
+        "churn.xlsx" => {
+            churn_file(pool, &caller, RangeQuery::from_query(get), exported, locale).await
         }
         _ => Err(AppError::NotFound),
     };

@@ -12,8 +12,9 @@ use crate::{
     reports::{
         cohorts::views::month_label,
         model::{RangeQuery, compact_money, query_string},
+        saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
-            NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
+            ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
             keep_in_address, refused_at,
         },
     },
@@ -28,7 +29,7 @@ fn money(minor: i64) -> String {
 }
 
 /// The customers behind a figure.
-fn customers_href(filter: &ChurnFilter) -> String {
+pub(crate) fn customers_href(filter: &ChurnFilter) -> String {
     format!("/reports/churn/customers?{}", query_string(&filter.query_pairs()))
 }
 
@@ -55,6 +56,10 @@ pub fn ChurnReportPage() -> impl IntoView {
         <section class="page report-page">
             <div class="page-head">
                 <h1>{i18n.t(ReportText::Churn)}</h1>
+                <div class="actions">
+                    <SaveToDashboard query=Signal::derive(move || ReportQuery::Churn(query.get()))/>
+                    <ExportLink file="churn.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
+                </div>
             </div>
             <ReportTabs/>
             <p class="muted">{i18n.t(ReportText::ChurnIntro)}</p>
