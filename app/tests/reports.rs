@@ -116,9 +116,7 @@ impl World {
         yuan: i64,
         channel: Channel,
     ) -> app::orders::model::OrderId {
-        let local = day.and_time(NaiveTime::parse_from_str(clock, "%H:%M").unwrap());
-        let at: DateTime<Utc> =
-            chrono_tz::Asia::Shanghai.from_local_datetime(&local).unwrap().with_timezone(&Utc);
+        let at = company_instant(day, clock);
         orders::add_order(
             &self.state,
             &self.admin,
@@ -776,6 +774,12 @@ async fn two_first_orders_of_one_customer_placed_at_once_count_it_once() {
     assert_eq!(cells(&report), app::testing::cohorts_counted_from_orders(&w.db.pool, None).await);
 }
 
+/// `clock` (`HH:MM`) on `day` in the company's zone (Asia/Shanghai).
+fn company_instant(day: NaiveDate, clock: &str) -> DateTime<Utc> {
+    let local = day.and_time(NaiveTime::parse_from_str(clock, "%H:%M").unwrap());
+    chrono_tz::Asia::Shanghai.from_local_datetime(&local).unwrap().with_timezone(&Utc)
+}
+
 /// A deal of `yuan` for `customer`, owned by `owner`, closed won or lost (`kind`) at `clock` on
 /// company day `day`, `age_days` after it was created.
 #[allow(clippy::too_many_arguments)]
@@ -790,9 +794,7 @@ async fn closed_deal(
     age_days: i32,
     reason: Option<&str>,
 ) -> i64 {
-    let local = day.and_time(NaiveTime::parse_from_str(clock, "%H:%M").unwrap());
-    let closed: DateTime<Utc> =
-        chrono_tz::Asia::Shanghai.from_local_datetime(&local).unwrap().with_timezone(&Utc);
+    let closed = company_instant(day, clock);
     sqlx::query_scalar(
         "insert into opportunity (customer_id, title, amount_minor, expected_close, owner_id,
                                   pipeline_id, stage_id, lost_reason, closed_at, created_at)
@@ -946,9 +948,7 @@ async fn lead(
     contacted: Option<i32>,
     status: &str,
 ) -> (i64, DateTime<Utc>) {
-    let local = day.and_time(NaiveTime::parse_from_str(clock, "%H:%M").unwrap());
-    let created: DateTime<Utc> =
-        chrono_tz::Asia::Shanghai.from_local_datetime(&local).unwrap().with_timezone(&Utc);
+    let created = company_instant(day, clock);
     let id = sqlx::query_scalar(
         "insert into lead (name, region, source, status, disqualify_reason, owner_id,
                            first_contacted_at, created_at)
@@ -1164,9 +1164,7 @@ async fn the_funnel_equals_the_leads_counted_directly_and_revenue_goes_to_the_la
 
 /// Marks `customer` former for `reason` at `clock` on company day `day`.
 async fn churned(w: &World, customer: CustomerId, reason: &str, day: NaiveDate, clock: &str) {
-    let local = day.and_time(NaiveTime::parse_from_str(clock, "%H:%M").unwrap());
-    let at: DateTime<Utc> =
-        chrono_tz::Asia::Shanghai.from_local_datetime(&local).unwrap().with_timezone(&Utc);
+    let at = company_instant(day, clock);
     sqlx::query(
         "update customer set customer_type = 'former', churn_reason = $2, churned_at = $3
          where id = $1",

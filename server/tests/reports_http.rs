@@ -7,7 +7,10 @@
 mod common;
 
 use app::{
-    auth::{model::Role, server::Authenticated},
+    auth::{
+        model::{Role, UserId},
+        server::Authenticated,
+    },
     customers::{
         model::{CustomerId, CustomerInput},
         service as customers,
@@ -108,8 +111,19 @@ async fn order(
     .unwrap();
 }
 
-#[tokio::test]
-async fn a_report_downloads_as_a_workbook_of_the_callers_own_figures() {
+/// A server with two members in two teams (Alice in East, Bob in West), each owning one
+/// customer (in 上海 and 广州), and an admin.
+struct TwoTeams {
+    server: TestServer,
+    alice: UserId,
+    bob: UserId,
+    state: AppState,
+    admin_caller: Authenticated,
+    hers: CustomerId,
+    his: CustomerId,
+}
+
+async fn two_teams() -> TwoTeams {
     let server = TestServer::start().await;
     let east = server.db.team("East").await;
     let west = server.db.team("West").await;
@@ -119,6 +133,24 @@ async fn a_report_downloads_as_a_workbook_of_the_callers_own_figures() {
     let admin = server.user("admin@example.com", Role::Admin).await;
     let state = server.db.state();
     let admin_caller = server.db.caller(admin).await.unwrap();
+    let mut owned = vec![];
+    for (name, owner, region) in [("东方茶行", alice, "上海"), ("南方茶庄", bob, "广州")]
+    {
+        let input = CustomerInput {
+            name: name.into(),
+            region: region.into(),
+            owner_id: Some(owner),
+            ..Default::default()
+        };
+        owned.push(customers::create(&state, &admin_caller, input, vec![]).await.unwrap());
+    }
+    let (hers, his) = (owned[0], owned[1]);
+    TwoTeams { server, alice, bob, state, admin_caller, hers, his }
+}
+
+#[tokio::test]
+async fn a_report_downloads_as_a_workbook_of_the_callers_own_figures() {
+    let TwoTeams { server, alice, bob, state, admin_caller, hers, his } = two_teams().await;
     let pool = &server.db.pool;
     let product: i64 = sqlx::query_scalar(
         "insert into product (sku, name, unit_price_minor) values ('TEA', '龙井', 10000) returning id",
@@ -127,19 +159,6 @@ async fn a_report_downloads_as_a_workbook_of_the_callers_own_figures() {
     .await
     .unwrap();
     let product = ProductId(product);
-    let customer = |name: &str, owner: app::auth::model::UserId, region: &str| {
-        let state = &state;
-        let admin_caller = &admin_caller;
-        let input = CustomerInput {
-            name: name.into(),
-            region: region.into(),
-            owner_id: Some(owner),
-            ..Default::default()
-        };
-        async move { customers::create(state, admin_caller, input, vec![]).await.unwrap() }
-    };
-    let hers = customer("东方茶行", alice, "上海").await;
-    let his = customer("南方茶庄", bob, "广州").await;
     let today = company_today(pool).await;
     let day = today - Duration::days(1);
     let earlier = day - Duration::days(40);
@@ -288,7 +307,7 @@ async fn a_report_downloads_as_a_workbook_of_the_callers_own_figures() {
 #[allow(clippy::too_many_arguments)]
 async fn lead_and_deal(
     pool: &sqlx::PgPool,
-    owner: app::auth::model::UserId,
+    owner: UserId,
     source: &str,
     day: NaiveDate,
     contacted: bool,
@@ -336,24 +355,8 @@ async fn lead_and_deal(
 
 #[tokio::test]
 async fn win_loss_and_the_funnel_download_with_the_callers_own_figures() {
-    let server = TestServer::start().await;
-    let east = server.db.team("East").await;
-    let west = server.db.team("West").await;
-    let alice =
-        server.db.user("alice@example.com", Role::Member, Some(east), common::PASSWORD).await;
-    let bob = server.db.user("bob@example.com", Role::Member, Some(west), common::PASSWORD).await;
-    let admin = server.user("admin@example.com", Role::Admin).await;
-    let state = server.db.state();
-    let admin_caller = server.db.caller(admin).await.unwrap();
+    let TwoTeams { server, alice, bob, hers, his, .. } = two_teams().await;
     let pool = &server.db.pool;
-    let customer = |name: &str, owner: app::auth::model::UserId| {
-        let (state, admin_caller) = (&state, &admin_caller);
-        let input =
-            CustomerInput { name: name.into(), owner_id: Some(owner), ..Default::default() };
-        async move { customers::create(state, admin_caller, input, vec![]).await.unwrap() }
-    };
-    let hers = customer("东方茶行", alice).await;
-    let his = customer("南方茶庄", bob).await;
     let day = company_today(pool).await - Duration::days(1);
     lead_and_deal(pool, alice, "web_form", day, true, Some((hers, "won", 500, None))).await;
     lead_and_deal(pool, alice, "event", day, false, None).await;

@@ -133,6 +133,22 @@ fn dated_name(
     format!("{title}-{}-{}.xlsx", from.format("%Y%m%d"), to.format("%Y%m%d"))
 }
 
+/// What a report over a range of days was asked, in words: the range, the narrowing, what else
+/// narrowed it, and when it was exported.
+fn range_asked(
+    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
+    narrowed: Vec<AskedLine>,
+    more: Option<AskedLine>,
+    exported: AskedLine,
+    locale: Locale,
+) -> Vec<AskedLine> {
+    let mut asked = vec![line(ReportText::DateRange, format!("{from} – {to}"), locale)];
+    asked.extend(narrowed);
+    asked.extend(more);
+    asked.push(exported);
+    asked
+}
+
 async fn deals_file(
     pool: &PgPool,
     caller: &Authenticated,
@@ -144,11 +160,8 @@ async fn deals_file(
         deals::deal_report(pool, caller, &query),
         narrowing_lines(pool, caller, &query.narrowing, locale)
     )?;
-    let (from, to) = (report.from, report.to);
-    let mut asked = vec![line(ReportText::DateRange, format!("{from} – {to}"), locale)];
-    asked.extend(narrowed);
-    asked.push(exported);
-    let name = dated_name(ReportText::WinLoss, from, to, locale);
+    let asked = range_asked((report.from, report.to), narrowed, None, exported, locale);
+    let name = dated_name(ReportText::WinLoss, report.from, report.to, locale);
     Ok((name, "win_loss", deal_workbook(&report, &asked, locale)?))
 }
 
@@ -163,14 +176,10 @@ async fn funnel_file(
         funnel::funnel_report(pool, caller, &query),
         narrowing_lines(pool, caller, &query.narrowing, locale)
     )?;
-    let (from, to) = (report.from, report.to);
-    let mut asked = vec![line(ReportText::DateRange, format!("{from} – {to}"), locale)];
-    asked.extend(narrowed);
-    if let Some(source) = query.source {
-        asked.push(line(ReportText::Source, source_label(source).text(locale), locale));
-    }
-    asked.push(exported);
-    let name = dated_name(ReportText::Funnel, from, to, locale);
+    let source =
+        query.source.map(|s| line(ReportText::Source, source_label(s).text(locale), locale));
+    let asked = range_asked((report.from, report.to), narrowed, source, exported, locale);
+    let name = dated_name(ReportText::Funnel, report.from, report.to, locale);
     Ok((name, "funnel", funnel_workbook(&report, &asked, locale)?))
 }
 
@@ -185,11 +194,8 @@ async fn churn_file(
         churn::churn_report(pool, caller, &query),
         narrowing_lines(pool, caller, &query.narrowing, locale)
     )?;
-    let (from, to) = (report.from, report.to);
-    let mut asked = vec![line(ReportText::DateRange, format!("{from} – {to}"), locale)];
-    asked.extend(narrowed);
-    asked.push(exported);
-    let name = dated_name(ReportText::Churn, from, to, locale);
+    let asked = range_asked((report.from, report.to), narrowed, None, exported, locale);
+    let name = dated_name(ReportText::Churn, report.from, report.to, locale);
     Ok((name, "churn", churn_workbook(&report, &asked, locale)?))
 }
 

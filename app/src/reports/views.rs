@@ -4,8 +4,8 @@
 use super::{
     api::{get_report_choices, get_sales_report, list_report_orders},
     model::{
-        BarKey, Comparison, Grouping, Narrowing, OrderCursor, ReportOrder, SalesBar, SalesFilter,
-        SalesQuery, SalesReport, compact_money, query_string,
+        BarKey, Comparison, Grouping, LostReason, Narrowing, OrderCursor, ReportOrder, SalesBar,
+        SalesFilter, SalesQuery, SalesReport, compact_money, query_string,
     },
     saved::{
         model::{ReportQuery, SavedDates},
@@ -18,7 +18,7 @@ use crate::{
     money::Money,
     orders::{model::Channel, views::channel_label},
     ui::{
-        Column, PagedList, PagedTable, ResourceView, SelectField, TextField, Timestamp,
+        Column, FillBar, PagedList, PagedTable, ResourceView, SelectField, TextField, Timestamp,
         company_zone, local_date,
     },
 };
@@ -242,6 +242,61 @@ pub(crate) fn ExportLink(
             title=move || i18n.text(ReportText::ExportXlsxLabel)>
             {i18n.t(crate::i18n::ExportText::ExportExcel)}
         </a>
+    }
+}
+
+/// Reasons as written, most frequent first, each count opening what is behind it (`href` of the
+/// written reason); the summed "other reasons" row opens nothing. `total` is the whole the
+/// shares are of.
+#[component]
+pub(crate) fn ReasonsTable(
+    reasons: Vec<LostReason>,
+    total: i64,
+    href: Callback<String, String>,
+    title: ReportText,
+    counted: ReportText,
+    amount: ReportText,
+    share: ReportText,
+    testid: &'static str,
+    row_testid: &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let rows = reasons
+        .into_iter()
+        .map(|reason| {
+            let part = reason.count * 100 / total.max(1);
+            let link = reason.reason.clone().map(|text| href.run(text));
+            let label = reason.reason.clone();
+            let name = move || match label.as_deref() {
+                Some("") => i18n.text(ReportText::NoReason).to_owned(),
+                Some(text) => text.to_owned(),
+                None => i18n.text(ReportText::OtherReasons).to_owned(),
+            };
+            view! {
+                <tr data-testid=row_testid>
+                    <th scope="row">{name}</th>
+                    <td class="num">{match link {
+                        Some(link) => view! { <A href=link>{reason.count}</A> }.into_any(),
+                        None => view! { <span title=move || i18n.text(ReportText::OtherReasonsNote)>{reason.count}</span> }.into_any(),
+                    }}</td>
+                    <td class="num">{money(reason.amount_minor)}</td>
+                    <td class="share"><FillBar percent=part/>{format!("{part}%")}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="card table-wrap" data-testid=testid>
+            <h2>{i18n.t(title)}</h2>
+            <crate::ui::Table columns=vec![
+                Column::new(i18n.t(ReportText::Reason)),
+                Column::new(i18n.t(counted)).numeric(),
+                Column::new(i18n.t(amount)).numeric(),
+                Column::new(i18n.t(share)),
+            ]>
+                {rows}
+            </crate::ui::Table>
+        </div>
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::{
     cohorts::{model::CohortReport, views::month_label},
-    model::{BarKey, Grouping, SalesReport},
+    model::{BarKey, Grouping, LostReason, SalesReport},
     views::{bar_label, grouping_heading},
 };
 use crate::{
@@ -92,6 +92,41 @@ pub(crate) fn write_titles(
         sheet.set_column_width(column as u16, if column == 0 { 22 } else { 15 })?;
     }
     Ok(())
+}
+
+/// A bold heading at `row`, then the reasons' table (reason, count, amount, share of `total`)
+/// under its titles; returns the last row written.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn write_reasons(
+    sheet: &mut Worksheet,
+    formats: &Formats,
+    row: u32,
+    heading: ReportText,
+    titles: [ReportText; 3],
+    reasons: &[LostReason],
+    total: i64,
+    locale: Locale,
+) -> Result<u32, XlsxError> {
+    let text = |label: ReportText| label.text(locale);
+    sheet.write_string_with_format(row, 0, text(heading), &formats.bold)?;
+    let [counted, amount, share] = titles;
+    let titles = [ReportText::Reason, counted, amount, share].map(text);
+    write_titles(sheet, formats, row + 1, &titles)?;
+    let mut row = row + 1;
+    let whole = total.max(1) as f64;
+    for reason in reasons {
+        row += 1;
+        let name = match reason.reason.as_deref() {
+            Some("") => text(ReportText::NoReason),
+            Some(written) => written,
+            None => text(ReportText::OtherReasons),
+        };
+        sheet.write_string(row, 0, name)?;
+        sheet.write_number(row, 1, reason.count as f64)?;
+        sheet.write_number_with_format(row, 2, yuan(reason.amount_minor), &formats.money)?;
+        sheet.write_number_with_format(row, 3, reason.count as f64 / whole, &formats.percent)?;
+    }
+    Ok(row)
 }
 
 /// A workbook of one sheet named [`SHEET`], written by `write`, as bytes.

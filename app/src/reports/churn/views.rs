@@ -14,11 +14,11 @@ use crate::{
         model::{RangeQuery, compact_money, query_string},
         saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
-            ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
-            keep_in_address, refused_at,
+            ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReasonsTable, ReportTabs,
+            dated_query, keep_in_address, refused_at,
         },
     },
-    ui::{Column, FillBar, PagedList, PagedTable, ResourceView, TextField, Timestamp},
+    ui::{Column, PagedList, PagedTable, ResourceView, TextField, Timestamp},
 };
 use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
@@ -191,54 +191,17 @@ fn ChurnMonths(report: ChurnReport, query: RangeQuery) -> impl IntoView {
 /// Why customers left, most frequent first, each opening its customers.
 #[component]
 fn ChurnReasons(report: ChurnReport, query: RangeQuery) -> impl IntoView {
-    let i18n = use_i18n();
-    let churned = report.customers;
-    if churned == 0 {
+    if report.customers == 0 {
         return ().into_any();
     }
-    let rows = report
-        .reasons
-        .into_iter()
-        .map(|reason| {
-            let share = reason.count * 100 / churned.max(1);
-            let href = reason.reason.clone().map(|text| {
-                customers_href(&ChurnFilter {
-                    query: query.clone(),
-                    reason: Some(text),
-                    month: None,
-                })
-            });
-            let label = reason.reason.clone();
-            let name = move || match label.as_deref() {
-                Some("") => i18n.text(ReportText::NoReason).to_owned(),
-                Some(text) => text.to_owned(),
-                None => i18n.text(ReportText::OtherReasons).to_owned(),
-            };
-            view! {
-                <tr data-testid="churn-reason-row">
-                    <th scope="row">{name}</th>
-                    <td class="num">{match href {
-                        Some(href) => view! { <A href=href>{reason.count}</A> }.into_any(),
-                        None => view! { <span title=move || i18n.text(ReportText::OtherReasonsNote)>{reason.count}</span> }.into_any(),
-                    }}</td>
-                    <td class="num">{money(reason.amount_minor)}</td>
-                    <td class="share"><FillBar percent=share/>{format!("{share}%")}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let href = Callback::new(move |reason: String| {
+        customers_href(&ChurnFilter { query: query.clone(), reason: Some(reason), month: None })
+    });
     view! {
-        <div class="card table-wrap" data-testid="churn-reasons">
-            <h2>{i18n.t(ReportText::ChurnReasons)}</h2>
-            <crate::ui::Table columns=vec![
-                Column::new(i18n.t(ReportText::Reason)),
-                Column::new(i18n.t(ReportText::ChurnedCustomers)).numeric(),
-                Column::new(i18n.t(ReportText::TheirSpend)).numeric(),
-                Column::new(i18n.t(ReportText::ShareOfChurned)),
-            ]>
-                {rows}
-            </crate::ui::Table>
-        </div>
+        <ReasonsTable reasons=report.reasons total=report.customers href
+            title=ReportText::ChurnReasons counted=ReportText::ChurnedCustomers
+            amount=ReportText::TheirSpend share=ReportText::ShareOfChurned
+            testid="churn-reasons" row_testid="churn-reason-row"/>
     }
     .into_any()
 }

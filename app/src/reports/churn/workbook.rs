@@ -7,7 +7,7 @@ use crate::{
     i18n::{Locale, ReportText, Text},
     reports::{
         cohorts::views::month_label,
-        workbook::{AskedLine, SHEET, one_sheet, write_head, write_titles, yuan},
+        workbook::{AskedLine, SHEET, one_sheet, write_head, write_reasons, write_titles, yuan},
     },
 };
 use rust_xlsxwriter::{Chart, ChartType};
@@ -37,30 +37,16 @@ pub fn churn_workbook(
         sheet.write_number_with_format(row, 2, yuan(report.spent_minor), &formats.bold_money)?;
 
         row += 2;
-        sheet.write_string_with_format(row, 0, text(ReportText::ChurnReasons), &formats.bold)?;
-        row += 1;
-        let reason_titles = [
-            ReportText::Reason,
-            ReportText::ChurnedCustomers,
-            ReportText::TheirSpend,
-            ReportText::ShareOfChurned,
-        ]
-        .map(text);
-        write_titles(sheet, formats, row, &reason_titles)?;
-        let churned = report.customers.max(1) as f64;
-        for reason in &report.reasons {
-            row += 1;
-            let name = match reason.reason.as_deref() {
-                Some("") => text(ReportText::NoReason),
-                Some(written) => written,
-                None => text(ReportText::OtherReasons),
-            };
-            sheet.write_string(row, 0, name)?;
-            sheet.write_number(row, 1, reason.count as f64)?;
-            sheet.write_number_with_format(row, 2, yuan(reason.amount_minor), &formats.money)?;
-            let share = reason.count as f64 / churned;
-            sheet.write_number_with_format(row, 3, share, &formats.percent)?;
-        }
+        write_reasons(
+            sheet,
+            formats,
+            row,
+            ReportText::ChurnReasons,
+            [ReportText::ChurnedCustomers, ReportText::TheirSpend, ReportText::ShareOfChurned],
+            &report.reasons,
+            report.customers,
+            locale,
+        )?;
         sheet.set_freeze_panes(head + 1, 0)?;
 
         if last_month > head {

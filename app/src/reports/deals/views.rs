@@ -15,8 +15,8 @@ use crate::{
         model::{Narrowing, compact_money, query_string},
         saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
-            ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
-            keep_in_address, refused_at,
+            ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReasonsTable, ReportTabs,
+            dated_query, keep_in_address, refused_at,
         },
     },
     ui::{Column, FillBar, PagedList, PagedTable, ResourceView, TextField, Timestamp},
@@ -265,54 +265,22 @@ fn fill_amount(i18n: I18n, outcome: ReportText) -> impl Fn() -> String + Send + 
 /// Why lost deals were lost, most frequent first, each opening its deals.
 #[component]
 fn LostReasons(report: DealReport, query: DealQuery) -> impl IntoView {
-    let i18n = use_i18n();
     let lost = report.total.lost.count;
     if lost == 0 {
         return ().into_any();
     }
-    let rows = report
-        .reasons
-        .into_iter()
-        .map(|reason| {
-            let share = reason.count * 100 / lost.max(1);
-            let href = reason.reason.clone().map(|text| {
-                deals_href(&DealFilter {
-                    query: query.clone(),
-                    outcome: Some(Outcome::Lost),
-                    reason: Some(text),
-                })
-            });
-            let label = reason.reason.clone();
-            let name = move || match label.as_deref() {
-                Some("") => i18n.text(ReportText::NoReason).to_owned(),
-                Some(text) => text.to_owned(),
-                None => i18n.text(ReportText::OtherReasons).to_owned(),
-            };
-            view! {
-                <tr data-testid="reason-row">
-                    <th scope="row">{name}</th>
-                    <td class="num">{match href {
-                        Some(href) => view! { <A href=href>{reason.count}</A> }.into_any(),
-                        None => view! { <span title=move || i18n.text(ReportText::OtherReasonsNote)>{reason.count}</span> }.into_any(),
-                    }}</td>
-                    <td class="num">{money(reason.amount_minor)}</td>
-                    <td class="share"><FillBar percent=share/>{format!("{share}%")}</td>
-                </tr>
-            }
+    let href = Callback::new(move |reason: String| {
+        deals_href(&DealFilter {
+            query: query.clone(),
+            outcome: Some(Outcome::Lost),
+            reason: Some(reason),
         })
-        .collect_view();
+    });
     view! {
-        <div class="card table-wrap" data-testid="lost-reasons">
-            <h2>{i18n.t(ReportText::LostReasons)}</h2>
-            <crate::ui::Table columns=vec![
-                Column::new(i18n.t(ReportText::Reason)),
-                Column::new(i18n.t(ReportText::Lost)).numeric(),
-                Column::new(i18n.t(ReportText::Amount)).numeric(),
-                Column::new(i18n.t(ReportText::ShareOfLost)),
-            ]>
-                {rows}
-            </crate::ui::Table>
-        </div>
+        <ReasonsTable reasons=report.reasons total=lost href
+            title=ReportText::LostReasons counted=ReportText::Lost
+            amount=ReportText::Amount share=ReportText::ShareOfLost
+            testid="lost-reasons" row_testid="reason-row"/>
     }
     .into_any()
 }

@@ -5,7 +5,9 @@ use super::model::{DealReport, WinLoss};
 use crate::{
     error::AppError,
     i18n::{Locale, ReportText, Text},
-    reports::workbook::{AskedLine, Formats, SHEET, one_sheet, write_head, write_titles, yuan},
+    reports::workbook::{
+        AskedLine, Formats, SHEET, one_sheet, write_head, write_reasons, write_titles, yuan,
+    },
 };
 use rust_xlsxwriter::{Chart, ChartType, Worksheet, XlsxError};
 
@@ -70,25 +72,16 @@ pub fn deal_workbook(
         }
 
         row += 2;
-        sheet.write_string_with_format(row, 0, text(ReportText::LostReasons), &formats.bold)?;
-        row += 1;
-        let reason_titles =
-            [ReportText::Reason, ReportText::Lost, ReportText::Amount, ReportText::ShareOfLost]
-                .map(text);
-        write_titles(sheet, formats, row, &reason_titles)?;
-        let lost = report.total.lost.count.max(1) as f64;
-        for reason in &report.reasons {
-            row += 1;
-            let name = match reason.reason.as_deref() {
-                Some("") => text(ReportText::NoReason),
-                Some(written) => written,
-                None => text(ReportText::OtherReasons),
-            };
-            sheet.write_string(row, 0, name)?;
-            sheet.write_number(row, 1, reason.count as f64)?;
-            sheet.write_number_with_format(row, 2, yuan(reason.amount_minor), &formats.money)?;
-            sheet.write_number_with_format(row, 3, reason.count as f64 / lost, &formats.percent)?;
-        }
+        write_reasons(
+            sheet,
+            formats,
+            row,
+            ReportText::LostReasons,
+            [ReportText::Lost, ReportText::Amount, ReportText::ShareOfLost],
+            &report.reasons,
+            report.total.lost.count,
+            locale,
+        )?;
         sheet.set_freeze_panes(head + 1, 0)?;
 
         if last_rep > head {
