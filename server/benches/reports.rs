@@ -1,6 +1,7 @@
 //! The sales and cohort reports at a million customers and five million orders, read from
-//! their summaries, beside the floor of the same figures counted from the orders; and what
-//! keeping each summary adds to an order write and to an import.
+//! their summaries, beside the floor of the same figures counted from the orders; the lead
+//! funnel and churn over leads and former customers seeded into a copy of that database; and
+//! what keeping each summary adds to an order write and to an import.
 //!
 //!     cargo bench -p server --bench reports
 //!
@@ -13,11 +14,13 @@ mod common;
 use app::{
     auth::{model::Role, server::Authenticated},
     reports::{
+        churn::service as churn,
         cohorts::{
             model::{CohortCell, CohortQuery},
             service as cohorts,
         },
-        model::{Comparison, Grouping, SalesFilter, SalesQuery},
+        funnel::{model::FunnelQuery, service as funnel},
+        model::{Comparison, Grouping, RangeQuery, SalesFilter, SalesQuery},
         service as reports,
     },
 };
@@ -31,7 +34,10 @@ async fn main() {
     let customers = env_number("GUANXI_BENCH_CUSTOMERS", 1_000_000);
     let orders = env_number("GUANXI_BENCH_ORDERS", 5_000_000);
     let runs = env_number("GUANXI_REPORT_QUERIES", 100);
-    let (_, url) = common::loaded_database(customers, orders).await;
+    let (template, url) = common::loaded_database(customers, orders).await;
+    // Leads and former customers go into a copy, so the other benches' database stays as
+    // loaded (copied before anything connects to it: a template must have no sessions).
+    let leads_pool = common::fresh_copy(&template, "guanxi_bench_reports_leads").await;
     let pool = PgPoolOptions::new().max_connections(8).connect(&url).await.unwrap();
     let summary_rows: i64 =
         sqlx::query_scalar("select count(*) from sales_day").fetch_one(&pool).await.unwrap();
@@ -189,6 +195,37 @@ async fn main() {
         }
     }
 
+    // The lead funnel and churn: this month (their default) and a year, for each role.
+    seed_leads_and_churn(&leads_pool, today).await;
+    let month = RangeQuery { from: Some(month_start), to: Some(today), ..Default::default() };
+    let year = RangeQuery { from: a_year.from, to: Some(today), ..Default::default() };
+    for (what, range) in [("this month", &month), ("a year", &year)] {
+        let query = FunnelQuery { from: range.from, to: range.to, ..Default::default() };
+        for (who, caller) in [("admin", &admin), ("manager", &manager), ("member", &member)] {
+            rows.push(
+                time(&format!("lead funnel, {what}, {who}"), runs, |_| {
+                    let (pool, caller, query) = (leads_pool.clone(), caller.clone(), query.clone());
+                    async move {
+                        funnel::funnel_report(&pool, &caller, &query).await.unwrap().sources.len()
+                    }
+                })
+                .await,
+            );
+            rows.push(
+                time(&format!("churn, {what}, {who}"), runs, |_| {
+                    let (pool, caller, range) = (leads_pool.clone(), caller.clone(), range.clone());
+                    async move {
+                        churn::churn_report(&pool, &caller, &range).await.unwrap().months.len()
+                    }
+                })
+                .await,
+            );
+        }
+    }
+
+    leads_pool.close().await;
+    common::drop_database("guanxi_bench_reports_leads").await;
+
     let summary_rows: i64 =
         sqlx::query_scalar("select count(*) from sales_day").fetch_one(&pool).await.unwrap();
     let cohort_rows: i64 =
@@ -200,6 +237,95 @@ async fn main() {
     common::print_percentiles("report", &rows);
 
     write_costs(&pool).await;
+}
+
+/// Leads and former customers for the funnel and churn (the loader writes neither): a lead for every fifth customer over the two years to `today`, a third of them
+/// contacted, one in ten converted a few days later into an opportunity for that customer (won,
+/// lost or still open); and one customer with orders in twelve lost between one and six months
+/// after its last order, for one of six reasons.
+async fn seed_leads_and_churn(pool: &PgPool, today: chrono::NaiveDate) {
+    let leads: i64 = sqlx::query_scalar("select count(*) from lead").fetch_one(pool).await.unwrap();
+    if leads > 0 {
+        return;
+    }
+    let started = Instant::now();
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query(
+        "insert into lead (name, source, status, owner_id, region, first_contacted_at, customer_id,
+                           created_at)
+         select 'lead ' || c.id,
+                (array['manual', 'web_form', 'event', 'referral', 'social', 'phone'])[1 + c.id % 6],
+                case when c.id % 3 = 0 then 'contacted' else 'new' end, c.owner_id, c.region,
+                case when c.id % 3 = 0 then at + interval '5 hours' end,
+                -- Kept for the conversion below, then cleared from leads never converted.
+                c.id, at
+         from customer c
+         cross join lateral (select ($1::date - (c.id % 730)::int)::timestamp
+                                    at time zone company_time_zone()
+                                    + make_interval(hours => (c.id % 24)::int) as at) t
+         where c.id % 5 = 0 and c.deleted_at is null",
+    )
+    .bind(today)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "with converted as (
+             select l.id, l.customer_id, l.owner_id, l.created_at + make_interval(days => 1 + (l.id % 20)::int) as at,
+                    case (l.customer_id / 15) % 3 when 0 then 'won' when 1 then 'lost' else 'open' end as kind
+             from lead l where l.id % 10 = 0 and l.first_contacted_at is not null
+         ), made as (
+             insert into opportunity (customer_id, title, amount_minor, expected_close, owner_id,
+                                      pipeline_id, stage_id, lost_reason, closed_at, created_at, lead_id)
+             select v.customer_id, 'bench deal', 100000 + (v.id % 50) * 10000, v.at::date + 30,
+                    v.owner_id, s.pipeline_id, s.id,
+                    case when v.kind = 'lost' then '价格太高' end,
+                    case when v.kind <> 'open' then v.at + interval '12 days' end, v.at, v.id
+             from converted v
+             join lateral (select s.id, s.pipeline_id from pipeline_stage s
+                           join pipeline p on p.id = s.pipeline_id
+                           where p.is_default and s.kind = v.kind order by s.position limit 1) s on true
+             returning id, lead_id
+         )
+         update lead l set status = 'converted', opportunity_id = m.id from made m where l.id = m.lead_id",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("update lead set customer_id = null where opportunity_id is null")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "update customer set customer_type = 'former',
+                churn_reason = (array['价格原因转向竞品', '服务响应慢', '预算削减', '业务调整',
+                                      '价格原因转向竞品', '搬迁至外地'])[1 + id % 6],
+                churned_at = least(($1::date)::timestamp at time zone company_time_zone(),
+                                   last_order_at + make_interval(days => 30 + (id % 150)::int))
+         where id % 12 = 0 and order_count > 0 and deleted_at is null",
+    )
+    .bind(today)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    for table in ["lead", "opportunity", "customer"] {
+        sqlx::query(&format!("analyze {table}")).execute(pool).await.unwrap();
+    }
+    let counts: (i64, i64, i64) = sqlx::query_as(
+        "select (select count(*) from lead), (select count(*) from lead where opportunity_id is not null),
+                (select count(*) from customer where customer_type = 'former')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    println!(
+        "seeded {} leads ({} converted) and {} former customers in {:.1} s",
+        counts.0,
+        counts.1,
+        counts.2,
+        started.elapsed().as_secs_f64()
+    );
 }
 
 async fn direct_by_day(pool: &PgPool, filter: &SalesFilter) -> usize {
