@@ -91,10 +91,7 @@ impl TestServer {
 
     /// A browser-like client (keeps cookies) that is not signed in.
     pub fn browser(&self) -> Browser {
-        Browser {
-            client: Client::builder().cookie_store(true).build().unwrap(),
-            base: self.base.clone(),
-        }
+        Browser { client: patient_client(), base: self.base.clone() }
     }
 
     /// A browser signed in as `email`.
@@ -232,5 +229,15 @@ pub async fn spawn_server_logging_to(
 
 /// A browser-like client for a server at `base` (e.g. one from `spawn_server`).
 pub fn browser_for(base: &str) -> Browser {
-    Browser { client: Client::builder().cookie_store(true).build().unwrap(), base: base.to_owned() }
+    Browser { client: patient_client(), base: base.to_owned() }
+}
+
+/// A client that keeps cookies and gives up on a response after five minutes: a request the
+/// server never answers fails its test by name rather than holding CI until its time runs out.
+fn patient_client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .timeout(std::time::Duration::from_secs(300))
+        .build()
+        .unwrap()
 }
