@@ -63,6 +63,36 @@ pub(crate) const CUSTOMERS: FilterColumns =
 pub(crate) const LEADS: FilterColumns =
     FilterColumns { owner: "l.owner_id", region: "coalesce(l.region, '')", channel: None };
 
+/// ` and <column> within company days from..=to`: from the first day's midnight in the
+/// company's zone to the midnight after the last day, so an index on `column` serves it.
+pub(crate) fn push_days(
+    sql: &mut QueryBuilder<'_, Postgres>,
+    column: &str,
+    (from, to): (NaiveDate, NaiveDate),
+) {
+    sql.push(format!(" and {column} >= "))
+        .push_bind(from)
+        .push(format!("::timestamp at time zone company_time_zone() and {column} < ("))
+        .push_bind(to)
+        .push("::date + 1)::timestamp at time zone company_time_zone()");
+}
+
+/// ` and (<at>, <id>) < (after)`: the rest of a list ordered newest first, after a page's last
+/// row.
+pub(crate) fn push_after(
+    sql: &mut QueryBuilder<'_, Postgres>,
+    (at_column, id_column): (&str, &str),
+    after: Option<(chrono::DateTime<chrono::Utc>, i64)>,
+) {
+    if let Some((at, id)) = after {
+        sql.push(format!(" and ({at_column}, {id_column}) < ("))
+            .push_bind(at)
+            .push(", ")
+            .push_bind(id)
+            .push(")");
+    }
+}
+
 /// The caller's scope and the filter's owner, team, region and channel, as `and ...` conditions:
 /// the same narrowing for the report's figures and for the orders behind them.
 pub(crate) fn push_filter(

@@ -10,7 +10,7 @@ use crate::{
     reports::{
         cohorts::model::{month_start, months_after},
         model::RangeQuery,
-        service::{CUSTOMERS, days_of, listed_reasons, push_filter},
+        service::{CUSTOMERS, days_of, listed_reasons, push_after, push_days, push_filter},
     },
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -22,29 +22,22 @@ fn push_churned(
     sql: &mut QueryBuilder<'_, Postgres>,
     scope: Option<&[i64]>,
     filter: &ChurnFilter,
-    (from, to): (NaiveDate, NaiveDate),
+    days: (NaiveDate, NaiveDate),
 ) {
     sql.push(
         " from customer c
           left join app_user u on u.id = c.owner_id
-          where c.deleted_at is null and c.churned_at is not null and c.customer_type = 'former'
-            and c.churned_at >= ",
+          where c.deleted_at is null and c.churned_at is not null and c.customer_type = 'former'",
     );
-    sql.push_bind(from)
-        .push("::timestamp at time zone company_time_zone() and c.churned_at < (")
-        .push_bind(to)
-        .push("::date + 1)::timestamp at time zone company_time_zone()");
+    push_days(sql, "c.churned_at", days);
     push_filter(sql, &CUSTOMERS, scope, &filter.query.narrowing.as_filter());
     if let Some(reason) = &filter.reason {
         sql.push(" and coalesce(btrim(c.churn_reason), '') = ").push_bind(reason.trim().to_owned());
     }
     if let Some(month) = filter.month {
         let month = month_start(month);
-        sql.push(" and c.churned_at >= ")
-            .push_bind(month)
-            .push("::timestamp at time zone company_time_zone() and c.churned_at < ")
-            .push_bind(months_after(month, 1))
-            .push("::timestamp at time zone company_time_zone()");
+        let last_day = months_after(month, 1) - chrono::Duration::days(1);
+        push_days(sql, "c.churned_at", (month, last_day));
     }
 }
 
@@ -126,13 +119,7 @@ pub async fn churned_customers(
                 c.currency, c.last_order_at",
     );
     push_churned(&mut sql, scope.as_deref(), filter, days);
-    if let Some(after) = after {
-        sql.push(" and (c.churned_at, c.id) < (")
-            .push_bind(after.at)
-            .push(", ")
-            .push_bind(after.id)
-            .push(")");
-    }
+    push_after(&mut sql, ("c.churned_at", "c.id"), after.map(|a| (a.at, a.id)));
     sql.push(" order by c.churned_at desc, c.id desc limit ").push_bind(limit + 1);
     let rows: Vec<ChurnedRow> = sql.build_query_as().fetch_all(pool).await?;
     let customers = rows

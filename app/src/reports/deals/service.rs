@@ -10,7 +10,7 @@ use crate::{
     auth::server::Authenticated,
     error::AppError,
     paging::Page,
-    reports::service::{DEALS, days_of, listed_reasons, push_filter},
+    reports::service::{DEALS, days_of, listed_reasons, push_after, push_days, push_filter},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -21,20 +21,16 @@ fn push_closed(
     sql: &mut QueryBuilder<'_, Postgres>,
     scope: Option<&[i64]>,
     filter: &DealFilter,
-    (from, to): (NaiveDate, NaiveDate),
+    days: (NaiveDate, NaiveDate),
 ) {
     sql.push(
         " from opportunity o
           join pipeline_stage st on st.id = o.stage_id
           join customer c on c.id = o.customer_id
           left join app_user u on u.id = o.owner_id
-          where o.deleted_at is null and c.deleted_at is null and st.kind in ('won', 'lost')
-            and o.closed_at >= ",
+          where o.deleted_at is null and c.deleted_at is null and st.kind in ('won', 'lost')",
     );
-    sql.push_bind(from)
-        .push("::timestamp at time zone company_time_zone() and o.closed_at < (")
-        .push_bind(to)
-        .push("::date + 1)::timestamp at time zone company_time_zone()");
+    push_days(sql, "o.closed_at", days);
     push_filter(sql, &DEALS, scope, &filter.query.narrowing.as_filter());
     if let Some(outcome) = filter.outcome {
         sql.push(" and st.kind = ").push_bind(outcome.as_str());
@@ -156,13 +152,7 @@ pub async fn closed_deals(
                 o.amount_minor, o.currency, st.kind, o.lost_reason, o.created_at, o.closed_at",
     );
     push_closed(&mut sql, scope.as_deref(), filter, days);
-    if let Some(after) = after {
-        sql.push(" and (o.closed_at, o.id) < (")
-            .push_bind(after.at)
-            .push(", ")
-            .push_bind(after.id)
-            .push(")");
-    }
+    push_after(&mut sql, ("o.closed_at", "o.id"), after.map(|a| (a.at, a.id)));
     sql.push(" order by o.closed_at desc, o.id desc limit ").push_bind(limit + 1);
     let rows: Vec<DealRow> = sql.build_query_as().fetch_all(pool).await?;
     let deals = rows

@@ -11,7 +11,7 @@ use crate::{
     error::AppError,
     leads::model::{LeadSource, LeadStatus},
     paging::Page,
-    reports::service::{LEADS, days_of, push_filter},
+    reports::service::{LEADS, days_of, push_after, push_days, push_filter},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -23,19 +23,16 @@ fn push_cohort(
     sql: &mut QueryBuilder<'_, Postgres>,
     scope: Option<&[i64]>,
     query: &FunnelQuery,
-    (from, to): (NaiveDate, NaiveDate),
+    days: (NaiveDate, NaiveDate),
 ) {
     sql.push(
         " from lead l
           left join opportunity o on o.id = l.opportunity_id and o.deleted_at is null
           left join pipeline_stage st on st.id = o.stage_id
           left join app_user u on u.id = l.owner_id
-          where l.deleted_at is null and l.created_at >= ",
+          where l.deleted_at is null",
     );
-    sql.push_bind(from)
-        .push("::timestamp at time zone company_time_zone() and l.created_at < (")
-        .push_bind(to)
-        .push("::date + 1)::timestamp at time zone company_time_zone()");
+    push_days(sql, "l.created_at", days);
     push_filter(sql, &LEADS, scope, &query.narrowing.as_filter());
     if let Some(source) = query.source {
         sql.push(" and l.source = ").push_bind(source.as_str());
@@ -213,13 +210,7 @@ pub async fn funnel_leads(
     if let Some(step) = filter.step {
         push_step(&mut sql, step);
     }
-    if let Some(after) = after {
-        sql.push(" and (l.created_at, l.id) < (")
-            .push_bind(after.at)
-            .push(", ")
-            .push_bind(after.id)
-            .push(")");
-    }
+    push_after(&mut sql, ("l.created_at", "l.id"), after.map(|a| (a.at, a.id)));
     sql.push(" order by l.created_at desc, l.id desc limit ").push_bind(limit + 1);
     let rows: Vec<LeadRow> = sql.build_query_as().fetch_all(pool).await?;
     let leads = rows
