@@ -125,7 +125,7 @@ pub async fn sales_summed_from_orders(
     .fetch_one(pool)
     .await
     .expect("orders summed");
-    crate::reports::model::SalesFigures { orders, revenue_minor }
+    crate::reports::model::SalesFigures { orders, revenue_minor, units: 0 }
 }
 
 /// Live customers per (cohort, month) straight from the orders: each customer's months with a

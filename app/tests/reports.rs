@@ -175,7 +175,7 @@ async fn totals_equal_the_orders_summed_directly_a_minute_either_side_of_midnigh
     let one_day = w
         .report(&w.admin, SalesQuery { filter: w.range(w.day, w.day), ..Default::default() })
         .await;
-    assert_eq!(one_day.total, SalesFigures { orders: 2, revenue_minor: 90_000 });
+    assert_eq!(one_day.total, SalesFigures { orders: 2, revenue_minor: 90_000, units: 0 });
     assert_eq!(one_day.total, w.direct(w.day, w.day, None).await);
     let two_days =
         w.report(&w.admin, SalesQuery { filter: w.range(w.day, next), ..Default::default() }).await;
@@ -197,7 +197,13 @@ async fn totals_equal_the_orders_summed_directly_a_minute_either_side_of_midnigh
                 SalesQuery { filter: wide.clone(), grouping: *grouping, ..Default::default() },
             )
             .await;
-        assert_eq!(report.total, expected, "{grouping:?}");
+        if grouping.is_by_product() {
+            // Each order here is one line of one product, a unit at the order's total.
+            let units = expected.orders;
+            assert_eq!(report.total, SalesFigures { units, ..expected }, "{grouping:?}");
+        } else {
+            assert_eq!(report.total, expected, "{grouping:?}");
+        }
         let summed = report.bars.iter().fold(0, |sum, b| sum + b.figures.revenue_minor);
         assert_eq!(summed, expected.revenue_minor, "{grouping:?} bars");
     }
@@ -208,7 +214,7 @@ async fn totals_equal_the_orders_summed_directly_a_minute_either_side_of_midnigh
         )
         .await;
     let store = by_channel.bars.iter().find(|b| b.key == BarKey::Channel(Channel::Store)).unwrap();
-    assert_eq!(store.figures, SalesFigures { orders: 2, revenue_minor: 30_000 });
+    assert_eq!(store.figures, SalesFigures { orders: 2, revenue_minor: 30_000, units: 0 });
     let wechat_only = w
         .report(
             &w.admin,
@@ -263,7 +269,10 @@ async fn totals_equal_the_orders_summed_directly_a_minute_either_side_of_midnigh
         )
         .await;
     assert_eq!(compared.compared_range, Some((w.day, w.day)));
-    assert_eq!(compared.compared_total, Some(SalesFigures { orders: 2, revenue_minor: 90_000 }));
+    assert_eq!(
+        compared.compared_total,
+        Some(SalesFigures { orders: 2, revenue_minor: 90_000, units: 0 })
+    );
 }
 
 #[tokio::test]
@@ -304,7 +313,10 @@ async fn the_summary_follows_every_write_that_changes_a_figure() {
     orders::cancel_order(&w.state, &w.admin, second, version(second).await, "客户取消")
         .await
         .unwrap();
-    assert_eq!(check("cancelled").await, SalesFigures { orders: 2, revenue_minor: 110_000 });
+    assert_eq!(
+        check("cancelled").await,
+        SalesFigures { orders: 2, revenue_minor: 110_000, units: 0 }
+    );
 
     // A reassigned customer's sales move to the new owner, with nothing left behind.
     sqlx::query("update customer set owner_id = $1, region = '杭州' where id = $2")
@@ -1295,4 +1307,300 @@ async fn churn_equals_the_customers_counted_directly_and_stays_in_scope() {
         matches!(refused, Err(AppError::Validation(ref e)) if !e.get("to").is_empty()),
         "{refused:?}"
     );
+}
+
+/// Each product's placed order lines on company days `from..=to` straight from the lines, owners
+/// in `owners` (all when `None`): (orders holding it, units, lines less their share of refunds).
+async fn direct_products(
+    w: &World,
+    from: NaiveDate,
+    to: NaiveDate,
+    owners: Option<Vec<i64>>,
+) -> BTreeMap<i64, (i64, i64, i64)> {
+    let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "select l.product_id, count(distinct o.id), sum(l.quantity)::bigint,
+                sum(case when o.refunded_minor = 0 then l.line_total_minor
+                         else round(l.line_total_minor::numeric
+                                    * (o.total_minor - o.refunded_minor) / o.total_minor)
+                    end)::bigint
+         from sales_order o
+         join customer c on c.id = o.customer_id
+         join order_line l on l.order_id = o.id
+         where o.status = 'placed' and c.deleted_at is null
+           and (o.ordered_at at time zone company_time_zone())::date between $1 and $2
+           and ($3::bigint[] is null or c.owner_id = any($3))
+         group by 1",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(owners)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(product, orders, units, net)| (product, (orders, units, net))).collect()
+}
+
+/// The report by product as (orders, units, revenue) per product id.
+async fn by_product(
+    w: &World,
+    caller: &Authenticated,
+    filter: SalesFilter,
+) -> BTreeMap<i64, (i64, i64, i64)> {
+    let report = w
+        .report(caller, SalesQuery { filter, grouping: Grouping::Product, ..Default::default() })
+        .await;
+    assert!(report.by_product);
+    let bars: BTreeMap<i64, (i64, i64, i64)> = report
+        .bars
+        .iter()
+        .map(|bar| match &bar.key {
+            BarKey::Product(id, _, _) => {
+                (*id, (bar.figures.orders, bar.figures.units, bar.figures.revenue_minor))
+            }
+            other => panic!("a product bar, not {other:?}"),
+        })
+        .collect();
+    let summed = bars.values().fold((0, 0, 0), |s, v| (s.0 + v.0, s.1 + v.1, s.2 + v.2));
+    let total = report.total;
+    assert_eq!(summed, (total.orders, total.units, total.revenue_minor), "bars add up");
+    bars
+}
+
+async fn product(w: &World, sku: &str, category: Option<&str>, yuan: i64) -> ProductId {
+    let id: i64 = sqlx::query_scalar(
+        "insert into product (sku, name, category, unit_price_minor)
+         values ($1, $1 || ' 名', $2, $3) returning id",
+    )
+    .bind(sku)
+    .bind(category)
+    .bind(yuan * 100)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    ProductId(id)
+}
+
+/// An order of `lines` (product, quantity) at catalogue prices, placed at `clock` on `day`.
+async fn order_of(
+    w: &World,
+    customer: CustomerId,
+    day: NaiveDate,
+    clock: &str,
+    lines: &[(ProductId, i32)],
+) -> app::orders::model::OrderId {
+    orders::add_order(&w.state, &w.admin, order_input(customer, day, clock, lines)).await.unwrap()
+}
+
+fn order_input(
+    customer: CustomerId,
+    day: NaiveDate,
+    clock: &str,
+    lines: &[(ProductId, i32)],
+) -> OrderInput {
+    OrderInput {
+        customer_id: customer,
+        ordered_at: Some(company_instant(day, clock)),
+        channel: Channel::Store,
+        lines: lines
+            .iter()
+            .map(|(product, quantity)| OrderLineInput {
+                product_id: Some(*product),
+                quantity: quantity.to_string(),
+                unit_price: String::new(),
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn products_equal_their_order_lines_summed_directly_after_every_write() {
+    let w = World::new().await;
+    let tea = product(&w, "TEA-A", Some("茶叶"), 300).await;
+    let green = product(&w, "TEA-B", Some("茶叶"), 200).await;
+    let cup = product(&w, "CUP", None, 50).await;
+    let east = w.customer(&w.east_member, "东方茶行", "上海").await;
+    let west = w.customer(&w.west_member, "南方茶庄", "广州").await;
+    let next = w.day + Duration::days(1);
+    let first = order_of(&w, east, w.day, "23:59", &[(tea, 2), (cup, 4)]).await;
+    let second = order_of(&w, east, next, "00:00", &[(tea, 1), (green, 1)]).await;
+    let third = order_of(&w, west, w.day, "00:00", &[(green, 3), (cup, 1), (cup, 1)]).await;
+    order_of(&w, west, w.day - Duration::days(1), "23:59", &[(tea, 10)]).await;
+
+    let one_day = w.range(w.day, w.day);
+    let check = |label: &'static str| {
+        let w = &w;
+        let filter = one_day.clone();
+        async move {
+            let report = by_product(w, &w.admin, filter).await;
+            assert_eq!(report, direct_products(w, w.day, w.day, None).await, "{label}");
+            report
+        }
+    };
+    // The day's first and last minute, not the minute after; two lines of one product in one
+    // order are one order.
+    let placed = check("placed").await;
+    assert_eq!(placed[&tea.0], (1, 2, 60_000));
+    assert_eq!(placed[&cup.0], (2, 6, 30_000));
+    assert_eq!(placed[&green.0], (1, 3, 60_000));
+
+    // By category: the products' figures summed, no category as its own slice.
+    let categories = w
+        .report(
+            &w.admin,
+            SalesQuery {
+                filter: one_day.clone(),
+                grouping: Grouping::Category,
+                ..Default::default()
+            },
+        )
+        .await;
+    let category = |name: &str| {
+        categories.bars.iter().find(|b| b.key == BarKey::Category(name.into())).unwrap().clone()
+    };
+    assert_eq!(category("茶叶").figures.revenue_minor, 120_000);
+    assert_eq!(category("").figures.revenue_minor, 30_000);
+    assert_eq!(category("").drill.category, Some(String::new()));
+
+    // Narrowed to a product, the day-by-day report reads its lines, and the orders behind it
+    // count for those lines only.
+    let tea_only = w
+        .report(
+            &w.admin,
+            SalesQuery {
+                filter: SalesFilter { product: Some(tea.0), ..w.range(w.day, next) },
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_eq!(tea_only.product, Some(("TEA-A".into(), "TEA-A 名".into())));
+    assert_eq!(tea_only.total.revenue_minor, 90_000);
+    let behind = reports::report_orders(&w.db.pool, &w.admin, &tea_only.bars[0].drill, None, 50)
+        .await
+        .unwrap();
+    assert_eq!(behind.items.iter().map(|o| o.id).collect::<Vec<_>>(), vec![first.0]);
+    assert_eq!(behind.items[0].net_minor, 60_000, "the tea lines, not the whole order");
+    let no_category = SalesFilter { category: Some(String::new()), ..one_day.clone() };
+    let cups = reports::report_orders(&w.db.pool, &w.admin, &no_category, None, 50).await.unwrap();
+    assert_eq!(cups.items.iter().map(|o| o.net_minor).sum::<i64>(), 30_000);
+
+    // A member sees their own customers' products only, whatever the filter asks.
+    let mine = by_product(&w, &w.west_member, one_day.clone()).await;
+    let owners = Some(vec![w.west_member.id().0]);
+    assert_eq!(mine, direct_products(&w, w.day, w.day, owners).await);
+    let asked_for_east = SalesFilter { owner: Some(w.east_member.id().0), ..one_day.clone() };
+    assert!(by_product(&w, &w.west_member, asked_for_east).await.is_empty());
+
+    let version = |id: app::orders::model::OrderId| {
+        let pool = w.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i32>("select version from sales_order where id = $1")
+                .bind(id.0)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    // A refund is shared over the lines in proportion: 100 of 800 off a 600 line leaves 525.
+    orders::refund_order(&w.state, &w.admin, first, version(first).await, "100", "破损")
+        .await
+        .unwrap();
+    assert_eq!(check("refunded").await[&tea.0], (1, 2, 52_500));
+    // A correction replaces the lines; a cancellation takes the order out.
+    let corrected = order_input(west, w.day, "00:00", &[(tea, 1), (cup, 2)]);
+    orders::correct_order(&w.state, &w.admin, third, version(third).await, corrected, "改单")
+        .await
+        .unwrap();
+    assert!(!check("corrected").await.contains_key(&green.0));
+    orders::cancel_order(&w.state, &w.admin, third, version(third).await, "客户取消")
+        .await
+        .unwrap();
+    assert_eq!(check("cancelled").await[&tea.0], (1, 2, 52_500));
+    // Moved to another day; reassigned, binned and restored customers.
+    let moved = order_input(east, w.day, "08:00", &[(tea, 1), (green, 1)]);
+    orders::correct_order(&w.state, &w.admin, second, version(second).await, moved, "日期")
+        .await
+        .unwrap();
+    assert_eq!(check("moved a day").await[&tea.0], (2, 3, 82_500));
+    sqlx::query("update customer set owner_id = $1, region = '杭州' where id = $2")
+        .bind(w.west_member.id().0)
+        .bind(east.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let owners = Some(vec![w.west_member.id().0]);
+    assert_eq!(
+        by_product(&w, &w.west_member, one_day.clone()).await,
+        direct_products(&w, w.day, w.day, owners).await
+    );
+    for deleted_at in ["now()", "null"] {
+        sqlx::query(&format!("update customer set deleted_at = {deleted_at} where id = $1"))
+            .bind(west.0)
+            .execute(&w.db.pool)
+            .await
+            .unwrap();
+        check("binned or restored").await;
+    }
+
+    // Lines in bulk (an import's batch), lines added later to an order that holds the product,
+    // then orders deleted outright (their lines go in the cascade) and lines removed first.
+    sqlx::query(
+        "insert into sales_order (customer_id, order_no, ordered_at, channel, total_minor)
+         select $1, 'BULK-' || g, $2, 'online', 500 from generate_series(1, 300) g",
+    )
+    .bind(east.0)
+    .bind(company_instant(w.day, "09:00"))
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let insert_lines = |product: ProductId| {
+        let pool = w.db.pool.clone();
+        async move {
+            sqlx::query(
+                "insert into order_line (order_id, product_id, quantity, unit_price_minor,
+                                         line_total_minor)
+                 select id, $1, 1, 250, 250 from sales_order where order_no like 'BULK-%'",
+            )
+            .bind(product.0)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    insert_lines(cup).await;
+    insert_lines(cup).await;
+    let bulk = check("bulk lines").await;
+    assert_eq!(bulk[&cup.0].0, 300 + 1, "an order holding the product twice counts once");
+    sqlx::query("delete from order_line where id in (select min(l.id) from order_line l join sales_order o on o.id = l.order_id where o.order_no like 'BULK-%' group by o.id)")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(check("one of two lines gone").await[&cup.0].0, 301);
+    sqlx::query("delete from sales_order where order_no like 'BULK-1%'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    check("orders deleted with their lines").await;
+    sqlx::query(
+        "delete from order_line l using sales_order o
+         where o.order_no like 'BULK-%' and l.order_id = o.id",
+    )
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query("delete from sales_order where order_no like 'BULK-%'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    check("lines, then their orders").await;
+
+    // Another time zone: the summary is counted again from the lines.
+    sqlx::query("update company_settings set time_zone = 'America/New_York'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    for day in [w.day - Duration::days(1), w.day, next] {
+        let report = by_product(&w, &w.admin, w.range(day, day)).await;
+        assert_eq!(report, direct_products(&w, day, day, None).await, "{day} in New York");
+    }
 }

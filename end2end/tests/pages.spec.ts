@@ -36,6 +36,8 @@ const PAGES = [
   "/tickets/:ticket",
   "/service",
   "/reports/sales",
+  "/reports/sales?by=category",
+  "/reports/sales?by=product&compare=previous_year",
   "/reports/orders",
   "/reports/cohorts",
   "/reports/cohorts/customers",

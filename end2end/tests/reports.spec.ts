@@ -115,6 +115,75 @@ test("a member's report holds only their own customers' sales", async ({ page })
   expect(file.subarray(0, 2).toString()).toBe("PK");
 });
 
+/** The team of `email`'s order lines between two company days, in yuan, as the product report
+ * counts them (the lines less their share of refunds), per category ("" for none). */
+async function categoryRevenue(from: string, to: string, email: string): Promise<Map<string, number>> {
+  const rows = await sql<{ category: string; total: string }>(
+    `select coalesce(p.category, '') as category,
+            sum(case when o.refunded_minor = 0 then l.line_total_minor
+                     else round(l.line_total_minor::numeric * (o.total_minor - o.refunded_minor)
+                                / o.total_minor) end)::text as total
+     from sales_order o join customer c on c.id = o.customer_id
+     join order_line l on l.order_id = o.id join product p on p.id = l.product_id
+     join app_user u on u.id = c.owner_id
+     where o.status = 'placed' and c.deleted_at is null
+       and (o.ordered_at at time zone company_time_zone())::date between $1::date and $2::date
+       and u.team_id = (select team_id from app_user where email = $3)
+     group by 1`,
+    [from, to, email],
+  );
+  return new Map(rows.map((r) => [r.category, Number(r.total) / 100]));
+}
+
+test("a manager reads revenue by category as a donut, taps a slice, then a product's bar", async ({ page }) => {
+  await signIn(page, MANAGER);
+  await page.goto("/reports/sales?by=category");
+  await hydrated(page);
+  await page.getByRole("button", { name: "近 12 个月" }).tap();
+  await expect(page).toHaveURL(/from=\d{4}-\d{2}-01/);
+  const [from, to] = await range(page);
+  const expected = await categoryRevenue(from, to, MANAGER);
+  const whole = [...expected.values()].reduce((a, b) => a + b, 0);
+  expect(whole).toBeGreaterThan(0);
+  await expect.poll(async () => yuan(await page.getByTestId("sales-total-revenue").textContent())).toBeCloseTo(whole, 2);
+  await expect(page.locator(".donut-chart .slice").first()).toBeVisible();
+  await expect(page.getByTestId("sales-units")).toBeVisible();
+  await screenshot(page, "reports-04-categories-donut-tablet");
+
+  // The largest category's slice, tapped: its orders, with the same revenue.
+  const firstRow = page.getByTestId("sales-row").first();
+  const category = (await firstRow.locator("td").first().textContent())!.trim();
+  const sliceRevenue = yuan(await firstRow.locator("td").nth(2).textContent());
+  expect(sliceRevenue).toBeCloseTo(expected.get(category) ?? 0, 2);
+  await page.getByTestId("chart-bar").first().locator("a").tap();
+  await page.waitForURL(/\/reports\/orders\?/);
+  await hydrated(page);
+  expect(decodeURIComponent(page.url())).toContain(`category=${category}`);
+  await expect(page.getByTestId("report-order").first()).toBeVisible();
+  expect(yuan(await page.getByTestId("orders-revenue").textContent())).toBe(sliceRevenue);
+
+  // By product: the largest product's bar opens the orders holding it, and the report narrowed
+  // to it reads by day, with the way back to all products.
+  await page.goto(`/reports/sales?from=${from}&to=${to}&by=product`);
+  await hydrated(page);
+  const product = (await page.getByTestId("sales-row").first().locator("td").first().textContent())!.trim();
+  const productRevenue = yuan(await page.getByTestId("sales-row").first().locator("td").nth(2).textContent());
+  await page.getByTestId("chart-bar").first().locator("a").tap();
+  await page.waitForURL(/\/reports\/orders\?.*product=\d+/);
+  await hydrated(page);
+  await expect(page.getByTestId("product-narrowed")).toContainText(product);
+  expect(yuan(await page.getByTestId("orders-revenue").textContent())).toBe(productRevenue);
+  await screenshot(page, "reports-05-product-orders-tablet");
+  await page.getByRole("link", { name: "返回报表" }).tap();
+  await page.waitForURL(/\/reports\/sales\?.*product=\d+/);
+  await hydrated(page);
+  await expect(page.getByTestId("product-narrowed")).toContainText(product);
+  expect(yuan(await page.getByTestId("sales-total-revenue").textContent())).toBe(productRevenue);
+  await page.getByRole("button", { name: "查看全部产品" }).tap();
+  await expect(page).not.toHaveURL(/product=/);
+  await expect(page.getByTestId("product-narrowed")).toHaveCount(0);
+});
+
 /** Customers of the team of `email` (everyone's when null) whose first placed order fell in a
  * month from `from` (YYYY-MM-01) on, in the company's zone: the cohort report's customers. */
 async function cohortCustomers(from: string, email: string | null): Promise<number> {

@@ -49,6 +49,16 @@ async fn main() {
         println!("summary rebuilt in {:.1} s", started.elapsed().as_secs_f64());
     }
 
+    let product_rows: i64 =
+        sqlx::query_scalar("select count(*) from product_day").fetch_one(&pool).await.unwrap();
+    println!("product_day: {product_rows} rows");
+    let busiest_product: i64 = sqlx::query_scalar(
+        "select product_id from product_day group by 1 order by sum(revenue_minor) desc limit 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+
     let admin = admin_caller(&pool).await;
     let manager = caller_with_role(&pool, Role::Manager).await;
     let member = caller_with_role(&pool, Role::Member).await;
@@ -106,6 +116,39 @@ async fn main() {
         (
             "a year by rep",
             SalesQuery { filter: a_year.clone(), grouping: Grouping::Owner, ..Default::default() },
+        ),
+        // Products and categories read `product_day` (a row per day, product, owner, region
+        // and channel).
+        (
+            "this month by product",
+            SalesQuery {
+                filter: this_month.clone(),
+                grouping: Grouping::Product,
+                ..Default::default()
+            },
+        ),
+        (
+            "this month by category, against last year",
+            SalesQuery {
+                filter: this_month.clone(),
+                grouping: Grouping::Category,
+                comparison: Comparison::PreviousYear,
+            },
+        ),
+        (
+            "this month by day, one product",
+            SalesQuery {
+                filter: SalesFilter { product: Some(busiest_product), ..this_month.clone() },
+                ..Default::default()
+            },
+        ),
+        (
+            "a year by product",
+            SalesQuery {
+                filter: a_year.clone(),
+                grouping: Grouping::Product,
+                ..Default::default()
+            },
         ),
     ];
     for (what, query) in &cases {

@@ -476,7 +476,8 @@ async fn revenue(
     )
     .fetch_one(pool)
     .await?;
-    let figures = |orders: i64, revenue_minor: i64| SalesFigures { orders, revenue_minor };
+    let figures =
+        |orders: i64, revenue_minor: i64| SalesFigures { orders, revenue_minor, units: 0 };
     Ok(TileData::Revenue {
         this_month: figures(row.orders, row.revenue),
         last_month: figures(row.last_month_orders, row.last_month_revenue),

@@ -7,7 +7,7 @@ messages! {
     ReportText {
         Reports => "报表", "Reports";
         Sales => "销售报表", "Sales report";
-        SalesIntro => "按期间、销售、团队、区域或渠道查看已下单金额（扣除退款）。点任一柱条查看其订单。", "Revenue from placed orders (less refunds) by period, rep, team, region or channel. Tap any bar for its orders.";
+        SalesIntro => "按期间、销售、团队、区域、渠道、产品或品类查看已下单金额（扣除退款）。点任一柱条查看其订单。", "Revenue from placed orders (less refunds) by period, rep, team, region, channel, product or category. Tap any bar for its orders.";
         ServiceQuality => "服务质量报表", "Service quality report";
         From => "开始日期", "From";
         To => "结束日期", "To";
@@ -20,6 +20,19 @@ messages! {
         ByTeam => "按团队", "By team";
         ByRegion => "按区域", "By region";
         ByChannel => "按渠道", "By channel";
+        ByProduct => "按产品", "By product";
+        ByCategory => "按品类", "By category";
+        Product => "产品", "Product";
+        Category => "品类", "Category";
+        AllCategories => "全部品类", "All categories";
+        NoCategory => "未分品类", "No category";
+        Units => "销量（件）", "Units";
+        ProductFiguresNote => "按产品统计订单明细行：金额为行金额按比例扣除订单退款；一张订单含几种产品，就在每种产品下各计一单。", "Counted from order lines: amounts are the lines' totals less their share of the order's refunds, and an order counts once under each product it holds.";
+        LargestShown => "图中为金额最大的 {shown} 项（共 {count} 项），下表列出全部。", "The chart shows the {shown} largest of {count}; the table lists them all.";
+        NarrowedToProduct => "仅看产品：{name}", "Product: {name}";
+        AllProducts => "查看全部产品", "All products";
+        CategoryShare => "各品类销售额占比", "Share of revenue by category";
+        OtherCategories => "其他品类", "Other categories";
         Compare => "对比", "Compare with";
         NoComparison => "不对比", "Nothing";
         PreviousPeriod => "上一期间", "Previous period";

@@ -1725,6 +1725,14 @@ pub async fn revert(
     )
     .execute(&mut *tx)
     .await?;
+    // The lines first, in one statement: the product summary counts them off as one batch
+    // rather than order by order as each order goes.
+    sqlx::query(
+        "delete from order_line l using sales_order o where o.import_id = $1 and l.order_id = o.id",
+    )
+    .bind(import_id)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query!("delete from sales_order where import_id = $1", import_id,)
         .execute(&mut *tx)
         .await?;

@@ -22,14 +22,24 @@ pub enum Grouping {
     Team,
     Region,
     Channel,
+    /// Each product sold, from its order lines.
+    Product,
+    /// Each product category, from its products' order lines.
+    Category,
 }
 
 crate::enums::text_enum!(Grouping {
     Day => "day", Week => "week", Month => "month", Quarter => "quarter",
     Owner => "owner", Team => "team", Region => "region", Channel => "channel",
+    Product => "product", Category => "category",
 });
 
 impl Grouping {
+    /// Whether the bars are products or categories: figures of order lines, not whole orders.
+    pub fn is_by_product(self) -> bool {
+        matches!(self, Grouping::Product | Grouping::Category)
+    }
+
     /// Whether the bars are periods of time (in order, gaps shown) rather than categories.
     pub fn is_period(self) -> bool {
         matches!(self, Grouping::Day | Grouping::Week | Grouping::Month | Grouping::Quarter)
@@ -81,7 +91,9 @@ pub const MAX_DAY_BARS: i64 = 366;
 /// Which sales a report or an order list covers. Dates are the company's calendar days, both
 /// ends included; an empty range means this month so far. `owner` 0 means customers without an
 /// owner, `team` 0 owners in no team (and customers without an owner), `region` "" customers
-/// without a region. Whatever the filter says, the caller's data scope
+/// without a region. `product` and `category` ("" for products without one) narrow to the
+/// order lines of those products: the figures are then the lines' (their totals less their
+/// share of refunds), not the whole orders'. Whatever the filter says, the caller's data scope
 /// still applies: a filter only narrows.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesFilter {
@@ -91,6 +103,8 @@ pub struct SalesFilter {
     pub team: Option<i64>,
     pub region: Option<String>,
     pub channel: Option<Channel>,
+    pub product: Option<i64>,
+    pub category: Option<String>,
 }
 
 /// Whose customers a report counts beyond the caller's scope: a rep, a team, a region, with the
@@ -219,7 +233,18 @@ impl SalesFilter {
         if let Some(channel) = self.channel {
             pairs.push(("channel", channel.as_str().to_owned()));
         }
+        if let Some(product) = self.product {
+            pairs.push(("product", product.to_string()));
+        }
+        if let Some(category) = &self.category {
+            pairs.push(("category", category.clone()));
+        }
         pairs
+    }
+
+    /// Whether the filter narrows to some products' order lines.
+    pub fn names_products(&self) -> bool {
+        self.product.is_some() || self.category.is_some()
     }
 
     /// The filter a URL's query names; what does not parse is left out (a hand-edited address
@@ -234,6 +259,8 @@ impl SalesFilter {
             team: number("team").filter(|n| *n >= 0),
             region: get("region"),
             channel: get("channel").and_then(|v| Channel::parse(&v).ok()),
+            product: number("product").filter(|n| *n > 0),
+            category: get("category"),
         }
     }
 }
@@ -289,11 +316,15 @@ pub fn compared_range(
     }
 }
 
-/// Orders placed and what they brought in (totals less refunds), in minor units.
+/// Orders placed and what they brought in (totals less refunds), in minor units. Of products'
+/// order lines: the orders holding them (an order counts once for each product it holds), the
+/// units sold, and the lines' totals less their share of refunds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesFigures {
     pub orders: i64,
     pub revenue_minor: i64,
+    #[serde(default)]
+    pub units: i64,
 }
 
 impl SalesFigures {
@@ -323,6 +354,10 @@ pub enum BarKey {
     /// A region ("" for none).
     Region(String),
     Channel(Channel),
+    /// A product: its id, SKU and name.
+    Product(i64, String, String),
+    /// A product category ("" for products without one).
+    Category(String),
 }
 
 /// One bar: its key, its figures, the figures it is compared with (categories only: periods
@@ -341,6 +376,10 @@ pub struct SalesReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub grouping: Grouping,
+    /// Whether the figures are products' order lines (grouped by product or category, or
+    /// narrowed to some), and the product narrowed to by its SKU and name.
+    pub by_product: bool,
+    pub product: Option<(String, String)>,
     pub compared_range: Option<(NaiveDate, NaiveDate)>,
     pub bars: Vec<SalesBar>,
     pub total: SalesFigures,
@@ -356,6 +395,9 @@ pub struct FilterChoices {
     pub sees_unowned: bool,
     pub teams: Vec<(i64, String)>,
     pub regions: Vec<String>,
+    /// The products' categories.
+    #[serde(default)]
+    pub categories: Vec<String>,
 }
 
 /// An order behind a figure, as the drill-down lists it.
@@ -365,7 +407,8 @@ pub struct ReportOrder {
     pub order_no: String,
     pub ordered_at: chrono::DateTime<chrono::Utc>,
     pub channel: Channel,
-    /// The total less refunds: what the order counts for in the report.
+    /// What the order counts for in the report: its total less refunds, or (narrowed to some
+    /// products) those products' lines less their share of refunds.
     pub net_minor: i64,
     pub currency: String,
     pub customer_id: i64,
@@ -459,6 +502,8 @@ mod tests {
                 team: Some(3),
                 region: Some("华东 & 上海".into()),
                 channel: Some(Channel::Wechat),
+                product: Some(7),
+                category: Some(String::new()),
             },
             grouping: Grouping::Owner,
             comparison: Comparison::PreviousYear,

@@ -94,6 +94,16 @@ async fn sales_file(
     if let Some(channel) = query.filter.channel {
         asked.push(line(ReportText::Channel, channel_label(channel).text(locale), locale));
     }
+    if let Some((sku, name)) = &report.product {
+        asked.push(line(ReportText::Product, format!("{name} ({sku})"), locale));
+    }
+    match query.filter.category.as_deref() {
+        Some("") => {
+            asked.push(line(ReportText::Category, ReportText::NoCategory.text(locale), locale))
+        }
+        Some(category) => asked.push(line(ReportText::Category, category, locale)),
+        None => {}
+    }
     asked.push(exported);
     let name = dated_name(ReportText::Sales, from, to, locale);
     Ok((name, "sales", workbook::sales_workbook(&report, &asked, locale)?))

@@ -42,26 +42,64 @@ pub(crate) struct FilterColumns {
     region: &'static str,
     /// None where rows have no channel (deals): a channel in the filter is then ignored.
     channel: Option<&'static str>,
+    /// How rows name products, where they do: a product or category in the filter is ignored
+    /// elsewhere.
+    products: Option<ProductColumn>,
 }
 
-/// A summary table aliased `s` (`sales_day`, `cohort_month`).
-pub(crate) const SUMMARY: FilterColumns =
-    FilterColumns { owner: "s.owner_id", region: "s.region", channel: Some("s.channel") };
+/// Where a statement finds the products a filter narrows to.
+#[derive(Clone, Copy)]
+enum ProductColumn {
+    /// The row is one product's (`s.product_id` of `product_day`).
+    Summary,
+    /// The row is an order `o`, which holds the product in one of its lines.
+    OrderLines,
+}
+
+/// The daily sales summary `sales_day` aliased `s`, or the cohorts' `cohort_month`.
+pub(crate) const SUMMARY: FilterColumns = FilterColumns {
+    owner: "s.owner_id",
+    region: "s.region",
+    channel: Some("s.channel"),
+    products: None,
+};
+/// The daily product summary `product_day` aliased `s`.
+pub(crate) const PRODUCT_SUMMARY: FilterColumns =
+    FilterColumns { products: Some(ProductColumn::Summary), ..SUMMARY };
 /// Orders `o` and their customers `c`.
 pub(crate) const ORDERS: FilterColumns = FilterColumns {
     owner: "c.owner_id",
     region: "coalesce(c.region, '')",
     channel: Some("o.channel"),
+    products: Some(ProductColumn::OrderLines),
 };
 /// Opportunities `o` (owned by their rep) and their customers `c`.
-pub(crate) const DEALS: FilterColumns =
-    FilterColumns { owner: "o.owner_id", region: "coalesce(c.region, '')", channel: None };
+pub(crate) const DEALS: FilterColumns = FilterColumns {
+    owner: "o.owner_id",
+    region: "coalesce(c.region, '')",
+    channel: None,
+    products: None,
+};
 /// Customers `c`: their owner and region.
-pub(crate) const CUSTOMERS: FilterColumns =
-    FilterColumns { owner: "c.owner_id", region: "coalesce(c.region, '')", channel: None };
+pub(crate) const CUSTOMERS: FilterColumns = FilterColumns { owner: "c.owner_id", ..DEALS };
 /// Leads `l`: their owner, and the region written on the lead.
 pub(crate) const LEADS: FilterColumns =
-    FilterColumns { owner: "l.owner_id", region: "coalesce(l.region, '')", channel: None };
+    FilterColumns { owner: "l.owner_id", region: "coalesce(l.region, '')", ..DEALS };
+
+/// ` and <column> = <product> and <column> in <category's products>`, as the filter asks.
+fn push_products(query: &mut QueryBuilder<'_, Postgres>, column: &str, filter: &SalesFilter) {
+    if let Some(product) = filter.product {
+        query.push(format!(" and {column} = ")).push_bind(product);
+    }
+    if let Some(category) = &filter.category {
+        query
+            .push(format!(
+                " and {column} in (select id from product where coalesce(category, '') = "
+            ))
+            .push_bind(category.clone())
+            .push(")");
+    }
+}
 
 /// ` and <column> within company days from..=to`: from the first day's midnight in the
 /// company's zone to the midnight after the last day, so an index on `column` serves it.
@@ -135,6 +173,15 @@ pub(crate) fn push_filter(
     if let (Some(channel), Some(column)) = (filter.channel, columns.channel) {
         query.push(format!(" and {column} = ")).push_bind(channel.as_str());
     }
+    match columns.products {
+        Some(ProductColumn::Summary) => push_products(query, "s.product_id", filter),
+        Some(ProductColumn::OrderLines) if filter.names_products() => {
+            query.push(" and exists (select 1 from order_line l where l.order_id = o.id");
+            push_products(query, "l.product_id", filter);
+            query.push(")");
+        }
+        _ => {}
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -143,11 +190,15 @@ struct Summed {
     id: Option<i64>,
     name: Option<String>,
     text: Option<String>,
+    /// A product's SKU.
+    code: Option<String>,
     orders: i64,
     revenue_minor: i64,
+    units: i64,
 }
 
-/// The summary's sums over `range`, one row per group of `grouping`.
+/// The summary's sums over `range`, one row per group of `grouping`: `product_day`'s where
+/// the report is of products (grouped by or narrowed to them), `sales_day`'s otherwise.
 async fn summed(
     pool: &PgPool,
     scope: Option<&[i64]>,
@@ -156,7 +207,7 @@ async fn summed(
     range: (NaiveDate, NaiveDate),
 ) -> Result<Vec<Summed>, AppError> {
     // Periods group by their first day (`date_trunc` weeks start on Monday too); categories by
-    // an id and name (owners, teams) or a text (regions, channels).
+    // an id and name (owners, teams, products) or a text (regions, channels, categories).
     let (day, id, name, text, join) = match grouping {
         Grouping::Day => ("s.day", "null::bigint", "null::text", "null::text", ""),
         Grouping::Week => ("date_trunc('week', s.day)::date", "null", "null", "null", ""),
@@ -178,26 +229,45 @@ async fn summed(
         ),
         Grouping::Region => ("null::date", "null", "null", "s.region", ""),
         Grouping::Channel => ("null::date", "null", "null", "s.channel", ""),
+        Grouping::Product => {
+            ("null::date", "p.id", "p.name", "p.sku", " join product p on p.id = s.product_id")
+        }
+        Grouping::Category => (
+            "null::date",
+            "null",
+            "null",
+            "coalesce(p.category, '')",
+            " join product p on p.id = s.product_id",
+        ),
     };
+    let by_product = grouping.is_by_product() || filter.names_products();
+    let (table, units, columns) = if by_product {
+        ("product_day", "sum(s.units)", &PRODUCT_SUMMARY)
+    } else {
+        ("sales_day", "0", &SUMMARY)
+    };
+    let code = if grouping == Grouping::Product { "p.sku" } else { "null" };
     let mut query = QueryBuilder::<Postgres>::new(format!(
         "select {day} as day, {id}::bigint as id, {name}::text as name, {text}::text as text,
-                sum(s.orders)::bigint as orders, sum(s.revenue_minor)::bigint as revenue_minor
-         from sales_day s{join} where s.day between "
+                {code}::text as code, sum(s.orders)::bigint as orders,
+                sum(s.revenue_minor)::bigint as revenue_minor, {units}::bigint as units
+         from {table} s{join} where s.day between "
     ));
     query.push_bind(range.0).push(" and ").push_bind(range.1);
-    push_filter(&mut query, &SUMMARY, scope, filter);
-    query.push(" group by 1, 2, 3, 4 having sum(s.orders) <> 0 or sum(s.revenue_minor) <> 0");
+    push_filter(&mut query, columns, scope, filter);
+    query.push(" group by 1, 2, 3, 4, 5 having sum(s.orders) <> 0 or sum(s.revenue_minor) <> 0");
     Ok(query.build_query_as::<Summed>().fetch_all(pool).await?)
 }
 
 fn figures(row: &Summed) -> SalesFigures {
-    SalesFigures { orders: row.orders, revenue_minor: row.revenue_minor }
+    SalesFigures { orders: row.orders, revenue_minor: row.revenue_minor, units: row.units }
 }
 
 fn total(rows: &[Summed]) -> SalesFigures {
     rows.iter().fold(SalesFigures::default(), |sum, row| SalesFigures {
         orders: sum.orders + row.orders,
         revenue_minor: sum.revenue_minor + row.revenue_minor,
+        units: sum.units + row.units,
     })
 }
 
@@ -217,6 +287,20 @@ fn category(grouping: Grouping, row: &Summed, filter: &SalesFilter) -> (BarKey, 
             let region = row.text.clone().unwrap_or_default();
             drill.region = Some(region.clone());
             BarKey::Region(region)
+        }
+        Grouping::Product => {
+            let id = row.id.unwrap_or(0);
+            drill.product = Some(id);
+            BarKey::Product(
+                id,
+                row.code.clone().unwrap_or_default(),
+                row.name.clone().unwrap_or_default(),
+            )
+        }
+        Grouping::Category => {
+            let category = row.text.clone().unwrap_or_default();
+            drill.category = Some(category.clone());
+            BarKey::Category(category)
         }
         _ => {
             let channel =
@@ -301,10 +385,21 @@ pub async fn sales_report(
         });
         bars
     };
+    let product = match filter.product {
+        Some(id) => {
+            sqlx::query_as("select sku, name from product where id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        }
+        None => None,
+    };
     Ok(SalesReport {
         from,
         to,
         grouping: query.grouping,
+        by_product: query.grouping.is_by_product() || filter.names_products(),
+        product,
         compared_range: compared,
         total: total(&rows),
         compared_total: compared_rows.as_deref().map(total),
@@ -351,7 +446,13 @@ pub async fn filter_choices(
     )
     .fetch_all(pool)
     .await?;
-    Ok(FilterChoices { owners, sees_unowned: scope.is_none(), teams, regions })
+    let categories: Vec<String> = sqlx::query_scalar(
+        "select distinct category from product where category is not null and category <> ''
+         order by 1 limit 200",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(FilterChoices { owners, sees_unowned: scope.is_none(), teams, regions, categories })
 }
 
 /// The names of the rep and team `narrowing` picks, where the caller may see them (`None`
@@ -405,8 +506,22 @@ pub async fn orders_in_scope(
     after: Option<OrderCursor>,
     limit: i64,
 ) -> Result<Page<ReportOrder, OrderCursor>, AppError> {
-    let mut query = QueryBuilder::<Postgres>::new(
-        "select o.id, o.order_no, o.ordered_at, o.channel, o.total_minor - o.refunded_minor as net_minor,
+    // Narrowed to some products, an order counts for their lines only, as in `product_day`.
+    let mut query =
+        QueryBuilder::<Postgres>::new("select o.id, o.order_no, o.ordered_at, o.channel, ");
+    if filter.names_products() {
+        query.push(
+            "(select coalesce(sum(order_line_net(l.line_total_minor, o.total_minor,
+                                                 o.refunded_minor)), 0)
+              from order_line l where l.order_id = o.id",
+        );
+        push_products(&mut query, "l.product_id", filter);
+        query.push(")::bigint");
+    } else {
+        query.push("o.total_minor - o.refunded_minor");
+    }
+    query.push(
+        " as net_minor,
                 o.currency, c.id as customer_id, c.name as customer_name,
                 u.display_name as owner_name, c.region
          from sales_order o

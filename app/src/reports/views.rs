@@ -313,6 +313,17 @@ pub fn SalesReportPage() -> impl IntoView {
     let compare = RwSignal::new(initial.comparison.as_str().to_owned());
     let narrowing = NarrowingFields::new(&initial.filter.narrowing());
     let channel = text(initial.filter.channel.map(|c| c.as_str().to_owned()));
+    // The select's "no category" stands for the address's empty category, as for regions.
+    let category = text(
+        initial
+            .filter
+            .category
+            .clone()
+            .map(|c| if c.is_empty() { NO_REGION.to_owned() } else { c }),
+    );
+    // One product is picked from the report by product (a bar's link), not from a menu of
+    // thousands; the page shows it and offers the way back to all products.
+    let product = text(initial.filter.product.map(|p| p.to_string()));
 
     let query = Memo::new(move |_| {
         SalesQuery::from_query(|key| {
@@ -322,6 +333,9 @@ pub fn SalesReportPage() -> impl IntoView {
                 "by" => by.get(),
                 "compare" => compare.get(),
                 "channel" => channel.get(),
+                "category" if category.get() == NO_REGION => return Some(String::new()),
+                "category" => category.get(),
+                "product" => product.get(),
                 key => return narrowing.get(key),
             };
             (!value.is_empty()).then_some(value)
@@ -354,6 +368,15 @@ pub fn SalesReportPage() -> impl IntoView {
             options
         });
 
+    let choices_source = Resource::new(|| (), |_| get_report_choices());
+    let category_options = Signal::derive(move || {
+        let mut options = vec![(String::new(), i18n.text(ReportText::AllCategories).to_owned())];
+        let categories = choices_source.get().and_then(Result::ok).unwrap_or_default().categories;
+        options.extend(categories.into_iter().map(|c| (c.clone(), c)));
+        options.push((NO_REGION.into(), i18n.text(ReportText::NoCategory).to_owned()));
+        options
+    });
+
     let picked = RwSignal::new(None::<SavedDates>);
 
     view! {
@@ -380,10 +403,19 @@ pub fn SalesReportPage() -> impl IntoView {
                     <SelectField label=i18n.t(ReportText::Compare) name="compare" value=compare options=compare_options/>
                     <NarrowingSelects fields=narrowing/>
                     <SelectField label=i18n.t(ReportText::Channel) name="channel" value=channel options=channel_options/>
+                    <SelectField label=i18n.t(ReportText::Category) name="category" value=category options=category_options/>
                 </div>
             </div>
             </Transition>
             <ResourceView resource=report let:report>
+                {report.product.clone().map(|(sku, name)| view! {
+                    <div class="card product-narrowed" data-testid="product-narrowed">
+                        <span>{move || fill(ReportText::NarrowedToProduct.text(i18n.locale()), &[("name", &format!("{name} ({sku})"))])}</span>
+                        <button type="button" class="button small ghost" on:click=move |_| product.set(String::new())>
+                            {i18n.t(ReportText::AllProducts)}
+                        </button>
+                    </div>
+                })}
                 <SalesFiguresCard report=report.clone()/>
                 <SalesChart report=report.clone()/>
                 <SalesTable report/>
@@ -402,6 +434,8 @@ pub(crate) fn grouping_label(grouping: Grouping) -> ReportText {
         Grouping::Team => ReportText::ByTeam,
         Grouping::Region => ReportText::ByRegion,
         Grouping::Channel => ReportText::ByChannel,
+        Grouping::Product => ReportText::ByProduct,
+        Grouping::Category => ReportText::ByCategory,
     }
 }
 
@@ -436,6 +470,11 @@ pub(crate) fn bar_label(key: &BarKey, grouping: Grouping, locale: Locale) -> Str
         BarKey::Region(region) if region.is_empty() => ReportText::NoRegion.text(locale).to_owned(),
         BarKey::Region(region) => region.clone(),
         BarKey::Channel(channel) => channel_label(*channel).text(locale).to_owned(),
+        BarKey::Product(_, _, name) => name.clone(),
+        BarKey::Category(category) if category.is_empty() => {
+            ReportText::NoCategory.text(locale).to_owned()
+        }
+        BarKey::Category(category) => category.clone(),
     }
 }
 
@@ -461,6 +500,9 @@ fn SalesFiguresCard(report: SalesReport) -> impl IntoView {
                     <dd data-testid="sales-revenue" title=money(total.revenue_minor)>{move || compact_money(total.revenue_minor, i18n.locale())}</dd>
                 </div>
                 <div><dt>{i18n.t(ReportText::Orders)}</dt><dd data-testid="sales-orders">{total.orders}</dd></div>
+                {report.by_product.then(|| view! {
+                    <div><dt>{i18n.t(ReportText::Units)}</dt><dd data-testid="sales-units">{total.units}</dd></div>
+                })}
                 <div>
                     <dt>{i18n.t(ReportText::AverageOrder)}</dt>
                     <dd>{total.average_minor().map(money).unwrap_or_else(|| "—".into())}</dd>
@@ -475,9 +517,13 @@ fn SalesFiguresCard(report: SalesReport) -> impl IntoView {
                     </div>
                 })}
             </dl>
+            {report.by_product.then(|| view! { <p class="muted small">{i18n.t(ReportText::ProductFiguresNote)}</p> })}
         </div>
     }
 }
+
+/// Bars the chart draws across at most; the table lists the rest.
+const MOST_ROWS_DRAWN: usize = 20;
 
 /// The bars: columns for periods (in time order, gaps shown), rows for categories (largest
 /// first, names readable). Each bar is a link to the orders behind it; the table below holds the
@@ -501,12 +547,21 @@ fn SalesChart(report: SalesReport) -> impl IntoView {
             ],
         )
     };
+    let count = report.bars.len();
     let chart = if grouping.is_period() {
         column_chart(&report.bars, max, i18n, label)
+    } else if grouping == Grouping::Category {
+        donut_chart(&report.bars, i18n, label)
     } else {
-        row_chart(&report.bars, grouping, max, i18n, label)
+        row_chart(&report.bars[..count.min(MOST_ROWS_DRAWN)], grouping, max, i18n, label)
     };
-    view! { <div class="card chart-card" data-testid="sales-chart">{chart}</div> }.into_any()
+    let cut = (!grouping.is_period() && grouping != Grouping::Category && count > MOST_ROWS_DRAWN)
+        .then(|| {
+            view! {
+                <p class="muted small">{move || fill(ReportText::LargestShown.text(i18n.locale()), &[("shown", &MOST_ROWS_DRAWN), ("count", &count)])}</p>
+            }
+        });
+    view! { <div class="card chart-card" data-testid="sales-chart">{chart}{cut}</div> }.into_any()
 }
 
 fn column_chart(
@@ -599,6 +654,100 @@ fn row_chart(
     .into_any()
 }
 
+/// Slices a donut draws one by one; the smaller rest is one grey slice (the table lists each).
+const MOST_SLICES: usize = 8;
+
+/// The point at `turn` (0 to 1, clockwise from twelve o'clock) on a circle of `radius` around
+/// the donut's centre.
+fn on_circle(turn: f64, radius: f64) -> (f64, f64) {
+    let angle = turn * std::f64::consts::TAU - std::f64::consts::FRAC_PI_2;
+    (120.0 + radius * angle.cos(), 120.0 + radius * angle.sin())
+}
+
+/// The SVG path of a donut slice from `start` to `end` (turns).
+fn slice_path(start: f64, end: f64) -> String {
+    // A whole ring would start and end at one point, which draws nothing.
+    let end = end.min(start + 0.9999);
+    let large = if end - start > 0.5 { 1 } else { 0 };
+    let (outer, inner) = (110.0, 64.0);
+    let (x0, y0) = on_circle(start, outer);
+    let (x1, y1) = on_circle(end, outer);
+    let (x2, y2) = on_circle(end, inner);
+    let (x3, y3) = on_circle(start, inner);
+    format!(
+        "M{x0:.2},{y0:.2} A{outer},{outer} 0 {large} 1 {x1:.2},{y1:.2} \
+         L{x2:.2},{y2:.2} A{inner},{inner} 0 {large} 0 {x3:.2},{y3:.2} Z"
+    )
+}
+
+/// Shares of revenue as a donut (categories: a handful, largest first), each slice a link to its
+/// orders, with a legend giving each slice's name and share in text.
+fn donut_chart(
+    bars: &[SalesBar],
+    i18n: I18n,
+    label: impl Fn(&SalesBar, Locale) -> String + Copy + Send + Sync + 'static,
+) -> AnyView {
+    let whole = bars.iter().map(|b| b.figures.revenue_minor.max(0)).sum::<i64>().max(1) as f64;
+    let (drawn, rest) = bars.split_at(bars.len().min(MOST_SLICES));
+    let rest_revenue: i64 = rest.iter().map(|b| b.figures.revenue_minor.max(0)).sum();
+    let mut start = 0.0;
+    let mut slices = vec![];
+    let mut legend = vec![];
+    for (n, bar) in drawn.iter().enumerate() {
+        let share = bar.figures.revenue_minor.max(0) as f64 / whole;
+        if share <= 0.0 {
+            continue;
+        }
+        let path = slice_path(start, start + share);
+        start += share;
+        let (bar, titled, named) = (bar.clone(), bar.clone(), bar.key.clone());
+        let href = orders_href(&bar.drill);
+        slices.push(view! {
+            <g class=format!("slice slice-{n}") data-testid="chart-bar">
+                <a href=href aria-label=move || label(&bar, i18n.locale())>
+                    <path d=path/>
+                    <title>{move || label(&titled, i18n.locale())}</title>
+                </a>
+            </g>
+        });
+        legend.push(view! {
+            <li>
+                <span class=format!("swatch slice-{n}")></span>
+                {move || bar_label(&named, Grouping::Category, i18n.locale())}
+                " " {format!("{:.1}%", share * 100.0)}
+            </li>
+        });
+    }
+    let rest_share = rest_revenue as f64 / whole;
+    let rest = (rest_share > 0.0).then(|| {
+        view! {
+            <g class="slice slice-rest">
+                <path d=slice_path(start, 1.0)/>
+            </g>
+        }
+    });
+    let rest_legend = (rest_share > 0.0).then(|| {
+        view! {
+            <li>
+                <span class="swatch slice-rest"></span>
+                {move || i18n.text(ReportText::OtherCategories).to_owned()}
+                " " {format!("{:.1}%", rest_share * 100.0)}
+            </li>
+        }
+    });
+    view! {
+        <div class="donut-wrap">
+            <svg class="donut-chart" viewBox="0 0 240 240" role="group"
+                aria-label=move || i18n.text(ReportText::CategoryShare)>
+                {slices}
+                {rest}
+            </svg>
+            <ul class="donut-legend">{legend}{rest_legend}</ul>
+        </div>
+    }
+    .into_any()
+}
+
 /// The report as a table: every bar's figures in text, each row linking to its orders.
 #[component]
 fn SalesTable(report: SalesReport) -> impl IntoView {
@@ -619,6 +768,10 @@ fn SalesTable(report: SalesReport) -> impl IntoView {
         columns.push(Column::new(i18n.t(ReportText::Compared)).numeric());
         columns.push(Column::new(i18n.t(ReportText::Change)).numeric());
     }
+    let by_product = report.by_product;
+    if by_product {
+        columns.push(Column::new(i18n.t(ReportText::Units)).numeric());
+    }
     let total = report.total;
     view! {
         <div class="card table-wrap">
@@ -635,6 +788,7 @@ fn SalesTable(report: SalesReport) -> impl IntoView {
                                 <td class="num">{money(before.revenue_minor)}</td>
                                 <td class="num">{change_text(bar.figures.change_percent(before))}</td>
                             })}
+                            {by_product.then(|| view! { <td class="num">{bar.figures.units}</td> })}
                         </tr>
                     }
                 }).collect_view()}
@@ -644,6 +798,7 @@ fn SalesTable(report: SalesReport) -> impl IntoView {
                     <td class="num" data-testid="sales-total-revenue">{money(total.revenue_minor)}</td>
                     <td class="num">{total.average_minor().map(money).unwrap_or_else(|| "—".into())}</td>
                     {comparing.then(|| view! { <td></td><td></td> })}
+                    {by_product.then(|| view! { <td class="num" data-testid="sales-total-units">{total.units}</td> })}
                 </tr>
             </crate::ui::Table>
         </div>
@@ -656,6 +811,8 @@ pub(crate) fn grouping_heading(grouping: Grouping) -> ReportText {
         Grouping::Team => ReportText::Team,
         Grouping::Region => ReportText::Region,
         Grouping::Channel => ReportText::Channel,
+        Grouping::Product => ReportText::Product,
+        Grouping::Category => ReportText::Category,
         _ => ReportText::Period,
     }
 }
@@ -704,6 +861,10 @@ pub fn ReportOrdersPage() -> impl IntoView {
                         <div><dt>{i18n.t(ReportText::Revenue)}</dt><dd data-testid="orders-revenue">{money(report.total.revenue_minor)}</dd></div>
                         <div><dt>{i18n.t(ReportText::Orders)}</dt><dd data-testid="orders-count">{report.total.orders}</dd></div>
                     </dl>
+                    {report.product.clone().map(|(sku, name)| view! {
+                        <p data-testid="product-narrowed">{move || fill(ReportText::NarrowedToProduct.text(i18n.locale()), &[("name", &format!("{name} ({sku})"))])}</p>
+                    })}
+                    {report.by_product.then(|| view! { <p class="muted small">{i18n.t(ReportText::ProductFiguresNote)}</p> })}
                 </div>
             </ResourceView>
             <div class="card table-wrap">

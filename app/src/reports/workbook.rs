@@ -167,6 +167,12 @@ pub fn sales_workbook(
         if comparing {
             titles.extend([ReportText::Compared, ReportText::Change]);
         }
+        // Of products' order lines, the units sold too, last so the other columns keep their
+        // places.
+        let units_column = report.by_product.then_some(titles.len() as u16);
+        if report.by_product {
+            titles.push(ReportText::Units);
+        }
         for (column, title) in titles.iter().enumerate() {
             sheet.write_string_with_format(
                 head,
@@ -210,6 +216,9 @@ pub fn sales_workbook(
                     sheet.write_number_with_format(row, 5, change / 100.0, &formats.change)?;
                 }
             }
+            if let Some(column) = units_column {
+                sheet.write_number(row, column, bar.figures.units as f64)?;
+            }
         }
         let last_bar = row;
         row += 1;
@@ -227,8 +236,23 @@ pub fn sales_workbook(
                 sheet.write_number_with_format(row, 5, change / 100.0, &formats.bold_change)?;
             }
         }
+        if let Some(column) = units_column {
+            sheet.write_number_with_format(row, column, total.units as f64, &formats.bold)?;
+        }
         sheet.set_freeze_panes(head + 1, 0)?;
-        if last_bar > head {
+        if last_bar > head && grouping == Grouping::Category {
+            // Categories are parts of a whole: a doughnut of their revenue, as on the page.
+            let mut chart = Chart::new(ChartType::Doughnut);
+            chart.title().set_name(ReportText::CategoryShare.text(locale));
+            chart.add_series().set_categories((SHEET, head + 1, 0, last_bar, 0)).set_values((
+                SHEET,
+                head + 1,
+                2,
+                last_bar,
+                2,
+            ));
+            sheet.insert_chart(head, titles.len() as u16 + 1, &chart)?;
+        } else if last_bar > head {
             let kind = if grouping.is_period() { ChartType::Column } else { ChartType::Bar };
             let mut chart = Chart::new(kind);
             chart.title().set_name(ReportText::Revenue.text(locale));
@@ -390,7 +414,7 @@ mod tests {
         let bars: Vec<SalesBar> = (0..366)
             .map(|n| SalesBar {
                 key: BarKey::Period(start + chrono::Duration::days(n)),
-                figures: SalesFigures { orders: n, revenue_minor: n * 12_345 },
+                figures: SalesFigures { orders: n, revenue_minor: n * 12_345, units: 0 },
                 compared: None,
                 drill: SalesFilter::default(),
             })
@@ -398,11 +422,14 @@ mod tests {
         let total = SalesFigures {
             orders: bars.iter().map(|b| b.figures.orders).sum(),
             revenue_minor: bars.iter().map(|b| b.figures.revenue_minor).sum(),
+            units: 0,
         };
         let report = SalesReport {
             from: start,
             to: start + chrono::Duration::days(365),
             grouping: Grouping::Day,
+            by_product: false,
+            product: None,
             compared_range: None,
             bars,
             total,
