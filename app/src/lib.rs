@@ -238,6 +238,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reports/funnel/leads") view={Lazy::<pages::FunnelLeads>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports/churn") view={Lazy::<pages::ChurnReport>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports/churn/customers") view={Lazy::<pages::ChurnedCustomers>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reports/tiers") view={Lazy::<pages::TierMoves>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reports/tiers/customers") view={Lazy::<pages::CustomerMoves>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("surveys") view={Lazy::<pages::Surveys>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("surveys/:id") view={Lazy::<pages::Survey>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/service") view={Lazy::<pages::ServiceSettings>::new()} ssr=SsrMode::Async/>

@@ -120,6 +120,8 @@ area! {
         FunnelLeads => crate::reports::funnel::views::FunnelLeadsPage;
         ChurnReport => crate::reports::churn::views::ChurnReportPage;
         ChurnedCustomers => crate::reports::churn::views::ChurnedCustomersPage;
+        TierMoves => crate::reports::moves::views::MovesReportPage;
+        CustomerMoves => crate::reports::moves::views::CustomerMovesPage;
     }
 }
 area! {

@@ -37,6 +37,10 @@ use app::{
             BarKey, Comparison, Grouping, Narrowing, RangeQuery, SalesFigures, SalesFilter,
             SalesQuery,
         },
+        moves::{
+            model::{Direction, MovesFilter},
+            service as moves,
+        },
         service as reports,
     },
     state::AppState,
@@ -1603,4 +1607,134 @@ async fn products_equal_their_order_lines_summed_directly_after_every_write() {
         let report = by_product(&w, &w.admin, w.range(day, day)).await;
         assert_eq!(report, direct_products(&w, day, day, None).await, "{day} in New York");
     }
+}
+
+/// Moves on company days `from..=to` counted straight from `tier_change`, owners in `owners`
+/// (all when `None`): (up, down), up being to a tier placed before the one left.
+async fn direct_moves(
+    w: &World,
+    from: NaiveDate,
+    to: NaiveDate,
+    owners: Option<Vec<i64>>,
+) -> (i64, i64) {
+    sqlx::query_as(
+        "select count(*) filter (where tt.position < ft.position),
+                count(*) filter (where tt.id is null or tt.position > ft.position)
+         from tier_change tc
+         join customer c on c.id = tc.customer_id
+         join tier ft on ft.id = tc.from_tier_id
+         left join tier tt on tt.id = tc.to_tier_id
+         where c.deleted_at is null
+           and (tc.at at time zone company_time_zone())::date between $1 and $2
+           and ($3::bigint[] is null or c.owner_id = any($3))",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(owners)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap()
+}
+
+async fn moved(w: &World, customer: CustomerId, from: i64, to: Option<i64>, at: DateTime<Utc>) {
+    sqlx::query(
+        "insert into tier_change (customer_id, from_tier_id, to_tier_id, at)
+         values ($1, $2, $3, $4)",
+    )
+    .bind(customer.0)
+    .bind(from)
+    .bind(to)
+    .bind(at)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn tier_moves_equal_the_moves_counted_directly_and_stay_in_scope() {
+    let w = World::new().await;
+    // The migration's tiers: 1 high, 2 medium, 3 low (a lower position is a higher tier).
+    let (high, medium, low): (i64, i64, i64) = sqlx::query_as(
+        "select (select id from tier where position = 1), (select id from tier where position = 2),
+                (select id from tier where position = 3)",
+    )
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    let east = w.customer(&w.east_member, "东方茶行", "上海").await;
+    let west = w.customer(&w.west_member, "南方茶庄", "广州").await;
+    let binned = w.customer(&w.east_member, "回收站茶行", "上海").await;
+    let start = month_start(w.day);
+    let end = months_after(start, 1) - Duration::days(1);
+    // A minute either side of the range's first midnight, and its last minute.
+    moved(&w, east, low, Some(medium), company_instant(start, "00:00")).await;
+    moved(&w, east, medium, Some(high), company_instant(start - Duration::days(1), "23:59")).await;
+    moved(&w, west, high, Some(low), company_instant(end, "23:59")).await;
+    moved(&w, west, low, None, company_instant(start + Duration::days(3), "12:00")).await;
+    moved(&w, east, medium, Some(high), company_instant(start + Duration::days(4), "09:00")).await;
+    moved(&w, binned, high, Some(medium), company_instant(start + Duration::days(4), "09:00"))
+        .await;
+    sqlx::query("update customer set deleted_at = now() where id = $1")
+        .bind(binned.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+
+    let query = RangeQuery { from: Some(start), to: Some(end), ..Default::default() };
+    let report = moves::moves_report(&w.db.pool, &w.admin, &query).await.unwrap();
+    assert_eq!((report.up, report.down), direct_moves(&w, start, end, None).await);
+    assert_eq!((report.up, report.down), (2, 2));
+    assert_eq!(report.months.len(), 1);
+    assert_eq!((report.months[0].up, report.months[0].down), (2, 2));
+    let path = |from: i64, to: Option<i64>| {
+        report
+            .paths
+            .iter()
+            .find(|p| p.from.id == from && p.to.as_ref().map(|t| t.id) == to)
+            .map(|p| (p.direction, p.moves))
+    };
+    assert_eq!(path(low, Some(medium)), Some((Direction::Up, 1)));
+    assert_eq!(path(medium, Some(high)), Some((Direction::Up, 1)));
+    assert_eq!(path(high, Some(low)), Some((Direction::Down, 1)));
+    assert_eq!(path(low, None), Some((Direction::Down, 1)));
+
+    // Every figure opens exactly its moves.
+    let behind = |filter: MovesFilter| {
+        let w = &w;
+        async move {
+            let page =
+                moves::customer_moves(&w.db.pool, &w.admin, &filter, None, 50).await.unwrap();
+            page.items.iter().map(|m| (m.customer_id, m.direction)).collect::<Vec<_>>()
+        }
+    };
+    let down = MovesFilter {
+        query: query.clone(),
+        direction: Some(Direction::Down),
+        ..Default::default()
+    };
+    assert_eq!(behind(down).await, vec![(west.0, Direction::Down), (west.0, Direction::Down)]);
+    let left_every_tier = MovesFilter {
+        query: query.clone(),
+        from_tier: Some(low),
+        to_tier: Some(0),
+        ..Default::default()
+    };
+    assert_eq!(behind(left_every_tier).await, vec![(west.0, Direction::Down)]);
+    let this_month = MovesFilter { query: query.clone(), month: Some(start), ..Default::default() };
+    assert_eq!(behind(this_month).await.len(), 4);
+
+    // A member sees their own customers' moves, whatever the narrowing asks.
+    let mine = moves::moves_report(&w.db.pool, &w.west_member, &query).await.unwrap();
+    let owners = Some(vec![w.west_member.id().0]);
+    assert_eq!((mine.up, mine.down), direct_moves(&w, start, end, owners).await);
+    assert_eq!((mine.up, mine.down), (0, 2));
+    let widened = RangeQuery {
+        narrowing: Narrowing { owner: Some(w.east_member.id().0), ..Default::default() },
+        ..query.clone()
+    };
+    let refused = moves::moves_report(&w.db.pool, &w.west_member, &widened).await.unwrap();
+    assert_eq!((refused.up, refused.down), (0, 0));
+    let asked = MovesFilter { query: widened, ..Default::default() };
+    let none = moves::customer_moves(&w.db.pool, &w.west_member, &asked, None, 50).await.unwrap();
+    assert!(none.items.is_empty());
 }

@@ -47,6 +47,8 @@ const PAGES = [
   "/reports/funnel/leads?step=converted",
   "/reports/churn",
   "/reports/churn/customers?reason=价格太高",
+  "/reports/tiers",
+  "/reports/tiers/customers?direction=down",
   "/surveys",
   "/surveys/:survey",
   "/admin/service",

@@ -148,14 +148,19 @@ test("a manager reads revenue by category as a donut, taps a slice, then a produ
   await expect.poll(async () => yuan(await page.getByTestId("sales-total-revenue").textContent())).toBeCloseTo(whole, 2);
   await expect(page.locator(".donut-chart .slice").first()).toBeVisible();
   await expect(page.getByTestId("sales-units")).toBeVisible();
-  await screenshot(page, "reports-04-categories-donut-tablet");
+  await screenshot(page, "reports-15-categories-donut-tablet");
 
   // The largest category's slice, tapped: its orders, with the same revenue.
   const firstRow = page.getByTestId("sales-row").first();
   const category = (await firstRow.locator("td").first().textContent())!.trim();
   const sliceRevenue = yuan(await firstRow.locator("td").nth(2).textContent());
   expect(sliceRevenue).toBeCloseTo(expected.get(category) ?? 0, 2);
-  await page.getByTestId("chart-bar").first().locator("a").tap();
+  // The slice's link and its legend entry's lead to the same orders; the legend's is the one
+  // a finger finds on a tablet.
+  const sliceHref = await page.getByTestId("chart-bar").first().locator("a").getAttribute("href");
+  const legend = page.getByTestId("donut-legend-link").first();
+  await expect(legend).toHaveAttribute("href", sliceHref!);
+  await legend.tap();
   await page.waitForURL(/\/reports\/orders\?/);
   await hydrated(page);
   expect(decodeURIComponent(page.url())).toContain(`category=${category}`);
@@ -173,7 +178,7 @@ test("a manager reads revenue by category as a donut, taps a slice, then a produ
   await hydrated(page);
   await expect(page.getByTestId("product-narrowed")).toContainText(product);
   expect(yuan(await page.getByTestId("orders-revenue").textContent())).toBe(productRevenue);
-  await screenshot(page, "reports-05-product-orders-tablet");
+  await screenshot(page, "reports-16-product-orders-tablet");
   await page.getByRole("link", { name: "返回报表" }).tap();
   await page.waitForURL(/\/reports\/sales\?.*product=\d+/);
   await hydrated(page);
@@ -521,4 +526,46 @@ test("a manager reads the year's churn and taps a reason to the customers who le
   await expect(tile.getByTestId("tile-bar").first()).toBeVisible();
   await tile.scrollIntoViewIfNeeded();
   await screenshot(page, "reports-14-churn-tile-tablet");
+});
+
+test("a manager reads the year's tier moves and taps a month's moves down to the customers", async ({ page }) => {
+  await signIn(page, MANAGER);
+  await page.goto("/reports/tiers");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "等级变动" })).toBeVisible();
+  await page.getByRole("button", { name: "近 12 个月" }).tap();
+  await expect(page).toHaveURL(/from=\d{4}-\d{2}-01/);
+  const [from, to] = await range(page);
+
+  // The team's moves up and down, counted directly.
+  const counted = await sql<{ up: string; down: string }>(
+    `select count(*) filter (where tt.position < ft.position)::text as up,
+            count(*) filter (where tt.id is null or tt.position > ft.position)::text as down
+     from tier_change tc join customer c on c.id = tc.customer_id
+     join tier ft on ft.id = tc.from_tier_id left join tier tt on tt.id = tc.to_tier_id
+     join app_user u on u.id = c.owner_id
+     where c.deleted_at is null
+       and (tc.at at time zone company_time_zone())::date between $1::date and $2::date
+       and u.team_id = (select team_id from app_user where email = $3)`,
+    [from, to, MANAGER],
+  );
+  await expect(page.getByTestId("moved-up")).toHaveText(counted[0].up);
+  await expect(page.getByTestId("moved-down")).toHaveText(counted[0].down);
+  expect(Number(counted[0].down)).toBeGreaterThan(0);
+  await expect(page.getByTestId("moves-path-row").first()).toBeVisible();
+  await screenshot(page, "reports-17-tier-moves-tablet");
+
+  // A month with moves down, tapped in the table: its moves, all down.
+  const rows = page.getByTestId("moves-month-row");
+  const downs = (await rows.locator("td:nth-child(3)").allTextContents()).map(Number);
+  const month = downs.findIndex((n) => n > 0);
+  const row = rows.nth(month);
+  const down = downs[month];
+  await row.locator("td").nth(1).getByRole("link").tap();
+  await page.waitForURL(/\/reports\/tiers\/customers\?.*direction=down/);
+  await hydrated(page);
+  await expect(page.getByTestId("customer-move")).toHaveCount(Math.min(down, 50));
+  const directions = await page.getByTestId("move-direction").allTextContents();
+  expect(new Set(directions.map((d) => d.trim()))).toEqual(new Set(["降级"]));
+  await screenshot(page, "reports-18-tier-moves-down-tablet");
 });

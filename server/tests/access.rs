@@ -69,6 +69,7 @@ use app::{
             model::{FunnelLeadFilter, FunnelQuery},
         },
         model::{RangeQuery, SalesFilter, SalesQuery},
+        moves::{api::*, model::MovesFilter},
         saved::{
             api::*,
             model::{SavedDates, SavedReport, SavedReportKind},
@@ -758,6 +759,8 @@ fn entries(w: &World) -> Vec<Entry> {
         entry(Member, No, GetFunnelReport { query: FunnelQuery::default() }),
         entry(Member, No, GetChurnReport { query: RangeQuery::default() }),
         entry(Member, No, ListChurnedCustomers { filter: ChurnFilter::default(), after: None }),
+        entry(Member, No, GetMovesReport { query: RangeQuery::default() }),
+        entry(Member, No, ListCustomerMoves { filter: MovesFilter::default(), after: None }),
         entry(Member, No, ListFunnelLeads { filter: FunnelLeadFilter::default(), after: None }),
         entry(Member, No, GetDashboardLayout {}),
         entry(

@@ -164,6 +164,24 @@ async fn seed_customers(pool: &PgPool, rng: &mut StdRng) -> Result<(), AppError>
     .execute(&mut *tx)
     .await?;
     crate::tiers::service::grade_everyone(&mut tx).await?;
+    // A year of tier history: a third of the graded customers reached their tier from the one
+    // beside it (half from below, half from above) on some day of the past year, so the tier
+    // moves report has months and paths to show. A first grading is not a move.
+    sqlx::query(
+        "insert into tier_change (customer_id, from_tier_id, to_tier_id, at)
+         select s.customer_id, n.id, s.computed_tier_id,
+                now() - make_interval(days => 3 + (s.customer_id * 37 % 360)::int)
+         from customer_score s
+         join tier t on t.id = s.computed_tier_id
+         join tier n on n.active
+             and n.position = t.position
+                 + case when abs(hashtext(s.customer_id || 'up')) % 2 = 0 then 1 else -1 end
+         -- Hashed rather than by id: demo owners take customers in turn by id, so any pattern
+         -- in the ids would give one team only moves up.
+         where abs(hashtext(s.customer_id || 'moved')) % 3 = 0",
+    )
+    .execute(&mut *tx)
+    .await?;
     // A second record of an existing customer, as a sales rep might type it in again.
     let twin = sqlx::query_scalar!(
         r#"

@@ -8,6 +8,7 @@ pub mod cohorts;
 pub mod deals;
 pub mod funnel;
 pub mod model;
+pub mod moves;
 #[cfg(feature = "ssr")]
 pub mod routes;
 pub mod saved;

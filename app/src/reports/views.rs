@@ -56,6 +56,7 @@ pub(crate) fn ReportTabs() -> impl IntoView {
             <A href="/reports/deals">{i18n.t(ReportText::WinLoss)}</A>
             <A href="/reports/funnel">{i18n.t(ReportText::Funnel)}</A>
             <A href="/reports/churn">{i18n.t(ReportText::Churn)}</A>
+            <A href="/reports/tiers">{i18n.t(ReportText::TierMoves)}</A>
             {move || is_manager().then(|| view! { <A href="/service">{i18n.t(ReportText::ServiceQuality)}</A> })}
         </nav>
     }
@@ -702,6 +703,8 @@ fn donut_chart(
         start += share;
         let (bar, titled, named) = (bar.clone(), bar.clone(), bar.key.clone());
         let href = orders_href(&bar.drill);
+        // The legend's entries are links too: a thin slice is hard to tap on a tablet.
+        let legend_href = href.clone();
         slices.push(view! {
             <g class=format!("slice slice-{n}") data-testid="chart-bar">
                 <a href=href aria-label=move || label(&bar, i18n.locale())>
@@ -712,9 +715,11 @@ fn donut_chart(
         });
         legend.push(view! {
             <li>
-                <span class=format!("swatch slice-{n}")></span>
-                {move || bar_label(&named, Grouping::Category, i18n.locale())}
-                " " {format!("{:.1}%", share * 100.0)}
+                <A href=legend_href attr:data-testid="donut-legend-link">
+                    <span class=format!("swatch slice-{n}")></span>
+                    {move || bar_label(&named, Grouping::Category, i18n.locale())}
+                    " " {format!("{:.1}%", share * 100.0)}
+                </A>
             </li>
         });
     }
