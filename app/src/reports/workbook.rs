@@ -409,6 +409,36 @@ mod tests {
     }
 
     #[test]
+    fn categories_write_their_units_last_beside_a_doughnut() {
+        let bar = |name: &str, units: i64, revenue_minor: i64| SalesBar {
+            key: BarKey::Category(name.into()),
+            figures: SalesFigures { orders: 1, revenue_minor, units },
+            compared: None,
+            drill: SalesFilter::default(),
+        };
+        let bars = vec![bar("茶叶", 7, 90_000), bar("", 3, 10_000)];
+        let report = SalesReport {
+            from: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            grouping: Grouping::Category,
+            by_product: true,
+            product: None,
+            compared_range: None,
+            bars,
+            total: SalesFigures { orders: 2, revenue_minor: 100_000, units: 10 },
+            compared_total: None,
+        };
+        let rows = read(sales_workbook(&report, &[], Locale::ZhCn).unwrap());
+        let head = &rows[2];
+        assert_eq!(head[0], Data::String("品类".into()));
+        assert_eq!(head[4], Data::String("销量（件）".into()));
+        assert_eq!(rows[3][0], Data::String("茶叶".into()));
+        assert_eq!(rows[3][4], Data::Float(7.0));
+        assert_eq!(rows[4][0], Data::String("未分品类".into()));
+        assert_eq!(rows.last().unwrap()[4], Data::Float(10.0), "the total's units");
+    }
+
+    #[test]
     fn the_largest_reports_write_every_figure() {
         let start = NaiveDate::from_ymd_opt(2025, 12, 6).unwrap();
         let bars: Vec<SalesBar> = (0..366)
