@@ -698,7 +698,7 @@ async fn a_saved_report_is_a_tile_read_with_the_readers_scope_and_rolling_dates(
 }
 
 #[tokio::test]
-async fn win_loss_funnel_and_churn_save_as_tiles_of_the_readers_own_figures() {
+async fn win_loss_funnel_churn_and_tier_moves_save_as_tiles_of_the_readers_own_figures() {
     let w = World::new().await;
     let pool = &w.db.pool;
     // Now, for her and for a colleague in the other team: a won deal, a web-form lead and a
@@ -770,6 +770,29 @@ async fn win_loss_funnel_and_churn_save_as_tiles_of_the_readers_own_figures() {
         .unwrap();
     match saved::tile(pool, &w.manager, team.id, w.today).await.unwrap().figures {
         ReportFigures::Churn(report) => assert_eq!(report.customers, 1),
+        other => panic!("{other:?}"),
+    }
+
+    // Tier moves: her customer down a tier today, the colleague's too; hers alone on her tile.
+    w.exec(
+        "insert into tier_change (customer_id, from_tier_id, to_tier_id)
+         select c.id, f.id, t.id from customer c, tier f, tier t
+         where c.owner_id = $1 and f.position = 1 and t.position = 2",
+        member,
+    )
+    .await;
+    w.exec(
+        "insert into tier_change (customer_id, from_tier_id, to_tier_id)
+         select c.id, f.id, t.id from customer c, tier f, tier t
+         where c.owner_id = $1 and f.position = 3 and t.position = 2",
+        &w.west_member,
+    )
+    .await;
+    let moves = save(SavedReportKind::Moves, "").await.unwrap();
+    let tile = saved::tile(pool, member, moves.id, w.today).await.unwrap();
+    assert_eq!(tile.query.href().split('?').next(), Some("/reports/tiers"));
+    match tile.figures {
+        ReportFigures::Moves(report) => assert_eq!((report.up, report.down), (0, 1)),
         other => panic!("{other:?}"),
     }
 }

@@ -279,6 +279,15 @@ async fn totals_equal_the_orders_summed_directly_a_minute_either_side_of_midnigh
     );
 }
 
+/// The order's version, as a correction, cancellation or refund must name it.
+async fn order_version(w: &World, id: app::orders::model::OrderId) -> i32 {
+    sqlx::query_scalar("select version from sales_order where id = $1")
+        .bind(id.0)
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_summary_follows_every_write_that_changes_a_figure() {
     let w = World::new().await;
@@ -300,16 +309,7 @@ async fn the_summary_follows_every_write_that_changes_a_figure() {
     };
     assert_eq!(check("placed").await.revenue_minor, 180_000);
 
-    let version = |id: app::orders::model::OrderId| {
-        let pool = w.db.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i32>("select version from sales_order where id = $1")
-                .bind(id.0)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
+    let version = |id| order_version(&w, id);
     orders::refund_order(&w.state, &w.admin, first, version(first).await, "200", "破损")
         .await
         .unwrap();
@@ -1495,16 +1495,7 @@ async fn products_equal_their_order_lines_summed_directly_after_every_write() {
     let asked_for_east = SalesFilter { owner: Some(w.east_member.id().0), ..one_day.clone() };
     assert!(by_product(&w, &w.west_member, asked_for_east).await.is_empty());
 
-    let version = |id: app::orders::model::OrderId| {
-        let pool = w.db.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i32>("select version from sales_order where id = $1")
-                .bind(id.0)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
+    let version = |id| order_version(&w, id);
     // A refund is shared over the lines in proportion: 100 of 800 off a 600 line leaves 525.
     orders::refund_order(&w.state, &w.admin, first, version(first).await, "100", "破损")
         .await

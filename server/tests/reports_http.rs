@@ -354,7 +354,7 @@ async fn lead_and_deal(
 }
 
 #[tokio::test]
-async fn win_loss_and_the_funnel_download_with_the_callers_own_figures() {
+async fn every_range_report_downloads_with_the_callers_own_figures() {
     let TwoTeams { server, alice, bob, hers, his, .. } = two_teams().await;
     let pool = &server.db.pool;
     let day = company_today(pool).await - Duration::days(1);
@@ -413,6 +413,30 @@ async fn win_loss_and_the_funnel_download_with_the_callers_own_figures() {
     let lost = workbook(&admin_browser, &format!("/files/reports/churn.xlsx?{range}")).await;
     assert_eq!(churn_total(&lost), 2.0);
 
+    // Tier moves: Alice's customer down a tier yesterday, Bob's up; hers only, or both.
+    for (customer, from, to) in [(hers, 1, 2), (his, 3, 2)] {
+        sqlx::query(
+            "insert into tier_change (customer_id, from_tier_id, to_tier_id, at)
+             select $1, f.id, t.id,
+                    ($4::timestamp + interval '10 hours') at time zone company_time_zone()
+             from tier f, tier t where f.position = $2 and t.position = $3",
+        )
+        .bind(customer.0)
+        .bind(from)
+        .bind(to)
+        .bind(day)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let moves_total = |rows: &[Vec<Data>]| -> Vec<f64> {
+        rows_named(rows, &TOTAL)[0][1..4].iter().map(number).collect()
+    };
+    let hers_moved = workbook(&alice_browser, &format!("/files/reports/tiers.xlsx?{range}")).await;
+    assert_eq!(moves_total(&hers_moved), [0.0, 1.0, -1.0]);
+    let all_moved = workbook(&admin_browser, &format!("/files/reports/tiers.xlsx?{range}")).await;
+    assert_eq!(moves_total(&all_moved), [1.0, 1.0, 0.0]);
+
     let reversed = download(
         &alice_browser,
         &format!("/files/reports/funnel.xlsx?from={day}&to={}", day - Duration::days(1)),
@@ -422,8 +446,8 @@ async fn win_loss_and_the_funnel_download_with_the_callers_own_figures() {
     let files = server
         .count(
             "select count(*) from audit_log where action = 'export' and entity_type = 'report'
-               and entity_id in ('win_loss', 'funnel', 'churn')",
+               and entity_id in ('win_loss', 'funnel', 'churn', 'tier_moves')",
         )
         .await;
-    assert_eq!(files, 9);
+    assert_eq!(files, 11);
 }

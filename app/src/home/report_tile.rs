@@ -20,6 +20,10 @@ use crate::{
             views::{leads_href, step_label},
         },
         model::{RangeQuery, SalesReport, compact_money},
+        moves::{
+            model::{Direction, MovesFilter, MovesReport},
+            views::moves_href,
+        },
         saved::{
             api::get_report_tile,
             model::{ReportFigures, ReportQuery, ReportTile},
@@ -59,6 +63,7 @@ pub fn ReportTileCard(id: i64) -> impl IntoView {
                         (ReportFigures::Deals(report), ReportQuery::Deals(query)) => deals_body(report, query, i18n),
                         (ReportFigures::Funnel(report), ReportQuery::Funnel(query)) => funnel_body(report, query, i18n),
                         (ReportFigures::Churn(report), ReportQuery::Churn(query)) => churn_body(report, query, i18n),
+                        (ReportFigures::Moves(report), ReportQuery::Moves(query)) => moves_body(report, query, i18n),
                         // The service reads each question into its own report's figures.
                         _ => ().into_any(),
                     }}
@@ -263,6 +268,28 @@ fn churn_body(report: ChurnReport, query: RangeQuery, i18n: I18n) -> AnyView {
                     move || if written.is_empty() { i18n.text(ReportText::NoReason).to_owned() } else { written.clone() },
                     count * 100 / most, move || count.to_string()))
             }).take(TILE_BARS).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The net of moves up less moves down, with each direction as a bar opening its moves.
+fn moves_body(report: MovesReport, query: RangeQuery, i18n: I18n) -> AnyView {
+    let (up, down) = (report.up, report.down);
+    let most = up.max(down).max(1);
+    let href = |direction: Direction| {
+        moves_href(&MovesFilter {
+            query: query.clone(),
+            direction: Some(direction),
+            ..Default::default()
+        })
+    };
+    view! {
+        <p class="tile-figure" data-testid="tile-report-net-moves">{if up == down { "0".to_owned() } else { format!("{:+}", up - down) }}</p>
+        <p class="muted">{i18n.t(ReportText::NetMoves)}</p>
+        <ul class="tile-bars">
+            {tile_bar(href(Direction::Up), move || i18n.text(ReportText::MovedUp).to_owned(), up * 100 / most, move || up.to_string())}
+            {tile_bar(href(Direction::Down), move || i18n.text(ReportText::MovedDown).to_owned(), down * 100 / most, move || down.to_string())}
         </ul>
     }
     .into_any()

@@ -1,4 +1,4 @@
-//! `GET /files/reports/{sales|cohorts|deals|funnel|churn}.xlsx?<the page's query>`: a report
+//! `GET /files/reports/{sales|cohorts|deals|funnel|churn|tiers}.xlsx?<the page's query>`: a report
 //! as a workbook, read with the same query and the same data scope as the page (the link carries
 //! the page's own address query, so the file is what the caller sees), and put on the audit log
 //! like every export.
@@ -9,6 +9,7 @@ use super::{
     deals::{model::DealQuery, service as deals, workbook::deal_workbook},
     funnel::{model::FunnelQuery, service as funnel, workbook::funnel_workbook},
     model::{Narrowing, RangeQuery, SalesQuery, compared_range},
+    moves::{service as moves, workbook::moves_workbook},
     service,
     views::{comparison_label, grouping_label},
     workbook::{self, AskedLine},
@@ -209,6 +210,22 @@ async fn churn_file(
     Ok((name, "churn", churn_workbook(&report, &asked, locale)?))
 }
 
+async fn moves_file(
+    pool: &PgPool,
+    caller: &Authenticated,
+    query: RangeQuery,
+    exported: AskedLine,
+    locale: Locale,
+) -> Result<Built, AppError> {
+    let (report, narrowed) = tokio::try_join!(
+        moves::moves_report(pool, caller, &query),
+        narrowing_lines(pool, caller, &query.narrowing, locale)
+    )?;
+    let asked = range_asked((report.from, report.to), narrowed, None, exported, locale);
+    let name = dated_name(ReportText::TierMoves, report.from, report.to, locale);
+    Ok((name, "tier_moves", moves_workbook(&report, &asked, locale)?))
+}
+
 pub async fn download(
     Extension(state): Extension<AppState>,
     Extension(context): Extension<RequestContext>,
@@ -236,6 +253,9 @@ pub async fn download(
         }
         "churn.xlsx" => {
             churn_file(pool, &caller, RangeQuery::from_query(get), exported, locale).await
+        }
+        "tiers.xlsx" => {
+            moves_file(pool, &caller, RangeQuery::from_query(get), exported, locale).await
         }
         _ => Err(AppError::NotFound),
     };

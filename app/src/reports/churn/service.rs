@@ -8,7 +8,7 @@ use crate::{
     error::AppError,
     paging::Page,
     reports::{
-        cohorts::model::{month_start, months_after},
+        cohorts::model::{month_start, month_starts, months_after},
         model::RangeQuery,
         service::{CUSTOMERS, days_of, listed_reasons, push_after, push_days, push_filter},
     },
@@ -69,14 +69,14 @@ pub async fn churn_report(
     by_reason.push(" group by 1 order by 2 desc, 3 desc, 1");
     let reasons: Vec<(String, i64, i64)> = by_reason.build_query_as().fetch_all(pool).await?;
 
-    let mut months = Vec::new();
-    let mut month = month_start(from);
-    while month <= to {
-        let found = counted.iter().find(|(m, _, _)| *m == month);
-        let (customers, spent_minor) = found.map(|(_, n, s)| (*n, *s)).unwrap_or((0, 0));
-        months.push(ChurnMonth { month, customers, spent_minor });
-        month = months_after(month, 1);
-    }
+    let months = month_starts(from, to)
+        .into_iter()
+        .map(|month| {
+            let found = counted.iter().find(|(m, _, _)| *m == month);
+            let (customers, spent_minor) = found.map(|(_, n, s)| (*n, *s)).unwrap_or((0, 0));
+            ChurnMonth { month, customers, spent_minor }
+        })
+        .collect();
     Ok(ChurnReport {
         from,
         to,

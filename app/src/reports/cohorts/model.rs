@@ -32,6 +32,18 @@ pub fn months_after(start: NaiveDate, months: u32) -> NaiveDate {
     start.checked_add_months(chrono::Months::new(months)).unwrap_or(start)
 }
 
+/// The first day of every month from the month of `from` to the month of `to`, oldest first:
+/// a report's months, empty ones too.
+pub fn month_starts(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    let mut months = vec![];
+    let mut month = month_start(from);
+    while month <= to {
+        months.push(month);
+        month = months_after(month, 1);
+    }
+    months
+}
+
 /// Whole months from the month of `from` to the month of `to`.
 pub fn months_between(from: NaiveDate, to: NaiveDate) -> i32 {
     (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32
@@ -189,6 +201,14 @@ mod tests {
 
     fn day(text: &str) -> NaiveDate {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_ranges_months_run_from_its_first_month_to_its_last() {
+        let months = month_starts(day("2025-11-15"), day("2026-02-01"));
+        let expected = ["2025-11-01", "2025-12-01", "2026-01-01", "2026-02-01"].map(day).to_vec();
+        assert_eq!(months, expected);
+        assert_eq!(month_starts(day("2026-03-31"), day("2026-03-31")), vec![day("2026-03-01")]);
     }
 
     #[test]

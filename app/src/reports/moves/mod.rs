@@ -6,3 +6,5 @@ pub mod model;
 #[cfg(feature = "ssr")]
 pub mod service;
 pub mod views;
+#[cfg(feature = "ssr")]
+pub mod workbook;

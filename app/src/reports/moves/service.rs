@@ -10,7 +10,7 @@ use crate::{
     error::AppError,
     paging::Page,
     reports::{
-        cohorts::model::{month_start, months_after},
+        cohorts::model::{month_start, month_starts, months_after},
         model::RangeQuery,
         service::{CUSTOMERS, days_of, push_after, push_days, push_filter},
     },
@@ -119,14 +119,14 @@ pub async fn moves_report(
     );
     let paths: Vec<PathRow> = by_path.build_query_as().fetch_all(pool).await?;
 
-    let mut months = Vec::new();
-    let mut month = month_start(from);
-    while month <= to {
-        let found = counted.iter().find(|(m, _, _)| *m == month);
-        let (up, down) = found.map(|(_, up, down)| (*up, *down)).unwrap_or((0, 0));
-        months.push(MoveMonth { month, up, down });
-        month = months_after(month, 1);
-    }
+    let months = month_starts(from, to)
+        .into_iter()
+        .map(|month| {
+            let found = counted.iter().find(|(m, _, _)| *m == month);
+            let (up, down) = found.map(|(_, up, down)| (*up, *down)).unwrap_or((0, 0));
+            MoveMonth { month, up, down }
+        })
+        .collect();
     Ok(MovesReport {
         from,
         to,

@@ -12,8 +12,9 @@ use crate::{
     reports::{
         cohorts::views::month_label,
         model::{RangeQuery, query_string},
+        saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
-            NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
+            ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
             keep_in_address, refused_at,
         },
     },
@@ -66,6 +67,10 @@ pub fn MovesReportPage() -> impl IntoView {
         <section class="page report-page">
             <div class="page-head">
                 <h1>{i18n.t(ReportText::TierMoves)}</h1>
+                <div class="actions">
+                    <SaveToDashboard query=Signal::derive(move || ReportQuery::Moves(query.get()))/>
+                    <ExportLink file="tiers.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
+                </div>
             </div>
             <ReportTabs/>
             <p class="muted">{i18n.t(ReportText::TierMovesIntro)}</p>

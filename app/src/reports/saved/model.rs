@@ -9,6 +9,7 @@ use crate::{
         deals::model::{DealQuery, DealReport},
         funnel::model::{FunnelQuery, FunnelReport},
         model::{Grouping, RangeQuery, SalesQuery, SalesReport, query_string},
+        moves::model::MovesReport,
     },
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -31,10 +32,12 @@ pub enum SavedReportKind {
     Deals,
     Funnel,
     Churn,
+    Moves,
 }
 
 crate::enums::text_enum!(SavedReportKind {
     Sales => "sales", Cohorts => "cohorts", Deals => "deals", Funnel => "funnel", Churn => "churn",
+    Moves => "tier_moves",
 });
 
 impl SavedReportKind {
@@ -46,6 +49,7 @@ impl SavedReportKind {
             SavedReportKind::Deals => "/reports/deals",
             SavedReportKind::Funnel => "/reports/funnel",
             SavedReportKind::Churn => "/reports/churn",
+            SavedReportKind::Moves => "/reports/tiers",
         }
     }
 }
@@ -104,6 +108,7 @@ pub enum ReportQuery {
     Deals(DealQuery),
     Funnel(FunnelQuery),
     Churn(RangeQuery),
+    Moves(RangeQuery),
 }
 
 impl ReportQuery {
@@ -115,6 +120,7 @@ impl ReportQuery {
             SavedReportKind::Deals => ReportQuery::Deals(DealQuery::from_query(get)),
             SavedReportKind::Funnel => ReportQuery::Funnel(FunnelQuery::from_query(get)),
             SavedReportKind::Churn => ReportQuery::Churn(RangeQuery::from_query(get)),
+            SavedReportKind::Moves => ReportQuery::Moves(RangeQuery::from_query(get)),
         }
     }
 
@@ -125,6 +131,7 @@ impl ReportQuery {
             ReportQuery::Deals(_) => SavedReportKind::Deals,
             ReportQuery::Funnel(_) => SavedReportKind::Funnel,
             ReportQuery::Churn(_) => SavedReportKind::Churn,
+            ReportQuery::Moves(_) => SavedReportKind::Moves,
         }
     }
 
@@ -134,7 +141,9 @@ impl ReportQuery {
         match self {
             ReportQuery::Sales(query) => query.filter.range(today),
             ReportQuery::Cohorts(query) => query.range(today),
-            ReportQuery::Deals(query) | ReportQuery::Churn(query) => query.range(today),
+            ReportQuery::Deals(query) | ReportQuery::Churn(query) | ReportQuery::Moves(query) => {
+                query.range(today)
+            }
             ReportQuery::Funnel(query) => query.range(today),
         }
     }
@@ -150,7 +159,7 @@ impl ReportQuery {
                 query.from = Some(from);
                 query.to = Some(to);
             }
-            ReportQuery::Deals(query) | ReportQuery::Churn(query) => {
+            ReportQuery::Deals(query) | ReportQuery::Churn(query) | ReportQuery::Moves(query) => {
                 query.from = Some(from);
                 query.to = Some(to);
             }
@@ -166,7 +175,9 @@ impl ReportQuery {
         match self {
             ReportQuery::Sales(query) => query.query_pairs(),
             ReportQuery::Cohorts(query) => query.query_pairs(),
-            ReportQuery::Deals(query) | ReportQuery::Churn(query) => query.query_pairs(),
+            ReportQuery::Deals(query) | ReportQuery::Churn(query) | ReportQuery::Moves(query) => {
+                query.query_pairs()
+            }
             ReportQuery::Funnel(query) => query.query_pairs(),
         }
     }
@@ -185,7 +196,7 @@ impl ReportQuery {
             ReportQuery::Cohorts(query) if query.from.is_none() && query.to.is_none() => {
                 return SavedDates::Last12Months;
             }
-            ReportQuery::Deals(query) | ReportQuery::Churn(query)
+            ReportQuery::Deals(query) | ReportQuery::Churn(query) | ReportQuery::Moves(query)
                 if query.from.is_none() && query.to.is_none() =>
             {
                 return SavedDates::ThisMonth;
@@ -246,6 +257,7 @@ pub enum ReportFigures {
     Deals(DealReport),
     Funnel(FunnelReport),
     Churn(ChurnReport),
+    Moves(MovesReport),
 }
 
 impl ReportFigures {
@@ -257,6 +269,7 @@ impl ReportFigures {
             ReportFigures::Deals(report) => (report.from, report.to),
             ReportFigures::Funnel(report) => (report.from, report.to),
             ReportFigures::Churn(report) => (report.from, report.to),
+            ReportFigures::Moves(report) => (report.from, report.to),
         }
     }
 }

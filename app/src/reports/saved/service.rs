@@ -11,7 +11,7 @@ use crate::{
     error::{AppError, FieldError, FieldErrors},
     reports::{
         churn::service::churn_report, cohorts::service::cohort_report, deals::service::deal_report,
-        funnel::service::funnel_report, service::sales_report,
+        funnel::service::funnel_report, moves::service::moves_report, service::sales_report,
     },
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -195,6 +195,7 @@ pub async fn tile(
             ReportFigures::Funnel(funnel_report(pool, caller, funnel).await?)
         }
         ReportQuery::Churn(churn) => ReportFigures::Churn(churn_report(pool, caller, churn).await?),
+        ReportQuery::Moves(moves) => ReportFigures::Moves(moves_report(pool, caller, moves).await?),
     };
     Ok(ReportTile { saved, query, figures })
 }

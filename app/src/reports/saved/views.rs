@@ -87,6 +87,7 @@ pub fn SaveToDashboard(
             ReportQuery::Deals(_) => i18n.text(ReportText::WinLoss).to_owned(),
             ReportQuery::Funnel(_) => i18n.text(ReportText::Funnel).to_owned(),
             ReportQuery::Churn(_) => i18n.text(ReportText::Churn).to_owned(),
+            ReportQuery::Moves(_) => i18n.text(ReportText::TierMoves).to_owned(),
         };
         title.set(name);
         let today = today();
