@@ -19,7 +19,9 @@ create function order_line_net(line_total bigint, order_total bigint, refunded b
 
 create table product_day (
     day date not null,
-    product_id bigint not null references product (id),
+    -- A product goes only once no order line names it (an import's revert removes the products
+    -- it created): its rows here are all zero by then and go with it.
+    product_id bigint not null references product (id) on delete cascade,
     owner_id bigint references app_user (id),
     region text not null default '',
     channel text not null,
