@@ -22,7 +22,7 @@ use crate::{
         model::{RangeQuery, SalesReport, compact_money},
         moves::{
             model::{Direction, MovesFilter, MovesReport},
-            views::moves_href,
+            views::{moves_href, net},
         },
         saved::{
             api::get_report_tile,
@@ -285,7 +285,7 @@ fn moves_body(report: MovesReport, query: RangeQuery, i18n: I18n) -> AnyView {
         })
     };
     view! {
-        <p class="tile-figure" data-testid="tile-report-net-moves">{if up == down { "0".to_owned() } else { format!("{:+}", up - down) }}</p>
+        <p class="tile-figure" data-testid="tile-report-net-moves">{net(up - down)}</p>
         <p class="muted">{i18n.t(ReportText::NetMoves)}</p>
         <ul class="tile-bars">
             {tile_bar(href(Direction::Up), move || i18n.text(ReportText::MovedUp).to_owned(), up * 100 / most, move || up.to_string())}

@@ -266,6 +266,12 @@ impl SalesFilter {
 }
 
 impl SalesQuery {
+    /// Whether the report counts products' order lines (grouped by or narrowed to products)
+    /// rather than whole orders.
+    pub fn by_product(&self) -> bool {
+        self.grouping.is_by_product() || self.filter.names_products()
+    }
+
     pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = self.filter.query_pairs();
         if self.grouping != Grouping::default() {
@@ -384,6 +390,13 @@ pub struct SalesReport {
     pub bars: Vec<SalesBar>,
     pub total: SalesFigures,
     pub compared_total: Option<SalesFigures>,
+}
+
+impl SalesReport {
+    /// The product narrowed to, as "name (SKU)".
+    pub fn product_label(&self) -> Option<String> {
+        self.product.as_ref().map(|(sku, name)| format!("{name} ({sku})"))
+    }
 }
 
 /// What the report's filter offers the caller: owners and teams in their scope, the company's

@@ -95,8 +95,8 @@ async fn sales_file(
     if let Some(channel) = query.filter.channel {
         asked.push(line(ReportText::Channel, channel_label(channel).text(locale), locale));
     }
-    if let Some((sku, name)) = &report.product {
-        asked.push(line(ReportText::Product, format!("{name} ({sku})"), locale));
+    if let Some(product) = report.product_label() {
+        asked.push(line(ReportText::Product, product, locale));
     }
     match query.filter.category.as_deref() {
         Some("") => {

@@ -202,10 +202,10 @@ struct Summed {
 async fn summed(
     pool: &PgPool,
     scope: Option<&[i64]>,
-    filter: &SalesFilter,
-    grouping: Grouping,
+    query: &SalesQuery,
     range: (NaiveDate, NaiveDate),
 ) -> Result<Vec<Summed>, AppError> {
+    let (filter, grouping) = (&query.filter, query.grouping);
     // Periods group by their first day (`date_trunc` weeks start on Monday too); categories by
     // an id and name (owners, teams, products) or a text (regions, channels, categories).
     let (day, id, name, text, join) = match grouping {
@@ -240,8 +240,7 @@ async fn summed(
             " join product p on p.id = s.product_id",
         ),
     };
-    let by_product = grouping.is_by_product() || filter.names_products();
-    let (table, units, columns) = if by_product {
+    let (table, units, columns) = if query.by_product() {
         ("product_day", "sum(s.units)", &PRODUCT_SUMMARY)
     } else {
         ("sales_day", "0", &SUMMARY)
@@ -329,13 +328,24 @@ pub async fn sales_report(
     let scope = scope.as_deref();
     let filter = &query.filter;
     let compared = compared_range(query.comparison, from, to);
-    let (rows, compared_rows) =
-        tokio::try_join!(summed(pool, scope, filter, query.grouping, (from, to)), async {
+    let (rows, compared_rows, product) = tokio::try_join!(
+        summed(pool, scope, query, (from, to)),
+        async {
             match compared {
-                Some(range) => summed(pool, scope, filter, query.grouping, range).await.map(Some),
+                Some(range) => summed(pool, scope, query, range).await.map(Some),
                 None => Ok(None),
             }
-        },)?;
+        },
+        async {
+            let Some(id) = filter.product else { return Ok::<_, AppError>(None) };
+            let named: Option<(String, String)> =
+                sqlx::query_as("select sku, name from product where id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(named)
+        },
+    )?;
 
     let bars = if query.grouping.is_period() {
         // Every period of the range, empty ones too, each drilling into its days in the range.
@@ -385,20 +395,11 @@ pub async fn sales_report(
         });
         bars
     };
-    let product = match filter.product {
-        Some(id) => {
-            sqlx::query_as("select sku, name from product where id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-        }
-        None => None,
-    };
     Ok(SalesReport {
         from,
         to,
         grouping: query.grouping,
-        by_product: query.grouping.is_by_product() || filter.names_products(),
+        by_product: query.by_product(),
         product,
         compared_range: compared,
         total: total(&rows),
@@ -502,7 +503,7 @@ pub async fn orders_in_scope(
     pool: &PgPool,
     scope: Option<&[i64]>,
     filter: &SalesFilter,
-    (from, to): (NaiveDate, NaiveDate),
+    days: (NaiveDate, NaiveDate),
     after: Option<OrderCursor>,
     limit: i64,
 ) -> Result<Page<ReportOrder, OrderCursor>, AppError> {
@@ -527,21 +528,11 @@ pub async fn orders_in_scope(
          from sales_order o
          join customer c on c.id = o.customer_id
          left join app_user u on u.id = c.owner_id
-         where o.status = 'placed' and c.deleted_at is null
-           and o.ordered_at >= (",
+         where o.status = 'placed' and c.deleted_at is null",
     );
-    query.push_bind(from).push("::date)::timestamp at time zone company_time_zone()");
-    query.push(" and o.ordered_at < (").push_bind(to);
-    query.push("::date + 1)::timestamp at time zone company_time_zone()");
+    push_days(&mut query, "o.ordered_at", days);
     push_filter(&mut query, &ORDERS, scope, filter);
-    if let Some(after) = after {
-        query
-            .push(" and (o.ordered_at, o.id) < (")
-            .push_bind(after.at)
-            .push(", ")
-            .push_bind(after.id)
-            .push(")");
-    }
+    push_after(&mut query, ("o.ordered_at", "o.id"), after.map(|a| (a.at, a.id)));
     query.push(" order by o.ordered_at desc, o.id desc limit ").push_bind(limit + 1);
 
     #[derive(sqlx::FromRow)]

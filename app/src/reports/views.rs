@@ -101,9 +101,13 @@ impl NarrowingFields {
 }
 
 /// The rep, team and region selects, offering what the caller may see: "all" first, and "none"
-/// last where the caller sees unowned customers. Inside a `Transition` (the options load).
+/// last where the caller sees unowned customers; and, given `category`, the products'
+/// categories from the same answer. Inside a `Transition` (the options load).
 #[component]
-pub(crate) fn NarrowingSelects(fields: NarrowingFields) -> impl IntoView {
+pub(crate) fn NarrowingSelects(
+    fields: NarrowingFields,
+    #[prop(optional)] category: Option<RwSignal<String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let choices_source = Resource::new(|| (), |_| get_report_choices());
     let choices = move || choices_source.get().and_then(Result::ok).unwrap_or_default();
@@ -131,10 +135,19 @@ pub(crate) fn NarrowingSelects(fields: NarrowingFields) -> impl IntoView {
         options.push((NO_REGION.into(), i18n.text(ReportText::NoRegion).to_owned()));
         options
     });
+    let categories = Signal::derive(move || {
+        let mut options = vec![(String::new(), i18n.text(ReportText::AllCategories).to_owned())];
+        options.extend(choices().categories.into_iter().map(|c| (c.clone(), c)));
+        options.push((NO_REGION.into(), i18n.text(ReportText::NoCategory).to_owned()));
+        options
+    });
     view! {
         <SelectField label=i18n.t(ReportText::Owner) name="owner" value=fields.owner options=owners/>
         <SelectField label=i18n.t(ReportText::Team) name="team" value=fields.team options=teams/>
         <SelectField label=i18n.t(ReportText::Region) name="region" value=fields.region options=regions/>
+        {category.map(|value| view! {
+            <SelectField label=i18n.t(ReportText::Category) name="category" value options=categories/>
+        })}
     }
 }
 
@@ -369,15 +382,6 @@ pub fn SalesReportPage() -> impl IntoView {
             options
         });
 
-    let choices_source = Resource::new(|| (), |_| get_report_choices());
-    let category_options = Signal::derive(move || {
-        let mut options = vec![(String::new(), i18n.text(ReportText::AllCategories).to_owned())];
-        let categories = choices_source.get().and_then(Result::ok).unwrap_or_default().categories;
-        options.extend(categories.into_iter().map(|c| (c.clone(), c)));
-        options.push((NO_REGION.into(), i18n.text(ReportText::NoCategory).to_owned()));
-        options
-    });
-
     let picked = RwSignal::new(None::<SavedDates>);
 
     view! {
@@ -402,16 +406,15 @@ pub fn SalesReportPage() -> impl IntoView {
                     <TextField label=i18n.t(ReportText::To) name="to" value=to input_type="date" error=field_error("to")/>
                     <SelectField label=i18n.t(ReportText::GroupBy) name="by" value=by options=grouping_options error=field_error("by")/>
                     <SelectField label=i18n.t(ReportText::Compare) name="compare" value=compare options=compare_options/>
-                    <NarrowingSelects fields=narrowing/>
+                    <NarrowingSelects fields=narrowing category/>
                     <SelectField label=i18n.t(ReportText::Channel) name="channel" value=channel options=channel_options/>
-                    <SelectField label=i18n.t(ReportText::Category) name="category" value=category options=category_options/>
                 </div>
             </div>
             </Transition>
             <ResourceView resource=report let:report>
-                {report.product.clone().map(|(sku, name)| view! {
+                {report.product_label().map(|name| view! {
                     <div class="card product-narrowed" data-testid="product-narrowed">
-                        <span>{move || fill(ReportText::NarrowedToProduct.text(i18n.locale()), &[("name", &format!("{name} ({sku})"))])}</span>
+                        <span>{move || fill(ReportText::NarrowedToProduct.text(i18n.locale()), &[("name", &name)])}</span>
                         <button type="button" class="button small ghost" on:click=move |_| product.set(String::new())>
                             {i18n.t(ReportText::AllProducts)}
                         </button>
@@ -866,8 +869,8 @@ pub fn ReportOrdersPage() -> impl IntoView {
                         <div><dt>{i18n.t(ReportText::Revenue)}</dt><dd data-testid="orders-revenue">{money(report.total.revenue_minor)}</dd></div>
                         <div><dt>{i18n.t(ReportText::Orders)}</dt><dd data-testid="orders-count">{report.total.orders}</dd></div>
                     </dl>
-                    {report.product.clone().map(|(sku, name)| view! {
-                        <p data-testid="product-narrowed">{move || fill(ReportText::NarrowedToProduct.text(i18n.locale()), &[("name", &format!("{name} ({sku})"))])}</p>
+                    {report.product_label().map(|name| view! {
+                        <p data-testid="product-narrowed">{move || fill(ReportText::NarrowedToProduct.text(i18n.locale()), &[("name", &name)])}</p>
                     })}
                     {report.by_product.then(|| view! { <p class="muted small">{i18n.t(ReportText::ProductFiguresNote)}</p> })}
                 </div>

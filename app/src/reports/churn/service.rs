@@ -8,7 +8,7 @@ use crate::{
     error::AppError,
     paging::Page,
     reports::{
-        cohorts::model::{month_start, month_starts, months_after},
+        cohorts::model::{month_days, month_starts},
         model::RangeQuery,
         service::{CUSTOMERS, days_of, listed_reasons, push_after, push_days, push_filter},
     },
@@ -35,9 +35,7 @@ fn push_churned(
         sql.push(" and coalesce(btrim(c.churn_reason), '') = ").push_bind(reason.trim().to_owned());
     }
     if let Some(month) = filter.month {
-        let month = month_start(month);
-        let last_day = months_after(month, 1) - chrono::Duration::days(1);
-        push_days(sql, "c.churned_at", (month, last_day));
+        push_days(sql, "c.churned_at", month_days(month));
     }
 }
 

@@ -44,6 +44,12 @@ pub fn month_starts(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
     months
 }
 
+/// The first and last day of the month holding `day`.
+pub fn month_days(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = month_start(day);
+    (first, months_after(first, 1) - chrono::Duration::days(1))
+}
+
 /// Whole months from the month of `from` to the month of `to`.
 pub fn months_between(from: NaiveDate, to: NaiveDate) -> i32 {
     (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32
@@ -209,6 +215,7 @@ mod tests {
         let expected = ["2025-11-01", "2025-12-01", "2026-01-01", "2026-02-01"].map(day).to_vec();
         assert_eq!(months, expected);
         assert_eq!(month_starts(day("2026-03-31"), day("2026-03-31")), vec![day("2026-03-01")]);
+        assert_eq!(month_days(day("2024-02-10")), (day("2024-02-01"), day("2024-02-29")));
     }
 
     #[test]

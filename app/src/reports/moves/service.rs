@@ -10,7 +10,7 @@ use crate::{
     error::AppError,
     paging::Page,
     reports::{
-        cohorts::model::{month_start, month_starts, months_after},
+        cohorts::model::{month_days, month_starts},
         model::RangeQuery,
         service::{CUSTOMERS, days_of, push_after, push_days, push_filter},
     },
@@ -19,8 +19,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 /// A move up reaches a tier placed before the one it left; any other move is down (to a tier
-/// after it, or out of every tier).
-const MOVED_UP: &str = "(tt.position < ft.position)";
+/// after it, or out of every tier, where the comparison is null).
+const MOVED_UP: &str = "coalesce(tt.position < ft.position, false)";
 
 /// `from ... where ...` of the moves `filter` names on company days `days`, within `scope`:
 /// the move `tc`, its customer `c` and owner `u`, the tier left `ft` and reached `tt`.
@@ -42,16 +42,15 @@ fn push_moves(
     push_filter(sql, &CUSTOMERS, scope, &filter.query.narrowing.as_filter());
     match filter.direction {
         Some(Direction::Up) => {
-            sql.push(format!(" and coalesce({MOVED_UP}, false)"));
+            sql.push(format!(" and {MOVED_UP}"));
         }
         Some(Direction::Down) => {
-            sql.push(format!(" and not coalesce({MOVED_UP}, false)"));
+            sql.push(format!(" and not {MOVED_UP}"));
         }
         None => {}
     }
     if let Some(month) = filter.month {
-        let month = month_start(month);
-        push_days(sql, "tc.at", (month, months_after(month, 1) - chrono::Duration::days(1)));
+        push_days(sql, "tc.at", month_days(month));
     }
     if let Some(tier) = filter.from_tier {
         sql.push(" and tc.from_tier_id = ").push_bind(tier);
@@ -101,8 +100,8 @@ pub async fn moves_report(
 
     let mut monthly = QueryBuilder::<Postgres>::new(format!(
         "select date_trunc('month', tc.at at time zone company_time_zone())::date as month,
-                count(*) filter (where coalesce({MOVED_UP}, false)) as up,
-                count(*) filter (where not coalesce({MOVED_UP}, false)) as down"
+                count(*) filter (where {MOVED_UP}) as up,
+                count(*) filter (where not {MOVED_UP}) as down"
     ));
     push_moves(&mut monthly, scope.as_deref(), &filter, (from, to));
     monthly.push(" group by 1 order by 1");
@@ -111,7 +110,7 @@ pub async fn moves_report(
     let mut by_path = QueryBuilder::<Postgres>::new(format!(
         "select ft.id as from_id, ft.name_zh as from_zh, ft.name_en as from_en,
                 tt.id as to_id, tt.name_zh as to_zh, tt.name_en as to_en,
-                coalesce({MOVED_UP}, false) as up, count(*) as moves"
+                {MOVED_UP} as up, count(*) as moves"
     ));
     push_moves(&mut by_path, scope.as_deref(), &filter, (from, to));
     by_path.push(
@@ -179,7 +178,7 @@ pub async fn customer_moves(
                 u.display_name as owner_name, c.region, tc.at,
                 ft.id as from_id, ft.name_zh as from_zh, ft.name_en as from_en,
                 tt.id as to_id, tt.name_zh as to_zh, tt.name_en as to_en,
-                coalesce({MOVED_UP}, false) as up"
+                {MOVED_UP} as up"
     ));
     push_moves(&mut sql, scope.as_deref(), filter, days);
     push_after(&mut sql, ("tc.at", "tc.id"), after.map(|a| (a.at, a.id)));

@@ -37,7 +37,7 @@ fn tier_label(tier: Option<&TierName>, locale: Locale) -> String {
 }
 
 /// Moves up less moves down, signed ("0" when even).
-fn net(moves: i64) -> String {
+pub(crate) fn net(moves: i64) -> String {
     if moves == 0 { "0".into() } else { format!("{moves:+}") }
 }
 
