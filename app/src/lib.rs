@@ -240,6 +240,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reports/churn/customers") view={Lazy::<pages::ChurnedCustomers>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports/tiers") view={Lazy::<pages::TierMoves>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports/tiers/customers") view={Lazy::<pages::CustomerMoves>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reports/value") view={Lazy::<pages::ValueReport>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reports/value/customers") view={Lazy::<pages::ValueCustomers>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("surveys") view={Lazy::<pages::Surveys>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("surveys/:id") view={Lazy::<pages::Survey>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/service") view={Lazy::<pages::ServiceSettings>::new()} ssr=SsrMode::Async/>

@@ -122,6 +122,8 @@ area! {
         ChurnedCustomers => crate::reports::churn::views::ChurnedCustomersPage;
         TierMoves => crate::reports::moves::views::MovesReportPage;
         CustomerMoves => crate::reports::moves::views::CustomerMovesPage;
+        ValueReport => crate::reports::value::views::ValueReportPage;
+        ValueCustomers => crate::reports::value::views::ValueCustomersPage;
     }
 }
 area! {

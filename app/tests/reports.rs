@@ -5,7 +5,8 @@
 //! hand computation and, after every kind of write, the same count straight from the orders.
 //! Win/loss equals the closed deals counted directly, within the caller's scope; so does the
 //! lead funnel, whose revenue goes to the latest lead a customer converted from; so do the
-//! customers that churned, by month and reason.
+//! customers that churned, by month and reason; so does customer value (the RFM grid and the
+//! spend by tier) after every write that moves a customer between cells.
 
 use app::{
     auth::{model::Role, server::Authenticated},
@@ -42,6 +43,10 @@ use app::{
             service as moves,
         },
         service as reports,
+        value::{
+            model::{ValueFilter, ValueQuery, ValueReport},
+            service as value,
+        },
     },
     state::AppState,
     testing::{TestDatabase, company_today},
@@ -1728,4 +1733,245 @@ async fn tier_moves_equal_the_moves_counted_directly_and_stay_in_scope() {
     let asked = MovesFilter { query: widened, ..Default::default() };
     let none = moves::customer_moves(&w.db.pool, &w.west_member, &asked, None, 50).await.unwrap();
     assert!(none.items.is_empty());
+}
+
+/// The grid counted straight from the live customers' scores, owners in `owners` (all when
+/// `None`): (r, f) -> (customers, sum of M, spend in the window).
+async fn direct_grid(w: &World, owners: Option<Vec<i64>>) -> BTreeMap<(i16, i16), (i64, i64, i64)> {
+    let rows: Vec<(i16, i16, i64, i64, i64)> = sqlx::query_as(
+        "select s.r, s.f, count(*), sum(s.m)::bigint, sum(s.monetary_minor)::bigint
+         from customer_score s join customer c on c.id = s.customer_id
+         where c.deleted_at is null and ($1::bigint[] is null or c.owner_id = any($1))
+         group by 1, 2",
+    )
+    .bind(owners)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(r, f, n, m, spent)| ((r, f), (n, m, spent))).collect()
+}
+
+/// Spend in the window by tier in force (0 for none), counted straight from the scores.
+async fn direct_tiers(w: &World, owners: Option<Vec<i64>>) -> BTreeMap<i64, (i64, i64)> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "select coalesce(case when s.override_tier_id is not null
+                                   and (s.override_until is null
+                                        or s.override_until >= (now() at time zone company_time_zone())::date)
+                              then s.override_tier_id else s.computed_tier_id end, 0),
+                count(*), sum(s.monetary_minor)::bigint
+         from customer_score s join customer c on c.id = s.customer_id
+         where c.deleted_at is null and ($1::bigint[] is null or c.owner_id = any($1))
+         group by 1",
+    )
+    .bind(owners)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(tier, n, spent)| (tier, (n, spent))).collect()
+}
+
+fn grid_of(report: &ValueReport) -> BTreeMap<(i16, i16), (i64, i64, i64)> {
+    report.cells.iter().map(|c| ((c.r, c.f), (c.customers, c.m_total, c.monetary_minor))).collect()
+}
+
+fn tiers_of(report: &ValueReport) -> BTreeMap<i64, (i64, i64)> {
+    report
+        .tiers
+        .iter()
+        .map(|t| (t.tier.as_ref().map(|t| t.id).unwrap_or(0), (t.customers, t.monetary_minor)))
+        .collect()
+}
+
+/// The report's grid and tiers against the scores counted directly, for a caller seeing
+/// `owners`.
+async fn assert_value_matches(w: &World, caller: &Authenticated, owners: Option<Vec<i64>>) {
+    let report = value::value_report(&w.db.pool, caller, &ValueQuery::default()).await.unwrap();
+    assert_eq!(grid_of(&report), direct_grid(w, owners.clone()).await);
+    assert_eq!(tiers_of(&report), direct_tiers(w, owners).await);
+    assert_eq!(report.customers, report.cells.iter().map(|c| c.customers).sum::<i64>());
+}
+
+#[tokio::test]
+async fn customer_value_equals_the_scores_counted_directly_after_every_write() {
+    let w = World::new().await;
+    let today = company_today(&w.db.pool).await;
+    // Customers with one to four orders of different sizes, some long ago: a spread of scores.
+    let mut everyone = vec![];
+    for (n, (owner, region)) in [
+        (&w.east_member, "上海"),
+        (&w.east_member, "上海"),
+        (&w.east_member, "杭州"),
+        (&w.west_member, "广州"),
+        (&w.west_member, "广州"),
+        (&w.west_member, ""),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let customer = w.customer(owner, &format!("茶行{n}"), region).await;
+        for k in 0..=(n % 4) {
+            let day = today - Duration::days((n * 90 + k * 7) as i64);
+            w.order(customer, day, "10:00", 100 * (n as i64 + 1) * (k as i64 + 1), Channel::Store)
+                .await;
+        }
+        everyone.push(customer);
+    }
+    let never_ordered = w.customer(&w.east_member, "还没下单", "上海").await;
+    let mut conn = w.db.pool.acquire().await.unwrap();
+    app::tiers::service::grade_everyone(&mut conn).await.unwrap();
+    drop(conn);
+    let graded: i64 = sqlx::query_scalar("select count(*) from customer_score")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert!(graded >= 6, "every customer with orders is graded");
+    let east_owners = Some(vec![w.east_member.id().0]);
+    assert_value_matches(&w, &w.admin, None).await;
+    assert_value_matches(&w, &w.east_member, east_owners.clone()).await;
+
+    // Every write that moves a customer between cells keeps the summary equal to the scores:
+    // a new order (rescored in its transaction), a reassignment and a new region, an override,
+    // the recycle bin and back, a recompute.
+    w.order(everyone[0], today, "09:00", 5000, Channel::Online).await;
+    w.order(never_ordered, today, "09:30", 80, Channel::Online).await;
+    sqlx::query("update customer set owner_id = $1, region = '深圳' where id = $2")
+        .bind(w.west_member.id().0)
+        .bind(everyone[1].0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let low: i64 = sqlx::query_scalar("select id from tier where position = 3")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    app::tiers::service::set_override(
+        &w.state,
+        &w.admin,
+        everyone[3],
+        Some(app::tiers::model::TierId(low)),
+        "大客户转为普通",
+        Some(today + Duration::days(30)),
+    )
+    .await
+    .unwrap();
+    // An override that has ended counts under the computed tier again.
+    app::tiers::service::set_override(
+        &w.state,
+        &w.admin,
+        everyone[4],
+        Some(app::tiers::model::TierId(low)),
+        "试用期",
+        Some(today - Duration::days(1)),
+    )
+    .await
+    .unwrap();
+    customers::delete(&w.state, &w.admin, everyone[2]).await.unwrap();
+    customers::delete(&w.state, &w.admin, everyone[5]).await.unwrap();
+    customers::restore(&w.state, &w.admin, everyone[5]).await.unwrap();
+    assert_value_matches(&w, &w.admin, None).await;
+    assert_value_matches(&w, &w.east_member, east_owners.clone()).await;
+    let west_owners = Some(vec![w.west_member.id().0]);
+    assert_value_matches(&w, &w.west_member, west_owners).await;
+    let mut conn = w.db.pool.acquire().await.unwrap();
+    app::tiers::service::grade_everyone(&mut conn).await.unwrap();
+    drop(conn);
+    assert_value_matches(&w, &w.admin, None).await;
+    let summed: i64 = sqlx::query_scalar("select count(*) from rfm_cell where customers <> 0")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("select rfm_cell_rebuild()").execute(&w.db.pool).await.unwrap();
+    let rebuilt: i64 = sqlx::query_scalar("select count(*) from rfm_cell where customers <> 0")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(summed, rebuilt);
+    assert_value_matches(&w, &w.admin, None).await;
+
+    // Each cell opens exactly its customers, in the caller's scope.
+    let report = value::value_report(&w.db.pool, &w.admin, &ValueQuery::default()).await.unwrap();
+    for cell in &report.cells {
+        let filter = ValueFilter { r: Some(cell.r), f: Some(cell.f), ..Default::default() };
+        let page = value::value_customers(&w.db.pool, &w.admin, &filter, None, 50).await.unwrap();
+        assert_eq!(page.items.len() as i64, cell.customers, "cell R{} F{}", cell.r, cell.f);
+        assert!(page.items.iter().all(|c| c.r == cell.r && c.f == cell.f));
+    }
+    // Two to a page: the pages together hold every graded customer once.
+    let mut seen = vec![];
+    let mut after = None;
+    loop {
+        let page = value::value_customers(&w.db.pool, &w.admin, &ValueFilter::default(), after, 2)
+            .await
+            .unwrap();
+        seen.extend(page.items.iter().map(|c| c.id));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len() as i64, report.customers);
+    // A tier's figure opens its customers.
+    let overridden = ValueQuery { tier: Some(low), ..Default::default() };
+    let in_low = value::value_report(&w.db.pool, &w.admin, &overridden).await.unwrap();
+    let listed = value::value_customers(
+        &w.db.pool,
+        &w.admin,
+        &ValueFilter { query: overridden, ..Default::default() },
+        None,
+        50,
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed.items.len() as i64, in_low.customers);
+    assert!(listed.items.iter().any(|c| c.id == everyone[3].0), "the override counts");
+    // The ended override shows the computed tier.
+    let computed: Option<i64> =
+        sqlx::query_scalar("select computed_tier_id from customer_score where customer_id = $1")
+            .bind(everyone[4].0)
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap();
+    let all = value::value_customers(&w.db.pool, &w.admin, &ValueFilter::default(), None, 50)
+        .await
+        .unwrap();
+    let ended = all.items.iter().find(|c| c.id == everyone[4].0).unwrap();
+    assert_eq!(ended.tier.as_ref().map(|t| t.id), computed);
+
+    // The top spenders: lifetime spend, most first, as the customers hold it.
+    let top: Vec<(i64, i64)> = sqlx::query_as(
+        "select id, total_spend_minor from customer
+         where deleted_at is null and total_spend_minor > 0
+         order by total_spend_minor desc, id desc limit 20",
+    )
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    let listed: Vec<(i64, i64)> = report.top.iter().map(|c| (c.id, c.total_spend_minor)).collect();
+    assert_eq!(listed, top);
+
+    // A member sees their own customers, whatever the narrowing asks.
+    let widened = ValueQuery {
+        narrowing: Narrowing { owner: Some(w.west_member.id().0), ..Default::default() },
+        ..Default::default()
+    };
+    let refused = value::value_report(&w.db.pool, &w.east_member, &widened).await.unwrap();
+    assert_eq!((refused.customers, refused.top.len()), (0, 0));
+    let asked = ValueFilter { query: widened, ..Default::default() };
+    let none = value::value_customers(&w.db.pool, &w.east_member, &asked, None, 50).await.unwrap();
+    assert!(none.items.is_empty());
+    // Narrowed to a region ("" for none), the grid counts that region's customers only.
+    let no_region = ValueQuery {
+        narrowing: Narrowing { region: Some(String::new()), ..Default::default() },
+        ..Default::default()
+    };
+    let regionless = value::value_report(&w.db.pool, &w.admin, &no_region).await.unwrap();
+    let expected: i64 = sqlx::query_scalar(
+        "select count(*) from customer_score s join customer c on c.id = s.customer_id
+         where c.deleted_at is null and coalesce(c.region, '') = ''",
+    )
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(regionless.customers, expected);
+    assert!(expected >= 1);
 }

@@ -49,6 +49,8 @@ const PAGES = [
   "/reports/churn/customers?reason=价格太高",
   "/reports/tiers",
   "/reports/tiers/customers?direction=down",
+  "/reports/value",
+  "/reports/value/customers?r=5&f=5",
   "/surveys",
   "/surveys/:survey",
   "/admin/service",

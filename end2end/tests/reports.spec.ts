@@ -569,3 +569,53 @@ test("a manager reads the year's tier moves and taps a month's moves down to the
   expect(new Set(directions.map((d) => d.trim()))).toEqual(new Set(["降级"]));
   await screenshot(page, "reports-18-tier-moves-down-tablet");
 });
+
+test("a manager reads the team's RFM grid, taps a cell to its customers, then narrows to a tier", async ({ page }) => {
+  await signIn(page, MANAGER);
+  await page.goto("/reports/value");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "客户价值" })).toBeVisible();
+
+  // The team's graded customers, counted directly.
+  const graded = (tier: string | null) =>
+    sql<{ n: string }>(
+      `select count(*)::text as n
+       from customer_score s join customer c on c.id = s.customer_id
+       join app_user u on u.id = c.owner_id
+       where c.deleted_at is null
+         and u.team_id = (select team_id from app_user where email = $1)
+         and ($2::bigint is null or case when s.override_tier_id is not null
+                and (s.override_until is null or s.override_until >= (now() at time zone company_time_zone())::date)
+              then s.override_tier_id else s.computed_tier_id end = $2::bigint)`,
+      [MANAGER, tier],
+    );
+  const all = (await graded(null))[0].n;
+  expect(Number(all)).toBeGreaterThan(0);
+  await expect(page.getByTestId("graded-customers")).toHaveText(all);
+  await expect(page.getByTestId("tier-revenue-row").first()).toBeVisible();
+  await expect(page.getByTestId("top-customer").first()).toBeVisible();
+  await screenshot(page, "reports-19-customer-value-tablet");
+
+  // The fullest cell, tapped: its customers, every one with that cell's R and F.
+  const links = page.getByTestId("rfm-cell").getByRole("link");
+  const counts = (await links.allTextContents()).map(Number);
+  const fullest = counts.indexOf(Math.max(...counts));
+  const label = (await links.nth(fullest).getAttribute("aria-label")) ?? "";
+  const [, r, f] = label.match(/R (\S+)、F (\S+)：/) ?? [];
+  await links.nth(fullest).tap();
+  await page.waitForURL(/\/reports\/value\/customers\?.*r=/);
+  await hydrated(page);
+  await expect(page.getByTestId("value-customer")).toHaveCount(Math.min(counts[fullest], 50));
+  const scores = await page.getByTestId("value-scores").allTextContents();
+  expect(new Set(scores.map((s) => s.split(" / ").slice(0, 2).join(" / ")))).toEqual(new Set([`${r} / ${f}`]));
+  await screenshot(page, "reports-20-customer-value-cell-tablet");
+
+  // Back on the report, narrowed to the first tier: the figures follow.
+  await page.getByRole("link", { name: "返回报表" }).tap();
+  await page.waitForURL(/\/reports\/value(\?|$)/);
+  await hydrated(page);
+  const tier = await page.locator("#field-tier option").nth(1).getAttribute("value");
+  await page.locator("#field-tier").selectOption(tier!);
+  await expect(page).toHaveURL(new RegExp(`tier=${tier}`));
+  await expect(page.getByTestId("graded-customers")).toHaveText((await graded(tier))[0].n);
+});

@@ -74,6 +74,10 @@ use app::{
             api::*,
             model::{SavedDates, SavedReport, SavedReportKind},
         },
+        value::{
+            api::*,
+            model::{ValueFilter, ValueQuery},
+        },
     },
     search::api::*,
     surveys::{
@@ -761,6 +765,8 @@ fn entries(w: &World) -> Vec<Entry> {
         entry(Member, No, ListChurnedCustomers { filter: ChurnFilter::default(), after: None }),
         entry(Member, No, GetMovesReport { query: RangeQuery::default() }),
         entry(Member, No, ListCustomerMoves { filter: MovesFilter::default(), after: None }),
+        entry(Member, No, GetValueReport { query: ValueQuery::default() }),
+        entry(Member, No, ListValueCustomers { filter: ValueFilter::default(), after: None }),
         entry(Member, No, ListFunnelLeads { filter: FunnelLeadFilter::default(), after: None }),
         entry(Member, No, GetDashboardLayout {}),
         entry(

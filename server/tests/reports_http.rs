@@ -437,6 +437,36 @@ async fn every_range_report_downloads_with_the_callers_own_figures() {
     let all_moved = workbook(&admin_browser, &format!("/files/reports/tiers.xlsx?{range}")).await;
     assert_eq!(moves_total(&all_moved), [1.0, 1.0, 0.0]);
 
+    // Customer value: Alice's graded customer and its spend in the window; the admin's, both.
+    for (customer, (r, f, m), yuan, tier) in [(hers, (5, 4, 3), 500, 1), (his, (2, 1, 1), 100, 3)] {
+        sqlx::query(
+            "insert into customer_score (customer_id, r, f, m, monetary_minor, computed_tier_id)
+             select $1, $2, $3, $4, $5, id from tier where position = $6
+             on conflict (customer_id) do update
+                 set r = excluded.r, f = excluded.f, m = excluded.m,
+                     monetary_minor = excluded.monetary_minor,
+                     computed_tier_id = excluded.computed_tier_id",
+        )
+        .bind(customer.0)
+        .bind(r)
+        .bind(f)
+        .bind(m)
+        .bind(yuan * 100)
+        .bind(tier)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let value_total = |rows: &[Vec<Data>]| -> Vec<f64> {
+        rows_named(rows, &TOTAL)[0][1..3].iter().map(number).collect()
+    };
+    let hers_valued = workbook(&alice_browser, "/files/reports/value.xlsx").await;
+    assert_eq!(value_total(&hers_valued), [1.0, 500.0]);
+    let all_valued = workbook(&admin_browser, "/files/reports/value.xlsx").await;
+    assert_eq!(value_total(&all_valued), [2.0, 600.0]);
+    let low_only = workbook(&admin_browser, "/files/reports/value.xlsx?tier=3").await;
+    assert_eq!(value_total(&low_only), [1.0, 100.0]);
+
     let reversed = download(
         &alice_browser,
         &format!("/files/reports/funnel.xlsx?from={day}&to={}", day - Duration::days(1)),
@@ -446,8 +476,8 @@ async fn every_range_report_downloads_with_the_callers_own_figures() {
     let files = server
         .count(
             "select count(*) from audit_log where action = 'export' and entity_type = 'report'
-               and entity_id in ('win_loss', 'funnel', 'churn', 'tier_moves')",
+               and entity_id in ('win_loss', 'funnel', 'churn', 'tier_moves', 'value')",
         )
         .await;
-    assert_eq!(files, 11);
+    assert_eq!(files, 14);
 }

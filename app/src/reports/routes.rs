@@ -1,4 +1,4 @@
-//! `GET /files/reports/{sales|cohorts|deals|funnel|churn|tiers}.xlsx?<the page's query>`: a report
+//! `GET /files/reports/{sales|cohorts|deals|funnel|churn|tiers|value}.xlsx?<the page's query>`: a report
 //! as a workbook, read with the same query and the same data scope as the page (the link carries
 //! the page's own address query, so the file is what the caller sees), and put on the audit log
 //! like every export.
@@ -11,6 +11,7 @@ use super::{
     model::{Narrowing, RangeQuery, SalesQuery, compared_range},
     moves::{service as moves, workbook::moves_workbook},
     service,
+    value::{model::ValueQuery, service as value, workbook::value_workbook},
     views::{comparison_label, grouping_label},
     workbook::{self, AskedLine},
 };
@@ -20,7 +21,7 @@ use crate::{
     download::{attachment, refuse},
     error::AppError,
     exports::routes::XLSX_TYPE,
-    i18n::{Locale, ReportText, Text},
+    i18n::{Locale, ReportText, Text, TierText},
     leads::views::source_label,
     orders::views::channel_label,
     state::AppState,
@@ -226,6 +227,37 @@ async fn moves_file(
     Ok((name, "tier_moves", moves_workbook(&report, &asked, locale)?))
 }
 
+async fn value_file(
+    pool: &PgPool,
+    caller: &Authenticated,
+    query: ValueQuery,
+    exported: AskedLine,
+    locale: Locale,
+) -> Result<Built, AppError> {
+    let (report, mut asked, today) = tokio::try_join!(
+        value::value_report(pool, caller, &query),
+        narrowing_lines(pool, caller, &query.narrowing, locale),
+        service::company_today(pool)
+    )?;
+    if let Some(id) = query.tier {
+        let named = report.tiers.iter().filter_map(|t| t.tier.as_ref()).find(|t| t.id == id);
+        let name = match (id, named) {
+            (0, _) => TierText::NoTier.text(locale).to_owned(),
+            (_, Some(tier)) => tier.name(locale).to_owned(),
+            (id, None) => format!("#{id}"),
+        };
+        asked.push(line_text(TierText::Tier.text(locale), name));
+    }
+    asked.push(exported);
+    let title = ReportText::CustomerValue.text(locale);
+    let name = format!("{title}-{}.xlsx", today.format("%Y%m%d"));
+    Ok((name, "value", value_workbook(&report, &asked, locale)?))
+}
+
+fn line_text(label: &str, value: impl Into<String>) -> AskedLine {
+    (label.to_owned(), value.into())
+}
+
 pub async fn download(
     Extension(state): Extension<AppState>,
     Extension(context): Extension<RequestContext>,
@@ -256,6 +288,9 @@ pub async fn download(
         }
         "tiers.xlsx" => {
             moves_file(pool, &caller, RangeQuery::from_query(get), exported, locale).await
+        }
+        "value.xlsx" => {
+            value_file(pool, &caller, ValueQuery::from_query(get), exported, locale).await
         }
         _ => Err(AppError::NotFound),
     };

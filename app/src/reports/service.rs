@@ -82,6 +82,9 @@ pub(crate) const DEALS: FilterColumns = FilterColumns {
 };
 /// Customers `c`: their owner and region.
 pub(crate) const CUSTOMERS: FilterColumns = FilterColumns { owner: "c.owner_id", ..DEALS };
+/// The graded customers' summary `rfm_cell` aliased `s`.
+pub(crate) const CELLS: FilterColumns =
+    FilterColumns { owner: "s.owner_id", region: "coalesce(s.region, '')", ..DEALS };
 /// Leads `l`: their owner, and the region written on the lead.
 pub(crate) const LEADS: FilterColumns =
     FilterColumns { owner: "l.owner_id", region: "coalesce(l.region, '')", ..DEALS };
