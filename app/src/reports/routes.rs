@@ -35,7 +35,7 @@ use axum::{
 use sqlx::PgPool;
 use std::collections::HashMap;
 
-fn line(label: ReportText, value: impl Into<String>, locale: Locale) -> AskedLine {
+fn line(label: impl Text, value: impl Into<String>, locale: Locale) -> AskedLine {
     (label.text(locale).to_owned(), value.into())
 }
 
@@ -246,16 +246,12 @@ async fn value_file(
             (_, Some(tier)) => tier.name(locale).to_owned(),
             (id, None) => format!("#{id}"),
         };
-        asked.push(line_text(TierText::Tier.text(locale), name));
+        asked.push(line(TierText::Tier, name, locale));
     }
     asked.push(exported);
     let title = ReportText::CustomerValue.text(locale);
     let name = format!("{title}-{}.xlsx", today.format("%Y%m%d"));
     Ok((name, "value", value_workbook(&report, &asked, locale)?))
-}
-
-fn line_text(label: &str, value: impl Into<String>) -> AskedLine {
-    (label.to_owned(), value.into())
 }
 
 pub async fn download(

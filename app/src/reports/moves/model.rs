@@ -25,6 +25,11 @@ pub struct TierName {
 }
 
 impl TierName {
+    /// A tier from a row's nullable columns (`None` where any is null: no tier).
+    pub fn of(id: Option<i64>, name_zh: Option<String>, name_en: Option<String>) -> Option<Self> {
+        Some(TierName { id: id?, name_zh: name_zh?, name_en: name_en? })
+    }
+
     pub fn name(&self, locale: crate::i18n::Locale) -> &str {
         match locale {
             crate::i18n::Locale::ZhCn => &self.name_zh,

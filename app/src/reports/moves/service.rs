@@ -70,10 +70,6 @@ fn direction(up: bool) -> Direction {
     if up { Direction::Up } else { Direction::Down }
 }
 
-fn tier(id: Option<i64>, name_zh: Option<String>, name_en: Option<String>) -> Option<TierName> {
-    Some(TierName { id: id?, name_zh: name_zh?, name_en: name_en? })
-}
-
 #[derive(sqlx::FromRow)]
 struct PathRow {
     from_id: i64,
@@ -136,7 +132,7 @@ pub async fn moves_report(
             .into_iter()
             .map(|p| TierPath {
                 from: TierName { id: p.from_id, name_zh: p.from_zh, name_en: p.from_en },
-                to: tier(p.to_id, p.to_zh, p.to_en),
+                to: TierName::of(p.to_id, p.to_zh, p.to_en),
                 direction: direction(p.up),
                 moves: p.moves,
             })
@@ -194,7 +190,7 @@ pub async fn customer_moves(
             region: r.region,
             at: r.at,
             from: TierName { id: r.from_id, name_zh: r.from_zh, name_en: r.from_en },
-            to: tier(r.to_id, r.to_zh, r.to_en),
+            to: TierName::of(r.to_id, r.to_zh, r.to_en),
             direction: direction(r.up),
         })
         .collect();

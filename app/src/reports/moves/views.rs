@@ -29,7 +29,7 @@ pub(crate) fn moves_href(filter: &MovesFilter) -> String {
     format!("/reports/tiers/customers?{}", query_string(&filter.query_pairs()))
 }
 
-fn tier_label(tier: Option<&TierName>, locale: Locale) -> String {
+pub(crate) fn tier_label(tier: Option<&TierName>, locale: Locale) -> String {
     match tier {
         Some(tier) => tier.name(locale).to_owned(),
         None => TierText::NoTier.text(locale).to_owned(),

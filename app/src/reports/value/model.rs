@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 /// no order in the window).
 pub const SCORES: [i16; 6] = [5, 4, 3, 2, 1, 0];
 
+/// A score as the grid and the workbook head it: "5" ... "1", and "—" for nothing to score.
+pub fn score_label(score: i16) -> String {
+    if score == 0 { "—".into() } else { score.to_string() }
+}
+
 /// Customers the top list names.
 pub const TOP_CUSTOMERS: i64 = 20;
 

@@ -13,46 +13,37 @@ use crate::{
     paging::Page,
     reports::{
         moves::model::TierName,
-        service::{CELLS, CUSTOMERS, company_today, push_filter},
+        service::{CELLS, CUSTOMERS, push_filter},
     },
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-/// The tier in force of the row `alias` (a score or a cell): an override that has not ended,
-/// else the computed tier.
-fn push_in_force(sql: &mut QueryBuilder<'_, Postgres>, alias: &str, today: NaiveDate) {
+/// The tier in force of the row `alias` (a score or a cell): an override that has not ended by
+/// the company's today, else the computed tier (as the customer list reads it).
+fn push_in_force(sql: &mut QueryBuilder<'_, Postgres>, alias: &str) {
     sql.push(format!(
-        "(case when {alias}.override_tier_id is not null and ({alias}.override_until is null or {alias}.override_until >= "
-    ))
-    .push_bind(today)
-    .push(format!(") then {alias}.override_tier_id else {alias}.computed_tier_id end)"));
+        "(case when {alias}.override_tier_id is not null and ({alias}.override_until is null \
+         or {alias}.override_until >= (now() at time zone company_time_zone())::date) \
+         then {alias}.override_tier_id else {alias}.computed_tier_id end)"
+    ));
 }
 
 /// ` and <tier in force> = tier` (0: in no tier), as the query asks.
-fn push_tier(
-    sql: &mut QueryBuilder<'_, Postgres>,
-    alias: &str,
-    tier: Option<i64>,
-    today: NaiveDate,
-) {
+fn push_tier(sql: &mut QueryBuilder<'_, Postgres>, alias: &str, tier: Option<i64>) {
     match tier {
         Some(0) => {
             sql.push(" and ");
-            push_in_force(sql, alias, today);
+            push_in_force(sql, alias);
             sql.push(" is null");
         }
         Some(tier) => {
             sql.push(" and ");
-            push_in_force(sql, alias, today);
+            push_in_force(sql, alias);
             sql.push(" = ").push_bind(tier);
         }
         None => {}
     }
-}
-
-fn tier(id: Option<i64>, name_zh: Option<String>, name_en: Option<String>) -> Option<TierName> {
-    Some(TierName { id: id?, name_zh: name_zh?, name_en: name_en? })
 }
 
 #[derive(sqlx::FromRow)]
@@ -96,13 +87,12 @@ pub async fn value_report(
     caller: &Authenticated,
     query: &ValueQuery,
 ) -> Result<ValueReport, AppError> {
-    let today = company_today(pool).await?;
     let scope = caller.scope.visible_owners();
     let filter = query.narrowing.as_filter();
 
     // One pass over the summary: by cell and tier, summed both ways below.
     let mut cells = QueryBuilder::<Postgres>::new("select s.r, s.f, ");
-    push_in_force(&mut cells, "s", today);
+    push_in_force(&mut cells, "s");
     cells.push(
         " as tier_id, sum(s.customers)::bigint as customers,
                  sum(s.customers * s.m)::bigint as m_total,
@@ -110,7 +100,7 @@ pub async fn value_report(
           from rfm_cell s where true",
     );
     push_filter(&mut cells, &CELLS, scope.as_deref(), &filter);
-    push_tier(&mut cells, "s", query.tier, today);
+    push_tier(&mut cells, "s", query.tier);
     cells.push(" group by 1, 2, 3 having sum(s.customers) <> 0");
 
     let mut top = QueryBuilder::<Postgres>::new(
@@ -122,10 +112,10 @@ pub async fn value_report(
          left join app_user u on u.id = c.owner_id
          left join tier t on t.id = ",
     );
-    push_in_force(&mut top, "s", today);
+    push_in_force(&mut top, "s");
     top.push(" where c.deleted_at is null and c.total_spend_minor > 0");
     push_filter(&mut top, &CUSTOMERS, scope.as_deref(), &filter);
-    push_tier(&mut top, "s", query.tier, today);
+    push_tier(&mut top, "s", query.tier);
     top.push(" order by c.total_spend_minor desc, c.id desc limit ").push_bind(TOP_CUSTOMERS);
 
     let (rows, top, settings, tiers): (Vec<CellRow>, Vec<TopRow>, _, Vec<TierRow>) = tokio::try_join!(
@@ -156,7 +146,6 @@ pub async fn value_report(
             }),
         }
     }
-    grid.retain(|c| c.customers != 0);
     grid.sort_by_key(|c| (std::cmp::Reverse(c.r), std::cmp::Reverse(c.f)));
 
     // Tiers in their order, then customers whose tier no longer exists or who have none.
@@ -195,7 +184,7 @@ pub async fn value_report(
                 id: r.id,
                 name: r.name,
                 owner_name: r.owner_name,
-                tier: tier(r.tier_id, r.tier_zh, r.tier_en),
+                tier: TierName::of(r.tier_id, r.tier_zh, r.tier_en),
                 total_spend_minor: r.total_spend_minor,
                 order_count: r.order_count,
                 last_order_at: r.last_order_at,
@@ -228,7 +217,6 @@ pub async fn value_customers(
     after: Option<i64>,
     limit: i64,
 ) -> Result<Page<ValueCustomer, i64>, AppError> {
-    let today = company_today(pool).await?;
     let scope = caller.scope.visible_owners();
     let mut sql = QueryBuilder::<Postgres>::new(
         "select c.id, c.name, u.display_name as owner_name, c.region, s.r, s.f, s.m,
@@ -238,7 +226,7 @@ pub async fn value_customers(
          left join app_user u on u.id = c.owner_id
          left join tier t on t.id = ",
     );
-    push_in_force(&mut sql, "s", today);
+    push_in_force(&mut sql, "s");
     sql.push(" where c.deleted_at is null");
     if let Some(r) = filter.r {
         sql.push(" and s.r = ").push_bind(r);
@@ -247,7 +235,7 @@ pub async fn value_customers(
         sql.push(" and s.f = ").push_bind(f);
     }
     push_filter(&mut sql, &CUSTOMERS, scope.as_deref(), &filter.query.narrowing.as_filter());
-    push_tier(&mut sql, "s", filter.query.tier, today);
+    push_tier(&mut sql, "s", filter.query.tier);
     if let Some(after) = after {
         sql.push(" and s.customer_id > ").push_bind(after);
     }
@@ -260,7 +248,7 @@ pub async fn value_customers(
             name: r.name,
             owner_name: r.owner_name,
             region: r.region,
-            tier: tier(r.tier_id, r.tier_zh, r.tier_en),
+            tier: TierName::of(r.tier_id, r.tier_zh, r.tier_en),
             r: r.r,
             f: r.f,
             m: r.m,

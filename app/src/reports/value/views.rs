@@ -4,7 +4,10 @@
 
 use super::{
     api::{get_value_report, list_value_customers},
-    model::{RfmCell, SCORES, TierRevenue, ValueCustomer, ValueFilter, ValueQuery, ValueReport},
+    model::{
+        RfmCell, SCORES, TierRevenue, ValueCustomer, ValueFilter, ValueQuery, ValueReport,
+        score_label,
+    },
 };
 use crate::{
     events::{Topic, use_server_events},
@@ -12,7 +15,7 @@ use crate::{
     money::Money,
     reports::{
         model::{compact_money, query_string},
-        moves::model::TierName,
+        moves::views::tier_label,
         views::{ExportLink, NarrowingFields, NarrowingSelects, ReportTabs, keep_in_address},
     },
     tiers::api::list_tiers,
@@ -28,18 +31,6 @@ pub(crate) fn customers_href(filter: &ValueFilter) -> String {
 
 fn money(minor: i64) -> String {
     Money { minor, currency: "CNY".into() }.display()
-}
-
-fn tier_label(tier: Option<&TierName>, locale: Locale) -> String {
-    match tier {
-        Some(tier) => tier.name(locale).to_owned(),
-        None => TierText::NoTier.text(locale).to_owned(),
-    }
-}
-
-/// A score as the grid heads it: "5" ... "1", and "—" for nothing to score.
-fn score_label(score: i16) -> String {
-    if score == 0 { "—".into() } else { score.to_string() }
 }
 
 /// The shade of a cell's mean M: the cohort heat map's six steps.

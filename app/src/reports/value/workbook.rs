@@ -1,17 +1,14 @@
 //! Customer value as a workbook: the R by F grid (customers, and mean M beside it), revenue in
 //! the scoring window by tier with a stacked bar, and the top customers.
 
-use super::model::{SCORES, ValueReport};
+use super::model::{SCORES, ValueReport, score_label};
 use crate::{
     error::AppError,
     i18n::{Locale, ReportText, Text, TierText},
+    reports::moves::views::tier_label,
     reports::workbook::{AskedLine, SHEET, one_sheet, write_head, write_titles, yuan},
 };
 use rust_xlsxwriter::{Chart, ChartType};
-
-fn score_label(score: i16) -> String {
-    if score == 0 { "—".into() } else { score.to_string() }
-}
 
 pub fn value_workbook(
     report: &ValueReport,
@@ -76,11 +73,7 @@ pub fn value_workbook(
         let whole = report.tiers.iter().map(|t| t.monetary_minor.max(0)).sum::<i64>().max(1) as f64;
         for tier in &report.tiers {
             row += 1;
-            let name = match &tier.tier {
-                Some(tier) => tier.name(locale).to_owned(),
-                None => TierText::NoTier.text(locale).to_owned(),
-            };
-            sheet.write_string(row, 0, name)?;
+            sheet.write_string(row, 0, tier_label(tier.tier.as_ref(), locale))?;
             sheet.write_number(row, 1, tier.customers as f64)?;
             sheet.write_number_with_format(row, 2, yuan(tier.monetary_minor), &formats.money)?;
             let share = tier.monetary_minor.max(0) as f64 / whole;
@@ -110,11 +103,7 @@ pub fn value_workbook(
             row += 1;
             sheet.write_string(row, 0, &customer.name)?;
             sheet.write_string(row, 1, customer.owner_name.as_deref().unwrap_or(""))?;
-            let tier = match &customer.tier {
-                Some(tier) => tier.name(locale).to_owned(),
-                None => TierText::NoTier.text(locale).to_owned(),
-            };
-            sheet.write_string(row, 2, tier)?;
+            sheet.write_string(row, 2, tier_label(customer.tier.as_ref(), locale))?;
             sheet.write_number_with_format(
                 row,
                 3,
