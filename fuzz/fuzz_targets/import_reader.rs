@@ -2,14 +2,13 @@
 //! it returns is consistent (no more rows than asked for, headers for every file it accepts).
 #![no_main]
 
-use app::imports::{model::Encoding, read::read_all};
+use import_reader::{Format, read_all};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
-    for encoding in
-        [Encoding::Auto, Encoding::Utf8, Encoding::Gbk, Encoding::Utf16Le, Encoding::Xlsx]
+    for format in [None, Some(Format::Utf8), Some(Format::Gbk), Some(Format::Utf16Le), Some(Format::Xlsx)]
     {
-        if let Ok(table) = read_all(bytes, encoding, None, 500) {
+        if let Ok(table) = read_all(bytes, format, None, 500) {
             assert!(table.rows.len() <= 500);
         }
     }

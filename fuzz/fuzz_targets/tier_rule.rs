@@ -2,7 +2,7 @@
 //! error points inside the text, and a parsed rule evaluates and explains itself.
 #![no_main]
 
-use app::tiers::rule::{Facts, explain, parse};
+use tier_rule::{Facts, explain, parse};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

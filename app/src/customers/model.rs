@@ -49,15 +49,8 @@ pub enum ActivityStatus {
     Silent,
 }
 
-/// Derived from orders: none, one, several, or enough over a long enough span to be loyal.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LifecycleStage {
-    Potential,
-    New,
-    Repeat,
-    Loyal,
-}
+/// Derived from orders; defined with the tier rule language, which tests it.
+pub use tier_rule::LifecycleStage;
 
 /// Where the customer came from.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -78,9 +71,19 @@ pub enum Source {
 text_enum!(CustomerKind { Company => "company", Individual => "individual" });
 text_enum!(CustomerType { Potential => "potential", Existing => "existing", Former => "former" });
 text_enum!(ActivityStatus { Potential => "potential", Active => "active", Silent => "silent" });
-text_enum!(LifecycleStage {
-    Potential => "potential", New => "new", Repeat => "repeat", Loyal => "loyal",
-});
+impl crate::enums::Choice for LifecycleStage {
+    fn all() -> &'static [Self] {
+        Self::ALL
+    }
+
+    fn as_str(self) -> &'static str {
+        LifecycleStage::as_str(self)
+    }
+
+    fn from_text(value: &str) -> Option<Self> {
+        LifecycleStage::parse(value).ok()
+    }
+}
 text_enum!(Source {
     Website => "website", Social => "social", Referral => "referral", Event => "event",
     SalesVisit => "sales_visit", ServiceDesk => "service_desk", Import => "import",

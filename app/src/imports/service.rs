@@ -81,7 +81,7 @@ pub async fn upload(
                                  created_by, kind, sheets, options)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
         name,
-        shape.encoding.as_str(),
+        Encoding::from(shape.format).as_str(),
         bytes,
         &shape.headers,
         serde_json::to_value(&sample).map_err(AppError::internal)?,

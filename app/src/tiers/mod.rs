@@ -3,7 +3,8 @@
 
 pub mod api;
 pub mod model;
-pub mod rule;
+/// The rule language lives in its own crate (`app/tier-rule`), small enough to fuzz.
+pub use tier_rule as rule;
 #[cfg(feature = "ssr")]
 pub mod service;
 pub mod views;

@@ -11,9 +11,50 @@
 //! ```
 //! Keywords also read in Chinese: 且 (and), 或 (or), 非 (not), 标签 (tag), 阶段 (stage),
 //! 消费 (spend), 订单数 (orders). An empty rule matches every customer (the catch-all tier).
+//!
+//! The admin's page parses each rule as it is typed (WASM), the server parses it again before
+//! saving and when grading customers, and `./guanxi fuzz` throws arbitrary text at it.
 
-use crate::customers::model::LifecycleStage;
 use serde::{Deserialize, Serialize};
+
+/// A customer's lifecycle stage, derived from their orders: none, one, several, or enough over a
+/// long enough span to be loyal. Defined here because rules test it (`stage = loyal`); the
+/// customers area re-exports it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleStage {
+    Potential,
+    New,
+    Repeat,
+    Loyal,
+}
+
+/// Text that names no lifecycle stage.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct UnknownStage;
+
+impl LifecycleStage {
+    pub const ALL: &'static [LifecycleStage] = &[
+        LifecycleStage::Potential,
+        LifecycleStage::New,
+        LifecycleStage::Repeat,
+        LifecycleStage::Loyal,
+    ];
+
+    /// The stored and rule-language name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifecycleStage::Potential => "potential",
+            LifecycleStage::New => "new",
+            LifecycleStage::Repeat => "repeat",
+            LifecycleStage::Loyal => "loyal",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, UnknownStage> {
+        Self::ALL.iter().copied().find(|stage| stage.as_str() == value).ok_or(UnknownStage)
+    }
+}
 
 /// A number the rule can compare.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
