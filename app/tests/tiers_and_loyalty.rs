@@ -250,9 +250,18 @@ async fn overrides_win_until_they_expire() {
         tiers::set_override(&w.state, &w.admin, id, Some(high), " ", None).await.unwrap_err();
     assert_eq!(error.field_errors().unwrap().get("reason"), &[FieldError::Required]);
 
+    // The customer list's tier filter reads the same tier in force as the 360 page.
+    let settings = repo::settings(&w.db.pool).await.unwrap();
+    let filter = CustomerFilter { tier_id: Some(high.0), ..Default::default() };
+    let listed_high = || async {
+        let listed = repo::list(&w.db.pool, &filter, None, None, 50, &settings).await.unwrap();
+        listed.items.iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+
     let today = app::testing::company_today(&w.db.pool).await;
     tiers::set_override(&w.state, &w.admin, id, Some(high), "战略合作", Some(today)).await.unwrap();
     assert_eq!(w.tier_name(id).await.as_deref(), Some("High"), "applies through its last day");
+    assert_eq!(listed_high().await, vec![id]);
     tiers::set_override(
         &w.state,
         &w.admin,
@@ -264,6 +273,7 @@ async fn overrides_win_until_they_expire() {
     .await
     .unwrap();
     assert_eq!(w.tier_name(id).await.as_deref(), Some("Low"), "expired: the computed tier again");
+    assert_eq!(listed_high().await, Vec::<CustomerId>::new());
     tiers::set_override(&w.state, &w.admin, id, Some(high), "永久", None).await.unwrap();
     let explained = tiers::customer_tier(&w.db.pool, id, None).await.unwrap();
     assert_eq!(explained.tier.unwrap().name_en, "High");

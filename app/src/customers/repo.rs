@@ -685,7 +685,7 @@ fn push_filters_but_search(
         query.push(" and exists (select 1 from customer_score s where s.customer_id = c.id");
         if let Some(tier) = filter.tier_id {
             query
-                .push(" and case when s.override_tier_id is not null and (s.override_until is null or s.override_until >= (now() at time zone company_time_zone())::date) then s.override_tier_id else s.computed_tier_id end = ")
+                .push(" and tier_in_force(s.computed_tier_id, s.override_tier_id, s.override_until) = ")
                 .push_bind(tier);
         }
         for (column, min) in [("r", filter.min_r), ("f", filter.min_f), ("m", filter.min_m)] {

@@ -131,7 +131,7 @@ pub async fn tile(
         TileKind::TierDrops => tier_drops(pool, scope, month_start).await?,
         TileKind::Revenue => revenue(pool, scope, month_start, today).await?,
         TileKind::CustomerGains => customer_gains(pool, scope, month_start).await?,
-        TileKind::TierShare => tier_share(pool, scope, today).await?,
+        TileKind::TierShare => tier_share(pool, scope).await?,
         TileKind::JobHealth => job_health(pool).await?,
     };
     Ok(Tile { kind, data })
@@ -512,16 +512,11 @@ async fn customer_gains(
 
 /// Customers per tier in force (an unexpired override, else the computed tier), in tier order,
 /// from the counts kept by triggers (`tier_count`), never from the customers themselves.
-async fn tier_share(
-    pool: &PgPool,
-    scope: Option<&[i64]>,
-    today: NaiveDate,
-) -> Result<TileData, AppError> {
+async fn tier_share(pool: &PgPool, scope: Option<&[i64]>) -> Result<TileData, AppError> {
     let bars = sqlx::query!(
         r#"with counted as (
-             select case when t.override_tier_id is not null
-                          and (t.override_until is null or t.override_until >= $2)
-                         then t.override_tier_id else t.computed_tier_id end as tier_id,
+             select tier_in_force(t.computed_tier_id, t.override_tier_id, t.override_until)
+                      as tier_id,
                     sum(t.customers)::bigint as n
              from tier_count t
              where ($1::bigint[] is null or t.owner_id = any($1))
@@ -531,7 +526,6 @@ async fn tier_share(
            from counted left join tier t on t.id = counted.tier_id
            order by t.position nulls last"#,
         scope as _,
-        today as _,
     )
     .fetch_all(pool)
     .await?

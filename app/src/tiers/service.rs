@@ -429,9 +429,7 @@ pub async fn tier_of(
         r#"
         select t.id, t.position, t.name_zh, t.name_en, t.color, t.rule
         from customer_score s
-        join tier t on t.id = case
-            when s.override_tier_id is not null and (s.override_until is null or s.override_until >= (now() at time zone company_time_zone())::date)
-            then s.override_tier_id else s.computed_tier_id end
+        join tier t on t.id = tier_in_force(s.computed_tier_id, s.override_tier_id, s.override_until)
         where s.customer_id = $1
         "#,
         customer.0
@@ -729,8 +727,8 @@ pub async fn distribution(
     }
     out.by_tier = sqlx::query!(
         r#"
-        select case when s.override_tier_id is not null and (s.override_until is null or s.override_until >= (now() at time zone company_time_zone())::date)
-                    then s.override_tier_id else s.computed_tier_id end as tier, count(*) as "n!"
+        select tier_in_force(s.computed_tier_id, s.override_tier_id, s.override_until) as tier,
+               count(*) as "n!"
         from customer c left join customer_score s on s.customer_id = c.id
         where c.deleted_at is null and ($1::bigint[] is null or c.owner_id = any($1))
         group by 1

@@ -23,9 +23,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 /// the company's today, else the computed tier (as the customer list reads it).
 fn push_in_force(sql: &mut QueryBuilder<'_, Postgres>, alias: &str) {
     sql.push(format!(
-        "(case when {alias}.override_tier_id is not null and ({alias}.override_until is null \
-         or {alias}.override_until >= (now() at time zone company_time_zone())::date) \
-         then {alias}.override_tier_id else {alias}.computed_tier_id end)"
+        "tier_in_force({alias}.computed_tier_id, {alias}.override_tier_id, {alias}.override_until)"
     ));
 }
 
