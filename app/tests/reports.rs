@@ -6,7 +6,8 @@
 //! Win/loss equals the closed deals counted directly, within the caller's scope; so does the
 //! lead funnel, whose revenue goes to the latest lead a customer converted from; so do the
 //! customers that churned, by month and reason; so does customer value (the RFM grid and the
-//! spend by tier) after every write that moves a customer between cells.
+//! spend by tier) after every write that moves a customer between cells. A tier narrows churn
+//! and win/loss to the customers in it now, overrides and their end included.
 
 use app::{
     auth::{model::Role, server::Authenticated},
@@ -1911,7 +1912,7 @@ async fn customer_value_equals_the_scores_counted_directly_after_every_write() {
     }
     assert_eq!(seen.len() as i64, report.customers);
     // A tier's figure opens its customers.
-    let overridden = ValueQuery { tier: Some(low), ..Default::default() };
+    let overridden = ValueQuery { narrowing: Narrowing { tier: Some(low), ..Default::default() } };
     let in_low = value::value_report(&w.db.pool, &w.admin, &overridden).await.unwrap();
     let listed = value::value_customers(
         &w.db.pool,
@@ -1952,7 +1953,6 @@ async fn customer_value_equals_the_scores_counted_directly_after_every_write() {
     // A member sees their own customers, whatever the narrowing asks.
     let widened = ValueQuery {
         narrowing: Narrowing { owner: Some(w.west_member.id().0), ..Default::default() },
-        ..Default::default()
     };
     let refused = value::value_report(&w.db.pool, &w.east_member, &widened).await.unwrap();
     assert_eq!((refused.customers, refused.top.len()), (0, 0));
@@ -1960,10 +1960,8 @@ async fn customer_value_equals_the_scores_counted_directly_after_every_write() {
     let none = value::value_customers(&w.db.pool, &w.east_member, &asked, None, 50).await.unwrap();
     assert!(none.items.is_empty());
     // Narrowed to a region ("" for none), the grid counts that region's customers only.
-    let no_region = ValueQuery {
-        narrowing: Narrowing { region: Some(String::new()), ..Default::default() },
-        ..Default::default()
-    };
+    let no_region =
+        ValueQuery { narrowing: Narrowing { region: Some(String::new()), ..Default::default() } };
     let regionless = value::value_report(&w.db.pool, &w.admin, &no_region).await.unwrap();
     let expected: i64 = sqlx::query_scalar(
         "select count(*) from customer_score s join customer c on c.id = s.customer_id
@@ -1974,4 +1972,128 @@ async fn customer_value_equals_the_scores_counted_directly_after_every_write() {
     .unwrap();
     assert_eq!(regionless.customers, expected);
     assert!(expected >= 1);
+}
+
+/// Customers churned on company days `from..=to` whose tier in force now is `tier` (`None`: in
+/// none), straight from the table: the override rule spelled out here, not the app's function.
+async fn direct_churned_in_tier(
+    w: &World,
+    (from, to): (NaiveDate, NaiveDate),
+    owners: Option<Vec<i64>>,
+    tier: Option<i64>,
+) -> Vec<i64> {
+    sqlx::query_scalar(
+        "select c.id from customer c left join customer_score s on s.customer_id = c.id
+         where c.deleted_at is null and c.customer_type = 'former'
+           and (c.churned_at at time zone company_time_zone())::date between $1 and $2
+           and ($3::bigint[] is null or c.owner_id = any($3))
+           and (case when s.override_tier_id is not null
+                      and (s.override_until is null
+                           or s.override_until >= (now() at time zone company_time_zone())::date)
+                     then s.override_tier_id else s.computed_tier_id end) is not distinct from $4
+         order by c.id",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(owners)
+    .bind(tier)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_tier_narrows_churn_and_win_loss_to_the_customers_in_it_now() {
+    let w = World::new().await;
+    let pool = &w.db.pool;
+    let (from, to) = (w.day, w.day + Duration::days(2));
+    let today = company_today(pool).await;
+    let (em, wm) = (&w.east_member, &w.west_member);
+    let tiers: Vec<i64> =
+        sqlx::query_scalar("select id from tier order by position").fetch_all(pool).await.unwrap();
+    let (high, low) = (tiers[0], tiers[2]);
+    let kept_high = w.customer(em, "杭州茶社", "华东").await;
+    let kept_low = w.customer(em, "宁波茶庄", "华东").await;
+    let ungraded = w.customer(em, "苏州茶楼", "华东").await;
+    let lapsed = w.customer(em, "无锡茶行", "华东").await;
+    let western_high = w.customer(wm, "广州茶行", "华南").await;
+    let overrides = [
+        (kept_high, high, None),
+        (kept_low, low, Some(today)),
+        // Ended yesterday: in no tier again (it was never graded).
+        (lapsed, high, Some(today - Duration::days(1))),
+        (western_high, high, None),
+    ];
+    for (customer, tier, until) in overrides {
+        app::tiers::service::set_override(
+            &w.state,
+            &w.admin,
+            customer,
+            Some(app::tiers::model::TierId(tier)),
+            "重点维护",
+            until,
+        )
+        .await
+        .unwrap();
+    }
+    for (customer, owner) in
+        [(kept_high, em), (kept_low, em), (ungraded, em), (lapsed, em), (western_high, wm)]
+    {
+        churned(&w, customer, "价格太高", from, "10:00").await;
+        closed_deal(&w, customer, owner, "lost", from, "11:00", 100, 3, None).await;
+    }
+
+    let range = RangeQuery { from: Some(from), to: Some(to), ..Default::default() };
+    let in_tier = |tier: i64| RangeQuery {
+        narrowing: Narrowing { tier: Some(tier), ..Default::default() },
+        ..range.clone()
+    };
+    let listed = |caller: &'static str, query: RangeQuery| {
+        let w = &w;
+        async move {
+            let caller = match caller {
+                "admin" => &w.admin,
+                _ => &w.east_member,
+            };
+            let filter = ChurnFilter { query, ..Default::default() };
+            let page = churn::churned_customers(pool, caller, &filter, None, 50).await.unwrap();
+            let mut ids: Vec<i64> = page.items.iter().map(|c| c.id).collect();
+            ids.sort();
+            ids
+        }
+    };
+    for (tier, expected) in [
+        (high, vec![kept_high.0, western_high.0]),
+        (low, vec![kept_low.0]),
+        (0, vec![ungraded.0, lapsed.0]),
+    ] {
+        let report = churn::churn_report(pool, &w.admin, &in_tier(tier)).await.unwrap();
+        let direct = direct_churned_in_tier(&w, (from, to), None, (tier != 0).then_some(tier));
+        assert_eq!(direct.await, expected, "tier {tier}");
+        assert_eq!(report.customers, expected.len() as i64, "tier {tier}");
+        assert_eq!(listed("admin", in_tier(tier)).await, expected, "tier {tier}");
+
+        // Win/loss reads the same query (deals of customers in the tier).
+        let lost = deals::deal_report(pool, &w.admin, &in_tier(tier)).await.unwrap().total.lost;
+        assert_eq!(lost.count, expected.len() as i64, "deals in tier {tier}");
+    }
+
+    // A tier only narrows: a member asking for the top tier sees their own customers in it.
+    let own = churn::churn_report(pool, em, &in_tier(high)).await.unwrap();
+    let mine = direct_churned_in_tier(&w, (from, to), Some(vec![em.id().0]), Some(high)).await;
+    assert_eq!(mine, vec![kept_high.0]);
+    assert_eq!(own.customers, 1);
+    assert_eq!(listed("member", in_tier(high)).await, vec![kept_high.0]);
+    let theirs = RangeQuery {
+        narrowing: Narrowing { owner: Some(wm.id().0), tier: Some(high), ..Default::default() },
+        ..range.clone()
+    };
+    assert_eq!(churn::churn_report(pool, em, &theirs).await.unwrap().customers, 0);
+
+    // The tier travels in the address and back.
+    let pairs = in_tier(high).query_pairs();
+    assert!(pairs.contains(&("tier", high.to_string())));
+    let read =
+        RangeQuery::from_query(|key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()));
+    assert_eq!(read, in_tier(high));
 }

@@ -455,7 +455,7 @@ test("a manager follows the year's leads down the funnel and taps a step to the 
   expect(new Set(sources.map((s) => s.trim()))).toEqual(new Set([sourceName]));
 });
 
-test("a manager reads the year's churn and taps a reason to the customers who left for it", async ({ page }) => {
+test("a manager reads the year's churn, taps a reason to the customers who left for it, then narrows to a tier", async ({ page }) => {
   await signIn(page, MANAGER);
   await page.goto("/reports/churn");
   await hydrated(page);
@@ -526,6 +526,28 @@ test("a manager reads the year's churn and taps a reason to the customers who le
   await expect(tile.getByTestId("tile-bar").first()).toBeVisible();
   await tile.scrollIntoViewIfNeeded();
   await screenshot(page, "reports-14-churn-tile-tablet");
+
+  // Narrowed to the top tier, the count is the team's former customers in that tier now.
+  await page.goto(`/reports/churn?from=${from}&to=${to}`);
+  await hydrated(page);
+  const tier = await page.locator("#field-tier option").nth(1).getAttribute("value");
+  await page.locator("#field-tier").selectOption(tier!);
+  await expect(page).toHaveURL(new RegExp(`tier=${tier}`));
+  const [inTier] = await sql<{ n: number }>(
+    `select count(*)::int as n from customer c join app_user u on u.id = c.owner_id
+     left join customer_score s on s.customer_id = c.id
+     where c.deleted_at is null and c.customer_type = 'former'
+       and (c.churned_at at time zone company_time_zone())::date between $1::date and $2::date
+       and u.team_id = (select team_id from app_user where email = $3)
+       and case when s.override_tier_id is not null
+                 and (s.override_until is null
+                      or s.override_until >= (now() at time zone company_time_zone())::date)
+            then s.override_tier_id else s.computed_tier_id end = $4::bigint`,
+    [from, to, MANAGER, tier],
+  );
+  await expect(page.getByTestId("churned")).toHaveText(String(inTier.n));
+  expect(inTier.n).toBeLessThanOrEqual(counted.n);
+  await screenshot(page, "reports-21-churn-in-a-tier-tablet");
 });
 
 test("a manager reads the year's tier moves and taps a month's moves down to the customers", async ({ page }) => {

@@ -93,8 +93,10 @@ pub const MAX_DAY_BARS: i64 = 366;
 /// owner, `team` 0 owners in no team (and customers without an owner), `region` "" customers
 /// without a region. `product` and `category` ("" for products without one) narrow to the
 /// order lines of those products: the figures are then the lines' (their totals less their
-/// share of refunds), not the whole orders'. Whatever the filter says, the caller's data scope
-/// still applies: a filter only narrows.
+/// share of refunds), not the whole orders'. `tier` narrows to customers in that value tier now
+/// (0: in none), where a report's rows are customers' (churn, deals, the orders behind a
+/// figure); the daily summaries have no tier, so the sales and cohort reports do not offer it.
+/// Whatever the filter says, the caller's data scope still applies: a filter only narrows.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesFilter {
     pub from: Option<NaiveDate>,
@@ -105,15 +107,18 @@ pub struct SalesFilter {
     pub channel: Option<Channel>,
     pub product: Option<i64>,
     pub category: Option<String>,
+    pub tier: Option<i64>,
 }
 
-/// Whose customers a report counts beyond the caller's scope: a rep, a team, a region, with the
-/// same meanings (0 and "" for none) and address keys as the sales report's filter.
+/// Whose customers a report counts beyond the caller's scope: a rep, a team, a region, a tier
+/// in force, with the same meanings (0 and "" for none) and address keys as the sales report's
+/// filter.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Narrowing {
     pub owner: Option<i64>,
     pub team: Option<i64>,
     pub region: Option<String>,
+    pub tier: Option<i64>,
 }
 
 impl Narrowing {
@@ -123,6 +128,7 @@ impl Narrowing {
             owner: self.owner,
             team: self.team,
             region: self.region.clone(),
+            tier: self.tier,
             ..Default::default()
         }
     }
@@ -133,6 +139,12 @@ impl Narrowing {
 
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
         SalesFilter::from_query(get).narrowing()
+    }
+
+    /// The same but the tier, for the reports whose rows have none (the summaries, leads, tier
+    /// moves) or ask it of their own columns.
+    pub fn without_tier(&self) -> Narrowing {
+        Narrowing { tier: None, ..self.clone() }
     }
 }
 
@@ -209,7 +221,12 @@ impl SalesFilter {
 
     /// Its rep, team and region.
     pub fn narrowing(&self) -> Narrowing {
-        Narrowing { owner: self.owner, team: self.team, region: self.region.clone() }
+        Narrowing {
+            owner: self.owner,
+            team: self.team,
+            region: self.region.clone(),
+            tier: self.tier,
+        }
     }
 
     /// The filter as URL query pairs (what the page's address carries), empty values left out.
@@ -239,6 +256,9 @@ impl SalesFilter {
         if let Some(category) = &self.category {
             pairs.push(("category", category.clone()));
         }
+        if let Some(tier) = self.tier {
+            pairs.push(("tier", tier.to_string()));
+        }
         pairs
     }
 
@@ -261,6 +281,7 @@ impl SalesFilter {
             channel: get("channel").and_then(|v| Channel::parse(&v).ok()),
             product: number("product").filter(|n| *n > 0),
             category: get("category"),
+            tier: number("tier").filter(|n| *n >= 0),
         }
     }
 }
@@ -517,6 +538,7 @@ mod tests {
                 channel: Some(Channel::Wechat),
                 product: Some(7),
                 category: Some(String::new()),
+                tier: Some(0),
             },
             grouping: Grouping::Owner,
             comparison: Comparison::PreviousYear,

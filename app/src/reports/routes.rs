@@ -39,30 +39,38 @@ fn line(label: impl Text, value: impl Into<String>, locale: Locale) -> AskedLine
     (label.text(locale).to_owned(), value.into())
 }
 
-/// The rep, team and region a report was narrowed to, by name where the caller may see them
-/// (an id outside their scope stays an id: the file never names what the page would not).
+/// The rep, team, region and tier a report was narrowed to, by name where the caller may see
+/// them (an id outside their scope stays an id: the file never names what the page would not).
 async fn narrowing_lines(
     pool: &PgPool,
     caller: &Authenticated,
     narrowing: &Narrowing,
     locale: Locale,
 ) -> Result<Vec<AskedLine>, AppError> {
-    let (owner_name, team_name) = service::narrowing_names(pool, caller, narrowing).await?;
+    let names = service::narrowing_names(pool, caller, narrowing).await?;
     let named = |id: i64, name: Option<String>, none: ReportText| match id {
         0 => none.text(locale).to_owned(),
         id => name.unwrap_or_else(|| format!("#{id}")),
     };
     let mut lines = vec![];
     if let Some(id) = narrowing.owner {
-        lines.push(line(ReportText::Owner, named(id, owner_name, ReportText::NoOwner), locale));
+        lines.push(line(ReportText::Owner, named(id, names.owner, ReportText::NoOwner), locale));
     }
     if let Some(id) = narrowing.team {
-        lines.push(line(ReportText::Team, named(id, team_name, ReportText::NoTeam), locale));
+        lines.push(line(ReportText::Team, named(id, names.team, ReportText::NoTeam), locale));
     }
     match narrowing.region.as_deref() {
         Some("") => lines.push(line(ReportText::Region, ReportText::NoRegion.text(locale), locale)),
         Some(region) => lines.push(line(ReportText::Region, region, locale)),
         None => {}
+    }
+    if let Some(id) = narrowing.tier {
+        let name = match (id, locale) {
+            (0, _) => Some(TierText::NoTier.text(locale).to_owned()),
+            (_, Locale::ZhCn) => names.tier_zh,
+            (_, Locale::En) => names.tier_en,
+        };
+        lines.push(line(TierText::Tier, name.unwrap_or_else(|| format!("#{id}")), locale));
     }
     Ok(lines)
 }
@@ -77,7 +85,7 @@ async fn sales_file(
     exported: AskedLine,
     locale: Locale,
 ) -> Result<Built, AppError> {
-    let narrowing = query.filter.narrowing();
+    let narrowing = query.filter.narrowing().without_tier();
     let (report, narrowed) = tokio::try_join!(
         service::sales_report(pool, caller, &query),
         narrowing_lines(pool, caller, &narrowing, locale)
@@ -118,9 +126,11 @@ async fn cohorts_file(
     exported: AskedLine,
     locale: Locale,
 ) -> Result<Built, AppError> {
+    // The report has no tier filter: a tier in a hand-made address is not named either.
+    let untiered = query.narrowing.without_tier();
     let (report, narrowed) = tokio::try_join!(
         cohorts::cohort_report(pool, caller, &query),
-        narrowing_lines(pool, caller, &query.narrowing, locale)
+        narrowing_lines(pool, caller, &untiered, locale)
     )?;
     let mut asked = vec![
         line(ReportText::FirstCohort, month_label(report.from, locale), locale),
@@ -184,9 +194,11 @@ async fn funnel_file(
     exported: AskedLine,
     locale: Locale,
 ) -> Result<Built, AppError> {
+    // The report has no tier filter: a tier in a hand-made address is not named either.
+    let untiered = query.narrowing.without_tier();
     let (report, narrowed) = tokio::try_join!(
         funnel::funnel_report(pool, caller, &query),
-        narrowing_lines(pool, caller, &query.narrowing, locale)
+        narrowing_lines(pool, caller, &untiered, locale)
     )?;
     let source =
         query.source.map(|s| line(ReportText::Source, source_label(s).text(locale), locale));
@@ -218,9 +230,11 @@ async fn moves_file(
     exported: AskedLine,
     locale: Locale,
 ) -> Result<Built, AppError> {
+    // The report has no tier filter: a tier in a hand-made address is not named either.
+    let untiered = query.narrowing.without_tier();
     let (report, narrowed) = tokio::try_join!(
         moves::moves_report(pool, caller, &query),
-        narrowing_lines(pool, caller, &query.narrowing, locale)
+        narrowing_lines(pool, caller, &untiered, locale)
     )?;
     let asked = range_asked((report.from, report.to), narrowed, None, exported, locale);
     let name = dated_name(ReportText::TierMoves, report.from, report.to, locale);
@@ -239,15 +253,6 @@ async fn value_file(
         narrowing_lines(pool, caller, &query.narrowing, locale),
         service::company_today(pool)
     )?;
-    if let Some(id) = query.tier {
-        let named = report.tiers.iter().filter_map(|t| t.tier.as_ref()).find(|t| t.id == id);
-        let name = match (id, named) {
-            (0, _) => TierText::NoTier.text(locale).to_owned(),
-            (_, Some(tier)) => tier.name(locale).to_owned(),
-            (id, None) => format!("#{id}"),
-        };
-        asked.push(line(TierText::Tier, name, locale));
-    }
     asked.push(exported);
     let title = ReportText::CustomerValue.text(locale);
     let name = format!("{title}-{}.xlsx", today.format("%Y%m%d"));

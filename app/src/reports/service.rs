@@ -45,6 +45,9 @@ pub(crate) struct FilterColumns {
     /// How rows name products, where they do: a product or category in the filter is ignored
     /// elsewhere.
     products: Option<ProductColumn>,
+    /// The row's customer id, where rows are customers' (or hang off one): a tier in the filter
+    /// is ignored elsewhere (the summaries have no tier; their pages do not offer it).
+    customer: Option<&'static str>,
 }
 
 /// Where a statement finds the products a filter narrows to.
@@ -62,6 +65,7 @@ pub(crate) const SUMMARY: FilterColumns = FilterColumns {
     region: "s.region",
     channel: Some("s.channel"),
     products: None,
+    customer: None,
 };
 /// The daily product summary `product_day` aliased `s`.
 pub(crate) const PRODUCT_SUMMARY: FilterColumns =
@@ -72,6 +76,8 @@ pub(crate) const ORDERS: FilterColumns = FilterColumns {
     region: "coalesce(c.region, '')",
     channel: Some("o.channel"),
     products: Some(ProductColumn::OrderLines),
+    // The orders behind a sales or cohort figure: those reports have no tier.
+    customer: None,
 };
 /// Opportunities `o` (owned by their rep) and their customers `c`.
 pub(crate) const DEALS: FilterColumns = FilterColumns {
@@ -79,15 +85,25 @@ pub(crate) const DEALS: FilterColumns = FilterColumns {
     region: "coalesce(c.region, '')",
     channel: None,
     products: None,
+    customer: Some("c.id"),
 };
 /// Customers `c`: their owner and region.
 pub(crate) const CUSTOMERS: FilterColumns = FilterColumns { owner: "c.owner_id", ..DEALS };
-/// The graded customers' summary `rfm_cell` aliased `s`.
-pub(crate) const CELLS: FilterColumns =
-    FilterColumns { owner: "s.owner_id", region: "coalesce(s.region, '')", ..DEALS };
+/// The graded customers' summary `rfm_cell` aliased `s` (the value report asks its tier of the
+/// summary's own columns).
+pub(crate) const CELLS: FilterColumns = FilterColumns {
+    owner: "s.owner_id",
+    region: "coalesce(s.region, '')",
+    customer: None,
+    ..DEALS
+};
 /// Leads `l`: their owner, and the region written on the lead.
-pub(crate) const LEADS: FilterColumns =
-    FilterColumns { owner: "l.owner_id", region: "coalesce(l.region, '')", ..DEALS };
+pub(crate) const LEADS: FilterColumns = FilterColumns {
+    owner: "l.owner_id",
+    region: "coalesce(l.region, '')",
+    customer: None,
+    ..DEALS
+};
 
 /// ` and <column> = <product> and <column> in <category's products>`, as the filter asks.
 fn push_products(query: &mut QueryBuilder<'_, Postgres>, column: &str, filter: &SalesFilter) {
@@ -134,8 +150,9 @@ pub(crate) fn push_after(
     }
 }
 
-/// The caller's scope and the filter's owner, team, region and channel, as `and ...` conditions:
-/// the same narrowing for the report's figures and for the orders behind them.
+/// The caller's scope and the filter's owner, team, region, channel, products and tier, as
+/// `and ...` conditions: the same narrowing for the report's figures and for the rows behind
+/// them.
 pub(crate) fn push_filter(
     query: &mut QueryBuilder<'_, Postgres>,
     columns: &FilterColumns,
@@ -184,6 +201,24 @@ pub(crate) fn push_filter(
             query.push(")");
         }
         _ => {}
+    }
+    if let (Some(tier), Some(customer)) = (filter.tier, columns.customer) {
+        // The tier in force now (`tier_in_force`, inlined), through the scores' primary key.
+        let in_force = "tier_in_force(ts.computed_tier_id, ts.override_tier_id, ts.override_until)";
+        if tier == 0 {
+            query.push(format!(
+                " and not exists (select 1 from customer_score ts where ts.customer_id = {customer} \
+                 and {in_force} is not null)"
+            ));
+        } else {
+            query
+                .push(format!(
+                    " and exists (select 1 from customer_score ts where ts.customer_id = {customer} \
+                     and {in_force} = "
+                ))
+                .push_bind(tier)
+                .push(")");
+        }
     }
 }
 
@@ -459,31 +494,46 @@ pub async fn filter_choices(
     Ok(FilterChoices { owners, sees_unowned: scope.is_none(), teams, regions, categories })
 }
 
-/// The names of the rep and team `narrowing` picks, where the caller may see them (`None`
+/// The names of the rep, team and tier `narrowing` picks, where the caller may see them (`None`
 /// otherwise, and for "none" or no pick): one statement, for a report file's heading.
 pub async fn narrowing_names(
     pool: &PgPool,
     caller: &Authenticated,
     narrowing: &Narrowing,
-) -> Result<(Option<String>, Option<String>), AppError> {
+) -> Result<NarrowingNames, AppError> {
     let picked = |id: Option<i64>| id.filter(|id| *id > 0);
-    let (owner, team) = (picked(narrowing.owner), picked(narrowing.team));
-    if owner.is_none() && team.is_none() {
-        return Ok((None, None));
+    let (owner, team, tier) =
+        (picked(narrowing.owner), picked(narrowing.team), picked(narrowing.tier));
+    if owner.is_none() && team.is_none() && tier.is_none() {
+        return Ok(NarrowingNames::default());
     }
     let scope = caller.scope.visible_owners();
+    // Tier names are the company's settings, which every user reads: not scoped.
     Ok(sqlx::query_as(
         "select (select display_name from app_user
-                 where id = $1 and ($3::bigint[] is null or id = any($3))),
+                 where id = $1 and ($3::bigint[] is null or id = any($3))) as owner,
                 (select t.name from team t
                  where t.id = $2 and ($3::bigint[] is null
-                    or exists (select 1 from app_user u where u.team_id = t.id and u.id = any($3))))",
+                    or exists (select 1 from app_user u where u.team_id = t.id and u.id = any($3))))
+                  as team,
+                (select name_zh from tier where id = $4) as tier_zh,
+                (select name_en from tier where id = $4) as tier_en",
     )
     .bind(owner)
     .bind(team)
     .bind(scope.as_deref())
+    .bind(tier)
     .fetch_one(pool)
     .await?)
+}
+
+/// The names behind a narrowing's ids (none where the caller may not see them).
+#[derive(Debug, Default, sqlx::FromRow)]
+pub struct NarrowingNames {
+    pub owner: Option<String>,
+    pub team: Option<String>,
+    pub tier_zh: Option<String>,
+    pub tier_en: Option<String>,
 }
 
 /// The orders a figure of the report counts, newest first, `limit` at a time after `after`.

@@ -14,9 +14,10 @@ use super::{
 };
 use crate::{
     events::{Topic, use_server_events},
-    i18n::{I18n, Locale, ReportText, Text, field_error_text, fill, use_i18n},
+    i18n::{I18n, Locale, ReportText, Text, TierText, field_error_text, fill, use_i18n},
     money::Money,
     orders::{model::Channel, views::channel_label},
+    tiers::api::list_tiers,
     ui::{
         Column, FillBar, PagedList, PagedTable, ResourceView, SelectField, TextField, Timestamp,
         company_zone, local_date,
@@ -69,6 +70,9 @@ pub struct NarrowingFields {
     owner: RwSignal<String>,
     team: RwSignal<String>,
     region: RwSignal<String>,
+    /// Only where the report's rows are customers' ([`NarrowingFields::with_tier`]): elsewhere a
+    /// tier in a hand-made address is dropped rather than carried along unused.
+    tier: Option<RwSignal<String>>,
 }
 
 impl NarrowingFields {
@@ -84,17 +88,25 @@ impl NarrowingFields {
                     .clone()
                     .map(|r| if r.is_empty() { NO_REGION.to_owned() } else { r }),
             ),
+            tier: None,
         }
     }
 
-    /// What the address carries for `key` (`owner`, `team`, `region`; nothing for other keys or
-    /// an empty select), read reactively, for a query's `from_query`.
+    /// The same, with a tier in force to narrow by (and its select).
+    pub(crate) fn with_tier(narrowing: &Narrowing) -> Self {
+        let tier = narrowing.tier.map(|t| t.to_string()).unwrap_or_default();
+        NarrowingFields { tier: Some(RwSignal::new(tier)), ..Self::new(narrowing) }
+    }
+
+    /// What the address carries for `key` (`owner`, `team`, `region`, `tier`; nothing for other
+    /// keys or an empty select), read reactively, for a query's `from_query`.
     pub(crate) fn get(&self, key: &str) -> Option<String> {
         let value = match key {
             "owner" => self.owner.get(),
             "team" => self.team.get(),
             "region" if self.region.get() == NO_REGION => return Some(String::new()),
             "region" => self.region.get(),
+            "tier" => self.tier?.get(),
             _ => return None,
         };
         (!value.is_empty()).then_some(value)
@@ -102,8 +114,9 @@ impl NarrowingFields {
 }
 
 /// The rep, team and region selects, offering what the caller may see: "all" first, and "none"
-/// last where the caller sees unowned customers; and, given `category`, the products'
-/// categories from the same answer. Inside a `Transition` (the options load).
+/// last where the caller sees unowned customers; given `category`, the products' categories
+/// from the same answer; and the value tiers where the fields have one. Inside a `Transition`
+/// (the options load).
 #[component]
 pub(crate) fn NarrowingSelects(
     fields: NarrowingFields,
@@ -142,6 +155,24 @@ pub(crate) fn NarrowingSelects(
         options.push((NO_REGION.into(), i18n.text(ReportText::NoCategory).to_owned()));
         options
     });
+    let tier_field = fields.tier.map(|tier| {
+        let tiers = Resource::new(|| (), |_| list_tiers());
+        let options = Signal::derive(move || {
+            let mut options = vec![(String::new(), i18n.text(TierText::AnyTier).to_owned())];
+            if let Some(Ok((tiers, _))) = tiers.get() {
+                options.extend(tiers.into_iter().map(|t| {
+                    let name = match i18n.locale() {
+                        Locale::ZhCn => t.name_zh,
+                        Locale::En => t.name_en,
+                    };
+                    (t.id.0.to_string(), name)
+                }));
+            }
+            options.push(("0".into(), i18n.text(TierText::NoTier).to_owned()));
+            options
+        });
+        view! { <SelectField label=i18n.t(TierText::Tier) name="tier" value=tier options/> }
+    });
     view! {
         <SelectField label=i18n.t(ReportText::Owner) name="owner" value=fields.owner options=owners/>
         <SelectField label=i18n.t(ReportText::Team) name="team" value=fields.team options=teams/>
@@ -149,6 +180,7 @@ pub(crate) fn NarrowingSelects(
         {category.map(|value| view! {
             <SelectField label=i18n.t(ReportText::Category) name="category" value options=categories/>
         })}
+        {tier_field}
     }
 }
 

@@ -89,7 +89,7 @@ mod tests {
             query: RangeQuery {
                 from: NaiveDate::from_ymd_opt(2026, 1, 1),
                 to: NaiveDate::from_ymd_opt(2026, 11, 30),
-                narrowing: Narrowing { owner: Some(0), team: None, region: None },
+                narrowing: Narrowing { owner: Some(0), team: None, region: None, tier: Some(0) },
             },
             reason: Some("服务 & 价格".into()),
             month: NaiveDate::from_ymd_opt(2026, 3, 1),

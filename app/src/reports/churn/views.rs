@@ -46,7 +46,7 @@ pub fn ChurnReportPage() -> impl IntoView {
     let text = |value: Option<String>| RwSignal::new(value.unwrap_or_default());
     let from = text(initial.from.map(|d| d.to_string()));
     let to = text(initial.to.map(|d| d.to_string()));
-    let narrowing = NarrowingFields::new(&initial.narrowing);
+    let narrowing = NarrowingFields::with_tier(&initial.narrowing);
     let query = dated_query(from, to, narrowing, |get| RangeQuery::from_query(get));
     keep_in_address("/reports/churn", move || query.get().query_pairs());
     let changes = use_server_events().changes(Topic::Customer);

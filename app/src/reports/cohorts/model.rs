@@ -243,7 +243,12 @@ mod tests {
         let query = CohortQuery {
             from: Some(day("2026-01-01")),
             to: Some(day("2026-06-01")),
-            narrowing: Narrowing { owner: Some(4), team: Some(0), region: Some("华东".into()) },
+            narrowing: Narrowing {
+                owner: Some(4),
+                team: Some(0),
+                region: Some("华东".into()),
+                tier: None,
+            },
         };
         let pairs = query.query_pairs();
         let get = |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());

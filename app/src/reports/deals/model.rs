@@ -145,7 +145,12 @@ mod tests {
             query: DealQuery {
                 from: NaiveDate::from_ymd_opt(2026, 11, 1),
                 to: NaiveDate::from_ymd_opt(2026, 11, 30),
-                narrowing: Narrowing { owner: Some(4), team: None, region: Some(String::new()) },
+                narrowing: Narrowing {
+                    owner: Some(4),
+                    team: None,
+                    region: Some(String::new()),
+                    tier: Some(2),
+                },
             },
             outcome: Some(Outcome::Lost),
             reason: Some("价格太高 & 预算".into()),

@@ -62,7 +62,7 @@ pub fn DealReportPage() -> impl IntoView {
     let text = |value: Option<String>| RwSignal::new(value.unwrap_or_default());
     let from = text(initial.from.map(|d| d.to_string()));
     let to = text(initial.to.map(|d| d.to_string()));
-    let narrowing = NarrowingFields::new(&initial.narrowing);
+    let narrowing = NarrowingFields::with_tier(&initial.narrowing);
     let query = dated_query(from, to, narrowing, |get| DealQuery::from_query(get));
     keep_in_address("/reports/deals", move || query.get().query_pairs());
     let changes = use_server_events().changes(Topic::Opportunity);

@@ -241,7 +241,12 @@ mod tests {
             query: FunnelQuery {
                 from: NaiveDate::from_ymd_opt(2026, 11, 1),
                 to: NaiveDate::from_ymd_opt(2026, 11, 30),
-                narrowing: Narrowing { owner: None, team: Some(3), region: Some("广东".into()) },
+                narrowing: Narrowing {
+                    owner: None,
+                    team: Some(3),
+                    region: Some("广东".into()),
+                    tier: None,
+                },
                 source: Some(LeadSource::WebForm),
             },
             step: Some(FunnelStep::Converted),

@@ -145,7 +145,12 @@ mod tests {
             query: RangeQuery {
                 from: NaiveDate::from_ymd_opt(2026, 1, 1),
                 to: NaiveDate::from_ymd_opt(2026, 11, 30),
-                narrowing: Narrowing { owner: None, team: Some(3), region: Some("上海".into()) },
+                narrowing: Narrowing {
+                    owner: None,
+                    team: Some(3),
+                    region: Some("上海".into()),
+                    tier: None,
+                },
             },
             direction: Some(Direction::Down),
             month: NaiveDate::from_ymd_opt(2026, 3, 1),

@@ -39,7 +39,8 @@ fn push_moves(
           where c.deleted_at is null",
     );
     push_days(sql, "tc.at", days);
-    push_filter(sql, &CUSTOMERS, scope, &filter.query.narrowing.as_filter());
+    // Moves are not narrowed by the tier customers are in now (the page does not offer it).
+    push_filter(sql, &CUSTOMERS, scope, &filter.query.narrowing.without_tier().as_filter());
     match filter.direction {
         Some(Direction::Up) => {
             sql.push(format!(" and {MOVED_UP}"));

@@ -18,25 +18,20 @@ pub fn score_label(score: i16) -> String {
 /// Customers the top list names.
 pub const TOP_CUSTOMERS: i64 = 20;
 
-/// The report's query: the narrowing, and a tier in force (0 for customers in none).
+/// The report's query: the narrowing (rep, team, region and tier in force, 0 for customers in
+/// none), the graded customers as they stand.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValueQuery {
     pub narrowing: Narrowing,
-    pub tier: Option<i64>,
 }
 
 impl ValueQuery {
     pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = self.narrowing.query_pairs();
-        if let Some(tier) = self.tier {
-            pairs.push(("tier", tier.to_string()));
-        }
-        pairs
+        self.narrowing.query_pairs()
     }
 
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
-        let tier = get("tier").and_then(|v| v.parse::<i64>().ok()).filter(|t| *t >= 0);
-        ValueQuery { narrowing: Narrowing::from_query(get), tier }
+        ValueQuery { narrowing: Narrowing::from_query(get) }
     }
 }
 
@@ -157,8 +152,12 @@ mod tests {
     fn a_drill_down_reads_back_from_its_address() {
         let filter = ValueFilter {
             query: ValueQuery {
-                narrowing: Narrowing { owner: Some(4), team: None, region: Some("".into()) },
-                tier: Some(0),
+                narrowing: Narrowing {
+                    owner: Some(4),
+                    team: None,
+                    region: Some("".into()),
+                    tier: Some(0),
+                },
             },
             r: Some(5),
             f: Some(0),

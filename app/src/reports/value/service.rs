@@ -12,6 +12,7 @@ use crate::{
     error::AppError,
     paging::Page,
     reports::{
+        model::{Narrowing, SalesFilter},
         moves::model::TierName,
         service::{CELLS, CUSTOMERS, push_filter},
     },
@@ -25,6 +26,12 @@ fn push_in_force(sql: &mut QueryBuilder<'_, Postgres>, alias: &str) {
     sql.push(format!(
         "tier_in_force({alias}.computed_tier_id, {alias}.override_tier_id, {alias}.override_until)"
     ));
+}
+
+/// The narrowing but its tier, which is asked of the summary's (and the scores') own columns
+/// by [`push_tier`] rather than through the customers as the other reports do.
+fn untiered(narrowing: &Narrowing) -> SalesFilter {
+    narrowing.without_tier().as_filter()
 }
 
 /// ` and <tier in force> = tier` (0: in no tier), as the query asks.
@@ -86,7 +93,7 @@ pub async fn value_report(
     query: &ValueQuery,
 ) -> Result<ValueReport, AppError> {
     let scope = caller.scope.visible_owners();
-    let filter = query.narrowing.as_filter();
+    let filter = untiered(&query.narrowing);
 
     // One pass over the summary: by cell and tier, summed both ways below.
     let mut cells = QueryBuilder::<Postgres>::new("select s.r, s.f, ");
@@ -98,7 +105,7 @@ pub async fn value_report(
           from rfm_cell s where true",
     );
     push_filter(&mut cells, &CELLS, scope.as_deref(), &filter);
-    push_tier(&mut cells, "s", query.tier);
+    push_tier(&mut cells, "s", query.narrowing.tier);
     cells.push(" group by 1, 2, 3 having sum(s.customers) <> 0");
 
     let mut top = QueryBuilder::<Postgres>::new(
@@ -113,7 +120,7 @@ pub async fn value_report(
     push_in_force(&mut top, "s");
     top.push(" where c.deleted_at is null and c.total_spend_minor > 0");
     push_filter(&mut top, &CUSTOMERS, scope.as_deref(), &filter);
-    push_tier(&mut top, "s", query.tier);
+    push_tier(&mut top, "s", query.narrowing.tier);
     top.push(" order by c.total_spend_minor desc, c.id desc limit ").push_bind(TOP_CUSTOMERS);
 
     let (rows, top, settings, tiers): (Vec<CellRow>, Vec<TopRow>, _, Vec<TierRow>) = tokio::try_join!(
@@ -232,8 +239,8 @@ pub async fn value_customers(
     if let Some(f) = filter.f {
         sql.push(" and s.f = ").push_bind(f);
     }
-    push_filter(&mut sql, &CUSTOMERS, scope.as_deref(), &filter.query.narrowing.as_filter());
-    push_tier(&mut sql, "s", filter.query.tier);
+    push_filter(&mut sql, &CUSTOMERS, scope.as_deref(), &untiered(&filter.query.narrowing));
+    push_tier(&mut sql, "s", filter.query.narrowing.tier);
     if let Some(after) = after {
         sql.push(" and s.customer_id > ").push_bind(after);
     }

@@ -11,15 +11,14 @@ use super::{
 };
 use crate::{
     events::{Topic, use_server_events},
-    i18n::{I18n, Locale, ReportText, Text, TierText, fill, use_i18n},
+    i18n::{I18n, ReportText, Text, TierText, fill, use_i18n},
     money::Money,
     reports::{
-        model::{compact_money, query_string},
+        model::{Narrowing, compact_money, query_string},
         moves::views::tier_label,
         views::{ExportLink, NarrowingFields, NarrowingSelects, ReportTabs, keep_in_address},
     },
-    tiers::api::list_tiers,
-    ui::{Column, PagedList, PagedTable, ResourceView, SelectField, Timestamp},
+    ui::{Column, PagedList, PagedTable, ResourceView, Timestamp},
 };
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
@@ -51,32 +50,11 @@ pub fn ValueReportPage() -> impl IntoView {
     let i18n = use_i18n();
     let url = use_query_map();
     let initial = url.with_untracked(|q| ValueQuery::from_query(|key| q.get(key)));
-    let narrowing = NarrowingFields::new(&initial.narrowing);
-    let tier = RwSignal::new(initial.tier.map(|t| t.to_string()).unwrap_or_default());
-    let query = Memo::new(move |_| {
-        ValueQuery::from_query(|key| match key {
-            "tier" => Some(tier.get()).filter(|t| !t.is_empty()),
-            key => narrowing.get(key),
-        })
-    });
+    let narrowing = NarrowingFields::with_tier(&initial.narrowing);
+    let query = Memo::new(move |_| ValueQuery::from_query(|key| narrowing.get(key)));
     keep_in_address("/reports/value", move || query.get().query_pairs());
     let changes = use_server_events().changes(Topic::Customer);
     let report = Resource::new(move || (query.get(), changes.get()), |(q, _)| get_value_report(q));
-    let tiers = Resource::new(|| (), |_| list_tiers());
-    let tier_options = Signal::derive(move || {
-        let mut options = vec![(String::new(), i18n.text(TierText::AnyTier).to_owned())];
-        if let Some(Ok((tiers, _))) = tiers.get() {
-            options.extend(tiers.into_iter().map(|t| {
-                let name = match i18n.locale() {
-                    Locale::ZhCn => t.name_zh,
-                    Locale::En => t.name_en,
-                };
-                (t.id.0.to_string(), name)
-            }));
-        }
-        options.push(("0".into(), i18n.text(TierText::NoTier).to_owned()));
-        options
-    });
     view! {
         <section class="page report-page">
             <div class="page-head">
@@ -91,7 +69,6 @@ pub fn ValueReportPage() -> impl IntoView {
             <div class="card report-filters" data-testid="value-filters">
                 <div class="filter-grid">
                     <NarrowingSelects fields=narrowing/>
-                    <SelectField label=i18n.t(TierText::Tier) name="tier" value=tier options=tier_options/>
                 </div>
             </div>
             </Transition>
@@ -216,11 +193,9 @@ fn RevenueByTier(report: ValueReport, query: ValueQuery) -> impl IntoView {
     }
     let whole = report.tiers.iter().map(|t| t.monetary_minor.max(0)).sum::<i64>().max(1) as f64;
     let tier_href = |tier: &TierRevenue| {
+        let tier = Some(tier.tier.as_ref().map(|t| t.id).unwrap_or(0));
         customers_href(&ValueFilter {
-            query: ValueQuery {
-                tier: Some(tier.tier.as_ref().map(|t| t.id).unwrap_or(0)),
-                ..query.clone()
-            },
+            query: ValueQuery { narrowing: Narrowing { tier, ..query.narrowing.clone() } },
             ..Default::default()
         })
     };
