@@ -2,8 +2,8 @@
 -- the company's time zone), else the tier their scores earned. The customer list's filter, the
 -- distribution page, the dashboard's tier tile and the value report each spelled this rule out;
 -- now they call it. A `stable` SQL function whose body is one expression is inlined by the
--- planner into the query that calls it, so it costs no call per row (and reads the company's
--- today once per statement, as the spelled-out expression did).
+-- planner into the query that calls it, so it costs no call of its own per row (the company's
+-- zone is read only for rows with an override, as in the spelled-out expression).
 create function tier_in_force(computed_tier_id bigint, override_tier_id bigint,
                               override_until date)
     returns bigint

@@ -2,8 +2,8 @@
 //! error points inside the text, and a parsed rule evaluates and explains itself.
 #![no_main]
 
-use tier_rule::{Facts, explain, parse};
 use libfuzzer_sys::fuzz_target;
+use tier_rule::{Facts, explain, parse};
 
 fuzz_target!(|text: &str| {
     match parse(text) {

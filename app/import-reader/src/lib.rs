@@ -6,7 +6,6 @@
 //! upload form and feeds the rows to its import jobs; `./guanxi fuzz` feeds it arbitrary bytes.
 
 use std::{
-    fmt,
     io::{Read, Seek},
     ops::ControlFlow,
 };
@@ -28,36 +27,23 @@ pub enum Format {
 }
 
 /// Why a file could not be read. `NoSuchSheet` concerns the sheet asked for; the rest, the file.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    #[error("the file has no rows")]
     Empty,
-    TooBig {
-        max: usize,
-    },
+    #[error("the file is larger than {max} bytes")]
+    TooBig { max: usize },
     /// Not readable in the chosen format (not UTF-8, not a workbook, a broken CSV quote...).
+    #[error("the file cannot be read in the chosen format")]
     Unreadable,
+    #[error("the workbook has no such sheet")]
     NoSuchSheet,
-    TooManyRows {
-        max: usize,
-    },
+    #[error("the file has more than {max} rows")]
+    TooManyRows { max: usize },
     /// The file could not be opened or re-read (a job's temporary copy).
-    Io(std::io::Error),
+    #[error("reading the file: {0}")]
+    Io(#[source] std::io::Error),
 }
-
-impl fmt::Display for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReadError::Empty => write!(f, "the file has no rows"),
-            ReadError::TooBig { max } => write!(f, "the file is larger than {max} bytes"),
-            ReadError::Unreadable => write!(f, "the file cannot be read in the chosen format"),
-            ReadError::NoSuchSheet => write!(f, "the workbook has no such sheet"),
-            ReadError::TooManyRows { max } => write!(f, "the file has more than {max} rows"),
-            ReadError::Io(error) => write!(f, "reading the file: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for ReadError {}
 
 /// What a file turned out to be.
 #[derive(Clone, Debug, PartialEq, Eq)]

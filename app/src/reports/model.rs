@@ -94,8 +94,8 @@ pub const MAX_DAY_BARS: i64 = 366;
 /// without a region. `product` and `category` ("" for products without one) narrow to the
 /// order lines of those products: the figures are then the lines' (their totals less their
 /// share of refunds), not the whole orders'. `tier` narrows to customers in that value tier now
-/// (0: in none), where a report's rows are customers' (churn, deals, the orders behind a
-/// figure); the daily summaries have no tier, so the sales and cohort reports do not offer it.
+/// (0: in none), where a report's rows have one (churn, deals, customer value); the daily
+/// summaries have no tier, so the sales and cohort reports do not offer it.
 /// Whatever the filter says, the caller's data scope still applies: a filter only narrows.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesFilter {
@@ -139,12 +139,6 @@ impl Narrowing {
 
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
         SalesFilter::from_query(get).narrowing()
-    }
-
-    /// The same but the tier, for the reports whose rows have none (the summaries, leads, tier
-    /// moves) or ask it of their own columns.
-    pub fn without_tier(&self) -> Narrowing {
-        Narrowing { tier: None, ..self.clone() }
     }
 }
 
@@ -432,6 +426,9 @@ pub struct FilterChoices {
     /// The products' categories.
     #[serde(default)]
     pub categories: Vec<String>,
+    /// The value tiers in order (company settings every user reads).
+    #[serde(default)]
+    pub tiers: Vec<crate::tiers::model::Tier>,
 }
 
 /// An order behind a figure, as the drill-down lists it.

@@ -85,7 +85,7 @@ async fn sales_file(
     exported: AskedLine,
     locale: Locale,
 ) -> Result<Built, AppError> {
-    let narrowing = query.filter.narrowing().without_tier();
+    let narrowing = query.filter.narrowing();
     let (report, narrowed) = tokio::try_join!(
         service::sales_report(pool, caller, &query),
         narrowing_lines(pool, caller, &narrowing, locale)
@@ -126,11 +126,9 @@ async fn cohorts_file(
     exported: AskedLine,
     locale: Locale,
 ) -> Result<Built, AppError> {
-    // The report has no tier filter: a tier in a hand-made address is not named either.
-    let untiered = query.narrowing.without_tier();
     let (report, narrowed) = tokio::try_join!(
         cohorts::cohort_report(pool, caller, &query),
-        narrowing_lines(pool, caller, &untiered, locale)
+        narrowing_lines(pool, caller, &query.narrowing, locale)
     )?;
     let mut asked = vec![
         line(ReportText::FirstCohort, month_label(report.from, locale), locale),
@@ -194,11 +192,9 @@ async fn funnel_file(
     exported: AskedLine,
     locale: Locale,
 ) -> Result<Built, AppError> {
-    // The report has no tier filter: a tier in a hand-made address is not named either.
-    let untiered = query.narrowing.without_tier();
     let (report, narrowed) = tokio::try_join!(
         funnel::funnel_report(pool, caller, &query),
-        narrowing_lines(pool, caller, &untiered, locale)
+        narrowing_lines(pool, caller, &query.narrowing, locale)
     )?;
     let source =
         query.source.map(|s| line(ReportText::Source, source_label(s).text(locale), locale));
@@ -230,11 +226,9 @@ async fn moves_file(
     exported: AskedLine,
     locale: Locale,
 ) -> Result<Built, AppError> {
-    // The report has no tier filter: a tier in a hand-made address is not named either.
-    let untiered = query.narrowing.without_tier();
     let (report, narrowed) = tokio::try_join!(
         moves::moves_report(pool, caller, &query),
-        narrowing_lines(pool, caller, &untiered, locale)
+        narrowing_lines(pool, caller, &query.narrowing, locale)
     )?;
     let asked = range_asked((report.from, report.to), narrowed, None, exported, locale);
     let name = dated_name(ReportText::TierMoves, report.from, report.to, locale);
@@ -269,26 +263,29 @@ pub async fn download(
     let locale = context.locale;
     let pool = &state.pool;
     let get = |key: &str| query.get(key).cloned();
+    // The reports that offer no tier read an address without one: their files never name a
+    // tier that a hand-made address carries.
+    let untiered = |key: &str| if key == "tier" { None } else { get(key) };
     let now = chrono::Utc::now().with_timezone(&context.time_zone);
     let exported = line(ReportText::ExportedAt, now.format("%Y-%m-%d %H:%M").to_string(), locale);
     let built = match file.as_str() {
         "sales.xlsx" => {
-            sales_file(pool, &caller, SalesQuery::from_query(get), exported, locale).await
+            sales_file(pool, &caller, SalesQuery::from_query(untiered), exported, locale).await
         }
         "cohorts.xlsx" => {
-            cohorts_file(pool, &caller, CohortQuery::from_query(get), exported, locale).await
+            cohorts_file(pool, &caller, CohortQuery::from_query(untiered), exported, locale).await
         }
         "deals.xlsx" => {
             deals_file(pool, &caller, DealQuery::from_query(get), exported, locale).await
         }
         "funnel.xlsx" => {
-            funnel_file(pool, &caller, FunnelQuery::from_query(get), exported, locale).await
+            funnel_file(pool, &caller, FunnelQuery::from_query(untiered), exported, locale).await
         }
         "churn.xlsx" => {
             churn_file(pool, &caller, RangeQuery::from_query(get), exported, locale).await
         }
         "tiers.xlsx" => {
-            moves_file(pool, &caller, RangeQuery::from_query(get), exported, locale).await
+            moves_file(pool, &caller, RangeQuery::from_query(untiered), exported, locale).await
         }
         "value.xlsx" => {
             value_file(pool, &caller, ValueQuery::from_query(get), exported, locale).await

@@ -45,9 +45,27 @@ pub(crate) struct FilterColumns {
     /// How rows name products, where they do: a product or category in the filter is ignored
     /// elsewhere.
     products: Option<ProductColumn>,
-    /// The row's customer id, where rows are customers' (or hang off one): a tier in the filter
-    /// is ignored elsewhere (the summaries have no tier; their pages do not offer it).
-    customer: Option<&'static str>,
+    /// Where rows have a value tier: a tier in the filter is ignored elsewhere (the sales and
+    /// cohort summaries have none; their pages do not offer it).
+    tier: Option<TierColumn>,
+}
+
+/// Where a statement finds the tier a customer is in now.
+#[derive(Clone, Copy)]
+pub(crate) enum TierColumn {
+    /// A row with the tier columns of `customer_score` (a score, or an `rfm_cell`), by alias;
+    /// null columns (no score joined) are in no tier.
+    Scored(&'static str),
+    /// The row's customer id: its score is looked up by its key.
+    Customer(&'static str),
+}
+
+/// The tier in force of the row `alias` (a score or a cell): `tier_in_force()`, which the
+/// planner inlines.
+pub(crate) fn in_force(alias: &str) -> String {
+    format!(
+        "tier_in_force({alias}.computed_tier_id, {alias}.override_tier_id, {alias}.override_until)"
+    )
 }
 
 /// Where a statement finds the products a filter narrows to.
@@ -65,7 +83,7 @@ pub(crate) const SUMMARY: FilterColumns = FilterColumns {
     region: "s.region",
     channel: Some("s.channel"),
     products: None,
-    customer: None,
+    tier: None,
 };
 /// The daily product summary `product_day` aliased `s`.
 pub(crate) const PRODUCT_SUMMARY: FilterColumns =
@@ -77,7 +95,7 @@ pub(crate) const ORDERS: FilterColumns = FilterColumns {
     channel: Some("o.channel"),
     products: Some(ProductColumn::OrderLines),
     // The orders behind a sales or cohort figure: those reports have no tier.
-    customer: None,
+    tier: None,
 };
 /// Opportunities `o` (owned by their rep) and their customers `c`.
 pub(crate) const DEALS: FilterColumns = FilterColumns {
@@ -85,25 +103,25 @@ pub(crate) const DEALS: FilterColumns = FilterColumns {
     region: "coalesce(c.region, '')",
     channel: None,
     products: None,
-    customer: Some("c.id"),
+    tier: Some(TierColumn::Customer("c.id")),
 };
-/// Customers `c`: their owner and region.
+/// Customers `c`: their owner, region and tier.
 pub(crate) const CUSTOMERS: FilterColumns = FilterColumns { owner: "c.owner_id", ..DEALS };
-/// The graded customers' summary `rfm_cell` aliased `s` (the value report asks its tier of the
-/// summary's own columns).
+/// Customers `c` with their score `s` joined: its tier columns answer the tier.
+pub(crate) const GRADED: FilterColumns =
+    FilterColumns { tier: Some(TierColumn::Scored("s")), ..CUSTOMERS };
+/// Tier moves of customers `c`: not narrowed by the tier a customer is in now.
+pub(crate) const MOVED: FilterColumns = FilterColumns { tier: None, ..CUSTOMERS };
+/// The graded customers' summary `rfm_cell` aliased `s`, which carries the tier columns.
 pub(crate) const CELLS: FilterColumns = FilterColumns {
     owner: "s.owner_id",
     region: "coalesce(s.region, '')",
-    customer: None,
+    tier: Some(TierColumn::Scored("s")),
     ..DEALS
 };
 /// Leads `l`: their owner, and the region written on the lead.
-pub(crate) const LEADS: FilterColumns = FilterColumns {
-    owner: "l.owner_id",
-    region: "coalesce(l.region, '')",
-    customer: None,
-    ..DEALS
-};
+pub(crate) const LEADS: FilterColumns =
+    FilterColumns { owner: "l.owner_id", region: "coalesce(l.region, '')", tier: None, ..DEALS };
 
 /// ` and <column> = <product> and <column> in <category's products>`, as the filter asks.
 fn push_products(query: &mut QueryBuilder<'_, Postgres>, column: &str, filter: &SalesFilter) {
@@ -202,19 +220,28 @@ pub(crate) fn push_filter(
         }
         _ => {}
     }
-    if let (Some(tier), Some(customer)) = (filter.tier, columns.customer) {
-        // The tier in force now (`tier_in_force`, inlined), through the scores' primary key.
-        let in_force = "tier_in_force(ts.computed_tier_id, ts.override_tier_id, ts.override_until)";
-        if tier == 0 {
+    let Some((tier, column)) = filter.tier.zip(columns.tier) else { return };
+    // 0: in no tier (a customer without a score is in none).
+    match (column, tier) {
+        (TierColumn::Scored(alias), 0) => {
+            query.push(format!(" and {} is null", in_force(alias)));
+        }
+        (TierColumn::Scored(alias), tier) => {
+            query.push(format!(" and {} = ", in_force(alias))).push_bind(tier);
+        }
+        (TierColumn::Customer(id), 0) => {
             query.push(format!(
-                " and not exists (select 1 from customer_score ts where ts.customer_id = {customer} \
-                 and {in_force} is not null)"
+                " and not exists (select 1 from customer_score ts where ts.customer_id = {id} \
+                 and {} is not null)",
+                in_force("ts")
             ));
-        } else {
+        }
+        (TierColumn::Customer(id), tier) => {
             query
                 .push(format!(
-                    " and exists (select 1 from customer_score ts where ts.customer_id = {customer} \
-                     and {in_force} = "
+                    " and exists (select 1 from customer_score ts where ts.customer_id = {id} \
+                     and {} = ",
+                    in_force("ts")
                 ))
                 .push_bind(tier)
                 .push(")");
@@ -491,7 +518,8 @@ pub async fn filter_choices(
     )
     .fetch_all(pool)
     .await?;
-    Ok(FilterChoices { owners, sees_unowned: scope.is_none(), teams, regions, categories })
+    let tiers = crate::tiers::service::tiers(pool).await?.into_iter().map(|(t, _)| t).collect();
+    Ok(FilterChoices { owners, sees_unowned: scope.is_none(), teams, regions, categories, tiers })
 }
 
 /// The names of the rep, team and tier `narrowing` picks, where the caller may see them (`None`

@@ -17,7 +17,6 @@ use crate::{
     i18n::{I18n, Locale, ReportText, Text, TierText, field_error_text, fill, use_i18n},
     money::Money,
     orders::{model::Channel, views::channel_label},
-    tiers::api::list_tiers,
     ui::{
         Column, FillBar, PagedList, PagedTable, ResourceView, SelectField, TextField, Timestamp,
         company_zone, local_date,
@@ -156,18 +155,10 @@ pub(crate) fn NarrowingSelects(
         options
     });
     let tier_field = fields.tier.map(|tier| {
-        let tiers = Resource::new(|| (), |_| list_tiers());
         let options = Signal::derive(move || {
             let mut options = vec![(String::new(), i18n.text(TierText::AnyTier).to_owned())];
-            if let Some(Ok((tiers, _))) = tiers.get() {
-                options.extend(tiers.into_iter().map(|t| {
-                    let name = match i18n.locale() {
-                        Locale::ZhCn => t.name_zh,
-                        Locale::En => t.name_en,
-                    };
-                    (t.id.0.to_string(), name)
-                }));
-            }
+            let named = choices().tiers.into_iter();
+            options.extend(named.map(|t| (t.id.0.to_string(), t.name(i18n.locale()).to_owned())));
             options.push(("0".into(), i18n.text(TierText::NoTier).to_owned()));
             options
         });

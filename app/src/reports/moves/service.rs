@@ -12,7 +12,7 @@ use crate::{
     reports::{
         cohorts::model::{month_days, month_starts},
         model::RangeQuery,
-        service::{CUSTOMERS, days_of, push_after, push_days, push_filter},
+        service::{MOVED, days_of, push_after, push_days, push_filter},
     },
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -39,8 +39,7 @@ fn push_moves(
           where c.deleted_at is null",
     );
     push_days(sql, "tc.at", days);
-    // Moves are not narrowed by the tier customers are in now (the page does not offer it).
-    push_filter(sql, &CUSTOMERS, scope, &filter.query.narrowing.without_tier().as_filter());
+    push_filter(sql, &MOVED, scope, &filter.query.narrowing.as_filter());
     match filter.direction {
         Some(Direction::Up) => {
             sql.push(format!(" and {MOVED_UP}"));

@@ -12,44 +12,12 @@ use crate::{
     error::AppError,
     paging::Page,
     reports::{
-        model::{Narrowing, SalesFilter},
         moves::model::TierName,
-        service::{CELLS, CUSTOMERS, push_filter},
+        service::{CELLS, GRADED, in_force, push_filter},
     },
 };
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
-
-/// The tier in force of the row `alias` (a score or a cell): an override that has not ended by
-/// the company's today, else the computed tier (as the customer list reads it).
-fn push_in_force(sql: &mut QueryBuilder<'_, Postgres>, alias: &str) {
-    sql.push(format!(
-        "tier_in_force({alias}.computed_tier_id, {alias}.override_tier_id, {alias}.override_until)"
-    ));
-}
-
-/// The narrowing but its tier, which is asked of the summary's (and the scores') own columns
-/// by [`push_tier`] rather than through the customers as the other reports do.
-fn untiered(narrowing: &Narrowing) -> SalesFilter {
-    narrowing.without_tier().as_filter()
-}
-
-/// ` and <tier in force> = tier` (0: in no tier), as the query asks.
-fn push_tier(sql: &mut QueryBuilder<'_, Postgres>, alias: &str, tier: Option<i64>) {
-    match tier {
-        Some(0) => {
-            sql.push(" and ");
-            push_in_force(sql, alias);
-            sql.push(" is null");
-        }
-        Some(tier) => {
-            sql.push(" and ");
-            push_in_force(sql, alias);
-            sql.push(" = ").push_bind(tier);
-        }
-        None => {}
-    }
-}
 
 #[derive(sqlx::FromRow)]
 struct CellRow {
@@ -93,11 +61,11 @@ pub async fn value_report(
     query: &ValueQuery,
 ) -> Result<ValueReport, AppError> {
     let scope = caller.scope.visible_owners();
-    let filter = untiered(&query.narrowing);
+    let filter = query.narrowing.as_filter();
 
     // One pass over the summary: by cell and tier, summed both ways below.
     let mut cells = QueryBuilder::<Postgres>::new("select s.r, s.f, ");
-    push_in_force(&mut cells, "s");
+    cells.push(in_force("s"));
     cells.push(
         " as tier_id, sum(s.customers)::bigint as customers,
                  sum(s.customers * s.m)::bigint as m_total,
@@ -105,7 +73,6 @@ pub async fn value_report(
           from rfm_cell s where true",
     );
     push_filter(&mut cells, &CELLS, scope.as_deref(), &filter);
-    push_tier(&mut cells, "s", query.narrowing.tier);
     cells.push(" group by 1, 2, 3 having sum(s.customers) <> 0");
 
     let mut top = QueryBuilder::<Postgres>::new(
@@ -117,10 +84,9 @@ pub async fn value_report(
          left join app_user u on u.id = c.owner_id
          left join tier t on t.id = ",
     );
-    push_in_force(&mut top, "s");
+    top.push(in_force("s"));
     top.push(" where c.deleted_at is null and c.total_spend_minor > 0");
-    push_filter(&mut top, &CUSTOMERS, scope.as_deref(), &filter);
-    push_tier(&mut top, "s", query.narrowing.tier);
+    push_filter(&mut top, &GRADED, scope.as_deref(), &filter);
     top.push(" order by c.total_spend_minor desc, c.id desc limit ").push_bind(TOP_CUSTOMERS);
 
     let (rows, top, settings, tiers): (Vec<CellRow>, Vec<TopRow>, _, Vec<TierRow>) = tokio::try_join!(
@@ -231,7 +197,7 @@ pub async fn value_customers(
          left join app_user u on u.id = c.owner_id
          left join tier t on t.id = ",
     );
-    push_in_force(&mut sql, "s");
+    sql.push(in_force("s"));
     sql.push(" where c.deleted_at is null");
     if let Some(r) = filter.r {
         sql.push(" and s.r = ").push_bind(r);
@@ -239,8 +205,7 @@ pub async fn value_customers(
     if let Some(f) = filter.f {
         sql.push(" and s.f = ").push_bind(f);
     }
-    push_filter(&mut sql, &CUSTOMERS, scope.as_deref(), &untiered(&filter.query.narrowing));
-    push_tier(&mut sql, "s", filter.query.narrowing.tier);
+    push_filter(&mut sql, &GRADED, scope.as_deref(), &filter.query.narrowing.as_filter());
     if let Some(after) = after {
         sql.push(" and s.customer_id > ").push_bind(after);
     }
