@@ -238,6 +238,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reports/funnel/leads") view={Lazy::<pages::FunnelLeads>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports/churn") view={Lazy::<pages::ChurnReport>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports/churn/customers") view={Lazy::<pages::ChurnedCustomers>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reports/statuses") view={Lazy::<pages::StatusReport>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reports/statuses/customers") view={Lazy::<pages::StatusCustomers>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports/tiers") view={Lazy::<pages::TierMoves>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports/tiers/customers") view={Lazy::<pages::CustomerMoves>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports/value") view={Lazy::<pages::ValueReport>::new()} ssr=SsrMode::Async/>

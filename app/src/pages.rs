@@ -120,6 +120,8 @@ area! {
         FunnelLeads => crate::reports::funnel::views::FunnelLeadsPage;
         ChurnReport => crate::reports::churn::views::ChurnReportPage;
         ChurnedCustomers => crate::reports::churn::views::ChurnedCustomersPage;
+        StatusReport => crate::reports::statuses::views::StatusReportPage;
+        StatusCustomers => crate::reports::statuses::views::StatusCustomersPage;
         TierMoves => crate::reports::moves::views::MovesReportPage;
         CustomerMoves => crate::reports::moves::views::CustomerMovesPage;
         ValueReport => crate::reports::value::views::ValueReportPage;

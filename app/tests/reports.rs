@@ -7,7 +7,8 @@
 //! lead funnel, whose revenue goes to the latest lead a customer converted from; so do the
 //! customers that churned, by month and reason; so does customer value (the RFM grid and the
 //! spend by tier) after every write that moves a customer between cells. A tier narrows churn
-//! and win/loss to the customers in it now, overrides and their end included.
+//! and win/loss to the customers in it now, overrides and their end included. Customers new,
+//! active, silent and former month by month equal the orders and marks counted day by day.
 
 use app::{
     auth::{model::Role, server::Authenticated},
@@ -44,6 +45,7 @@ use app::{
             service as moves,
         },
         service as reports,
+        statuses::service as statuses,
         value::{
             model::{ValueFilter, ValueQuery, ValueReport},
             service as value,
@@ -2091,4 +2093,256 @@ async fn a_tier_narrows_churn_and_win_loss_to_the_customers_in_it_now() {
     let read =
         RangeQuery::from_query(|key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()));
     assert_eq!(read, in_tier(high));
+}
+
+/// Each month's figures straight from the orders and marks, day by day, owners in `owners`
+/// (all when `None`): new, active, silent and former at the month's end (today for this month),
+/// and the customers whose status on a day of the month differed from the day before, by the
+/// status they turned to. The rule spelled out again as an independent oracle: former from the
+/// day marked; otherwise active when the last placed order on or before the day is at most the
+/// window's days before it, silent when older.
+async fn direct_statuses(
+    w: &World,
+    months: &[NaiveDate],
+    owners: Option<Vec<i64>>,
+) -> Vec<[i64; 7]> {
+    let pool = &w.db.pool;
+    let today = company_today(pool).await;
+    let mut figures = vec![];
+    for &month in months {
+        let end = (months_after(month, 1) - Duration::days(1)).min(today);
+        let row: (i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+            "with days as (
+                 select d::date as day from generate_series($1::date - 1, $2::date, interval '1 day') d),
+             statuses as (
+                 select c.id, days.day,
+                        case when c.customer_type = 'former' and c.churned_at is not null
+                                  and (c.churned_at at time zone company_time_zone())::date <= days.day
+                                 then 'former'
+                             when last.day is null then null
+                             when last.day >= days.day - (select active_window_days from customer_settings)
+                                 then 'active'
+                             else 'silent' end as status
+                 from customer c cross join days
+                 cross join lateral (
+                     select max((o.ordered_at at time zone company_time_zone())::date) as day
+                     from sales_order o
+                     where o.customer_id = c.id and o.status = 'placed'
+                       and (o.ordered_at at time zone company_time_zone())::date <= days.day) last
+                 where c.deleted_at is null and ($3::bigint[] is null or c.owner_id = any($3))),
+             turns as (
+                 select id, day, status,
+                        lag(status) over (partition by id order by day) as before
+                 from statuses)
+             select
+                 (select count(*) from customer c
+                  where c.deleted_at is null and ($3::bigint[] is null or c.owner_id = any($3))
+                    and (select min((o.ordered_at at time zone company_time_zone())::date)
+                         from sales_order o where o.customer_id = c.id and o.status = 'placed')
+                        between $1 and $2),
+                 count(*) filter (where day = $2 and status = 'active'),
+                 count(*) filter (where day = $2 and status = 'silent'),
+                 count(*) filter (where day = $2 and status = 'former'),
+                 count(*) filter (where day >= $1 and status = 'active' and before is distinct from status),
+                 count(*) filter (where day >= $1 and status = 'silent' and before is distinct from status),
+                 count(*) filter (where day >= $1 and status = 'former' and before is distinct from status)
+             from turns",
+        )
+        .bind(month)
+        .bind(end)
+        .bind(owners.clone())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        figures.push([row.0, row.1, row.2, row.3, row.4, row.5, row.6]);
+    }
+    figures
+}
+
+fn status_figures(report: &app::reports::statuses::model::StatusReport) -> Vec<[i64; 7]> {
+    report
+        .months
+        .iter()
+        .map(|m| {
+            [m.new, m.active, m.silent, m.former, m.turned_active, m.turned_silent, m.turned_former]
+        })
+        .collect()
+}
+
+/// The report for `caller` equals the oracle for `owners`, month by month.
+async fn assert_statuses(
+    w: &World,
+    caller: &Authenticated,
+    query: &RangeQuery,
+    owners: Option<Vec<i64>>,
+    label: &str,
+) -> app::reports::statuses::model::StatusReport {
+    let report = statuses::status_report(&w.db.pool, caller, query).await.unwrap();
+    let months: Vec<NaiveDate> = report.months.iter().map(|m| m.month).collect();
+    assert_eq!(status_figures(&report), direct_statuses(w, &months, owners).await, "{label}");
+    report
+}
+
+#[tokio::test]
+async fn customers_over_time_equal_the_orders_counted_day_by_day_after_every_write() {
+    use app::reports::statuses::model::{StatusFigure, StatusFilter, TimelineStatus};
+    let w = World::new().await;
+    let pool = &w.db.pool;
+    sqlx::query("update customer_settings set active_window_days = 45")
+        .execute(pool)
+        .await
+        .unwrap();
+    let today = company_today(pool).await;
+    let this_month = month_start(today);
+    let last_day_before = this_month - Duration::days(1);
+    let (em, wm) = (&w.east_member, &w.west_member);
+    // Bought twice close together, went silent, came back ten days ago.
+    let returning = w.customer(em, "杭州茶社", "华东").await;
+    w.order(returning, today - Duration::days(100), "10:00", 100, Channel::Store).await;
+    w.order(returning, today - Duration::days(95), "10:00", 100, Channel::Store).await;
+    let back = w.order(returning, today - Duration::days(10), "10:00", 100, Channel::Store).await;
+    let silent = w.customer(em, "宁波茶庄", "华东").await;
+    w.order(silent, today - Duration::days(200), "10:00", 100, Channel::Store).await;
+    let leaving = w.customer(em, "苏州茶楼", "华东").await;
+    w.order(leaving, today - Duration::days(40), "10:00", 100, Channel::Store).await;
+    churned(&w, leaving, "价格太高", today - Duration::days(5), "12:00").await;
+    // A minute either side of the midnight that began this month, in the company's zone.
+    let late = w.customer(em, "无锡茶行", "华东").await;
+    w.order(late, last_day_before, "23:59", 100, Channel::Store).await;
+    let early = w.customer(wm, "广州茶行", "华南").await;
+    w.order(early, this_month, "00:01", 100, Channel::Store).await;
+    w.customer(wm, "深圳茶铺", "华南").await;
+    // The window's last day, a minute before its midnight, and the first day after it.
+    let edge_active = w.customer(wm, "佛山茶庄", "华南").await;
+    w.order(edge_active, today - Duration::days(45), "23:59", 100, Channel::Store).await;
+    let edge_silent = w.customer(wm, "东莞茶行", "华南").await;
+    w.order(edge_silent, today - Duration::days(46), "00:01", 100, Channel::Store).await;
+
+    let query = RangeQuery { from: Some(today - Duration::days(240)), ..Default::default() };
+    let report = assert_statuses(&w, &w.admin, &query, None, "placed").await;
+    let now = report.months.last().unwrap();
+    assert!(now.to_date && now.month == this_month);
+    // By hand: today, five bought in the last 45 days (one of them marked former since), two
+    // before.
+    assert_eq!((now.active, now.silent, now.former), (4, 2, 1));
+    // The order a minute after midnight is this month's one new customer.
+    assert_eq!(now.new, 1);
+    let previous = &report.months[report.months.len() - 2];
+    assert_eq!(previous.month, month_start(last_day_before));
+    assert!(previous.new >= 1, "the order a minute before midnight: {previous:?}");
+
+    // A member counts their own customers; naming another rep gives nothing.
+    assert_statuses(&w, em, &query, Some(vec![em.id().0]), "member").await;
+    let theirs = RangeQuery {
+        narrowing: Narrowing { owner: Some(wm.id().0), ..Default::default() },
+        ..query.clone()
+    };
+    let widened = statuses::status_report(pool, em, &theirs).await.unwrap();
+    assert!(status_figures(&widened).iter().all(|m| m.iter().all(|&n| n == 0)), "{widened:?}");
+    let south = RangeQuery {
+        narrowing: Narrowing { region: Some("华南".into()), ..Default::default() },
+        ..query.clone()
+    };
+    let southern = statuses::status_report(pool, &w.admin, &south).await.unwrap();
+    assert_eq!(southern.months.last().unwrap().active, 2);
+
+    // The customers behind every figure are as many as it counts, a page at a time.
+    let figures = [StatusFigure::New]
+        .into_iter()
+        .chain(
+            [TimelineStatus::Active, TimelineStatus::Silent, TimelineStatus::Former]
+                .into_iter()
+                .flat_map(|s| [StatusFigure::In(s), StatusFigure::Turned(s)]),
+        )
+        .collect::<Vec<_>>();
+    for month in &report.months {
+        for figure in &figures {
+            let filter =
+                StatusFilter { query: query.clone(), month: Some(month.month), figure: *figure };
+            let mut listed = 0;
+            let mut after = None;
+            loop {
+                let page =
+                    statuses::status_customers(pool, &w.admin, &filter, after, 1).await.unwrap();
+                listed += page.items.len() as i64;
+                after = page.next;
+                if after.is_none() {
+                    break;
+                }
+            }
+            let counted = match figure {
+                StatusFigure::New => month.new,
+                StatusFigure::In(status) => month.in_status(*status),
+                StatusFigure::Turned(status) => month.turned(*status),
+            };
+            assert_eq!(listed, counted, "{} {figure:?}", month.month);
+        }
+    }
+    let hidden = StatusFilter {
+        query: theirs,
+        month: Some(this_month),
+        figure: StatusFigure::In(TimelineStatus::Active),
+    };
+    assert!(
+        statuses::status_customers(pool, em, &hidden, None, 50).await.unwrap().items.is_empty()
+    );
+
+    // Every write that changes a timeline: a cancelled order, a reassignment, the recycle bin,
+    // a win-back by a new order, many orders in one statement, another window, another zone.
+    orders::cancel_order(&w.state, &w.admin, back, order_version(&w, back).await, "客户取消")
+        .await
+        .unwrap();
+    assert_statuses(&w, &w.admin, &query, None, "cancelled").await;
+    sqlx::query("update customer set owner_id = $1, region = '华南' where id = $2")
+        .bind(wm.id().0)
+        .bind(silent.0)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_statuses(&w, &w.admin, &query, None, "reassigned").await;
+    assert_statuses(&w, em, &query, Some(vec![em.id().0]), "reassigned, east").await;
+    assert_statuses(&w, wm, &query, Some(vec![wm.id().0]), "reassigned, west").await;
+    sqlx::query("update customer set deleted_at = now() where id = $1")
+        .bind(late.0)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_statuses(&w, &w.admin, &query, None, "deleted").await;
+    sqlx::query("update customer set deleted_at = null where id = $1")
+        .bind(late.0)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_statuses(&w, &w.admin, &query, None, "restored").await;
+    w.order(leaving, today - Duration::days(1), "09:00", 100, Channel::Store).await;
+    let won_back = assert_statuses(&w, &w.admin, &query, None, "won back").await;
+    assert_eq!(won_back.months.last().unwrap().former, 0);
+    sqlx::query(
+        "insert into sales_order (customer_id, order_no, ordered_at, channel, total_minor)
+         select case when g % 2 = 0 then $1 else $2 end, 'BULK-' || g,
+                $3::timestamptz - g * interval '3 days', 'online', 100
+         from generate_series(1, 60) g",
+    )
+    .bind(silent.0)
+    .bind(early.0)
+    .bind(company_instant(today, "08:00"))
+    .execute(pool)
+    .await
+    .unwrap();
+    assert_statuses(&w, &w.admin, &query, None, "bulk insert").await;
+    sqlx::query("delete from sales_order where order_no like 'BULK-%'")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_statuses(&w, &w.admin, &query, None, "bulk delete").await;
+    sqlx::query("update customer_settings set active_window_days = 20")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_statuses(&w, &w.admin, &query, None, "window").await;
+    sqlx::query("update company_settings set time_zone = 'America/New_York'")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_statuses(&w, &w.admin, &query, None, "New York").await;
 }

@@ -47,6 +47,8 @@ const PAGES = [
   "/reports/funnel/leads?step=converted",
   "/reports/churn",
   "/reports/churn/customers?reason=价格太高",
+  "/reports/statuses",
+  "/reports/statuses/customers?figure=turned_silent",
   "/reports/tiers",
   "/reports/tiers/customers?direction=down",
   "/reports/value",

@@ -2,7 +2,7 @@
 // rep, taps a rep's bar and lands on that rep's orders for that range, with the same total; a
 // member's report holds only their own customers' sales, and downloads as a workbook. Figures are
 // checked against the orders summed directly in SQL; the funnel and churn against the leads and
-// customers counted there.
+// customers counted there; customers over time against the orders' days and the window.
 import { readFileSync } from "node:fs";
 import { Page } from "@playwright/test";
 import { expect, test } from "../support/fixtures";
@@ -548,6 +548,83 @@ test("a manager reads the year's churn, taps a reason to the customers who left 
   await expect(page.getByTestId("churned")).toHaveText(String(inTier.n));
   expect(inTier.n).toBeLessThanOrEqual(counted.n);
   await screenshot(page, "reports-21-churn-in-a-tier-tablet");
+});
+
+/** Customers active, silent and former today, owned by `emails` (or by anyone when empty), with
+ * the rule spelled out from the orders: what the current month's figures must show. */
+async function statusesToday(emails: string[]): Promise<{ active: number; silent: number; former: number }> {
+  const [row] = await sql<{ active: number; silent: number; former: number }>(
+    `with today as (select (now() at time zone company_time_zone())::date as day),
+     last as (
+       select c.id, c.customer_type = 'former' and c.churned_at is not null as former,
+              (select max((o.ordered_at at time zone company_time_zone())::date) from sales_order o
+               where o.customer_id = c.id and o.status = 'placed') as day
+       from customer c left join app_user u on u.id = c.owner_id
+       where c.deleted_at is null and (cardinality($1::text[]) = 0 or u.email = any($1)))
+     select count(*) filter (where not former and day >= (select day from today) - w.days)::int as active,
+            count(*) filter (where not former and day < (select day from today) - w.days)::int as silent,
+            count(*) filter (where former)::int as former
+     from last cross join (select active_window_days as days from customer_settings) w`,
+    [emails],
+  );
+  return row;
+}
+
+test("a manager reads customers over time and taps this month's silent customers", async ({ page }) => {
+  await signIn(page, MANAGER);
+  // Opened directly: the last twelve months by default.
+  await page.goto("/reports/statuses");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "客户状态变化", level: 1 })).toBeVisible();
+  await expect(page.getByTestId("status-month-row")).toHaveCount(12);
+  const team = (
+    await sql<{ email: string }>(
+      `select u.email from app_user u join app_user m on m.team_id = u.team_id where m.email = $1`,
+      [MANAGER],
+    )
+  ).map((r) => r.email);
+  const today = await statusesToday(team);
+  expect(today.active + today.silent).toBeGreaterThan(0);
+  await expect(page.getByTestId("active-now")).toHaveText(String(today.active));
+  await expect(page.getByTestId("silent-now")).toHaveText(String(today.silent));
+  await expect(page.getByTestId("former-now")).toHaveText(String(today.former));
+  await expect(page.getByTestId("statuses-chart")).toBeVisible();
+  await screenshot(page, "reports-22-statuses-tablet");
+
+  // This month's silent part of the chart, tapped: the customers silent today.
+  await page.locator('[data-testid="status-part"][data-status="silent"]').last().locator("a").tap();
+  await page.waitForURL(/\/reports\/statuses\/customers\?.*figure=silent/);
+  await hydrated(page);
+  await expect(page.getByTestId("status-customers-title")).toContainText("沉默客户");
+  await expect(page.getByTestId("status-customer")).toHaveCount(Math.min(today.silent, 50));
+  await screenshot(page, "reports-23-silent-customers-tablet");
+
+  // Back; a month's "turned silent" cell opens the customers that turned silent in it.
+  await page.getByRole("link", { name: "返回报表" }).tap();
+  await page.waitForURL(/\/reports\/statuses(\?|$)/);
+  await hydrated(page);
+  const cells = page.getByTestId("turned-silent");
+  const counts = (await cells.allTextContents()).map((t) => Number(t.trim()));
+  const busiest = counts.indexOf(Math.max(...counts));
+  expect(counts[busiest]).toBeGreaterThan(0);
+  await cells.nth(busiest).getByRole("link").tap();
+  await page.waitForURL(/figure=turned_silent/);
+  await hydrated(page);
+  await expect(page.getByTestId("status-customer")).toHaveCount(Math.min(counts[busiest], 50));
+});
+
+test("a member's customers over time are their own customers only", async ({ page }) => {
+  await signIn(page, MEMBER);
+  await page.goto("/reports/statuses");
+  await hydrated(page);
+  const own = await statusesToday([MEMBER]);
+  const everyone = await statusesToday([]);
+  await expect(page.getByTestId("active-now")).toHaveText(String(own.active));
+  await expect(page.getByTestId("silent-now")).toHaveText(String(own.silent));
+  expect(own.active + own.silent).toBeLessThan(everyone.active + everyone.silent);
+  const me = await sql<{ display_name: string }>(`select display_name from app_user where email = $1`, [MEMBER]);
+  const choices = await page.locator("#field-owner option").allTextContents();
+  expect(choices).toEqual(["全部", me[0].display_name]);
 });
 
 test("a manager reads the year's tier moves and taps a month's moves down to the customers", async ({ page }) => {

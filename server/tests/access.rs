@@ -74,6 +74,7 @@ use app::{
             api::*,
             model::{SavedDates, SavedReport, SavedReportKind},
         },
+        statuses::{api::*, model::StatusFilter},
         value::{
             api::*,
             model::{ValueFilter, ValueQuery},
@@ -763,6 +764,8 @@ fn entries(w: &World) -> Vec<Entry> {
         entry(Member, No, GetFunnelReport { query: FunnelQuery::default() }),
         entry(Member, No, GetChurnReport { query: RangeQuery::default() }),
         entry(Member, No, ListChurnedCustomers { filter: ChurnFilter::default(), after: None }),
+        entry(Member, No, GetStatusReport { query: RangeQuery::default() }),
+        entry(Member, No, ListStatusCustomers { filter: StatusFilter::default(), after: None }),
         entry(Member, No, GetMovesReport { query: RangeQuery::default() }),
         entry(Member, No, ListCustomerMoves { filter: MovesFilter::default(), after: None }),
         entry(Member, No, GetValueReport { query: ValueQuery::default() }),

@@ -467,6 +467,25 @@ async fn every_range_report_downloads_with_the_callers_own_figures() {
     let low_only = workbook(&admin_browser, "/files/reports/value.xlsx?tier=3").await;
     assert_eq!(value_total(&low_only), [1.0, 100.0]);
 
+    // Customers over time: Alice's customer marked former yesterday is this month's (or last
+    // month's) one former customer of hers; the admin's file counts both.
+    let former_total = |rows: &[Vec<Data>]| -> f64 {
+        rows.iter()
+            .skip_while(
+                |row| !matches!(row.first(), Some(Data::String(t)) if t == "月份" || t == "Month"),
+            )
+            .skip(1)
+            .filter_map(|row| row.get(4).map(number))
+            .last()
+            .unwrap_or(-1.0)
+    };
+    let hers_over_time =
+        workbook(&alice_browser, &format!("/files/reports/statuses.xlsx?{range}")).await;
+    assert_eq!(former_total(&hers_over_time), 1.0);
+    let all_over_time =
+        workbook(&admin_browser, &format!("/files/reports/statuses.xlsx?{range}")).await;
+    assert_eq!(former_total(&all_over_time), 2.0);
+
     let reversed = download(
         &alice_browser,
         &format!("/files/reports/funnel.xlsx?from={day}&to={}", day - Duration::days(1)),
@@ -476,8 +495,8 @@ async fn every_range_report_downloads_with_the_callers_own_figures() {
     let files = server
         .count(
             "select count(*) from audit_log where action = 'export' and entity_type = 'report'
-               and entity_id in ('win_loss', 'funnel', 'churn', 'tier_moves', 'value')",
+               and entity_id in ('win_loss', 'funnel', 'churn', 'tier_moves', 'statuses', 'value')",
         )
         .await;
-    assert_eq!(files, 14);
+    assert_eq!(files, 16);
 }

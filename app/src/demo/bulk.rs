@@ -279,7 +279,7 @@ pub async fn load(pool: &PgPool, plan: Plan, log: impl Fn(&str)) -> Result<Repor
     report.affinity_secs = affinity.elapsed().as_secs_f64();
 
     // The load ran without triggers (replica role), so the daily sales and product summaries
-    // and the cohorts' months are counted once from the orders, and customers per tier and per RFM cell from the customers; where
+    // and the cohorts' months and the customers' status timelines are counted once from the orders, and customers per tier and per RFM cell from the customers; where
     // the role was refused the triggers ran, and this recounts the same.
     let summary = Instant::now();
     sqlx::query!("select sales_day_rebuild()").execute(&mut *conn).await?;
@@ -292,7 +292,13 @@ pub async fn load(pool: &PgPool, plan: Plan, log: impl Fn(&str)) -> Result<Repor
     sqlx::query!("select tier_count_rebuild()").execute(&mut *conn).await?;
     sqlx::query("select rfm_cell_rebuild()").execute(&mut *conn).await?;
     sqlx::query!("select cohort_rebuild()").execute(&mut *conn).await?;
-    sqlx::query!("analyze customer_month, cohort_month").execute(&mut *conn).await?;
+    let timelines = Instant::now();
+    sqlx::query("select customer_status_rebuild()").execute(&mut *conn).await?;
+    let seconds = timelines.elapsed().as_secs_f64();
+    log(&format!("customer status timelines counted in {seconds:.1} s"));
+    sqlx::query("analyze customer_month, cohort_month, customer_status_change, status_month")
+        .execute(&mut *conn)
+        .await?;
     report.summary_secs = summary.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -202,5 +202,21 @@ messages! {
         ChurnedIntro => "{from} 至 {to} 流失的客户，最近流失在前。", "Customers lost from {from} to {to}, latest first.";
         ChurnedAt => "流失时间", "Lost";
         LastOrder => "最后下单", "Last order";
+        CustomerStatuses => "客户状态变化", "Customers over time";
+        CustomerStatusesIntro => "每月月末（本月为今天）活跃、沉默和流失的客户各有多少，当月新增多少、转为各状态多少。最近 {days} 天内下过单为活跃，此后为沉默；标记为流失的客户计为流失，直到再次下单。点任一数字查看其客户。", "How many customers were active, silent and former at the end of each month (this month: today), how many were new and how many turned to each status during it. Active: ordered in the last {days} days; silent after that; former from being marked former until an order wins them back. Tap any figure for its customers.";
+        ActiveCustomers => "活跃客户", "Active";
+        SilentCustomers => "沉默客户", "Silent";
+        FormerCustomers => "流失客户", "Former";
+        TurnedActive => "转为活跃", "Turned active";
+        TurnedSilent => "转为沉默", "Turned silent";
+        TurnedFormer => "转为流失", "Turned former";
+        NewInRange => "范围内新客户", "New in the range";
+        NoStatusMonths => "该范围内没有可显示的月份", "No months to show in this range";
+        StatusAsOf => "截至 {day}", "As of {day}";
+        StatusMonthLabel => "{month}：{status} {count} 位", "{month}: {status} {count}";
+        StatusesByMonth => "每月月末的客户状态", "Customers by status at each month's end";
+        ToDate => "（截至今天）", "(to date)";
+        StatusBehind => "{month} · {figure}", "{figure} · {month}";
+        StatusSince => "起始日", "Since";
     }
 }

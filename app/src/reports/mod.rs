@@ -14,6 +14,7 @@ pub mod routes;
 pub mod saved;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod statuses;
 pub mod value;
 pub mod views;
 #[cfg(feature = "ssr")]

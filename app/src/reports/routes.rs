@@ -1,4 +1,4 @@
-//! `GET /files/reports/{sales|cohorts|deals|funnel|churn|tiers|value}.xlsx?<the page's query>`: a report
+//! `GET /files/reports/{sales|cohorts|deals|funnel|churn|tiers|statuses|value}.xlsx?<the page's query>`: a report
 //! as a workbook, read with the same query and the same data scope as the page (the link carries
 //! the page's own address query, so the file is what the caller sees), and put on the audit log
 //! like every export.
@@ -11,6 +11,7 @@ use super::{
     model::{Narrowing, RangeQuery, SalesQuery, compared_range},
     moves::{service as moves, workbook::moves_workbook},
     service,
+    statuses::{service as statuses, workbook::statuses_workbook},
     value::{model::ValueQuery, service as value, workbook::value_workbook},
     views::{comparison_label, grouping_label},
     workbook::{self, AskedLine},
@@ -235,6 +236,22 @@ async fn moves_file(
     Ok((name, "tier_moves", moves_workbook(&report, &asked, locale)?))
 }
 
+async fn statuses_file(
+    pool: &PgPool,
+    caller: &Authenticated,
+    query: RangeQuery,
+    exported: AskedLine,
+    locale: Locale,
+) -> Result<Built, AppError> {
+    let (report, narrowed) = tokio::try_join!(
+        statuses::status_report(pool, caller, &query),
+        narrowing_lines(pool, caller, &query.narrowing, locale)
+    )?;
+    let asked = range_asked((report.from, report.to), narrowed, None, exported, locale);
+    let name = dated_name(ReportText::CustomerStatuses, report.from, report.to, locale);
+    Ok((name, "statuses", statuses_workbook(&report, &asked, locale)?))
+}
+
 async fn value_file(
     pool: &PgPool,
     caller: &Authenticated,
@@ -286,6 +303,9 @@ pub async fn download(
         }
         "tiers.xlsx" => {
             moves_file(pool, &caller, RangeQuery::from_query(untiered), exported, locale).await
+        }
+        "statuses.xlsx" => {
+            statuses_file(pool, &caller, RangeQuery::from_query(untiered), exported, locale).await
         }
         "value.xlsx" => {
             value_file(pool, &caller, ValueQuery::from_query(get), exported, locale).await

@@ -110,8 +110,8 @@ pub(crate) const CUSTOMERS: FilterColumns = FilterColumns { owner: "c.owner_id",
 /// Customers `c` with their score `s` joined: its tier columns answer the tier.
 pub(crate) const GRADED: FilterColumns =
     FilterColumns { tier: Some(TierColumn::Scored("s")), ..CUSTOMERS };
-/// Tier moves of customers `c`: not narrowed by the tier a customer is in now.
-pub(crate) const MOVED: FilterColumns = FilterColumns { tier: None, ..CUSTOMERS };
+/// Customers `c` where the tier a customer is in now does not narrow (tier moves, timelines).
+pub(crate) const CUSTOMERS_ANY_TIER: FilterColumns = FilterColumns { tier: None, ..CUSTOMERS };
 /// The graded customers' summary `rfm_cell` aliased `s`, which carries the tier columns.
 pub(crate) const CELLS: FilterColumns = FilterColumns {
     owner: "s.owner_id",

@@ -56,6 +56,7 @@ pub(crate) fn ReportTabs() -> impl IntoView {
             <A href="/reports/deals">{i18n.t(ReportText::WinLoss)}</A>
             <A href="/reports/funnel">{i18n.t(ReportText::Funnel)}</A>
             <A href="/reports/churn">{i18n.t(ReportText::Churn)}</A>
+            <A href="/reports/statuses">{i18n.t(ReportText::CustomerStatuses)}</A>
             <A href="/reports/tiers">{i18n.t(ReportText::TierMoves)}</A>
             <A href="/reports/value">{i18n.t(ReportText::CustomerValue)}</A>
             {move || is_manager().then(|| view! { <A href="/service">{i18n.t(ReportText::ServiceQuality)}</A> })}

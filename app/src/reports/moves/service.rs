@@ -12,7 +12,7 @@ use crate::{
     reports::{
         cohorts::model::{month_days, month_starts},
         model::RangeQuery,
-        service::{MOVED, days_of, push_after, push_days, push_filter},
+        service::{CUSTOMERS_ANY_TIER, days_of, push_after, push_days, push_filter},
     },
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -39,7 +39,7 @@ fn push_moves(
           where c.deleted_at is null",
     );
     push_days(sql, "tc.at", days);
-    push_filter(sql, &MOVED, scope, &filter.query.narrowing.as_filter());
+    push_filter(sql, &CUSTOMERS_ANY_TIER, scope, &filter.query.narrowing.as_filter());
     match filter.direction {
         Some(Direction::Up) => {
             sql.push(format!(" and {MOVED_UP}"));
