@@ -1,7 +1,8 @@
 //! The customers-over-time report's reads. Months up to the last complete one are sums over the
-//! monthly summary `status_month`; the current month adds the timelines' changes up to today
-//! (timelines run ahead: a customer without a new order turns silent on a known day, which the
-//! summary already holds). New customers are the cohorts' own months (`cohort_month`).
+//! monthly summary `status_month`; the current month adds the daily summary `status_day` up to
+//! today (timelines run ahead: a customer without a new order turns silent on a known day, which
+//! the monthly summary already holds). New customers are the cohorts' own months
+//! (`cohort_month`). The customers behind a figure are read from the timelines.
 
 use super::model::{
     StatusCursor, StatusCustomer, StatusFigure, StatusFilter, StatusMonth, StatusReport,
@@ -78,27 +79,19 @@ pub async fn status_report(
     let summary: Vec<(NaiveDate, String, i64, i64)> =
         summed.build_query_as().fetch_all(pool).await?;
 
-    // The current month's changes up to today, from the timelines.
+    // The current month's days up to today.
     let mut this_month = Counts::default();
     if last == current {
-        let mut changes = QueryBuilder::<Postgres>::new(
-            "select t.status, p.status
-             from customer_status_change t
-             join customer c on c.id = t.customer_id
-             left join lateral (select p.status from customer_status_change p
-                                where p.customer_id = t.customer_id and p.day < t.day
-                                order by p.day desc limit 1) p on true
-             where t.status = any('{active,silent,former}') and c.deleted_at is null
-               and t.day between ",
+        let mut days = QueryBuilder::<Postgres>::new(
+            "select s.status, sum(s.entered)::bigint, sum(s.exited)::bigint
+             from status_day s where s.day between ",
         );
-        changes.push_bind(current).push(" and ").push_bind(today);
-        push_filter(&mut changes, &CUSTOMERS_ANY_TIER, scope.as_deref(), &filter);
-        let rows: Vec<(String, Option<String>)> = changes.build_query_as().fetch_all(pool).await?;
-        for (status, previous) in rows {
-            this_month.add(&status, 1, 0);
-            if let Some(previous) = previous {
-                this_month.add(&previous, 0, 1);
-            }
+        days.push_bind(current).push(" and ").push_bind(today);
+        push_filter(&mut days, &SUMMARY, scope.as_deref(), &filter);
+        days.push(" group by 1");
+        let rows: Vec<(String, i64, i64)> = days.build_query_as().fetch_all(pool).await?;
+        for (status, entered, exited) in rows {
+            this_month.add(&status, entered, exited);
         }
     }
 
