@@ -698,7 +698,7 @@ async fn a_saved_report_is_a_tile_read_with_the_readers_scope_and_rolling_dates(
 }
 
 #[tokio::test]
-async fn win_loss_funnel_churn_and_tier_moves_save_as_tiles_of_the_readers_own_figures() {
+async fn win_loss_funnel_churn_moves_and_statuses_save_as_tiles_of_the_readers_own_figures() {
     let w = World::new().await;
     let pool = &w.db.pool;
     // Now, for her and for a colleague in the other team: a won deal, a web-form lead and a
@@ -793,6 +793,22 @@ async fn win_loss_funnel_churn_and_tier_moves_save_as_tiles_of_the_readers_own_f
     assert_eq!(tile.query.href().split('?').next(), Some("/reports/tiers"));
     match tile.figures {
         ReportFigures::Moves(report) => assert_eq!((report.up, report.down), (0, 1)),
+        other => panic!("{other:?}"),
+    }
+
+    // Customers over time over the last twelve months: her customer lost today is her one
+    // former customer; the colleague's is not on her tile.
+    let statuses = save_report(&w, member, SavedReportKind::Statuses, "", SavedDates::Last12Months)
+        .await
+        .unwrap();
+    let tile = saved::tile(pool, member, statuses.id, w.today).await.unwrap();
+    assert_eq!(tile.query.href().split('?').next(), Some("/reports/statuses"));
+    match tile.figures {
+        ReportFigures::Statuses(report) => {
+            assert_eq!(report.months.len(), 12);
+            let now = report.months.last().unwrap();
+            assert_eq!((now.active, now.silent, now.former, now.turned_former), (0, 0, 1, 1));
+        }
         other => panic!("{other:?}"),
     }
 }

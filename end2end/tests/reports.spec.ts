@@ -611,6 +611,28 @@ test("a manager reads customers over time and taps this month's silent customers
   await page.waitForURL(/figure=turned_silent/);
   await hydrated(page);
   await expect(page.getByTestId("status-customer")).toHaveCount(Math.min(counts[busiest], 50));
+
+  // Saved to the dashboard (the last twelve months, rolling), the tile shows today's figures.
+  await page.goto("/reports/statuses");
+  await hydrated(page);
+  await page.getByTestId("save-to-dashboard").tap();
+  const dialog = page.getByTestId("save-report-dialog");
+  await expect(dialog.locator("#field-saved-dates")).toHaveValue("last_12_months");
+  await dialog.getByLabel("卡片名称").fill("团队客户状态");
+  await dialog.getByRole("button", { name: "保存" }).tap();
+  await expect(page.locator(".toast").last()).toContainText("已保存到首页");
+  const [saved] = await sql<{ id: string }>(
+    `select r.id::text from saved_report r join app_user u on u.id = r.user_id
+     where u.email = $1 and r.title = '团队客户状态'`,
+    [MANAGER],
+  );
+  await page.goto("/");
+  await hydrated(page);
+  const tile = page.getByTestId(`tile-report:${saved.id}`);
+  await expect(tile.getByTestId("tile-report-active")).toHaveText(String(today.active));
+  await expect(tile.getByTestId("tile-bar")).toHaveCount(3);
+  await tile.scrollIntoViewIfNeeded();
+  await screenshot(page, "reports-24-statuses-tile-tablet");
 });
 
 test("a member's customers over time are their own customers only", async ({ page }) => {

@@ -29,6 +29,10 @@ use crate::{
             model::{ReportFigures, ReportQuery, ReportTile},
             views::{dates_label, range_text},
         },
+        statuses::{
+            model::{StatusFigure, StatusReport, TimelineStatus},
+            views::{figure_href, status_label},
+        },
         views::{bar_label, orders_href},
     },
     ui::{FillBar, ResourceView},
@@ -64,6 +68,7 @@ pub fn ReportTileCard(id: i64) -> impl IntoView {
                         (ReportFigures::Funnel(report), ReportQuery::Funnel(query)) => funnel_body(report, query, i18n),
                         (ReportFigures::Churn(report), ReportQuery::Churn(query)) => churn_body(report, query, i18n),
                         (ReportFigures::Moves(report), ReportQuery::Moves(query)) => moves_body(report, query, i18n),
+                        (ReportFigures::Statuses(report), ReportQuery::Statuses(query)) => statuses_body(report, query, i18n),
                         // The service reads each question into its own report's figures.
                         _ => ().into_any(),
                     }}
@@ -268,6 +273,31 @@ fn churn_body(report: ChurnReport, query: RangeQuery, i18n: I18n) -> AnyView {
                     move || if written.is_empty() { i18n.text(ReportText::NoReason).to_owned() } else { written.clone() },
                     count * 100 / most, move || count.to_string()))
             }).take(TILE_BARS).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The customers active where the range ends, with active, silent and former as bars opening
+/// their customers, and the new customers of the range.
+fn statuses_body(report: StatusReport, query: RangeQuery, i18n: I18n) -> AnyView {
+    let new_customers = report.new_customers();
+    let Some(latest) = report.months.last().copied() else {
+        return view! { <p class="muted">{i18n.t(ReportText::NoStatusMonths)}</p> }.into_any();
+    };
+    let statuses = [TimelineStatus::Active, TimelineStatus::Silent, TimelineStatus::Former];
+    let most = statuses.iter().map(|s| latest.in_status(*s)).max().unwrap_or(1).max(1);
+    view! {
+        <p class="tile-figure" data-testid="tile-report-active">{latest.active}</p>
+        <p class="muted">{move || format!("{} · {} {new_customers}", i18n.text(ReportText::ActiveCustomers),
+            i18n.text(ReportText::NewInRange))}</p>
+        <ul class="tile-bars">
+            {statuses.into_iter().map(|status| {
+                let count = latest.in_status(status);
+                tile_bar(figure_href(&query, latest.month, StatusFigure::In(status)),
+                    move || i18n.text(status_label(status)).to_owned(),
+                    count * 100 / most, move || count.to_string())
+            }).collect_view()}
         </ul>
     }
     .into_any()

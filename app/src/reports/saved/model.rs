@@ -10,6 +10,7 @@ use crate::{
         funnel::model::{FunnelQuery, FunnelReport},
         model::{Grouping, RangeQuery, SalesQuery, SalesReport, query_string},
         moves::model::MovesReport,
+        statuses::model::{StatusReport, status_range},
     },
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -33,11 +34,12 @@ pub enum SavedReportKind {
     Funnel,
     Churn,
     Moves,
+    Statuses,
 }
 
 crate::enums::text_enum!(SavedReportKind {
     Sales => "sales", Cohorts => "cohorts", Deals => "deals", Funnel => "funnel", Churn => "churn",
-    Moves => "tier_moves",
+    Moves => "tier_moves", Statuses => "statuses",
 });
 
 impl SavedReportKind {
@@ -50,6 +52,7 @@ impl SavedReportKind {
             SavedReportKind::Funnel => "/reports/funnel",
             SavedReportKind::Churn => "/reports/churn",
             SavedReportKind::Moves => "/reports/tiers",
+            SavedReportKind::Statuses => "/reports/statuses",
         }
     }
 }
@@ -109,6 +112,7 @@ pub enum ReportQuery {
     Funnel(FunnelQuery),
     Churn(RangeQuery),
     Moves(RangeQuery),
+    Statuses(RangeQuery),
 }
 
 impl ReportQuery {
@@ -121,6 +125,7 @@ impl ReportQuery {
             SavedReportKind::Funnel => ReportQuery::Funnel(FunnelQuery::from_query(get)),
             SavedReportKind::Churn => ReportQuery::Churn(RangeQuery::from_query(get)),
             SavedReportKind::Moves => ReportQuery::Moves(RangeQuery::from_query(get)),
+            SavedReportKind::Statuses => ReportQuery::Statuses(RangeQuery::from_query(get)),
         }
     }
 
@@ -132,6 +137,7 @@ impl ReportQuery {
             ReportQuery::Funnel(_) => SavedReportKind::Funnel,
             ReportQuery::Churn(_) => SavedReportKind::Churn,
             ReportQuery::Moves(_) => SavedReportKind::Moves,
+            ReportQuery::Statuses(_) => SavedReportKind::Statuses,
         }
     }
 
@@ -145,6 +151,7 @@ impl ReportQuery {
                 query.range(today)
             }
             ReportQuery::Funnel(query) => query.range(today),
+            ReportQuery::Statuses(query) => status_range(query, today).range(today),
         }
     }
 
@@ -159,7 +166,10 @@ impl ReportQuery {
                 query.from = Some(from);
                 query.to = Some(to);
             }
-            ReportQuery::Deals(query) | ReportQuery::Churn(query) | ReportQuery::Moves(query) => {
+            ReportQuery::Deals(query)
+            | ReportQuery::Churn(query)
+            | ReportQuery::Moves(query)
+            | ReportQuery::Statuses(query) => {
                 query.from = Some(from);
                 query.to = Some(to);
             }
@@ -175,16 +185,17 @@ impl ReportQuery {
         match self {
             ReportQuery::Sales(query) => query.query_pairs(),
             ReportQuery::Cohorts(query) => query.query_pairs(),
-            ReportQuery::Deals(query) | ReportQuery::Churn(query) | ReportQuery::Moves(query) => {
-                query.query_pairs()
-            }
+            ReportQuery::Deals(query)
+            | ReportQuery::Churn(query)
+            | ReportQuery::Moves(query)
+            | ReportQuery::Statuses(query) => query.query_pairs(),
             ReportQuery::Funnel(query) => query.query_pairs(),
         }
     }
 
     /// The rolling range a page showing this query most likely meant: the page's own default
-    /// when the query names no dates (the last twelve months for cohorts, this month for the
-    /// others), else the first range that shows the same days on `today` (a preset button's),
+    /// when the query names no dates (the last twelve months for cohorts and customers over
+    /// time, this month for the others), else the first range that shows the same days on `today` (a preset button's),
     /// else the dates as they are.
     pub fn rolling_dates(&self, today: NaiveDate) -> SavedDates {
         match self {
@@ -194,6 +205,9 @@ impl ReportQuery {
                 return SavedDates::ThisMonth;
             }
             ReportQuery::Cohorts(query) if query.from.is_none() && query.to.is_none() => {
+                return SavedDates::Last12Months;
+            }
+            ReportQuery::Statuses(query) if query.from.is_none() && query.to.is_none() => {
                 return SavedDates::Last12Months;
             }
             ReportQuery::Deals(query) | ReportQuery::Churn(query) | ReportQuery::Moves(query)
@@ -258,6 +272,7 @@ pub enum ReportFigures {
     Funnel(FunnelReport),
     Churn(ChurnReport),
     Moves(MovesReport),
+    Statuses(StatusReport),
 }
 
 impl ReportFigures {
@@ -270,6 +285,7 @@ impl ReportFigures {
             ReportFigures::Funnel(report) => (report.from, report.to),
             ReportFigures::Churn(report) => (report.from, report.to),
             ReportFigures::Moves(report) => (report.from, report.to),
+            ReportFigures::Statuses(report) => (report.from, report.to),
         }
     }
 }
@@ -353,6 +369,11 @@ mod tests {
         assert_eq!(cohorts(Some("2025-06")).rolling_dates(today), SavedDates::AsSaved);
         let undated = ReportQuery::from_query(SavedReportKind::Cohorts, |_| None);
         assert_eq!(undated.rolling_dates(today), SavedDates::Last12Months);
+        // Customers over time shows the last twelve months when its address names no dates.
+        let statuses = ReportQuery::from_query(SavedReportKind::Statuses, |_| None);
+        assert_eq!(statuses.rolling_dates(today), SavedDates::Last12Months);
+        assert_eq!(statuses.range(today).unwrap(), (day(2026, 1, 1), today));
+        assert!(statuses.shows(SavedDates::Last12Months, today));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::{
     reports::{
         churn::service::churn_report, cohorts::service::cohort_report, deals::service::deal_report,
         funnel::service::funnel_report, moves::service::moves_report, service::sales_report,
+        statuses::service::status_report,
     },
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -196,6 +197,9 @@ pub async fn tile(
         }
         ReportQuery::Churn(churn) => ReportFigures::Churn(churn_report(pool, caller, churn).await?),
         ReportQuery::Moves(moves) => ReportFigures::Moves(moves_report(pool, caller, moves).await?),
+        ReportQuery::Statuses(statuses) => {
+            ReportFigures::Statuses(status_report(pool, caller, statuses).await?)
+        }
     };
     Ok(ReportTile { saved, query, figures })
 }

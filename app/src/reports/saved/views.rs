@@ -88,6 +88,7 @@ pub fn SaveToDashboard(
             ReportQuery::Funnel(_) => i18n.text(ReportText::Funnel).to_owned(),
             ReportQuery::Churn(_) => i18n.text(ReportText::Churn).to_owned(),
             ReportQuery::Moves(_) => i18n.text(ReportText::TierMoves).to_owned(),
+            ReportQuery::Statuses(_) => i18n.text(ReportText::CustomerStatuses).to_owned(),
         };
         title.set(name);
         let today = today();

@@ -16,6 +16,7 @@ use crate::{
     reports::{
         cohorts::views::month_label,
         model::{RangeQuery, query_string},
+        saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
             ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
             keep_in_address, refused_at,
@@ -32,7 +33,7 @@ pub(crate) fn customers_href(filter: &StatusFilter) -> String {
     format!("/reports/statuses/customers?{}", query_string(&filter.query_pairs()))
 }
 
-fn figure_href(query: &RangeQuery, month: NaiveDate, figure: StatusFigure) -> String {
+pub(crate) fn figure_href(query: &RangeQuery, month: NaiveDate, figure: StatusFigure) -> String {
     customers_href(&StatusFilter { query: query.clone(), month: Some(month), figure })
 }
 
@@ -87,6 +88,7 @@ pub fn StatusReportPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{i18n.t(ReportText::CustomerStatuses)}</h1>
                 <div class="actions">
+                    <SaveToDashboard query=Signal::derive(move || ReportQuery::Statuses(query.get()))/>
                     <ExportLink file="statuses.xlsx" pairs=Signal::derive(move || query.get().query_pairs())/>
                 </div>
             </div>
