@@ -1,7 +1,7 @@
 //! The sales and cohort reports at a million customers and five million orders, read from
 //! their summaries, beside the floor of the same figures counted from the orders; the lead
-//! funnel and churn over leads and former customers seeded into a copy of that database; and
-//! what keeping each summary adds to an order write and to an import.
+//! funnel, churn and customers over time over leads and former customers seeded into a copy of
+//! that database; and what keeping each summary adds to an order write and to an import.
 //!
 //!     cargo bench -p server --bench reports
 //!
@@ -22,6 +22,10 @@ use app::{
         funnel::{model::FunnelQuery, service as funnel},
         model::{Comparison, Grouping, RangeQuery, SalesFilter, SalesQuery},
         service as reports,
+        statuses::{
+            model::{StatusFigure, StatusFilter, TimelineStatus},
+            service as statuses,
+        },
     },
 };
 use chrono::{Datelike, Duration};
@@ -266,6 +270,65 @@ async fn main() {
         }
     }
 
+    // Customers over time (on the copy, which has former customers): the last twelve months
+    // (the default) and three years, and the customers behind this month's silent figure and
+    // behind a month's turns to silent.
+    let twelve_months = RangeQuery { from: twelve.from, to: Some(today), ..Default::default() };
+    let three_years = RangeQuery { from: widest.from, to: Some(today), ..Default::default() };
+    for (what, range) in [("twelve months", &twelve_months), ("three years", &three_years)] {
+        for (who, caller) in [("admin", &admin), ("manager", &manager), ("member", &member)] {
+            rows.push(
+                time(&format!("customers over time, {what}, {who}"), runs, |_| {
+                    let (pool, caller, range) = (leads_pool.clone(), caller.clone(), range.clone());
+                    async move {
+                        statuses::status_report(&pool, &caller, &range).await.unwrap().months.len()
+                    }
+                })
+                .await,
+            );
+        }
+    }
+    let silent_now = StatusFilter {
+        query: twelve_months.clone(),
+        month: Some(month_start),
+        figure: StatusFigure::In(TimelineStatus::Silent),
+    };
+    let turned_silent = StatusFilter {
+        month: twelve.from,
+        figure: StatusFigure::Turned(TimelineStatus::Silent),
+        ..silent_now.clone()
+    };
+    for (what, filter) in
+        [("silent now", &silent_now), ("turned silent a year ago", &turned_silent)]
+    {
+        for (who, caller) in [("admin", &admin), ("member", &member)] {
+            rows.push(
+                time(&format!("customers behind {what}, first page, {who}"), runs, |_| {
+                    let (pool, caller, filter) =
+                        (leads_pool.clone(), caller.clone(), filter.clone());
+                    async move {
+                        statuses::status_customers(&pool, &caller, &filter, None, 50)
+                            .await
+                            .unwrap()
+                            .items
+                            .len()
+                    }
+                })
+                .await,
+            );
+        }
+    }
+    let rebuilt = Instant::now();
+    sqlx::query("select customer_status_rebuild()").execute(&leads_pool).await.unwrap();
+    println!("customer statuses rebuilt in {:.1} s", rebuilt.elapsed().as_secs_f64());
+    let timeline_rows: (i64, i64) = sqlx::query_as(
+        "select (select count(*) from customer_status_change), (select count(*) from status_month)",
+    )
+    .fetch_one(&leads_pool)
+    .await
+    .unwrap();
+    println!("{} timeline changes, {} status_month rows", timeline_rows.0, timeline_rows.1);
+
     leads_pool.close().await;
     common::drop_database("guanxi_bench_reports_leads").await;
 
@@ -393,11 +456,16 @@ const SALES_TRIGGERS: [(&str, &str); 2] =
     [("sales_order", "sales_day_orders_inserted"), ("sales_order", "sales_day_orders_updated")];
 const COHORT_TRIGGERS: [(&str, &str); 2] =
     [("sales_order", "cohort_orders_inserted"), ("sales_order", "cohort_orders_updated")];
+const STATUS_TRIGGERS: [(&str, &str); 2] = [
+    ("sales_order", "customer_status_orders_inserted"),
+    ("sales_order", "customer_status_orders_updated"),
+];
 
 /// What the summaries' triggers add: one order inserted (as a person places it), 40,000 in one
 /// statement (as an import writes a batch) and 10,000 cancelled in one statement (an import
-/// reverted), with both summaries' triggers, with the daily sales' only, and with neither, each
-/// in a transaction rolled back so the database stays as loaded.
+/// reverted), with the daily sales', the cohorts' and the status timelines' triggers, without
+/// the timelines', with the daily sales' only, and with none, each in a transaction rolled back
+/// so the database stays as loaded.
 async fn write_costs(pool: &PgPool) {
     let customer_ids: Vec<i64> =
         sqlx::query_scalar("select id from customer tablesample system (1) limit 40000")
@@ -416,9 +484,14 @@ async fn write_costs(pool: &PgPool) {
                   where id in (select max(id) from sales_order
                                where customer_id = any($1) and status = 'placed'
                                group by customer_id limit 10000)";
-    let both = [SALES_TRIGGERS, COHORT_TRIGGERS].concat();
-    let settings: [(&str, &[(&str, &str)]); 3] =
-        [("sales and cohorts", &[]), ("sales only", &COHORT_TRIGGERS), ("none", &both)];
+    let cohorts_and_statuses = [COHORT_TRIGGERS, STATUS_TRIGGERS].concat();
+    let all = [SALES_TRIGGERS, COHORT_TRIGGERS, STATUS_TRIGGERS].concat();
+    let settings: [(&str, &[(&str, &str)]); 4] = [
+        ("sales, cohorts and statuses", &[]),
+        ("sales and cohorts", &STATUS_TRIGGERS),
+        ("sales only", &cohorts_and_statuses),
+        ("none", &all),
+    ];
     for (triggers, disabled) in settings {
         let mut single = vec![];
         for n in 0..200 {
@@ -458,5 +531,29 @@ async fn write_costs(pool: &PgPool) {
             started.elapsed().as_secs_f64() * 1000.0
         );
         tx.rollback().await.unwrap();
+    }
+
+    // An order also updates its customer's aggregates: the statement trigger that looks for
+    // customers marked former (or no longer) runs on every customer update.
+    let touch = "update customer set order_count = order_count + 1 where id = $1";
+    let marks = [("customer", "customer_status_marks_changed")];
+    for (triggers, disabled) in [("with the marks trigger", &[][..]), ("without it", &marks[..])] {
+        let mut single = vec![];
+        for n in 0..200 {
+            let mut tx = rolled_back_write(pool, disabled).await;
+            let started = Instant::now();
+            sqlx::query(touch)
+                .bind(customer_ids[n % customer_ids.len()])
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            single.push(started.elapsed().as_secs_f64() * 1000.0);
+            tx.rollback().await.unwrap();
+        }
+        single.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        println!(
+            "| one customer update (p50 of 200) | {triggers} | {:.2} |",
+            single[single.len() / 2]
+        );
     }
 }
