@@ -42,7 +42,8 @@ create index status_month_owner_idx on status_month (owner_id, month);
 
 -- The same counts per company day, for the current month up to today: reading those days'
 -- changes from the timelines instead meant a customer lookup per change (12,000 in a month's
--- first week at a million customers, 0.2 s).
+-- first week at a million customers, 0.2 s). Only days from the month of the write on are kept
+-- (earlier days are never read again): an import of past orders writes few of them.
 create table status_day (
     day date not null,
     owner_id bigint references app_user (id),
@@ -117,6 +118,7 @@ create function customer_statuses_touched(touched bigint[])
 declare
     window_days integer := (select active_window_days from customer_settings);
     zone text := company_time_zone();
+    this_month date := date_trunc('month', now() at time zone company_time_zone())::date;
 begin
     -- Two statements touching one customer at once would each read its old timeline; buckets
     -- of ids locked in order, as for the cohorts.
@@ -157,6 +159,7 @@ begin
         insert into status_day as s (day, owner_id, region, status, entered, exited)
         select g.day, g.owner_id, g.region, g.status, sum(g.entered), sum(g.exited)
         from changes g
+        where g.day >= this_month
         group by 1, 2, 3, 4
         having sum(g.entered) <> 0 or sum(g.exited) <> 0
         order by 1, 2, 3, 4
@@ -261,6 +264,7 @@ begin
     insert into status_day as s (day, owner_id, region, status, entered, exited)
     select g.day, g.owner_id, g.region, g.status, sum(g.entered), sum(g.exited)
     from changes g
+    where g.day >= date_trunc('month', now() at time zone company_time_zone())::date
     group by 1, 2, 3, 4
     having sum(g.entered) <> 0 or sum(g.exited) <> 0
     order by 1, 2, 3, 4
@@ -343,6 +347,7 @@ begin
     insert into status_day (day, owner_id, region, status, entered, exited)
     select g.day, g.owner_id, g.region, g.status, sum(g.entered), sum(g.exited)
     from changes g
+    where g.day >= date_trunc('month', now() at time zone company_time_zone())::date
     group by 1, 2, 3, 4;
 end
 $$;
