@@ -1446,6 +1446,11 @@ async fn products_equal_their_order_lines_summed_directly_after_every_write() {
         async move {
             let report = by_product(w, &w.admin, filter).await;
             assert_eq!(report, direct_products(w, w.day, w.day, None).await, "{label}");
+            // A long range reads its whole months from the monthly summary and the rest of
+            // its days from the daily one.
+            let (from, to) = (w.day - Duration::days(300), w.day + Duration::days(40));
+            let long = by_product(w, &w.admin, w.range(from, to)).await;
+            assert_eq!(long, direct_products(w, from, to, None).await, "{label}, months");
             report
         }
     };
@@ -1606,6 +1611,7 @@ async fn products_equal_their_order_lines_summed_directly_after_every_write() {
         let report = by_product(&w, &w.admin, w.range(day, day)).await;
         assert_eq!(report, direct_products(&w, day, day, None).await, "{day} in New York");
     }
+    check("New York, months").await;
 }
 
 /// Moves on company days `from..=to` counted straight from `tier_change`, owners in `owners`

@@ -286,7 +286,8 @@ pub async fn load(pool: &PgPool, plan: Plan, log: impl Fn(&str)) -> Result<Repor
     sqlx::query!("analyze sales_day").execute(&mut *conn).await?;
     let products_counted = Instant::now();
     sqlx::query("select product_day_rebuild()").execute(&mut *conn).await?;
-    sqlx::query("analyze product_day").execute(&mut *conn).await?;
+    sqlx::query("select product_month_rebuild()").execute(&mut *conn).await?;
+    sqlx::query("analyze product_day, product_month").execute(&mut *conn).await?;
     let seconds = products_counted.elapsed().as_secs_f64();
     log(&format!("product_day counted in {seconds:.1} s"));
     sqlx::query!("select tier_count_rebuild()").execute(&mut *conn).await?;
