@@ -316,7 +316,8 @@ async fn summed(
          from "
     ));
     // Products by month or coarser read the range's whole months from `product_month` and
-    // only the days of its partial months from `product_day` (a year: 60,000 rows, not 1.8 M).
+    // only the days of its partial months from `product_day` (a year at a million customers:
+    // 200,000 rows, not 1.5 M).
     let months = whole_months(range).filter(|_| grouping_by_month(grouping));
     match (products, months) {
         (true, Some((first, last))) => {
@@ -328,21 +329,25 @@ async fn summed(
                 )
                 .push_bind(first)
                 .push(" and ")
-                .push_bind(last)
-                .push(
-                    " union all
-                      select d.day, d.product_id, d.owner_id, d.region, d.channel, d.orders,
-                             d.units, d.revenue_minor
-                      from product_day d where d.day between ",
-                )
-                .push_bind(range.0)
-                .push(" and ")
-                .push_bind(range.1)
-                .push(" and (d.day < ")
-                .push_bind(first)
-                .push(" or d.day >= (")
-                .push_bind(last)
-                .push("::date + interval '1 month')::date)) s");
+                .push_bind(last);
+            // Each partial month's days as a range of its own, so each is one index range
+            // (one condition around the whole range read all of its days).
+            let after_last = last.checked_add_months(chrono::Months::new(1)).unwrap_or(last);
+            let edges = [(range.0, first.pred_opt()), (after_last, Some(range.1))];
+            for (from, to) in edges {
+                let Some(to) = to.filter(|to| *to >= from) else { continue };
+                query
+                    .push(
+                        " union all
+                          select d.day, d.product_id, d.owner_id, d.region, d.channel, d.orders,
+                                 d.units, d.revenue_minor
+                          from product_day d where d.day between ",
+                    )
+                    .push_bind(from)
+                    .push(" and ")
+                    .push_bind(to);
+            }
+            query.push(") s");
         }
         (true, None) => {
             query.push("product_day s");
