@@ -1819,7 +1819,8 @@ async fn customer_value_equals_the_scores_counted_directly_after_every_write() {
     {
         let customer = w.customer(owner, &format!("茶行{n}"), region).await;
         for k in 0..=(n % 4) {
-            let day = today - Duration::days((n * 90 + k * 7) as i64);
+            // From yesterday back: an order today at 10:00 is still to come before 10:00.
+            let day = today - Duration::days((1 + n * 90 + k * 7) as i64);
             w.order(customer, day, "10:00", 100 * (n as i64 + 1) * (k as i64 + 1), Channel::Store)
                 .await;
         }
@@ -1841,8 +1842,9 @@ async fn customer_value_equals_the_scores_counted_directly_after_every_write() {
     // Every write that moves a customer between cells keeps the summary equal to the scores:
     // a new order (rescored in its transaction), a reassignment and a new region, an override,
     // the recycle bin and back, a recompute.
-    w.order(everyone[0], today, "09:00", 5000, Channel::Online).await;
-    w.order(never_ordered, today, "09:30", 80, Channel::Online).await;
+    // Today's first minute: always past, whatever the hour the test runs at.
+    w.order(everyone[0], today, "00:00", 5000, Channel::Online).await;
+    w.order(never_ordered, today, "00:00", 80, Channel::Online).await;
     sqlx::query("update customer set owner_id = $1, region = '深圳' where id = $2")
         .bind(w.west_member.id().0)
         .bind(everyone[1].0)
@@ -2212,11 +2214,12 @@ async fn customers_over_time_equal_the_orders_counted_day_by_day_after_every_wri
     let leaving = w.customer(em, "苏州茶楼", "华东").await;
     w.order(leaving, today - Duration::days(40), "10:00", 100, Channel::Store).await;
     churned(&w, leaving, "价格太高", today - Duration::days(5), "12:00").await;
-    // A minute either side of the midnight that began this month, in the company's zone.
+    // A minute before the midnight that began this month and that midnight itself, in the
+    // company's zone (a minute after it is still to come when the test runs at midnight).
     let late = w.customer(em, "无锡茶行", "华东").await;
     w.order(late, last_day_before, "23:59", 100, Channel::Store).await;
     let early = w.customer(wm, "广州茶行", "华南").await;
-    w.order(early, this_month, "00:01", 100, Channel::Store).await;
+    w.order(early, this_month, "00:00", 100, Channel::Store).await;
     w.customer(wm, "深圳茶铺", "华南").await;
     // The window's last day, a minute before its midnight, and the first day after it.
     let edge_active = w.customer(wm, "佛山茶庄", "华南").await;
