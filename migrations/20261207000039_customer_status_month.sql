@@ -103,10 +103,10 @@ $$;
 
 -- The timelines of some customers worked out again, and only what differs written: the
 -- summaries gain each new change (+1 to the status entered, +1 exited from the one before) and
--- lose each old one, per month and per day under the customer's owner and region. One statement; keys are
--- written in one order, so two writers wait for each other rather than deadlock. Every join
--- follows a key, and a single order's customer is planned like an import's 10,000 (see
--- `cohort_months_touched` for why hash and merge joins and JIT are off).
+-- lose each old one, per month and per day under the customer's owner and region. One
+-- statement; keys are written in one order, so two writers wait for each other rather than
+-- deadlock. Every join follows a key, and a single order's customer is planned like an
+-- import's 10,000 (see `cohort_months_touched` for why hash and merge joins and JIT are off).
 create function customer_statuses_touched(touched bigint[])
     returns void
     language plpgsql

@@ -1,8 +1,8 @@
 -- The product summary per month as well as per day. A year by product read 1.5 M `product_day`
 -- rows at a million customers (581 ms p95 for an admin through the report, against the 500 ms
 -- budget for a year-long range): the report now reads the range's whole months here and only
--- its partial months' days from `product_day`. Every write reaches both through `product_day_add`, in the
--- same statement; the figures of a month are the sums of its days.
+-- its partial months' days from `product_day`. Every write reaches both through
+-- `product_day_add`, in the same statement; the figures of a month are the sums of its days.
 create table product_month (
     month date not null,
     product_id bigint not null references product (id) on delete cascade,

@@ -4,7 +4,7 @@
 // checked against the orders summed directly in SQL; the funnel and churn against the leads and
 // customers counted there; customers over time against the orders' days and the window.
 import { readFileSync } from "node:fs";
-import { Page } from "@playwright/test";
+import { Locator, Page } from "@playwright/test";
 import { expect, test } from "../support/fixtures";
 import { MANAGER, MEMBER, hydrated, screenshot, signIn, sql } from "../support/helpers";
 
@@ -27,6 +27,25 @@ async function revenue(from: string, to: string, email: string | null): Promise<
     [from, to, email],
   );
   return Number(rows[0].total) / 100;
+}
+
+/** Saves the report on the page as a dashboard tile named `title` (the dialog offering the rolling
+ * `dates`), then opens the dashboard directly and returns the new tile. */
+async function savedAsTile(page: Page, title: string, dates: string | RegExp): Promise<Locator> {
+  await page.getByTestId("save-to-dashboard").tap();
+  const dialog = page.getByTestId("save-report-dialog");
+  await expect(dialog.locator("#field-saved-dates")).toHaveValue(dates);
+  await dialog.getByLabel("卡片名称").fill(title);
+  await dialog.getByRole("button", { name: "保存" }).tap();
+  await expect(page.locator(".toast").last()).toContainText("已保存到首页");
+  const [saved] = await sql<{ id: string }>(
+    `select r.id::text from saved_report r join app_user u on u.id = r.user_id
+     where u.email = $1 and r.title = $2`,
+    [MANAGER, title],
+  );
+  await page.goto("/");
+  await hydrated(page);
+  return page.getByTestId(`tile-report:${saved.id}`);
 }
 
 async function range(page: Page): Promise<[string, string]> {
@@ -508,20 +527,7 @@ test("a manager reads the year's churn, taps a reason to the customers who left 
   await page.goBack();
   await page.waitForURL(/\/reports\/churn\?/);
   await hydrated(page);
-  await page.getByTestId("save-to-dashboard").tap();
-  const dialog = page.getByTestId("save-report-dialog");
-  await expect(dialog.locator("#field-saved-dates")).toHaveValue(/this_year|last_12_months/);
-  await dialog.getByLabel("卡片名称").fill("团队今年流失");
-  await dialog.getByRole("button", { name: "保存" }).tap();
-  await expect(page.locator(".toast").last()).toContainText("已保存到首页");
-  const [saved] = await sql<{ id: string }>(
-    `select r.id::text from saved_report r join app_user u on u.id = r.user_id
-     where u.email = $1 and r.title = '团队今年流失'`,
-    [MANAGER],
-  );
-  await page.goto("/");
-  await hydrated(page);
-  const tile = page.getByTestId(`tile-report:${saved.id}`);
+  const tile = await savedAsTile(page, "团队今年流失", /this_year|last_12_months/);
   await expect(tile.getByTestId("tile-report-churned")).toHaveText(String(counted.n));
   await expect(tile.getByTestId("tile-bar").first()).toBeVisible();
   await tile.scrollIntoViewIfNeeded();
@@ -615,20 +621,7 @@ test("a manager reads customers over time and taps this month's silent customers
   // Saved to the dashboard (the last twelve months, rolling), the tile shows today's figures.
   await page.goto("/reports/statuses");
   await hydrated(page);
-  await page.getByTestId("save-to-dashboard").tap();
-  const dialog = page.getByTestId("save-report-dialog");
-  await expect(dialog.locator("#field-saved-dates")).toHaveValue("last_12_months");
-  await dialog.getByLabel("卡片名称").fill("团队客户状态");
-  await dialog.getByRole("button", { name: "保存" }).tap();
-  await expect(page.locator(".toast").last()).toContainText("已保存到首页");
-  const [saved] = await sql<{ id: string }>(
-    `select r.id::text from saved_report r join app_user u on u.id = r.user_id
-     where u.email = $1 and r.title = '团队客户状态'`,
-    [MANAGER],
-  );
-  await page.goto("/");
-  await hydrated(page);
-  const tile = page.getByTestId(`tile-report:${saved.id}`);
+  const tile = await savedAsTile(page, "团队客户状态", "last_12_months");
   await expect(tile.getByTestId("tile-report-active")).toHaveText(String(today.active));
   await expect(tile.getByTestId("tile-bar")).toHaveCount(3);
   await tile.scrollIntoViewIfNeeded();

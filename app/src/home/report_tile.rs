@@ -285,14 +285,13 @@ fn statuses_body(report: StatusReport, query: RangeQuery, i18n: I18n) -> AnyView
     let Some(latest) = report.months.last().copied() else {
         return view! { <p class="muted">{i18n.t(ReportText::NoStatusMonths)}</p> }.into_any();
     };
-    let statuses = [TimelineStatus::Active, TimelineStatus::Silent, TimelineStatus::Former];
-    let most = statuses.iter().map(|s| latest.in_status(*s)).max().unwrap_or(1).max(1);
+    let most = TimelineStatus::ALL.iter().map(|s| latest.in_status(*s)).max().unwrap_or(1).max(1);
     view! {
         <p class="tile-figure" data-testid="tile-report-active">{latest.active}</p>
         <p class="muted">{move || format!("{} · {} {new_customers}", i18n.text(ReportText::ActiveCustomers),
             i18n.text(ReportText::NewInRange))}</p>
         <ul class="tile-bars">
-            {statuses.into_iter().map(|status| {
+            {TimelineStatus::ALL.iter().map(|&status| {
                 let count = latest.in_status(status);
                 tile_bar(figure_href(&query, latest.month, StatusFigure::In(status)),
                     move || i18n.text(status_label(status)).to_owned(),

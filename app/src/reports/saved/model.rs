@@ -195,7 +195,8 @@ impl ReportQuery {
 
     /// The rolling range a page showing this query most likely meant: the page's own default
     /// when the query names no dates (the last twelve months for cohorts and customers over
-    /// time, this month for the others), else the first range that shows the same days on `today` (a preset button's),
+    /// time, this month for the others), else the first range that shows the same days on
+    /// `today` (a preset button's),
     /// else the dates as they are.
     pub fn rolling_dates(&self, today: NaiveDate) -> SavedDates {
         match self {

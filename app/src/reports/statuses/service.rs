@@ -51,12 +51,12 @@ pub async fn status_report(
     caller: &Authenticated,
     query: &RangeQuery,
 ) -> Result<StatusReport, AppError> {
-    let today = company_today(pool).await?;
+    // The window and the zone in one read, as the customer list's statuses take them.
+    let settings = crate::customers::repo::settings(pool).await?;
+    let today = crate::clock::today(crate::clock::parse_zone(&settings.time_zone));
+    let window_days = settings.active_window_days;
     let query = status_range(query, today);
     let (from, to) = query.range(today).map_err(AppError::Validation)?;
-    let window_days: i32 = sqlx::query_scalar("select active_window_days from customer_settings")
-        .fetch_one(pool)
-        .await?;
     let scope = caller.scope.visible_owners();
     let filter = query.narrowing.as_filter();
     let current = month_start(today);
@@ -76,24 +76,15 @@ pub async fn status_report(
     summed.push_bind(closed_through);
     push_filter(&mut summed, &SUMMARY, scope.as_deref(), &filter);
     summed.push(" group by 1, 2 order by 1");
-    let summary: Vec<(NaiveDate, String, i64, i64)> =
-        summed.build_query_as().fetch_all(pool).await?;
 
-    // The current month's days up to today.
-    let mut this_month = Counts::default();
-    if last == current {
-        let mut days = QueryBuilder::<Postgres>::new(
-            "select s.status, sum(s.entered)::bigint, sum(s.exited)::bigint
-             from status_day s where s.day between ",
-        );
-        days.push_bind(current).push(" and ").push_bind(today);
-        push_filter(&mut days, &SUMMARY, scope.as_deref(), &filter);
-        days.push(" group by 1");
-        let rows: Vec<(String, i64, i64)> = days.build_query_as().fetch_all(pool).await?;
-        for (status, entered, exited) in rows {
-            this_month.add(&status, entered, exited);
-        }
-    }
+    // The current month's days up to today (none asked when the range ends before it).
+    let mut days = QueryBuilder::<Postgres>::new(
+        "select s.status, sum(s.entered)::bigint, sum(s.exited)::bigint
+         from status_day s where s.day between ",
+    );
+    days.push_bind(current).push(" and ").push_bind(if last == current { today } else { last });
+    push_filter(&mut days, &SUMMARY, scope.as_deref(), &filter);
+    days.push(" group by 1");
 
     let mut cohorts = QueryBuilder::<Postgres>::new(
         "select s.cohort, sum(s.customers)::bigint from cohort_month s
@@ -102,8 +93,18 @@ pub async fn status_report(
     cohorts.push_bind(months[0]).push(" and ").push_bind(last);
     push_filter(&mut cohorts, &SUMMARY, scope.as_deref(), &filter);
     cohorts.push(" group by 1");
-    let new: HashMap<NaiveDate, i64> =
-        cohorts.build_query_as::<(NaiveDate, i64)>().fetch_all(pool).await?.into_iter().collect();
+
+    // Three independent reads, at once.
+    let (summary, day_rows, new) = tokio::try_join!(
+        summed.build_query_as::<(NaiveDate, String, i64, i64)>().fetch_all(pool),
+        days.build_query_as::<(String, i64, i64)>().fetch_all(pool),
+        cohorts.build_query_as::<(NaiveDate, i64)>().fetch_all(pool),
+    )?;
+    let new: HashMap<NaiveDate, i64> = new.into_iter().collect();
+    let mut this_month = Counts::default();
+    for (status, entered, exited) in day_rows {
+        this_month.add(&status, entered, exited);
+    }
 
     let mut running = Counts::default();
     let mut summary = summary.into_iter().peekable();

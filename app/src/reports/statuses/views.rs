@@ -232,10 +232,10 @@ fn StatusMonths(report: StatusReport, query: RangeQuery) -> impl IntoView {
         Column::new(i18n.t(ReportText::Month)),
         Column::new(i18n.t(ReportText::NewCustomers)).numeric(),
     ];
-    for (status, _) in STACKED {
+    for &status in TimelineStatus::ALL {
         columns_titles.push(Column::new(i18n.t(status_label(status))).numeric());
     }
-    for (status, _) in STACKED {
+    for &status in TimelineStatus::ALL {
         columns_titles.push(Column::new(i18n.t(turned_label(status))).numeric());
     }
     view! {
@@ -272,8 +272,8 @@ fn status_row(month: StatusMonth, query: &RangeQuery) -> impl IntoView + use<> {
     };
     let cells = [StatusFigure::New]
         .into_iter()
-        .chain(STACKED.map(|(s, _)| StatusFigure::In(s)))
-        .chain(STACKED.map(|(s, _)| StatusFigure::Turned(s)))
+        .chain(TimelineStatus::ALL.iter().map(|&s| StatusFigure::In(s)))
+        .chain(TimelineStatus::ALL.iter().map(|&s| StatusFigure::Turned(s)))
         .map(|figure| {
             let count = match figure {
                 StatusFigure::New => month.new,

@@ -15,9 +15,6 @@ use crate::{
 };
 use rust_xlsxwriter::{Chart, ChartType};
 
-const STATUSES: [TimelineStatus; 3] =
-    [TimelineStatus::Active, TimelineStatus::Silent, TimelineStatus::Former];
-
 pub fn statuses_workbook(
     report: &StatusReport,
     asked: &[AskedLine],
@@ -27,8 +24,8 @@ pub fn statuses_workbook(
     one_sheet(|sheet, formats| {
         let head = write_head(sheet, formats, text(ReportText::CustomerStatuses), asked)?;
         let mut titles = vec![text(ReportText::Month), text(ReportText::NewCustomers)];
-        titles.extend(STATUSES.map(|s| text(status_label(s))));
-        titles.extend(STATUSES.map(|s| text(turned_label(s))));
+        titles.extend(TimelineStatus::ALL.iter().map(|s| text(status_label(*s))));
+        titles.extend(TimelineStatus::ALL.iter().map(|s| text(turned_label(*s))));
         write_titles(sheet, formats, head, &titles)?;
         let mut row = head;
         for month in &report.months {
@@ -39,7 +36,7 @@ pub fn statuses_workbook(
             }
             sheet.write_string(row, 0, name)?;
             sheet.write_number(row, 1, month.new as f64)?;
-            for (n, status) in STATUSES.into_iter().enumerate() {
+            for (n, &status) in TimelineStatus::ALL.iter().enumerate() {
                 sheet.write_number(row, 2 + n as u16, month.in_status(status) as f64)?;
                 sheet.write_number(row, 5 + n as u16, month.turned(status) as f64)?;
             }
