@@ -1,10 +1,26 @@
 //! Pages of one area that show another area's section, composed at the root so that neither
 //! area names the other: an opportunity or a ticket with its tasks (tasks name the records they
 //! hang on, so those records' pages cannot name tasks back), and the recycle bin with each
-//! area's deleted records. The customer 360 page is `customer_360`.
+//! area's deleted records, and the other areas' reports among the reports' tabs. The customer
+//! 360 page is `customer_360`.
 
-use crate::{pipeline::model::OpportunityId, tasks::views::TaskSection, tickets::model::TicketId};
+use crate::{
+    auth::model::Role,
+    i18n::{ReportText, Text},
+    pipeline::model::OpportunityId,
+    reports::views::{ReportSection, ReportSections},
+    tasks::views::TaskSection,
+    tickets::model::TicketId,
+};
 use leptos::prelude::*;
+
+/// The reports of other areas shown among the reports' tabs, in order: an area with a report
+/// of its own (the market section of campaigns) adds its line here.
+pub const REPORT_SECTIONS: ReportSections = ReportSections(&[ReportSection {
+    path: "/service",
+    label: |locale| ReportText::ServiceQuality.text(locale),
+    role: Role::Manager,
+}]);
 
 /// `/opportunities/:id`.
 #[component]

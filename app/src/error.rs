@@ -107,6 +107,8 @@ pub enum FieldError {
     ConvertedLead,
     /// A won or lost opportunity stays, as part of the results.
     ClosedOpportunity,
+    /// A report of products cannot narrow to a value tier: the product summary keeps none.
+    TierWithProducts,
 }
 
 /// Field name -> reasons. A `BTreeMap` keeps the wire format and test output stable.

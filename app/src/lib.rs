@@ -179,6 +179,7 @@ pub fn App() -> impl IntoView {
     ui::Toasts::provide();
     events::ServerEvents::provide();
     auth::views::AuthSession::provide();
+    provide_context(composed::REPORT_SECTIONS);
     // The server's title is a plain string: leptos_meta reads it after the page has rendered,
     // outside the request's reactive arena, where a signal read finds whichever request last ran
     // on that thread (under concurrent load: "already been disposed", a panic and a cut-off

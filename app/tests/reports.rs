@@ -7,8 +7,9 @@
 //! lead funnel, whose revenue goes to the latest lead a customer converted from; so do the
 //! customers that churned, by month and reason; so does customer value (the RFM grid and the
 //! spend by tier) after every write that moves a customer between cells. A tier narrows churn
-//! and win/loss to the customers in it now, overrides and their end included. Customers new,
-//! active, silent and former month by month equal the orders and marks counted day by day.
+//! and win/loss to the customers in it now, overrides and their end included, and the sales and
+//! cohort reports to their orders after every write that moves a customer's tier. Customers
+//! new, active, silent and former month by month equal the orders and marks counted day by day.
 
 use app::{
     auth::{model::Role, server::Authenticated},
@@ -2101,6 +2102,319 @@ async fn a_tier_narrows_churn_and_win_loss_to_the_customers_in_it_now() {
     let read =
         RangeQuery::from_query(|key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()));
     assert_eq!(read, in_tier(high));
+}
+
+/// Placed orders on company days `from..=to` of live customers whose tier in force now is `tier`
+/// (`None`: in none), owners in `owners` (all when `None`), by owner: straight from the orders
+/// and scores, the override rule spelled out here rather than the app's function.
+async fn direct_sales_in_tier(
+    w: &World,
+    (from, to): (NaiveDate, NaiveDate),
+    owners: Option<Vec<i64>>,
+    tier: Option<i64>,
+) -> BTreeMap<Option<i64>, (i64, i64)> {
+    let rows: Vec<(Option<i64>, i64, i64)> = sqlx::query_as(
+        "select c.owner_id, count(*), sum(o.total_minor - o.refunded_minor)::bigint
+         from sales_order o join customer c on c.id = o.customer_id
+         left join customer_score s on s.customer_id = c.id
+         where o.status = 'placed' and c.deleted_at is null
+           and (o.ordered_at at time zone company_time_zone())::date between $1 and $2
+           and ($3::bigint[] is null or c.owner_id = any($3))
+           and (case when s.override_tier_id is not null
+                      and (s.override_until is null
+                           or s.override_until >= (now() at time zone company_time_zone())::date)
+                     then s.override_tier_id else s.computed_tier_id end) is not distinct from $4
+         group by 1",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(owners)
+    .bind(tier)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(owner, orders, revenue)| (owner, (orders, revenue))).collect()
+}
+
+/// The sales report by rep narrowed to each tier (and to none) equals the orders counted
+/// directly, for the admin and for a member; and the tiers together hold the whole report.
+async fn assert_sales_by_tier(w: &World, range: (NaiveDate, NaiveDate), label: &str) {
+    let tiers: Vec<i64> = sqlx::query_scalar("select id from tier order by position")
+        .fetch_all(&w.db.pool)
+        .await
+        .unwrap();
+    let everything = w
+        .report(&w.admin, SalesQuery { filter: w.range(range.0, range.1), ..Default::default() })
+        .await
+        .total;
+    let mut summed = SalesFigures::default();
+    let east = Some(vec![w.east_member.id().0]);
+    for tier in tiers.iter().copied().chain([0]) {
+        let asked = (tier != 0).then_some(tier);
+        for (caller, owners) in [(&w.admin, None), (&w.east_member, east.clone())] {
+            let query = SalesQuery {
+                filter: SalesFilter { tier: Some(tier), ..w.range(range.0, range.1) },
+                grouping: Grouping::Owner,
+                ..Default::default()
+            };
+            let report = w.report(caller, query).await;
+            let by_owner: BTreeMap<Option<i64>, (i64, i64)> = report
+                .bars
+                .iter()
+                .map(|bar| match &bar.key {
+                    BarKey::Owner(id, _) => (*id, (bar.figures.orders, bar.figures.revenue_minor)),
+                    other => panic!("a bar by rep, not {other:?}"),
+                })
+                .collect();
+            let direct = direct_sales_in_tier(w, range, owners.clone(), asked).await;
+            assert_eq!(by_owner, direct, "{label}: tier {tier}, owners {owners:?}");
+            if owners.is_none() {
+                summed.orders += report.total.orders;
+                summed.revenue_minor += report.total.revenue_minor;
+            }
+        }
+    }
+    assert_eq!(summed, everything, "{label}: the tiers together hold every order");
+
+    // Cohorts narrowed to each tier: customers per cohort and month counted from the orders.
+    let this_month = month_start(company_today(&w.db.pool).await);
+    let cohorts = CohortQuery {
+        from: Some(month_start(range.0) - chrono::Months::new(1)),
+        to: Some(this_month),
+        ..Default::default()
+    };
+    for tier in tiers.iter().copied().chain([0]) {
+        for (caller, owners) in [(&w.admin, None), (&w.east_member, east.clone())] {
+            let query = CohortQuery {
+                narrowing: Narrowing { tier: Some(tier), ..Default::default() },
+                ..cohorts.clone()
+            };
+            let report = cohorts::cohort_report(&w.db.pool, caller, &query).await.unwrap();
+            let direct = direct_cohorts_in_tier(w, owners.clone(), (tier != 0).then_some(tier));
+            assert_eq!(cells(&report), direct.await, "{label}: cohorts of tier {tier}, {owners:?}");
+        }
+    }
+}
+
+/// Live customers per (cohort, month) straight from the orders, of customers whose tier in force
+/// now is `tier` (`None`: in none), owners in `owners` (all when `None`).
+async fn direct_cohorts_in_tier(
+    w: &World,
+    owners: Option<Vec<i64>>,
+    tier: Option<i64>,
+) -> BTreeMap<(NaiveDate, NaiveDate), i64> {
+    let rows: Vec<(NaiveDate, NaiveDate, i64)> = sqlx::query_as(
+        "with months as (
+             select distinct o.customer_id,
+                    date_trunc('month', o.ordered_at at time zone company_time_zone())::date as month
+             from sales_order o where o.status = 'placed'),
+         cohorts as (
+             select customer_id, month, min(month) over (partition by customer_id) as cohort
+             from months)
+         select m.cohort, m.month, count(*)
+         from cohorts m join customer c on c.id = m.customer_id
+         left join customer_score s on s.customer_id = c.id
+         where c.deleted_at is null
+           and ($1::bigint[] is null or c.owner_id = any($1))
+           and (case when s.override_tier_id is not null
+                      and (s.override_until is null
+                           or s.override_until >= (now() at time zone company_time_zone())::date)
+                     then s.override_tier_id else s.computed_tier_id end) is not distinct from $2
+         group by 1, 2",
+    )
+    .bind(owners)
+    .bind(tier)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(cohort, month, n)| ((cohort, month), n)).collect()
+}
+
+#[tokio::test]
+async fn sales_and_cohorts_narrowed_to_a_tier_equal_their_customers_orders_after_every_write() {
+    let w = World::new().await;
+    let pool = &w.db.pool;
+    let today = company_today(pool).await;
+    let (em, wm) = (&w.east_member, &w.west_member);
+    let tiers: Vec<i64> =
+        sqlx::query_scalar("select id from tier order by position").fetch_all(pool).await.unwrap();
+    let (high, low) = (tiers[0], tiers[2]);
+    let kept_high = w.customer(em, "杭州茶社", "华东").await;
+    let ending_today = w.customer(em, "宁波茶庄", "华东").await;
+    let ungraded = w.customer(em, "苏州茶楼", "华东").await;
+    let lapsed = w.customer(em, "无锡茶行", "华东").await;
+    let western_high = w.customer(wm, "广州茶行", "华南").await;
+    let set_override = |customer: CustomerId, tier: Option<i64>, until: Option<NaiveDate>| {
+        let w = &w;
+        async move {
+            app::tiers::service::set_override(
+                &w.state,
+                &w.admin,
+                customer,
+                tier.map(app::tiers::model::TierId),
+                "重点维护",
+                until,
+            )
+            .await
+            .unwrap();
+        }
+    };
+    // The last day an override names is in force through its end: until today counts today.
+    set_override(kept_high, Some(high), None).await;
+    set_override(ending_today, Some(low), Some(today)).await;
+    set_override(lapsed, Some(high), Some(today - Duration::days(1))).await;
+    set_override(western_high, Some(high), None).await;
+    let range = (w.day - Duration::days(1), w.day + Duration::days(1));
+    // A minute either side of the range's first midnight: the first counts, the second not.
+    w.order(kept_high, range.0, "00:00", 700, Channel::Store).await;
+    w.order(kept_high, range.0 - Duration::days(1), "23:59", 9_999, Channel::Store).await;
+    let mut placed = vec![];
+    for (n, customer) in
+        [kept_high, ending_today, ungraded, lapsed, western_high].iter().enumerate()
+    {
+        placed
+            .push(w.order(*customer, w.day, "10:00", 100 * (n as i64 + 1), Channel::Online).await);
+        w.order(*customer, range.1, "23:59", 10 * (n as i64 + 1), Channel::Phone).await;
+    }
+    assert_sales_by_tier(&w, range, "placed").await;
+    let high_only = SalesFilter { tier: Some(high), ..w.range(range.0, range.1) };
+    let report = w.report(&w.admin, SalesQuery { filter: high_only.clone(), ..Default::default() });
+    // kept_high's three orders and western_high's two, by hand.
+    assert_eq!(
+        report.await.total,
+        SalesFigures { orders: 5, revenue_minor: (700 + 100 + 10 + 500 + 50) * 100, units: 0 }
+    );
+
+    // A cancellation and a refund.
+    let version = |id| order_version(&w, id);
+    orders::cancel_order(&w.state, &w.admin, placed[0], version(placed[0]).await, "客户取消")
+        .await
+        .unwrap();
+    orders::refund_order(&w.state, &w.admin, placed[4], version(placed[4]).await, "20", "破损")
+        .await
+        .unwrap();
+    assert_sales_by_tier(&w, range, "cancelled and refunded").await;
+
+    // Overrides given, changed and lifted move a customer's whole history between tiers.
+    set_override(ungraded, Some(low), None).await;
+    set_override(ending_today, Some(high), None).await;
+    set_override(kept_high, None, None).await;
+    assert_sales_by_tier(&w, range, "overrides").await;
+
+    // The recompute grades every customer with orders; a score removed is in no tier again.
+    let mut conn = pool.acquire().await.unwrap();
+    app::tiers::service::grade_everyone(&mut conn).await.unwrap();
+    drop(conn);
+    assert_sales_by_tier(&w, range, "recomputed").await;
+    sqlx::query("delete from customer_score where customer_id = $1")
+        .bind(western_high.0)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_sales_by_tier(&w, range, "score removed").await;
+
+    // Reassigned, binned and restored, many orders in one statement and their deletion.
+    sqlx::query("update customer set owner_id = $1 where id = $2")
+        .bind(wm.id().0)
+        .bind(ending_today.0)
+        .execute(pool)
+        .await
+        .unwrap();
+    customers::delete(&w.state, &w.admin, lapsed).await.unwrap();
+    assert_sales_by_tier(&w, range, "reassigned and binned").await;
+    customers::restore(&w.state, &w.admin, lapsed).await.unwrap();
+    sqlx::query(
+        "insert into sales_order (customer_id, order_no, ordered_at, channel, total_minor)
+         select c, 'BULK-' || c || '-' || g, $2, 'online', 500
+         from unnest($1::bigint[]) c, generate_series(1, 30) g",
+    )
+    .bind(vec![ungraded.0, ending_today.0, lapsed.0])
+    .bind(company_instant(w.day, "09:00"))
+    .execute(pool)
+    .await
+    .unwrap();
+    assert_sales_by_tier(&w, range, "restored, bulk insert").await;
+    sqlx::query("delete from sales_order where order_no like 'BULK-%'")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_sales_by_tier(&w, range, "bulk delete").await;
+
+    // Another zone starts its days at other hours: counted again.
+    sqlx::query("update company_settings set time_zone = 'America/New_York'")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_sales_by_tier(&w, range, "New York").await;
+    sqlx::query("update company_settings set time_zone = 'Asia/Shanghai'")
+        .execute(pool)
+        .await
+        .unwrap();
+
+    // The orders behind a tier's figure are exactly its customers' in the range.
+    let total = w
+        .report(&w.admin, SalesQuery { filter: high_only.clone(), ..Default::default() })
+        .await
+        .total;
+    let listed = reports::report_orders(pool, &w.admin, &high_only, None, 100).await.unwrap();
+    assert_eq!(listed.items.len() as i64, total.orders);
+    let listed_sum: i64 = listed.items.iter().map(|o| o.net_minor).sum();
+    assert_eq!(listed_sum, total.revenue_minor);
+
+    // A member's tier only narrows their own customers: another rep's stays at nothing.
+    let theirs = SalesFilter { owner: Some(wm.id().0), ..high_only.clone() };
+    let refused = w.report(em, SalesQuery { filter: theirs, ..Default::default() }).await;
+    assert_eq!(refused.total, SalesFigures::default());
+
+    // Products keep no tier: the report says so at the tier's field rather than ignore it.
+    let by_product =
+        SalesQuery { filter: high_only.clone(), grouping: Grouping::Product, ..Default::default() };
+    match reports::sales_report(pool, &w.admin, &by_product).await {
+        Err(AppError::Validation(errors)) => {
+            assert_eq!(errors.0.get("tier"), Some(&vec![FieldError::TierWithProducts]))
+        }
+        other => panic!("products narrowed to a tier: {other:?}"),
+    }
+
+    // A cohort cell narrowed to a tier opens exactly the customers it counts.
+    let cohort_query = CohortQuery {
+        from: Some(month_start(range.0)),
+        to: Some(month_start(range.0)),
+        narrowing: Narrowing { tier: Some(high), ..Default::default() },
+    };
+    let cell = CohortCell::of(&cohort_query, month_start(range.0), 0);
+    let size = cohorts::cell_size(pool, &w.admin, &cell).await.unwrap();
+    let listed = cohorts::cell_customers(pool, &w.admin, &cell, None, 50).await.unwrap();
+    assert_eq!(listed.items.len() as i64, size);
+    assert!(size >= 1);
+
+    // Summed over the tiers, the summary is the daily one; so are the cohorts.
+    let differing: i64 = sqlx::query_scalar(
+        "select count(*) from (
+             select day, owner_id, region, channel, sum(orders) as orders,
+                    sum(revenue_minor) as revenue
+             from sales_tier_day group by 1, 2, 3, 4 having sum(orders) <> 0
+             ) t
+         full join (select * from sales_day where orders <> 0) d
+           using (day, owner_id, region, channel)
+         where t.orders is distinct from d.orders or t.revenue is distinct from d.revenue_minor",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(differing, 0);
+    let differing: i64 = sqlx::query_scalar(
+        "select count(*) from (
+             select cohort, month, owner_id, region, sum(customers) as customers
+             from cohort_tier_month group by 1, 2, 3, 4 having sum(customers) <> 0) t
+         full join (select * from cohort_month where customers <> 0) d
+           using (cohort, month, owner_id, region)
+         where t.customers is distinct from d.customers",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(differing, 0);
 }
 
 /// Each month's figures straight from the orders and marks, day by day, owners in `owners`

@@ -104,6 +104,65 @@ test("a manager taps a rep's bar in the last twelve months and lands on that rep
   await page.waitForURL(/\/reports\/sales\?/);
   await hydrated(page);
   expect(await range(page)).toEqual([from, to]);
+
+  // The service area plugs its quality report into the reports' tabs: one tap away.
+  await page.locator(".report-tabs").getByRole("link", { name: "服务质量报表" }).tap();
+  await page.waitForURL(/\/service$/);
+  await hydrated(page);
+});
+
+test.describe("sales in a tier", () => {
+  // Products with a tier are refused at the tier's field: Chromium logs the refusal (422).
+  test.use({ expectedConsoleErrors: [/status of 422/] });
+
+  test("a manager narrows the year's sales to a tier, taps a rep's bar to those orders, and is told products keep no tier", async ({ page }) => {
+    await signIn(page, MANAGER);
+    await page.goto("/reports/sales?by=owner");
+    await hydrated(page);
+    await page.getByRole("button", { name: "近 12 个月" }).tap();
+    await expect(page).toHaveURL(/from=\d{4}-\d{2}-01/);
+    const [from, to] = await range(page);
+
+    // The team's orders of customers in the tier now (an override while it lasts, spelled out).
+    const tier = await page.locator("#field-tier option").nth(1).getAttribute("value");
+    await page.locator("#field-tier").selectOption(tier!);
+    await expect(page).toHaveURL(new RegExp(`tier=${tier}`));
+    const [direct] = await sql<{ total: string }>(
+      `select coalesce(sum(o.total_minor - o.refunded_minor), 0)::text as total
+       from sales_order o join customer c on c.id = o.customer_id
+       join app_user u on u.id = c.owner_id join app_user m on m.team_id = u.team_id
+       left join customer_score s on s.customer_id = c.id
+       where m.email = $1 and o.status = 'placed' and c.deleted_at is null
+         and (o.ordered_at at time zone company_time_zone())::date between $2::date and $3::date
+         and case when s.override_tier_id is not null
+                   and (s.override_until is null
+                        or s.override_until >= (now() at time zone company_time_zone())::date)
+              then s.override_tier_id else s.computed_tier_id end = $4::bigint`,
+      [MANAGER, from, to, tier],
+    );
+    const expected = Number(direct.total) / 100;
+    expect(expected).toBeGreaterThan(0);
+    await expect.poll(async () => yuan(await page.getByTestId("sales-total-revenue").textContent())).toBe(expected);
+    await screenshot(page, "reports-25-sales-in-a-tier-tablet");
+
+    // A rep's bar opens that rep's orders of customers in the tier, adding up to the bar.
+    const firstRow = page.getByTestId("sales-row").first();
+    const barRevenue = yuan(await firstRow.locator("td").nth(2).textContent());
+    await page.getByTestId("chart-bar").first().locator("a").tap();
+    await page.waitForURL(/\/reports\/orders\?/);
+    await hydrated(page);
+    expect(page.url()).toContain(`tier=${tier}`);
+    await expect(page.getByTestId("report-order").first()).toBeVisible();
+    expect(yuan(await page.getByTestId("orders-revenue").textContent())).toBe(barRevenue);
+
+    // By product, the tier is refused at its field, in words, and the report comes back without it.
+    await page.goBack();
+    await hydrated(page);
+    await page.locator("#field-by").selectOption("product");
+    await expect(page.getByText("按产品或品类统计时不能按客户等级筛选")).toBeVisible();
+    await page.locator("#field-tier").selectOption("");
+    await expect(page.getByTestId("sales-row").first()).toBeVisible();
+  });
 });
 
 test("a member's report holds only their own customers' sales", async ({ page }) => {
@@ -116,6 +175,9 @@ test("a member's report holds only their own customers' sales", async ({ page })
   const own = await revenue(from, to, MEMBER);
   await expect.poll(async () => yuan(await page.getByTestId("sales-total-revenue").textContent())).toBe(own);
   expect(own).toBeLessThan(await revenue(from, to, null));
+  // The service area's report is a manager's: it is not among a member's report tabs.
+  await expect(page.locator(".report-tabs a")).not.toHaveCount(0);
+  await expect(page.locator(".report-tabs").getByRole("link", { name: "服务质量报表" })).toHaveCount(0);
   const me = await sql<{ display_name: string }>(`select display_name from app_user where email = $1`, [MEMBER]);
   const reps = await page.getByTestId("sales-row").locator("td:first-child").allTextContents();
   expect(reps.map((r) => r.trim())).toEqual([me[0].display_name]);
@@ -209,24 +271,30 @@ test("a manager reads revenue by category as a donut, taps a slice, then a produ
 });
 
 /** Customers of the team of `email` (everyone's when null) whose first placed order fell in a
- * month from `from` (YYYY-MM-01) on, in the company's zone: the cohort report's customers. */
-async function cohortCustomers(from: string, email: string | null): Promise<number> {
+ * month from `from` (YYYY-MM-01) on, in the company's zone, and who are in `tier` now when one is
+ * given (an override while it lasts, spelled out): the cohort report's customers. */
+async function cohortCustomers(from: string, email: string | null, tier: string | null = null): Promise<number> {
   const rows = await sql<{ n: string }>(
     `with months as (
        select distinct o.customer_id,
               date_trunc('month', o.ordered_at at time zone company_time_zone())::date as month
        from sales_order o join customer c on c.id = o.customer_id
        left join app_user u on u.id = c.owner_id
+       left join customer_score s on s.customer_id = c.id
        where o.status = 'placed' and c.deleted_at is null
-         and ($2::text is null or u.team_id = (select team_id from app_user where email = $2)))
+         and ($2::text is null or u.team_id = (select team_id from app_user where email = $2))
+         and ($3::bigint is null or case when s.override_tier_id is not null
+                   and (s.override_until is null
+                        or s.override_until >= (now() at time zone company_time_zone())::date)
+              then s.override_tier_id else s.computed_tier_id end = $3::bigint))
      select count(*)::text as n from (select customer_id, min(month) as cohort from months group by 1) f
      where f.cohort >= $1::date`,
-    [from, email],
+    [from, email, tier],
   );
   return Number(rows[0].n);
 }
 
-test("a manager reads cohort retention and taps a cell to the customers behind it", async ({ page }) => {
+test("a manager reads cohort retention, narrows it to a tier, and taps a cell to the customers behind it", async ({ page }) => {
   await signIn(page, MANAGER);
   await page.goto("/reports/cohorts");
   await hydrated(page);
@@ -251,6 +319,16 @@ test("a manager reads cohort retention and taps a cell to the customers behind i
   await expect(page).toHaveURL(new RegExp(`from=${later[0].month}`));
   await expect(rows).toHaveCount(6);
   await expect(page.getByTestId("cohort-customers")).toHaveText(String(await cohortCustomers(later[0].day, MANAGER)));
+
+  // Narrowed to the first tier: the customers in it now, by cohort; then every tier again.
+  const tier = await page.locator("#field-tier option").nth(1).getAttribute("value");
+  await page.locator("#field-tier").selectOption(tier!);
+  await expect(page).toHaveURL(new RegExp(`tier=${tier}`));
+  const inTier = await cohortCustomers(later[0].day, MANAGER, tier);
+  expect(inTier).toBeGreaterThan(0);
+  await expect(page.getByTestId("cohort-customers")).toHaveText(String(inTier));
+  await page.locator("#field-tier").selectOption("");
+  await expect(page).not.toHaveURL(/tier=/);
 
   // A cell with returning customers (the oldest the team has in three years, counted in SQL),
   // opened from a bookmarked one-cohort report and tapped: its customers, as many as it said.

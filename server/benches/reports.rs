@@ -63,6 +63,31 @@ async fn main() {
     .await
     .unwrap();
 
+    let tier_rows: i64 =
+        sqlx::query_scalar("select count(*) from sales_tier_day").fetch_one(&pool).await.unwrap();
+    if tier_rows == 0 {
+        // A database loaded before the summary with tiers existed.
+        let started = Instant::now();
+        sqlx::query("select sales_tier_day_rebuild()").execute(&pool).await.unwrap();
+        sqlx::query("analyze sales_tier_day").execute(&pool).await.unwrap();
+        println!("summary with tiers rebuilt in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    let (sales_rows, tier_rows): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from sales_day), (select count(*) from sales_tier_day)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    println!("sales_day: {sales_rows} rows; sales_tier_day: {tier_rows} rows");
+    // The tier most customers are in: the widest a report narrowed to one tier reads.
+    let largest_tier: i64 = sqlx::query_scalar(
+        "select tier_in_force(computed_tier_id, override_tier_id, override_until)
+         from customer_score group by 1 order by count(*) desc limit 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap_or(0);
+
     let admin = admin_caller(&pool).await;
     let manager = caller_with_role(&pool, Role::Manager).await;
     let member = caller_with_role(&pool, Role::Member).await;
@@ -120,6 +145,30 @@ async fn main() {
         (
             "a year by rep",
             SalesQuery { filter: a_year.clone(), grouping: Grouping::Owner, ..Default::default() },
+        ),
+        // Narrowed to a tier, the report reads `sales_tier_day` (the same rows split by the
+        // customers' tier columns).
+        (
+            "this month by day, the largest tier",
+            SalesQuery {
+                filter: SalesFilter { tier: Some(largest_tier), ..this_month.clone() },
+                ..Default::default()
+            },
+        ),
+        (
+            "a year by day, the largest tier",
+            SalesQuery {
+                filter: SalesFilter { tier: Some(largest_tier), ..a_year.clone() },
+                ..Default::default()
+            },
+        ),
+        (
+            "a year by rep, the largest tier, against the year before",
+            SalesQuery {
+                filter: SalesFilter { tier: Some(largest_tier), ..a_year.clone() },
+                grouping: Grouping::Owner,
+                comparison: Comparison::PreviousPeriod,
+            },
         ),
         // Products and categories read `product_day` (a row per day, product, owner, region
         // and channel).
@@ -203,7 +252,20 @@ async fn main() {
         let (pool, caller) = (pool.clone(), caller.clone());
         async move { cohorts::cohort_report(&pool, &caller, &query).await.unwrap().rows.len() }
     };
-    for (what, query) in [("cohorts, twelve months", &twelve), ("cohorts, three years", &widest)] {
+    let twelve_in_tier = CohortQuery {
+        narrowing: app::reports::model::Narrowing {
+            tier: Some(largest_tier),
+            ..Default::default()
+        },
+        ..twelve.clone()
+    };
+    let widest_in_tier = CohortQuery { from: widest.from, ..twelve_in_tier.clone() };
+    for (what, query) in [
+        ("cohorts, twelve months", &twelve),
+        ("cohorts, three years", &widest),
+        ("cohorts, twelve months, the largest tier", &twelve_in_tier),
+        ("cohorts, three years, the largest tier", &widest_in_tier),
+    ] {
         for (who, caller) in [("admin", &admin), ("manager", &manager), ("member", &member)] {
             rows.push(
                 time(&format!("{what}, {who}"), runs, |_| cohort(caller, query.clone())).await,
@@ -460,12 +522,29 @@ const STATUS_TRIGGERS: [(&str, &str); 2] = [
     ("sales_order", "customer_status_orders_inserted"),
     ("sales_order", "customer_status_orders_updated"),
 ];
+const TIER_TRIGGERS: [(&str, &str); 2] = [
+    ("sales_order", "sales_tier_day_orders_inserted"),
+    ("sales_order", "sales_tier_day_orders_updated"),
+];
+/// The cohorts with tiers follow `customer_month`, which the cohort triggers write.
+const COHORT_TIER_TRIGGERS: [(&str, &str); 3] = [
+    ("customer_month", "cohort_tier_months_inserted"),
+    ("customer_month", "cohort_tier_months_updated"),
+    ("customer_month", "cohort_tier_months_deleted"),
+];
+/// The summaries with tiers' triggers on scores: a tier move takes a customer's orders and
+/// months along.
+const TIER_SCORE_TRIGGERS: [(&str, &str); 2] = [
+    ("customer_score", "sales_tier_day_scores_updated"),
+    ("customer_score", "cohort_tier_scores_updated"),
+];
 
 /// What the summaries' triggers add: one order inserted (as a person places it), 40,000 in one
 /// statement (as an import writes a batch) and 10,000 cancelled in one statement (an import
-/// reverted), with the daily sales', the cohorts' and the status timelines' triggers, without
-/// the timelines', with the daily sales' only, and with none, each in a transaction rolled back
-/// so the database stays as loaded.
+/// reverted), with the daily sales' (with and without tiers), the cohorts' and the status
+/// timelines' triggers, without the timelines', with the daily sales' only, without the tiers',
+/// and with none; and what tier moves cost; each in a transaction rolled back so the database
+/// stays as loaded.
 async fn write_costs(pool: &PgPool) {
     let customer_ids: Vec<i64> =
         sqlx::query_scalar("select id from customer tablesample system (1) limit 40000")
@@ -485,11 +564,15 @@ async fn write_costs(pool: &PgPool) {
                                where customer_id = any($1) and status = 'placed'
                                group by customer_id limit 10000)";
     let cohorts_and_statuses = [COHORT_TRIGGERS, STATUS_TRIGGERS].concat();
-    let all = [SALES_TRIGGERS, COHORT_TRIGGERS, STATUS_TRIGGERS].concat();
-    let settings: [(&str, &[(&str, &str)]); 4] = [
-        ("sales, cohorts and statuses", &[]),
-        ("sales and cohorts", &STATUS_TRIGGERS),
-        ("sales only", &cohorts_and_statuses),
+    let all_but_sales = [COHORT_TRIGGERS, STATUS_TRIGGERS, TIER_TRIGGERS].concat();
+    let all = [SALES_TRIGGERS, COHORT_TRIGGERS, STATUS_TRIGGERS, TIER_TRIGGERS].concat();
+    let no_tiers = [&TIER_TRIGGERS[..], &COHORT_TIER_TRIGGERS[..]].concat();
+    let settings: [(&str, &[(&str, &str)]); 6] = [
+        ("sales and cohorts with tiers, statuses", &[]),
+        ("sales, cohorts, statuses, no tiers", &no_tiers),
+        ("sales and cohorts with tiers", &STATUS_TRIGGERS),
+        ("sales with tiers", &cohorts_and_statuses),
+        ("sales without tiers", &all_but_sales),
         ("none", &all),
     ];
     for (triggers, disabled) in settings {
@@ -519,6 +602,29 @@ async fn write_costs(pool: &PgPool) {
             started.elapsed().as_secs_f64() * 1000.0
         );
         tx.rollback().await.unwrap();
+    }
+
+    // Tier moves take the customers' orders from one `sales_tier_day` key to another: 10,000
+    // overrides in one statement, and a recompute's batch of 10,000 scores whose tiers stay.
+    let some = &customer_ids[..customer_ids.len().min(10_000)];
+    let overridden = "update customer_score
+                      set override_tier_id = (select id from tier order by position limit 1),
+                          override_until = null
+                      where customer_id = any($1)";
+    let rescored = "update customer_score set r = r where customer_id = any($1)";
+    for (what, sql) in [("overrides", overridden), ("scores, tiers unchanged", rescored)] {
+        for (triggers, disabled) in [("with tiers", &[][..]), ("without", &TIER_SCORE_TRIGGERS[..])]
+        {
+            let mut tx = rolled_back_write(pool, disabled).await;
+            let started = Instant::now();
+            let moved =
+                sqlx::query(sql).bind(some).execute(&mut *tx).await.unwrap().rows_affected();
+            println!(
+                "| {moved} {what} in one statement | {triggers} | {:.0} |",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+            tx.rollback().await.unwrap();
+        }
     }
 
     // An order also updates its customer's aggregates: the statement trigger that looks for

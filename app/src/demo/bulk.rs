@@ -278,9 +278,10 @@ pub async fn load(pool: &PgPool, plan: Plan, log: impl Fn(&str)) -> Result<Repor
     crate::orders::repo::recompute_affinity(&mut conn).await?;
     report.affinity_secs = affinity.elapsed().as_secs_f64();
 
-    // The load ran without triggers (replica role), so the daily sales and product summaries
-    // and the cohorts' months and the customers' status timelines are counted once from the orders, and customers per tier and per RFM cell from the customers; where
-    // the role was refused the triggers ran, and this recounts the same.
+    // The load ran without triggers (replica role), so the daily sales summaries (with and
+    // without tiers), the product summaries, the cohorts' months and the customers' status
+    // timelines are counted once from the orders, and customers per tier and per RFM cell from
+    // the customers; where the role was refused the triggers ran, and this recounts the same.
     let summary = Instant::now();
     sqlx::query!("select sales_day_rebuild()").execute(&mut *conn).await?;
     sqlx::query!("analyze sales_day").execute(&mut *conn).await?;
@@ -292,14 +293,23 @@ pub async fn load(pool: &PgPool, plan: Plan, log: impl Fn(&str)) -> Result<Repor
     log(&format!("product_day counted in {seconds:.1} s"));
     sqlx::query!("select tier_count_rebuild()").execute(&mut *conn).await?;
     sqlx::query("select rfm_cell_rebuild()").execute(&mut *conn).await?;
+    let tiered = Instant::now();
+    sqlx::query("select sales_tier_day_rebuild()").execute(&mut *conn).await?;
+    sqlx::query("analyze sales_tier_day").execute(&mut *conn).await?;
+    let seconds = tiered.elapsed().as_secs_f64();
+    log(&format!("sales_tier_day counted in {seconds:.1} s"));
     sqlx::query!("select cohort_rebuild()").execute(&mut *conn).await?;
+    sqlx::query("select cohort_tier_month_rebuild()").execute(&mut *conn).await?;
     let timelines = Instant::now();
     sqlx::query("select customer_status_rebuild()").execute(&mut *conn).await?;
     let seconds = timelines.elapsed().as_secs_f64();
     log(&format!("customer status timelines counted in {seconds:.1} s"));
-    sqlx::query("analyze customer_month, cohort_month, customer_status_change, status_month")
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "analyze customer_month, cohort_month, cohort_tier_month, customer_status_change,
+                 status_month",
+    )
+    .execute(&mut *conn)
+    .await?;
     report.summary_secs = summary.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -94,8 +94,9 @@ pub const MAX_DAY_BARS: i64 = 366;
 /// without a region. `product` and `category` ("" for products without one) narrow to the
 /// order lines of those products: the figures are then the lines' (their totals less their
 /// share of refunds), not the whole orders'. `tier` narrows to customers in that value tier now
-/// (0: in none), where a report's rows have one (churn, deals, customer value); the daily
-/// summaries have no tier, so the sales and cohort reports do not offer it.
+/// (0: in none), where a report's rows have one: churn, deals, customer value, cohorts (from
+/// `cohort_tier_month`) and the sales report by period, rep, team, region or channel (from
+/// `sales_tier_day`); the product summaries keep no tier, so products refuse one.
 /// Whatever the filter says, the caller's data scope still applies: a filter only narrows.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesFilter {

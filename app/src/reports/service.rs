@@ -45,8 +45,9 @@ pub(crate) struct FilterColumns {
     /// How rows name products, where they do: a product or category in the filter is ignored
     /// elsewhere.
     products: Option<ProductColumn>,
-    /// Where rows have a value tier: a tier in the filter is ignored elsewhere (the sales and
-    /// cohort summaries have none; their pages do not offer it).
+    /// Where rows have a value tier: a tier in the filter is ignored elsewhere (`sales_day`,
+    /// `cohort_month` and the product summaries have none: the sales and cohort reports read
+    /// `sales_tier_day` and `cohort_tier_month` when narrowed to a tier, and products refuse one).
     tier: Option<TierColumn>,
 }
 
@@ -85,6 +86,9 @@ pub(crate) const SUMMARY: FilterColumns = FilterColumns {
     products: None,
     tier: None,
 };
+/// The summaries with tiers `sales_tier_day` and `cohort_tier_month` aliased `s`.
+pub(crate) const TIER_SUMMARY: FilterColumns =
+    FilterColumns { tier: Some(TierColumn::Scored("s")), ..SUMMARY };
 /// The daily product summary `product_day` aliased `s`.
 pub(crate) const PRODUCT_SUMMARY: FilterColumns =
     FilterColumns { products: Some(ProductColumn::Summary), ..SUMMARY };
@@ -94,8 +98,7 @@ pub(crate) const ORDERS: FilterColumns = FilterColumns {
     region: "coalesce(c.region, '')",
     channel: Some("o.channel"),
     products: Some(ProductColumn::OrderLines),
-    // The orders behind a sales or cohort figure: those reports have no tier.
-    tier: None,
+    tier: Some(TierColumn::Customer("c.id")),
 };
 /// Opportunities `o` (owned by their rep) and their customers `c`.
 pub(crate) const DEALS: FilterColumns = FilterColumns {
@@ -263,7 +266,8 @@ struct Summed {
 }
 
 /// The summary's sums over `range`, one row per group of `grouping`: `product_day`'s where
-/// the report is of products (grouped by or narrowed to them), `sales_day`'s otherwise.
+/// the report is of products (grouped by or narrowed to them), `sales_tier_day`'s where it is
+/// narrowed to a tier, `sales_day`'s otherwise.
 async fn summed(
     pool: &PgPool,
     scope: Option<&[i64]>,
@@ -306,8 +310,12 @@ async fn summed(
         ),
     };
     let products = query.by_product();
-    let (units, columns) =
-        if products { ("sum(s.units)", &PRODUCT_SUMMARY) } else { ("0", &SUMMARY) };
+    let tiered = filter.tier.is_some();
+    let (units, columns) = match (products, tiered) {
+        (true, _) => ("sum(s.units)", &PRODUCT_SUMMARY),
+        (false, true) => ("0", &TIER_SUMMARY),
+        (false, false) => ("0", &SUMMARY),
+    };
     let code = if grouping == Grouping::Product { "p.sku" } else { "null" };
     let mut query = QueryBuilder::<Postgres>::new(format!(
         "select {day} as day, {id}::bigint as id, {name}::text as name, {text}::text as text,
@@ -353,7 +361,7 @@ async fn summed(
             query.push("product_day s");
         }
         (false, _) => {
-            query.push("sales_day s");
+            query.push(if tiered { "sales_tier_day s" } else { "sales_day s" });
         }
     }
     query
@@ -446,6 +454,9 @@ pub async fn sales_report(
     query: &SalesQuery,
 ) -> Result<SalesReport, AppError> {
     let (from, to) = days_of(pool, &query.filter).await?;
+    if query.filter.tier.is_some() && query.by_product() {
+        return Err(AppError::validation("tier", FieldError::TierWithProducts));
+    }
     if query.grouping == Grouping::Day && (to - from).num_days() >= MAX_DAY_BARS {
         return Err(AppError::Validation(FieldErrors::single(
             "by",

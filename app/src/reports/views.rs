@@ -41,13 +41,34 @@ pub(crate) fn orders_href(filter: &SalesFilter) -> String {
     format!("/reports/orders?{}", query_string(&filter.query_pairs()))
 }
 
-/// The reports area's own links, above each of its pages.
+/// A report of another area shown among the reports' tabs (the service quality report; the
+/// market section once campaigns exist), for users with `role` or above.
+#[derive(Clone, Copy)]
+pub struct ReportSection {
+    pub path: &'static str,
+    pub label: fn(Locale) -> &'static str,
+    pub role: crate::auth::model::Role,
+}
+
+/// The other areas' reports, provided at the root (`composed::REPORT_SECTIONS`), so an area
+/// plugs its report into this one without this area naming it.
+#[derive(Clone, Copy)]
+pub struct ReportSections(pub &'static [ReportSection]);
+
+/// The reports area's own links, then the other areas' reports the user may open, above each
+/// of its pages.
 #[component]
 pub(crate) fn ReportTabs() -> impl IntoView {
     let i18n = use_i18n();
     let session = crate::auth::views::use_auth_session();
-    let is_manager = move || {
-        session.current().is_some_and(|u| u.role.includes(crate::auth::model::Role::Manager))
+    let sections = use_context::<ReportSections>().map_or(&[][..], |s| s.0);
+    let others = move || {
+        let role = session.current().map(|u| u.role);
+        sections
+            .iter()
+            .filter(|s| role.is_some_and(|r| r.includes(s.role)))
+            .map(|s| view! { <A href=s.path>{(s.label)(i18n.locale())}</A> })
+            .collect_view()
     };
     view! {
         <nav class="tabs report-tabs" aria-label=move || i18n.text(ReportText::Reports)>
@@ -59,7 +80,7 @@ pub(crate) fn ReportTabs() -> impl IntoView {
             <A href="/reports/statuses">{i18n.t(ReportText::CustomerStatuses)}</A>
             <A href="/reports/tiers">{i18n.t(ReportText::TierMoves)}</A>
             <A href="/reports/value">{i18n.t(ReportText::CustomerValue)}</A>
-            {move || is_manager().then(|| view! { <A href="/service">{i18n.t(ReportText::ServiceQuality)}</A> })}
+            {others}
         </nav>
     }
 }
@@ -115,12 +136,13 @@ impl NarrowingFields {
 
 /// The rep, team and region selects, offering what the caller may see: "all" first, and "none"
 /// last where the caller sees unowned customers; given `category`, the products' categories
-/// from the same answer; and the value tiers where the fields have one. Inside a `Transition`
-/// (the options load).
+/// from the same answer; and the value tiers where the fields have one, with `tier_error`
+/// under it. Inside a `Transition` (the options load).
 #[component]
 pub(crate) fn NarrowingSelects(
     fields: NarrowingFields,
     #[prop(optional)] category: Option<RwSignal<String>>,
+    #[prop(into, optional)] tier_error: Signal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let choices_source = Resource::new(|| (), |_| get_report_choices());
@@ -163,7 +185,7 @@ pub(crate) fn NarrowingSelects(
             options.push(("0".into(), i18n.text(TierText::NoTier).to_owned()));
             options
         });
-        view! { <SelectField label=i18n.t(TierText::Tier) name="tier" value=tier options/> }
+        view! { <SelectField label=i18n.t(TierText::Tier) name="tier" value=tier options error=tier_error/> }
     });
     view! {
         <SelectField label=i18n.t(ReportText::Owner) name="owner" value=fields.owner options=owners/>
@@ -350,7 +372,7 @@ pub fn SalesReportPage() -> impl IntoView {
     let to = text(initial.filter.to.map(|d| d.to_string()));
     let by = RwSignal::new(initial.grouping.as_str().to_owned());
     let compare = RwSignal::new(initial.comparison.as_str().to_owned());
-    let narrowing = NarrowingFields::new(&initial.filter.narrowing());
+    let narrowing = NarrowingFields::with_tier(&initial.filter.narrowing());
     let channel = text(initial.filter.channel.map(|c| c.as_str().to_owned()));
     // The select's "no category" stands for the address's empty category, as for regions.
     let category = text(
@@ -431,7 +453,7 @@ pub fn SalesReportPage() -> impl IntoView {
                     <TextField label=i18n.t(ReportText::To) name="to" value=to input_type="date" error=field_error("to")/>
                     <SelectField label=i18n.t(ReportText::GroupBy) name="by" value=by options=grouping_options error=field_error("by")/>
                     <SelectField label=i18n.t(ReportText::Compare) name="compare" value=compare options=compare_options/>
-                    <NarrowingSelects fields=narrowing category/>
+                    <NarrowingSelects fields=narrowing category tier_error=field_error("tier")/>
                     <SelectField label=i18n.t(ReportText::Channel) name="channel" value=channel options=channel_options/>
                 </div>
             </div>

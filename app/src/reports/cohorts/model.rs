@@ -247,7 +247,7 @@ mod tests {
                 owner: Some(4),
                 team: Some(0),
                 region: Some("华东".into()),
-                tier: None,
+                tier: Some(2),
             },
         };
         let pairs = query.query_pairs();

@@ -1,7 +1,7 @@
 //! The cohort report's reads: sums over `cohort_month` (kept by triggers in the transaction of
-//! every order and customer write), and the customers behind a cell through `customer_month`'s
-//! (month, cohort, customer) index. Every statement is limited to the caller's data scope; the
-//! report's filters only narrow it.
+//! every order and customer write), or `cohort_tier_month` when narrowed to a value tier, and
+//! the customers behind a cell through `customer_month`'s (month, cohort, customer) index. Every
+//! statement is limited to the caller's data scope; the report's filters only narrow it.
 
 use super::model::{
     CohortCell, CohortCustomer, CohortQuery, CohortReport, CohortRow, months_after, months_between,
@@ -10,11 +10,23 @@ use crate::{
     auth::server::Authenticated,
     error::AppError,
     paging::Page,
-    reports::service::{ORDERS, SUMMARY, company_today, push_filter},
+    reports::{
+        model::Narrowing,
+        service::{FilterColumns, ORDERS, SUMMARY, TIER_SUMMARY, company_today, push_filter},
+    },
 };
 use chrono::NaiveDate;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use std::collections::HashMap;
+
+/// The summary a narrowing reads, aliased `s`, and how its rows are narrowed: with a tier, the
+/// one that keeps the customers' tier columns.
+fn summary(narrowing: &Narrowing) -> (&'static str, &'static FilterColumns) {
+    match narrowing.tier {
+        Some(_) => ("cohort_tier_month s", &TIER_SUMMARY),
+        None => ("cohort_month s", &SUMMARY),
+    }
+}
 
 /// The cohorts the caller asked for, within their data scope.
 pub async fn cohort_report(
@@ -24,14 +36,15 @@ pub async fn cohort_report(
 ) -> Result<CohortReport, AppError> {
     let this_month = super::model::month_start(company_today(pool).await?);
     let (from, to) = query.range(this_month).map_err(AppError::Validation)?;
-    let mut sql = QueryBuilder::<Postgres>::new(
+    let (table, columns) = summary(&query.narrowing);
+    let mut sql = QueryBuilder::<Postgres>::new(format!(
         "select s.cohort, s.month, sum(s.customers)::bigint as customers
-         from cohort_month s where s.cohort between ",
-    );
+         from {table} where s.cohort between "
+    ));
     sql.push_bind(from).push(" and ").push_bind(to);
     push_filter(
         &mut sql,
-        &SUMMARY,
+        columns,
         caller.scope.visible_owners().as_deref(),
         &query.narrowing.as_filter(),
     );
@@ -63,13 +76,14 @@ pub async fn cell_size(
     caller: &Authenticated,
     cell: &CohortCell,
 ) -> Result<i64, AppError> {
-    let mut sql = QueryBuilder::<Postgres>::new(
-        "select coalesce(sum(s.customers), 0)::bigint from cohort_month s where s.cohort = ",
-    );
+    let (table, columns) = summary(&cell.narrowing);
+    let mut sql = QueryBuilder::<Postgres>::new(format!(
+        "select coalesce(sum(s.customers), 0)::bigint from {table} where s.cohort = "
+    ));
     sql.push_bind(cell.cohort).push(" and s.month = ").push_bind(cell.month);
     push_filter(
         &mut sql,
-        &SUMMARY,
+        columns,
         caller.scope.visible_owners().as_deref(),
         &cell.narrowing.as_filter(),
     );

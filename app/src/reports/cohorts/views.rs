@@ -56,7 +56,7 @@ pub fn CohortReportPage() -> impl IntoView {
     let text = |value: Option<String>| RwSignal::new(value.unwrap_or_default());
     let from = text(initial.from.map(|d| d.format("%Y-%m").to_string()));
     let to = text(initial.to.map(|d| d.format("%Y-%m").to_string()));
-    let narrowing = NarrowingFields::new(&initial.narrowing);
+    let narrowing = NarrowingFields::with_tier(&initial.narrowing);
 
     let query = dated_query(from, to, narrowing, |get| CohortQuery::from_query(get));
     keep_in_address("/reports/cohorts", move || query.get().query_pairs());
