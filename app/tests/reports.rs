@@ -2104,6 +2104,94 @@ async fn a_tier_narrows_churn_and_win_loss_to_the_customers_in_it_now() {
     assert_eq!(read, in_tier(high));
 }
 
+#[tokio::test]
+async fn win_loss_churn_and_the_funnel_beside_the_compared_range_equal_it_counted_directly() {
+    let w = World::new().await;
+    let pool = &w.db.pool;
+    let (em, wm) = (&w.east_member, &w.west_member);
+    let range = (w.day, w.day + Duration::days(2));
+    let before = (w.day - Duration::days(3), w.day - Duration::days(1));
+    // In the range, in the compared range (its first minute), and a minute before it.
+    let placements = [
+        (range.0, "10:00"),
+        (range.1, "23:59"),
+        (before.0, "00:00"),
+        (before.1, "12:00"),
+        (before.1, "23:59"),
+        (before.0 - Duration::days(1), "23:59"),
+    ];
+    for (n, (day, clock)) in placements.iter().enumerate() {
+        let owner = if n % 2 == 0 { em } else { wm };
+        let customer = w.customer(owner, &format!("茶行{n}"), "华东").await;
+        let kind = if n % 3 == 0 { "won" } else { "lost" };
+        let yuan = 100 * (n as i64 + 1);
+        closed_deal(&w, customer, owner, kind, *day, clock, yuan, 5, Some("价格太高")).await;
+        churned(&w, customer, "价格太高", *day, clock).await;
+        lead(&w, owner, "web_form", "华东", *day, clock, Some(2), "contacted").await;
+    }
+
+    let asked = |comparison| RangeQuery {
+        from: Some(range.0),
+        to: Some(range.1),
+        comparison,
+        ..Default::default()
+    };
+    let unasked = deals::deal_report(pool, &w.admin, &asked(Comparison::None)).await.unwrap();
+    assert_eq!(unasked.compared, None);
+    for comparison in [Comparison::PreviousPeriod, Comparison::PreviousYear] {
+        let days = app::reports::model::compared_range(comparison, range.0, range.1).unwrap();
+        if comparison == Comparison::PreviousPeriod {
+            assert_eq!(days, before);
+        }
+        for (caller, owners) in [(&w.admin, None), (em, Some(vec![em.id().0]))] {
+            let label = format!("{comparison:?} for {owners:?}");
+            let query = asked(comparison);
+            let won_lost = deals::deal_report(pool, caller, &query).await.unwrap();
+            let compared = won_lost.compared.expect("won against lost compared");
+            assert_eq!((compared.from, compared.to), days, "{label}");
+            let direct = direct_deals(&w, days.0, days.1, owners.clone()).await;
+            assert_eq!(as_map(&compared.figures), direct, "deals: {label}");
+            // The report's own figures stay the range's.
+            let current = direct_deals(&w, range.0, range.1, owners.clone()).await;
+            assert_eq!(as_map(&won_lost.total), current, "deals: {label}");
+
+            let churn = churn::churn_report(pool, caller, &query).await.unwrap();
+            let compared = churn.compared.expect("churn compared");
+            let direct = direct_churn(&w, days.0, days.1, owners.clone()).await;
+            assert_eq!(
+                (compared.figures.customers, compared.figures.spent_minor),
+                direct,
+                "churn: {label}"
+            );
+
+            let funnel_query =
+                FunnelQuery { from: query.from, to: query.to, comparison, ..Default::default() };
+            let funnel = funnel::funnel_report(pool, caller, &funnel_query).await.unwrap();
+            let compared = funnel.compared.expect("funnel compared").figures;
+            let direct = direct_funnel(&w, days.0, days.1, owners.clone()).await;
+            assert_eq!(
+                (compared.created, compared.contacted, compared.converted, compared.won),
+                direct,
+                "funnel: {label}"
+            );
+        }
+    }
+    // By hand: before the range, three deals (lost at its first minute, won, lost at its last
+    // minute; the one a minute earlier is out), and the member's two of them.
+    let query = asked(Comparison::PreviousPeriod);
+    let all = deals::deal_report(pool, &w.admin, &query).await.unwrap().compared.unwrap();
+    assert_eq!((all.figures.won.count, all.figures.lost.count), (1, 2));
+    let own = deals::deal_report(pool, em, &query).await.unwrap().compared.unwrap();
+    assert_eq!((own.figures.won.count, own.figures.lost.count), (0, 2));
+
+    // The comparison travels in the address and back.
+    let pairs = query.query_pairs();
+    assert!(pairs.contains(&("compare", "previous_period".to_owned())));
+    let read =
+        RangeQuery::from_query(|key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()));
+    assert_eq!(read, query);
+}
+
 /// Placed orders on company days `from..=to` of live customers whose tier in force now is `tier`
 /// (`None`: in none), owners in `owners` (all when `None`), by owner: straight from the orders
 /// and scores, the override rule spelled out here rather than the app's function.

@@ -469,6 +469,28 @@ test("a manager reads win/loss for the year and taps a lost reason to the deals 
   await expect(page.getByTestId("record-bar").first()).toBeVisible();
   await screenshot(page, "reports-08-win-loss-tablet");
 
+  // Set beside the as many days just before: won and lost there, counted in SQL the same way.
+  await page.locator("#field-compare").selectOption("previous_period");
+  await expect(page).toHaveURL(/compare=previous_period/);
+  const before = await sql<{ kind: string; n: number }>(
+    `select s.kind, count(*)::int as n from opportunity o
+     join pipeline_stage s on s.id = o.stage_id join customer c on c.id = o.customer_id
+     join app_user u on u.id = o.owner_id
+     where s.kind in ('won', 'lost') and o.deleted_at is null and c.deleted_at is null
+       and (o.closed_at at time zone company_time_zone())::date
+           between $1::date - ($2::date - $1::date + 1) and $1::date - 1
+       and u.team_id = (select team_id from app_user where email = $3)
+     group by 1`,
+    [from, to, MANAGER],
+  );
+  const earlier = (kind: string) => before.find((row) => row.kind === kind)?.n ?? 0;
+  await expect(page.getByTestId("deals-won-compared")).toHaveText(new RegExp(`^${earlier("won")} · `));
+  await expect(page.getByTestId("deals-lost-compared")).toHaveText(new RegExp(`^${earlier("lost")} · `));
+  await screenshot(page, "reports-26-win-loss-compared-tablet");
+  await page.locator("#field-compare").selectOption("none");
+  await expect(page).not.toHaveURL(/compare=/);
+  await expect(page.getByTestId("deals-won-compared")).toHaveCount(0);
+
   // The most frequent reason, tapped: its lost deals, as many as it counted.
   const reason = page.getByTestId("reason-row").first();
   const reasonName = (await reason.locator("th").textContent())!.trim();

@@ -145,12 +145,15 @@ impl Narrowing {
 
 /// A report over a range of company days (this month so far when empty), narrowed by rep, team
 /// and region (whose rep and region depends on the report: a deal's owner, a customer's), with
-/// the sales filter's address keys and refusals.
+/// the sales filter's address keys and refusals, and the range its headline figures are set
+/// beside (where the report compares: win/loss and churn).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RangeQuery {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub narrowing: Narrowing,
+    #[serde(default)]
+    pub comparison: Comparison,
 }
 
 impl RangeQuery {
@@ -166,13 +169,42 @@ impl RangeQuery {
     }
 
     pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
-        self.as_filter().query_pairs()
+        with_comparison(self.as_filter().query_pairs(), self.comparison)
     }
 
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
-        let filter = SalesFilter::from_query(get);
-        RangeQuery { from: filter.from, to: filter.to, narrowing: filter.narrowing() }
+        let filter = SalesFilter::from_query(&get);
+        RangeQuery {
+            from: filter.from,
+            to: filter.to,
+            narrowing: filter.narrowing(),
+            comparison: comparison_in(&get),
+        }
     }
+}
+
+/// `pairs` with the comparison's address key, where there is one.
+pub fn with_comparison(
+    mut pairs: Vec<(&'static str, String)>,
+    comparison: Comparison,
+) -> Vec<(&'static str, String)> {
+    if comparison != Comparison::default() {
+        pairs.push(("compare", comparison.as_str().to_owned()));
+    }
+    pairs
+}
+
+/// The comparison an address names (none when it names none, or nothing known).
+pub fn comparison_in(get: impl Fn(&str) -> Option<String>) -> Comparison {
+    get("compare").and_then(|v| Comparison::parse(&v).ok()).unwrap_or_default()
+}
+
+/// A report's headline figures over the range it is compared with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compared<T> {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub figures: T,
 }
 
 /// Reasons a report lists one by one; the rest are summed as one row.

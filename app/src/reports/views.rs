@@ -94,6 +94,9 @@ pub struct NarrowingFields {
     /// Only where the report's rows are customers' ([`NarrowingFields::with_tier`]): elsewhere a
     /// tier in a hand-made address is dropped rather than carried along unused.
     tier: Option<RwSignal<String>>,
+    /// Only where the report sets its headline figures beside another range
+    /// ([`NarrowingFields::comparing`]).
+    compare: Option<RwSignal<String>>,
 }
 
 impl NarrowingFields {
@@ -110,7 +113,13 @@ impl NarrowingFields {
                     .map(|r| if r.is_empty() { NO_REGION.to_owned() } else { r }),
             ),
             tier: None,
+            compare: None,
         }
+    }
+
+    /// The same, with a range to compare the headline figures with (and its select).
+    pub(crate) fn comparing(self, comparison: Comparison) -> Self {
+        NarrowingFields { compare: Some(RwSignal::new(comparison.as_str().to_owned())), ..self }
     }
 
     /// The same, with a tier in force to narrow by (and its select).
@@ -128,6 +137,7 @@ impl NarrowingFields {
             "region" if self.region.get() == NO_REGION => return Some(String::new()),
             "region" => self.region.get(),
             "tier" => self.tier?.get(),
+            "compare" => self.compare?.get(),
             _ => return None,
         };
         (!value.is_empty()).then_some(value)
@@ -187,7 +197,17 @@ pub(crate) fn NarrowingSelects(
         });
         view! { <SelectField label=i18n.t(TierText::Tier) name="tier" value=tier options error=tier_error/> }
     });
+    let compare_field = fields.compare.map(|compare| {
+        let options = Signal::derive(move || {
+            Comparison::ALL
+                .iter()
+                .map(|c| (c.as_str().to_owned(), comparison_label(*c).text(i18n.locale()).to_owned()))
+                .collect::<Vec<_>>()
+        });
+        view! { <SelectField label=i18n.t(ReportText::Compare) name="compare" value=compare options/> }
+    });
     view! {
+        {compare_field}
         <SelectField label=i18n.t(ReportText::Owner) name="owner" value=fields.owner options=owners/>
         <SelectField label=i18n.t(ReportText::Team) name="team" value=fields.team options=teams/>
         <SelectField label=i18n.t(ReportText::Region) name="region" value=fields.region options=regions/>
@@ -527,6 +547,33 @@ pub(crate) fn bar_label(key: &BarKey, grouping: Grouping, locale: Locale) -> Str
         }
         BarKey::Category(category) => category.clone(),
     }
+}
+
+/// A headline figure over the compared range, and its change to the report's: the figure's
+/// label with the compared days, then the figure and the change in percent (where there is
+/// one: not from nothing, nor for a rate).
+pub(crate) fn compared_fact(
+    label: ReportText,
+    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
+    before: String,
+    change: Option<f64>,
+    testid: &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div>
+            <dt>
+                {i18n.t(label)} " · "
+                {move || fill(ReportText::ComparedWith.text(i18n.locale()), &[("from", &from), ("to", &to)])}
+            </dt>
+            <dd data-testid=testid>{before}{change.map(|c| format!(" ({})", change_text(Some(c))))}</dd>
+        </div>
+    }
+}
+
+/// The change from `before` to `now` in percent (none from nothing).
+pub(crate) fn change_between(now: i64, before: i64) -> Option<f64> {
+    (before != 0).then(|| (now - before) as f64 * 100.0 / before.abs() as f64)
 }
 
 fn change_text(percent: Option<f64>) -> String {

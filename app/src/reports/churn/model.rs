@@ -1,7 +1,7 @@
 //! What the churn report asks and answers. The query is the reports' range and narrowing (by
 //! the customer's owner and region), carried in the page's address.
 
-use crate::reports::model::{LostReason, RangeQuery};
+use crate::reports::model::{Compared, LostReason, RangeQuery};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +15,13 @@ pub struct ChurnMonth {
     pub spent_minor: i64,
 }
 
+/// Customers lost and what they had spent in all (minor units).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChurnTotal {
+    pub customers: i64,
+    pub spent_minor: i64,
+}
+
 /// The report as asked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChurnReport {
@@ -22,6 +29,8 @@ pub struct ChurnReport {
     pub to: NaiveDate,
     pub customers: i64,
     pub spent_minor: i64,
+    /// Customers lost over the compared range and what they had spent, when asked.
+    pub compared: Option<Compared<ChurnTotal>>,
     /// Every month of the range, empty ones too, oldest first.
     pub months: Vec<ChurnMonth>,
     /// Most frequent first, the rest summed as one row (`amount_minor`: their spend).
@@ -90,6 +99,7 @@ mod tests {
                 from: NaiveDate::from_ymd_opt(2026, 1, 1),
                 to: NaiveDate::from_ymd_opt(2026, 11, 30),
                 narrowing: Narrowing { owner: Some(0), team: None, region: None, tier: Some(0) },
+                comparison: crate::reports::model::Comparison::PreviousYear,
             },
             reason: Some("服务 & 价格".into()),
             month: NaiveDate::from_ymd_opt(2026, 3, 1),

@@ -2,14 +2,16 @@
 //! the caller's scope (by the customer's owner) and the narrowing, through
 //! `customer_churned_idx`, grouped by month in one statement and by reason in another.
 
-use super::model::{ChurnCursor, ChurnFilter, ChurnMonth, ChurnReport, ChurnedCustomer};
+use super::model::{
+    ChurnCursor, ChurnFilter, ChurnMonth, ChurnReport, ChurnTotal, ChurnedCustomer,
+};
 use crate::{
     auth::server::Authenticated,
     error::AppError,
     paging::Page,
     reports::{
         cohorts::model::{month_days, month_starts},
-        model::RangeQuery,
+        model::{Compared, RangeQuery, compared_range},
         service::{CUSTOMERS, days_of, listed_reasons, push_after, push_days, push_filter},
     },
 };
@@ -39,7 +41,8 @@ fn push_churned(
     }
 }
 
-/// The customers that churned in the range, by month and reason, within the caller's scope.
+/// The customers that churned in the range, by month and reason, within the caller's scope,
+/// and how many over the compared range when asked.
 ///
 /// Errors: `Validation` (`to`: reversed or too long a range).
 pub async fn churn_report(
@@ -67,6 +70,22 @@ pub async fn churn_report(
     by_reason.push(" group by 1 order by 2 desc, 3 desc, 1");
     let reasons: Vec<(String, i64, i64)> = by_reason.build_query_as().fetch_all(pool).await?;
 
+    let compared = match compared_range(query.comparison, from, to) {
+        Some(days) => {
+            let mut total = QueryBuilder::<Postgres>::new(
+                "select count(*), coalesce(sum(c.total_spend_minor), 0)::bigint",
+            );
+            push_churned(&mut total, scope.as_deref(), &filter, days);
+            let (customers, spent_minor) = total.build_query_as().fetch_one(pool).await?;
+            Some(Compared {
+                from: days.0,
+                to: days.1,
+                figures: ChurnTotal { customers, spent_minor },
+            })
+        }
+        None => None,
+    };
+
     let months = month_starts(from, to)
         .into_iter()
         .map(|month| {
@@ -80,6 +99,7 @@ pub async fn churn_report(
         to,
         customers: counted.iter().map(|(_, n, _)| n).sum(),
         spent_minor: counted.iter().map(|(_, _, s)| s).sum(),
+        compared,
         months,
         reasons: listed_reasons(reasons),
     })

@@ -15,7 +15,7 @@ use crate::{
         saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
             ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReasonsTable, ReportTabs,
-            dated_query, keep_in_address, refused_at,
+            change_between, compared_fact, dated_query, keep_in_address, refused_at,
         },
     },
     ui::{Column, PagedList, PagedTable, ResourceView, TextField, Timestamp},
@@ -46,7 +46,7 @@ pub fn ChurnReportPage() -> impl IntoView {
     let text = |value: Option<String>| RwSignal::new(value.unwrap_or_default());
     let from = text(initial.from.map(|d| d.to_string()));
     let to = text(initial.to.map(|d| d.to_string()));
-    let narrowing = NarrowingFields::with_tier(&initial.narrowing);
+    let narrowing = NarrowingFields::with_tier(&initial.narrowing).comparing(initial.comparison);
     let query = dated_query(from, to, narrowing, |get| RangeQuery::from_query(get));
     keep_in_address("/reports/churn", move || query.get().query_pairs());
     let changes = use_server_events().changes(Topic::Customer);
@@ -101,6 +101,13 @@ fn ChurnMonths(report: ChurnReport, query: RangeQuery) -> impl IntoView {
                     <dt>{i18n.t(ReportText::TheirSpend)}</dt>
                     <dd>{move || compact_money(report.spent_minor, i18n.locale())}</dd>
                 </div>
+                {report.compared.map(|before| compared_fact(
+                    ReportText::ChurnedCustomers,
+                    (before.from, before.to),
+                    format!("{} · {}", before.figures.customers, money(before.figures.spent_minor)),
+                    change_between(report.customers, before.figures.customers),
+                    "churned-compared",
+                ))}
             </dl>
         </div>
     };

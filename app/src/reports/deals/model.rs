@@ -2,7 +2,7 @@
 //! report is bookmarked, refreshed and opened directly.
 
 pub use crate::reports::model::LostReason;
-use crate::reports::model::RangeQuery;
+use crate::reports::model::{Compared, RangeQuery};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +65,8 @@ pub struct DealReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub total: WinLoss,
+    /// Won against lost over the compared range, when asked.
+    pub compared: Option<Compared<WinLoss>>,
     /// Most frequent first, at most `REASONS_LISTED`, then the rest as one row.
     pub reasons: Vec<LostReason>,
     /// Most deals closed first.
@@ -151,6 +153,7 @@ mod tests {
                     region: Some(String::new()),
                     tier: Some(2),
                 },
+                comparison: crate::reports::model::Comparison::PreviousPeriod,
             },
             outcome: Some(Outcome::Lost),
             reason: Some("价格太高 & 预算".into()),

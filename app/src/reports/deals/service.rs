@@ -10,7 +10,10 @@ use crate::{
     auth::server::Authenticated,
     error::AppError,
     paging::Page,
-    reports::service::{DEALS, days_of, listed_reasons, push_after, push_days, push_filter},
+    reports::{
+        model::{Compared, compared_range},
+        service::{DEALS, days_of, listed_reasons, push_after, push_days, push_filter},
+    },
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -52,7 +55,52 @@ struct Grouped {
     median_days: Option<f64>,
 }
 
-/// Won against lost in the caller's scope, by rep and lost reason.
+/// Won against lost on company days `days`, company-wide rows first and, `by_rep`, each rep's.
+async fn grouped(
+    pool: &PgPool,
+    scope: Option<&[i64]>,
+    filter: &DealFilter,
+    days: (NaiveDate, NaiveDate),
+    by_rep: bool,
+) -> Result<Vec<Grouped>, AppError> {
+    let (rep, grouping) = if by_rep {
+        (
+            "grouping(o.owner_id) as total_row, o.owner_id, u.display_name as name",
+            " group by grouping sets ((o.owner_id, u.display_name, st.kind), (st.kind))",
+        )
+    } else {
+        ("1 as total_row, null::bigint as owner_id, null::text as name", " group by st.kind")
+    };
+    let mut grouped = QueryBuilder::<Postgres>::new(format!(
+        "select {rep}, st.kind, count(*) as count,
+                coalesce(sum(o.amount_minor), 0)::bigint as amount,
+                percentile_cont(0.5) within group
+                    (order by extract(epoch from o.closed_at - o.created_at)::float8 / 86400) as median_days"
+    ));
+    push_closed(&mut grouped, scope, filter, days);
+    grouped.push(grouping);
+    Ok(grouped.build_query_as().fetch_all(pool).await?)
+}
+
+/// The company-wide rows as won against lost.
+fn totals(rows: &[Grouped]) -> WinLoss {
+    let mut total = WinLoss::default();
+    for row in rows.iter().filter(|row| row.total_row == 1) {
+        let figures = DealFigures {
+            count: row.count,
+            amount_minor: row.amount,
+            median_days: row.median_days,
+        };
+        match Outcome::parse(&row.kind) {
+            Ok(Outcome::Won) => total.won = figures,
+            _ => total.lost = figures,
+        }
+    }
+    total
+}
+
+/// Won against lost in the caller's scope, by rep and lost reason, and won against lost over
+/// the compared range when asked.
 ///
 /// Errors: `Validation` (`to`: reversed or too long a range).
 pub async fn deal_report(
@@ -63,17 +111,19 @@ pub async fn deal_report(
     let (from, to) = days_of(pool, &query.as_filter()).await?;
     let scope = caller.scope.visible_owners();
     let filter = DealFilter { query: query.clone(), ..Default::default() };
-
-    let mut grouped = QueryBuilder::<Postgres>::new(
-        "select grouping(o.owner_id) as total_row, o.owner_id,
-                u.display_name as name, st.kind, count(*) as count,
-                coalesce(sum(o.amount_minor), 0)::bigint as amount,
-                percentile_cont(0.5) within group
-                    (order by extract(epoch from o.closed_at - o.created_at)::float8 / 86400) as median_days",
-    );
-    push_closed(&mut grouped, scope.as_deref(), &filter, (from, to));
-    grouped.push(" group by grouping sets ((o.owner_id, u.display_name, st.kind), (st.kind))");
-    let rows: Vec<Grouped> = grouped.build_query_as().fetch_all(pool).await?;
+    let compared_days = compared_range(query.comparison, from, to);
+    let (rows, compared_rows) =
+        tokio::try_join!(grouped(pool, scope.as_deref(), &filter, (from, to), true), async {
+            match compared_days {
+                Some(days) => grouped(pool, scope.as_deref(), &filter, days, false).await.map(Some),
+                None => Ok(None),
+            }
+        },)?;
+    let compared = compared_days.zip(compared_rows).map(|((from, to), rows)| Compared {
+        from,
+        to,
+        figures: totals(&rows),
+    });
 
     let mut lost = QueryBuilder::<Postgres>::new(
         "select coalesce(btrim(o.lost_reason), '') as reason, count(*) as count,
@@ -84,30 +134,26 @@ pub async fn deal_report(
     lost.push(" group by 1 order by 2 desc, 3 desc, 1");
     let reasons: Vec<(String, i64, i64)> = lost.build_query_as().fetch_all(pool).await?;
 
-    let mut total = WinLoss::default();
+    let total = totals(&rows);
     let mut reps: Vec<RepRecord> = Vec::new();
-    for row in rows {
+    for row in rows.into_iter().filter(|row| row.total_row == 0) {
         let figures = DealFigures {
             count: row.count,
             amount_minor: row.amount,
             median_days: row.median_days,
         };
-        let record = if row.total_row == 1 {
-            &mut total
-        } else {
-            let at = match reps.iter().position(|rep| rep.owner == row.owner_id) {
-                Some(at) => at,
-                None => {
-                    reps.push(RepRecord {
-                        owner: row.owner_id,
-                        name: row.name,
-                        record: WinLoss::default(),
-                    });
-                    reps.len() - 1
-                }
-            };
-            &mut reps[at].record
+        let at = match reps.iter().position(|rep| rep.owner == row.owner_id) {
+            Some(at) => at,
+            None => {
+                reps.push(RepRecord {
+                    owner: row.owner_id,
+                    name: row.name,
+                    record: WinLoss::default(),
+                });
+                reps.len() - 1
+            }
         };
+        let record = &mut reps[at].record;
         match Outcome::parse(&row.kind) {
             Ok(Outcome::Won) => record.won = figures,
             _ => record.lost = figures,
@@ -117,7 +163,7 @@ pub async fn deal_report(
         let closed = |rep: &RepRecord| rep.record.won.count + rep.record.lost.count;
         closed(b).cmp(&closed(a)).then_with(|| a.name.cmp(&b.name))
     });
-    Ok(DealReport { from, to, total, reasons: listed_reasons(reasons), reps })
+    Ok(DealReport { from, to, total, compared, reasons: listed_reasons(reasons), reps })
 }
 
 #[derive(sqlx::FromRow)]

@@ -16,7 +16,7 @@ use crate::{
         saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
             ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReasonsTable, ReportTabs,
-            dated_query, keep_in_address, refused_at,
+            change_between, compared_fact, dated_query, keep_in_address, refused_at,
         },
     },
     ui::{Column, FillBar, PagedList, PagedTable, ResourceView, TextField, Timestamp},
@@ -62,7 +62,7 @@ pub fn DealReportPage() -> impl IntoView {
     let text = |value: Option<String>| RwSignal::new(value.unwrap_or_default());
     let from = text(initial.from.map(|d| d.to_string()));
     let to = text(initial.to.map(|d| d.to_string()));
-    let narrowing = NarrowingFields::with_tier(&initial.narrowing);
+    let narrowing = NarrowingFields::with_tier(&initial.narrowing).comparing(initial.comparison);
     let query = dated_query(from, to, narrowing, |get| DealQuery::from_query(get));
     keep_in_address("/reports/deals", move || query.get().query_pairs());
     let changes = use_server_events().changes(Topic::Opportunity);
@@ -140,6 +140,18 @@ fn DealFiguresCard(report: DealReport, query: DealQuery) -> impl IntoView {
                     <dt>{i18n.t(ReportText::MedianDaysLost)}</dt>
                     <dd>{move || days_text(lost.median_days, i18n)}</dd>
                 </div>
+                {report.compared.map(|before| {
+                    let days = (before.from, before.to);
+                    let (was_won, was_lost) = (before.figures.won, before.figures.lost);
+                    view! {
+                        {compared_fact(ReportText::Won, days,
+                            format!("{} · {}", was_won.count, money(was_won.amount_minor)),
+                            change_between(won.count, was_won.count), "deals-won-compared")}
+                        {compared_fact(ReportText::Lost, days,
+                            format!("{} · {}", was_lost.count, money(was_lost.amount_minor)),
+                            change_between(lost.count, was_lost.count), "deals-lost-compared")}
+                    }
+                })}
             </dl>
         </div>
     }

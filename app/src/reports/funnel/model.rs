@@ -4,20 +4,24 @@
 use crate::{
     error::FieldErrors,
     leads::model::{LeadSource, LeadStatus},
-    reports::model::{Narrowing, SalesFilter},
+    reports::model::{
+        Compared, Comparison, Narrowing, SalesFilter, comparison_in, with_comparison,
+    },
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Which leads the funnel follows: created on company days `from..=to` (this month so far when
 /// empty), owned within the narrowing (the caller's scope still applies; a lead's region is its
-/// own), from one source or all.
+/// own), from one source or all; its headline counts set beside those of `comparison`'s range.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunnelQuery {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub narrowing: Narrowing,
     pub source: Option<LeadSource>,
+    #[serde(default)]
+    pub comparison: Comparison,
 }
 
 impl FunnelQuery {
@@ -36,7 +40,7 @@ impl FunnelQuery {
         if let Some(source) = self.source {
             pairs.push(("source", source.as_str().to_owned()));
         }
-        pairs
+        with_comparison(pairs, self.comparison)
     }
 
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
@@ -46,6 +50,7 @@ impl FunnelQuery {
             to: filter.to,
             narrowing: filter.narrowing(),
             source: get("source").and_then(|v| LeadSource::parse(&v).ok()),
+            comparison: comparison_in(&get),
         }
     }
 }
@@ -158,6 +163,8 @@ pub struct FunnelReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub total: FunnelCounts,
+    /// The same counts over the compared range, when asked.
+    pub compared: Option<Compared<FunnelCounts>>,
     /// Most revenue first, then most leads.
     pub sources: Vec<SourceFunnel>,
 }
@@ -248,6 +255,7 @@ mod tests {
                     tier: None,
                 },
                 source: Some(LeadSource::WebForm),
+                comparison: Comparison::PreviousPeriod,
             },
             step: Some(FunnelStep::Converted),
         };

@@ -11,7 +11,10 @@ use crate::{
     error::AppError,
     leads::model::{LeadSource, LeadStatus},
     paging::Page,
-    reports::service::{LEADS, days_of, push_after, push_days, push_filter},
+    reports::{
+        model::{Compared, compared_range},
+        service::{LEADS, days_of, push_after, push_days, push_filter},
+    },
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -99,6 +102,8 @@ const DAYS: &str = "::float8 / 86400";
 /// before the order (a customer who came back through a second lead brings the later orders to
 /// that lead's source).
 ///
+/// With a comparison, the same counts in all for the leads created over the compared range.
+///
 /// Errors: `Validation` (`to`: reversed or too long a range).
 pub async fn funnel_report(
     pool: &PgPool,
@@ -107,13 +112,49 @@ pub async fn funnel_report(
 ) -> Result<FunnelReport, AppError> {
     let (from, to) = days_of(pool, &query.as_filter()).await?;
     let scope = caller.scope.visible_owners();
+    let compared_days = compared_range(query.comparison, from, to);
+    let (rows, compared_rows) =
+        tokio::try_join!(counted(pool, scope.as_deref(), query, (from, to)), async {
+            match compared_days {
+                Some(days) => counted(pool, scope.as_deref(), query, days).await.map(Some),
+                None => Ok(None),
+            }
+        },)?;
+    let compared = compared_days.zip(compared_rows).map(|((from, to), rows)| Compared {
+        from,
+        to,
+        figures: rows.iter().find(|r| r.total_row == 1).map(Counted::counts).unwrap_or_default(),
+    });
+    let mut total = FunnelCounts::default();
+    let mut sources = Vec::new();
+    for row in rows {
+        if row.total_row == 1 {
+            total = row.counts();
+        } else if let Some(source) = row.source.as_deref().and_then(|s| LeadSource::parse(s).ok()) {
+            sources.push(SourceFunnel { source, counts: row.counts() });
+        }
+    }
+    sources.sort_by(|a, b| {
+        (b.counts.revenue_minor, b.counts.created).cmp(&(a.counts.revenue_minor, a.counts.created))
+    });
+    Ok(FunnelReport { from, to, total, compared, sources })
+}
+
+/// The leads created on company days `days` followed through the funnel, by source and in all
+/// (`total_row` 1).
+async fn counted(
+    pool: &PgPool,
+    scope: Option<&[i64]>,
+    query: &FunnelQuery,
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<Vec<Counted>, AppError> {
     let mut sql = QueryBuilder::<Postgres>::new(
         "with cohort as (
             select l.id, l.source, l.status, l.created_at, l.first_contacted_at, l.customer_id,
                    l.opportunity_id, o.created_at as converted_at, st.kind, o.amount_minor,
                    o.closed_at",
     );
-    push_cohort(&mut sql, scope.as_deref(), query, (from, to));
+    push_cohort(&mut sql, scope, query, (from, to));
     sql.push(format!(
         "), attributed as (
             select c.id as lead_id, count(*) as orders,
@@ -156,20 +197,7 @@ pub async fn funnel_report(
         from cohort c left join attributed a on a.lead_id = c.id
         group by grouping sets ((c.source), ())"
     ));
-    let rows: Vec<Counted> = sql.build_query_as().fetch_all(pool).await?;
-    let mut total = FunnelCounts::default();
-    let mut sources = Vec::new();
-    for row in rows {
-        if row.total_row == 1 {
-            total = row.counts();
-        } else if let Some(source) = row.source.as_deref().and_then(|s| LeadSource::parse(s).ok()) {
-            sources.push(SourceFunnel { source, counts: row.counts() });
-        }
-    }
-    sources.sort_by(|a, b| {
-        (b.counts.revenue_minor, b.counts.created).cmp(&(a.counts.revenue_minor, a.counts.created))
-    });
-    Ok(FunnelReport { from, to, total, sources })
+    Ok(sql.build_query_as().fetch_all(pool).await?)
 }
 
 #[derive(sqlx::FromRow)]

@@ -18,11 +18,11 @@ use crate::{
     },
     money::Money,
     reports::{
-        model::{compact_money, query_string},
+        model::{Compared, compact_money, query_string},
         saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
-            ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, dated_query,
-            keep_in_address, refused_at,
+            ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs,
+            change_between, compared_fact, dated_query, keep_in_address, refused_at,
         },
     },
     ui::{Column, FillBar, PagedList, PagedTable, ResourceView, SelectField, TextField, Timestamp},
@@ -75,7 +75,7 @@ pub fn FunnelReportPage() -> impl IntoView {
     let from = text(initial.from.map(|d| d.to_string()));
     let to = text(initial.to.map(|d| d.to_string()));
     let source = text(initial.source.map(|s| s.as_str().to_owned()));
-    let narrowing = NarrowingFields::new(&initial.narrowing);
+    let narrowing = NarrowingFields::new(&initial.narrowing).comparing(initial.comparison);
     let dated = dated_query(from, to, narrowing, |get| FunnelQuery::from_query(get));
     let query = Memo::new(move |_| FunnelQuery {
         source: LeadSource::parse(&source.get()).ok(),
@@ -123,7 +123,7 @@ pub fn FunnelReportPage() -> impl IntoView {
             <ResourceView resource=report children=move |report: FunnelReport| {
                 let asked = query.get_untracked();
                 view! {
-                    <FunnelChart counts=report.total query=asked.clone()/>
+                    <FunnelChart counts=report.total compared=report.compared.clone() query=asked.clone()/>
                     <SourceFunnels report query=asked/>
                 }
             }/>
@@ -134,7 +134,11 @@ pub fn FunnelReportPage() -> impl IntoView {
 /// The steps as a funnel (each bar opening its leads), the same figures as a table, and the
 /// leads set aside beside them.
 #[component]
-fn FunnelChart(counts: FunnelCounts, query: FunnelQuery) -> impl IntoView {
+fn FunnelChart(
+    counts: FunnelCounts,
+    compared: Option<Compared<FunnelCounts>>,
+    query: FunnelQuery,
+) -> impl IntoView {
     let i18n = use_i18n();
     if counts.created == 0 {
         return view! { <div class="card"><p class="empty" data-testid="funnel-empty">{i18n.t(ReportText::NoLeads)}</p></div> }
@@ -216,6 +220,16 @@ fn FunnelChart(counts: FunnelCounts, query: FunnelQuery) -> impl IntoView {
                     <dt>{i18n.t(ReportText::RevenueSinceConverting)}</dt>
                     <dd data-testid="funnel-revenue">{move || compact_money(counts.revenue_minor, i18n.locale())}</dd>
                 </div>
+                {compared.map(|before| {
+                    let days = (before.from, before.to);
+                    let was = before.figures;
+                    view! {
+                        {compared_fact(ReportText::Leads, days, was.created.to_string(),
+                            change_between(counts.created, was.created), "funnel-created-compared")}
+                        {compared_fact(ReportText::LeadToWinRate, days, percent(was.overall_rate(FunnelStep::Won)),
+                            None, "funnel-win-rate-compared")}
+                    }
+                })}
             </dl>
         </div>
         <div class="card chart-card" data-testid="funnel-chart">

@@ -151,6 +151,7 @@ mod tests {
                     region: Some("上海".into()),
                     tier: None,
                 },
+                ..Default::default()
             },
             direction: Some(Direction::Down),
             month: NaiveDate::from_ymd_opt(2026, 3, 1),

@@ -211,6 +211,7 @@ mod tests {
                         region: Some("华东".into()),
                         tier: None,
                     },
+                    ..Default::default()
                 },
                 month: Some(day(2026, 3, 1)),
                 figure,
