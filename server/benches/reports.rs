@@ -532,12 +532,9 @@ const COHORT_TIER_TRIGGERS: [(&str, &str); 3] = [
     ("customer_month", "cohort_tier_months_updated"),
     ("customer_month", "cohort_tier_months_deleted"),
 ];
-/// The summaries with tiers' triggers on scores: a tier move takes a customer's orders and
+/// The summaries with tiers' trigger on scores: a tier move takes a customer's orders and
 /// months along.
-const TIER_SCORE_TRIGGERS: [(&str, &str); 2] = [
-    ("customer_score", "sales_tier_day_scores_updated"),
-    ("customer_score", "cohort_tier_scores_updated"),
-];
+const TIER_SCORE_TRIGGERS: [(&str, &str); 1] = [("customer_score", "customer_tiers_updated")];
 
 /// What the summaries' triggers add: one order inserted (as a person places it), 40,000 in one
 /// statement (as an import writes a batch) and 10,000 cancelled in one statement (an import
