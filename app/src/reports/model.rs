@@ -199,6 +199,11 @@ pub fn comparison_in(get: impl Fn(&str) -> Option<String>) -> Comparison {
     get("compare").and_then(|v| Comparison::parse(&v).ok()).unwrap_or_default()
 }
 
+/// The change from `before` to `now` in percent (none from nothing).
+pub fn percent_change(now: i64, before: i64) -> Option<f64> {
+    (before != 0).then(|| (now - before) as f64 * 100.0 / before.abs() as f64)
+}
+
 /// A report's headline figures over the range it is compared with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Compared<T> {
@@ -389,10 +394,7 @@ impl SalesFigures {
 
     /// The change from `before` in percent (none when there was nothing before).
     pub fn change_percent(self, before: SalesFigures) -> Option<f64> {
-        (before.revenue_minor != 0).then(|| {
-            (self.revenue_minor - before.revenue_minor) as f64 * 100.0
-                / before.revenue_minor.abs() as f64
-        })
+        percent_change(self.revenue_minor, before.revenue_minor)
     }
 }
 

@@ -198,12 +198,7 @@ pub(crate) fn NarrowingSelects(
         view! { <SelectField label=i18n.t(TierText::Tier) name="tier" value=tier options error=tier_error/> }
     });
     let compare_field = fields.compare.map(|compare| {
-        let options = Signal::derive(move || {
-            Comparison::ALL
-                .iter()
-                .map(|c| (c.as_str().to_owned(), comparison_label(*c).text(i18n.locale()).to_owned()))
-                .collect::<Vec<_>>()
-        });
+        let options = comparison_options(i18n);
         view! { <SelectField label=i18n.t(ReportText::Compare) name="compare" value=compare options/> }
     });
     view! {
@@ -434,12 +429,7 @@ pub fn SalesReportPage() -> impl IntoView {
             .map(|g| (g.as_str().to_owned(), grouping_label(*g).text(i18n.locale()).to_owned()))
             .collect::<Vec<_>>()
     });
-    let compare_options = Signal::derive(move || {
-        Comparison::ALL
-            .iter()
-            .map(|c| (c.as_str().to_owned(), comparison_label(*c).text(i18n.locale()).to_owned()))
-            .collect::<Vec<_>>()
-    });
+    let compare_options = comparison_options(i18n);
     let channel_options =
         Signal::derive(move || {
             let mut options = vec![(String::new(), i18n.text(ReportText::AllChannels).to_owned())];
@@ -510,6 +500,16 @@ pub(crate) fn grouping_label(grouping: Grouping) -> ReportText {
     }
 }
 
+/// The comparisons a report offers, as a select's options in the reader's language.
+fn comparison_options(i18n: I18n) -> Signal<Vec<(String, String)>> {
+    Signal::derive(move || {
+        Comparison::ALL
+            .iter()
+            .map(|c| (c.as_str().to_owned(), comparison_label(*c).text(i18n.locale()).to_owned()))
+            .collect()
+    })
+}
+
 pub(crate) fn comparison_label(comparison: Comparison) -> ReportText {
     match comparison {
         Comparison::None => ReportText::NoComparison,
@@ -569,11 +569,6 @@ pub(crate) fn compared_fact(
             <dd data-testid=testid>{before}{change.map(|c| format!(" ({})", change_text(Some(c))))}</dd>
         </div>
     }
-}
-
-/// The change from `before` to `now` in percent (none from nothing).
-pub(crate) fn change_between(now: i64, before: i64) -> Option<f64> {
-    (before != 0).then(|| (now - before) as f64 * 100.0 / before.abs() as f64)
 }
 
 fn change_text(percent: Option<f64>) -> String {

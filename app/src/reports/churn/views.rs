@@ -11,11 +11,11 @@ use crate::{
     money::Money,
     reports::{
         cohorts::views::month_label,
-        model::{RangeQuery, compact_money, query_string},
+        model::{RangeQuery, compact_money, percent_change, query_string},
         saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
             ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReasonsTable, ReportTabs,
-            change_between, compared_fact, dated_query, keep_in_address, refused_at,
+            compared_fact, dated_query, keep_in_address, refused_at,
         },
     },
     ui::{Column, PagedList, PagedTable, ResourceView, TextField, Timestamp},
@@ -105,7 +105,7 @@ fn ChurnMonths(report: ChurnReport, query: RangeQuery) -> impl IntoView {
                     ReportText::ChurnedCustomers,
                     (before.from, before.to),
                     format!("{} · {}", before.figures.customers, money(before.figures.spent_minor)),
-                    change_between(report.customers, before.figures.customers),
+                    percent_change(report.customers, before.figures.customers),
                     "churned-compared",
                 ))}
             </dl>

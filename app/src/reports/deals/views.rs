@@ -12,11 +12,11 @@ use crate::{
     i18n::{I18n, ReportText, Text, fill, use_i18n},
     money::Money,
     reports::{
-        model::{Narrowing, compact_money, query_string},
+        model::{Narrowing, compact_money, percent_change, query_string},
         saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
             ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReasonsTable, ReportTabs,
-            change_between, compared_fact, dated_query, keep_in_address, refused_at,
+            compared_fact, dated_query, keep_in_address, refused_at,
         },
     },
     ui::{Column, FillBar, PagedList, PagedTable, ResourceView, TextField, Timestamp},
@@ -146,10 +146,10 @@ fn DealFiguresCard(report: DealReport, query: DealQuery) -> impl IntoView {
                     view! {
                         {compared_fact(ReportText::Won, days,
                             format!("{} · {}", was_won.count, money(was_won.amount_minor)),
-                            change_between(won.count, was_won.count), "deals-won-compared")}
+                            percent_change(won.count, was_won.count), "deals-won-compared")}
                         {compared_fact(ReportText::Lost, days,
                             format!("{} · {}", was_lost.count, money(was_lost.amount_minor)),
-                            change_between(lost.count, was_lost.count), "deals-lost-compared")}
+                            percent_change(lost.count, was_lost.count), "deals-lost-compared")}
                     }
                 })}
             </dl>

@@ -18,11 +18,11 @@ use crate::{
     },
     money::Money,
     reports::{
-        model::{Compared, compact_money, query_string},
+        model::{Compared, compact_money, percent_change, query_string},
         saved::{model::ReportQuery, views::SaveToDashboard},
         views::{
-            ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs,
-            change_between, compared_fact, dated_query, keep_in_address, refused_at,
+            ExportLink, NarrowingFields, NarrowingSelects, RangePresets, ReportTabs, compared_fact,
+            dated_query, keep_in_address, refused_at,
         },
     },
     ui::{Column, FillBar, PagedList, PagedTable, ResourceView, SelectField, TextField, Timestamp},
@@ -225,7 +225,7 @@ fn FunnelChart(
                     let was = before.figures;
                     view! {
                         {compared_fact(ReportText::Leads, days, was.created.to_string(),
-                            change_between(counts.created, was.created), "funnel-created-compared")}
+                            percent_change(counts.created, was.created), "funnel-created-compared")}
                         {compared_fact(ReportText::LeadToWinRate, days, percent(was.overall_rate(FunnelStep::Won)),
                             None, "funnel-win-rate-compared")}
                     }
