@@ -112,7 +112,10 @@ pub fn CustomerPage() -> impl IntoView {
             <div class="page-head">
                 <div>
                     <h1 data-testid="customer-name">{d.name.clone()}</h1>
-                    <div class="badges"><StatusBadges customer_type=d.customer_type status=d.status stage=d.stage/></div>
+                    <div class="badges">
+                        <StatusBadges customer_type=d.customer_type status=d.status stage=d.stage/>
+                        {d.do_not_contact.then(|| view! { <span class="badge danger" data-testid="do-not-contact">{i18n.t(crate::i18n::CustomerText::DoNotContactShort)}</span> })}
+                    </div>
                 </div>
                 <div class="actions">
                     <A href=format!("/customers/{}/edit", id.0) attr:class="button">{i18n.t(CommonText::Edit)}</A>

@@ -109,6 +109,8 @@ pub enum FieldError {
     ClosedOpportunity,
     /// A report of products cannot narrow to a value tier: the product summary keeps none.
     TierWithProducts,
+    /// A template names a merge field that does not exist.
+    UnknownMergeField,
 }
 
 /// Field name -> reasons. A `BTreeMap` keeps the wire format and test output stable.

@@ -9,6 +9,7 @@ pub mod account;
 pub mod audit;
 pub mod audit_log;
 pub mod auth;
+pub mod automation;
 pub mod backups;
 pub mod company;
 pub mod composed;
@@ -256,6 +257,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/audit") view={Lazy::<pages::AuditLog>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/company") view={Lazy::<pages::CompanySettings>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/backups") view={Lazy::<pages::Backups>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("automation") view={Lazy::<pages::Automation>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("automation/:id") view={Lazy::<pages::AutomationRule>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -147,3 +147,10 @@ area! {
         RecycleBin => crate::composed::RecycleBinPage;
     }
 }
+area! {
+    /// Automation and care rules: set up by admins, read by managers.
+    automation_area / __preload_automation_area {
+        Automation => crate::automation::views::AutomationPage;
+        AutomationRule => crate::automation::views::RulePage;
+    }
+}

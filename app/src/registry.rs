@@ -64,6 +64,12 @@ fn handler_for(kind: &str) -> Option<Handler> {
             Some(|ctx| Box::pin(crate::notifications::service::send_email(ctx)))
         }
         kinds::TICKET_REPLY_EMAIL => Some(|ctx| Box::pin(crate::tickets::email::send_reply(ctx))),
+        kinds::AUTOMATION_RUN => {
+            Some(|ctx| Box::pin(crate::automation::service::evaluate_all(ctx)))
+        }
+        kinds::AUTOMATION_EMAIL => {
+            Some(|ctx| Box::pin(crate::automation::service::send_email(ctx)))
+        }
         kinds::NOTIFICATION_DIGEST => {
             Some(|ctx| Box::pin(crate::notifications::service::send_digests(ctx)))
         }

@@ -89,6 +89,7 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                     {is_manager.then(|| view! { <A href="/service">{i18n.t(TicketText::Report)}</A> })}
                     <A href="/segments">{i18n.t(TierText::Segments)}</A>
                     {is_manager.then(|| view! { <A href="/insights/customers">{i18n.t(TierText::Distribution)}</A> })}
+                    {is_manager.then(|| view! { <A href="/automation">{i18n.t(crate::automation::text::AutomationText::Title)}</A> })}
                     <A href="/exports">{i18n.t(ExportText::Exports)}</A>
                     <A href="/jobs">{i18n.t(CommonText::NavJobs)}</A>
                     <A href="/account">{i18n.t(CommonText::NavAccount)}</A>

@@ -532,6 +532,9 @@ pub struct CustomerInput {
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
     /// The language the customer reads: survey emails and answer pages use it.
     pub locale: Locale,
+    /// Asked not to be contacted: no automation, care greeting or campaign reaches it.
+    #[serde(default)]
+    pub do_not_contact: bool,
 }
 
 /// A customer input after validation: trimmed, empty strings as `None`, normalised keys.
@@ -557,6 +560,7 @@ pub struct ValidCustomer {
     pub notes: Option<String>,
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
     pub locale: Locale,
+    pub do_not_contact: bool,
 }
 
 fn optional(text: &str, max: usize) -> Result<Option<String>, FieldError> {
@@ -642,6 +646,7 @@ impl CustomerInput {
             notes,
             custom_fields: self.custom_fields.clone(),
             locale: self.locale,
+            do_not_contact: self.do_not_contact,
         })
     }
 }
@@ -789,6 +794,7 @@ pub struct CustomerDetail {
     pub notes: Option<String>,
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
     pub locale: Locale,
+    pub do_not_contact: bool,
     pub order_count: i32,
     pub total_spend: Money,
     pub first_order_at: Option<DateTime<Utc>>,
@@ -834,6 +840,7 @@ impl CustomerDetail {
             notes: self.notes.clone().unwrap_or_default(),
             custom_fields: self.custom_fields.clone(),
             locale: self.locale,
+            do_not_contact: self.do_not_contact,
         }
     }
 }

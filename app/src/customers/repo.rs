@@ -257,9 +257,9 @@ pub async fn insert(
         insert into customer (kind, name, customer_type, churn_reason, churned_at, phone,
             phone_normalized, email, email_normalized, address, region, industry, source,
             owner_id, tags, birthday, anniversary, notes, custom_fields, currency, created_by,
-            locale, external_id)
+            locale, external_id, do_not_contact)
         values ($1, $2, $3, $4, case when $3 = 'former' then now() end, $5, $6, $7, $8, $9, $10,
-            $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+            $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
         returning id
         "#,
         customer.kind.as_str(),
@@ -284,6 +284,7 @@ pub async fn insert(
         created_by.0,
         customer.locale.tag(),
         customer.external_id,
+        customer.do_not_contact,
     )
     .fetch_one(&mut *conn)
     .await
@@ -317,7 +318,7 @@ pub async fn update(
             phone = $7, phone_normalized = $8, email = $9, email_normalized = $10, address = $11,
             region = $12, industry = $13, source = $14, owner_id = $15, tags = $16,
             birthday = $17, anniversary = $18, notes = $19, custom_fields = $20, locale = $21,
-            external_id = $22, version = version + 1, updated_at = now()
+            external_id = $22, do_not_contact = $23, version = version + 1, updated_at = now()
         where id = $1 and version = $2 and deleted_at is null
         "#,
         id.0,
@@ -342,6 +343,7 @@ pub async fn update(
         serde_json::Value::Object(customer.custom_fields.clone()),
         customer.locale.tag(),
         customer.external_id,
+        customer.do_not_contact,
     )
     .execute(&mut *conn)
     .await
@@ -499,7 +501,7 @@ pub async fn detail(
         select c.id, c.kind, c.name, c.external_id, c.customer_type, c.churn_reason, c.phone, c.email,
                c.address, c.region, c.industry, c.source, c.owner_id, u.display_name as "owner_name?",
                c.tags, c.birthday as "birthday: NaiveDate", c.anniversary as "anniversary: NaiveDate",
-               c.notes, c.custom_fields, c.locale, c.order_count, c.total_spend_minor, c.currency,
+               c.notes, c.custom_fields, c.locale, c.do_not_contact, c.order_count, c.total_spend_minor, c.currency,
                c.first_order_at as "first_order_at: DateTime<Utc>",
                c.last_order_at as "last_order_at: DateTime<Utc>",
                c.created_at as "created_at: DateTime<Utc>", c.version
@@ -542,6 +544,7 @@ pub async fn detail(
             _ => Default::default(),
         },
         locale: Locale::from_tag(&r.locale).ok_or_else(|| bad("language"))?,
+        do_not_contact: r.do_not_contact,
         order_count: r.order_count,
         total_spend: Money { minor: r.total_spend_minor, currency: r.currency },
         first_order_at: r.first_order_at,

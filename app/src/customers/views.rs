@@ -647,6 +647,7 @@ fn CustomerForm(existing: Option<CustomerDetail>, options: CustomerOptions) -> i
     let notes = s(&start.notes);
     let custom = RwSignal::new(start.custom_fields.clone());
     let locale = s(start.locale.tag());
+    let do_not_contact = RwSignal::new(start.do_not_contact);
     let external_id = s(&start.external_id);
     let contacts = RwSignal::new(
         existing
@@ -697,6 +698,7 @@ fn CustomerForm(existing: Option<CustomerDetail>, options: CustomerOptions) -> i
             notes: notes.get_untracked(),
             custom_fields: custom.get_untracked(),
             locale: Locale::from_tag(&locale.get_untracked()).unwrap_or_default(),
+            do_not_contact: do_not_contact.get_untracked(),
         };
         save.submit((editing, input, contacts.get_untracked()));
     };
@@ -730,6 +732,7 @@ fn CustomerForm(existing: Option<CustomerDetail>, options: CustomerOptions) -> i
                 <SelectField label=i18n.t(CustomerText::Language) name="locale" value=locale
                     options=Signal::derive(|| Locale::ALL.iter().map(|l| (l.tag().to_owned(), l.endonym().to_owned())).collect())/>
                 <TextField label=i18n.t(CustomerText::ExternalId) name="external_id" value=external_id error=save.field("external_id")/>
+                <CheckboxField label=i18n.t(CustomerText::DoNotContact) name="do_not_contact" checked=do_not_contact/>
             </div>
             <TextField label=i18n.t(CustomerText::Notes) name="notes" value=notes error=save.field("notes")/>
             <CustomFieldInputs defs=custom_field_defs values=custom failure=fail/>

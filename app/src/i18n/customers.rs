@@ -47,6 +47,8 @@ messages! {
         TagsHelp => "用逗号分隔多个标签", "Separate tags with commas";
         Birthday => "生日", "Birthday";
         Anniversary => "纪念日", "Anniversary";
+        DoNotContact => "请勿联系（不发关怀和营销邮件，不建关怀任务）", "Do not contact (no care or marketing emails, no care tasks)";
+        DoNotContactShort => "请勿联系", "Do not contact";
         Notes => "备注", "Notes";
         Language => "沟通语言", "Preferred language";
         ExternalId => "外部编号", "External ID";

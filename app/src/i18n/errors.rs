@@ -59,6 +59,7 @@ messages! {
         ClosedOpportunity => "已赢单或输单的商机计入业绩，不能删除；如确需删除，请先移回进行中的阶段。", "A won or lost opportunity counts in the results and cannot be deleted; move it back to an open stage first if it must go.";
         ConvertedLead => "已转化的线索会保留：客户和商机都由它而来。", "A converted lead stays: its customer and opportunity came from it.";
         TierWithProducts => "按产品或品类统计时不能按客户等级筛选：产品汇总不区分等级。请先选择“所有等级”。", "Products and categories cannot be narrowed to a customer tier: the product summary does not keep tiers. Choose any tier first.";
+        UnknownMergeField => "只能使用这些合并字段：{name}、{owner}、{tier}、{points}。", "Only these merge fields can be used: {name}, {owner}, {tier}, {points}.";
         PartlyRefunded => "该订单已部分退款，请退还剩余金额，而不是取消订单。", "Part of this order was refunded: refund the rest instead of cancelling it.";
         AlreadyClaimed => "{name} 刚刚认领了这张工单，它已不在未分配队列中。", "{name} claimed this ticket just now; it is no longer unassigned.";
         LinkUsed => "这个链接已经用过了：每个链接只能作答一次。感谢您的反馈！", "This link has already been used: each link can be answered once. Thank you for your feedback!";
@@ -265,6 +266,7 @@ pub fn field_error_text(error: &FieldError, locale: Locale) -> String {
         FieldError::ConvertedLead => ErrorText::ConvertedLead.text(locale).to_owned(),
         FieldError::ClosedOpportunity => ErrorText::ClosedOpportunity.text(locale).to_owned(),
         FieldError::TierWithProducts => ErrorText::TierWithProducts.text(locale).to_owned(),
+        FieldError::UnknownMergeField => ErrorText::UnknownMergeField.text(locale).to_owned(),
     }
 }
 

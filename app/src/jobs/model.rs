@@ -97,6 +97,10 @@ pub mod kinds {
         NOTIFICATION_DIGEST = "notification_digest";
         /// Emails a ticket reply to the customer (`{"message": id}`).
         TICKET_REPLY_EMAIL = "ticket_reply_email";
+        /// Evaluates every switched-on automation rule, acting once per occurrence.
+        AUTOMATION_RUN = "automation_run";
+        /// Emails one automation run's customer (`{"run": id}`).
+        AUTOMATION_EMAIL = "automation_email";
     }
     /// Test-only kinds: a handler that panics, and one that works until it is stopped.
     #[cfg(feature = "testing")]

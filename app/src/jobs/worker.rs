@@ -197,8 +197,10 @@ fn scheduled(
             due.push((kinds::BACKUP, local.format("%Y-%m-%d").to_string()));
         }
     }
+    // Automation greets customers and hands out tasks: in the morning, as the digests.
     if chrono::Timelike::hour(&local) >= DIGEST_FROM_HOUR {
         due.push((kinds::NOTIFICATION_DIGEST, local.format("%Y-%m-%d").to_string()));
+        due.push((kinds::AUTOMATION_RUN, local.format("%Y-%m-%d").to_string()));
     }
     due
 }
@@ -256,5 +258,7 @@ mod tests {
         assert!(!night.iter().any(|(kind, _)| *kind == kinds::NOTIFICATION_DIGEST));
         let morning = kinds_at(at("2026-03-02T00:05:00Z"));
         assert!(morning.contains(&(kinds::NOTIFICATION_DIGEST, "2026-03-02".to_owned())));
+        assert!(morning.contains(&(kinds::AUTOMATION_RUN, "2026-03-02".to_owned())));
+        assert!(!night.iter().any(|(kind, _)| *kind == kinds::AUTOMATION_RUN));
     }
 }

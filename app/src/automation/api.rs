@@ -1,0 +1,78 @@
+//! Server functions of the rules page.
+
+use super::model::*;
+use crate::{error::AppError, paging::Page};
+use leptos::{prelude::*, server_fn::codec::Json};
+
+#[cfg(feature = "ssr")]
+fn caller(
+    role: crate::auth::model::Role,
+) -> Result<(std::sync::Arc<crate::auth::server::Authenticated>, crate::state::AppState), AppError>
+{
+    Ok((crate::auth::server::require(role)?, crate::state::AppState::from_context()?))
+}
+
+/// The tiers and segments a rule's conditions may name: (id, name in zh, name in en) and
+/// (id, name).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RuleChoices {
+    pub tiers: Vec<(i64, String, String)>,
+    pub segments: Vec<(i64, String)>,
+}
+
+/// Every rule with how often it acted, and what their conditions may name.
+///
+/// Managers and admins. Errors: `Unauthorized`, `Forbidden`.
+#[server(input = Json)]
+pub async fn list_rules() -> Result<(Vec<Rule>, RuleChoices), AppError> {
+    let (_, state) = caller(crate::auth::model::Role::Manager)?;
+    let tiers =
+        sqlx::query_as("select id, name_zh, name_en from tier where active order by position")
+            .fetch_all(&state.pool)
+            .await?;
+    let segments =
+        sqlx::query_as("select id, name from segment order by name").fetch_all(&state.pool).await?;
+    Ok((super::service::rules(&state.pool).await?, RuleChoices { tiers, segments }))
+}
+
+/// Creates or updates a rule (`version` as read; 0 for a new one).
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`, `Validation`, `Conflict`.
+#[server(input = Json)]
+pub async fn save_rule(
+    id: Option<RuleId>,
+    version: i32,
+    input: RuleInput,
+) -> Result<RuleId, AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Admin)?;
+    super::service::save(&state, &caller, id, version, &input).await
+}
+
+/// How many customers the rule as written would act on today, before it is switched on.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`, `Validation`.
+#[server(input = Json)]
+pub async fn preview_rule(id: Option<RuleId>, input: RuleInput) -> Result<i64, AppError> {
+    let (_, state) = caller(crate::auth::model::Role::Admin)?;
+    let today = crate::clock::today(state.clock.zone(&state.pool).await);
+    super::service::preview(&state.pool, id, input.validate()?, today).await
+}
+
+/// Queues an evaluation of every active rule now (each acts once per occurrence however often
+/// it runs). Returns the job's id.
+///
+/// Admins. Errors: `Unauthorized`, `Forbidden`.
+#[server(input = Json)]
+pub async fn run_rules_now() -> Result<i64, AppError> {
+    let (caller, state) = caller(crate::auth::model::Role::Admin)?;
+    super::service::evaluate_now(&state, &caller).await
+}
+
+/// A rule's log: each customer's occurrence and what became of it, newest first.
+///
+/// Managers and admins. Errors: `Unauthorized`, `Forbidden`.
+#[server(input = Json)]
+pub async fn list_runs(id: RuleId, before: Option<i64>) -> Result<Page<Run>, AppError> {
+    let (_, state) = caller(crate::auth::model::Role::Manager)?;
+    super::service::runs(&state.pool, id, before, 50).await
+}

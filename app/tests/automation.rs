@@ -1,0 +1,344 @@
+//! Automation rules against real Postgres and a real SMTP sink: whom a rule selects, that it acts
+//! once per occurrence however often and from however many connections it runs, that
+//! do-not-contact is honoured, and that greetings go out in each customer's language.
+
+use app::{
+    auth::{model::Role, server::Authenticated},
+    automation::{
+        model::{ActionKind, RuleId, RuleInput, TriggerKind},
+        service::{self as automation, Acted},
+    },
+    customers::model::{CustomerFilter, CustomerId, CustomerInput, LifecycleStage},
+    i18n::Locale,
+    orders::model::{OrderInput, OrderLineInput, ProductId},
+    state::{AppState, Settings},
+    testing::{Background, SmtpSink, TestDatabase, company_today},
+};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+
+struct World {
+    db: TestDatabase,
+    state: AppState,
+    admin: Authenticated,
+    owner: Authenticated,
+    product: ProductId,
+    today: NaiveDate,
+}
+
+impl World {
+    async fn new(settings: Settings) -> Self {
+        let db = TestDatabase::new().await;
+        let state = db.state_with(settings);
+        let password = "a long enough password";
+        let admin =
+            db.caller(db.user("admin@example.com", Role::Admin, None, password).await).await;
+        let owner =
+            db.caller(db.user("owner@example.com", Role::Member, None, password).await).await;
+        let product: i64 = sqlx::query_scalar(
+            "insert into product (sku, name, unit_price_minor) values ('P', '产品', 100) returning id",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        let today = company_today(&db.pool).await;
+        World {
+            db,
+            state,
+            admin: admin.unwrap(),
+            owner: owner.unwrap(),
+            product: ProductId(product),
+            today,
+        }
+    }
+
+    /// A customer of the member's, as `shape` leaves the input.
+    async fn customer(&self, name: &str, shape: impl FnOnce(&mut CustomerInput)) -> CustomerId {
+        let mut input = CustomerInput {
+            name: name.into(),
+            owner_id: Some(self.owner.id()),
+            ..Default::default()
+        };
+        shape(&mut input);
+        app::customers::service::create(&self.state, &self.admin, input, vec![]).await.unwrap()
+    }
+
+    /// An order at ten in the morning, company time, on `day` (before now: `day` is past).
+    async fn order_on(&self, customer: CustomerId, day: NaiveDate) {
+        let zone = app::clock::time_zone(&self.db.pool).await.unwrap();
+        self.order_at(customer, app::clock::start_of_day(day, zone) + Duration::hours(10)).await;
+    }
+
+    async fn order_at(&self, customer: CustomerId, at: DateTime<Utc>) {
+        let input = OrderInput {
+            customer_id: customer,
+            ordered_at: Some(at),
+            lines: vec![OrderLineInput {
+                product_id: Some(self.product),
+                quantity: "1".into(),
+                unit_price: "100".into(),
+            }],
+            ..Default::default()
+        };
+        app::orders::service::add_order(&self.state, &self.admin, input).await.unwrap();
+    }
+
+    async fn sql(&self, statement: &str, customer: CustomerId) {
+        sqlx::query(statement).bind(customer.0).execute(&self.db.pool).await.unwrap();
+    }
+
+    async fn rule(&self, input: &RuleInput) -> RuleId {
+        automation::save(&self.state, &self.admin, None, 0, input).await.unwrap()
+    }
+
+    async fn preview(&self, input: &RuleInput, id: Option<RuleId>) -> i64 {
+        automation::preview(&self.db.pool, id, input.validate().unwrap(), self.today).await.unwrap()
+    }
+
+    /// (title, assignee, due) of a customer's tasks.
+    async fn tasks_of(&self, customer: CustomerId) -> Vec<(String, i64, DateTime<Utc>)> {
+        sqlx::query_as(
+            "select title, assignee_id, due_at from task where customer_id = $1 order by id",
+        )
+        .bind(customer.0)
+        .fetch_all(&self.db.pool)
+        .await
+        .unwrap()
+    }
+
+    /// (customer, occurrence, outcome) of a rule's runs, by customer.
+    async fn outcomes(&self, rule: RuleId) -> Vec<(i64, NaiveDate, String)> {
+        sqlx::query_as(
+            "select customer_id, occurrence, outcome from automation_run where rule_id = $1
+             order by customer_id, occurrence",
+        )
+        .bind(rule.0)
+        .fetch_all(&self.db.pool)
+        .await
+        .unwrap()
+    }
+
+    /// The end of a company day, when rule tasks fall due.
+    async fn end_of(&self, day: NaiveDate) -> DateTime<Utc> {
+        let zone = app::clock::time_zone(&self.db.pool).await.unwrap();
+        app::clock::start_of_day(day + Duration::days(1), zone) - Duration::minutes(1)
+    }
+}
+
+fn win_back() -> RuleInput {
+    RuleInput {
+        name: "沉默客户挽回".into(),
+        trigger: TriggerKind::TurnedSilent,
+        action: ActionKind::Task,
+        task_title: "挽回 {name}（{owner}）".into(),
+        task_due_days: "2".into(),
+        active: true,
+        ..Default::default()
+    }
+}
+
+fn sum(acted: &[Acted]) -> Acted {
+    acted.iter().fold(Acted::default(), |a, b| Acted {
+        tasks: a.tasks + b.tasks,
+        emails: a.emails + b.emails,
+        skipped: a.skipped + b.skipped,
+    })
+}
+
+#[tokio::test]
+async fn a_customer_turning_silent_gets_one_win_back_task_however_often_and_from_wherever_it_runs()
+{
+    let w = World::new(Settings::default()).await;
+    let window = 180; // the default active window
+    let silent_day_of = |last: NaiveDate| last + Duration::days(window + 1);
+    let today = w.today;
+    let last_order_for_silence_on = |day: NaiveDate| day - Duration::days(window + 1);
+
+    let turned_today = w.customer("今天沉默", |c| c.region = "上海".into()).await;
+    w.order_on(turned_today, last_order_for_silence_on(today)).await;
+    let still_active = w.customer("仍然活跃", |_| {}).await;
+    w.order_on(still_active, today - Duration::days(window)).await;
+    let week_ago = w.customer("七天前沉默", |_| {}).await;
+    w.order_on(week_ago, last_order_for_silence_on(today - Duration::days(7))).await;
+    let long_ago = w.customer("八天前沉默", |_| {}).await;
+    w.order_on(long_ago, last_order_for_silence_on(today - Duration::days(8))).await;
+    let opted_out = w.customer("请勿联系", |_| {}).await;
+    w.order_on(opted_out, last_order_for_silence_on(today)).await;
+    w.sql("update customer set do_not_contact = true where id = $1", opted_out).await;
+    let former = w.customer("已流失", |_| {}).await;
+    w.order_on(former, last_order_for_silence_on(today)).await;
+    w.sql(
+        "update customer set customer_type = 'former', churn_reason = 'price', churned_at = now()
+         where id = $1",
+        former,
+    )
+    .await;
+    let deleted = w.customer("已删除", |_| {}).await;
+    w.order_on(deleted, last_order_for_silence_on(today)).await;
+    w.sql("update customer set deleted_at = now() where id = $1", deleted).await;
+    w.customer("从未下单", |_| {}).await;
+
+    // Before it is switched on: whom it would act on now (not the one who opted out).
+    let rule = win_back();
+    assert_eq!(w.preview(&rule, None).await, 2);
+    let narrowed = |shape: fn(&mut RuleInput)| {
+        let mut rule = win_back();
+        shape(&mut rule);
+        rule
+    };
+    assert_eq!(w.preview(&narrowed(|r| r.stage = Some(LifecycleStage::New)), None).await, 2);
+    assert_eq!(w.preview(&narrowed(|r| r.stage = Some(LifecycleStage::Loyal)), None).await, 0);
+    let shanghai = CustomerFilter { region: Some("上海".into()), ..Default::default() };
+    let segment =
+        app::tiers::service::save_segment(&w.state, &w.admin, None, 0, "上海客户", "", &shanghai)
+            .await
+            .unwrap();
+    let mut in_segment = win_back();
+    in_segment.segment_id = Some(segment);
+    assert_eq!(w.preview(&in_segment, None).await, 1);
+
+    // Evaluated three times over from two connection pools at once, as two server processes
+    // would: each occurrence is acted on once.
+    let id = w.rule(&rule).await;
+    let other = sqlx::PgPool::connect(&w.db.url).await.unwrap();
+    let mut acted = Vec::new();
+    for _ in 0..3 {
+        let actor = w.admin.actor();
+        let (a, b) = tokio::join!(
+            automation::evaluate(&w.db.pool, actor, id, today),
+            automation::evaluate(&other, actor, id, today),
+        );
+        acted.extend([a.unwrap(), b.unwrap()]);
+    }
+    assert_eq!(sum(&acted), Acted { tasks: 2, emails: 0, skipped: 1 });
+    let member = w.owner.id().0;
+    let due = w.end_of(today + Duration::days(2)).await;
+    assert_eq!(
+        w.tasks_of(turned_today).await,
+        vec![("挽回 今天沉默（owner@example.com）".to_owned(), member, due)]
+    );
+    // Caught up a week late, due from today.
+    assert_eq!(w.tasks_of(week_ago).await.len(), 1);
+    assert_eq!(w.tasks_of(week_ago).await[0].2, due);
+    for untouched in [still_active, long_ago, opted_out, former, deleted] {
+        assert!(w.tasks_of(untouched).await.is_empty(), "{untouched:?}");
+    }
+    assert_eq!(
+        w.outcomes(id).await,
+        vec![
+            (turned_today.0, today, "task_created".to_owned()),
+            (week_ago.0, today - Duration::days(7), "task_created".to_owned()),
+            (opted_out.0, today, "skipped_do_not_contact".to_owned()),
+        ]
+    );
+    assert_eq!(w.preview(&rule, Some(id)).await, 0, "nothing left to act on");
+    let page = automation::runs(&w.db.pool, id, None, 2).await.unwrap();
+    assert_eq!(page.items.len(), 2);
+    let rest = automation::runs(&w.db.pool, id, page.next, 2).await.unwrap();
+    assert_eq!(rest.items.len(), 1);
+    assert!(rest.next.is_none());
+
+    // An order wins the customer back; silent again a window later, it is a new occurrence.
+    w.order_at(turned_today, Utc::now() - Duration::minutes(1)).await;
+    assert_eq!(
+        automation::evaluate(&w.db.pool, w.admin.actor(), id, today).await.unwrap(),
+        Acted::default()
+    );
+    let next_silence = silent_day_of(today);
+    let later = automation::evaluate(&w.db.pool, w.admin.actor(), id, next_silence).await.unwrap();
+    assert_eq!(later, Acted { tasks: 1, emails: 0, skipped: 0 });
+    assert_eq!(w.tasks_of(turned_today).await.len(), 2);
+}
+
+fn greeting() -> RuleInput {
+    RuleInput {
+        name: "生日祝福".into(),
+        trigger: TriggerKind::Birthday,
+        days_ahead: "3".into(),
+        action: ActionKind::Email,
+        email_subject_zh: "{name}，生日快乐".into(),
+        email_body_zh: "亲爱的 {name}：祝您生日快乐！您的顾问 {owner}".into(),
+        email_subject_en: "Happy birthday, {name}".into(),
+        email_body_en: "Dear {name}, happy birthday! Yours, {owner}".into(),
+        active: true,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_birthday_greeting_goes_out_once_in_each_customers_language() {
+    let sink = SmtpSink::start().await;
+    let w =
+        World::new(Settings { smtp_url: Some(sink.smtp_url.clone()), ..Settings::default() }).await;
+    // Born in a leap year, so that a birthday three days on exists whatever today is.
+    let born = |day: NaiveDate| day.with_year(1992).unwrap();
+    let in_three_days = born(w.today + Duration::days(3));
+    let person = |email: &'static str, locale: Locale, birthday: NaiveDate| {
+        move |c: &mut CustomerInput| {
+            c.email = email.into();
+            c.locale = locale;
+            c.birthday = Some(birthday);
+        }
+    };
+    let amy = w.customer("Amy Chen", person("amy@example.com", Locale::En, in_three_days)).await;
+    let wang = w.customer("王芳", person("wang@example.com", Locale::ZhCn, in_three_days)).await;
+    let later = born(w.today + Duration::days(10));
+    w.customer("Later", person("later@example.com", Locale::En, later)).await;
+    let opted_out =
+        w.customer("Opted Out", person("out@example.com", Locale::En, in_three_days)).await;
+    w.sql("update customer set do_not_contact = true where id = $1", opted_out).await;
+    let late_opt_out =
+        w.customer("Late Opt-out", person("late@example.com", Locale::En, in_three_days)).await;
+    let no_address = w.customer("No Address", |c| c.birthday = Some(in_three_days)).await;
+
+    let rule = greeting();
+    assert_eq!(w.preview(&rule, None).await, 3, "Amy, 王芳 and the late opt-out");
+    let id = w.rule(&rule).await;
+    let first = automation::evaluate(&w.db.pool, w.admin.actor(), id, w.today).await.unwrap();
+    let again = automation::evaluate(&w.db.pool, w.admin.actor(), id, w.today).await.unwrap();
+    assert_eq!((first, again), (Acted { tasks: 0, emails: 3, skipped: 2 }, Acted::default()));
+    // Asking not to be contacted after the email was queued still stops it.
+    w.sql("update customer set do_not_contact = true where id = $1", late_opt_out).await;
+
+    let workers = Background::start(&w.state);
+    workers.settled(30).await;
+    let english = sink.message_about("amy@example.com", "Happy birthday, Amy Chen", 10).await;
+    assert!(
+        english["text"]
+            .as_str()
+            .unwrap()
+            .contains("Dear Amy Chen, happy birthday! Yours, owner@example.com")
+    );
+    let chinese = sink.message_about("wang@example.com", "王芳，生日快乐", 10).await;
+    assert!(chinese["text"].as_str().unwrap().contains("亲爱的 王芳：祝您生日快乐！"));
+    let occurrence = w.today + Duration::days(3);
+    assert_eq!(
+        w.outcomes(id).await,
+        vec![
+            (amy.0, occurrence, "email_sent".to_owned()),
+            (wang.0, occurrence, "email_sent".to_owned()),
+            (opted_out.0, occurrence, "skipped_do_not_contact".to_owned()),
+            (late_opt_out.0, occurrence, "skipped_do_not_contact".to_owned()),
+            (no_address.0, occurrence, "skipped_no_email".to_owned()),
+        ]
+    );
+
+    // The next mornings up to the birthday find nothing new to send.
+    for day in 1..=3 {
+        let next = w.today + Duration::days(day);
+        let acted = automation::evaluate(&w.db.pool, w.admin.actor(), id, next).await.unwrap();
+        assert_eq!(acted, Acted::default());
+    }
+    workers.settled(30).await;
+    // (The owner's own notification emails, of customers assigned to it, are not counted.)
+    let to_customers = sink
+        .messages()
+        .await
+        .into_iter()
+        .filter(|m| {
+            m["to"]
+                .as_array()
+                .is_some_and(|to| to.iter().any(|a| a["address"] != "owner@example.com"))
+        })
+        .count();
+    assert_eq!(to_customers, 2);
+}
