@@ -1,5 +1,5 @@
--- Automation and care rules: when something happens to a customer (it turns silent, a birthday
--- comes near...), if it matches the rule's conditions, then act (a task for its owner, an email
+-- Automation and care rules: when something happens to a customer (it turns silent, moves tier,
+-- answers a survey as a detractor, a birthday comes near...), if it matches the rule's conditions, then act (a task for its owner, an email
 -- in its language). Each act is logged once per rule, customer and occurrence, which is what
 -- makes a rule idempotent however many processes evaluate it.
 
@@ -9,10 +9,13 @@ alter table customer add column do_not_contact boolean not null default false;
 create table automation_rule (
     id bigint generated always as identity primary key,
     name text not null,
-    -- When: 'turned_silent', 'turned_former', 'birthday', 'anniversary'.
+    -- When: see the check below.
     trigger_kind text not null,
-    -- Days ahead of a birthday or anniversary the rule acts (0: on the day).
-    days_ahead integer not null default 0,
+    -- Days ahead of a birthday or anniversary the rule acts (0: on the day); for 'no_contact',
+    -- the days without an interaction after which the owner calls again.
+    days integer not null default 0,
+    -- For 'order_above': an order of at least this much.
+    min_amount_minor bigint,
     -- If: every condition set narrows the customers acted on (tiers are retired, not deleted;
     -- a segment a rule names cannot be deleted).
     tier_id bigint references tier (id),
@@ -35,8 +38,11 @@ create table automation_rule (
     constraint automation_rule_name_key unique (name),
     constraint automation_rule_name_not_blank check (btrim(name) <> ''),
     constraint automation_rule_trigger_check
-        check (trigger_kind in ('turned_silent', 'turned_former', 'birthday', 'anniversary')),
-    constraint automation_rule_days_check check (days_ahead between 0 and 60),
+        check (trigger_kind in ('turned_silent', 'turned_former', 'tier_up', 'tier_down',
+                                'detractor', 'order_above', 'no_contact', 'birthday', 'anniversary')),
+    constraint automation_rule_days_check check (days between 0 and 365),
+    constraint automation_rule_amount_check
+        check (trigger_kind <> 'order_above' or min_amount_minor > 0),
     constraint automation_rule_due_check check (task_due_days between 0 and 60),
     constraint automation_rule_stage_check
         check (stage is null or stage in ('potential', 'new', 'repeat', 'loyal')),
@@ -48,8 +54,8 @@ create table automation_rule (
                                          and btrim(email_subject_en) <> '' and btrim(email_body_en) <> ''))
 );
 
--- One row per rule, customer and occurrence (the day the customer turned silent, the birthday
--- acted on): the unique key is the idempotence.
+-- One row per rule, customer and occurrence (the day the customer turned silent, moved tier,
+-- answered or ordered; the birthday acted on): the unique key is the idempotence.
 create table automation_run (
     id bigint generated always as identity primary key,
     rule_id bigint not null references automation_rule (id) on delete cascade,
@@ -78,3 +84,5 @@ create index customer_birthday_day_idx
 create index customer_anniversary_day_idx
     on customer ((extract(month from anniversary)::int * 100 + extract(day from anniversary)::int))
     where deleted_at is null and anniversary is not null;
+-- Detractor answers of the last days, for the rules that act on them.
+create index survey_answer_created_idx on survey_answer (created_at);

@@ -253,7 +253,7 @@ fn greeting() -> RuleInput {
     RuleInput {
         name: "生日祝福".into(),
         trigger: TriggerKind::Birthday,
-        days_ahead: "3".into(),
+        days: "3".into(),
         action: ActionKind::Email,
         email_subject_zh: "{name}，生日快乐".into(),
         email_body_zh: "亲爱的 {name}：祝您生日快乐！您的顾问 {owner}".into(),
@@ -341,4 +341,191 @@ async fn a_birthday_greeting_goes_out_once_in_each_customers_language() {
         })
         .count();
     assert_eq!(to_customers, 2);
+}
+
+/// A rule acting by task on `trigger`, shaped further by `shape`.
+fn task_on(trigger: TriggerKind, shape: impl FnOnce(&mut RuleInput)) -> RuleInput {
+    let mut rule = RuleInput {
+        name: format!("{trigger:?}"),
+        trigger,
+        action: ActionKind::Task,
+        task_title: "跟进 {name}".into(),
+        active: true,
+        ..Default::default()
+    };
+    shape(&mut rule);
+    rule
+}
+
+#[tokio::test]
+async fn tier_moves_detractors_large_orders_and_quiet_spells_are_each_acted_on_once() {
+    let w = World::new(Settings::default()).await;
+    let today = w.today;
+    let tiers: Vec<i64> = sqlx::query_scalar("select id from tier where active order by position")
+        .fetch_all(&w.db.pool)
+        .await
+        .unwrap();
+    let (top, middle, bottom) = (tiers[0], tiers[1], tiers[2]);
+    let moved = |customer: CustomerId, from: Option<i64>, to: Option<i64>, days_ago: i32| {
+        let pool = w.db.pool.clone();
+        async move {
+            sqlx::query(
+                "insert into tier_change (customer_id, from_tier_id, to_tier_id, at)
+                 values ($1, $2, $3, now() - make_interval(days => $4))",
+            )
+            .bind(customer.0)
+            .bind(from)
+            .bind(to)
+            .bind(days_ago)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    let promoted = w.customer("升级客户", |_| {}).await;
+    moved(promoted, Some(middle), Some(top), 0).await;
+    let entered = w.customer("新入等级", |_| {}).await;
+    moved(entered, None, Some(bottom), 1).await;
+    let demoted = w.customer("降级客户", |_| {}).await;
+    moved(demoted, Some(top), Some(bottom), 0).await;
+    let dropped = w.customer("掉出等级", |_| {}).await;
+    moved(dropped, Some(bottom), None, 2).await;
+    // Up and back down on one day: one occurrence of each.
+    let bouncing = w.customer("来回变动", |_| {}).await;
+    moved(bouncing, Some(middle), Some(top), 0).await;
+    moved(bouncing, Some(top), Some(middle), 0).await;
+    moved(bouncing, Some(middle), Some(top), 0).await;
+    let long_ago = w.customer("很久以前升级", |_| {}).await;
+    moved(long_ago, Some(middle), Some(top), 10).await;
+
+    let up = w.rule(&task_on(TriggerKind::TierUp, |_| {})).await;
+    let down = w.rule(&task_on(TriggerKind::TierDown, |_| {})).await;
+    let w = &w;
+    let acted_on = |rule: RuleId| async move {
+        w.outcomes(rule).await.into_iter().map(|(customer, ..)| customer).collect::<Vec<_>>()
+    };
+    for rule in [up, down] {
+        automation::evaluate(&w.db.pool, w.admin.actor(), rule, today).await.unwrap();
+        automation::evaluate(&w.db.pool, w.admin.actor(), rule, today).await.unwrap();
+    }
+    assert_eq!(acted_on(up).await, vec![promoted.0, entered.0, bouncing.0]);
+    assert_eq!(acted_on(down).await, vec![demoted.0, dropped.0, bouncing.0]);
+
+    // Detractors: NPS 0-6 within the last week; a passive (7) and an old answer are not.
+    let survey: i64 = sqlx::query_scalar(
+        "insert into survey (name_zh, name_en) values ('满意度', 'Satisfaction') returning id",
+    )
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    let send: i64 = sqlx::query_scalar(
+        "insert into survey_send (survey_id, target) values ($1, 'customer') returning id",
+    )
+    .bind(survey)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    let answered = |customer: CustomerId, nps: i32, days_ago: i32| {
+        let pool = w.db.pool.clone();
+        async move {
+            sqlx::query(
+                "with r as (insert into survey_recipient (send_id, survey_id, customer_id, email, locale)
+                            values ($1, $2, $3, 'x@example.com', 'zh-CN') returning id)
+                 insert into survey_answer (recipient_id, survey_id, customer_id, nps, answers, created_at)
+                 select r.id, $2, $3, $4, '{}', now() - make_interval(days => $5) from r",
+            )
+            .bind(send)
+            .bind(survey)
+            .bind(customer.0)
+            .bind(nps)
+            .bind(days_ago)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    let unhappy = w.customer("不满意", |_| {}).await;
+    answered(unhappy, 3, 0).await;
+    let passive = w.customer("一般", |_| {}).await;
+    answered(passive, 7, 0).await;
+    let old_complaint = w.customer("旧的不满", |_| {}).await;
+    answered(old_complaint, 0, 9).await;
+    let detractors = w.rule(&task_on(TriggerKind::Detractor, |_| {})).await;
+    automation::evaluate(&w.db.pool, w.admin.actor(), detractors, today).await.unwrap();
+    assert_eq!(acted_on(detractors).await, vec![unhappy.0]);
+
+    // Orders of at least ¥5,000 placed this week, not cancelled ones.
+    let big_spender = w.customer("大单客户", |_| {}).await;
+    let big = |customer: CustomerId, yuan: &str| {
+        let input = OrderInput {
+            customer_id: customer,
+            ordered_at: Some(Utc::now() - Duration::hours(1)),
+            lines: vec![OrderLineInput {
+                product_id: Some(w.product),
+                quantity: "1".into(),
+                unit_price: yuan.into(),
+            }],
+            ..Default::default()
+        };
+        app::orders::service::add_order(&w.state, &w.admin, input)
+    };
+    big(big_spender, "5000").await.unwrap();
+    let small_spender = w.customer("小单客户", |_| {}).await;
+    big(small_spender, "4999.99").await.unwrap();
+    let large = w.rule(&task_on(TriggerKind::OrderAbove, |r| r.min_amount = "5,000".into())).await;
+    automation::evaluate(&w.db.pool, w.admin.actor(), large, today).await.unwrap();
+    assert_eq!(acted_on(large).await, vec![big_spender.0]);
+
+    // A callback cadence of 30 days: the last interaction (or, without one, the customer's
+    // creation) 30 days back or more.
+    // Narrowed by a segment (tagged customers), as care rules usually are.
+    let callbacks = CustomerFilter { tag: Some("回访".into()), ..Default::default() };
+    let segment =
+        app::tiers::service::save_segment(&w.state, &w.admin, None, 0, "回访客户", "", &callbacks)
+            .await
+            .unwrap();
+    let tagged = |c: &mut CustomerInput| c.tags = vec!["回访".into()];
+    let quiet = w.customer("三十天没联系", tagged).await;
+    let recent = w.customer("刚联系过", tagged).await;
+    let never = w.customer("从未联系", tagged).await;
+    for (customer, days_ago) in [(quiet, 30), (recent, 29)] {
+        sqlx::query(
+            "insert into interaction (customer_id, kind, occurred_at, subject)
+             values ($1, 'call', now() - make_interval(days => $2), '回访')",
+        )
+        .bind(customer.0)
+        .bind(days_ago)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("update customer set created_at = now() - interval '40 days' where id = $1")
+        .bind(never.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let cadence = task_on(TriggerKind::NoContact, |r| {
+        r.days = "30".into();
+        r.segment_id = Some(segment);
+    });
+    let cadence_rule = w.rule(&cadence).await;
+    assert_eq!(w.preview(&cadence, Some(cadence_rule)).await, 2);
+    automation::evaluate(&w.db.pool, w.admin.actor(), cadence_rule, today).await.unwrap();
+    assert_eq!(acted_on(cadence_rule).await, vec![quiet.0, never.0]);
+    // A call today starts a new gap: the next occurrence is 30 days on, acted on once then.
+    sqlx::query(
+        "insert into interaction (customer_id, kind, occurred_at, subject) values ($1, 'call', now(), '回访')",
+    )
+    .bind(quiet.0)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let later = today + Duration::days(30);
+    let acted =
+        automation::evaluate(&w.db.pool, w.admin.actor(), cadence_rule, later).await.unwrap();
+    // By then `recent` is due too; `never` was acted on for the same gap already.
+    assert_eq!(acted.tasks, 2);
+    assert_eq!(w.tasks_of(recent).await.len(), 1);
+    assert_eq!(w.tasks_of(quiet).await.len(), 2);
+    assert_eq!(w.tasks_of(never).await.len(), 1);
 }

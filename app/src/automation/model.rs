@@ -22,21 +22,39 @@ pub enum TriggerKind {
     TurnedSilent,
     /// It was marked former (the occurrence is the day it was).
     TurnedFormer,
-    /// Its birthday is `days_ahead` days away or less (the occurrence is the birthday).
+    /// Its tier in force moved up: to a tier placed before the one it left, or into a tier
+    /// from none (the occurrence is the day of the move).
+    TierUp,
+    /// Its tier moved down: to a tier placed after, or out of every tier.
+    TierDown,
+    /// It answered a survey as a detractor (NPS 0 to 6).
+    Detractor,
+    /// It placed an order of at least `min_amount` (the occurrence is the order's day).
+    OrderAbove,
+    /// No interaction with it for `days` days (callback cadence; the occurrence is the day the
+    /// gap reached `days`, so a new interaction starts a new gap).
+    NoContact,
+    /// Its birthday is `days` days away or less (the occurrence is the birthday).
     Birthday,
     /// The anniversary of its `anniversary` date, likewise.
     Anniversary,
 }
 
 text_enum!(TriggerKind {
-    TurnedSilent => "turned_silent", TurnedFormer => "turned_former",
-    Birthday => "birthday", Anniversary => "anniversary",
+    TurnedSilent => "turned_silent", TurnedFormer => "turned_former", TierUp => "tier_up",
+    TierDown => "tier_down", Detractor => "detractor", OrderAbove => "order_above",
+    NoContact => "no_contact", Birthday => "birthday", Anniversary => "anniversary",
 });
 
 impl TriggerKind {
-    /// Whether the trigger looks ahead to a date (and `days_ahead` applies).
+    /// Whether the trigger looks ahead to a date (and `days` says how far).
     pub fn looks_ahead(self) -> bool {
         matches!(self, TriggerKind::Birthday | TriggerKind::Anniversary)
+    }
+
+    /// Whether `days` applies: how far ahead, or the cadence.
+    pub fn has_days(self) -> bool {
+        self.looks_ahead() || self == TriggerKind::NoContact
     }
 }
 
@@ -84,7 +102,10 @@ pub const MERGE_FIELDS: &[&str] = &["name", "owner", "tier", "points"];
 pub struct RuleInput {
     pub name: String,
     pub trigger: TriggerKind,
-    pub days_ahead: String,
+    pub days: String,
+    /// For an order above an amount: the amount, as typed.
+    #[serde(default)]
+    pub min_amount: String,
     pub tier_id: Option<i64>,
     pub stage: Option<LifecycleStage>,
     pub segment_id: Option<i64>,
@@ -103,7 +124,8 @@ pub struct RuleInput {
 pub struct ValidRule {
     pub name: String,
     pub trigger: TriggerKind,
-    pub days_ahead: i32,
+    pub days: i32,
+    pub min_amount_minor: Option<i64>,
     pub tier_id: Option<i64>,
     pub stage: Option<LifecycleStage>,
     pub segment_id: Option<i64>,
@@ -114,15 +136,19 @@ pub struct ValidRule {
     pub active: bool,
 }
 
-fn days(errors: &mut FieldErrors, field: &str, text: &str) -> i32 {
+fn day_count(errors: &mut FieldErrors, field: &str, text: &str, (min, max): (i32, i32)) -> i32 {
     let text = text.trim();
+    if text.is_empty() && min == 0 {
+        return 0;
+    }
     if text.is_empty() {
+        errors.add(field, FieldError::Required);
         return 0;
     }
     match text.parse::<i32>() {
-        Ok(n) if (0..=60).contains(&n) => n,
+        Ok(n) if (min..=max).contains(&n) => n,
         Ok(_) => {
-            errors.add(field, FieldError::OutOfRange { min: 0, max: 60 });
+            errors.add(field, FieldError::OutOfRange { min: i64::from(min), max: i64::from(max) });
             0
         }
         Err(_) => {
@@ -151,8 +177,29 @@ impl RuleInput {
         } else if name.chars().count() > 80 {
             errors.add("name", FieldError::TooLong { max: 80 });
         }
-        let days_ahead = days(&mut errors, "days_ahead", &self.days_ahead);
-        let task_due_days = days(&mut errors, "task_due_days", &self.task_due_days);
+        let days = match self.trigger {
+            TriggerKind::Birthday | TriggerKind::Anniversary => {
+                day_count(&mut errors, "days", &self.days, (0, 60))
+            }
+            TriggerKind::NoContact => day_count(&mut errors, "days", &self.days, (1, 365)),
+            _ => 0,
+        };
+        let task_due_days = day_count(&mut errors, "task_due_days", &self.task_due_days, (0, 60));
+        let min_amount_minor = match self.trigger {
+            // An amount of zero would be every order: refused as not a usable amount.
+            TriggerKind::OrderAbove => match crate::money::parse_money(&self.min_amount) {
+                Ok(amount) if amount > 0 => Some(amount),
+                Ok(_) => {
+                    errors.add("min_amount", FieldError::InvalidNumber);
+                    None
+                }
+                Err(error) => {
+                    errors.add("min_amount", error);
+                    None
+                }
+            },
+            _ => None,
+        };
         let mut text = |field: &str, value: &str, max: u32| {
             let value = value.trim();
             if value.is_empty() {
@@ -180,7 +227,8 @@ impl RuleInput {
         Ok(ValidRule {
             name: name.to_owned(),
             trigger: self.trigger,
-            days_ahead: if self.trigger.looks_ahead() { days_ahead } else { 0 },
+            days,
+            min_amount_minor,
             tier_id: self.tier_id,
             stage: self.stage,
             segment_id: self.segment_id,
@@ -249,11 +297,11 @@ pub fn email_in(email: &[String; 4], locale: Locale) -> (&str, &str) {
 }
 
 /// The days a birthday-like date may fall on for an occurrence between `today` and `today +
-/// days_ahead`: (month * 100 + day, the occurrence). A 29 February is kept on the 28th in years
+/// days`: (month * 100 + day, the occurrence). A 29 February is kept on the 28th in years
 /// without one.
-pub fn days_of_year_ahead(today: NaiveDate, days_ahead: i32) -> Vec<(i32, NaiveDate)> {
+pub fn days_of_year_ahead(today: NaiveDate, ahead: i32) -> Vec<(i32, NaiveDate)> {
     let mut days = Vec::new();
-    for offset in 0..=days_ahead.max(0) as u64 {
+    for offset in 0..=ahead.max(0) as u64 {
         let Some(day) = today.checked_add_days(Days::new(offset)) else { continue };
         let key = |d: NaiveDate| d.month() as i32 * 100 + d.day() as i32;
         days.push((key(day), day));
@@ -291,24 +339,39 @@ mod tests {
             action: ActionKind::Email,
             email_subject_zh: "生日快乐".into(),
             email_body_zh: "{name}，生日快乐！".into(),
-            days_ahead: "61".into(),
+            days: "61".into(),
             trigger: TriggerKind::Birthday,
             ..task_rule()
         };
         let AppError::Validation(errors) = email.validate().unwrap_err() else { panic!() };
         assert_eq!(errors.get("email_subject_en"), vec![FieldError::Required]);
         assert_eq!(errors.get("email_body_en"), vec![FieldError::Required]);
-        assert_eq!(errors.get("days_ahead"), vec![FieldError::OutOfRange { min: 0, max: 60 }]);
+        assert_eq!(errors.get("days"), vec![FieldError::OutOfRange { min: 0, max: 60 }]);
         assert!(errors.get("task_title").is_empty(), "an email rule has no task title");
     }
 
     #[test]
+    fn a_cadence_needs_its_days_and_an_order_rule_its_amount() {
+        let cadence = RuleInput { trigger: TriggerKind::NoContact, ..task_rule() };
+        let AppError::Validation(errors) = cadence.validate().unwrap_err() else { panic!() };
+        assert_eq!(errors.get("days"), vec![FieldError::Required]);
+        let cadence = RuleInput { days: "30".into(), ..cadence };
+        assert_eq!(cadence.validate().unwrap().days, 30);
+        let orders = RuleInput { trigger: TriggerKind::OrderAbove, ..task_rule() };
+        let AppError::Validation(errors) = orders.validate().unwrap_err() else { panic!() };
+        assert_eq!(errors.get("min_amount"), vec![FieldError::Required]);
+        let orders = RuleInput { min_amount: "0".into(), ..orders };
+        assert!(orders.validate().is_err());
+        let orders = RuleInput { min_amount: "¥5,000.5".into(), ..orders };
+        assert_eq!(orders.validate().unwrap().min_amount_minor, Some(500_050));
+    }
+
+    #[test]
     fn days_ahead_apply_only_to_dates_that_come_round() {
-        let rule = RuleInput { days_ahead: "5".into(), ..task_rule() }.validate().unwrap();
-        assert_eq!(rule.days_ahead, 0);
-        let rule =
-            RuleInput { days_ahead: "5".into(), trigger: TriggerKind::Birthday, ..task_rule() };
-        assert_eq!(rule.validate().unwrap().days_ahead, 5);
+        let rule = RuleInput { days: "5".into(), ..task_rule() }.validate().unwrap();
+        assert_eq!(rule.days, 0);
+        let rule = RuleInput { days: "5".into(), trigger: TriggerKind::Birthday, ..task_rule() };
+        assert_eq!(rule.validate().unwrap().days, 5);
     }
 
     #[test]

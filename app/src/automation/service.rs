@@ -20,7 +20,7 @@ use crate::{
 use chrono::{Duration, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
-const RULE_COLUMNS: &str = "r.id, r.name, r.trigger_kind, r.days_ahead, r.tier_id, r.stage, \
+const RULE_COLUMNS: &str = "r.id, r.name, r.trigger_kind, r.days, r.min_amount_minor, r.tier_id, r.stage, \
      r.segment_id, r.action_kind, r.task_title, r.task_due_days, r.email_subject_zh, \
      r.email_body_zh, r.email_subject_en, r.email_body_en, r.active, r.version, r.created_by";
 
@@ -29,7 +29,8 @@ struct RuleRow {
     id: i64,
     name: String,
     trigger_kind: String,
-    days_ahead: i32,
+    days: i32,
+    min_amount_minor: Option<i64>,
     tier_id: Option<i64>,
     stage: Option<String>,
     segment_id: Option<i64>,
@@ -50,7 +51,8 @@ impl RuleRow {
         RuleInput {
             name: self.name.clone(),
             trigger: TriggerKind::parse(&self.trigger_kind).unwrap_or_default(),
-            days_ahead: self.days_ahead.to_string(),
+            days: self.days.to_string(),
+            min_amount: self.min_amount_minor.map(crate::money::money_text).unwrap_or_default(),
             tier_id: self.tier_id,
             stage: self.stage.as_deref().and_then(|s| LifecycleStage::parse(s).ok()),
             segment_id: self.segment_id,
@@ -131,14 +133,14 @@ pub async fn save(
     let [subject_zh, body_zh, subject_en, body_en] = &rule.email;
     let saved = match id {
         None => sqlx::query_scalar!(
-            "insert into automation_rule (name, trigger_kind, days_ahead, tier_id, stage, segment_id,
+            "insert into automation_rule (name, trigger_kind, days, tier_id, stage, segment_id,
                  action_kind, task_title, task_due_days, email_subject_zh, email_body_zh,
-                 email_subject_en, email_body_en, active, created_by)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                 email_subject_en, email_body_en, active, created_by, min_amount_minor)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
              returning id",
             rule.name,
             rule.trigger.as_str(),
-            rule.days_ahead,
+            rule.days,
             rule.tier_id,
             rule.stage.map(|s| s.as_str()),
             rule.segment_id,
@@ -151,22 +153,23 @@ pub async fn save(
             body_en,
             rule.active,
             caller.id().0,
+            rule.min_amount_minor,
         )
         .fetch_one(&mut *tx)
         .await
         .map_err(refused)?,
         Some(id) => sqlx::query_scalar!(
-            "update automation_rule set name = $3, trigger_kind = $4, days_ahead = $5, tier_id = $6,
+            "update automation_rule set name = $3, trigger_kind = $4, days = $5, tier_id = $6,
                  stage = $7, segment_id = $8, action_kind = $9, task_title = $10,
                  task_due_days = $11, email_subject_zh = $12, email_body_zh = $13,
                  email_subject_en = $14, email_body_en = $15, active = $16,
-                 version = version + 1, updated_at = now()
+                 min_amount_minor = $17, version = version + 1, updated_at = now()
              where id = $1 and version = $2 returning id",
             id.0,
             version,
             rule.name,
             rule.trigger.as_str(),
-            rule.days_ahead,
+            rule.days,
             rule.tier_id,
             rule.stage.map(|s| s.as_str()),
             rule.segment_id,
@@ -178,6 +181,7 @@ pub async fn save(
             subject_en,
             body_en,
             rule.active,
+            rule.min_amount_minor,
         )
         .fetch_optional(&mut *tx)
         .await
@@ -267,6 +271,68 @@ impl Selection {
                     .push_bind(after)
                     .push(format!("::date)::timestamp at time zone {zone}"));
             }
+            TriggerKind::TierUp | TriggerKind::TierDown => {
+                // Up: into a tier placed before the one left, or into one from none.
+                let moved = if self.rule.trigger == TriggerKind::TierUp {
+                    "tt.id is not null and (ft.id is null or tt.position < ft.position)"
+                } else {
+                    "ft.id is not null and (tt.id is null or tt.position > ft.position)"
+                };
+                query
+                    .push(format!(
+                        "(tc.at at time zone {zone})::date as occurrence
+                         from tier_change tc
+                         join customer c on c.id = tc.customer_id
+                         left join tier ft on ft.id = tc.from_tier_id
+                         left join tier tt on tt.id = tc.to_tier_id
+                         where {moved} and tc.at >= ("
+                    ))
+                    .push_bind(self.today - Duration::days(CATCH_UP_DAYS))
+                    .push(format!("::date)::timestamp at time zone {zone}"));
+            }
+            TriggerKind::Detractor => {
+                query
+                    .push(format!(
+                        "(a.created_at at time zone {zone})::date as occurrence
+                         from survey_answer a
+                         join customer c on c.id = a.customer_id
+                         where a.nps between 0 and 6 and a.created_at >= ("
+                    ))
+                    .push_bind(self.today - Duration::days(CATCH_UP_DAYS))
+                    .push(format!("::date)::timestamp at time zone {zone}"));
+            }
+            TriggerKind::OrderAbove => {
+                query
+                    .push(format!(
+                        "(o.ordered_at at time zone {zone})::date as occurrence
+                         from sales_order o
+                         join customer c on c.id = o.customer_id
+                         where o.status = 'placed' and o.total_minor >= "
+                    ))
+                    .push_bind(self.rule.min_amount_minor.unwrap_or(i64::MAX))
+                    .push(" and o.ordered_at >= (")
+                    .push_bind(self.today - Duration::days(CATCH_UP_DAYS))
+                    .push(format!("::date)::timestamp at time zone {zone}"));
+            }
+            // The gap since the last interaction (or since the customer was created) reached
+            // `days` on the occurrence. No catch-up limit: how many customers that is shows in
+            // the preview before the rule is switched on.
+            TriggerKind::NoContact => {
+                let days = i64::from(self.rule.days.max(1));
+                query
+                    .push(format!(
+                        "(coalesce(li.last, c.created_at) at time zone {zone})::date + {days}
+                             as occurrence
+                         from customer c
+                         left join lateral (
+                             select max(i.occurred_at) as last from interaction i
+                             where i.customer_id = c.id and i.deleted_at is null) li on true
+                         where c.customer_type <> 'former'
+                           and coalesce(li.last, c.created_at) < ("
+                    ))
+                    .push_bind(self.today - Duration::days(days - 1))
+                    .push(format!("::date)::timestamp at time zone {zone}"));
+            }
             TriggerKind::TurnedFormer => {
                 query
                     .push(format!(
@@ -284,7 +350,7 @@ impl Selection {
                     "anniversary"
                 };
                 let (keys, days): (Vec<i32>, Vec<NaiveDate>) =
-                    days_of_year_ahead(self.today, self.rule.days_ahead).into_iter().unzip();
+                    days_of_year_ahead(self.today, self.rule.days).into_iter().unzip();
                 // Written as the index's expression, so the few customers whose day is near
                 // are found through it.
                 query
@@ -330,7 +396,7 @@ pub async fn preview(
     let mut conn = pool.acquire().await?;
     let emails = rule.action == ActionKind::Email;
     let selection = Selection::new(&mut conn, rule, today).await?;
-    let mut query = QueryBuilder::new("select count(*) from (select c.id, ");
+    let mut query = QueryBuilder::new("select count(*) from (select distinct c.id, ");
     selection.push_from(&mut query);
     query.push(" and not c.do_not_contact");
     if emails {
@@ -430,7 +496,9 @@ pub async fn evaluate(
         .push_bind(action.as_str())
         .push(" = 'email' and coalesce(btrim(c.email), '') = '' then 'skipped_no_email' when ")
         .push_bind(action.as_str())
-        .push(" = 'email' then 'email_queued' else 'task_created' end from (select c.id, ");
+        .push(
+            " = 'email' then 'email_queued' else 'task_created' end from (select distinct c.id, ",
+        );
     selection.push_from(&mut query);
     query.push(
         ") k join customer c on c.id = k.id

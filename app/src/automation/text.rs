@@ -14,6 +14,8 @@ messages! {
         If => "如果", "If";
         Then => "就", "Then";
         DaysAhead => "提前天数", "Days ahead";
+        CadenceDays => "多少天没有联系后提醒", "Days without contact";
+        MinAmount => "订单金额至少", "Order of at least";
         AnyTier => "任意等级", "Any tier";
         AnyStage => "任意阶段", "Any stage";
         AnySegment => "任意分群", "Any segment";
@@ -47,6 +49,11 @@ messages! {
         Edit => "编辑", "Edit";
         TriggerTurnedSilent => "客户变为沉默（最后一单超出活跃期）", "A customer turns silent (its last order leaves the active window)";
         TriggerTurnedFormer => "客户被标为流失", "A customer is marked former";
+        TriggerTierUp => "客户等级上升", "A customer moves up a tier";
+        TriggerTierDown => "客户等级下降", "A customer moves down a tier";
+        TriggerDetractor => "客户在满意度调查中给出贬损评分（NPS 0–6）", "A customer answers a survey as a detractor (NPS 0–6)";
+        TriggerOrderAbove => "客户下了一笔大额订单", "A customer places an order above an amount";
+        TriggerNoContact => "客户多日没有联系（回访周期）", "A customer has not been contacted for some days (callback cadence)";
         TriggerBirthday => "客户生日临近", "A customer's birthday comes near";
         TriggerAnniversary => "客户纪念日临近", "A customer's anniversary comes near";
         ActionTask => "给负责人建任务", "Create a task for the owner";

@@ -17,6 +17,11 @@ fn trigger_text(trigger: TriggerKind) -> AutomationText {
     match trigger {
         TriggerKind::TurnedSilent => AutomationText::TriggerTurnedSilent,
         TriggerKind::TurnedFormer => AutomationText::TriggerTurnedFormer,
+        TriggerKind::TierUp => AutomationText::TriggerTierUp,
+        TriggerKind::TierDown => AutomationText::TriggerTierDown,
+        TriggerKind::Detractor => AutomationText::TriggerDetractor,
+        TriggerKind::OrderAbove => AutomationText::TriggerOrderAbove,
+        TriggerKind::NoContact => AutomationText::TriggerNoContact,
         TriggerKind::Birthday => AutomationText::TriggerBirthday,
         TriggerKind::Anniversary => AutomationText::TriggerAnniversary,
     }
@@ -130,7 +135,7 @@ fn RuleForm(rule: Option<Rule>, choices: RuleChoices, on_saved: Callback<RuleId>
     let id = rule.as_ref().map(|r| r.id);
     let version = rule.as_ref().map_or(0, |r| r.version);
     let input = rule.map(|r| r.input).unwrap_or_else(|| RuleInput {
-        days_ahead: "0".into(),
+        days: "0".into(),
         task_due_days: "0".into(),
         ..Default::default()
     });
@@ -138,7 +143,8 @@ fn RuleForm(rule: Option<Rule>, choices: RuleChoices, on_saved: Callback<RuleId>
     let id_text = |v: Option<i64>| RwSignal::new(v.map(|v| v.to_string()).unwrap_or_default());
     let name = text(&input.name);
     let trigger = RwSignal::new(input.trigger);
-    let days_ahead = text(&input.days_ahead);
+    let days = text(&input.days);
+    let min_amount = text(&input.min_amount);
     let tier = id_text(input.tier_id);
     let stage = RwSignal::new(input.stage.map(|s| s.as_str().to_owned()).unwrap_or_default());
     let segment = id_text(input.segment_id);
@@ -153,7 +159,8 @@ fn RuleForm(rule: Option<Rule>, choices: RuleChoices, on_saved: Callback<RuleId>
     let written = move || RuleInput {
         name: name.get_untracked(),
         trigger: trigger.get_untracked(),
-        days_ahead: days_ahead.get_untracked(),
+        days: days.get_untracked(),
+        min_amount: min_amount.get_untracked(),
         tier_id: tier.get_untracked().parse().ok(),
         stage: LifecycleStage::parse(&stage.get_untracked()).ok(),
         segment_id: segment.get_untracked().parse().ok(),
@@ -176,7 +183,8 @@ fn RuleForm(rule: Option<Rule>, choices: RuleChoices, on_saved: Callback<RuleId>
     // A count is of the rule as it was when counted: it goes once the rule changes.
     Effect::new(move |_| {
         trigger.track();
-        days_ahead.track();
+        days.track();
+        min_amount.track();
         tier.track();
         stage.track();
         segment.track();
@@ -225,7 +233,13 @@ fn RuleForm(rule: Option<Rule>, choices: RuleChoices, on_saved: Callback<RuleId>
                 <div class="grid-2">
                     <EnumSelect label=i18n.t(AutomationText::Trigger) name="trigger" value=trigger text=trigger_text/>
                     <Show when=move || trigger.get().looks_ahead()>
-                        <TextField label=i18n.t(AutomationText::DaysAhead) name="days_ahead" input_type="number" value=days_ahead error=field("days_ahead")/>
+                        <TextField label=i18n.t(AutomationText::DaysAhead) name="days" input_type="number" value=days error=field("days")/>
+                    </Show>
+                    <Show when=move || trigger.get() == TriggerKind::NoContact>
+                        <TextField label=i18n.t(AutomationText::CadenceDays) name="days" input_type="number" value=days error=field("days")/>
+                    </Show>
+                    <Show when=move || trigger.get() == TriggerKind::OrderAbove>
+                        <TextField label=i18n.t(AutomationText::MinAmount) name="min_amount" value=min_amount error=field("min_amount")/>
                     </Show>
                 </div>
             </fieldset>
