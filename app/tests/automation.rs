@@ -231,11 +231,16 @@ async fn a_customer_turning_silent_gets_one_win_back_task_however_often_and_from
         ]
     );
     assert_eq!(w.preview(&rule, Some(id)).await, 0, "nothing left to act on");
-    let page = automation::runs(&w.db.pool, id, None, 2).await.unwrap();
+    let page = automation::runs(&w.db.pool, None, id, None, 2).await.unwrap();
     assert_eq!(page.items.len(), 2);
-    let rest = automation::runs(&w.db.pool, id, page.next, 2).await.unwrap();
+    let rest = automation::runs(&w.db.pool, None, id, page.next, 2).await.unwrap();
     assert_eq!(rest.items.len(), 1);
     assert!(rest.next.is_none());
+    // A manager scoped to other owners sees none of this owner's customers in the log.
+    let elsewhere = automation::runs(&w.db.pool, Some(&[w.admin.id().0]), id, None, 10).await;
+    assert!(elsewhere.unwrap().items.is_empty());
+    let own = automation::runs(&w.db.pool, Some(&[w.owner.id().0]), id, None, 10).await;
+    assert_eq!(own.unwrap().items.len(), 3);
 
     // An order wins the customer back; silent again a window later, it is a new occurrence.
     w.order_at(turned_today, Utc::now() - Duration::minutes(1)).await;

@@ -17,6 +17,10 @@ use app::{
         api::*,
         model::{Role, ScopeKind, UserId},
     },
+    automation::{
+        api::*,
+        model::{RuleId, RuleInput},
+    },
     backups::api::*,
     company::{api::*, model::CompanySettings},
     customers::{
@@ -156,6 +160,15 @@ fn entry<F: ServerFn + Serialize>(least: Least, owned: Owned, args: F) -> Entry 
         args: serde_json::to_value(&args).expect("arguments serialise"),
         east_args: None,
         form_encoded: false,
+    }
+}
+
+/// A valid automation rule, for the entries that write or preview one.
+fn access_rule() -> RuleInput {
+    RuleInput {
+        name: "访问测试规则".into(),
+        task_title: "回访 {name}".into(),
+        ..Default::default()
     }
 }
 
@@ -678,6 +691,12 @@ fn entries(w: &World) -> Vec<Entry> {
             AdjustPoints { customer_id: customer, delta: 10, reason: "补偿".into() },
         ),
         entry(Admin, No, GetLoyaltySetup {}),
+        // Automation.
+        entry(Manager, No, ListRules {}),
+        entry(Manager, No, ListRuns { id: RuleId(1), before: None }),
+        entry(Admin, No, SaveRule { id: None, version: 0, input: access_rule() }),
+        entry(Admin, No, PreviewRule { id: None, input: access_rule() }),
+        entry(Admin, No, RunRulesNow {}),
         entry(
             Admin,
             No,

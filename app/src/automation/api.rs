@@ -68,11 +68,13 @@ pub async fn run_rules_now() -> Result<i64, AppError> {
     super::service::evaluate_now(&state, &caller).await
 }
 
-/// A rule's log: each customer's occurrence and what became of it, newest first.
+/// A rule's log: each customer's occurrence and what became of it, newest first, for the
+/// customers within the caller's data scope.
 ///
 /// Managers and admins. Errors: `Unauthorized`, `Forbidden`.
 #[server(input = Json)]
 pub async fn list_runs(id: RuleId, before: Option<i64>) -> Result<Page<Run>, AppError> {
-    let (_, state) = caller(crate::auth::model::Role::Manager)?;
-    super::service::runs(&state.pool, id, before, 50).await
+    let (caller, state) = caller(crate::auth::model::Role::Manager)?;
+    let scope = caller.scope.visible_owners();
+    super::service::runs(&state.pool, scope.as_deref(), id, before, 50).await
 }

@@ -698,9 +698,11 @@ pub async fn send_email(ctx: JobContext) -> Result<(), JobError> {
     }
 }
 
-/// A rule's runs, newest first, a page at a time (keyed by id).
+/// A rule's runs of the customers `visible_owners` own (all when none), newest first, a page at
+/// a time (keyed by id).
 pub async fn runs(
     pool: &PgPool,
+    visible_owners: Option<&[i64]>,
     id: RuleId,
     before: Option<i64>,
     limit: i64,
@@ -710,10 +712,12 @@ pub async fn runs(
                   r.task_id, r.detail, r.acted_at as "acted_at: chrono::DateTime<Utc>"
            from automation_run r join customer c on c.id = r.customer_id
            where r.rule_id = $1 and ($2::bigint is null or r.id < $2)
+             and ($4::bigint[] is null or c.owner_id = any($4))
            order by r.id desc limit $3"#,
         id.0,
         before,
-        limit + 1
+        limit + 1,
+        visible_owners as _,
     )
     .fetch_all(pool)
     .await?;

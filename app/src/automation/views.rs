@@ -291,7 +291,8 @@ pub fn RulePage() -> impl IntoView {
     let id =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse().ok()).map(RuleId)));
     let version = RwSignal::new(0u32);
-    let rules = Resource::new(move || version.get(), |_| list_rules());
+    // Keyed by the rule too: following a link to another rule shows that one.
+    let rules = Resource::new(move || (id.get(), version.get()), |_| list_rules());
     let on_saved = Callback::new(move |_| version.update(|v| *v += 1));
     let log = PagedList::new(
         move || (id.get(), version.get()),
