@@ -12,11 +12,10 @@ fn caller(
     Ok((crate::auth::server::require(role)?, crate::state::AppState::from_context()?))
 }
 
-/// The tiers and segments a rule's conditions may name: (id, name in zh, name in en) and
-/// (id, name).
+/// The tiers and segments (id, name) a rule's conditions may name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RuleChoices {
-    pub tiers: Vec<(i64, String, String)>,
+    pub tiers: Vec<crate::tiers::model::Tier>,
     pub segments: Vec<(i64, String)>,
 }
 
@@ -26,13 +25,11 @@ pub struct RuleChoices {
 #[server(input = Json)]
 pub async fn list_rules() -> Result<(Vec<Rule>, RuleChoices), AppError> {
     let (_, state) = caller(crate::auth::model::Role::Manager)?;
-    let tiers =
-        sqlx::query_as("select id, name_zh, name_en from tier where active order by position")
-            .fetch_all(&state.pool)
-            .await?;
-    let segments =
-        sqlx::query_as("select id, name from segment order by name").fetch_all(&state.pool).await?;
-    Ok((super::service::rules(&state.pool).await?, RuleChoices { tiers, segments }))
+    let pool = &state.pool;
+    let tiers = crate::tiers::service::tiers(pool).await?.into_iter().map(|(t, _)| t).collect();
+    let segments = crate::tiers::service::segments(pool).await?;
+    let segments = segments.into_iter().map(|s| (s.id, s.name)).collect();
+    Ok((super::service::rules(pool).await?, RuleChoices { tiers, segments }))
 }
 
 /// Creates or updates a rule (`version` as read; 0 for a new one).

@@ -51,11 +51,6 @@ impl TriggerKind {
     pub fn looks_ahead(self) -> bool {
         matches!(self, TriggerKind::Birthday | TriggerKind::Anniversary)
     }
-
-    /// Whether `days` applies: how far ahead, or the cadence.
-    pub fn has_days(self) -> bool {
-        self.looks_ahead() || self == TriggerKind::NoContact
-    }
 }
 
 /// What the rule does for each customer.
@@ -178,9 +173,7 @@ impl RuleInput {
             errors.add("name", FieldError::TooLong { max: 80 });
         }
         let days = match self.trigger {
-            TriggerKind::Birthday | TriggerKind::Anniversary => {
-                day_count(&mut errors, "days", &self.days, (0, 60))
-            }
+            trigger if trigger.looks_ahead() => day_count(&mut errors, "days", &self.days, (0, 60)),
             TriggerKind::NoContact => day_count(&mut errors, "days", &self.days, (1, 365)),
             _ => 0,
         };

@@ -202,20 +202,6 @@ pub async fn save(
     Ok(RuleId(saved))
 }
 
-/// A saved rule, for its page.
-pub async fn rule(pool: &PgPool, id: RuleId) -> Result<Rule, AppError> {
-    let mut conn = pool.acquire().await?;
-    let row = rule_row(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    Ok(Rule {
-        id,
-        input: row.input(),
-        version: row.version,
-        runs: 0,
-        skipped: 0,
-        last_run_at: None,
-    })
-}
-
 /// The filter a segment stands for.
 async fn segment_filter(conn: &mut PgConnection, segment: i64) -> Result<CustomerFilter, AppError> {
     let filter = sqlx::query_scalar!("select filter from segment where id = $1", segment)
@@ -223,6 +209,11 @@ async fn segment_filter(conn: &mut PgConnection, segment: i64) -> Result<Custome
         .await?
         .ok_or_else(|| AppError::validation("segment_id", FieldError::UnknownReference))?;
     serde_json::from_value(filter).map_err(AppError::internal)
+}
+
+/// `(<day>)::timestamp at time zone company_time_zone()`: when a company day starts.
+fn push_day_start(query: &mut QueryBuilder<'_, Postgres>, day: NaiveDate) {
+    query.push("(").push_bind(day).push("::date)::timestamp at time zone company_time_zone()");
 }
 
 /// What a rule's customers are selected with: the trigger, its day, and the conditions.
@@ -251,25 +242,31 @@ impl Selection {
     /// trigger and conditions select today, each with the occurrence acted on.
     fn push_from(&self, query: &mut QueryBuilder<'_, Postgres>) {
         let zone = "company_time_zone()";
-        let window = i64::from(self.settings.active_window_days);
+        // Events of the last days: a morning missed is caught up.
+        let caught_up_from = self.today - Duration::days(CATCH_UP_DAYS);
         match self.rule.trigger {
             // Silent from the day after the window's last day: a last order on day d leaves
             // the window on d + window + 1.
             TriggerKind::TurnedSilent => {
                 let key = crate::customers::repo::LAST_ORDER_KEY;
-                let first = self.today - Duration::days(CATCH_UP_DAYS + window + 1);
-                let after = self.today - Duration::days(window);
-                query
-                    .push(format!(
-                        "(c.last_order_at at time zone {zone})::date + {} as occurrence
-                         from customer c
-                         where c.customer_type <> 'former' and {key} >= (",
-                        window + 1
-                    ))
-                    .push_bind(first)
-                    .push(format!("::date)::timestamp at time zone {zone} and {key} < ("))
-                    .push_bind(after)
-                    .push(format!("::date)::timestamp at time zone {zone}"));
+                let window = i64::from(self.settings.active_window_days);
+                query.push(format!(
+                    "(c.last_order_at at time zone {zone})::date + {} as occurrence
+                     from customer c
+                     where c.customer_type <> 'former' and {key} >= ",
+                    window + 1
+                ));
+                push_day_start(query, caught_up_from - Duration::days(window + 1));
+                query.push(format!(" and {key} < "));
+                push_day_start(query, self.today - Duration::days(window));
+            }
+            TriggerKind::TurnedFormer => {
+                query.push(format!(
+                    "(c.churned_at at time zone {zone})::date as occurrence
+                     from customer c
+                     where c.customer_type = 'former' and c.churned_at >= "
+                ));
+                push_day_start(query, caught_up_from);
             }
             TriggerKind::TierUp | TriggerKind::TierDown => {
                 // Up: into a tier placed before the one left, or into one from none.
@@ -278,28 +275,24 @@ impl Selection {
                 } else {
                     "ft.id is not null and (tt.id is null or tt.position > ft.position)"
                 };
-                query
-                    .push(format!(
-                        "(tc.at at time zone {zone})::date as occurrence
-                         from tier_change tc
-                         join customer c on c.id = tc.customer_id
-                         left join tier ft on ft.id = tc.from_tier_id
-                         left join tier tt on tt.id = tc.to_tier_id
-                         where {moved} and tc.at >= ("
-                    ))
-                    .push_bind(self.today - Duration::days(CATCH_UP_DAYS))
-                    .push(format!("::date)::timestamp at time zone {zone}"));
+                query.push(format!(
+                    "(tc.at at time zone {zone})::date as occurrence
+                     from tier_change tc
+                     join customer c on c.id = tc.customer_id
+                     left join tier ft on ft.id = tc.from_tier_id
+                     left join tier tt on tt.id = tc.to_tier_id
+                     where {moved} and tc.at >= "
+                ));
+                push_day_start(query, caught_up_from);
             }
             TriggerKind::Detractor => {
-                query
-                    .push(format!(
-                        "(a.created_at at time zone {zone})::date as occurrence
-                         from survey_answer a
-                         join customer c on c.id = a.customer_id
-                         where a.nps between 0 and 6 and a.created_at >= ("
-                    ))
-                    .push_bind(self.today - Duration::days(CATCH_UP_DAYS))
-                    .push(format!("::date)::timestamp at time zone {zone}"));
+                query.push(format!(
+                    "(a.created_at at time zone {zone})::date as occurrence
+                     from survey_answer a
+                     join customer c on c.id = a.customer_id
+                     where a.nps between 0 and 6 and a.created_at >= "
+                ));
+                push_day_start(query, caught_up_from);
             }
             TriggerKind::OrderAbove => {
                 query
@@ -310,38 +303,24 @@ impl Selection {
                          where o.status = 'placed' and o.total_minor >= "
                     ))
                     .push_bind(self.rule.min_amount_minor.unwrap_or(i64::MAX))
-                    .push(" and o.ordered_at >= (")
-                    .push_bind(self.today - Duration::days(CATCH_UP_DAYS))
-                    .push(format!("::date)::timestamp at time zone {zone}"));
+                    .push(" and o.ordered_at >= ");
+                push_day_start(query, caught_up_from);
             }
             // The gap since the last interaction (or since the customer was created) reached
             // `days` on the occurrence. No catch-up limit: how many customers that is shows in
             // the preview before the rule is switched on.
             TriggerKind::NoContact => {
                 let days = i64::from(self.rule.days.max(1));
-                query
-                    .push(format!(
-                        "(coalesce(li.last, c.created_at) at time zone {zone})::date + {days}
-                             as occurrence
-                         from customer c
-                         left join lateral (
-                             select max(i.occurred_at) as last from interaction i
-                             where i.customer_id = c.id and i.deleted_at is null) li on true
-                         where c.customer_type <> 'former'
-                           and coalesce(li.last, c.created_at) < ("
-                    ))
-                    .push_bind(self.today - Duration::days(days - 1))
-                    .push(format!("::date)::timestamp at time zone {zone}"));
-            }
-            TriggerKind::TurnedFormer => {
-                query
-                    .push(format!(
-                        "(c.churned_at at time zone {zone})::date as occurrence
-                         from customer c
-                         where c.customer_type = 'former' and c.churned_at >= ("
-                    ))
-                    .push_bind(self.today - Duration::days(CATCH_UP_DAYS))
-                    .push(format!("::date)::timestamp at time zone {zone}"));
+                query.push(format!(
+                    "(coalesce(li.last, c.created_at) at time zone {zone})::date + {days}
+                         as occurrence
+                     from customer c
+                     left join lateral (
+                         select max(i.occurred_at) as last from interaction i
+                         where i.customer_id = c.id and i.deleted_at is null) li on true
+                     where c.customer_type <> 'former' and coalesce(li.last, c.created_at) < "
+                ));
+                push_day_start(query, self.today - Duration::days(days - 1));
             }
             TriggerKind::Birthday | TriggerKind::Anniversary => {
                 let column = if self.rule.trigger == TriggerKind::Birthday {
@@ -382,6 +361,25 @@ impl Selection {
             crate::customers::repo::push_filters(query, segment, None, &self.settings);
         }
     }
+
+    /// `select distinct c.id, <outcome> as outcome, <occurrence> as occurrence from ...`: the
+    /// selected customers with what the rule's action would become for each. Do-not-contact
+    /// (and, for an email, a missing address) is a skip, logged like an act: the occurrence
+    /// was seen, and honoured, once.
+    fn push_candidates(&self, query: &mut QueryBuilder<'_, Postgres>) {
+        let outcome = match self.rule.action {
+            ActionKind::Task => {
+                "case when c.do_not_contact then 'skipped_do_not_contact' else 'task_created' end"
+            }
+            ActionKind::Email => {
+                "case when c.do_not_contact then 'skipped_do_not_contact'
+                      when coalesce(btrim(c.email), '') = '' then 'skipped_no_email'
+                      else 'email_queued' end"
+            }
+        };
+        query.push(format!("select distinct c.id, {outcome} as outcome, "));
+        self.push_from(query);
+    }
 }
 
 /// How many customers `rule` would act on today: those it selects whose occurrence has not been
@@ -394,16 +392,14 @@ pub async fn preview(
     today: NaiveDate,
 ) -> Result<i64, AppError> {
     let mut conn = pool.acquire().await?;
-    let emails = rule.action == ActionKind::Email;
     let selection = Selection::new(&mut conn, rule, today).await?;
-    let mut query = QueryBuilder::new("select count(*) from (select distinct c.id, ");
-    selection.push_from(&mut query);
-    query.push(" and not c.do_not_contact");
-    if emails {
-        query.push(" and coalesce(btrim(c.email), '') <> ''");
-    }
+    let mut query = QueryBuilder::new("select count(*) from (");
+    selection.push_candidates(&mut query);
     query
-        .push(") k where not exists (select 1 from automation_run r where r.rule_id = ")
+        .push(
+            ") k where k.outcome not like 'skipped%'
+               and not exists (select 1 from automation_run r where r.rule_id = ",
+        )
         .push_bind(id.map(|id| id.0))
         .push(" and r.customer_id = k.id and r.occurrence = k.occurrence)");
     Ok(query.build_query_scalar().fetch_one(&mut *conn).await?)
@@ -417,16 +413,28 @@ pub struct Acted {
     pub skipped: i64,
 }
 
-/// The merge values of the runs' customers, with whom to address: (run, customer, assignee,
-/// the reader's locale, values).
-async fn merge_rows(
+/// Whom a run addresses and what its merge fields say.
+struct Addressee {
+    run: i64,
+    customer: i64,
+    /// The customer's owner, else the fallback.
+    assignee: Option<i64>,
+    occurrence: NaiveDate,
+    /// The reader's language: the customer's for an email, the assignee's for a task.
+    locale: Locale,
+    values: MergeValues,
+}
+
+/// The runs' customers, addressed, in run order.
+async fn addressees(
     conn: &mut PgConnection,
     runs: &[i64],
     fallback_assignee: Option<i64>,
     reader_is_customer: bool,
-) -> Result<Vec<(i64, i64, Option<i64>, Locale, MergeValues)>, AppError> {
+) -> Result<Vec<Addressee>, AppError> {
     let rows = sqlx::query!(
         r#"select r.id as "run!", c.id as "customer!", c.name as "name!",
+                  r.occurrence as "occurrence!: NaiveDate",
                   coalesce(c.owner_id, $2) as owner_id, u.display_name as "owner?",
                   c.locale as "customer_locale!", coalesce(u.locale, a.locale) as reader_locale,
                   t.name_zh as "tier_zh?", t.name_en as "tier_en?",
@@ -458,13 +466,19 @@ async fn merge_rows(
                 Locale::ZhCn => r.tier_zh,
                 Locale::En => r.tier_en,
             };
-            let values = MergeValues {
-                name: r.name,
-                owner: r.owner.unwrap_or_default(),
-                tier: tier.unwrap_or_default(),
-                points: r.points,
-            };
-            (r.run, r.customer, r.owner_id, locale, values)
+            Addressee {
+                run: r.run,
+                customer: r.customer,
+                assignee: r.owner_id,
+                occurrence: r.occurrence,
+                locale,
+                values: MergeValues {
+                    name: r.name,
+                    owner: r.owner.unwrap_or_default(),
+                    tier: tier.unwrap_or_default(),
+                    points: r.points,
+                },
+            }
         })
         .collect())
 }
@@ -483,55 +497,36 @@ pub async fn evaluate(
     let action = rule.action;
     let (task_title, due_days) = (rule.task_title.clone(), rule.task_due_days);
     let selection = Selection::new(&mut tx, rule, today).await?;
-    // Do-not-contact and a missing address are logged too: the occurrence was seen, and
-    // honoured, once.
     let mut query = QueryBuilder::new(
         "insert into automation_run (rule_id, customer_id, occurrence, outcome) select ",
     );
-    query
-        .push_bind(id.0)
-        .push(
-            ", c.id, k.occurrence, case when c.do_not_contact then 'skipped_do_not_contact' when ",
-        )
-        .push_bind(action.as_str())
-        .push(" = 'email' and coalesce(btrim(c.email), '') = '' then 'skipped_no_email' when ")
-        .push_bind(action.as_str())
-        .push(
-            " = 'email' then 'email_queued' else 'task_created' end from (select distinct c.id, ",
-        );
-    selection.push_from(&mut query);
+    query.push_bind(id.0).push(", k.id, k.occurrence, k.outcome from (");
+    selection.push_candidates(&mut query);
     query.push(
-        ") k join customer c on c.id = k.id
-         on conflict (rule_id, customer_id, occurrence) do nothing
-         returning id, outcome, occurrence",
+        ") k on conflict (rule_id, customer_id, occurrence) do nothing returning id, outcome",
     );
-    let logged: Vec<(i64, String, NaiveDate)> = query.build_query_as().fetch_all(&mut *tx).await?;
+    let logged: Vec<(i64, String)> = query.build_query_as().fetch_all(&mut *tx).await?;
     let mut acted = Acted::default();
     let acting: Vec<i64> = logged
         .iter()
-        .filter(|(_, outcome, _)| !outcome.starts_with("skipped"))
-        .map(|(run, _, _)| *run)
+        .filter(|(_, outcome)| !outcome.starts_with("skipped"))
+        .map(|(run, _)| *run)
         .collect();
     acted.skipped = (logged.len() - acting.len()) as i64;
     match action {
         ActionKind::Task if !acting.is_empty() => {
             let zone = crate::clock::time_zone(&mut *tx).await?;
-            let occurrences: std::collections::HashMap<i64, NaiveDate> =
-                logged.iter().map(|(run, _, day)| (*run, *day)).collect();
             let (mut customers, mut assignees, mut titles, mut dues) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             let mut runs = Vec::new();
-            for (run, customer, assignee, _, values) in
-                merge_rows(&mut tx, &acting, row.created_by, false).await?
-            {
-                let Some(assignee) = assignee else { continue };
+            for to in addressees(&mut tx, &acting, row.created_by, false).await? {
+                let Some(assignee) = to.assignee else { continue };
                 // Due at the end of the occurrence's day (today for one in the past).
-                let day = occurrences.get(&run).copied().unwrap_or(today).max(today)
-                    + Duration::days(i64::from(due_days));
-                runs.push(run);
-                customers.push(customer);
+                let day = to.occurrence.max(today) + Duration::days(i64::from(due_days));
+                runs.push(to.run);
+                customers.push(to.customer);
                 assignees.push(assignee);
-                titles.push(merge(&task_title, &values));
+                titles.push(merge(&task_title, &to.values));
                 dues.push(
                     crate::clock::start_of_day(day + Duration::days(1), zone)
                         - Duration::minutes(1),
@@ -557,16 +552,8 @@ pub async fn evaluate(
             acted.tasks = runs.len() as i64;
         }
         ActionKind::Email if !acting.is_empty() => {
-            sqlx::query!(
-                "insert into job (kind, payload, dedupe_key)
-                 select $2, jsonb_build_object('run', run), $2 || ':' || run
-                 from unnest($1::bigint[]) as run",
-                &acting,
-                crate::jobs::model::kinds::AUTOMATION_EMAIL,
-            )
-            .execute(&mut *tx)
-            .await?;
-            crate::events::publish(&mut *tx, &crate::jobs::queue::job_event(0, None)).await?;
+            let kind = crate::jobs::model::kinds::AUTOMATION_EMAIL;
+            crate::jobs::queue::enqueue_per_id(&mut tx, kind, "run", &acting).await?;
             acted.emails = acting.len() as i64;
         }
         _ => {}
@@ -657,9 +644,7 @@ pub async fn send_email(ctx: JobContext) -> Result<(), JobError> {
     }
     let row = rule_row(&mut tx, RuleId(run.rule_id)).await?.ok_or(AppError::NotFound)?;
     let rule = row.input().validate()?;
-    let Some((_, _, _, locale, values)) =
-        merge_rows(&mut tx, &[payload.run], None, true).await?.into_iter().next()
-    else {
+    let Some(to) = addressees(&mut tx, &[payload.run], None, true).await?.into_iter().next() else {
         return Ok(());
     };
     let mailer = match crate::mail::Mailer::from_settings(&state.settings) {
@@ -671,8 +656,8 @@ pub async fn send_email(ctx: JobContext) -> Result<(), JobError> {
             return Ok(());
         }
     };
-    let (subject, body) = email_in(&rule.email, locale);
-    match mailer.send(&address, &merge(subject, &values), merge(body, &values)).await {
+    let (subject, body) = email_in(&rule.email, to.locale);
+    match mailer.send(&address, &merge(subject, &to.values), merge(body, &to.values)).await {
         Ok(()) => {
             mark(&mut *tx, Outcome::EmailSent, None).await?;
             tx.commit().await?;

@@ -5,10 +5,10 @@ use super::{api::*, model::*, text::AutomationText};
 use crate::{
     customers::{labels::customer_stage_label, model::LifecycleStage, views::enum_options},
     error::AppError,
-    i18n::{CommonText, Locale, fill, use_i18n},
+    i18n::{CommonText, fill, use_i18n},
     ui::{
         CheckboxField, Column, EnumSelect, PagedList, PagedTable, ResourceView, SelectField,
-        TextField, Timestamp, server_submission, use_toasts,
+        TextAreaField, TextField, Timestamp, server_submission, use_toasts,
     },
 };
 use leptos::prelude::*;
@@ -108,25 +108,6 @@ fn RuleLine(rule: Rule) -> impl IntoView {
     }
 }
 
-/// A multi-line text field with its label and error.
-#[component]
-fn TextArea(
-    #[prop(into)] label: TextProp,
-    name: &'static str,
-    value: RwSignal<String>,
-    #[prop(into)] error: Signal<Option<String>>,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    view! {
-        <div class="field" class:field-invalid=move || error.get().is_some()>
-            <label for=id.clone()>{move || label.get()}</label>
-            <textarea id=id name=name rows="4" prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))></textarea>
-            <span class="field-error">{move || error.get()}</span>
-        </div>
-    }
-}
-
 /// The when / if / then form, with a preview of how many customers it would act on now.
 #[component]
 fn RuleForm(rule: Option<Rule>, choices: RuleChoices, on_saved: Callback<RuleId>) -> impl IntoView {
@@ -200,9 +181,7 @@ fn RuleForm(rule: Option<Rule>, choices: RuleChoices, on_saved: Callback<RuleId>
         let locale = i18n.locale();
         let any = (String::new(), i18n.text(AutomationText::AnyTier).to_owned());
         std::iter::once(any)
-            .chain(tiers.iter().map(|(id, zh, en)| {
-                (id.to_string(), if locale == Locale::ZhCn { zh.clone() } else { en.clone() })
-            }))
+            .chain(tiers.iter().map(|t| (t.id.0.to_string(), t.name(locale).to_owned())))
             .collect::<Vec<_>>()
     });
     let segments = choices.segments.clone();
@@ -264,8 +243,8 @@ fn RuleForm(rule: Option<Rule>, choices: RuleChoices, on_saved: Callback<RuleId>
                     <div class="grid-2">
                         <TextField label=i18n.t(AutomationText::SubjectZh) name="email_subject_zh" value=subject_zh error=field("email_subject_zh")/>
                         <TextField label=i18n.t(AutomationText::SubjectEn) name="email_subject_en" value=subject_en error=field("email_subject_en")/>
-                        <TextArea label=i18n.t(AutomationText::BodyZh) name="email_body_zh" value=body_zh error=field("email_body_zh")/>
-                        <TextArea label=i18n.t(AutomationText::BodyEn) name="email_body_en" value=body_en error=field("email_body_en")/>
+                        <TextAreaField label=i18n.t(AutomationText::BodyZh) name="email_body_zh" value=body_zh error=field("email_body_zh")/>
+                        <TextAreaField label=i18n.t(AutomationText::BodyEn) name="email_body_en" value=body_en error=field("email_body_en")/>
                     </div>
                 </Show>
                 <p class="small muted">{i18n.t(AutomationText::MergeHelp)}</p>

@@ -128,6 +128,27 @@ macro_rules! messages {
 }
 pub(crate) use messages;
 
+/// Checks that every key of a table has both texts with the same placeholders: each table's
+/// test, including the tables areas keep in their own folders.
+#[cfg(test)]
+pub(crate) fn assert_complete<K: Text + std::fmt::Debug>(keys: &[K]) {
+    fn placeholders(text: &str) -> Vec<&str> {
+        let mut found: Vec<&str> = text
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+            .collect();
+        found.sort_unstable();
+        found
+    }
+    for key in keys {
+        let zh = key.text(Locale::ZhCn);
+        let en = key.text(Locale::En);
+        assert!(!zh.trim().is_empty() && !en.trim().is_empty(), "{key:?} has an empty text");
+        assert_eq!(placeholders(zh), placeholders(en), "{key:?} placeholders differ");
+    }
+}
+
 /// Replaces `{name}` placeholders in a translated template.
 pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
     let mut out = template.to_owned();
@@ -183,25 +204,6 @@ pub fn use_i18n() -> I18n {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn placeholders(text: &str) -> Vec<&str> {
-        let mut found: Vec<&str> = text
-            .split('{')
-            .skip(1)
-            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
-            .collect();
-        found.sort_unstable();
-        found
-    }
-
-    fn assert_complete<K: Text + std::fmt::Debug>(keys: &[K]) {
-        for key in keys {
-            let zh = key.text(Locale::ZhCn);
-            let en = key.text(Locale::En);
-            assert!(!zh.trim().is_empty() && !en.trim().is_empty(), "{key:?} has an empty text");
-            assert_eq!(placeholders(zh), placeholders(en), "{key:?} placeholders differ");
-        }
-    }
 
     #[test]
     fn every_table_has_both_languages_with_matching_placeholders() {

@@ -66,6 +66,38 @@ pub async fn enqueue(
     Ok(id)
 }
 
+/// Queues one job of `kind` per id (payload `{field: id}`, dedupe key `kind:id`, so an id queued
+/// before is not queued again) in one statement, and wakes the workers once: for work fanned
+/// out per record, such as one email per customer. Returns how many were queued.
+pub async fn enqueue_per_id(
+    connection: &mut sqlx::PgConnection,
+    kind: &str,
+    field: &str,
+    ids: &[i64],
+) -> Result<u64, AppError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let queued = sqlx::query_scalar!(
+        "insert into job (kind, payload, dedupe_key)
+         select $1, jsonb_build_object($2::text, id), $1 || ':' || id
+         from unnest($3::bigint[]) as id
+         where not exists (select 1 from job where kind = $1 and dedupe_key = $1 || ':' || id)
+         on conflict do nothing
+         returning id",
+        kind,
+        field,
+        ids,
+    )
+    .fetch_all(&mut *connection)
+    .await?;
+    // One event for the batch: workers wake on any job event and claim what is due.
+    if let Some(first) = queued.first() {
+        publish(&mut *connection, &job_event(*first, None)).await?;
+    }
+    Ok(queued.len() as u64)
+}
+
 /// A job this worker holds the lease of.
 #[derive(Clone, Debug)]
 pub struct ClaimedJob {

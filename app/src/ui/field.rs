@@ -77,6 +77,24 @@ pub(crate) fn Labelled(
     }
 }
 
+/// A multi-line text input with label and inline error.
+#[component]
+pub fn TextAreaField(
+    #[prop(into)] label: TextProp,
+    #[prop(into)] name: String,
+    value: RwSignal<String>,
+    #[prop(into, optional)] error: Signal<Option<String>>,
+    #[prop(default = 4)] rows: u32,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    view! {
+        <Labelled id=id.clone() label error>
+            <textarea id=id name=name rows=rows prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))></textarea>
+        </Labelled>
+    }
+}
+
 /// A select with label and inline error. `options` are (value, label) pairs.
 #[component]
 pub fn SelectField(

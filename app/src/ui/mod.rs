@@ -18,7 +18,7 @@ mod upload;
 
 pub use choice::{EnumFilter, EnumSelect};
 pub use dialog::{ConfirmDialog, Dialog, EditDialog};
-pub use field::{CheckboxField, SelectField, TextField, field_message};
+pub use field::{CheckboxField, SelectField, TextAreaField, TextField, field_message};
 pub use form::{FormButtons, Submission, server_submission};
 pub use marks::{ColorDot, FillBar, ProgressBar};
 pub use notice::{ErrorNotice, Loading, MoreButton};
