@@ -259,6 +259,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/backups") view={Lazy::<pages::Backups>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("automation") view={Lazy::<pages::Automation>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("automation/:id") view={Lazy::<pages::AutomationRule>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("care") view={Lazy::<pages::CareCalendar>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

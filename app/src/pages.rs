@@ -152,5 +152,6 @@ area! {
     automation_area / __preload_automation_area {
         Automation => crate::automation::views::AutomationPage;
         AutomationRule => crate::automation::views::RulePage;
+        CareCalendar => crate::automation::calendar_views::CareCalendarPage;
     }
 }

@@ -84,6 +84,7 @@ fn Layout(user: CurrentUser) -> impl IntoView {
                     <A href="/reports/sales">{i18n.t(ReportText::Reports)}</A>
                     {is_manager.then(|| view! { <A href="/quotas">{i18n.t(SalesText::Quotas)}</A> })}
                     <A href="/tasks">{i18n.t(TaskText::MyDay)}</A>
+                    <A href="/care">{i18n.t(crate::automation::text::AutomationText::CareCalendar)}</A>
                     <A href="/tickets">{i18n.t(TicketText::Tickets)}</A>
                     <A href="/surveys">{i18n.t(SurveyText::Surveys)}</A>
                     {is_manager.then(|| view! { <A href="/service">{i18n.t(TicketText::Report)}</A> })}

@@ -534,3 +534,144 @@ async fn tier_moves_detractors_large_orders_and_quiet_spells_are_each_acted_on_o
     assert_eq!(w.tasks_of(quiet).await.len(), 2);
     assert_eq!(w.tasks_of(never).await.len(), 1);
 }
+
+#[tokio::test]
+async fn the_care_calendar_shows_each_days_tasks_and_occasions_within_scope_and_rule_completion() {
+    use app::automation::{
+        calendar::{OccasionKind, Period, Span},
+        calendar_repo,
+    };
+    let w = World::new(Settings::default()).await;
+    let today = w.today;
+    let zone = app::clock::time_zone(&w.db.pool).await.unwrap();
+    let other = w.db.user("other@example.com", Role::Member, None, "a long enough password").await;
+
+    // Two customers turn silent today: the win-back rule gives the owner two tasks.
+    let first = w.customer("甲客户", |_| {}).await;
+    let second = w.customer("乙客户", |_| {}).await;
+    for customer in [first, second] {
+        w.order_on(customer, today - Duration::days(181)).await;
+    }
+    let rule = w.rule(&win_back()).await;
+    let acted = automation::evaluate(&w.db.pool, w.admin.actor(), rule, today).await.unwrap();
+    assert_eq!(acted.tasks, 2);
+    // Both due today: one done on time, the other due at the day's start and left open.
+    let start_of_today = app::clock::start_of_day(today, zone);
+    for (customer, due, done) in
+        [(first, w.end_of(today).await, Some(Utc::now())), (second, start_of_today, None)]
+    {
+        sqlx::query("update task set due_at = $2, done_at = $3 where customer_id = $1")
+            .bind(customer.0)
+            .bind(due)
+            .bind(done)
+            .execute(&w.db.pool)
+            .await
+            .unwrap();
+    }
+    // Six tasks of the owner's own on one day next week (a month shows four of them), and one
+    // of someone else's.
+    let busy_day = today + Duration::days(7);
+    for n in 0..6 {
+        let input = app::tasks::model::TaskInput {
+            title: format!("拜访 {n}"),
+            due_at: Some(app::clock::start_of_day(busy_day, zone) + Duration::hours(9 + n)),
+            ..Default::default()
+        };
+        app::tasks::service::create(&w.state, &w.owner, input).await.unwrap();
+    }
+    sqlx::query("insert into task (title, assignee_id, due_at) values ('别人的任务', $1, $2)")
+        .bind(other.0)
+        .bind(app::clock::start_of_day(busy_day, zone) + Duration::hours(8))
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+
+    // Occasions: a birthday in three days, another person's customer's anniversary, a deleted
+    // customer's birthday (not shown), and a 29 February birthday.
+    let in_three_days = today + Duration::days(3);
+    let born = NaiveDate::from_ymd_opt(1990, in_three_days.month(), in_three_days.day().min(28));
+    let birthday_day = born.unwrap().with_year(in_three_days.year()).unwrap();
+    let birthday = w.customer("生日客户", |c| c.birthday = born).await;
+    let deleted = w.customer("已删除", |c| c.birthday = born).await;
+    w.sql("update customer set deleted_at = now() where id = $1", deleted).await;
+    let theirs = w
+        .customer("别人的客户", |c| c.anniversary = born.map(|d| d.with_year(2020).unwrap()))
+        .await;
+    sqlx::query("update customer set owner_id = $1 where id = $2")
+        .bind(other.0)
+        .bind(theirs.0)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let leapling =
+        w.customer("闰日客户", |c| c.birthday = NaiveDate::from_ymd_opt(2000, 2, 29)).await;
+
+    let owner = w.owner.id();
+    let calendar = |scope: Option<Vec<i64>>, person, span, day| {
+        let pool = w.db.pool.clone();
+        async move {
+            let period = Period::around(span, day);
+            calendar_repo::calendar(&pool, scope.as_deref(), owner, person, period, today, zone)
+                .await
+                .unwrap()
+        }
+    };
+
+    // Everyone, the month of next week's busy day: four of the owner's six shown, seven counted.
+    let month = calendar(None, None, Span::Month, busy_day).await;
+    let busy = month.days.iter().find(|d| d.day == busy_day).unwrap();
+    assert_eq!((busy.tasks.len(), busy.task_count), (4, 7));
+    assert_eq!(busy.tasks[0].title, "别人的任务");
+    assert!(month.people.len() >= 3, "an admin may pick anyone");
+    // A week shows them all, open ones first on the day.
+    let week = calendar(None, None, Span::Week, busy_day).await;
+    let busy = week.days.iter().find(|d| d.day == busy_day).unwrap();
+    assert_eq!(busy.tasks.len(), 7);
+
+    // The owner alone, the week holding today: the rule's tasks carry its name; the owner's
+    // customers' birthday, not the deleted one's nor the other person's anniversary.
+    let mine = calendar(Some(vec![owner.0]), None, Span::Week, today).await;
+    assert!(mine.people.is_empty(), "someone who sees only their own picks no one");
+    let rule_tasks: Vec<_> =
+        mine.days.iter().flat_map(|d| &d.tasks).filter(|t| t.rule.is_some()).collect();
+    assert_eq!(rule_tasks.len(), 2);
+    assert!(rule_tasks.iter().all(|t| t.rule.as_deref() == Some("沉默客户挽回")));
+    assert_eq!(rule_tasks.iter().filter(|t| t.done).count(), 1);
+    let birthdays = calendar(Some(vec![owner.0]), None, Span::Month, birthday_day).await;
+    let on_birthday = birthdays.days.iter().find(|d| d.day == birthday_day).unwrap();
+    let names: Vec<_> = on_birthday.occasions.iter().map(|o| o.customer_name.as_str()).collect();
+    assert_eq!(names, ["生日客户"]);
+    assert_eq!(on_birthday.occasions[0].kind, OccasionKind::Birthday);
+    assert_eq!(on_birthday.occasions[0].customer_id, birthday);
+    assert_eq!(on_birthday.occasions[0].years, birthday_day.year() - 1990);
+    let everyone = calendar(None, None, Span::Month, birthday_day).await;
+    let on_birthday = everyone.days.iter().find(|d| d.day == birthday_day).unwrap();
+    let kinds: Vec<_> = on_birthday.occasions.iter().map(|o| o.kind).collect();
+    assert_eq!(kinds.len(), 2);
+    assert!(kinds.contains(&OccasionKind::Anniversary));
+    // 29 February falls on the 28th in a year without one.
+    let february =
+        calendar(None, None, Span::Month, NaiveDate::from_ymd_opt(2027, 2, 1).unwrap()).await;
+    let on_28th =
+        february.days.iter().find(|d| d.day == NaiveDate::from_ymd_opt(2027, 2, 28).unwrap());
+    let leap_day = on_28th.unwrap().occasions.iter().find(|o| o.customer_id == leapling);
+    assert_eq!(leap_day.unwrap().years, 27);
+
+    // Completion of the rule's tasks due in the period: 2 due, 1 done on time, 1 overdue.
+    let line = &mine.by_rule[0];
+    assert_eq!(
+        (line.name.as_str(), line.due, line.done, line.on_time, line.overdue),
+        ("沉默客户挽回", 2, 1, 1, 1)
+    );
+    assert_eq!(line.rate(), Some(50));
+    assert_eq!(mine.by_person.len(), 1);
+    assert_eq!(mine.by_person[0].name, "owner@example.com");
+
+    // Someone scoped to the other person sees none of it, and cannot ask for the owner.
+    let elsewhere = calendar(Some(vec![other.0]), Some(owner), Span::Week, today).await;
+    assert!(elsewhere.days.iter().all(|d| d.tasks.is_empty() && d.occasions.is_empty()));
+    assert!(elsewhere.by_rule.is_empty());
+    let theirs_only = calendar(Some(vec![other.0]), None, Span::Month, busy_day).await;
+    let busy = theirs_only.days.iter().find(|d| d.day == busy_day).unwrap();
+    assert_eq!((busy.tasks.len(), busy.task_count), (1, 1));
+}

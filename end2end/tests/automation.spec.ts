@@ -1,7 +1,9 @@
 // Automation and care: an admin writes a win-back rule in the form, sees whom it would act on,
 // switches it on and runs it; the silent customer's owner finds one task in "my day", however
 // often the rules run. A birthday greeting goes out once, in the customer's language, and
-// arrives at the SMTP sink. Pages are opened directly, as a bookmark would.
+// arrives at the SMTP sink. The care calendar shows a rule's task and a birthday, by month and
+// week, and the rule's completion once the task is done. Pages are opened directly, as a bookmark
+// would.
 import { expect, test } from "../support/fixtures";
 import { mailApi } from "../support/global-setup";
 import { ADMIN, MEMBER, hydrated, screenshot, signIn, sql } from "../support/helpers";
@@ -145,4 +147,79 @@ test("a birthday greeting goes out once, in the customer's language", async ({ p
   const [mail] = await toAmy();
   expect(mail.subject).toBe(`Happy birthday, ${name}`);
   expect(mail.text).toContain(`Dear ${name}, happy birthday from all of us.`);
+});
+
+test("the care calendar shows what is due, by month and week, and how the care rules' tasks were done", async ({ page }) => {
+  const stamp = Date.now();
+  const name = `关怀客户 ${stamp}`;
+  const ruleName = `回访周期 ${stamp}`;
+  const title = `回访 ${name}`;
+  const today = "(now() at time zone company_time_zone())::date";
+  // A customer of the member's with a birthday three days from today (born in a leap year, so
+  // that any day of the year exists), and a care task of a rule, due at the end of today.
+  const [customer] = await sql<{ id: string; birthday: string; years: string }>(
+    `insert into customer (name, owner_id, birthday)
+     values ($1, (select id from app_user where email = $2),
+             make_date(1988, extract(month from ${today} + 3)::int, extract(day from ${today} + 3)::int))
+     returning id::text as id, to_char(${today} + 3, 'YYYY-MM-DD') as birthday,
+               (extract(year from ${today} + 3) - 1988)::text as years`,
+    [name, MEMBER],
+  );
+  const [rule] = await sql<{ id: string }>(
+    `insert into automation_rule (name, trigger_kind, days, action_kind, task_title)
+     values ($1, 'no_contact', 30, 'task', '回访 {name}') returning id::text as id`,
+    [ruleName],
+  );
+  const [task] = await sql<{ id: string; day: string }>(
+    `insert into task (title, customer_id, assignee_id, due_at)
+     values ($1, $2, (select id from app_user where email = $3),
+             ((${today} + 1)::timestamp at time zone company_time_zone()) - interval '1 minute')
+     returning id::text as id, to_char(${today}, 'YYYY-MM-DD') as day`,
+    [title, customer.id, MEMBER],
+  );
+  await sql(
+    `insert into automation_run (rule_id, customer_id, occurrence, outcome, task_id)
+     values ($1, $2, ${today}, 'task_created', $3)`,
+    [rule.id, customer.id, task.id],
+  );
+
+  // The week holding today (a month shows only a day's first few tasks).
+  await signIn(page, MEMBER);
+  await page.goto("/care?span=week");
+  await hydrated(page);
+  const todayCell = page.locator(`[data-testid=care-day][data-day="${task.day}"]`);
+  const line = todayCell.getByTestId("care-task").filter({ hasText: title });
+  await expect(line).toContainText(ruleName);
+  const completionRow = page.getByTestId("completion-by-rule").getByRole("row").filter({ hasText: ruleName });
+  await expect(completionRow.getByTestId("completion-rate")).toHaveText("0%");
+  await screenshot(page, "automation-05-care-week");
+
+  // Done in "my day": the calendar strikes it through and the rule's completion is full.
+  await page.goto("/tasks");
+  await hydrated(page);
+  await page.getByTestId("task").filter({ hasText: title }).getByRole("checkbox").check();
+  await expect(page.getByTestId("task").filter({ hasText: title })).toHaveCount(0);
+  // From the month to its week, then refreshed as a bookmark would be.
+  await page.goto("/care");
+  await hydrated(page);
+  await expect(page.getByTestId("care-grid")).not.toHaveClass(/care-week/);
+  await screenshot(page, "automation-06-care-month");
+  await page.getByTestId("care-week").click();
+  await expect(page).toHaveURL(/span=week/);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("care-grid")).toHaveClass(/care-week/);
+  await expect(line).toHaveClass(/care-done/);
+  await expect(completionRow.getByTestId("completion-rate")).toHaveText("100%");
+
+  // The birthday's month, opened directly: the customer's birthday with the age it comes to.
+  await page.goto(`/care?span=month&day=${customer.birthday}`);
+  await hydrated(page);
+  const birthdayCell = page.locator(`[data-testid=care-day][data-day="${customer.birthday}"]`);
+  await expect(birthdayCell.getByTestId("care-occasion")).toContainText(`${name} 生日（${customer.years} 岁）`);
+  const [year, month] = customer.birthday.split("-").map(Number);
+  await expect(page.getByTestId("care-period")).toHaveText(`${year}年${month}月`);
+  await page.getByTestId("care-previous").click();
+  const before = month === 1 ? `${year - 1}年12月` : `${year}年${month - 1}月`;
+  await expect(page.getByTestId("care-period")).toHaveText(before);
 });

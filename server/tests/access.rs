@@ -19,6 +19,7 @@ use app::{
     },
     automation::{
         api::*,
+        calendar::Span,
         model::{RuleId, RuleInput},
     },
     backups::api::*,
@@ -697,6 +698,7 @@ fn entries(w: &World) -> Vec<Entry> {
         entry(Admin, No, SaveRule { id: None, version: 0, input: access_rule() }),
         entry(Admin, No, PreviewRule { id: None, input: access_rule() }),
         entry(Admin, No, RunRulesNow {}),
+        entry(Member, No, GetCareCalendar { span: Span::Month, day: None, person: None }),
         entry(
             Admin,
             No,

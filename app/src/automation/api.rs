@@ -75,3 +75,36 @@ pub async fn list_runs(id: RuleId, before: Option<i64>) -> Result<Page<Run>, App
     let scope = caller.scope.visible_owners();
     super::service::runs(&state.pool, scope.as_deref(), id, before, 50).await
 }
+
+/// The care calendar of the month or week around `day` (today when `None`): tasks due and
+/// customers' birthdays and anniversaries, for `person` or everyone within the caller's data
+/// scope, with how the care rules' tasks of the period were done.
+///
+/// Any signed-in user (a member sees their own). Errors: `Unauthorized`, `Validation` (`day`
+/// outside the years 1900-2200).
+#[server(input = Json)]
+pub async fn get_care_calendar(
+    span: super::calendar::Span,
+    day: Option<chrono::NaiveDate>,
+    person: Option<crate::auth::model::UserId>,
+) -> Result<super::calendar::CareCalendar, AppError> {
+    use chrono::Datelike;
+    let (caller, state) = caller(crate::auth::model::Role::Member)?;
+    if day.is_some_and(|day| !(1900..=2200).contains(&day.year())) {
+        return Err(AppError::validation("day", crate::error::FieldError::InvalidDate));
+    }
+    let zone = state.clock.zone(&state.pool).await;
+    let today = crate::clock::today(zone);
+    let period = super::calendar::Period::around(span, day.unwrap_or(today));
+    let scope = caller.scope.visible_owners();
+    super::calendar_repo::calendar(
+        &state.pool,
+        scope.as_deref(),
+        caller.id(),
+        person,
+        period,
+        today,
+        zone,
+    )
+    .await
+}

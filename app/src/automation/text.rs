@@ -64,6 +64,32 @@ messages! {
         OutcomeEmailFailed => "邮件发送失败", "Email failed";
         OutcomeSkippedDoNotContact => "跳过：请勿联系", "Skipped: do not contact";
         OutcomeSkippedNoEmail => "跳过：没有邮箱", "Skipped: no email address";
+        CareCalendar => "关怀日历", "Care calendar";
+        CareIntro => "每天要做的事：到期的任务（注明由哪条关怀规则生成）和客户的生日、纪念日。", "What is due each day: tasks (with the care rule that made them) and customers' birthdays and anniversaries.";
+        Month => "月", "Month";
+        Week => "周", "Week";
+        Previous => "上一页", "Previous";
+        Next => "下一页", "Next";
+        Today => "今天", "Today";
+        Whose => "谁的日历", "Whose calendar";
+        Everyone => "我能看到的所有人", "Everyone I can see";
+        MonthTitle => "{year}年{month}", "{month} {year}";
+        MonthNames => "1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月", "January,February,March,April,May,June,July,August,September,October,November,December";
+        WeekdayNames => "周一,周二,周三,周四,周五,周六,周日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun";
+        WeekTitle => "{first} 至 {last}", "{first} to {last}";
+        Birthday => "{name} 生日（{years} 岁）", "{name}'s birthday ({years})";
+        Anniversary => "{name} 纪念日（{years} 周年）", "{name}'s anniversary ({years} years)";
+        More => "还有 {n} 项", "{n} more";
+        Done => "已完成", "Done";
+        Overdue => "已逾期", "Overdue";
+        Completion => "关怀任务完成情况", "Care task completion";
+        CompletionIntro => "本页时间段内到期、由关怀规则生成的任务。", "Tasks made by care rules and due in the period shown.";
+        ByRule => "按规则", "By rule";
+        ByPerson => "按人员", "By person";
+        Due => "到期", "Due";
+        OnTime => "按时完成", "On time";
+        Rate => "完成率", "Done rate";
+        NoCareTasks => "这段时间没有关怀任务到期。", "No care tasks are due in this period.";
     }
 }
 

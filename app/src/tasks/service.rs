@@ -126,6 +126,49 @@ pub async fn my_day(
     Ok(day)
 }
 
+/// A task due on a company day, with how many are due that day in all.
+#[derive(sqlx::FromRow)]
+struct DueRow {
+    #[sqlx(flatten)]
+    task: TaskRow,
+    day_total: i64,
+}
+
+/// Tasks (done or not) due from `from` to before `to`, assigned to one of `assignees` (all
+/// when `None`): at most `per_day` of each company day, open ones first, each with its day's
+/// total. For the care calendar.
+pub async fn due_between(
+    pool: &PgPool,
+    assignees: Option<&[i64]>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    per_day: i64,
+) -> Result<Vec<(Task, i64)>, AppError> {
+    let sql = format!(
+        "select * from (
+             select {TASK_COLUMNS},
+                    row_number() over day_tasks as nth,
+                    count(*) over (partition by (t.due_at at time zone company_time_zone())::date)
+                        as day_total
+             {TASK_JOINS}
+             where t.deleted_at is null and t.due_at >= $1 and t.due_at < $2
+               and ($3::bigint[] is null or t.assignee_id = any($3))
+             window day_tasks as (partition by (t.due_at at time zone company_time_zone())::date
+                                  order by t.done_at is not null, t.due_at, t.id)
+         ) d
+         where nth <= $4
+         order by due_at, id"
+    );
+    let rows: Vec<DueRow> = sqlx::query_as(&sql)
+        .bind(from)
+        .bind(to)
+        .bind(assignees)
+        .bind(per_day)
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter().map(|row| Ok((Task::try_from(row.task)?, row.day_total))).collect()
+}
+
 /// Open tasks of a ticket, an opportunity or (without either) a customer, that the caller may
 /// see.
 pub async fn for_record(
