@@ -92,7 +92,7 @@ async fn main() {
         "update customer set
              birthday = make_date(1950 + (id % 50)::int, 1, 1) + (id % 365)::int,
              anniversary = case when id % 2 = 0
-                                then make_date(2012 + (id % 10)::int, 1, 1) + ((id * 7) % 365)::int end",
+                                then make_date(2012 + (id / 2 % 10)::int, 1, 1) + ((id * 7) % 365)::int end",
         day_start,
     )
     .await;
