@@ -316,3 +316,21 @@ pub async fn check_assignable(
     }
     Ok(())
 }
+
+/// The active users among `visible_owners` (everyone when `None`), by name: whom a caller may
+/// pick as an owner, an assignee or a person to look at.
+pub async fn visible_users(
+    pool: &PgPool,
+    visible_owners: Option<&[i64]>,
+) -> Result<Vec<(UserId, String)>, AppError> {
+    Ok(sqlx::query!(
+        "select id, display_name from app_user
+         where active and ($1::bigint[] is null or id = any($1)) order by display_name",
+        visible_owners as _
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (UserId(r.id), r.display_name))
+    .collect())
+}

@@ -2,7 +2,9 @@
 //! care rule that made them, and customers' birthdays and anniversaries), per person or for the
 //! team, and how much of what the care rules asked for was done.
 
-use crate::{auth::model::UserId, customers::model::CustomerId, tasks::model::TaskId};
+use crate::{
+    auth::model::UserId, customers::model::CustomerId, enums::text_enum, tasks::model::TaskId,
+};
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -17,22 +19,9 @@ pub enum Span {
     Week,
 }
 
+text_enum!(Span { Month => "month", Week => "week" });
+
 impl Span {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Span::Month => "month",
-            Span::Week => "week",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Span> {
-        match text {
-            "month" => Some(Span::Month),
-            "week" => Some(Span::Week),
-            _ => None,
-        }
-    }
-
     /// How many of each kind a day shows; the rest are counted ("and 12 more").
     pub fn shown_per_day(self) -> i64 {
         match self {
@@ -121,6 +110,8 @@ pub enum OccasionKind {
     Anniversary,
 }
 
+text_enum!(OccasionKind { Birthday => "birthday", Anniversary => "anniversary" });
+
 /// A customer's birthday or anniversary falling on a day of the calendar.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Occasion {
@@ -204,7 +195,7 @@ mod tests {
         assert_eq!((period.first, period.last), (day("2026-11-30"), day("2026-12-06")));
         assert_eq!((period.previous, period.next), (day("2026-11-23"), day("2026-12-07")));
         assert_eq!(period.days().count(), 7);
-        assert_eq!(Span::parse(Span::Week.as_str()), Some(Span::Week));
+        assert_eq!(Span::parse(Span::Week.as_str()), Ok(Span::Week));
     }
 
     #[test]

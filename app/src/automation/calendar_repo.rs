@@ -2,7 +2,12 @@
 //! done, each in a bounded number of queries whatever the period holds.
 
 use super::{calendar::*, model::days_of_year_ahead};
-use crate::{auth::model::UserId, clock, customers::model::CustomerId, error::AppError};
+use crate::{
+    auth::model::UserId,
+    clock,
+    customers::model::CustomerId,
+    error::{AppError, stored},
+};
 use chrono::{Duration, NaiveDate};
 use chrono_tz::Tz;
 use sqlx::PgPool;
@@ -56,17 +61,7 @@ pub async fn calendar(
     let people = if scope.is_some_and(|ids| ids == [caller.0]) {
         Vec::new()
     } else {
-        sqlx::query!(
-            "select id, display_name from app_user
-             where active and ($1::bigint[] is null or id = any($1))
-             order by display_name, id limit 500",
-            scope as _,
-        )
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|r| (UserId(r.id), r.display_name))
-        .collect()
+        crate::auth::repo::visible_users(pool, scope).await?
     };
 
     let mut days: Vec<CareDay> = period
@@ -157,24 +152,18 @@ async fn occasions(
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
-            let kind = if r.kind == "birthday" {
-                OccasionKind::Birthday
-            } else {
-                OccasionKind::Anniversary
-            };
             let occasion = Occasion {
                 customer_id: CustomerId(r.id),
                 customer_name: r.name,
-                kind,
+                kind: stored(OccasionKind::parse(&r.kind))?,
                 years: r.years,
                 do_not_contact: r.do_not_contact,
             };
-            (r.day, occasion, r.day_total)
+            Ok((r.day, occasion, r.day_total))
         })
-        .collect())
+        .collect()
 }
 
 /// How the tasks the care rules made, due in the period, were done: per rule, then per person.

@@ -50,7 +50,7 @@ pub fn CareCalendarPage() -> impl IntoView {
     let query = use_query_map();
     let asked = move || {
         query.with(|q| {
-            let span = q.get("span").and_then(|s| Span::parse(&s)).unwrap_or_default();
+            let span = q.get("span").and_then(|s| Span::parse(&s).ok()).unwrap_or_default();
             let day = q.get("day").and_then(|d| d.parse::<NaiveDate>().ok());
             let person = q.get("person").and_then(|p| p.parse().ok()).map(UserId);
             (span, day, person)

@@ -47,16 +47,7 @@ pub async fn get_customer_options() -> Result<CustomerOptions, AppError> {
     let (caller, state) = caller_and_state(crate::auth::model::Role::Member)?;
     let (regions, industries) = super::repo::facet_values(&state.pool).await?;
     let scope = caller.scope.visible_owners();
-    let owners = sqlx::query!(
-        "select id, display_name from app_user
-         where active and ($1::bigint[] is null or id = any($1)) order by display_name",
-        scope.as_deref() as _
-    )
-    .fetch_all(&state.pool)
-    .await?
-    .into_iter()
-    .map(|r| (UserId(r.id), r.display_name))
-    .collect();
+    let owners = crate::auth::repo::visible_users(&state.pool, scope.as_deref()).await?;
     // The tier table is the tiers area's; the filter needs only its names, read here so the
     // customer list does not reach into that area.
     let tiers =

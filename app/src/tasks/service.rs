@@ -148,13 +148,12 @@ pub async fn due_between(
         "select * from (
              select {TASK_COLUMNS},
                     row_number() over day_tasks as nth,
-                    count(*) over (partition by (t.due_at at time zone company_time_zone())::date)
-                        as day_total
+                    count(*) over due_day as day_total
              {TASK_JOINS}
              where t.deleted_at is null and t.due_at >= $1 and t.due_at < $2
                and ($3::bigint[] is null or t.assignee_id = any($3))
-             window day_tasks as (partition by (t.due_at at time zone company_time_zone())::date
-                                  order by t.done_at is not null, t.due_at, t.id)
+             window due_day as (partition by (t.due_at at time zone company_time_zone())::date),
+                    day_tasks as (due_day order by t.done_at is not null, t.due_at, t.id)
          ) d
          where nth <= $4
          order by due_at, id"
